@@ -1,0 +1,1 @@
+"""normbot platform adapters, CLI and application wiring."""

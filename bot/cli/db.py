@@ -1,0 +1,1 @@
+"""`normbot db ...`: placeholder replaced by the storage work."""

@@ -1,0 +1,1 @@
+"""`normbot norms ...`: placeholder replaced by the norms work."""

@@ -1,0 +1,1 @@
+"""normbot norms package."""
