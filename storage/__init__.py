@@ -1,1 +1,53 @@
-"""normbot storage package."""
+"""The shared store: SQLAlchemy models, the unit of work, migrations. The only package that speaks SQL."""
+
+from storage.audit import ChainProblem
+from storage.engine import create_engine, default_url, normalise_url, redact_url
+from storage.models import (
+    Account,
+    Announcement,
+    AuditEvent,
+    Claim,
+    Community,
+    Endorsement,
+    Flag,
+    NormCheck,
+    NormPackRevision,
+    NormResult,
+    PostedMessage,
+    Release,
+    Review,
+    ReviewAnswer,
+    ScheduledJob,
+    WatchedChat,
+)
+from storage.store import Store, StoreUnavailable
+from storage.tx import Tx
+from storage.tx_releases import ResultRow
+
+__all__ = [
+    "Account",
+    "Announcement",
+    "AuditEvent",
+    "ChainProblem",
+    "Claim",
+    "Community",
+    "Endorsement",
+    "Flag",
+    "NormCheck",
+    "NormPackRevision",
+    "NormResult",
+    "PostedMessage",
+    "Release",
+    "ResultRow",
+    "Review",
+    "ReviewAnswer",
+    "ScheduledJob",
+    "Store",
+    "StoreUnavailable",
+    "Tx",
+    "WatchedChat",
+    "create_engine",
+    "default_url",
+    "normalise_url",
+    "redact_url",
+]

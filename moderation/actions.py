@@ -1,0 +1,133 @@
+"""Core actions: what the core asks adapters to show.
+
+Text in actions is *plain text*: adapters escape it for their markup and send it with mentions disabled,
+so a release name like `@everyone **x**` is shown, never executed. Cards are rendered as a Discord embed,
+Telegram HTML or console text; buttons as Discord components or Telegram inline keyboards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from moderation.events import ChatRef
+
+__all__ = [
+    "Action",
+    "Button",
+    "Card",
+    "DirectMessage",
+    "Edit",
+    "Form",
+    "FormField",
+    "OpenForm",
+    "Reply",
+    "Send",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A button; `payload` is a versioned id of at most 64 bytes (Telegram's callback-data limit)."""
+
+    label: str
+    payload: str
+    style: str = "secondary"
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """A titled block of text with named fields; `status` picks the colour where a platform has colours."""
+
+    title: str
+    body: str = ""
+    fields: tuple[tuple[str, str], ...] = ()
+    status: str | None = None
+    footer: str | None = None
+
+    def as_text(self) -> str:
+        """The plain-text rendering every platform can fall back to."""
+        parts = [self.title]
+        if self.body:
+            parts.append(self.body)
+        parts.extend(f"{name}: {value}" for name, value in self.fields)
+        if self.footer:
+            parts.append(self.footer)
+        return "\n".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """Post a new message in a chat.
+
+    `key` names the message (for example `prompt:12`) so that later `Edit` actions can update it in place;
+    the adapter reports the posted message id back with a `Posted` event. `thread_title` asks the adapter to
+    open a thread for it where the platform has threads.
+    """
+
+    chat: ChatRef
+    card: Card
+    buttons: tuple[Button, ...] = ()
+    reply_to: str | None = None
+    key: str | None = None
+    thread_title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """Replace a message the bot posted earlier (found through its key)."""
+
+    chat: ChatRef
+    message_id: str
+    card: Card
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """Answer the event being handled. `ephemeral` replies are seen only by the actor where possible."""
+
+    card: Card
+    ephemeral: bool = False
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DirectMessage:
+    """A private message to one account (the creator nudge, a re-upload alert); adapters fall back to a
+    reply in the chat when the platform refuses the DM."""
+
+    platform: str
+    user_id: str
+    card: Card
+    fallback_chat: ChatRef | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FormField:
+    """One input of a form: free text, or a choice among `choices`."""
+
+    name: str
+    label: str
+    choices: tuple[str, ...] = ()
+    required: bool = True
+    long: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """A form the actor fills in; its answers come back as the command `command` with these field names."""
+
+    command: str
+    title: str
+    release_ref: str
+    fields: tuple[FormField, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OpenForm:
+    """Ask the actor to fill a form: a Discord modal; on text platforms, instructions for the command."""
+
+    form: Form
+
+
+Action = Send | Edit | Reply | DirectMessage | OpenForm

@@ -1,0 +1,115 @@
+"""Core events: what adapters hand to the core after normalising a platform event.
+
+Adapters build these from Discord gateway events, Telegram updates or console lines and decide nothing;
+every decision is taken by the core on these values. Identifiers are strings because platform ids are
+64-bit and some platforms (Telegram chats) use negative numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+__all__ = [
+    "Actor",
+    "Attachment",
+    "ButtonPressed",
+    "ChatRef",
+    "CommandInvoked",
+    "CoreEvent",
+    "MessagePosted",
+    "Posted",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The person behind an event, as the platform describes them.
+
+    `is_admin` is the platform's own admin signal (Discord Manage Server, Telegram chat administrator);
+    `roles` holds platform role ids *and* names so a config can name either.
+    """
+
+    platform: str
+    user_id: str
+    name: str
+    is_admin: bool = False
+    roles: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRef:
+    """Where something was said or must be said: a channel or group, optionally a thread or forum topic."""
+
+    platform: str
+    chat_id: str
+    thread_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file attached to a message. `local_path` is set when the adapter fetched (part of) the file."""
+
+    name: str
+    url: str | None = None
+    size: int | None = None
+    local_path: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MessagePosted:
+    """An ordinary chat message in a chat the bot can see (it may be a release announcement)."""
+
+    event_id: str
+    chat: ChatRef
+    message_id: str
+    author: Actor
+    text: str
+    attachments: tuple[Attachment, ...] = ()
+    reply_to: str | None = None
+    url: str | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CommandInvoked:
+    """A command, typed as text (`/flag R3 credit-base-model no base named`) or as structured options.
+
+    `event_id` is the platform's unique id for the invocation (interaction id, Telegram update id, console
+    line number): the core records it so a replayed delivery changes nothing twice.
+    """
+
+    event_id: str
+    chat: ChatRef
+    author: Actor
+    name: str
+    args: str = ""
+    options: Mapping[str, str] | None = None
+    reply_to: str | None = None
+    message_id: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    attachment_texts: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ButtonPressed:
+    """A press on a button the bot posted; `payload` is the versioned id (see `moderation.buttons`)."""
+
+    event_id: str
+    chat: ChatRef
+    author: Actor
+    payload: str
+    message_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """The adapter reports where a keyed message landed, so later edits find it after a restart."""
+
+    key: str
+    chat: ChatRef
+    message_id: str
+
+
+CoreEvent = MessagePosted | CommandInvoked | ButtonPressed | Posted

@@ -1,0 +1,393 @@
+"""Typed SQLAlchemy models of the shared store.
+
+Invariants live in constraints, not in code paths: one endorsement per account per release, one flag per
+account per release per norm, one announcement per (platform, chat, message), one processed platform event
+per id. Platform ids are text (Discord snowflakes and Telegram ids are 64-bit; Telegram chat ids are
+negative). Timestamps are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "Account",
+    "Announcement",
+    "AuditEvent",
+    "AuditHead",
+    "Base",
+    "Claim",
+    "Community",
+    "Endorsement",
+    "Flag",
+    "LinkCode",
+    "NormCheck",
+    "NormPackRevision",
+    "NormResult",
+    "Person",
+    "PostedMessage",
+    "ProcessedEvent",
+    "Release",
+    "Review",
+    "ReviewAnswer",
+    "ScheduledJob",
+    "WatchedChat",
+]
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# BIGINT on PostgreSQL, INTEGER on SQLite (so SQLite keeps its rowid alias and autoincrement).
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+UtcDateTime = DateTime(timezone=True)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a naming convention so migrations name constraints predictably."""
+
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON}
+
+
+class Community(Base):
+    """One Discord guild, Telegram group, or named set of chats, with its norm pack."""
+
+    __tablename__ = "communities"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+
+class WatchedChat(Base):
+    """A chat (channel, group, topic parent) that belongs to a community; `watch` marks it as watched."""
+
+    __tablename__ = "watched_chats"
+    __table_args__ = (UniqueConstraint("platform", "chat_id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    watched: Mapped[bool] = mapped_column(default=True)
+    role: Mapped[str] = mapped_column(String(16), default="releases")  # releases | review | mod
+
+
+class NormPackRevision(Base):
+    """Every norm pack a community adopted, with its source, author and time (for history and rollback)."""
+
+    __tablename__ = "norm_pack_revisions"
+    __table_args__ = (UniqueConstraint("community_id", "number"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(64))
+    pack_id: Mapped[str] = mapped_column(String(100))
+    pack_version: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+
+class Person(Base):
+    """A human who may hold accounts on several platforms (linked with a one-time code)."""
+
+    __tablename__ = "persons"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    created_at: Mapped[datetime]
+
+
+class Account(Base):
+    """A platform user. `display_name` is the last name seen, for transcripts and the registry."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (UniqueConstraint("platform", "user_id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(64))
+    display_name: Mapped[str] = mapped_column(String(200))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime]
+    redacted: Mapped[bool] = mapped_column(default=False)
+
+
+class Release(Base):
+    """One version of one model by one creator in one community.
+
+    `release_key` is the normalised (creator person-or-account, model name, version) so that the same release
+    cross-posted elsewhere in the community resolves to this row instead of a second one.
+    """
+
+    __tablename__ = "releases"
+    __table_args__ = (
+        UniqueConstraint("community_id", "release_key"),
+        CheckConstraint(
+            "status IN ('announced','in_review','endorsed','changes_requested','flagged','resolved','removed')",
+            name="status_known",
+        ),
+        Index("ix_releases_community_status", "community_id", "status", "id"),
+        Index("ix_releases_creator", "creator_id", "id"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    creator_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    release_key: Mapped[str] = mapped_column(String(300))
+    model_name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[str | None] = mapped_column(String(60))
+    model_type: Mapped[str | None] = mapped_column(String(40))
+    base_model: Mapped[str | None] = mapped_column(String(100))
+    fields_json: Mapped[dict[str, Any]]
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(24), default="announced")
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("releases.id", ondelete="SET NULL"))
+    review_due_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Announcement(Base):
+    """A message that announced a release; a cross-post is a second announcement of the same release."""
+
+    __tablename__ = "announcements"
+    __table_args__ = (UniqueConstraint("platform", "chat_id", "message_id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    thread_id: Mapped[str | None] = mapped_column(String(64))
+    message_id: Mapped[str] = mapped_column(String(64))
+    url: Mapped[str | None] = mapped_column(String(500))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class PostedMessage(Base):
+    """A message the bot posted under a key (review prompt, moderator alert), so it can be edited in place."""
+
+    __tablename__ = "posted_messages"
+    __table_args__ = (
+        UniqueConstraint("platform", "chat_id", "message_id"),
+        Index("ix_posted_messages_key", "key"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(100))
+    release_id: Mapped[int | None] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    thread_id: Mapped[str | None] = mapped_column(String(64))
+    message_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+class NormCheck(Base):
+    """One evaluation of a release against one pack version (identified by its digest)."""
+
+    __tablename__ = "norm_checks"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"), index=True)
+    pack_id: Mapped[str] = mapped_column(String(100))
+    pack_version: Mapped[str] = mapped_column(String(40))
+    pack_digest: Mapped[str] = mapped_column(String(64))
+    trigger: Mapped[str] = mapped_column(String(16))  # announce | edit | normcheck
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    created_at: Mapped[datetime]
+
+
+class NormResult(Base):
+    """The outcome of one norm in one check, with the evidence shown to people."""
+
+    __tablename__ = "norm_results"
+    __table_args__ = (
+        UniqueConstraint("check_id", "norm_id"),
+        CheckConstraint("outcome IN ('pass','fail','needs_review','not_applicable')", name="outcome_known"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    check_id: Mapped[int] = mapped_column(ForeignKey("norm_checks.id", ondelete="CASCADE"))
+    norm_id: Mapped[str] = mapped_column(String(100))
+    need: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[str] = mapped_column(String(8))
+    outcome: Mapped[str] = mapped_column(String(16))
+    evidence: Mapped[str] = mapped_column(Text, default="")
+
+
+class Review(Base):
+    """One reviewer's checklist for one release (answers can be revised; one row per reviewer)."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (UniqueConstraint("release_id", "reviewer_id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ReviewAnswer(Base):
+    """The answer to one checklist question."""
+
+    __tablename__ = "review_answers"
+    __table_args__ = (
+        UniqueConstraint("review_id", "norm_id"),
+        CheckConstraint("answer IN ('yes','no','na')", name="answer_known"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"))
+    norm_id: Mapped[str] = mapped_column(String(100))
+    answer: Mapped[str] = mapped_column(String(4))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Endorsement(Base):
+    """A member's +1; the unique constraint is what makes a second endorsement impossible."""
+
+    __tablename__ = "endorsements"
+    __table_args__ = (
+        UniqueConstraint("release_id", "account_id"),
+        Index("ix_endorsements_account", "account_id"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+
+
+class Flag(Base):
+    """A member's report that a release breaks a norm; a moderator resolves it."""
+
+    __tablename__ = "flags"
+    __table_args__ = (
+        UniqueConstraint("release_id", "account_id", "norm_id"),
+        CheckConstraint("length(reason) > 0", name="reason_given"),
+        CheckConstraint("status IN ('open','upheld','dismissed')", name="status_known"),
+        Index("ix_flags_release_status", "release_id", "status"),
+        Index("ix_flags_account_created", "account_id", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    norm_id: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+    penalised: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+
+
+class Claim(Base):
+    """A creator's claim to have published a file hash or link first, with a signed receipt."""
+
+    __tablename__ = "claims"
+    __table_args__ = (
+        UniqueConstraint("community_id", "kind", "value", "account_id"),
+        Index("ix_claims_value", "kind", "value", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    release_id: Mapped[int | None] = mapped_column(ForeignKey("releases.id", ondelete="SET NULL"))
+    announcement_id: Mapped[int | None] = mapped_column(ForeignKey("announcements.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(16))  # sha256 | autov2 | link
+    value: Mapped[str] = mapped_column(String(500))
+    audit_seq: Mapped[int | None] = mapped_column(BigInteger)
+    receipt: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime]
+
+
+class LinkCode(Base):
+    """A one-time code that links a second platform account to a person."""
+
+    __tablename__ = "link_codes"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    expires_at: Mapped[datetime]
+
+
+class ProcessedEvent(Base):
+    """Platform events already handled; inserting here in the same transaction makes replays no-ops."""
+
+    __tablename__ = "processed_events"
+    __table_args__ = (UniqueConstraint("platform", "event_id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    event_id: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+
+
+class ScheduledJob(Base):
+    """A durable job (review deadline, reminder, escalation, digest).
+
+    The row is the source of truth; APScheduler only wakes replicas up. A replica runs a job after flipping
+    `state` from 'pending' to 'running' with a conditional UPDATE: exactly one replica wins.
+    """
+
+    __tablename__ = "scheduled_jobs"
+    __table_args__ = (
+        UniqueConstraint("kind", "subject", "due_at"),
+        CheckConstraint("state IN ('pending','running','done','cancelled')", name="state_known"),
+        Index("ix_scheduled_jobs_due", "state", "due_at"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(64))
+    due_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(12), default="pending")
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    fired_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class AuditHead(Base):
+    """The tip of one community's audit chain; locking this row serialises appends across replicas."""
+
+    __tablename__ = "audit_heads"
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditEvent(Base):
+    """An append-only, hash-chained record of one state change.
+
+    `hash = sha256(prev_hash + canonical(community, seq, at, actor, action, subject, payload))`, so editing or
+    deleting a row breaks every later hash. Redactions (`forget-me`) append an event instead of editing.
+    """
+
+    __tablename__ = "audit_events"
+    __table_args__ = (UniqueConstraint("community_id", "seq"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict[str, Any]]
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

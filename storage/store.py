@@ -1,0 +1,99 @@
+"""The store: one engine, one unit of work per event or job.
+
+`Store.transaction()` opens a session and a transaction and yields a `Tx` whose methods are the only way
+the rest of normbot reads or writes the database. Connection failures surface as `StoreUnavailable`, which
+the core turns into "not recorded yet" replies instead of tracebacks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from storage.engine import create_engine, redact_url
+from storage.models import Base
+from storage.tx import Tx
+
+__all__ = ["Store", "StoreUnavailable"]
+
+
+class StoreUnavailable(Exception):
+    """The database could not be reached or refused the connection; nothing was written."""
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OSError | ConnectionError | asyncio.TimeoutError)
+
+
+class Store:
+    """The shared store. Cheap to share across tasks; every `transaction()` gets its own session."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def from_url(cls, url: str | None = None) -> Store:
+        """Open a store on `url` (default: `NORMBOT_DATABASE_URL` or the embedded SQLite file)."""
+        return cls(create_engine(url))
+
+    @property
+    def dialect(self) -> str:
+        """`sqlite` or `postgresql`."""
+        return self.engine.dialect.name
+
+    @property
+    def url(self) -> str:
+        """The URL with its password masked."""
+        return redact_url(self.engine.url.render_as_string(hide_password=False))
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        """One unit of work: commits on success, rolls back on any error."""
+        try:
+            async with self._sessions() as session, session.begin():
+                yield Tx(session)
+        except Exception as exc:
+            if _is_connection_error(exc):
+                raise StoreUnavailable(f"store unreachable ({type(exc).__name__})") from exc
+            raise
+
+    async def ping(self) -> bool:
+        """Whether the database answers a trivial query (health checks)."""
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception:
+            return False
+        return True
+
+    async def create_all(self) -> None:
+        """Create tables straight from the models (tests only: real databases use `upgrade`)."""
+        async with self.engine.begin() as conn:
+            await conn.run_sync(Base.metadata.create_all)
+
+    async def upgrade(self, revision: str = "head") -> None:
+        """Run the Alembic migrations on this store's connection."""
+        from storage.migrate import upgrade_connection
+
+        async with self.engine.begin() as conn:
+            await conn.run_sync(upgrade_connection, revision)
+
+    async def close(self) -> None:
+        """Dispose the engine's pool."""
+        await self.engine.dispose()
+
+
+def migrations_dir() -> Path:
+    """Where the Alembic scripts live (inside the package, so installs can migrate)."""
+    return Path(__file__).parent / "migrations"

@@ -1,0 +1,385 @@
+"""`Tx`: the unit of work the core uses. Every query of normbot is a method here or in its mixins.
+
+Hot paths (processed events, endorsements, flags) use Core statements with dialect-level
+`INSERT ... ON CONFLICT DO NOTHING` so a duplicate is a zero rowcount, not an exception that aborts the
+PostgreSQL transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, and_, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.audit import GENESIS, ChainProblem, event_hash, verify_chain
+from storage.models import (
+    Account,
+    AuditEvent,
+    AuditHead,
+    Community,
+    LinkCode,
+    NormPackRevision,
+    Person,
+    ProcessedEvent,
+    ScheduledJob,
+    WatchedChat,
+)
+from storage.tx_releases import ReleaseQueries
+from storage.tx_social import SocialQueries
+
+__all__ = ["Tx"]
+
+
+class Tx(ReleaseQueries, SocialQueries):
+    """Queries and writes inside one transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    # -- helpers ---------------------------------------------------------------------------------------
+
+    async def insert_ignore(self, table: Table, values: dict[str, Any]) -> bool:
+        """INSERT that silently skips a unique-constraint conflict; True when a row was written."""
+        dialect = self.s.get_bind().dialect.name
+        if dialect == "postgresql":
+            stmt: Any = postgresql.insert(table).values(**values).on_conflict_do_nothing()
+        else:
+            stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing()
+        result = await self.s.execute(stmt)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    # -- processed events ------------------------------------------------------------------------------
+
+    async def mark_processed(self, platform: str, event_id: str, at: datetime) -> bool:
+        """Record a platform event; False when it was processed before (a replay)."""
+        return await self.insert_ignore(
+            ProcessedEvent.__table__,  # type: ignore[arg-type]
+            {"platform": platform, "event_id": event_id, "created_at": at},
+        )
+
+    # -- communities and chats -------------------------------------------------------------------------
+
+    async def ensure_community(self, slug: str, name: str, at: datetime) -> Community:
+        """The community with this slug, created on first use."""
+        row = (await self.s.execute(select(Community).where(Community.slug == slug))).scalar_one_or_none()
+        if row is not None:
+            return row
+        await self.insert_ignore(
+            Community.__table__,  # type: ignore[arg-type]
+            {"slug": slug, "name": name, "created_at": at},
+        )
+        return (await self.s.execute(select(Community).where(Community.slug == slug))).scalar_one()
+
+    async def community_by_slug(self, slug: str) -> Community | None:
+        """Look a community up by its slug."""
+        return (await self.s.execute(select(Community).where(Community.slug == slug))).scalar_one_or_none()
+
+    async def community(self, community_id: int) -> Community | None:
+        """Look a community up by id."""
+        return await self.s.get(Community, community_id)
+
+    async def communities(self) -> list[Community]:
+        """All communities, by slug."""
+        return list((await self.s.execute(select(Community).order_by(Community.slug))).scalars())
+
+    async def chat_binding(self, platform: str, chat_id: str) -> WatchedChat | None:
+        """The community binding of a chat, if any."""
+        stmt = select(WatchedChat).where(WatchedChat.platform == platform, WatchedChat.chat_id == chat_id)
+        return (await self.s.execute(stmt)).scalar_one_or_none()
+
+    async def bind_chat(
+        self, community_id: int, platform: str, chat_id: str, *, watched: bool, role: str = "releases"
+    ) -> None:
+        """Attach a chat to a community (or update whether it is watched)."""
+        existing = await self.chat_binding(platform, chat_id)
+        if existing is None:
+            await self.insert_ignore(
+                WatchedChat.__table__,  # type: ignore[arg-type]
+                {
+                    "community_id": community_id,
+                    "platform": platform,
+                    "chat_id": chat_id,
+                    "watched": watched,
+                    "role": role,
+                },
+            )
+            return
+        existing.community_id = community_id
+        existing.watched = watched
+        existing.role = role
+
+    async def chats_of(self, community_id: int, role: str | None = None) -> list[WatchedChat]:
+        """The chats bound to a community, optionally only those with a role (review, mod)."""
+        stmt = select(WatchedChat).where(WatchedChat.community_id == community_id)
+        if role is not None:
+            stmt = stmt.where(WatchedChat.role == role)
+        return list((await self.s.execute(stmt.order_by(WatchedChat.id))).scalars())
+
+    async def migrate_chat(self, platform: str, old_chat_id: str, new_chat_id: str) -> int:
+        """Follow a Telegram group -> supergroup migration: every row keyed by the old id moves."""
+        from storage.models import Announcement, PostedMessage
+
+        n = 0
+        for model in (WatchedChat, Announcement, PostedMessage):
+            result = await self.s.execute(
+                update(model)
+                .where(model.platform == platform, model.chat_id == old_chat_id)
+                .values(chat_id=new_chat_id)
+            )
+            n += result.rowcount  # type: ignore[attr-defined]
+        return n
+
+    # -- accounts and persons --------------------------------------------------------------------------
+
+    async def upsert_account(self, platform: str, user_id: str, name: str, at: datetime) -> Account:
+        """The account for a platform user, created on first sight; keeps the latest display name."""
+        stmt = select(Account).where(Account.platform == platform, Account.user_id == user_id)
+        row = (await self.s.execute(stmt)).scalar_one_or_none()
+        if row is None:
+            await self.insert_ignore(
+                Account.__table__,  # type: ignore[arg-type]
+                {"platform": platform, "user_id": user_id, "display_name": name[:200], "created_at": at},
+            )
+            row = (await self.s.execute(stmt)).scalar_one()
+        elif row.display_name != name[:200] and not row.redacted:
+            row.display_name = name[:200]
+        return row
+
+    async def account(self, account_id: int) -> Account | None:
+        """An account by id."""
+        return await self.s.get(Account, account_id)
+
+    async def account_by_name(self, platform: str, name: str) -> Account | None:
+        """An account by display name on a platform (console and `profile @name`)."""
+        stmt = select(Account).where(
+            Account.platform == platform, func.lower(Account.display_name) == name.lower()
+        )
+        return (await self.s.execute(stmt.limit(1))).scalar_one_or_none()
+
+    async def accounts_of_person(self, account: Account) -> list[int]:
+        """Ids of every account linked to the same person as `account` (itself when unlinked)."""
+        if account.person_id is None:
+            return [account.id]
+        stmt = select(Account.id).where(Account.person_id == account.person_id)
+        return list((await self.s.execute(stmt)).scalars())
+
+    async def create_link_code(self, account_id: int, code: str, expires_at: datetime) -> None:
+        """Store a one-time code that proves control of `account_id`."""
+        await self.s.execute(delete(LinkCode).where(LinkCode.account_id == account_id))
+        self.s.add(LinkCode(code=code, account_id=account_id, expires_at=expires_at))
+
+    async def redeem_link_code(self, code: str, account_id: int, at: datetime) -> Account | None:
+        """Link `account_id` to the person of the code's account; None when the code is unknown or expired."""
+        row = await self.s.get(LinkCode, code)
+        if row is None:
+            return None
+        await self.s.delete(row)
+        expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=at.tzinfo)
+        if expires < at or row.account_id == account_id:
+            return None
+        first = await self.s.get(Account, row.account_id)
+        second = await self.s.get(Account, account_id)
+        if first is None or second is None:
+            return None
+        if first.person_id is None:
+            person = Person(created_at=at)
+            self.s.add(person)
+            await self.s.flush()
+            first.person_id = person.id
+        second.person_id = first.person_id
+        return first
+
+    # -- norm pack revisions ---------------------------------------------------------------------------
+
+    async def add_pack_revision(
+        self,
+        community_id: int,
+        *,
+        digest: str,
+        pack_id: str,
+        version: str,
+        source: str,
+        author: str,
+        at: datetime,
+    ) -> NormPackRevision:
+        """Store an adopted pack as the community's next revision."""
+        last = (
+            await self.s.execute(
+                select(func.max(NormPackRevision.number)).where(NormPackRevision.community_id == community_id)
+            )
+        ).scalar_one_or_none()
+        row = NormPackRevision(
+            community_id=community_id,
+            number=(last or 0) + 1,
+            digest=digest,
+            pack_id=pack_id,
+            pack_version=version,
+            source=source,
+            author=author,
+            created_at=at,
+        )
+        self.s.add(row)
+        await self.s.flush()
+        return row
+
+    async def pack_revisions(self, community_id: int) -> list[NormPackRevision]:
+        """Every revision, newest first."""
+        stmt = (
+            select(NormPackRevision)
+            .where(NormPackRevision.community_id == community_id)
+            .order_by(NormPackRevision.number.desc())
+        )
+        return list((await self.s.execute(stmt)).scalars())
+
+    async def current_pack_revision(self, community_id: int) -> NormPackRevision | None:
+        """The latest adopted revision (None: the configured pack applies)."""
+        revisions = await self.pack_revisions(community_id)
+        return revisions[0] if revisions else None
+
+    # -- scheduled jobs --------------------------------------------------------------------------------
+
+    async def schedule_job(
+        self, kind: str, subject: str, due_at: datetime, at: datetime, community_id: int | None = None
+    ) -> bool:
+        """Add a pending job; the same (kind, subject, due time) twice is one job."""
+        return await self.insert_ignore(
+            ScheduledJob.__table__,  # type: ignore[arg-type]
+            {
+                "community_id": community_id,
+                "kind": kind,
+                "subject": subject,
+                "due_at": due_at,
+                "state": "pending",
+                "created_at": at,
+            },
+        )
+
+    async def cancel_jobs(self, kind: str, subject: str) -> int:
+        """Cancel pending jobs of a kind for a subject (a release got endorsed before its deadline)."""
+        result = await self.s.execute(
+            update(ScheduledJob)
+            .where(
+                ScheduledJob.kind == kind, ScheduledJob.subject == subject, ScheduledJob.state == "pending"
+            )
+            .values(state="cancelled")
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def due_jobs(self, now: datetime, limit: int = 100) -> list[ScheduledJob]:
+        """Pending jobs whose time has come, oldest first."""
+        stmt = (
+            select(ScheduledJob)
+            .where(ScheduledJob.state == "pending", ScheduledJob.due_at <= now)
+            .order_by(ScheduledJob.due_at, ScheduledJob.id)
+            .limit(limit)
+        )
+        return list((await self.s.execute(stmt)).scalars())
+
+    async def claim_job(self, job_id: int, worker: str, at: datetime) -> bool:
+        """Atomically move a job from pending to running; exactly one caller across replicas gets True."""
+        result = await self.s.execute(
+            update(ScheduledJob)
+            .where(and_(ScheduledJob.id == job_id, ScheduledJob.state == "pending"))
+            .values(state="running", claimed_by=worker, fired_at=at)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def finish_job(self, job_id: int) -> None:
+        """Mark a claimed job done."""
+        await self.s.execute(update(ScheduledJob).where(ScheduledJob.id == job_id).values(state="done"))
+
+    async def release_stale_jobs(self, before: datetime) -> int:
+        """Return jobs claimed by a replica that died before finishing them to the pending state."""
+        result = await self.s.execute(
+            update(ScheduledJob)
+            .where(ScheduledJob.state == "running", ScheduledJob.fired_at < before)
+            .values(state="pending", claimed_by=None)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def jobs(self, state: str | None = None) -> list[ScheduledJob]:
+        """Jobs, optionally by state (tests and the status page)."""
+        stmt = select(ScheduledJob).order_by(ScheduledJob.due_at, ScheduledJob.id)
+        if state is not None:
+            stmt = stmt.where(ScheduledJob.state == state)
+        return list((await self.s.execute(stmt)).scalars())
+
+    # -- audit -----------------------------------------------------------------------------------------
+
+    async def audit(
+        self,
+        community_id: int,
+        *,
+        actor: str,
+        action: str,
+        subject: str,
+        payload: dict[str, Any],
+        at: datetime,
+    ) -> int:
+        """Append an event to the community's chain; returns its sequence number.
+
+        The head row is locked (FOR UPDATE on PostgreSQL; SQLite serialises writers) so concurrent
+        replicas append one after the other.
+        """
+        head = (
+            await self.s.execute(
+                select(AuditHead).where(AuditHead.community_id == community_id).with_for_update()
+            )
+        ).scalar_one_or_none()
+        if head is None:
+            await self.insert_ignore(
+                AuditHead.__table__,  # type: ignore[arg-type]
+                {"community_id": community_id, "seq": 0, "hash": GENESIS},
+            )
+            head = (
+                await self.s.execute(
+                    select(AuditHead).where(AuditHead.community_id == community_id).with_for_update()
+                )
+            ).scalar_one()
+        seq = head.seq + 1
+        digest = event_hash(
+            head.hash,
+            community_id=community_id,
+            seq=seq,
+            at=at,
+            actor=actor,
+            action=action,
+            subject=subject,
+            payload=payload,
+        )
+        self.s.add(
+            AuditEvent(
+                community_id=community_id,
+                seq=seq,
+                at=at,
+                actor=actor,
+                action=action,
+                subject=subject,
+                payload=payload,
+                prev_hash=head.hash,
+                hash=digest,
+            )
+        )
+        head.seq = seq
+        head.hash = digest
+        return seq
+
+    async def audit_events(self, community_id: int, limit: int | None = None) -> list[AuditEvent]:
+        """A community's audit events in order (newest last)."""
+        stmt = select(AuditEvent).where(AuditEvent.community_id == community_id).order_by(AuditEvent.seq)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        return list((await self.s.execute(stmt)).scalars())
+
+    async def verify_audit(self) -> list[ChainProblem]:
+        """Verify every community's chain against its head."""
+        problems: list[ChainProblem] = []
+        heads = {h.community_id: h.seq for h in (await self.s.execute(select(AuditHead))).scalars()}
+        ids = set(heads) | set((await self.s.execute(select(AuditEvent.community_id).distinct())).scalars())
+        for cid in sorted(ids):
+            rows = await self.audit_events(cid)
+            problems.extend(verify_chain(cid, rows, heads.get(cid, 0)))
+        return problems

@@ -1,0 +1,268 @@
+"""Queries about releases, announcements, norm checks and the bot's own posted messages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Announcement, NormCheck, NormResult, PostedMessage, Release
+
+__all__ = ["ReleaseQueries", "ResultRow"]
+
+
+@dataclass(frozen=True, slots=True)
+class ResultRow:
+    """One norm result to store with a check."""
+
+    norm_id: str
+    need: str
+    severity: str
+    outcome: str
+    evidence: str
+
+
+class ReleaseQueries:
+    """Mixin of `Tx`: releases and what hangs off them."""
+
+    s: AsyncSession
+
+    async def insert_ignore(self, table: Any, values: dict[str, Any]) -> bool:  # provided by Tx
+        raise NotImplementedError
+
+    # -- releases --------------------------------------------------------------------------------------
+
+    async def release_by_key(self, community_id: int, release_key: str) -> Release | None:
+        """The release with this normalised key in the community."""
+        stmt = select(Release).where(Release.community_id == community_id, Release.release_key == release_key)
+        return (await self.s.execute(stmt)).scalar_one_or_none()
+
+    async def add_release(self, **values: Any) -> Release:
+        """Insert a release (the caller checked `release_by_key` in the same transaction)."""
+        row = Release(**values)
+        self.s.add(row)
+        await self.s.flush()
+        return row
+
+    async def release(self, community_id: int, release_id: int) -> Release | None:
+        """A release *of this community*: ids of other communities' releases are not found."""
+        stmt = select(Release).where(Release.id == release_id, Release.community_id == community_id)
+        return (await self.s.execute(stmt)).scalar_one_or_none()
+
+    async def release_any(self, release_id: int) -> Release | None:
+        """A release by id regardless of community (scheduled jobs, which carry only ids)."""
+        return await self.s.get(Release, release_id)
+
+    async def latest_version_of(
+        self, community_id: int, creator_ids: Sequence[int], model_key: str
+    ) -> Release | None:
+        """The newest earlier release of the same model by the same creator (for version chains)."""
+        stmt = (
+            select(Release)
+            .where(
+                Release.community_id == community_id,
+                Release.creator_id.in_(creator_ids),
+                Release.release_key.like(f"{model_key}@%"),
+            )
+            .order_by(Release.id.desc())
+            .limit(1)
+        )
+        return (await self.s.execute(stmt)).scalar_one_or_none()
+
+    async def releases(
+        self,
+        community_id: int,
+        *,
+        status: str | None = None,
+        creator_ids: Sequence[int] | None = None,
+        model_type: str | None = None,
+        base_model: str | None = None,
+        search: str | None = None,
+        limit: int = 20,
+        offset: int = 0,
+    ) -> list[Release]:
+        """Releases of a community, newest first, with optional filters (command `release list`, registry)."""
+        stmt = select(Release).where(Release.community_id == community_id)
+        if status:
+            stmt = stmt.where(Release.status == status)
+        if creator_ids is not None:
+            stmt = stmt.where(Release.creator_id.in_(creator_ids))
+        if model_type:
+            stmt = stmt.where(Release.model_type == model_type)
+        if base_model:
+            stmt = stmt.where(Release.base_model == base_model)
+        if search:
+            pattern = "%" + search.lower().replace("%", "").replace("_", "") + "%"
+            stmt = stmt.where(func.lower(Release.model_name).like(pattern))
+        stmt = stmt.order_by(Release.id.desc()).limit(limit).offset(offset)
+        return list((await self.s.execute(stmt)).scalars())
+
+    async def count_releases(self, community_id: int, status: str | None = None) -> int:
+        """How many releases a community has (optionally in one status)."""
+        stmt = select(func.count()).select_from(Release).where(Release.community_id == community_id)
+        if status:
+            stmt = stmt.where(Release.status == status)
+        return int((await self.s.execute(stmt)).scalar_one())
+
+    async def releases_by_status(self, statuses: Sequence[str], limit: int = 1000) -> list[Release]:
+        """Releases in any community in these statuses (digests and rescheduling)."""
+        stmt = select(Release).where(Release.status.in_(statuses)).order_by(Release.id).limit(limit)
+        return list((await self.s.execute(stmt)).scalars())
+
+    async def find_releases_by_name(self, community_id: int, names: Sequence[str]) -> list[Release]:
+        """Releases whose model name matches one of `names` (case-insensitive): lineage resolution."""
+        if not names:
+            return []
+        lowered = [n.lower() for n in names]
+        stmt = (
+            select(Release)
+            .where(Release.community_id == community_id, func.lower(Release.model_name).in_(lowered))
+            .order_by(Release.id)
+        )
+        return list((await self.s.execute(stmt)).scalars())
+
+    async def all_releases(self, community_id: int | None = None) -> list[Release]:
+        """Every release (export, simulate), oldest first."""
+        stmt = select(Release).order_by(Release.id)
+        if community_id is not None:
+            stmt = stmt.where(Release.community_id == community_id)
+        return list((await self.s.execute(stmt)).scalars())
+
+    # -- announcements ---------------------------------------------------------------------------------
+
+    async def add_announcement(self, **values: Any) -> bool:
+        """Record an announcement; False when this (platform, chat, message) was recorded before."""
+        return await self.insert_ignore(Announcement.__table__, values)
+
+    async def announcements(self, release_id: int) -> list[Announcement]:
+        """Announcements of a release, oldest first."""
+        stmt = select(Announcement).where(Announcement.release_id == release_id).order_by(Announcement.id)
+        return list((await self.s.execute(stmt)).scalars())
+
+    async def announcement_at(self, platform: str, chat_id: str, message_id: str) -> Announcement | None:
+        """The announcement recorded for one platform message."""
+        stmt = select(Announcement).where(
+            Announcement.platform == platform,
+            Announcement.chat_id == chat_id,
+            Announcement.message_id == message_id,
+        )
+        return (await self.s.execute(stmt)).scalar_one_or_none()
+
+    async def release_for_message(self, platform: str, chat_id: str, message_id: str) -> int | None:
+        """The release a message refers to: an announcement, or a prompt the bot posted about it."""
+        ann = await self.announcement_at(platform, chat_id, message_id)
+        if ann is not None:
+            return ann.release_id
+        stmt = select(PostedMessage.release_id).where(
+            PostedMessage.platform == platform,
+            PostedMessage.chat_id == chat_id,
+            PostedMessage.message_id == message_id,
+        )
+        return (await self.s.execute(stmt)).scalar_one_or_none()
+
+    async def latest_release_in_chat(self, platform: str, chat_id: str) -> int | None:
+        """The most recently announced release in a chat (console scripts target it by default)."""
+        stmt = (
+            select(Announcement.release_id)
+            .where(Announcement.platform == platform, Announcement.chat_id == chat_id)
+            .order_by(Announcement.id.desc())
+            .limit(1)
+        )
+        return (await self.s.execute(stmt)).scalar_one_or_none()
+
+    # -- norm checks -----------------------------------------------------------------------------------
+
+    async def add_norm_check(
+        self,
+        release_id: int,
+        *,
+        pack_id: str,
+        pack_version: str,
+        pack_digest: str,
+        trigger: str,
+        actor_id: int | None,
+        results: Sequence[ResultRow],
+        at: datetime,
+    ) -> NormCheck:
+        """Store a check and its per-norm results."""
+        check = NormCheck(
+            release_id=release_id,
+            pack_id=pack_id,
+            pack_version=pack_version,
+            pack_digest=pack_digest,
+            trigger=trigger,
+            actor_id=actor_id,
+            created_at=at,
+        )
+        self.s.add(check)
+        await self.s.flush()
+        self.s.add_all(
+            NormResult(
+                check_id=check.id,
+                norm_id=r.norm_id,
+                need=r.need,
+                severity=r.severity,
+                outcome=r.outcome,
+                evidence=r.evidence,
+            )
+            for r in results
+        )
+        await self.s.flush()
+        return check
+
+    async def latest_norm_check(self, release_id: int) -> tuple[NormCheck, list[NormResult]] | None:
+        """The newest check of a release with its results."""
+        stmt = (
+            select(NormCheck).where(NormCheck.release_id == release_id).order_by(NormCheck.id.desc()).limit(1)
+        )
+        check = (await self.s.execute(stmt)).scalar_one_or_none()
+        if check is None:
+            return None
+        rows = await self.s.execute(
+            select(NormResult).where(NormResult.check_id == check.id).order_by(NormResult.id)
+        )
+        return check, list(rows.scalars())
+
+    # -- posted messages -------------------------------------------------------------------------------
+
+    async def record_posted(
+        self,
+        key: str,
+        *,
+        release_id: int | None,
+        platform: str,
+        chat_id: str,
+        thread_id: str | None,
+        message_id: str,
+        at: datetime,
+    ) -> None:
+        """Remember where a keyed bot message landed."""
+        await self.insert_ignore(
+            PostedMessage.__table__,
+            {
+                "key": key,
+                "release_id": release_id,
+                "platform": platform,
+                "chat_id": chat_id,
+                "thread_id": thread_id,
+                "message_id": message_id,
+                "created_at": at,
+            },
+        )
+
+    async def posted(self, key: str) -> list[PostedMessage]:
+        """Every message posted under a key (one per platform chat)."""
+        stmt = select(PostedMessage).where(PostedMessage.key == key).order_by(PostedMessage.id)
+        return list((await self.s.execute(stmt)).scalars())
+
+    async def posted_for_release(self, release_id: int, prefix: str) -> list[PostedMessage]:
+        """Posted messages of a release whose key starts with `prefix` (e.g. `prompt:`)."""
+        stmt = select(PostedMessage).where(
+            PostedMessage.release_id == release_id,
+            or_(PostedMessage.key.like(f"{prefix}%")),
+        )
+        return list((await self.s.execute(stmt)).scalars())

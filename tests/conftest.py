@@ -1,0 +1,101 @@
+"""Shared fixtures: a fresh store on SQLite *and* PostgreSQL for every test that asks for `store`.
+
+PostgreSQL runs at 127.0.0.1:5432 (user postgres, trust auth) on this machine; each test session creates
+its own database and drops it at the end, so parallel or repeated runs never see each other's rows. When
+PostgreSQL is unreachable the PostgreSQL tests *fail* under CI=true and are skipped with a loud reason
+elsewhere (a developer laptop without PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from storage import Store
+
+PG_ADMIN_URL = os.environ.get("NORMBOT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BACKENDS = ("sqlite", "postgresql")
+
+
+def _pg_dsn(dbname: str | None = None) -> str:
+    base, _, current = PG_ADMIN_URL.rpartition("/")
+    return f"{base}/{dbname or current}"
+
+
+async def _pg_admin(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(_pg_dsn(), timeout=5)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A database of its own for this test session; yields its SQLAlchemy URL."""
+    name = f"normbot_t_{uuid.uuid4().hex[:10]}"
+    try:
+        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL unreachable at {PG_ADMIN_URL} under CI=true: {exc}")
+        pytest.skip(f"PostgreSQL unreachable at {PG_ADMIN_URL}: {exc} (CI=true makes this a failure)")
+    url = _pg_dsn(name).replace("postgresql://", "postgresql+asyncpg://", 1)
+
+    # Migrate once; tests then truncate instead of re-creating the schema.
+    async def _migrate() -> None:
+        s = Store.from_url(url)
+        await s.upgrade()
+        await s.close()
+
+    asyncio.run(_migrate())
+    yield url
+    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _truncate(store: Store) -> None:
+    from sqlalchemy import text
+
+    from storage.models import Base
+
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    async with store.engine.begin() as conn:
+        await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        await conn.execute(text("DELETE FROM alembic_version WHERE false"))
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Which database the test runs on."""
+    return str(request.param)
+
+
+@pytest.fixture
+def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A URL to an empty, migrated database of the requested backend."""
+    if backend == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'normbot.db'}"
+    url: str = request.getfixturevalue("pg_database")
+    return url
+
+
+@pytest.fixture
+async def store(backend: str, db_url: str) -> AsyncIterator[Store]:
+    """A migrated, empty store on `backend`."""
+    s = Store.from_url(db_url)
+    if backend == "sqlite":
+        await s.upgrade()
+    else:
+        await _truncate(s)
+    try:
+        yield s
+    finally:
+        await s.close()
