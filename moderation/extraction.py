@@ -1,36 +1,82 @@
-"""Extract release metadata from an announcement (first cut; see docs/detection.md).
+"""Extract release metadata from an announcement: the single entry point is `extract()`.
 
-Never raises: any input gives a `ReleaseFields`, possibly empty.
+Extraction is rules over normalisation tables (`moderation/data/*.yaml`), not a model: it must be fast on
+every message the detector lets through, explainable to the creator whose release a norm flags, and
+identical on every machine. It never raises: a message it cannot make sense of yields empty fields, and
+an internal error in one field leaves that field empty rather than losing the others.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
-from norms.fields import FileRef, Link, ReleaseFields
+from moderation.extraction_fields import (
+    Scan,
+    base_model,
+    license_id,
+    model_name,
+    model_type,
+    nsfw,
+    parents,
+    trigger_words,
+    version,
+)
+from moderation.extraction_tables import tables
+from moderation.extraction_text import clean, find_files, find_hashes, find_links
+from norms.fields import ReleaseFields
 
-__all__ = ["extract"]
+__all__ = ["MAX_CHARS", "extract"]
 
-_URL = re.compile(r"https?://[^\s<>()\[\]`\"']+")
+MAX_CHARS = 200_000
+"""Longer messages are cut here; no chat platform allows more than 4096 (Telegram) or 4000 (Discord)."""
+
+_log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 
-def _kind(url: str) -> str:
-    low = url.lower()
-    if "huggingface.co" in low or "hf.co/" in low:
-        return "huggingface"
-    if "civitai.com" in low:
-        return "civitai"
-    if "github.com" in low:
-        return "github"
-    return "other"
+def _safe(default: _T, fn: Callable[[], _T]) -> _T:
+    try:
+        return fn()
+    except Exception:  # a bug in one field must not cost the others; logged for us to fix
+        _log.exception("extraction of one field failed")
+        return default
 
 
 def extract(text: str, attachments: Sequence[str] = ()) -> ReleaseFields:
-    """Return the fields stated in `text` (and the attached file names)."""
+    """Return the release fields stated in `text` and the attached file names.
+
+    Args:
+        text: the announcement as posted (markdown, emoji and all).
+        attachments: names of files attached to the message.
+
+    Returns:
+        A `ReleaseFields`; fields the message does not state are None or empty.
+    """
     try:
-        links = tuple(Link(u, _kind(u)) for u in dict.fromkeys(m.group(0) for m in _URL.finditer(text)))
-        files = tuple(FileRef(a, a.rsplit(".", 1)[-1].lower() if "." in a else "other") for a in attachments)
-        return ReleaseFields(links=links, files=files)
+        if not isinstance(text, str):
+            text = "" if text is None else str(text)
+        text = text[:MAX_CHARS].replace("\r\n", "\n").replace("\x00", " ")
+        names = tuple(str(a) for a in attachments if isinstance(a, str) and a.strip())
+        t = tables()
+        body = clean(text)
+        scan = Scan.of(body, t)
+        files = _safe([], lambda: find_files(body, names, t.file_formats))
+        base = _safe(None, lambda: base_model(scan, t))
+        return ReleaseFields(
+            model_name=_safe(None, lambda: model_name(text, scan)),
+            version=_safe(None, lambda: version(scan)),
+            links=tuple(_safe([], lambda: find_links(body))),
+            license=_safe(None, lambda: license_id(scan, t)),
+            base_model=base,
+            model_type=_safe(None, lambda: model_type(scan, t, base, [f.format for f in files])),
+            trigger_words=tuple(_safe([], lambda: trigger_words(scan))),
+            nsfw=_safe(None, lambda: nsfw(scan)),
+            hashes=tuple(_safe([], lambda: find_hashes(body, scan.lines))),
+            parents=tuple(_safe([], lambda: parents(scan, t))),
+            files=tuple(files),
+        )
     except Exception:
+        _log.exception("extraction failed; returning empty fields")
         return ReleaseFields()

@@ -1,0 +1,265 @@
+"""Field extractors that need the normalisation tables: license, base model, model type, version, name,
+trigger words, NSFW and credited parents.
+
+Each takes a `Scan` (the cleaned text, its lowercased form, tokens and line index, computed once) and
+returns the field or an empty value. None of them raises on odd input; `extract()` still guards them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from moderation.extraction_tables import AliasMatch, Tables, Token, tokenize
+from moderation.extraction_text import Lines
+
+__all__ = [
+    "Scan",
+    "base_model",
+    "license_id",
+    "model_name",
+    "model_type",
+    "nsfw",
+    "parents",
+    "trigger_words",
+    "version",
+]
+
+_BASE_CONTEXT = (
+    "base", "trained on", "for ", "checkpoint:", "basis", "basado", "basiert", "baseado", "ベース",
+    "基于", "底模", "базов", "основ", "modelo base", "model:",
+)  # fmt: skip
+_URLISH = re.compile(r"https?://\S{1,2000}|www\.\S{1,2000}")
+
+
+@dataclass(slots=True)
+class Scan:
+    """One message prepared for the extractors."""
+
+    text: str
+    lower: str
+    tokens: list[Token]
+    lines: Lines
+    base_hits: list[AliasMatch]
+
+    @classmethod
+    def of(cls, text: str, tables: Tables) -> Scan:
+        """Prepare `text` (already cleaned). URLs are blanked for alias matching, keeping offsets."""
+        lower = text.lower()
+        no_urls = _URLISH.sub(lambda m: " " * len(m.group(0)), lower)
+        tokens = tokenize(no_urls)
+        return cls(text, lower, tokens, Lines(text), tables.base_models.find(tokens))
+
+
+def _first_line_end(scan: Scan) -> int:
+    """Offset where the headline (first non-blank line) ends."""
+    text = scan.text
+    start = len(text) - len(text.lstrip())
+    end = text.find("\n", start)
+    return len(text) if end < 0 else end
+
+
+def license_id(scan: Scan, tables: Tables) -> str | None:
+    """The license, as a Hugging Face id. Context-only aliases count only on a licensing line."""
+    best: tuple[int, int, str] | None = None
+    for hit in tables.licenses.find(scan.tokens):
+        line = scan.lines.line_at(hit.start).lower()
+        on_license_line = any(c in line for c in tables.license_context)
+        if hit.weak and not on_license_line:
+            continue
+        rank = (0 if on_license_line else 1, hit.start)
+        if best is None or rank < best[:2]:
+            best = (*rank, hit.value)
+    return best[2] if best else None
+
+
+def base_model(scan: Scan, tables: Tables) -> str | None:
+    """The base model: the first one on a line that says "base"/"for"/"trained on", else the first one."""
+    hits = scan.base_hits
+    if not hits:
+        return None
+    for hit in hits:
+        line = scan.lines.line_at(hit.start).lower()
+        if any(c in line for c in _BASE_CONTEXT):
+            return hit.value
+    return hits[0].value
+
+
+def model_type(scan: Scan, tables: Tables, base: str | None, file_formats: list[str]) -> str | None:
+    """The kind of release: the first strong type keyword (headline first), else weak, else inferred."""
+    hits = tables.model_types.find(scan.tokens)
+    headline_end = _first_line_end(scan)
+    strong = [h for h in hits if not h.weak]
+    for group in ([h for h in strong if h.start < headline_end], strong, hits):
+        if group:
+            return group[0].value
+    if file_formats and all(f == "gguf" for f in file_formats):
+        return "quantization"
+    if base is not None and base in tables.llm_bases:
+        return "llm"
+    return None
+
+
+_VERSION = re.compile(
+    r"(?<![\w.])(?:v|ver\.?|version|versión|versão|versione|バージョン|версия)\s?"
+    r"(\d{1,4}(?:\.\d{1,4}){0,3}[a-z]?)(?![\w.]*\d)",
+    re.IGNORECASE,
+)
+
+
+def version(scan: Scan) -> str | None:
+    """The release version as "v<number>".
+
+    Versions that belong to a base model ("Mistral 7B v0.3") or to a credited parent ("merge of
+    RealVisXL V4") are skipped; a version on the headline wins over one further down.
+    """
+    skip = [(h.start, h.end + 2) for h in scan.base_hits]
+    skip += [(m.start(1), m.end(1)) for m in _PARENTS.finditer(scan.text)]
+    found: list[tuple[int, str]] = []
+    headline_end = _first_line_end(scan)
+    for m in _VERSION.finditer(scan.text):
+        if any(a <= m.start() <= b for a, b in skip):
+            continue
+        found.append((0 if m.start() < headline_end else 1, "v" + m.group(1).lower()))
+        if len(found) > 20:
+            break
+    return min(found)[1] if found else None
+
+
+_NAME_FIELD = re.compile(
+    r"(?im)^[ \t]{0,4}(?:model[ \t]?name|name|model|nombre(?: del modelo)?|modellname|nome(?: do modelo)?|"
+    r"モデル名|名前|模型名称|名称|название(?: модели)?)[ \t]{0,3}[:：][ \t]{0,3}([^\n]{1,200})"
+)
+_BOLD_IN_RAW = re.compile(r"\*\*([^*\n]{2,100})\*\*|__([^_\n]{2,100})__")
+_HEADLINE = re.compile(
+    r"(?i)(?:releas(?:ed|ing)|introducing|presenting|announcing|just (?:dropped|published|uploaded)|"
+    r"new (?:lora|checkpoint|merge|model|finetune|fine-tune|embedding|quants?|gguf)|"
+    r"is (?:out|live|up)|out now|now (?:available|live|on)|lanzamiento|nuevo|neues?|veröffentlicht|"
+    r"lançamento|novo|リリース|公開|发布|新模型(?:发布)?|релиз|выпустил|новая|новый)[ \t]{0,3}[:：!-]?[ \t]{0,3}"
+)
+_NAME_STOP = re.compile(
+    r"(?i)\s(?:v\d|ver\.?\s?\d|version\s?\d|for\s|para\s|für\s|is\s|by\s|-\s|–\s|—\s|\(|\||,|!|\.\s)|[，。、！（]"
+)
+_NOT_NAMES = frozenset(
+    {"new", "my", "the", "a", "lora", "checkpoint", "merge", "model", "update", "version", "release"}
+)
+_EDGE = " \t*_`'\"“”‘’:;,.!?-–—|[](){}<>#~"
+
+
+def _tidy_name(raw: str) -> str | None:
+    raw = raw.strip()
+    stop = _NAME_STOP.search(" " + raw)
+    if stop is not None:
+        raw = (" " + raw)[: stop.start()]
+    raw = "".join(c for c in raw if c.isalnum() or c in " ._-+'&[]()") if raw else raw
+    raw = raw.strip(_EDGE)
+    if not raw or len(raw) > 80 or raw.lower() in _NOT_NAMES or raw.startswith("http"):
+        return None
+    return raw
+
+
+def model_name(raw_text: str, scan: Scan) -> str | None:
+    """The model's name: a "Name:" field, the first bold phrase, a headline, or a Hugging Face repo name."""
+    m = _NAME_FIELD.search(scan.text)
+    if m and (name := _tidy_name(m.group(1))):
+        return name
+    b = _BOLD_IN_RAW.search(raw_text[:2000])
+    if b and (name := _tidy_name(b.group(1) or b.group(2) or "")):
+        return name
+    head = _HEADLINE.search(scan.text[:600])
+    if head and (name := _tidy_name(scan.text[head.end() : head.end() + 200].split("\n", 1)[0])):
+        return name
+    return None
+
+
+_TRIGGER = re.compile(
+    r"(?i)(?:trigger(?:[ \t]?(?:words?|tokens?|phrases?|tags?))?|activation(?:[ \t]?(?:tokens?|words?|tags?))?|"
+    r"trained[ \t]?words?|instance[ \t]?prompt|palabras?[ \t]?(?:clave|activadoras?|de activación)|"
+    r"palavras?[- ]chave|gatilhos?|triggerw(?:ö|oe|o)rt(?:er)?|aktivierungsw(?:ö|o)rt(?:er)?|"
+    r"トリガー(?:ワード)?|触发词|激活词|触发|триггер(?:ы|ное слово|ные слова)?)[ \t]{0,3}[:：=][ \t]{0,3}([^\n]{1,500})"
+)
+_TRIGGER_END = re.compile(r"\.\s|\s[—–|·•]\s|\s{3,}|。")
+_BACKTICKED = re.compile(r"`([^`\n]{1,80})`")
+_SPLIT = re.compile(r"\s*(?:[,;、，|]|\s/\s|\sand\s|\sy\s|\sund\s|\sи\s)\s*")
+
+
+def trigger_words(scan: Scan) -> list[str]:
+    """Words the LoRA/embedding is triggered by ("Trigger: `xyz`", "trigger words: a, b")."""
+    out: list[str] = []
+    for m in _TRIGGER.finditer(scan.text):
+        rest = m.group(1)
+        cut = _TRIGGER_END.search(rest)
+        if cut is not None:
+            rest = rest[: cut.start()]
+        ticked = _BACKTICKED.findall(rest)
+        parts = ticked if ticked else _SPLIT.split(rest)
+        for part in parts:
+            word = part.strip().strip(" \"'“”‘’*_.!").strip()
+            if word and len(word) <= 80 and word.lower() not in ("none", "n/a", "no", "ninguna", "keine") \
+                    and word not in out:
+                out.append(word)
+        if len(out) >= 20:
+            break
+    return out[:20]
+
+
+_NEGATORS = frozenset({"no", "not", "non", "sin", "kein", "keine", "nicht", "sem", "não", "без", "не", "无", "非"})
+
+
+def nsfw(scan: Scan) -> bool | None:
+    """True when NSFW is stated, False when SFW is stated (or NSFW is negated), else None."""
+    saw_sfw = False
+    toks = scan.tokens
+    for i, tok in enumerate(toks):
+        if tok.text in ("nsfw", "r18", "18+"):
+            prev = {t.text for t in toks[max(0, i - 2) : i]}
+            nxt = toks[i + 1].text if i + 1 < len(toks) else ""
+            if prev & _NEGATORS or nxt in ("no", "false", "none"):
+                saw_sfw = True
+                continue
+            return True
+        if tok.text == "sfw":
+            saw_sfw = True
+    return False if saw_sfw else None
+
+
+_PARENTS = re.compile(
+    r"(?i)(?:merged?[ \t]+(?:of|from|between)|mix[ \t]+of|blend[ \t]+of|recipe[ \t]{0,2}[:：]|"
+    r"merged[ \t]+models?[ \t]{0,2}[:：]|parents?[ \t]{0,2}[:：]|credits?(?:[ \t]+to)?[ \t]{0,2}[:：]|"
+    r"based[ \t]+on|built[ \t]+on(?:[ \t]+top[ \t]+of)?|derived[ \t]+from|fine-?tuned?[ \t]+(?:of|from)|"
+    r"finetune[ \t]+of|fine-tune[ \t]+of|quants?[ \t]+of|quantizations?[ \t]+of|gguf[ \t]+(?:quants?[ \t]+)?of|"
+    r"mezcla[ \t]+de|fusión[ \t]+de|basado[ \t]+en|basiert[ \t]+auf|merge[ \t]+aus|mischung[ \t]+aus|"
+    r"baseado[ \t]+em|mistura[ \t]+de|на[ \t]+основе|основан[аo]?[ \t]+на|мердж[ \t]+из|基于|融合了?|"
+    r"をベースに|のマージ)[ \t]{0,3}([^\n]{1,300})"
+)
+_PARENT_SPLIT = re.compile(r"\s*(?:\+|,|&|\sand\s|\sx\s|\sy\s|\sund\s|\se\s|\sи\s|、|和|与|と)\s*")
+_WEIGHT = re.compile(r"(?:^|(?<=[\s(@:*]))\(?\s?(?:0?\.\d{1,3}|1\.0|\d{1,3}\s?%)\s?\)?(?=\s|$|[),])")
+_PARENT_END = re.compile(
+    r"(?i)(?:\.\s|;|\s(?:for|with|using|to|trained|at|on)\s|,\s?base\b|\(https?|https?://|\s[-—–|·]\s|!|。|，|的)"
+)
+
+
+def parents(scan: Scan, tables: Tables) -> list[str]:
+    """Credited models: merge recipes ("merge of A + B") and "based on X by Y" (the model part, X).
+
+    Plain base-model names ("based on SDXL") are the `base_model` field, not parents.
+    """
+    out: list[str] = []
+    for m in _PARENTS.finditer(scan.text):
+        span = m.group(1)
+        end = _PARENT_END.search(span)
+        if end is not None:
+            span = span[: end.start()]
+        for part in _PARENT_SPLIT.split(span):
+            part = _WEIGHT.sub(" ", part)
+            part = re.split(r"(?i)\s(?:by|von|de|por|от)\s", part, maxsplit=1)[0]
+            part = part.strip(_EDGE + " ")
+            if not part or len(part) > 80 or part.lower() in _NOT_NAMES:
+                continue
+            if tables.base_models.lookup(part) is not None or tables.licenses.lookup(part) is not None:
+                continue
+            if part not in out:
+                out.append(part)
+        if len(out) >= 20:
+            break
+    return out
