@@ -25,7 +25,7 @@ from moderation.extraction_fields import (
 )
 from moderation.extraction_tables import tables
 from moderation.extraction_text import clean, find_files, find_hashes, find_links
-from norms.fields import ReleaseFields
+from norms.fields import FileRef, ReleaseFields
 
 __all__ = ["MAX_CHARS", "extract"]
 
@@ -62,7 +62,7 @@ def extract(text: str, attachments: Sequence[str] = ()) -> ReleaseFields:
         t = tables()
         body = clean(text)
         scan = Scan.of(body, t)
-        files = _safe([], lambda: find_files(body, names, t.file_formats))
+        files: list[FileRef] = _safe([], lambda: find_files(body, names, t.file_formats))
         base = _safe(None, lambda: base_model(scan, t))
         return ReleaseFields(
             model_name=_safe(None, lambda: model_name(text, scan)),

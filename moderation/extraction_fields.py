@@ -60,17 +60,27 @@ def _first_line_end(scan: Scan) -> int:
 
 
 def license_id(scan: Scan, tables: Tables) -> str | None:
-    """The license, as a Hugging Face id. Context-only aliases count only on a licensing line."""
-    best: tuple[int, int, str] | None = None
+    """The license, as a Hugging Face id.
+
+    Context-only aliases ("MIT", "gemma", "llama3") count only on a line that talks about licensing.
+    Among candidates, a licensing line beats any other line, a full alias beats a context-only one, and
+    the hit closest after the word "license" wins (so "Llama-3.2 quants, license apache-2.0" is Apache).
+    """
+    best: tuple[int, int, int, str] | None = None
     for hit in tables.licenses.find(scan.tokens):
-        line = scan.lines.line_at(hit.start).lower()
-        on_license_line = any(c in line for c in tables.license_context)
-        if hit.weak and not on_license_line:
+        line_idx = scan.lines.index(hit.start)
+        line = scan.lines.line(line_idx).lower()
+        ctx = [line.find(c) for c in tables.license_context if c in line]
+        if hit.weak and not ctx:
             continue
-        rank = (0 if on_license_line else 1, hit.start)
-        if best is None or rank < best[:2]:
+        line_start = scan.lines.start(line_idx)
+        col = hit.start - line_start
+        after = [col - c for c in ctx if c <= col]
+        distance = min(after) if after else 10_000 + min((c - col for c in ctx), default=0)
+        rank = (0 if ctx else 1, 1 if hit.weak else 0, distance)
+        if best is None or rank < best[:3]:
             best = (*rank, hit.value)
-    return best[2] if best else None
+    return best[3] if best else None
 
 
 def base_model(scan: Scan, tables: Tables) -> str | None:
@@ -92,7 +102,13 @@ def model_type(scan: Scan, tables: Tables, base: str | None, file_formats: list[
     strong = [h for h in hits if not h.weak]
     for group in ([h for h in strong if h.start < headline_end], strong, hits):
         if group:
-            return group[0].value
+            first = group[0]
+            # "finetune checkpoint" / "fine-tuned checkpoint": the adjective yields to the noun.
+            nxt = next((h for h in hits if h.start > first.start), None)
+            if first.value == "finetune" and nxt is not None and nxt.value == "checkpoint" \
+                    and nxt.start - first.end <= 2:
+                return nxt.value
+            return first.value
     if file_formats and all(f == "gguf" for f in file_formats):
         return "quantization"
     if base is not None and base in tables.llm_bases:
@@ -113,7 +129,7 @@ def version(scan: Scan) -> str | None:
     Versions that belong to a base model ("Mistral 7B v0.3") or to a credited parent ("merge of
     RealVisXL V4") are skipped; a version on the headline wins over one further down.
     """
-    skip = [(h.start, h.end + 2) for h in scan.base_hits]
+    skip = [(h.start, h.end + 1) for h in scan.base_hits]
     skip += [(m.start(1), m.end(1)) for m in _PARENTS.finditer(scan.text)]
     found: list[tuple[int, str]] = []
     headline_end = _first_line_end(scan)
@@ -178,7 +194,10 @@ _TRIGGER = re.compile(
     r"palavras?[- ]chave|gatilhos?|triggerw(?:ö|oe|o)rt(?:er)?|aktivierungsw(?:ö|o)rt(?:er)?|"
     r"トリガー(?:ワード)?|触发词|激活词|触发|триггер(?:ы|ное слово|ные слова)?)[ \t]{0,3}[:：=][ \t]{0,3}([^\n]{1,500})"
 )
-_TRIGGER_END = re.compile(r"\.\s|\s[—–|·•]\s|\s{3,}|。")
+_TRIGGER_END = re.compile(r"(?i)\.\s|\s[—–|·•]\s|\s{3,}|。|,\s?licen[cs]e|https?://")
+_TRIGGER_TICK = re.compile(
+    r"(?i)\btrigger(?:[ \t]?words?)?[ \t]{1,3}(`[^`\n]{1,80}`(?:[ \t]{0,2}[,+/][ \t]{0,2}`[^`\n]{1,80}`){0,10})"
+)
 _BACKTICKED = re.compile(r"`([^`\n]{1,80})`")
 _SPLIT = re.compile(r"\s*(?:[,;、，|]|\s/\s|\sand\s|\sy\s|\sund\s|\sи\s)\s*")
 
@@ -186,6 +205,10 @@ _SPLIT = re.compile(r"\s*(?:[,;、，|]|\s/\s|\sand\s|\sy\s|\sund\s|\sи\s)\s*")
 def trigger_words(scan: Scan) -> list[str]:
     """Words the LoRA/embedding is triggered by ("Trigger: `xyz`", "trigger words: a, b")."""
     out: list[str] = []
+    for m in _TRIGGER_TICK.finditer(scan.text):
+        for word in _BACKTICKED.findall(m.group(1)):
+            if word.strip() and word.strip() not in out:
+                out.append(word.strip())
     for m in _TRIGGER.finditer(scan.text):
         rest = m.group(1)
         cut = _TRIGGER_END.search(rest)
@@ -227,7 +250,7 @@ _PARENTS = re.compile(
     r"(?i)(?:merged?[ \t]+(?:of|from|between)|mix[ \t]+of|blend[ \t]+of|recipe[ \t]{0,2}[:：]|"
     r"merged[ \t]+models?[ \t]{0,2}[:：]|parents?[ \t]{0,2}[:：]|credits?(?:[ \t]+to)?[ \t]{0,2}[:：]|"
     r"based[ \t]+on|built[ \t]+on(?:[ \t]+top[ \t]+of)?|derived[ \t]+from|fine-?tuned?[ \t]+(?:of|from)|"
-    r"finetune[ \t]+of|fine-tune[ \t]+of|quants?[ \t]+of|quantizations?[ \t]+of|gguf[ \t]+(?:quants?[ \t]+)?of|"
+    r"finetune[ \t]+of|fine-tune[ \t]+of|quants?[ \t]+(?:of|for)|quantizations?[ \t]+of|gguf[ \t]+(?:quants?[ \t]+)?of|"
     r"mezcla[ \t]+de|fusión[ \t]+de|basado[ \t]+en|basiert[ \t]+auf|merge[ \t]+aus|mischung[ \t]+aus|"
     r"baseado[ \t]+em|mistura[ \t]+de|на[ \t]+основе|основан[аo]?[ \t]+на|мердж[ \t]+из|基于|融合了?|"
     r"をベースに|のマージ)[ \t]{0,3}([^\n]{1,300})"
@@ -235,7 +258,7 @@ _PARENTS = re.compile(
 _PARENT_SPLIT = re.compile(r"\s*(?:\+|,|&|\sand\s|\sx\s|\sy\s|\sund\s|\se\s|\sи\s|、|和|与|と)\s*")
 _WEIGHT = re.compile(r"(?:^|(?<=[\s(@:*]))\(?\s?(?:0?\.\d{1,3}|1\.0|\d{1,3}\s?%)\s?\)?(?=\s|$|[),])")
 _PARENT_END = re.compile(
-    r"(?i)(?:\.\s|;|\s(?:for|with|using|to|trained|at|on)\s|,\s?base\b|\(https?|https?://|\s[-—–|·]\s|!|。|，|的)"
+    r"(?i)(?:\.\s|;|\s(?:for|with|using|to|trained|at|on)\s|,\s?(?:base|based)\b|\(https?|https?://|\s[-—–|·]\s|!|。|，|的)"
 )
 
 
@@ -251,7 +274,7 @@ def parents(scan: Scan, tables: Tables) -> list[str]:
         if end is not None:
             span = span[: end.start()]
         for part in _PARENT_SPLIT.split(span):
-            part = _WEIGHT.sub(" ", part)
+            part = _WEIGHT.sub(" ", part.split("(", 1)[0] if "(" in part[1:] else part)
             part = re.split(r"(?i)\s(?:by|von|de|por|от)\s", part, maxsplit=1)[0]
             part = part.strip(_EDGE + " ")
             if not part or len(part) > 80 or part.lower() in _NOT_NAMES:

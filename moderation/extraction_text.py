@@ -99,6 +99,10 @@ class Lines:
         """0-based line number of a character offset."""
         return bisect.bisect_right(self._starts, pos) - 1
 
+    def start(self, idx: int) -> int:
+        """Offset where line `idx` starts."""
+        return self._starts[idx]
+
     def line(self, idx: int) -> str:
         """The text of line `idx` (without its newline)."""
         start = self._starts[idx]
