@@ -40,11 +40,16 @@ class Actor:
 
 @dataclass(frozen=True, slots=True)
 class ChatRef:
-    """Where something was said or must be said: a channel or group, optionally a thread or forum topic."""
+    """Where something was said or must be said: a channel or group, optionally a thread or forum topic.
+
+    `space_id` is the enclosing space (a Discord guild; for Telegram the group itself), which lets a community
+    be configured once for every channel of a server.
+    """
 
     platform: str
     chat_id: str
     thread_id: str | None = None
+    space_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

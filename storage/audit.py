@@ -71,9 +71,7 @@ def verify_chain(community_id: int, rows: Iterable[Any], head_seq: int | None = 
     for row in rows:
         if row.seq != expected_seq:
             problems.append(
-                ChainProblem(
-                    community_id, expected_seq, f"event {expected_seq} is missing (next is {row.seq})"
-                )
+                ChainProblem(community_id, expected_seq, f"event {expected_seq} is missing (next is {row.seq})")
             )
             expected_seq = row.seq
         if row.prev_hash != prev:
@@ -94,8 +92,6 @@ def verify_chain(community_id: int, rows: Iterable[Any], head_seq: int | None = 
         expected_seq += 1
     if head_seq is not None and head_seq != expected_seq - 1:
         problems.append(
-            ChainProblem(
-                community_id, expected_seq, f"chain ends at {expected_seq - 1} but head says {head_seq}"
-            )
+            ChainProblem(community_id, expected_seq, f"chain ends at {expected_seq - 1} but head says {head_seq}")
         )
     return problems

@@ -270,6 +270,8 @@ class Endorsement(Base):
     release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"))
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     note: Mapped[str] = mapped_column(Text, default="")
+    # Whether the endorser held a reviewer role when endorsing: quorum may count only those.
+    by_reviewer: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
 
 
@@ -365,9 +367,7 @@ class AuditHead(Base):
     """The tip of one community's audit chain; locking this row serialises appends across replicas."""
 
     __tablename__ = "audit_heads"
-    community_id: Mapped[int] = mapped_column(
-        ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True
-    )
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
     hash: Mapped[str] = mapped_column(String(64))
 

@@ -73,6 +73,11 @@ class Tx(ReleaseQueries, SocialQueries):
         )
         return (await self.s.execute(select(Community).where(Community.slug == slug))).scalar_one()
 
+    async def delete_community(self, slug: str) -> bool:
+        """Delete a community and everything that hangs off it (the demo starts afresh this way)."""
+        result = await self.s.execute(delete(Community).where(Community.slug == slug))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
     async def community_by_slug(self, slug: str) -> Community | None:
         """Look a community up by its slug."""
         return (await self.s.execute(select(Community).where(Community.slug == slug))).scalar_one_or_none()
@@ -154,9 +159,7 @@ class Tx(ReleaseQueries, SocialQueries):
 
     async def account_by_name(self, platform: str, name: str) -> Account | None:
         """An account by display name on a platform (console and `profile @name`)."""
-        stmt = select(Account).where(
-            Account.platform == platform, func.lower(Account.display_name) == name.lower()
-        )
+        stmt = select(Account).where(Account.platform == platform, func.lower(Account.display_name) == name.lower())
         return (await self.s.execute(stmt.limit(1))).scalar_one_or_none()
 
     async def accounts_of_person(self, account: Account) -> list[int]:
@@ -261,9 +264,7 @@ class Tx(ReleaseQueries, SocialQueries):
         """Cancel pending jobs of a kind for a subject (a release got endorsed before its deadline)."""
         result = await self.s.execute(
             update(ScheduledJob)
-            .where(
-                ScheduledJob.kind == kind, ScheduledJob.subject == subject, ScheduledJob.state == "pending"
-            )
+            .where(ScheduledJob.kind == kind, ScheduledJob.subject == subject, ScheduledJob.state == "pending")
             .values(state="cancelled")
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
@@ -325,9 +326,7 @@ class Tx(ReleaseQueries, SocialQueries):
         replicas append one after the other.
         """
         head = (
-            await self.s.execute(
-                select(AuditHead).where(AuditHead.community_id == community_id).with_for_update()
-            )
+            await self.s.execute(select(AuditHead).where(AuditHead.community_id == community_id).with_for_update())
         ).scalar_one_or_none()
         if head is None:
             await self.insert_ignore(
@@ -335,9 +334,7 @@ class Tx(ReleaseQueries, SocialQueries):
                 {"community_id": community_id, "seq": 0, "hash": GENESIS},
             )
             head = (
-                await self.s.execute(
-                    select(AuditHead).where(AuditHead.community_id == community_id).with_for_update()
-                )
+                await self.s.execute(select(AuditHead).where(AuditHead.community_id == community_id).with_for_update())
             ).scalar_one()
         seq = head.seq + 1
         digest = event_hash(

@@ -26,6 +26,11 @@ class ResultRow:
     evidence: str
 
 
+def _escape_like(value: str) -> str:
+    """Make user-derived text literal inside a LIKE pattern."""
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 class ReleaseQueries:
     """Mixin of `Tx`: releases and what hangs off them."""
 
@@ -57,21 +62,30 @@ class ReleaseQueries:
         """A release by id regardless of community (scheduled jobs, which carry only ids)."""
         return await self.s.get(Release, release_id)
 
-    async def latest_version_of(
-        self, community_id: int, creator_ids: Sequence[int], model_key: str
-    ) -> Release | None:
+    async def latest_version_of(self, community_id: int, creator_ids: Sequence[int], model_key: str) -> Release | None:
         """The newest earlier release of the same model by the same creator (for version chains)."""
+        like = _escape_like(model_key) + "@%"
         stmt = (
             select(Release)
             .where(
                 Release.community_id == community_id,
                 Release.creator_id.in_(creator_ids),
-                Release.release_key.like(f"{model_key}@%"),
+                Release.release_key.like(like, escape="\\"),
             )
             .order_by(Release.id.desc())
             .limit(1)
         )
         return (await self.s.execute(stmt)).scalar_one_or_none()
+
+    async def releases_by_key_prefix(self, community_id: int, prefix: str) -> list[Release]:
+        """Releases whose key starts with `prefix` (same model and version by any creator), oldest first."""
+        like = _escape_like(prefix) + "%"
+        stmt = (
+            select(Release)
+            .where(Release.community_id == community_id, Release.release_key.like(like, escape="\\"))
+            .order_by(Release.id)
+        )
+        return list((await self.s.execute(stmt)).scalars())
 
     async def releases(
         self,
@@ -216,15 +230,11 @@ class ReleaseQueries:
 
     async def latest_norm_check(self, release_id: int) -> tuple[NormCheck, list[NormResult]] | None:
         """The newest check of a release with its results."""
-        stmt = (
-            select(NormCheck).where(NormCheck.release_id == release_id).order_by(NormCheck.id.desc()).limit(1)
-        )
+        stmt = select(NormCheck).where(NormCheck.release_id == release_id).order_by(NormCheck.id.desc()).limit(1)
         check = (await self.s.execute(stmt)).scalar_one_or_none()
         if check is None:
             return None
-        rows = await self.s.execute(
-            select(NormResult).where(NormResult.check_id == check.id).order_by(NormResult.id)
-        )
+        rows = await self.s.execute(select(NormResult).where(NormResult.check_id == check.id).order_by(NormResult.id))
         return check, list(rows.scalars())
 
     # -- posted messages -------------------------------------------------------------------------------

@@ -24,19 +24,25 @@ class SocialQueries:
 
     # -- endorsements ----------------------------------------------------------------------------------
 
-    async def add_endorsement(self, release_id: int, account_id: int, note: str, at: datetime) -> bool:
+    async def add_endorsement(
+        self, release_id: int, account_id: int, note: str, at: datetime, *, by_reviewer: bool = False
+    ) -> bool:
         """Endorse; False when this account had already endorsed (the unique constraint decides)."""
         return await self.insert_ignore(
             Endorsement.__table__,
-            {"release_id": release_id, "account_id": account_id, "note": note, "created_at": at},
+            {
+                "release_id": release_id,
+                "account_id": account_id,
+                "note": note,
+                "by_reviewer": by_reviewer,
+                "created_at": at,
+            },
         )
 
     async def remove_endorsement(self, release_id: int, account_id: int) -> bool:
         """Withdraw an endorsement; False when there was none."""
         result = await self.s.execute(
-            delete(Endorsement).where(
-                Endorsement.release_id == release_id, Endorsement.account_id == account_id
-            )
+            delete(Endorsement).where(Endorsement.release_id == release_id, Endorsement.account_id == account_id)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -50,11 +56,11 @@ class SocialQueries:
         )
         return [(e, a) for e, a in (await self.s.execute(stmt)).all()]
 
-    async def count_endorsements(self, release_id: int, account_ids: Sequence[int] | None = None) -> int:
-        """How many endorsements a release has (optionally only from `account_ids`)."""
+    async def count_endorsements(self, release_id: int, *, reviewers_only: bool = False) -> int:
+        """How many endorsements a release has (optionally only those given by reviewers)."""
         stmt = select(func.count()).select_from(Endorsement).where(Endorsement.release_id == release_id)
-        if account_ids is not None:
-            stmt = stmt.where(Endorsement.account_id.in_(account_ids))
+        if reviewers_only:
+            stmt = stmt.where(Endorsement.by_reviewer.is_(True))
         return int((await self.s.execute(stmt)).scalar_one())
 
     async def endorsement_times_for_creator(self, creator_ids: Sequence[int]) -> list[datetime]:
@@ -73,9 +79,7 @@ class SocialQueries:
 
     # -- flags -----------------------------------------------------------------------------------------
 
-    async def add_flag(
-        self, release_id: int, account_id: int, norm_id: str, reason: str, at: datetime
-    ) -> Flag | None:
+    async def add_flag(self, release_id: int, account_id: int, norm_id: str, reason: str, at: datetime) -> Flag | None:
         """File a flag; None when this account already flagged this release under this norm."""
         written = await self.insert_ignore(
             Flag.__table__,
@@ -90,18 +94,12 @@ class SocialQueries:
         )
         if not written:
             return None
-        stmt = select(Flag).where(
-            Flag.release_id == release_id, Flag.account_id == account_id, Flag.norm_id == norm_id
-        )
+        stmt = select(Flag).where(Flag.release_id == release_id, Flag.account_id == account_id, Flag.norm_id == norm_id)
         return (await self.s.execute(stmt)).scalar_one()
 
     async def count_flags_since(self, account_id: int, since: datetime) -> int:
         """Flags an account filed since a time (the per-member rate limit)."""
-        stmt = (
-            select(func.count())
-            .select_from(Flag)
-            .where(Flag.account_id == account_id, Flag.created_at >= since)
-        )
+        stmt = select(func.count()).select_from(Flag).where(Flag.account_id == account_id, Flag.created_at >= since)
         return int((await self.s.execute(stmt)).scalar_one())
 
     async def flag(self, community_id: int, flag_id: int) -> Flag | None:
@@ -170,9 +168,7 @@ class SocialQueries:
         for norm_id, (answer, note) in answers.items():
             existing = (
                 await self.s.execute(
-                    select(ReviewAnswer).where(
-                        ReviewAnswer.review_id == review.id, ReviewAnswer.norm_id == norm_id
-                    )
+                    select(ReviewAnswer).where(ReviewAnswer.review_id == review.id, ReviewAnswer.norm_id == norm_id)
                 )
             ).scalar_one_or_none()
             if existing is None:

@@ -16,6 +16,7 @@ __all__ = ["app", "main"]
 _AREAS = (
     "bot.cli.norms",
     "bot.cli.db",
+    "bot.cli.console",
 )
 
 

@@ -25,9 +25,7 @@ def _run(connection: object) -> None:
 
 connection = config.attributes.get("connection")
 if context.is_offline_mode():
-    context.configure(
-        url=default_url(), target_metadata=target_metadata, literal_binds=True, render_as_batch=True
-    )
+    context.configure(url=default_url(), target_metadata=target_metadata, literal_binds=True, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
 elif connection is not None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 08:22:53.504658
+Create Date: 2026-11-24 08:26:29.974517
 """
 
 from __future__ import annotations
@@ -115,9 +115,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("community_id", "number", name=op.f("uq_norm_pack_revisions_community_id")),
     )
     with op.batch_alter_table("norm_pack_revisions", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_norm_pack_revisions_community_id"), ["community_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_norm_pack_revisions_community_id"), ["community_id"], unique=False)
 
     op.create_table(
         "scheduled_jobs",
@@ -171,10 +169,7 @@ def upgrade() -> None:
         sa.Column("account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["account_id"],
-            ["accounts.id"],
-            name=op.f("fk_link_codes_account_id_accounts"),
-            ondelete="CASCADE",
+            ["account_id"], ["accounts.id"], name=op.f("fk_link_codes_account_id_accounts"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_link_codes")),
     )
@@ -200,19 +195,11 @@ def upgrade() -> None:
             name=op.f("ck_releases_status_known"),
         ),
         sa.ForeignKeyConstraint(
-            ["community_id"],
-            ["communities.id"],
-            name=op.f("fk_releases_community_id_communities"),
-            ondelete="CASCADE",
+            ["community_id"], ["communities.id"], name=op.f("fk_releases_community_id_communities"), ondelete="CASCADE"
         ),
+        sa.ForeignKeyConstraint(["creator_id"], ["accounts.id"], name=op.f("fk_releases_creator_id_accounts")),
         sa.ForeignKeyConstraint(
-            ["creator_id"], ["accounts.id"], name=op.f("fk_releases_creator_id_accounts")
-        ),
-        sa.ForeignKeyConstraint(
-            ["previous_id"],
-            ["releases.id"],
-            name=op.f("fk_releases_previous_id_releases"),
-            ondelete="SET NULL",
+            ["previous_id"], ["releases.id"], name=op.f("fk_releases_previous_id_releases"), ondelete="SET NULL"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_releases")),
         sa.UniqueConstraint("community_id", "release_key", name=op.f("uq_releases_community_id")),
@@ -233,14 +220,9 @@ def upgrade() -> None:
         sa.Column("url", sa.String(length=500), nullable=True),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["author_id"], ["accounts.id"], name=op.f("fk_announcements_author_id_accounts")),
         sa.ForeignKeyConstraint(
-            ["author_id"], ["accounts.id"], name=op.f("fk_announcements_author_id_accounts")
-        ),
-        sa.ForeignKeyConstraint(
-            ["release_id"],
-            ["releases.id"],
-            name=op.f("fk_announcements_release_id_releases"),
-            ondelete="CASCADE",
+            ["release_id"], ["releases.id"], name=op.f("fk_announcements_release_id_releases"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_announcements")),
         sa.UniqueConstraint("platform", "chat_id", "message_id", name=op.f("uq_announcements_platform")),
@@ -254,15 +236,11 @@ def upgrade() -> None:
         sa.Column("release_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("by_reviewer", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name=op.f("fk_endorsements_account_id_accounts")),
         sa.ForeignKeyConstraint(
-            ["account_id"], ["accounts.id"], name=op.f("fk_endorsements_account_id_accounts")
-        ),
-        sa.ForeignKeyConstraint(
-            ["release_id"],
-            ["releases.id"],
-            name=op.f("fk_endorsements_release_id_releases"),
-            ondelete="CASCADE",
+            ["release_id"], ["releases.id"], name=op.f("fk_endorsements_release_id_releases"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_endorsements")),
         sa.UniqueConstraint("release_id", "account_id", name=op.f("uq_endorsements_release_id")),
@@ -309,10 +287,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["actor_id"], ["accounts.id"], name=op.f("fk_norm_checks_actor_id_accounts")),
         sa.ForeignKeyConstraint(
-            ["release_id"],
-            ["releases.id"],
-            name=op.f("fk_norm_checks_release_id_releases"),
-            ondelete="CASCADE",
+            ["release_id"], ["releases.id"], name=op.f("fk_norm_checks_release_id_releases"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_norm_checks")),
     )
@@ -330,10 +305,7 @@ def upgrade() -> None:
         sa.Column("message_id", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["release_id"],
-            ["releases.id"],
-            name=op.f("fk_posted_messages_release_id_releases"),
-            ondelete="CASCADE",
+            ["release_id"], ["releases.id"], name=op.f("fk_posted_messages_release_id_releases"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_posted_messages")),
         sa.UniqueConstraint("platform", "chat_id", "message_id", name=op.f("uq_posted_messages_platform")),
@@ -352,9 +324,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["release_id"], ["releases.id"], name=op.f("fk_reviews_release_id_releases"), ondelete="CASCADE"
         ),
-        sa.ForeignKeyConstraint(
-            ["reviewer_id"], ["accounts.id"], name=op.f("fk_reviews_reviewer_id_accounts")
-        ),
+        sa.ForeignKeyConstraint(["reviewer_id"], ["accounts.id"], name=op.f("fk_reviews_reviewer_id_accounts")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reviews")),
         sa.UniqueConstraint("release_id", "reviewer_id", name=op.f("uq_reviews_release_id")),
     )
@@ -382,18 +352,13 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
-            ["community_id"],
-            ["communities.id"],
-            name=op.f("fk_claims_community_id_communities"),
-            ondelete="CASCADE",
+            ["community_id"], ["communities.id"], name=op.f("fk_claims_community_id_communities"), ondelete="CASCADE"
         ),
         sa.ForeignKeyConstraint(
             ["release_id"], ["releases.id"], name=op.f("fk_claims_release_id_releases"), ondelete="SET NULL"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_claims")),
-        sa.UniqueConstraint(
-            "community_id", "kind", "value", "account_id", name=op.f("uq_claims_community_id")
-        ),
+        sa.UniqueConstraint("community_id", "kind", "value", "account_id", name=op.f("uq_claims_community_id")),
     )
     with op.batch_alter_table("claims", schema=None) as batch_op:
         batch_op.create_index("ix_claims_value", ["kind", "value", "created_at"], unique=False)
@@ -408,14 +373,10 @@ def upgrade() -> None:
         sa.Column("outcome", sa.String(length=16), nullable=False),
         sa.Column("evidence", sa.Text(), nullable=False),
         sa.CheckConstraint(
-            "outcome IN ('pass','fail','needs_review','not_applicable')",
-            name=op.f("ck_norm_results_outcome_known"),
+            "outcome IN ('pass','fail','needs_review','not_applicable')", name=op.f("ck_norm_results_outcome_known")
         ),
         sa.ForeignKeyConstraint(
-            ["check_id"],
-            ["norm_checks.id"],
-            name=op.f("fk_norm_results_check_id_norm_checks"),
-            ondelete="CASCADE",
+            ["check_id"], ["norm_checks.id"], name=op.f("fk_norm_results_check_id_norm_checks"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_norm_results")),
         sa.UniqueConstraint("check_id", "norm_id", name=op.f("uq_norm_results_check_id")),
@@ -429,10 +390,7 @@ def upgrade() -> None:
         sa.Column("note", sa.Text(), nullable=False),
         sa.CheckConstraint("answer IN ('yes','no','na')", name=op.f("ck_review_answers_answer_known")),
         sa.ForeignKeyConstraint(
-            ["review_id"],
-            ["reviews.id"],
-            name=op.f("fk_review_answers_review_id_reviews"),
-            ondelete="CASCADE",
+            ["review_id"], ["reviews.id"], name=op.f("fk_review_answers_review_id_reviews"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_review_answers")),
         sa.UniqueConstraint("review_id", "norm_id", name=op.f("uq_review_answers_review_id")),

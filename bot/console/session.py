@@ -1,0 +1,201 @@
+"""The console adapter: several people in one chat, typed or scripted, rendered as a transcript.
+
+It is a real adapter like Discord's and Telegram's: it turns lines into core events, hands them to the core
+and renders the actions it gets back. Script lines are `@name: text`, `@name: /command args`,
+`@clock: +25h` (advance the simulated clock; due jobs fire), `# comment`. A message may attach files with
+`[attach: name.safetensors]`; `/norms set < path.yaml` attaches a norm file from disk.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+from moderation.actions import Action, Card, DirectMessage, Edit, OpenForm, Reply, Send
+from moderation.clock import ManualClock
+from moderation.core import Core
+from moderation.events import Actor, Attachment, ButtonPressed, ChatRef, CommandInvoked, MessagePosted, Posted
+
+__all__ = ["ConsoleSession", "parse_duration"]
+
+LINE = re.compile(r"^@([A-Za-z0-9_.-]{1,40})\s*:\s?(.*)$")
+ATTACH = re.compile(r"\[attach:\s*([^\]]{1,200})\]")
+PRESS = re.compile(r"^\[press\s+(\S+)\s+on\s+(m\d+)\]$")
+DURATION = re.compile(r"^\+?\s*(\d+)\s*([smhdw])$")
+UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+PLATFORM = "console"
+
+
+def parse_duration(text: str) -> timedelta:
+    """`+25h`, `90m`, `2d` -> timedelta; ValueError with a readable message otherwise."""
+    m = DURATION.match(text.strip())
+    if not m:
+        raise ValueError(f"not a duration: {text!r} (try +25h, +90m or +2d)")
+    return timedelta(**{UNITS[m.group(2)]: int(m.group(1))})
+
+
+class ConsoleSession:
+    """One console chat (`#releases`) plus a moderators' chat (`#mods`), driven line by line."""
+
+    def __init__(
+        self,
+        core: Core,
+        clock: ManualClock,
+        *,
+        write: Callable[[str], None] = print,
+        chat_id: str = "releases",
+        base_dir: Path | None = None,
+    ) -> None:
+        self.core = core
+        self.clock = clock
+        self.write = write
+        self.chat = ChatRef(PLATFORM, chat_id, space_id="console")
+        self.base_dir = base_dir or Path.cwd()
+        # Message ids are unique per run so that two scripts replayed into one store never collide; the
+        # transcript shows the short form (m3).
+        self.run = uuid.uuid4().hex[:6]
+        self._next_message = 0
+        self._line = 0
+        self._buttons: dict[str, dict[str, str]] = {}
+
+    def _new_message_id(self) -> str:
+        self._next_message += 1
+        return f"{self.run}.m{self._next_message}"
+
+    @staticmethod
+    def _short(message_id: str | None) -> str:
+        return (message_id or "").rpartition(".")[2]
+
+    def _stamp(self) -> str:
+        return self.clock().strftime("%a %H:%M")
+
+    def _actor(self, name: str) -> Actor:
+        return Actor(PLATFORM, name.lower(), name)
+
+    async def feed(self, line: str) -> None:
+        """Process one script or typed line."""
+        self._line += 1
+        raw = line.rstrip("\n")
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            return
+        m = LINE.match(raw.strip())
+        if m is None:
+            self.write(f"  ! line {self._line}: expected '@name: message', got {raw.strip()[:60]!r}")
+            return
+        name, text = m.group(1), m.group(2).strip()
+        if name.lower() == "clock":
+            await self._advance(text)
+            return
+        press = PRESS.match(text)
+        if press is not None:
+            await self._press(name, press.group(1), press.group(2))
+            return
+        message_id = self._new_message_id()
+        self.write(f"[{self._stamp()}] {name} ({self._short(message_id)}): {text}")
+        if text.startswith("/"):
+            await self._command(name, text, message_id)
+        else:
+            attachments = tuple(Attachment(a.strip()) for a in ATTACH.findall(text))
+            event = MessagePosted(
+                event_id=f"{self.chat.chat_id}:{message_id}",
+                chat=self.chat,
+                message_id=message_id,
+                author=self._actor(name),
+                text=ATTACH.sub("", text).strip(),
+                attachments=attachments,
+                at=self.clock(),
+            )
+            await self._render(await self.core.handle(event))
+
+    async def _advance(self, text: str) -> None:
+        try:
+            delta = parse_duration(text)
+        except ValueError as exc:
+            self.write(f"  ! line {self._line}: {exc}")
+            return
+        self.clock.advance(delta)
+        self.write(f"[{self._stamp()}] ⏩ time passes ({text.strip()})")
+        await self._render(await self.core.run_due_jobs())
+
+    async def _command(self, name: str, text: str, message_id: str) -> None:
+        head, _, args = text[1:].partition(" ")
+        attachment_texts: dict[str, str] = {}
+        if "<" in args:
+            args, _, path_text = args.partition("<")
+            path = (self.base_dir / path_text.strip()).resolve()
+            try:
+                attachment_texts[path.name] = path.read_text(encoding="utf-8", errors="replace")
+            except OSError as exc:
+                self.write(f"  ! cannot attach {path_text.strip()!r}: {exc.strerror}")
+                return
+        event = CommandInvoked(
+            event_id=f"{self.chat.chat_id}:{message_id}",
+            chat=self.chat,
+            author=self._actor(name),
+            name=head,
+            args=args.strip(),
+            message_id=message_id,
+            attachment_texts=attachment_texts,
+        )
+        await self._render(await self.core.handle(event), to=name)
+
+    async def _press(self, name: str, label: str, message_id: str) -> None:
+        payload = self._buttons.get(f"{self.run}.{message_id}", {}).get(label.lower())
+        self.write(f"[{self._stamp()}] {name} presses [{label}] on {message_id}")
+        if payload is None:
+            self.write(f"  ! there is no button {label!r} on {message_id}")
+            return
+        event = ButtonPressed(
+            event_id=f"{self.run}:press:{self._line}",
+            chat=self.chat,
+            author=self._actor(name),
+            payload=payload,
+            message_id=f"{self.run}.{message_id}",
+        )
+        await self._render(await self.core.handle(event), to=name)
+
+    async def _render(self, actions: list[Action], to: str | None = None) -> None:
+        for action in actions:
+            if isinstance(action, Send):
+                message_id = self._new_message_id()
+                where = "" if action.chat.chat_id == self.chat.chat_id else f" in #{action.chat.chat_id}"
+                reply = f" ↩ {self._short(action.reply_to)}" if action.reply_to else ""
+                self.write(f"[{self._stamp()}] normbot ({self._short(message_id)}){where}{reply}:")
+                self._card(action.card, action.buttons)
+                if action.buttons:
+                    self._buttons[message_id] = {b.label.lower(): b.payload for b in action.buttons}
+                if action.key:
+                    await self.core.handle(Posted(action.key, action.chat, message_id))
+            elif isinstance(action, Edit):
+                if action.buttons:
+                    self._buttons[action.message_id] = {b.label.lower(): b.payload for b in action.buttons}
+                summary = "; ".join(f"{k}: {v}" for k, v in action.card.fields[:3])
+                self.write(
+                    f"           normbot ✎ {self._short(action.message_id)} updated — {summary or action.card.title}"
+                )
+            elif isinstance(action, Reply):
+                who = f" → {to}" if to else ""
+                private = " (only you)" if action.ephemeral else ""
+                self.write(f"[{self._stamp()}] normbot{who}{private}:")
+                self._card(action.card, action.buttons)
+            elif isinstance(action, DirectMessage):
+                self.write(f"[{self._stamp()}] normbot → DM {action.user_id}:")
+                self._card(action.card, ())
+            elif isinstance(action, OpenForm):
+                form = action.form
+                self.write(f"[{self._stamp()}] normbot → {to or 'you'} (form) {form.title}:")
+                lines = [f"{f.name}: {' | '.join(f.choices[:12]) if f.choices else 'text'}" for f in form.fields]
+                example = (
+                    " ".join(f"{f.name}=<…>" for f in form.fields) if form.command == "review" else "<norm> <reason>"
+                )
+                self._card(Card(f"Answer with /{form.command} {form.release_ref} {example}", "\n".join(lines)), ())
+
+    def _card(self, card: Card, buttons: tuple[object, ...]) -> None:
+        for line in card.as_text().splitlines():
+            self.write(f"    │ {line}")
+        labels = [getattr(b, "label", "") for b in buttons]
+        if labels:
+            self.write("    │ " + " ".join(f"[{label}]" for label in labels))

@@ -1,0 +1,44 @@
+"""Building the core from settings: the one place that picks the store, the detector and the clock."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from moderation.clock import Clock, utcnow
+from moderation.community import CommunityConfig
+from moderation.core import Core
+from storage import Store
+
+__all__ = ["build_core", "make_detector"]
+
+log = logging.getLogger("normbot")
+
+
+def make_detector(*, rules_only: bool = False) -> Any:
+    """The staged detector; with `rules_only`, the transformer stage is off (it also falls back by itself)."""
+    from moderation.detection import Detector
+
+    return Detector(use_model=not rules_only)
+
+
+async def build_core(
+    store: Store,
+    communities: Sequence[CommunityConfig],
+    *,
+    clock: Clock = utcnow,
+    rules_only: bool = False,
+    base_dir: Path | None = None,
+    migrate: bool = True,
+    worker_id: str | None = None,
+    detector: Any = None,
+) -> Core:
+    """Migrate the store (idempotent), create the core and register the configured communities."""
+    if migrate:
+        await store.upgrade()
+    detector = detector or make_detector(rules_only=rules_only)
+    core = Core(store, communities, detector=detector, clock=clock, base_dir=base_dir, worker_id=worker_id)
+    await core.setup()
+    return core

@@ -1,0 +1,226 @@
+"""Commands are defined once, here and in the `handlers_*` modules, and rendered by every adapter.
+
+A `CommandSpec` holds the name, description, typed parameters, required privilege and handler. Discord
+renders specs as slash commands (groups for names with a space), Telegram as `/commands` registered with
+`setMyCommands`, the console as text; help text and usage lines come from the same objects.
+
+Text arguments are parsed by `bind_text`: tokens are split on white space (quotes group words), a `rest`
+parameter takes the remaining raw text verbatim, and an optional leading release parameter is recognised by
+its shape (`R12`, `#12` or `12`), so `/flag credit-base-model no base` and `/flag R3 credit-base-model no base`
+both work.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from moderation.errors import BadArgument, UnknownCommand
+from moderation.permissions import Privilege
+
+if TYPE_CHECKING:
+    from moderation.actions import Action
+    from moderation.invocation import Invocation
+
+__all__ = [
+    "COMMANDS",
+    "CommandSpec",
+    "Param",
+    "bind_options",
+    "bind_text",
+    "command",
+    "resolve_name",
+    "visible_commands",
+]
+
+Handler = Callable[["Invocation", dict[str, Any]], Awaitable[list["Action"]]]
+RELEASE_REF = re.compile(r"(?:[Rr]|#)?([0-9]{1,18})")
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """One parameter. `kind` drives parsing and autocomplete: release, norm, flag, text, word, choice, int."""
+
+    name: str
+    description: str
+    kind: str = "word"
+    required: bool = True
+    rest: bool = False
+    choices: tuple[str, ...] = ()
+    max_length: int = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    """A command: what it is called, what it takes, who may run it, and what runs it."""
+
+    name: str
+    description: str
+    params: tuple[Param, ...]
+    privilege: Privilege
+    handler: Handler
+    targets_release: bool = False
+    examples: tuple[str, ...] = field(default=())
+
+    @property
+    def usage(self) -> str:
+        """`/flag [release] <norm> <reason…>` style usage line."""
+        parts = [f"/{self.name}"]
+        for p in self.params:
+            label = f"{p.name}…" if p.rest else p.name
+            if p.choices:
+                label = "|".join(p.choices)
+            parts.append(f"<{label}>" if p.required else f"[{label}]")
+        return " ".join(parts)
+
+    @property
+    def group(self) -> str | None:
+        """The group of a two-word command (`release` for `release show`)."""
+        return self.name.split(" ", 1)[0] if " " in self.name else None
+
+
+COMMANDS: dict[str, CommandSpec] = {}
+# `/norms` alone means `/norms show`; `/release` alone means `/release list`.
+DEFAULT_SUBCOMMAND = {"norms": "show", "release": "list"}
+
+
+def command(
+    name: str,
+    description: str,
+    *params: Param,
+    privilege: Privilege = Privilege.MEMBER,
+    examples: tuple[str, ...] = (),
+) -> Callable[[Handler], Handler]:
+    """Register a handler as the command `name`."""
+
+    def register(fn: Handler) -> Handler:
+        if name in COMMANDS:
+            raise RuntimeError(f"command {name!r} defined twice")
+        targets = any(p.kind == "release" for p in params)
+        COMMANDS[name] = CommandSpec(name, description, params, privilege, fn, targets, examples)
+        return fn
+
+    return register
+
+
+def visible_commands(privilege: Privilege) -> list[CommandSpec]:
+    """Commands a member of this privilege may run, in name order (help, Telegram command scopes)."""
+    return sorted((c for c in COMMANDS.values() if c.privilege <= privilege), key=lambda c: c.name)
+
+
+def _closest(name: str) -> str | None:
+    import difflib
+
+    match = difflib.get_close_matches(name, list(COMMANDS), n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
+def resolve_name(name: str, args: str) -> tuple[CommandSpec, str]:
+    """Find the spec for `name` (a group name takes its subcommand from the first word of `args`)."""
+    name = name.strip().lstrip("/").lower().replace("_", " ")
+    name = name.split("@", 1)[0]  # Telegram's /cmd@BotName
+    if name in COMMANDS:
+        return COMMANDS[name], args
+    first, _, remainder = args.strip().partition(" ")
+    candidate = f"{name} {first.lower()}"
+    if first and candidate in COMMANDS:
+        return COMMANDS[candidate], remainder
+    if name in DEFAULT_SUBCOMMAND:
+        return COMMANDS[f"{name} {DEFAULT_SUBCOMMAND[name]}"], args
+    hint = _closest(name)
+    raise UnknownCommand(
+        f"I don't know the command /{name[:40]}.",
+        hint=(f"Did you mean /{hint}? " if hint else "") + "Send /help for the list.",
+    )
+
+
+def _split(text: str) -> list[tuple[str, int]]:
+    """Tokens with their end offsets in `text`; unbalanced quotes fall back to plain white-space splitting."""
+    tokens: list[tuple[str, int]] = []
+    lexer = shlex.shlex(text, posix=True)
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    try:
+        while True:
+            tok = lexer.get_token()
+            if tok is None or tok == lexer.eof:
+                break
+            tokens.append((tok, lexer.instream.tell()))  # type: ignore[attr-defined]
+    except ValueError:
+        tokens = []
+        pos = 0
+        for tok in text.split():
+            pos = text.index(tok, pos) + len(tok)
+            tokens.append((tok, pos))
+    return tokens
+
+
+def _check(spec: CommandSpec, param: Param, value: str) -> str:
+    value = value.strip()
+    if len(value) > param.max_length:
+        raise BadArgument(f"`{param.name}` is too long (at most {param.max_length} characters).", hint=spec.usage)
+    if param.choices and value.lower() not in param.choices:
+        raise BadArgument(f"`{param.name}` must be one of: {', '.join(param.choices)}.", hint=f"Usage: {spec.usage}")
+    if param.kind in ("release", "flag", "int") and not RELEASE_REF.fullmatch(value):
+        raise BadArgument(f"`{param.name}` should be an id like R12 or 12, not {value[:30]!r}.", hint=spec.usage)
+    return value.lower() if param.choices else value
+
+
+def bind_text(spec: CommandSpec, text: str) -> dict[str, str]:
+    """Bind raw argument text to the spec's parameters; raises BadArgument naming the parameter."""
+    values: dict[str, str] = {}
+    tokens = _split(text)
+    i = 0
+    consumed_to = 0
+    for param in spec.params:
+        if param.rest:
+            remainder = text[consumed_to:].strip()
+            if remainder:
+                values[param.name] = _check(spec, param, remainder)
+            elif param.required:
+                raise BadArgument(f"`{param.name}` is missing.", hint=f"Usage: {spec.usage}")
+            consumed_to = len(text)
+            i = len(tokens)
+            continue
+        if i >= len(tokens):
+            if param.required:
+                raise BadArgument(f"`{param.name}` is missing.", hint=f"Usage: {spec.usage}")
+            continue
+        token, end = tokens[i]
+        if param.kind == "release" and not param.required and not RELEASE_REF.fullmatch(token):
+            continue  # optional release omitted: the reply or the latest release is the target
+        values[param.name] = _check(spec, param, token)
+        consumed_to = end
+        i += 1
+    if i < len(tokens):
+        extra = " ".join(t for t, _ in tokens[i:])[:40]
+        raise BadArgument(f"I didn't expect {extra!r} here.", hint=f"Usage: {spec.usage}")
+    return values
+
+
+def bind_options(spec: CommandSpec, options: Mapping[str, str]) -> dict[str, str]:
+    """Bind structured options (Discord slash commands, forms); same checks as text."""
+    values: dict[str, str] = {}
+    known = {p.name for p in spec.params}
+    unknown = set(options) - known
+    if unknown:
+        raise BadArgument(f"Unknown option {sorted(unknown)[0]!r}.", hint=f"Usage: {spec.usage}")
+    for param in spec.params:
+        raw = options.get(param.name)
+        if raw is None or not str(raw).strip():
+            if param.required:
+                raise BadArgument(f"`{param.name}` is missing.", hint=f"Usage: {spec.usage}")
+            continue
+        values[param.name] = _check(spec, param, str(raw))
+    return values
+
+
+def release_id_of(value: str) -> int:
+    """The numeric id of a release reference (`R12`, `#12`, `12`)."""
+    m = RELEASE_REF.fullmatch(value.strip())
+    if m is None:
+        raise BadArgument(f"{value[:30]!r} is not a release id (try R12).")
+    return int(m.group(1))

@@ -1,0 +1,38 @@
+"""A community's settings as the core sees them (built by `bot/config.py` from `normbot.toml`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["ChatBinding", "CommunityConfig"]
+
+
+@dataclass(frozen=True, slots=True)
+class ChatBinding:
+    """A chat of the community. `role`: releases (watched for announcements), review (prompts go here),
+    mod (moderator alerts go here)."""
+
+    platform: str
+    chat_id: str
+    role: str = "releases"
+
+
+@dataclass(frozen=True, slots=True)
+class CommunityConfig:
+    """Who moderates and reviews, which chats belong to it and which norm pack applies.
+
+    Names in `owners`, `moderators` and `reviewers` are `platform:user_id` (or `platform:@name`);
+    role names are compared case-insensitively.
+    """
+
+    slug: str
+    name: str
+    norms: str = "baseline"
+    owners: frozenset[str] = frozenset()
+    moderators: frozenset[str] = frozenset()
+    reviewers: frozenset[str] = frozenset()
+    moderator_roles: frozenset[str] = frozenset()
+    reviewer_roles: frozenset[str] = frozenset()
+    chats: tuple[ChatBinding, ...] = field(default=())
+    spaces: frozenset[tuple[str, str]] = frozenset()  # (platform, guild or group id)
+    web_token: str | None = None

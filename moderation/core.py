@@ -1,0 +1,324 @@
+"""The application core: core events in, actions out.
+
+`Core.handle(event)` is the single entry point every adapter calls. It resolves the community, opens one
+unit of work, records the platform event id so replays change nothing, runs the watcher, a command or a
+button, and returns actions. Errors are handled once here, in priority order: unknown command -> help;
+`UserError` -> a reply with its message; store outage -> "not recorded, try again"; anything else -> a log
+line with an incident id and a generic reply. A traceback never reaches chat.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from moderation import buttons
+from moderation.actions import Action, Card, Reply
+from moderation.clock import Clock, utcnow
+from moderation.commands import COMMANDS, bind_options, bind_text, resolve_name
+from moderation.community import CommunityConfig
+from moderation.errors import NotPermitted, UnknownCommand, UserError
+from moderation.events import ButtonPressed, ChatRef, CommandInvoked, CoreEvent, MessagePosted, Posted
+from moderation.invocation import Invocation
+from moderation.packs import PackProvider
+from moderation.permissions import Privilege, resolve_privilege
+from norms.fields import ReleaseFields
+from storage import Store, StoreUnavailable, Tx
+
+__all__ = ["Core", "DetectionLike", "DetectorLike"]
+
+log = logging.getLogger("normbot.core")
+
+
+class DetectionLike(Protocol):
+    """What the core needs from a detection result."""
+
+    is_release: bool
+    score: float
+    fields: ReleaseFields | None
+
+
+class DetectorLike(Protocol):
+    """What the core needs from the detector (see `moderation.detection.Detector`)."""
+
+    async def adetect_many(self, items: Sequence[tuple[str, Sequence[str]]]) -> Sequence[Any]: ...
+
+
+class Core:
+    """Platform-agnostic normbot. One instance per process, shared by every adapter."""
+
+    def __init__(
+        self,
+        store: Store,
+        communities: Sequence[CommunityConfig],
+        *,
+        detector: DetectorLike,
+        clock: Clock = utcnow,
+        worker_id: str | None = None,
+        base_dir: Path | None = None,
+        latest_release_fallback: Sequence[str] = ("console",),
+        embedder: Any = None,
+    ) -> None:
+        self.store = store
+        self.communities = {c.slug: c for c in communities}
+        self.detector = detector
+        self.embedder = embedder
+        self.clock = clock
+        self.worker_id = worker_id or f"worker-{uuid.uuid4().hex[:8]}"
+        self.packs = PackProvider(base_dir)
+        self.latest_release_fallback = frozenset(latest_release_fallback)
+        self.stats: Counter[str] = Counter()
+        self._community_ids: dict[str, int] = {}
+        self._chat_index: dict[tuple[str, str], tuple[str, str]] = {}
+        self._space_index: dict[tuple[str, str], str] = {}
+        for c in communities:
+            for chat in c.chats:
+                self._chat_index[(chat.platform, chat.chat_id)] = (c.slug, chat.role)
+            for space in c.spaces:
+                self._space_index[space] = c.slug
+        # Importing the handler modules registers every command on COMMANDS.
+        from moderation import handlers_admin, handlers_releases, handlers_social  # noqa: F401
+
+    # -- set-up ----------------------------------------------------------------------------------------
+
+    async def setup(self) -> None:
+        """Make sure every configured community and chat exists in the store; validate packs early."""
+        now = self.clock()
+        async with self.store.transaction() as tx:
+            for c in self.communities.values():
+                self.packs.configured(c)
+                row = await tx.ensure_community(c.slug, c.name, now)
+                self._community_ids[c.slug] = row.id
+                for chat in c.chats:
+                    existing = await tx.chat_binding(chat.platform, chat.chat_id)
+                    if existing is None:
+                        await tx.bind_chat(
+                            row.id, chat.platform, chat.chat_id, watched=chat.role == "releases", role=chat.role
+                        )
+            from moderation.jobs import ensure_digests
+
+            await ensure_digests(tx, self, now)
+
+    async def migrate_chat(self, platform: str, old_chat_id: str, new_chat_id: str) -> int:
+        """Follow a chat whose id changed (Telegram group -> supergroup): bindings, announcements and posted
+        messages move to the new id, so replies in the new chat still find their releases."""
+        async with self.store.transaction() as tx:
+            moved = await tx.migrate_chat(platform, old_chat_id, new_chat_id)
+            resolved = await self.resolve_community(tx, ChatRef(platform, new_chat_id))
+            if resolved is not None:
+                await tx.audit(
+                    resolved[1],
+                    actor="normbot",
+                    action="chat.migrated",
+                    subject=f"{platform}:{old_chat_id}",
+                    payload={"to": new_chat_id, "rows": moved},
+                    at=self.clock(),
+                )
+        key = (platform, old_chat_id)
+        if key in self._chat_index:
+            self._chat_index[(platform, new_chat_id)] = self._chat_index[key]
+        return moved
+
+    async def community_id(self, tx: Tx, slug: str) -> int:
+        """The store id of a configured community (cached)."""
+        cid = self._community_ids.get(slug)
+        if cid is None:
+            c = self.communities[slug]
+            cid = (await tx.ensure_community(c.slug, c.name, self.clock())).id
+            self._community_ids[slug] = cid
+        return cid
+
+    async def resolve_community(self, tx: Tx, chat: ChatRef) -> tuple[CommunityConfig, int, bool] | None:
+        """(community, id, watched) of a chat: store binding first, then config chats, then the space."""
+        binding = await tx.chat_binding(chat.platform, chat.chat_id)
+        if binding is not None:
+            for slug, cid in self._community_ids.items():
+                if cid == binding.community_id:
+                    return self.communities[slug], cid, binding.watched and binding.role == "releases"
+            row = await tx.community(binding.community_id)
+            if row is not None and row.slug in self.communities:
+                cid = await self.community_id(tx, row.slug)
+                return self.communities[row.slug], cid, binding.watched and binding.role == "releases"
+        hit = self._chat_index.get((chat.platform, chat.chat_id))
+        if hit is not None:
+            slug, role = hit
+            return self.communities[slug], await self.community_id(tx, slug), role == "releases"
+        if chat.space_id is not None:
+            slug_or_none = self._space_index.get((chat.platform, chat.space_id))
+            if slug_or_none is not None:
+                return self.communities[slug_or_none], await self.community_id(tx, slug_or_none), False
+        return None
+
+    # -- the entry point -------------------------------------------------------------------------------
+
+    async def handle(self, event: CoreEvent) -> list[Action]:
+        """Handle one core event and return what to show. Never raises for bad input or store outages."""
+        try:
+            if isinstance(event, MessagePosted):
+                self.stats["messages_seen"] += 1
+                from moderation.watcher import on_message
+
+                return await on_message(self, event)
+            if isinstance(event, Posted):
+                await self._record_posted(event)
+                return []
+            if isinstance(event, CommandInvoked):
+                return await self._on_command(event)
+            if isinstance(event, ButtonPressed):
+                return await self._on_button(event)
+        except UnknownCommand as exc:
+            self.stats["command_errors"] += 1
+            return [Reply(Card("Unknown command", str(exc)), ephemeral=True)]
+        except UserError as exc:
+            self.stats["command_errors"] += 1
+            title = "Not allowed" if isinstance(exc, NotPermitted) else "Can't do that"
+            return [Reply(Card(title, str(exc)), ephemeral=True)]
+        except StoreUnavailable:
+            self.stats["store_errors"] += 1
+            log.warning("store unavailable while handling %s", type(event).__name__)
+            return [
+                Reply(
+                    Card(
+                        "Not recorded yet",
+                        "I can't reach my database right now, so nothing was recorded. Please try again in a minute.",
+                    ),
+                    ephemeral=True,
+                )
+            ]
+        except Exception:
+            incident = uuid.uuid4().hex[:8]
+            self.stats["internal_errors"] += 1
+            log.exception("internal error %s while handling %s", incident, type(event).__name__)
+            return [
+                Reply(
+                    Card("Something went wrong", f"That failed on my side (incident {incident}); nothing was lost."),
+                    ephemeral=True,
+                )
+            ]
+        return []
+
+    async def _record_posted(self, event: Posted) -> None:
+        release_id: int | None = None
+        head, _, tail = event.key.partition(":")
+        if head in ("prompt", "alert", "thread") and tail.isdigit():
+            release_id = int(tail)
+        async with self.store.transaction() as tx:
+            await tx.record_posted(
+                event.key,
+                release_id=release_id,
+                platform=event.chat.platform,
+                chat_id=event.chat.chat_id,
+                thread_id=event.chat.thread_id,
+                message_id=event.message_id,
+                at=self.clock(),
+            )
+
+    async def _invocation(self, tx: Tx, chat: ChatRef, actor: Any, reply_to: str | None) -> Invocation:
+        resolved = await self.resolve_community(tx, chat)
+        if resolved is None:
+            raise NotPermitted("This chat is not part of a community I serve. An operator can add it in normbot.toml.")
+        community, cid, _ = resolved
+        now = self.clock()
+        account = await tx.upsert_account(actor.platform, actor.user_id, actor.name, now)
+        return Invocation(
+            core=self,
+            tx=tx,
+            community=community,
+            community_id=cid,
+            actor=actor,
+            account=account,
+            privilege=resolve_privilege(actor, community),
+            chat=chat,
+            now=now,
+            pack=await self.packs.current(tx, community, cid),
+            reply_to=reply_to,
+        )
+
+    async def _on_command(self, event: CommandInvoked) -> list[Action]:
+        spec, rest = resolve_name(event.name, event.args)
+        values = bind_options(spec, event.options) if event.options is not None else bind_text(spec, rest)
+        async with self.store.transaction() as tx:
+            if not await tx.mark_processed(event.chat.platform, f"cmd:{event.event_id}", self.clock()):
+                return []
+            inv = await self._invocation(tx, event.chat, event.author, event.reply_to)
+            inv.attachment_texts = event.attachment_texts
+            inv.require(spec.privilege, f"use /{spec.name}")
+            return await spec.handler(inv, dict(values))
+
+    async def _on_button(self, event: ButtonPressed) -> list[Action]:
+        payload = buttons.parse(event.payload)
+        async with self.store.transaction() as tx:
+            if not await tx.mark_processed(event.chat.platform, f"btn:{event.event_id}", self.clock()):
+                return []
+            inv = await self._invocation(tx, event.chat, event.author, None)
+            ref = f"R{payload.release_id}"
+            if payload.action in ("uphold", "dismiss", "penalise"):
+                inv.require(Privilege.MODERATOR, "decide on flags")
+                if payload.flag_id is None:
+                    raise UserError("This button is not valid any more.")
+                outcome = {"uphold": "upheld", "dismiss": "dismissed", "penalise": "dismissed"}[payload.action]
+                values = {"flag": str(payload.flag_id), "outcome": outcome, "note": "decided with the alert buttons"}
+                if payload.action == "penalise":
+                    values["note"] = "dismissed; reporter penalised"
+                from moderation.handlers_social import resolve_flag
+
+                return await resolve_flag(inv, values, penalise=payload.action == "penalise")
+            name = {"endorse": "endorse", "flag": "flag form", "review": "review", "show": "release show"}[
+                payload.action
+            ]
+            if name == "flag form":
+                from moderation.handlers_social import flag_form
+
+                return await flag_form(inv, ref)
+            spec = COMMANDS[name]
+            inv.require(spec.privilege, f"use /{spec.name}")
+            return await spec.handler(inv, {"release": ref})
+
+    # -- autocomplete ----------------------------------------------------------------------------------
+
+    async def suggest(self, chat: ChatRef, kind: str, prefix: str, limit: int = 25) -> list[tuple[str, str]]:
+        """(value, label) choices for a parameter of `kind` (release, norm, state) typed so far as `prefix`.
+
+        Adapters call this for Discord autocomplete; it never raises (an unknown chat gets no choices).
+        """
+        prefix = prefix.strip().lower()
+        try:
+            async with self.store.transaction() as tx:
+                resolved = await self.resolve_community(tx, chat)
+                if resolved is None:
+                    return []
+                community, cid, _ = resolved
+                if kind == "norm":
+                    pack = await self.packs.current(tx, community, cid)
+                    return [
+                        (n.id, f"{n.id} — {n.title}"[:100])
+                        for n in pack.norms
+                        if prefix in n.id or prefix in n.title.lower()
+                    ][:limit]
+                if kind == "release":
+                    rows = await tx.releases(cid, limit=200)
+                    digits = prefix.lstrip("r#")
+                    return [
+                        (f"R{r.id}", f"R{r.id} {r.model_name} {r.version or ''} ({r.status})"[:100])
+                        for r in rows
+                        if not prefix or str(r.id).startswith(digits) or prefix in r.model_name.lower()
+                    ][:limit]
+        except StoreUnavailable:
+            return []
+        return []
+
+    # -- scheduled work --------------------------------------------------------------------------------
+
+    async def run_due_jobs(self) -> list[Action]:
+        """Run every due job this replica manages to claim (see `moderation.jobs`)."""
+        from moderation.jobs import run_due
+
+        try:
+            return await run_due(self)
+        except StoreUnavailable:
+            log.warning("store unavailable; scheduled jobs will run when it is back")
+            return []

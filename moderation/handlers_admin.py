@@ -1,0 +1,127 @@
+"""Moderators manage the bot from chat: watch/unwatch a chat, adopt, list and roll back norm packs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moderation.actions import Action, Card, Reply
+from moderation.commands import Param, command
+from moderation.errors import BadArgument, NotFound
+from moderation.invocation import Invocation
+from moderation.permissions import Privilege
+from moderation.render import clip
+from norms import NormFileError, load_pack_text
+
+__all__: list[str] = []
+
+MAX_PACK_BYTES = 256 * 1024
+
+
+@command("watch", "Watch this chat for release announcements", privilege=Privilege.MODERATOR)
+async def watch(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+    """Binds the current chat to the community as a releases chat."""
+    await inv.tx.bind_chat(inv.community_id, inv.chat.platform, inv.chat.chat_id, watched=True)
+    await inv.tx.audit(
+        inv.community_id,
+        actor=inv.actor_ref,
+        action="chat.watched",
+        subject=f"{inv.chat.platform}:{inv.chat.chat_id}",
+        payload={},
+        at=inv.now,
+    )
+    return [Reply(Card("Watching this chat", "I'll check release announcements posted here against the norms."))]
+
+
+@command("unwatch", "Stop watching this chat", privilege=Privilege.MODERATOR)
+async def unwatch(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+    """Commands keep working here; only announcements are no longer picked up."""
+    await inv.tx.bind_chat(inv.community_id, inv.chat.platform, inv.chat.chat_id, watched=False)
+    await inv.tx.audit(
+        inv.community_id,
+        actor=inv.actor_ref,
+        action="chat.unwatched",
+        subject=f"{inv.chat.platform}:{inv.chat.chat_id}",
+        payload={},
+        at=inv.now,
+    )
+    return [Reply(Card("Stopped watching this chat", "Announcements here are no longer checked."))]
+
+
+async def _adopt(inv: Invocation, source: str, name: str, action: str) -> list[Action]:
+    try:
+        pack = load_pack_text(source, name, inv.core.packs.base_dir)
+    except NormFileError as exc:
+        lines = [f"{p.line}:{p.column} {p.code}: {clip(p.message, 150)}" for p in exc.problems[:15]]
+        raise BadArgument(
+            f"{name} has {len(exc.problems)} problem(s); nothing was changed.", hint="\n".join(lines)
+        ) from None
+    revision = await inv.tx.add_pack_revision(
+        inv.community_id,
+        digest=pack.digest,
+        pack_id=pack.id,
+        version=pack.version,
+        source=source,
+        author=inv.actor_ref,
+        at=inv.now,
+    )
+    inv.core.packs.remember(pack)
+    await inv.tx.audit(
+        inv.community_id,
+        actor=inv.actor_ref,
+        action=action,
+        subject=f"pack:{revision.number}",
+        payload={"digest": pack.digest, "id": pack.id, "version": pack.version},
+        at=inv.now,
+    )
+    return [
+        Reply(
+            Card(
+                f"Norms updated to {pack.id} {pack.version} (revision {revision.number})",
+                f"{len(pack.norms)} norms, digest {pack.digest[:12]}. New checks use it; /normcheck re-checks "
+                "a release.",
+            )
+        )
+    ]
+
+
+@command("norms set", "Adopt a new norm file (attach the YAML)", privilege=Privilege.MODERATOR)
+async def norms_set(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+    """Lint problems are answered in chat; nothing is applied unless the whole file is valid."""
+    if not inv.attachment_texts:
+        raise BadArgument(
+            "Attach the norm file (YAML) to the command.", hint="Check it first with `normbot norms lint`."
+        )
+    name, source = next(iter(inv.attachment_texts.items()))
+    if len(source.encode("utf-8", "replace")) > MAX_PACK_BYTES:
+        raise BadArgument(f"{clip(name, 60)} is larger than {MAX_PACK_BYTES // 1024} KB.")
+    return await _adopt(inv, source, clip(name, 60) or "norms.yaml", "norms.adopted")
+
+
+@command("norms history", "Norm pack revisions adopted in chat", privilege=Privilege.MODERATOR)
+async def norms_history(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+    """Newest first, with author and time."""
+    revisions = await inv.tx.pack_revisions(inv.community_id)
+    if not revisions:
+        return [
+            Reply(Card("No revisions", f"The configured pack ({inv.community.norms}) is in force."), ephemeral=True)
+        ]
+    lines = [
+        f"#{r.number} {r.pack_id} {r.pack_version} by {r.author} at {r.created_at:%Y-%m-%d %H:%M} ({r.digest[:12]})"
+        for r in revisions[:20]
+    ]
+    return [Reply(Card("Norm pack history", "\n".join(lines)), ephemeral=True)]
+
+
+@command(
+    "norms rollback",
+    "Adopt an earlier revision again",
+    Param("revision", "The revision number from /norms history", "int"),
+    privilege=Privilege.MODERATOR,
+)
+async def norms_rollback(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+    """A rollback is a new revision with old content, so history never loses anything."""
+    number = int(args["revision"].lstrip("#Rr"))
+    match = [r for r in await inv.tx.pack_revisions(inv.community_id) if r.number == number]
+    if not match:
+        raise NotFound(f"There is no revision #{number}.", hint="See /norms history.")
+    return await _adopt(inv, match[0].source, f"revision-{number}.yaml", "norms.rolled_back")

@@ -1,0 +1,284 @@
+"""Commands about releases and norms: help, norms show, release show|list|edit, normcheck, status, queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moderation.actions import Action, Card, Reply
+from moderation.commands import Param, command, visible_commands
+from moderation.errors import BadArgument, NotFound, NotPermitted
+from moderation.invocation import Invocation
+from moderation.lifecycle import STATES, can_move, quorum_reached
+from moderation.permissions import Privilege
+from moderation.render import clip, flag_line, nudge_card, release_ref, results_lines, title_of
+from moderation.reviewing import check_release, pack_label, refresh_prompts, settle_after_check
+from norms.fields import ReleaseFields
+
+__all__: list[str] = []
+
+RELEASE_OPT = Param("release", "The release id, like R12 (or reply to its announcement)", "release", required=False)
+RELEASE_REQ = Param("release", "The release id, like R12", "release")
+EDITABLE = ("license", "base_model", "model_type", "trigger_words", "nsfw", "parents", "links", "hashes", "model_name")
+
+
+@command("help", "What I can do, or how to use one command", Param("command", "A command name", required=False))
+async def help_(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+    """Help lists only what the asker may run."""
+    from moderation.commands import COMMANDS
+
+    name = (args.get("command") or "").lstrip("/").lower().replace("_", " ")
+    if name:
+        spec = COMMANDS.get(name) or next((c for c in COMMANDS.values() if c.group == name), None)
+        if spec is None:
+            raise NotFound(f"There is no command /{clip(name, 30)}.", hint="Send /help for the list.")
+        lines = [spec.description, f"Usage: {spec.usage}", *(f"  {p.name}: {p.description}" for p in spec.params)]
+        lines += [f"Example: {e}" for e in spec.examples]
+        return [Reply(Card(f"/{spec.name}", "\n".join(lines)), ephemeral=True)]
+    lines = [f"{c.usage} — {c.description}" for c in visible_commands(inv.privilege)]
+    return [
+        Reply(
+            Card(
+                "normbot commands",
+                "\n".join(lines),
+                footer="Reply to an announcement with a command to target that release.",
+            ),
+            ephemeral=True,
+        )
+    ]
+
+
+@command(
+    "norms show", "The community's norms, or one norm in detail", Param("norm", "A norm id", "norm", required=False)
+)
+async def norms_show(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+    """Everyone may read the norms they are held to."""
+    pack = inv.pack
+    norm_id = args.get("norm")
+    if norm_id:
+        norm = pack.norm(norm_id.lower())
+        if norm is None:
+            raise NotFound(f"There is no norm {clip(norm_id, 40)!r}.", hint="Send /norms for the list.")
+        fields = [("Need", norm.need), ("Severity", norm.severity)]
+        if norm.question:
+            fields.append(("Reviewers are asked", clip(norm.question, 200)))
+        if norm.fix:
+            fields.append(("How to meet it", clip(norm.fix, 300)))
+        return [
+            Reply(
+                Card(f"{norm.id}: {clip(norm.title, 80)}", clip(norm.description or "", 600), tuple(fields)),
+                ephemeral=True,
+            )
+        ]
+    lines = [f"{n.id} [{n.need}, {n.severity}] {clip(n.title, 60)}" for n in pack.norms]
+    return [
+        Reply(
+            Card(
+                f"Norms of {inv.community.name} ({pack_label(pack)})",
+                "\n".join(lines),
+                footer=f"Digest {pack.digest[:12]}. Details: /norms <id>",
+            ),
+            ephemeral=True,
+        )
+    ]
+
+
+@command("release show", "Everything about one release", RELEASE_OPT)
+async def release_show(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+    """Fields, check results, endorsements, resolved flags (open ones only for moderators and the creator)."""
+    release = await inv.target_release(args.get("release"))
+    tx = inv.tx
+    creator = await tx.account(release.creator_id)
+    fields = ReleaseFields.from_json(release.fields_json)
+    _, count, quorum = await quorum_reached(tx, release, inv.pack)
+    rows: list[tuple[str, str]] = [
+        ("Creator", clip(creator.display_name if creator else "?", 40)),
+        ("Status", release.status.replace("_", " ")),
+        ("Endorsements", f"{count}/{quorum}"),
+    ]
+    for name in ("model_type", "base_model", "license"):
+        value = getattr(fields, name)
+        if value:
+            rows.append((name.replace("_", " ").capitalize(), clip(str(value), 60)))
+    if fields.links:
+        rows.append(("Links", clip(" ".join(link.url for link in fields.links[:4]), 300)))
+    if release.previous_id:
+        rows.append(("Previous version", f"R{release.previous_id}"))
+    latest = await tx.latest_norm_check(release.id)
+    body = "\n".join(results_lines(latest[1], include_pass=True)) if latest else "Not checked yet."
+    mine = release.creator_id in await inv.person_accounts()
+    flags = [
+        f for f in await tx.flags_of(release.id) if f.status != "open" or mine or inv.privilege >= Privilege.MODERATOR
+    ]
+    if flags:
+        body += "\nFlags:\n" + "\n".join(
+            flag_line(f, show_reason=f.status != "open" or mine or inv.privilege >= Privilege.MODERATOR)
+            for f in flags[:10]
+        )
+    announcements = await tx.announcements(release.id)
+    footer = (
+        f"Announced {len(announcements)}×" + (f" · {announcements[0].url}" if announcements[0].url else "")
+        if announcements
+        else None
+    )
+    return [
+        Reply(
+            Card(f"{release_ref(release)}: {title_of(release)}", body, tuple(rows), release.status, footer),
+            ephemeral=True,
+        )
+    ]
+
+
+@command(
+    "release list",
+    "Recent releases, optionally in one state",
+    Param("status", "Only releases in this state", choices=STATES, required=False),
+)
+async def release_list(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+    """The 15 newest releases."""
+    releases = await inv.tx.releases(inv.community_id, status=args.get("status"), limit=15)
+    if not releases:
+        return [Reply(Card("No releases", "Nothing here yet."), ephemeral=True)]
+    lines = [f"{release_ref(r)} {title_of(r)} — {r.status.replace('_', ' ')}" for r in releases]
+    return [Reply(Card(f"Releases in {inv.community.name}", "\n".join(lines)), ephemeral=True)]
+
+
+def _edited(fields: ReleaseFields, name: str, value: str) -> ReleaseFields:
+    data = fields.to_json()
+    items = [v.strip() for v in value.replace(";", ",").split(",") if v.strip()]
+    if name in ("license", "base_model", "model_type", "model_name"):
+        data[name] = value.strip()[:200]
+    elif name == "nsfw":
+        if value.lower() not in ("yes", "no", "true", "false"):
+            raise BadArgument("nsfw takes yes or no.")
+        data[name] = value.lower() in ("yes", "true")
+    elif name in ("trigger_words", "parents"):
+        data[name] = items[:50]
+    elif name == "links":
+        from moderation.extraction import extract
+
+        data[name] = [{"url": link.url, "kind": link.kind} for link in extract(value).links] or [
+            {"url": i, "kind": "other"} for i in items
+        ]
+    elif name == "hashes":
+        hashes = []
+        for i in items:
+            h = i.lower()
+            if len(h) == 64 and all(c in "0123456789abcdef" for c in h):
+                hashes.append({"kind": "sha256", "value": h})
+            elif len(h) == 10 and all(c in "0123456789abcdef" for c in h):
+                hashes.append({"kind": "autov2", "value": h.upper()})
+            else:
+                raise BadArgument(f"{clip(i, 20)!r} is not a SHA-256 (64 hex) or AutoV2 (10 hex) hash.")
+        data[name] = hashes
+    return ReleaseFields.from_json(data)
+
+
+@command(
+    "release edit",
+    "Fix a field of your release; the norm check runs again",
+    RELEASE_REQ,
+    Param("field", "Which field", choices=EDITABLE),
+    Param("value", "The new value", "text", rest=True, max_length=500),
+    examples=("/release edit R12 license openrail++",),
+)
+async def release_edit(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+    """Creators fix their own releases (moderators may too); the version is not editable: announce anew."""
+    release = await inv.target_release(args["release"])
+    if release.creator_id not in await inv.person_accounts() and inv.privilege < Privilege.MODERATOR:
+        raise NotPermitted("Only the creator or a moderator can edit a release.")
+    name = args["field"]
+    fields = _edited(ReleaseFields.from_json(release.fields_json), name, args["value"])
+    release.fields_json = fields.to_json()
+    release.model_type, release.base_model = fields.model_type, fields.base_model
+    if name == "model_name" and fields.model_name:
+        release.model_name = clip(fields.model_name, 200)
+    release.updated_at = inv.now
+    await inv.tx.audit(
+        inv.community_id,
+        actor=inv.actor_ref,
+        action="release.edited",
+        subject=release_ref(release),
+        payload={"field": name, "value": clip(args["value"], 200)},
+        at=inv.now,
+    )
+    return await _recheck(inv, release, trigger="edit")
+
+
+async def _recheck(inv: Invocation, release: Any, *, trigger: str) -> list[Action]:
+    results, fixes = await check_release(
+        inv.core, inv.tx, release, inv.pack, trigger=trigger, actor_id=inv.account.id, now=inv.now
+    )
+    before = release.status
+    await settle_after_check(inv.tx, release, inv.pack, results, inv.now)
+    await inv.tx.audit(
+        inv.community_id,
+        actor=inv.actor_ref,
+        action="release.checked",
+        subject=release_ref(release),
+        payload={"pack": inv.pack.digest, "status": release.status, "trigger": trigger},
+        at=inv.now,
+    )
+    failures = [(r, fixes.get(r.norm_id)) for r in results if r.outcome == "fail" and r.severity != "info"]
+    moved = (
+        f" Status: {before.replace('_', ' ')} → {release.status.replace('_', ' ')}." if before != release.status else ""
+    )
+    card = (
+        nudge_card(release, failures)
+        if failures
+        else Card(
+            f"{release_ref(release)} meets every automatic norm",
+            f"Checked against {pack_label(inv.pack)}.{moved}",
+            status=release.status,
+        )
+    )
+    if failures and moved:
+        card = Card(card.title, card.body + "\n" + moved.strip(), card.fields, card.status, card.footer)
+    return [Reply(card, ephemeral=False), *await refresh_prompts(inv.tx, release, inv.pack)]
+
+
+@command("normcheck", "Check a release again against the current norms", RELEASE_OPT, privilege=Privilege.MODERATOR)
+async def normcheck(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+    """Moderators re-run the check (for example after the norms changed)."""
+    release = await inv.target_release(args.get("release"))
+    return await _recheck(inv, release, trigger="normcheck")
+
+
+@command(
+    "status",
+    "Set a release's state (moderators)",
+    RELEASE_REQ,
+    Param("state", "The new state", choices=STATES),
+    Param("note", "Why", "text", required=False, rest=True, max_length=500),
+    privilege=Privilege.MODERATOR,
+)
+async def status(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+    """Any move the lifecycle table allows."""
+    release = await inv.target_release(args["release"])
+    target = args["state"]
+    if not can_move(release.status, target):
+        raise BadArgument(f"{release_ref(release)} can't go from {release.status} to {target}.")
+    before = release.status
+    release.status, release.updated_at = target, inv.now
+    await inv.tx.audit(
+        inv.community_id,
+        actor=inv.actor_ref,
+        action="release.status",
+        subject=release_ref(release),
+        payload={"from": before, "to": target, "note": clip(args.get("note"), 200)},
+        at=inv.now,
+    )
+    return [
+        Reply(Card(f"{release_ref(release)} is now {target.replace('_', ' ')}", clip(args.get("note"), 300))),
+        *await refresh_prompts(inv.tx, release, inv.pack),
+    ]
+
+
+@command("queue", "What waits on the moderators", privilege=Privilege.MODERATOR)
+async def queue(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+    """Open flags first, then flagged releases and releases waiting for changes."""
+    flags = await inv.tx.open_flags(inv.community_id, limit=20)
+    lines = [f"R{f.release_id} " + flag_line(f) for f in flags]
+    for state in ("flagged", "changes_requested", "in_review"):
+        rows = await inv.tx.releases(inv.community_id, status=state, limit=10)
+        lines += [f"{release_ref(r)} {title_of(r)} — {state.replace('_', ' ')}" for r in rows]
+    return [Reply(Card("Moderation queue", "\n".join(lines) or "Nothing waits on you. 🎉"), ephemeral=True)]

@@ -1,0 +1,356 @@
+"""Commands members use on releases: endorse, unendorse, flag, review, whyflagged; and moderators' resolve."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from moderation import buttons
+from moderation.actions import Action, Button, Card, Edit, Form, FormField, OpenForm, Reply, Send
+from moderation.commands import Param, command
+from moderation.errors import AlreadyDone, BadArgument, NotFound, NotPermitted, RateLimited
+from moderation.events import ChatRef
+from moderation.invocation import Invocation
+from moderation.jobs import chats_for, schedule_flag_escalation
+from moderation.lifecycle import quorum_reached
+from moderation.permissions import Privilege
+from moderation.render import clip, flag_line, release_ref, title_of
+from moderation.reviewing import refresh_prompts, set_status
+from storage import Flag, Release
+
+__all__ = ["flag_form", "resolve_flag"]
+
+RELEASE = Param("release", "The release id, like R12 (or reply to its announcement)", "release", required=False)
+ANSWER = re.compile(r"([a-z0-9][a-z0-9._-]{0,99})=(yes|no|na)", re.IGNORECASE)
+
+
+async def _not_own(inv: Invocation, release: Release, what: str) -> None:
+    if release.creator_id in await inv.person_accounts():
+        raise NotPermitted(f"You can't {what} your own release.")
+
+
+def _open_for_review(release: Release) -> None:
+    if release.status in ("removed",):
+        raise BadArgument(f"{release_ref(release)} was removed by the moderators.")
+
+
+@command(
+    "endorse",
+    "Endorse a release (+1) so it can reach its review quorum",
+    RELEASE,
+    Param("note", "An optional note for the creator", "text", required=False, rest=True, max_length=500),
+)
+async def endorse(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+    """One endorsement per member; the creator cannot endorse their own release."""
+    release = await inv.target_release(args.get("release"))
+    _open_for_review(release)
+    await _not_own(inv, release, "endorse")
+    by_reviewer = inv.privilege >= Privilege.REVIEWER
+    if not await inv.tx.add_endorsement(
+        release.id, inv.account.id, args.get("note", ""), inv.now, by_reviewer=by_reviewer
+    ):
+        raise AlreadyDone(f"You already endorsed {release_ref(release)}.")
+    inv.core.stats["endorsements"] += 1
+    await inv.tx.audit(
+        inv.community_id,
+        actor=inv.actor_ref,
+        action="endorsement.added",
+        subject=release_ref(release),
+        payload={"account": inv.account.id},
+        at=inv.now,
+    )
+    reached, count, quorum = await quorum_reached(inv.tx, release, inv.pack)
+    text = f"Thanks! {release_ref(release)} has {count}/{quorum} endorsements."
+    if reached and release.status == "in_review" and await set_status(inv.tx, release, "endorsed", inv.now):
+        await inv.tx.cancel_jobs("review_reminder", str(release.id))
+        await inv.tx.cancel_jobs("review_deadline", str(release.id))
+        await inv.tx.audit(
+            inv.community_id,
+            actor="normbot",
+            action="release.endorsed",
+            subject=release_ref(release),
+            payload={"endorsements": count},
+            at=inv.now,
+        )
+        text += " Quorum reached: it is now endorsed. 🎉"
+    return [Reply(Card("Endorsed", text), ephemeral=True), *await refresh_prompts(inv.tx, release, inv.pack)]
+
+
+@command("unendorse", "Withdraw your endorsement", RELEASE)
+async def unendorse(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+    """Withdrawing may drop an endorsed release back to review."""
+    release = await inv.target_release(args.get("release"))
+    if not await inv.tx.remove_endorsement(release.id, inv.account.id):
+        raise AlreadyDone(f"You had not endorsed {release_ref(release)}.")
+    await inv.tx.audit(
+        inv.community_id,
+        actor=inv.actor_ref,
+        action="endorsement.removed",
+        subject=release_ref(release),
+        payload={"account": inv.account.id},
+        at=inv.now,
+    )
+    reached, count, quorum = await quorum_reached(inv.tx, release, inv.pack)
+    if release.status == "endorsed" and not reached:
+        await set_status(inv.tx, release, "in_review", inv.now)
+    return [
+        Reply(Card("Endorsement withdrawn", f"{release_ref(release)} now has {count}/{quorum}."), ephemeral=True),
+        *await refresh_prompts(inv.tx, release, inv.pack),
+    ]
+
+
+async def flag_form(inv: Invocation, ref: str) -> list[Action]:
+    """The Flag button: a form (Discord modal) listing the norms that can be flagged."""
+    release = await inv.target_release(ref)
+    norm_ids = tuple(n.id for n in inv.pack.norms)[:25] + ("other",)
+    return [
+        OpenForm(
+            Form(
+                "flag",
+                f"Flag {release_ref(release)}",
+                release_ref(release),
+                (
+                    FormField("norm", "Which norm does it break?", norm_ids),
+                    FormField(
+                        "reason", "What is wrong? (moderators see this; your name is not shown publicly)", long=True
+                    ),
+                ),
+            )
+        )
+    ]
+
+
+@command(
+    "flag",
+    "Report that a release breaks a norm (moderators decide)",
+    RELEASE,
+    Param("norm", "The norm it breaks (see /norms), or 'other'", "norm"),
+    Param("reason", "What is wrong, in a sentence", "text", rest=True, max_length=1000),
+    examples=("/flag R12 credit-base-model no base model named",),
+)
+async def flag(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+    """One flag per member per release per norm, with a reason, within the pack's rate limit."""
+    release = await inv.target_release(args.get("release"))
+    norm_id = args["norm"].lower()
+    if norm_id != "other" and inv.pack.norm(norm_id) is None:
+        raise BadArgument(f"There is no norm {clip(norm_id, 40)!r} in this community.", hint="See /norms for the ids.")
+    reason = args.get("reason", "").strip()
+    if not reason:
+        raise BadArgument("A flag needs a reason.", hint="Usage: /flag [release] <norm> <reason…>")
+    settings = inv.pack.review
+    recent = await inv.tx.count_flags_since(inv.account.id, inv.now - settings.flag_rate_per)
+    if recent >= settings.flag_rate_count:
+        raise RateLimited(f"You have filed {recent} flags recently; please wait before filing more.")
+    row = await inv.tx.add_flag(release.id, inv.account.id, norm_id, reason, inv.now)
+    if row is None:
+        raise AlreadyDone(f"You already flagged {release_ref(release)} under {norm_id}.")
+    inv.core.stats["flags"] += 1
+    await inv.tx.audit(
+        inv.community_id,
+        actor=inv.actor_ref,
+        action="flag.filed",
+        subject=f"F{row.id}",
+        payload={"release": release.id, "norm": norm_id},
+        at=inv.now,
+    )
+    await schedule_flag_escalation(inv.tx, row.id, inv.community_id, inv.pack, inv.now)
+    actions: list[Action] = [
+        Reply(
+            Card(
+                "Flag recorded",
+                f"F{row.id} on {release_ref(release)} ({norm_id}). "
+                "Moderators will look at it; your name is not shown publicly.",
+            ),
+            ephemeral=True,
+        )
+    ]
+    open_flags = await inv.tx.flags_of(release.id, "open")
+    reporters = {f.account_id for f in open_flags}
+    if len(reporters) >= settings.flag_threshold:
+        if release.status != "flagged" and await set_status(inv.tx, release, "flagged", inv.now):
+            await inv.tx.audit(
+                inv.community_id,
+                actor="normbot",
+                action="release.flagged",
+                subject=release_ref(release),
+                payload={"reporters": len(reporters)},
+                at=inv.now,
+            )
+        actions.extend(await moderator_alert(inv, release, open_flags))
+    actions.extend(await refresh_prompts(inv.tx, release, inv.pack))
+    return actions
+
+
+async def moderator_alert(inv: Invocation, release: Release, open_flags: list[Flag]) -> list[Action]:
+    """One alert per release for moderators, edited in place as flags arrive or are decided."""
+    lines = [flag_line(f) for f in open_flags[:10]]
+    card = Card(
+        f"🚩 {release_ref(release)} ({title_of(release)}) has {len(open_flags)} open flags",
+        "\n".join(lines) or "All flags decided.",
+        status=release.status,
+        footer="Decide with the buttons or /resolve F<id> upheld|dismissed <note>.",
+    )
+    btns: list[Button] = []
+    for f in open_flags[:3]:
+        btns += [
+            Button(f"Uphold F{f.id}", buttons.encode("uphold", release.id, f.id), "danger"),
+            Button(f"Dismiss F{f.id}", buttons.encode("dismiss", release.id, f.id), "secondary"),
+            Button(f"Penalise reporter F{f.id}", buttons.encode("penalise", release.id, f.id), "secondary"),
+        ]
+    posted = await inv.tx.posted(f"alert:{release.id}")
+    if posted:
+        return [Edit(ChatRef(p.platform, p.chat_id, p.thread_id), p.message_id, card, tuple(btns)) for p in posted]
+    return [
+        Send(chat, card, tuple(btns), key=f"alert:{release.id}")
+        for chat in chats_for(inv.community, "mod", "review", "releases")
+    ]
+
+
+@command(
+    "resolve",
+    "Decide a flag: upheld or dismissed, with a note",
+    Param("flag", "The flag id, like F7", "flag"),
+    Param("outcome", "upheld or dismissed", choices=("upheld", "dismissed")),
+    Param("note", "Why (shown to the creator)", "text", rest=True, max_length=500),
+    privilege=Privilege.MODERATOR,
+)
+async def resolve(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+    """Moderators only; resolving twice is refused, not repeated."""
+    return await resolve_flag(inv, args, penalise=False)
+
+
+async def resolve_flag(inv: Invocation, args: dict[str, Any], *, penalise: bool) -> list[Action]:
+    """Shared by `/resolve` and the alert buttons."""
+    inv.require(Privilege.MODERATOR, "resolve flags")
+    flag_id = int(str(args["flag"]).lstrip("Ff#"))
+    row = await inv.tx.flag(inv.community_id, flag_id)
+    if row is None:
+        raise NotFound(f"There is no flag F{flag_id} in this community.")
+    outcome = args["outcome"]
+    if not await inv.tx.resolve_flag(
+        flag_id, status=outcome, by=inv.account.id, note=args.get("note", ""), penalise=penalise, at=inv.now
+    ):
+        raise AlreadyDone(f"F{flag_id} was already {row.status}.")
+    await inv.tx.audit(
+        inv.community_id,
+        actor=inv.actor_ref,
+        action=f"flag.{outcome}",
+        subject=f"F{flag_id}",
+        payload={"penalised": penalise, "note": args.get("note", "")[:200]},
+        at=inv.now,
+    )
+    await inv.tx.s.refresh(row)
+    release = await inv.tx.release(inv.community_id, row.release_id)
+    assert release is not None
+    open_flags = await inv.tx.flags_of(release.id, "open")
+    if not open_flags and release.status == "flagged":
+        upheld = [f for f in await inv.tx.flags_of(release.id) if f.status == "upheld"]
+        if upheld:
+            await set_status(inv.tx, release, "resolved", inv.now)
+        else:
+            reached, _, _ = await quorum_reached(inv.tx, release, inv.pack)
+            await set_status(inv.tx, release, "endorsed" if reached else "in_review", inv.now)
+    actions: list[Action] = [
+        Reply(
+            Card(f"F{flag_id} {outcome}", f"{release_ref(release)} is now {release.status.replace('_', ' ')}."),
+            ephemeral=False,
+        )
+    ]
+    if await inv.tx.posted(f"alert:{release.id}"):
+        actions.extend(await moderator_alert(inv, release, open_flags))
+    creator = await inv.tx.account(release.creator_id)
+    if creator is not None and outcome == "upheld":
+        from moderation.actions import DirectMessage
+
+        actions.append(
+            DirectMessage(
+                creator.platform,
+                creator.user_id,
+                Card(
+                    f"A flag on your release {release_ref(release)} was upheld",
+                    f"{row.norm_id}: {clip(args.get('note', ''), 200)}\nSee /whyflagged {release_ref(release)}.",
+                ),
+            )
+        )
+    actions.extend(await refresh_prompts(inv.tx, release, inv.pack))
+    return actions
+
+
+@command(
+    "review",
+    "Answer the review checklist: /review R12 norm-id=yes|no|na … [note]",
+    RELEASE,
+    Param(
+        "answers",
+        "Answers like harm-real-person=no, then an optional note",
+        "text",
+        required=False,
+        rest=True,
+        max_length=2000,
+    ),
+)
+async def review(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+    """One checklist per reviewer (answers can be revised); without answers, shows the checklist."""
+    release = await inv.target_release(args.get("release"))
+    _open_for_review(release)
+    await _not_own(inv, release, "review")
+    reviewers = {r.lower() for r in inv.pack.review.reviewers}
+    if reviewers and not reviewers & {"members", "anyone"}:
+        inv.require(Privilege.REVIEWER, "review releases here")
+    questions = inv.pack.questions()
+    raw = args.get("answers", "") or ""
+    pairs = ANSWER.findall(raw)
+    if not pairs:
+        if not questions:
+            return [Reply(Card("No checklist", "This community's norms have no review questions."), ephemeral=True)]
+        return [
+            OpenForm(
+                Form(
+                    "review",
+                    f"Review {release_ref(release)}",
+                    release_ref(release),
+                    tuple(FormField(q.id, clip(q.question or q.title, 45), ("yes", "no", "na")) for q in questions[:5]),
+                )
+            )
+        ]
+    known = {q.id for q in questions}
+    unknown = [n for n, _ in pairs if n.lower() not in known]
+    if unknown:
+        raise BadArgument(
+            f"{clip(unknown[0], 40)!r} is not a checklist question.", hint="Questions: " + ", ".join(sorted(known))
+        )
+    note = clip(ANSWER.sub("", raw), 500)
+    answers = {n.lower(): (a.lower(), note) for n, a in pairs}
+    _, created = await inv.tx.upsert_review(release.id, inv.account.id, answers, inv.now)
+    await inv.tx.audit(
+        inv.community_id,
+        actor=inv.actor_ref,
+        action="review.submitted" if created else "review.revised",
+        subject=release_ref(release),
+        payload={k: v[0] for k, v in answers.items()},
+        at=inv.now,
+    )
+    summary = ", ".join(f"{k}={v[0]}" for k, v in answers.items())
+    return [
+        Reply(
+            Card("Review recorded" if created else "Review updated", f"{release_ref(release)}: {summary}"),
+            ephemeral=True,
+        )
+    ]
+
+
+@command("whyflagged", "See the flags on your own releases and how they were decided", RELEASE)
+async def whyflagged(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+    """Creators see flags on their releases (never who filed them); moderators may ask about any release."""
+    mine = await inv.person_accounts()
+    if args.get("release") or inv.reply_to:
+        release = await inv.target_release(args.get("release"))
+        if release.creator_id not in mine and inv.privilege < Privilege.MODERATOR:
+            raise NotPermitted("You can only see the flags on your own releases.")
+        flags = await inv.tx.flags_of(release.id)
+    else:
+        flags = [f for f in await inv.tx.flags_against_creator(mine)]
+    if not flags:
+        return [Reply(Card("No flags", "None of these releases has been flagged."), ephemeral=True)]
+    lines = [f"R{f.release_id} " + flag_line(f) for f in flags[:25]]
+    return [Reply(Card("Flags on your releases", "\n".join(lines)), ephemeral=True)]

@@ -1,0 +1,171 @@
+"""Scheduled work: review deadlines, reminders, flag escalation, weekly digests.
+
+The store is the source of truth. A job is a row (`kind`, `subject` id, due time); APScheduler only wakes a
+replica up to call `run_due`. Each due job is claimed with a conditional UPDATE (pending -> running), so with
+several replicas on one PostgreSQL every job runs exactly once, and a job missed while the bot was down runs
+once after it comes back. Before acting, a job reloads its subject and re-checks that acting still makes
+sense (a release endorsed before its deadline gets no "window closed" notice).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from moderation.actions import Action, Card, Send
+from moderation.events import ChatRef
+from moderation.lifecycle import quorum_reached
+from moderation.render import clip, release_ref, title_of
+from norms import NormPack
+from storage import Release, Tx
+
+if TYPE_CHECKING:
+    from moderation.community import CommunityConfig
+    from moderation.core import Core
+
+__all__ = ["ensure_digests", "run_due", "schedule_release_jobs"]
+
+log = logging.getLogger("normbot.jobs")
+DIGEST_EVERY = timedelta(days=7)
+STALE_CLAIM = timedelta(minutes=10)
+
+
+async def schedule_release_jobs(tx: Tx, release: Release, pack: NormPack, now: datetime) -> None:
+    """Deadline and reminders for a fresh release (times from the pack's `review` settings)."""
+    due = now + pack.review.window
+    release.review_due_at = due
+    await tx.schedule_job("review_deadline", str(release.id), due, now, release.community_id)
+    for offset in pack.review.reminders:
+        if offset < pack.review.window:
+            await tx.schedule_job("review_reminder", str(release.id), now + offset, now, release.community_id)
+
+
+async def schedule_flag_escalation(tx: Tx, flag_id: int, community_id: int, pack: NormPack, now: datetime) -> None:
+    """Escalate a flag that is still open after the pack's `escalate_after`."""
+    await tx.schedule_job("flag_escalation", str(flag_id), now + pack.review.escalate_after, now, community_id)
+
+
+async def ensure_digests(tx: Tx, core: Core, now: datetime) -> None:
+    """Every community with digests on has one pending digest job."""
+    pending = {(j.kind, j.subject) for j in await tx.jobs("pending")}
+    for slug in core.communities:
+        cid = await core.community_id(tx, slug)
+        if ("weekly_digest", str(cid)) not in pending:
+            await tx.schedule_job("weekly_digest", str(cid), now + DIGEST_EVERY, now, cid)
+
+
+def chats_for(community: CommunityConfig, *roles: str) -> list[ChatRef]:
+    """The community's chats of the first role that has any (e.g. mod, else review, else releases)."""
+    for role in roles:
+        found = [ChatRef(c.platform, c.chat_id) for c in community.chats if c.role == role]
+        if found:
+            return found
+    return []
+
+
+async def run_due(core: Core) -> list[Action]:
+    """Claim and run every due job; returns what to post."""
+    now = core.clock()
+    async with core.store.transaction() as tx:
+        await tx.release_stale_jobs(now - STALE_CLAIM)
+        due = [(j.id, j.kind, j.subject, j.community_id) for j in await tx.due_jobs(now)]
+    actions: list[Action] = []
+    for job_id, kind, subject, community_id in due:
+        async with core.store.transaction() as tx:
+            if not await tx.claim_job(job_id, core.worker_id, now):
+                continue  # another replica took it
+        try:
+            async with core.store.transaction() as tx:
+                actions.extend(await _run_one(core, tx, kind, subject, community_id, now))
+                await tx.finish_job(job_id)
+        except Exception:
+            log.exception("job %s (%s %s) failed; it will be retried", job_id, kind, subject)
+    return actions
+
+
+def _community_of(core: Core, tx_slug: str | None) -> CommunityConfig | None:
+    return core.communities.get(tx_slug) if tx_slug else None
+
+
+async def _run_one(
+    core: Core, tx: Tx, kind: str, subject: str, community_id: int | None, now: datetime
+) -> list[Action]:
+    row = await tx.community(community_id) if community_id is not None else None
+    community = _community_of(core, row.slug if row else None)
+    if community is None or row is None:
+        return []
+    pack = await core.packs.current(tx, community, row.id)
+    if kind == "weekly_digest":
+        return await _digest(core, tx, community, row.id, pack, now)
+    if kind == "flag_escalation":
+        return await _escalate(tx, community, row.id, int(subject))
+    release = await tx.release(row.id, int(subject))
+    if release is None or release.status != "in_review":
+        return []  # decided already: nothing to remind anyone of
+    reached, count, quorum = await quorum_reached(tx, release, pack)
+    if reached:
+        return []
+    if kind == "review_reminder":
+        card = Card(
+            f"Reminder: {release_ref(release)} ({title_of(release)}) still needs review",
+            f"{count}/{quorum} endorsements so far. Reply to the announcement with /endorse or /review.",
+            status=release.status,
+        )
+        await tx.audit(
+            row.id, actor="normbot", action="review.reminded", subject=release_ref(release), payload={}, at=now
+        )
+        return [Send(chat, card) for chat in chats_for(community, "review", "releases")]
+    if kind == "review_deadline":
+        card = Card(
+            f"Review window closed for {release_ref(release)} ({title_of(release)})",
+            f"It reached {count}/{quorum} endorsements. Moderators: decide with /status {release_ref(release)} "
+            "<state>, or leave it in review.",
+            status=release.status,
+        )
+        await tx.audit(
+            row.id, actor="normbot", action="review.window_closed", subject=release_ref(release), payload={}, at=now
+        )
+        return [Send(chat, card) for chat in chats_for(community, "mod", "review", "releases")]
+    return []
+
+
+async def _escalate(tx: Tx, community: CommunityConfig, community_id: int, flag_id: int) -> list[Action]:
+    flag = await tx.flag(community_id, flag_id)
+    if flag is None or flag.status != "open":
+        return []
+    card = Card(
+        f"Flag F{flag.id} on R{flag.release_id} is still open",
+        f"{flag.norm_id}: {clip(flag.reason, 150)}\nResolve it with /resolve F{flag.id} upheld|dismissed <note>.",
+        status="flagged",
+    )
+    return [Send(chat, card) for chat in chats_for(community, "mod", "review", "releases")]
+
+
+async def _digest(
+    core: Core, tx: Tx, community: CommunityConfig, community_id: int, pack: NormPack, now: datetime
+) -> list[Action]:
+    await tx.schedule_job("weekly_digest", str(community_id), now + DIGEST_EVERY, now, community_id)
+    if pack.review.digest == "off":
+        return []
+    since = now - DIGEST_EVERY
+    endorsed = [
+        r for r in await tx.releases(community_id, status="endorsed", limit=200) if _aware(r.updated_at) >= since
+    ]
+    if not endorsed:
+        return []
+    lines = []
+    for r in endorsed[:15]:
+        creator = await tx.account(r.creator_id)
+        lines.append(f"• {release_ref(r)} {title_of(r)} by {clip(creator.display_name if creator else '?', 40)}")
+    extra = getattr(core, "digest_extras", None)
+    if extra is not None:
+        lines.extend(await extra(tx, community_id, since))
+    card = Card(f"This week in {community.name}: {len(endorsed)} newly endorsed", "\n".join(lines))
+    return [Send(chat, card) for chat in chats_for(community, "releases", "review")]
+
+
+def _aware(at: datetime) -> datetime:
+    from datetime import UTC
+
+    return at if at.tzinfo else at.replace(tzinfo=UTC)

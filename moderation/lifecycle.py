@@ -1,0 +1,54 @@
+"""The release lifecycle as an explicit state machine.
+
+    announced ──> in_review ──> endorsed
+         │            │  ▲          │
+         ▼            ▼  │          ▼
+    changes_requested ──> flagged ──> resolved
+                     └──────────────> removed (moderators; restorable to in_review)
+
+Automatic moves: a failed `block` norm -> changes_requested; a fixed release -> in_review; quorum reached ->
+endorsed; distinct flags reaching the pack's threshold -> flagged; the last open flag resolved -> resolved (if any
+flag was upheld) or back to review. Moderators may make any move the table allows with `/status`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from norms import NormPack
+from storage import Release, Tx
+
+__all__ = ["STATES", "TRANSITIONS", "blocking_failures", "can_move", "quorum_reached"]
+
+STATES = ("announced", "in_review", "endorsed", "changes_requested", "flagged", "resolved", "removed")
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "announced": frozenset({"in_review", "changes_requested", "flagged", "removed"}),
+    "in_review": frozenset({"endorsed", "changes_requested", "flagged", "removed"}),
+    "changes_requested": frozenset({"in_review", "flagged", "removed"}),
+    "endorsed": frozenset({"in_review", "changes_requested", "flagged", "removed"}),
+    "flagged": frozenset({"resolved", "removed", "in_review", "changes_requested", "endorsed"}),
+    "resolved": frozenset({"in_review", "endorsed", "flagged", "removed"}),
+    "removed": frozenset({"in_review"}),
+}
+
+
+def can_move(current: str, target: str) -> bool:
+    """Whether the lifecycle allows `current -> target`."""
+    return target in TRANSITIONS.get(current, frozenset())
+
+
+def blocking_failures(outcomes: Sequence[tuple[str, str, str]]) -> list[str]:
+    """Norm ids whose severity is `block` and whose outcome is `fail` ((norm, severity, outcome) triples)."""
+    return [norm for norm, severity, outcome in outcomes if severity == "block" and outcome == "fail"]
+
+
+async def quorum_reached(tx: Tx, release: Release, pack: NormPack) -> tuple[bool, int, int]:
+    """(reached, counted endorsements, quorum). Only reviewers count unless the pack lets members review."""
+    reviewers = {r.lower() for r in pack.review.reviewers}
+    members_count = not reviewers or "members" in reviewers or "anyone" in reviewers
+    count = await tx.count_endorsements(release.id, reviewers_only=not members_count)
+    quorum = pack.review.quorum
+    latest = await tx.latest_norm_check(release.id)
+    blocked = bool(latest and blocking_failures([(r.norm_id, r.severity, r.outcome) for r in latest[1]]))
+    return (count >= quorum and not blocked), count, quorum

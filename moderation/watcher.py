@@ -1,0 +1,195 @@
+"""The watcher: message -> detect -> extract -> register the release -> norm check -> prompt and nudge.
+
+Idempotent by construction: the platform message id is unique in `announcements`, and the processed-event
+row is written in the same transaction, so a message delivered twice changes nothing. The same release
+cross-posted by its creator (same account, a linked account, or the same name with a shared hash or link)
+becomes a second announcement of one release.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from moderation.actions import Action, DirectMessage, Send
+from moderation.events import ChatRef, MessagePosted
+from moderation.jobs import schedule_release_jobs
+from moderation.render import clip, nudge_card, prompt_buttons, prompt_card, release_ref
+from moderation.reviewing import check_release, prompt_for, settle_after_check
+from norms.fields import ReleaseFields
+from storage import Account, Release, Tx
+
+if TYPE_CHECKING:
+    from moderation.core import Core
+
+__all__ = ["model_key", "on_message"]
+
+log = logging.getLogger("normbot.watcher")
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+# Characters that render as nothing: stripped so "Ne\u200bon" and "Neon" are one model.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+
+
+def _key_part(value: str | None) -> str:
+    if not value:
+        return ""
+    folded = unicodedata.normalize("NFKC", value).translate(_INVISIBLE).casefold()
+    return _NON_WORD.sub("-", folded).strip("-")[:120]
+
+
+def model_key(name: str | None, version: str | None) -> tuple[str, str]:
+    """(model part, model@version part) of a release key; NFKC + casefold so look-alikes collide."""
+    base = _key_part(name) or "untitled"
+    return base, f"{base}@{_key_part(version).lstrip('v')}"
+
+
+def _evidence(fields: ReleaseFields) -> set[str]:
+    return {h.value.lower() for h in fields.hashes} | {link.url.lower().rstrip("/") for link in fields.links}
+
+
+async def _find_cross_post(
+    tx: Tx, community_id: int, key_prefix: str, author: Account, fields: ReleaseFields
+) -> Release | None:
+    same_person = set(await tx.accounts_of_person(author))
+    for candidate in await tx.releases_by_key_prefix(community_id, key_prefix + "#"):
+        if candidate.creator_id in same_person:
+            return candidate
+        creator = await tx.account(candidate.creator_id)
+        if (
+            creator is not None
+            and creator.platform != author.platform
+            and creator.display_name.casefold() == author.display_name.casefold()
+            and _evidence(fields) & _evidence(ReleaseFields.from_json(candidate.fields_json))
+        ):
+            return candidate
+    return None
+
+
+async def on_message(core: Core, ev: MessagePosted) -> list[Action]:
+    """Handle one chat message in a (possibly) watched chat."""
+    # Cheap checks first: most messages are ordinary chat and must not touch the store twice.
+    async with core.store.transaction() as tx:
+        resolved = await core.resolve_community(tx, ev.chat)
+    if resolved is None or not resolved[2]:
+        return []
+    community, cid, _ = resolved
+    names = [a.name for a in ev.attachments]
+    detection = (await core.detector.adetect_many([(ev.text, names)]))[0]
+    if not detection.is_release:
+        return []
+    core.stats["announcements_detected"] += 1
+    fields: ReleaseFields = detection.fields or ReleaseFields()
+    now = core.clock()
+    async with core.store.transaction() as tx:
+        if not await tx.mark_processed(ev.chat.platform, f"msg:{ev.chat.chat_id}:{ev.message_id}", now):
+            return []
+        author = await tx.upsert_account(ev.author.platform, ev.author.user_id, ev.author.name, now)
+        pack = await core.packs.current(tx, community, cid)
+        base, key_prefix = model_key(fields.model_name, fields.version)
+        release = await _find_cross_post(tx, cid, key_prefix, author, fields)
+        created = release is None
+        if release is None:
+            release = await _register(tx, cid, author, key_prefix, base, fields, ev, now)
+        await tx.add_announcement(
+            release_id=release.id,
+            author_id=author.id,
+            platform=ev.chat.platform,
+            chat_id=ev.chat.chat_id,
+            thread_id=ev.chat.thread_id,
+            message_id=ev.message_id,
+            url=ev.url,
+            text=ev.text[:20000],
+            created_at=now,
+        )
+        actor = f"{ev.author.platform}:{ev.author.user_id}"
+        await tx.audit(
+            cid,
+            actor=actor,
+            action="release.announced" if created else "release.cross_posted",
+            subject=release_ref(release),
+            payload={"platform": ev.chat.platform, "chat": ev.chat.chat_id, "message": ev.message_id},
+            at=now,
+        )
+        actions: list[Action] = []
+        if created:
+            results, fixes = await check_release(
+                core, tx, release, pack, trigger="announce", actor_id=author.id, now=now
+            )
+            await settle_after_check(tx, release, pack, results, now)
+            await tx.audit(
+                cid,
+                actor="normbot",
+                action="release.checked",
+                subject=release_ref(release),
+                payload={"pack": pack.digest, "status": release.status},
+                at=now,
+            )
+            await schedule_release_jobs(tx, release, pack, now)
+            failures = [(r, fixes.get(r.norm_id)) for r in results if r.outcome == "fail" and r.severity != "info"]
+            if failures:
+                actions.append(
+                    DirectMessage(
+                        ev.author.platform,
+                        ev.author.user_id,
+                        nudge_card(release, failures),
+                        fallback_chat=ev.chat,
+                    )
+                )
+        if hasattr(core, "after_announcement"):
+            actions.extend(await core.after_announcement(tx, release, author, fields, ev, created, now))
+        data = await prompt_for(tx, release, pack)
+    prompt_chat = await _prompt_chat(core, ev.chat, community.slug)
+    same_chat = prompt_chat.chat_id == ev.chat.chat_id and prompt_chat.platform == ev.chat.platform
+    core.stats["prompts_sent"] += 1
+    actions.insert(
+        0,
+        Send(
+            prompt_chat,
+            prompt_card(data),
+            prompt_buttons(release),
+            reply_to=ev.message_id if same_chat else None,
+            key=f"prompt:{release.id}",
+            thread_title=f"Review {release_ref(release)}: {clip(release.model_name, 60)}",
+        ),
+    )
+    return actions
+
+
+async def _register(
+    tx: Tx,
+    community_id: int,
+    author: Account,
+    key_prefix: str,
+    base: str,
+    fields: ReleaseFields,
+    ev: MessagePosted,
+    now: datetime,
+) -> Release:
+    previous = await tx.latest_version_of(community_id, await tx.accounts_of_person(author), base)
+    return await tx.add_release(
+        community_id=community_id,
+        creator_id=author.id,
+        release_key=f"{key_prefix}#{author.id}",
+        model_name=clip(fields.model_name, 200) or "untitled",
+        version=clip(fields.version, 60) or None,
+        model_type=fields.model_type,
+        base_model=fields.base_model,
+        fields_json=fields.to_json(),
+        text=ev.text[:20000],
+        status="announced",
+        previous_id=previous.id if previous else None,
+        review_due_at=None,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+async def _prompt_chat(core: Core, chat: ChatRef, slug: str) -> ChatRef:
+    """Prompts go to the community's review chat on the same platform, else under the announcement."""
+    for binding in core.communities[slug].chats:
+        if binding.role == "review" and binding.platform == chat.platform:
+            return ChatRef(chat.platform, binding.chat_id, space_id=chat.space_id)
+    return chat
