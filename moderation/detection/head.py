@@ -1,0 +1,82 @@
+"""The trained head: logistic regression over [sentence embedding, rule features], in numpy.
+
+It is small (a few KB) and ships as `moderation/data/detector_head.npz`. Training is plain full-batch
+gradient descent with L2; the data set has a few hundred rows, so anything fancier buys nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["HEAD_FILE", "Head", "fit_logistic"]
+
+HEAD_FILE = "detector_head.npz"
+Array = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """Weights, bias and the decision threshold chosen at training time."""
+
+    weights: Array
+    bias: float
+    threshold: float
+    feature_names: tuple[str, ...]
+    quantized: bool = False
+
+    def scores(self, x: npt.NDArray[np.floating]) -> Array:
+        """Probabilities for a (n, d) matrix."""
+        z = x.astype(np.float64) @ self.weights + self.bias
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+
+    def save(self, path: Path) -> None:
+        np.savez_compressed(
+            path,
+            weights=self.weights.astype(np.float32),
+            bias=np.float64(self.bias),
+            threshold=np.float64(self.threshold),
+            feature_names=np.array(self.feature_names),
+            quantized=np.bool_(self.quantized),
+        )
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Head:
+        """Load a head (default: the one shipped in `moderation/data`)."""
+        if path is None:
+            ref = resources.files("moderation.data").joinpath(HEAD_FILE)
+            with resources.as_file(ref) as p:
+                return cls.load(Path(p))
+        with np.load(path, allow_pickle=False) as d:
+            return cls(
+                weights=d["weights"].astype(np.float64),
+                bias=float(d["bias"]),
+                threshold=float(d["threshold"]),
+                feature_names=tuple(str(s) for s in d["feature_names"]),
+                quantized=bool(d["quantized"]),
+            )
+
+
+def fit_logistic(
+    x: npt.NDArray[np.floating], y: npt.NDArray[np.floating], *, l2: float = 1e-3, steps: int = 3000,
+    lr: float = 0.5,
+) -> tuple[Array, float]:
+    """Fit logistic regression by gradient descent; returns (weights, bias)."""
+    xs = x.astype(np.float64)
+    ys = y.astype(np.float64)
+    n, d = xs.shape
+    w = np.zeros(d)
+    b = 0.0
+    pos = max(1.0, ys.sum())
+    neg = max(1.0, n - ys.sum())
+    sw = np.where(ys > 0.5, n / (2 * pos), n / (2 * neg))  # balance the classes
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-np.clip(xs @ w + b, -40, 40)))
+        g = (p - ys) * sw
+        w -= lr * (xs.T @ g / n + l2 * w)
+        b -= lr * float(g.mean())
+    return w, b
