@@ -47,9 +47,9 @@ class Card:
     def as_text(self) -> str:
         """The plain-text rendering every platform can fall back to."""
         parts = [self.title]
+        parts.extend(f"{name}: {value}" for name, value in self.fields)
         if self.body:
             parts.append(self.body)
-        parts.extend(f"{name}: {value}" for name, value in self.fields)
         if self.footer:
             parts.append(self.footer)
         return "\n".join(parts)

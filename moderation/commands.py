@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 Handler = Callable[["Invocation", dict[str, Any]], Awaitable[list["Action"]]]
-RELEASE_REF = re.compile(r"(?:[Rr]|#)?([0-9]{1,18})")
+RELEASE_REF = re.compile(r"(?:[RrFf]|#)?([0-9]{1,18})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +165,8 @@ def _check(spec: CommandSpec, param: Param, value: str) -> str:
     if param.choices and value.lower() not in param.choices:
         raise BadArgument(f"`{param.name}` must be one of: {', '.join(param.choices)}.", hint=f"Usage: {spec.usage}")
     if param.kind in ("release", "flag", "int") and not RELEASE_REF.fullmatch(value):
-        raise BadArgument(f"`{param.name}` should be an id like R12 or 12, not {value[:30]!r}.", hint=spec.usage)
+        example = "F7" if param.kind == "flag" else "R12"
+        raise BadArgument(f"`{param.name}` should be an id like {example}, not {value[:30]!r}.", hint=spec.usage)
     return value.lower() if param.choices else value
 
 
@@ -175,7 +176,7 @@ def bind_text(spec: CommandSpec, text: str) -> dict[str, str]:
     tokens = _split(text)
     i = 0
     consumed_to = 0
-    for param in spec.params:
+    for index, param in enumerate(spec.params):
         if param.rest:
             remainder = text[consumed_to:].strip()
             if remainder:
@@ -191,7 +192,9 @@ def bind_text(spec: CommandSpec, text: str) -> dict[str, str]:
             continue
         token, end = tokens[i]
         if param.kind == "release" and not param.required and not RELEASE_REF.fullmatch(token):
-            continue  # optional release omitted: the reply or the latest release is the target
+            if index + 1 < len(spec.params):
+                continue  # optional release omitted: the reply or the latest release is the target
+            _check(spec, param, token)  # nothing else could take this word: say what a release id looks like
         values[param.name] = _check(spec, param, token)
         consumed_to = end
         i += 1

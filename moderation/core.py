@@ -9,6 +9,7 @@ line with an incident id and a generic reply. A traceback never reaches chat.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections import Counter
@@ -73,6 +74,9 @@ class Core:
         self.latest_release_fallback = frozenset(latest_release_fallback)
         self.stats: Counter[str] = Counter()
         self._community_ids: dict[str, int] = {}
+        self._inflight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
         self._chat_index: dict[tuple[str, str], tuple[str, str]] = {}
         self._space_index: dict[tuple[str, str], str] = {}
         for c in communities:
@@ -157,6 +161,24 @@ class Core:
 
     async def handle(self, event: CoreEvent) -> list[Action]:
         """Handle one core event and return what to show. Never raises for bad input or store outages."""
+        self._inflight += 1
+        self._idle.clear()
+        try:
+            return await self._handle(event)
+        finally:
+            self._inflight -= 1
+            if self._inflight == 0:
+                self._idle.set()
+
+    async def drain(self, timeout: float) -> bool:
+        """Wait until no event is being handled (graceful shutdown); False if `timeout` ran out first."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    async def _handle(self, event: CoreEvent) -> list[Action]:
         try:
             if isinstance(event, MessagePosted):
                 self.stats["messages_seen"] += 1

@@ -102,7 +102,7 @@ async def unendorse(inv: Invocation, args: dict[str, Any]) -> list[Action]:
 async def flag_form(inv: Invocation, ref: str) -> list[Action]:
     """The Flag button: a form (Discord modal) listing the norms that can be flagged."""
     release = await inv.target_release(ref)
-    norm_ids = tuple(n.id for n in inv.pack.norms)[:25] + ("other",)
+    norm_ids = (*tuple(n.id for n in inv.pack.norms)[:24], "other")
     return [
         OpenForm(
             Form(
@@ -186,16 +186,22 @@ async def moderator_alert(inv: Invocation, release: Release, open_flags: list[Fl
     lines = [flag_line(f) for f in open_flags[:10]]
     card = Card(
         f"🚩 {release_ref(release)} ({title_of(release)}) has {len(open_flags)} open flags",
-        "\n".join(lines) or "All flags decided.",
+        "\n".join(lines),
         status=release.status,
         footer="Decide with the buttons or /resolve F<id> upheld|dismissed <note>.",
     )
+    if not open_flags:
+        card = Card(
+            f"✅ Every flag on {release_ref(release)} ({title_of(release)}) is decided",
+            f"Status: {release.status.replace('_', ' ')}. Details: /whyflagged {release_ref(release)}",
+            status=release.status,
+        )
     btns: list[Button] = []
     for f in open_flags[:3]:
         btns += [
             Button(f"Uphold F{f.id}", buttons.encode("uphold", release.id, f.id), "danger"),
             Button(f"Dismiss F{f.id}", buttons.encode("dismiss", release.id, f.id), "secondary"),
-            Button(f"Penalise reporter F{f.id}", buttons.encode("penalise", release.id, f.id), "secondary"),
+            Button(f"Penalise F{f.id}", buttons.encode("penalise", release.id, f.id), "secondary"),
         ]
     posted = await inv.tx.posted(f"alert:{release.id}")
     if posted:

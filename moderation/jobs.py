@@ -69,15 +69,20 @@ async def run_due(core: Core) -> list[Action]:
     now = core.clock()
     async with core.store.transaction() as tx:
         await tx.release_stale_jobs(now - STALE_CLAIM)
-        due = [(j.id, j.kind, j.subject, j.community_id) for j in await tx.due_jobs(now)]
+        due = [(j.id, j.kind, j.subject, j.community_id, _aware(j.due_at)) for j in await tx.due_jobs(now)]
+    # After downtime several reminders of one release may be due at once: only the newest one speaks.
+    newest = {(kind, subject): job_id for job_id, kind, subject, _, _ in due if kind == "review_reminder"}
     actions: list[Action] = []
-    for job_id, kind, subject, community_id in due:
+    for job_id, kind, subject, community_id, due_at in due:
         async with core.store.transaction() as tx:
             if not await tx.claim_job(job_id, core.worker_id, now):
                 continue  # another replica took it
+            if kind == "review_reminder" and newest[(kind, subject)] != job_id:
+                await tx.finish_job(job_id)
+                continue
         try:
             async with core.store.transaction() as tx:
-                actions.extend(await _run_one(core, tx, kind, subject, community_id, now))
+                actions.extend(await _run_one(core, tx, kind, subject, community_id, now, due_at))
                 await tx.finish_job(job_id)
         except Exception:
             log.exception("job %s (%s %s) failed; it will be retried", job_id, kind, subject)
@@ -89,7 +94,7 @@ def _community_of(core: Core, tx_slug: str | None) -> CommunityConfig | None:
 
 
 async def _run_one(
-    core: Core, tx: Tx, kind: str, subject: str, community_id: int | None, now: datetime
+    core: Core, tx: Tx, kind: str, subject: str, community_id: int | None, now: datetime, due_at: datetime
 ) -> list[Action]:
     row = await tx.community(community_id) if community_id is not None else None
     community = _community_of(core, row.slug if row else None)
@@ -97,7 +102,7 @@ async def _run_one(
         return []
     pack = await core.packs.current(tx, community, row.id)
     if kind == "weekly_digest":
-        return await _digest(core, tx, community, row.id, pack, now)
+        return await _digest(core, tx, community, row.id, pack, now, due_at)
     if kind == "flag_escalation":
         return await _escalate(tx, community, row.id, int(subject))
     release = await tx.release(row.id, int(subject))
@@ -143,12 +148,16 @@ async def _escalate(tx: Tx, community: CommunityConfig, community_id: int, flag_
 
 
 async def _digest(
-    core: Core, tx: Tx, community: CommunityConfig, community_id: int, pack: NormPack, now: datetime
+    core: Core, tx: Tx, community: CommunityConfig, community_id: int, pack: NormPack, now: datetime, due_at: datetime
 ) -> list[Action]:
-    await tx.schedule_job("weekly_digest", str(community_id), now + DIGEST_EVERY, now, community_id)
+    # The next digest follows the schedule, not the (possibly late) run, and covers the week before it.
+    next_due = due_at + DIGEST_EVERY
+    while next_due <= now:
+        next_due += DIGEST_EVERY
+    await tx.schedule_job("weekly_digest", str(community_id), next_due, now, community_id)
     if pack.review.digest == "off":
         return []
-    since = now - DIGEST_EVERY
+    since = due_at - DIGEST_EVERY
     endorsed = [
         r for r in await tx.releases(community_id, status="endorsed", limit=200) if _aware(r.updated_at) >= since
     ]

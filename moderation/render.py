@@ -42,7 +42,10 @@ def release_ref(release: Release) -> str:
 
 def title_of(release: Release) -> str:
     """`Neon Dreams v2` (name and version, clipped)."""
-    version = f" v{clip(release.version, 30)}" if release.version else ""
+    version = ""
+    if release.version:
+        shown = clip(release.version, 30)
+        version = f" {shown}" if shown[:1] in "vV" else f" v{shown}"
     return f"{clip(release.model_name, 80)}{version}"
 
 

@@ -99,3 +99,14 @@ async def store(backend: str, db_url: str) -> AsyncIterator[Store]:
         yield s
     finally:
         await s.close()
+
+
+@pytest.fixture
+async def pg_store(pg_database: str) -> AsyncIterator[Store]:
+    """A migrated, empty PostgreSQL store (for tests that only make sense on a shared server)."""
+    s = Store.from_url(pg_database)
+    await _truncate(s)
+    try:
+        yield s
+    finally:
+        await s.close()

@@ -17,6 +17,10 @@ _AREAS = (
     "bot.cli.norms",
     "bot.cli.db",
     "bot.cli.console",
+    "bot.cli.run",
+    "bot.cli.init",
+    "bot.cli.export",
+    "bot.cli.detect",
 )
 
 

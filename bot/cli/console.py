@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -122,7 +123,7 @@ async def _interactive(session: ConsoleSession) -> None:
     )
     while True:
         try:
-            line = input(f"{name}> ")
+            line = await asyncio.to_thread(input, f"{name}> ")
         except EOFError:
             return
         if line.startswith("/as "):

@@ -38,9 +38,7 @@ async def test_edited_row_is_detected(store: Store) -> None:
     cid = await _fill(store)
     async with store.transaction() as tx:
         await tx.s.execute(
-            update(AuditEvent)
-            .where(AuditEvent.community_id == cid, AuditEvent.seq == 3)
-            .values(payload={"i": 99})
+            update(AuditEvent).where(AuditEvent.community_id == cid, AuditEvent.seq == 3).values(payload={"i": 99})
         )
     async with store.transaction() as tx:
         problems = await tx.verify_audit()

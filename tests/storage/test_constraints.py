@@ -70,9 +70,7 @@ async def test_flag_needs_a_reason(store: Store) -> None:
         _, rid, member = await _release(tx)
     with pytest.raises(IntegrityError):
         async with store.transaction() as tx:
-            tx.s.add(
-                Flag(release_id=rid, account_id=member, norm_id="n", reason="", status="open", created_at=NOW)
-            )
+            tx.s.add(Flag(release_id=rid, account_id=member, norm_id="n", reason="", status="open", created_at=NOW))
             await tx.s.flush()
 
 

@@ -1,0 +1,105 @@
+"""Read-only views of the store for people and other tools: export and the norm-change dry run."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from norms import NormPack, ReleaseContext, evaluate
+from norms.fields import ReleaseFields
+from storage import Release, Store, Tx
+
+__all__ = ["ResultChange", "export_rows", "simulate"]
+
+
+async def _release_row(tx: Tx, release: Release, slug: str) -> dict[str, Any]:
+    creator = await tx.account(release.creator_id)
+    latest = await tx.latest_norm_check(release.id)
+    flags = []
+    for flag in await tx.flags_of(release.id):
+        reporter = await tx.account(flag.account_id)
+        flags.append(
+            {
+                "id": f"F{flag.id}",
+                "norm": flag.norm_id,
+                "reporter": reporter.display_name if reporter else None,
+                "status": flag.status,
+                "reason": flag.reason,
+                "resolution": flag.resolution_note,
+            }
+        )
+    reviews = [
+        {"reviewer": account.display_name, "answers": {a.norm_id: a.answer for a in answers}}
+        for _, account, answers in await tx.reviews(release.id)
+    ]
+    return {
+        "id": f"R{release.id}",
+        "community": slug,
+        "model_name": release.model_name,
+        "version": release.version,
+        "creator": creator.display_name if creator else None,
+        "creator_account": f"{creator.platform}:{creator.user_id}" if creator else None,
+        "status": release.status,
+        "fields": release.fields_json,
+        "norm_pack": latest[0].pack_digest if latest else None,
+        "norm_results": {r.norm_id: r.outcome for r in latest[1]} if latest else {},
+        "endorsements": [a.display_name for _, a in await tx.endorsements(release.id)],
+        "flags": flags,
+        "reviews": reviews,
+        "announcements": [
+            {"platform": a.platform, "chat": a.chat_id, "message": a.message_id, "url": a.url}
+            for a in await tx.announcements(release.id)
+        ],
+        "previous": f"R{release.previous_id}" if release.previous_id else None,
+        "created_at": release.created_at.isoformat(),
+    }
+
+
+async def export_rows(store: Store, community: str | None = None) -> AsyncIterator[dict[str, Any]]:
+    """One dict per release (oldest first), optionally of one community; raises KeyError for an unknown one."""
+    async with store.transaction() as tx:
+        communities = await tx.communities()
+        if community is not None:
+            communities = [c for c in communities if c.slug == community]
+            if not communities:
+                raise KeyError(community)
+        for c in communities:
+            for release in await tx.all_releases(c.id):
+                yield await _release_row(tx, release, c.slug)
+
+
+@dataclass(frozen=True, slots=True)
+class ResultChange:
+    """A norm whose result would change under the draft pack."""
+
+    release: str
+    model: str
+    norm_id: str
+    before: str | None
+    after: str | None
+
+
+async def simulate(store: Store, draft: NormPack, community: str | None = None) -> tuple[int, list[ResultChange]]:
+    """Re-evaluate stored releases against `draft` without writing anything: (releases seen, changes)."""
+    changes: list[ResultChange] = []
+    seen = 0
+    async with store.transaction() as tx:
+        for c in await tx.communities():
+            if community is not None and c.slug != community:
+                continue
+            for release in await tx.all_releases(c.id):
+                seen += 1
+                latest = await tx.latest_norm_check(release.id)
+                before = {r.norm_id: r.outcome for r in latest[1]} if latest else {}
+                ctx = ReleaseContext(fields=ReleaseFields.from_json(release.fields_json), text=release.text)
+                after = {r.norm_id: r.outcome for r in evaluate(draft, ctx)}
+                for norm_id in sorted(set(before) | set(after)):
+                    if before.get(norm_id) != after.get(norm_id):
+                        changes.append(
+                            ResultChange(
+                                f"R{release.id}", release.model_name, norm_id, before.get(norm_id), after.get(norm_id)
+                            )
+                        )
+        await tx.s.rollback()
+    return seen, changes
