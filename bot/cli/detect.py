@@ -1,0 +1,153 @@
+"""`normbot detect` and `normbot eval`: release detection from the command line.
+
+`detect` is a stable contract for scripts: JSON Lines in (`{"id", "text", "attachments"?}`), one JSON line
+out per input (`{"id", "is_release", "score", "fields"}`) in input order. A malformed line yields
+`{"id": null, "error": "line N: ..."}` on stdout and processing continues; the exit code is then 1.
+`eval` scores the detector and the extractor on the labelled set's test split.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Annotated, Any
+
+import typer
+
+from bot.cli.app import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, app
+
+__all__ = ["parse_line", "run_detect"]
+
+_CHUNK = 64
+
+
+def parse_line(lineno: int, raw: str) -> tuple[Any, str, tuple[str, ...]] | dict[str, Any]:
+    """One input line -> (id, text, attachments), or the error object to print for it."""
+    try:
+        obj = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        return {"id": None, "error": f"line {lineno}: invalid JSON ({exc.msg} at column {exc.colno})"}
+    if not isinstance(obj, dict):
+        return {"id": None, "error": f"line {lineno}: expected a JSON object, got {type(obj).__name__}"}
+    ident = obj.get("id")
+    if not isinstance(ident, str | int) or isinstance(ident, bool):
+        ident = None
+    text = obj.get("text")
+    if not isinstance(text, str):
+        return {"id": ident, "error": f'line {lineno}: "text" must be a string'}
+    atts = obj.get("attachments", [])
+    if not isinstance(atts, list) or not all(isinstance(a, str) for a in atts):
+        return {"id": ident, "error": f'line {lineno}: "attachments" must be a list of file names'}
+    return obj.get("id"), text, tuple(atts)
+
+
+def _chunks(lines: Iterable[str]) -> Iterator[list[tuple[int, str]]]:
+    chunk: list[tuple[int, str]] = []
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        chunk.append((n, line))
+        if len(chunk) >= _CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def run_detect(lines: Iterable[str], out: IO[str], *, rules_only: bool = False) -> int:
+    """Process JSON Lines; returns the number of malformed lines."""
+    from moderation.detection import Detector
+
+    detector = Detector(use_model=not rules_only)
+    bad = 0
+    for chunk in _chunks(lines):
+        parsed = [parse_line(n, raw) for n, raw in chunk]
+        good = [p for p in parsed if isinstance(p, tuple)]
+        results = iter(detector.detect_many([(text, atts) for _, text, atts in good]))
+        for p in parsed:
+            if isinstance(p, dict):
+                bad += 1
+                row: dict[str, Any] = p
+            else:
+                d = next(results)
+                row = {
+                    "id": p[0],
+                    "is_release": d.is_release,
+                    "score": round(d.score, 4),
+                    "fields": d.fields.to_json() if d.fields is not None else {},
+                }
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        out.flush()
+    return bad
+
+
+@app.command("detect")
+def detect(
+    file: Annotated[
+        Path | None, typer.Argument(help="JSON Lines file of {id, text, attachments?}; stdin when omitted.")
+    ] = None,
+    rules_only: Annotated[bool, typer.Option("--rules-only", help="Skip the transformer model.")] = False,
+) -> None:
+    """Detect release announcements in JSON Lines and print one JSON result per line."""
+    if file is not None and str(file) != "-":
+        try:
+            fh: IO[str] = file.open(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            typer.echo(f"error: cannot read {file}: {exc.strerror}", err=True)
+            raise typer.Exit(EXIT_USAGE) from None
+    else:
+        fh = sys.stdin
+    with fh:
+        bad = run_detect(fh, sys.stdout, rules_only=rules_only)
+    raise typer.Exit(EXIT_FINDINGS if bad else EXIT_OK)
+
+
+@app.command("eval")
+def evaluate(
+    data: Annotated[Path | None, typer.Option("--data", help="Labelled JSON Lines set.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    rules_only: Annotated[bool, typer.Option("--rules-only", help="Only the rules baseline.")] = False,
+) -> None:
+    """Precision/recall/F1 of detection (model and rules side by side) and per-field extraction accuracy."""
+    from moderation.detection.report import evaluate_all
+    from moderation.detection.train import DEFAULT_DATA
+
+    path = data or DEFAULT_DATA
+    if not path.is_file():
+        typer.echo(f"error: no labelled data at {path}", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        report = evaluate_all(path, use_model=not rules_only)
+    except (ValueError, KeyError) as exc:
+        typer.echo(f"error: {path} is not a labelled set: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+    else:
+        typer.echo(_render(report))
+    ok = report["targets_met"]
+    raise typer.Exit(EXIT_OK if ok else EXIT_FINDINGS)
+
+
+def _render(r: dict[str, Any]) -> str:
+    lines = [f"data: {r['data']} (test split: {r['test_rows']} messages, {r['test_positives']} releases)"]
+    lines.append(f"model: {r['model_status']}")
+    lines.append(f"{'detector':<12}{'precision':>10}{'recall':>8}{'F1':>8}{'tp':>5}{'fp':>5}{'fn':>5}{'tn':>5}")
+    for name, s in r["detection"].items():
+        lines.append(
+            f"{name:<12}{s['precision']:>10.3f}{s['recall']:>8.3f}{s['f1']:>8.3f}"
+            f"{s['tp']:>5}{s['fp']:>5}{s['fn']:>5}{s['tn']:>5}"
+        )
+    lines.append(
+        f"pre-filter recall (all positives): {r['prefilter_recall']:.3f}; "
+        f"rule-gate recall: {r['gate_recall']:.3f}; pre-filter pass rate on negatives: {r['prefilter_neg_pass']:.3f}"
+    )
+    lines.append("field accuracy on test positives:")
+    for name, acc in r["fields"].items():
+        mark = " *" if name in r["scored_fields"] else ""
+        lines.append(f"  {name:<14}{acc:.3f}{mark}")
+    lines.append(f"(* = target >= {r['target_field']}; detection target F1 >= {r['target_f1']})")
+    lines.append("targets met" if r["targets_met"] else "TARGETS MISSED")
+    return "\n".join(lines)
