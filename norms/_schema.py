@@ -77,7 +77,9 @@ def _expand(error: ValidationError) -> Iterator[tuple[Path, bool, str, str, str 
     path: Path = tuple(error.absolute_path)
     v = error.validator
     if v in ("oneOf", "anyOf") and error.context:
-        best = best_match(error.context)
+        # Prefer the branch whose type fits (a mapping override is judged as a mapping, not as `off`).
+        fitting = [e for e in error.context if e.relative_path or e.validator not in ("type", "const", "enum")]
+        best = best_match(fitting or error.context)
         yield from _expand(best)
         return
     if v == "additionalProperties" and isinstance(error.instance, dict):

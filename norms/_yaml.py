@@ -195,10 +195,7 @@ class _Walker:
         out: dict[str, Any] = {}
         seen: dict[str, tuple[int, int]] = {}
         for key_node, value_node in node.value:
-            if not isinstance(key_node, ScalarNode) or key_node.tag not in _STD_TAGS:
-                self.problem(key_node, "bad-key", "mapping keys must be plain strings", path)
-                continue
-            if key_node.tag == "tag:yaml.org,2002:merge" or key_node.value == "<<":
+            if key_node.tag == "tag:yaml.org,2002:merge":
                 self.problem(
                     key_node,
                     "merge-key",
@@ -206,6 +203,9 @@ class _Walker:
                     path,
                     "repeat the keys, or use extends/overrides",
                 )
+                continue
+            if not isinstance(key_node, ScalarNode) or key_node.tag not in _STD_TAGS:
+                self.problem(key_node, "bad-key", "mapping keys must be plain strings", path)
                 continue
             key = key_node.value
             kpath = (*path, key)

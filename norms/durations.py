@@ -1,7 +1,6 @@
-"""Durations in norm files: `90m`, `24h`, `7d`, `2w` (one number, one unit; no mixing).
+"""Durations in norm files: `90m`, `24h`, `7d`, `2w`, or combined like `1d12h`.
 
-Why a tiny format of our own: review windows are coarse, and `1h30m` or ISO 8601 `PT1H30M` invite
-mistakes that a moderator cannot see in a chat-sized config.
+Why strings and not seconds: moderators write and read these; `72h` is clearer than `259200`.
 """
 
 from __future__ import annotations
@@ -11,25 +10,30 @@ from datetime import timedelta
 
 __all__ = ["DURATION_PATTERN", "MAX_DURATION", "format_duration", "parse_duration"]
 
-DURATION_PATTERN = r"^[1-9][0-9]{0,5}[mhdw]$"
+DURATION_PATTERN = r"^(?:[0-9]{1,6}[smhdw])+$"
 MAX_DURATION = timedelta(days=366)
-_UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
+_PART = re.compile(r"([0-9]+)([smhdw])")
+_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
-def parse_duration(text: str) -> timedelta:
-    """`'24h'` -> `timedelta(hours=24)`; ValueError with a readable reason otherwise."""
-    if not isinstance(text, str) or re.fullmatch(DURATION_PATTERN, text) is None:
-        raise ValueError(f"{text!r} is not a duration like 90m, 24h, 7d or 2w")
-    value = int(text[:-1]) * _UNITS[text[-1]]
-    if value > MAX_DURATION:
-        raise ValueError(f"{text!r} is longer than {MAX_DURATION.days} days")
-    return value
+def parse_duration(value: str) -> timedelta:
+    """Parse `90m`/`24h`/`7d`/`1d12h`; ValueError (with a message fit for a Problem) on anything else."""
+    if not isinstance(value, str) or not re.fullmatch(DURATION_PATTERN, value):
+        raise ValueError(f"{value!r} is not a duration; write a number and a unit, like 90m, 24h or 7d")
+    seconds = sum(int(n) * _UNIT[u] for n, u in _PART.findall(value))
+    if seconds <= 0:
+        raise ValueError(f"duration {value!r} must be longer than zero")
+    if seconds > MAX_DURATION.total_seconds():
+        raise ValueError(f"duration {value!r} is longer than {MAX_DURATION.days} days")
+    return timedelta(seconds=seconds)
 
 
 def format_duration(value: timedelta) -> str:
-    """The shortest exact spelling (`timedelta(hours=48)` -> `2d`), used in the canonical digest."""
+    """The shortest canonical string for a duration (`259200s` -> `3d`); used by the digest and `show`."""
     seconds = int(value.total_seconds())
-    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds // 60}m"
+    out = ""
+    for unit in ("w", "d", "h", "m", "s"):
+        n, seconds = divmod(seconds, _UNIT[unit])
+        if n:
+            out += f"{n}{unit}"
+    return out or "0s"

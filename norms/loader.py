@@ -70,6 +70,9 @@ class _Loaded:
     review: dict[str, Any] = field(default_factory=dict)
     switched_off: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    norms_ok: bool = True
+    """False when some norm, override or extends had a problem (then example ids are not checked)."""
+    ok: bool = True
 
 
 def _compile(config: dict[str, Any]) -> tuple[list[Check], list[tuple[str, CheckConfigError]]]:
@@ -124,7 +127,8 @@ class _Resolver:
                     "a norm file is a YAML mapping with schema_version, id, version and norms",
                 )
             return None
-        shape = schema_problems(doc, name)
+        yaml_paths = {p.path for p in problems}
+        shape = [p for p in schema_problems(doc, name) if p.path not in yaml_paths]
         self.problems.extend(shape)
         data: dict[str, Any] = doc.data
         loaded = _Loaded(name, data, doc, sources=[name])
@@ -133,8 +137,9 @@ class _Resolver:
         if not _bad_under(shape, "extends"):
             for i, ref in enumerate(data.get("extends", [])):
                 parent = self.extend(doc, name, i, ref, base_dir, stack)
-                if parent is None:
+                if parent is None or not parent.ok:
                     ok = False
+                    loaded.norms_ok = False
                     continue
                 for nid, entry in parent.norms.items():
                     loaded.norms.pop(nid, None)
@@ -142,8 +147,10 @@ class _Resolver:
                 loaded.review.update(parent.review)
                 loaded.switched_off += [s for s in parent.switched_off if s not in loaded.switched_off]
                 loaded.sources += [s for s in parent.sources if s not in loaded.sources]
-        ok = self.own(loaded, shape) and ok
-        return loaded if ok else None
+        norms_ok = loaded.norms_ok
+        loaded.ok = self.own(loaded, shape) and ok
+        loaded.norms_ok = loaded.norms_ok and norms_ok
+        return loaded
 
     def extend(
         self, doc: Document, name: str, i: int, ref: str, base_dir: Path | None, stack: tuple[str, ...]
@@ -195,47 +202,58 @@ class _Resolver:
                 return None
             raw = Path(label).read_bytes()
         parent = self.load(raw, label, parent_dir, (*stack, key))
-        if parent is None:
+        if parent is None or not parent.ok:
             self.problem(doc, name, where, "bad-extends", f"{ref!r} has problems (listed for that file)")
         return parent
 
     def own(self, loaded: _Loaded, shape: list[Problem]) -> bool:
-        """Apply this file's overrides and norms on top of what it inherited; False on any problem."""
+        """Apply this file's overrides and norms on top of what it inherited; False on any problem.
+
+        Parts with schema problems are skipped, but their siblings are still checked, so one run reports
+        a bad pattern even when the same norm also has a bad `need`.
+        """
         before = len(self.problems)
         doc, name, data = loaded.doc, loaded.name, loaded.data
-        if not _bad_under(shape, "review") and isinstance(data.get("review"), dict):
+        if isinstance(data.get("review"), dict):
             review = data["review"]
             loaded.review.update(review)
             for sub, value in _durations(review):
+                if _bad_under(shape, path_str(("review", *sub))):
+                    continue
                 try:
                     parse_duration(value)
                 except ValueError as exc:
                     self.problem(doc, name, ("review", *sub), "bad-duration", str(exc))
         overrides = data.get("overrides", {})
-        if not _bad_under(shape, "overrides") and isinstance(overrides, dict):
-            for nid, ov in overrides.items():
-                if nid not in loaded.norms:
-                    self.problem(
-                        doc,
-                        name,
-                        ("overrides", nid),
-                        "unknown-norm",
-                        f"overrides {nid!r}, which no extended pack defines",
-                        did_you_mean(nid, loaded.norms) or "overrides change inherited norms only",
-                        key=True,
-                    )
-                    continue
-                if ov == "off":
-                    del loaded.norms[nid]
-                    loaded.switched_off.append(nid)
-                    continue
-                merged = {**loaded.norms[nid][0], **ov}
-                if self.check_norm(doc, name, ("overrides", nid), ov):
-                    loaded.norms[nid] = (merged, name)
+        for nid, ov in overrides.items() if isinstance(overrides, dict) else ():
+            if _bad_under(shape, path_str(("overrides", nid))):
+                continue
+            if nid not in loaded.norms:
+                hint = did_you_mean(nid, loaded.norms) or "overrides change inherited norms only"
+                self.problem(
+                    doc,
+                    name,
+                    ("overrides", nid),
+                    "unknown-norm",
+                    f"overrides {nid!r}, which no extended pack defines",
+                    hint,
+                    key=True,
+                )
+                continue
+            if ov == "off":
+                del loaded.norms[nid]
+                loaded.switched_off.append(nid)
+                continue
+            if self.check_norm(doc, name, ("overrides", nid), ov):
+                loaded.norms[nid] = ({**loaded.norms[nid][0], **ov}, name)
         norms = data.get("norms", [])
         own_ids: dict[str, int] = {}
         for i, config in enumerate(norms if isinstance(norms, list) else []):
-            if _bad_under(shape, f"norms[{i}]") or not isinstance(config, dict):
+            if not isinstance(config, dict):
+                continue
+            where = path_str(("norms", i))
+            good = {k: v for k, v in config.items() if not _bad_under(shape, f"{where}.{k}")}
+            if not self.check_norm(doc, name, ("norms", i), good) or _bad_under(shape, where):
                 continue
             nid = config["id"]
             if nid in own_ids:
@@ -265,12 +283,16 @@ class _Resolver:
                     ("norms", i),
                     "no-check",
                     f"norm {nid!r} checks nothing",
-                    "add require, require_any, forbid, match, license_allow, license_deny, "
-                    "license_flowdown or question",
+                    f"add one of: {', '.join((*KINDS, 'question'))}",
                 )
                 continue
-            if self.check_norm(doc, name, ("norms", i), config):
-                loaded.norms[nid] = (config, name)
+            loaded.norms[nid] = (config, name)
+        loaded.norms_ok = (
+            len(self.problems) == before
+            and not _bad_under(shape, "norms")
+            and not _bad_under(shape, "overrides")
+            and not _bad_under(shape, "extends")
+        )
         return len(self.problems) == before
 
     def check_norm(self, doc: Document, name: str, path: tuple[str | int, ...], config: dict[str, Any]) -> bool:
@@ -352,10 +374,15 @@ def _digest(data: dict[str, Any], review: ReviewSettings, norms: list[Norm]) -> 
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def _examples(res: _Resolver, loaded: _Loaded, norm_ids: set[str]) -> list[Example]:
-    out = []
-    for i, ex in enumerate(loaded.data.get("examples", [])):
-        for nid in ex["expect"]:
+def _check_example_ids(res: _Resolver, loaded: _Loaded) -> None:
+    """Report examples that expect outcomes of norms the resolved pack does not have."""
+    examples = loaded.data.get("examples", [])
+    if not loaded.norms_ok or not isinstance(examples, list):
+        return
+    norm_ids = set(loaded.norms)
+    for i, ex in enumerate(examples):
+        expect = ex.get("expect") if isinstance(ex, dict) else None
+        for nid in expect if isinstance(expect, dict) else ():
             if nid not in norm_ids:
                 res.problem(
                     loaded.doc,
@@ -366,6 +393,11 @@ def _examples(res: _Resolver, loaded: _Loaded, norm_ids: set[str]) -> list[Examp
                     did_you_mean(nid, norm_ids),
                     key=True,
                 )
+
+
+def _examples(loaded: _Loaded) -> list[Example]:
+    out = []
+    for i, ex in enumerate(loaded.data.get("examples", [])):
         parents = tuple(
             ParentFacts(
                 p["name"],
@@ -392,16 +424,19 @@ def _examples(res: _Resolver, loaded: _Loaded, norm_ids: set[str]) -> list[Examp
     return out
 
 
-def _build(raw: bytes | str, name: str, base_dir: Path | None) -> tuple[NormPack | None, list[Problem]]:
+def _build(
+    raw: bytes | str, name: str, base_dir: Path | None, key: str | None = None
+) -> tuple[NormPack | None, list[Problem]]:
+    """`key` identifies the file for cycle detection (its resolved path); defaults to `name`."""
     res = _Resolver()
-    loaded = res.load(raw, name, base_dir, (name,))
-    if loaded is None or res.problems:
+    loaded = res.load(raw, name, base_dir, (key or name,))
+    if loaded is not None:
+        _check_example_ids(res, loaded)
+    if loaded is None or res.problems or not loaded.ok:
         return None, sorted(set(res.problems))
     norms = [_norm(config, source) for config, source in loaded.norms.values()]
     review = _review(loaded.review)
-    examples = _examples(res, loaded, {n.id for n in norms})
-    if res.problems:
-        return None, sorted(set(res.problems))
+    examples = _examples(loaded)
     data = loaded.data
     pack = NormPack(
         id=data["id"],
@@ -446,7 +481,7 @@ def lint_path(path: str | Path) -> list[Problem]:
     raw, problems = _read_path(p)
     if raw is None:
         return problems
-    return _build(raw, str(p), p.resolve().parent)[1]
+    return _build(raw, str(p), p.resolve().parent, str(p.resolve()))[1]
 
 
 def lint_text(text: str, name: str = "<text>", base_dir: Path | None = None) -> list[Problem]:
@@ -460,7 +495,7 @@ def load_pack(path: str | Path) -> NormPack:
     raw, problems = _read_path(p)
     if raw is None:
         raise NormFileError(problems)
-    pack, problems = _build(raw, str(p), p.resolve().parent)
+    pack, problems = _build(raw, str(p), p.resolve().parent, str(p.resolve()))
     if pack is None:
         raise NormFileError(problems)
     return pack
@@ -482,7 +517,7 @@ def load_builtin(name: str) -> NormPack:
     if name not in known:
         raise UnknownPackError(name, known)
     raw, label, _ = _builtin_source(name)
-    pack, problems = _build(raw, label, None)
+    pack, problems = _build(raw, label, None, label)
     if pack is None:
         raise NormFileError(problems)
     return pack
