@@ -34,11 +34,12 @@ async def build_core(
     migrate: bool = True,
     worker_id: str | None = None,
     detector: Any = None,
+    hooks: Any = None,
 ) -> Core:
     """Migrate the store (idempotent), create the core and register the configured communities."""
     if migrate:
         await store.upgrade()
     detector = detector or make_detector(rules_only=rules_only)
-    core = Core(store, communities, detector=detector, clock=clock, base_dir=base_dir, worker_id=worker_id)
+    core = Core(store, communities, detector=detector, clock=clock, base_dir=base_dir, worker_id=worker_id, hooks=hooks)
     await core.setup()
     return core

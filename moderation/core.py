@@ -24,6 +24,7 @@ from moderation.commands import COMMANDS, bind_options, bind_text, resolve_name
 from moderation.community import CommunityConfig
 from moderation.errors import NotPermitted, UnknownCommand, UserError
 from moderation.events import ButtonPressed, ChatRef, CommandInvoked, CoreEvent, MessagePosted, Posted
+from moderation.hooks import CoreHooks, NoHooks
 from moderation.invocation import Invocation
 from moderation.packs import PackProvider
 from moderation.permissions import Privilege, resolve_privilege
@@ -63,11 +64,13 @@ class Core:
         base_dir: Path | None = None,
         latest_release_fallback: Sequence[str] = ("console",),
         embedder: Any = None,
+        hooks: CoreHooks | None = None,
     ) -> None:
         self.store = store
         self.communities = {c.slug: c for c in communities}
         self.detector = detector
         self.embedder = embedder
+        self.hooks: CoreHooks = hooks or NoHooks()
         self.clock = clock
         self.worker_id = worker_id or f"worker-{uuid.uuid4().hex[:8]}"
         self.packs = PackProvider(base_dir)

@@ -167,9 +167,7 @@ async def _digest(
     for r in endorsed[:15]:
         creator = await tx.account(r.creator_id)
         lines.append(f"• {release_ref(r)} {title_of(r)} by {clip(creator.display_name if creator else '?', 40)}")
-    extra = getattr(core, "digest_extras", None)
-    if extra is not None:
-        lines.extend(await extra(tx, community_id, since))
+    lines.extend(await core.hooks.digest_lines(core, tx, community_id, since))
     card = Card(f"This week in {community.name}: {len(endorsed)} newly endorsed", "\n".join(lines))
     return [Send(chat, card) for chat in chats_for(community, "releases", "review")]
 

@@ -27,7 +27,7 @@ def pack_label(pack: NormPack) -> str:
 async def context_for(core: Core, tx: Tx, release: Release) -> ReleaseContext:
     """The evaluation context of a release: its fields, text, and what provenance knows of its parents."""
     fields = ReleaseFields.from_json(release.fields_json)
-    parents = await core.lineage_facts(tx, release) if hasattr(core, "lineage_facts") else ()
+    parents = await core.hooks.lineage_facts(core, tx, release)
     return ReleaseContext(fields=fields, text=release.text, parents=tuple(parents))
 
 

@@ -138,8 +138,7 @@ async def on_message(core: Core, ev: MessagePosted) -> list[Action]:
                         fallback_chat=ev.chat,
                     )
                 )
-        if hasattr(core, "after_announcement"):
-            actions.extend(await core.after_announcement(tx, release, author, fields, ev, created, now))
+        actions.extend(await core.hooks.after_announcement(core, tx, release, author, fields, ev, created, now))
         data = await prompt_for(tx, release, pack)
     prompt_chat = await _prompt_chat(core, ev.chat, community.slug)
     same_chat = prompt_chat.chat_id == ev.chat.chat_id and prompt_chat.platform == ev.chat.platform

@@ -1,0 +1,72 @@
+"""Extension points of the core: what provenance (claims, lineage, credit) plugs into.
+
+The core calls these at fixed points of the flow; `NoHooks` does nothing, so the workflow runs without
+provenance and provenance can be developed and tested on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from norms import ParentFacts
+from norms.fields import ReleaseFields
+from storage import Account, Release, Tx
+
+from moderation.actions import Action
+from moderation.events import MessagePosted
+
+if TYPE_CHECKING:
+    from moderation.core import Core
+
+__all__ = ["CoreHooks", "NoHooks"]
+
+
+class CoreHooks(Protocol):
+    """Called by the core inside the event's transaction."""
+
+    async def after_announcement(
+        self,
+        core: Core,
+        tx: Tx,
+        release: Release,
+        author: Account,
+        fields: ReleaseFields,
+        event: MessagePosted,
+        created: bool,
+        now: datetime,
+    ) -> Sequence[Action]:
+        """After an announcement is stored (claims, re-upload alerts, credit notices)."""
+        ...
+
+    async def lineage_facts(self, core: Core, tx: Tx, release: Release) -> Sequence[ParentFacts]:
+        """What is known of a release's parents, for the flow-down and permission norms."""
+        ...
+
+    async def digest_lines(self, core: Core, tx: Tx, community_id: int, since: datetime) -> Sequence[str]:
+        """Extra lines for the weekly digest (most-credited models...)."""
+        ...
+
+
+class NoHooks:
+    """The default: no provenance."""
+
+    async def after_announcement(
+        self,
+        core: Core,
+        tx: Tx,
+        release: Release,
+        author: Account,
+        fields: ReleaseFields,
+        event: MessagePosted,
+        created: bool,
+        now: datetime,
+    ) -> Sequence[Action]:
+        return ()
+
+    async def lineage_facts(self, core: Core, tx: Tx, release: Release) -> Sequence[ParentFacts]:
+        return ()
+
+    async def digest_lines(self, core: Core, tx: Tx, community_id: int, since: datetime) -> Sequence[str]:
+        return ()
