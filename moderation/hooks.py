@@ -10,12 +10,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
+from moderation.actions import Action
+from moderation.events import MessagePosted
 from norms import ParentFacts
 from norms.fields import ReleaseFields
 from storage import Account, Release, Tx
-
-from moderation.actions import Action
-from moderation.events import MessagePosted
 
 if TYPE_CHECKING:
     from moderation.core import Core
