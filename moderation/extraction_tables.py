@@ -28,9 +28,11 @@ __all__ = [
     "tokenize",
 ]
 
-# ASCII alphanumeric runs, "++" (OpenRAIL++), and runs of other letters (accents, Cyrillic, CJK) as
-# separate tokens, so "cuantización" becomes ["cuantizaci", "ó", "n"] and still joins back to its key.
-_TOKEN_RE = re.compile(r"[a-z0-9]+|\+\+|[^\W_a-z0-9]+")
+# ASCII alphanumeric runs, "++" (OpenRAIL++), single CJK characters (those scripts do not separate words
+# with spaces, so a keyword can sit anywhere in a run), and runs of other letters (accents, Cyrillic) as
+# separate tokens: "cuantización" becomes ["cuantizaci", "ó", "n"] and still joins back to its key.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+_TOKEN_RE = re.compile(rf"[a-z0-9]+|\+\+|[{_CJK}]|[^\W_a-z0-9{_CJK}]+")
 
 
 @dataclass(frozen=True, slots=True)
