@@ -64,7 +64,8 @@ def test_link_kinds(url: str, kind: str) -> None:
 
 def test_bare_model_host_link_gets_scheme() -> None:
     """'civitai.com/models/..' without https:// is still a link."""
-    assert extract("grab it at civitai.com/models/42/foo").links == (Link("https://civitai.com/models/42/foo", "civitai"),)
+    want = (Link("https://civitai.com/models/42/foo", "civitai"),)
+    assert extract("grab it at civitai.com/models/42/foo").links == want
 
 
 @pytest.mark.parametrize(

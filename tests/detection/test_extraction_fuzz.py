@@ -13,8 +13,8 @@ from norms.fields import LINK_KINDS, ReleaseFields
 _PIECES = st.sampled_from(
     [
         "**", "`", "```", "[x](", "https://civitai.com/models/1", "<https://hf.co/a/b>", "LoRA", "SDXL", "v1.2",
-        "Trigger:", "license:", "MIT", "merge of", " + ", "(0.5)", "NSFW", "SFW", ".safetensors", "a" * 64, "Ab12Cd34Ef",
-        "hash", "🌸", "\n", " ", "トリガー：", "基于", "Лицензия:", "based on", "by",
+        "Trigger:", "license:", "MIT", "merge of", " + ", "(0.5)", "NSFW", "SFW", ".safetensors", "a" * 64,
+        "Ab12Cd34Ef", "hash", "🌸", "\n", " ", "トリガー：", "基于", "Лицензия:", "based on", "by",
     ]
 )  # fmt: skip
 _MESSY = st.lists(st.one_of(_PIECES, st.text(max_size=20)), max_size=40).map("".join)
@@ -45,5 +45,6 @@ def test_never_raises_on_messy_announcements(text: str) -> None:
 
 def test_adversarial_long_inputs_complete() -> None:
     """Inputs that make naive regexes backtrack (long runs before a missing suffix) still return."""
-    for text in ("a" * 100_000, "1" * 100_000 + ".safetensors", "trigger:" * 15_000, "[" * 50_000, "merge of " * 10_000):
+    texts = ("a" * 100_000, "1" * 100_000 + ".safetensors", "trigger:" * 15_000, "[" * 50_000, "merge of " * 10_000)
+    for text in texts:
         _well_formed(extract(text))
