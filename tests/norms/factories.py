@@ -11,10 +11,13 @@ from norms.examples import apply_fields
 
 
 def ctx(
-    text: str = "", *, parents: tuple[ParentFacts, ...] = (), channel_nsfw: bool | None = None, **fields: Any
+    text: str = "", *, parent_facts: tuple[ParentFacts, ...] = (), channel_nsfw: bool | None = None, **fields: Any
 ) -> ReleaseContext:
-    """A ReleaseContext whose fields are given the way example files give them (strings and lists)."""
-    return ReleaseContext(apply_fields(ReleaseFields(), fields), text, parents, channel_nsfw)
+    """A ReleaseContext whose fields are given the way example files give them (strings and lists).
+
+    `parents=[...]` is the *field* (credited parent names); `parent_facts` is what provenance knows.
+    """
+    return ReleaseContext(apply_fields(ReleaseFields(), fields), text, parent_facts, channel_nsfw)
 
 
 def pack_with(*norms: dict[str, Any], **top: Any) -> NormPack:

@@ -154,10 +154,11 @@ def _load_problems(text: str) -> tuple[Problem, ...] | None:
 @given(st.text(max_size=400))
 def test_fuzz_loader_raises_only_norm_file_error(text: str) -> None:
     """Random text either loads or raises NormFileError; lint never raises."""
-    problems = lint_text(text)
-    assert all(p.line >= 1 and p.column >= 1 for p in problems)
-    problems = _load_problems(text)
-    assert problems is None or len(problems) > 0
+    linted = lint_text(text)
+    assert all(p.line >= 1 and p.column >= 1 for p in linted)
+    raised = _load_problems(text)
+    assert (raised is None) == (linted == [])
+    assert raised is None or list(raised) == linted
 
 
 _yamlish = st.recursive(

@@ -46,13 +46,13 @@ def test_unknown_upstream_is_undecided() -> None:
 
 def test_parent_forbidding_derivatives_fails_a_merge() -> None:
     """A parent with allow_derivatives False fails, whatever the license."""
-    r = CHECK.run(ctx(license="mit", parents=(ParentFacts("A", "mit", allow_derivatives=False),)))
+    r = CHECK.run(ctx(license="mit", parent_facts=(ParentFacts("A", "mit", allow_derivatives=False),)))
     assert r is not None and r.outcome == "fail" and r.evidence == ("parent A does not allow derivatives",)
 
 
 def test_parent_license_flows_down() -> None:
     """A parent under openrail++ makes an apache-2.0 merge fail."""
-    r = CHECK.run(ctx(license="apache-2.0", parents=(ParentFacts("A", "openrail++", allow_derivatives=True),)))
+    r = CHECK.run(ctx(license="apache-2.0", parent_facts=(ParentFacts("A", "openrail++", allow_derivatives=True),)))
     assert r is not None and r.outcome == "fail"
 
 
