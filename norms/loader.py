@@ -118,7 +118,7 @@ class _Resolver:
         if doc is None or (problems and doc.data is None):
             return None
         if not isinstance(doc.data, dict):
-            if doc.data is not None:
+            if not problems:
                 self.problem(
                     doc,
                     name,
@@ -433,7 +433,8 @@ def _build(
     if loaded is not None:
         _check_example_ids(res, loaded)
     if loaded is None or res.problems or not loaded.ok:
-        return None, sorted(set(res.problems))
+        # Every failure path records a problem; the fallback keeps "no pack, no reason" impossible.
+        return None, sorted(set(res.problems)) or [Problem(name, 1, 1, "invalid", "error", "not a valid norm file")]
     norms = [_norm(config, source) for config, source in loaded.norms.values()]
     review = _review(loaded.review)
     examples = _examples(loaded)

@@ -41,6 +41,12 @@ def test_valid_files_load(path: Path) -> None:
     assert load_pack(path).id
 
 
+@pytest.mark.parametrize("text", ["~", "null", "42", "just text", "[]"])
+def test_non_mapping_documents_are_one_problem(text: str) -> None:
+    """A document that is not a mapping (even YAML null) is `not-a-mapping` at 1:1."""
+    assert [(p.line, p.column, p.code) for p in lint_text(text)] == [(1, 1, "not-a-mapping")]
+
+
 def test_did_you_mean_hints() -> None:
     """Typos in keys, enum values, extends and override ids get a suggestion."""
     hints = {p.code: p.hint for p in lint_path(CASES / "invalid" / "unknown-key.yaml")}
