@@ -11,7 +11,6 @@ strings), and report everything as `Problem`s at their marks. Nothing here raise
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -298,14 +297,3 @@ def read_yaml(source: str | bytes, name: str) -> tuple[Document | None, list[Pro
     except _Limit as exc:
         return None, [*walker.problems, Problem(name, exc.line, exc.column, exc.code, "error", exc.message)]
     return doc, walker.problems
-
-
-def iter_paths(data: Any, path: Path = ()) -> Iterator[tuple[Path, Any]]:
-    """Every (path, value) in plain data, parents first; used by tests and the schema mapper."""
-    yield path, data
-    if isinstance(data, dict):
-        for k, v in data.items():
-            yield from iter_paths(v, (*path, k))
-    elif isinstance(data, list):
-        for i, v in enumerate(data):
-            yield from iter_paths(v, (*path, i))

@@ -1,0 +1,294 @@
+"""Resolve one norm file and what it extends into merged raw norms (private to the loader).
+
+Why a separate step: `extends`/`overrides` are where norm files go wrong in subtle ways (an override of
+a norm nobody defines, a cycle, a shadowed id). This module reads each file, validates its shape, follows
+`extends`, applies `overrides` and appends own norms, recording a Problem for each mistake; `loader.py`
+turns the merged result into a `NormPack` only when there were none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from norms._schema import did_you_mean, schema_problems
+from norms._yaml import MAX_BYTES, Document, path_str, read_yaml
+from norms.checks import KINDS, CheckConfigError, build_check
+from norms.durations import parse_duration
+from norms.model import Check
+from norms.problems import Problem
+
+__all__ = ["Loaded", "Resolver", "builtin_pack_names", "builtin_source", "compile_checks"]
+
+_MAX_EXTENDS_DEPTH = 8
+
+
+def builtin_pack_names() -> list[str]:
+    """Names of the packs shipped in `norms/packs/` (`baseline`, `starter`)."""
+    folder = resources.files("norms").joinpath("packs")
+    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def builtin_source(name: str) -> tuple[bytes, str, Path | None]:
+    res = resources.files("norms").joinpath("packs", f"{name}.yaml")
+    label = f"<builtin>/{name}.yaml"
+    return res.read_bytes(), label, None
+
+
+@dataclass
+class Loaded:
+    """One file's contribution after its own extends are resolved."""
+
+    name: str
+    data: dict[str, Any]
+    doc: Document
+    norms: dict[str, tuple[dict[str, Any], str]] = field(default_factory=dict)  # id -> (config, source)
+    review: dict[str, Any] = field(default_factory=dict)
+    switched_off: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    norms_ok: bool = True
+    """False when some norm, override or extends had a problem (then example ids are not checked)."""
+    ok: bool = True
+
+
+def compile_checks(config: dict[str, Any]) -> tuple[list[Check], list[tuple[str, CheckConfigError]]]:
+    checks: list[Check] = []
+    errors: list[tuple[str, CheckConfigError]] = []
+    for kind in KINDS:
+        if kind in config:
+            try:
+                check = build_check(kind, config[kind])
+            except CheckConfigError as exc:
+                errors.append((kind, exc))
+                continue
+            if check is not None:
+                checks.append(check)
+    return checks, errors
+
+
+def _bad_under(problems: list[Problem], prefix: str) -> bool:
+    return any(p.path == prefix or p.path.startswith(prefix + ".") or p.path.startswith(prefix + "[") for p in problems)
+
+
+class Resolver:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def problem(
+        self,
+        doc: Document,
+        name: str,
+        path: tuple[str | int, ...],
+        code: str,
+        message: str,
+        hint: str | None = None,
+        *,
+        key: bool = False,
+    ) -> None:
+        line, col = doc.mark(path, key=key)
+        self.problems.append(Problem(name, line, col, code, "error", message, hint, path_str(path)))
+
+    def load(self, raw: bytes | str, name: str, base_dir: Path | None, stack: tuple[str, ...]) -> Loaded | None:
+        doc, problems = read_yaml(raw, name)
+        self.problems.extend(problems)
+        if doc is None or (problems and doc.data is None):
+            return None
+        if not isinstance(doc.data, dict):
+            if not problems:
+                self.problem(
+                    doc,
+                    name,
+                    (),
+                    "not-a-mapping",
+                    "a norm file is a YAML mapping with schema_version, id, version and norms",
+                )
+            return None
+        yaml_paths = {p.path for p in problems}
+        shape = [p for p in schema_problems(doc, name) if p.path not in yaml_paths]
+        self.problems.extend(shape)
+        data: dict[str, Any] = doc.data
+        loaded = Loaded(name, data, doc, sources=[name])
+        ok = not problems and not shape
+        # extends
+        if not _bad_under(shape, "extends"):
+            for i, ref in enumerate(data.get("extends", [])):
+                parent = self.extend(doc, name, i, ref, base_dir, stack)
+                if parent is None or not parent.ok:
+                    ok = False
+                    loaded.norms_ok = False
+                    continue
+                for nid, entry in parent.norms.items():
+                    loaded.norms.pop(nid, None)
+                    loaded.norms[nid] = entry
+                loaded.review.update(parent.review)
+                loaded.switched_off += [s for s in parent.switched_off if s not in loaded.switched_off]
+                loaded.sources += [s for s in parent.sources if s not in loaded.sources]
+        norms_ok = loaded.norms_ok
+        loaded.ok = self.own(loaded, shape) and ok
+        loaded.norms_ok = loaded.norms_ok and norms_ok
+        return loaded
+
+    def extend(
+        self, doc: Document, name: str, i: int, ref: str, base_dir: Path | None, stack: tuple[str, ...]
+    ) -> Loaded | None:
+        where = ("extends", i)
+        if not ref.startswith("."):
+            known = builtin_pack_names()
+            if ref not in known:
+                self.problem(
+                    doc,
+                    name,
+                    where,
+                    "unknown-extends",
+                    f"no built-in pack named {ref!r}",
+                    did_you_mean(ref, known) or f"built-in packs: {', '.join(known)}",
+                )
+                return None
+            raw, label, parent_dir = builtin_source(ref)
+            key = label
+        else:
+            if base_dir is None:
+                self.problem(
+                    doc,
+                    name,
+                    where,
+                    "unknown-extends",
+                    f"cannot resolve {ref!r} here",
+                    "packs given as text may extend built-in packs only",
+                )
+                return None
+            target = (base_dir / ref).resolve()
+            if not target.is_file():
+                self.problem(doc, name, where, "unknown-extends", f"{ref!r} does not exist (looked for {target})")
+                return None
+            key = str(target)
+            label, parent_dir = str(target), target.parent
+            raw = b""
+        if key in stack:
+            chain = " -> ".join([*stack[stack.index(key) :], key])
+            self.problem(doc, name, where, "extends-cycle", f"extends cycle: {chain}")
+            return None
+        if len(stack) >= _MAX_EXTENDS_DEPTH:
+            self.problem(doc, name, where, "extends-too-deep", f"extends chains are limited to {_MAX_EXTENDS_DEPTH}")
+            return None
+        if parent_dir is not None:
+            size = Path(label).stat().st_size
+            if size > MAX_BYTES:
+                self.problem(doc, name, where, "too-large", f"{ref!r} is {size} bytes; the limit is {MAX_BYTES}")
+                return None
+            raw = Path(label).read_bytes()
+        parent = self.load(raw, label, parent_dir, (*stack, key))
+        if parent is None or not parent.ok:
+            self.problem(doc, name, where, "bad-extends", f"{ref!r} has problems (listed for that file)")
+        return parent
+
+    def own(self, loaded: Loaded, shape: list[Problem]) -> bool:
+        """Apply this file's overrides and norms on top of what it inherited; False on any problem.
+
+        Parts with schema problems are skipped, but their siblings are still checked, so one run reports
+        a bad pattern even when the same norm also has a bad `need`.
+        """
+        before = len(self.problems)
+        doc, name, data = loaded.doc, loaded.name, loaded.data
+        if isinstance(data.get("review"), dict):
+            review = data["review"]
+            loaded.review.update(review)
+            for sub, value in durations(review):
+                if _bad_under(shape, path_str(("review", *sub))):
+                    continue
+                try:
+                    parse_duration(value)
+                except ValueError as exc:
+                    self.problem(doc, name, ("review", *sub), "bad-duration", str(exc))
+        overrides = data.get("overrides", {})
+        for nid, ov in overrides.items() if isinstance(overrides, dict) else ():
+            if _bad_under(shape, path_str(("overrides", nid))):
+                continue
+            if nid not in loaded.norms:
+                hint = did_you_mean(nid, loaded.norms) or "overrides change inherited norms only"
+                self.problem(
+                    doc,
+                    name,
+                    ("overrides", nid),
+                    "unknown-norm",
+                    f"overrides {nid!r}, which no extended pack defines",
+                    hint,
+                    key=True,
+                )
+                continue
+            if ov == "off":
+                del loaded.norms[nid]
+                loaded.switched_off.append(nid)
+                continue
+            if self.check_norm(doc, name, ("overrides", nid), ov):
+                loaded.norms[nid] = ({**loaded.norms[nid][0], **ov}, name)
+        norms = data.get("norms", [])
+        own_ids: dict[str, int] = {}
+        for i, config in enumerate(norms if isinstance(norms, list) else []):
+            if not isinstance(config, dict):
+                continue
+            where = path_str(("norms", i))
+            good = {k: v for k, v in config.items() if not _bad_under(shape, f"{where}.{k}")}
+            if not self.check_norm(doc, name, ("norms", i), good) or _bad_under(shape, where):
+                continue
+            nid = config["id"]
+            if nid in own_ids:
+                self.problem(
+                    doc,
+                    name,
+                    ("norms", i, "id"),
+                    "duplicate-norm-id",
+                    f"norm id {nid!r} is already used by norms[{own_ids[nid]}]",
+                )
+                continue
+            own_ids[nid] = i
+            if nid in loaded.norms:
+                self.problem(
+                    doc,
+                    name,
+                    ("norms", i, "id"),
+                    "duplicate-norm-id",
+                    f"norm id {nid!r} is inherited from {loaded.norms[nid][1]}",
+                    "change an inherited norm under `overrides:` instead",
+                )
+                continue
+            if not any(k in config for k in (*KINDS, "question")):
+                self.problem(
+                    doc,
+                    name,
+                    ("norms", i),
+                    "no-check",
+                    f"norm {nid!r} checks nothing",
+                    f"add one of: {', '.join((*KINDS, 'question'))}",
+                )
+                continue
+            loaded.norms[nid] = (config, name)
+        loaded.norms_ok = (
+            len(self.problems) == before
+            and not _bad_under(shape, "norms")
+            and not _bad_under(shape, "overrides")
+            and not _bad_under(shape, "extends")
+        )
+        return len(self.problems) == before
+
+    def check_norm(self, doc: Document, name: str, path: tuple[str | int, ...], config: dict[str, Any]) -> bool:
+        ok = True
+        for kind, exc in compile_checks(config)[1]:
+            self.problem(doc, name, (*path, kind, *exc.subpath), exc.code, exc.message)
+            ok = False
+        if "answers" in config and "question" not in config:
+            self.problem(doc, name, (*path, "answers"), "answers-without-question", "answers given but no question")
+            ok = False
+        return ok
+
+
+def durations(review: dict[str, Any]) -> list[tuple[tuple[str | int, ...], Any]]:
+    out: list[tuple[tuple[str | int, ...], Any]] = [
+        ((k,), review[k]) for k in ("window", "escalate_after") if k in review
+    ]
+    out += [(("reminders", j), r) for j, r in enumerate(review.get("reminders", []))]
+    if "flag_rate_limit" in review:
+        out.append((("flag_rate_limit", "per"), review["flag_rate_limit"]["per"]))
+    return out
