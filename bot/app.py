@@ -36,8 +36,9 @@ def check_runnable(settings: Settings) -> None:
         )
     if not settings.communities:
         raise ConfigError(f"{settings.source}: no [[communities]] configured; `normbot init` writes a starter file")
-    if settings.health.listen and ":" not in settings.health.listen:
-        raise ConfigError(f"{settings.source}: health.listen must be host:port, got {settings.health.listen!r}")
+    listen = settings.health_listen()
+    if listen and not listen.rpartition(":")[2].isdigit():
+        raise ConfigError(f"{settings.source}: health.listen must be host:port, got {listen!r}")
 
 
 class App:
@@ -109,10 +110,11 @@ class App:
             adapter = TelegramAdapter(self.core, self.router, self.settings.telegram, telegram_token)
             await adapter.start()
             self._add(adapter, "Telegram")
-        if self.settings.health.listen:
+        listen = self.settings.health_listen()
+        if listen:
             from bot.health import HealthServer
 
-            host, _, port = self.settings.health.listen.rpartition(":")
+            host, _, port = listen.rpartition(":")
             self.health = HealthServer(
                 self.core, host or "127.0.0.1", int(port), self.platforms, self.scheduler_alive, self.scheduler_lag
             )

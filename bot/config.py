@@ -119,6 +119,10 @@ class Settings(_Model):
         """`NORMBOT_DATABASE_URL` wins over the file (so secrets in URLs can stay out of it)."""
         return os.environ.get("NORMBOT_DATABASE_URL") or self.store.url
 
+    def health_listen(self) -> str | None:
+        """`NORMBOT_HEALTH_LISTEN` (containers) wins over `[health] listen`."""
+        return os.environ.get("NORMBOT_HEALTH_LISTEN") or self.health.listen
+
     def discord_token(self) -> Secret | None:
         """From `DISCORD_TOKEN` only."""
         value = os.environ.get("DISCORD_TOKEN", "").strip()

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from bot.cli.app import EXIT_USAGE
 
@@ -24,5 +25,5 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
 
 def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
     """Print `message` to stderr and return the Exit to raise."""
-    err.print(f"[red]error:[/red] {message}", highlight=False, markup=True, soft_wrap=True)
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, markup=True, soft_wrap=True)
     return typer.Exit(code)

@@ -20,11 +20,12 @@ def run_cmd(
     tick: Annotated[float, typer.Option("--tick", help="Seconds between scheduler ticks")] = 15.0,
 ) -> None:
     """Start the bots that have tokens (DISCORD_TOKEN, TELEGRAM_TOKEN) and the scheduler; SIGTERM stops cleanly."""
-    from bot.app import App
+    from bot.app import App, check_runnable
     from bot.logs import configure_logging
 
     try:
         settings = load_settings(config, required=config is not None)
+        check_runnable(settings)
         secrets = [s.get() for s in (settings.discord_token(), settings.telegram_token()) if s]
         configure_logging(settings.log.level, settings.log.format, secrets)
         application = App(settings, tick_seconds=tick, rules_only=rules_only)

@@ -1,0 +1,41 @@
+# One entry point for people and CI. Each target creates .venv itself on first use.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install demo test lint typecheck pytest bench bench-quick clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[ml,web,dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## The main job on the embedded default (SQLite, no tokens): a small creator community, replayed.
+demo: $(STAMP)
+	$(BIN)/normbot demo
+
+## Everything CI checks: lint, types, and the whole test suite (SQLite and PostgreSQL).
+test: lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check bot norms moderation storage
+
+typecheck: $(STAMP)
+	$(BIN)/mypy bot norms moderation storage
+
+pytest: $(STAMP)
+	$(BIN)/pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+bench-quick: $(STAMP)
+	$(BIN)/python -m bench --quick
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache data/normbot.db*

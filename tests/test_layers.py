@@ -1,0 +1,69 @@
+"""The layers stay apart: data flows platform -> adapter -> core -> store, never backwards.
+
+Rules (docs/architecture.md): `norms` imports nothing of ours; `moderation` never imports `bot`, a platform
+library or SQL, and reaches `storage` only through its public package; `storage` never imports `moderation` or
+`bot`; nothing outside `storage` builds SQL.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PLATFORM_LIBS = {"discord", "telegram", "aiohttp", "fastapi", "starlette", "uvicorn"}
+SQL_LIBS = {"sqlalchemy", "asyncpg", "aiosqlite", "sqlite3", "psycopg", "alembic"}
+
+FORBIDDEN = {
+    "norms": {"storage", "moderation", "bot"} | PLATFORM_LIBS | SQL_LIBS,
+    "moderation": {"bot"} | PLATFORM_LIBS | SQL_LIBS,
+    "storage": {"moderation", "bot"} | PLATFORM_LIBS,
+    "bot": SQL_LIBS,
+}
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.extend((node.lineno, alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append((node.lineno, node.module))
+    return found
+
+
+def _files(package: str) -> list[Path]:
+    return sorted(p for p in (ROOT / package).rglob("*.py") if "migrations" not in p.parts)
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_no_forbidden_imports(package: str) -> None:
+    """Each layer imports only what the architecture allows."""
+    bad = [
+        f"{path.relative_to(ROOT)}:{line}: imports {name}"
+        for path in _files(package)
+        for line, name in _imports(path)
+        if name.split(".")[0] in FORBIDDEN[package]
+    ]
+    assert bad == []
+
+
+def test_moderation_uses_only_the_public_storage_api() -> None:
+    """The core imports `storage`, never `storage.models` or `storage.tx` internals."""
+    bad = [
+        f"{path.relative_to(ROOT)}:{line}: imports {name}"
+        for path in _files("moderation")
+        for line, name in _imports(path)
+        if name.startswith("storage.")
+    ]
+    assert bad == []
+
+
+def test_the_check_sees_a_violation(tmp_path: Path) -> None:
+    """The import scanner really finds imports (so an empty result above means something)."""
+    sample = tmp_path / "x.py"
+    sample.write_text("import discord\nfrom sqlalchemy import select\nfrom . import sibling\n")
+    assert [name for _, name in _imports(sample)] == ["discord", "sqlalchemy"]
