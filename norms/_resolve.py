@@ -73,8 +73,15 @@ def _bad_under(problems: list[Problem], prefix: str) -> bool:
 
 
 class Resolver:
-    def __init__(self) -> None:
+    """Loads a file and its `extends`, collecting problems from every file involved.
+
+    `confine_to`: when set, relative `extends` may not leave this directory. Packs uploaded in chat are
+    loaded this way, so an upload cannot make the bot read (and echo parts of) other files on the server.
+    """
+
+    def __init__(self, confine_to: Path | None = None) -> None:
         self.problems: list[Problem] = []
+        self.confine_to = confine_to.resolve() if confine_to is not None else None
 
     def problem(
         self,
@@ -160,6 +167,16 @@ class Resolver:
                 )
                 return None
             target = (base_dir / ref).resolve()
+            if self.confine_to is not None and not target.is_relative_to(self.confine_to):
+                self.problem(
+                    doc,
+                    name,
+                    where,
+                    "unknown-extends",
+                    f"{ref!r} is outside the packs folder",
+                    "uploaded packs may extend files in the packs folder only",
+                )
+                return None
             if not target.is_file():
                 self.problem(doc, name, where, "unknown-extends", f"{ref!r} does not exist (looked for {target})")
                 return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -153,10 +154,13 @@ def _examples(loaded: Loaded) -> list[Example]:
 
 
 def _build(
-    raw: bytes | str, name: str, base_dir: Path | None, key: str | None = None
+    raw: bytes | str, name: str, base_dir: Path | None, key: str | None = None, *, confine: bool = False
 ) -> tuple[NormPack | None, list[Problem]]:
-    """`key` identifies the file for cycle detection (its resolved path); defaults to `name`."""
-    res = Resolver()
+    """`key` identifies the file for cycle detection (its resolved path); defaults to `name`.
+
+    `confine`: relative extends must stay inside `base_dir` (text from chat, see Resolver).
+    """
+    res = Resolver(base_dir if confine else None)
     loaded = res.load(raw, name, base_dir, (key or name,))
     if loaded is not None:
         _check_example_ids(res, loaded)
@@ -214,8 +218,8 @@ def lint_path(path: str | Path) -> list[Problem]:
 
 
 def lint_text(text: str, name: str = "<text>", base_dir: Path | None = None) -> list[Problem]:
-    """Every problem in norm-file `text` (e.g. uploaded in chat)."""
-    return _build(text, name, base_dir)[1]
+    """Every problem in norm-file `text` (e.g. uploaded in chat); extends may not leave `base_dir`."""
+    return _build(text, name, base_dir, confine=True)[1]
 
 
 def load_pack(path: str | Path) -> NormPack:
@@ -232,7 +236,7 @@ def load_pack(path: str | Path) -> NormPack:
 
 def load_pack_text(text: str, name: str = "<text>", base_dir: Path | None = None) -> NormPack:
     """Load norm-file text (a pack uploaded in chat); relative `extends` need `base_dir`."""
-    pack, problems = _build(text, name, base_dir)
+    pack, problems = _build(text, name, base_dir, confine=True)
     if pack is None:
         raise NormFileError(problems)
     return pack
@@ -243,6 +247,12 @@ def load_builtin(name: str) -> NormPack:
     known = builtin_pack_names()
     if name not in known:
         raise UnknownPackError(name, known)
+    return _builtin(name)
+
+
+@cache
+def _builtin(name: str) -> NormPack:
+    """Built-in packs are immutable package data: load each once per process."""
     raw, label, _ = builtin_source(name)
     pack, problems = _build(raw, label, None, label)
     if pack is None:

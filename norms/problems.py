@@ -15,7 +15,9 @@ from dataclasses import asdict, dataclass
 __all__ = ["FORMATS", "SEVERITIES", "Problem", "render_problems"]
 
 SEVERITIES = ("error", "warning")
-FORMATS = ("text", "json", "github")
+FORMATS = ("text", "json", "github", "chat")
+CHAT_LIMIT = 15
+"""Problems shown in a chat reply; the rest are counted (a chat message is not a log file)."""
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -53,7 +55,9 @@ def _github_escape(value: str, *, prop: bool = False) -> str:
 
 
 def render_problems(problems: Iterable[Problem], fmt: str = "text") -> str:
-    """Render problems as `text` (one per line), `json` (a list) or `github` (workflow annotations).
+    """Render problems as `text` (one per line), `json` (a list), `github` (workflow annotations) or `chat`.
+
+    `chat` drops the file name (the user just uploaded it), and shows at most CHAT_LIMIT problems.
 
     Raises ValueError on an unknown format: the CLI validates the option first, so this is a bug guard.
     """
@@ -72,4 +76,12 @@ def render_problems(problems: Iterable[Problem], fmt: str = "text") -> str:
                 f"title={_github_escape(p.code, prop=True)}::{_github_escape(msg)}"
             )
         return "\n".join(lines)
+    if fmt == "chat":
+        shown = [
+            f"line {p.line}, col {p.column}: {p.message}" + (f" ({p.hint})" if p.hint else "")
+            for p in items[:CHAT_LIMIT]
+        ]
+        if len(items) > CHAT_LIMIT:
+            shown.append(f"... and {len(items) - CHAT_LIMIT} more")
+        return "\n".join(shown)
     raise ValueError(f"unknown problem format {fmt!r}; expected one of {', '.join(FORMATS)}")

@@ -52,7 +52,7 @@ def _lint_one(ref: str) -> list[Problem]:
 @norms_app.command("lint")
 def lint(
     paths: Annotated[list[str], typer.Argument(help="Norm files to check (or a built-in pack name).")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text | json | github")] = "text",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text | json | github | chat")] = "text",
 ) -> None:
     """Check norm files and print every problem as file:line:col."""
     err = Console(stderr=True)

@@ -103,6 +103,19 @@ def test_relative_extends_from_text_needs_a_base_dir(tmp_path: Path) -> None:
     assert load_pack_text(text, base_dir=tmp_path).source_files == ("<text>", str((tmp_path / "p.yaml").resolve()))
 
 
+def test_text_packs_cannot_extend_outside_their_folder(tmp_path: Path) -> None:
+    """An uploaded pack may not reach files outside base_dir (it could echo their contents in problems)."""
+    packs = tmp_path / "packs"
+    packs.mkdir()
+    (tmp_path / "secret.yaml").write_text("schema_version: 1\nid: s\nversion: 1.0.0\n")
+    text = "schema_version: 1\nid: c\nversion: 1.0.0\nextends: [../secret.yaml]\n"
+    [p] = lint_text(text, base_dir=packs)
+    assert (p.line, p.column, p.code) == (4, 11, "unknown-extends") and "outside" in p.message
+    # The same file on disk may use ../ (a repository layout is the author's own choice).
+    (packs / "c.yaml").write_text(text)
+    assert load_pack(packs / "c.yaml").source_files[-1] == str((tmp_path / "secret.yaml").resolve())
+
+
 def test_own_norm_may_not_shadow_an_inherited_one() -> None:
     """Redefining an inherited id is a duplicate; the hint says to use overrides."""
     text = (

@@ -50,3 +50,11 @@ def test_unknown_format_is_a_value_error() -> None:
     """A bad format name is rejected rather than silently printing text."""
     with pytest.raises(ValueError, match="unknown problem format"):
         render_problems([], "xml")
+
+
+def test_chat_reporter_is_short_and_capped() -> None:
+    """Chat output names positions without the file and counts what it leaves out."""
+    ps = [_p(i, 2, message=f"m{i}") for i in range(1, 21)]
+    lines = render_problems(ps, "chat").splitlines()
+    assert lines[0] == "line 1, col 2: m1"
+    assert len(lines) == 16 and lines[-1] == "... and 5 more"
