@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import timedelta
+from importlib import resources
+from pathlib import Path
 
 import pytest
 
 from moderation.extraction import extract
-from norms import UnknownPackError, builtin_pack_names, load_builtin, run_examples
+from norms import UnknownPackError, builtin_pack_names, load_builtin, load_pack, run_examples
 
 
 def test_builtin_names() -> None:
@@ -55,3 +57,14 @@ def test_starter_extends_overrides_switches_off_and_adds() -> None:
     assert starter.switched_off == ("harm-intended-use",)
     assert starter.norm("credit-versioning").severity != base.norm("credit-versioning").severity  # type: ignore[union-attr]
     assert starter.norm("credit-sample-prompts") is not None and base.norm("credit-sample-prompts") is None
+
+
+def test_starter_template_renames_cleanly(tmp_path: Path) -> None:
+    """`normbot init` replaces the first `id: starter`; the copy loads with the new id and all examples hold."""
+    text = resources.files("norms").joinpath("packs/starter.yaml").read_text(encoding="utf-8")
+    assert text.count("\nid: starter\n") == 1
+    f = tmp_path / "pixel-forge.yaml"
+    f.write_text(text.replace("id: starter", "id: pixel-forge", 1), encoding="utf-8")
+    pack = load_pack(f)
+    assert pack.id == "pixel-forge"
+    assert all(o.ok for o in run_examples(pack, extract))
