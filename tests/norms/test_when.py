@@ -32,3 +32,17 @@ def test_present_absent_and_channel() -> None:
     assert not w.applies(ctx(license="mit", channel_nsfw=True))
     assert not w.applies(ctx(license="mit", parents=["A"], channel_nsfw=False))
     assert not w.applies(ctx(channel_nsfw=False))
+
+
+def test_license_compares_any_spelling() -> None:
+    """`license: [creativeml-openrail-m]` applies to 'CreativeML Open RAIL-M'."""
+    w = build_when({"license": ["creativeml-openrail-m"]})
+    assert w.applies(ctx(license="CreativeML Open RAIL-M")) and not w.applies(ctx(license="mit"))
+
+
+def test_base_license_uses_the_license_table() -> None:
+    """`base_license` holds for every spelling of a base under that license, and not for unknown bases."""
+    w = build_when({"base_license": ["flux-1-dev-non-commercial-license"]})
+    assert w.applies(ctx(base_model="Flux.1 D")) and w.applies(ctx(base_model="black-forest-labs/FLUX.1-dev"))
+    assert not w.applies(ctx(base_model="Flux.1 Schnell"))
+    assert not w.applies(ctx(base_model="homebrew")) and not w.applies(ctx())
