@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -19,6 +20,8 @@ from moderation.reviewing import refresh_prompts, set_status
 from storage import Flag, Release
 
 __all__ = ["flag_form", "resolve_flag"]
+
+log = logging.getLogger("normbot.flags")
 
 RELEASE = Param("release", "The release id, like R12 (or reply to its announcement)", "release", required=False)
 ANSWER = re.compile(r"([a-z0-9][a-z0-9._-]{0,99})=(yes|no|na)", re.IGNORECASE)
@@ -145,6 +148,7 @@ async def flag(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     if row is None:
         raise AlreadyDone(f"You already flagged {release_ref(release)} under {norm_id}.")
     inv.core.stats["flags"] += 1
+    log.info("flag F%s filed", row.id, extra={"community": inv.community.slug, "release": release_ref(release)})
     await inv.tx.audit(
         inv.community_id,
         actor=inv.actor_ref,

@@ -143,6 +143,12 @@ async def on_message(core: Core, ev: MessagePosted) -> list[Action]:
     prompt_chat = await _prompt_chat(core, ev.chat, community.slug)
     same_chat = prompt_chat.chat_id == ev.chat.chat_id and prompt_chat.platform == ev.chat.platform
     core.stats["prompts_sent"] += 1
+    log.info(
+        "release %s %s",
+        "announced" if created else "cross-posted",
+        release_ref(release),
+        extra={"community": community.slug, "release": release_ref(release), "platform": ev.chat.platform},
+    )
     actions.insert(
         0,
         Send(
