@@ -20,7 +20,7 @@ from norms.durations import parse_duration
 from norms.model import Check
 from norms.problems import Problem
 
-__all__ = ["Loaded", "Resolver", "builtin_pack_names", "builtin_source", "compile_checks"]
+__all__ = ["Loaded", "Resolver", "builtin_pack_names", "builtin_source", "compile_checks", "read_path"]
 
 _MAX_EXTENDS_DEPTH = 8
 
@@ -51,6 +51,21 @@ class Loaded:
     norms_ok: bool = True
     """False when some norm, override or extends had a problem (then example ids are not checked)."""
     ok: bool = True
+
+
+def read_path(path: Path) -> bytes | Problem:
+    """The file's bytes, or why not (not-found, too-large, unreadable) as a Problem at 1:1."""
+    name = str(path)
+    try:
+        if not path.is_file():
+            return Problem(name, 1, 1, "not-found", "error", "no such file")
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            message = f"file is {size} bytes; norm files are limited to {MAX_BYTES} bytes"
+            return Problem(name, 1, 1, "too-large", "error", message)
+        return path.read_bytes()
+    except OSError as exc:
+        return Problem(name, 1, 1, "unreadable", "error", f"cannot read file: {exc.strerror or exc}")
 
 
 def compile_checks(config: dict[str, Any]) -> tuple[list[Check], list[tuple[str, CheckConfigError]]]:
@@ -177,12 +192,8 @@ class Resolver:
                     "uploaded packs may extend files in the packs folder only",
                 )
                 return None
-            if not target.is_file():
-                self.problem(doc, name, where, "unknown-extends", f"{ref!r} does not exist (looked for {target})")
-                return None
-            key = str(target)
-            label, parent_dir = str(target), target.parent
-            raw = b""
+            key = label = str(target)
+            parent_dir = target.parent
         if key in stack:
             chain = " -> ".join([*stack[stack.index(key) :], key])
             self.problem(doc, name, where, "extends-cycle", f"extends cycle: {chain}")
@@ -191,11 +202,12 @@ class Resolver:
             self.problem(doc, name, where, "extends-too-deep", f"extends chains are limited to {_MAX_EXTENDS_DEPTH}")
             return None
         if parent_dir is not None:
-            size = Path(label).stat().st_size
-            if size > MAX_BYTES:
-                self.problem(doc, name, where, "too-large", f"{ref!r} is {size} bytes; the limit is {MAX_BYTES}")
+            read = read_path(Path(label))
+            if isinstance(read, Problem):
+                code = "unknown-extends" if read.code == "not-found" else read.code
+                self.problem(doc, name, where, code, f"{ref!r}: {read.message} ({label})")
                 return None
-            raw = Path(label).read_bytes()
+            raw = read
         parent = self.load(raw, label, parent_dir, (*stack, key))
         if parent is None or not parent.ok:
             self.problem(doc, name, where, "bad-extends", f"{ref!r} has problems (listed for that file)")

@@ -13,9 +13,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from norms._resolve import Loaded, Resolver, builtin_pack_names, builtin_source, compile_checks
+from norms._resolve import Loaded, Resolver, builtin_pack_names, builtin_source, compile_checks, read_path
 from norms._schema import did_you_mean
-from norms._yaml import MAX_BYTES
 from norms.checks.question import DEFAULT_ANSWERS
 from norms.durations import format_duration, parse_duration
 from norms.errors import NormFileError, UnknownPackError
@@ -186,34 +185,12 @@ def _build(
     return pack, []
 
 
-def _read_path(path: Path) -> tuple[bytes | None, list[Problem]]:
-    name = str(path)
-    try:
-        if not path.is_file():
-            return None, [Problem(name, 1, 1, "not-found", "error", "no such file")]
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            return None, [
-                Problem(
-                    name,
-                    1,
-                    1,
-                    "too-large",
-                    "error",
-                    f"file is {size} bytes; norm files are limited to {MAX_BYTES} bytes",
-                )
-            ]
-        return path.read_bytes(), []
-    except OSError as exc:
-        return None, [Problem(name, 1, 1, "unreadable", "error", f"cannot read file: {exc.strerror or exc}")]
-
-
 def lint_path(path: str | Path) -> list[Problem]:
     """Every problem in the norm file at `path` and the files it extends (empty: it loads)."""
     p = Path(path)
-    raw, problems = _read_path(p)
-    if raw is None:
-        return problems
+    raw = read_path(p)
+    if isinstance(raw, Problem):
+        return [raw]
     return _build(raw, str(p), p.resolve().parent, str(p.resolve()))[1]
 
 
@@ -225,9 +202,9 @@ def lint_text(text: str, name: str = "<text>", base_dir: Path | None = None) -> 
 def load_pack(path: str | Path) -> NormPack:
     """Load and resolve the norm file at `path`; raises NormFileError listing every problem."""
     p = Path(path)
-    raw, problems = _read_path(p)
-    if raw is None:
-        raise NormFileError(problems)
+    raw = read_path(p)
+    if isinstance(raw, Problem):
+        raise NormFileError([raw])
     pack, problems = _build(raw, str(p), p.resolve().parent, str(p.resolve()))
     if pack is None:
         raise NormFileError(problems)
