@@ -226,3 +226,9 @@ def test_fuzz_structured_norm_files(body: object) -> None:
     text = yaml.safe_dump({"schema_version": 1, "id": "f", "version": "1.0.0", "norms": body})
     problems = _load_problems(text)
     assert problems is None or all(p.line >= 1 for p in problems)
+
+
+def test_failed_parent_does_not_cascade_into_override_problems() -> None:
+    """A typo in extends is one problem; overrides of the unreachable parent's norms are not blamed too."""
+    text = "schema_version: 1\nid: c\nversion: 1.0.0\nextends: [baselin]\noverrides:\n  credit-base-model: off\n"
+    assert [(p.line, p.column, p.code) for p in lint_text(text)] == [(4, 11, "unknown-extends")]
