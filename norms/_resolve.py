@@ -147,9 +147,7 @@ class Resolver:
                 loaded.review.update(parent.review)
                 loaded.switched_off += [s for s in parent.switched_off if s not in loaded.switched_off]
                 loaded.sources += [s for s in parent.sources if s not in loaded.sources]
-        norms_ok = loaded.norms_ok
         loaded.ok = self.own(loaded, shape) and ok
-        loaded.norms_ok = loaded.norms_ok and norms_ok
         return loaded
 
     def extend(
@@ -220,6 +218,7 @@ class Resolver:
         a bad pattern even when the same norm also has a bad `need`.
         """
         before = len(self.problems)
+        inherited_ok = loaded.norms_ok
         doc, name, data = loaded.doc, loaded.name, loaded.data
         if isinstance(data.get("review"), dict):
             review = data["review"]
@@ -236,6 +235,8 @@ class Resolver:
             if _bad_under(shape, path_str(("overrides", nid))):
                 continue
             if nid not in loaded.norms:
+                if not inherited_ok:
+                    continue  # a parent failed to load: its norms are unknown, not missing
                 hint = did_you_mean(nid, loaded.norms) or "overrides change inherited norms only"
                 self.problem(
                     doc,
@@ -295,10 +296,9 @@ class Resolver:
                 continue
             loaded.norms[nid] = (config, name)
         loaded.norms_ok = (
-            len(self.problems) == before
-            and not _bad_under(shape, "norms")
-            and not _bad_under(shape, "overrides")
-            and not _bad_under(shape, "extends")
+            inherited_ok
+            and len(self.problems) == before
+            and not any(_bad_under(shape, part) for part in ("norms", "overrides", "extends"))
         )
         return len(self.problems) == before
 
