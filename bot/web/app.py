@@ -1,0 +1,71 @@
+"""The registry's app factory: FastAPI with server-rendered pages, a JSON API and moderator pages.
+
+Why these settings: `/docs` and `/redoc` load JavaScript and CSS from a CDN, so they are off and only the
+OpenAPI schema (`/openapi.json`) is served; nothing on any page loads from elsewhere, which the
+Content-Security-Policy also enforces in the browser. Unexpected errors are logged with an incident id and
+answered with a plain page, never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from bot.web import api, mod, pages
+from bot.web.context import Registry
+from bot.web.errors import install_error_handlers
+from moderation.community import CommunityConfig
+from storage import Store
+
+__all__ = ["STATIC_DIR", "create_app"]
+
+log = logging.getLogger("normbot.web")
+STATIC_DIR = Path(__file__).parent / "static"
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+def create_app(store: Store, communities: Sequence[CommunityConfig] = (), *, base_dir: Path | None = None) -> FastAPI:
+    """The registry over `store`; `communities` supply norm packs and moderator tokens (others use defaults)."""
+    app = FastAPI(
+        title="normbot release registry",
+        version="1",
+        summary="Public, read-only registry of model releases and the norm checks of their communities.",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.registry = Registry(store, communities, base_dir)
+    install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(pages.router)
+    app.include_router(mod.router)
+    app.include_router(api.router)
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        try:
+            response = await call_next(request)
+        except Exception:
+            incident = uuid.uuid4().hex[:8]
+            log.exception("registry: unexpected error (incident %s) on %s", incident, request.url.path)
+            detail = f"Something went wrong on our side (incident {incident})."
+            if request.url.path.startswith("/api/"):
+                response = JSONResponse({"error": "Internal error", "detail": detail}, status_code=500)
+            else:
+                context = {"status": 500, "title": "Internal error", "detail": detail}
+                templates = app.state.registry.templates
+                response = templates.TemplateResponse(request, "error.html", context, status_code=500)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    return app

@@ -1,0 +1,371 @@
+"""Read queries of the public release registry (`normbot web`): listings, filters, one release in full.
+
+Why a module of functions and not `Tx` methods: the registry only reads, and keeping its queries apart keeps
+`Tx` about the workflow. Every function takes the caller's `Tx` and never writes. What is *public* is decided
+by the web layer, but these functions already return only what it may show: resolved flags come without
+their reporter, and the moderator queue is a separate function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import String, cast, exists, func, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from storage.audit import ChainProblem, verify_chain
+from storage.models import (
+    Account,
+    Announcement,
+    AuditEvent,
+    AuditHead,
+    Claim,
+    Community,
+    Endorsement,
+    Flag,
+    NormCheck,
+    NormResult,
+    Release,
+    Review,
+    ReviewAnswer,
+)
+
+if TYPE_CHECKING:
+    from storage.tx import Tx
+
+__all__ = [
+    "WAITING_STATUSES",
+    "AuditPage",
+    "CommunitySummary",
+    "FlagForModerators",
+    "ModQueue",
+    "ReleaseDetail",
+    "ReleaseFilter",
+    "ReleasePage",
+    "ResolvedFlag",
+    "ReviewView",
+    "audit_page",
+    "community_summaries",
+    "filter_choices",
+    "list_releases",
+    "moderation_queue",
+    "release_detail",
+]
+
+WAITING_STATUSES = ("announced", "in_review", "changes_requested", "flagged")
+"""Statuses in which a release waits for people (shown in the moderators' queue)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CommunitySummary:
+    """One row of the registry's front page."""
+
+    slug: str
+    name: str
+    releases: int
+    by_status: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseFilter:
+    """The registry's filters; None means "any". `need` keeps releases with a failing norm of that need."""
+
+    status: str | None = None
+    model_type: str | None = None
+    base_model: str | None = None
+    need: str | None = None
+    search: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReleasePage:
+    """One page of a filtered listing, with the total so pages can be numbered."""
+
+    releases: list[tuple[Release, str]]
+    """(release, creator display name), newest first."""
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewView:
+    """A reviewer's answers (reviewers sign their reviews publicly, like endorsements)."""
+
+    reviewer: str
+    answers: list[tuple[str, str, str]]
+    """(norm id, answer, note)."""
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedFlag:
+    """A resolved flag as the public sees it: never who filed it."""
+
+    norm_id: str
+    outcome: str
+    note: str
+    resolved_at: datetime | None
+
+
+@dataclass(slots=True)
+class ReleaseDetail:
+    """Everything the release page shows."""
+
+    release: Release
+    creator: str
+    announcements: list[Announcement]
+    check: NormCheck | None
+    results: list[NormResult]
+    endorsements: list[str]
+    reviews: list[ReviewView]
+    resolved_flags: list[ResolvedFlag]
+    previous: Release | None
+    next_versions: list[Release]
+    parents: list[Release]
+    children: list[Release]
+    claims: list[Claim]
+    unresolved_parents: list[str] = field(default_factory=list)
+    """Parent names stated in the announcement that match no release of the community."""
+
+
+@dataclass(frozen=True, slots=True)
+class FlagForModerators:
+    """An open flag with what only moderators see: the reporter and the reason."""
+
+    flag: Flag
+    reporter: str
+    release: Release
+
+
+@dataclass(frozen=True, slots=True)
+class ModQueue:
+    """The moderators' queue: open flags and the releases still waiting for people."""
+
+    open_flags: list[FlagForModerators]
+    waiting: list[Release]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditPage:
+    """One page of the audit log, newest first, and the whole chain's verification result."""
+
+    events: list[AuditEvent]
+    total: int
+    problems: list[ChainProblem]
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def community_summaries(tx: Tx) -> list[CommunitySummary]:
+    """Every community with its release counts (total and per status), by slug."""
+    stmt = (
+        select(Community.id, Release.status, func.count(Release.id))
+        .join(Release, Release.community_id == Community.id, isouter=True)
+        .group_by(Community.id, Release.status)
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for cid, status, n in (await tx.s.execute(stmt)).all():
+        bucket = counts.setdefault(cid, {})
+        if status is not None:
+            bucket[status] = int(n)
+    out = []
+    for c in await tx.communities():
+        by_status = counts.get(c.id, {})
+        out.append(CommunitySummary(c.slug, c.name, sum(by_status.values()), dict(sorted(by_status.items()))))
+    return out
+
+
+def _latest_check_id(release_id: Any) -> Any:
+    return select(func.max(NormCheck.id)).where(NormCheck.release_id == release_id).scalar_subquery()
+
+
+def _conditions(community_id: int, flt: ReleaseFilter) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = [Release.community_id == community_id]
+    if flt.status:
+        conds.append(Release.status == flt.status)
+    if flt.model_type:
+        conds.append(Release.model_type == flt.model_type)
+    if flt.base_model:
+        conds.append(Release.base_model == flt.base_model)
+    if flt.search:
+        pattern = "%" + _escape_like(flt.search.lower()) + "%"
+        conds.append(func.lower(Release.model_name).like(pattern, escape="\\"))
+    if flt.need:
+        conds.append(
+            exists().where(
+                NormResult.check_id == _latest_check_id(Release.id),
+                NormResult.need == flt.need,
+                NormResult.outcome == "fail",
+            )
+        )
+    return conds
+
+
+async def list_releases(
+    tx: Tx, community_id: int, flt: ReleaseFilter, *, limit: int = 25, offset: int = 0
+) -> ReleasePage:
+    """A page of a community's releases matching `flt`, newest first, with the creator's display name."""
+    conds = _conditions(community_id, flt)
+    total = int((await tx.s.execute(select(func.count()).select_from(Release).where(*conds))).scalar_one())
+    stmt = (
+        select(Release, Account.display_name)
+        .join(Account, Account.id == Release.creator_id)
+        .where(*conds)
+        .order_by(Release.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    rows = [(r, str(name)) for r, name in (await tx.s.execute(stmt)).all()]
+    return ReleasePage(rows, total)
+
+
+async def filter_choices(tx: Tx, community_id: int) -> tuple[list[str], list[str]]:
+    """The model types and base models that occur in a community (the filter form's options)."""
+    out: list[list[str]] = []
+    for column in (Release.model_type, Release.base_model):
+        stmt = (
+            select(column).where(Release.community_id == community_id, column.is_not(None)).distinct().order_by(column)
+        )
+        out.append([str(v) for v in (await tx.s.execute(stmt)).scalars()])
+    return out[0], out[1]
+
+
+async def _children(tx: Tx, release: Release) -> list[Release]:
+    """Releases of the community that name this model among their parents.
+
+    A LIKE on the JSON text narrows the candidates in SQL (both dialects can cast JSON to text); the exact,
+    case-insensitive comparison is then done on the parsed list. Non-ASCII names are JSON-escaped in that
+    text, so for them the prefilter is skipped.
+    """
+    name = release.model_name.strip().lower()
+    if not name:
+        return []
+    stmt = select(Release).where(Release.community_id == release.community_id, Release.id != release.id)
+    if name.isascii():
+        pattern = "%" + _escape_like(name) + "%"
+        stmt = stmt.where(func.lower(cast(Release.fields_json, String)).like(pattern, escape="\\"))
+    out = []
+    for candidate in (await tx.s.execute(stmt.order_by(Release.id).limit(500))).scalars():
+        parents = candidate.fields_json.get("parents") or []
+        if any(isinstance(p, str) and p.strip().lower() == name for p in parents):
+            out.append(candidate)
+    return out
+
+
+async def release_detail(tx: Tx, community_id: int, release_id: int) -> ReleaseDetail | None:
+    """One release of this community in full (None: unknown here, including other communities' ids)."""
+    release = await tx.release(community_id, release_id)
+    if release is None:
+        return None
+    creator = await tx.account(release.creator_id)
+    announcements = list(
+        (
+            await tx.s.execute(
+                select(Announcement).where(Announcement.release_id == release.id).order_by(Announcement.id)
+            )
+        ).scalars()
+    )
+    latest = await tx.latest_norm_check(release.id)
+    endorsers = (
+        await tx.s.execute(
+            select(Account.display_name)
+            .join(Endorsement, Endorsement.account_id == Account.id)
+            .where(Endorsement.release_id == release.id)
+            .order_by(Endorsement.id)
+        )
+    ).scalars()
+    reviews = await _reviews(tx, release.id)
+    flags = (
+        await tx.s.execute(
+            select(Flag.norm_id, Flag.status, Flag.resolution_note, Flag.resolved_at)
+            .where(Flag.release_id == release.id, Flag.status != "open")
+            .order_by(Flag.id)
+        )
+    ).all()
+    previous = await tx.release(community_id, release.previous_id) if release.previous_id else None
+    next_versions = list(
+        (
+            await tx.s.execute(
+                select(Release)
+                .where(Release.previous_id == release.id, Release.community_id == community_id)
+                .order_by(Release.id)
+            )
+        ).scalars()
+    )
+    stated = [p for p in (release.fields_json.get("parents") or []) if isinstance(p, str)]
+    parents = [p for p in await tx.find_releases_by_name(community_id, stated) if p.id != release.id]
+    known = {p.model_name.lower() for p in parents}
+    return ReleaseDetail(
+        release=release,
+        creator=creator.display_name if creator else "?",
+        announcements=announcements,
+        check=latest[0] if latest else None,
+        results=latest[1] if latest else [],
+        endorsements=[str(n) for n in endorsers],
+        reviews=reviews,
+        resolved_flags=[ResolvedFlag(n, s, note or "", at) for n, s, note, at in flags],
+        previous=previous,
+        next_versions=next_versions,
+        parents=parents,
+        children=await _children(tx, release),
+        claims=await tx.claims_of_release(release.id),
+        unresolved_parents=[p for p in stated if p.lower() not in known],
+    )
+
+
+async def _reviews(tx: Tx, release_id: int) -> list[ReviewView]:
+    stmt = (
+        select(Review, Account.display_name)
+        .join(Account, Account.id == Review.reviewer_id)
+        .where(Review.release_id == release_id)
+        .order_by(Review.id)
+    )
+    out = []
+    for review, name in (await tx.s.execute(stmt)).all():
+        answers = (
+            await tx.s.execute(
+                select(ReviewAnswer.norm_id, ReviewAnswer.answer, ReviewAnswer.note)
+                .where(ReviewAnswer.review_id == review.id)
+                .order_by(ReviewAnswer.id)
+            )
+        ).all()
+        out.append(ReviewView(str(name), [(n, a, note or "") for n, a, note in answers], review.updated_at))
+    return out
+
+
+async def moderation_queue(tx: Tx, community_id: int, limit: int = 200) -> ModQueue:
+    """Open flags with reporters and reasons, and the releases waiting for review or a decision (moderators only)."""
+    reporter = Account.__table__.alias("reporter")
+    stmt = (
+        select(Flag, reporter.c.display_name, Release)
+        .join(Release, Release.id == Flag.release_id)
+        .join(reporter, reporter.c.id == Flag.account_id)
+        .where(Release.community_id == community_id, Flag.status == "open")
+        .order_by(Flag.id)
+        .limit(limit)
+    )
+    flags = [FlagForModerators(f, str(name), r) for f, name, r in (await tx.s.execute(stmt)).all()]
+    waiting = (
+        await tx.s.execute(
+            select(Release)
+            .where(Release.community_id == community_id, Release.status.in_(WAITING_STATUSES))
+            .order_by(Release.review_due_at.is_(None), Release.review_due_at, Release.id)
+            .limit(limit)
+        )
+    ).scalars()
+    return ModQueue(flags, list(waiting))
+
+
+async def audit_page(tx: Tx, community_id: int, *, limit: int = 50, offset: int = 0) -> AuditPage:
+    """A page of the community's audit log (newest first) and the verification of its whole chain."""
+    rows = await tx.audit_events(community_id)
+    head = (
+        await tx.s.execute(select(AuditHead.seq).where(AuditHead.community_id == community_id))
+    ).scalar_one_or_none()
+    problems = verify_chain(community_id, rows, head or 0)
+    newest_first: Sequence[AuditEvent] = list(reversed(rows))
+    return AuditPage(list(newest_first[offset : offset + limit]), len(rows), problems)
