@@ -13,6 +13,7 @@ keeps working on rules (`model_status` says why).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ from norms.fields import ReleaseFields
 __all__ = ["Detection", "Detector"]
 
 Item = tuple[str, Sequence[str]]
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,29 +60,43 @@ class Detector:
         threshold: float | None = None,
         model_path: str | Path | None = None,
         head_path: Path | None = None,
-        quantize: bool = False,
         batch_size: int = 32,
     ) -> None:
         self._use_model = use_model
         self._threshold = threshold
         self._rules = RulesDetector()
-        self._embedder = Embedder(model_path=model_path, quantize=quantize) if use_model else None
+        self._model_path = model_path
         self._head_path = head_path
         self._head: Head | None = None
+        self._head_error: str | None = None
+        self._embedder: Embedder | None = None
         self._batch_size = batch_size
+
+    def _get_embedder(self) -> Embedder | None:
+        """The encoder, built to match the head (int8 or fp32, truncation); None for rules only."""
+        if not self._use_model:
+            return None
+        if self._embedder is None:
+            try:
+                head = self._get_head()
+                self._embedder = Embedder(
+                    model_path=self._model_path, quantize=head.quantized, max_tokens=head.max_tokens
+                )
+            except Exception as exc:  # a broken head file is a broken model: fall back the same way
+                self._head_error = f"head unreadable ({type(exc).__name__}: {exc})"[:300]
+                _log.warning("release detector: %s, using rules only", self._head_error)
+                self._use_model = False
+                return None
+        return self._embedder
 
     @property
     def model_status(self) -> str:
         """'loaded', or 'rules-only: <why>' (loads the model if it was not tried yet)."""
-        if self._embedder is None:
-            return "rules-only: disabled (use_model=False)"
-        self._embedder.load()
-        if self._embedder.status == "loaded":
-            try:
-                self._get_head()
-            except Exception as exc:  # a broken head file is a broken model: fall back the same way
-                return f"rules-only: head unreadable ({type(exc).__name__})"
-        return self._embedder.status
+        embedder = self._get_embedder()
+        if embedder is None:
+            return f"rules-only: {self._head_error or 'disabled (use_model=False)'}"
+        embedder.load()
+        return embedder.status
 
     @property
     def threshold(self) -> float:
@@ -98,9 +114,10 @@ class Detector:
 
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32] | None:
         """Unit-length MiniLM embeddings of `texts`, or None when running without the model."""
-        if self._embedder is None:
+        embedder = self._get_embedder()
+        if embedder is None:
             return None
-        return self._embedder.embed(list(texts), batch_size=self._batch_size)
+        return embedder.embed(list(texts), batch_size=self._batch_size)
 
     def detect(self, text: str, attachments: Sequence[str] = ()) -> Detection:
         """Detect one message."""
@@ -129,7 +146,7 @@ class Detector:
     def _decide(self, items: Sequence[Item], views: dict[int, RuleView], results: list[Detection | None]) -> None:
         idx = list(views)
         emb = None
-        if self._embedder is not None and self.model_status == "loaded":
+        if self.model_status == "loaded" and self._embedder is not None:
             emb = self._embedder.embed([str(items[i][0]) for i in idx], batch_size=self._batch_size)
         if emb is None:
             threshold = self._threshold if self._threshold is not None else self._rules.threshold

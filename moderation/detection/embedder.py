@@ -26,7 +26,8 @@ _log = logging.getLogger(__name__)
 
 DEFAULT_BATCH = 32
 MAX_TOKENS = 128
-"""Announcements say what they are in their first lines; 128 word pieces keep the cost per message low."""
+"""Default truncation. Announcements say what they are in their first lines, and the cost per message is
+linear in this length; the shipped head records the length it was trained with (see head.py)."""
 _MAX_CHARS = 2000
 
 
@@ -40,10 +41,16 @@ class Embedder:
     """Lazily loaded MiniLM encoder: mean pooling over the attention mask, then L2 normalisation."""
 
     def __init__(
-        self, *, model_path: str | Path | None = None, quantize: bool = False, threads: int | None = None
+        self,
+        *,
+        model_path: str | Path | None = None,
+        quantize: bool = False,
+        max_tokens: int = MAX_TOKENS,
+        threads: int | None = None,
     ) -> None:
         self._path = Path(model_path) if model_path is not None else None
         self._quantize = quantize
+        self.max_tokens = max_tokens
         self._threads = threads
         self._lock = threading.Lock()
         self._loaded = False
@@ -120,7 +127,7 @@ class Embedder:
                     [texts[i][:_MAX_CHARS] for i in idx],
                     padding=True,
                     truncation=True,
-                    max_length=MAX_TOKENS,
+                    max_length=self.max_tokens,
                     return_tensors="pt",
                 )
                 hidden = self._model(**batch).last_hidden_state

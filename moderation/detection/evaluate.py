@@ -100,7 +100,7 @@ class BinaryScores:
 
 def binary_scores(truth: Sequence[bool], predicted: Sequence[bool]) -> BinaryScores:
     """Confusion counts of `predicted` against `truth`."""
-    pairs = list(zip(truth, predicted, strict=True))
+    pairs = [(bool(t), bool(p)) for t, p in zip(truth, predicted, strict=True)]
     return BinaryScores(
         tp=sum(t and p for t, p in pairs),
         fp=sum((not t) and p for t, p in pairs),

@@ -22,7 +22,10 @@ from moderation.detection.prefilter import config
 from moderation.extraction import extract
 from norms.fields import ReleaseFields
 
-__all__ = ["FEATURE_NAMES", "RuleView", "RulesDetector", "rule_view"]
+__all__ = ["FEATURE_NAMES", "GATE_SCORE", "RuleView", "RulesDetector", "rule_view"]
+
+GATE_SCORE = 0.05
+"""Rules score below which a pre-filtered message is a negative without asking the model."""
 
 _QUESTION_START = (
     "does ", "do ", "is ", "are ", "anyone", "any one", "how ", "what", "which", "why ", "where", "can ",
@@ -69,11 +72,19 @@ class RuleView:
 
     @property
     def needs_model(self) -> bool:
-        """Whether the message has the shape of an announcement (else it is a negative without the model)."""
+        """Whether the message may be an announcement, so the model must look at it.
+
+        It needs the shape of one (a model-host link, a weight file or a hash, or a type keyword with
+        release wording or stated metadata) and a rules score of at least `GATE_SCORE`. The gate score
+        sits far below the rules' own 0.5 threshold (the weakest labelled announcement scores 0.5,
+        z = 0; the gate is z = -2.9): it only spares the model messages that the rules find hopeless,
+        such as a question about a bug with a log.
+        """
         v = dict(zip(FEATURE_NAMES, self.vector.tolist(), strict=True))
         structure = v["model_host_link"] or v["weight_file"] or v["hash"]
         stated = v["license"] or v["version"] or v["trigger_words"] or v["base_model"]
-        return bool(structure or (v["type_keyword"] and (v["release_phrase"] or stated)))
+        shaped = bool(structure or (v["type_keyword"] and (v["release_phrase"] or stated)))
+        return shaped and RulesDetector.score_view(self) >= GATE_SCORE
 
 
 def rule_view(text: str, attachments: Sequence[str] = ()) -> RuleView:

@@ -1,6 +1,8 @@
 """The trained head: logistic regression over [sentence embedding, rule features], in numpy.
 
-It is small (a few KB) and ships as `moderation/data/detector_head.npz`. Training is plain full-batch
+It is small (a few KB) and ships as `moderation/data/detector_head.npz`. It records the embedding set-up
+it was trained on (int8 or fp32 encoder, truncation length) and the detector builds its encoder to match,
+because the threshold is only valid for the embeddings it was chosen on. Training is plain full-batch
 gradient descent with L2; the data set has a few hundred rows, so anything fancier buys nothing.
 """
 
@@ -28,6 +30,7 @@ class Head:
     threshold: float
     feature_names: tuple[str, ...]
     quantized: bool = False
+    max_tokens: int = 128
 
     def scores(self, x: npt.NDArray[np.floating]) -> Array:
         """Probabilities for a (n, d) matrix."""
@@ -42,6 +45,7 @@ class Head:
             threshold=np.float64(self.threshold),
             feature_names=np.array(self.feature_names),
             quantized=np.bool_(self.quantized),
+            max_tokens=np.int64(self.max_tokens),
         )
 
     @classmethod
@@ -58,6 +62,7 @@ class Head:
                 threshold=float(d["threshold"]),
                 feature_names=tuple(str(s) for s in d["feature_names"]),
                 quantized=bool(d["quantized"]),
+                max_tokens=int(d["max_tokens"]) if "max_tokens" in d.files else 128,
             )
 
 

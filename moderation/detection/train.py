@@ -49,10 +49,12 @@ def _best_threshold(y: npt.NDArray[np.float64], p: npt.NDArray[np.float64]) -> f
     return best[2]
 
 
-def train(data: Path, *, quantize: bool = False, folds: int = 5, seed: int = 0) -> tuple[Head, dict[str, float]]:
+def train(
+    data: Path, *, quantize: bool = False, max_tokens: int = 128, folds: int = 5, seed: int = 0
+) -> tuple[Head, dict[str, float]]:
     """Train a head on the train split of `data`; returns it and cross-validation figures."""
     examples = load_examples(data, split="train")
-    x = features_of(examples, Embedder(quantize=quantize))
+    x = features_of(examples, Embedder(quantize=quantize, max_tokens=max_tokens))
     y = np.array([1.0 if e.is_release else 0.0 for e in examples])
     order = np.random.default_rng(seed).permutation(len(examples))
     oof = np.zeros(len(examples))
@@ -67,7 +69,9 @@ def train(data: Path, *, quantize: bool = False, folds: int = 5, seed: int = 0) 
     pred = oof >= threshold
     tp = float(np.sum(pred & (y > 0.5)))
     cv_f1 = 2 * tp / (2 * tp + float(np.sum(pred & (y < 0.5))) + float(np.sum(~pred & (y > 0.5))))
-    head = Head(weights=w, bias=b, threshold=threshold, feature_names=names, quantized=quantize)
+    head = Head(
+        weights=w, bias=b, threshold=threshold, feature_names=names, quantized=quantize, max_tokens=max_tokens
+    )
     return head, {"rows": float(len(examples)), "cv_f1": round(cv_f1, 4), "threshold": round(threshold, 3)}
 
 
@@ -76,8 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--quantize", action="store_true", help="train on int8 dynamic-quantised embeddings")
+    parser.add_argument("--max-tokens", type=int, default=128, help="truncation length of the encoder")
     args = parser.parse_args(argv)
-    head, info = train(args.data, quantize=args.quantize)
+    head, info = train(args.data, quantize=args.quantize, max_tokens=args.max_tokens)
     head.save(args.out)
     print(f"wrote {args.out} ({args.out.stat().st_size} bytes): {info}")
     return 0
