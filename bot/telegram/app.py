@@ -1,0 +1,266 @@
+"""The Telegram adapter: a python-telegram-bot `Application` that turns updates into core events and the
+core's actions into messages, inline keyboards, callback answers and edits.
+
+It shares the event loop with discord.py and the scheduler, so it never calls `run_polling`: `start()`
+initialises, registers the command menus and starts polling (or the webhook server) and returns; `stop()`
+undoes it in reverse order. Updates are handled one at a time, in order (PTB's default), which keeps a
+reply after its announcement.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from telegram import CallbackQuery, Message, Update
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+from bot.config import ConfigError, Secret, TelegramSettings
+from bot.router import Router, platform_of
+from bot.telegram import events, render
+from bot.telegram.admins import AdminCache
+from bot.telegram.commands import register_commands
+from bot.telegram.files import AttachmentProblem, fetch_text
+from bot.telegram.logmask import TokenMask
+from bot.telegram.outbox import Outbox
+from moderation.actions import Action, Card, DirectMessage, Edit, OpenForm, Reply, Send
+from moderation.core import Core
+from moderation.events import Actor, ChatRef, Posted
+
+__all__ = ["ALLOWED_UPDATES", "TelegramAdapter"]
+
+log = logging.getLogger("normbot.telegram")
+ALLOWED_UPDATES = ("message", "callback_query")
+POLL_TIMEOUT = 25
+WEBHOOK_SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"  # noqa: S105 (the variable's name, not a secret)
+_SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,256}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Answering:
+    """What the actions of one event answer: the chat, the message to reply to, the callback query."""
+
+    chat: ChatRef
+    reply_to: str | None
+    query: CallbackQuery | None = None
+
+
+class TelegramAdapter:
+    """One bot account, serving every community chat it is a member of."""
+
+    platform = "telegram"
+
+    def __init__(self, core: Core, router: Router, settings: TelegramSettings, token: Secret) -> None:
+        self.core = core
+        self.router = router
+        self.settings = settings
+        self._mask = TokenMask([token.get()])
+        self._mask.install()  # before the builder: PTB logs its URLs (with the token) while building
+        self.poll_timeout = POLL_TIMEOUT
+        builder = ApplicationBuilder().token(token.get())
+        if settings.base_url:
+            builder = builder.base_url(settings.base_url)
+        if settings.base_file_url:
+            builder = builder.base_file_url(settings.base_file_url)
+        self.app: Application = builder.build()  # type: ignore[type-arg]
+        self.app.add_handler(MessageHandler(filters.UpdateType.MESSAGE, self._on_message))
+        self.app.add_handler(CallbackQueryHandler(self._on_callback))
+        self.app.add_error_handler(self._on_error)
+        self.admins = AdminCache(self.app.bot.get_chat_administrators, settings.admin_cache_seconds)
+        self.outbox = Outbox(self.app.bot, self._migrate)
+        self._migrations: set[tuple[str, str]] = set()
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        """Initialised and receiving updates (polling or webhook)."""
+        updater = self.app.updater
+        return self.app.running and updater is not None and updater.running
+
+    async def start(self) -> None:
+        """Connect, register the command menus, start receiving updates; ConfigError names what is wrong."""
+        webhook = self._webhook_config() if self.settings.mode == "webhook" else None
+        api = self.settings.base_url or "https://api.telegram.org/bot"
+        try:
+            await self.app.initialize()
+        except InvalidToken:
+            raise ConfigError("Telegram rejected TELEGRAM_TOKEN (check it with @BotFather)") from None
+        except NetworkError as exc:
+            raise ConfigError(f"cannot reach the Telegram Bot API at {api}: {exc.message}") from None
+        try:
+            await register_commands(self.app.bot)
+        except TelegramError as exc:
+            log.warning("could not register the Telegram command menus: %s", exc)
+        await self.app.start()
+        updater = self.app.updater
+        assert updater is not None
+        if webhook is not None:
+            url, secret = webhook
+            await updater.start_webhook(
+                listen=self.settings.webhook_listen,
+                port=self.settings.webhook_port,
+                url_path=urlsplit(url).path.lstrip("/"),
+                webhook_url=url,
+                secret_token=secret,
+                allowed_updates=list(ALLOWED_UPDATES),
+            )
+        else:
+            await updater.start_polling(timeout=self.poll_timeout, allowed_updates=list(ALLOWED_UPDATES))
+        log.info("telegram: @%s receiving updates by %s", self.app.bot.username, self.settings.mode)
+
+    def _webhook_config(self) -> tuple[str, str]:
+        url = self.settings.webhook_url
+        if not url or not url.startswith(("https://", "http://")):
+            raise ConfigError("telegram.mode is webhook but telegram.webhook_url is not an https:// URL")
+        secret = os.environ.get(WEBHOOK_SECRET_ENV, "").strip()
+        if not _SECRET_SHAPE.fullmatch(secret):
+            raise ConfigError(
+                f"telegram.mode is webhook: set {WEBHOOK_SECRET_ENV} to 16-256 characters of A-Z, a-z, 0-9, _ or -"
+            )
+        self._mask = _also_mask(self._mask, secret)
+        return url, secret
+
+    async def stop(self) -> None:
+        """Stop receiving, stop the application, close the HTTP pools; safe to call twice."""
+        try:
+            updater = self.app.updater
+            if updater is not None and updater.running:
+                await updater.stop()
+            if self.app.running:
+                await self.app.stop()
+            await self.app.shutdown()
+        finally:
+            self._mask.uninstall()
+
+    # -- incoming --------------------------------------------------------------------------------------
+
+    async def _on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.message
+        if message is None:
+            return
+        moved = events.migration_of(message)
+        if moved is not None:
+            await self._migrate(*moved)
+            return
+        if events.is_from_bot(message):
+            return
+        chat = events.chat_ref(message)
+        command = events.parse_command(events.text_of(message), self.app.bot.username)
+        if command is not None and not command.for_me:
+            return
+        answering = _Answering(chat, str(message.message_id))
+        if command is None:
+            actor = events.actor_of(message, message.from_user, is_admin=False)
+            if actor is not None:
+                await self._render(await self.core.handle(events.message_event(message, actor)), answering)
+            return
+        actor = await self._actor(message, chat)
+        if actor is None:
+            return
+        texts: dict[str, str] = {}
+        if message.document is not None:
+            try:
+                name, text = await fetch_text(self.app.bot, message.document)
+            except AttachmentProblem as exc:
+                await self._render([Reply(Card("Attachment not read", str(exc)), ephemeral=True)], answering)
+                return
+            texts[name] = text
+        event = events.command_event(message, actor, command, texts)
+        await self._render(await self.core.handle(event), answering)
+
+    async def _actor(self, message: Message, chat: ChatRef) -> Actor | None:
+        user = message.from_user
+        is_admin = False
+        if user is not None and message.chat.type != "private" and message.sender_chat is None:
+            is_admin = await self.admins.is_admin(message.chat.id, user.id)
+        return events.actor_of(message, user, is_admin=is_admin)
+
+    async def _on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        shown = query.message
+        is_admin = False
+        if shown is not None and shown.chat.type != "private":
+            is_admin = await self.admins.is_admin(shown.chat.id, query.from_user.id)
+        actor = events.actor_of(None, query.from_user, is_admin=is_admin)
+        event = events.button_event(query, actor) if actor is not None else None
+        if event is None or shown is None:
+            await query.answer("This button is not valid any more.")
+            return
+        await self._render(await self.core.handle(event), _Answering(event.chat, event.message_id, query))
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error("telegram update %s failed", update_id, exc_info=context.error)
+
+    async def _migrate(self, old_chat_id: str, new_chat_id: str) -> None:
+        """A group became a supergroup: the core moves the community's data to the new id (once)."""
+        if (old_chat_id, new_chat_id) in self._migrations:
+            return
+        self._migrations.add((old_chat_id, new_chat_id))
+        moved = await self.core.migrate_chat(self.platform, old_chat_id, new_chat_id)
+        self.admins.forget(old_chat_id)
+        log.info("telegram chat %s migrated to %s (%d rows moved)", old_chat_id, new_chat_id, moved)
+
+    # -- outgoing --------------------------------------------------------------------------------------
+
+    async def _render(self, actions: list[Action], answering: _Answering) -> None:
+        """Show what answers this event here; hand actions for other platforms to the router."""
+        query = answering.query
+        answered = query is None
+        for action in actions:
+            try:
+                if isinstance(action, Reply):
+                    toast = render.toast(action.card) if action.ephemeral and not answered else None
+                    if query is not None and toast is not None:
+                        await query.answer(toast)
+                        answered = True
+                        continue
+                    html = render.card_html(action.card)
+                    markup = render.keyboard(action.buttons)
+                    await self.outbox.send(answering.chat, html, markup, reply_to=answering.reply_to)
+                elif isinstance(action, OpenForm):
+                    html = render.form_html(action.form)
+                    await self.outbox.send(answering.chat, html, reply_to=answering.reply_to)
+                elif platform_of(action) == self.platform:
+                    await self.deliver(action)
+            except TelegramError as exc:
+                log.warning("telegram: showing a %s failed: %s", type(action).__name__, exc)
+        await self.router.dispatch(actions, skip_platform=self.platform)
+        if query is not None and not answered:
+            try:
+                await query.answer()
+            except TelegramError as exc:
+                log.warning("telegram: answering a callback query failed: %s", exc)
+
+    async def deliver(self, action: Action) -> None:
+        """Render a Send / Edit / DirectMessage addressed to Telegram (from this or another platform)."""
+        if isinstance(action, Send):
+            posted = await self.outbox.send(
+                action.chat, render.card_html(action.card), render.keyboard(action.buttons), reply_to=action.reply_to
+            )
+            if action.key:
+                chat = ChatRef(self.platform, str(posted.chat.id), action.chat.thread_id, str(posted.chat.id))
+                await self.core.handle(Posted(action.key, chat, str(posted.message_id)))
+        elif isinstance(action, Edit):
+            await self.outbox.edit(
+                action.chat, action.message_id, render.card_html(action.card), render.keyboard(action.buttons)
+            )
+        elif isinstance(action, DirectMessage):
+            await self.outbox.direct(action.user_id, render.card_html(action.card), action.fallback_chat)
+        else:
+            log.warning("telegram adapter cannot deliver a %s", type(action).__name__)
+
+
+def _also_mask(mask: TokenMask, secret: str) -> TokenMask:
+    """The webhook secret is masked like the token (PTB logs setWebhook parameters at debug level)."""
+    mask.uninstall()
+    combined = TokenMask([*mask.secrets, secret])
+    combined.install()
+    return combined

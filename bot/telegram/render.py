@@ -1,0 +1,99 @@
+"""Cards, forms and buttons -> Telegram HTML and inline keyboards.
+
+Every piece of text in a card may come from a user (model names, reasons, notes), so every piece is escaped
+with `html.escape` before our own tags go around it, and `@` gets an invisible word joiner after it so a
+name like `@admins` is shown, never turned into a mention that notifies someone.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from moderation.actions import Button, Card, Form
+from moderation.commands import COMMANDS
+
+__all__ = ["MAX_TEXT", "MAX_TOAST", "card_html", "escape", "form_html", "keyboard", "toast"]
+
+MAX_TEXT = 4096  # Telegram's limit, counted on the text after entity parsing
+MAX_TOAST = 200  # answerCallbackQuery text limit
+ROW = 3
+_WORD_JOINER = "\u2060"
+
+
+def escape(text: str) -> str:
+    """User text -> safe HTML text that cannot mention anyone."""
+    return html.escape(text, quote=False).replace("@", "@" + _WORD_JOINER)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
+
+
+def card_html(card: Card) -> str:
+    """A card as Telegram HTML: bold title, `name: value` fields, body, italic footer; within 4096 chars."""
+    title = _clip(card.title, 256)
+    fields = [(_clip(name, 64), _clip(value, 300)) for name, value in card.fields]
+    footer = _clip(card.footer or "", 400)
+    fixed = len(title) + sum(len(n) + len(v) + 4 for n, v in fields) + len(footer) + 8
+    # Escaping adds no visible characters (entities count as one), the word joiner adds one per `@`.
+    body_room = MAX_TEXT - fixed - card.body.count("@") - 16
+    body = _clip(card.body, max(0, body_room))
+    parts = [f"<b>{escape(title)}</b>"]
+    parts += [f"<b>{escape(name)}:</b> {escape(value)}" for name, value in fields]
+    if body:
+        parts.append("")
+        parts.append(escape(body))
+    if footer:
+        parts.append("")
+        parts.append(f"<i>{escape(footer)}</i>")
+    return "\n".join(parts)
+
+
+def keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
+    """Buttons in rows of three; `callback_data` is the core's payload, untouched (<= 64 bytes)."""
+    if not buttons:
+        return None
+    rows = [
+        [InlineKeyboardButton(_clip(b.label, 64), callback_data=b.payload) for b in buttons[i : i + ROW]]
+        for i in range(0, len(buttons), ROW)
+    ]
+    return InlineKeyboardMarkup(rows)
+
+
+def toast(card: Card) -> str | None:
+    """The text of a callback answer (a toast) when the card fits in one; None when it does not."""
+    text = card.title if not card.body else f"{card.title}: {card.body}"
+    return text if len(text) <= MAX_TOAST else None
+
+
+def _form_usage(form: Form) -> str:
+    """`/flag R3 <norm> <reason…>`: positional fields when the command has them as parameters, else
+    `name=choice` pairs for a free-text parameter (the review checklist)."""
+    spec = COMMANDS.get(form.command)
+    params = {p.name for p in spec.params} if spec else set()
+    words = [f"/{form.command}", form.release_ref]
+    for f in form.fields:
+        if f.name in params:
+            words.append(f"<{f.name}…>" if f.long else f"<{f.name}>")
+        elif f.choices:
+            words.append(f"{f.name}={'|'.join(f.choices)}")
+        else:
+            words.append(f"{f.name}=<{f.label}>")
+    return " ".join(words)
+
+
+def form_html(form: Form) -> str:
+    """Text platforms have no modal: tell the person the exact command to send, with the allowed values."""
+    spec = COMMANDS.get(form.command)
+    params = {p.name for p in spec.params} if spec else set()
+    usage = _clip(_form_usage(form), 1000)
+    lines = [f"<b>{escape(_clip(form.title, 200))}</b>", "Send this command:", f"<code>{escape(usage)}</code>"]
+    for f in form.fields:
+        line = f"• {escape(f.name)}: {escape(_clip(f.label, 200))}"
+        if f.choices and f.name in params:
+            line += f"\n  one of: {escape(_clip(', '.join(f.choices), 2000))}"
+        lines.append(line)
+    return "\n".join(lines)

@@ -1,0 +1,167 @@
+"""One running world for end-to-end tests: the fake Bot API, a real SQLite store, the real core (rules-only
+detector) and the real `TelegramAdapter` polling the fake, plus helpers that wait on conditions.
+
+    async with telegram_world(tmp_path) as w:
+        update, prompt = await w.announce(w.group, w.alice, GOOD)
+        w.fake.press(prompt, w.bob, prompt.payloads[0])
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.config import Secret, TelegramSettings
+from bot.router import Router
+from bot.telegram import TelegramAdapter
+from bot.wiring import build_core
+from moderation.community import ChatBinding, CommunityConfig
+from moderation.core import Core
+from storage import Store
+from tests.fakes.telegram.payloads import FakeChat, FakeUser
+from tests.fakes.telegram.server import FakeTelegram
+from tests.fakes.telegram.state import BotMessage, Call
+
+__all__ = ["GOOD", "TOKEN", "World", "telegram_world"]
+
+# Shaped like a real token (bot id, colon, 35 characters) so every code path treats it as one.
+TOKEN = "7000000001:AAHk3-known-test-token-Zq9xW4vB7nM2"
+GOOD = (
+    "Releasing Neon Dreams v2, a LoRA for SDXL 1.0. Trigger: `neondrm`. License: openrail++. NSFW: no. "
+    "https://huggingface.co/ada/neon-dreams SHA256: "
+    "4f1c2b8e9d0a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c"
+)
+_ids = itertools.count(1)
+
+
+@dataclass
+class World:
+    """Everything a test touches; people and chats are registered with the fake."""
+
+    fake: FakeTelegram
+    store: Store
+    core: Core
+    adapter: TelegramAdapter
+    group: FakeChat
+    forum: FakeChat
+    mods: FakeChat
+    alice: FakeUser
+    bob: FakeUser
+    carol: FakeUser
+    mia: FakeUser
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    async def reply_to(self, update: dict[str, Any], *, after: int = 0, timeout: float = 10.0) -> BotMessage:
+        """The bot's message that replies to the message of `update` (waits for it)."""
+        msg = update["message"]
+        chat_id, message_id = msg["chat"]["id"], msg["message_id"]
+
+        def matches(call: Call) -> bool:
+            reply = call.params.get("reply_parameters") or {}
+            return call.ok and call.params.get("chat_id") == chat_id and reply.get("message_id") == message_id
+
+        call = await self.fake.wait_for("sendMessage", matches, after=after, timeout=timeout)
+        return self.fake.bot_message(chat_id, call.result["message_id"])
+
+    async def announce(
+        self, chat: FakeChat, user: FakeUser, text: str = GOOD, *, thread_id: int | None = None
+    ) -> tuple[dict[str, Any], BotMessage]:
+        """Post an announcement and wait for the review prompt that replies to it."""
+        mark = self.fake.mark()
+        update = self.fake.say(chat, user, text, thread_id=thread_id)
+        prompt = await self.reply_to(update, after=mark)
+        await self.posted(f"prompt:{_release_id(prompt)}")
+        return update, prompt
+
+    async def command(
+        self, chat: FakeChat, user: FakeUser, text: str, *, reply_to: int | None = None, **kw: Any
+    ) -> BotMessage:
+        """Send a command and wait for the bot's reply to it."""
+        mark = self.fake.mark()
+        update = self.fake.say(chat, user, text, reply_to=reply_to, **kw)
+        return await self.reply_to(update, after=mark)
+
+    async def sync(self, chat: FakeChat) -> None:
+        """Wait until every update sent so far was handled (updates are handled in order)."""
+        await self.command(chat, self.carol, "/help")
+
+    async def posted(self, key: str, timeout: float = 10.0) -> None:
+        """Wait until the adapter reported where a keyed message landed (the core can then edit it)."""
+        import asyncio
+
+        async def wait() -> None:
+            while True:
+                async with self.store.transaction() as tx:
+                    if await tx.posted(key):
+                        return
+                await asyncio.sleep(0.02)
+
+        await asyncio.wait_for(wait(), timeout)
+
+    async def endorsements(self, release_id: int) -> int:
+        """Endorsements recorded in the store."""
+        async with self.store.transaction() as tx:
+            return await tx.count_endorsements(release_id)
+
+    async def flags(self, release_id: int) -> list[tuple[str, str]]:
+        """(norm, reason) of each flag recorded in the store."""
+        async with self.store.transaction() as tx:
+            return [(f.norm_id, f.reason) for f in await tx.flags_of(release_id)]
+
+
+def _release_id(prompt: BotMessage) -> int:
+    """The release id a prompt is about, read from its Endorse button's payload (`nb1:endorse:<id>`)."""
+    return int(prompt.payloads[0].split(":")[2])
+
+
+def release_id_of(prompt: BotMessage) -> int:
+    """Public form of `_release_id` for tests."""
+    return _release_id(prompt)
+
+
+@contextlib.asynccontextmanager
+async def telegram_world(
+    tmp_path: Path, *, settings: dict[str, Any] | None = None, start: bool = True
+) -> AsyncIterator[World]:
+    """Start the fake, the store, the core and the adapter; stop them all in reverse order."""
+    fake = FakeTelegram(TOKEN)
+    await fake.start()
+    n = next(_ids)
+    alice = fake.add_user(FakeUser(1001, "Alice", "alice_makes"), started_bot=True)
+    bob = fake.add_user(FakeUser(1002, "Bob", "bob_reviews"))
+    carol = fake.add_user(FakeUser(1003, "Carol", "carol"))
+    mia = FakeUser(1004, "Mia", "mia_mod")
+    group = fake.add_chat(FakeChat(-4000 - n, "group", "Model makers"), admins=(mia,))
+    forum = fake.add_chat(FakeChat(-100_5000 - n, "supergroup", "Makers forum", is_forum=True), admins=(mia,))
+    mods = fake.add_chat(FakeChat(-100_6000 - n, "supergroup", "Makers mods"), admins=(mia,))
+    community = CommunityConfig(
+        slug="makers",
+        name="Makers",
+        chats=(
+            ChatBinding("telegram", str(group.id), "releases"),
+            ChatBinding("telegram", str(forum.id), "releases"),
+            ChatBinding("telegram", str(mods.id), "mod"),
+        ),
+    )
+    store = Store.from_url(f"sqlite+aiosqlite:///{tmp_path}/t.db")
+    core = await build_core(store, [community], rules_only=True)
+    router = Router()
+    config = TelegramSettings(
+        **{"base_url": fake.base_url, "base_file_url": fake.base_file_url, **(settings or {})}
+    )
+    adapter = TelegramAdapter(core, router, config, Secret(TOKEN))
+    adapter.poll_timeout = 2
+    router.register(adapter)
+    world = World(fake, store, core, adapter, group, forum, mods, alice, bob, carol, mia)
+    try:
+        if start:
+            await adapter.start()
+        yield world
+    finally:
+        await adapter.stop()
+        await fake.stop()
+        await store.close()
