@@ -49,9 +49,21 @@ def _lint_one(ref: str) -> list[Problem]:
     return lint_path(ref)
 
 
+def _expand(paths: list[str]) -> list[str]:
+    """A directory stands for the *.yaml / *.yml files directly in it (a community's norms folder in CI)."""
+    out: list[str] = []
+    for ref in paths:
+        folder = Path(ref)
+        if not _is_builtin(ref) and folder.is_dir():
+            out += sorted(str(f) for f in folder.iterdir() if f.suffix in (".yaml", ".yml") and f.is_file())
+        else:
+            out.append(ref)
+    return out
+
+
 @norms_app.command("lint")
 def lint(
-    paths: Annotated[list[str], typer.Argument(help="Norm files to check (or a built-in pack name).")],
+    paths: Annotated[list[str], typer.Argument(help="Norm files or folders to check (or a built-in pack name).")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="text | json | github | chat")] = "text",
 ) -> None:
     """Check norm files and print every problem as file:line:col."""
@@ -59,12 +71,13 @@ def lint(
     if fmt not in FORMATS:
         err.print(f"error: unknown format {fmt!r}; use one of {', '.join(FORMATS)}", markup=False)
         raise typer.Exit(EXIT_USAGE)
-    missing = [p for p in paths if not _is_builtin(p) and not Path(p).is_file()]
-    if missing:
-        for p in missing:
+    refs = _expand(paths)
+    missing = [p for p in refs if not _is_builtin(p) and not Path(p).is_file()]
+    if missing or not refs:
+        for p in missing or paths:
             err.print(f"error: {p}: no such file (built-in packs: {', '.join(builtin_pack_names())})", markup=False)
         raise typer.Exit(EXIT_USAGE)
-    problems = [p for ref in paths for p in _lint_one(ref)]
+    problems = [p for ref in refs for p in _lint_one(ref)]
     if problems or fmt == "json":
         typer.echo(render_problems(problems, fmt))
     if problems:

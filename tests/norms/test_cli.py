@@ -66,9 +66,14 @@ def test_lint_usage_errors_exit_2(runner: CliRunner, tmp_path: Path) -> None:
     assert fmt.exit_code == 2 and "unknown format" in fmt.stderr
 
 
-def test_lint_directory_is_a_usage_error(runner: CliRunner) -> None:
-    """A directory is not a norm file."""
-    assert runner.invoke(app, ["norms", "lint", str(CASES)]).exit_code == 2
+def test_lint_directory_lints_its_yaml_files(runner: CliRunner, tmp_path: Path) -> None:
+    """A folder stands for its *.yaml files; a folder without any is a usage error."""
+    valid = runner.invoke(app, ["norms", "lint", str(CASES / "valid")])
+    assert (valid.exit_code, valid.stdout) == (0, "")
+    invalid = runner.invoke(app, ["norms", "lint", str(CASES / "invalid")])
+    files = {line.split(":", 1)[0] for line in invalid.stdout.splitlines()}
+    assert invalid.exit_code == 1 and len(files) == len(list((CASES / "invalid").glob("*.yaml")))
+    assert runner.invoke(app, ["norms", "lint", str(tmp_path)]).exit_code == 2
 
 
 def test_test_command_passes_on_baseline(runner: CliRunner) -> None:
