@@ -1,0 +1,305 @@
+"""The load generator: a multi-community stream replayed into `Core.handle` at increasing rates.
+
+Path: console events (`bench.stream`, the events `bot.console.ConsoleSession` builds) handed directly to
+`Core.handle`, the single entry point every adapter calls; the transcript rendering is not measured.
+
+Each step offers messages open-loop at a fixed rate (a message is handed to the core when its time comes,
+whether or not earlier ones are done), so queueing shows up as latency instead of silently lowering the
+rate. Announcement-to-prompt latency is the time from the `handle(MessagePosted)` call to its return with
+the prompt `Send`. After the steps, a burst of 500 members endorses one popular release at once (plus
+duplicate deliveries and repeats), 50 members flag another, and the reminders are run; `verify` then
+counts rows and audit events so that nothing lost or doubled goes unnoticed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from moderation.actions import Action, Reply, Send
+from moderation.clock import ManualClock
+from moderation.core import Core
+from moderation.events import CoreEvent
+from storage import Store
+
+from bench.stream import Planned, Stream, endorse_event, flag_event
+
+__all__ = [
+    "Burst",
+    "Step",
+    "burst",
+    "drive",
+    "flag_storm",
+    "percentile",
+    "prompt_release",
+    "reminders",
+    "saturate",
+]
+
+_ERROR_TITLES = ("Something went wrong", "Not recorded yet")
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The `q` quantile (0..1) by nearest rank; 0.0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, int(round(q * len(ordered) + 0.5)) - 1))]
+
+
+def prompt_release(actions: Iterable[Action]) -> int | None:
+    """The release id of the review prompt among `actions`, if there is one."""
+    for a in actions:
+        if isinstance(a, Send) and a.key and a.key.startswith("prompt:"):
+            return int(a.key.partition(":")[2])
+    return None
+
+
+def _is_error(actions: Iterable[Action]) -> bool:
+    return any(isinstance(a, Reply) and a.card.title in _ERROR_TITLES for a in actions)
+
+
+@dataclass
+class Step:
+    """One rate step of the load generator."""
+
+    offered_per_s: float
+    messages: int
+    seconds: float
+    achieved_per_s: float
+    announcements: int
+    prompts: int
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    errors: int
+    dispatch_lag_ms: float
+    sustained: bool = False
+    released: list[tuple[str, int]] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        """The figures, without the list of created releases."""
+        out = asdict(self)
+        out.pop("released")
+        return out
+
+
+async def _timed(core: Core, planned: Planned) -> tuple[float, int | None, bool, bool]:
+    t0 = time.perf_counter()
+    try:
+        actions = await core.handle(planned.event)
+    except Exception:  # the core promises never to raise; if it does, it is an error we count
+        return time.perf_counter() - t0, None, True, planned.announcement
+    return time.perf_counter() - t0, prompt_release(actions), _is_error(actions), planned.announcement
+
+
+async def drive(core: Core, stream: Stream, rate: float, seconds: float, *, p99_limit_ms: float = 250.0) -> Step:
+    """Offer `rate` messages per second for `seconds` (open loop) and measure what the core made of it."""
+    n = max(1, int(rate * seconds))
+    planned = [next(stream) for _ in range(n)]
+    errors_before = core.stats["store_errors"] + core.stats["internal_errors"]
+    tasks: list[asyncio.Task[tuple[float, int | None, bool, bool]]] = []
+    lag = 0.0
+    start = time.perf_counter()
+    for i, p in enumerate(planned):
+        due = start + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0.001:
+            await asyncio.sleep(delay)
+        else:
+            lag = max(lag, -delay)
+        tasks.append(asyncio.create_task(_timed(core, p)))
+    results = await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - start
+    ann_lat = [lat * 1000 for lat, rid, _, ann in results if rid is not None]
+    released = [(p.event.chat.space_id or "", rid) for p, (_, rid, _, _) in zip(planned, results) if rid is not None]
+    errors = sum(1 for _, _, err, _ in results if err)
+    errors = max(errors, core.stats["store_errors"] + core.stats["internal_errors"] - errors_before)
+    step = Step(
+        offered_per_s=rate,
+        messages=n,
+        seconds=round(elapsed, 3),
+        achieved_per_s=round(n / elapsed, 1),
+        announcements=sum(1 for p in planned if p.announcement),
+        prompts=len(ann_lat),
+        p50_ms=round(statistics.median(ann_lat), 1) if ann_lat else 0.0,
+        p99_ms=round(percentile(ann_lat, 0.99), 1),
+        max_ms=round(max(ann_lat), 1) if ann_lat else 0.0,
+        errors=errors,
+        dispatch_lag_ms=round(lag * 1000, 1),
+        released=released,
+    )
+    step.sustained = step.achieved_per_s >= 0.95 * rate and step.p99_ms <= p99_limit_ms and errors == 0
+    return step
+
+
+async def saturate(core: Core, stream: Stream, messages: int, concurrency: int = 64) -> dict[str, Any]:
+    """Closed loop: `concurrency` workers hand messages to the core as fast as it answers."""
+    planned = [next(stream) for _ in range(messages)]
+    queue: asyncio.Queue[Planned] = asyncio.Queue()
+    for p in planned:
+        queue.put_nowait(p)
+    lat: list[float] = []
+    errors = 0
+
+    async def worker() -> None:
+        nonlocal errors
+        while not queue.empty():
+            took, rid, err, _ = await _timed(core, queue.get_nowait())
+            errors += err
+            if rid is not None:
+                lat.append(took * 1000)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - start
+    return {
+        "messages": messages,
+        "concurrency": concurrency,
+        "msgs_per_s": round(messages / elapsed, 1),
+        "prompts": len(lat),
+        "p50_ms": round(statistics.median(lat), 1) if lat else 0.0,
+        "p99_ms": round(percentile(lat, 0.99), 1),
+        "errors": errors,
+    }
+
+
+@dataclass
+class Burst:
+    """What a burst (endorsements or flags) did: how long it took and what the store holds afterwards."""
+
+    kind: str
+    release: str
+    members: int
+    events_sent: int
+    seconds: float
+    per_s: float
+    rows: int
+    audit_events: int
+    outcomes: dict[str, int]
+    exactly_once: bool
+
+
+async def _fire(core: Core, events: Sequence[CoreEvent]) -> tuple[float, Counter[str]]:
+    start = time.perf_counter()
+    results = await asyncio.gather(*(core.handle(e) for e in events))
+    elapsed = time.perf_counter() - start
+    outcomes: Counter[str] = Counter()
+    for actions in results:
+        replies = [a.card.title for a in actions if isinstance(a, Reply)]
+        outcomes[replies[0] if replies else "(no reply: replayed delivery)"] += 1
+    return elapsed, outcomes
+
+
+async def audit_count(store: Store, community_id: int, action: str, subject: str | None = None) -> int:
+    """How many audit events of `action` (about `subject`) the community's chain holds."""
+    async with store.transaction() as tx:
+        events = await tx.audit_events(community_id)
+    return sum(1 for e in events if e.action == action and (subject is None or e.subject == subject))
+
+
+async def burst(
+    cores: Sequence[Core], slug: str, release_id: int, members: int = 500, *, tag: str = "b"
+) -> Burst:
+    """`members` distinct members endorse one release at once, spread over `cores` (replicas); every 5th
+    endorsement is delivered twice (same event id: a platform retry) and every 10th member endorses again
+    (new event id: a double click). Exactly `members` endorsements must be recorded."""
+    events: list[tuple[int, CoreEvent]] = []
+    for i in range(members):
+        ev = endorse_event(slug, f"fan{tag}{i}", release_id, f"{tag}-e{i}")
+        events.append((i, ev))
+        if i % 5 == 0:
+            events.append((i + 1, ev))
+        if i % 10 == 0:
+            events.append((i + 2, endorse_event(slug, f"fan{tag}{i}", release_id, f"{tag}-e{i}-again")))
+    per_core: list[list[CoreEvent]] = [[] for _ in cores]
+    for k, ev in events:
+        per_core[k % len(cores)].append(ev)
+    start = time.perf_counter()
+    fired = await asyncio.gather(*(_fire(c, evs) for c, evs in zip(cores, per_core)))
+    elapsed = time.perf_counter() - start
+    outcomes: Counter[str] = Counter()
+    for _, o in fired:
+        outcomes.update(o)
+    core = cores[0]
+    async with core.store.transaction() as tx:
+        rows = await tx.count_endorsements(release_id)
+        cid = await core.community_id(tx, slug)
+    audits = await audit_count(core.store, cid, "endorsement.added", f"R{release_id}")
+    return Burst(
+        "endorse", f"R{release_id}", members, len(events), round(elapsed, 3), round(members / elapsed, 1),
+        rows, audits, dict(outcomes), rows == members and audits == members,
+    )  # fmt: skip
+
+
+async def flag_storm(cores: Sequence[Core], slug: str, release_id: int, members: int = 50, *, tag: str = "f") -> Burst:
+    """`members` distinct members flag one release at once (each delivered twice); exactly `members` flags."""
+    events: list[CoreEvent] = []
+    for i in range(members):
+        ev = flag_event(slug, f"critic{tag}{i}", release_id, f"{tag}-f{i}")
+        events += [ev, ev]
+    per_core: list[list[CoreEvent]] = [events[i :: len(cores)] for i in range(len(cores))]
+    start = time.perf_counter()
+    fired = await asyncio.gather(*(_fire(c, evs) for c, evs in zip(cores, per_core)))
+    elapsed = time.perf_counter() - start
+    outcomes: Counter[str] = Counter()
+    for _, o in fired:
+        outcomes.update(o)
+    core = cores[0]
+    async with core.store.transaction() as tx:
+        rows = len(await tx.flags_of(release_id))
+        cid = await core.community_id(tx, slug)
+    filed = 0
+    async with core.store.transaction() as tx:
+        events_all = await tx.audit_events(cid)
+    subjects = {e.subject for e in events_all if e.action == "flag.filed" and e.payload.get("release") == release_id}
+    filed = sum(1 for e in events_all if e.action == "flag.filed" and e.payload.get("release") == release_id)
+    flagged = sum(1 for e in events_all if e.action == "release.flagged" and e.subject == f"R{release_id}")
+    ok = rows == members and filed == members and len(subjects) == members and flagged == 1
+    return Burst(
+        "flag", f"R{release_id}", members, len(events), round(elapsed, 3), round(members / elapsed, 1),
+        rows, filed, dict(outcomes), ok,
+    )  # fmt: skip
+
+
+async def expected_reminders(store: Store) -> set[str]:
+    """Releases that should get exactly one 24h reminder: in review, with a pending reminder job."""
+    async with store.transaction() as tx:
+        pending = {j.subject for j in await tx.jobs("pending") if j.kind == "review_reminder"}
+        out = set()
+        for subject in pending:
+            release = await tx.release_any(int(subject))
+            if release is not None and release.status == "in_review":
+                out.add(f"R{subject}")
+    return out
+
+
+async def reminders(cores: Sequence[Core], clocks: Sequence[ManualClock], hours: float = 25) -> dict[str, Any]:
+    """Advance every replica's clock, run due jobs on all of them at once, and count reminders."""
+    store = cores[0].store
+    expected = await expected_reminders(store)
+    for clock in clocks:
+        clock.advance(timedelta(hours=hours))
+    start = time.perf_counter()
+    outs = await asyncio.gather(*(c.run_due_jobs() for c in cores))
+    elapsed = time.perf_counter() - start
+    sent = [a.card.title for out in outs for a in out if isinstance(a, Send) and a.card.title.startswith("Reminder")]
+    return {"expected": len(expected), "sent": len(sent), "seconds": round(elapsed, 3), **await _reminder_audit(store)}
+
+
+async def _reminder_audit(store: Store) -> dict[str, Any]:
+    async with store.transaction() as tx:
+        ids = [c.id for c in await tx.communities()]
+    counts: Counter[str] = Counter()
+    for cid in ids:
+        async with store.transaction() as tx:
+            for e in await tx.audit_events(cid):
+                if e.action == "review.reminded":
+                    counts[e.subject] += 1
+    return {"audited": sum(counts.values()), "doubled": sum(1 for v in counts.values() if v > 1)}

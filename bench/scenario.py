@@ -1,0 +1,129 @@
+"""One backend, one process: the load generator's steps, a saturation run, the burst, the flag storm and the
+reminders, then the same steps with the model detector and with the proposed hot-path changes."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from bot.wiring import build_core
+from moderation.clock import ManualClock
+from moderation.core import Core
+from storage import Store
+
+from bench import experiments
+from bench.databases import pg_database, sqlite_database
+from bench.load import Step, burst, drive, flag_storm, reminders, saturate
+from bench.stream import Stream, announcement_text, communities, releases_chat
+
+__all__ = ["database_for", "new_core", "run_backend", "sweep"]
+
+P99_LIMIT_MS = 250.0
+
+
+def database_for(backend: str, tag: str = "") -> AbstractAsyncContextManager[str]:
+    """A throw-away database of `backend` (sqlite | postgresql)."""
+    return sqlite_database() if backend == "sqlite" else pg_database(tag)
+
+
+async def new_core(
+    store: Store, n_communities: int, *, rules_only: bool, clock: ManualClock, worker_id: str | None = None
+) -> Core:
+    """A core like `normbot run` builds one (provenance hooks included), over `n_communities` communities."""
+    return await build_core(
+        store, communities(n_communities), clock=clock, rules_only=rules_only, migrate=False, worker_id=worker_id
+    )
+
+
+async def sweep(core: Core, stream: Stream, rates: Sequence[float], seconds: float) -> list[Step]:
+    """Increase the rate until a step is not sustained (one failing step is kept, to show the knee)."""
+    steps: list[Step] = []
+    for rate in rates:
+        step = await drive(core, stream, rate, seconds, p99_limit_ms=P99_LIMIT_MS)
+        steps.append(step)
+        logging.getLogger("bench").info("  %s msg/s offered -> %s", rate, step.summary())
+        if not step.sustained:
+            break
+    return steps
+
+
+def best_sustained(steps: Sequence[Step]) -> float:
+    """The highest offered rate that was sustained (0 if none)."""
+    return max((s.offered_per_s for s in steps if s.sustained), default=0.0)
+
+
+async def _warm(core: Core, stream: Stream, n: int = 300) -> None:
+    for _ in range(n):
+        await core.handle(next(stream).event)
+
+
+async def run_backend(backend: str, *, quick: bool, n_communities: int = 200) -> dict[str, Any]:
+    """Everything single-process on one backend; returns the figures."""
+    rates = [100, 250, 500, 1000, 2000] if quick else [100, 250, 500, 1000, 1500, 2000, 3000]
+    seconds = 2.0 if quick else 6.0
+    out: dict[str, Any] = {"backend": backend, "communities": n_communities, "step_seconds": seconds}
+    async with database_for(backend, "load") as url:
+        store = Store.from_url(url)
+        try:
+            await store.upgrade()
+            clock = ManualClock()
+            t0 = time.perf_counter()
+            core = await new_core(store, n_communities, rules_only=True, clock=clock)
+            out["setup_s"] = round(time.perf_counter() - t0, 2)
+            slugs = list(core.communities)
+            stream = Stream(slugs, run="a")
+            await _warm(core, stream)
+            steps = await sweep(core, stream, rates, seconds)
+            out["rules_only"] = {"steps": [s.summary() for s in steps], "best_sustained": best_sustained(steps)}
+            out["rules_only"]["saturation"] = await saturate(core, stream, 1_500 if quick else 6_000)
+            popular = await _announce(core, slugs[0], "Popular")
+            storm_target = await _announce(core, slugs[1], "Contested")
+            out["burst"] = vars(await burst([core], slugs[0], popular, members=500))
+            out["flag_storm"] = vars(await flag_storm([core], slugs[1], storm_target, members=50))
+            out["reminders"] = await reminders([core], [clock])
+            async with store.transaction() as tx:
+                out["audit_chain_problems"] = len(await tx.verify_audit())
+            out["stats"] = dict(core.stats)
+
+            # The same steps with the model detector (the transformer stage), when it loads.
+            model_core = await new_core(store, n_communities, rules_only=False, clock=clock)
+            status = model_core.detector.model_status
+            out["model_status"] = status
+            if status == "loaded":
+                model_core.detector.detect(announcement_text(random.Random(1), "Warmup"))
+                mstream = Stream(slugs, run="m", seed=11)
+                await _warm(model_core, mstream, 100)
+                msteps = await sweep(model_core, mstream, rates, seconds)
+                out["model"] = {"steps": [s.summary() for s in msteps], "best_sustained": best_sustained(msteps)}
+                out["model"]["saturation"] = await saturate(model_core, mstream, 1_500 if quick else 6_000)
+
+            # The proposed hot-path changes (bench/experiments.py), measured against the steps above.
+            proposed = await new_core(store, n_communities, rules_only=True, clock=clock)
+            experiments.apply(proposed)
+            pstream = Stream(slugs, run="p", seed=13)
+            await _warm(proposed, pstream)
+            psteps = await sweep(proposed, pstream, rates, seconds)
+            out["proposed"] = {"steps": [s.summary() for s in psteps], "best_sustained": best_sustained(psteps)}
+            out["proposed"]["saturation"] = await saturate(proposed, pstream, 1_500 if quick else 6_000)
+        finally:
+            await store.close()
+    return out
+
+
+async def _announce(core: Core, slug: str, name: str) -> int:
+    """Announce one release in `slug` and return its id (the target of a burst or a storm)."""
+    from moderation.events import Actor, MessagePosted
+
+    from bench.load import prompt_release
+
+    chat = releases_chat(slug)
+    text = announcement_text(random.Random(name), f"{name}Model")
+    ev = MessagePosted(f"{chat.chat_id}:{name}", chat, f"ann-{name}", Actor("console", f"maker-{name}", name), text)
+    rid = prompt_release(await core.handle(ev))
+    if rid is None:
+        raise RuntimeError(f"the {name} announcement was not detected; the benchmark stream is broken")
+    return rid
