@@ -11,6 +11,7 @@ import hashlib
 import json
 from functools import cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from norms._resolve import Loaded, Resolver, builtin_pack_names, builtin_source, compile_checks, read_path
@@ -75,7 +76,7 @@ def _norm(config: dict[str, Any], source: str) -> Norm:
         answers=tuple(config.get("answers", DEFAULT_ANSWERS)) if config.get("question") else (),
         when=build_when(config["when"]) if "when" in config else None,
         checks=tuple(checks),
-        config=config,
+        config=MappingProxyType(config),  # built-in packs are cached and shared: keep them read-only
         source=source,
     )
 
