@@ -154,7 +154,7 @@ _HEADLINE = re.compile(
     r"lançamento|novo|リリース|公開|发布|新模型(?:发布)?|релиз|выпустил|новая|новый)[ \t]{0,3}[:：!-]?[ \t]{0,3}"
 )
 _NAME_STOP = re.compile(
-    r"(?i)\s(?:v\d|ver\.?\s?\d|version\s?\d|for\s|para\s|für\s|is\s|by\s|-\s|–\s|—\s|\(|\||,|!|\.\s)|[，。、！（]"
+    r"(?i)\s(?:v\d|ver\.?\s?\d|version\s?\d|for\s|para\s|für\s|is\s|by\s|-\s|–\s|—\s|\(|\||\.\s)|[,!?:;，。、！（：]"
 )
 _NOT_NAMES = frozenset(
     {"new", "my", "the", "a", "lora", "checkpoint", "merge", "model", "update", "version", "release"}
@@ -163,7 +163,7 @@ _EDGE = " \t*_`'\"“”‘’:;,.!?-–—|[](){}<>#~"
 
 
 def _tidy_name(raw: str) -> str | None:
-    raw = raw.strip()
+    raw = re.sub(r"^[\u3040-\u309f]+", "", raw.strip())  # a Japanese verb ending before the name
     stop = _NAME_STOP.search(" " + raw)
     if stop is not None:
         raw = (" " + raw)[: stop.start()]
@@ -174,13 +174,49 @@ def _tidy_name(raw: str) -> str | None:
     return raw
 
 
+_NAME_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'+&._-]{0,40}")
+
+
+def _before_version(scan: Scan) -> str | None:
+    """The capitalised words right before the first release version ("... Moss Witch v1 for SDXL")."""
+    skip = [(h.start, h.end + 1) for h in scan.base_hits]
+    for m in _VERSION.finditer(scan.text[:3000]):
+        if any(a <= m.start() <= b for a, b in skip):
+            continue
+        line_start = scan.text.rfind("\n", 0, m.start()) + 1
+        before = re.sub(r"[：:，、「」『』（）]", " ", scan.text[line_start : m.start()]).rstrip()
+        words: list[str] = []
+        for w in reversed(before.split()):
+            core = w.strip("*_`'\"“”«»「」()[]")
+            if not _NAME_WORD.fullmatch(core) or core.lower() in _NAME_STOPWORDS or not (
+                core[0].isupper() or core[0].isdigit() or any(c.isupper() for c in core[1:])
+            ):
+                break
+            words.append(core)
+            if len(words) >= 5 or w != core:
+                break
+        if words:
+            return " ".join(reversed(words))
+        return None
+    return None
+
+
+_NAME_STOPWORDS = frozenset(
+    {"lora", "loras", "locon", "checkpoint", "merge", "new", "my", "the", "of", "for", "is", "release", "released",
+     "releasing", "update", "version", "model", "embedding", "ti", "gguf", "sdxl", "pony", "flux", "illustrious",
+     "nuevo", "neues", "novo", "lora:", "drop", "out", "a", "an", "and", "de", "für", "para"}
+)
+
+
 def model_name(raw_text: str, scan: Scan) -> str | None:
-    """The model's name: a "Name:" field, the first bold phrase, a headline, or a Hugging Face repo name."""
+    """The model's name: a "Name:" field, the first bold phrase, the words before the version, a headline."""
     m = _NAME_FIELD.search(scan.text)
     if m and (name := _tidy_name(m.group(1))):
         return name
     b = _BOLD_IN_RAW.search(raw_text[:2000])
     if b and (name := _tidy_name(b.group(1) or b.group(2) or "")):
+        return name
+    if name := _before_version(scan):
         return name
     head = _HEADLINE.search(scan.text[:600])
     if head and (name := _tidy_name(scan.text[head.end() : head.end() + 200].split("\n", 1)[0])):
