@@ -92,13 +92,13 @@ def simulate(
         seen, changes = run(go())
     except StoreUnavailable as exc:
         raise fail(f"cannot reach the database: {exc}") from None
-    console = Console()
+    console = Console(width=160)
     if not changes:
         console.print(f"{seen} releases re-evaluated against {draft.id} {draft.version}: no result would change.")
         return
     table = Table(title=f"{len(changes)} results would change ({seen} releases, draft {draft.id} {draft.version})")
     for col in ("release", "model", "norm", "now", "with draft"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for ch in changes:
         table.add_row(ch.release, ch.model, ch.norm_id, ch.before or "—", ch.after or "—")
     console.print(table)
