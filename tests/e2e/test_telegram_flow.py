@@ -28,3 +28,133 @@ async def test_announcement_gets_a_prompt_with_a_keyboard(w: World) -> None:
     assert prompt.payloads == [f"nb1:endorse:{rid}", f"nb1:flag:{rid}", f"nb1:review:{rid}"]
     assert f"Review R{rid}: Neon Dreams v2 by alice_makes" in prompt.text
     assert "Endorsements: 0/" in prompt.text
+
+
+async def test_button_press_endorses_and_edits_the_prompt_in_place(w: World) -> None:
+    """Pressing Endorse records the endorsement, answers the query with a toast and edits the prompt."""
+    _, prompt = await w.announce(w.group, w.alice)
+    rid = release_id_of(prompt)
+    mark = w.fake.mark()
+    press = w.fake.press(prompt, w.bob, prompt.payloads[0])
+    answer = await w.fake.wait_for("answerCallbackQuery", after=mark)
+    assert answer.params["callback_query_id"] == press["callback_query"]["id"]
+    assert f"R{rid} has 1/" in answer.params["text"]
+    edit = await w.fake.wait_for("editMessageText", lambda c: c.ok, after=mark)
+    assert edit.params["message_id"] == prompt.message_id
+    assert w.fake.answer_of(press) == {"text": answer.params["text"], "show_alert": False}
+    assert "Endorsements: 1/" in prompt.text and prompt.edits == 1
+    assert prompt.payloads[0] == f"nb1:endorse:{rid}"  # the keyboard survives the edit
+    assert await w.endorsements(rid) == 1
+
+
+async def test_the_creator_cannot_endorse_by_button(w: World) -> None:
+    """The creator's own press is refused in the toast and nothing is recorded."""
+    _, prompt = await w.announce(w.group, w.alice)
+    mark = w.fake.mark()
+    w.fake.press(prompt, w.alice, prompt.payloads[0])
+    answer = await w.fake.wait_for("answerCallbackQuery", after=mark)
+    assert "own release" in answer.params["text"]
+    assert await w.endorsements(release_id_of(prompt)) == 0
+
+
+async def test_flag_as_a_reply_flags_the_replied_to_release(w: World) -> None:
+    """`/flag <norm> <reason>` replying to an announcement targets that release."""
+    first, _ = await w.announce(w.group, w.alice)
+    second, prompt2 = await w.announce(w.group, w.carol, GOOD.replace("Neon Dreams", "Ember Glow"))
+    reply = await w.command(
+        w.group, w.bob, "/flag credit-base-model the base model link is dead", reply_to=second["message"]["message_id"]
+    )
+    rid = release_id_of(prompt2)
+    assert f"on R{rid} (credit-base-model)" in reply.text
+    assert await w.flags(rid) == [("credit-base-model", "the base model link is dead")]
+    first_prompt_rid = rid - 1
+    assert await w.flags(first_prompt_rid) == []
+
+
+async def test_command_addressed_to_this_bot_works_and_to_another_bot_is_ignored(w: World) -> None:
+    """`/endorse@normbot_test_bot` is ours; `/endorse@other_bot` belongs to someone else and is left alone."""
+    update, prompt = await w.announce(w.group, w.alice)
+    mid = update["message"]["message_id"]
+    w.fake.say(w.group, w.bob, "/endorse@other_bot", reply_to=mid)
+    reply = await w.command(w.group, w.carol, "/endorse@normbot_test_bot", reply_to=mid)
+    assert "has 1/" in reply.text
+    assert await w.endorsements(release_id_of(prompt)) == 1
+
+
+async def test_non_admin_resolve_is_refused_and_group_admin_may_resolve(w: World) -> None:
+    """A member's /resolve is refused; a group administrator counts as a moderator."""
+    update, prompt = await w.announce(w.group, w.alice)
+    await w.command(w.group, w.bob, "/flag credit-base-model no base", reply_to=update["message"]["message_id"])
+    refused = await w.command(w.group, w.bob, "/resolve F1 upheld fine")
+    assert "Only moderators" in refused.text
+    async with w.store.transaction() as tx:
+        assert [f.status for f in await tx.flags_of(release_id_of(prompt))] == ["open"]
+    done = await w.command(w.group, w.mia, "/resolve F1 dismissed the base is named")
+    assert "F1" in done.text and "Only moderators" not in done.text
+    async with w.store.transaction() as tx:
+        assert [f.status for f in await tx.flags_of(release_id_of(prompt))] == ["dismissed"]
+    assert len(w.fake.calls_to("getChatAdministrators")) == 1  # cached between the two commands
+
+
+async def test_the_same_update_delivered_twice_changes_nothing(w: World) -> None:
+    """A redelivered update (same update_id) and a repeated message are handled once."""
+    update, prompt = await w.announce(w.group, w.alice)
+    endorse = w.fake.say(w.group, w.bob, "/endorse", reply_to=update["message"]["message_id"])
+    w.fake.redeliver(endorse)
+    w.fake.redeliver(update)
+    w.fake.redeliver({**endorse, "update_id": endorse["update_id"] + 10_000})
+    await w.sync(w.group)
+    assert await w.endorsements(release_id_of(prompt)) == 1
+    prompts = [m for m in w.fake.bot_messages_in(w.group.id) if m.payloads]
+    assert len(prompts) == 1
+    replies = [m for m in w.fake.bot_messages_in(w.group.id) if m.reply_to == endorse["message"]["message_id"]]
+    assert len(replies) == 1
+
+
+async def test_forum_topics_keep_prompts_and_replies_in_the_topic(w: World) -> None:
+    """In a forum, the prompt goes to the announcement's topic and a reply there targets the release."""
+    topic = w.fake.open_topic(w.forum, "Releases")
+    update, prompt = await w.announce(w.forum, w.alice, thread_id=topic)
+    assert prompt.thread_id == topic
+    async with w.store.transaction() as tx:
+        (posted,) = await tx.posted(f"prompt:{release_id_of(prompt)}")
+    assert posted.thread_id == str(topic)
+    reply = await w.command(w.forum, w.bob, "/endorse", reply_to=update["message"]["message_id"], thread_id=topic)
+    assert reply.thread_id == topic
+    assert await w.endorsements(release_id_of(prompt)) == 1
+
+
+async def test_a_plain_command_in_a_topic_is_not_a_reply_to_the_topic_start(w: World) -> None:
+    """Telegram marks every topic message as replying to the topic's first message; that is no target."""
+    topic = w.fake.open_topic(w.forum, "Releases")
+    await w.announce(w.forum, w.alice, thread_id=topic)
+    reply = await w.command(w.forum, w.bob, "/endorse", thread_id=topic)
+    assert "Which release?" in reply.text
+
+
+async def test_flag_button_tells_how_to_flag(w: World) -> None:
+    """Flag opens no modal on Telegram: the bot answers with the exact command and the norm ids."""
+    _, prompt = await w.announce(w.group, w.alice)
+    rid = release_id_of(prompt)
+    mark = w.fake.mark()
+    w.fake.press(prompt, w.bob, prompt.payloads[1])
+    sent = await w.fake.wait_for("sendMessage", lambda c: c.ok, after=mark)
+    form = w.fake.bot_message(w.group.id, sent.result["message_id"])
+    assert f"/flag R{rid} <norm> <reason…>" in form.text
+    assert "credit-base-model" in form.text and form.reply_to == prompt.message_id
+    answer = await w.fake.wait_for("answerCallbackQuery", after=mark)
+    assert answer.ok
+
+
+async def test_unknown_command_gets_help(w: World) -> None:
+    """An unknown command is answered with a hint, not silence."""
+    reply = await w.command(w.group, w.bob, "/endorze")
+    assert "Did you mean /endorse?" in reply.text
+
+
+async def test_two_word_commands_are_typed_with_a_space(w: World) -> None:
+    """`/release show R1` reaches the `release show` command."""
+    _, prompt = await w.announce(w.group, w.alice)
+    rid = release_id_of(prompt)
+    reply = await w.command(w.group, w.bob, f"/release show R{rid}")
+    assert f"R{rid}" in reply.text and "Neon Dreams" in reply.text

@@ -150,9 +150,7 @@ async def telegram_world(
     store = Store.from_url(f"sqlite+aiosqlite:///{tmp_path}/t.db")
     core = await build_core(store, [community], rules_only=True)
     router = Router()
-    config = TelegramSettings(
-        **{"base_url": fake.base_url, "base_file_url": fake.base_file_url, **(settings or {})}
-    )
+    config = TelegramSettings(**{"base_url": fake.base_url, "base_file_url": fake.base_file_url, **(settings or {})})
     adapter = TelegramAdapter(core, router, config, Secret(TOKEN))
     adapter.poll_timeout = 2
     router.register(adapter)
