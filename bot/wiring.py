@@ -10,6 +10,7 @@ from typing import Any
 from moderation.clock import Clock, utcnow
 from moderation.community import CommunityConfig
 from moderation.core import Core
+from moderation.provenance import Provenance
 from storage import Store
 
 __all__ = ["build_core", "make_detector"]
@@ -40,6 +41,7 @@ async def build_core(
     if migrate:
         await store.upgrade()
     detector = detector or make_detector(rules_only=rules_only)
+    hooks = hooks if hooks is not None else Provenance()  # claims, re-upload alerts, lineage (NORMBOT_KEY_DIR)
     core = Core(store, communities, detector=detector, clock=clock, base_dir=base_dir, worker_id=worker_id, hooks=hooks)
     await core.setup()
     return core

@@ -88,7 +88,7 @@ class Core:
             for space in c.spaces:
                 self._space_index[space] = c.slug
         # Importing the handler modules registers every command on COMMANDS.
-        from moderation import handlers_admin, handlers_releases, handlers_social  # noqa: F401
+        from moderation import handlers_admin, handlers_provenance, handlers_releases, handlers_social  # noqa: F401
 
     # -- set-up ----------------------------------------------------------------------------------------
 

@@ -1,0 +1,175 @@
+"""Claims with signed receipts, and the *possible re-upload* alert.
+
+A claim says "this account published this hash or link at this time". Recording one appends an audit event
+first, so the receipt can name the claim's place in the tamper-evident log (community, seq, event hash),
+then signs the receipt with the community key and stores it on the claim row.
+
+A later announcement by a different person with the same file hash (full, AutoV2 or tensor-only), the same
+model link, or near-identical text produces *evidence* for people: a DM to the earlier creator and a card in
+the moderators' chat with both claims side by side. Nothing is decided automatically.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from moderation.actions import Action, Card, DirectMessage, Send
+from moderation.events import ChatRef
+from moderation.provenance.keys import KeyStore
+from moderation.provenance.receipts import iso_time, sign_receipt
+from moderation.provenance.values import ClaimValue
+from moderation.render import clip, release_ref, title_of
+from storage import Account, Claim, Release, Tx
+from storage import provenance as q
+
+__all__ = ["ReuploadMatch", "alert_actions", "claim_matches", "record_claim"]
+
+
+async def record_claim(
+    tx: Tx,
+    keys: KeyStore,
+    *,
+    community_id: int,
+    community_slug: str,
+    account: Account,
+    value: ClaimValue,
+    release: Release | None,
+    announcement_id: int | None,
+    source: str,
+    now: datetime,
+) -> Claim | None:
+    """Record and sign one claim; None when this account had already claimed this value here."""
+    claim = await tx.add_claim(
+        community_id=community_id,
+        account_id=account.id,
+        release_id=release.id if release else None,
+        announcement_id=announcement_id,
+        kind=value.kind,
+        value=value.value,
+        audit_seq=None,
+        receipt=None,
+        created_at=now,
+    )
+    if claim is None:
+        return None
+    actor = f"{account.platform}:{account.user_id}"
+    seq = await tx.audit(
+        community_id,
+        actor=actor,
+        action="claim.recorded",
+        subject=f"C{claim.id}",
+        payload={
+            "kind": value.kind,
+            "value": value.value,
+            "release": release.id if release else None,
+            "source": source,
+        },
+        at=now,
+    )
+    event_hash = await q.audit_event_hash(tx, community_id, seq)
+    body: dict[str, Any] = {
+        "community": {"id": community_id, "slug": community_slug},
+        "creator": {"account": actor, "name": account.display_name, "person": account.person_id},
+        "claim": {"id": claim.id, "kind": value.kind, "value": value.value},
+        "claimed_at": iso_time(now),
+        "release": release_ref(release) if release else None,
+        "audit": {"community_id": community_id, "seq": seq, "hash": event_hash},
+    }
+    claim.audit_seq = seq
+    claim.receipt = sign_receipt(body, keys)
+    await tx.s.flush()
+    return claim
+
+
+@dataclass
+class ReuploadMatch:
+    """What one earlier publication has in common with the new one. `earlier` is None for header-only
+    evidence (the file's own metadata names someone else), which goes to moderators only."""
+
+    earlier: Release | None
+    earlier_account: Account | None
+    earlier_at: datetime | None
+    evidence: list[str] = field(default_factory=list)
+    earlier_claims: list[Claim] = field(default_factory=list)
+
+
+async def claim_matches(
+    tx: Tx, community_id: int, values: Sequence[ClaimValue], same_person: set[int], release_id: int | None
+) -> dict[int, ReuploadMatch]:
+    """Earlier claims by other people on the same values, grouped by the earlier account."""
+    found = await q.matching_claims(tx, community_id, [(v.kind, v.value) for v in values])
+    out: dict[int, ReuploadMatch] = {}
+    for c in found:
+        if c.account_id in same_person or (release_id is not None and c.release_id == release_id):
+            continue
+        m = out.get(c.account_id)
+        if m is None:
+            earlier = await tx.release(community_id, c.release_id) if c.release_id else None
+            m = out[c.account_id] = ReuploadMatch(earlier, await tx.account(c.account_id), c.created_at)
+        m.earlier_claims.append(c)
+        kind = c.kind.replace("_", "-")
+        short = c.value if len(c.value) <= 24 else f"{c.value[:12]}…"
+        m.evidence.append(f"same {kind} {short} (claim C{c.id}, {iso_time(c.created_at)[:16].replace('T', ' ')})")
+    return out
+
+
+def _side(release: Release | None, account: Account | None, at: datetime | None, claims: Sequence[str]) -> str:
+    who = clip(account.display_name, 40) if account else "?"
+    what = f"{release_ref(release)} {title_of(release)}" if release else "(no release)"
+    when = iso_time(at)[:16].replace("T", " ") + " UTC" if at else "?"
+    text = f"{what} by {who}, {when}"
+    if claims:
+        text += "; claims: " + ", ".join(claims[:4])
+    return clip(text, 400)
+
+
+def alert_actions(
+    match: ReuploadMatch,
+    *,
+    later: Release | None,
+    later_account: Account,
+    later_claims: Sequence[str],
+    now: datetime,
+    mod_chats: Sequence[ChatRef],
+) -> list[Action]:
+    """The moderators' card with both sides, and a DM to the earlier creator (when there is one)."""
+    earlier_labels = [f"C{c.id} {c.kind.replace('_', '-')}" for c in match.earlier_claims]
+    later_side = _side(later, later_account, now, later_claims)
+    later_label = f"{release_ref(later)} ({title_of(later)})" if later else "A claim made with /claim"
+    if match.earlier is None and match.earlier_account is None:
+        title = f"⚠️ {later_label}: its file disagrees with the announcement"
+        fields: tuple[tuple[str, str], ...] = (("Announcement", later_side),)
+    else:
+        earlier_ref = release_ref(match.earlier) if match.earlier else "an earlier claim"
+        title = f"⚠️ Possible re-upload: {later_label} matches {earlier_ref}"
+        fields = (
+            ("Earlier", _side(match.earlier, match.earlier_account, match.earlier_at, earlier_labels)),
+            ("Later", later_side),
+        )
+    body = "Evidence:\n" + "\n".join(f"• {clip(e, 200)}" for e in match.evidence[:10])
+    footer = "Evidence for people to weigh, not a verdict. Receipts: /claim, normbot claim receipt <hash|link>."
+    card = Card(title, body, fields, status="flagged", footer=footer)
+    actions: list[Action] = [Send(chat, card) for chat in mod_chats]
+    if match.earlier_account is not None:
+        dm = Card(
+            "Someone may have re-uploaded your model",
+            body,
+            fields,
+            footer="The moderators have the same evidence; nothing has been decided. Reply to them if it is yours.",
+        )
+        actions.append(DirectMessage(match.earlier_account.platform, match.earlier_account.user_id, dm))
+    return actions
+
+
+def group_text_matches(
+    rows: Sequence[tuple[Release, Account, datetime, float, str]],
+) -> dict[int, list[tuple[Release, Account, datetime, float, str]]]:
+    """Text matches grouped by the earlier account (one alert per earlier creator)."""
+    out: dict[int, list[tuple[Release, Account, datetime, float, str]]] = defaultdict(list)
+    for row in rows:
+        out[row[1].id].append(row)
+    return out

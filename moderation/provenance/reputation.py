@@ -1,0 +1,120 @@
+"""Reputation: what a person has made and done, shown by `/profile`; most-credited models for the digest.
+
+Numbers, not a score: releases, endorsements received, derivatives that credit their models, reviews and
+endorsements given, flags upheld against their releases, and flags they filed that moderators upheld.
+Endorsements received also get a *decayed* figure, each counting `0.5 ** (age / half_life)` (half-life 90
+days by default), so a creator's standing reflects recent work without erasing old work. Everything is
+summed over the person's linked accounts, so reputation follows the person across platforms.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from moderation.actions import Card
+from moderation.provenance.lineage import LineageIndex
+from moderation.render import clip
+from storage import Account, Tx
+from storage import provenance as q
+
+__all__ = ["DEFAULT_HALF_LIFE", "Profile", "decayed", "most_credited", "profile_card", "profile_of"]
+
+DEFAULT_HALF_LIFE = timedelta(days=90)
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def decayed(times: list[datetime], now: datetime, half_life: timedelta) -> float:
+    """Sum of `0.5 ** (age / half_life)`; events in the future count fully."""
+    hl = half_life.total_seconds()
+    if hl <= 0:
+        return float(len(times))
+    return float(sum(0.5 ** (max((now - _aware(t)).total_seconds(), 0.0) / hl) for t in times))
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """One person's record in numbers."""
+
+    name: str
+    accounts: tuple[str, ...]
+    releases: int
+    endorsements_received: int
+    endorsements_decayed: float
+    credited_by: int
+    reviews_given: int
+    endorsements_given: int
+    flags_upheld_against: int
+    flags_filed_upheld: int
+    claims: int
+
+
+async def profile_of(
+    tx: Tx, account: Account, community_id: int, now: datetime, half_life: timedelta = DEFAULT_HALF_LIFE
+) -> Profile:
+    """Gather a person's numbers (credits within the community; the rest across the store)."""
+    ids = await tx.accounts_of_person(account)
+    accounts: list[str] = []
+    for i in ids:
+        acc = await tx.account(i)
+        if acc is not None:
+            accounts.append(f"{acc.platform}:{clip(acc.display_name, 30)}")
+    times = await tx.endorsement_times_for_creator(ids)
+    index = await LineageIndex.load(tx, community_id)
+    mine = {rid for rid, r in index.releases.items() if r.creator_id in ids}
+    credited = {child for rid in mine for child, _ in index.children.get(rid, ()) if child not in mine}
+    return Profile(
+        name=account.display_name,
+        accounts=tuple(sorted(accounts)),
+        releases=await q.count_releases_by(tx, ids),
+        endorsements_received=len(times),
+        endorsements_decayed=round(decayed(times, now, half_life), 2),
+        credited_by=len(credited),
+        reviews_given=await tx.count_reviews_given(ids),
+        endorsements_given=await tx.count_endorsements_given(ids),
+        flags_upheld_against=await q.count_upheld_flags(tx, ids, against=True),
+        flags_filed_upheld=await q.count_upheld_flags(tx, ids, against=False),
+        claims=len(await q.claims_by_accounts(tx, ids)),
+    )
+
+
+def profile_card(p: Profile, half_life: timedelta) -> Card:
+    """The `/profile` reply."""
+    days = round(half_life.total_seconds() / 86400)
+    fields = (
+        ("Releases", str(p.releases)),
+        (
+            "Endorsements received",
+            f"{p.endorsements_received} ({p.endorsements_decayed:g} with a {days}-day half-life)",
+        ),
+        ("Credited by", f"{p.credited_by} derivative release(s)"),
+        ("Claims (signed)", str(p.claims)),
+        ("Reviews given", str(p.reviews_given)),
+        ("Endorsements given", str(p.endorsements_given)),
+        ("Flags upheld against their releases", str(p.flags_upheld_against)),
+        ("Flags they filed that were upheld", str(p.flags_filed_upheld)),
+    )
+    return Card(f"Profile of {clip(p.name, 60)}", "Accounts: " + ", ".join(p.accounts), fields)
+
+
+async def most_credited(tx: Tx, community_id: int, since: datetime, top: int = 3) -> list[str]:
+    """Digest lines: the models most credited by releases announced since `since`."""
+    new = {r.id for r in await q.releases_since(tx, community_id, since)}
+    if not new:
+        return []
+    index = await LineageIndex.load(tx, community_id)
+    counts: Counter[int] = Counter()
+    for rid in new:
+        for parent, _ in index.parents.get(rid, ()):
+            counts[parent] += 1
+    lines = []
+    for parent, n in counts.most_common(top):
+        r = index.releases[parent]
+        creator = index.creators.get(r.creator_id)
+        who = clip(creator.display_name, 40) if creator else "?"
+        lines.append(f"🔗 Most credited: R{r.id} {clip(r.model_name, 50)} by {who} ({n} new derivative(s))")
+    return lines

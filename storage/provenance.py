@@ -1,0 +1,118 @@
+"""Queries for provenance: claims and their matches, audit positions, announcements to compare, reputation.
+
+Functions take the `Tx` of the caller's unit of work (its `.s` session), so provenance runs inside the same
+transaction as the announcement it reacts to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, or_, select
+
+from storage.models import Account, Announcement, AuditEvent, Claim, Flag, Release
+
+if TYPE_CHECKING:
+    from storage.tx import Tx
+
+__all__ = [
+    "account_by_user",
+    "audit_event_hash",
+    "claims_by_accounts",
+    "count_releases_by",
+    "count_upheld_flags",
+    "earliest_claim",
+    "matching_claims",
+    "recent_announcements",
+    "releases_since",
+]
+
+
+async def matching_claims(tx: Tx, community_id: int | None, values: Sequence[tuple[str, str]]) -> list[Claim]:
+    """Claims on any of `values` ((kind, value) pairs), earliest first.
+
+    A full SHA-256 also matches an AutoV2 claim on its first 10 hex digits and vice versa, because Civitai
+    shows AutoV2 where Hugging Face shows the full hash: the same file, published two ways.
+    """
+    if not values:
+        return []
+    conds = []
+    for kind, value in values:
+        conds.append((Claim.kind == kind) & (Claim.value == value))
+        if kind == "sha256":
+            conds.append((Claim.kind == "autov2") & (Claim.value == value[:10]))
+        elif kind == "autov2":
+            conds.append((Claim.kind == "sha256") & (Claim.value.like(value.replace("%", "").replace("_", "") + "%")))
+    stmt = select(Claim).where(or_(*conds))
+    if community_id is not None:
+        stmt = stmt.where(Claim.community_id == community_id)
+    return list((await tx.s.execute(stmt.order_by(Claim.created_at, Claim.id))).scalars())
+
+
+async def earliest_claim(tx: Tx, kind: str, value: str) -> Claim | None:
+    """The first claim on exactly this value in any community (the one whose receipt counts)."""
+    stmt = (
+        select(Claim)
+        .where(Claim.kind == kind, Claim.value == value, Claim.receipt.is_not(None))
+        .order_by(Claim.created_at, Claim.id)
+        .limit(1)
+    )
+    return (await tx.s.execute(stmt)).scalar_one_or_none()
+
+
+async def claims_by_accounts(tx: Tx, account_ids: Sequence[int]) -> list[Claim]:
+    """Claims made by these accounts, oldest first."""
+    stmt = select(Claim).where(Claim.account_id.in_(account_ids)).order_by(Claim.created_at, Claim.id)
+    return list((await tx.s.execute(stmt)).scalars())
+
+
+async def audit_event_hash(tx: Tx, community_id: int, seq: int) -> str | None:
+    """The hash of one audit event (pending events are flushed first, so a fresh append is found)."""
+    await tx.s.flush()
+    stmt = select(AuditEvent.hash).where(AuditEvent.community_id == community_id, AuditEvent.seq == seq)
+    return (await tx.s.execute(stmt)).scalar_one_or_none()
+
+
+async def recent_announcements(
+    tx: Tx, community_id: int, *, exclude_release: int, limit: int = 200
+) -> list[tuple[Announcement, Release, Account]]:
+    """The newest announcements of other releases in a community, with release and author (newest first)."""
+    stmt = (
+        select(Announcement, Release, Account)
+        .join(Release, Release.id == Announcement.release_id)
+        .join(Account, Account.id == Announcement.author_id)
+        .where(Release.community_id == community_id, Release.id != exclude_release)
+        .order_by(Announcement.id.desc())
+        .limit(limit)
+    )
+    return [(a, r, acc) for a, r, acc in (await tx.s.execute(stmt)).all()]
+
+
+async def releases_since(tx: Tx, community_id: int, since: datetime) -> list[Release]:
+    """Releases created in a community since `since`, oldest first."""
+    stmt = select(Release).where(Release.community_id == community_id, Release.created_at >= since).order_by(Release.id)
+    return list((await tx.s.execute(stmt)).scalars())
+
+
+async def count_releases_by(tx: Tx, account_ids: Sequence[int]) -> int:
+    """How many releases these accounts created."""
+    stmt = select(func.count()).select_from(Release).where(Release.creator_id.in_(account_ids))
+    return int((await tx.s.execute(stmt)).scalar_one())
+
+
+async def count_upheld_flags(tx: Tx, account_ids: Sequence[int], *, against: bool) -> int:
+    """Upheld flags against these accounts' releases (`against`), or filed by them and upheld (accuracy)."""
+    stmt = select(func.count()).select_from(Flag).where(Flag.status == "upheld")
+    if against:
+        stmt = stmt.join(Release, Release.id == Flag.release_id).where(Release.creator_id.in_(account_ids))
+    else:
+        stmt = stmt.where(Flag.account_id.in_(account_ids))
+    return int((await tx.s.execute(stmt)).scalar_one())
+
+
+async def account_by_user(tx: Tx, platform: str, user_id: str) -> Account | None:
+    """An account by its platform user id (a Discord mention `<@123>` names the id, not the name)."""
+    stmt = select(Account).where(Account.platform == platform, Account.user_id == user_id)
+    return (await tx.s.execute(stmt)).scalar_one_or_none()
