@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import String, cast, exists, func, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from storage.audit import ChainProblem, verify_chain
@@ -179,8 +179,9 @@ async def community_summaries(tx: Tx) -> list[CommunitySummary]:
     return out
 
 
-def _latest_check_id(release_id: Any) -> Any:
-    return select(func.max(NormCheck.id)).where(NormCheck.release_id == release_id).scalar_subquery()
+def _latest_check_id() -> Any:
+    """The id of the release's newest check, correlated to the outer query's `Release` row."""
+    return select(func.max(NormCheck.id)).where(NormCheck.release_id == Release.id).correlate(Release).scalar_subquery()
 
 
 def _conditions(community_id: int, flt: ReleaseFilter) -> list[ColumnElement[bool]]:
@@ -195,13 +196,12 @@ def _conditions(community_id: int, flt: ReleaseFilter) -> list[ColumnElement[boo
         pattern = "%" + _escape_like(flt.search.lower()) + "%"
         conds.append(func.lower(Release.model_name).like(pattern, escape="\\"))
     if flt.need:
-        conds.append(
-            exists().where(
-                NormResult.check_id == _latest_check_id(Release.id),
-                NormResult.need == flt.need,
-                NormResult.outcome == "fail",
-            )
+        failing = select(NormResult.id).where(
+            NormResult.check_id == _latest_check_id(),
+            NormResult.need == flt.need,
+            NormResult.outcome == "fail",
         )
+        conds.append(failing.correlate(Release).exists())
     return conds
 
 
