@@ -22,24 +22,30 @@ from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from bench.stream import Planned, Stream, endorse_event, flag_event
 from moderation.actions import Action, Reply, Send
 from moderation.clock import ManualClock
 from moderation.core import Core
 from moderation.events import CoreEvent
 from storage import Store
 
-from bench.stream import Planned, Stream, endorse_event, flag_event
-
 __all__ = [
-    "Burst",
     "Step",
     "burst",
+    "burst_events",
     "drive",
+    "expected_reminders",
+    "fire",
     "flag_storm",
     "percentile",
     "prompt_release",
+    "reminder_audit",
     "reminders",
     "saturate",
+    "share",
+    "storm_events",
+    "verify_endorsements",
+    "verify_flags",
 ]
 
 _ERROR_TITLES = ("Something went wrong", "Not recorded yet")
@@ -50,7 +56,7 @@ def percentile(values: Sequence[float], q: float) -> float:
     if not values:
         return 0.0
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, int(round(q * len(ordered) + 0.5)) - 1))]
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))]
 
 
 def prompt_release(actions: Iterable[Action]) -> int | None:
@@ -118,7 +124,11 @@ async def drive(core: Core, stream: Stream, rate: float, seconds: float, *, p99_
     results = await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - start
     ann_lat = [lat * 1000 for lat, rid, _, ann in results if rid is not None]
-    released = [(p.event.chat.space_id or "", rid) for p, (_, rid, _, _) in zip(planned, results) if rid is not None]
+    released = [
+        (p.event.chat.space_id or "", rid)
+        for p, (_, rid, _, _) in zip(planned, results, strict=True)
+        if rid is not None
+    ]
     errors = sum(1 for _, _, err, _ in results if err)
     errors = max(errors, core.stats["store_errors"] + core.stats["internal_errors"] - errors_before)
     step = Step(
@@ -170,102 +180,116 @@ async def saturate(core: Core, stream: Stream, messages: int, concurrency: int =
     }
 
 
-@dataclass
-class Burst:
-    """What a burst (endorsements or flags) did: how long it took and what the store holds afterwards."""
-
-    kind: str
-    release: str
-    members: int
-    events_sent: int
-    seconds: float
-    per_s: float
-    rows: int
-    audit_events: int
-    outcomes: dict[str, int]
-    exactly_once: bool
-
-
-async def _fire(core: Core, events: Sequence[CoreEvent]) -> tuple[float, Counter[str]]:
-    start = time.perf_counter()
-    results = await asyncio.gather(*(core.handle(e) for e in events))
-    elapsed = time.perf_counter() - start
-    outcomes: Counter[str] = Counter()
-    for actions in results:
-        replies = [a.card.title for a in actions if isinstance(a, Reply)]
-        outcomes[replies[0] if replies else "(no reply: replayed delivery)"] += 1
-    return elapsed, outcomes
-
-
-async def audit_count(store: Store, community_id: int, action: str, subject: str | None = None) -> int:
-    """How many audit events of `action` (about `subject`) the community's chain holds."""
-    async with store.transaction() as tx:
-        events = await tx.audit_events(community_id)
-    return sum(1 for e in events if e.action == action and (subject is None or e.subject == subject))
-
-
-async def burst(
-    cores: Sequence[Core], slug: str, release_id: int, members: int = 500, *, tag: str = "b"
-) -> Burst:
-    """`members` distinct members endorse one release at once, spread over `cores` (replicas); every 5th
-    endorsement is delivered twice (same event id: a platform retry) and every 10th member endorses again
-    (new event id: a double click). Exactly `members` endorsements must be recorded."""
-    events: list[tuple[int, CoreEvent]] = []
+def burst_events(slug: str, release_id: int, members: int = 500, *, tag: str = "b") -> list[CoreEvent]:
+    """`members` distinct members endorse one release; every 5th endorsement is delivered twice (same event id:
+    a platform retry) and every 10th member endorses again (new event id: a double click)."""
+    events: list[CoreEvent] = []
     for i in range(members):
         ev = endorse_event(slug, f"fan{tag}{i}", release_id, f"{tag}-e{i}")
-        events.append((i, ev))
+        events.append(ev)
         if i % 5 == 0:
-            events.append((i + 1, ev))
+            events.append(ev)
         if i % 10 == 0:
-            events.append((i + 2, endorse_event(slug, f"fan{tag}{i}", release_id, f"{tag}-e{i}-again")))
-    per_core: list[list[CoreEvent]] = [[] for _ in cores]
-    for k, ev in events:
-        per_core[k % len(cores)].append(ev)
-    start = time.perf_counter()
-    fired = await asyncio.gather(*(_fire(c, evs) for c, evs in zip(cores, per_core)))
-    elapsed = time.perf_counter() - start
-    outcomes: Counter[str] = Counter()
-    for _, o in fired:
-        outcomes.update(o)
-    core = cores[0]
-    async with core.store.transaction() as tx:
-        rows = await tx.count_endorsements(release_id)
-        cid = await core.community_id(tx, slug)
-    audits = await audit_count(core.store, cid, "endorsement.added", f"R{release_id}")
-    return Burst(
-        "endorse", f"R{release_id}", members, len(events), round(elapsed, 3), round(members / elapsed, 1),
-        rows, audits, dict(outcomes), rows == members and audits == members,
-    )  # fmt: skip
+            events.append(endorse_event(slug, f"fan{tag}{i}", release_id, f"{tag}-e{i}-again"))
+    return events
 
 
-async def flag_storm(cores: Sequence[Core], slug: str, release_id: int, members: int = 50, *, tag: str = "f") -> Burst:
-    """`members` distinct members flag one release at once (each delivered twice); exactly `members` flags."""
+def storm_events(slug: str, release_id: int, members: int = 50, *, tag: str = "f") -> list[CoreEvent]:
+    """`members` distinct members flag one release, each flag delivered twice."""
     events: list[CoreEvent] = []
     for i in range(members):
         ev = flag_event(slug, f"critic{tag}{i}", release_id, f"{tag}-f{i}")
         events += [ev, ev]
-    per_core: list[list[CoreEvent]] = [events[i :: len(cores)] for i in range(len(cores))]
+    return events
+
+
+def share(events: Sequence[CoreEvent], index: int, replicas: int) -> list[CoreEvent]:
+    """The events replica `index` of `replicas` receives (round robin, so duplicates land on different ones)."""
+    return list(events[index::replicas])
+
+
+async def fire(core: Core, events: Sequence[CoreEvent]) -> dict[str, int]:
+    """Hand all `events` to the core at once; count the reply titles (what people would have seen)."""
+    results = await asyncio.gather(*(core.handle(e) for e in events))
+    outcomes: Counter[str] = Counter()
+    for actions in results:
+        replies = [a.card.title for a in actions if isinstance(a, Reply)]
+        outcomes[replies[0] if replies else "(no reply: replayed delivery)"] += 1
+    return dict(outcomes)
+
+
+async def _audit_events(store: Store, community_id: int) -> list[Any]:
+    async with store.transaction() as tx:
+        return list(await tx.audit_events(community_id))
+
+
+async def verify_endorsements(store: Store, community_id: int, release_id: int, members: int) -> dict[str, Any]:
+    """Rows and audit events after a burst: both must equal `members`."""
+    async with store.transaction() as tx:
+        rows = await tx.count_endorsements(release_id)
+    events = await _audit_events(store, community_id)
+    audits = sum(1 for e in events if e.action == "endorsement.added" and e.subject == f"R{release_id}")
+    endorsed = sum(1 for e in events if e.action == "release.endorsed" and e.subject == f"R{release_id}")
+    return {
+        "rows": rows,
+        "audit_events": audits,
+        "exactly_once": rows == members and audits == members,
+        "endorsed_transitions": endorsed,
+        "transition_once": endorsed == 1,
+    }
+
+
+async def verify_flags(store: Store, community_id: int, release_id: int, members: int) -> dict[str, Any]:
+    """Flag rows, `flag.filed` events (distinct flags) and a single `release.flagged` transition."""
+    async with store.transaction() as tx:
+        rows = len(await tx.flags_of(release_id))
+    events = await _audit_events(store, community_id)
+    filed = [e.subject for e in events if e.action == "flag.filed" and e.payload.get("release") == release_id]
+    flagged = sum(1 for e in events if e.action == "release.flagged" and e.subject == f"R{release_id}")
+    ok = rows == members and len(filed) == members and len(set(filed)) == members
+    return {
+        "rows": rows,
+        "audit_events": len(filed),
+        "exactly_once": ok,
+        "flagged_transitions": flagged,
+        "transition_once": flagged == 1,
+    }
+
+
+async def _timed_fire(cores: Sequence[Core], events: Sequence[CoreEvent]) -> tuple[float, dict[str, int]]:
     start = time.perf_counter()
-    fired = await asyncio.gather(*(_fire(c, evs) for c, evs in zip(cores, per_core)))
+    fired = await asyncio.gather(*(fire(c, share(events, i, len(cores))) for i, c in enumerate(cores)))
     elapsed = time.perf_counter() - start
     outcomes: Counter[str] = Counter()
-    for _, o in fired:
+    for o in fired:
         outcomes.update(o)
-    core = cores[0]
-    async with core.store.transaction() as tx:
-        rows = len(await tx.flags_of(release_id))
-        cid = await core.community_id(tx, slug)
-    filed = 0
-    async with core.store.transaction() as tx:
-        events_all = await tx.audit_events(cid)
-    subjects = {e.subject for e in events_all if e.action == "flag.filed" and e.payload.get("release") == release_id}
-    filed = sum(1 for e in events_all if e.action == "flag.filed" and e.payload.get("release") == release_id)
-    flagged = sum(1 for e in events_all if e.action == "release.flagged" and e.subject == f"R{release_id}")
-    ok = rows == members and filed == members and len(subjects) == members and flagged == 1
-    return Burst(
-        "flag", f"R{release_id}", members, len(events), round(elapsed, 3), round(members / elapsed, 1),
-        rows, filed, dict(outcomes), ok,
-    )  # fmt: skip
+    return elapsed, dict(outcomes)
+
+
+async def burst(cores: Sequence[Core], slug: str, release_id: int, members: int = 500) -> dict[str, Any]:
+    """The endorsement burst through `cores` (one or several in this process), then its verification."""
+    events = burst_events(slug, release_id, members)
+    elapsed, outcomes = await _timed_fire(cores, events)
+    async with cores[0].store.transaction() as tx:
+        cid = await cores[0].community_id(tx, slug)
+    checked = await verify_endorsements(cores[0].store, cid, release_id, members)
+    return {
+        "release": f"R{release_id}", "members": members, "events_sent": len(events), "seconds": round(elapsed, 3),
+        "per_s": round(members / elapsed, 1), "outcomes": outcomes, **checked,
+    }  # fmt: skip
+
+
+async def flag_storm(cores: Sequence[Core], slug: str, release_id: int, members: int = 50) -> dict[str, Any]:
+    """The flag storm through `cores`, then its verification."""
+    events = storm_events(slug, release_id, members)
+    elapsed, outcomes = await _timed_fire(cores, events)
+    async with cores[0].store.transaction() as tx:
+        cid = await cores[0].community_id(tx, slug)
+    checked = await verify_flags(cores[0].store, cid, release_id, members)
+    return {
+        "release": f"R{release_id}", "members": members, "events_sent": len(events), "seconds": round(elapsed, 3),
+        "per_s": round(members / elapsed, 1), "outcomes": outcomes, **checked,
+    }  # fmt: skip
 
 
 async def expected_reminders(store: Store) -> set[str]:
@@ -290,10 +314,10 @@ async def reminders(cores: Sequence[Core], clocks: Sequence[ManualClock], hours:
     outs = await asyncio.gather(*(c.run_due_jobs() for c in cores))
     elapsed = time.perf_counter() - start
     sent = [a.card.title for out in outs for a in out if isinstance(a, Send) and a.card.title.startswith("Reminder")]
-    return {"expected": len(expected), "sent": len(sent), "seconds": round(elapsed, 3), **await _reminder_audit(store)}
+    return {"expected": len(expected), "sent": len(sent), "seconds": round(elapsed, 3), **await reminder_audit(store)}
 
 
-async def _reminder_audit(store: Store) -> dict[str, Any]:
+async def reminder_audit(store: Store) -> dict[str, Any]:
     async with store.transaction() as tx:
         ids = [c.id for c in await tx.communities()]
     counts: Counter[str] = Counter()

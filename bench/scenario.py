@@ -10,15 +10,16 @@ from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
+from bench import experiments
+from bench.baseline import raw_inserts
+from bench.databases import pg_database, sqlite_database
+from bench.load import Step, burst, drive, flag_storm, reminders, saturate
+from bench.stream import Stream, announcement_text, communities, releases_chat
+from bench.workflow import endorsements_per_second
 from bot.wiring import build_core
 from moderation.clock import ManualClock
 from moderation.core import Core
 from storage import Store
-
-from bench import experiments
-from bench.databases import pg_database, sqlite_database
-from bench.load import Step, burst, drive, flag_storm, reminders, saturate
-from bench.stream import Stream, announcement_text, communities, releases_chat
 
 __all__ = ["database_for", "new_core", "run_backend", "sweep"]
 
@@ -80,10 +81,15 @@ async def run_backend(backend: str, *, quick: bool, n_communities: int = 200) ->
             steps = await sweep(core, stream, rates, seconds)
             out["rules_only"] = {"steps": [s.summary() for s in steps], "best_sustained": best_sustained(steps)}
             out["rules_only"]["saturation"] = await saturate(core, stream, 1_500 if quick else 6_000)
+            out["raw_baseline"] = await raw_inserts(url, 2_000 if quick else 10_000)
+            released = [r for s in steps for r in s.released]
+            out["endorsements_50_members"] = await endorsements_per_second(
+                core, url, released, per_member=20 if quick else 60
+            )
             popular = await _announce(core, slugs[0], "Popular")
             storm_target = await _announce(core, slugs[1], "Contested")
-            out["burst"] = vars(await burst([core], slugs[0], popular, members=500))
-            out["flag_storm"] = vars(await flag_storm([core], slugs[1], storm_target, members=50))
+            out["burst"] = await burst([core], slugs[0], popular, members=500)
+            out["flag_storm"] = await flag_storm([core], slugs[1], storm_target, members=50)
             out["reminders"] = await reminders([core], [clock])
             async with store.transaction() as tx:
                 out["audit_chain_problems"] = len(await tx.verify_audit())
@@ -116,9 +122,8 @@ async def run_backend(backend: str, *, quick: bool, n_communities: int = 200) ->
 
 async def _announce(core: Core, slug: str, name: str) -> int:
     """Announce one release in `slug` and return its id (the target of a burst or a storm)."""
-    from moderation.events import Actor, MessagePosted
-
     from bench.load import prompt_release
+    from moderation.events import Actor, MessagePosted
 
     chat = releases_chat(slug)
     text = announcement_text(random.Random(name), f"{name}Model")

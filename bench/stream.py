@@ -33,10 +33,22 @@ DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "releases.jsonl"
 
 _OPENERS = ["lol", "ok", "tbh", "ngl", "honestly", "wait", "yeah", "hmm", ""]
 _BODIES = [
-    "that render is so good", "my gpu is melting", "who's up for the weekly challenge", "gm everyone",
-    "thanks for the help earlier", "same here", "that's hilarious", "the server is lagging again",
-    "nice colors on that one", "can't wait for the event", "rip my sleep schedule", "agree 100%",
-    "the hands are cursed lmao", "is it friday yet", "I need a bigger monitor", "what sampler do you use?",
+    "that render is so good",
+    "my gpu is melting",
+    "who's up for the weekly challenge",
+    "gm everyone",
+    "thanks for the help earlier",
+    "same here",
+    "that's hilarious",
+    "the server is lagging again",
+    "nice colors on that one",
+    "can't wait for the event",
+    "rip my sleep schedule",
+    "agree 100%",
+    "the hands are cursed lmao",
+    "is it friday yet",
+    "I need a bigger monitor",
+    "what sampler do you use?",
 ]
 _TYPES = ["LoRA", "checkpoint", "merge", "LoRA", "LoRA"]
 _BASES = ["SDXL 1.0", "Flux.1 D", "Pony Diffusion V6 XL", "SD 1.5"]

@@ -1,0 +1,89 @@
+"""One replica process of the replica benchmark: `python -m bench.replica_worker <json spec>`.
+
+Every replica knows all communities (as each `normbot run` reads the same config) but receives only its
+share of the traffic, as a gateway or a platform's sharding would deliver it. Phases:
+
+- `load`: a closed-loop run over the replica's communities; prints its figures and created releases;
+- `burst`: its share of the endorsement burst and of the flag storm (duplicates land on other replicas);
+- `jobs`: `Core.run_due_jobs()` at the given time; prints how many reminders it sent.
+
+The last line of stdout is one JSON object.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+import time
+from datetime import datetime
+from typing import Any
+
+from bench.load import burst_events, fire, saturate, share, storm_events
+from bench.scenario import new_core
+from bench.stream import Stream
+from moderation.actions import Send
+from moderation.clock import ManualClock
+from storage import Store
+
+__all__ = ["main", "run"]
+
+
+async def run(spec: dict[str, Any]) -> dict[str, Any]:
+    """Run one phase of one replica as `spec` says."""
+    index, replicas = int(spec["index"]), int(spec["replicas"])
+    clock = ManualClock(datetime.fromisoformat(spec["at"]))
+    store = Store.from_url(spec["url"])
+    try:
+        core = await new_core(
+            store, int(spec["communities"]), rules_only=True, clock=clock, worker_id=f"replica-{index}"
+        )
+        if spec.get("proposed"):
+            from bench import experiments
+
+            experiments.apply(core)
+        slugs = list(core.communities)
+        phase = spec["phase"]
+        if phase == "load":
+            stream = Stream(slugs[index::replicas], run=f"r{index}", seed=100 + index)
+            for _ in range(200):
+                await core.handle(next(stream).event)
+            started = time.time()
+            figures = await saturate(core, stream, int(spec["messages"]), int(spec.get("concurrency", 64)))
+            return {**figures, "started": started, "ended": time.time(), "errors_stats": core.stats["store_errors"]}
+        if phase == "burst":
+            ends = burst_events(spec["burst_slug"], int(spec["burst_release"]), int(spec["members"]))
+            flags = storm_events(spec["storm_slug"], int(spec["storm_release"]), int(spec["flaggers"]))
+            started = time.time()
+            endorse_out, flag_out = await asyncio.gather(
+                fire(core, share(ends, index, replicas)), fire(core, share(flags, index, replicas))
+            )
+            return {"started": started, "ended": time.time(), "endorse": endorse_out, "flag": flag_out}
+        if phase == "jobs":
+            actions = await core.run_due_jobs()
+            sent = [a for a in actions if isinstance(a, Send) and a.card.title.startswith("Reminder")]
+            return {"reminders_sent": len(sent), "actions": len(actions)}
+        raise SystemExit(f"unknown phase {phase!r}")
+    finally:
+        await store.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; the spec is one JSON argument."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m bench.replica_worker '<json spec>'", file=sys.stderr)
+        return 2
+    try:
+        spec = json.loads(args[0])
+    except json.JSONDecodeError as exc:
+        print(f"bad spec: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.WARNING)
+    print(json.dumps(asyncio.run(run(spec))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""Several processes on one PostgreSQL database: combined messages per second, and proof that the burst, the
+flag storm and the reminders are recorded exactly once when replicas share the work."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from bench.databases import pg_database
+from bench.load import expected_reminders, prompt_release, reminder_audit, verify_endorsements, verify_flags
+from bench.scenario import new_core
+from bench.stream import announcement_text, releases_chat
+from moderation.clock import ManualClock
+from moderation.events import Actor, MessagePosted
+from storage import Store
+
+__all__ = ["run_replicas", "spawn"]
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+async def spawn(specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Start one worker per spec at once; wait for all; their JSON results (a failure raises with stderr)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    procs = []
+    for spec in specs:
+        procs.append(
+            await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bench.replica_worker",
+                json.dumps(spec),
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                env=env,
+                cwd=str(ROOT),
+            )
+        )
+    outs = [await p.communicate() for p in procs]
+    results = []
+    for p, (out, err) in zip(procs, outs, strict=True):
+        if p.returncode != 0:
+            raise RuntimeError(f"replica failed ({p.returncode}): {err.decode()[-2000:]}")
+        results.append(json.loads(out.decode().strip().splitlines()[-1]))
+    return results
+
+
+async def _announce(store: Store, clock: ManualClock, n: int, slug: str, name: str) -> int:
+    core = await new_core(store, n, rules_only=True, clock=clock, worker_id="announcer")
+    chat = releases_chat(slug)
+    ev = MessagePosted(
+        f"{chat.chat_id}:{name}", chat, f"ann-{name}", Actor("console", f"maker-{name}", name),
+        announcement_text(random.Random(name), f"{name}Model"),
+    )  # fmt: skip
+    rid = prompt_release(await core.handle(ev))
+    if rid is None:
+        raise RuntimeError(f"the {name} announcement was not detected")
+    return rid
+
+
+async def run_replicas(
+    *, replicas: int = 3, n_communities: int = 200, messages: int = 3_000, members: int = 500, flaggers: int = 50,
+    proposed: bool = False,
+) -> dict[str, Any]:  # fmt: skip
+    """The whole replica scenario on a fresh PostgreSQL database; returns figures and the exactly-once checks."""
+    async with pg_database("replicas") as url:
+        store = Store.from_url(url)
+        try:
+            await store.upgrade()
+            clock = ManualClock()
+            await new_core(store, n_communities, rules_only=True, clock=clock)  # communities and chats, once
+            base = {"url": url, "replicas": replicas, "communities": n_communities, "proposed": proposed}
+            at = clock().isoformat()
+            loads = await spawn(
+                [{**base, "index": i, "phase": "load", "at": at, "messages": messages} for i in range(replicas)]
+            )
+            wall = max(r["ended"] for r in loads) - min(r["started"] for r in loads)
+            total = sum(r["messages"] for r in loads)
+            out: dict[str, Any] = {
+                "replicas": replicas,
+                "messages": total,
+                "combined_msgs_per_s": round(total / wall, 1),
+                "per_replica": [{k: r[k] for k in ("msgs_per_s", "p50_ms", "p99_ms", "errors")} for r in loads],
+            }
+            slugs = [f"c{i:04d}" for i in range(n_communities)]
+            popular = await _announce(store, clock, n_communities, slugs[0], "Popular")
+            contested = await _announce(store, clock, n_communities, slugs[1], "Contested")
+            burst_spec = {
+                "burst_slug": slugs[0], "burst_release": popular, "members": members,
+                "storm_slug": slugs[1], "storm_release": contested, "flaggers": flaggers,
+            }  # fmt: skip
+            fired = await spawn(
+                [{**base, **burst_spec, "index": i, "phase": "burst", "at": at} for i in range(replicas)]
+            )
+            async with store.transaction() as tx:
+                cid0 = (await tx.community_by_slug(slugs[0])).id  # type: ignore[union-attr]
+                cid1 = (await tx.community_by_slug(slugs[1])).id  # type: ignore[union-attr]
+            out["burst"] = {
+                "members": members,
+                "seconds": round(max(r["ended"] for r in fired) - min(r["started"] for r in fired), 3),
+                **await verify_endorsements(store, cid0, popular, members),
+            }
+            out["flag_storm"] = {"members": flaggers, **await verify_flags(store, cid1, contested, flaggers)}
+            expected = await expected_reminders(store)
+            later = (clock() + timedelta(hours=25)).isoformat()
+            jobs = await spawn([{**base, "index": i, "phase": "jobs", "at": later} for i in range(replicas)])
+            audit = await reminder_audit(store)
+            sent = sum(r["reminders_sent"] for r in jobs)
+            out["reminders"] = {
+                "expected": len(expected), "sent": sent, "per_replica": [r["reminders_sent"] for r in jobs], **audit,
+                "exactly_once": sent == len(expected) == audit["audited"] and audit["doubled"] == 0,
+            }  # fmt: skip
+            async with store.transaction() as tx:
+                out["audit_chain_problems"] = len(await tx.verify_audit())
+        finally:
+            await store.close()
+    return out
