@@ -59,7 +59,7 @@ async def test_the_creator_cannot_endorse_by_button(w: World) -> None:
 
 async def test_flag_as_a_reply_flags_the_replied_to_release(w: World) -> None:
     """`/flag <norm> <reason>` replying to an announcement targets that release."""
-    first, _ = await w.announce(w.group, w.alice)
+    _, prompt1 = await w.announce(w.group, w.alice)
     second, prompt2 = await w.announce(w.group, w.carol, GOOD.replace("Neon Dreams", "Ember Glow"))
     reply = await w.command(
         w.group, w.bob, "/flag credit-base-model the base model link is dead", reply_to=second["message"]["message_id"]
@@ -67,8 +67,7 @@ async def test_flag_as_a_reply_flags_the_replied_to_release(w: World) -> None:
     rid = release_id_of(prompt2)
     assert f"on R{rid} (credit-base-model)" in reply.text
     assert await w.flags(rid) == [("credit-base-model", "the base model link is dead")]
-    first_prompt_rid = rid - 1
-    assert await w.flags(first_prompt_rid) == []
+    assert await w.flags(release_id_of(prompt1)) == []
 
 
 async def test_command_addressed_to_this_bot_works_and_to_another_bot_is_ignored(w: World) -> None:

@@ -216,9 +216,10 @@ class FakeTelegram:
         self.state.forced.append(update)
         self.state.update_arrived.set()
 
-    def migrate(self, old: FakeChat, new_id: int) -> FakeChat:
+    def migrate(self, old: FakeChat, new_id: int, *, service_messages: bool = True) -> FakeChat:
         """Upgrade a group to a supergroup: history keeps its message ids, the old id answers with
-        `migrate_to_chat_id`, and both service messages are delivered."""
+        `migrate_to_chat_id`, and both service messages are delivered (unless `service_messages` is False:
+        the bot then learns of it from a `ChatMigrated` error, as when it was offline at the time)."""
         new = FakeChat(new_id, "supergroup", old.title, old.is_forum)
         self.state.chats[new_id] = new
         self.state.admins[new_id] = set(self.state.admins.get(old.id, set()))
@@ -233,6 +234,8 @@ class FakeTelegram:
         highest = max((m for c, m in self.state.messages if c == old.id), default=0)
         self.state.message_counters[new_id] = itertools.count(highest + 1)
         self.state.migrated[old.id] = new_id
+        if not service_messages:
+            return new
         admin = next(iter(sorted(self.state.admins.get(old.id, {0}))))
         user = self.state.users.get(admin, FakeUser(admin, "admin"))
         now = int(time.time())
@@ -243,6 +246,18 @@ class FakeTelegram:
         self.state.push_update({"update_id": next(self.state.next_update_id), "message": to_msg})
         self.state.push_update({"update_id": next(self.state.next_update_id), "message": from_msg})
         return new
+
+    async def post_webhook(self, update: JSON, *, secret: str | None = None) -> int:
+        """Deliver an update to the registered webhook like Telegram does (JSON POST with the secret
+        header, the registered secret unless `secret` is given); returns the HTTP status."""
+        import aiohttp
+
+        assert self.state.webhook is not None, "no webhook registered (setWebhook was not called)"
+        token = self.state.webhook["secret_token"] if secret is None else secret
+        headers = {"X-Telegram-Bot-Api-Secret-Token": token} if token else {}
+        async with aiohttp.ClientSession() as session:
+            async with session.post(self.state.webhook["url"], json=update, headers=headers) as resp:
+                return resp.status
 
     # -- inspection ------------------------------------------------------------------------------------
 
