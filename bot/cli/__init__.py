@@ -21,6 +21,7 @@ _AREAS = (
     "bot.cli.init",
     "bot.cli.export",
     "bot.cli.detect",
+    "bot.cli.provenance",
     "bot.cli.web",
 )
 

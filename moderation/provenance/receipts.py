@@ -86,6 +86,9 @@ def verify_receipt(data: bytes | str, trusted: Iterable[Ed25519PublicKey]) -> Ve
         signature = base64.b64decode(str(sig_text), validate=True)
     except (binascii.Error, ValueError):
         return Verdict(False, "the signature is not valid base64")
+    # base64 has spare bits in its last character: insist on the one canonical spelling of the signature.
+    if base64.b64encode(signature).decode("ascii") != sig_text:
+        return Verdict(False, "the signature is not in canonical base64 (it was altered)")
     keys = {key_id_of(k): k for k in trusted}
     if not keys:
         return Verdict(False, "no trusted public key: pass --key with the community's key (normbot keys show)")
