@@ -1,0 +1,78 @@
+"""Resident memory of one bot process: `python -m bench.memory [--rules-only]` builds the core as
+`normbot run` does, with 200 communities on a SQLite store, handles a stream of 1,000 messages (the model
+runs on every candidate) and prints its peak and current RSS as JSON. `measure()` runs it twice in fresh
+processes, with the model and rules-only (the baseline), so neither inherits the other's memory."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["measure", "rss_mb"]
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def rss_mb() -> dict[str, float]:
+    """VmHWM (peak) and VmRSS (now) of this process, in MB, from /proc."""
+    out = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmHWM", "VmRSS"):
+            out["peak_rss_mb" if key == "VmHWM" else "rss_mb"] = round(int(value.split()[0]) / 1024, 1)
+    return out
+
+
+async def _process(rules_only: bool) -> dict[str, Any]:
+    from bench.databases import sqlite_database
+    from bench.scenario import new_core
+    from bench.stream import Stream
+    from moderation.clock import ManualClock
+    from storage import Store
+
+    async with sqlite_database() as url:
+        store = Store.from_url(url)
+        try:
+            await store.upgrade()
+            core = await new_core(store, 200, rules_only=rules_only, clock=ManualClock())
+            status = core.detector.model_status
+            stream = Stream(list(core.communities), share=0.05, seed=21)
+            for _ in range(1_000):
+                await core.handle(next(stream).event)
+        finally:
+            await store.close()
+    return {"model_status": status, **rss_mb()}
+
+
+async def measure() -> dict[str, Any]:
+    """Both processes, one after the other."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out: dict[str, Any] = {}
+    for label, extra in (("model", []), ("rules_only", ["--rules-only"])):
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bench.memory", *extra, cwd=str(ROOT), env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        stdout, stderr = await proc.communicate()
+        if proc.returncode != 0:
+            out[label] = {"error": stderr.decode()[-500:]}
+            continue
+        out[label] = json.loads(stdout.decode().strip().splitlines()[-1])
+    return out
+
+
+def main() -> int:
+    """Print this process's figures as one JSON line."""
+    import logging
+
+    logging.basicConfig(level=logging.ERROR)
+    print(json.dumps(asyncio.run(_process("--rules-only" in sys.argv[1:]))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
