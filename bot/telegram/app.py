@@ -154,6 +154,12 @@ class TelegramAdapter:
         if command is not None and not command.for_me:
             return
         answering = _Answering(chat, str(message.message_id))
+        if command is not None and command.name == "start" and message.chat.type == "private":
+            # Telegram sends /start when someone opens a private chat with the bot (so DMs can reach them).
+            await self._render([Reply(render.welcome_card())], answering)
+            return
+        if command is None and not events.text_of(message) and message.document is None:
+            return  # stickers, photos without captions, service messages: nothing to read
         if command is None:
             actor = events.actor_of(message, message.from_user, is_admin=False)
             if actor is not None:

@@ -15,7 +15,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from moderation.actions import Button, Card, Form
 from moderation.commands import COMMANDS
 
-__all__ = ["MAX_TEXT", "MAX_TOAST", "card_html", "escape", "form_html", "keyboard", "toast"]
+__all__ = ["MAX_TEXT", "MAX_TOAST", "card_html", "escape", "form_html", "keyboard", "toast", "welcome_card"]
 
 MAX_TEXT = 4096  # Telegram's limit, counted on the text after entity parsing
 MAX_TOAST = 200  # answerCallbackQuery text limit
@@ -97,3 +97,13 @@ def form_html(form: Form) -> str:
             line += f"\n  one of: {escape(_clip(', '.join(f.choices), 2000))}"
         lines.append(line)
     return "\n".join(lines)
+
+
+def welcome_card() -> Card:
+    """The answer to `/start` in a private chat: why a private chat with the bot is useful."""
+    return Card(
+        "Hi! I'm normbot.",
+        "I help model-making communities review releases against their own norms. I work in your community's "
+        "group; here I'll send you notes about your own releases (what a norm check found, and how to fix it).",
+        footer="In the group, send /help for the commands.",
+    )

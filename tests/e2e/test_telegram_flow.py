@@ -157,3 +157,13 @@ async def test_two_word_commands_are_typed_with_a_space(w: World) -> None:
     rid = release_id_of(prompt)
     reply = await w.command(w.group, w.bob, f"/release show R{rid}")
     assert f"R{rid}" in reply.text and "Neon Dreams" in reply.text
+
+
+async def test_start_in_a_private_chat_gets_a_welcome(w: World) -> None:
+    """/start opens the private chat that creator notes go to; it is answered, not called unknown."""
+    from tests.fakes.telegram.payloads import FakeChat
+
+    private = FakeChat(w.bob.id, "private", "Bob")
+    w.fake.add_chat(private)
+    reply = await w.command(private, w.bob, "/start")
+    assert reply.text.startswith("Hi! I'm normbot.") and "send /help" in reply.text
