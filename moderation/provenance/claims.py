@@ -112,7 +112,7 @@ async def claim_matches(
             m = out[c.account_id] = ReuploadMatch(earlier, await tx.account(c.account_id), c.created_at)
         m.earlier_claims.append(c)
         kind = c.kind.replace("_", "-")
-        short = c.value if len(c.value) <= 24 else f"{c.value[:12]}…"
+        short = clip(c.value, 80) if c.kind == "link" or len(c.value) <= 24 else f"{c.value[:12]}…"
         m.evidence.append(f"same {kind} {short} (claim C{c.id}, {iso_time(c.created_at)[:16].replace('T', ' ')})")
     return out
 

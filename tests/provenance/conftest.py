@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,11 +15,11 @@ from tests.core.harness import Chat
 
 
 @pytest.fixture(autouse=True)
-def key_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def key_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own key directory, also for code that reads NORMBOT_KEY_DIR."""
     d = tmp_path / "keys"
     monkeypatch.setenv("NORMBOT_KEY_DIR", str(d))
-    yield d
+    return d
 
 
 @pytest.fixture
