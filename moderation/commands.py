@@ -124,6 +124,8 @@ def resolve_name(name: str, args: str) -> tuple[CommandSpec, str]:
     name = name.split("@", 1)[0]  # Telegram's /cmd@BotName
     if name in COMMANDS:
         return COMMANDS[name], args
+    if name.replace(" ", "-") in COMMANDS:  # Telegram registers `forget-me` as /forget_me
+        return COMMANDS[name.replace(" ", "-")], args
     first, _, remainder = args.strip().partition(" ")
     candidate = f"{name} {first.lower()}"
     if first and candidate in COMMANDS:

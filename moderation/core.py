@@ -89,6 +89,7 @@ class Core:
                 self._space_index[space] = c.slug
         # Importing the handler modules registers every command on COMMANDS.
         from moderation import handlers_admin, handlers_provenance, handlers_releases, handlers_social  # noqa: F401
+        from moderation import handlers_privacy  # noqa: F401
 
     # -- set-up ----------------------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """The shared store: SQLAlchemy models, the unit of work, migrations. The only package that speaks SQL."""
 
+from storage import privacy as privacy
 from storage import provenance as provenance
 from storage.audit import ChainProblem
 from storage.engine import create_engine, default_url, normalise_url, redact_url

@@ -1,0 +1,103 @@
+"""Members' privacy commands: export-my-data (their data as JSON, by DM) and forget-me (redact it).
+
+Both act on every account linked to the member's person, since a person who linked Discord and Telegram is one
+member. Forgetting is a redaction, not a deletion (see `storage.privacy`): other people's records keep their
+shape, the audit chain stays verifiable, and the redaction itself is an audit event carrying counts only.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from moderation.actions import Action, Card, DirectMessage, Reply
+from moderation.commands import Param, command
+from moderation.invocation import Invocation
+from storage import privacy
+
+__all__ = ["MAX_EXPORT_CHARS", "export_json"]
+
+# A Discord embed description holds 4096 characters and a Telegram message 4096: the JSON must fit one message.
+MAX_EXPORT_CHARS = 3500
+_LIMITS = (200, 100, 50, 20, 10, 5, 2, 1, 0)
+
+
+async def export_json(inv: Invocation) -> str:
+    """The member's data as compact JSON of at most `MAX_EXPORT_CHARS`; lists are cut newest-first to fit,
+    and each says its total so the member sees what was left out."""
+    ids = await inv.person_accounts()
+    accounts = [a for a in [await inv.tx.account(i) for i in ids] if a is not None]
+    refs = [f"{a.platform}:{a.user_id}" for a in accounts]
+    text = ""
+    for limit in _LIMITS:
+        data = await privacy.export_member(inv.tx, ids, refs, limit=limit)
+        data["note"] = "Newest first; 'total' counts every row. Releases are shared records of the community."
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        if len(text) <= MAX_EXPORT_CHARS:
+            return text
+    # Even the empty lists do not fit (many long display names): cut the account list too.
+    data = {"accounts": len(ids), "note": "Too much to send in one message; ask a moderator for a full export."}
+    return json.dumps(data)
+
+
+@command("export-my-data", "Get everything normbot stores about you, as JSON, in a direct message")
+async def export_my_data(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+    """Sent by DM with no chat fallback: a member's data must never land in a public channel."""
+    text = await export_json(inv)
+    await inv.tx.audit(
+        inv.community_id,
+        actor=inv.actor_ref,
+        action="privacy.exported",
+        subject=inv.actor_ref,
+        payload={"chars": len(text)},
+        at=inv.now,
+    )
+    return [
+        DirectMessage(inv.actor.platform, inv.actor.user_id, Card("Your data in normbot (JSON)", text)),
+        Reply(Card("Sent", "I sent you your data in a direct message."), ephemeral=True),
+    ]
+
+
+@command(
+    "forget-me",
+    "Redact your name and everything you wrote (flag reasons, notes); add 'confirm' to do it",
+    Param("confirm", "Type confirm to go ahead", choices=("confirm",), required=False),
+)
+async def forget_me(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+    """Irreversible, so it asks for `confirm` first; what stays is said up front."""
+    if args.get("confirm") != "confirm":
+        return [
+            Reply(
+                Card(
+                    "Forget me?",
+                    "This replaces your display name with [redacted] on every linked account, blanks the reasons "
+                    "of flags you filed and the notes of your endorsements, reviews and flag decisions, and "
+                    "deletes your link codes. Your releases, endorsements and flags stay as anonymous records, "
+                    "and the audit log keeps its entries (it cannot be edited without breaking it). "
+                    "Send /forget-me confirm to go ahead; /export-my-data first if you want a copy.",
+                ),
+                ephemeral=True,
+            )
+        ]
+    ids = await inv.person_accounts()
+    done = await privacy.redact_member(inv.tx, ids)
+    await inv.tx.audit(
+        inv.community_id,
+        actor=inv.actor_ref,
+        action="privacy.forgotten",
+        subject=inv.actor_ref,
+        payload=done.as_payload(),
+        at=inv.now,
+    )
+    inv.core.stats["members_forgotten"] += 1
+    return [
+        Reply(
+            Card(
+                "Forgotten",
+                f"Redacted {done.accounts} account(s), {done.flag_reasons} flag reason(s), "
+                f"{done.endorsement_notes + done.review_notes + done.resolution_notes} note(s); deleted "
+                f"{done.link_codes} link code(s).",
+            ),
+            ephemeral=True,
+        )
+    ]
