@@ -17,7 +17,15 @@ from urllib.parse import urlsplit
 
 from telegram import CallbackQuery, Message, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
-from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from bot.config import ConfigError, Secret, TelegramSettings
 from bot.router import Router, platform_of
@@ -36,6 +44,7 @@ __all__ = ["ALLOWED_UPDATES", "TelegramAdapter"]
 log = logging.getLogger("normbot.telegram")
 ALLOWED_UPDATES = ("message", "callback_query")
 POLL_TIMEOUT = 25
+MAX_RETRIES = 2  # after a 429 flood-control answer
 WEBHOOK_SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"  # noqa: S105 (the variable's name, not a secret)
 _SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,256}")
 
@@ -61,7 +70,9 @@ class TelegramAdapter:
         self._mask = TokenMask([token.get()])
         self._mask.install()  # before the builder: PTB logs its URLs (with the token) while building
         self.poll_timeout = POLL_TIMEOUT
-        builder = ApplicationBuilder().token(token.get())
+        # PTB's limiter keeps under Telegram's flood limits (30 msg/s overall, 20 msg/min per group) and
+        # retries after a 429 `RetryAfter`, so a burst of prompts is delayed rather than lost.
+        builder = ApplicationBuilder().token(token.get()).rate_limiter(AIORateLimiter(max_retries=MAX_RETRIES))
         if settings.base_url:
             builder = builder.base_url(settings.base_url)
         if settings.base_file_url:

@@ -167,3 +167,13 @@ async def test_start_in_a_private_chat_gets_a_welcome(w: World) -> None:
     w.fake.add_chat(private)
     reply = await w.command(private, w.bob, "/start")
     assert reply.text.startswith("Hi! I'm normbot.") and "send /help" in reply.text
+
+
+async def test_flood_control_delays_a_prompt_instead_of_losing_it(w: World) -> None:
+    """A 429 with retry_after is waited out and the prompt is sent again (PTB's rate limiter)."""
+    w.fake.state.flood[w.group.id] = 1
+    mark = w.fake.mark()
+    _, prompt = await w.announce(w.group, w.alice)
+    refused = await w.fake.wait_for("sendMessage", after=mark)
+    assert not refused.ok and refused.error is not None and "Too Many Requests" in refused.error
+    assert prompt.payloads

@@ -155,6 +155,8 @@ async def get_updates(state: FakeState, params: JSON) -> list[JSON]:
 async def send_message(state: FakeState, params: JSON) -> JSON:
     """Post a message (HTML checked, replies and forum topics checked, keyboard validated)."""
     chat = state.chat(params.get("chat_id"))
+    if (wait := state.flood.pop(chat.id, 0)) > 0:
+        raise ApiError(429, f"Too Many Requests: retry after {wait}", {"retry_after": wait})
     raw, plain = _text(params)
     rows, force = _keyboard(params)
     thread_id = _int(params, "message_thread_id", required=False)

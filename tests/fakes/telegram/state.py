@@ -81,6 +81,7 @@ class FakeState:
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     commands: dict[str, list[JSON]] = field(default_factory=dict)
     webhook: JSON | None = None
+    flood: dict[int, int] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     next_update_id: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
     next_query_id: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
