@@ -47,12 +47,14 @@ _BUG = (
 )  # fmt: skip
 _WIP = ("training ", "wip", "soon", "not released", "not yet", "epoch", "preview", "working on", "steps in")
 _REQUEST = ("could someone", "can someone", "request", "pls", "please make", "will pay", "will tip", "commission")
+_HOST_WORDS = ("civitai", "huggingface", "hugging face", " hf ", "hf:", "tensor.art", "modelscope", "liblib", "ollama")
+_OTHER_MODEL_HOSTS = ("tensor.art", "modelscope.cn", "liblib.art", "ollama.com", "seaart.ai")
 _FIRST_PERSON = ("my ", "i ", "i'm", "we ", "we've", "our ", "mine", "finally", "i've", "mein", "mi ", "nuestro")
 
 FEATURE_NAMES: tuple[str, ...] = (
     "model_host_link", "any_link", "weight_file", "hash", "type_keyword", "release_phrase", "license",
     "base_model", "trigger_words", "version", "model_name", "question", "third_party", "not_weights", "bug",
-    "wip", "request", "first_person", "log_length",
+    "wip", "request", "first_person", "log_length", "host_mention",
 )  # fmt: skip
 
 
@@ -74,8 +76,8 @@ class RuleView:
     def needs_model(self) -> bool:
         """Whether the message may be an announcement, so the model must look at it.
 
-        It needs the shape of one (a model-host link, a weight file or a hash, or a type keyword with
-        release wording or stated metadata) and a rules score of at least `GATE_SCORE`. The gate score
+        It needs the shape of one (a model-host link, a weight file or a hash, or a type keyword or a
+        model host's name with release wording or stated metadata) and a rules score of at least `GATE_SCORE`. The gate score
         sits far below the rules' own 0.5 threshold (the weakest labelled announcement scores 0.5,
         z = 0; the gate is z = -2.9): it only spares the model messages that the rules find hopeless,
         such as a question about a bug with a log.
@@ -83,7 +85,8 @@ class RuleView:
         v = dict(zip(FEATURE_NAMES, self.vector.tolist(), strict=True))
         structure = v["model_host_link"] or v["weight_file"] or v["hash"]
         stated = v["license"] or v["version"] or v["trigger_words"] or v["base_model"]
-        shaped = bool(structure or (v["type_keyword"] and (v["release_phrase"] or stated)))
+        named = v["type_keyword"] or v["host_mention"]
+        shaped = bool(structure or (named and (v["release_phrase"] or stated)))
         return shaped and RulesDetector.score_view(self) >= GATE_SCORE
 
 
@@ -93,7 +96,12 @@ def rule_view(text: str, attachments: Sequence[str] = ()) -> RuleView:
     low = text[:5000].lower()
     head = low.lstrip()[:200]
     vec = [
-        1.0 if any(link.kind in ("huggingface", "civitai") for link in fields.links) else 0.0,
+        1.0
+        if any(
+            link.kind in ("huggingface", "civitai") or any(h in link.url.lower() for h in _OTHER_MODEL_HOSTS)
+            for link in fields.links
+        )
+        else 0.0,
         1.0 if fields.links else 0.0,
         1.0 if any(f.format != "other" for f in fields.files) else 0.0,
         1.0 if fields.hashes else 0.0,
@@ -112,6 +120,7 @@ def rule_view(text: str, attachments: Sequence[str] = ()) -> RuleView:
         _has(low, _REQUEST),
         _has(" " + low, _FIRST_PERSON),
         min(1.0, math.log1p(len(text)) / 8.0),
+        _has(" " + low + " ", _HOST_WORDS),
     ]
     return RuleView(fields, np.asarray(vec, dtype=np.float32))
 

@@ -147,3 +147,19 @@ def test_embed_returns_unit_vectors_that_group_paraphrases(model_detector: Detec
     assert vecs is not None and vecs.shape == (3, 384)
     assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-5)
     assert float(vecs[0] @ vecs[1]) > float(vecs[0] @ vecs[2]) + 0.2
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Just uploaded Moss Witch to Civitai!",
+        "Moss Witch v2 is now on huggingface 🎉",
+        "New LoRA out now: Moss Witch, trigger mosswitch",
+        "quants attached 👇",
+    ],
+)
+def test_link_less_announcements_reach_the_model(text: str) -> None:
+    """Announcements without a link still pass the pre-filter and the rule gate."""
+    atts = ("moss-Q4_K_M.gguf",) if "attached" in text else ()
+    assert prefilter_passes(text, atts)
+    assert rule_view(text, atts).needs_model
