@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -285,6 +286,12 @@ class Flag(Base):
         CheckConstraint("status IN ('open','upheld','dismissed')", name="status_known"),
         Index("ix_flags_release_status", "release_id", "status"),
         Index("ix_flags_account_created", "account_id", "created_at"),
+        Index(
+            "ix_flags_open_release",
+            "release_id",
+            postgresql_where=text("status = 'open'"),
+            sqlite_where=text("status = 'open'"),
+        ),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"))
