@@ -79,8 +79,8 @@ class RuleView:
         It needs the shape of one (a model-host link, a weight file or a hash, or a type keyword or a
         model host's name with release wording or stated metadata) and a rules score of at least
         `GATE_SCORE`. The gate score sits far below the rules' own 0.5 threshold (the weakest labelled
-        announcement scores 0.5, z = 0; the gate is z = -2.9): it only spares the model messages that the rules find hopeless,
-        such as a question about a bug with a log.
+        announcement scores 0.5, z = 0; the gate is z = -2.9): it only spares the model messages that
+        the rules find hopeless, such as a question about a bug with a log.
         """
         v = dict(zip(FEATURE_NAMES, self.vector.tolist(), strict=True))
         structure = v["model_host_link"] or v["weight_file"] or v["hash"]
