@@ -28,6 +28,7 @@ from moderation.hooks import CoreHooks, NoHooks
 from moderation.invocation import Invocation
 from moderation.packs import PackProvider
 from moderation.permissions import Privilege, resolve_privilege
+from moderation.retry import RetryPolicy, retry_connect
 from norms.fields import ReleaseFields
 from storage import Store, StoreUnavailable, Tx
 
@@ -76,6 +77,7 @@ class Core:
         self.packs = PackProvider(base_dir)
         self.latest_release_fallback = frozenset(latest_release_fallback)
         self.stats: Counter[str] = Counter()
+        self.retry_policy = RetryPolicy()
         self._community_ids: dict[str, int] = {}
         self._inflight = 0
         self._idle = asyncio.Event()
@@ -88,8 +90,8 @@ class Core:
             for space in c.spaces:
                 self._space_index[space] = c.slug
         # Importing the handler modules registers every command on COMMANDS.
+        import moderation.handlers_privacy  # noqa: F401
         from moderation import handlers_admin, handlers_provenance, handlers_releases, handlers_social  # noqa: F401
-        from moderation import handlers_privacy  # noqa: F401
 
     # -- set-up ----------------------------------------------------------------------------------------
 
@@ -182,20 +184,28 @@ class Core:
             return False
         return True
 
+    async def _dispatch(self, event: CoreEvent) -> list[Action]:
+        if isinstance(event, MessagePosted):
+            self.stats["messages_seen"] += 1
+            from moderation.watcher import on_message
+
+            return await on_message(self, event)
+        if isinstance(event, Posted):
+            await self._record_posted(event)
+            return []
+        if isinstance(event, CommandInvoked):
+            return await self._on_command(event)
+        if isinstance(event, ButtonPressed):
+            return await self._on_button(event)
+        return []
+
+    def _count_retry(self, attempt: int, exc: BaseException) -> None:
+        self.stats["store_retries"] += 1
+
     async def _handle(self, event: CoreEvent) -> list[Action]:
         try:
-            if isinstance(event, MessagePosted):
-                self.stats["messages_seen"] += 1
-                from moderation.watcher import on_message
-
-                return await on_message(self, event)
-            if isinstance(event, Posted):
-                await self._record_posted(event)
-                return []
-            if isinstance(event, CommandInvoked):
-                return await self._on_command(event)
-            if isinstance(event, ButtonPressed):
-                return await self._on_button(event)
+            # A refused connection wrote nothing, so the whole event may run again (moderation.retry).
+            return await retry_connect(lambda: self._dispatch(event), self.retry_policy, on_retry=self._count_retry)
         except UnknownCommand as exc:
             self.stats["command_errors"] += 1
             return [Reply(Card("Unknown command", str(exc)), ephemeral=True)]
@@ -225,7 +235,6 @@ class Core:
                     ephemeral=True,
                 )
             ]
-        return []
 
     async def _record_posted(self, event: Posted) -> None:
         release_id: int | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from sqlalchemy import select
 
@@ -27,7 +28,7 @@ async def _busy_member(chat: Chat) -> None:
     await chat.cmd("bo", "/link")
 
 
-async def _dm(actions: list[object]) -> DirectMessage:
+async def _dm(actions: Sequence[object]) -> DirectMessage:
     dms = [a for a in actions if isinstance(a, DirectMessage)]
     assert len(dms) == 1
     return dms[0]
