@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy.engine import make_url
 
 from bot.cli._async import fail, run
 from bot.cli.app import app
@@ -18,13 +17,12 @@ __all__ = ["web"]
 
 def _missing_sqlite_file(url: str) -> Path | None:
     """The SQLite file a URL names when it does not exist (opening it would create an empty database)."""
-    try:
-        parsed = make_url(url)
-    except Exception:
+    if not url.startswith("sqlite") or ":///" not in url:
         return None
-    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+    database = url.split(":///", 1)[1].split("?", 1)[0]
+    if not database or database == ":memory:":
         return None
-    path = Path(parsed.database)
+    path = Path(database)
     return None if path.exists() else path
 
 

@@ -260,3 +260,14 @@ async def test_moderator_token_becomes_a_cookie_scripts_cannot_read(browser: Bro
         assert await page.evaluate("document.cookie") == ""
     finally:
         await s.close()
+
+
+def test_missing_browser_fails_under_ci(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Under CI=true a missing /usr/bin/chromium is a test failure, not a skip."""
+    monkeypatch.setitem(globals(), "CHROMIUM", tmp_path / "no-chromium")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true"):
+        _require_chromium()
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception):
+        _require_chromium()

@@ -1,0 +1,102 @@
+"""`normbot web`: serves the store read from the config (token from the environment), refuses bad input clearly."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from storage import Store
+from tests.conftest import REPO_ROOT
+from tests.web.conftest import demo_community, replay_demo
+
+CONFIG = """
+[[communities]]
+slug = "pixel-forge"
+name = "Pixel Forge"
+norms = "baseline"
+web_token_env = "REGISTRY_TEST_TOKEN"
+"""
+
+
+def _env(**extra: str) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if k not in ("NORMBOT_DATABASE_URL", "NORMBOT_CONFIG")}
+    return {**clean, "PYTHONPATH": str(REPO_ROOT), **extra}
+
+
+def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "web", *args],
+        cwd=cwd,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_missing_sqlite_file_is_refused_and_not_created(tmp_path: Path) -> None:
+    """A SQLite URL naming no file: exit 2 with a hint, and no empty database left behind."""
+    target = tmp_path / "nowhere" / "registry.db"
+    result = _run(["--db", f"sqlite:///{target}"], tmp_path)
+    assert result.returncode == 2
+    assert f"no database at {target}" in result.stderr and "Traceback" not in result.stderr
+    assert not target.exists() and not target.parent.exists()
+
+
+def test_missing_or_broken_config_is_refused(tmp_path: Path) -> None:
+    """A named config file that is missing or invalid: exit 2 naming the file."""
+    result = _run(["--config", "absent.toml"], tmp_path)
+    assert result.returncode == 2 and "absent.toml: file not found" in result.stderr
+    (tmp_path / "bad.toml").write_text("[[communities]]\nslug = 'Bad Slug'\nname = 'x'\n", encoding="utf-8")
+    result = _run(["--config", "bad.toml"], tmp_path)
+    assert result.returncode == 2 and "bad.toml: communities.0.slug" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+async def test_serves_the_store_with_the_configured_token(tmp_path: Path) -> None:
+    """The console script serves the demo store; the token named by `web_token_env` opens the moderator queue."""
+    db = tmp_path / "registry.db"
+    store = Store.from_url(f"sqlite+aiosqlite:///{db}")
+    try:
+        await store.upgrade()
+        await replay_demo(store, demo_community())
+    finally:
+        await store.close()
+    (tmp_path / "normbot.toml").write_text(CONFIG, encoding="utf-8")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *("-m", "bot", "web", "--db", f"sqlite:///{db}", "--port", str(port), "--config", "normbot.toml"),
+        cwd=tmp_path,
+        env=_env(REGISTRY_TEST_TOKEN="from-the-environment"),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            for _ in range(200):
+                try:
+                    response = await client.get("/api/v1/communities")
+                    break
+                except httpx.TransportError:
+                    assert proc.returncode is None, "normbot web exited early"
+                    await asyncio.sleep(0.1)
+            else:
+                raise AssertionError("normbot web did not come up")
+            assert response.json()["communities"][0]["releases"] == 3
+            queue = "/c/pixel-forge/mod/queue"
+            assert (await client.get(queue)).status_code == 401
+            ok = await client.get(queue, headers={"Authorization": "Bearer from-the-environment"})
+            assert ok.status_code == 200 and "Open flags" in ok.text
+    finally:
+        proc.terminate()
+        await asyncio.wait_for(proc.communicate(), timeout=20)
