@@ -249,20 +249,23 @@ class Provenance:
         ]
         if not rows:
             return
-        scores = await self._cosines(core, text, [(a.id, a.text) for a, _, _ in rows])
-        method = "cosine of sentence embeddings"
-        threshold = self.cosine_threshold
-        if scores is None:
-            mine = shingles(text)
-            scores = [jaccard(mine, shingles(a.text)) for a, _, _ in rows]
-            method, threshold = "character-shingle Jaccard", self.jaccard_threshold
-        for (a, r, acc), score in zip(rows, scores, strict=True):
-            if score < threshold:
+        mine = shingles(text)
+        jaccards = [jaccard(mine, shingles(a.text)) for a, _, _ in rows]
+        cosines = await self._cosines(core, text, [(a.id, a.text) for a, _, _ in rows])
+        for k, (a, r, acc) in enumerate(rows):
+            reasons = []
+            if jaccards[k] >= self.jaccard_threshold:
+                reasons.append(f"{jaccards[k]:.0%} character-shingle Jaccard")
+            if cosines is not None and cosines[k] >= self.cosine_threshold:
+                reasons.append(f"{cosines[k]:.2f} embedding cosine")
+            if not reasons:
                 continue
             m = matches.get(acc.id)
             if m is None:
                 m = matches[acc.id] = ReuploadMatch(r, acc, a.created_at)
-            m.evidence.append(f"announcement text {score:.0%} similar ({method}) to {release_ref(r)} {title_of(r)}")
+            m.evidence.append(
+                f"announcement text near-identical to {release_ref(r)} {title_of(r)} ({', '.join(reasons)})"
+            )
 
     async def _cosines(self, core: Core, text: str, others: Sequence[tuple[int, str]]) -> list[float] | None:
         embed = self._embedder(core)

@@ -2,9 +2,13 @@
 
 The detector's MiniLM embedder gives unit vectors, so cosine is a dot product. Without the model (rules-only
 deployments, tests) we fall back to Jaccard similarity of character 5-gram shingles over normalised text:
-NFKC, case-folded, URLs replaced by `<url>`, hex hashes by `<hash>`, numbers by `0`, runs of white space
-collapsed. Replacing URLs and hashes keeps a copied announcement similar when the copier swaps in their own
-link; replacing numbers keeps "v2" vs "v3" from mattering.
+NFKC, case-folded, URLs replaced by `<url>`, hex hashes by `<hash>`, runs of white space collapsed. Replacing
+URLs and hashes keeps a copied announcement similar when the copier swaps in their own link. Digits are kept:
+replacing them made template-mates such as "tandem-7b v1.2" / "tandem-3b v0.5" look identical (measured).
+
+Jaccard is always computed (about 20 µs a pair); when the detector has its embedder, cosine is computed too
+and either crossing its threshold is evidence. The MiniLM cosine alone separates copies from template-mates
+*worse* than shingles on our data, so it only adds recall on top.
 
 Thresholds (see docs/provenance.md for the measurements they were chosen from): a pair at or above the
 threshold raises a *possible re-upload* alert for people to look at.
@@ -29,15 +33,14 @@ __all__ = [
     "shingles",
 ]
 
-COSINE_THRESHOLD = 0.95
-JACCARD_THRESHOLD = 0.70
+COSINE_THRESHOLD = 0.94
+JACCARD_THRESHOLD = 0.80
 SHINGLE = 5
 MIN_CHARS = 40
 """Announcements shorter than this (after normalising) are never compared: too little text to mean anything."""
 
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _HEX = re.compile(r"\b[0-9a-f]{10,64}\b", re.IGNORECASE)
-_NUM = re.compile(r"\d+")
 _SPACE = re.compile(r"\s+")
 
 
@@ -46,7 +49,7 @@ def normalise_text(text: str) -> str:
     t = unicodedata.normalize("NFKC", text).casefold()
     t = _URL.sub(" <url> ", t)
     t = _HEX.sub(" <hash> ", t)
-    t = _NUM.sub("0", t)
+    # Digits are kept: "tandem-7b v1.2" and "tandem-3b v0.5" are different releases (measured; see docs).
     return _SPACE.sub(" ", t).strip()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,7 +24,7 @@ TEXT = (
 )
 
 
-def _alerts(actions: list[object]) -> list[Send]:
+def _alerts(actions: Sequence[object]) -> list[Send]:
     return [a for a in actions if isinstance(a, Send) and "re-upload" in a.card.title]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
@@ -30,7 +31,7 @@ async def _results(store: Store, release_id: int) -> dict[str, tuple[str, str]]:
         return {r.norm_id: (r.outcome, r.evidence) for r in latest[1]}
 
 
-def _dms(actions: list[object], user: str) -> list[DirectMessage]:
+def _dms(actions: Sequence[object], user: str) -> list[DirectMessage]:
     return [a for a in actions if isinstance(a, DirectMessage) and a.user_id == user]
 
 
