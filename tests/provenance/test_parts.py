@@ -73,13 +73,14 @@ def test_permission_phrases(text: str, expected: dict[str, str]) -> None:
     assert parse_permissions(text) == expected
 
 
-def test_shingle_similarity_ignores_links_hashes_and_numbers() -> None:
-    """A copy with another link, hash and version is still near-identical; another text is not."""
+def test_shingle_similarity_ignores_links_and_hashes_not_digits() -> None:
+    """A copy with another link and hash is identical; another version number or another text is not."""
     a = f"Releasing Neon Dreams v2, a LoRA for SDXL. Trigger neondrm. https://huggingface.co/ada/neon {SHA}"
-    b = f"Releasing Neon Dreams v3, a LoRA for SDXL. Trigger neondrm. https://huggingface.co/bo/neon {SHA[::-1]}"
+    b = f"Releasing Neon Dreams v2, a LoRA for SDXL. Trigger neondrm. https://huggingface.co/bo/neon {SHA[::-1]}"
     c = "Ink Wash Mix 1.0 is out: a merge for SD 1.5 with soft brush strokes, license creativeml-openrail-m."
     assert normalise_text(a) == normalise_text(b)
     assert jaccard(shingles(a), shingles(b)) == 1.0
+    assert 0.8 < jaccard(shingles(a), shingles(a.replace("v2", "v3"))) < 1.0
     assert jaccard(shingles(a), shingles(c)) < 0.2
     assert jaccard(frozenset(), frozenset()) == 0.0
 
