@@ -63,9 +63,10 @@ def extract(text: str, attachments: Sequence[str] = ()) -> ReleaseFields:
         body = clean(text)
         scan = Scan.of(body, t)
         files: list[FileRef] = _safe([], lambda: find_files(body, names, t.file_formats))
-        base = _safe(None, lambda: base_model(scan, t))
+        name = _safe(None, lambda: model_name(text, scan))
+        base = _safe(None, lambda: base_model(scan, t, name))
         return ReleaseFields(
-            model_name=_safe(None, lambda: model_name(text, scan)),
+            model_name=name,
             version=_safe(None, lambda: version(scan)),
             links=tuple(_safe([], lambda: find_links(body))),
             license=_safe(None, lambda: license_id(scan, t)),

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from moderation.extraction_tables import AliasMatch, Tables, Token, tokenize
+from moderation.extraction_tables import tables as load_tables
 from moderation.extraction_text import Lines
 
 __all__ = [
@@ -83,9 +84,18 @@ def license_id(scan: Scan, tables: Tables) -> str | None:
     return best[3] if best else None
 
 
-def base_model(scan: Scan, tables: Tables) -> str | None:
-    """The base model: the first one on a line that says "base"/"for"/"trained on", else the first one."""
+def base_model(scan: Scan, tables: Tables, name: str | None = None) -> str | None:
+    """The base model: the first one on a line that says "base"/"for"/"trained on", else the first one.
+
+    Aliases inside the model's own name ("Lumina Girls", an Illustrious fine-tune) lose to any alias
+    outside it.
+    """
     hits = scan.base_hits
+    if name:
+        at = scan.text.find(name)
+        if at >= 0:
+            outside = [h for h in hits if h.end <= at or h.start >= at + len(name)]
+            hits = outside or hits
     if not hits:
         return None
     for hit in hits:
@@ -117,7 +127,7 @@ def model_type(scan: Scan, tables: Tables, base: str | None, file_formats: list[
 
 
 _VERSION = re.compile(
-    r"(?<![\w.])(?:v|ver\.?|version|versión|versão|versione|バージョン|версия)\s?"
+    r"(?<![\w.-])(?:v|ver\.?|version|versión|versão|versione|バージョン|версия)\s?"
     r"(\d{1,4}(?:\.\d{1,4}){0,3}[a-z]?)(?![\w.]*\d)",
     re.IGNORECASE,
 )
@@ -162,19 +172,26 @@ _NOT_NAMES = frozenset(
 _EDGE = " \t*_`'\"“”‘’:;,.!?-–—|[](){}<>#~"
 
 
+_TAG_PREFIX = re.compile(r"^\s{0,3}[\[(][^\])\n]{0,30}[\])]\s{0,3}")
+_TYPE_SUFFIX = re.compile(r"(?i)[\s_-]+(?:lora|locon|lycoris|checkpoint|merge|model|embedding|gguf|finetune)$")
+
+
 def _tidy_name(raw: str) -> str | None:
     raw = re.sub(r"^[\u3040-\u309f]+", "", raw.strip())  # a Japanese verb ending before the name
+    raw = _TAG_PREFIX.sub("", raw)  # "[SDXL] Name"
     stop = _NAME_STOP.search(" " + raw)
     if stop is not None:
         raw = (" " + raw)[: stop.start()]
     raw = "".join(c for c in raw if c.isalnum() or c in " ._-+'&[]()") if raw else raw
-    raw = raw.strip(_EDGE)
+    raw = _TYPE_SUFFIX.sub("", raw.strip(_EDGE)).strip(_EDGE)
     if not raw or len(raw) > 80 or raw.lower() in _NOT_NAMES or raw.startswith("http"):
         return None
+    if load_tables().model_types.lookup(raw) is not None:
+        return None  # "Новый мердж" is a type, not a name
     return raw
 
 
-_NAME_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'+&._-]{0,40}")
+_NAME_WORD = re.compile(r"[^\W_][\w'+&.-]{0,40}")
 
 
 def _before_version(scan: Scan) -> str | None:
@@ -184,7 +201,8 @@ def _before_version(scan: Scan) -> str | None:
         if any(a <= m.start() <= b for a, b in skip):
             continue
         line_start = scan.text.rfind("\n", 0, m.start()) + 1
-        before = re.sub(r"[：:，、「」『』（）]", " ", scan.text[line_start : m.start()]).rstrip()
+        before = re.split(r"[：:，、—–|]|\s-\s", scan.text[line_start : m.start()])[-1]
+        before = re.sub(r"[「」『』（）]", " ", before).rstrip()
         words: list[str] = []
         for w in reversed(before.split()):
             core = w.strip("*_`'\"“”«»「」()[]")
@@ -193,18 +211,21 @@ def _before_version(scan: Scan) -> str | None:
             ):
                 break
             words.append(core)
-            if len(words) >= 5 or w != core:
-                break
+            if len(words) >= 5 or (w and core and w[0] != core[0]):
+                break  # reached the word that opens a quote or a bracket
         if words:
             return " ".join(reversed(words))
         return None
     return None
 
 
+_QUOTED = re.compile(r"'([^'\n]{2,60})'|\"([^\"\n]{2,60})\"|«([^»\n]{2,60})»|「([^」\n]{2,60})」|“([^”\n]{2,60})”")
+
 _NAME_STOPWORDS = frozenset(
     {"lora", "loras", "locon", "checkpoint", "merge", "new", "my", "the", "of", "for", "is", "release", "released",
      "releasing", "update", "version", "model", "embedding", "ti", "gguf", "sdxl", "pony", "flux", "illustrious",
-     "nuevo", "neues", "novo", "lora:", "drop", "out", "a", "an", "and", "de", "für", "para"}
+     "nuevo", "neues", "novo", "lora:", "drop", "out", "a", "an", "and", "de", "für", "para", "uploaded",
+     "introducing", "announcing", "presenting", "published", "dropping", "just"}
 )
 
 
@@ -217,6 +238,9 @@ def model_name(raw_text: str, scan: Scan) -> str | None:
     if b and (name := _tidy_name(b.group(1) or b.group(2) or "")):
         return name
     if name := _before_version(scan):
+        return name
+    q = _QUOTED.search(scan.text[:300].split("\n", 1)[0])
+    if q and (name := _tidy_name(next(g for g in q.groups() if g is not None))):
         return name
     head = _HEADLINE.search(scan.text[:600])
     if head and (name := _tidy_name(scan.text[head.end() : head.end() + 200].split("\n", 1)[0])):
@@ -294,8 +318,21 @@ _PARENTS = re.compile(
 _PARENT_SPLIT = re.compile(r"\s*(?:\+|,|&|\sand\s|\sx\s|\sy\s|\sund\s|\se\s|\sи\s|、|和|与|と)\s*")
 _WEIGHT = re.compile(r"(?:^|(?<=[\s(@:*]))\(?\s?(?:0?\.\d{1,3}|1\.0|\d{1,3}\s?%)\s?\)?(?=\s|$|[),])")
 _PARENT_END = re.compile(
-    r"(?i)(?:\.\s|;|\s(?:for|with|using|to|trained|at|on)\s|,\s?(?:base|based)\b|\(https?|https?://|\s[-—–|·]\s|!|。|，|的)"
+    r"(?i)(?:\.\s|;|\s(?:for|with|using|to|trained|at|on|para|für|pour|для)\s|,\s?(?:base|based)\b|\(https?|https?://|\s[-—–|·]\s|!|。|，|的)"
 )
+
+
+def _unclosed_paren_cut(span: str) -> str:
+    """Cut at a ')' that closes a parenthesis opened before the span ('(merge of A and B) for SDXL')."""
+    depth = 0
+    for i, c in enumerate(span):
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            if depth == 0:
+                return span[:i]
+            depth -= 1
+    return span
 
 
 def parents(scan: Scan, tables: Tables) -> list[str]:
@@ -305,7 +342,7 @@ def parents(scan: Scan, tables: Tables) -> list[str]:
     """
     out: list[str] = []
     for m in _PARENTS.finditer(scan.text):
-        span = m.group(1)
+        span = _unclosed_paren_cut(m.group(1))
         end = _PARENT_END.search(span)
         if end is not None:
             span = span[: end.start()]

@@ -209,3 +209,31 @@ def test_degenerate_input_gives_empty_fields(bad: str) -> None:
 def test_non_string_input_does_not_raise() -> None:
     """Wrong types from a careless caller give empty fields, not a traceback."""
     assert extract(None, [None, 3]).to_json() == {}  # type: ignore[arg-type, list-item]
+
+
+def test_tagged_bold_title_and_fair_ai_license() -> None:
+    """'[SDXL] Name LoRA' in bold gives the bare name; FAIPL maps to its id; Illustrious wins over a name alias."""
+    f = extract("**[SDXL] Cinematic Film Grain LoRA** — v1.0\n> Base: SDXL 1.0")
+    assert (f.model_name, f.version, f.base_model) == ("Cinematic Film Grain", "v1.0", "SDXL 1.0")
+    g = extract("releasing **Lumina Girls** (Illustrious XL fine-tune)\nLicense: Fair AI Public License 1.0-SD")
+    assert (g.model_name, g.base_model, g.license) == ("Lumina Girls", "Illustrious", "faipl-1.0-sd")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ('Mein neues Checkpoint-Modell "Alpenglühen XL" v2 ist online! Basis: SDXL', "Alpenglühen XL"),
+        ("Новый мердж: Северное Сияние v1 — слияние AnythingV5 и MeinaMix для SD 1.5", "Северное Сияние"),
+        ("Wan 2.1 LoRA 'Slow Motion Water' out now (T2V 14B)", "Slow Motion Water"),
+        ("Releasing Rook-7B, a fine-tune of Mistral-7B-v0.3", "Rook-7B"),
+    ],
+)
+def test_model_names_in_messy_headlines(text: str, name: str) -> None:
+    """Names in quotes, after a label, in Cyrillic, or before a comma are found without the verbs."""
+    assert extract(text).model_name == name
+
+
+def test_parent_recipe_inside_parentheses() -> None:
+    """'(mezcla de A y B) para SDXL' credits A and B, not 'B) para SDXL'."""
+    f = extract("Nuevo checkpoint: RealidadMix v3 (mezcla de Juggernaut XL y RealVisXL) para SDXL.")
+    assert f.parents == ("Juggernaut XL", "RealVisXL")
