@@ -1,0 +1,303 @@
+"""The Discord adapter: a discord.py client that turns gateway events and interactions into core events,
+and the core's actions into embeds, buttons, modals, threads and ephemeral replies.
+
+It shares the event loop with the Telegram adapter and the scheduler, so it never calls `client.run`:
+`start()` logs in, connects, waits for READY and syncs the slash commands per configured guild, then
+returns; `stop()` closes the connection. The API base and gateway URL come from `DiscordSettings` (for a
+self-hosted Discord-compatible server, and for the tests' fake); discord.py only offers them as class
+attributes, so the adapter sets them and restores them on stop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import aiohttp
+import discord
+import yarl
+from discord import app_commands
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from bot.config import ConfigError, DiscordSettings, Secret
+from bot.discord import events, render
+from bot.discord.commands import build_tree
+from bot.discord.logmask import TokenMask
+from bot.discord.outbox import Answering, Outbox, form_instructions
+from bot.discord.views import FormModal, PayloadButton
+from bot.router import Router, platform_of
+from moderation.actions import Action, Card, DirectMessage, Edit, Form, OpenForm, Reply, Send
+from moderation.commands import CommandSpec
+from moderation.core import Core
+
+__all__ = ["MAX_NORM_FILE_BYTES", "DiscordAdapter"]
+
+log = logging.getLogger("normbot.discord")
+MAX_NORM_FILE_BYTES = 256 * 1024
+INTENTS_HELP = (
+    "Discord refused the message-content intent (gateway close 4014, disallowed intents). Enable it in the "
+    "Developer Portal: Applications -> your app -> Bot -> Privileged Gateway Intents -> MESSAGE CONTENT "
+    "INTENT, save, and start normbot again."
+)
+
+
+class DiscordAdapter:
+    """One bot account, serving every guild it is a member of."""
+
+    platform = "discord"
+
+    def __init__(self, core: Core, router: Router, settings: DiscordSettings, token: Secret) -> None:
+        self.core = core
+        self.router = router
+        self.settings = settings
+        self._token = token
+        self._mask = TokenMask([token.get()])
+        self.guild_ready_timeout = 2.0
+        self.connect_timeout = 60.0
+        self.client: discord.Client | None = None
+        self.tree: app_commands.CommandTree[Any] | None = None
+        self.outbox: Outbox | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+        self._saved: tuple[str, yarl.URL] | None = None
+        self.synced_guilds: list[int] = []
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        """Logged in, READY and the gateway socket open."""
+        client = self.client
+        if client is None or client.is_closed() or not client.is_ready():
+            return False
+        if isinstance(client, discord.AutoShardedClient):
+            return bool(client.shards) and all(not s.is_closed() for s in client.shards.values())
+        ws = client.ws
+        return ws is not None and ws.open
+
+    def _make_client(self) -> discord.Client:
+        # normbot never joins voice: don't warn that the voice libraries are missing.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+        intents = discord.Intents.none()
+        intents.guilds = True
+        intents.guild_messages = True
+        intents.message_content = True
+        kwargs: dict[str, Any] = {
+            "intents": intents,
+            "allowed_mentions": render.NO_MENTIONS,
+            "guild_ready_timeout": self.guild_ready_timeout,
+            "chunk_guilds_at_startup": False,
+        }
+        client = discord.AutoShardedClient(**kwargs) if self.settings.sharded else discord.Client(**kwargs)
+        client.normbot_press = self._on_press  # type: ignore[attr-defined]
+        client.add_dynamic_items(PayloadButton)
+        client.event(self.on_ready)
+        client.event(self.on_message)
+        client.event(self.on_interaction)
+        self.tree = build_tree(client, self)
+        self.tree.error(self._on_tree_error)
+        return client
+
+    def _point_at_server(self) -> None:
+        self._saved = (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
+        if self.settings.api_base:
+            Route.BASE = self.settings.api_base.rstrip("/")
+        if self.settings.gateway_url:
+            DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self.settings.gateway_url)
+
+    async def start(self) -> None:
+        """Log in, connect, wait for READY, sync the commands; ConfigError says what is wrong."""
+        self._mask.install()
+        self._point_at_server()
+        self.client = client = self._make_client()
+        self.outbox = Outbox(client, self.core)
+        try:
+            await client.login(self._token.get())
+        except discord.LoginFailure:
+            await self.stop()
+            raise ConfigError("Discord rejected DISCORD_TOKEN (copy it again from the Developer Portal)") from None
+        except (aiohttp.ClientError, OSError, discord.HTTPException) as exc:
+            await self.stop()
+            raise ConfigError(f"cannot reach the Discord API at {Route.BASE}: {exc}") from None
+        self._task = asyncio.create_task(client.connect(reconnect=True), name="normbot-discord-gateway")
+        ready = asyncio.create_task(self._ready.wait())
+        done, _ = await asyncio.wait({self._task, ready}, timeout=self.connect_timeout, return_when="FIRST_COMPLETED")
+        if ready not in done:
+            ready.cancel()
+            problem = self._connect_problem()
+            await self.stop()
+            raise problem
+        await self._sync_commands()
+        assert client.user is not None
+        log.info("discord: logged in as %s (%s guilds)", client.user.name, len(client.guilds))
+
+    def _connect_problem(self) -> ConfigError:
+        task = self._task
+        exc = task.exception() if task is not None and task.done() and not task.cancelled() else None
+        if isinstance(exc, discord.PrivilegedIntentsRequired):
+            return ConfigError(INTENTS_HELP)
+        if isinstance(exc, discord.ConnectionClosed) and exc.code == 4004:
+            return ConfigError("Discord rejected DISCORD_TOKEN on the gateway (4004 authentication failed)")
+        if exc is not None:
+            return ConfigError(f"the Discord gateway connection failed: {type(exc).__name__}: {exc}")
+        return ConfigError(f"no READY from the Discord gateway within {self.connect_timeout:.0f}s")
+
+    async def _sync_commands(self) -> None:
+        """Per configured guild (community `spaces` on discord): instant updates; else globally."""
+        assert self.tree is not None
+        guilds = sorted(
+            {
+                int(space)
+                for community in self.core.communities.values()
+                for platform, space in community.spaces
+                if platform == self.platform and space.isdigit()
+            }
+        )
+        try:
+            if not guilds:
+                await self.tree.sync()
+            for guild_id in guilds:
+                target = discord.Object(guild_id)
+                self.tree.copy_global_to(guild=target)
+                await self.tree.sync(guild=target)
+                self.synced_guilds.append(guild_id)
+        except discord.HTTPException as exc:
+            log.warning(
+                "discord: could not register the slash commands (%s); invite the bot with the "
+                "applications.commands scope (see docs/discord.md)",
+                exc,
+            )
+
+    async def stop(self) -> None:
+        """Close the gateway and HTTP session; restore discord.py's URLs; safe to call twice."""
+        try:
+            if self.client is not None and not self.client.is_closed():
+                await self.client.close()
+            if self._task is not None:
+                try:
+                    await asyncio.wait_for(self._task, 5)
+                except (Exception, asyncio.CancelledError):
+                    log.debug("discord: gateway task ended", exc_info=True)
+                self._task = None
+        finally:
+            if self._saved is not None:
+                Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = self._saved
+                self._saved = None
+            self._mask.uninstall()
+
+    # -- incoming --------------------------------------------------------------------------------------
+
+    async def on_ready(self) -> None:
+        """READY (and every later re-IDENTIFY)."""
+        self._ready.set()
+
+    async def on_message(self, message: discord.Message) -> None:
+        """Every guild message from a person goes to the core, which decides whether it is watched."""
+        event = events.message_event(message)
+        if event is None:
+            return
+        actions = await self.core.handle(event)
+        await self._render(actions, Answering(event.chat, message=message))
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Components no registered item matches (not `nb1:`) are refused, never left unanswered."""
+        if interaction.type is not discord.InteractionType.component:
+            return
+        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        if PayloadButton.__discord_ui_compiled_template__.fullmatch(custom_id) is None:
+            answering = Answering(events.chat_ref(interaction.channel, interaction.guild_id), interaction)
+            await self._say(answering, "Not valid", "This button is not valid any more.")
+
+    async def run_command(self, interaction: discord.Interaction, spec: CommandSpec, values: dict[str, Any]) -> None:
+        """A slash command: options as text; `/norms set` reads its attachment (at most 256 KB)."""
+        chat = events.chat_ref(interaction.channel, interaction.guild_id)
+        texts: dict[str, str] = {}
+        attachment = values.pop("file", None)
+        if isinstance(attachment, discord.Attachment):
+            problem = None
+            if attachment.size > MAX_NORM_FILE_BYTES:
+                problem = f"{attachment.filename} is larger than {MAX_NORM_FILE_BYTES // 1024} KB."
+            else:
+                try:
+                    texts[attachment.filename] = (await attachment.read()).decode("utf-8")
+                except UnicodeDecodeError:
+                    problem = f"{attachment.filename} is not UTF-8 text (a norm file is YAML)."
+                except discord.HTTPException as exc:
+                    problem = f"I could not download {attachment.filename} ({exc.status}); try again."
+            if problem is not None:
+                await self._say(Answering(chat, interaction), "Attachment not read", problem)
+                return
+        options = {k: str(v) for k, v in values.items() if v is not None}
+        event = events.command_event(interaction, spec.name, options, attachment_texts=texts)
+        await self._render(await self.core.handle(event), Answering(chat, interaction))
+
+    async def suggest(self, interaction: discord.Interaction, kind: str, current: str) -> list[tuple[str, str]]:
+        """Autocomplete from the core (never raises; an unknown chat gets nothing)."""
+        return await self.core.suggest(events.chat_ref(interaction.channel, interaction.guild_id), kind, current)
+
+    async def check_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        """The context menu: `normcheck` on the release that message announced (the core checks privilege)."""
+        event = events.command_event(interaction, "normcheck", None, reply_to=str(message.id))
+        await self._render(await self.core.handle(event), Answering(event.chat, interaction))
+
+    async def _on_press(self, interaction: discord.Interaction, payload: str) -> None:
+        event = events.button_event(interaction, payload)
+        await self._render(await self.core.handle(event), Answering(event.chat, interaction))
+
+    async def _on_submit(self, interaction: discord.Interaction, form: Form, answers: dict[str, str]) -> None:
+        event = events.form_event(interaction, form, answers)
+        await self._render(await self.core.handle(event), Answering(event.chat, interaction))
+
+    async def _on_tree_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        log.error("discord: command %s failed", getattr(interaction.command, "name", "?"), exc_info=error)
+        answering = Answering(events.chat_ref(interaction.channel, interaction.guild_id), interaction)
+        await self._say(answering, "Something went wrong", "That failed on my side; nothing was recorded.")
+
+    async def _say(self, answering: Answering, title: str, text: str) -> None:
+        """A short ephemeral answer of the adapter's own (refusals that never reach the core)."""
+        await self._render([Reply(Card(title, text), ephemeral=True)], answering)
+
+    # -- outgoing --------------------------------------------------------------------------------------
+
+    async def _render(self, actions: list[Action], answering: Answering) -> None:
+        """Show what answers this event here; hand actions for other platforms to the router."""
+        assert self.outbox is not None
+        interaction = answering.interaction
+        for action in actions:
+            try:
+                if isinstance(action, Reply):
+                    await self.outbox.reply(action, answering)
+                elif isinstance(action, OpenForm):
+                    if interaction is not None and not interaction.response.is_done():
+                        await interaction.response.send_modal(FormModal(action.form, self._on_submit))
+                    else:
+                        await self.outbox.reply(Reply(form_instructions(action.form), ephemeral=True), answering)
+                elif platform_of(action) == self.platform:
+                    await self.deliver(action)
+            except discord.HTTPException as exc:
+                log.warning("discord: showing a %s failed: %s", type(action).__name__, exc)
+        await self.router.dispatch(actions, skip_platform=self.platform)
+        if interaction is not None and not interaction.response.is_done():
+            try:
+                if interaction.type is discord.InteractionType.application_command:
+                    await interaction.response.send_message("Done.", ephemeral=True)
+                else:
+                    await interaction.response.defer()
+            except discord.HTTPException as exc:
+                log.info("discord: acknowledging interaction %s failed: %s", interaction.id, exc)
+
+    async def deliver(self, action: Action) -> None:
+        """Render a Send / Edit / DirectMessage addressed to Discord (from this or another platform)."""
+        if self.outbox is None:
+            log.warning("discord adapter not started; dropped a %s", type(action).__name__)
+            return
+        if isinstance(action, Send):
+            await self.outbox.send(action)
+        elif isinstance(action, Edit):
+            await self.outbox.edit(action)
+        elif isinstance(action, DirectMessage):
+            await self.outbox.direct(action)
+        else:
+            log.warning("discord adapter cannot deliver a %s", type(action).__name__)

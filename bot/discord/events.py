@@ -1,0 +1,139 @@
+"""Pure functions turning discord.py objects into core events. They decide nothing: the core does.
+
+Chats: a message in a thread (or forum post) is `ChatRef(chat_id=<parent channel>, thread_id=<thread>)`,
+so a community that watches a channel also sees its threads; `space_id` is the guild.
+People: `Actor.roles` holds each role's id *and* name (the config may name either); `is_admin` is the
+Manage Server permission, the platform's own admin signal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import discord
+
+from moderation.actions import Form
+from moderation.commands import COMMANDS
+from moderation.events import Actor, Attachment, ButtonPressed, ChatRef, CommandInvoked, MessagePosted
+
+__all__ = [
+    "PLATFORM",
+    "actor_of",
+    "button_event",
+    "chat_ref",
+    "command_event",
+    "form_event",
+    "form_options",
+    "message_event",
+]
+
+PLATFORM = "discord"
+
+
+def chat_ref(channel: object, guild_id: int | None) -> ChatRef:
+    """Where an event happened; threads are reported under their parent channel."""
+    space = str(guild_id) if guild_id is not None else None
+    channel_id = getattr(channel, "id", None)
+    if isinstance(channel, discord.Thread) and channel.parent_id is not None:
+        return ChatRef(PLATFORM, str(channel.parent_id), str(channel.id), space)
+    return ChatRef(PLATFORM, str(channel_id), None, space)
+
+
+def actor_of(user: discord.User | discord.Member, permissions: discord.Permissions | None = None) -> Actor:
+    """The person behind an event; `permissions` (an interaction's resolved permissions) is the fallback
+    when the member's guild roles are not cached."""
+    roles: set[str] = set()
+    is_admin = False
+    if isinstance(user, discord.Member):
+        for role in user.roles:
+            if role.is_default():
+                continue
+            roles.add(str(role.id))
+            roles.add(role.name)
+        is_admin = user.guild_permissions.manage_guild
+    if not is_admin and permissions is not None and isinstance(user, discord.Member):
+        is_admin = permissions.manage_guild
+    return Actor(PLATFORM, str(user.id), user.name, is_admin=is_admin, roles=frozenset(roles))
+
+
+def message_event(message: discord.Message) -> MessagePosted | None:
+    """A guild message from a person (bots, webhooks, system messages and DMs give None)."""
+    if message.author.bot or message.webhook_id is not None or message.guild is None:
+        return None
+    if message.type not in (discord.MessageType.default, discord.MessageType.reply):
+        return None
+    reply_to = None
+    if message.reference is not None and message.reference.message_id is not None:
+        reply_to = str(message.reference.message_id)
+    return MessagePosted(
+        event_id=str(message.id),
+        chat=chat_ref(message.channel, message.guild.id),
+        message_id=str(message.id),
+        author=actor_of(message.author),
+        text=message.content,
+        attachments=tuple(Attachment(a.filename, a.url, a.size) for a in message.attachments),
+        reply_to=reply_to,
+        url=message.jump_url,
+        at=message.created_at,
+    )
+
+
+def _actor(interaction: discord.Interaction) -> Actor:
+    return actor_of(interaction.user, interaction.permissions)
+
+
+def _chat(interaction: discord.Interaction) -> ChatRef:
+    return chat_ref(interaction.channel, interaction.guild_id)
+
+
+def command_event(
+    interaction: discord.Interaction,
+    name: str,
+    options: Mapping[str, str] | None,
+    *,
+    reply_to: str | None = None,
+    attachment_texts: Mapping[str, str] | None = None,
+) -> CommandInvoked:
+    """A slash command, context-menu command or form submission; the interaction id is the event id."""
+    return CommandInvoked(
+        event_id=str(interaction.id),
+        chat=_chat(interaction),
+        author=_actor(interaction),
+        name=name,
+        options=dict(options) if options is not None else None,
+        reply_to=reply_to,
+        attachment_texts=dict(attachment_texts or {}),
+    )
+
+
+def button_event(interaction: discord.Interaction, payload: str) -> ButtonPressed:
+    """A press on one of the bot's buttons; the payload goes to the core untouched."""
+    message_id = str(interaction.message.id) if interaction.message is not None else None
+    return ButtonPressed(str(interaction.id), _chat(interaction), _actor(interaction), payload, message_id)
+
+
+def form_options(form: Form, answers: Mapping[str, str]) -> dict[str, str]:
+    """A form's answers as the options of its command: fields named like a parameter fill it; the others
+    become `name=value` words in the command's free-text parameter (the review checklist)."""
+    spec = COMMANDS.get(form.command)
+    names = {p.name for p in spec.params} if spec else set()
+    options: dict[str, str] = {}
+    if "release" in names:
+        options["release"] = form.release_ref
+    extra: list[str] = []
+    for field in form.fields:
+        value = answers.get(field.name, "").strip()
+        if field.name in names:
+            if value:
+                options[field.name] = value
+        elif value:
+            extra.append(f"{field.name}={value.split()[0]}")
+    rest = next((p.name for p in spec.params if p.rest), None) if spec else None
+    if extra and rest is not None:
+        options[rest] = " ".join([*extra, options.get(rest, "")]).strip()
+    return options
+
+
+def form_event(interaction: discord.Interaction, form: Form, answers: Mapping[str, str]) -> CommandInvoked:
+    """A submitted modal: the form's command with its answers as options."""
+    return command_event(interaction, form.command, form_options(form, answers))

@@ -1,0 +1,141 @@
+"""Showing the core's actions on Discord: replies to the event being handled, and addressed actions
+(Send / Edit / DirectMessage) from this or another platform.
+
+Every message goes out with `AllowedMentions.none()` and escaped text (see `render`). A `Send` with a
+`thread_title` gets a thread opened on the posted prompt (unless it already lives in a thread); where the
+prompt landed is reported back to the core with `Posted` so later edits find it after a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.discord import render
+from bot.discord.events import PLATFORM
+from moderation.actions import Card, DirectMessage, Edit, Form, Reply, Send
+from moderation.commands import COMMANDS
+from moderation.events import ChatRef, Posted
+
+if TYPE_CHECKING:
+    from moderation.core import Core
+
+__all__ = ["Answering", "Outbox", "form_instructions"]
+
+log = logging.getLogger("normbot.discord")
+
+
+@dataclass(frozen=True, slots=True)
+class Answering:
+    """What the actions of one event answer: an interaction, or a message (text-only paths)."""
+
+    chat: ChatRef
+    interaction: discord.Interaction | None = None
+    message: discord.Message | None = None
+
+
+def form_instructions(form: Form) -> Card:
+    """Where a modal cannot be shown (the interaction was already answered), say which command to type."""
+    spec = COMMANDS.get(form.command)
+    usage = spec.usage if spec else f"/{form.command}"
+    fields = tuple((f.label, " / ".join(f.choices) or "text") for f in form.fields)
+    return Card(form.title, f"Use {usage} with {form.release_ref}.", fields)
+
+
+class Outbox:
+    """Sends, edits and replies through one discord.py client."""
+
+    def __init__(self, client: discord.Client, core: Core) -> None:
+        self.client = client
+        self.core = core
+
+    async def _channel(self, channel_id: str) -> Any:
+        found = self.client.get_channel(int(channel_id))
+        if found is None:
+            found = await self.client.fetch_channel(int(channel_id))
+        return found
+
+    # -- answering an event ---------------------------------------------------------------------------
+
+    async def reply(self, action: Reply, answering: Answering) -> None:
+        """An interaction response (ephemeral when asked) or, for a message, a reply in the channel."""
+        embed = render.card_embed(action.card)
+        view = render.buttons_view(action.buttons)
+        interaction = answering.interaction
+        if interaction is not None:
+            kwargs: dict[str, Any] = {"embed": embed, "ephemeral": action.ephemeral}
+            if view is not None:
+                kwargs["view"] = view
+            if not interaction.response.is_done():
+                await interaction.response.send_message(allowed_mentions=render.NO_MENTIONS, **kwargs)
+            else:
+                await interaction.followup.send(allowed_mentions=render.NO_MENTIONS, **kwargs)
+            return
+        message = answering.message
+        if message is None:
+            return
+        await message.channel.send(
+            embed=embed,
+            view=view or discord.utils.MISSING,
+            reference=message.to_reference(fail_if_not_exists=False),
+            mention_author=False,
+            allowed_mentions=render.NO_MENTIONS,
+        )
+
+    # -- addressed actions ----------------------------------------------------------------------------
+
+    async def send(self, action: Send) -> None:
+        """Post; open the review thread; report where it landed."""
+        target = action.chat.thread_id or action.chat.chat_id
+        channel = await self._channel(target)
+        reference = None
+        if action.reply_to:
+            reference = discord.MessageReference(
+                message_id=int(action.reply_to), channel_id=int(target), fail_if_not_exists=False
+            )
+        view = render.buttons_view(action.buttons)
+        message = await channel.send(
+            embed=render.card_embed(action.card),
+            view=view or discord.utils.MISSING,
+            reference=reference or discord.utils.MISSING,
+            mention_author=False,
+            allowed_mentions=render.NO_MENTIONS,
+        )
+        space = action.chat.space_id or (str(message.guild.id) if message.guild else None)
+        if action.key:
+            chat = ChatRef(PLATFORM, action.chat.chat_id, action.chat.thread_id, space)
+            await self.core.handle(Posted(action.key, chat, str(message.id)))
+        if action.thread_title and action.chat.thread_id is None and isinstance(channel, discord.TextChannel):
+            await self._open_thread(action, message)
+
+    async def _open_thread(self, action: Send, message: discord.Message) -> None:
+        """A thread started from the prompt. Discord gives it the prompt's id, so the prompt's `Posted`
+        record already says where the thread is (a second record would collide on chat and message id)."""
+        try:
+            await message.create_thread(name=(action.thread_title or "Review")[:100])
+        except discord.HTTPException as exc:
+            log.warning("discord: could not open a review thread in %s: %s", action.chat.chat_id, exc)
+
+    async def edit(self, action: Edit) -> None:
+        """Replace a message the bot posted (the review prompt after an endorsement, a status change)."""
+        channel = await self._channel(action.chat.thread_id or action.chat.chat_id)
+        partial = channel.get_partial_message(int(action.message_id))
+        view = render.buttons_view(action.buttons)
+        await partial.edit(embed=render.card_embed(action.card), view=view, allowed_mentions=render.NO_MENTIONS)
+
+    async def direct(self, action: DirectMessage) -> None:
+        """A DM; when the member refuses DMs, the card goes to the fallback chat instead."""
+        try:
+            dm = await self.client.create_dm(discord.Object(int(action.user_id)))
+            await dm.send(embed=render.card_embed(action.card), allowed_mentions=render.NO_MENTIONS)
+            return
+        except (discord.Forbidden, discord.NotFound) as exc:
+            if action.fallback_chat is None:
+                log.info("discord: DM to %s refused (%s); no fallback chat", action.user_id, exc.code)
+                return
+        fallback = action.fallback_chat
+        channel = await self._channel(fallback.thread_id or fallback.chat_id)
+        await channel.send(embed=render.card_embed(action.card), allowed_mentions=render.NO_MENTIONS)

@@ -1,0 +1,161 @@
+"""One running world for end-to-end tests: the fake Discord, a real SQLite store, the real core
+(rules-only detector) and the real `DiscordAdapter` connected to the fake, plus helpers that wait on
+conditions (never on the clock).
+
+    async with discord_world(tmp_path) as w:
+        announcement, prompt = await w.announce(w.alice)
+        interaction = await press(w.fake, w.releases, w.bob, prompt, prompt_payloads(prompt)[0])
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.config import DiscordSettings, Secret
+from bot.discord import DiscordAdapter
+from bot.router import Router
+from bot.wiring import build_core
+from moderation.community import ChatBinding, CommunityConfig
+from moderation.core import Core
+from storage import Store
+from tests.fakes.discord.payloads import JSON, MANAGE_GUILD, FakeChannel, FakeGuild, FakeRole, FakeUser
+from tests.fakes.discord.server import FakeDiscord
+
+__all__ = ["GOOD", "TOKEN", "World", "discord_world", "payloads_of", "release_id_of"]
+
+# Shaped like a real bot token (base64 id . timestamp . HMAC) so every code path treats it as one.
+TOKEN = "MTE5OTk5OTk5OTk5OTk5OTk5OQ.GkNwn4.known-test-token-Zq9xW4vB7nM2pL0aRt"
+GOOD = (
+    "Releasing Neon Dreams v2, a LoRA for SDXL 1.0. Trigger: `neondrm`. License: openrail++. NSFW: no. "
+    "https://huggingface.co/ada/neon-dreams SHA256: "
+    "4f1c2b8e9d0a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c"
+)
+
+
+@dataclass
+class World:
+    """Everything a test touches; people, roles and channels are registered with the fake."""
+
+    fake: FakeDiscord
+    store: Store
+    core: Core
+    adapter: DiscordAdapter
+    guild: FakeGuild
+    releases: FakeChannel
+    chat: FakeChannel
+    alice: FakeUser
+    bob: FakeUser
+    carol: FakeUser
+    mia: FakeUser
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    async def prompt_for(self, announcement: JSON, *, after: int = 0, timeout: float = 10.0) -> JSON:
+        """The bot's review prompt replying to `announcement` (waits for it and for `Posted`)."""
+
+        def replies(call: Any) -> bool:
+            ref = (call.body or {}).get("message_reference") or {}
+            return call.ok and str(ref.get("message_id")) == announcement["id"]
+
+        call = await self.fake.rec.wait_for("POST", r"/channels/\d+/messages", replies, after=after, timeout=timeout)
+        prompt = self.fake.messages[int(call.result["id"])]
+        await self.posted(f"prompt:{release_id_of(prompt)}")
+        return prompt
+
+    async def announce(self, user: FakeUser, text: str = GOOD, channel: FakeChannel | None = None) -> tuple[JSON, JSON]:
+        """Post an announcement and wait for the review prompt that replies to it."""
+        mark = self.fake.rec.mark()
+        announcement = await self.fake.say(channel or self.releases, user, text)
+        return announcement, await self.prompt_for(announcement, after=mark)
+
+    async def posted(self, key: str, timeout: float = 10.0) -> None:
+        """Wait until the adapter reported where a keyed message landed."""
+
+        async def wait() -> None:
+            while True:
+                async with self.store.transaction() as tx:
+                    if await tx.posted(key):
+                        return
+                await asyncio.sleep(0.02)
+
+        await asyncio.wait_for(wait(), timeout)
+
+    async def until(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+        """Wait until `predicate()` holds, checking on every event-loop turn (bounded by `timeout`)."""
+
+        async def wait() -> None:
+            while not predicate():
+                await asyncio.sleep(0.01)
+
+        await asyncio.wait_for(wait(), timeout)
+
+    async def idle(self) -> None:
+        """Wait until the core handles no event (everything delivered so far was processed)."""
+        await asyncio.sleep(0)
+        assert await self.core.drain(10.0)
+
+    async def endorsements(self, release_id: int) -> int:
+        """Endorsements recorded in the store."""
+        async with self.store.transaction() as tx:
+            return await tx.count_endorsements(release_id)
+
+    async def flags(self, release_id: int) -> list[tuple[str, str]]:
+        """(norm, reason) of each flag recorded in the store."""
+        async with self.store.transaction() as tx:
+            return [(f.norm_id, f.reason) for f in await tx.flags_of(release_id)]
+
+
+def payloads_of(message: JSON) -> list[str]:
+    """The custom ids of a message's buttons, in order."""
+    return [c["custom_id"] for row in message.get("components", []) for c in row.get("components", [])]
+
+
+def release_id_of(prompt: JSON) -> int:
+    """The release a prompt is about, read from its Endorse button (`nb1:endorse:<id>`)."""
+    return int(payloads_of(prompt)[0].split(":")[2])
+
+
+@contextlib.asynccontextmanager
+async def discord_world(
+    tmp_path: Path, *, sharded: bool = False, start: bool = True, spaces: bool = True
+) -> AsyncIterator[World]:
+    """Start the fake, the store, the core and the adapter; stop them all in reverse order."""
+    fake = FakeDiscord(TOKEN)
+    ids = fake.ids
+    mods = FakeRole(ids.next(), "Moderators", MANAGE_GUILD)
+    reviewers = FakeRole(ids.next(), "Reviewers")
+    releases = FakeChannel(ids.next(), "releases")
+    chat = FakeChannel(ids.next(), "general")
+    guild = fake.add_guild(FakeGuild(ids.next(), "Model makers", fake.owner.id, [mods, reviewers], [releases, chat]))
+    alice = fake.add_user(FakeUser(ids.next(), "alice_makes"), guild=guild)
+    bob = fake.add_user(FakeUser(ids.next(), "bob_reviews"), guild=guild, roles=(reviewers.id,))
+    carol = fake.add_user(FakeUser(ids.next(), "carol"), guild=guild)
+    mia = fake.add_user(FakeUser(ids.next(), "mia_mod"), guild=guild, roles=(mods.id,))
+    await fake.start()
+    community = CommunityConfig(
+        slug="makers",
+        name="Makers",
+        chats=(ChatBinding("discord", str(releases.id), "releases"),),
+        spaces=frozenset({("discord", str(guild.id))}) if spaces else frozenset(),
+        reviewer_roles=frozenset({"reviewers"}),
+    )
+    store = Store.from_url(f"sqlite+aiosqlite:///{tmp_path}/t.db")
+    core = await build_core(store, [community], rules_only=True)
+    router = Router()
+    settings = DiscordSettings(api_base=fake.api_base, gateway_url=fake.gateway_url, sharded=sharded)
+    adapter = DiscordAdapter(core, router, settings, Secret(TOKEN))
+    adapter.guild_ready_timeout = 0.1
+    router.register(adapter)
+    world = World(fake, store, core, adapter, guild, releases, chat, alice, bob, carol, mia)
+    try:
+        if start:
+            await adapter.start()
+        yield world
+    finally:
+        await adapter.stop()
+        await fake.stop()
+        await store.close()
