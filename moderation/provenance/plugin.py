@@ -27,6 +27,7 @@ from moderation.provenance.similarity import (
     COSINE_THRESHOLD,
     JACCARD_THRESHOLD,
     MIN_CHARS,
+    SHINGLE,
     cosine_scores,
     jaccard,
     normalise_text,
@@ -77,6 +78,7 @@ class Provenance:
         self.compare_last = compare_last
         self.link_code_ttl = link_code_ttl
         self._vectors: dict[int, Any] = {}
+        self._shingles: dict[int, frozenset[str]] = {}
 
     def __repr__(self) -> str:
         return f"Provenance(keys={self.keys!r})"
@@ -245,12 +247,12 @@ class Provenance:
             )
             if acc.id not in same_person
             and r.creator_id not in same_person
-            and len(normalise_text(a.text)) >= MIN_CHARS
+            and len(self._shingles_of(a.id, a.text)) >= MIN_CHARS - SHINGLE + 1
         ]
         if not rows:
             return
         mine = shingles(text)
-        jaccards = [jaccard(mine, shingles(a.text)) for a, _, _ in rows]
+        jaccards = [jaccard(mine, self._shingles_of(a.id, a.text)) for a, _, _ in rows]
         cosines = await self._cosines(core, text, [(a.id, a.text) for a, _, _ in rows])
         for k, (a, r, acc) in enumerate(rows):
             reasons = []
@@ -266,6 +268,15 @@ class Provenance:
             m.evidence.append(
                 f"announcement text near-identical to {release_ref(r)} {title_of(r)} ({', '.join(reasons)})"
             )
+
+    def _shingles_of(self, announcement_id: int, text: str) -> frozenset[str]:
+        """Shingles of a stored announcement (cached: announcements are never edited)."""
+        cached = self._shingles.get(announcement_id)
+        if cached is None:
+            if len(self._shingles) > _CACHE_MAX:
+                self._shingles.clear()
+            cached = self._shingles[announcement_id] = shingles(text)
+        return cached
 
     async def _cosines(self, core: Core, text: str, others: Sequence[tuple[int, str]]) -> list[float] | None:
         embed = self._embedder(core)

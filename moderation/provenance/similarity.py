@@ -27,6 +27,7 @@ __all__ = [
     "COSINE_THRESHOLD",
     "JACCARD_THRESHOLD",
     "MIN_CHARS",
+    "SHINGLE",
     "cosine_scores",
     "jaccard",
     "normalise_text",
