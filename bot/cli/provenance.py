@@ -122,4 +122,4 @@ def claim_receipt(
         output.write_text(text, encoding="ascii")
     except OSError as exc:
         raise fail(f"cannot write {output}: {exc.strerror or exc}") from None
-    typer.echo(f"wrote the receipt of claim {found.get('claim', {})} to {output}", err=True)
+    typer.echo(f"wrote the receipt of the earliest claim on {parsed.label} to {output}", err=True)
