@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.discord.commands import CHECK_MENU
 from tests.fakes.discord.harness import World, discord_world, payloads_of, release_id_of
+from tests.fakes.discord.interactions import context_menu, press, response_to, submit_modal
 
 pytestmark = pytest.mark.e2e
 
@@ -30,3 +32,74 @@ async def test_announcement_gets_a_prompt_with_buttons_and_a_thread(w: World) ->
     thread = await w.fake.rec.wait_for("POST", rf"/channels/{w.releases.id}/messages/{prompt['id']}/threads")
     assert thread.body["name"] == f"Review R{rid}: Neon Dreams"
     assert [t.id for t in w.fake.threads(w.guild)] == [int(prompt["id"])]
+
+
+EPHEMERAL = 1 << 6
+
+
+async def test_endorse_button_records_the_endorsement_and_edits_the_prompt(w: World) -> None:
+    """Pressing Endorse records it in the store, answers ephemerally and edits the prompt in place."""
+    _, prompt = await w.announce(w.alice)
+    rid = release_id_of(prompt)
+    mark = w.fake.rec.mark()
+    interaction = await press(w.fake, w.releases, w.bob, prompt, payloads_of(prompt)[0])
+    answer = await response_to(w.fake, interaction)
+    assert answer.body["type"] == 4 and answer.body["data"]["flags"] & EPHEMERAL
+    assert f"R{rid} has 1/" in answer.body["data"]["embeds"][0]["description"]
+    edit = await w.fake.rec.wait_for("PATCH", rf"/channels/{w.releases.id}/messages/{prompt['id']}", after=mark)
+    assert edit.ok
+    fields = {f["name"]: f["value"] for f in w.fake.messages[int(prompt["id"])]["embeds"][0]["fields"]}
+    assert fields["Endorsements"].startswith("1/")
+    assert payloads_of(w.fake.messages[int(prompt["id"])]) == payloads_of(prompt)  # buttons survive the edit
+    assert await w.endorsements(rid) == 1
+
+
+async def test_flag_button_opens_a_modal_whose_submission_records_the_flag(w: World) -> None:
+    """Flag opens a modal (norm + reason); submitting it records the flag with that reason."""
+    _, prompt = await w.announce(w.alice)
+    rid = release_id_of(prompt)
+    opened = await response_to(w.fake, await press(w.fake, w.releases, w.bob, prompt, payloads_of(prompt)[1]))
+    assert opened.body["type"] == 9
+    modal = opened.body["data"]
+    assert modal["title"] == f"Flag R{rid}"
+    submitted = await submit_modal(
+        w.fake, w.releases, w.bob, modal, {"norm": "credit-base-model", "reason": "the base model link is dead"}
+    )
+    answer = await response_to(w.fake, submitted)
+    assert answer.body["type"] == 4, answer.body
+    assert await w.flags(rid) == [("credit-base-model", "the base model link is dead")]
+
+
+async def test_moderator_checks_a_message_with_the_context_menu(w: World) -> None:
+    """A moderator's "Check against norms" on an announcement re-checks that release."""
+    announcement, prompt = await w.announce(w.alice)
+    rid = release_id_of(prompt)
+    answer = await response_to(w.fake, await context_menu(w.fake, w.releases, w.mia, CHECK_MENU, announcement))
+    assert answer.body["type"] == 4
+    embed = answer.body["data"]["embeds"][0]
+    assert embed["title"] == f"R{rid} meets every automatic norm"
+    assert not answer.body["data"].get("flags", 0) & EPHEMERAL  # the result is for the whole channel
+
+
+async def test_non_moderator_is_refused_ephemerally(w: World) -> None:
+    """A member without Manage Server or a moderator role gets an ephemeral refusal; nothing is posted."""
+    announcement, _ = await w.announce(w.alice)
+    mark = w.fake.rec.mark()
+    answer = await response_to(w.fake, await context_menu(w.fake, w.releases, w.carol, CHECK_MENU, announcement))
+    assert answer.body["data"]["flags"] & EPHEMERAL
+    assert answer.body["data"]["embeds"][0]["title"] == "Not allowed"
+    await w.idle()
+    assert w.fake.rec.find("POST", r"/channels/\d+/messages", after=mark) == []
+
+
+async def test_forged_custom_id_is_refused(w: World) -> None:
+    """A payload naming an unknown action or a foreign prefix is refused ephemerally, nothing recorded."""
+    _, prompt = await w.announce(w.alice)
+    rid = release_id_of(prompt)
+    for forged in (f"nb1:approve:{rid}", f"nb1:endorse:{rid}:x' OR 1=1", "admin:endorse"):
+        message = {**prompt, "components": [{"type": 1, "components": [{"type": 2, "style": 2, "label": "x",
+                                                                           "custom_id": forged}]}]}
+        answer = await response_to(w.fake, await press(w.fake, w.releases, w.bob, message, forged))
+        assert answer.body["data"]["flags"] & EPHEMERAL, forged
+        assert "not valid" in answer.body["data"]["embeds"][0]["description"], forged
+    assert await w.endorsements(rid) == 0
