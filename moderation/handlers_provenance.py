@@ -8,7 +8,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from moderation.actions import Action, Card, Reply
+from moderation.actions import Action, Card, DirectMessage, Reply
 from moderation.commands import Param, command
 from moderation.errors import AlreadyDone, BadArgument, NotFound
 from moderation.invocation import Invocation
@@ -161,15 +161,25 @@ async def link(inv: Invocation, args: dict[str, Any]) -> list[Action]:
         code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
         await inv.tx.create_link_code(inv.account.id, code, inv.now + ttl)
         minutes = round(ttl.total_seconds() / 60)
+        # A private message, never the chat: on Telegram an "ephemeral" reply would be seen by the whole group,
+        # and whoever uses the code gets linked to this account.
         return [
-            Reply(
+            DirectMessage(
+                inv.actor.platform,
+                inv.actor.user_id,
                 Card(
                     "Your link code",
                     f"{code}\nOn your other account, send: /link {code}\nIt works once and expires in {minutes} "
                     "minutes. Don't share it: whoever uses it is linked to you.",
                 ),
+            ),
+            Reply(
+                Card(
+                    "Check your private messages",
+                    "I sent you a one-time link code (open a DM with me if it's not there).",
+                ),
                 ephemeral=True,
-            )
+            ),
         ]
     first = await inv.tx.redeem_link_code(code, inv.account.id, inv.now)
     if first is None:

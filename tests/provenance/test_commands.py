@@ -28,6 +28,15 @@ def _alerts(actions: Sequence[object]) -> list[Send]:
     return [a for a in actions if isinstance(a, Send) and "re-upload" in a.card.title]
 
 
+def _link_code(actions: Sequence[object]) -> str:
+    """The code is sent privately, never into the chat."""
+    assert "private messages" in reply_text(actions)  # type: ignore[arg-type]
+    (dm,) = [a for a in actions if isinstance(a, DirectMessage)]
+    code = dm.card.body.splitlines()[0]
+    assert all(code not in a.card.as_text() for a in actions if not isinstance(a, DirectMessage))  # type: ignore[attr-defined]
+    return code
+
+
 def _receipt_of(text: str) -> bytes:
     line = next(li for li in text.splitlines() if li.startswith("{"))
     return line.encode()
@@ -87,8 +96,7 @@ async def test_linked_accounts_are_one_person(chat: Chat, tg: Chat, store: Store
     """/link on the console, /link CODE on Telegram: ada's Telegram repost of her own link is no re-upload,
     she can't endorse her own release from Telegram, and her profile lists both accounts."""
     await chat.say("ada", TEXT)
-    text = reply_text(await chat.cmd("ada", "/link"))
-    code = text.splitlines()[1]
+    code = _link_code(await chat.cmd("ada", "/link"))
     assert len(code) == 8
     assert "Accounts linked" in reply_text(await tg.cmd("ada_tg", f"/link {code.lower()}"))
     assert "unknown, expired" in reply_text(await tg.cmd("bo", f"/link {code}"))  # one use only
@@ -102,7 +110,7 @@ async def test_linked_accounts_are_one_person(chat: Chat, tg: Chat, store: Store
 
 async def test_link_code_expires(chat: Chat, tg: Chat) -> None:
     """A code older than ten minutes does nothing."""
-    code = reply_text(await chat.cmd("ada", "/link")).splitlines()[1]
+    code = _link_code(await chat.cmd("ada", "/link"))
     chat.clock.advance(timedelta(minutes=11))
     assert "expired" in reply_text(await tg.cmd("ada_tg", f"/link {code}"))
 
