@@ -84,8 +84,10 @@ def reply_target(message: Message) -> str | None:
 
 
 def is_from_bot(message: Message) -> bool:
-    """Bots (ours included) are ignored; an anonymous group admin posts through a bot account but counts."""
-    if message.sender_chat is not None and message.sender_chat.id == message.chat.id:
+    """Bots (ours included) are ignored. Messages sent *as a chat* come through Telegram's helper bot
+    accounts but are people: an anonymous group admin (as the group), a member posting as their channel, a
+    channel post automatically forwarded into its discussion group (where releases are often announced)."""
+    if message.sender_chat is not None:
         return False
     return message.from_user is None or message.from_user.is_bot
 

@@ -76,7 +76,9 @@ def test_actors() -> None:
     actor = events.actor_of(anon, anon.from_user, is_admin=False)
     assert actor is not None and actor.is_admin and actor.user_id == str(GROUP.id)
     channel = msg(sender=FakeUser(136817688, "Channel", "Channel_Bot", True), sender_chat=FakeChat(-100999, "channel"))
-    assert events.is_from_bot(channel)  # a channel's automatic forward is not a person
+    assert not events.is_from_bot(channel)  # a channel's post forwarded into its group: an announcement
+    channel_actor = events.actor_of(channel, channel.from_user, is_admin=True)
+    assert channel_actor is not None and channel_actor.user_id == "-100999" and not channel_actor.is_admin
     assert events.is_from_bot(msg(sender=FakeUser(99, "Other bot", "other_bot", True)))
 
 
