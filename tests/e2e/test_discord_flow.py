@@ -97,8 +97,10 @@ async def test_forged_custom_id_is_refused(w: World) -> None:
     _, prompt = await w.announce(w.alice)
     rid = release_id_of(prompt)
     for forged in (f"nb1:approve:{rid}", f"nb1:endorse:{rid}:x' OR 1=1", "admin:endorse"):
-        message = {**prompt, "components": [{"type": 1, "components": [{"type": 2, "style": 2, "label": "x",
-                                                                           "custom_id": forged}]}]}
+        message = {
+            **prompt,
+            "components": [{"type": 1, "components": [{"type": 2, "style": 2, "label": "x", "custom_id": forged}]}],
+        }
         answer = await response_to(w.fake, await press(w.fake, w.releases, w.bob, message, forged))
         assert answer.body["data"]["flags"] & EPHEMERAL, forged
         assert "not valid" in answer.body["data"]["embeds"][0]["description"], forged

@@ -88,7 +88,8 @@ class World:
         """Wait until `predicate()` holds, checking on every event-loop turn (bounded by `timeout`)."""
 
         async def wait() -> None:
-            while not predicate():
+            # The core's counters have no event to wait on; poll them (bounded by `timeout`).
+            while not predicate():  # noqa: ASYNC110
                 await asyncio.sleep(0.01)
 
         await asyncio.wait_for(wait(), timeout)

@@ -29,7 +29,7 @@ from tests.fakes.discord.payloads import (
     user_payload,
 )
 from tests.fakes.discord.rest import Rest
-from tests.fakes.discord.state import Recorder, Snowflakes
+from tests.fakes.discord.state import Call, Recorder, Snowflakes
 
 __all__ = ["FakeDiscord"]
 
@@ -166,7 +166,10 @@ class FakeDiscord:
         }
 
     async def _attachment(self, request: web.Request) -> web.Response:
+        """The CDN: recorded like REST calls (as `GET /attachments/<id>/<name>`) so tests see downloads."""
         data = self.attachments.get(request.match_info["id"])
+        status = 404 if data is None else 200
+        await self.rec.add(Call(self.rec.mark(), "GET", request.path, dict(request.query), None, status))
         if data is None:
             return web.Response(status=404)
         return web.Response(body=data, headers={"Content-Type": "application/octet-stream"})
