@@ -205,7 +205,7 @@ class DiscordAdapter:
         """Components no registered item matches (not `nb1:`) are refused, never left unanswered."""
         if interaction.type is not discord.InteractionType.component:
             return
-        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        custom_id = str(interaction.data.get("custom_id", "")) if interaction.data else ""
         if PayloadButton.__discord_ui_compiled_template__.fullmatch(custom_id) is None:
             answering = Answering(events.chat_ref(interaction.channel, interaction.guild_id), interaction)
             await self._say(answering, "Not valid", "This button is not valid any more.")

@@ -12,7 +12,7 @@ discord.py reads options from the callback's signature, so each command gets a s
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any, Literal, Protocol
 
 import discord
@@ -63,7 +63,7 @@ def _signature(spec: CommandSpec) -> inspect.Signature:
     return inspect.Signature(params)
 
 
-def _callback(spec: CommandSpec, host: CommandHost) -> Callable[..., Awaitable[None]]:
+def _callback(spec: CommandSpec, host: CommandHost) -> Callable[..., Coroutine[Any, Any, None]]:
     async def callback(interaction: discord.Interaction, **values: Any) -> None:
         await host.run_command(interaction, spec, values)
 
@@ -76,7 +76,10 @@ def _callback(spec: CommandSpec, host: CommandHost) -> Callable[..., Awaitable[N
     return callback
 
 
-def _suggester(host: CommandHost, kind: str) -> Callable[..., Awaitable[list[app_commands.Choice[str]]]]:
+Suggest = Callable[[discord.Interaction, str], Coroutine[Any, Any, list[app_commands.Choice[str]]]]
+
+
+def _suggester(host: CommandHost, kind: str) -> Suggest:
     async def suggest(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         pairs = await host.suggest(interaction, kind, current)
         return [app_commands.Choice(name=label[:100] or value[:100], value=value[:100]) for value, label in pairs[:25]]

@@ -110,8 +110,8 @@ async def test_review_button_opens_the_checklist_modal(w: World) -> None:
     modal = opened.body["data"]
     inputs = [c for row in modal["components"] for c in row.get("components", [row.get("component", {})])]
     assert inputs and all(i.get("placeholder") == "yes / no / na" for i in inputs)
-    answers = {i["custom_id"]: "no" for i in inputs}
-    answer = await response_to(w.fake, await submit_modal(w.fake, w.releases, w.bob, modal, answers))
+    given = {i["custom_id"]: "no" for i in inputs}
+    answer = await response_to(w.fake, await submit_modal(w.fake, w.releases, w.bob, modal, given))
     assert answer.body["type"] == 4
     async with w.store.transaction() as tx:
         ((_, account, answers),) = await tx.reviews(rid)

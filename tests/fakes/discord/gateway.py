@@ -135,7 +135,7 @@ class Gateway:
             await ws.close(code=4014, message=b"Disallowed intent(s).")
             return None
         shard = tuple(data["shard"]) if data.get("shard") else None
-        session = Session(uuid.uuid4().hex, shard)  # type: ignore[arg-type]
+        session = Session(uuid.uuid4().hex, shard)
         self.sessions[session.session_id] = session
         session.ws = ws
         await self._send(session, "READY", self._ready(session))

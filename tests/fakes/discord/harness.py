@@ -59,7 +59,7 @@ class World:
 
         def replies(call: Any) -> bool:
             ref = (call.body or {}).get("message_reference") or {}
-            return call.ok and str(ref.get("message_id")) == announcement["id"]
+            return call.ok and str(ref.get("message_id")) == str(announcement["id"])
 
         call = await self.fake.rec.wait_for("POST", r"/channels/\d+/messages", replies, after=after, timeout=timeout)
         prompt = self.fake.messages[int(call.result["id"])]

@@ -58,7 +58,9 @@ def _options(values: dict[str, Any], focused: str | None = None) -> list[JSON]:
     return out
 
 
-def _command_data(fake: FakeDiscord, channel: FakeChannel, name: str, values: dict[str, Any], focused: str | None):
+def _command_data(
+    fake: FakeDiscord, channel: FakeChannel, name: str, values: dict[str, Any], focused: str | None
+) -> JSON:
     found = fake.channel(channel.id)
     assert found is not None and found[1] is not None
     top, _, sub = name.partition(" ")

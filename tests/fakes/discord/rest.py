@@ -12,7 +12,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from tests.fakes.discord.payloads import JSON, channel_payload, user_payload
 from tests.fakes.discord.state import Call, json_of
@@ -183,6 +183,7 @@ class Rest:
         if found is None or found[1] is None:
             return _error(404, 10003, "Unknown Channel")
         parent, guild = found
+        assert guild is not None
         if parent.type in (10, 11, 12):
             return _error(400, 50024, "Cannot execute action on this channel type")
         starter = int(m.group(2)) if m.lastindex and m.lastindex >= 2 else None
@@ -221,10 +222,10 @@ class Rest:
             result["interaction"]["response_message_ephemeral"] = bool(message["flags"] & EPHEMERAL)
             result["resource"] = {"type": 4, "message": message}
         elif kind == 7 and interaction.get("message"):
-            message = self.fake.messages.get(int(interaction["message"]["id"]))
-            if message is not None:
-                await self.fake.edit_message(message, inner)
-                result["resource"] = {"type": 7, "message": message}
+            shown = self.fake.messages.get(int(interaction["message"]["id"]))
+            if shown is not None:
+                await self.fake.edit_message(shown, inner)
+                result["resource"] = {"type": 7, "message": shown}
         return 200, result
 
     async def _interaction_message(self, interaction: JSON, data: JSON) -> JSON:
@@ -255,7 +256,7 @@ class Rest:
         if interaction is None:
             return _error(404, 10015, "Unknown Webhook")
         target = m.group(3)
-        message = None
+        message: JSON | None = None
         if target == "@original":
             message = next((x for x in self.fake.messages.values() if x.get("_interaction_token") == m.group(2)), None)
         else:
@@ -275,10 +276,12 @@ async def _read_body(request: web.Request) -> tuple[Any, dict[str, bytes]]:
         files: dict[str, bytes] = {}
         reader = await request.multipart()
         async for part in reader:
+            if not isinstance(part, BodyPartReader):
+                continue
             if part.name == "payload_json":
-                body = json.loads(await part.text())  # type: ignore[union-attr]
+                body = json.loads(await part.text())
             else:
-                files[part.filename or part.name or "file"] = await part.read()  # type: ignore[union-attr]
+                files[part.filename or part.name or "file"] = await part.read()
         return body, files
     raw = await request.read()
     return (json.loads(raw) if raw else None), {}
