@@ -1,5 +1,5 @@
-"""Resident memory of one bot process: `python -m bench.memory [--rules-only]` builds the core as
-`normbot run` does, with 200 communities on a SQLite store, handles a stream of 1,000 messages (the model
+"""Resident memory of one bot process: `python -m bench.memory [N] [--rules-only]` builds the core as
+`normbot run` does, with 200 communities on a SQLite store, handles a stream of messages (1,000 by default) (the model
 runs on every candidate) and prints its peak and current RSS as JSON. `measure()` runs it twice in fresh
 processes, with the model and rules-only (the baseline), so neither inherits the other's memory."""
 
@@ -27,7 +27,7 @@ def rss_mb() -> dict[str, float]:
     return out
 
 
-async def _process(rules_only: bool) -> dict[str, Any]:
+async def _process(rules_only: bool, messages: int) -> dict[str, Any]:
     from bench.databases import sqlite_database
     from bench.scenario import new_core
     from bench.stream import Stream
@@ -41,20 +41,20 @@ async def _process(rules_only: bool) -> dict[str, Any]:
             core = await new_core(store, 200, rules_only=rules_only, clock=ManualClock())
             status = core.detector.model_status
             stream = Stream(list(core.communities), share=0.05, seed=21)
-            for _ in range(1_000):
+            for _ in range(messages):
                 await core.handle(next(stream).event)
         finally:
             await store.close()
     return {"model_status": status, **rss_mb()}
 
 
-async def measure() -> dict[str, Any]:
-    """Both processes, one after the other."""
+async def measure(messages: int = 1_000) -> dict[str, Any]:
+    """Both processes, one after the other, each handling `messages` stream messages."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     out: dict[str, Any] = {}
     for label, extra in (("model", []), ("rules_only", ["--rules-only"])):
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bench.memory", *extra, cwd=str(ROOT), env=env,
+            sys.executable, "-m", "bench.memory", str(messages), *extra, cwd=str(ROOT), env=env,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
         stdout, stderr = await proc.communicate()
@@ -70,7 +70,9 @@ def main() -> int:
     import logging
 
     logging.basicConfig(level=logging.ERROR)
-    print(json.dumps(asyncio.run(_process("--rules-only" in sys.argv[1:]))))
+    args = sys.argv[1:]
+    messages = int(args[0]) if args and args[0].isdigit() else 1_000
+    print(json.dumps(asyncio.run(_process("--rules-only" in args, messages))))
     return 0
 
 

@@ -62,10 +62,28 @@ async def _warm(core: Core, stream: Stream, n: int = 300) -> None:
         await core.handle(next(stream).event)
 
 
+async def _ab(plain: Core, proposed: Core, slugs: list[str], messages: int, rounds: int) -> dict[str, Any]:
+    """The current core against the proposed hot path, alternating A/B rounds (best of each) so that a
+    machine whose load drifts during the run does not favour whichever went first."""
+    out: dict[str, Any] = {}
+    for concurrency in (1, 64):
+        best: dict[str, float] = {"current": 0.0, "proposed": 0.0}
+        for r in range(rounds):
+            for label, core in (("current", plain), ("proposed", proposed)):
+                stream = Stream(slugs, run=f"ab{label}{concurrency}r{r}", seed=31 + r)
+                got = await saturate(core, stream, messages, concurrency)
+                best[label] = max(best[label], got["msgs_per_s"])
+        out[f"in_flight_{concurrency}"] = {**best, "gain": round(best["proposed"] / max(best["current"], 0.1), 2)}
+    out["messages_per_round"] = messages
+    out["rounds"] = rounds
+    return out
+
+
 async def run_backend(backend: str, *, quick: bool, n_communities: int = 200) -> dict[str, Any]:
     """Everything single-process on one backend; returns the figures."""
     rates = [100, 250, 500, 1000, 2000] if quick else [100, 250, 500, 1000, 1500, 2000, 3000]
     seconds = 2.0 if quick else 6.0
+    sat = 800 if quick else 5_000
     out: dict[str, Any] = {"backend": backend, "communities": n_communities, "step_seconds": seconds}
     async with database_for(backend, "load") as url:
         store = Store.from_url(url)
@@ -80,11 +98,11 @@ async def run_backend(backend: str, *, quick: bool, n_communities: int = 200) ->
             await _warm(core, stream)
             steps = await sweep(core, stream, rates, seconds)
             out["rules_only"] = {"steps": [s.summary() for s in steps], "best_sustained": best_sustained(steps)}
-            out["rules_only"]["saturation"] = await saturate(core, stream, 1_500 if quick else 6_000)
-            out["raw_baseline"] = await raw_inserts(url, 2_000 if quick else 10_000)
+            out["rules_only"]["saturation"] = await saturate(core, stream, sat)
+            out["raw_baseline"] = await raw_inserts(url, 1_000 if quick else 10_000)
             released = [r for s in steps for r in s.released]
             out["endorsements_50_members"] = await endorsements_per_second(
-                core, url, released, per_member=20 if quick else 60
+                core, url, released, per_member=8 if quick else 60
             )
             popular = await _announce(core, slugs[0], "Popular")
             storm_target = await _announce(core, slugs[1], "Contested")
@@ -95,7 +113,7 @@ async def run_backend(backend: str, *, quick: bool, n_communities: int = 200) ->
                 out["audit_chain_problems"] = len(await tx.verify_audit())
             out["stats"] = dict(core.stats)
 
-            # The same steps with the model detector (the transformer stage), when it loads.
+            # The model detector (the transformer stage), when it loads: full sweep, or saturation only (quick).
             model_core = await new_core(store, n_communities, rules_only=False, clock=clock)
             status = model_core.detector.model_status
             out["model_status"] = status
@@ -103,18 +121,15 @@ async def run_backend(backend: str, *, quick: bool, n_communities: int = 200) ->
                 model_core.detector.detect(announcement_text(random.Random(1), "Warmup"))
                 mstream = Stream(slugs, run="m", seed=11)
                 await _warm(model_core, mstream, 100)
-                msteps = await sweep(model_core, mstream, rates, seconds)
+                msteps = [] if quick else await sweep(model_core, mstream, rates, seconds)
                 out["model"] = {"steps": [s.summary() for s in msteps], "best_sustained": best_sustained(msteps)}
-                out["model"]["saturation"] = await saturate(model_core, mstream, 1_500 if quick else 6_000)
+                out["model"]["saturation"] = await saturate(model_core, mstream, sat)
 
-            # The proposed hot-path changes (bench/experiments.py), measured against the steps above.
+            # The proposed hot-path changes (bench/experiments.py) against the current core, A/B.
             proposed = await new_core(store, n_communities, rules_only=True, clock=clock)
             experiments.apply(proposed)
-            pstream = Stream(slugs, run="p", seed=13)
-            await _warm(proposed, pstream)
-            psteps = await sweep(proposed, pstream, rates, seconds)
-            out["proposed"] = {"steps": [s.summary() for s in psteps], "best_sustained": best_sustained(psteps)}
-            out["proposed"]["saturation"] = await saturate(proposed, pstream, 1_500 if quick else 6_000)
+            await _warm(proposed, Stream(slugs, run="p", seed=13), 100)
+            out["proposed_ab"] = await _ab(core, proposed, slugs, 500 if quick else 2_000, 1 if quick else 2)
         finally:
             await store.close()
     return out
