@@ -177,3 +177,32 @@ async def test_flood_control_delays_a_prompt_instead_of_losing_it(w: World) -> N
     refused = await w.fake.wait_for("sendMessage", after=mark)
     assert not refused.ok and refused.error is not None and "Too Many Requests" in refused.error
     assert prompt.payloads
+
+
+async def test_moderators_decide_flags_with_the_alert_buttons(w: World) -> None:
+    """At the flag threshold the moderators' chat gets an alert; a member's press is refused, an admin's
+    press upholds the flag and the alert is edited in place."""
+    from tests.fakes.telegram.payloads import FakeUser
+
+    update, prompt = await w.announce(w.group, w.alice)
+    mid = update["message"]["message_id"]
+    dave = w.fake.add_user(FakeUser(1005, "Dave", "dave"))
+    mark = w.fake.mark()
+    for person in (w.bob, w.carol, dave):
+        await w.command(w.group, person, f"/flag credit-base-model reason from {person.first_name}", reply_to=mid)
+    sent = await w.fake.wait_for("sendMessage", lambda c: c.ok and c.params["chat_id"] == w.mods.id, after=mark)
+    alert = w.fake.bot_message(w.mods.id, sent.result["message_id"])
+    assert "has 3 open flags" in alert.text and "reason from Bob" in alert.text
+    uphold = next(p for p in alert.payloads if p.startswith("nb1:uphold:"))
+    mark = w.fake.mark()
+    w.fake.press(alert, w.bob, uphold)
+    refused = await w.fake.wait_for("answerCallbackQuery", after=mark)
+    assert "Only moderators" in refused.params["text"]
+    mark = w.fake.mark()
+    w.fake.press(alert, w.mia, uphold)
+    await w.fake.wait_for("answerCallbackQuery", after=mark)
+    await w.fake.wait_for("editMessageText", lambda c: c.ok and c.params["chat_id"] == w.mods.id, after=mark)
+    assert "has 2 open flags" in alert.text
+    async with w.store.transaction() as tx:
+        statuses = sorted(f.status for f in await tx.flags_of(release_id_of(prompt)))
+    assert statuses == ["open", "open", "upheld"]

@@ -8,8 +8,11 @@ detector) and the real `TelegramAdapter` polling the fake, plus helpers that wai
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import itertools
+import shutil
+import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +29,7 @@ from tests.fakes.telegram.payloads import FakeChat, FakeUser
 from tests.fakes.telegram.server import FakeTelegram
 from tests.fakes.telegram.state import BotMessage, Call
 
-__all__ = ["GOOD", "TOKEN", "World", "telegram_world"]
+__all__ = ["GOOD", "TOKEN", "World", "release_id_of", "telegram_world"]
 
 # Shaped like a real token (bot id, colon, 35 characters) so every code path treats it as one.
 TOKEN = "7000000001:AAHk3-known-test-token-Zq9xW4vB7nM2"
@@ -36,6 +39,21 @@ GOOD = (
     "4f1c2b8e9d0a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c"
 )
 _ids = itertools.count(1)
+_template: Path | None = None
+
+
+async def _fresh_database(target: Path) -> None:
+    """A migrated SQLite file: migrations run once per test process, each world gets a copy (real schema,
+    a fraction of the set-up time)."""
+    global _template
+    if _template is None:
+        folder = Path(tempfile.mkdtemp(prefix="normbot-telegram-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        store = Store.from_url(f"sqlite+aiosqlite:///{folder}/template.db")
+        await store.upgrade()
+        await store.close()
+        _template = folder / "template.db"
+    shutil.copyfile(_template, target)
 
 
 @dataclass
@@ -74,7 +92,7 @@ class World:
         mark = self.fake.mark()
         update = self.fake.say(chat, user, text, thread_id=thread_id)
         prompt = await self.reply_to(update, after=mark)
-        await self.posted(f"prompt:{_release_id(prompt)}")
+        await self.posted(f"prompt:{release_id_of(prompt)}")
         return update, prompt
 
     async def command(
@@ -113,14 +131,9 @@ class World:
             return [(f.norm_id, f.reason) for f in await tx.flags_of(release_id)]
 
 
-def _release_id(prompt: BotMessage) -> int:
+def release_id_of(prompt: BotMessage) -> int:
     """The release id a prompt is about, read from its Endorse button's payload (`nb1:endorse:<id>`)."""
     return int(prompt.payloads[0].split(":")[2])
-
-
-def release_id_of(prompt: BotMessage) -> int:
-    """Public form of `_release_id` for tests."""
-    return _release_id(prompt)
 
 
 @contextlib.asynccontextmanager
@@ -147,8 +160,9 @@ async def telegram_world(
             ChatBinding("telegram", str(mods.id), "mod"),
         ),
     )
+    await _fresh_database(tmp_path / "t.db")
     store = Store.from_url(f"sqlite+aiosqlite:///{tmp_path}/t.db")
-    core = await build_core(store, [community], rules_only=True)
+    core = await build_core(store, [community], rules_only=True, migrate=False)
     router = Router()
     config = TelegramSettings(**{"base_url": fake.base_url, "base_file_url": fake.base_file_url, **(settings or {})})
     adapter = TelegramAdapter(core, router, config, Secret(TOKEN))
