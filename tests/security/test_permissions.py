@@ -1,0 +1,153 @@
+"""The permission matrix: every command against every role, with the expected outcome.
+
+Roles: the creator of the release, a plain member, a reviewer, a moderator, a platform admin (Discord Manage
+Server / Telegram group admin), a moderator of another community acting here (a member here), and that same
+moderator acting from their own community's chat on our ids (which must not be found there).
+
+`test_matrix_covers_every_command` fails when a command is added without a row: decide who may run it first.
+Each cell runs on a fresh store (SQLite: permissions are decided in Python, the backend does not matter; the
+security tests that touch the store run on both backends), and a refusal must leave the store unchanged.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from moderation.actions import Reply
+from moderation.commands import COMMANDS
+from moderation.core import Core
+from storage import Store
+from storage.models import AuditEvent, Endorsement, Flag, NormPackRevision, Release, WatchedChat
+from tests.core.harness import GOOD, Chat
+
+ROLES = ("creator", "member", "reviewer", "moderator", "admin", "outsider", "foreign")
+ALLOWED, REFUSED, NOT_FOUND, NOTHING = "allowed", "refused", "not found", "nothing to do"
+PACK = "schema_version: 1\nid: forge\nversion: 1.1.0\nextends: [baseline]\nnorms: []\n"
+HASH = "ab" * 32
+
+# command -> (line, who may run it). Who: "all", "mods" (moderator + admin), or an explicit dict.
+MODS = {"moderator": ALLOWED, "admin": ALLOWED}
+OWN = {"creator": ALLOWED, "moderator": ALLOWED, "admin": ALLOWED}  # creator or moderators
+NOT_CREATOR = {r: ALLOWED for r in ROLES if r not in ("creator", "foreign")} | {"creator": REFUSED}
+
+TABLE: dict[str, tuple[str, dict[str, str] | str]] = {
+    "claim": (f"/claim {HASH}", "all"),
+    "endorse": ("/endorse R1", NOT_CREATOR),
+    "export-my-data": ("/export-my-data", "all"),
+    "flag": ("/flag R1 own-no-reupload copied from elsewhere", "all"),
+    "forget-me": ("/forget-me", "all"),
+    "help": ("/help", "all"),
+    "link": ("/link", "all"),
+    "normcheck": ("/normcheck R1", MODS),
+    "norms history": ("/norms history", MODS),
+    "norms rollback": ("/norms rollback 1", MODS),
+    "norms set": ("/norms set", MODS),
+    "norms show": ("/norms show", "all"),
+    "profile": ("/profile", "all"),
+    "provenance": ("/provenance R1", "all"),
+    "queue": ("/queue", MODS),
+    "release edit": ("/release edit R1 license openrail++", OWN),
+    "release list": ("/release list", "all"),
+    "release show": ("/release show R1", "all"),
+    "resolve": ("/resolve F1 upheld copied", MODS),
+    "review": ("/review R1 harm-real-person-consent=no", NOT_CREATOR),
+    "status": ("/status R1 removed spam", MODS),
+    "unendorse": ("/unendorse R1", NOT_CREATOR | {"creator": NOTHING}),
+    "unwatch": ("/unwatch", MODS),
+    "watch": ("/watch", MODS),
+    "whyflagged": ("/whyflagged R1", OWN),
+}
+
+
+def expected(command: str, role: str) -> str:
+    _, who = TABLE[command]
+    if role == "foreign":
+        # From their own community: our ids do not exist there; commands without ids act on their community,
+        # where they are a moderator (and where revision #1 does not exist either).
+        if any(p.kind in ("release", "flag") for p in COMMANDS[command].params) or command == "norms rollback":
+            return NOT_FOUND
+        return ALLOWED
+    if who == "all":
+        return ALLOWED
+    assert isinstance(who, dict)
+    return who.get(role, REFUSED)
+
+
+def outcome(actions: list[object]) -> str:
+    replies = [a for a in actions if isinstance(a, Reply)]
+    titles = {r.card.title for r in replies}
+    text = "\n".join(r.card.as_text() for r in replies)
+    if "Not allowed" in titles:
+        return REFUSED
+    if "Can't do that" in titles:
+        if "There is no" in text:
+            return NOT_FOUND
+        if "already" in text or "had not" in text:
+            return NOTHING
+        return f"error: {text[:120]}"
+    if titles & {"Unknown command", "Something went wrong", "Not recorded yet"}:
+        return f"error: {text[:120]}"
+    return ALLOWED
+
+
+@pytest.fixture
+def backend() -> str:
+    return "sqlite"
+
+
+@pytest.fixture
+async def scene(chat: Chat) -> Chat:
+    """R1 by ada with an open flag F1 by bo; a norm-pack revision #1 adopted by mia."""
+    await chat.say("ada", GOOD, message_id="ann1")
+    await chat.cmd("bo", "/flag R1 credit-base-model no base model named")
+    await chat.cmd("mia", "/norms set", attachment_texts={"forge.yaml": PACK})
+    return chat
+
+
+async def _snapshot(store: Store) -> tuple[int, ...]:
+    async with store.transaction() as tx:
+        counts = []
+        for model in (AuditEvent, Endorsement, Flag, NormPackRevision, Release, WatchedChat):
+            counts.append(int((await tx.s.execute(select(func.count()).select_from(model))).scalar_one()))
+        statuses = tuple((await tx.s.execute(select(Flag.status).order_by(Flag.id))).scalars())
+        release_status = (await tx.s.execute(select(Release.status).where(Release.id == 1))).scalar_one()
+    return (*counts, hash(statuses), hash(release_status))
+
+
+async def _run(scene: Chat, other: Chat, command: str, role: str) -> list[object]:
+    line, _ = TABLE[command]
+    attach = {"forge.yaml": PACK.replace("1.1.0", "1.2.0")} if command == "norms set" else None
+    who = {
+        "creator": ("ada", False, ()),
+        "member": ("cy", False, ()),
+        "reviewer": ("rex", False, ()),
+        "moderator": ("mia", False, ()),
+        "admin": ("pat", True, ()),
+        "outsider": ("oz", False, ()),
+        "foreign": ("oz", False, ()),
+    }[role]
+    name, admin, roles = who
+    chat = other if role == "foreign" else scene
+    if command == "unendorse":
+        await chat.cmd(name, "/endorse R1", admin=admin)
+    return list(await chat.cmd(name, line, admin=admin, roles=roles, attachment_texts=attach))
+
+
+async def test_matrix_covers_every_command(core: Core) -> None:
+    """Every registered command has a row, and every row is a registered command."""
+    assert set(TABLE) == set(COMMANDS), f"missing rows: {sorted(set(COMMANDS) - set(TABLE))}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("command", sorted(TABLE))
+async def test_permission_matrix(scene: Chat, other_chat: Chat, store: Store, command: str, role: str) -> None:
+    if command not in COMMANDS:
+        pytest.fail(f"/{command} is in the table but not registered")
+    want = expected(command, role)
+    before = await _snapshot(store)
+    got = outcome(await _run(scene, other_chat, command, role))
+    assert got == want, f"/{command} as {role}: expected {want}, got {got}"
+    if want in (REFUSED, NOT_FOUND) and command != "unendorse":
+        assert await _snapshot(store) == before, f"/{command} as {role} was refused but changed the store"
+    assert scene.core.stats["internal_errors"] == 0
