@@ -2,6 +2,7 @@
 
 from storage import privacy as privacy
 from storage import provenance as provenance
+from storage import registry as registry
 from storage.audit import ChainProblem
 from storage.engine import create_engine, default_url, normalise_url, redact_url
 from storage.models import (
