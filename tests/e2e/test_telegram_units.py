@@ -61,8 +61,13 @@ def test_forum_topic_messages_carry_their_thread_but_plain_replies_do_not() -> N
 
 def test_the_topic_start_is_not_a_reply_target() -> None:
     """Telegram makes topic messages reply to the topic's creation message; that is not a chosen target."""
-    start = message_payload(message_id=5, chat=FORUM, sender=None, date=0, extra={"forum_topic_created": {
-        "name": "Releases", "icon_color": 1}})  # fmt: skip
+    start = message_payload(
+        message_id=5,
+        chat=FORUM,
+        sender=None,
+        date=0,
+        extra={"forum_topic_created": {"name": "Releases", "icon_color": 1}},
+    )
     assert events.reply_target(msg(FORUM, text="/endorse", thread_id=5, reply_to=start)) is None
 
 
@@ -110,9 +115,20 @@ def test_button_event_and_inline_messages() -> None:
     actor = Actor("telegram", "11", "alice")
     ev = events.button_event(query, actor)
     assert ev is not None and (ev.event_id, ev.payload, ev.message_id, ev.chat.thread_id) == (
-        "cb:q1", "nb1:endorse:3", "9", "4")  # fmt: skip
-    inline = CallbackQuery.de_json({"id": "q2", "from": user_payload(ALICE), "chat_instance": "c",
-                                    "inline_message_id": "abc", "data": "nb1:endorse:3"})  # fmt: skip
+        "cb:q1",
+        "nb1:endorse:3",
+        "9",
+        "4",
+    )
+    inline = CallbackQuery.de_json(
+        {
+            "id": "q2",
+            "from": user_payload(ALICE),
+            "chat_instance": "c",
+            "inline_message_id": "abc",
+            "data": "nb1:endorse:3",
+        }
+    )
     assert events.button_event(inline, actor) is None
 
 
@@ -132,7 +148,10 @@ def test_keyboard_rows_and_payloads_untouched() -> None:
     markup = render.keyboard(buttons)
     assert markup is not None
     assert [[b.callback_data for b in row] for row in markup.inline_keyboard] == [
-        [b.payload for b in buttons[0:3]], [b.payload for b in buttons[3:6]], [buttons[6].payload]]  # fmt: skip
+        [b.payload for b in buttons[0:3]],
+        [b.payload for b in buttons[3:6]],
+        [buttons[6].payload],
+    ]
     assert render.keyboard([]) is None
 
 
@@ -147,8 +166,15 @@ def test_toast_only_when_it_fits() -> None:
 
 def test_forms_become_exact_commands() -> None:
     """Flag and review forms turn into the command to type, with the allowed values."""
-    flag = Form("flag", "Flag R3", "R3", (FormField("norm", "Which norm?", ("credit-base-model", "other")),
-                                          FormField("reason", "What is wrong?", long=True)))  # fmt: skip
+    flag = Form(
+        "flag",
+        "Flag R3",
+        "R3",
+        (
+            FormField("norm", "Which norm?", ("credit-base-model", "other")),
+            FormField("reason", "What is wrong?", long=True),
+        ),
+    )
     text = parse_html(render.form_html(flag))
     assert "/flag R3 <norm> <reason…>" in text and "one of: credit-base-model, other" in text
     review = Form("review", "Review R3", "R3", (FormField("harm-consent", "Consent?", ("yes", "no", "na")),))

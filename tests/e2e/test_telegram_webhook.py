@@ -31,8 +31,11 @@ async def test_webhook_mode_registers_the_hook_and_checks_the_secret(
     url = f"http://127.0.0.1:{port}/telegram/hook"
     settings = {"mode": "webhook", "webhook_url": url, "webhook_listen": "127.0.0.1", "webhook_port": port}
     async with telegram_world(tmp_path, settings=settings) as w:
-        assert w.fake.state.webhook == {"url": url, "secret_token": SECRET, "allowed_updates": [
-            "message", "callback_query"]}  # fmt: skip
+        assert w.fake.state.webhook == {
+            "url": url,
+            "secret_token": SECRET,
+            "allowed_updates": ["message", "callback_query"],
+        }
         assert w.adapter.connected
         forged = w.fake.say(w.group, w.alice, GOOD)
         assert await w.fake.post_webhook(forged, secret="wrong-secret-0123456789") == 403

@@ -196,8 +196,11 @@ async def edit_message_text(state: FakeState, params: JSON) -> JSON:
     raw, plain = _text(params)
     rows, _ = _keyboard(params)
     if plain == msg.text and rows == msg.buttons:
-        raise ApiError(400, "Bad Request: message is not modified: specified new message content and reply markup "
-                       "are exactly the same as a current content and reply markup of the message")  # fmt: skip
+        raise ApiError(
+            400,
+            "Bad Request: message is not modified: specified new message content and reply markup "
+            "are exactly the same as a current content and reply markup of the message",
+        )
     msg.html, msg.text, msg.buttons = raw, plain, rows
     msg.edits += 1
     data = _message_json(state, msg)
@@ -258,10 +261,22 @@ async def get_chat_administrators(state: FakeState, params: JSON) -> list[JSON]:
         member: JSON = {"user": user_payload(user), "status": "creator" if n == 0 else "administrator"}
         member["is_anonymous"] = False
         if n:
-            member |= {k: True for k in ("can_be_edited", "can_manage_chat", "can_delete_messages",
-                                         "can_manage_video_chats", "can_restrict_members", "can_promote_members",
-                                         "can_change_info", "can_invite_users", "can_post_stories",
-                                         "can_edit_stories", "can_delete_stories")}  # fmt: skip
+            member |= {
+                k: True
+                for k in (
+                    "can_be_edited",
+                    "can_manage_chat",
+                    "can_delete_messages",
+                    "can_manage_video_chats",
+                    "can_restrict_members",
+                    "can_promote_members",
+                    "can_change_info",
+                    "can_invite_users",
+                    "can_post_stories",
+                    "can_edit_stories",
+                    "can_delete_stories",
+                )
+            }
         out.append(member)
     return out
 

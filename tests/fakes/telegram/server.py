@@ -9,6 +9,7 @@ messages, reply, press buttons, attach files, and groups migrate to supergroups.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import json
 import time
@@ -25,8 +26,20 @@ __all__ = ["FakeTelegram"]
 
 JSON = dict[str, Any]
 # Values PTB sends as raw strings; everything else is JSON (numbers, booleans, objects).
-_STRINGS = {"text", "caption", "callback_query_id", "file_id", "url", "secret_token", "parse_mode",
-            "inline_message_id", "language_code", "description", "short_description", "name"}  # fmt: skip
+_STRINGS = {
+    "text",
+    "caption",
+    "callback_query_id",
+    "file_id",
+    "url",
+    "secret_token",
+    "parse_mode",
+    "inline_message_id",
+    "language_code",
+    "description",
+    "short_description",
+    "name",
+}
 
 
 def _decode(key: str, value: Any) -> Any:
@@ -228,9 +241,7 @@ class FakeTelegram:
                 self.state.messages[(new_id, message_id)] = {**msg, "chat": {**msg["chat"], "id": new_id}}
         for (chat_id, message_id), bot_msg in list(self.state.bot_messages.items()):
             if chat_id == old.id:
-                self.state.bot_messages[(new_id, message_id)] = BotMessage(**{
-                    **{s: getattr(bot_msg, s) for s in BotMessage.__slots__}, "chat_id": new_id
-                })  # fmt: skip
+                self.state.bot_messages[(new_id, message_id)] = dataclasses.replace(bot_msg, chat_id=new_id)
         highest = max((m for c, m in self.state.messages if c == old.id), default=0)
         self.state.message_counters[new_id] = itertools.count(highest + 1)
         self.state.migrated[old.id] = new_id
@@ -239,10 +250,20 @@ class FakeTelegram:
         admin = next(iter(sorted(self.state.admins.get(old.id, {0}))))
         user = self.state.users.get(admin, FakeUser(admin, "admin"))
         now = int(time.time())
-        to_msg = message_payload(message_id=self.state.new_message_id(old.id), chat=old, sender=user, date=now,
-                                 extra={"migrate_to_chat_id": new_id})  # fmt: skip
-        from_msg = message_payload(message_id=self.state.new_message_id(new_id), chat=new, sender=user, date=now,
-                                   extra={"migrate_from_chat_id": old.id})  # fmt: skip
+        to_msg = message_payload(
+            message_id=self.state.new_message_id(old.id),
+            chat=old,
+            sender=user,
+            date=now,
+            extra={"migrate_to_chat_id": new_id},
+        )
+        from_msg = message_payload(
+            message_id=self.state.new_message_id(new_id),
+            chat=new,
+            sender=user,
+            date=now,
+            extra={"migrate_from_chat_id": old.id},
+        )
         self.state.push_update({"update_id": next(self.state.next_update_id), "message": to_msg})
         self.state.push_update({"update_id": next(self.state.next_update_id), "message": from_msg})
         return new
