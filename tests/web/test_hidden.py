@@ -145,3 +145,20 @@ async def test_no_external_resources(client: httpx.AsyncClient) -> None:
             assert href.startswith("/"), (url, href)
         assert "default-src 'none'" in response.headers["content-security-policy"]
     json.loads((await client.get("/openapi.json")).text)
+
+
+async def test_forgotten_member_disappears_from_the_registry(client: httpx.AsyncClient, demo: Demo) -> None:
+    """After `forget-me` redaction, R2's endorser and reviewer shows as "[redacted]" and their review notes go."""
+    from storage.privacy import REDACTED, redact_member
+
+    async with demo.store.transaction() as tx:
+        dee = await tx.account_by_name("console", "dee")
+        assert dee is not None
+        await redact_member(tx, [dee.id])
+    body = (await client.get("/api/v1/releases/2")).json()
+    assert body["endorsements"] == [REDACTED]
+    assert [r["reviewer"] for r in body["reviews"]] == [REDACTED]
+    assert all(a["note"] == "" for r in body["reviews"] for a in r["answers"])
+    words = {w for s in _strings(body) for w in re.findall(r"[\w.-]+", s)}
+    assert "dee" not in words
+    assert "checked the merge recipe" not in (await client.get("/r/2")).text
