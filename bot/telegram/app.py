@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from telegram import CallbackQuery, Message, Update
-from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -94,15 +94,26 @@ class TelegramAdapter:
         return self.app.running and updater is not None and updater.running
 
     async def start(self) -> None:
-        """Connect, register the command menus, start receiving updates; ConfigError names what is wrong."""
+        """Connect, register the command menus, start receiving updates; ConfigError names what is wrong
+        (and nothing is left running)."""
         webhook = self._webhook_config() if self.settings.mode == "webhook" else None
         api = self.settings.base_url or "https://api.telegram.org/bot"
         try:
-            await self.app.initialize()
+            await self._start(webhook)
         except InvalidToken:
+            await self._close()
             raise ConfigError("Telegram rejected TELEGRAM_TOKEN (check it with @BotFather)") from None
-        except NetworkError as exc:
-            raise ConfigError(f"cannot reach the Telegram Bot API at {api}: {exc.message}") from None
+        except (NetworkError, BadRequest) as exc:  # TimedOut is a NetworkError; setWebhook refusals are BadRequest
+            await self._close()
+            raise ConfigError(f"cannot start Telegram via {api}: {exc.message}") from None
+        except OSError as exc:
+            await self._close()
+            where = f"{self.settings.webhook_listen}:{self.settings.webhook_port}"
+            raise ConfigError(f"cannot listen on {where} for the Telegram webhook: {exc.strerror or exc}") from None
+        log.info("telegram: @%s receiving updates by %s", self.app.bot.username, self.settings.mode)
+
+    async def _start(self, webhook: tuple[str, str] | None) -> None:
+        await self.app.initialize()
         try:
             await register_commands(self.app.bot)
         except TelegramError as exc:
@@ -122,7 +133,6 @@ class TelegramAdapter:
             )
         else:
             await updater.start_polling(timeout=self.poll_timeout, allowed_updates=list(ALLOWED_UPDATES))
-        log.info("telegram: @%s receiving updates by %s", self.app.bot.username, self.settings.mode)
 
     def _webhook_config(self) -> tuple[str, str]:
         url = self.settings.webhook_url
@@ -139,14 +149,17 @@ class TelegramAdapter:
     async def stop(self) -> None:
         """Stop receiving, stop the application, close the HTTP pools; safe to call twice."""
         try:
-            updater = self.app.updater
-            if updater is not None and updater.running:
-                await updater.stop()
-            if self.app.running:
-                await self.app.stop()
-            await self.app.shutdown()
+            await self._close()
         finally:
             self._mask.uninstall()
+
+    async def _close(self) -> None:
+        updater = self.app.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+        if self.app.running:
+            await self.app.stop()
+        await self.app.shutdown()
 
     # -- incoming --------------------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import socket
 from pathlib import Path
 
@@ -60,3 +61,25 @@ async def test_webhook_mode_without_a_secret_refuses_to_start(tmp_path: Path, mo
         with pytest.raises(ConfigError, match="TELEGRAM_WEBHOOK_SECRET"):
             await w.adapter.start()
         assert not w.fake.state.calls  # refused before any request
+
+
+async def test_webhook_port_in_use_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A busy webhook port stops start-up with a message naming the address, and leaves nothing running."""
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", SECRET)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        settings = {"mode": "webhook", "webhook_url": "https://bot.example.org/hook", "webhook_port": port}
+        async with telegram_world(tmp_path, settings=settings, start=False) as w:
+            with pytest.raises(ConfigError, match=re.escape(f"cannot listen on 127.0.0.1:{port}")):
+                await w.adapter.start()
+            assert not w.adapter.connected and not w.adapter.app.running
+
+
+async def test_unreachable_api_is_a_clear_error(tmp_path: Path) -> None:
+    """An API address where nothing listens stops start-up with a message naming it (no traceback)."""
+    dead = f"http://127.0.0.1:{_free_port()}/bot"
+    async with telegram_world(tmp_path, settings={"base_url": dead}, start=False) as w:
+        with pytest.raises(ConfigError, match=re.escape(f"cannot start Telegram via {dead}")):
+            await w.adapter.start()
