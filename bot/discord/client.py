@@ -26,9 +26,9 @@ from bot.discord import events, render
 from bot.discord.commands import build_tree
 from bot.discord.logmask import TokenMask
 from bot.discord.outbox import Answering, Outbox, form_instructions
-from bot.discord.views import FormModal, PayloadButton
+from bot.discord.views import PayloadButton, form_modal, read_submission
 from bot.router import Router, platform_of
-from moderation.actions import Action, Card, DirectMessage, Edit, Form, OpenForm, Reply, Send
+from moderation.actions import Action, Card, DirectMessage, Edit, OpenForm, Reply, Send
 from moderation.commands import CommandSpec
 from moderation.core import Core
 
@@ -110,6 +110,7 @@ class DiscordAdapter:
     async def start(self) -> None:
         """Log in, connect, wait for READY, sync the commands; ConfigError says what is wrong."""
         self._mask.install()
+        self._ready.clear()
         self._point_at_server()
         self.client = client = self._make_client()
         self.outbox = Outbox(client, self.core)
@@ -129,9 +130,17 @@ class DiscordAdapter:
             problem = self._connect_problem()
             await self.stop()
             raise problem
+        self._task.add_done_callback(self._gateway_ended)
         await self._sync_commands()
         assert client.user is not None
         log.info("discord: logged in as %s (%s guilds)", client.user.name, len(client.guilds))
+
+    def _gateway_ended(self, task: asyncio.Task[None]) -> None:
+        """After start-up the gateway runs until `stop()`; say loudly if it ends on its own."""
+        if task.cancelled() or (self.client is not None and self.client.is_closed() and task.exception() is None):
+            return
+        problem = self._connect_problem()
+        log.error("discord: the gateway connection ended: %s", problem)
 
     def _connect_problem(self) -> ConfigError:
         task = self._task
@@ -202,7 +211,11 @@ class DiscordAdapter:
         await self._render(actions, Answering(event.chat, message=message))
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """Components no registered item matches (not `nb1:`) are refused, never left unanswered."""
+        """Modal submissions go to the core as their form's command; components no registered item
+        matches (not `nb1:`) are refused, never left unanswered."""
+        if interaction.type is discord.InteractionType.modal_submit:
+            await self._on_submit(interaction)
+            return
         if interaction.type is not discord.InteractionType.component:
             return
         custom_id = str(interaction.data.get("custom_id", "")) if interaction.data else ""
@@ -246,8 +259,13 @@ class DiscordAdapter:
         event = events.button_event(interaction, payload)
         await self._render(await self.core.handle(event), Answering(event.chat, interaction))
 
-    async def _on_submit(self, interaction: discord.Interaction, form: Form, answers: dict[str, str]) -> None:
-        event = events.form_event(interaction, form, answers)
+    async def _on_submit(self, interaction: discord.Interaction) -> None:
+        submitted = read_submission(interaction.data)
+        if submitted is None:
+            answering = Answering(events.chat_ref(interaction.channel, interaction.guild_id), interaction)
+            await self._say(answering, "Not valid", "This form is not valid any more.")
+            return
+        event = events.form_event(interaction, *submitted)
         await self._render(await self.core.handle(event), Answering(event.chat, interaction))
 
     async def _on_tree_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
@@ -270,8 +288,9 @@ class DiscordAdapter:
                 if isinstance(action, Reply):
                     await self.outbox.reply(action, answering)
                 elif isinstance(action, OpenForm):
-                    if interaction is not None and not interaction.response.is_done():
-                        await interaction.response.send_modal(FormModal(action.form, self._on_submit))
+                    modal = form_modal(action.form)
+                    if modal is not None and interaction is not None and not interaction.response.is_done():
+                        await interaction.response.send_modal(modal)
                     else:
                         await self.outbox.reply(Reply(form_instructions(action.form), ephemeral=True), answering)
                 elif platform_of(action) == self.platform:

@@ -178,3 +178,20 @@ async def test_gateway_reconnect_request_keeps_the_bot_working(w: World) -> None
     _, prompt = await w.announce(w.alice)
     assert payloads_of(prompt)
     assert len(w.fake.gateway.identifies) == 1
+
+
+async def test_a_modal_opened_before_a_restart_can_still_be_submitted(w: World) -> None:
+    """The modal names its form in its custom id, so a submission after a restart still flags."""
+    _, prompt = await w.announce(w.alice)
+    rid = release_id_of(prompt)
+    opened = await response_to(w.fake, await press(w.fake, w.releases, w.bob, prompt, payloads_of(prompt)[1]))
+    await w.adapter.stop()
+    await w.adapter.start()
+    values = {"norm": "credit-base-model", "reason": "submitted after the restart"}
+    answer = await response_to(w.fake, await submit_modal(w.fake, w.releases, w.bob, opened.body["data"], values))
+    assert answer.body["type"] == 4
+    assert await w.flags(rid) == [("credit-base-model", "submitted after the restart")]
+    forged = {**opened.body["data"], "custom_id": "nbf:resolve:R1 x"}
+    answer = await response_to(w.fake, await submit_modal(w.fake, w.releases, w.bob, forged, values))
+    assert answer.body["data"]["flags"] & EPHEMERAL
+    assert "not valid" in answer.body["data"]["embeds"][0]["description"]

@@ -13,6 +13,7 @@ from bot.discord import events, render
 from bot.discord.commands import CHECK_MENU, NORM_FILE_OPTION, build_tree
 from bot.discord.logmask import TokenMask
 from bot.discord.outbox import form_instructions
+from bot.discord.views import form_modal, read_submission
 from moderation.actions import Button, Card, Form, FormField
 from moderation.commands import COMMANDS
 from moderation.events import ChatRef
@@ -256,3 +257,34 @@ def test_token_mask_masks_every_record_until_uninstalled(caplog: pytest.LogCaptu
     logging.getLogger("normbot.unit").warning("after: %s", "plain")
     assert "token=**********" in caplog.text and token not in caplog.text
     assert "after: plain" in caplog.text
+
+
+async def test_form_modal_names_its_form_and_is_not_kept() -> None:
+    """The modal's custom id carries command and release; inputs are the fields; it is stopped."""
+    form = Form("flag", "Flag R3", "R3", (FormField("norm", "Norm", ("a", "b")), FormField("reason", "Why", long=True)))
+    modal = form_modal(form)
+    assert modal is not None and modal.custom_id == "nbf:flag:R3" and modal.is_finished()
+    inputs = [c for c in modal.children if isinstance(c, discord.ui.TextInput)]
+    assert [(i.custom_id, i.placeholder, i.style) for i in inputs] == [
+        ("norm", "a / b", discord.TextStyle.short),
+        ("reason", None, discord.TextStyle.paragraph),
+    ]
+    assert form_modal(Form("flag", "x", "R3 OR 1=1", ())) is None
+
+
+def test_read_submission_reads_rows_and_labels_and_refuses_others() -> None:
+    """Both modal layouts give the answers by field name; a custom id that names no form gives None."""
+    rows = {
+        "custom_id": "nbf:review:R7",
+        "components": [
+            {"type": 1, "components": [{"type": 4, "custom_id": "q-one", "value": "yes"}]},
+            {"type": 18, "component": {"type": 4, "custom_id": "q-two", "value": "na"}},
+        ],
+    }
+    submitted = read_submission(rows)
+    assert submitted is not None
+    form, answers = submitted
+    assert (form.command, form.release_ref, answers) == ("review", "R7", {"q-one": "yes", "q-two": "na"})
+    assert events.form_options(form, answers) == {"release": "R7", "answers": "q-one=yes q-two=na"}
+    assert read_submission({"custom_id": "other:thing", "components": []}) is None
+    assert read_submission(None) is None
