@@ -53,6 +53,9 @@ class Embedder:
         self.max_tokens = max_tokens
         self._threads = threads
         self._lock = threading.Lock()
+        # One forward pass at a time: concurrent `adetect_many` calls would otherwise oversubscribe the
+        # torch thread pool and each run slower than in turn.
+        self._infer_lock = threading.Lock()
         self._loaded = False
         self._model: Any = None
         self._tokenizer: Any = None
@@ -120,7 +123,7 @@ class Embedder:
         torch = self._torch
         out = np.zeros((len(texts), 384), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        with torch.inference_mode():
+        with self._infer_lock, torch.inference_mode():
             for start in range(0, len(order), batch_size):
                 idx = order[start : start + batch_size]
                 batch = self._tokenizer(
