@@ -49,6 +49,20 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def _strip_nul(value: Any) -> Any:
+    return value.replace("\x00", "\ufffd") if isinstance(value, str) and "\x00" in value else value
+
+
+def _pg_no_nul(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, executemany: bool) -> Any:
+    """PostgreSQL text cannot hold NUL (SQLite can): user text with one would fail the whole unit of work, so it
+    is stored with U+FFFD in its place, as a decoder would show an invalid byte."""
+    if executemany and isinstance(parameters, list):
+        parameters = [tuple(_strip_nul(v) for v in row) if isinstance(row, tuple) else row for row in parameters]
+    elif isinstance(parameters, tuple):
+        parameters = tuple(_strip_nul(v) for v in parameters)
+    return statement, parameters
+
+
 def create_engine(url: str | None = None, **kwargs: Any) -> AsyncEngine:
     """Create the async engine; SQLite gets WAL, foreign keys and a busy timeout, its folder is created."""
     url = normalise_url(url or default_url())
@@ -63,4 +77,6 @@ def create_engine(url: str | None = None, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    event.listen(engine.sync_engine, "before_cursor_execute", _pg_no_nul, retval=True)
+    return engine

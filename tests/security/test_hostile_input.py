@@ -290,3 +290,16 @@ async def test_well_formed_buttons_still_check_permissions_and_community(
     assert "There is no" in reply_text(await other_chat.press("oz", "nb1:dismiss:999:1"))
     assert "There is no" in reply_text(await announced.press("mia", "nb1:uphold:1:999"))
     assert await _state(store) == before
+
+
+async def test_nul_bytes_are_stored_not_crashed_on(chat: Chat, store: Store) -> None:
+    """PostgreSQL text cannot hold NUL: an announcement, a note and a name with one are still recorded
+    (found by the core fuzz test: it was an internal error on PostgreSQL)."""
+    actions = await chat.say("ad\x00a", GOOD.replace("Neon", "Ne\x00on"))
+    _no_internal_error(chat.core, actions)
+    actions = await chat.cmd("bo", "/endorse R1 nice\x00 one")
+    _no_internal_error(chat.core, actions)
+    assert "Thanks!" in reply_text(actions)
+    async with store.transaction() as tx:
+        note = (await tx.s.execute(select(Endorsement.note))).scalar_one()
+    assert note.startswith("nice") and note.endswith(" one")
