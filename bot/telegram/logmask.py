@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from bot.logs import SecretMaskFilter
+from bot.logs import MASK, SecretMaskFilter
 
 __all__ = ["TokenMask"]
 
@@ -27,6 +27,11 @@ class TokenMask:
         self._factory: Any = None
         self._active = False
 
+    def _mask(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, MASK)
+        return text
+
     def install(self) -> None:
         """Mask every record created from now on."""
         if self._active:
@@ -36,7 +41,11 @@ class TokenMask:
         def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
             record = previous(*args, **kwargs)
             if self._active:
-                self._filter.filter(record)
+                try:
+                    self._filter.filter(record)
+                except Exception:  # a format string that does not fit its arguments: keep both, masked
+                    record.msg = self._mask(f"{record.msg} {record.args!r}")
+                    record.args = None
             return record
 
         self._previous, self._factory, self._active = previous, factory, True

@@ -236,8 +236,10 @@ def test_token_mask_covers_every_handler(caplog: pytest.LogCaptureFixture) -> No
                 raise RuntimeError(f"boom {token}")
             except RuntimeError:
                 log.exception("failed")
+            log.warning("bad format %d for %s", "not-a-number", token)  # must not raise into the caller
     finally:
         mask.uninstall()
     assert logging.getLogRecordFactory() is before
     assert token not in caplog.text
     assert "/bot**********/getMe" in caplog.text and "boom **********" in caplog.text
+    assert "bad format %d for %s ('not-a-number', '**********')" in caplog.text
