@@ -121,9 +121,18 @@ def rows(plan: FillPlan, seed: int = 3) -> Iterator[tuple[str, list[str], list[t
     weights = [rng.paretovariate(1.3) for _ in range(plan.releases)]
     scale = plan.endorsements / sum(weights)
     counts = [min(plan.members - 1, int(w * scale)) for w in weights]
+    cap = plan.members - 1
     short = plan.endorsements - sum(counts)
-    for i in range(abs(short)):
-        counts[i % plan.releases] += 1 if short > 0 else (-1 if counts[i % plan.releases] > 0 else 0)
+    i = 0
+    while short != 0:  # hand out (or take back) the rounding remainder, one per release, within the cap
+        r = i % plan.releases
+        if short > 0 and counts[r] < cap:
+            counts[r] += 1
+            short -= 1
+        elif short < 0 and counts[r] > 0:
+            counts[r] -= 1
+            short += 1
+        i += 1
     ends = []
     eid = 0
     for r, cnt in enumerate(counts):

@@ -8,6 +8,7 @@ import json
 import os
 import random
 import sys
+from contextlib import AsyncExitStack
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -66,10 +67,13 @@ async def _announce(store: Store, clock: ManualClock, n: int, slug: str, name: s
 
 async def run_replicas(
     *, replicas: int = 3, n_communities: int = 200, messages: int = 3_000, members: int = 500, flaggers: int = 50,
-    proposed: bool = False,
+    proposed: bool = False, url: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """The whole replica scenario on a fresh PostgreSQL database; returns figures and the exactly-once checks."""
-    async with pg_database("replicas") as url:
+    """The whole replica scenario on a fresh PostgreSQL database (or on `url`, an empty migrated one, as tests
+    pass it); returns figures and the exactly-once checks."""
+    async with AsyncExitStack() as stack:
+        if url is None:
+            url = await stack.enter_async_context(pg_database("replicas"))
         store = Store.from_url(url)
         try:
             await store.upgrade()

@@ -119,9 +119,9 @@ def _load(s: dict[str, Any]) -> list[str]:
         if ab:
             out += [f"Proposed hot path (bench/experiments.py) against the current core, A/B, best of {ab['rounds']} "
                     f"round(s) of {ab['messages_per_round']} messages:", ""]  # fmt: skip
-            rows = [(k.replace("_", " "), v["current"], v["proposed"], f"{v['gain']}×")
-                    for k, v in ab.items() if isinstance(v, dict)]  # fmt: skip
-            out += _table(("messages in flight", "current msg/s", "proposed msg/s", "gain"), rows)
+            ab_rows = [(k.replace("_", " "), v["current"], v["proposed"], f"{v['gain']}×")
+                       for k, v in ab.items() if isinstance(v, dict)]  # fmt: skip
+            out += _table(("messages in flight", "current msg/s", "proposed msg/s", "gain"), ab_rows)
         e = _get(res, "endorsements_50_members", default={})
         if e:
             head = ("endorsements, 50 members at once", "per s", "recorded / sent", "raw inserts/s (50 conns)", "ratio")

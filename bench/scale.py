@@ -163,10 +163,11 @@ async def _index_effects(store: Store, url: str, backend: str, plan: FillPlan) -
     return out
 
 
-async def run_scale(backend: str, *, quick: bool, runs: int = 40) -> dict[str, Any]:
+async def run_scale(backend: str, *, quick: bool, runs: int = 40, plan: FillPlan | None = None) -> dict[str, Any]:
     """Fill, then measure each operation; returns the figures (and plans on PostgreSQL)."""
-    plan = FillPlan.quick() if quick else FillPlan()
-    out: dict[str, Any] = {"backend": backend, "size": "quick" if quick else "full", "target_ms": TARGET_MS}
+    plan = plan or (FillPlan.quick() if quick else FillPlan())
+    size = "full" if plan == FillPlan() else "quick" if plan == FillPlan.quick() else "custom"
+    out: dict[str, Any] = {"backend": backend, "size": size, "target_ms": TARGET_MS}
     async with database_for(backend, "scale") as url:
         store = Store.from_url(url)
         try:

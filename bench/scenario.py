@@ -115,10 +115,11 @@ async def run_backend(backend: str, *, quick: bool, n_communities: int = 200) ->
 
             # The model detector (the transformer stage), when it loads: full sweep, or saturation only (quick).
             model_core = await new_core(store, n_communities, rules_only=False, clock=clock)
-            status = model_core.detector.model_status
+            detector: Any = model_core.detector  # the staged Detector, beyond the core's protocol
+            status = detector.model_status
             out["model_status"] = status
             if status == "loaded":
-                model_core.detector.detect(announcement_text(random.Random(1), "Warmup"))
+                detector.detect(announcement_text(random.Random(1), "Warmup"))
                 mstream = Stream(slugs, run="m", seed=11)
                 await _warm(model_core, mstream, 100)
                 msteps = [] if quick else await sweep(model_core, mstream, rates, seconds)
