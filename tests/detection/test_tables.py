@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from importlib import resources
+from typing import Any
 
 import yaml
 
 from moderation.extraction_tables import key_of, tables
 
 
-def _load(name: str) -> dict:  # type: ignore[type-arg]
+def _load(name: str) -> Any:
     return yaml.safe_load(resources.files("moderation.data").joinpath(name).read_text(encoding="utf-8"))
 
 
