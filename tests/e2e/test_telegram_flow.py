@@ -206,3 +206,13 @@ async def test_moderators_decide_flags_with_the_alert_buttons(w: World) -> None:
     async with w.store.transaction() as tx:
         statuses = sorted(f.status for f in await tx.flags_of(release_id_of(prompt)))
     assert statuses == ["open", "open", "upheld"]
+
+
+async def test_replying_to_the_prompt_targets_its_release(w: World) -> None:
+    """A reply to the bot's review prompt works like a reply to the announcement (/endorse, /normcheck)."""
+    _, prompt = await w.announce(w.group, w.alice)
+    rid = release_id_of(prompt)
+    reply = await w.command(w.group, w.bob, "/endorse", reply_to=prompt.message_id)
+    assert f"R{rid} has 1/" in reply.text
+    check = await w.command(w.group, w.mia, "/normcheck", reply_to=prompt.message_id)
+    assert f"R{rid} meets every automatic norm" in check.text
