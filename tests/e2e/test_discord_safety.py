@@ -122,3 +122,14 @@ async def test_messages_from_bots_are_ignored(w: World) -> None:
     prompts = w.fake.rec.find("POST", r"/channels/\d+/messages", after=mark)
     assert len(prompts) == 1
     assert await _release_count(w) == 1
+
+
+async def test_a_rate_limited_prompt_is_retried(w: World) -> None:
+    """A 429 on the prompt's POST is waited out by discord.py and the prompt still lands once."""
+    w.fake.rate_limit("POST", rf"/channels/{w.releases.id}/messages", retry_after=0.05)
+    mark = w.fake.rec.mark()
+    _, prompt = await w.announce(w.alice)
+    statuses = [c.status for c in w.fake.rec.find("POST", rf"/channels/{w.releases.id}/messages", after=mark)]
+    assert statuses[:2] == [429, 200]
+    assert len(w.fake.bot_messages(w.releases)) == 1
+    assert release_id_of(prompt) == 1

@@ -70,6 +70,17 @@ class Rest:
         body, files = await _read_body(request)
         status: int
         result: Any
+        limited = self._rate_limited(request.method, path)
+        if limited is not None:
+            call = Call(len(self.fake.rec.calls), request.method, path, dict(request.query), body, 429, limited)
+            await self.fake.rec.add(call)
+            headers = {
+                "Content-Type": "application/json",
+                "Retry-After": "1",
+                "X-RateLimit-Scope": "user",
+                "Via": "1.1 google",  # discord.py treats a 429 without it as a Cloudflare ban
+            }
+            return web.Response(status=429, body=json.dumps(limited).encode(), headers=headers)
         for method, pattern, handler, auth in self.routes:
             match = pattern.fullmatch(path)
             if match is None or method != request.method:
@@ -84,6 +95,14 @@ class Rest:
         call = Call(len(self.fake.rec.calls), request.method, path, dict(request.query), body, status, result, files)
         await self.fake.rec.add(call)
         return json_reply(status, result)
+
+    def _rate_limited(self, method: str, path: str) -> JSON | None:
+        """Answer 429 once for each limit the test queued with `FakeDiscord.rate_limit`."""
+        for index, (m, pattern, retry_after) in enumerate(self.fake.rate_limits):
+            if m == method and re.fullmatch(pattern, path):
+                del self.fake.rate_limits[index]
+                return {"message": "You are being rate limited.", "retry_after": retry_after, "global": False}
+        return None
 
     # -- identity -------------------------------------------------------------------------------------
 

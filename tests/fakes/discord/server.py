@@ -55,6 +55,7 @@ class FakeDiscord:
         self._dms: dict[int, FakeChannel] = {}
         self._dm_closed: set[int] = set()
         self._threads: dict[int, int] = {}  # starter message id -> thread id
+        self.rate_limits: list[tuple[str, str, float]] = []
         self.gateway = Gateway(token=token, ready=self._ready, guilds=self._guild_creates)
         self.rest = Rest(self)
         self._runner: web.AppRunner | None = None
@@ -117,6 +118,10 @@ class FakeDiscord:
             if dm.id == channel_id:
                 return dm, None
         return None
+
+    def rate_limit(self, method: str, pattern: str, retry_after: float = 0.05) -> None:
+        """The next `method` request whose path matches `pattern` gets 429 with `retry_after` seconds."""
+        self.rate_limits.append((method, pattern, retry_after))
 
     def close_dms(self, user: FakeUser) -> None:
         """The user does not accept DMs from server members (Discord answers 50007)."""
