@@ -23,7 +23,7 @@ from discord.http import Route
 
 from bot.config import ConfigError, DiscordSettings, Secret
 from bot.discord import events, render
-from bot.discord.commands import build_tree
+from bot.discord.commands import NORM_FILE_OPTION, build_tree
 from bot.discord.logmask import TokenMask
 from bot.discord.outbox import Answering, Outbox, form_instructions
 from bot.discord.views import PayloadButton, form_modal, read_submission
@@ -227,7 +227,7 @@ class DiscordAdapter:
         """A slash command: options as text; `/norms set` reads its attachment (at most 256 KB)."""
         chat = events.chat_ref(interaction.channel, interaction.guild_id)
         texts: dict[str, str] = {}
-        attachment = values.pop("file", None)
+        attachment = values.pop(NORM_FILE_OPTION, None) if spec.name == "norms set" else None
         if isinstance(attachment, discord.Attachment):
             problem = None
             if attachment.size > MAX_NORM_FILE_BYTES:

@@ -72,8 +72,8 @@ def _callback(spec: CommandSpec, host: CommandHost) -> Callable[..., Coroutine[A
     descriptions = {p.name: p.description[:_DESCRIPTION] for p in spec.params}
     if spec.name == "norms set":
         descriptions[NORM_FILE_OPTION] = "The norm file (YAML, at most 256 KB)"
-    callback.__discord_app_commands_param_description__ = descriptions  # type: ignore[attr-defined]
-    return callback
+    described: Callable[..., Coroutine[Any, Any, None]] = app_commands.describe(**descriptions)(callback)
+    return described
 
 
 Suggest = Callable[[discord.Interaction, str], Coroutine[Any, Any, list[app_commands.Choice[str]]]]
