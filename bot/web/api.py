@@ -13,8 +13,8 @@ from fastapi import APIRouter, Depends, Request
 from bot.web.context import registry_of
 from bot.web.errors import NotFound
 from bot.web.params import PER_PAGE, ListingQuery, listing_query
-from bot.web.views import community_json, pack_json, release_detail_json, release_page_json
-from storage.registry import community_summaries, filter_choices, list_releases, release_detail
+from bot.web.views import community_json, pack_json, release_page_json
+from storage.registry import community_summaries, filter_choices, list_releases
 
 __all__ = ["parse_release_ref", "router"]
 
@@ -55,16 +55,7 @@ async def releases(
 @router.get("/releases/{release_id}", summary="One release in full")
 async def release(request: Request, release_id: str) -> dict[str, Any]:
     """Fields, announcements, the latest norm check, endorsements, reviews, resolved flags, lineage, claims."""
-    rid = parse_release_ref(release_id)
-    async with registry_of(request).read() as tx:
-        row = await tx.release_any(rid)
-        detail = await release_detail(tx, row.community_id, rid) if row is not None else None
-        community = await tx.community(row.community_id) if row is not None else None
-    if detail is None or community is None:
-        raise NotFound(f"There is no release R{rid}.")
-    out = release_detail_json(detail)
-    out["community"] = {"slug": community.slug, "name": community.name}
-    return out
+    return await registry_of(request).release_json(parse_release_ref(release_id))
 
 
 @router.get("/communities/{slug}/norms", summary="The norm pack in force in a community")

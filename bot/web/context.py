@@ -10,17 +10,19 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.templating import Jinja2Templates
 
 from bot.web.errors import NotFound, Unavailable
-from bot.web.views import STATUS_LABELS
+from bot.web.views import STATUS_LABELS, release_detail_json
 from moderation.community import CommunityConfig
 from moderation.packs import PackProvider
 from norms import NormError, NormPack
 from storage import Community, Store, Tx
+from storage.registry import release_detail
 
 __all__ = ["TEMPLATES_DIR", "Registry", "http_url", "registry_of"]
 
@@ -72,6 +74,29 @@ class Registry:
     def config_for(self, community: Community) -> CommunityConfig:
         """The configured settings, or defaults (baseline pack, no moderator token) for unconfigured ones."""
         return self.configs.get(community.slug) or CommunityConfig(slug=community.slug, name=community.name)
+
+    async def release_json(self, release_id: int) -> dict[str, Any]:
+        """A release of any community in full (the public shape), or a 404.
+
+        Norm results get their titles from the pack in force; a pack that cannot be loaded only costs the
+        titles, not the page.
+        """
+        async with self.read() as tx:
+            row = await tx.release_any(release_id)
+            detail = await release_detail(tx, row.community_id, release_id) if row is not None else None
+            community = await tx.community(row.community_id) if row is not None else None
+            titles: dict[str, str] = {}
+            if community is not None:
+                try:
+                    pack, _, _ = await self.pack(tx, community)
+                    titles = {n.id: n.title for n in pack.norms}
+                except Unavailable:
+                    pass
+        if detail is None or community is None:
+            raise NotFound(f"There is no release R{release_id}.")
+        out = release_detail_json(detail, titles)
+        out["community"] = {"slug": community.slug, "name": community.name}
+        return out
 
     async def pack(self, tx: Tx, community: Community) -> tuple[NormPack, str, int | None]:
         """The pack in force with where it comes from: (pack, origin, revision number or None)."""

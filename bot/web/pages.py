@@ -14,11 +14,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from bot.web.api import parse_release_ref
 from bot.web.context import registry_of
-from bot.web.errors import NotFound
 from bot.web.params import PER_PAGE, STATUSES, ListingQuery, listing_query
-from bot.web.views import community_json, pack_json, release_detail_json, release_page_json
+from bot.web.views import community_json, pack_json, release_page_json
 from norms import NEEDS
-from storage.registry import community_summaries, filter_choices, list_releases, release_detail
+from storage.registry import community_summaries, filter_choices, list_releases
 
 __all__ = ["router"]
 
@@ -58,15 +57,9 @@ async def community(request: Request, slug: str, query: Annotated[ListingQuery, 
 @router.get("/r/{release_id}")
 async def release(request: Request, release_id: str) -> Response:
     """One release in full."""
-    rid = parse_release_ref(release_id)
     registry = registry_of(request)
-    async with registry.read() as tx:
-        row = await tx.release_any(rid)
-        detail = await release_detail(tx, row.community_id, rid) if row is not None else None
-        owner = await tx.community(row.community_id) if row is not None else None
-    if detail is None or owner is None:
-        raise NotFound(f"There is no release R{rid}.")
-    context = {"community": {"slug": owner.slug, "name": owner.name}, "r": release_detail_json(detail)}
+    data = await registry.release_json(parse_release_ref(release_id))
+    context = {"community": data["community"], "r": data}
     return registry.templates.TemplateResponse(request, "release.html", context)
 
 

@@ -7,6 +7,7 @@ shapes live in `bot.web.mod` and are only used behind the moderator token.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -86,8 +87,9 @@ def _fields(r: Release) -> dict[str, Any]:
     return {k: v for k, v in r.fields_json.items() if v not in (None, [], {}, "")}
 
 
-def release_detail_json(d: ReleaseDetail) -> dict[str, Any]:
-    """One release in full, as the public may see it."""
+def release_detail_json(d: ReleaseDetail, titles: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """One release in full, as the public may see it; `titles` names norms (from the pack in force)."""
+    titles = titles or {}
     r = d.release
     out = release_summary_json(r, d.creator)
     out.update(
@@ -109,6 +111,7 @@ def release_detail_json(d: ReleaseDetail) -> dict[str, Any]:
             "results": [
                 {
                     "norm_id": n.norm_id,
+                    "title": titles.get(n.norm_id),
                     "need": n.need,
                     "severity": n.severity,
                     "outcome": n.outcome,

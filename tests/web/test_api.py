@@ -158,6 +158,9 @@ async def test_release_detail_matches_the_store(client: httpx.AsyncClient, demo:
     check = body["norm_check"]
     assert check["pack_digest"] == latest[0].pack_digest
     assert [(r["norm_id"], r["outcome"]) for r in check["results"]] == [(r.norm_id, r.outcome) for r in latest[1]]
+    titles = {n.id: n.title for n in load_builtin("baseline").norms}
+    assert all(r["title"] == titles.get(r["norm_id"]) for r in check["results"])
+    assert any(r["title"] for r in check["results"])
     assert body["endorsements"] == ["dee"]
     [review] = body["reviews"]
     assert review["reviewer"] == "dee"
