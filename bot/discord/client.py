@@ -297,6 +297,9 @@ class DiscordAdapter:
                     await self.deliver(action)
             except discord.HTTPException as exc:
                 log.warning("discord: showing a %s failed: %s", type(action).__name__, exc)
+            except Exception:
+                # The core has recorded the change; a rendering bug must not hide the other actions.
+                log.exception("discord: showing a %s failed", type(action).__name__)
         await self.router.dispatch(actions, skip_platform=self.platform)
         if interaction is not None and not interaction.response.is_done():
             try:

@@ -77,9 +77,10 @@ class Outbox:
         message = answering.message
         if message is None:
             return
+        extra: dict[str, Any] = {"view": view} if view is not None else {}
         await message.channel.send(
             embed=embed,
-            view=view or discord.utils.MISSING,
+            **extra,
             reference=message.to_reference(fail_if_not_exists=False),
             mention_author=False,
             allowed_mentions=render.NO_MENTIONS,
@@ -99,8 +100,8 @@ class Outbox:
         view = render.buttons_view(action.buttons)
         message = await channel.send(
             embed=render.card_embed(action.card),
-            view=view or discord.utils.MISSING,
-            reference=reference or discord.utils.MISSING,
+            view=view,
+            reference=reference,
             mention_author=False,
             allowed_mentions=render.NO_MENTIONS,
         )

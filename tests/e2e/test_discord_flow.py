@@ -10,7 +10,8 @@ import pytest
 
 from bot.discord.commands import CHECK_MENU
 from tests.fakes.discord.harness import World, discord_world, payloads_of, release_id_of
-from tests.fakes.discord.interactions import context_menu, press, response_to, submit_modal
+from tests.fakes.discord.interactions import context_menu, press, response_to, slash, submit_modal
+from tests.fakes.discord.payloads import FakeUser
 
 pytestmark = pytest.mark.e2e
 
@@ -107,3 +108,32 @@ async def test_forged_custom_id_is_refused(w: World) -> None:
         assert answer.body["data"]["flags"] & EPHEMERAL, forged
         assert "not valid" in answer.body["data"]["embeds"][0]["description"], forged
     assert await w.endorsements(rid) == 0
+
+
+async def test_three_flags_alert_the_moderators_who_decide_with_buttons(w: World) -> None:
+    """At the flag threshold an alert with Uphold/Dismiss buttons goes to the mod channel; only a
+    moderator's press decides the flag, and the alert is edited in place."""
+    _, prompt = await w.announce(w.alice)
+    rid = release_id_of(prompt)
+    dave = w.fake.add_user(FakeUser(w.fake.ids.next(), "dave"), guild=w.guild)
+    mark = w.fake.rec.mark()
+    for member in (w.bob, w.carol, dave):
+        interaction = await slash(
+            w.fake, w.chat, member, "flag", release=f"R{rid}", norm="credit-base-model", reason=f"{member.name} says no"
+        )
+        await response_to(w.fake, interaction)
+    call = await w.fake.rec.wait_for("POST", rf"/channels/{w.mods_channel.id}/messages", after=mark)
+    alert = w.fake.messages[int(call.result["id"])]
+    assert "has 3 open flags" in alert["embeds"][0]["title"]
+    uphold = payloads_of(alert)[0]
+    assert uphold.startswith(f"nb1:uphold:{rid}:")
+    await w.posted(f"alert:{rid}")
+    refused = await response_to(w.fake, await press(w.fake, w.mods_channel, w.carol, alert, uphold))
+    assert refused.body["data"]["flags"] & EPHEMERAL
+    assert refused.body["data"]["embeds"][0]["title"] == "Not allowed"
+    mark = w.fake.rec.mark()
+    await response_to(w.fake, await press(w.fake, w.mods_channel, w.mia, alert, uphold))
+    await w.fake.rec.wait_for("PATCH", rf"/channels/{w.mods_channel.id}/messages/{alert['id']}", after=mark)
+    async with w.store.transaction() as tx:
+        states = sorted(f.status for f in await tx.flags_of(rid))
+    assert states.count("upheld") == 1 and states.count("open") == 2

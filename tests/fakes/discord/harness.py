@@ -48,6 +48,7 @@ class World:
     guild: FakeGuild
     releases: FakeChannel
     chat: FakeChannel
+    mods_channel: FakeChannel
     alice: FakeUser
     bob: FakeUser
     carol: FakeUser
@@ -131,7 +132,9 @@ async def discord_world(
     reviewers = FakeRole(ids.next(), "Reviewers")
     releases = FakeChannel(ids.next(), "releases")
     chat = FakeChannel(ids.next(), "general")
-    guild = fake.add_guild(FakeGuild(ids.next(), "Model makers", fake.owner.id, [mods, reviewers], [releases, chat]))
+    mods_channel = FakeChannel(ids.next(), "mods")
+    channels = [releases, chat, mods_channel]
+    guild = fake.add_guild(FakeGuild(ids.next(), "Model makers", fake.owner.id, [mods, reviewers], channels))
     alice = fake.add_user(FakeUser(ids.next(), "alice_makes"), guild=guild)
     bob = fake.add_user(FakeUser(ids.next(), "bob_reviews"), guild=guild, roles=(reviewers.id,))
     carol = fake.add_user(FakeUser(ids.next(), "carol"), guild=guild)
@@ -140,7 +143,10 @@ async def discord_world(
     community = CommunityConfig(
         slug="makers",
         name="Makers",
-        chats=(ChatBinding("discord", str(releases.id), "releases"),),
+        chats=(
+            ChatBinding("discord", str(releases.id), "releases"),
+            ChatBinding("discord", str(mods_channel.id), "mod"),
+        ),
         spaces=frozenset({("discord", str(guild.id))}) if spaces else frozenset(),
         reviewer_roles=frozenset({"reviewers"}),
     )
@@ -151,7 +157,7 @@ async def discord_world(
     adapter = DiscordAdapter(core, router, settings, Secret(TOKEN))
     adapter.guild_ready_timeout = 0.1
     router.register(adapter)
-    world = World(fake, store, core, adapter, guild, releases, chat, alice, bob, carol, mia)
+    world = World(fake, store, core, adapter, guild, releases, chat, mods_channel, alice, bob, carol, mia)
     try:
         if start:
             await adapter.start()
