@@ -20,6 +20,7 @@ __all__ = ["MAX_TEXT", "MAX_TOAST", "card_html", "escape", "form_html", "keyboar
 MAX_TEXT = 4096  # Telegram's limit, counted on the text after entity parsing
 MAX_TOAST = 200  # answerCallbackQuery text limit
 ROW = 3
+MAX_FIELDS = 10
 _WORD_JOINER = "\u2060"
 
 
@@ -32,15 +33,29 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
 
 
+def _visible(text: str) -> int:
+    """Characters a user sees once escaped: entities count as one, each `@` gains a word joiner."""
+    return len(text) + text.count("@")
+
+
+# (title, field name, field value, footer) limits: generous first; the tight set always fits even if every
+# character were an `@` (10 fields), so the body, the only long part, gets what is left.
+_CAPS = ((256, 64, 300, 400), (200, 32, 120, 300))
+
+
 def card_html(card: Card) -> str:
     """A card as Telegram HTML: bold title, `name: value` fields, body, italic footer; within 4096 chars."""
-    title = _clip(card.title, 256)
-    fields = [(_clip(name, 64), _clip(value, 300)) for name, value in card.fields]
-    footer = _clip(card.footer or "", 400)
-    fixed = len(title) + sum(len(n) + len(v) + 4 for n, v in fields) + len(footer) + 8
-    # Escaping adds no visible characters (entities count as one), the word joiner adds one per `@`.
-    body_room = MAX_TEXT - fixed - card.body.count("@") - 16
-    body = _clip(card.body, max(0, body_room))
+    for title_cap, name_cap, value_cap, footer_cap in _CAPS:
+        title = _clip(card.title, title_cap)
+        fields = [(_clip(n, name_cap), _clip(v, value_cap)) for n, v in card.fields[:MAX_FIELDS]]
+        footer = _clip(card.footer or "", footer_cap)
+        room = MAX_TEXT - _visible(title) - sum(_visible(n) + _visible(v) + 3 for n, v in fields) - _visible(footer) - 4
+        if room >= 500:
+            break
+    body = card.body
+    while body and _visible(body) > room:
+        limit = min(len(body) - 1, room - body.count("@"))
+        body = _clip(body, limit) if limit > 1 else ""
     parts = [f"<b>{escape(title)}</b>"]
     parts += [f"<b>{escape(name)}:</b> {escape(value)}" for name, value in fields]
     if body:

@@ -140,6 +140,8 @@ def test_card_html_escapes_everything_and_fits_telegram() -> None:
     assert len(plain) <= render.MAX_TEXT
     assert plain.startswith("<b>R1</b> & co\nName: <i>@\u2060all</i>")
     assert plain.endswith("/flag <norm> <reason>")
+    worst = Card("@" * 300, "@" * 5000, tuple(("@" * 70, "@" * 300) for _ in range(30)), footer="@" * 500)
+    assert len(parse_html(render.card_html(worst))) <= render.MAX_TEXT
 
 
 def test_keyboard_rows_and_payloads_untouched() -> None:
