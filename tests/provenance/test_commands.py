@@ -172,3 +172,24 @@ async def test_stored_receipts_round_trip_through_the_database(chat: Chat, store
     assert receipt is not None
     assert verify_receipt(canonical(receipt), [prov.keys.public_key()]).valid
     assert json.loads(canonical(receipt))["audit"]["seq"] == claims[0].audit_seq
+
+
+async def test_header_only_contradiction_goes_to_moderators_only(chat: Chat, tmp_path: Path) -> None:
+    """A file whose header names another author, with no earlier claim: moderators see it, nobody is DM'd."""
+    path = tmp_path / "c.safetensors"
+    save_file({"w": np.ones(3, np.float32)}, str(path), metadata={"modelspec.author": "zoe"})
+    ev = MessagePosted("h1", chat.ref, "h1", chat.actor("bo"), TEXT, (Attachment(path.name, local_path=str(path)),))
+    actions = list(await chat.core.handle(ev))
+    cards = [a for a in actions if isinstance(a, Send) and "disagrees with the announcement" in a.card.title]
+    assert [c.chat.chat_id for c in cards] == ["releases-mods"]
+    assert "header names author 'zoe'" in cards[0].card.body
+    assert not any(isinstance(a, DirectMessage) and "re-uploaded" in a.card.title for a in actions)
+
+
+async def test_unreadable_attachment_does_not_stop_the_announcement(chat: Chat, tmp_path: Path) -> None:
+    """A broken .safetensors file is skipped; the release is still registered and claimed."""
+    path = tmp_path / "broken.safetensors"
+    path.write_bytes(b"\xff" * 20)
+    ev = MessagePosted("h2", chat.ref, "h2", chat.actor("ada"), TEXT, (Attachment(path.name, local_path=str(path)),))
+    actions = list(await chat.core.handle(ev))
+    assert any(isinstance(a, Send) and a.key == "prompt:1" for a in actions)
