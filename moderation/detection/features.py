@@ -32,14 +32,13 @@ _QUESTION_START = (
     "could ", "should ", "has anyone", "have you", "wo ", "wie ", "¿", "alguien", "alguém", "кто", "有人",
 )  # fmt: skip
 _THIRD_PARTY = (
-    "did you see", "did u see", "have you seen", "check out", "someone", "somebody", "heads up", "fyi", " by @",
-    "'s new", "reupload", "re-upload", "anyone tested", "anyone tried", "just put out", "dropped ", "released ",
+    "did you see", "did u see", "have you seen", "someone", "somebody", "heads up", "fyi", " by @",
+    "'s new", "reupload", "re-upload", "anyone tested", "anyone tried", "just put out",
     "alguém viu", "meta ", "stability ", "black forest", "from @", "ngl", "imo",
 )  # fmt: skip
 _NOT_WEIGHTS = (
     "dataset", "datasets/", "arxiv", "paper", "preprint", "changelog", "release notes", "/releases", "pip install",
-    "github.com/", "sampler", "nodes", "extension", "webui", "comfyui", "llama.cpp", "vllm", "kohya", "tutorial",
-    "guide", "how to", "how i", "step by step", "psa", "tip:",
+    "new nodes", "sampler nodes", "tutorial", "guide:", "how to", "how i ", "step by step", "psa", "tip:",
 )  # fmt: skip
 _BUG = (
     "error", "traceback", "bug", "crash", "exception", "doesn't work", "does nothing", "not working", "segfault",

@@ -341,4 +341,57 @@ HANDWRITTEN: list[tuple[str, bool, str, dict[str, Any], list[str]]] = [
      {}, []),
     ("wip", False, "Almost done with the Gemma 2 9B roleplay finetune, uploading to HF tomorrow if evals look ok", {}, []),
     ("request", False, "Could someone convert NightCity Realistic v5 to diffusers format? I need it for a script", {}, []),
+    # ----------------------------------------------------------------- casual announcements (added after a
+    # spot check showed the first set was too formal)
+    ("lora", True,
+     "My new LoRA is up on Civitai, trained with kohya on 40 of my own photos, check it out "
+     "https://civitai.com/models/771001/film-noir-portraits (SD 1.5)",
+     {"links": L(("https://civitai.com/models/771001/film-noir-portraits", C)), "base_model": "SD 1.5",
+      "model_type": "lora"}, []),
+    ("lora", True,
+     "v2 of my Moss Witch LoRA is live: sharper details, same trigger. https://civitai.com/models/884211/moss-witch",
+     {"version": "v2", "links": L(("https://civitai.com/models/884211/moss-witch", C)), "model_type": "lora"}, []),
+    ("checkpoint", True,
+     "posting my first checkpoint ever, be gentle :) it's an SDXL anime tune https://civitai.com/models/802020",
+     {"links": L(("https://civitai.com/models/802020", C)), "base_model": "SDXL 1.0", "model_type": "checkpoint"}, []),
+    ("finetune", True,
+     "finally finished the Qwen2.5 32B roleplay tune, weights + GGUF here https://huggingface.co/n0va/rp-qwen-32b "
+     "(apache-2.0)",
+     {"links": L(("https://huggingface.co/n0va/rp-qwen-32b", H)), "license": "apache-2.0",
+      "base_model": "Qwen2.5 32B", "model_type": "finetune"}, []),
+    ("lora", True,
+     "ok here it is, the watercolor lora you all asked for 🎨 works in comfyui and forge, flux dev, "
+     "trigger is wtrclr https://civitai.com/models/812345/watercolor-flux",
+     {"links": L(("https://civitai.com/models/812345/watercolor-flux", C)), "base_model": "Flux.1 D",
+      "model_type": "lora", "trigger_words": ["wtrclr"]}, []),
+    ("merge", True,
+     "put together a little merge for pony, nothing fancy, mostly AutismMix with a bit of my style lora baked in. "
+     "https://civitai.com/models/823456 enjoy",
+     {"links": L(("https://civitai.com/models/823456", C)), "base_model": "Pony", "model_type": "merge"}, []),
+    ("lora", True,
+     "Update: Neon Alley LoRA v3 now available, retrained on Illustrious with cleaner captions "
+     "https://civitai.com/models/834567/neon-alley",
+     {"version": "v3", "links": L(("https://civitai.com/models/834567/neon-alley", C)), "base_model": "Illustrious",
+      "model_type": "lora"}, []),
+    ("quantization", True,
+     "made Q4_K_M and Q6_K ggufs of Mistral-Small-24B for folks with 16GB, link in thread: "
+     "https://huggingface.co/hikari/Mistral-Small-24B-GGUF",
+     {"links": L(("https://huggingface.co/hikari/Mistral-Small-24B-GGUF", H)), "base_model": "Mistral Small 24B",
+      "model_type": "quantization"}, []),
+    ("lora", True,
+     "here's the pixel sprite lora I teased last week, SDXL, trigger `pxsprite`, CC BY-NC 4.0: "
+     "https://huggingface.co/pixelsmith/pixel-sprite-xl",
+     {"links": L(("https://huggingface.co/pixelsmith/pixel-sprite-xl", H)), "license": "cc-by-nc-4.0",
+      "base_model": "SDXL 1.0", "model_type": "lora", "trigger_words": ["pxsprite"]}, []),
+    ("embedding", True,
+     "shared a new negative embedding for SD1.5 on my HF: https://huggingface.co/kuro/neg-clean-sd15 — put "
+     "`negclean` in the negative prompt",
+     {"links": L(("https://huggingface.co/kuro/neg-clean-sd15", H)), "base_model": "SD 1.5",
+      "model_type": "embedding"}, []),
+    ("others-release", False,
+     "the new juggernaut is out, it's really good https://civitai.com/models/133005/juggernaut-xl", {}, []),
+    ("chat", False, "lmao look at this https://civitai.com/images/12345", {}, []),
+    ("showcase", False,
+     "I uploaded my images to the gallery, made with the Moss Witch LoRA https://civitai.com/posts/555", {}, []),
+    ("question", False, "Does anyone have a mirror of the deleted FluxRealism v3? link pls", {}, []),
 ]
