@@ -38,6 +38,18 @@ async def _pg_admin(sql: str) -> None:
         await conn.close()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_key_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Signing keys made by tests go to a temporary folder, never into the checkout's ./data."""
+    old = os.environ.get("NORMBOT_KEY_DIR")
+    os.environ["NORMBOT_KEY_DIR"] = str(tmp_path_factory.mktemp("keys"))
+    yield
+    if old is None:
+        os.environ.pop("NORMBOT_KEY_DIR", None)
+    else:
+        os.environ["NORMBOT_KEY_DIR"] = old
+
+
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[str]:
     """A database of its own for this test session; yields its SQLAlchemy URL."""
