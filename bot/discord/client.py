@@ -63,6 +63,7 @@ class DiscordAdapter:
         self._ready = asyncio.Event()
         self._saved: tuple[str, yarl.URL] | None = None
         self.synced_guilds: list[int] = []
+        self._channel_locks: dict[str, asyncio.Lock] = {}
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
@@ -207,8 +208,12 @@ class DiscordAdapter:
         event = events.message_event(message)
         if event is None:
             return
-        actions = await self.core.handle(event)
-        await self._render(actions, Answering(event.chat, message=message))
+        # discord.py runs each event in its own task; a lock per channel (FIFO) keeps a channel's messages
+        # in gateway order, so a reply is never handled before the announcement it answers.
+        lock = self._channel_locks.setdefault(event.chat.thread_id or event.chat.chat_id, asyncio.Lock())
+        async with lock:
+            actions = await self.core.handle(event)
+            await self._render(actions, Answering(event.chat, message=message))
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Modal submissions go to the core as their form's command; components no registered item

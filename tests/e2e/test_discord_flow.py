@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.discord.commands import CHECK_MENU
-from tests.fakes.discord.harness import World, discord_world, payloads_of, release_id_of
+from tests.fakes.discord.harness import GOOD, World, discord_world, payloads_of, release_id_of
 from tests.fakes.discord.interactions import context_menu, press, response_to, slash, submit_modal
 from tests.fakes.discord.payloads import FakeUser
 
@@ -137,3 +137,12 @@ async def test_three_flags_alert_the_moderators_who_decide_with_buttons(w: World
     async with w.store.transaction() as tx:
         states = sorted(f.status for f in await tx.flags_of(rid))
     assert states.count("upheld") == 1 and states.count("open") == 2
+
+
+async def test_a_burst_of_announcements_is_handled_in_channel_order(w: World) -> None:
+    """Five announcements sent back to back become R1..R5 in the order they were posted."""
+    names = ["Amber", "Birch", "Cedar", "Delta", "Ember"]
+    sent = [await w.fake.say(w.releases, w.alice, GOOD.replace("Neon", name)) for name in names]
+    prompts = [await w.prompt_for(message) for message in sent]
+    assert [release_id_of(p) for p in prompts] == [1, 2, 3, 4, 5]
+    assert [p["embeds"][0]["title"].split(": ")[1].split(" ")[0] for p in prompts] == names
