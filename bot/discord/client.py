@@ -121,8 +121,9 @@ class DiscordAdapter:
             await self.stop()
             raise ConfigError("Discord rejected DISCORD_TOKEN (copy it again from the Developer Portal)") from None
         except (aiohttp.ClientError, OSError, discord.HTTPException) as exc:
+            base = Route.BASE
             await self.stop()
-            raise ConfigError(f"cannot reach the Discord API at {Route.BASE}: {exc}") from None
+            raise ConfigError(f"cannot reach the Discord API at {base}: {exc}") from None
         self._task = asyncio.create_task(client.connect(reconnect=True), name="normbot-discord-gateway")
         ready = asyncio.create_task(self._ready.wait())
         done, _ = await asyncio.wait({self._task, ready}, timeout=self.connect_timeout, return_when="FIRST_COMPLETED")
@@ -152,7 +153,8 @@ class DiscordAdapter:
             return ConfigError("Discord rejected DISCORD_TOKEN on the gateway (4004 authentication failed)")
         if exc is not None:
             return ConfigError(f"the Discord gateway connection failed: {type(exc).__name__}: {exc}")
-        return ConfigError(f"no READY from the Discord gateway within {self.connect_timeout:.0f}s")
+        gateway = DiscordWebSocket.DEFAULT_GATEWAY
+        return ConfigError(f"no READY from the Discord gateway ({gateway}) within {self.connect_timeout:.0f}s")
 
     async def _sync_commands(self) -> None:
         """Per configured guild (community `spaces` on discord): instant updates; else globally."""

@@ -133,3 +133,18 @@ async def test_a_rate_limited_prompt_is_retried(w: World) -> None:
     assert statuses[:2] == [429, 200]
     assert len(w.fake.bot_messages(w.releases)) == 1
     assert release_id_of(prompt) == 1
+
+
+async def test_an_unreachable_api_is_a_clear_error(tmp_path: Path) -> None:
+    """A configured API base nobody listens on is named in the error; discord.py's URLs are restored."""
+    from discord.http import Route
+
+    before = Route.BASE
+    async with discord_world(tmp_path, start=False) as w:
+        port = w.fake.base_url.rsplit(":", 1)[1]
+        await w.fake.stop()  # nothing listens on the fake's port any more
+        dead = DiscordSettings(api_base=f"http://127.0.0.1:{port}/api/v10", gateway_url=w.fake.gateway_url)
+        adapter = DiscordAdapter(w.core, Router(), dead, Secret(TOKEN))
+        with pytest.raises(ConfigError, match=rf"cannot reach the Discord API at http://127.0.0.1:{port}/api/v10"):
+            await adapter.start()
+    assert before == Route.BASE
