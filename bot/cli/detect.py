@@ -43,26 +43,30 @@ def parse_line(lineno: int, raw: str) -> tuple[Any, str, tuple[str, ...]] | dict
     return obj.get("id"), text, tuple(atts)
 
 
-def _chunks(lines: Iterable[str]) -> Iterator[list[tuple[int, str]]]:
+def _chunks(lines: Iterable[str], size: int) -> Iterator[list[tuple[int, str]]]:
     chunk: list[tuple[int, str]] = []
     for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         chunk.append((n, line))
-        if len(chunk) >= _CHUNK:
+        if len(chunk) >= size:
             yield chunk
             chunk = []
     if chunk:
         yield chunk
 
 
-def run_detect(lines: Iterable[str], out: IO[str], *, rules_only: bool = False) -> int:
-    """Process JSON Lines; returns the number of malformed lines."""
+def run_detect(lines: Iterable[str], out: IO[str], *, rules_only: bool = False, batch: int = _CHUNK) -> int:
+    """Process JSON Lines; returns the number of malformed lines.
+
+    Lines are read `batch` at a time so the model sees batches; results are flushed after each batch.
+    A caller that writes one line and waits for its answer should pass `batch=1`.
+    """
     from moderation.detection import Detector
 
     detector = Detector(use_model=not rules_only)
     bad = 0
-    for chunk in _chunks(lines):
+    for chunk in _chunks(lines, max(1, batch)):
         parsed = [parse_line(n, raw) for n, raw in chunk]
         good = [p for p in parsed if isinstance(p, tuple)]
         results = iter(detector.detect_many([(text, atts) for _, text, atts in good]))
@@ -89,6 +93,9 @@ def detect(
         Path | None, typer.Argument(help="JSON Lines file of {id, text, attachments?}; stdin when omitted.")
     ] = None,
     rules_only: Annotated[bool, typer.Option("--rules-only", help="Skip the transformer model.")] = False,
+    batch: Annotated[
+        int, typer.Option("--batch", min=1, help="Lines per model batch; 1 answers each line at once.")
+    ] = _CHUNK,
 ) -> None:
     """Detect release announcements in JSON Lines and print one JSON result per line."""
     if file is not None and str(file) != "-":
@@ -100,7 +107,7 @@ def detect(
     else:
         fh = sys.stdin
     with fh:
-        bad = run_detect(fh, sys.stdout, rules_only=rules_only)
+        bad = run_detect(fh, sys.stdout, rules_only=rules_only, batch=batch)
     raise typer.Exit(EXIT_FINDINGS if bad else EXIT_OK)
 
 

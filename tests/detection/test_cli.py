@@ -92,3 +92,10 @@ def test_eval_reports_targets() -> None:
     for name in ("links", "license", "base_model", "model_type"):
         assert report["fields"][name] >= 0.9
     assert report["targets_met"] is True and result.exit_code == 0
+
+
+def test_detect_batch_of_one_gives_same_rows() -> None:
+    """--batch 1 (for callers that wait for each answer) changes nothing in the output."""
+    a = runner.invoke(app, ["detect", "--rules-only"], input=INPUT)
+    b = runner.invoke(app, ["detect", "--rules-only", "--batch", "1"], input=INPUT)
+    assert _rows(a.stdout) == _rows(b.stdout) and a.exit_code == b.exit_code == 1
