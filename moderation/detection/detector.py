@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from moderation.detection.embedder import Embedder
-from moderation.detection.features import RulesDetector, RuleView, rule_view
+from moderation.detection.embedder import EMBEDDING_DIM, Embedder
+from moderation.detection.features import FEATURE_NAMES, RulesDetector, RuleView, rule_view
 from moderation.detection.head import Head
 from moderation.detection.prefilter import passes
 from norms.fields import ReleaseFields
@@ -79,6 +79,9 @@ class Detector:
         if self._embedder is None:
             try:
                 head = self._get_head()
+                expected = EMBEDDING_DIM + len(FEATURE_NAMES)
+                if head.weights.shape != (expected,):
+                    raise ValueError(f"head has {head.weights.shape[0]} weights, features have {expected}")
                 self._embedder = Embedder(
                     model_path=self._model_path, quantize=head.quantized, max_tokens=head.max_tokens
                 )

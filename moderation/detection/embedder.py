@@ -20,11 +20,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["DEFAULT_BATCH", "MAX_TOKENS", "Embedder"]
+__all__ = ["DEFAULT_BATCH", "EMBEDDING_DIM", "MAX_TOKENS", "Embedder"]
 
 _log = logging.getLogger(__name__)
 
 DEFAULT_BATCH = 32
+EMBEDDING_DIM = 384
 MAX_TOKENS = 128
 """Default truncation. Announcements say what they are in their first lines, and the cost per message is
 linear in this length; the shipped head records the length it was trained with (see head.py)."""
@@ -121,7 +122,7 @@ class Embedder:
         if not self.load():
             return None
         torch = self._torch
-        out = np.zeros((len(texts), 384), dtype=np.float32)
+        out = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         with self._infer_lock, torch.inference_mode():
             for start in range(0, len(order), batch_size):

@@ -163,3 +163,17 @@ def test_link_less_announcements_reach_the_model(text: str) -> None:
     atts = ("moss-Q4_K_M.gguf",) if "attached" in text else ()
     assert prefilter_passes(text, atts)
     assert rule_view(text, atts).needs_model
+
+
+def test_mismatched_head_falls_back_to_rules(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A head file that does not fit the features is a broken model: rules only, one warning."""
+    from moderation.detection.head import Head
+
+    bad = tmp_path / "head.npz"
+    Head(weights=np.zeros(7), bias=0.0, threshold=0.5, feature_names=("x",) * 7).save(bad)
+    det = Detector(head_path=bad)
+    with caplog.at_level(logging.WARNING):
+        d = det.detect("New LoRA: Moss Witch v1 for SDXL, license: MIT https://civitai.com/models/1")
+    assert d.is_release and d.stage == "rules"
+    assert det.model_status.startswith("rules-only: head unreadable")
+    assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 1
