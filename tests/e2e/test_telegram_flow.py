@@ -15,6 +15,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 async def w(tmp_path: Path) -> AsyncIterator[World]:
+    """A running Telegram world (fake Bot API, store, core, adapter)."""
     async with telegram_world(tmp_path) as world:
         yield world
 
@@ -180,8 +181,7 @@ async def test_flood_control_delays_a_prompt_instead_of_losing_it(w: World) -> N
 
 
 async def test_moderators_decide_flags_with_the_alert_buttons(w: World) -> None:
-    """At the flag threshold the moderators' chat gets an alert; a member's press is refused, an admin's
-    press upholds the flag and the alert is edited in place."""
+    """At the flag threshold moderators get an alert; an admin's press (not a member's) decides a flag."""
     from tests.fakes.telegram.payloads import FakeUser
 
     update, prompt = await w.announce(w.group, w.alice)

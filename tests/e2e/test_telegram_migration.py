@@ -16,13 +16,13 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 async def w(tmp_path: Path) -> AsyncIterator[World]:
+    """A running Telegram world (fake Bot API, store, core, adapter)."""
     async with telegram_world(tmp_path) as world:
         yield world
 
 
 async def test_release_announced_before_migration_can_be_endorsed_in_the_supergroup(w: World) -> None:
-    """After group -> supergroup, replying to an old announcement in the new chat still finds the release,
-    and the old prompt is edited in the new chat."""
+    """After group -> supergroup, a reply to an old announcement finds its release; the prompt is edited."""
     update, prompt = await w.announce(w.group, w.alice)
     rid = release_id_of(prompt)
     supergroup = w.fake.migrate(w.group, -100_777_000_1)
@@ -50,8 +50,7 @@ async def test_new_announcements_in_the_supergroup_are_watched(w: World) -> None
 
 
 async def test_chat_migrated_error_moves_the_data_and_resends(w: World) -> None:
-    """When the bot missed the service messages, the first send answered with `migrate_to_chat_id`
-    moves the community to the new id and the message is sent there."""
+    """A send answered with `migrate_to_chat_id` (service messages missed) moves the data and resends."""
     update, prompt = await w.announce(w.group, w.alice)
     supergroup = w.fake.migrate(w.group, -100_777_000_3, service_messages=False)
     mark = w.fake.mark()

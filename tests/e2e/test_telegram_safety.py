@@ -18,6 +18,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 async def w(tmp_path: Path) -> AsyncIterator[World]:
+    """A running Telegram world (fake Bot API, store, core, adapter)."""
     async with telegram_world(tmp_path) as world:
         yield world
 

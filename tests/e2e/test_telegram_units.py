@@ -28,6 +28,7 @@ ALICE = FakeUser(11, "Alice", "alice")
 
 
 def msg(chat: FakeChat = GROUP, sender: FakeUser | None = ALICE, **kw: Any) -> Message:
+    """A PTB Message built from the fake's payload factory."""
     return Message.de_json(message_payload(message_id=kw.pop("message_id", 7), chat=chat, sender=sender, date=0, **kw))
 
 

@@ -17,6 +17,7 @@ SECRET = "webhook-secret-0123456789abcdef"
 
 
 def _free_port() -> int:
+    """A loopback port nothing listens on (just now)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])

@@ -8,6 +8,7 @@ detector) and the real `TelegramAdapter` polling the fake, plus helpers that wai
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import contextlib
 import itertools
@@ -109,7 +110,6 @@ class World:
 
     async def posted(self, key: str, timeout: float = 10.0) -> None:
         """Wait until the adapter reported where a keyed message landed (the core can then edit it)."""
-        import asyncio
 
         async def wait() -> None:
             while True:
