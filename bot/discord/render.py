@@ -30,8 +30,8 @@ STYLES: dict[str, discord.ButtonStyle] = {
     "success": discord.ButtonStyle.success,
     "danger": discord.ButtonStyle.danger,
 }
-# Discord's embed limits (title 256, description 4096, 25 fields of 256/1024, footer 2048).
-_TITLE, _BODY, _FIELDS, _NAME, _VALUE, _FOOTER = 256, 4096, 25, 256, 1024, 2048
+# Discord's embed limits (title 256, description 4096, 25 fields of 256/1024, footer 2048, 6000 in all).
+_TITLE, _BODY, _FIELDS, _NAME, _VALUE, _FOOTER, _TOTAL = 256, 4096, 25, 256, 1024, 2048, 6000
 
 
 def escape(text: str, limit: int | None = None) -> str:
@@ -52,7 +52,21 @@ def card_embed(card: Card) -> discord.Embed:
     for name, value in card.fields[:_FIELDS]:
         embed.add_field(name=escape(name, _NAME) or "\u200b", value=escape(value, _VALUE) or "\u200b", inline=False)
     if card.footer:
-        embed.set_footer(text=card.footer[:_FOOTER])
+        # Footers render no markdown (a backslash would show), but mentions are neutralised all the same.
+        embed.set_footer(text=discord.utils.escape_mentions(card.footer)[:_FOOTER])
+    return _fit(embed)
+
+
+def _fit(embed: discord.Embed) -> discord.Embed:
+    """Keep the whole embed within 6000 characters (escaping can double a text): the description is
+    clipped first, then fields are dropped from the end."""
+    over = len(embed) - _TOTAL
+    description = embed.description or ""
+    if over > 0 and description:
+        keep = max(0, len(description) - over - 1)
+        embed.description = description[:keep] + "…"
+    while len(embed) > _TOTAL and embed.fields:
+        embed.remove_field(len(embed.fields) - 1)
     return embed
 
 

@@ -288,3 +288,30 @@ def test_read_submission_reads_rows_and_labels_and_refuses_others() -> None:
     assert events.form_options(form, answers) == {"release": "R7", "answers": "q-one=yes q-two=na"}
     assert read_submission({"custom_id": "other:thing", "components": []}) is None
     assert read_submission(None) is None
+
+
+def test_worst_case_cards_fit_discords_embed_limits() -> None:
+    """All-markdown, all-mention text doubles when escaped; the embed still fits every limit."""
+    worst = "*_@everyone " * 600
+    card = Card(worst, worst, tuple((f"{worst[:300]}{i}", worst) for i in range(30)), footer=worst)
+    embed = render.card_embed(card)
+    assert len(embed) <= 6000
+    assert embed.title is not None and len(embed.title) <= 256
+    assert embed.description is not None and len(embed.description) <= 4096
+    assert len(embed.fields) <= 25
+    assert all(len(f.name or "") <= 256 and len(f.value or "") <= 1024 for f in embed.fields)
+    assert "@everyone" not in str(embed.to_dict())
+    ordinary = render.card_embed(Card("t", "b" * 100, (("a", "1"), ("b", "2"))))
+    assert ordinary.description == "b" * 100 and len(ordinary.fields) == 2
+
+
+def test_the_fake_enforces_discords_message_limits() -> None:
+    """The fake answers 400 where Discord would, so e2e tests catch embeds Discord would refuse."""
+    from tests.fakes.discord.rest import invalid_body
+
+    fitted = render.card_embed(Card("t" * 300, "d" * 9000, tuple(("n", "v" * 2000) for _ in range(30))))
+    assert invalid_body({"embeds": [fitted.to_dict()]}) is None
+    assert invalid_body({"embeds": [{"title": "x" * 257}]}) == "embeds.0.title: Must be 256 or fewer in length."
+    too_much = {"description": "d" * 4000, "fields": [{"name": "n", "value": "v" * 1000}] * 3}
+    assert invalid_body({"embeds": [too_much]}) == "embeds.0.(total): Must be 6000 or fewer in length."
+    assert invalid_body({"content": "c" * 2001}) is not None

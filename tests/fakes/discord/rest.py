@@ -37,6 +37,44 @@ def _error(status: int, code: int, message: str) -> tuple[int, JSON]:
     return status, {"code": code, "message": message}
 
 
+def invalid_body(data: JSON) -> str | None:
+    """Discord's limits on a message body (400 / 50035 Invalid Form Body when broken): content 2000,
+    10 embeds of title 256, description 4096, 25 fields of 256/1024, footer 2048 and 6000 in all; button
+    labels 80, custom ids 100."""
+    if len(data.get("content") or "") > 2000:
+        return "content: Must be 2000 or fewer in length."
+    embeds = data.get("embeds") or []
+    if len(embeds) > 10:
+        return "embeds: Must be 10 or fewer in length."
+    for i, embed in enumerate(embeds):
+        fields = embed.get("fields") or []
+        footer = (embed.get("footer") or {}).get("text") or ""
+        parts = [embed.get("title") or "", embed.get("description") or "", footer]
+        parts += [str(f.get("name", "")) + str(f.get("value", "")) for f in fields]
+        limits = [
+            (len(embed.get("title") or ""), 256, "title"),
+            (len(embed.get("description") or ""), 4096, "description"),
+            (len(footer), 2048, "footer.text"),
+            (len(fields), 25, "fields"),
+            (sum(len(p) for p in parts), 6000, "(total)"),
+        ]
+        limits += [(len(str(f.get("name", ""))), 256, f"fields.{j}.name") for j, f in enumerate(fields)]
+        limits += [(len(str(f.get("value", ""))), 1024, f"fields.{j}.value") for j, f in enumerate(fields)]
+        for size, limit, where in limits:
+            if size > limit:
+                return f"embeds.{i}.{where}: Must be {limit} or fewer in length."
+    for row in data.get("components") or []:
+        for component in row.get("components") or []:
+            if len(component.get("label") or "") > 80 or len(component.get("custom_id") or "") > 100:
+                return "components: label or custom_id too long."
+    return None
+
+
+def _invalid(data: JSON) -> tuple[int, JSON] | None:
+    problem = invalid_body(data)
+    return None if problem is None else (400, {"code": 50035, "message": f"Invalid Form Body ({problem})"})
+
+
 class Rest:
     """Route table over `FakeDiscord`'s state."""
 
@@ -169,6 +207,8 @@ class Rest:
         if channel.type == 1 and self.fake.dm_closed(channel_id):
             return _error(403, 50007, "Cannot send messages to this user")
         data = json_of(body)
+        if (invalid := _invalid(data)) is not None:
+            return invalid
         reference = data.get("message_reference") or {}
         message = await self.fake.post_message(
             channel,
@@ -194,6 +234,8 @@ class Rest:
             return _error(404, 10008, "Unknown Message")
         if message["author"]["id"] != str(self.fake.bot.id):
             return _error(403, 50005, "Cannot edit a message authored by another user")
+        if (invalid := _invalid(json_of(body))) is not None:
+            return invalid
         await self.fake.edit_message(message, json_of(body))
         return 200, message
 
@@ -234,6 +276,9 @@ class Rest:
         data = json_of(body)
         kind = int(data.get("type", 0))
         inner = json_of(data.get("data"))
+        if (invalid := _invalid(inner)) is not None:
+            self.fake.responded.discard(int(m.group(1)))
+            return invalid
         result: JSON = {"interaction": {"id": interaction["id"], "type": interaction["type"]}}
         if kind == 4:
             message = await self._interaction_message(interaction, inner)
@@ -268,6 +313,8 @@ class Rest:
         interaction = self.fake.interaction_by_token(m.group(2))
         if interaction is None:
             return _error(404, 10015, "Unknown Webhook")
+        if (invalid := _invalid(json_of(body))) is not None:
+            return invalid
         return 200, await self._interaction_message(interaction, json_of(body))
 
     async def edit_followup(self, request: web.Request, body: Any, m: re.Match[str]) -> tuple[int, Any]:
