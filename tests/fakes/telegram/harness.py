@@ -15,7 +15,7 @@ import itertools
 import shutil
 import tempfile
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +72,6 @@ class World:
     bob: FakeUser
     carol: FakeUser
     mia: FakeUser
-    extra: dict[str, Any] = field(default_factory=dict)
 
     async def reply_to(self, update: dict[str, Any], *, after: int = 0, timeout: float = 10.0) -> BotMessage:
         """The bot's message that replies to the message of `update` (waits for it)."""
