@@ -307,7 +307,7 @@ def test_worst_case_cards_fit_discords_embed_limits() -> None:
 
 def test_the_fake_enforces_discords_message_limits() -> None:
     """The fake answers 400 where Discord would, so e2e tests catch embeds Discord would refuse."""
-    from tests.fakes.discord.rest import invalid_body
+    from tests.fakes.discord.limits import invalid_body, invalid_choices, invalid_modal
 
     fitted = render.card_embed(Card("t" * 300, "d" * 9000, tuple(("n", "v" * 2000) for _ in range(30))))
     assert invalid_body({"embeds": [fitted.to_dict()]}) is None
@@ -315,3 +315,7 @@ def test_the_fake_enforces_discords_message_limits() -> None:
     too_much = {"description": "d" * 4000, "fields": [{"name": "n", "value": "v" * 1000}] * 3}
     assert invalid_body({"embeds": [too_much]}) == "embeds.0.(total): Must be 6000 or fewer in length."
     assert invalid_body({"content": "c" * 2001}) is not None
+    assert invalid_modal({"title": "t" * 46, "components": [{}]}) is not None
+    modal = form_modal(Form("flag", "Flag R3", "R3", (FormField("norm", "N" * 60, tuple("abc")),)))
+    assert modal is not None and invalid_modal(modal.to_dict()) is None
+    assert invalid_choices({"choices": [{"name": "", "value": "R1"}]}) is not None

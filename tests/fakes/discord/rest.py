@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import BodyPartReader, web
 
+from tests.fakes.discord.limits import invalid_body, invalid_choices, invalid_modal
 from tests.fakes.discord.payloads import JSON, channel_payload, user_payload
 from tests.fakes.discord.state import Call, json_of
 
@@ -37,41 +38,8 @@ def _error(status: int, code: int, message: str) -> tuple[int, JSON]:
     return status, {"code": code, "message": message}
 
 
-def invalid_body(data: JSON) -> str | None:
-    """Discord's limits on a message body (400 / 50035 Invalid Form Body when broken): content 2000,
-    10 embeds of title 256, description 4096, 25 fields of 256/1024, footer 2048 and 6000 in all; button
-    labels 80, custom ids 100."""
-    if len(data.get("content") or "") > 2000:
-        return "content: Must be 2000 or fewer in length."
-    embeds = data.get("embeds") or []
-    if len(embeds) > 10:
-        return "embeds: Must be 10 or fewer in length."
-    for i, embed in enumerate(embeds):
-        fields = embed.get("fields") or []
-        footer = (embed.get("footer") or {}).get("text") or ""
-        parts = [embed.get("title") or "", embed.get("description") or "", footer]
-        parts += [str(f.get("name", "")) + str(f.get("value", "")) for f in fields]
-        limits = [
-            (len(embed.get("title") or ""), 256, "title"),
-            (len(embed.get("description") or ""), 4096, "description"),
-            (len(footer), 2048, "footer.text"),
-            (len(fields), 25, "fields"),
-            (sum(len(p) for p in parts), 6000, "(total)"),
-        ]
-        limits += [(len(str(f.get("name", ""))), 256, f"fields.{j}.name") for j, f in enumerate(fields)]
-        limits += [(len(str(f.get("value", ""))), 1024, f"fields.{j}.value") for j, f in enumerate(fields)]
-        for size, limit, where in limits:
-            if size > limit:
-                return f"embeds.{i}.{where}: Must be {limit} or fewer in length."
-    for row in data.get("components") or []:
-        for component in row.get("components") or []:
-            if len(component.get("label") or "") > 80 or len(component.get("custom_id") or "") > 100:
-                return "components: label or custom_id too long."
-    return None
-
-
-def _invalid(data: JSON) -> tuple[int, JSON] | None:
-    problem = invalid_body(data)
+def _invalid(data: JSON, check: Callable[[JSON], str | None] | None = None) -> tuple[int, JSON] | None:
+    problem = (check or invalid_body)(data)
     return None if problem is None else (400, {"code": 50035, "message": f"Invalid Form Body ({problem})"})
 
 
@@ -276,7 +244,8 @@ class Rest:
         data = json_of(body)
         kind = int(data.get("type", 0))
         inner = json_of(data.get("data"))
-        if (invalid := _invalid(inner)) is not None:
+        check = {9: invalid_modal, 8: invalid_choices}.get(kind, invalid_body)
+        if (invalid := _invalid(inner, check)) is not None:
             self.fake.responded.discard(int(m.group(1)))
             return invalid
         result: JSON = {"interaction": {"id": interaction["id"], "type": interaction["type"]}}
