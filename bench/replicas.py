@@ -43,7 +43,9 @@ async def spawn(specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 cwd=str(ROOT),
             )
         )
-    outs = [await p.communicate() for p in procs]
+    # All at once: a replica whose stderr pipe is not drained blocks on write while holding row locks the
+    # others wait for (found the hard way: a cross-process deadlock with the audit head locked).
+    outs = await asyncio.gather(*(p.communicate() for p in procs))
     results = []
     for p, (out, err) in zip(procs, outs, strict=True):
         if p.returncode != 0:
