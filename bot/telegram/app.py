@@ -36,7 +36,9 @@ from bot.telegram.files import AttachmentProblem, fetch_text
 from bot.telegram.logmask import TokenMask
 from bot.telegram.outbox import Outbox
 from moderation.actions import Action, Card, DirectMessage, Edit, OpenForm, Reply, Send
+from moderation.commands import resolve_name
 from moderation.core import Core
+from moderation.errors import UserError
 from moderation.events import Actor, ChatRef, Posted
 
 __all__ = ["ALLOWED_UPDATES", "TelegramAdapter"]
@@ -45,6 +47,7 @@ log = logging.getLogger("normbot.telegram")
 ALLOWED_UPDATES = ("message", "callback_query")
 POLL_TIMEOUT = 25
 MAX_RETRIES = 2  # after a 429 flood-control answer
+ATTACHMENT_COMMANDS = frozenset({"norms set"})
 WEBHOOK_SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"  # noqa: S105 (the variable's name, not a secret)
 _SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,256}")
 
@@ -193,7 +196,7 @@ class TelegramAdapter:
         if actor is None:
             return
         texts: dict[str, str] = {}
-        if message.document is not None:
+        if message.document is not None and _reads_attachments(command):
             try:
                 name, text = await fetch_text(self.app.bot, message.document)
             except AttachmentProblem as exc:
@@ -286,6 +289,15 @@ class TelegramAdapter:
             await self.outbox.direct(action.user_id, render.card_html(action.card), action.fallback_chat)
         else:
             log.warning("telegram adapter cannot deliver a %s", type(action).__name__)
+
+
+def _reads_attachments(command: events.ParsedCommand) -> bool:
+    """Only commands that take a file (`/norms set`) make us download one; others ignore attachments."""
+    try:
+        spec, _ = resolve_name(command.name, command.args)
+    except UserError:
+        return False
+    return spec.name in ATTACHMENT_COMMANDS
 
 
 def _also_mask(mask: TokenMask, secret: str) -> TokenMask:

@@ -118,6 +118,9 @@ async def test_norms_set_reads_the_attached_yaml(w: World) -> None:
     reply = await w.command(w.group, w.mia, None, caption="/norms set", document=big)  # type: ignore[arg-type]
     assert "larger than 256 KB" in reply.text
     assert len(w.fake.calls_to("getFile")) == 1
+    other = w.fake.add_file("notes.yaml", b"x: 1")
+    await w.command(w.group, w.bob, None, caption="/help", document=other)  # type: ignore[arg-type]
+    assert len(w.fake.calls_to("getFile")) == 1  # only commands that take a file download one
 
 
 async def test_command_menus_come_from_the_command_definitions(w: World) -> None:
