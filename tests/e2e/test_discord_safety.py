@@ -12,7 +12,7 @@ import pytest
 from bot.config import ConfigError, DiscordSettings, Secret
 from bot.discord import DiscordAdapter
 from bot.router import Router
-from tests.fakes.discord.harness import GOOD, TOKEN, World, discord_world, release_id_of
+from tests.fakes.discord.harness import GOOD, TOKEN, LoopbackOnly, World, discord_world, release_id_of
 from tests.fakes.discord.interactions import response_to, slash
 from tests.fakes.discord.payloads import FakeUser
 
@@ -148,3 +148,13 @@ async def test_an_unreachable_api_is_a_clear_error(tmp_path: Path) -> None:
         with pytest.raises(ConfigError, match=rf"cannot reach the Discord API at http://127.0.0.1:{port}/api/v10"):
             await adapter.start()
     assert before == Route.BASE
+
+
+async def test_without_settings_the_adapter_would_go_to_discord_com(tmp_path: Path) -> None:
+    """Only `DiscordSettings` points discord.py at the fake: without it the client asks for discord.com,
+    which the test's network guard refuses (so no test can reach the real Discord by accident)."""
+    async with discord_world(tmp_path, start=False) as w:
+        adapter = DiscordAdapter(w.core, Router(), DiscordSettings(), Secret(TOKEN))
+        with LoopbackOnly() as network, pytest.raises(ConfigError, match=r"https://discord\.com/api/v10"):
+            await adapter.start()
+        assert network.attempts and set(network.attempts) == {"discord.com"}

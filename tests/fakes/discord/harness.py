@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,7 @@ from storage import Store
 from tests.fakes.discord.payloads import JSON, MANAGE_GUILD, FakeChannel, FakeGuild, FakeRole, FakeUser
 from tests.fakes.discord.server import FakeDiscord
 
-__all__ = ["GOOD", "TOKEN", "World", "discord_world", "payloads_of", "release_id_of"]
+__all__ = ["GOOD", "TOKEN", "LoopbackOnly", "World", "discord_world", "payloads_of", "release_id_of"]
 
 # Shaped like a real bot token (base64 id . timestamp . HMAC) so every code path treats it as one.
 TOKEN = "MTE5OTk5OTk5OTk5OTk5OTk5OQ.GkNwn4.known-test-token-Zq9xW4vB7nM2pL0aRt"
@@ -121,6 +122,32 @@ def release_id_of(prompt: JSON) -> int:
     return int(payloads_of(prompt)[0].split(":")[2])
 
 
+class LoopbackOnly:
+    """While active, name resolution for anything but loopback fails and is remembered: discord.py must
+    never reach discord.com (or anywhere else) from a test. IP literals (the fake's 127.0.0.1) need no
+    resolution."""
+
+    ALLOWED = frozenset({"127.0.0.1", "localhost", "::1"})
+
+    def __init__(self) -> None:
+        self.attempts: list[str] = []
+        self._original = socket.getaddrinfo
+
+    def __enter__(self) -> LoopbackOnly:
+        def guarded(host: Any, *args: Any, **kwargs: Any) -> Any:
+            name = host.decode() if isinstance(host, bytes) else str(host)
+            if name not in self.ALLOWED:
+                self.attempts.append(name)
+                raise OSError(f"network disabled in tests: {name}")
+            return self._original(host, *args, **kwargs)
+
+        socket.getaddrinfo = guarded
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        socket.getaddrinfo = self._original
+
+
 @contextlib.asynccontextmanager
 async def discord_world(
     tmp_path: Path, *, sharded: bool = False, start: bool = True, spaces: bool = True
@@ -158,11 +185,13 @@ async def discord_world(
     adapter.guild_ready_timeout = 0.1
     router.register(adapter)
     world = World(fake, store, core, adapter, guild, releases, chat, mods_channel, alice, bob, carol, mia)
-    try:
-        if start:
-            await adapter.start()
-        yield world
-    finally:
-        await adapter.stop()
-        await fake.stop()
-        await store.close()
+    with LoopbackOnly() as network:
+        try:
+            if start:
+                await adapter.start()
+            yield world
+        finally:
+            await adapter.stop()
+            await fake.stop()
+            await store.close()
+    assert not network.attempts, f"the test tried to reach {network.attempts}"
