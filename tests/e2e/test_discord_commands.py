@@ -195,3 +195,12 @@ async def test_a_modal_opened_before_a_restart_can_still_be_submitted(w: World) 
     answer = await response_to(w.fake, await submit_modal(w.fake, w.releases, w.bob, forged, values))
     assert answer.body["data"]["flags"] & EPHEMERAL
     assert "not valid" in answer.body["data"]["embeds"][0]["description"]
+
+
+async def test_without_discord_spaces_commands_are_registered_globally(tmp_path: Path) -> None:
+    """No `discord:<guild>` space configured: one global bulk PUT, no per-guild one."""
+    async with discord_world(tmp_path, spaces=False) as w:
+        (put,) = w.fake.rec.find("PUT", r"/applications/\d+/commands")
+        assert {c["name"] for c in put.body} == {s.group or s.name for s in COMMANDS.values()} | {CHECK_MENU}
+        assert w.fake.rec.find("PUT", r"/applications/\d+/guilds/\d+/commands") == []
+        assert w.adapter.synced_guilds == []
