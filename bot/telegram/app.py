@@ -40,6 +40,7 @@ from moderation.commands import resolve_name
 from moderation.core import Core
 from moderation.errors import UserError
 from moderation.events import Actor, ChatRef, Posted
+from storage import StoreUnavailable
 
 __all__ = ["ALLOWED_UPDATES", "TelegramAdapter"]
 
@@ -192,7 +193,7 @@ class TelegramAdapter:
             if actor is not None:
                 await self._render(await self.core.handle(events.message_event(message, actor)), answering)
             return
-        actor = await self._actor(message, chat)
+        actor = await self._actor(message)
         if actor is None:
             return
         texts: dict[str, str] = {}
@@ -206,7 +207,7 @@ class TelegramAdapter:
         event = events.command_event(message, actor, command, texts)
         await self._render(await self.core.handle(event), answering)
 
-    async def _actor(self, message: Message, chat: ChatRef) -> Actor | None:
+    async def _actor(self, message: Message) -> Actor | None:
         user = message.from_user
         is_admin = False
         if user is not None and message.chat.type != "private" and message.sender_chat is None:
@@ -235,9 +236,13 @@ class TelegramAdapter:
     async def _migrate(self, old_chat_id: str, new_chat_id: str) -> None:
         """A group became a supergroup: the core moves the community's data to the new id (once)."""
         if (old_chat_id, new_chat_id) in self._migrations:
-            return
+            return  # both service messages (old chat, new chat) announce the same move
+        try:
+            moved = await self.core.migrate_chat(self.platform, old_chat_id, new_chat_id)
+        except StoreUnavailable:
+            log.error("telegram chat %s -> %s: store unavailable, migration not recorded", old_chat_id, new_chat_id)
+            return  # the next ChatMigrated answer or service message tries again
         self._migrations.add((old_chat_id, new_chat_id))
-        moved = await self.core.migrate_chat(self.platform, old_chat_id, new_chat_id)
         self.admins.forget(old_chat_id)
         log.info("telegram chat %s migrated to %s (%d rows moved)", old_chat_id, new_chat_id, moved)
 
