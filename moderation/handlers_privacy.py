@@ -54,7 +54,13 @@ async def export_my_data(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     )
     return [
         DirectMessage(inv.actor.platform, inv.actor.user_id, Card("Your data in normbot (JSON)", text)),
-        Reply(Card("Sent", "I sent you your data in a direct message."), ephemeral=True),
+        Reply(
+            Card(
+                "Check your private messages",
+                "I sent you your data in a direct message (open a DM with me if it's not there, then ask again).",
+            ),
+            ephemeral=True,
+        ),
     ]
 
 
