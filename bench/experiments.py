@@ -6,6 +6,11 @@ the real change in `moderation/` (see docs/performance.md, "Proposed changes").
    (`Core.resolve_community` -> `Tx.chat_binding`), although bindings change only on `/watch`, `/unwatch`
    and chat migration. The proposal keeps resolved bindings in memory for a short time-to-live (so a binding
    changed by another replica is picked up within seconds) and drops an entry when this process changes it.
+3. `defer_audit`: every state change appends to the community's hash chain, which locks the chain's head
+   row (`SELECT … FOR UPDATE`) until COMMIT. `Tx.audit` is called in the middle of a handler, so the lock is
+   held for the rest of it (quorum count, status change, prompt refresh) and a burst on one release queues
+   on it. The proposal buffers the events and appends them at the end of the unit of work, just before
+   COMMIT. (The experiment returns -1 instead of the sequence number, so it is only used for endorsements.)
 2. `inline_prefilter`: `Detector.adetect_many` hops to a worker thread for every message, even though the
    pre-filter rejects most chat in microseconds. The proposal runs the pre-filter inline and only hands
    candidates to the thread.
@@ -14,16 +19,17 @@ the real change in `moderation/` (see docs/performance.md, "Proposed changes").
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
 from moderation.community import CommunityConfig
 from moderation.core import Core
 from moderation.detection import Detection, prefilter_passes
 from moderation.events import ChatRef
-from storage import Tx
+from storage import Store, Tx
 
-__all__ = ["InlinePrefilter", "apply", "cache_bindings"]
+__all__ = ["InlinePrefilter", "apply", "cache_bindings", "defer_audit"]
 
 Resolved = tuple[CommunityConfig, int, bool] | None
 
@@ -66,3 +72,25 @@ def apply(core: Core) -> None:
     """Both proposals at once."""
     cache_bindings(core)
     core.detector = InlinePrefilter(core.detector)
+
+
+def defer_audit(store: Store) -> None:
+    """Make `store.transaction()` buffer `tx.audit(...)` calls and append them right before COMMIT."""
+    original = store.transaction
+
+    @asynccontextmanager
+    async def transaction() -> AsyncIterator[Tx]:
+        async with original() as tx:
+            pending: list[tuple[int, dict[str, Any]]] = []
+            append = tx.audit
+
+            async def audit(community_id: int, **event: Any) -> int:
+                pending.append((community_id, event))
+                return -1
+
+            tx.audit = audit  # type: ignore[method-assign]
+            yield tx
+            for community_id, event in pending:
+                await append(community_id, **event)
+
+    store.transaction = transaction  # type: ignore[method-assign]

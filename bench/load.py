@@ -267,9 +267,12 @@ async def _timed_fire(cores: Sequence[Core], events: Sequence[CoreEvent]) -> tup
     return elapsed, dict(outcomes)
 
 
-async def burst(cores: Sequence[Core], slug: str, release_id: int, members: int = 500) -> dict[str, Any]:
-    """The endorsement burst through `cores` (one or several in this process), then its verification."""
-    events = burst_events(slug, release_id, members)
+async def burst(
+    cores: Sequence[Core], slug: str, release_id: int, members: int = 500, *, tag: str = "b"
+) -> dict[str, Any]:
+    """The endorsement burst through `cores` (one or several in this process), then its verification;
+    `tag` keeps the event ids of two bursts in one database apart."""
+    events = burst_events(slug, release_id, members, tag=tag)
     elapsed, outcomes = await _timed_fire(cores, events)
     async with cores[0].store.transaction() as tx:
         cid = await cores[0].community_id(tx, slug)

@@ -134,7 +134,7 @@ def _load(s: dict[str, Any]) -> list[str]:
 
 def _checks(res: dict[str, Any]) -> list[str]:
     rows = []
-    for name in ("burst", "flag_storm"):
+    for name in ("burst", "burst_deferred_audit", "flag_storm"):
         b = _get(res, name, default=None)
         if b:
             rows.append((name, b["members"], b.get("events_sent", "—"), b.get("seconds", "—"), b["rows"],

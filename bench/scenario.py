@@ -99,14 +99,15 @@ async def run_backend(backend: str, *, quick: bool, n_communities: int = 200) ->
             steps = await sweep(core, stream, rates, seconds)
             out["rules_only"] = {"steps": [s.summary() for s in steps], "best_sustained": best_sustained(steps)}
             out["rules_only"]["saturation"] = await saturate(core, stream, sat)
-            out["raw_baseline"] = await raw_inserts(url, 1_000 if quick else 10_000)
+            out["raw_baseline"] = await raw_inserts(url, 1_000 if quick else 3_000)
             released = [r for s in steps for r in s.released]
             out["endorsements_50_members"] = await endorsements_per_second(
-                core, url, released, per_member=8 if quick else 60
+                core, url, released, per_member=8 if quick else 20
             )
             popular = await _announce(core, slugs[0], "Popular")
             storm_target = await _announce(core, slugs[1], "Contested")
             out["burst"] = await burst([core], slugs[0], popular, members=500)
+            out["burst_deferred_audit"] = await _deferred_burst(url, core, clock, n_communities, slugs[2])
             out["flag_storm"] = await flag_storm([core], slugs[1], storm_target, members=50)
             out["reminders"] = await reminders([core], [clock])
             async with store.transaction() as tx:
@@ -134,6 +135,18 @@ async def run_backend(backend: str, *, quick: bool, n_communities: int = 200) ->
         finally:
             await store.close()
     return out
+
+
+async def _deferred_burst(url: str, core: Core, clock: ManualClock, n: int, slug: str) -> dict[str, Any]:
+    """The same burst through a core whose store appends audit events at COMMIT (experiments.defer_audit)."""
+    target = await _announce(core, slug, "PopularDeferred")
+    store = Store.from_url(url)
+    try:
+        experiments.defer_audit(store)
+        deferred = await new_core(store, n, rules_only=True, clock=clock)
+        return await burst([deferred], slug, target, members=500, tag="deferred")
+    finally:
+        await store.close()
 
 
 async def _announce(core: Core, slug: str, name: str) -> int:
