@@ -26,7 +26,7 @@ from bot.discord import events, render
 from bot.discord.commands import NORM_FILE_OPTION, build_tree
 from bot.discord.logmask import TokenMask
 from bot.discord.outbox import Answering, Outbox, form_instructions
-from bot.discord.views import PayloadButton, form_modal, read_submission
+from bot.discord.views import PAYLOAD_ID, PayloadButton, form_modal, read_submission
 from bot.router import Router, platform_of
 from moderation.actions import Action, Card, DirectMessage, Edit, OpenForm, Reply, Send
 from moderation.commands import CommandSpec
@@ -226,7 +226,7 @@ class DiscordAdapter:
         if interaction.type is not discord.InteractionType.component:
             return
         custom_id = str(interaction.data.get("custom_id", "")) if interaction.data else ""
-        if PayloadButton.__discord_ui_compiled_template__.fullmatch(custom_id) is None:
+        if PAYLOAD_ID.fullmatch(custom_id) is None:
             answering = Answering(events.chat_ref(interaction.channel, interaction.guild_id), interaction)
             await self._say(answering, "Not valid", "This button is not valid any more.")
 

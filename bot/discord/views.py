@@ -20,14 +20,18 @@ import discord
 
 from moderation.actions import Form, FormField
 
-__all__ = ["FORM_ID", "PayloadButton", "PressHandler", "form_id", "form_modal", "read_submission"]
+__all__ = ["FORM_ID", "PAYLOAD_ID", "PayloadButton", "PressHandler", "form_id", "form_modal", "read_submission"]
 
 PressHandler = Callable[[discord.Interaction, str], Awaitable[None]]
 FORM_ID = re.compile(r"nbf:([a-z]{1,20}):([A-Za-z0-9#]{1,20})")
 _LABEL, _TITLE, _PLACEHOLDER, _INPUTS = 45, 45, 100, 5
 
 
-class PayloadButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"(?P<payload>nb1:\S{1,96})"):
+PAYLOAD_TEMPLATE = r"(?P<payload>nb1:\S{1,96})"
+PAYLOAD_ID = re.compile(PAYLOAD_TEMPLATE)
+
+
+class PayloadButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=PAYLOAD_TEMPLATE):
     """Any button whose custom id starts with `nb1:`; the press goes to the client's `normbot_press`."""
 
     def __init__(self, payload: str) -> None:
