@@ -31,6 +31,7 @@ from bot.router import Router, platform_of
 from moderation.actions import Action, Card, DirectMessage, Edit, OpenForm, Reply, Send
 from moderation.commands import CommandSpec
 from moderation.core import Core
+from moderation.events import CoreEvent
 
 __all__ = ["MAX_NORM_FILE_BYTES", "DiscordAdapter"]
 
@@ -56,6 +57,7 @@ class DiscordAdapter:
         self._mask = TokenMask([token.get()])
         self.guild_ready_timeout = 2.0
         self.connect_timeout = 60.0
+        self.defer_after = 2.0
         self.client: discord.Client | None = None
         self.tree: app_commands.CommandTree[Any] | None = None
         self.outbox: Outbox | None = None
@@ -251,7 +253,24 @@ class DiscordAdapter:
                 return
         options = {k: str(v) for k, v in values.items() if v is not None}
         event = events.command_event(interaction, spec.name, options, attachment_texts=texts)
-        await self._render(await self.core.handle(event), Answering(chat, interaction))
+        await self._render(await self._handle(interaction, event), Answering(chat, interaction))
+
+    async def _handle(self, interaction: discord.Interaction, event: CoreEvent) -> list[Action]:
+        """The core's answer to an interaction. Discord wants a first response within 3 s: when the core
+        takes longer than `defer_after`, the interaction is deferred (a slash command or form shows "thinking"
+        to the actor only; a press is acknowledged silently) and the answer follows as a followup. A form can
+        then no longer open as a modal; the actor is told which command to type instead."""
+        work = asyncio.ensure_future(self.core.handle(event))
+        done, _ = await asyncio.wait({work}, timeout=self.defer_after)
+        if not done and not interaction.response.is_done():
+            try:
+                if interaction.type is discord.InteractionType.component:
+                    await interaction.response.defer()
+                else:
+                    await interaction.response.defer(ephemeral=True, thinking=True)
+            except discord.HTTPException as exc:
+                log.warning("discord: deferring interaction %s failed: %s", interaction.id, exc)
+        return await work
 
     async def suggest(self, interaction: discord.Interaction, kind: str, current: str) -> list[tuple[str, str]]:
         """Autocomplete from the core (never raises; an unknown chat gets nothing)."""
@@ -260,11 +279,11 @@ class DiscordAdapter:
     async def check_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
         """The context menu: `normcheck` on the release that message announced (the core checks privilege)."""
         event = events.command_event(interaction, "normcheck", None, reply_to=str(message.id))
-        await self._render(await self.core.handle(event), Answering(event.chat, interaction))
+        await self._render(await self._handle(interaction, event), Answering(event.chat, interaction))
 
     async def _on_press(self, interaction: discord.Interaction, payload: str) -> None:
         event = events.button_event(interaction, payload)
-        await self._render(await self.core.handle(event), Answering(event.chat, interaction))
+        await self._render(await self._handle(interaction, event), Answering(event.chat, interaction))
 
     async def _on_submit(self, interaction: discord.Interaction) -> None:
         submitted = read_submission(interaction.data)
@@ -273,7 +292,7 @@ class DiscordAdapter:
             await self._say(answering, "Not valid", "This form is not valid any more.")
             return
         event = events.form_event(interaction, *submitted)
-        await self._render(await self.core.handle(event), Answering(event.chat, interaction))
+        await self._render(await self._handle(interaction, event), Answering(event.chat, interaction))
 
     async def _on_tree_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         log.error("discord: command %s failed", getattr(interaction.command, "name", "?"), exc_info=error)

@@ -204,3 +204,36 @@ async def test_without_discord_spaces_commands_are_registered_globally(tmp_path:
         assert {c["name"] for c in put.body} == {s.group or s.name for s in COMMANDS.values()} | {CHECK_MENU}
         assert w.fake.rec.find("PUT", r"/applications/\d+/guilds/\d+/commands") == []
         assert w.adapter.synced_guilds == []
+
+
+async def test_a_slow_core_is_deferred_then_answered_by_followup(w: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the core needs longer than `defer_after`, the press is acknowledged at once (type 6) and the
+    answer comes as an ephemeral followup; a slow slash command shows "thinking" (type 5) first."""
+    import asyncio
+
+    _, prompt = await w.announce(w.alice)
+    rid = release_id_of(prompt)
+    handle = w.core.handle
+    gate = asyncio.Event()
+
+    async def slow(event: Any) -> Any:
+        await gate.wait()
+        return await handle(event)
+
+    monkeypatch.setattr(w.core, "handle", slow)
+    w.adapter.defer_after = 0.05
+    interaction = await press(w.fake, w.releases, w.bob, prompt, payloads_of(prompt)[0])
+    first = await response_to(w.fake, interaction)
+    assert first.body["type"] == 6  # deferred update: nothing shown yet, and no "interaction failed"
+    gate.set()
+    followup = await w.fake.rec.wait_for("POST", rf"/webhooks/\d+/{interaction['token']}")
+    assert followup.body["flags"] & EPHEMERAL
+    assert f"R{rid} has 1/" in followup.body["embeds"][0]["description"]
+    assert await w.endorsements(rid) == 1
+    gate.clear()
+    command = await slash(w.fake, w.chat, w.carol, "release show", release=f"R{rid}")
+    first = await response_to(w.fake, command)
+    assert first.body["type"] == 5 and first.body["data"]["flags"] & EPHEMERAL
+    gate.set()
+    followup = await w.fake.rec.wait_for("POST", rf"/webhooks/\d+/{command['token']}")
+    assert followup.body["embeds"]
