@@ -89,9 +89,6 @@ class Core:
                 self._chat_index[(chat.platform, chat.chat_id)] = (c.slug, chat.role)
             for space in c.spaces:
                 self._space_index[space] = c.slug
-        # Importing the handler modules registers every command on COMMANDS.
-        import moderation.handlers_privacy  # noqa: F401
-        from moderation import handlers_admin, handlers_provenance, handlers_releases, handlers_social  # noqa: F401
 
     # -- set-up ----------------------------------------------------------------------------------------
 
@@ -357,3 +354,16 @@ class Core:
         except StoreUnavailable:
             log.warning("store unavailable; scheduled jobs will run when it is back")
             return []
+
+
+# Importing the handler modules registers every command on COMMANDS, so importing the core is enough for
+# adapters to render the command list (Telegram's menus, Discord's slash commands).
+from moderation import (  # noqa: E402
+    handlers_admin,
+    handlers_privacy,
+    handlers_provenance,
+    handlers_releases,
+    handlers_social,
+)
+
+__commands__ = (handlers_admin, handlers_privacy, handlers_provenance, handlers_releases, handlers_social)
