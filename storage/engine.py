@@ -75,6 +75,8 @@ def create_engine(url: str | None = None, **kwargs: Any) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    # asyncpg waits 60 s for an unreachable host by default; an event should fail fast and be retried instead.
+    kwargs.setdefault("connect_args", {"timeout": 5})
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     engine = create_async_engine(url, **kwargs)
