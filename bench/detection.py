@@ -35,12 +35,31 @@ TARGETS = {"prefilter_msgs_per_s": 20_000, "stream_msgs_per_s": 5_000, "p99_ms_p
 
 _OPENERS = ["lol", "haha", "ok", "tbh", "ngl", "honestly", "wait", "yeah", "nah", "omg", "hmm", ""]
 _BODIES = [
-    "that render is so good", "my gpu is melting", "who's up for the weekly challenge", "gm", "gn everyone",
-    "thanks for the help earlier", "same here", "that's hilarious", "brb", "coffee time",
-    "the server is lagging again", "nice colors on that one", "I love the vibe", "this channel is chaotic today",
-    "can't wait for the event", "did anyone watch the stream", "rip my sleep schedule", "welcome!",
-    "that cat pic is perfect", "agree 100%", "what a week", "the hands are cursed lmao", "happy birthday!!",
-    "is it friday yet", "I need a bigger monitor",
+    "that render is so good",
+    "my gpu is melting",
+    "who's up for the weekly challenge",
+    "gm",
+    "gn everyone",
+    "thanks for the help earlier",
+    "same here",
+    "that's hilarious",
+    "brb",
+    "coffee time",
+    "the server is lagging again",
+    "nice colors on that one",
+    "I love the vibe",
+    "this channel is chaotic today",
+    "can't wait for the event",
+    "did anyone watch the stream",
+    "rip my sleep schedule",
+    "welcome!",
+    "that cat pic is perfect",
+    "agree 100%",
+    "what a week",
+    "the hands are cursed lmao",
+    "happy birthday!!",
+    "is it friday yet",
+    "I need a bigger monitor",
 ]
 _TAILS = ["", "", " 😂", " 🙏", " !!", " :)", " lmao", " ❤️"]
 
@@ -100,9 +119,7 @@ def run(quick: bool) -> dict[str, Any]:
     union = re.compile("|".join(re.escape(k) for k in config().needles), re.IGNORECASE)
     figures["regex_union_msgs_per_s"] = round(_rate(lambda: [union.search(t) is not None for t in texts], n))
     figures["prefilter_pass_rate"] = round(sum(passes(t, a) for t, a in items) / n, 4)
-    figures["reach_model_rate"] = round(
-        sum(passes(t, a) and rule_view(t, a).needs_model for t, a in items) / n, 4
-    )
+    figures["reach_model_rate"] = round(sum(passes(t, a) and rule_view(t, a).needs_model for t, a in items) / n, 4)
 
     det = Detector(use_model=True)
     t0 = time.perf_counter()
