@@ -25,6 +25,9 @@ __all__ = ["App", "check_runnable"]
 
 log = logging.getLogger("normbot")
 DRAIN_SECONDS = 10.0
+# A platform that cannot stop in this time (a flood-limited send queue) is abandoned: what it was doing is
+# already recorded in the store; only the chat replies still waiting in its queue are not sent.
+ADAPTER_STOP_SECONDS = 20.0
 
 
 def check_runnable(settings: Settings) -> None:
@@ -144,7 +147,9 @@ class App:
         """Stop taking events, drain, close in reverse order."""
         for adapter in reversed(self.adapters):
             try:
-                await adapter.stop()
+                await asyncio.wait_for(adapter.stop(), ADAPTER_STOP_SECONDS)
+            except TimeoutError:
+                log.warning("%s did not stop within %.0fs; closing anyway", adapter.platform, ADAPTER_STOP_SECONDS)
             except Exception:
                 log.exception("stopping %s failed", adapter.platform)
         if self.core is not None and not await self.core.drain(DRAIN_SECONDS):

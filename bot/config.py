@@ -93,6 +93,7 @@ class TelegramSettings(_Model):
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     admin_cache_seconds: int = 300
+    poll_timeout: int = Field(default=25, ge=1, le=50)  # long-poll seconds (getUpdates `timeout`)
 
 
 class HealthSettings(_Model):

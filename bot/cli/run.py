@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +22,8 @@ def run_cmd(
     tick: Annotated[float, typer.Option("--tick", help="Seconds between scheduler ticks")] = 15.0,
 ) -> None:
     """Start the bots that have tokens (DISCORD_TOKEN, TELEGRAM_TOKEN) and the scheduler; SIGTERM stops cleanly."""
+    # Until the event loop installs its own handler, SIGTERM means "exit quietly": nothing has started yet.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     from bot.app import App, check_runnable
     from bot.logs import configure_logging
 

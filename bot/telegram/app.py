@@ -73,7 +73,7 @@ class TelegramAdapter:
         self.settings = settings
         self._mask = TokenMask([token.get()])
         self._mask.install()  # before the builder: PTB logs its URLs (with the token) while building
-        self.poll_timeout = POLL_TIMEOUT
+        self.poll_timeout = settings.poll_timeout or POLL_TIMEOUT
         # PTB's limiter keeps under Telegram's flood limits (30 msg/s overall, 20 msg/min per group) and
         # retries after a 429 `RetryAfter`, so a burst of prompts is delayed rather than lost.
         builder = ApplicationBuilder().token(token.get()).rate_limiter(AIORateLimiter(max_retries=MAX_RETRIES))
