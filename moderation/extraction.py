@@ -44,6 +44,9 @@ def _safe(default: _T, fn: Callable[[], _T]) -> _T:
         return default
 
 
+INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+
+
 def extract(text: str, attachments: Sequence[str] = ()) -> ReleaseFields:
     """Return the release fields stated in `text` and the attached file names.
 
@@ -57,7 +60,9 @@ def extract(text: str, attachments: Sequence[str] = ()) -> ReleaseFields:
     try:
         if not isinstance(text, str):
             text = "" if text is None else str(text)
-        text = text[:MAX_CHARS].replace("\r\n", "\n").replace("\x00", " ")
+        # Invisible characters (zero-width space/joiners, soft hyphen, BOM) would split words: "Ne\u200bon"
+        # must read as "Neon", or a look-alike name becomes a different model.
+        text = text[:MAX_CHARS].replace("\r\n", "\n").replace("\x00", " ").translate(INVISIBLE)
         names = tuple(str(a) for a in attachments if isinstance(a, str) and a.strip())
         t = tables()
         body = clean(text)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from moderation.actions import Action, DirectMessage, Send
 from moderation.events import ChatRef, MessagePosted
+from moderation.extraction import INVISIBLE
 from moderation.jobs import schedule_release_jobs
 from moderation.render import clip, nudge_card, prompt_buttons, prompt_card, release_ref
 from moderation.reviewing import check_release, prompt_for, settle_after_check
@@ -29,14 +30,12 @@ __all__ = ["model_key", "on_message"]
 
 log = logging.getLogger("normbot.watcher")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
-# Characters that render as nothing: stripped so "Ne\u200bon" and "Neon" are one model.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 
 
 def _key_part(value: str | None) -> str:
     if not value:
         return ""
-    folded = unicodedata.normalize("NFKC", value).translate(_INVISIBLE).casefold()
+    folded = unicodedata.normalize("NFKC", value).translate(INVISIBLE).casefold()
     return _NON_WORD.sub("-", folded).strip("-")[:120]
 
 
