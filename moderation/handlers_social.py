@@ -185,6 +185,14 @@ async def flag(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     return actions
 
 
+def _status_line(release: Release, before: str, still_open: int) -> str:
+    state = release.status.replace("_", " ")
+    if release.status != before:
+        return f"{release_ref(release)} is now {state}."
+    waiting = f"; {still_open} flag{'s' if still_open != 1 else ''} still open" if still_open else ""
+    return f"{release_ref(release)} stays {state}{waiting}."
+
+
 async def moderator_alert(inv: Invocation, release: Release, open_flags: list[Flag]) -> list[Action]:
     """One alert per release for moderators, edited in place as flags arrive or are decided."""
     lines = [flag_line(f) for f in open_flags[:10]]
@@ -253,6 +261,7 @@ async def resolve_flag(inv: Invocation, args: dict[str, Any], *, penalise: bool)
     release = await inv.tx.release(inv.community_id, row.release_id)
     assert release is not None
     open_flags = await inv.tx.flags_of(release.id, "open")
+    before = release.status
     if not open_flags and release.status == "flagged":
         upheld = [f for f in await inv.tx.flags_of(release.id) if f.status == "upheld"]
         if upheld:
@@ -262,7 +271,7 @@ async def resolve_flag(inv: Invocation, args: dict[str, Any], *, penalise: bool)
             await set_status(inv.tx, release, "endorsed" if reached else "in_review", inv.now)
     actions: list[Action] = [
         Reply(
-            Card(f"F{flag_id} {outcome}", f"{release_ref(release)} is now {release.status.replace('_', ' ')}."),
+            Card(f"F{flag_id} {outcome}", _status_line(release, before, len(open_flags))),
             ephemeral=False,
         )
     ]
