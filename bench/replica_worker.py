@@ -20,7 +20,7 @@ import time
 from datetime import datetime
 from typing import Any
 
-from bench.load import burst_events, fire, saturate, share, storm_events
+from bench.load import burst_events, fire, run_until_idle, saturate, share, storm_events
 from bench.scenario import new_core
 from bench.stream import Stream
 from moderation.actions import Send
@@ -61,7 +61,7 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
             )
             return {"started": started, "ended": time.time(), "endorse": endorse_out, "flag": flag_out}
         if phase == "jobs":
-            actions = await core.run_due_jobs()
+            actions = await run_until_idle(core)
             sent = [a for a in actions if isinstance(a, Send) and a.card.title.startswith("Reminder")]
             return {"reminders_sent": len(sent), "actions": len(actions)}
         raise SystemExit(f"unknown phase {phase!r}")

@@ -126,12 +126,16 @@ async def run_backend(backend: str, *, quick: bool, n_communities: int = 200) ->
                 msteps = [] if quick else await sweep(model_core, mstream, rates, seconds)
                 out["model"] = {"steps": [s.summary() for s in msteps], "best_sustained": best_sustained(msteps)}
                 out["model"]["saturation"] = await saturate(model_core, mstream, sat)
+                out["model"]["stats"] = dict(model_core.stats)
 
             # The proposed hot-path changes (bench/experiments.py) against the current core, A/B.
             proposed = await new_core(store, n_communities, rules_only=True, clock=clock)
             experiments.apply(proposed)
             await _warm(proposed, Stream(slugs, run="p", seed=13), 100)
             out["proposed_ab"] = await _ab(core, proposed, slugs, 500 if quick else 2_000, 1 if quick else 2)
+            if not quick:  # where the knee moves with the proposed changes
+                psteps = await sweep(proposed, Stream(slugs, run="ps", seed=17), rates, seconds)
+                out["proposed"] = {"steps": [s.summary() for s in psteps], "best_sustained": best_sustained(psteps)}
         finally:
             await store.close()
     return out
