@@ -11,8 +11,9 @@ import logging
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
-__all__ = ["JsonFormatter", "SecretMaskFilter", "configure_logging"]
+__all__ = ["JsonFormatter", "SecretMaskFilter", "TokenMask", "configure_logging"]
 
 MASK = "**********"
 
@@ -77,3 +78,57 @@ def configure_logging(level: str = "INFO", fmt: str = "text", secrets: Iterable[
     for noisy in ("httpx", "httpcore", "apscheduler", "discord.gateway", "aiosqlite"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     return handler
+
+
+class TokenMask:
+    """Mask secrets in every log record created while installed, whichever handler later sees it.
+
+    Libraries log their API URLs (PTB's carry the bot token; httpx logs every request URL) and exceptions or
+    debug payloads (discord.py's IDENTIFY) may carry a token too. A handler filter would miss handlers added by
+    others (pytest's caplog, a library's own), so the mask sits in the log-record factory. Both platform
+    adapters install one for their token.
+    """
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        self.secrets = [s for s in secrets if s]
+        self._filter = SecretMaskFilter(self.secrets)
+        self._previous: Any = None
+        self._factory: Any = None
+        self._active = False
+
+    @property
+    def active(self) -> bool:
+        """Whether records are being masked."""
+        return self._active
+
+    def _mask(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, MASK)
+        return text
+
+    def install(self) -> None:
+        """Mask every record created from now on (idempotent)."""
+        if self._active:
+            return
+        previous = logging.getLogRecordFactory()
+
+        def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+            record = previous(*args, **kwargs)
+            if self._active:
+                try:
+                    self._filter.filter(record)
+                except Exception:  # a format string that does not fit its arguments: keep both, masked
+                    record.msg = self._mask(f"{record.msg} {record.args!r}")
+                    record.args = None
+            return record
+
+        self._previous, self._factory, self._active = previous, factory, True
+        logging.setLogRecordFactory(factory)
+
+    def uninstall(self) -> None:
+        """Stop masking; restores the previous factory when nobody chained after us."""
+        if not self._active:
+            return
+        self._active = False
+        if logging.getLogRecordFactory() is self._factory:
+            logging.setLogRecordFactory(self._previous)

@@ -24,9 +24,9 @@ from discord.http import Route
 from bot.config import ConfigError, DiscordSettings, Secret
 from bot.discord import events, render
 from bot.discord.commands import NORM_FILE_OPTION, build_tree
-from bot.discord.logmask import TokenMask
 from bot.discord.outbox import Answering, Outbox, form_instructions
 from bot.discord.views import PAYLOAD_ID, PayloadButton, form_modal, read_submission
+from bot.logs import TokenMask
 from bot.router import Router, platform_of
 from moderation.actions import Action, Card, DirectMessage, Edit, OpenForm, Reply, Send
 from moderation.commands import CommandSpec

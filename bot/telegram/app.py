@@ -28,12 +28,12 @@ from telegram.ext import (
 )
 
 from bot.config import ConfigError, Secret, TelegramSettings
+from bot.logs import TokenMask
 from bot.router import Router, platform_of
 from bot.telegram import events, render
 from bot.telegram.admins import AdminCache
 from bot.telegram.commands import register_commands
 from bot.telegram.files import AttachmentProblem, fetch_text
-from bot.telegram.logmask import TokenMask
 from bot.telegram.outbox import Outbox
 from moderation.actions import Action, Card, DirectMessage, Edit, OpenForm, Reply, Send
 from moderation.commands import resolve_name

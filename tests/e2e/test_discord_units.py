@@ -11,9 +11,9 @@ import pytest
 
 from bot.discord import events, render
 from bot.discord.commands import CHECK_MENU, NORM_FILE_OPTION, build_tree
-from bot.discord.logmask import TokenMask
 from bot.discord.outbox import form_instructions
 from bot.discord.views import form_modal, read_submission
+from bot.logs import TokenMask
 from moderation.actions import Button, Card, Form, FormField
 from moderation.commands import COMMANDS
 from moderation.events import ChatRef

@@ -11,10 +11,10 @@ import pytest
 from telegram import CallbackQuery, Message
 from telegram.error import NetworkError
 
+from bot.logs import TokenMask
 from bot.telegram import events, render
 from bot.telegram.admins import AdminCache
 from bot.telegram.commands import NAME, telegram_commands
-from bot.telegram.logmask import TokenMask
 from moderation import handlers_admin, handlers_releases, handlers_social  # noqa: F401  (register the commands)
 from moderation.actions import Button, Card, Form, FormField
 from moderation.events import Actor, Attachment, ChatRef

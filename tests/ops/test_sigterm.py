@@ -111,7 +111,9 @@ async def test_sigterm_mid_burst_loses_nothing(tmp_path: Path) -> None:
 
         mark = len(fake.state.calls)
         proc = await _start(tmp_path, db)
-        await fake.wait_for("getUpdates", after=mark, timeout=90)
+        # The old process's last long poll may still be recorded after it exited: wait for the new one's getMe.
+        hello = await fake.wait_for("getMe", after=mark, timeout=90)
+        await fake.wait_for("getUpdates", after=fake.state.calls.index(hello), timeout=90)
         for _ in range(300):
             if _endorsements(db) == MEMBERS:
                 break
