@@ -115,8 +115,12 @@ def model_type(scan: Scan, tables: Tables, base: str | None, file_formats: list[
             first = group[0]
             # "finetune checkpoint" / "fine-tuned checkpoint": the adjective yields to the noun.
             nxt = next((h for h in hits if h.start > first.start), None)
-            if first.value == "finetune" and nxt is not None and nxt.value == "checkpoint" \
-                    and nxt.start - first.end <= 2:
+            if (
+                first.value == "finetune"
+                and nxt is not None
+                and nxt.value == "checkpoint"
+                and nxt.start - first.end <= 2
+            ):
                 return nxt.value
             return first.value
     if file_formats and all(f == "gguf" for f in file_formats):
@@ -206,8 +210,10 @@ def _before_version(scan: Scan) -> str | None:
         words: list[str] = []
         for w in reversed(before.split()):
             core = w.strip("*_`'\"“”«»「」()[]")
-            if not _NAME_WORD.fullmatch(core) or core.lower() in _NAME_STOPWORDS or not (
-                core[0].isupper() or core[0].isdigit() or any(c.isupper() for c in core[1:])
+            if (
+                not _NAME_WORD.fullmatch(core)
+                or core.lower() in _NAME_STOPWORDS
+                or not (core[0].isupper() or core[0].isdigit() or any(c.isupper() for c in core[1:]))
             ):
                 break
             words.append(core)
@@ -222,10 +228,51 @@ def _before_version(scan: Scan) -> str | None:
 _QUOTED = re.compile(r"'([^'\n]{2,60})'|\"([^\"\n]{2,60})\"|«([^»\n]{2,60})»|「([^」\n]{2,60})」|“([^”\n]{2,60})”")
 
 _NAME_STOPWORDS = frozenset(
-    {"lora", "loras", "locon", "checkpoint", "merge", "new", "my", "the", "of", "for", "is", "release", "released",
-     "releasing", "update", "version", "model", "embedding", "ti", "gguf", "sdxl", "pony", "flux", "illustrious",
-     "nuevo", "neues", "novo", "lora:", "drop", "out", "a", "an", "and", "de", "für", "para", "uploaded",
-     "introducing", "announcing", "presenting", "published", "dropping", "just"}
+    {
+        "lora",
+        "loras",
+        "locon",
+        "checkpoint",
+        "merge",
+        "new",
+        "my",
+        "the",
+        "of",
+        "for",
+        "is",
+        "release",
+        "released",
+        "releasing",
+        "update",
+        "version",
+        "model",
+        "embedding",
+        "ti",
+        "gguf",
+        "sdxl",
+        "pony",
+        "flux",
+        "illustrious",
+        "nuevo",
+        "neues",
+        "novo",
+        "lora:",
+        "drop",
+        "out",
+        "a",
+        "an",
+        "and",
+        "de",
+        "für",
+        "para",
+        "uploaded",
+        "introducing",
+        "announcing",
+        "presenting",
+        "published",
+        "dropping",
+        "just",
+    }
 )
 
 
@@ -278,8 +325,12 @@ def trigger_words(scan: Scan) -> list[str]:
         parts = ticked if ticked else _SPLIT.split(rest)
         for part in parts:
             word = part.strip().strip(" \"'“”‘’*_.!").strip()
-            if word and len(word) <= 80 and word.lower() not in ("none", "n/a", "no", "ninguna", "keine") \
-                    and word not in out:
+            if (
+                word
+                and len(word) <= 80
+                and word.lower() not in ("none", "n/a", "no", "ninguna", "keine")
+                and word not in out
+            ):
                 out.append(word)
         if len(out) >= 20:
             break

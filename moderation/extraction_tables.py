@@ -170,9 +170,7 @@ def tables() -> Tables:
     formats = _load("file_formats.yaml")
     base_entries, llms = _base_entries(base)
     weak_types = set(types.get("weak") or ())
-    type_entries = [
-        (str(kw), t, str(kw) in weak_types) for t, kws in types["types"].items() for kw in [t, *kws]
-    ]
+    type_entries = [(str(kw), t, str(kw) in weak_types) for t, kws in types["types"].items() for kw in [t, *kws]]
     return Tables(
         licenses=AliasTable(_license_entries(lic)),
         license_context=tuple(str(c).lower() for c in lic["license_context"]),

@@ -36,9 +36,7 @@ _TRAIL = ".,;:!?*_~'\"»)】」’”"
 _SHA256 = re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{64}(?![0-9a-zA-Z])")
 _HEX10 = re.compile(r"(?<![0-9a-zA-Z])[0-9a-fA-F]{10}(?![0-9a-zA-Z])")
 _HASH_CONTEXT = ("autov2", "hash", "sha", "ハッシュ", "哈希", "хеш", "хэш")
-_FILE_EXT = re.compile(
-    r"\.(safetensors|sft|ckpt|pth|pt|bin|gguf|onnx|zip|7z|exl2)(?![0-9A-Za-z_])", re.IGNORECASE
-)
+_FILE_EXT = re.compile(r"\.(safetensors|sft|ckpt|pth|pt|bin|gguf|onnx|zip|7z|exl2)(?![0-9A-Za-z_])", re.IGNORECASE)
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.+[]()@")
 _HOSTS: tuple[tuple[str, str], ...] = (
     ("huggingface.co", "huggingface"),

@@ -132,9 +132,7 @@ class FieldScores:
         return {k: round(self.correct.get(k, 0) / n, 4) for k, n in sorted(self.total.items()) if n}
 
 
-def field_scores(
-    examples: Iterable[Example], extractor: Callable[[str, Sequence[str]], ReleaseFields]
-) -> FieldScores:
+def field_scores(examples: Iterable[Example], extractor: Callable[[str, Sequence[str]], ReleaseFields]) -> FieldScores:
     """Compare `extractor` output with the labels on every positive example."""
     scores = FieldScores()
     for ex in examples:

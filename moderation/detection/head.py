@@ -67,7 +67,11 @@ class Head:
 
 
 def fit_logistic(
-    x: npt.NDArray[np.floating], y: npt.NDArray[np.floating], *, l2: float = 1e-3, steps: int = 3000,
+    x: npt.NDArray[np.floating],
+    y: npt.NDArray[np.floating],
+    *,
+    l2: float = 1e-3,
+    steps: int = 3000,
     lr: float = 0.5,
 ) -> tuple[Array, float]:
     """Fit logistic regression by gradient descent; returns (weights, bias)."""

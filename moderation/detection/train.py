@@ -69,9 +69,7 @@ def train(
     pred = oof >= threshold
     tp = float(np.sum(pred & (y > 0.5)))
     cv_f1 = 2 * tp / (2 * tp + float(np.sum(pred & (y < 0.5))) + float(np.sum(~pred & (y > 0.5))))
-    head = Head(
-        weights=w, bias=b, threshold=threshold, feature_names=names, quantized=quantize, max_tokens=max_tokens
-    )
+    head = Head(weights=w, bias=b, threshold=threshold, feature_names=names, quantized=quantize, max_tokens=max_tokens)
     return head, {"rows": float(len(examples)), "cv_f1": round(cv_f1, 4), "threshold": round(threshold, 3)}
 
 
