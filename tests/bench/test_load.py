@@ -66,3 +66,18 @@ async def test_load_burst_storm_and_reminders_exactly_once(store: Store) -> None
     assert fired["doubled"] == 0
     async with store.transaction() as tx:
         assert await tx.verify_audit() == []
+
+
+async def test_inline_prefilter_decides_like_the_detector() -> None:
+    """The proposed inline pre-filter (bench/experiments.py) gives the detector's verdict on every message."""
+    from bench.experiments import InlinePrefilter
+    from moderation.detection import Detector
+
+    detector = Detector(use_model=False)
+    wrapped = InlinePrefilter(detector)
+    stream = Stream([f"c{i:04d}" for i in range(3)], share=0.05, seed=8)
+    items = [(p.event.text, tuple(a.name for a in p.event.attachments)) for p in (next(stream) for _ in range(400))]
+    ours = [(await wrapped.adetect_many([item]))[0] for item in items]
+    theirs = [(await detector.adetect_many([item]))[0] for item in items]
+    assert [(d.is_release, d.stage) for d in ours] == [(d.is_release, d.stage) for d in theirs]
+    assert any(d.is_release for d in theirs)
