@@ -81,7 +81,7 @@ async def _ab(plain: Core, proposed: Core, slugs: list[str], messages: int, roun
 
 async def run_backend(backend: str, *, quick: bool, n_communities: int = 200) -> dict[str, Any]:
     """Everything single-process on one backend; returns the figures."""
-    rates = [100, 250, 500, 1000, 2000] if quick else [100, 250, 500, 1000, 1500, 2000, 3000]
+    rates = [100, 250, 500, 1000, 2000] if quick else [100, 175, 250, 350, 500, 750, 1000, 1500, 2000, 3000]
     seconds = 2.0 if quick else 6.0
     sat = 800 if quick else 5_000
     out: dict[str, Any] = {"backend": backend, "communities": n_communities, "step_seconds": seconds}
