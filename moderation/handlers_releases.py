@@ -6,7 +6,7 @@ from typing import Any
 
 from moderation.actions import Action, Card, Reply
 from moderation.commands import Param, command, visible_commands
-from moderation.errors import BadArgument, NotFound, NotPermitted
+from moderation.errors import AlreadyDone, BadArgument, NotFound, NotPermitted
 from moderation.invocation import Invocation
 from moderation.lifecycle import STATES, can_move, quorum_reached
 from moderation.permissions import Privilege
@@ -258,7 +258,8 @@ async def status(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     if not can_move(release.status, target):
         raise BadArgument(f"{release_ref(release)} can't go from {release.status} to {target}.")
     before = release.status
-    release.status, release.updated_at = target, inv.now
+    if not await inv.tx.move_release(release, before, target, inv.now):
+        raise AlreadyDone(f"{release_ref(release)} changed meanwhile (now {release.status}); nothing was changed.")
     await inv.tx.audit(
         inv.community_id,
         actor=inv.actor_ref,

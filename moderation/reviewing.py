@@ -75,13 +75,11 @@ async def settle_after_check(tx: Tx, release: Release, pack: NormPack, results: 
 
 
 async def set_status(tx: Tx, release: Release, status: str, now: datetime) -> bool:
-    """Move a release if the lifecycle allows it (automatic moves; `/status` checks `can_move` itself)."""
+    """Move a release if the lifecycle allows it and nobody moved it meanwhile (compare-and-set in the store,
+    so of several concurrent deciders exactly one moves it and audits the move)."""
     if release.status == status or not can_move(release.status, status):
         return False
-    release.status = status
-    release.updated_at = now
-    await tx.s.flush()
-    return True
+    return await tx.move_release(release, release.status, status, now)
 
 
 async def prompt_for(tx: Tx, release: Release, pack: NormPack) -> PromptData:

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import Announcement, NormCheck, NormResult, PostedMessage, Release
 
@@ -52,6 +53,27 @@ class ReleaseQueries:
         self.s.add(row)
         await self.s.flush()
         return row
+
+    async def move_release(self, release: Release, from_status: str, to_status: str, at: datetime) -> bool:
+        """Compare-and-set the status: True only for the one transaction that made the move.
+
+        Concurrent endorsements on several replicas may all decide "quorum reached"; the conditional UPDATE
+        lets exactly one of them move (and audit) the release. The others see the row's current status.
+        """
+        await self.s.flush()
+        result = await self.s.execute(
+            update(Release)
+            .where(Release.id == release.id, Release.status == from_status)
+            .values(status=to_status, updated_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        moved = bool(result.rowcount)  # type: ignore[attr-defined]
+        if moved:
+            set_committed_value(release, "status", to_status)
+            set_committed_value(release, "updated_at", at)
+        else:
+            await self.s.refresh(release, ["status", "updated_at"])
+        return moved
 
     async def release(self, community_id: int, release_id: int) -> Release | None:
         """A release *of this community*: ids of other communities' releases are not found."""
