@@ -21,6 +21,7 @@ MAX_PACK_BYTES = 256 * 1024
 async def watch(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """Binds the current chat to the community as a releases chat."""
     await inv.tx.bind_chat(inv.community_id, inv.chat.platform, inv.chat.chat_id, watched=True)
+    inv.core.forget_binding(inv.chat.platform, inv.chat.chat_id)
     await inv.tx.audit(
         inv.community_id,
         actor=inv.actor_ref,
@@ -36,6 +37,7 @@ async def watch(inv: Invocation, args: dict[str, Any]) -> list[Action]:
 async def unwatch(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """Commands keep working here; only announcements are no longer picked up."""
     await inv.tx.bind_chat(inv.community_id, inv.chat.platform, inv.chat.chat_id, watched=False)
+    inv.core.forget_binding(inv.chat.platform, inv.chat.chat_id)
     await inv.tx.audit(
         inv.community_id,
         actor=inv.actor_ref,

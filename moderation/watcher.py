@@ -70,8 +70,7 @@ async def _find_cross_post(
 async def on_message(core: Core, ev: MessagePosted) -> list[Action]:
     """Handle one chat message in a (possibly) watched chat."""
     # Cheap checks first: most messages are ordinary chat and must not touch the store twice.
-    async with core.store.transaction() as tx:
-        resolved = await core.resolve_community(tx, ev.chat)
+    resolved = await core.community_for_chat(ev.chat)
     if resolved is None or not resolved[2]:
         return []
     community, cid, _ = resolved

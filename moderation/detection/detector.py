@@ -168,8 +168,21 @@ class Detector:
             results[i] = Detection(ok, score, "model", views[i].fields if ok else None)
 
     async def adetect_many(self, items: Sequence[Item]) -> list[Detection]:
-        """`detect_many` in a worker thread, so the event loop keeps serving while the model runs."""
-        return await asyncio.to_thread(self.detect_many, items)
+        """`detect_many` in a worker thread for the candidates only, so the event loop keeps serving while the
+        model runs; the pre-filter (microseconds) decides ordinary chat inline, without a thread hop."""
+        results: list[Detection | None] = [None] * len(items)
+        candidates: list[int] = []
+        for i, (text, attachments) in enumerate(items):
+            text = text if isinstance(text, str) else str(text)
+            if passes(text, tuple(a for a in attachments if isinstance(a, str))):
+                candidates.append(i)
+            else:
+                results[i] = Detection(False, 0.0, "prefilter", None)
+        if candidates:
+            decided = await asyncio.to_thread(self.detect_many, [items[i] for i in candidates])
+            for i, detection in zip(candidates, decided, strict=True):
+                results[i] = detection
+        return [r for r in results if r is not None]
 
     async def adetect(self, text: str, attachments: Sequence[str] = ()) -> Detection:
         """`detect` in a worker thread."""
