@@ -29,6 +29,8 @@ __all__ = ["ensure_digests", "run_due", "schedule_release_jobs"]
 log = logging.getLogger("normbot.jobs")
 DIGEST_EVERY = timedelta(days=7)
 STALE_CLAIM = timedelta(minutes=10)
+BATCH = 100
+MAX_BATCHES = 50  # a tick handles at most 5,000 jobs; the next tick continues
 
 
 async def schedule_release_jobs(tx: Tx, release: Release, pack: NormPack, now: datetime) -> None:
@@ -65,11 +67,22 @@ def chats_for(community: CommunityConfig, *roles: str) -> list[ChatRef]:
 
 
 async def run_due(core: Core) -> list[Action]:
-    """Claim and run every due job; returns what to post."""
+    """Claim and run every due job, batch after batch (after downtime there may be more than one batch)."""
+    actions: list[Action] = []
+    for _ in range(MAX_BATCHES):
+        batch, full = await _run_batch(core)
+        actions.extend(batch)
+        if not full:
+            break
+    return actions
+
+
+async def _run_batch(core: Core) -> tuple[list[Action], bool]:
+    """One batch of due jobs; the flag says whether the batch was full (more may be waiting)."""
     now = core.clock()
     async with core.store.transaction() as tx:
         await tx.release_stale_jobs(now - STALE_CLAIM)
-        due = [(j.id, j.kind, j.subject, j.community_id, _aware(j.due_at)) for j in await tx.due_jobs(now)]
+        due = [(j.id, j.kind, j.subject, j.community_id, _aware(j.due_at)) for j in await tx.due_jobs(now, BATCH)]
     # After downtime several reminders of one release may be due at once: only the newest one speaks.
     newest = {(kind, subject): job_id for job_id, kind, subject, _, _ in due if kind == "review_reminder"}
     actions: list[Action] = []
@@ -86,7 +99,7 @@ async def run_due(core: Core) -> list[Action]:
                 await tx.finish_job(job_id)
         except Exception:
             log.exception("job %s (%s %s) failed; it will be retried", job_id, kind, subject)
-    return actions
+    return actions, len(due) == BATCH
 
 
 def _community_of(core: Core, tx_slug: str | None) -> CommunityConfig | None:

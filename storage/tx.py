@@ -7,6 +7,7 @@ PostgreSQL transaction.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -156,6 +157,13 @@ class Tx(ReleaseQueries, SocialQueries):
     async def account(self, account_id: int) -> Account | None:
         """An account by id."""
         return await self.s.get(Account, account_id)
+
+    async def accounts_by_ids(self, ids: Iterable[int]) -> list[Account]:
+        """Many accounts in one query (lineage and reputation list every creator of a community)."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return []
+        return list((await self.s.execute(select(Account).where(Account.id.in_(wanted)))).scalars())
 
     async def account_by_name(self, platform: str, name: str) -> Account | None:
         """An account by display name on a platform (console and `profile @name`)."""

@@ -127,11 +127,7 @@ class LineageIndex:
     async def load(cls, tx: Tx, community_id: int) -> LineageIndex:
         """Build the index for one community."""
         releases = await tx.all_releases(community_id)
-        creators: dict[int, Account] = {}
-        for cid in {r.creator_id for r in releases}:
-            acc = await tx.account(cid)
-            if acc is not None:
-                creators[cid] = acc
+        creators = {a.id: a for a in await tx.accounts_by_ids({r.creator_id for r in releases})}
         return cls(releases, creators)
 
     def _node(self, release_id: int, relation: str) -> TreeNode:

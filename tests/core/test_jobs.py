@@ -134,3 +134,12 @@ async def test_three_replicas_fire_each_job_exactly_once(pg_store: Store, clock:
     assert posted == 40  # one reminder message per release, across all replicas
     assert len(reminders) == 40
     assert workers <= {"replica-0", "replica-1", "replica-2"}
+
+
+async def test_more_due_jobs_than_one_batch_all_run(chat: Chat) -> None:
+    """After long downtime, 120 due reminders (more than a batch of 100) all fire in one run."""
+    for i in range(120):
+        await chat.say(f"maker{i}", GOOD.replace("Neon Dreams", f"Model {i}"))
+    chat.clock.advance(timedelta(hours=25))
+    fired = [t for t in titles(await chat.core.run_due_jobs()) if t.startswith("Reminder")]
+    assert len(fired) == 120
