@@ -17,35 +17,31 @@ __all__: list[str] = []
 MAX_PACK_BYTES = 256 * 1024
 
 
-@command("watch", "Watch this chat for release announcements", privilege=Privilege.MODERATOR)
-async def watch(inv: Invocation, args: dict[str, Any]) -> list[Action]:
-    """Binds the current chat to the community as a releases chat."""
-    await inv.tx.bind_chat(inv.community_id, inv.chat.platform, inv.chat.chat_id, watched=True)
+async def _set_watched(inv: Invocation, watched: bool) -> None:
+    """Bind the current chat to the community, watched or not, and record who did it."""
+    await inv.tx.bind_chat(inv.community_id, inv.chat.platform, inv.chat.chat_id, watched=watched)
     inv.core.forget_binding(inv.chat.platform, inv.chat.chat_id)
     await inv.tx.audit(
         inv.community_id,
         actor=inv.actor_ref,
-        action="chat.watched",
+        action="chat.watched" if watched else "chat.unwatched",
         subject=f"{inv.chat.platform}:{inv.chat.chat_id}",
         payload={},
         at=inv.now,
     )
+
+
+@command("watch", "Watch this chat for release announcements", privilege=Privilege.MODERATOR)
+async def watch(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+    """Binds the current chat to the community as a releases chat."""
+    await _set_watched(inv, True)
     return [Reply(Card("Watching this chat", "I'll check release announcements posted here against the norms."))]
 
 
 @command("unwatch", "Stop watching this chat", privilege=Privilege.MODERATOR)
 async def unwatch(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """Commands keep working here; only announcements are no longer picked up."""
-    await inv.tx.bind_chat(inv.community_id, inv.chat.platform, inv.chat.chat_id, watched=False)
-    inv.core.forget_binding(inv.chat.platform, inv.chat.chat_id)
-    await inv.tx.audit(
-        inv.community_id,
-        actor=inv.actor_ref,
-        action="chat.unwatched",
-        subject=f"{inv.chat.platform}:{inv.chat.chat_id}",
-        payload={},
-        at=inv.now,
-    )
+    await _set_watched(inv, False)
     return [Reply(Card("Stopped watching this chat", "Announcements here are no longer checked."))]
 
 

@@ -190,3 +190,13 @@ async def test_norms_set_history_rollback(announced: Chat) -> None:
     assert "#1 forge 2.0.0" in reply_text(await announced.cmd("mia", "/norms history"))
     assert "revision 2" in reply_text(await announced.cmd("mia", "/norms rollback 1"))
     assert "Only moderators" in reply_text(await announced.cmd("bo", "/norms set", attachment_texts={"n.yaml": good}))
+
+
+async def test_unwatch_and_watch_take_effect_at_once(chat: Chat, store: Store) -> None:
+    """After /unwatch announcements are ignored (despite the binding cache); /watch brings them back."""
+    await chat.say("ada", GOOD)
+    assert "Stopped watching" in reply_text(await chat.cmd("mia", "/unwatch"))
+    assert await chat.say("ada", GOOD.replace("Neon Dreams", "Quiet Model")) == []
+    assert "Watching this chat" in reply_text(await chat.cmd("mia", "/watch"))
+    assert sends(await chat.say("ada", GOOD.replace("Neon Dreams", "Loud Model")))
+    assert "Only moderators" in reply_text(await chat.cmd("bo", "/unwatch"))
