@@ -257,7 +257,7 @@ async def resolve_flag(inv: Invocation, args: dict[str, Any], *, penalise: bool)
         payload={"penalised": penalise, "note": args.get("note", "")[:200]},
         at=inv.now,
     )
-    await inv.tx.s.refresh(row)
+    await inv.tx.reload(row)
     release = await inv.tx.release(inv.community_id, row.release_id)
     assert release is not None
     open_flags = await inv.tx.flags_of(release.id, "open")

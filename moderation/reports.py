@@ -101,5 +101,5 @@ async def simulate(store: Store, draft: NormPack, community: str | None = None) 
                                 f"R{release.id}", release.model_name, norm_id, before.get(norm_id), after.get(norm_id)
                             )
                         )
-        await tx.s.rollback()
+        await tx.discard()
     return seen, changes

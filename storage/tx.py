@@ -52,6 +52,18 @@ class Tx(ReleaseQueries, SocialQueries):
         result = await self.s.execute(stmt)
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    async def reload(self, row: object) -> None:
+        """Re-read a row changed by a conditional UPDATE in this transaction."""
+        await self.s.refresh(row)
+
+    async def flush(self) -> None:
+        """Send pending writes now (ids become known; constraints are checked)."""
+        await self.s.flush()
+
+    async def discard(self) -> None:
+        """Roll back everything this transaction did (dry runs)."""
+        await self.s.rollback()
+
     # -- processed events ------------------------------------------------------------------------------
 
     async def mark_processed(self, platform: str, event_id: str, at: datetime) -> bool:

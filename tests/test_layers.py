@@ -62,6 +62,17 @@ def test_moderation_uses_only_the_public_storage_api() -> None:
     assert bad == []
 
 
+def test_core_does_not_reach_into_the_session() -> None:
+    """The core calls `Tx` methods; it never touches the SQLAlchemy session behind it (`tx.s`)."""
+    bad = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for path in _files("moderation")
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "tx.s." in line
+    ]
+    assert bad == []
+
+
 def test_the_check_sees_a_violation(tmp_path: Path) -> None:
     """The import scanner really finds imports (so an empty result above means something)."""
     sample = tmp_path / "x.py"

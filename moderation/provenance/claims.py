@@ -81,7 +81,7 @@ async def record_claim(
     }
     claim.audit_seq = seq
     claim.receipt = sign_receipt(body, keys)
-    await tx.s.flush()
+    await tx.flush()
     return claim
 
 
