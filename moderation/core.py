@@ -66,13 +66,11 @@ class Core:
         worker_id: str | None = None,
         base_dir: Path | None = None,
         latest_release_fallback: Sequence[str] = ("console",),
-        embedder: Any = None,
         hooks: CoreHooks | None = None,
     ) -> None:
         self.store = store
         self.communities = {c.slug: c for c in communities}
         self.detector = detector
-        self.embedder = embedder
         self.hooks: CoreHooks = hooks or NoHooks()
         self.clock = clock
         self.worker_id = worker_id or f"worker-{uuid.uuid4().hex[:8]}"

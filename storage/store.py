@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -92,8 +91,3 @@ class Store:
     async def close(self) -> None:
         """Dispose the engine's pool."""
         await self.engine.dispose()
-
-
-def migrations_dir() -> Path:
-    """Where the Alembic scripts live (inside the package, so installs can migrate)."""
-    return Path(__file__).parent / "migrations"
