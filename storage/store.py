@@ -82,11 +82,17 @@ class Store:
             await conn.run_sync(Base.metadata.create_all)
 
     async def upgrade(self, revision: str = "head") -> None:
-        """Run the Alembic migrations on this store's connection."""
+        """Run the Alembic migrations on this store's connection (an unreachable database is `StoreUnavailable`,
+        like any unit of work, so every command that migrates first fails with one clear message)."""
         from storage.migrate import upgrade_connection
 
-        async with self.engine.begin() as conn:
-            await conn.run_sync(upgrade_connection, revision)
+        try:
+            async with self.engine.begin() as conn:
+                await conn.run_sync(upgrade_connection, revision)
+        except Exception as exc:
+            if _is_connection_error(exc):
+                raise StoreUnavailable(f"store unreachable ({type(exc).__name__})") from exc
+            raise
 
     async def close(self) -> None:
         """Dispose the engine's pool."""

@@ -345,17 +345,14 @@ class Tx(ReleaseQueries, SocialQueries):
         The head row is locked (FOR UPDATE on PostgreSQL; SQLite serialises writers) so concurrent
         replicas append one after the other.
         """
-        head = (
-            await self.s.execute(select(AuditHead).where(AuditHead.community_id == community_id).with_for_update())
-        ).scalar_one_or_none()
+        head = await self._locked_audit_head(community_id)
         if head is None:
             await self.insert_ignore(
                 AuditHead.__table__,  # type: ignore[arg-type]
                 {"community_id": community_id, "seq": 0, "hash": GENESIS},
             )
-            head = (
-                await self.s.execute(select(AuditHead).where(AuditHead.community_id == community_id).with_for_update())
-            ).scalar_one()
+            head = await self._locked_audit_head(community_id)
+            assert head is not None
         seq = head.seq + 1
         digest = event_hash(
             head.hash,
@@ -383,6 +380,11 @@ class Tx(ReleaseQueries, SocialQueries):
         head.seq = seq
         head.hash = digest
         return seq
+
+    async def _locked_audit_head(self, community_id: int) -> AuditHead | None:
+        """The community's chain head, locked until commit (FOR UPDATE; SQLite serialises writers anyway)."""
+        stmt = select(AuditHead).where(AuditHead.community_id == community_id).with_for_update()
+        return (await self.s.execute(stmt)).scalar_one_or_none()
 
     async def audit_events(self, community_id: int, limit: int | None = None) -> list[AuditEvent]:
         """A community's audit events in order (newest last)."""

@@ -11,13 +11,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli._async import fail, run
+from bot.cli._async import fail, run_on_store
 from bot.cli.app import app
 from bot.console import ConsoleSession
 from bot.wiring import build_core
 from moderation.clock import ManualClock, utcnow
 from moderation.community import ChatBinding, CommunityConfig
-from storage import Store, StoreUnavailable
+from storage import Store
 
 DEMO_SCRIPT = Path(__file__).resolve().parent.parent / "console" / "demo.txt"
 DEMO_SLUG = "pixel-forge"
@@ -109,10 +109,7 @@ def console(
         finally:
             await store.close()
 
-    try:
-        run(go())
-    except StoreUnavailable as exc:
-        raise fail(f"cannot reach the database: {exc}") from None
+    run_on_store(go())
 
 
 async def _interactive(session: ConsoleSession) -> None:
@@ -145,9 +142,6 @@ def demo(db: Db = None, rules_only: RulesOnly = False) -> None:
         finally:
             await store.close()
 
-    try:
-        table = run(go())
-    except StoreUnavailable as exc:
-        raise fail(f"cannot reach the database: {exc}") from None
+    table = run_on_store(go())
     Console(file=sys.stdout, width=110).print(table)
     typer.echo("Browse it: normbot web (then open http://127.0.0.1:8080/c/pixel-forge)")

@@ -11,10 +11,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli._async import fail, run
+from bot.cli._async import fail, run_on_store
 from bot.cli.app import EXIT_FINDINGS, app
 from bot.cli.norms import norms_app
-from storage import Store, StoreUnavailable
+from storage import Store
 
 Db = Annotated[
     str | None, typer.Option("--db", help="Database URL (default: NORMBOT_DATABASE_URL or ./data/normbot.db)")
@@ -41,11 +41,9 @@ def export(
             await store.close()
 
     try:
-        rows = run(go())
+        rows = run_on_store(go())
     except KeyError:
         raise fail(f"no community named {community!r} in the store") from None
-    except StoreUnavailable as exc:
-        raise fail(f"cannot reach the database: {exc}") from None
     if fmt == "jsonl":
         for row in rows:
             sys.stdout.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
@@ -88,10 +86,7 @@ def simulate(
         finally:
             await store.close()
 
-    try:
-        seen, changes = run(go())
-    except StoreUnavailable as exc:
-        raise fail(f"cannot reach the database: {exc}") from None
+    seen, changes = run_on_store(go())
     console = Console(width=160)
     if not changes:
         console.print(f"{seen} releases re-evaluated against {draft.id} {draft.version}: no result would change.")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli._async import fail, run
+from bot.cli._async import fail, run_on_store
 from bot.cli.app import app
 from bot.config import ConfigError, load_settings
 from storage import Store, StoreUnavailable, default_url, normalise_url, redact_url
@@ -70,9 +70,7 @@ def web(
             await store.close()
 
     try:
-        run(go())
-    except StoreUnavailable as exc:
-        raise fail(f"cannot reach the database: {exc}") from None
+        run_on_store(go())
     except OSError as exc:
         raise fail(f"cannot serve on {host}:{port}: {exc}") from None
     except Exception as exc:
