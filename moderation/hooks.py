@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from moderation.actions import Action
 from moderation.events import MessagePosted
@@ -23,7 +23,14 @@ __all__ = ["CoreHooks", "NoHooks"]
 
 
 class CoreHooks(Protocol):
-    """Called by the core inside the event's transaction."""
+    """Called by the core: `prepare_announcement` before the event's unit of work, the rest inside it."""
+
+    async def prepare_announcement(
+        self, core: Core, community_id: int, event: MessagePosted, embedding: Any = None
+    ) -> object:
+        """Slow work on a detected announcement that needs no lock (a model call, comparisons), done before
+        the unit of work; whatever it returns reaches `after_announcement` as `prepared`."""
+        ...
 
     async def after_announcement(
         self,
@@ -35,6 +42,9 @@ class CoreHooks(Protocol):
         event: MessagePosted,
         created: bool,
         now: datetime,
+        *,
+        announcement_id: int | None = None,
+        prepared: object = None,
     ) -> Sequence[Action]:
         """After an announcement is stored (claims, re-upload alerts, credit notices)."""
         ...
@@ -51,6 +61,11 @@ class CoreHooks(Protocol):
 class NoHooks:
     """The default: no provenance."""
 
+    async def prepare_announcement(
+        self, core: Core, community_id: int, event: MessagePosted, embedding: Any = None
+    ) -> object:
+        return None
+
     async def after_announcement(
         self,
         core: Core,
@@ -61,6 +76,9 @@ class NoHooks:
         event: MessagePosted,
         created: bool,
         now: datetime,
+        *,
+        announcement_id: int | None = None,
+        prepared: object = None,
     ) -> Sequence[Action]:
         return ()
 

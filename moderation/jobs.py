@@ -37,10 +37,13 @@ async def schedule_release_jobs(tx: Tx, release: Release, pack: NormPack, now: d
     """Deadline and reminders for a fresh release (times from the pack's `review` settings)."""
     due = now + pack.review.window
     release.review_due_at = due
-    await tx.schedule_job("review_deadline", str(release.id), due, now, release.community_id)
-    for offset in pack.review.reminders:
-        if offset < pack.review.window:
-            await tx.schedule_job("review_reminder", str(release.id), now + offset, now, release.community_id)
+    jobs = [("review_deadline", str(release.id), due)]
+    jobs += [
+        ("review_reminder", str(release.id), now + offset)
+        for offset in pack.review.reminders
+        if offset < pack.review.window
+    ]
+    await tx.schedule_jobs(jobs, now, release.community_id)
 
 
 async def schedule_flag_escalation(tx: Tx, flag_id: int, community_id: int, pack: NormPack, now: datetime) -> None:

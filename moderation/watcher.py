@@ -80,6 +80,8 @@ async def on_message(core: Core, ev: MessagePosted) -> list[Action]:
         return []
     core.stats["announcements_detected"] += 1
     fields: ReleaseFields = detection.fields or ReleaseFields()
+    # Model calls and comparisons run before the unit of work, which on SQLite holds every other event up.
+    prepared = await core.hooks.prepare_announcement(core, cid, ev, getattr(detection, "embedding", None))
     now = core.clock()
     async with core.store.transaction() as tx:
         if not await tx.mark_processed(ev.chat.platform, f"msg:{ev.chat.chat_id}:{ev.message_id}", now):
@@ -91,7 +93,7 @@ async def on_message(core: Core, ev: MessagePosted) -> list[Action]:
         created = release is None
         if release is None:
             release = await _register(tx, cid, author, key_prefix, base, fields, ev, now)
-        await tx.add_announcement(
+        announcement_id = await tx.add_announcement(
             release_id=release.id,
             author_id=author.id,
             platform=ev.chat.platform,
@@ -136,7 +138,11 @@ async def on_message(core: Core, ev: MessagePosted) -> list[Action]:
                         fallback_chat=ev.chat,
                     )
                 )
-        actions.extend(await core.hooks.after_announcement(core, tx, release, author, fields, ev, created, now))
+        actions.extend(
+            await core.hooks.after_announcement(
+                core, tx, release, author, fields, ev, created, now, announcement_id=announcement_id, prepared=prepared
+            )
+        )
         data = await prompt_for(tx, release, pack)
     prompt_chat = await _prompt_chat(core, ev.chat, community.slug)
     same_chat = prompt_chat.chat_id == ev.chat.chat_id and prompt_chat.platform == ev.chat.platform

@@ -10,6 +10,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from storage.inline_sqlite import connector
+
 __all__ = ["DEFAULT_SQLITE_PATH", "create_engine", "default_url", "normalise_url", "redact_url"]
 
 DEFAULT_SQLITE_PATH = Path("data") / "normbot.db"
@@ -63,14 +65,24 @@ def _pg_no_nul(_conn: Any, _cursor: Any, statement: str, parameters: Any, _conte
     return statement, parameters
 
 
-def create_engine(url: str | None = None, **kwargs: Any) -> AsyncEngine:
-    """Create the async engine; SQLite gets WAL, foreign keys and a busy timeout, its folder is created."""
+def create_engine(url: str | None = None, *, inline_sqlite: bool = True, **kwargs: Any) -> AsyncEngine:
+    """Create the async engine; SQLite gets WAL, foreign keys and a busy timeout, its folder is created.
+
+    A SQLite file runs its statements on the calling thread (`inline_sqlite`, the default); False keeps
+    aiosqlite's helper thread, which the benchmarks use as the baseline.
+    """
     url = normalise_url(url or default_url())
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         db = parsed.database
         if db and db != ":memory:":
             Path(db).parent.mkdir(parents=True, exist_ok=True)
+            if inline_sqlite:
+                # Statements run inline (storage/inline_sqlite.py); `Store` serialises units of work, so one
+                # connection serves them all and keeps its page cache warm.
+                kwargs.setdefault("async_creator", connector(db))
+                kwargs.setdefault("pool_size", 1)
+                kwargs.setdefault("max_overflow", 4)
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine

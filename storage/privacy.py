@@ -112,6 +112,7 @@ async def export_member(
     says how many rows exist in total so a cut list is visible as such.
     """
     ids = list(account_ids)
+    await tx.write_audit()  # events appended earlier in this unit of work belong in the export
     s = tx.s
 
     async def total(model: Any, column: Any) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from sqlalchemy import func, or_, select
 
@@ -18,13 +18,16 @@ if TYPE_CHECKING:
     from storage.tx import Tx
 
 __all__ = [
+    "AnnouncementRef",
     "account_by_user",
+    "announcement_texts",
     "audit_event_hash",
     "claims_by_accounts",
     "count_releases_by",
     "count_upheld_flags",
     "earliest_claim",
     "matching_claims",
+    "recent_announcement_refs",
     "recent_announcements",
     "releases_since",
 ]
@@ -69,10 +72,50 @@ async def claims_by_accounts(tx: Tx, account_ids: Sequence[int]) -> list[Claim]:
 
 
 async def audit_event_hash(tx: Tx, community_id: int, seq: int) -> str | None:
-    """The hash of one audit event (pending events are flushed first, so a fresh append is found)."""
-    await tx.s.flush()
+    """The hash of one audit event (one appended in this unit of work is known without asking)."""
+    known = tx.appended_hash(community_id, seq)
+    if known is not None:
+        return known
+    await tx.write_audit()
     stmt = select(AuditEvent.hash).where(AuditEvent.community_id == community_id, AuditEvent.seq == seq)
     return (await tx.s.execute(stmt)).scalar_one_or_none()
+
+
+class AnnouncementRef(NamedTuple):
+    """An earlier announcement as re-upload comparison needs it: ids only, the text is fetched when not cached."""
+
+    announcement_id: int
+    release_id: int
+    author_id: int
+    creator_id: int
+    created_at: datetime
+
+
+async def recent_announcement_refs(tx: Tx, community_id: int, *, limit: int = 200) -> list[AnnouncementRef]:
+    """The newest announcements of a community (newest first), without their text or ORM objects: this runs
+    for every announcement, and loading 200 announcements with releases and accounts was most of its cost."""
+    stmt = (
+        select(
+            Announcement.id,
+            Announcement.release_id,
+            Announcement.author_id,
+            Release.creator_id,
+            Announcement.created_at,
+        )
+        .join(Release, Release.id == Announcement.release_id)
+        .where(Release.community_id == community_id)
+        .order_by(Announcement.id.desc())
+        .limit(limit)
+    )
+    return [AnnouncementRef(*row) for row in (await tx.s.execute(stmt)).all()]
+
+
+async def announcement_texts(tx: Tx, announcement_ids: Sequence[int]) -> dict[int, str]:
+    """Texts of these announcements by id."""
+    if not announcement_ids:
+        return {}
+    stmt = select(Announcement.id, Announcement.text).where(Announcement.id.in_(sorted(set(announcement_ids))))
+    return {i: t for i, t in (await tx.s.execute(stmt)).all()}
 
 
 async def recent_announcements(

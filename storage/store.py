@@ -8,8 +8,10 @@ the core turns into "not recorded yet" replies instead of tracebacks.
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -37,14 +39,24 @@ def _is_connection_error(exc: BaseException) -> bool:
 class Store:
     """The shared store. Cheap to share across tasks; every `transaction()` gets its own session."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, serialise: bool | None = None) -> None:
         self.engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        # SQLite has one writer. Letting units of work queue on an asyncio lock instead of on SQLite's file
+        # lock keeps the loop free (inline statements, storage/inline_sqlite.py, would otherwise sleep in the
+        # busy handler on the loop's own thread) and avoids the busy handler's growing sleeps.
+        self._serialise = engine.dialect.name == "sqlite" if serialise is None else serialise
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+        self._holder: asyncio.Task[Any] | None = None
 
     @classmethod
-    def from_url(cls, url: str | None = None) -> Store:
-        """Open a store on `url` (default: `NORMBOT_DATABASE_URL` or the embedded SQLite file)."""
-        return cls(create_engine(url))
+    def from_url(cls, url: str | None = None, *, inline_sqlite: bool = True) -> Store:
+        """Open a store on `url` (default: `NORMBOT_DATABASE_URL` or the embedded SQLite file).
+
+        `inline_sqlite=False` keeps aiosqlite's thread per connection and SQLite's own locking (the benchmarks'
+        baseline); the default runs SQLite statements inline with units of work serialised in-process.
+        """
+        return cls(create_engine(url, inline_sqlite=inline_sqlite), serialise=None if inline_sqlite else False)
 
     @property
     def dialect(self) -> str:
@@ -59,9 +71,33 @@ class Store:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
         """One unit of work: commits on success, rolls back on any error."""
+        if not self._serialise:
+            async with self._unit() as tx:
+                yield tx
+            return
+        task = asyncio.current_task()
+        if task is not None and self._holder is task:
+            # On SQLite this would wait for itself; a unit of work must not open another one.
+            raise RuntimeError("a unit of work was opened inside another on the same task")
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = self._locks[loop] = asyncio.Lock()
+        async with lock:
+            self._holder = task
+            try:
+                async with self._unit() as tx:
+                    yield tx
+            finally:
+                self._holder = None
+
+    @asynccontextmanager
+    async def _unit(self) -> AsyncIterator[Tx]:
         try:
             async with self._sessions() as session, session.begin():
-                yield Tx(session)
+                tx = Tx(session)
+                yield tx
+                await tx.write_audit()
         except Exception as exc:
             if _is_connection_error(exc):
                 raise StoreUnavailable(f"store unreachable ({type(exc).__name__})") from exc

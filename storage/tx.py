@@ -7,13 +7,14 @@ PostgreSQL transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Table, and_, delete, func, select, update
+from sqlalchemy import Table, and_, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.audit import GENESIS, ChainProblem, event_hash, verify_chain
 from storage.models import (
@@ -31,7 +32,18 @@ from storage.models import (
 from storage.tx_releases import ReleaseQueries
 from storage.tx_social import SocialQueries
 
-__all__ = ["Tx"]
+__all__ = ["BindingRow", "Tx"]
+
+
+class BindingRow(NamedTuple):
+    """A chat binding as the core's snapshot keeps it."""
+
+    platform: str
+    chat_id: str
+    community_id: int
+    community_slug: str
+    watched: bool
+    role: str
 
 
 class Tx(ReleaseQueries, SocialQueries):
@@ -39,6 +51,14 @@ class Tx(ReleaseQueries, SocialQueries):
 
     def __init__(self, session: AsyncSession) -> None:
         self.s = session
+        # Memory of this unit of work only (it dies with the transaction, so it can never go stale across
+        # events): chain heads already locked, hashes of events appended here, checks stored here. An
+        # announcement appends several audit events and re-reads its fresh norm check several times; without
+        # these each was another round trip (72 statements per announcement before, see docs/performance.md).
+        self._heads: dict[int, AuditHead] = {}
+        self._appended: dict[tuple[int, int], str] = {}
+        self._latest_checks = {}
+        self._pending_audit: list[dict[str, Any]] = []
 
     # -- helpers ---------------------------------------------------------------------------------------
 
@@ -51,6 +71,15 @@ class Tx(ReleaseQueries, SocialQueries):
             stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing()
         result = await self.s.execute(stmt)
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def dialect_insert(self, target: Any) -> Any:
+        """`INSERT` of this database's dialect (for `ON CONFLICT`)."""
+        return (postgresql.insert if self.s.get_bind().dialect.name == "postgresql" else sqlite.insert)(target)
+
+    async def insert_ignore_returning(self, table: Table, values: dict[str, Any]) -> int | None:
+        """`insert_ignore` that returns the new row's id in the same statement (None on a conflict)."""
+        stmt = self.dialect_insert(table).values(**values).on_conflict_do_nothing().returning(table.c.id)
+        return (await self.s.execute(stmt)).scalar_one_or_none()
 
     async def reload(self, row: object) -> None:
         """Re-read a row changed by a conditional UPDATE in this transaction."""
@@ -88,6 +117,7 @@ class Tx(ReleaseQueries, SocialQueries):
 
     async def delete_community(self, slug: str) -> bool:
         """Delete a community and everything that hangs off it (the demo starts afresh this way)."""
+        self._heads.clear()
         result = await self.s.execute(delete(Community).where(Community.slug == slug))
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -107,6 +137,18 @@ class Tx(ReleaseQueries, SocialQueries):
         """The community binding of a chat, if any."""
         stmt = select(WatchedChat).where(WatchedChat.platform == platform, WatchedChat.chat_id == chat_id)
         return (await self.s.execute(stmt)).scalar_one_or_none()
+
+    async def chat_bindings(self) -> list[BindingRow]:
+        """Every chat binding with its community's slug, in one query (the core's binding snapshot)."""
+        stmt = select(
+            WatchedChat.platform,
+            WatchedChat.chat_id,
+            WatchedChat.community_id,
+            Community.slug,
+            WatchedChat.watched,
+            WatchedChat.role,
+        ).join(Community, Community.id == WatchedChat.community_id)
+        return [BindingRow(*row) for row in (await self.s.execute(stmt)).all()]
 
     async def bind_chat(
         self, community_id: int, platform: str, chat_id: str, *, watched: bool, role: str = "releases"
@@ -258,11 +300,41 @@ class Tx(ReleaseQueries, SocialQueries):
         return list((await self.s.execute(stmt)).scalars())
 
     async def current_pack_revision(self, community_id: int) -> NormPackRevision | None:
-        """The latest adopted revision (None: the configured pack applies)."""
-        revisions = await self.pack_revisions(community_id)
-        return revisions[0] if revisions else None
+        """The latest adopted revision (None: the configured pack applies). Asked on every event, so it reads
+        one row (the unique (community, number) index), not the whole history."""
+        stmt = (
+            select(NormPackRevision)
+            .where(NormPackRevision.community_id == community_id)
+            .order_by(NormPackRevision.number.desc())
+            .limit(1)
+        )
+        return (await self.s.execute(stmt)).scalar_one_or_none()
 
     # -- scheduled jobs --------------------------------------------------------------------------------
+
+    async def schedule_jobs(
+        self, jobs: Sequence[tuple[str, str, datetime]], at: datetime, community_id: int | None
+    ) -> int:
+        """Add several pending jobs ((kind, subject, due time) each) in one statement; duplicates are skipped.
+        Returns how many were new."""
+        if not jobs:
+            return 0
+        rows = [
+            {
+                "community_id": community_id,
+                "kind": k,
+                "subject": subj,
+                "due_at": due,
+                "state": "pending",
+                "created_at": at,
+            }
+            for k, subj, due in jobs
+        ]
+        dialect = self.s.get_bind().dialect.name
+        table: Any = ScheduledJob.__table__
+        stmt: Any = (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)).values(rows)
+        result = await self.s.execute(stmt.on_conflict_do_nothing())
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def schedule_job(
         self, kind: str, subject: str, due_at: datetime, at: datetime, community_id: int | None = None
@@ -345,14 +417,17 @@ class Tx(ReleaseQueries, SocialQueries):
         The head row is locked (FOR UPDATE on PostgreSQL; SQLite serialises writers) so concurrent
         replicas append one after the other.
         """
-        head = await self._locked_audit_head(community_id)
+        head = self._heads.get(community_id)
         if head is None:
-            await self.insert_ignore(
-                AuditHead.__table__,  # type: ignore[arg-type]
-                {"community_id": community_id, "seq": 0, "hash": GENESIS},
-            )
             head = await self._locked_audit_head(community_id)
-            assert head is not None
+            if head is None:
+                await self.insert_ignore(
+                    AuditHead.__table__,  # type: ignore[arg-type]
+                    {"community_id": community_id, "seq": 0, "hash": GENESIS},
+                )
+                head = await self._locked_audit_head(community_id)
+                assert head is not None
+            self._heads[community_id] = head  # locked until commit: later appends here need not ask again
         seq = head.seq + 1
         digest = event_hash(
             head.hash,
@@ -364,22 +439,42 @@ class Tx(ReleaseQueries, SocialQueries):
             subject=subject,
             payload=payload,
         )
-        self.s.add(
-            AuditEvent(
-                community_id=community_id,
-                seq=seq,
-                at=at,
-                actor=actor,
-                action=action,
-                subject=subject,
-                payload=payload,
-                prev_hash=head.hash,
-                hash=digest,
-            )
+        self._pending_audit.append(
+            {
+                "community_id": community_id,
+                "seq": seq,
+                "at": at,
+                "actor": actor,
+                "action": action,
+                "subject": subject,
+                "payload": payload,
+                "prev_hash": head.hash,
+                "hash": digest,
+            }
         )
-        head.seq = seq
-        head.hash = digest
+        # The head moves in memory only; `write_audit` stores events and head in two statements at the end.
+        set_committed_value(head, "seq", seq)
+        set_committed_value(head, "hash", digest)
+        self._appended[(community_id, seq)] = digest
         return seq
+
+    async def write_audit(self) -> None:
+        """Store the events appended so far and move their heads: one INSERT for all events and one UPDATE
+        per chain, instead of three statements per event. `Store` calls this before every commit, and every
+        query that reads audit events calls it first, so nobody can observe the chain half-written."""
+        if not self._pending_audit:
+            return
+        pending, self._pending_audit = self._pending_audit, []
+        await self.s.execute(insert(AuditEvent), pending)
+        for cid in sorted({e["community_id"] for e in pending}):
+            head = self._heads[cid]
+            await self.s.execute(
+                update(AuditHead).where(AuditHead.community_id == cid).values(seq=head.seq, hash=head.hash)
+            )
+
+    def appended_hash(self, community_id: int, seq: int) -> str | None:
+        """The hash of an event appended in this unit of work (None: not appended here)."""
+        return self._appended.get((community_id, seq))
 
     async def _locked_audit_head(self, community_id: int) -> AuditHead | None:
         """The community's chain head, locked until commit (FOR UPDATE; SQLite serialises writers anyway)."""
@@ -388,6 +483,7 @@ class Tx(ReleaseQueries, SocialQueries):
 
     async def audit_events(self, community_id: int, limit: int | None = None) -> list[AuditEvent]:
         """A community's audit events in order (newest last)."""
+        await self.write_audit()
         stmt = select(AuditEvent).where(AuditEvent.community_id == community_id).order_by(AuditEvent.seq)
         if limit is not None:
             stmt = stmt.limit(limit)
@@ -395,6 +491,7 @@ class Tx(ReleaseQueries, SocialQueries):
 
     async def verify_audit(self) -> list[ChainProblem]:
         """Verify every community's chain against its head."""
+        await self.write_audit()
         problems: list[ChainProblem] = []
         heads = {h.community_id: h.seq for h in (await self.s.execute(select(AuditHead))).scalars()}
         ids = set(heads) | set((await self.s.execute(select(AuditEvent.community_id).distinct())).scalars())

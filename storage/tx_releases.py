@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -36,8 +36,12 @@ class ReleaseQueries:
     """Mixin of `Tx`: releases and what hangs off them."""
 
     s: AsyncSession
+    _latest_checks: dict[int, tuple[NormCheck, list[NormResult]]]  # set by Tx.__init__
 
     async def insert_ignore(self, table: Any, values: dict[str, Any]) -> bool:  # provided by Tx
+        raise NotImplementedError
+
+    async def insert_ignore_returning(self, table: Any, values: dict[str, Any]) -> int | None:  # provided by Tx
         raise NotImplementedError
 
     # -- releases --------------------------------------------------------------------------------------
@@ -170,9 +174,9 @@ class ReleaseQueries:
 
     # -- announcements ---------------------------------------------------------------------------------
 
-    async def add_announcement(self, **values: Any) -> bool:
-        """Record an announcement; False when this (platform, chat, message) was recorded before."""
-        return await self.insert_ignore(Announcement.__table__, values)
+    async def add_announcement(self, **values: Any) -> int | None:
+        """Record an announcement; its id, or None when this (platform, chat, message) was recorded before."""
+        return await self.insert_ignore_returning(Announcement.__table__, values)
 
     async def announcements(self, release_id: int) -> list[Announcement]:
         """Announcements of a release, oldest first."""
@@ -236,22 +240,33 @@ class ReleaseQueries:
         )
         self.s.add(check)
         await self.s.flush()
-        self.s.add_all(
-            NormResult(
-                check_id=check.id,
-                norm_id=r.norm_id,
-                need=r.need,
-                severity=r.severity,
-                outcome=r.outcome,
-                evidence=r.evidence,
-            )
-            for r in results
-        )
-        await self.s.flush()
+        rows: list[NormResult] = []
+        if results:
+            # One INSERT for every result (insertmanyvalues), not one round trip per norm. Asking the driver to
+            # keep parameter order would make SQLAlchemy fall back to a row at a time on SQLite, so the rows
+            # are put back in the pack's order here (a norm appears once per check: a unique constraint).
+            stmt = insert(NormResult).returning(NormResult)
+            values = [
+                {
+                    "check_id": check.id,
+                    "norm_id": r.norm_id,
+                    "need": r.need,
+                    "severity": r.severity,
+                    "outcome": r.outcome,
+                    "evidence": r.evidence,
+                }
+                for r in results
+            ]
+            order = {r.norm_id: i for i, r in enumerate(results)}
+            rows = sorted((await self.s.scalars(stmt, values)).all(), key=lambda row: order[row.norm_id])
+        self._latest_checks[release_id] = (check, rows)
         return check
 
     async def latest_norm_check(self, release_id: int) -> tuple[NormCheck, list[NormResult]] | None:
-        """The newest check of a release with its results."""
+        """The newest check of a release with its results (a check stored in this unit of work is the newest)."""
+        cached = self._latest_checks.get(release_id)
+        if cached is not None:
+            return cached[0], list(cached[1])
         stmt = select(NormCheck).where(NormCheck.release_id == release_id).order_by(NormCheck.id.desc()).limit(1)
         check = (await self.s.execute(stmt)).scalar_one_or_none()
         if check is None:

@@ -22,6 +22,9 @@ class SocialQueries:
     async def insert_ignore(self, table: Any, values: dict[str, Any]) -> bool:  # provided by Tx
         raise NotImplementedError
 
+    def dialect_insert(self, target: Any) -> Any:  # provided by Tx
+        raise NotImplementedError
+
     # -- endorsements ----------------------------------------------------------------------------------
 
     async def add_endorsement(
@@ -204,15 +207,8 @@ class SocialQueries:
 
     async def add_claim(self, **values: Any) -> Claim | None:
         """Record a claim; None when this account already claimed this value in this community."""
-        if not await self.insert_ignore(Claim.__table__, values):
-            return None
-        stmt = select(Claim).where(
-            Claim.community_id == values["community_id"],
-            Claim.kind == values["kind"],
-            Claim.value == values["value"],
-            Claim.account_id == values["account_id"],
-        )
-        return (await self.s.execute(stmt)).scalar_one()
+        stmt = self.dialect_insert(Claim).values(**values).on_conflict_do_nothing().returning(Claim)
+        return (await self.s.scalars(stmt)).one_or_none()
 
     async def claims_for(self, kind: str, value: str, community_id: int | None = None) -> list[Claim]:
         """Claims on a value, earliest first (first-published wins the receipt)."""

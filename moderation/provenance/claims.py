@@ -80,8 +80,7 @@ async def record_claim(
         "audit": {"community_id": community_id, "seq": seq, "hash": event_hash},
     }
     claim.audit_seq = seq
-    claim.receipt = sign_receipt(body, keys)
-    await tx.flush()
+    claim.receipt = sign_receipt(body, keys)  # written with the unit of work's next flush
     return claim
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,6 +42,7 @@ from norms.fields import ReleaseFields
 from norms.licenses import normalize_license
 from storage import Account, Release, Tx
 from storage import provenance as q
+from storage.provenance import AnnouncementRef
 
 if TYPE_CHECKING:
     from moderation.core import Core
@@ -47,7 +50,14 @@ if TYPE_CHECKING:
 __all__ = ["Provenance"]
 
 log = logging.getLogger("normbot.provenance")
-_CACHE_MAX = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class TextNeighbours:
+    """A new announcement's text scored against recent ones, before its unit of work (`prepare_announcement`)."""
+
+    vector: Any
+    scored: list[tuple[AnnouncementRef, float, float | None]]  # (neighbour, Jaccard, cosine or None)
 
 
 def _same_name(a: str, b: str) -> bool:
@@ -70,6 +80,7 @@ class Provenance:
         jaccard_threshold: float = JACCARD_THRESHOLD,
         compare_last: int = 200,
         link_code_ttl: timedelta = timedelta(minutes=10),
+        cache_size: int = 20_000,
     ) -> None:
         self.keys = keys or (KeyStore(Path(key_dir)) if key_dir is not None else KeyStore())
         self.half_life = half_life
@@ -77,8 +88,9 @@ class Provenance:
         self.jaccard_threshold = jaccard_threshold
         self.compare_last = compare_last
         self.link_code_ttl = link_code_ttl
-        self._vectors: dict[int, Any] = {}
-        self._shingles: dict[int, frozenset[str]] = {}
+        self.cache_size = cache_size
+        self._vectors: OrderedDict[int, Any] = OrderedDict()
+        self._shingles: OrderedDict[int, frozenset[str]] = OrderedDict()
 
     def __repr__(self) -> str:
         return f"Provenance(keys={self.keys!r})"
@@ -93,6 +105,42 @@ class Provenance:
         """The week's most-credited models."""
         return await most_credited(tx, community_id, since)
 
+    async def prepare_announcement(
+        self, core: Core, community_id: int, event: MessagePosted, embedding: Any = None
+    ) -> TextNeighbours | None:
+        """Before the announcement's unit of work: score its text against the community's recent announcements.
+
+        The embedding model and a read of up to `compare_last` texts happen here, outside the transaction
+        that registers the release: on SQLite units of work are serialised, so a model call inside one would
+        hold every other event up (measured in docs/performance.md). `embedding` is the detector's vector of
+        this text when it has one, so the text is not embedded twice. Announcements committed between this
+        read and the registration are not compared, exactly as if they had arrived a moment later.
+        """
+        text = event.text
+        if len(normalise_text(text)) < MIN_CHARS:
+            return None
+        async with core.store.transaction() as tx:
+            recent = await q.recent_announcement_refs(tx, community_id, limit=self.compare_last)
+            need_text = [
+                r.announcement_id
+                for r in recent
+                if r.announcement_id not in self._shingles or r.announcement_id not in self._vectors
+            ]
+            texts = await q.announcement_texts(tx, need_text) if need_text else {}
+        rows = [
+            r
+            for r in recent
+            if len(self._shingles_of(r.announcement_id, texts.get(r.announcement_id, ""))) >= MIN_CHARS - SHINGLE + 1
+        ]
+        mine = shingles(text)
+        jaccards = [jaccard(mine, self._shingles_of(r.announcement_id, "")) for r in rows]
+        vector, cosines = await self._cosines(
+            core, text, embedding, [(r.announcement_id, texts.get(r.announcement_id)) for r in rows]
+        )
+        return TextNeighbours(
+            vector, [(r, jaccards[k], cosines[k] if cosines is not None else None) for k, r in enumerate(rows)]
+        )
+
     async def after_announcement(
         self,
         core: Core,
@@ -103,29 +151,38 @@ class Provenance:
         event: MessagePosted,
         created: bool,
         now: datetime,
+        *,
+        announcement_id: int | None = None,
+        prepared: object = None,
     ) -> Sequence[Action]:
         """Claims, re-upload evidence and credit notices for a newly registered release."""
         if not created:
             return ()  # a cross-post by the same person: its claims were recorded the first time
-        community = await tx.community(release.community_id)
-        slug = community.slug if community else str(release.community_id)
+        slug = core.community_slug(release.community_id) or str(release.community_id)
         config = core.communities.get(slug)
         same_person = set(await tx.accounts_of_person(author))
         headers, header_evidence = await self._read_headers(event, author, fields)
         self._remember_stated(release, event.text, headers)
         values = claim_values(fields) + [ClaimValue("tensor_sha256", h.tensor_sha256) for h in headers]
         matches = await claim_matches(tx, release.community_id, values, same_person, release.id)
-        await self._text_matches(core, tx, release, event.text, same_person, matches)
+        neighbours = prepared if isinstance(prepared, TextNeighbours) else None
+        if neighbours is None and len(normalise_text(event.text)) >= MIN_CHARS:
+            # Called without the preparation step (a hook user of its own): score inside the transaction.
+            neighbours = await self._score_in_tx(core, tx, release.community_id, event.text)
+        if neighbours is not None:
+            await self._text_matches(tx, release, same_person, neighbours, matches)
+            if announcement_id is not None:
+                self._remember(announcement_id, event.text, neighbours.vector)
         if header_evidence:
             if matches:
                 for m in matches.values():
                     m.evidence.extend(header_evidence)
             else:
                 matches[0] = ReuploadMatch(None, None, None, list(header_evidence))
-        announcement = await tx.announcement_at(event.chat.platform, event.chat.chat_id, event.message_id)
-        recorded = await self._record(
-            tx, slug, author, values, release, announcement.id if announcement else None, now, core
-        )
+        if announcement_id is None:
+            announcement = await tx.announcement_at(event.chat.platform, event.chat.chat_id, event.message_id)
+            announcement_id = announcement.id if announcement else None
+        recorded = await self._record(tx, slug, author, values, release, announcement_id, now, core)
         actions: list[Action] = []
         mod_chats = chats_for(config, "mod", "review", "releases") if config else []
         for m in matches.values():
@@ -235,69 +292,101 @@ class Provenance:
         embed = getattr(core.detector, "embed", None)
         return embed if callable(embed) else None
 
-    async def _text_matches(
-        self, core: Core, tx: Tx, release: Release, text: str, same_person: set[int], matches: dict[int, ReuploadMatch]
-    ) -> None:
-        if len(normalise_text(text)) < MIN_CHARS:
-            return
+    async def _score_in_tx(self, core: Core, tx: Tx, community_id: int, text: str) -> TextNeighbours:
+        recent = await q.recent_announcement_refs(tx, community_id, limit=self.compare_last)
+        texts = await q.announcement_texts(tx, [r.announcement_id for r in recent])
         rows = [
-            (a, r, acc)
-            for a, r, acc in await q.recent_announcements(
-                tx, release.community_id, exclude_release=release.id, limit=self.compare_last
-            )
-            if acc.id not in same_person
-            and r.creator_id not in same_person
-            and len(self._shingles_of(a.id, a.text)) >= MIN_CHARS - SHINGLE + 1
+            r
+            for r in recent
+            if len(self._shingles_of(r.announcement_id, texts.get(r.announcement_id, ""))) >= MIN_CHARS - SHINGLE + 1
         ]
-        if not rows:
-            return
         mine = shingles(text)
-        jaccards = [jaccard(mine, self._shingles_of(a.id, a.text)) for a, _, _ in rows]
-        cosines = await self._cosines(core, text, [(a.id, a.text) for a, _, _ in rows])
-        for k, (a, r, acc) in enumerate(rows):
+        jaccards = [jaccard(mine, self._shingles_of(r.announcement_id, "")) for r in rows]
+        vector, cosines = await self._cosines(
+            core, text, None, [(r.announcement_id, texts.get(r.announcement_id)) for r in rows]
+        )
+        return TextNeighbours(
+            vector, [(r, jaccards[k], cosines[k] if cosines is not None else None) for k, r in enumerate(rows)]
+        )
+
+    async def _text_matches(
+        self,
+        tx: Tx,
+        release: Release,
+        same_person: set[int],
+        neighbours: TextNeighbours,
+        matches: dict[int, ReuploadMatch],
+    ) -> None:
+        for ref, jac, cos in neighbours.scored:
+            if ref.release_id == release.id or ref.author_id in same_person or ref.creator_id in same_person:
+                continue
             reasons = []
-            if jaccards[k] >= self.jaccard_threshold:
-                reasons.append(f"{jaccards[k]:.0%} character-shingle Jaccard")
-            if cosines is not None and cosines[k] >= self.cosine_threshold:
-                reasons.append(f"{cosines[k]:.2f} embedding cosine")
+            if jac >= self.jaccard_threshold:
+                reasons.append(f"{jac:.0%} character-shingle Jaccard")
+            if cos is not None and cos >= self.cosine_threshold:
+                reasons.append(f"{cos:.2f} embedding cosine")
             if not reasons:
                 continue
-            m = matches.get(acc.id)
+            earlier = await tx.release(release.community_id, ref.release_id)
+            account = await tx.account(ref.author_id)
+            if earlier is None or account is None:
+                continue  # removed meanwhile (forget-me): nothing to show
+            m = matches.get(account.id)
             if m is None:
-                m = matches[acc.id] = ReuploadMatch(r, acc, a.created_at)
+                m = matches[account.id] = ReuploadMatch(earlier, account, ref.created_at)
             m.evidence.append(
-                f"announcement text near-identical to {release_ref(r)} {title_of(r)} ({', '.join(reasons)})"
+                f"announcement text near-identical to {release_ref(earlier)} {title_of(earlier)} ({', '.join(reasons)})"
             )
 
     def _shingles_of(self, announcement_id: int, text: str) -> frozenset[str]:
-        """Shingles of a stored announcement (cached: announcements are never edited)."""
+        """Shingles of a stored announcement (cached, least recently used out: announcements are never edited)."""
         cached = self._shingles.get(announcement_id)
         if cached is None:
-            if len(self._shingles) > _CACHE_MAX:
-                self._shingles.clear()
             cached = self._shingles[announcement_id] = shingles(text)
+            if len(self._shingles) > self.cache_size:
+                self._shingles.popitem(last=False)
+        else:
+            self._shingles.move_to_end(announcement_id)
         return cached
 
-    async def _cosines(self, core: Core, text: str, others: Sequence[tuple[int, str]]) -> list[float] | None:
+    def _remember(self, announcement_id: int, text: str, vector: Any) -> None:
+        """Cache a new announcement's shingles and vector: the next announcement compares with it for free."""
+        self._shingles_of(announcement_id, text)
+        if vector is not None:
+            self._vectors[announcement_id] = vector
+            if len(self._vectors) > self.cache_size:
+                self._vectors.popitem(last=False)
+
+    async def _cosines(
+        self, core: Core, text: str, embedding: Any, others: Sequence[tuple[int, str | None]]
+    ) -> tuple[Any, list[float] | None]:
+        """(this text's vector, cosine with each of `others`), or (None, None) without a working model."""
         embed = self._embedder(core)
         if embed is None:
-            return None
-        missing = [(i, t) for i, t in others if i not in self._vectors]
+            return None, None
+        # Vectors are taken out of the cache before the model runs: other announcements use it meanwhile.
+        have = {i: self._vectors[i] for i, _ in others if i in self._vectors}
+        missing = [(i, t or "") for i, t in others if i not in have]
+        wanted = ([] if embedding is not None else [text]) + [t for _, t in missing]
         try:
-            vectors = await asyncio.to_thread(embed, [text, *(t for _, t in missing)])
+            vectors = await asyncio.to_thread(embed, wanted) if wanted else []
         except Exception:  # a broken model must not stop announcements; fall back to shingles
             log.exception("embedding failed; using shingle similarity")
-            return None
+            return None, None
         if vectors is None:
-            return None
-        if len(self._vectors) > _CACHE_MAX:
-            self._vectors.clear()
-        for (i, _), vec in zip(missing, vectors[1:], strict=True):
-            self._vectors[i] = vec
+            return None, None
+        if embedding is None:
+            embedding, vectors = vectors[0], vectors[1:]
+        for (i, _), vec in zip(missing, vectors, strict=True):
+            have[i] = self._vectors[i] = vec
+            if len(self._vectors) > self.cache_size:
+                self._vectors.popitem(last=False)
+        if not others:
+            return embedding, []
         import numpy as np
 
-        stack = np.stack([self._vectors[i] for i, _ in others])
-        return cosine_scores(vectors[0], stack)
+        stack = np.stack([have[i] for i, _ in others])
+        return embedding, cosine_scores(embedding, stack)
 
     async def _credit_notices(self, tx: Tx, release: Release, author: Account, same_person: set[int]) -> list[Action]:
         actions: list[Action] = []

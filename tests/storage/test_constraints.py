@@ -89,8 +89,9 @@ async def test_one_announcement_per_platform_message(store: Store) -> None:
             "text": "x",
             "created_at": NOW,
         }
-        assert await tx.add_announcement(**values) is True
-        assert await tx.add_announcement(**values) is False
+        first = await tx.add_announcement(**values)
+        assert isinstance(first, int)
+        assert await tx.add_announcement(**values) is None
         assert len(await tx.announcements(rid)) == 1
 
 
