@@ -36,7 +36,8 @@ MAX_BATCHES = 50  # a tick handles at most 5,000 jobs; the next tick continues
 async def schedule_release_jobs(tx: Tx, release: Release, pack: NormPack, now: datetime) -> None:
     """Deadline and reminders for a fresh release (times from the pack's `review` settings)."""
     due = now + pack.review.window
-    release.review_due_at = due
+    if release.review_due_at != due:  # the watcher registers releases with it already (one UPDATE fewer)
+        release.review_due_at = due
     jobs = [("review_deadline", str(release.id), due)]
     jobs += [
         ("review_reminder", str(release.id), now + offset)

@@ -92,7 +92,7 @@ async def on_message(core: Core, ev: MessagePosted) -> list[Action]:
         release = await _find_cross_post(tx, cid, key_prefix, author, fields)
         created = release is None
         if release is None:
-            release = await _register(tx, cid, author, key_prefix, base, fields, ev, now)
+            release = await _register(tx, cid, author, key_prefix, base, fields, ev, now, now + pack.review.window)
         announcement_id = await tx.add_announcement(
             release_id=release.id,
             author_id=author.id,
@@ -176,6 +176,7 @@ async def _register(
     fields: ReleaseFields,
     ev: MessagePosted,
     now: datetime,
+    review_due_at: datetime,
 ) -> Release:
     previous = await tx.latest_version_of(community_id, await tx.accounts_of_person(author), base)
     return await tx.add_release(
@@ -190,7 +191,7 @@ async def _register(
         text=ev.text[:20000],
         status="announced",
         previous_id=previous.id if previous else None,
-        review_due_at=None,
+        review_due_at=review_due_at,
         created_at=now,
         updated_at=now,
     )

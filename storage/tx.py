@@ -7,7 +7,7 @@ PostgreSQL transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -52,13 +52,18 @@ class Tx(ReleaseQueries, SocialQueries):
     def __init__(self, session: AsyncSession) -> None:
         self.s = session
         # Memory of this unit of work only (it dies with the transaction, so it can never go stale across
-        # events): chain heads already locked, hashes of events appended here, checks stored here. An
+        # events): chain heads already locked, hashes of events appended here, checks stored here, the
+        # callers' own per-unit memos (`memo`). An
         # announcement appends several audit events and re-reads its fresh norm check several times; without
         # these each was another round trip (72 statements per announcement before, see docs/performance.md).
         self._heads: dict[int, AuditHead] = {}
         self._appended: dict[tuple[int, int], str] = {}
         self._latest_checks = {}
         self._pending_audit: list[dict[str, Any]] = []
+        # Releases created here that nobody endorsed or flagged here: no other transaction can have rows that
+        # point at them yet (the release is not committed), so their counts are known to be zero.
+        self._fresh_releases = set()
+        self.memo: dict[Hashable, Any] = {}
 
     # -- helpers ---------------------------------------------------------------------------------------
 

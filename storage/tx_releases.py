@@ -37,6 +37,7 @@ class ReleaseQueries:
 
     s: AsyncSession
     _latest_checks: dict[int, tuple[NormCheck, list[NormResult]]]  # set by Tx.__init__
+    _fresh_releases: set[int]  # set by Tx.__init__
 
     async def insert_ignore(self, table: Any, values: dict[str, Any]) -> bool:  # provided by Tx
         raise NotImplementedError
@@ -56,6 +57,7 @@ class ReleaseQueries:
         row = Release(**values)
         self.s.add(row)
         await self.s.flush()
+        self._fresh_releases.add(row.id)
         return row
 
     async def move_release(self, release: Release, from_status: str, to_status: str, at: datetime) -> bool:

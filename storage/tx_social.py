@@ -18,6 +18,7 @@ class SocialQueries:
     """Mixin of `Tx`: endorsements, flags, reviews and claims."""
 
     s: AsyncSession
+    _fresh_releases: set[int]  # set by Tx.__init__
 
     async def insert_ignore(self, table: Any, values: dict[str, Any]) -> bool:  # provided by Tx
         raise NotImplementedError
@@ -31,6 +32,7 @@ class SocialQueries:
         self, release_id: int, account_id: int, note: str, at: datetime, *, by_reviewer: bool = False
     ) -> bool:
         """Endorse; False when this account had already endorsed (the unique constraint decides)."""
+        self._fresh_releases.discard(release_id)
         return await self.insert_ignore(
             Endorsement.__table__,
             {
@@ -61,6 +63,8 @@ class SocialQueries:
 
     async def count_endorsements(self, release_id: int, *, reviewers_only: bool = False) -> int:
         """How many endorsements a release has (optionally only those given by reviewers)."""
+        if release_id in self._fresh_releases:
+            return 0
         stmt = select(func.count()).select_from(Endorsement).where(Endorsement.release_id == release_id)
         if reviewers_only:
             stmt = stmt.where(Endorsement.by_reviewer.is_(True))
@@ -84,6 +88,7 @@ class SocialQueries:
 
     async def add_flag(self, release_id: int, account_id: int, norm_id: str, reason: str, at: datetime) -> Flag | None:
         """File a flag; None when this account already flagged this release under this norm."""
+        self._fresh_releases.discard(release_id)
         written = await self.insert_ignore(
             Flag.__table__,
             {
@@ -116,6 +121,8 @@ class SocialQueries:
 
     async def flags_of(self, release_id: int, status: str | None = None) -> list[Flag]:
         """Flags of a release, oldest first."""
+        if release_id in self._fresh_releases:
+            return []
         stmt = select(Flag).where(Flag.release_id == release_id)
         if status:
             stmt = stmt.where(Flag.status == status)
@@ -209,6 +216,13 @@ class SocialQueries:
         """Record a claim; None when this account already claimed this value in this community."""
         stmt = self.dialect_insert(Claim).values(**values).on_conflict_do_nothing().returning(Claim)
         return (await self.s.scalars(stmt)).one_or_none()
+
+    async def add_claims(self, rows: Sequence[dict[str, Any]]) -> list[Claim]:
+        """Record several claims in one statement; returns those that were new (any order)."""
+        if not rows:
+            return []
+        stmt = self.dialect_insert(Claim).values(list(rows)).on_conflict_do_nothing().returning(Claim)
+        return list((await self.s.scalars(stmt)).all())
 
     async def claims_for(self, kind: str, value: str, community_id: int | None = None) -> list[Claim]:
         """Claims on a value, earliest first (first-published wins the receipt)."""

@@ -19,14 +19,14 @@ from typing import Any
 
 from moderation.actions import Action, Card, DirectMessage, Send
 from moderation.events import ChatRef
-from moderation.provenance.keys import KeyStore
+from moderation.provenance.keys import KeyProblem, KeyStore
 from moderation.provenance.receipts import iso_time, sign_receipt
 from moderation.provenance.values import ClaimValue
 from moderation.render import clip, release_ref, title_of
 from storage import Account, Claim, Release, Tx
 from storage import provenance as q
 
-__all__ = ["ReuploadMatch", "alert_actions", "claim_matches", "record_claim"]
+__all__ = ["ReuploadMatch", "alert_actions", "claim_matches", "record_claim", "record_claims"]
 
 
 async def record_claim(
@@ -43,45 +43,96 @@ async def record_claim(
     now: datetime,
 ) -> Claim | None:
     """Record and sign one claim; None when this account had already claimed this value here."""
-    claim = await tx.add_claim(
+    recorded, problem = await record_claims(
+        tx,
+        keys,
         community_id=community_id,
-        account_id=account.id,
-        release_id=release.id if release else None,
+        community_slug=community_slug,
+        account=account,
+        values=[value],
+        release=release,
         announcement_id=announcement_id,
-        kind=value.kind,
-        value=value.value,
-        audit_seq=None,
-        receipt=None,
-        created_at=now,
+        source=source,
+        now=now,
     )
-    if claim is None:
-        return None
+    if problem is not None:
+        raise problem
+    return recorded[0] if recorded else None
+
+
+async def record_claims(
+    tx: Tx,
+    keys: KeyStore,
+    *,
+    community_id: int,
+    community_slug: str,
+    account: Account,
+    values: Sequence[ClaimValue],
+    release: Release | None,
+    announcement_id: int | None,
+    source: str,
+    now: datetime,
+) -> tuple[list[Claim], KeyProblem | None]:
+    """Record several claims of one publication: one INSERT for all, an audit event each, then the receipts.
+
+    Returns the claims that are new (values this account had claimed here before are skipped) and the key
+    problem that kept receipts from being signed, if any: the claims stand without receipts, because the
+    claim itself matters more than its receipt.
+    """
+    if not values:
+        return [], None
+    rows = [
+        {
+            "community_id": community_id,
+            "account_id": account.id,
+            "release_id": release.id if release else None,
+            "announcement_id": announcement_id,
+            "kind": v.kind,
+            "value": v.value,
+            "audit_seq": None,
+            "receipt": None,
+            "created_at": now,
+        }
+        for v in values
+    ]
+    inserted = {(c.kind, c.value): c for c in await tx.add_claims(rows)}
+    claims = [inserted[(v.kind, v.value)] for v in values if (v.kind, v.value) in inserted]
     actor = f"{account.platform}:{account.user_id}"
-    seq = await tx.audit(
-        community_id,
-        actor=actor,
-        action="claim.recorded",
-        subject=f"C{claim.id}",
-        payload={
-            "kind": value.kind,
-            "value": value.value,
-            "release": release.id if release else None,
-            "source": source,
-        },
-        at=now,
-    )
-    event_hash = await q.audit_event_hash(tx, community_id, seq)
-    body: dict[str, Any] = {
-        "community": {"id": community_id, "slug": community_slug},
-        "creator": {"account": actor, "name": account.display_name, "person": account.person_id},
-        "claim": {"id": claim.id, "kind": value.kind, "value": value.value},
-        "claimed_at": iso_time(now),
-        "release": release_ref(release) if release else None,
-        "audit": {"community_id": community_id, "seq": seq, "hash": event_hash},
-    }
-    claim.audit_seq = seq
-    claim.receipt = sign_receipt(body, keys)  # written with the unit of work's next flush
-    return claim
+    problem: KeyProblem | None = None
+    for claim in claims:
+        seq = await tx.audit(
+            community_id,
+            actor=actor,
+            action="claim.recorded",
+            subject=f"C{claim.id}",
+            payload={
+                "kind": claim.kind,
+                "value": claim.value,
+                "release": release.id if release else None,
+                "source": source,
+            },
+            at=now,
+        )
+        claim.audit_seq = seq
+        if problem is not None:
+            continue
+        body: dict[str, Any] = {
+            "community": {"id": community_id, "slug": community_slug},
+            "creator": {"account": actor, "name": account.display_name, "person": account.person_id},
+            "claim": {"id": claim.id, "kind": claim.kind, "value": claim.value},
+            "claimed_at": iso_time(now),
+            "release": release_ref(release) if release else None,
+            "audit": {
+                "community_id": community_id,
+                "seq": seq,
+                "hash": await q.audit_event_hash(tx, community_id, seq),
+            },
+        }
+        try:
+            claim.receipt = sign_receipt(body, keys)  # written with the unit of work's next flush
+        except KeyProblem as exc:
+            problem = exc
+    return claims, problem
 
 
 @dataclass

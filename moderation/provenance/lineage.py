@@ -45,10 +45,17 @@ def _pick(candidates: Iterable[Release], child: Release) -> Release | None:
 
 
 async def resolve_parents(tx: Tx, release: Release) -> list[tuple[Release, str]]:
-    """The releases a release descends from, with the relation ("parent" or "base")."""
+    """The releases a release descends from, with the relation ("parent" or "base").
+
+    Remembered for the unit of work under the names the release declares (the norm check and the credit
+    notices of one announcement both ask; an edit that changes the names asks afresh)."""
     declared = declared_parent_names(release)
     if not declared:
         return []
+    key = ("parents", release.id, tuple(declared))
+    remembered = tx.memo.get(key)
+    if remembered is not None:
+        return list(remembered)
     found = await tx.find_releases_by_name(release.community_id, [n for n, _ in declared])
     by_name: dict[str, list[Release]] = defaultdict(list)
     for r in found:
@@ -58,6 +65,7 @@ async def resolve_parents(tx: Tx, release: Release) -> list[tuple[Release, str]]
         parent = _pick(by_name.get(name.casefold(), ()), release)
         if parent is not None and all(parent.id != p.id for p, _ in out):
             out.append((parent, relation))
+    tx.memo[key] = tuple(out)
     return out
 
 

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 from moderation.actions import Action, Card, DirectMessage
 from moderation.events import MessagePosted
 from moderation.jobs import chats_for
-from moderation.provenance.claims import ReuploadMatch, alert_actions, claim_matches, record_claim
-from moderation.provenance.keys import KeyProblem, KeyStore
+from moderation.provenance.claims import ReuploadMatch, alert_actions, claim_matches, record_claims
+from moderation.provenance.keys import KeyStore
 from moderation.provenance.lineage import parent_facts, resolve_parents
 from moderation.provenance.permissions import ALLOW_DERIVATIVES, parse_permissions, permission_of
 from moderation.provenance.reputation import DEFAULT_HALF_LIFE, most_credited
@@ -119,12 +119,13 @@ class Provenance:
         text = event.text
         if len(normalise_text(text)) < MIN_CHARS:
             return None
+        with_model = self._embedder(core) is not None
         async with core.store.transaction() as tx:
             recent = await q.recent_announcement_refs(tx, community_id, limit=self.compare_last)
             need_text = [
                 r.announcement_id
                 for r in recent
-                if r.announcement_id not in self._shingles or r.announcement_id not in self._vectors
+                if r.announcement_id not in self._shingles or (with_model and r.announcement_id not in self._vectors)
             ]
             texts = await q.announcement_texts(tx, need_text) if need_text else {}
         rows = [
@@ -219,30 +220,24 @@ class Provenance:
         now: datetime,
         core: Core,
     ) -> list[str]:
-        labels: list[str] = []
-        for v in values:
-            try:
-                claim = await record_claim(
-                    tx,
-                    self.keys,
-                    community_id=release.community_id,
-                    community_slug=slug,
-                    account=author,
-                    value=v,
-                    release=release,
-                    announcement_id=announcement_id,
-                    source="announcement",
-                    now=now,
-                )
-            except KeyProblem as exc:
-                # The claim itself matters more than its receipt: keep the announcement flowing.
-                log.error("cannot sign claim receipts: %s", exc)
-                core.stats["receipt_errors"] += 1
-                continue
-            if claim is not None:
-                core.stats["claims_recorded"] += 1
-                labels.append(f"C{claim.id} {v.kind.replace('_', '-')}")
-        return labels
+        claims, problem = await record_claims(
+            tx,
+            self.keys,
+            community_id=release.community_id,
+            community_slug=slug,
+            account=author,
+            values=values,
+            release=release,
+            announcement_id=announcement_id,
+            source="announcement",
+            now=now,
+        )
+        if problem is not None:
+            # The claims stand without receipts: keep the announcement flowing.
+            log.error("cannot sign claim receipts: %s", problem)
+            core.stats["receipt_errors"] += sum(1 for c in claims if c.receipt is None)
+        core.stats["claims_recorded"] += len(claims)
+        return [f"C{c.id} {c.kind.replace('_', '-')}" for c in claims if c.receipt is not None]
 
     async def _read_headers(
         self, event: MessagePosted, author: Account, fields: ReleaseFields
