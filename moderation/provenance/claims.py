@@ -26,7 +26,7 @@ from moderation.render import clip, release_ref, title_of
 from storage import Account, Claim, Release, Tx
 from storage import provenance as q
 
-__all__ = ["ReuploadMatch", "alert_actions", "claim_matches", "record_claim", "record_claims"]
+__all__ = ["RecordedClaim", "ReuploadMatch", "alert_actions", "claim_matches", "record_claim", "record_claims"]
 
 
 async def record_claim(
@@ -41,7 +41,7 @@ async def record_claim(
     announcement_id: int | None,
     source: str,
     now: datetime,
-) -> Claim | None:
+) -> RecordedClaim | None:
     """Record and sign one claim; None when this account had already claimed this value here."""
     recorded, problem = await record_claims(
         tx,
@@ -72,7 +72,7 @@ async def record_claims(
     announcement_id: int | None,
     source: str,
     now: datetime,
-) -> tuple[list[Claim], KeyProblem | None]:
+) -> tuple[list[RecordedClaim], KeyProblem | None]:
     """Record several claims of one publication: one INSERT for all, an audit event each, then the receipts.
 
     Returns the claims that are new (values this account had claimed here before are skipped) and the key
@@ -95,44 +95,54 @@ async def record_claims(
         }
         for v in values
     ]
-    inserted = {(c.kind, c.value): c for c in await tx.add_claims(rows)}
-    claims = [inserted[(v.kind, v.value)] for v in values if (v.kind, v.value) in inserted]
+    inserted = {(kind, value): claim_id for claim_id, kind, value in await tx.add_claims(rows)}
     actor = f"{account.platform}:{account.user_id}"
     problem: KeyProblem | None = None
-    for claim in claims:
+    claims: list[RecordedClaim] = []
+    for v in values:
+        claim_id = inserted.get((v.kind, v.value))
+        if claim_id is None:
+            continue
         seq = await tx.audit(
             community_id,
             actor=actor,
             action="claim.recorded",
-            subject=f"C{claim.id}",
-            payload={
-                "kind": claim.kind,
-                "value": claim.value,
-                "release": release.id if release else None,
-                "source": source,
-            },
+            subject=f"C{claim_id}",
+            payload={"kind": v.kind, "value": v.value, "release": release.id if release else None, "source": source},
             at=now,
         )
-        claim.audit_seq = seq
-        if problem is not None:
-            continue
-        body: dict[str, Any] = {
-            "community": {"id": community_id, "slug": community_slug},
-            "creator": {"account": actor, "name": account.display_name, "person": account.person_id},
-            "claim": {"id": claim.id, "kind": claim.kind, "value": claim.value},
-            "claimed_at": iso_time(now),
-            "release": release_ref(release) if release else None,
-            "audit": {
-                "community_id": community_id,
-                "seq": seq,
-                "hash": await q.audit_event_hash(tx, community_id, seq),
-            },
-        }
-        try:
-            claim.receipt = sign_receipt(body, keys)  # written with the unit of work's next flush
-        except KeyProblem as exc:
-            problem = exc
+        receipt: dict[str, Any] | None = None
+        if problem is None:
+            body: dict[str, Any] = {
+                "community": {"id": community_id, "slug": community_slug},
+                "creator": {"account": actor, "name": account.display_name, "person": account.person_id},
+                "claim": {"id": claim_id, "kind": v.kind, "value": v.value},
+                "claimed_at": iso_time(now),
+                "release": release_ref(release) if release else None,
+                "audit": {
+                    "community_id": community_id,
+                    "seq": seq,
+                    "hash": await q.audit_event_hash(tx, community_id, seq),
+                },
+            }
+            try:
+                receipt = sign_receipt(body, keys)
+            except KeyProblem as exc:
+                problem = exc
+        claims.append(RecordedClaim(claim_id, v.kind, v.value, seq, receipt))
+    await tx.set_claim_receipts([(c.id, c.audit_seq, c.receipt) for c in claims])
     return claims, problem
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedClaim:
+    """A claim just recorded: its id, place in the audit log and signed receipt (None if signing failed)."""
+
+    id: int
+    kind: str
+    value: str
+    audit_seq: int
+    receipt: dict[str, Any] | None
 
 
 @dataclass
