@@ -231,36 +231,47 @@ class ReleaseQueries:
         at: datetime,
     ) -> NormCheck:
         """Store a check and its per-norm results."""
-        check = NormCheck(
-            release_id=release_id,
-            pack_id=pack_id,
-            pack_version=pack_version,
-            pack_digest=pack_digest,
-            trigger=trigger,
-            actor_id=actor_id,
-            created_at=at,
-        )
-        self.s.add(check)
-        await self.s.flush()
-        rows: list[NormResult] = []
-        if results:
-            # One INSERT for every result (insertmanyvalues), not one round trip per norm. Asking the driver to
-            # keep parameter order would make SQLAlchemy fall back to a row at a time on SQLite, so the rows
-            # are put back in the pack's order here (a norm appears once per check: a unique constraint).
-            stmt = insert(NormResult).returning(NormResult)
-            values = [
-                {
-                    "check_id": check.id,
-                    "norm_id": r.norm_id,
-                    "need": r.need,
-                    "severity": r.severity,
-                    "outcome": r.outcome,
-                    "evidence": r.evidence,
-                }
-                for r in results
-            ]
-            order = {r.norm_id: i for i, r in enumerate(results)}
-            rows = sorted((await self.s.scalars(stmt, values)).all(), key=lambda row: order[row.norm_id])
+        values: dict[str, Any] = {
+            "release_id": release_id,
+            "pack_id": pack_id,
+            "pack_version": pack_version,
+            "pack_digest": pack_digest,
+            "trigger": trigger,
+            "actor_id": actor_id,
+            "created_at": at,
+        }
+        # Core statements, not ORM objects: the check's id comes back with its INSERT, the results go in one
+        # executemany, and the unit of work remembers both as plain (transient) rows for the prompt that
+        # follows. Building ORM objects from RETURNING cost more than the statements themselves here.
+        check_table: Any = NormCheck.__table__
+        check_id = (await self.s.execute(insert(check_table).values(**values).returning(check_table.c.id))).scalar_one()
+        check = NormCheck(id=check_id, **values)
+        rows = [
+            NormResult(
+                check_id=check_id,
+                norm_id=r.norm_id,
+                need=r.need,
+                severity=r.severity,
+                outcome=r.outcome,
+                evidence=r.evidence,
+            )
+            for r in results
+        ]
+        if rows:
+            await self.s.execute(
+                insert(NormResult.__table__),  # type: ignore[arg-type]
+                [
+                    {
+                        "check_id": check_id,
+                        "norm_id": r.norm_id,
+                        "need": r.need,
+                        "severity": r.severity,
+                        "outcome": r.outcome,
+                        "evidence": r.evidence,
+                    }
+                    for r in results
+                ],
+            )
         self._latest_checks[release_id] = (check, rows)
         return check
 
