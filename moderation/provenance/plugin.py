@@ -117,15 +117,14 @@ class Provenance:
         read and the registration are not compared, exactly as if they had arrived a moment later.
         """
         text = event.text
-        if len(normalise_text(text)) < MIN_CHARS:
-            return None
-        with_model = self._embedder(core) is not None
+        if len(normalise_text(text)) < MIN_CHARS or self._embedder(core) is None:
+            return None  # without a model nothing here is slow: `after_announcement` scores in its own unit
         async with core.store.transaction() as tx:
             recent = await q.recent_announcement_refs(tx, community_id, limit=self.compare_last)
             need_text = [
                 r.announcement_id
                 for r in recent
-                if r.announcement_id not in self._shingles or (with_model and r.announcement_id not in self._vectors)
+                if r.announcement_id not in self._shingles or r.announcement_id not in self._vectors
             ]
             texts = await q.announcement_texts(tx, need_text) if need_text else {}
         rows = [
@@ -289,7 +288,15 @@ class Provenance:
 
     async def _score_in_tx(self, core: Core, tx: Tx, community_id: int, text: str) -> TextNeighbours:
         recent = await q.recent_announcement_refs(tx, community_id, limit=self.compare_last)
-        texts = await q.announcement_texts(tx, [r.announcement_id for r in recent])
+        with_model = self._embedder(core) is not None
+        texts = await q.announcement_texts(
+            tx,
+            [
+                r.announcement_id
+                for r in recent
+                if r.announcement_id not in self._shingles or (with_model and r.announcement_id not in self._vectors)
+            ],
+        )
         rows = [
             r
             for r in recent
