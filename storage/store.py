@@ -64,6 +64,11 @@ class Store:
         return self.engine.dialect.name
 
     @property
+    def busy(self) -> bool:
+        """Whether a serialised (SQLite) unit of work is open right now; slow work must not run inside one."""
+        return self._holder is not None
+
+    @property
     def url(self) -> str:
         """The URL with its password masked."""
         return redact_url(self.engine.url.render_as_string(hide_password=False))

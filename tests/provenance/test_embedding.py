@@ -28,16 +28,20 @@ B = "Just dropped: GlowCity 1.0! SDXL LoRA, city lights + neon nights, openrail+
 class TopicEmbedder:
     """Rules-only detection plus an `embed` that maps texts mentioning 'glow' to one vector."""
 
-    def __init__(self, fail: bool = False) -> None:
+    def __init__(self, fail: bool = False, store: Store | None = None) -> None:
         self.inner = Detector(use_model=False)
         self.fail = fail
         self.embedded: list[str] = []
+        self.store = store
+        self.inside_unit_of_work: list[bool] = []
 
     async def adetect_many(self, items: Sequence[tuple[str, Sequence[str]]]) -> Sequence[Any]:
         return await self.inner.adetect_many(items)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray[Any, np.dtype[np.float32]]:
         self.embedded.extend(texts)
+        if self.store is not None:
+            self.inside_unit_of_work.append(self.store.busy)
         if self.fail:
             raise RuntimeError("model exploded")
         return np.array([[1.0, 0.0] if "glow" in t.lower() else [0.0, 1.0] for t in texts], np.float32)
@@ -80,3 +84,28 @@ async def test_broken_model_falls_back_to_shingles(store: Store, prov: Provenanc
     actions = await chat.say("bo", B)
     assert _alerts(actions) == []
     assert any(isinstance(a, Send) and a.key == "prompt:2" for a in actions)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_model_runs_outside_the_unit_of_work(store: Store, prov: Provenance) -> None:
+    """On SQLite units of work are serialised: the embedding model must never run while one is open, or every
+    other event would wait for it."""
+    det = TopicEmbedder(store=store)
+    chat = await _chat(store, prov, det)
+    await chat.say("ada", A)
+    await chat.say("bo", B)
+    assert det.inside_unit_of_work and not any(det.inside_unit_of_work)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_a_fresh_process_embeds_earlier_announcements_it_never_saw(store: Store, prov: Provenance) -> None:
+    """After a restart the vector cache is empty: earlier texts are embedded (outside the unit of work) and
+    the reworded copy is still caught by its cosine."""
+    chat = await _chat(store, prov, TopicEmbedder())
+    await chat.say("ada", A)
+    det = TopicEmbedder(store=store)
+    fresh = Provenance(keys=prov.keys)
+    later = await _chat(store, fresh, det)
+    actions = await later.say("bo", B)
+    assert any("embedding cosine" in a.card.body for a in _alerts(actions))
+    assert det.embedded == [B, A] and not any(det.inside_unit_of_work)
