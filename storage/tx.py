@@ -11,7 +11,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table, and_, delete, func, insert, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -33,6 +33,22 @@ from storage.tx_releases import ReleaseQueries
 from storage.tx_social import SocialQueries
 
 __all__ = ["BindingRow", "Tx"]
+
+_IGNORING: dict[tuple[str, str, bool], Any] = {}
+# Hot reads, built once with bound parameters (see `Tx._ignoring` for why).
+_ACCOUNT_BY_USER = select(Account).where(
+    Account.platform == bindparam("platform"), Account.user_id == bindparam("user_id")
+)
+_CHAT_BINDING = select(WatchedChat).where(
+    WatchedChat.platform == bindparam("platform"), WatchedChat.chat_id == bindparam("chat_id")
+)
+_CURRENT_REVISION = (
+    select(NormPackRevision)
+    .where(NormPackRevision.community_id == bindparam("community_id"))
+    .order_by(NormPackRevision.number.desc())
+    .limit(1)
+)
+_LOCKED_HEAD = select(AuditHead).where(AuditHead.community_id == bindparam("community_id")).with_for_update()
 
 
 class BindingRow(NamedTuple):
@@ -69,13 +85,21 @@ class Tx(ReleaseQueries, SocialQueries):
 
     async def insert_ignore(self, table: Table, values: dict[str, Any]) -> bool:
         """INSERT that silently skips a unique-constraint conflict; True when a row was written."""
-        dialect = self.s.get_bind().dialect.name
-        if dialect == "postgresql":
-            stmt: Any = postgresql.insert(table).values(**values).on_conflict_do_nothing()
-        else:
-            stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing()
-        result = await self.s.execute(stmt)
+        result = await self.s.execute(self._ignoring(table, returning=False), values)
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def _ignoring(self, table: Table, *, returning: bool) -> Any:
+        """`INSERT ... ON CONFLICT DO NOTHING [RETURNING id]` for `table`, built once per dialect: the values
+        go in as parameters, so the hot inserts skip building a statement every time (~0.2 ms each here)."""
+        dialect = self.s.get_bind().dialect.name
+        key = (dialect, table.name, returning)
+        stmt = _IGNORING.get(key)
+        if stmt is None:
+            stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).on_conflict_do_nothing()
+            if returning:
+                stmt = stmt.returning(table.c.id)
+            _IGNORING[key] = stmt
+        return stmt
 
     def dialect_insert(self, target: Any) -> Any:
         """`INSERT` of this database's dialect (for `ON CONFLICT`)."""
@@ -83,8 +107,7 @@ class Tx(ReleaseQueries, SocialQueries):
 
     async def insert_ignore_returning(self, table: Table, values: dict[str, Any]) -> int | None:
         """`insert_ignore` that returns the new row's id in the same statement (None on a conflict)."""
-        stmt = self.dialect_insert(table).values(**values).on_conflict_do_nothing().returning(table.c.id)
-        return (await self.s.execute(stmt)).scalar_one_or_none()
+        return (await self.s.execute(self._ignoring(table, returning=True), values)).scalar_one_or_none()
 
     async def reload(self, row: object) -> None:
         """Re-read a row changed by a conditional UPDATE in this transaction."""
@@ -140,8 +163,8 @@ class Tx(ReleaseQueries, SocialQueries):
 
     async def chat_binding(self, platform: str, chat_id: str) -> WatchedChat | None:
         """The community binding of a chat, if any."""
-        stmt = select(WatchedChat).where(WatchedChat.platform == platform, WatchedChat.chat_id == chat_id)
-        return (await self.s.execute(stmt)).scalar_one_or_none()
+        params = {"platform": platform, "chat_id": chat_id}
+        return (await self.s.execute(_CHAT_BINDING, params)).scalar_one_or_none()
 
     async def chat_bindings(self) -> list[BindingRow]:
         """Every chat binding with its community's slug, in one query (the core's binding snapshot)."""
@@ -201,14 +224,14 @@ class Tx(ReleaseQueries, SocialQueries):
 
     async def upsert_account(self, platform: str, user_id: str, name: str, at: datetime) -> Account:
         """The account for a platform user, created on first sight; keeps the latest display name."""
-        stmt = select(Account).where(Account.platform == platform, Account.user_id == user_id)
-        row = (await self.s.execute(stmt)).scalar_one_or_none()
+        params = {"platform": platform, "user_id": user_id}
+        row = (await self.s.execute(_ACCOUNT_BY_USER, params)).scalar_one_or_none()
         if row is None:
             await self.insert_ignore(
                 Account.__table__,  # type: ignore[arg-type]
                 {"platform": platform, "user_id": user_id, "display_name": name[:200], "created_at": at},
             )
-            row = (await self.s.execute(stmt)).scalar_one()
+            row = (await self.s.execute(_ACCOUNT_BY_USER, params)).scalar_one()
         elif row.display_name != name[:200] and not row.redacted:
             row.display_name = name[:200]
         return row
@@ -307,13 +330,7 @@ class Tx(ReleaseQueries, SocialQueries):
     async def current_pack_revision(self, community_id: int) -> NormPackRevision | None:
         """The latest adopted revision (None: the configured pack applies). Asked on every event, so it reads
         one row (the unique (community, number) index), not the whole history."""
-        stmt = (
-            select(NormPackRevision)
-            .where(NormPackRevision.community_id == community_id)
-            .order_by(NormPackRevision.number.desc())
-            .limit(1)
-        )
-        return (await self.s.execute(stmt)).scalar_one_or_none()
+        return (await self.s.execute(_CURRENT_REVISION, {"community_id": community_id})).scalar_one_or_none()
 
     # -- scheduled jobs --------------------------------------------------------------------------------
 
@@ -483,8 +500,7 @@ class Tx(ReleaseQueries, SocialQueries):
 
     async def _locked_audit_head(self, community_id: int) -> AuditHead | None:
         """The community's chain head, locked until commit (FOR UPDATE; SQLite serialises writers anyway)."""
-        stmt = select(AuditHead).where(AuditHead.community_id == community_id).with_for_update()
-        return (await self.s.execute(stmt)).scalar_one_or_none()
+        return (await self.s.execute(_LOCKED_HEAD, {"community_id": community_id})).scalar_one_or_none()
 
     async def audit_events(self, community_id: int, limit: int | None = None) -> list[AuditEvent]:
         """A community's audit events in order (newest last)."""

@@ -7,13 +7,39 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import Announcement, NormCheck, NormResult, PostedMessage, Release
 
 __all__ = ["ReleaseQueries", "ResultRow"]
+
+
+# Hot reads of the announcement path, built once with bound parameters (see `Tx._ignoring`).
+_LATEST_VERSION = (
+    select(Release)
+    .where(
+        Release.community_id == bindparam("community_id"),
+        Release.creator_id.in_(bindparam("creator_ids", expanding=True)),
+        Release.release_key.like(bindparam("like"), escape="\\"),
+    )
+    .order_by(Release.id.desc())
+    .limit(1)
+)
+_BY_KEY_PREFIX = (
+    select(Release)
+    .where(Release.community_id == bindparam("community_id"), Release.release_key.like(bindparam("like"), escape="\\"))
+    .order_by(Release.id)
+)
+_BY_NAMES = (
+    select(Release)
+    .where(
+        Release.community_id == bindparam("community_id"),
+        func.lower(Release.model_name).in_(bindparam("names", expanding=True)),
+    )
+    .order_by(Release.id)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,28 +118,17 @@ class ReleaseQueries:
 
     async def latest_version_of(self, community_id: int, creator_ids: Sequence[int], model_key: str) -> Release | None:
         """The newest earlier release of the same model by the same creator (for version chains)."""
-        like = _escape_like(model_key) + "@%"
-        stmt = (
-            select(Release)
-            .where(
-                Release.community_id == community_id,
-                Release.creator_id.in_(creator_ids),
-                Release.release_key.like(like, escape="\\"),
-            )
-            .order_by(Release.id.desc())
-            .limit(1)
-        )
-        return (await self.s.execute(stmt)).scalar_one_or_none()
+        params = {
+            "community_id": community_id,
+            "creator_ids": list(creator_ids),
+            "like": _escape_like(model_key) + "@%",
+        }
+        return (await self.s.execute(_LATEST_VERSION, params)).scalar_one_or_none()
 
     async def releases_by_key_prefix(self, community_id: int, prefix: str) -> list[Release]:
         """Releases whose key starts with `prefix` (same model and version by any creator), oldest first."""
-        like = _escape_like(prefix) + "%"
-        stmt = (
-            select(Release)
-            .where(Release.community_id == community_id, Release.release_key.like(like, escape="\\"))
-            .order_by(Release.id)
-        )
-        return list((await self.s.execute(stmt)).scalars())
+        params = {"community_id": community_id, "like": _escape_like(prefix) + "%"}
+        return list((await self.s.execute(_BY_KEY_PREFIX, params)).scalars())
 
     async def releases(
         self,
@@ -159,13 +174,8 @@ class ReleaseQueries:
         """Releases whose model name matches one of `names` (case-insensitive): lineage resolution."""
         if not names:
             return []
-        lowered = [n.lower() for n in names]
-        stmt = (
-            select(Release)
-            .where(Release.community_id == community_id, func.lower(Release.model_name).in_(lowered))
-            .order_by(Release.id)
-        )
-        return list((await self.s.execute(stmt)).scalars())
+        params = {"community_id": community_id, "names": [n.lower() for n in names]}
+        return list((await self.s.execute(_BY_NAMES, params)).scalars())
 
     async def all_releases(self, community_id: int | None = None) -> list[Release]:
         """Every release (export, simulate), oldest first."""

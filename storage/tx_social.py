@@ -14,6 +14,12 @@ from storage.models import Account, Claim, Endorsement, Flag, Release, Review, R
 __all__ = ["SocialQueries"]
 
 
+_COUNT_ENDORSEMENTS = (
+    select(func.count()).select_from(Endorsement).where(Endorsement.release_id == bindparam("release_id"))
+)
+_COUNT_REVIEWER_ENDORSEMENTS = _COUNT_ENDORSEMENTS.where(Endorsement.by_reviewer.is_(True))
+
+
 class SocialQueries:
     """Mixin of `Tx`: endorsements, flags, reviews and claims."""
 
@@ -65,10 +71,8 @@ class SocialQueries:
         """How many endorsements a release has (optionally only those given by reviewers)."""
         if release_id in self._fresh_releases:
             return 0
-        stmt = select(func.count()).select_from(Endorsement).where(Endorsement.release_id == release_id)
-        if reviewers_only:
-            stmt = stmt.where(Endorsement.by_reviewer.is_(True))
-        return int((await self.s.execute(stmt)).scalar_one())
+        stmt = _COUNT_REVIEWER_ENDORSEMENTS if reviewers_only else _COUNT_ENDORSEMENTS
+        return int((await self.s.execute(stmt, {"release_id": release_id})).scalar_one())
 
     async def endorsement_times_for_creator(self, creator_ids: Sequence[int]) -> list[datetime]:
         """When each endorsement of the creator's releases was given (reputation with decay)."""
