@@ -323,8 +323,19 @@ class Core:
                 at=self.clock(),
             )
 
+    def _bound_in_snapshot(self, chat: ChatRef) -> tuple[CommunityConfig, int, bool] | None:
+        """A chat's binding from a snapshot that is still fresh, or None (then ask the store). Only positive
+        answers are trusted: a chat bound a moment ago on another replica is not in this snapshot yet."""
+        snapshot = self._snapshot
+        if snapshot is None or time.monotonic() >= self._snapshot_until:
+            return None
+        bound = snapshot.get((chat.platform, chat.chat_id))
+        if bound is None or bound[1] not in self.communities:
+            return None
+        return self.communities[bound[1]], bound[0], bound[2]
+
     async def _invocation(self, tx: Tx, chat: ChatRef, actor: Any, reply_to: str | None) -> Invocation:
-        resolved = await self.resolve_community(tx, chat)
+        resolved = self._bound_in_snapshot(chat) or await self.resolve_community(tx, chat)
         if resolved is None:
             raise NotPermitted("This chat is not part of a community I serve. An operator can add it in normbot.toml.")
         community, cid, _ = resolved
