@@ -39,10 +39,6 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
         core = await new_core(
             store, int(spec["communities"]), rules_only=True, clock=clock, worker_id=f"replica-{index}"
         )
-        if spec.get("proposed"):
-            from bench import experiments
-
-            experiments.apply(core)
         slugs = list(core.communities)
         phase = spec["phase"]
         if phase == "load":

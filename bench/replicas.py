@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import random
 import sys
+import time
+from collections import Counter
+from collections.abc import Iterable
 from contextlib import AsyncExitStack
 from datetime import timedelta
 from pathlib import Path
@@ -45,7 +49,10 @@ async def spawn(specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         )
     # All at once: a replica whose stderr pipe is not drained blocks on write while holding row locks the
     # others wait for (found the hard way: a cross-process deadlock with the audit head locked).
+    start = time.perf_counter()
     outs = await asyncio.gather(*(p.communicate() for p in procs))
+    phase = specs[0].get("phase") if specs else None
+    logging.getLogger("bench").info("  replicas: %s phase done in %.1f s", phase, time.perf_counter() - start)
     results = []
     for p, (out, err) in zip(procs, outs, strict=True):
         if p.returncode != 0:
@@ -67,9 +74,17 @@ async def _announce(store: Store, clock: ManualClock, n: int, slug: str, name: s
     return rid
 
 
+def _summed(outcomes: Iterable[dict[str, int]]) -> dict[str, int]:
+    """The replies every replica gave, added up (what people would have seen, e.g. "Not recorded yet")."""
+    total: Counter[str] = Counter()
+    for o in outcomes:
+        total.update(o)
+    return dict(total)
+
+
 async def run_replicas(
     *, replicas: int = 3, n_communities: int = 200, messages: int = 3_000, members: int = 500, flaggers: int = 50,
-    proposed: bool = False, url: str | None = None,
+    url: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """The whole replica scenario on a fresh PostgreSQL database (or on `url`, an empty migrated one, as tests
     pass it); returns figures and the exactly-once checks."""
@@ -81,7 +96,7 @@ async def run_replicas(
             await store.upgrade()
             clock = ManualClock()
             await new_core(store, n_communities, rules_only=True, clock=clock)  # communities and chats, once
-            base = {"url": url, "replicas": replicas, "communities": n_communities, "proposed": proposed}
+            base = {"url": url, "replicas": replicas, "communities": n_communities}
             at = clock().isoformat()
             loads = await spawn(
                 [{**base, "index": i, "phase": "load", "at": at, "messages": messages} for i in range(replicas)]
@@ -110,9 +125,14 @@ async def run_replicas(
             out["burst"] = {
                 "members": members,
                 "seconds": round(max(r["ended"] for r in fired) - min(r["started"] for r in fired), 3),
+                "outcomes": _summed(r["endorse"] for r in fired),
                 **await verify_endorsements(store, cid0, popular, members),
             }
-            out["flag_storm"] = {"members": flaggers, **await verify_flags(store, cid1, contested, flaggers)}
+            out["flag_storm"] = {
+                "members": flaggers,
+                "outcomes": _summed(r["flag"] for r in fired),
+                **await verify_flags(store, cid1, contested, flaggers),
+            }
             expected = await expected_reminders(store)
             later = (clock() + timedelta(hours=25)).isoformat()
             jobs = await spawn([{**base, "index": i, "phase": "jobs", "at": later} for i in range(replicas)])

@@ -54,15 +54,15 @@ def _facts(r: dict[str, Any]) -> list[str]:
 def _targets(r: dict[str, Any]) -> list[str]:
     s = r["sections"]
     lite, pg, rep = _get(s, "load", "sqlite"), _get(s, "load", "postgresql"), _get(s, "replicas")
-    step = _best_step(lite, "model") or _best_step(lite, "rules_only")
     scale_ops = _get(s, "scale", "postgresql", "operations", default={})
+    raw = f"raw sqlite3 inserts {_get(lite, 'raw_baseline', 'rows_per_s')}/s"
     rows = [
-        ("SQLite, one process: sustained msg/s with p99 ≤ 250 ms (model detector; rules-only)",
-         "≥ 1,000", f"{_get(lite, 'model', 'best_sustained')}; {_get(lite, 'rules_only', 'best_sustained')}",
-         f"raw sqlite3 inserts {_get(lite, 'raw_baseline', 'rows_per_s')}/s"),
-        ("SQLite p99 announcement→prompt at that rate", "≤ 250 ms", f"{_get(step, 'p99_ms')} ms", ""),
-        ("SQLite, one process, with the proposed hot path (rules-only)", "≥ 1,000",
-         _get(lite, "proposed", "best_sustained"), "same run, current core: see above"),
+        ("SQLite, one process, model detector: best sustained msg/s with p99 announcement→prompt ≤ 250 ms; "
+         "p99 at that rate", "≥ 1,000; ≤ 250 ms", _sustained(lite, "model"), raw),
+        ("SQLite, one process, rules-only detector: best sustained msg/s with p99 announcement→prompt ≤ 250 ms; "
+         "p99 at that rate", "≥ 1,000; ≤ 250 ms", _sustained(lite, "rules_only"), raw),
+        ("SQLite store path: inline (current) vs aiosqlite thread (baseline), closed loop 64 in flight",
+         "inline ≥ thread; 0 errors", _store_path(lite), "aiosqlite thread, same run, same database file"),
         ("PostgreSQL, 3 replicas: combined msg/s", "≥ 3,000", _get(rep, "combined_msgs_per_s"),
          f"1 process, same run: {_get(pg, 'rules_only', 'saturation', 'msgs_per_s')} msg/s"),
         ("500-member burst on PostgreSQL, 3 replicas: recorded exactly once; time", "once; ≤ 5 s",
@@ -78,10 +78,44 @@ def _targets(r: dict[str, Any]) -> list[str]:
     return ["### Targets", "", *_table(("target", "wanted", "measured", "baseline (same run)"), rows)]
 
 
+def _sustained(section: Any, variant: str) -> str:
+    """`<best sustained> msg/s; p99 <ms> ms` for one detector variant, or why there is no figure."""
+    if not isinstance(section, dict) or "error" in section:
+        return "not measured"
+    if variant not in section:
+        return f"not measured (model status: {section.get('model_status', '—')})"
+    steps = _get(section, variant, "steps", default=[])
+    if not steps:
+        return "no open-loop sweep"
+    best = _best_step(section, variant)
+    if best is None:
+        measured = next((st for st in steps if st.get("prompts")), None)
+        if measured is None:
+            return "none sustained (no prompt measured)"
+        return f"none sustained ({measured['offered_per_s']} msg/s: p99 {measured['p99_ms']} ms)"
+    return f"{best['offered_per_s']} msg/s; p99 {best['p99_ms']} ms"
+
+
 def _best_step(section: Any, variant: str) -> dict[str, Any] | None:
     steps = _get(section, variant, "steps", default=[])
     ok = [s for s in steps if s.get("sustained")]
     return max(ok, key=lambda s: s["offered_per_s"]) if ok else None
+
+
+def _errors(side: dict[str, Any], unit: str = "") -> str:
+    """`3 (2 not recorded yet, 1 internal)`; `unit` goes after the count (` errors`)."""
+    detail = [f"{side['store_errors']} not recorded yet"] if side.get("store_errors") else []
+    detail += [f"{side['internal_errors']} internal"] if side.get("internal_errors") else []
+    return f"{side.get('errors', 0)}{unit}" + (f" ({', '.join(detail)})" if detail else "")
+
+
+def _store_path(section: Any) -> str:
+    row = _get(section, "store_path_ab", "in_flight_64", default=None)
+    if not isinstance(row, dict):
+        return "not measured"
+    inline, thread = row["inline"], row["thread"]
+    return (f"inline {inline['msgs_per_s']} msg/s, {_errors(inline, ' errors')}; aiosqlite thread "
+            f"{thread['msgs_per_s']} msg/s, {_errors(thread, ' errors')}; ratio {row['ratio']}×")  # fmt: skip
 
 
 def _load(s: dict[str, Any]) -> list[str]:
@@ -107,24 +141,18 @@ def _load(s: dict[str, Any]) -> list[str]:
             errs = f"{sat['errors']} {sat.get('error_kinds') or ''}".strip()
             rows.append((variant, sat["msgs_per_s"], _get(res, variant, "best_sustained"), sat["p50_ms"], sat["p99_ms"],
                          errs, raw, _ratio(sat["msgs_per_s"], raw)))  # fmt: skip
-        out += _table(("detector / core", "closed-loop msg/s (64 in flight)", "best sustained open-loop msg/s",
+        out += _table(("detector", "closed-loop msg/s (64 in flight)", "best sustained open-loop msg/s",
                        "p50 ms (closed loop)", "p99 ms (closed loop)", "errors", "raw insert rows/s (1 conn)",
                        "ratio"), rows)  # fmt: skip
         steps = []
-        for variant in ("rules_only", "model", "proposed"):
+        for variant in ("rules_only", "model"):
             for st in _get(res, variant, "steps", default=[]):
                 steps.append((variant, st["offered_per_s"], st["achieved_per_s"], st["prompts"], st["p50_ms"],
                               st["p99_ms"], st["errors"], "yes" if st["sustained"] else "no"))  # fmt: skip
         out += _table(
             ("variant", "offered msg/s", "achieved", "prompts", "p50 ms", "p99 ms", "errors", "sustained"), steps
         )
-        ab = _get(res, "proposed_ab", default={})
-        if ab:
-            out += [f"Proposed hot path (bench/experiments.py) against the current core, A/B, best of {ab['rounds']} "
-                    f"round(s) of {ab['messages_per_round']} messages:", ""]  # fmt: skip
-            ab_rows = [(k.replace("_", " "), v["current"], v["proposed"], f"{v['gain']}×")
-                       for k, v in ab.items() if isinstance(v, dict)]  # fmt: skip
-            out += _table(("messages in flight", "current msg/s", "proposed msg/s", "gain"), ab_rows)
+        out += _store_path_table(res)
         e = _get(res, "endorsements_50_members", default={})
         if e:
             head = ("endorsements, 50 members at once", "per s", "recorded / sent", "raw inserts/s (50 conns)", "ratio")
@@ -135,9 +163,32 @@ def _load(s: dict[str, Any]) -> list[str]:
     return out
 
 
+def _store_path_table(res: dict[str, Any]) -> list[str]:
+    ab = _get(res, "store_path_ab", default=None)
+    if not isinstance(ab, dict):
+        return []
+    out = [f"Store path, same database file, rules-only: the current core (SQLite statements inline on the event "
+           f"loop, units of work serialised in-process) against the same core over "
+           f"`Store.from_url(url, inline_sqlite=False)` (aiosqlite's helper thread per connection, SQLite's own "
+           f"locking). Closed loop, alternating rounds, best of {ab['rounds']} round(s) of "
+           f"{ab['messages_per_round']} messages; errors and retries summed over all rounds:", ""]  # fmt: skip
+    rows = []
+    for key, row in ab.items():
+        if not key.startswith("in_flight_") or not isinstance(row, dict):
+            continue
+        i, t = row["inline"], row["thread"]
+        rows.append((key.removeprefix("in_flight_"), i["msgs_per_s"], t["msgs_per_s"], f"{row['ratio']}×",
+                     f"{i['p99_ms']} / {t['p99_ms']}", f"{_errors(i)} / {_errors(t)}",
+                     f"{i['retries']} / {t['retries']}"))  # fmt: skip
+    head = ("messages in flight", "inline msg/s (current)", "aiosqlite thread msg/s (baseline)", "ratio",
+            "p99 ms announcement→prompt (inline / thread)", "errors (inline / thread)",
+            "store retries (inline / thread)")  # fmt: skip
+    return [*out, *_table(head, rows), f"Audit chain problems after the A/B: {_get(ab, 'audit_chain_problems')}", ""]
+
+
 def _checks(res: dict[str, Any]) -> list[str]:
     rows = []
-    for name in ("burst", "burst_deferred_audit", "flag_storm"):
+    for name in ("burst", "flag_storm"):
         b = _get(res, name, default=None)
         if b:
             rows.append((name, b["members"], b.get("events_sent", "—"), b.get("seconds", "—"), b["rows"],
@@ -150,7 +201,13 @@ def _checks(res: dict[str, Any]) -> list[str]:
         )
     head = ("check", "expected", "events sent (with duplicates)", "seconds", "rows / sent", "audit events",
             "exactly once", "status transition audited once")  # fmt: skip
-    return [*_table(head, rows), f"Audit chain problems after the run: {_get(res, 'audit_chain_problems')}", ""]
+    out = _table(head, rows)
+    for name in ("burst", "flag_storm"):  # what members saw when something was not recorded exactly once
+        b = _get(res, name, default=None)
+        if b and not b["exactly_once"] and b.get("outcomes"):
+            out += [f"Replies in the {name.replace('_', ' ')} (not exactly once): "
+                    + ", ".join(f"{k}: {v}" for k, v in b["outcomes"].items()), ""]  # fmt: skip
+    return [*out, f"Audit chain problems after the run: {_get(res, 'audit_chain_problems')}", ""]
 
 
 def _replicas(s: dict[str, Any]) -> list[str]:

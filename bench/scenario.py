@@ -1,5 +1,6 @@
 """One backend, one process: the load generator's steps, a saturation run, the burst, the flag storm and the
-reminders, then the same steps with the model detector and with the proposed hot-path changes."""
+reminders, then the same steps with the model detector; on SQLite also the store path A/B (statements inline
+on the event loop, as the core runs today, against aiosqlite's helper thread per connection)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-from bench import experiments
 from bench.baseline import raw_inserts
 from bench.databases import pg_database, sqlite_database
 from bench.load import Step, burst, drive, flag_storm, reminders, saturate
@@ -21,7 +21,7 @@ from moderation.clock import ManualClock
 from moderation.core import Core
 from storage import Store
 
-__all__ = ["database_for", "new_core", "run_backend", "sweep"]
+__all__ = ["best_sustained", "database_for", "new_core", "run_backend", "store_path_ab", "sweep", "variant"]
 
 P99_LIMIT_MS = 250.0
 
@@ -41,13 +41,15 @@ async def new_core(
 
 
 async def sweep(core: Core, stream: Stream, rates: Sequence[float], seconds: float) -> list[Step]:
-    """Increase the rate until a step is not sustained (one failing step is kept, to show the knee)."""
+    """Increase the rate until a step is not sustained (one failing step is kept, to show the knee). A step that
+    kept up without errors but saw no announcement (short steps) is inconclusive: the sweep goes on."""
     steps: list[Step] = []
     for rate in rates:
         step = await drive(core, stream, rate, seconds, p99_limit_ms=P99_LIMIT_MS)
         steps.append(step)
         logging.getLogger("bench").info("  %s msg/s offered -> %s", rate, step.summary())
-        if not step.sustained:
+        inconclusive = step.prompts == 0 and step.errors == 0 and step.achieved_per_s >= 0.95 * rate
+        if not step.sustained and not inconclusive:
             break
     return steps
 
@@ -57,26 +59,63 @@ def best_sustained(steps: Sequence[Step]) -> float:
     return max((s.offered_per_s for s in steps if s.sustained), default=0.0)
 
 
+def variant(steps: Sequence[Step]) -> dict[str, Any]:
+    """A variant's sweep: its steps, the best sustained rate and the p99 announcement→prompt at that rate
+    (None when no step was sustained)."""
+    ok = [s for s in steps if s.sustained]
+    best = max(ok, key=lambda s: s.offered_per_s) if ok else None
+    return {
+        "steps": [s.summary() for s in steps],
+        "best_sustained": best.offered_per_s if best else 0.0,
+        "p99_ms_at_best_sustained": best.p99_ms if best else None,
+    }
+
+
 async def _warm(core: Core, stream: Stream, n: int = 300) -> None:
     for _ in range(n):
         await core.handle(next(stream).event)
 
 
-async def _ab(plain: Core, proposed: Core, slugs: list[str], messages: int, rounds: int) -> dict[str, Any]:
-    """The current core against the proposed hot path, alternating A/B rounds (best of each) so that a
-    machine whose load drifts during the run does not favour whichever went first."""
-    out: dict[str, Any] = {}
-    for concurrency in (1, 64):
-        best: dict[str, float] = {"current": 0.0, "proposed": 0.0}
-        for r in range(rounds):
-            for label, core in (("current", plain), ("proposed", proposed)):
-                stream = Stream(slugs, run=f"ab{label}{concurrency}r{r}", seed=31 + r)
-                got = await saturate(core, stream, messages, concurrency)
-                best[label] = max(best[label], got["msgs_per_s"])
-        out[f"in_flight_{concurrency}"] = {**best, "gain": round(best["proposed"] / max(best["current"], 0.1), 2)}
-    out["messages_per_round"] = messages
-    out["rounds"] = rounds
-    return out
+async def store_path_ab(url: str, n_communities: int, *, messages: int, rounds: int) -> dict[str, Any]:
+    """SQLite only: the current core (statements inline on the loop, units of work serialised in-process)
+    against the same core over `Store.from_url(url, inline_sqlite=False)` (aiosqlite's thread per connection,
+    SQLite's own locking), on the same database file, both rules-only, both built fresh and warmed alike.
+    Closed loop at 1 and 64 in flight, rounds alternating between the two (best msg/s of each; the order
+    flips every round) so that a machine whose load drifts during the run does not favour either. Errors
+    ("Not recorded yet" = store errors, internal errors) and store retries are summed over all rounds."""
+    stores = {"inline": Store.from_url(url), "thread": Store.from_url(url, inline_sqlite=False)}
+    try:
+        clock = ManualClock()
+        cores = {k: await new_core(st, n_communities, rules_only=True, clock=clock) for k, st in stores.items()}
+        slugs = list(cores["inline"].communities)
+        for label, core in cores.items():
+            await _warm(core, Stream(slugs, run=f"abw{label}", seed=13), 200)
+        out: dict[str, Any] = {"messages_per_round": messages, "rounds": rounds}
+        pair = list(cores.items())
+        for concurrency in (1, 64):
+            row: dict[str, dict[str, Any]] = {}
+            for r in range(rounds):
+                for label, core in pair if r % 2 == 0 else pair[::-1]:
+                    stream = Stream(slugs, run=f"ab{label}{concurrency}r{r}", seed=31 + r)
+                    retries_before = core.stats["store_retries"]
+                    got = await saturate(core, stream, messages, concurrency)
+                    cur = row.setdefault(label, {"msgs_per_s": 0.0, "p99_ms": None, "errors": 0, "store_errors": 0,
+                                                 "internal_errors": 0, "retries": 0, "per_round": []})  # fmt: skip
+                    cur["per_round"].append(got["msgs_per_s"])
+                    if got["msgs_per_s"] > cur["msgs_per_s"]:
+                        cur["msgs_per_s"], cur["p99_ms"] = got["msgs_per_s"], got["p99_ms"]
+                    cur["errors"] += got["errors"]
+                    for kind in ("store_errors", "internal_errors"):
+                        cur[kind] += got["error_kinds"].get(kind, 0)
+                    cur["retries"] += core.stats["store_retries"] - retries_before
+            ratio = round(row["inline"]["msgs_per_s"] / max(row["thread"]["msgs_per_s"], 0.1), 2)
+            out[f"in_flight_{concurrency}"] = {**row, "ratio": ratio}
+        async with stores["inline"].transaction() as tx:
+            out["audit_chain_problems"] = len(await tx.verify_audit())
+        return out
+    finally:
+        for st in stores.values():
+            await st.close()
 
 
 async def run_backend(backend: str, *, quick: bool, n_communities: int = 200) -> dict[str, Any]:
@@ -97,7 +136,7 @@ async def run_backend(backend: str, *, quick: bool, n_communities: int = 200) ->
             stream = Stream(slugs, run="a")
             await _warm(core, stream)
             steps = await sweep(core, stream, rates, seconds)
-            out["rules_only"] = {"steps": [s.summary() for s in steps], "best_sustained": best_sustained(steps)}
+            out["rules_only"] = variant(steps)
             out["rules_only"]["saturation"] = await saturate(core, stream, sat)
             out["raw_baseline"] = await raw_inserts(url, 1_000 if quick else 3_000)
             released = [r for s in steps for r in s.released]
@@ -107,14 +146,13 @@ async def run_backend(backend: str, *, quick: bool, n_communities: int = 200) ->
             popular = await _announce(core, slugs[0], "Popular")
             storm_target = await _announce(core, slugs[1], "Contested")
             out["burst"] = await burst([core], slugs[0], popular, members=500)
-            out["burst_deferred_audit"] = await _deferred_burst(url, core, clock, n_communities, slugs[2])
             out["flag_storm"] = await flag_storm([core], slugs[1], storm_target, members=50)
             out["reminders"] = await reminders([core], [clock])
             async with store.transaction() as tx:
                 out["audit_chain_problems"] = len(await tx.verify_audit())
             out["stats"] = dict(core.stats)
 
-            # The model detector (the transformer stage), when it loads: full sweep, or saturation only (quick).
+            # The model detector (the transformer stage), when it loads: the same sweep, then saturation.
             model_core = await new_core(store, n_communities, rules_only=False, clock=clock)
             detector: Any = model_core.detector  # the staged Detector, beyond the core's protocol
             status = detector.model_status
@@ -123,34 +161,17 @@ async def run_backend(backend: str, *, quick: bool, n_communities: int = 200) ->
                 detector.detect(announcement_text(random.Random(1), "Warmup"))
                 mstream = Stream(slugs, run="m", seed=11)
                 await _warm(model_core, mstream, 100)
-                msteps = [] if quick else await sweep(model_core, mstream, rates, seconds)
-                out["model"] = {"steps": [s.summary() for s in msteps], "best_sustained": best_sustained(msteps)}
+                out["model"] = variant(await sweep(model_core, mstream, rates, seconds))
                 out["model"]["saturation"] = await saturate(model_core, mstream, sat)
                 out["model"]["stats"] = dict(model_core.stats)
 
-            # The proposed hot-path changes (bench/experiments.py) against the current core, A/B.
-            proposed = await new_core(store, n_communities, rules_only=True, clock=clock)
-            experiments.apply(proposed)
-            await _warm(proposed, Stream(slugs, run="p", seed=13), 100)
-            out["proposed_ab"] = await _ab(core, proposed, slugs, 500 if quick else 2_000, 1 if quick else 2)
-            if not quick:  # where the knee moves with the proposed changes
-                psteps = await sweep(proposed, Stream(slugs, run="ps", seed=17), rates, seconds)
-                out["proposed"] = {"steps": [s.summary() for s in psteps], "best_sustained": best_sustained(psteps)}
+            if backend == "sqlite":  # the store path: inline statements (current) against aiosqlite's thread
+                out["store_path_ab"] = await store_path_ab(
+                    url, n_communities, messages=400 if quick else 2_000, rounds=3
+                )
         finally:
             await store.close()
     return out
-
-
-async def _deferred_burst(url: str, core: Core, clock: ManualClock, n: int, slug: str) -> dict[str, Any]:
-    """The same burst through a core whose store appends audit events at COMMIT (experiments.defer_audit)."""
-    target = await _announce(core, slug, "PopularDeferred")
-    store = Store.from_url(url)
-    try:
-        experiments.defer_audit(store)
-        deferred = await new_core(store, n, rules_only=True, clock=clock)
-        return await burst([deferred], slug, target, members=500, tag="deferred")
-    finally:
-        await store.close()
 
 
 async def _announce(core: Core, slug: str, name: str) -> int:

@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 from bench.fill import FillPlan, rows
-from bench.report import BEGIN, END, write_into
+from bench.report import BEGIN, END, _store_path_table, _targets, write_into
 from bench.scale import run_scale
 from tests.conftest import REPO_ROOT
 
@@ -69,3 +69,55 @@ def test_cli_rejects_unknown_sections_without_a_traceback() -> None:
     assert proc.returncode == 2
     assert "unknown section(s): nonsense" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def _step(rate: int, p99: float, sustained: bool) -> dict[str, object]:
+    return {"offered_per_s": rate, "achieved_per_s": rate, "prompts": 3, "p50_ms": 10.0, "p99_ms": p99,
+            "errors": 0, "sustained": sustained}  # fmt: skip
+
+
+def test_targets_show_each_detector_variant_and_the_store_path_ab() -> None:
+    """The Targets table has one SQLite row per detector variant (best sustained rate and the p99 at that
+    rate), the store-path A/B at 64 in flight with both figures, the ratio and the errors, and the
+    PostgreSQL replicas row against one process; nothing of the removed experiments remains."""
+    side = {"msgs_per_s": 0.0, "p99_ms": 0.0, "errors": 0, "store_errors": 0, "internal_errors": 0, "retries": 0}
+    sqlite = {
+        "communities": 4, "model_status": "loaded", "raw_baseline": {"rows_per_s": 1000.0},
+        "rules_only": {"steps": [_step(100, 40.0, True), _step(250, 90.5, True), _step(500, 900.0, False)],
+                       "best_sustained": 250, "saturation": {"msgs_per_s": 700.0, "p50_ms": 1.0, "p99_ms": 2.0,
+                                                             "errors": 0}},
+        "model": {"steps": [_step(100, 180.25, True), _step(250, 600.0, False)], "best_sustained": 100},
+        "store_path_ab": {
+            "rounds": 2, "messages_per_round": 400, "audit_chain_problems": 0,
+            "in_flight_1": {"inline": {**side, "msgs_per_s": 900.0}, "thread": {**side, "msgs_per_s": 450.0},
+                            "ratio": 2.0},
+            "in_flight_64": {"inline": {**side, "msgs_per_s": 800.0},
+                             "thread": {**side, "msgs_per_s": 500.0, "errors": 3, "store_errors": 3, "retries": 7},
+                             "ratio": 1.6},
+        },
+    }  # fmt: skip
+    results = {
+        "quick": True, "seconds": 1.0,
+        "facts": {"commit": "abc", "started_at": "now", "cores": 2, "cpu": "x", "memory_mb": 1,
+                  "load_average_at_start": [1.0, 1.0, 1.0], "python": "3.11", "sqlite": "3", "postgresql": "15"},
+        "sections": {
+            "load": {"sqlite": sqlite, "postgresql": {"rules_only": {"saturation": {"msgs_per_s": 1234.5}}}},
+            "replicas": {"combined_msgs_per_s": 2345.6, "burst": {"exactly_once": True, "seconds": 1.5}},
+        },
+    }  # fmt: skip
+    targets = _targets(results)
+    rows = {line.split(" | ")[0].lstrip("| "): line for line in targets if line.startswith("| ")}
+    model = next(v for k, v in rows.items() if k.startswith("SQLite, one process, model detector"))
+    rules = next(v for k, v in rows.items() if k.startswith("SQLite, one process, rules-only detector"))
+    assert "100 msg/s; p99 180.25 ms" in model
+    assert "250 msg/s; p99 90.5 ms" in rules
+    store_path = rows["SQLite store path: inline (current) vs aiosqlite thread (baseline), closed loop 64 in flight"]
+    assert "inline 800.0 msg/s, 0 errors; aiosqlite thread 500.0 msg/s, 3 errors (3 not recorded yet)" in store_path
+    assert "ratio 1.6×" in store_path
+    replicas = rows["PostgreSQL, 3 replicas: combined msg/s"]
+    assert "2345.6" in replicas
+    assert "1 process, same run: 1234.5 msg/s" in replicas
+    assert not any("proposed" in line.lower() for line in targets)
+    ab = "\n".join(_store_path_table(sqlite))
+    assert "| 1 | 900.0 | 450.0 | 2.0× |" in ab
+    assert "| 64 | 800.0 | 500.0 | 1.6× | 0.0 / 0.0 | 0 / 3 (3 not recorded yet) | 0 / 7 |" in ab
