@@ -86,7 +86,9 @@ async def run_all(quick: bool, only: set[str]) -> dict[str, Any]:
         sections["replicas"] = (
             {"error": f"PostgreSQL unreachable: {pg_problem}"}
             if pg_problem
-            else await _guard("replicas", run_replicas(messages=300 if quick else 3_000, members=500, flaggers=50))
+            else await _guard(
+                "replicas", run_replicas(messages=300 if quick else 3_000, members=200 if quick else 500, flaggers=50)
+            )
         )
     if "scale" in only:
         sections["scale"] = await _per_backend(scale, pg_problem)

@@ -145,7 +145,7 @@ async def run_backend(backend: str, *, quick: bool, n_communities: int = 200) ->
             )
             popular = await _announce(core, slugs[0], "Popular")
             storm_target = await _announce(core, slugs[1], "Contested")
-            out["burst"] = await burst([core], slugs[0], popular, members=500)
+            out["burst"] = await burst([core], slugs[0], popular, members=200 if quick else 500)
             out["flag_storm"] = await flag_storm([core], slugs[1], storm_target, members=50)
             out["reminders"] = await reminders([core], [clock])
             async with store.transaction() as tx:

@@ -120,4 +120,4 @@ def test_targets_show_each_detector_variant_and_the_store_path_ab() -> None:
     assert not any("proposed" in line.lower() for line in targets)
     ab = "\n".join(_store_path_table(sqlite))
     assert "| 1 | 900.0 | 450.0 | 2.0× |" in ab
-    assert "| 64 | 800.0 | 500.0 | 1.6× | 0.0 / 0.0 | 0 / 3 (3 not recorded yet) | 0 / 7 |" in ab
+    assert "| 64 | 800.0 | 500.0 | 1.6× | 0.0 / 0.0 | 0 / 3 (3 not recorded yet) | 0 / 7 | — / — |" in ab
