@@ -42,7 +42,6 @@ from norms.fields import ReleaseFields
 from norms.licenses import normalize_license
 from storage import Account, Release, Tx
 from storage import provenance as q
-from storage.provenance import AnnouncementRef
 
 if TYPE_CHECKING:
     from moderation.core import Core
@@ -57,7 +56,7 @@ class TextNeighbours:
     """A new announcement's text scored against recent ones, before its unit of work (`prepare_announcement`)."""
 
     vector: Any
-    scored: list[tuple[AnnouncementRef, float, float | None]]  # (neighbour, Jaccard, cosine or None)
+    scored: list[tuple[q.AnnouncementRef, float, float | None]]  # (neighbour, Jaccard, cosine or None)
 
 
 def _same_name(a: str, b: str) -> bool:
