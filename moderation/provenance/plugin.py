@@ -282,8 +282,13 @@ class Provenance:
             release.fields_json = {**release.fields_json, "extra": extra}
 
     def _embedder(self, core: Core) -> Callable[[Sequence[str]], Any] | None:
+        """The detector's `embed`, unless the detector says it runs without its model (`model_status`):
+        then there is nothing to embed with, and no reason for `prepare_announcement` to read anything."""
         embed = getattr(core.detector, "embed", None)
-        return embed if callable(embed) else None
+        if not callable(embed):
+            return None
+        status = getattr(core.detector, "model_status", "loaded")
+        return embed if status == "loaded" else None
 
     async def _score_in_tx(self, core: Core, tx: Tx, community_id: int, text: str) -> TextNeighbours:
         recent = await q.recent_announcement_refs(tx, community_id, limit=self.compare_last)
