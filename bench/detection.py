@@ -8,15 +8,23 @@ Figures, all from one run on this machine (baselines measured beside the thing t
   dataset news), called as a bot would, in chunks of 256 messages; and again on a harsher stream where
   25% of the chat is on-topic hard negatives;
 - a baseline that runs the model (embedding + head) on every message;
-- p50/p99 latency that detection adds to one announcement (a single `detect()` call);
+- p50/p99 latency that detection adds to one announcement (a single `detect()` call), alternately with the
+  shipped torch thread count (`default_threads()`) and the previous `min(4, cpus)`;
+- concurrent callers, as the bot makes them (one `adetect_many` call per chat message with one item): the
+  pre-filter candidates of the stream fed by 1, 8 and 64 concurrent callers through the old path (pre-filter
+  inline, then one `asyncio.to_thread(detect_many, [item])` hop per candidate) and through the coalescing
+  `Detector.adetect_many`, alternated in the same run on the same detector; candidates/s, p50/p99 latency
+  per call, and the new/old ratios;
 - peak RSS of the process.
 
-`run(quick)` returns the figures as a dict for a harness; `main()` prints them.
+`run(quick)` returns the figures as a dict for a harness (the concurrent-callers comparison flattened into
+rows); `main()` prints them; `--concurrent-only` runs just that comparison and prints its full detail.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import random
@@ -97,6 +105,129 @@ def _rate(fn: Callable[[], Any], count: int, repeat: int = 3) -> float:
     return count / best
 
 
+def _p(sorted_values: Sequence[float], q: float) -> float:
+    return sorted_values[min(len(sorted_values) - 1, int(len(sorted_values) * q))]
+
+
+async def _old_adetect(det: Any, item: tuple[str, Sequence[str]]) -> Any:
+    """The previous `Detector.adetect_many` for one item: pre-filter inline, one thread hop per candidate."""
+    from moderation.detection.detector import Detection
+    from moderation.detection.prefilter import passes
+
+    text, atts = item
+    if not passes(text, tuple(atts)):
+        return Detection(False, 0.0, "prefilter", None)
+    return (await asyncio.to_thread(det.detect_many, [item]))[0]
+
+
+async def _new_adetect(det: Any, item: tuple[str, Sequence[str]]) -> Any:
+    return (await det.adetect_many([item]))[0]
+
+
+async def _closed_loop(
+    call: Callable[[Any, tuple[str, Sequence[str]]], Any], det: Any, items: Sequence[tuple[str, Sequence[str]]], n: int
+) -> tuple[float, list[float], list[bool]]:
+    """`n` callers, each taking the next item and awaiting its verdict, until all are decided."""
+    latencies: list[float] = []
+    verdicts: list[bool] = [False] * len(items)
+    next_index = 0
+
+    async def caller() -> None:
+        nonlocal next_index
+        while next_index < len(items):
+            i = next_index
+            next_index += 1
+            t0 = time.perf_counter()
+            verdicts[i] = (await call(det, items[i])).is_release
+            latencies.append((time.perf_counter() - t0) * 1000)
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(caller() for _ in range(n)))
+    return time.perf_counter() - t0, latencies, verdicts
+
+
+async def concurrent_callers(
+    det: Any, candidates: Sequence[tuple[str, Sequence[str]]], callers: Sequence[int] = (1, 8, 64), rounds: int = 3
+) -> dict[str, Any]:
+    """The old path against the new, same detector, same candidates, variants alternated (order reversed every
+    other round) `rounds` times per caller count, so that machine load hits all alike. Variants:
+
+    - `old`: one `asyncio.to_thread` hop per candidate, torch threads as before (`min(4, cpus)`, which was
+      also what OpenMP gave the worker threads by default: the old code set the count on the loading thread);
+    - `batched`: the coalescing `adetect_many`, same torch threads (the batching alone);
+    - `new`: the coalescing `adetect_many` with the new default threads (`default_threads()`), as shipped.
+
+    Per variant: candidates/s over all rounds, p50/p99 ms per call, mean candidates per batch; ratios against
+    `old` (throughput > 1 and p99 < 1 are gains) and whether every variant reached the same decisions."""
+    from moderation.detection.embedder import default_threads
+
+    encoder = det._embedder  # the Embedder, whose thread count each forward pass applies in its own thread
+
+    old_threads, new_threads = max(1, min(4, os.cpu_count() or 1)), default_threads()
+    variants: dict[str, tuple[Callable[[Any, tuple[str, Sequence[str]]], Any], int]] = {
+        "old": (_old_adetect, old_threads),
+        "batched": (_new_adetect, old_threads),
+        "new": (_new_adetect, new_threads),
+    }
+    out: dict[str, Any] = {"candidates": len(candidates), "torch_threads": {"old": old_threads, "new": new_threads}}
+    for call, threads in variants.values():  # warm-up: threads, allocator, batch shapes
+        encoder.threads = threads
+        await _closed_loop(call, det, candidates[:16], 4)
+    for n in callers:
+        seconds = dict.fromkeys(variants, 0.0)
+        lat: dict[str, list[float]] = {name: [] for name in variants}
+        batches = dict.fromkeys(variants, 0)
+        items = dict.fromkeys(variants, 0)
+        verdicts: dict[str, list[bool]] = {}
+        for r in range(rounds):
+            for name in list(variants) if r % 2 == 0 else list(variants)[::-1]:
+                call, threads = variants[name]
+                encoder.threads = threads
+                before = dict(det.batch_stats)
+                took, latencies, verdicts[name] = await _closed_loop(call, det, candidates, n)
+                seconds[name] += took
+                lat[name] += latencies
+                batches[name] += det.batch_stats["batches"] - before["batches"]
+                items[name] += det.batch_stats["items"] - before["items"]
+        row: dict[str, Any] = {}
+        for name in variants:
+            values = sorted(lat[name])
+            row[name] = {
+                "candidates_per_s": round(len(candidates) * rounds / seconds[name], 1),
+                "p50_ms": round(statistics.median(values), 1),
+                "p99_ms": round(_p(values, 0.99), 1),
+            }
+            if batches[name]:
+                row[name]["mean_batch"] = round(items[name] / batches[name], 1)
+        for name in ("batched", "new"):
+            row[f"{name}_throughput_ratio"] = round(row[name]["candidates_per_s"] / row["old"]["candidates_per_s"], 2)
+            row[f"{name}_p99_ratio"] = round(row[name]["p99_ms"] / row["old"]["p99_ms"], 2)
+        row["same_decisions"] = verdicts["old"] == verdicts["batched"] == verdicts["new"]
+        out[f"callers_{n}"] = row
+    encoder.threads = new_threads
+    return out
+
+
+def summarise_concurrent(conc: dict[str, Any]) -> dict[str, Any]:
+    """`concurrent_callers` figures as flat rows (one line per caller count and figure), for tables."""
+    variants = ("old", "batched", "new")
+    out: dict[str, Any] = {"concurrent_candidates": conc["candidates"]}
+    for key, row in conc.items():
+        if not key.startswith("callers_"):
+            continue
+        n = key.removeprefix("callers_")
+        out[f"concurrent_{n}_cand_per_s_old_batched_new"] = " / ".join(
+            str(row[v]["candidates_per_s"]) for v in variants
+        )
+        out[f"concurrent_{n}_p99_ms_old_batched_new"] = " / ".join(str(row[v]["p99_ms"]) for v in variants)
+        out[f"concurrent_{n}_new_vs_old"] = (
+            f"throughput x{row['new_throughput_ratio']}, p99 x{row['new_p99_ratio']}"
+            f" (batching alone: x{row['batched_throughput_ratio']}, p99 x{row['batched_p99_ratio']});"
+            f" mean batch {row['new'].get('mean_batch')}; same decisions {row['same_decisions']}"
+        )
+    return out
+
+
 def run(quick: bool) -> dict[str, Any]:
     """Measure everything; returns the figures (msg/s, ms, MB)."""
     from moderation.detection import Detector
@@ -161,17 +292,30 @@ def run(quick: bool) -> dict[str, Any]:
     figures["model_on_every_message_msgs_per_s"] = round(_rate(model_everything, m, repeat=1), 1)
 
     announcements = [(t, a) for t, a, is_rel in stream if is_rel][: (30 if quick else 150)]
-    lat: list[float] = []
-    for t, a in announcements:
+    # Each announcement alone, alternately with the shipped torch thread count and the previous one
+    # (min(4, cpus)), so that both see the same machine load.
+    encoder: Any = det._embedder
+    shipped_threads, old_threads = encoder.threads, max(1, min(4, os.cpu_count() or 1))
+    lat: dict[int, list[float]] = {shipped_threads: [], old_threads: []}
+    for k, (t, a) in enumerate(announcements * 2):
+        encoder.threads = shipped_threads if k % 2 == 0 else old_threads
         t0 = time.perf_counter()
         det.detect(t, a)
-        lat.append((time.perf_counter() - t0) * 1000)
-    lat.sort()
-    figures["announcements_timed"] = len(lat)
-    figures["p50_ms_per_announcement"] = round(statistics.median(lat), 2)
-    figures["p99_ms_per_announcement"] = round(lat[min(len(lat) - 1, int(len(lat) * 0.99))], 2)
-    figures["load_avg_1m_at_end"] = round(os.getloadavg()[0], 2)
+        lat[encoder.threads].append((time.perf_counter() - t0) * 1000)
+    encoder.threads = shipped_threads
+    for threads, values in lat.items():
+        values.sort()
+        suffix = "" if threads == shipped_threads else "_old_threads"
+        figures[f"p50_ms_per_announcement{suffix}"] = round(statistics.median(values), 2)
+        figures[f"p99_ms_per_announcement{suffix}"] = round(_p(values, 0.99), 2)
+    figures["announcements_timed"] = len(announcements)
+    figures["torch_threads_shipped_old"] = f"{shipped_threads} / {old_threads}"
     figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    candidates = [(t, a) for t, a in items if passes(t, a)][: (96 if quick else 256)]
+    figures.update(summarise_concurrent(asyncio.run(concurrent_callers(det, candidates))))
+    figures["load_avg_1m_at_end"] = round(os.getloadavg()[0], 2)
+    # The old path's to_thread pool runs forward passes in up to 6 threads, each with its own malloc arena.
+    figures["peak_rss_mb_after_concurrent"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     figures["targets"] = TARGETS
     return figures
 
@@ -180,17 +324,56 @@ def _print(fig: dict[str, Any], out: Sequence[str] = ()) -> None:
     for key, value in fig.items():
         if key == "targets":
             continue
+        if key == "concurrent":
+            threads = value["torch_threads"]
+            print(
+                f"concurrent callers ({value['candidates']} pre-filter candidates; old = a thread hop each, torch"
+                f" threads {threads['old']}; batched = coalescing, same threads; new = coalescing,"
+                f" {threads['new']} threads):"
+            )
+            for name, row in value.items():
+                if not name.startswith("callers_"):
+                    continue
+                cells = [
+                    f"{v} {row[v]['candidates_per_s']:>6} cand/s p50 {row[v]['p50_ms']:>6} p99 {row[v]['p99_ms']:>7} ms"
+                    + (f" (batch {row[v]['mean_batch']})" if "mean_batch" in row[v] else "")
+                    for v in ("old", "batched", "new")
+                ]
+                print(f"  {name.removeprefix('callers_'):>3} callers: " + " | ".join(cells))
+                print(
+                    f"      vs old: batched throughput x{row['batched_throughput_ratio']},"
+                    f" p99 x{row['batched_p99_ratio']};"
+                    f" new throughput x{row['new_throughput_ratio']}, p99 x{row['new_p99_ratio']};"
+                    f" same decisions: {row['same_decisions']}"
+                )
+            continue
         target = TARGETS.get(key)
         note = f"   (target {'<=' if key.startswith('p99') else '>='} {target})" if target else ""
-        print(f"{key:<38}{value}{note}")
+        print(f"{key:<46}{value}{note}")
+
+
+def run_concurrent(quick: bool) -> dict[str, Any]:
+    """Only the concurrent-callers comparison (old path vs coalescing), on the same stream as `run`."""
+    from moderation.detection import Detector
+    from moderation.detection.prefilter import passes
+
+    items = [(t, a) for t, a, _ in build_stream(5_000 if quick else 20_000)]
+    det = Detector(use_model=True)
+    figures: dict[str, Any] = {"cpus": os.cpu_count(), "load_avg_1m_at_start": round(os.getloadavg()[0], 2)}
+    figures["model_status"] = det.model_status
+    candidates = [(t, a) for t, a in items if passes(t, a)][: (96 if quick else 256)]
+    figures["concurrent"] = asyncio.run(concurrent_callers(det, candidates))
+    figures["load_avg_1m_at_end"] = round(os.getloadavg()[0], 2)
+    return figures
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark release detection.")
     parser.add_argument("--quick", action="store_true", help="5k-message stream instead of 20k")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--concurrent-only", action="store_true", help="only the concurrent-callers comparison")
     args = parser.parse_args(argv)
-    fig = run(args.quick)
+    fig = run_concurrent(args.quick) if args.concurrent_only else run(args.quick)
     if args.json:
         print(json.dumps(fig, indent=2))
     else:

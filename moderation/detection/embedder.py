@@ -9,18 +9,19 @@ falls back to rules. We log that once, as a warning, rather than failing the bot
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["DEFAULT_BATCH", "EMBEDDING_DIM", "MAX_TOKENS", "Embedder"]
+__all__ = ["DEFAULT_BATCH", "EMBEDDING_DIM", "MAX_TOKENS", "THREADS_ENV", "Embedder", "default_threads"]
 
 _log = logging.getLogger(__name__)
 
@@ -30,6 +31,47 @@ MAX_TOKENS = 128
 """Default truncation. Announcements say what they are in their first lines, and the cost per message is
 linear in this length; the shipped head records the length it was trained with (see head.py)."""
 _MAX_CHARS = 2000
+
+
+THREADS_ENV = "NORMBOT_TORCH_THREADS"
+
+
+def default_threads(cpus: int | None = None) -> int:
+    """Torch intra-op threads: `$NORMBOT_TORCH_THREADS` if set, else one core fewer than the machine has
+    (at most 3, at least 1).
+
+    The forward pass runs in the bot's own process, next to its event loop and usually its database. An
+    OpenMP team as wide as the machine stalls at every operator whenever one of its threads is preempted:
+    on 2 busy cores a batch of one took 290-370 ms with 2 threads and 58-61 ms with 1. On an idle machine 2
+    threads are ~25% faster, hence the override (docs/detection.md has both measurements). The thread count
+    does not change the embeddings (bit-identical, tested on the labelled set).
+    """
+    raw = os.environ.get(THREADS_ENV, "").strip()
+    if raw.isdigit() and int(raw) > 0:
+        return int(raw)
+    n = cpus if cpus is not None else (os.cpu_count() or 1)
+    return max(1, min(3, n - 1))
+
+
+def _malloc_trim() -> Callable[[], object]:
+    """glibc's `malloc_trim(0)`, or a no-op where there is no glibc (musl, macOS).
+
+    Forward passes allocate activations of a different size for every batch shape; glibc keeps the freed
+    memory in its heaps (its mmap threshold adapts upwards to the largest freed block), so a busy process
+    grew by ~150 MB of free-but-resident memory. Returning it after each forward pass costs 0.6 ms (batch
+    of 1) to 5 ms (batch of 32), under 2% of the pass, and keeps the peak under the 600 MB target
+    (docs/detection.md).
+    """
+    try:
+        trim = ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return lambda: None
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
+    return lambda: trim(0)
+
+
+_trim = _malloc_trim()
 
 
 def _default_path() -> Path:
@@ -74,6 +116,15 @@ class Embedder:
     def quantized(self) -> bool:
         return self._quantize
 
+    @property
+    def threads(self) -> int:
+        """Torch intra-op threads of a forward pass (`default_threads()` unless given); settable, for benchmarks."""
+        return self._threads or default_threads()
+
+    @threads.setter
+    def threads(self, value: int) -> None:
+        self._threads = max(1, value)
+
     def load(self) -> bool:
         """Load the model if not yet tried; True when it is usable. Thread-safe, tried once."""
         if self._loaded:
@@ -101,18 +152,19 @@ class Embedder:
         path = self._path if self._path is not None else _default_path()
         if not (path / "config.json").is_file():
             raise FileNotFoundError(f"no model files in {path}")
-        threads = self._threads or max(1, min(4, os.cpu_count() or 1))
-        torch.set_num_threads(threads)
         tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
         model = AutoModel.from_pretrained(str(path), local_files_only=True)
         model.eval()
         if self._quantize:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # torch.ao.quantization is deprecated but still the simplest path
+                # In place: without it quantize_dynamic deep-copies the fp32 model first, and that copy was
+                # the process's peak (625 -> 534 MB VmHWM in `python -m bench.memory`; docs/detection.md).
                 model = torch.ao.quantization.quantize_dynamic(  # type: ignore[no-untyped-call]
-                    model, {torch.nn.Linear}, dtype=torch.qint8
+                    model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True
                 )
         self._torch, self._tokenizer, self._model = torch, tokenizer, model
+        _trim()  # what loading and quantising freed (a few MB)
 
     def embed(self, texts: Sequence[str], *, batch_size: int = DEFAULT_BATCH) -> npt.NDArray[np.float32] | None:
         """Unit-length embeddings (one row per text), or None when the model is unavailable.
@@ -125,18 +177,22 @@ class Embedder:
         out = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         with self._infer_lock, torch.inference_mode():
+            # Torch's OpenMP thread count belongs to the calling thread, and forward passes run in whichever
+            # worker thread calls: a count set once at load time would only hold for the loading thread.
+            if torch.get_num_threads() != self.threads:
+                torch.set_num_threads(self.threads)
             for start in range(0, len(order), batch_size):
                 idx = order[start : start + batch_size]
-                batch = self._tokenizer(
-                    [texts[i][:_MAX_CHARS] for i in idx],
-                    padding=True,
-                    truncation=True,
-                    max_length=self.max_tokens,
-                    return_tensors="pt",
-                )
-                hidden = self._model(**batch).last_hidden_state
-                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-                unit = torch.nn.functional.normalize(pooled, p=2, dim=1)
-                out[idx] = unit.float().numpy()
+                out[idx] = self._forward([texts[i][:_MAX_CHARS] for i in idx])
+                _trim()  # after each forward pass, whose tensors died with `_forward`'s frame
         return out
+
+    def _forward(self, texts: list[str]) -> npt.NDArray[np.float32]:
+        """One padded batch through the encoder: mean pooling over the attention mask, L2 normalisation."""
+        torch = self._torch
+        batch = self._tokenizer(texts, padding=True, truncation=True, max_length=self.max_tokens, return_tensors="pt")
+        hidden = self._model(**batch).last_hidden_state
+        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        unit: npt.NDArray[np.float32] = torch.nn.functional.normalize(pooled, p=2, dim=1).float().numpy()
+        return unit
