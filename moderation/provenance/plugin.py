@@ -119,26 +119,8 @@ class Provenance:
         if len(normalise_text(text)) < MIN_CHARS or self._embedder(core) is None:
             return None  # without a model nothing here is slow: `after_announcement` scores in its own unit
         async with core.store.transaction() as tx:
-            recent = await q.recent_announcement_refs(tx, community_id, limit=self.compare_last)
-            need_text = [
-                r.announcement_id
-                for r in recent
-                if r.announcement_id not in self._shingles or r.announcement_id not in self._vectors
-            ]
-            texts = await q.announcement_texts(tx, need_text) if need_text else {}
-        rows = [
-            r
-            for r in recent
-            if len(self._shingles_of(r.announcement_id, texts.get(r.announcement_id, ""))) >= MIN_CHARS - SHINGLE + 1
-        ]
-        mine = shingles(text)
-        jaccards = [jaccard(mine, self._shingles_of(r.announcement_id, "")) for r in rows]
-        vector, cosines = await self._cosines(
-            core, text, embedding, [(r.announcement_id, texts.get(r.announcement_id)) for r in rows]
-        )
-        return TextNeighbours(
-            vector, [(r, jaccards[k], cosines[k] if cosines is not None else None) for k, r in enumerate(rows)]
-        )
+            recent, texts = await self._neighbours(core, tx, community_id)
+        return await self._score(core, text, embedding, recent, texts)
 
     async def after_announcement(
         self,
@@ -291,16 +273,27 @@ class Provenance:
         return embed if status == "loaded" else None
 
     async def _score_in_tx(self, core: Core, tx: Tx, community_id: int, text: str) -> TextNeighbours:
+        recent, texts = await self._neighbours(core, tx, community_id)
+        return await self._score(core, text, None, recent, texts)
+
+    async def _neighbours(
+        self, core: Core, tx: Tx, community_id: int
+    ) -> tuple[list[q.AnnouncementRef], dict[int, str]]:
+        """The community's recent announcements, and the texts of those whose shingles or vector (with a
+        model) are not cached yet."""
         recent = await q.recent_announcement_refs(tx, community_id, limit=self.compare_last)
         with_model = self._embedder(core) is not None
-        texts = await q.announcement_texts(
-            tx,
-            [
-                r.announcement_id
-                for r in recent
-                if r.announcement_id not in self._shingles or (with_model and r.announcement_id not in self._vectors)
-            ],
-        )
+        missing = [
+            r.announcement_id
+            for r in recent
+            if r.announcement_id not in self._shingles or (with_model and r.announcement_id not in self._vectors)
+        ]
+        return recent, await q.announcement_texts(tx, missing)
+
+    async def _score(
+        self, core: Core, text: str, embedding: Any, recent: Sequence[q.AnnouncementRef], texts: dict[int, str]
+    ) -> TextNeighbours:
+        """Jaccard (and cosine, with a model) of `text` against each neighbour long enough to compare."""
         rows = [
             r
             for r in recent
@@ -309,7 +302,7 @@ class Provenance:
         mine = shingles(text)
         jaccards = [jaccard(mine, self._shingles_of(r.announcement_id, "")) for r in rows]
         vector, cosines = await self._cosines(
-            core, text, None, [(r.announcement_id, texts.get(r.announcement_id)) for r in rows]
+            core, text, embedding, [(r.announcement_id, texts.get(r.announcement_id)) for r in rows]
         )
         return TextNeighbours(
             vector, [(r, jaccards[k], cosines[k] if cosines is not None else None) for k, r in enumerate(rows)]
