@@ -47,7 +47,10 @@ class Store:
         # busy handler on the loop's own thread) and avoids the busy handler's growing sleeps.
         self._serialise = engine.dialect.name == "sqlite" if serialise is None else serialise
         self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
-        self._holder: asyncio.Task[Any] | None = None
+        # Per event loop (a store may be driven from two threads' loops, as the registry's test client does).
+        self._holders: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task[Any] | None] = (
+            weakref.WeakKeyDictionary()
+        )
 
     @classmethod
     def from_url(cls, url: str | None = None, *, inline_sqlite: bool = True) -> Store:
@@ -66,7 +69,7 @@ class Store:
     @property
     def busy(self) -> bool:
         """Whether a serialised (SQLite) unit of work is open right now; slow work must not run inside one."""
-        return self._holder is not None
+        return any(task is not None for task in list(self._holders.values()))
 
     @property
     def url(self) -> str:
@@ -81,20 +84,20 @@ class Store:
                 yield tx
             return
         task = asyncio.current_task()
-        if task is not None and self._holder is task:
+        loop = asyncio.get_running_loop()
+        if task is not None and self._holders.get(loop) is task:
             # On SQLite this would wait for itself; a unit of work must not open another one.
             raise RuntimeError("a unit of work was opened inside another on the same task")
-        loop = asyncio.get_running_loop()
         lock = self._locks.get(loop)
         if lock is None:
             lock = self._locks[loop] = asyncio.Lock()
         async with lock:
-            self._holder = task
+            self._holders[loop] = task
             try:
                 async with self._unit() as tx:
                     yield tx
             finally:
-                self._holder = None
+                self._holders[loop] = None
 
     @asynccontextmanager
     async def _unit(self) -> AsyncIterator[Tx]:
