@@ -82,6 +82,7 @@ class Core:
         self._snapshot: dict[tuple[str, str], tuple[int, str, bool]] | None = None
         self._snapshot_until = 0.0
         self._refreshing = False
+        self._generation = 0
         self._inflight = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -175,14 +176,15 @@ class Core:
         return resolved
 
     async def _load_snapshot(self) -> dict[tuple[str, str], tuple[int, str, bool]]:
-        started = time.monotonic()
+        started, generation = time.monotonic(), self._generation
         async with self.store.transaction() as tx:
             rows = await tx.chat_bindings()
         snapshot = {
             (r.platform, r.chat_id): (r.community_id, r.community_slug, r.watched and r.role == "releases")
             for r in rows
         }
-        self._snapshot, self._snapshot_until = snapshot, started + BINDING_TTL
+        if generation == self._generation:  # a /watch meanwhile: this read may predate it, so do not keep it
+            self._snapshot, self._snapshot_until = snapshot, started + BINDING_TTL
         return snapshot
 
     def _resolve_from(
@@ -212,6 +214,7 @@ class Core:
         """Drop the binding snapshot (after /watch, /unwatch or a migration of this chat): the next message
         reads every binding afresh instead of acting on the old one."""
         self._snapshot = None
+        self._generation += 1
 
     async def resolve_community(self, tx: Tx, chat: ChatRef) -> tuple[CommunityConfig, int, bool] | None:
         """(community, id, watched) of a chat: store binding first, then config chats, then the space."""
