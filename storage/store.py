@@ -102,10 +102,13 @@ class Store:
     @asynccontextmanager
     async def _unit(self) -> AsyncIterator[Tx]:
         try:
-            async with self._sessions() as session, session.begin():
-                tx = Tx(session)
-                yield tx
-                await tx.write_audit()
+            async with self._sessions() as session:
+                async with session.begin():
+                    tx = Tx(session)
+                    yield tx
+                    await tx.write_audit()
+                for callback in tx.committed_callbacks:
+                    callback()
         except Exception as exc:
             if _is_connection_error(exc):
                 raise StoreUnavailable(f"store unreachable ({type(exc).__name__})") from exc

@@ -7,7 +7,7 @@ PostgreSQL transaction.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -80,6 +80,12 @@ class Tx(ReleaseQueries, SocialQueries):
         # point at them yet (the release is not committed), so their counts are known to be zero.
         self._fresh_releases = set()
         self.memo: dict[Hashable, Any] = {}
+        self.committed_callbacks: list[Callable[[], object]] = []
+
+    def on_commit(self, callback: Callable[[], object]) -> None:
+        """Run `callback` once this unit of work has committed (never after a rollback): for memory outside
+        the store that must only learn what the store really kept, such as caches keyed by new row ids."""
+        self.committed_callbacks.append(callback)
 
     # -- helpers ---------------------------------------------------------------------------------------
 

@@ -153,7 +153,9 @@ class Provenance:
         if neighbours is not None:
             await self._text_matches(tx, release, same_person, neighbours, matches)
             if announcement_id is not None:
-                self._remember(announcement_id, event.text, neighbours.vector)
+                # Only once committed: a rolled-back id can be handed out again on SQLite.
+                remembered_id, vector = announcement_id, neighbours.vector
+                tx.on_commit(lambda: self._remember(remembered_id, event.text, vector))
         if header_evidence:
             if matches:
                 for m in matches.values():

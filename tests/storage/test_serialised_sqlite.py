@@ -53,3 +53,17 @@ async def test_a_failed_unit_of_work_releases_the_lock_and_writes_nothing(store:
             raise ValueError("handler failed")
     async with store.transaction() as tx:
         assert await tx.mark_processed("console", "boom", NOW)  # rolled back, so new again
+
+
+async def test_on_commit_runs_after_commit_and_never_after_a_rollback(store: Store) -> None:
+    """Caches keyed by new row ids learn only what the store kept."""
+    seen: list[str] = []
+    async with store.transaction() as tx:
+        tx.on_commit(lambda: seen.append("kept"))
+        assert seen == []  # not before COMMIT
+    assert seen == ["kept"]
+    with pytest.raises(ValueError, match="late failure"):
+        async with store.transaction() as tx:
+            tx.on_commit(lambda: seen.append("rolled back"))
+            raise ValueError("late failure")
+    assert seen == ["kept"]
