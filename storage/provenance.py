@@ -28,7 +28,6 @@ __all__ = [
     "earliest_claim",
     "matching_claims",
     "recent_announcement_refs",
-    "recent_announcements",
     "releases_since",
 ]
 
@@ -116,21 +115,6 @@ async def announcement_texts(tx: Tx, announcement_ids: Sequence[int]) -> dict[in
         return {}
     stmt = select(Announcement.id, Announcement.text).where(Announcement.id.in_(sorted(set(announcement_ids))))
     return {i: t for i, t in (await tx.s.execute(stmt)).all()}
-
-
-async def recent_announcements(
-    tx: Tx, community_id: int, *, exclude_release: int, limit: int = 200
-) -> list[tuple[Announcement, Release, Account]]:
-    """The newest announcements of other releases in a community, with release and author (newest first)."""
-    stmt = (
-        select(Announcement, Release, Account)
-        .join(Release, Release.id == Announcement.release_id)
-        .join(Account, Account.id == Announcement.author_id)
-        .where(Release.community_id == community_id, Release.id != exclude_release)
-        .order_by(Announcement.id.desc())
-        .limit(limit)
-    )
-    return [(a, r, acc) for a, r, acc in (await tx.s.execute(stmt)).all()]
 
 
 async def releases_since(tx: Tx, community_id: int, since: datetime) -> list[Release]:

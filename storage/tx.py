@@ -101,7 +101,7 @@ class Tx(ReleaseQueries, SocialQueries):
         key = (dialect, table.name, returning)
         stmt = _IGNORING.get(key)
         if stmt is None:
-            stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).on_conflict_do_nothing()
+            stmt = self.dialect_insert(table).on_conflict_do_nothing()
             if returning:
                 stmt = stmt.returning(table.c.id)
             _IGNORING[key] = stmt
@@ -358,10 +358,8 @@ class Tx(ReleaseQueries, SocialQueries):
             }
             for k, subj, due in jobs
         ]
-        dialect = self.s.get_bind().dialect.name
-        table: Any = ScheduledJob.__table__
-        stmt: Any = (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)).values(rows)
-        result = await self.s.execute(stmt.on_conflict_do_nothing())
+        stmt = self.dialect_insert(ScheduledJob.__table__).values(rows).on_conflict_do_nothing()
+        result = await self.s.execute(stmt)
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def schedule_job(

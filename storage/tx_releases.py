@@ -256,32 +256,20 @@ class ReleaseQueries:
         check_table: Any = NormCheck.__table__
         check_id = (await self.s.execute(insert(check_table).values(**values).returning(check_table.c.id))).scalar_one()
         check = NormCheck(id=check_id, **values)
-        rows = [
-            NormResult(
-                check_id=check_id,
-                norm_id=r.norm_id,
-                need=r.need,
-                severity=r.severity,
-                outcome=r.outcome,
-                evidence=r.evidence,
-            )
+        result_values = [
+            {
+                "check_id": check_id,
+                "norm_id": r.norm_id,
+                "need": r.need,
+                "severity": r.severity,
+                "outcome": r.outcome,
+                "evidence": r.evidence,
+            }
             for r in results
         ]
-        if rows:
-            await self.s.execute(
-                insert(NormResult.__table__),  # type: ignore[arg-type]
-                [
-                    {
-                        "check_id": check_id,
-                        "norm_id": r.norm_id,
-                        "need": r.need,
-                        "severity": r.severity,
-                        "outcome": r.outcome,
-                        "evidence": r.evidence,
-                    }
-                    for r in results
-                ],
-            )
+        if result_values:
+            await self.s.execute(insert(NormResult.__table__), result_values)  # type: ignore[arg-type]
+        rows = [NormResult(**v) for v in result_values]
         self._latest_checks[release_id] = (check, rows)
         return check
 
