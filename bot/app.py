@@ -84,7 +84,7 @@ class App:
     async def start(self) -> None:
         """Open everything; raises ConfigError (or the platform's own error) when something can't start."""
         check_runnable(self.settings)
-        self.store = Store.from_url(self.settings.database_url())
+        self.store = Store.from_url(self.settings.database_url(), max_units=self.settings.store.max_units)
         self.core = await build_core(self.store, self.settings.core_communities(), rules_only=self.rules_only)
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self.scheduler.add_job(

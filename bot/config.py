@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from moderation.community import ChatBinding, CommunityConfig
+from storage.store import DEFAULT_MAX_UNITS
 
 __all__ = ["ConfigError", "Secret", "Settings", "load_settings"]
 
@@ -77,6 +78,9 @@ class CommunitySettings(_Model):
 
 class StoreSettings(_Model):
     url: str | None = None
+    # Units of work in flight per process on PostgreSQL (storage.store.DEFAULT_MAX_UNITS, measured in
+    # docs/performance.md); raise it for a database with long round trips. SQLite always runs one at a time.
+    max_units: int = Field(default=DEFAULT_MAX_UNITS, ge=1, le=200)
 
 
 class DiscordSettings(_Model):

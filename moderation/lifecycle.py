@@ -49,6 +49,5 @@ async def quorum_reached(tx: Tx, release: Release, pack: NormPack) -> tuple[bool
     members_count = not reviewers or "members" in reviewers or "anyone" in reviewers
     count = await tx.count_endorsements(release.id, reviewers_only=not members_count)
     quorum = pack.review.quorum
-    latest = await tx.latest_norm_check(release.id)
-    blocked = bool(latest and blocking_failures([(r.norm_id, r.severity, r.outcome) for r in latest[1]]))
+    blocked = bool(await tx.blocking_norms(release.id))
     return (count >= quorum and not blocked), count, quorum

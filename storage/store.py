@@ -21,7 +21,11 @@ from storage.engine import create_engine, redact_url
 from storage.models import Base
 from storage.tx import Tx
 
-__all__ = ["Store", "StoreUnavailable"]
+__all__ = ["DEFAULT_MAX_UNITS", "Store", "StoreUnavailable"]
+
+# Units of work in flight per process on PostgreSQL (see `Store.__init__`); measured in bench/, `[store]
+# max_units` in normbot.toml overrides it (a database far away, with long round trips, wants more).
+DEFAULT_MAX_UNITS = 4
 
 
 class StoreUnavailable(Exception):
@@ -39,27 +43,41 @@ def _is_connection_error(exc: BaseException) -> bool:
 class Store:
     """The shared store. Cheap to share across tasks; every `transaction()` gets its own session."""
 
-    def __init__(self, engine: AsyncEngine, *, serialise: bool | None = None) -> None:
+    def __init__(
+        self, engine: AsyncEngine, *, serialise: bool | None = None, max_units: int | None = DEFAULT_MAX_UNITS
+    ) -> None:
         self.engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         # SQLite has one writer. Letting units of work queue on an asyncio lock instead of on SQLite's file
         # lock keeps the loop free (inline statements, storage/inline_sqlite.py, would otherwise sleep in the
         # busy handler on the loop's own thread) and avoids the busy handler's growing sleeps.
         self._serialise = engine.dialect.name == "sqlite" if serialise is None else serialise
-        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+        # PostgreSQL: at most `max_units` units of work in flight per process; the rest wait before they
+        # hold anything. A process is CPU-bound in Python long before the database is, so more transactions
+        # at once only lengthen the event loop's queue, and with it the time each transaction holds its row
+        # locks: with 30 in flight, a 500-member burst on one release waited on the community's audit head
+        # for most of its time (docs/performance.md, "Units of work in flight"). None: no limit.
+        self._limit = 1 if self._serialise else (None if engine.dialect.name == "sqlite" else max_units)
+        self._gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary()
+        )
         # Per event loop (a store may be driven from two threads' loops, as the registry's test client does).
-        self._holders: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task[Any] | None] = (
+        self._holders: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, set[asyncio.Task[Any]]] = (
             weakref.WeakKeyDictionary()
         )
 
     @classmethod
-    def from_url(cls, url: str | None = None, *, inline_sqlite: bool = True) -> Store:
+    def from_url(
+        cls, url: str | None = None, *, inline_sqlite: bool = True, max_units: int | None = DEFAULT_MAX_UNITS
+    ) -> Store:
         """Open a store on `url` (default: `NORMBOT_DATABASE_URL` or the embedded SQLite file).
 
         `inline_sqlite=False` keeps aiosqlite's thread per connection and SQLite's own locking (the benchmarks'
         baseline); the default runs SQLite statements inline with units of work serialised in-process.
+        `max_units` caps the units of work in flight on PostgreSQL (None: no cap); SQLite runs one at a time.
         """
-        return cls(create_engine(url, inline_sqlite=inline_sqlite), serialise=None if inline_sqlite else False)
+        engine = create_engine(url, inline_sqlite=inline_sqlite)
+        return cls(engine, serialise=None if inline_sqlite else False, max_units=max_units)
 
     @property
     def dialect(self) -> str:
@@ -69,7 +87,7 @@ class Store:
     @property
     def busy(self) -> bool:
         """Whether a serialised (SQLite) unit of work is open right now; slow work must not run inside one."""
-        return any(task is not None for task in list(self._holders.values()))
+        return self._serialise and any(list(self._holders.values()))
 
     @property
     def url(self) -> str:
@@ -79,25 +97,30 @@ class Store:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
         """One unit of work: commits on success, rolls back on any error."""
-        if not self._serialise:
+        if self._limit is None:
             async with self._unit() as tx:
                 yield tx
             return
         task = asyncio.current_task()
         loop = asyncio.get_running_loop()
-        if task is not None and self._holders.get(loop) is task:
-            # On SQLite this would wait for itself; a unit of work must not open another one.
+        holders = self._holders.get(loop)
+        if holders is None:
+            holders = self._holders[loop] = set()
+        if task is not None and task in holders:
+            # It would wait for a place that only its own outer unit can give back (on SQLite, always).
             raise RuntimeError("a unit of work was opened inside another on the same task")
-        lock = self._locks.get(loop)
-        if lock is None:
-            lock = self._locks[loop] = asyncio.Lock()
-        async with lock:
-            self._holders[loop] = task
+        gate = self._gates.get(loop)
+        if gate is None:
+            gate = self._gates[loop] = asyncio.Semaphore(self._limit)
+        async with gate:
+            if task is not None:
+                holders.add(task)
             try:
                 async with self._unit() as tx:
                     yield tx
             finally:
-                self._holders[loop] = None
+                if task is not None:
+                    holders.discard(task)
 
     @asynccontextmanager
     async def _unit(self) -> AsyncIterator[Tx]:

@@ -68,14 +68,14 @@ class Tx(ReleaseQueries, SocialQueries):
     def __init__(self, session: AsyncSession) -> None:
         self.s = session
         # Memory of this unit of work only (it dies with the transaction, so it can never go stale across
-        # events): chain heads already locked, hashes of events appended here, checks stored here, the
+        # events): chain heads already locked, audit events not stored yet, checks stored here, the
         # callers' own per-unit memos (`memo`). An
         # announcement appends several audit events and re-reads its fresh norm check several times; without
         # these each was another round trip (72 statements per announcement before, see docs/performance.md).
         self._heads: dict[int, AuditHead] = {}
-        self._appended: dict[tuple[int, int], str] = {}
         self._latest_checks = {}
-        self._pending_audit: list[dict[str, Any]] = []
+        self._pending_audit: list[dict[str, Any]] = []  # appended, not chained yet (no head locked for them)
+        self._chained: list[dict[str, Any]] = []  # chained (seq and hash known), not stored yet
         # Releases created here that nobody endorsed or flagged here: no other transaction can have rows that
         # point at them yet (the release is not committed), so their counts are known to be zero.
         self._fresh_releases = set()
@@ -124,8 +124,16 @@ class Tx(ReleaseQueries, SocialQueries):
         await self.s.flush()
 
     async def discard(self) -> None:
-        """Roll back everything this transaction did (dry runs)."""
+        """Roll back everything this transaction did (dry runs), and forget what this unit remembered of it:
+        queued audit events, locked heads, fresh rows and commit callbacks describe work that never happened."""
         await self.s.rollback()
+        self._heads.clear()
+        self._pending_audit.clear()
+        self._chained.clear()
+        self._latest_checks.clear()
+        self._fresh_releases.clear()
+        self.memo.clear()
+        self.committed_callbacks.clear()
 
     # -- processed events ------------------------------------------------------------------------------
 
@@ -233,11 +241,13 @@ class Tx(ReleaseQueries, SocialQueries):
         params = {"platform": platform, "user_id": user_id}
         row = (await self.s.execute(_ACCOUNT_BY_USER, params)).scalar_one_or_none()
         if row is None:
-            await self.insert_ignore(
-                Account.__table__,  # type: ignore[arg-type]
-                {"platform": platform, "user_id": user_id, "display_name": name[:200], "created_at": at},
-            )
-            row = (await self.s.execute(_ACCOUNT_BY_USER, params)).scalar_one()
+            # First sight: INSERT ... RETURNING gives the new row (bursts are mostly new members: one round
+            # trip instead of two); on a conflict another unit of work created it a moment ago, so read it.
+            values = {"platform": platform, "user_id": user_id, "display_name": name[:200], "created_at": at}
+            new = self.dialect_insert(Account).values(**values).on_conflict_do_nothing().returning(Account)
+            row = (await self.s.execute(new)).scalar_one_or_none()
+            if row is None:
+                row = (await self.s.execute(_ACCOUNT_BY_USER, params)).scalar_one()
         elif row.display_name != name[:200] and not row.redacted:
             row.display_name = name[:200]
         return row
@@ -437,70 +447,92 @@ class Tx(ReleaseQueries, SocialQueries):
         subject: str,
         payload: dict[str, Any],
         at: datetime,
-    ) -> int:
-        """Append an event to the community's chain; returns its sequence number.
+    ) -> None:
+        """Append an event to the community's chain when this unit of work commits.
 
-        The head row is locked (FOR UPDATE on PostgreSQL; SQLite serialises writers) so concurrent
-        replicas append one after the other.
+        The event is only queued here: `write_audit` locks the chain head (FOR UPDATE on PostgreSQL; SQLite
+        serialises writers anyway), chains the queued events in call order and stores them, just before
+        COMMIT. Taking the head at the end keeps it locked for two round trips (events and head in one
+        statement on PostgreSQL, then COMMIT) instead of the rest of the unit of work: every endorsement of
+        a community goes through that one row, so with the lock taken at the first append, a burst on one
+        release queued behind every other statement of each transaction (docs/performance.md, "Endorsement
+        burst"). It also means a unit of work holding a head waits for no other row (heads are locked in
+        community order), except after `audit_now`, whose callers touch only their own new rows.
         """
-        head = self._heads.get(community_id)
-        if head is None:
-            head = await self._locked_audit_head(community_id)
-            if head is None:
-                await self.insert_ignore(
-                    AuditHead.__table__,  # type: ignore[arg-type]
-                    {"community_id": community_id, "seq": 0, "hash": GENESIS},
-                )
-                head = await self._locked_audit_head(community_id)
-                assert head is not None
-            self._heads[community_id] = head  # locked until commit: later appends here need not ask again
-        seq = head.seq + 1
-        digest = event_hash(
-            head.hash,
-            community_id=community_id,
-            seq=seq,
-            at=at,
-            actor=actor,
-            action=action,
-            subject=subject,
-            payload=payload,
-        )
         self._pending_audit.append(
             {
                 "community_id": community_id,
-                "seq": seq,
                 "at": at,
                 "actor": actor,
                 "action": action,
                 "subject": subject,
                 "payload": payload,
-                "prev_hash": head.hash,
-                "hash": digest,
             }
         )
-        # The head moves in memory only; `write_audit` stores events and head in two statements at the end.
-        set_committed_value(head, "seq", seq)
-        set_committed_value(head, "hash", digest)
-        self._appended[(community_id, seq)] = digest
-        return seq
 
-    async def write_audit(self) -> None:
-        """Store the events appended so far and move their heads: one INSERT for all events and one UPDATE
-        per chain, instead of three statements per event. `Store` calls this before every commit, and every
-        query that reads audit events calls it first, so nobody can observe the chain half-written."""
+    async def audit_now(
+        self,
+        community_id: int,
+        *,
+        actor: str,
+        action: str,
+        subject: str,
+        payload: dict[str, Any],
+        at: datetime,
+    ) -> tuple[int, str]:
+        """`audit`, chained at once: (sequence number, hash), for a receipt that must cite its place in the
+        chain before the unit of work ends. The head stays locked from here to COMMIT, so the caller should
+        only touch rows of its own unit of work afterwards (claims sign their receipts, then update them)."""
+        await self.audit(community_id, actor=actor, action=action, subject=subject, payload=payload, at=at)
+        await self._chain_pending()
+        last = self._chained[-1]
+        return int(last["seq"]), str(last["hash"])
+
+    async def _chain_pending(self) -> None:
+        """Lock the heads of the queued events' chains (in community order) and chain the events."""
         if not self._pending_audit:
             return
+        for cid in sorted({e["community_id"] for e in self._pending_audit} - self._heads.keys()):
+            head = await self._locked_audit_head(cid)
+            if head is None:
+                await self.insert_ignore(
+                    AuditHead.__table__,  # type: ignore[arg-type]
+                    {"community_id": cid, "seq": 0, "hash": GENESIS},
+                )
+                head = await self._locked_audit_head(cid)
+                assert head is not None
+            self._heads[cid] = head  # locked until commit: later appends here need not ask again
         pending, self._pending_audit = self._pending_audit, []
-        await self.s.execute(insert(AuditEvent), pending)
-        for cid in sorted({e["community_id"] for e in pending}):
+        for event in pending:
+            cid = event["community_id"]
             head = self._heads[cid]
-            await self.s.execute(
-                update(AuditHead).where(AuditHead.community_id == cid).values(seq=head.seq, hash=head.hash)
-            )
+            seq = head.seq + 1
+            digest = event_hash(head.hash, seq=seq, **event)
+            self._chained.append({**event, "seq": seq, "prev_hash": head.hash, "hash": digest})
+            # The head moves in memory only; `write_audit` stores events and heads together.
+            set_committed_value(head, "seq", seq)
+            set_committed_value(head, "hash", digest)
 
-    def appended_hash(self, community_id: int, seq: int) -> str | None:
-        """The hash of an event appended in this unit of work (None: not appended here)."""
-        return self._appended.get((community_id, seq))
+    async def write_audit(self) -> None:
+        """Chain and store the events appended so far: one INSERT for all events and one UPDATE per chain,
+        instead of three statements per event. `Store` calls this before every commit, and every query that
+        reads audit events calls it first, so nobody can observe the chain half-written."""
+        await self._chain_pending()
+        if not self._chained:
+            return
+        chained, self._chained = self._chained, []
+        postgres = self.s.get_bind().dialect.name == "postgresql"
+        if not postgres:
+            await self.s.execute(insert(AuditEvent), chained)
+        for cid in sorted({e["community_id"] for e in chained}):
+            head = self._heads[cid]
+            move = update(AuditHead).where(AuditHead.community_id == cid).values(seq=head.seq, hash=head.hash)
+            if postgres:
+                # One round trip while the head is locked instead of two: the events go in as a
+                # data-modifying CTE of the head's UPDATE (PostgreSQL runs such a CTE even if unreferenced).
+                events = [e for e in chained if e["community_id"] == cid]
+                move = move.add_cte(insert(AuditEvent).values(events).cte(f"appended_{cid}"))
+            await self.s.execute(move)
 
     async def _locked_audit_head(self, community_id: int) -> AuditHead | None:
         """The community's chain head, locked until commit (FOR UPDATE; SQLite serialises writers anyway)."""

@@ -40,6 +40,17 @@ _BY_NAMES = (
     )
     .order_by(Release.id)
 )
+# The `block` norms the newest check of a release failed: the one thing the endorsement path needs of the check.
+_BLOCKING_NORMS = (
+    select(NormResult.norm_id)
+    .where(
+        NormResult.check_id
+        == select(func.max(NormCheck.id)).where(NormCheck.release_id == bindparam("release_id")).scalar_subquery(),
+        NormResult.severity == "block",
+        NormResult.outcome == "fail",
+    )
+    .order_by(NormResult.id)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,6 +295,14 @@ class ReleaseQueries:
             return None
         rows = await self.s.execute(select(NormResult).where(NormResult.check_id == check.id).order_by(NormResult.id))
         return check, list(rows.scalars())
+
+    async def blocking_norms(self, release_id: int) -> list[str]:
+        """Norm ids of `block` severity that the newest check of the release failed, in one statement (the
+        quorum test on every endorsement needs only this, not the check with all its results)."""
+        cached = self._latest_checks.get(release_id)
+        if cached is not None:
+            return [r.norm_id for r in cached[1] if r.severity == "block" and r.outcome == "fail"]
+        return list((await self.s.execute(_BLOCKING_NORMS, {"release_id": release_id})).scalars())
 
     # -- posted messages -------------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ CONFIG_TEMPLATE = """\
 
 [store]
 # url = "postgresql://normbot@db/normbot"   # default: ./data/normbot.db (SQLite)
+# max_units = 4   # PostgreSQL: transactions in flight per process; more for a distant database
 
 [log]
 format = "text"   # or "json"

@@ -103,7 +103,7 @@ async def record_claims(
         claim_id = inserted.get((v.kind, v.value))
         if claim_id is None:
             continue
-        seq = await tx.audit(
+        seq, digest = await tx.audit_now(
             community_id,
             actor=actor,
             action="claim.recorded",
@@ -122,7 +122,7 @@ async def record_claims(
                 "audit": {
                     "community_id": community_id,
                     "seq": seq,
-                    "hash": await q.audit_event_hash(tx, community_id, seq),
+                    "hash": digest,
                 },
             }
             try:
