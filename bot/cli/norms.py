@@ -69,20 +69,28 @@ def lint(
     """Check norm files and print every problem as file:line:col."""
     err = Console(stderr=True)
     if fmt not in FORMATS:
-        err.print(f"error: unknown format {fmt!r}; use one of {', '.join(FORMATS)}", markup=False)
+        err.print(f"error: unknown format {fmt!r}; use one of {', '.join(FORMATS)}", markup=False, soft_wrap=True)
         raise typer.Exit(EXIT_USAGE)
     refs = _expand(paths)
     missing = [p for p in refs if not _is_builtin(p) and not Path(p).is_file()]
     if missing or not refs:
         for p in missing or paths:
-            err.print(f"error: {p}: no such file (built-in packs: {', '.join(builtin_pack_names())})", markup=False)
+            err.print(
+                f"error: {p}: no such file (built-in packs: {', '.join(builtin_pack_names())})",
+                markup=False,
+                soft_wrap=True,
+            )
         raise typer.Exit(EXIT_USAGE)
     problems = [p for ref in refs for p in _lint_one(ref)]
     if problems or fmt == "json":
         typer.echo(render_problems(problems, fmt))
     if problems:
         n = len(problems)
-        err.print(f"{n} problem{'s' if n != 1 else ''} in {len({p.file for p in problems})} file(s)", markup=False)
+        err.print(
+            f"{n} problem{'s' if n != 1 else ''} in {len({p.file for p in problems})} file(s)",
+            markup=False,
+            soft_wrap=True,
+        )
         raise typer.Exit(EXIT_FINDINGS)
     raise typer.Exit(EXIT_OK)
 
@@ -90,7 +98,11 @@ def lint(
 def _load_or_exit(ref: str) -> NormPack:
     err = Console(stderr=True)
     if not _is_builtin(ref) and not Path(ref).is_file():
-        err.print(f"error: {ref}: no such file (built-in packs: {', '.join(builtin_pack_names())})", markup=False)
+        err.print(
+            f"error: {ref}: no such file (built-in packs: {', '.join(builtin_pack_names())})",
+            markup=False,
+            soft_wrap=True,
+        )
         raise typer.Exit(EXIT_USAGE)
     try:
         return load_builtin(ref) if _is_builtin(ref) else load_pack(ref)
