@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import func, or_, select
 
-from storage.models import Account, Announcement, AuditEvent, Claim, Flag, Release
+from storage.models import Account, Announcement, AnnouncementVector, Claim, Flag, Release
 
 if TYPE_CHECKING:
     from storage.tx import Tx
@@ -20,8 +20,9 @@ if TYPE_CHECKING:
 __all__ = [
     "AnnouncementRef",
     "account_by_user",
+    "add_announcement_vectors",
     "announcement_texts",
-    "audit_event_hash",
+    "announcement_vectors",
     "claims_by_accounts",
     "count_releases_by",
     "count_upheld_flags",
@@ -70,16 +71,6 @@ async def claims_by_accounts(tx: Tx, account_ids: Sequence[int]) -> list[Claim]:
     return list((await tx.s.execute(stmt)).scalars())
 
 
-async def audit_event_hash(tx: Tx, community_id: int, seq: int) -> str | None:
-    """The hash of one audit event (one appended in this unit of work is known without asking)."""
-    known = tx.appended_hash(community_id, seq)
-    if known is not None:
-        return known
-    await tx.write_audit()
-    stmt = select(AuditEvent.hash).where(AuditEvent.community_id == community_id, AuditEvent.seq == seq)
-    return (await tx.s.execute(stmt)).scalar_one_or_none()
-
-
 class AnnouncementRef(NamedTuple):
     """An earlier announcement as re-upload comparison needs it: ids only, the text is fetched when not cached."""
 
@@ -91,8 +82,11 @@ class AnnouncementRef(NamedTuple):
 
 
 async def recent_announcement_refs(tx: Tx, community_id: int, *, limit: int = 200) -> list[AnnouncementRef]:
-    """The newest announcements of a community (newest first), without their text or ORM objects: this runs
-    for every announcement, and loading 200 announcements with releases and accounts was most of its cost."""
+    """The announcements of a community's newest releases (newest first), without their text or ORM objects:
+    this runs for every announcement, and loading 200 announcements with releases and accounts was most of
+    its cost. Ordered by release, then announcement, so that the walk is an index range scan of
+    `ix_releases_community_newest` that stops after `limit` rows; ordered by announcement id alone, both
+    databases walked every community's announcements backwards until they had found this community's."""
     stmt = (
         select(
             Announcement.id,
@@ -103,7 +97,7 @@ async def recent_announcement_refs(tx: Tx, community_id: int, *, limit: int = 20
         )
         .join(Release, Release.id == Announcement.release_id)
         .where(Release.community_id == community_id)
-        .order_by(Announcement.id.desc())
+        .order_by(Release.id.desc(), Announcement.id.desc())
         .limit(limit)
     )
     return [AnnouncementRef(*row) for row in (await tx.s.execute(stmt)).all()]
@@ -115,6 +109,33 @@ async def announcement_texts(tx: Tx, announcement_ids: Sequence[int]) -> dict[in
         return {}
     stmt = select(Announcement.id, Announcement.text).where(Announcement.id.in_(sorted(set(announcement_ids))))
     return {i: t for i, t in (await tx.s.execute(stmt)).all()}
+
+
+async def announcement_vectors(tx: Tx, announcement_ids: Sequence[int], model: str) -> dict[int, bytes]:
+    """Stored vectors of these announcements made by `model` (float16 bytes), by announcement id."""
+    if not announcement_ids:
+        return {}
+    stmt = select(AnnouncementVector.announcement_id, AnnouncementVector.vector).where(
+        AnnouncementVector.announcement_id.in_(sorted(set(announcement_ids))), AnnouncementVector.model == model
+    )
+    return {i: bytes(v) for i, v in (await tx.s.execute(stmt)).all()}
+
+
+async def add_announcement_vectors(tx: Tx, model: str, vectors: dict[int, bytes]) -> None:
+    """Keep announcements' vectors made by `model` (float16 bytes; `dim` follows from the length), in one
+    statement. A vector of the same model kept already (another replica was quicker) stays; one of another
+    model (kept before the encoder changed) is replaced, or every process would embed that text again."""
+    if not vectors:
+        return
+    rows = [{"announcement_id": i, "model": model, "dim": len(v) // 2, "vector": v} for i, v in sorted(vectors.items())]
+    table: Any = AnnouncementVector.__table__
+    stmt = tx.dialect_insert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.announcement_id],
+        set_={"model": stmt.excluded.model, "dim": stmt.excluded.dim, "vector": stmt.excluded.vector},
+        where=table.c.model != stmt.excluded.model,
+    )
+    await tx.s.execute(stmt, rows)
 
 
 async def releases_since(tx: Tx, community_id: int, since: datetime) -> list[Release]:

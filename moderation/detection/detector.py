@@ -238,6 +238,15 @@ class Detector:
             self._head = Head.load(self._head_path)
         return self._head
 
+    @property
+    def embedding_model(self) -> str | None:
+        """The identity of the vectors `embed` returns (see `Embedder.identity`), None without a model or
+        for an encoder that does not name itself: such vectors are then used, but never stored."""
+        if self.model_status != "loaded":
+            return None
+        identity = getattr(self._embedder, "identity", None)
+        return identity if isinstance(identity, str) and identity else None
+
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32] | None:
         """Unit-length MiniLM embeddings of `texts`, or None when running without the model."""
         embedder = self._get_embedder()

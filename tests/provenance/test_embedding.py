@@ -109,3 +109,56 @@ async def test_a_fresh_process_embeds_earlier_announcements_it_never_saw(store: 
     actions = await later.say("bo", B)
     assert any("embedding cosine" in a.card.body for a in _alerts(actions))
     assert det.embedded == [B, A] and not any(det.inside_unit_of_work)
+
+
+class NamedTopicEmbedder(TopicEmbedder):
+    """`TopicEmbedder` whose vectors have a name (`Detector.embedding_model`): provenance stores them."""
+
+    def __init__(self, name: str = "topic/1", store: Store | None = None) -> None:
+        super().__init__(store=store)
+        self.embedding_model = name
+
+
+async def test_a_fresh_process_reads_stored_vectors_instead_of_embedding_again(store: Store, prov: Provenance) -> None:
+    """The vector of an announcement is kept with it: a restarted process (or another replica) compares a
+    new announcement with the earlier one without running the model over the earlier text."""
+    await (await _chat(store, prov, NamedTopicEmbedder())).say("ada", A)
+    det = NamedTopicEmbedder(store=store)
+    later = await _chat(store, Provenance(keys=prov.keys), det)
+    actions = await later.say("bo", B)
+    assert any("1.00 embedding cosine" in a.card.body for a in _alerts(actions))
+    assert det.embedded == [B]  # only the new text; A's vector came from the store
+
+
+async def test_vectors_of_another_model_are_not_compared(store: Store, prov: Provenance) -> None:
+    """A vector made by another encoder (or the same one quantised differently) is not comparable: the
+    earlier text is embedded again by the model in use."""
+    await (await _chat(store, prov, NamedTopicEmbedder("topic/1"))).say("ada", A)
+    det = NamedTopicEmbedder("topic/2", store=store)
+    later = await _chat(store, Provenance(keys=prov.keys), det)
+    actions = await later.say("bo", B)
+    assert any("embedding cosine" in a.card.body for a in _alerts(actions))
+    assert det.embedded == [B, A]
+
+
+async def test_vectors_the_model_made_for_older_announcements_are_kept_too(store: Store, prov: Provenance) -> None:
+    """Announced while the bot ran without a model (or with another one): the first process that embeds
+    the old text keeps its vector, so the next process does not embed it again."""
+    await (await _chat(store, prov, TopicEmbedder())).say("ada", A)  # no named model: nothing stored
+    first = NamedTopicEmbedder("topic/1")
+    await (await _chat(store, Provenance(keys=prov.keys), first)).say("bo", B)
+    assert first.embedded == [B, A]
+    second = NamedTopicEmbedder("topic/1")
+    later = await _chat(store, Provenance(keys=prov.keys), second)
+    await later.say("cy", "Releasing Glowshore v1, an SDXL LoRA of glowing beaches at dusk. License: openrail++.")
+    assert len(second.embedded) == 1  # only the new text: A's and B's vectors were both kept
+
+
+async def test_a_new_model_replaces_the_old_models_vectors(store: Store, prov: Provenance) -> None:
+    """After the encoder changed, the old vectors are replaced by the new model's, not kept beside them."""
+    await (await _chat(store, prov, NamedTopicEmbedder("topic/1"))).say("ada", A)
+    await (await _chat(store, Provenance(keys=prov.keys), NamedTopicEmbedder("topic/2"))).say("bo", B)
+    third = NamedTopicEmbedder("topic/2")
+    later = await _chat(store, Provenance(keys=prov.keys), third)
+    await later.say("cy", "Releasing Glowshore v1, an SDXL LoRA of glowing beaches at dusk. License: openrail++.")
+    assert len(third.embedded) == 1

@@ -143,3 +143,21 @@ async def test_release_lookup_is_scoped_to_its_community(store: Store) -> None:
         _, rid, _ = await _release(tx)
         other = await tx.ensure_community("other", "Other", NOW)
         assert await tx.release(other.id, rid) is None
+
+
+async def test_a_stored_vector_must_have_the_length_its_dimension_says(store: Store) -> None:
+    """float16 bytes: two per dimension. A truncated vector is refused by the database, not read back as noise."""
+    from storage.models import AnnouncementVector
+
+    async with store.transaction() as tx:
+        _, rid, member = await _release(tx)
+        ann = await tx.add_announcement(
+            release_id=rid, author_id=member, platform="console", chat_id="releases", thread_id=None,
+            message_id="m1", url=None, text="x", created_at=NOW,
+        )  # fmt: skip
+    with pytest.raises(IntegrityError):
+        async with store.transaction() as tx:
+            tx.s.add(AnnouncementVector(announcement_id=ann, model="m", dim=384, vector=b"\0" * 100))
+            await tx.s.flush()
+    async with store.transaction() as tx:  # the right length is stored
+        tx.s.add(AnnouncementVector(announcement_id=ann, model="m", dim=50, vector=b"\0" * 100))
