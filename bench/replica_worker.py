@@ -26,6 +26,7 @@ from bench.stream import Stream
 from moderation.actions import Send
 from moderation.clock import ManualClock
 from storage import Store
+from storage.store import DEFAULT_MAX_UNITS
 
 __all__ = ["main", "run"]
 
@@ -34,7 +35,7 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
     """Run one phase of one replica as `spec` says."""
     index, replicas = int(spec["index"]), int(spec["replicas"])
     clock = ManualClock(datetime.fromisoformat(spec["at"]))
-    store = Store.from_url(spec["url"])
+    store = Store.from_url(spec["url"], max_units=spec.get("max_units", DEFAULT_MAX_UNITS))
     try:
         core = await new_core(
             store, int(spec["communities"]), rules_only=True, clock=clock, worker_id=f"replica-{index}"
@@ -45,12 +46,16 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
             stream = Stream(slugs[index::replicas], run=f"r{index}", seed=100 + index)
             for _ in range(200):
                 await core.handle(next(stream).event)
+            await _barrier(store)
             started = time.time()
             figures = await saturate(core, stream, int(spec["messages"]), int(spec.get("concurrency", 64)))
             return {**figures, "started": started, "ended": time.time(), "errors_stats": core.stats["store_errors"]}
         if phase == "burst":
-            ends = burst_events(spec["burst_slug"], int(spec["burst_release"]), int(spec["members"]))
+            ends = burst_events(
+                spec["burst_slug"], int(spec["burst_release"]), int(spec["members"]), tag=spec.get("tag", "b")
+            )
             flags = storm_events(spec["storm_slug"], int(spec["storm_release"]), int(spec["flaggers"]))
+            await _barrier(store)
             started = time.time()
             endorse_out, flag_out = await asyncio.gather(
                 fire(core, share(ends, index, replicas)), fire(core, share(flags, index, replicas))
@@ -63,6 +68,16 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
         raise SystemExit(f"unknown phase {phase!r}")
     finally:
         await store.close()
+
+
+async def _barrier(store: Store) -> None:
+    """Open the pool's connections (a long-running bot has them open), say "ready", wait for "go"
+    (`bench.replicas.spawn` sends it once every replica is ready)."""
+    await asyncio.gather(*(store.ping() for _ in range(8)))
+    print("ready", flush=True)
+    line = await asyncio.to_thread(sys.stdin.readline)
+    if line.strip() != "go":
+        raise SystemExit("another replica failed before the start; not starting")
 
 
 def main(argv: list[str] | None = None) -> int:

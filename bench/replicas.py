@@ -24,14 +24,21 @@ from bench.stream import announcement_text, releases_chat
 from moderation.clock import ManualClock
 from moderation.events import Actor, MessagePosted
 from storage import Store
+from storage.store import DEFAULT_MAX_UNITS
 
 __all__ = ["run_replicas", "spawn"]
 
 ROOT = Path(__file__).resolve().parents[1]
+TIMED_PHASES = ("load", "burst")  # phases whose workers wait at a barrier and start together
 
 
 async def spawn(specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Start one worker per spec at once; wait for all; their JSON results (a failure raises with stderr)."""
+    """Start one worker per spec at once; wait for all; their JSON results (a failure raises with stderr).
+
+    Timed phases (`load`, `burst`) start together: each worker builds its core and warms its connections,
+    says it is ready, and waits for "go", which is sent once all are ready. Without this barrier the
+    measured window began when the fastest worker was ready, so up to a second of one replica working
+    alone while the others were still importing counted against the replicas."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     procs = []
     for spec in specs:
@@ -41,16 +48,25 @@ async def spawn(specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "-m",
                 "bench.replica_worker",
                 json.dumps(spec),
+                stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
                 env=env,
                 cwd=str(ROOT),
             )
         )
+    start = time.perf_counter()
+    ready = [spec.get("phase") in TIMED_PHASES for spec in specs]
+    if all(ready):
+        lines = await asyncio.gather(*(p.stdout.readline() for p in procs))  # type: ignore[union-attr]
+        if any(line.strip() != b"ready" for line in lines):
+            ready = [False] * len(procs)  # a worker failed before the barrier; its stderr says why
+        else:
+            for p in procs:
+                p.stdin.write(b"go\n")  # type: ignore[union-attr]
     # All at once: a replica whose stderr pipe is not drained blocks on write while holding row locks the
     # others wait for (found the hard way: a cross-process deadlock with the audit head locked).
-    start = time.perf_counter()
-    outs = await asyncio.gather(*(p.communicate() for p in procs))
+    outs = await asyncio.gather(*(p.communicate(b"" if all(ready) else b"abort\n") for p in procs))
     phase = specs[0].get("phase") if specs else None
     logging.getLogger("bench").info("  replicas: %s phase done in %.1f s", phase, time.perf_counter() - start)
     results = []
@@ -133,6 +149,26 @@ async def run_replicas(
                 "outcomes": _summed(r["flag"] for r in fired),
                 **await verify_flags(store, cid1, contested, flaggers),
             }
+            # The same burst again, on another release, with no cap on units of work in flight per replica
+            # (the baseline for `[store] max_units`, measured in the same run).
+            popular2 = await _announce(store, clock, n_communities, slugs[2], "PopularUncapped")
+            uncapped = await spawn(
+                [
+                    {**base, **burst_spec, "burst_slug": slugs[2], "burst_release": popular2, "flaggers": 0,
+                     "tag": "u", "max_units": None, "index": i, "phase": "burst", "at": at}
+                    for i in range(replicas)
+                ]
+            )  # fmt: skip
+            async with store.transaction() as tx:
+                cid2 = (await tx.community_by_slug(slugs[2])).id  # type: ignore[union-attr]
+            out["burst_uncapped"] = {
+                "members": members,
+                "max_units": None,
+                "seconds": round(max(r["ended"] for r in uncapped) - min(r["started"] for r in uncapped), 3),
+                "outcomes": _summed(r["endorse"] for r in uncapped),
+                **await verify_endorsements(store, cid2, popular2, members),
+            }
+            out["burst"]["max_units"] = DEFAULT_MAX_UNITS
             expected = await expected_reminders(store)
             later = (clock() + timedelta(hours=25)).isoformat()
             jobs = await spawn([{**base, "index": i, "phase": "jobs", "at": later} for i in range(replicas)])

@@ -68,7 +68,8 @@ def _targets(r: dict[str, Any]) -> list[str]:
         (f"{_get(rep, 'burst', 'members', default=500)}-member burst on PostgreSQL, 3 replicas: recorded exactly "
          "once; time", "once; ≤ 5 s (500 members)",
          f"{_get(rep, 'burst', 'exactly_once')}; {_get(rep, 'burst', 'seconds')} s",
-         f"1 process: {_get(pg, 'burst', 'seconds')} s"),
+         f"1 process: {_get(pg, 'burst', 'seconds')} s; 3 replicas without the cap on units of work in flight: "
+         f"{_get(rep, 'burst_uncapped', 'seconds')} s"),
         ("RSS of one bot process with the model loaded", "< 600 MB",
          f"{_get(s, 'memory', 'model', 'peak_rss_mb')} MB peak",
          f"rules-only process: {_get(s, 'memory', 'rules_only', 'peak_rss_mb')} MB"),
@@ -154,6 +155,12 @@ def _load(s: dict[str, Any]) -> list[str]:
         out += _table(
             ("variant", "offered msg/s", "achieved", "prompts", "p50 ms", "p99 ms", "errors", "sustained"), steps
         )
+        switch = _get(res, "model_switch_on", default=None)
+        if isinstance(switch, dict):
+            out += [f"Before the model sweep: one announcement in each of the {switch['communities']} communities "
+                    f"right after the model was switched on took {switch['seconds']} s in all (each embeds the "
+                    f"community's earlier announcements, made without the model, once; their vectors are kept, so "
+                    f"no process embeds them again).", ""]  # fmt: skip
         out += _store_path_table(res)
         e = _get(res, "endorsements_50_members", default={})
         if e:
@@ -235,6 +242,13 @@ def _replicas(s: dict[str, Any]) -> list[str]:
     )
     out += _checks({**rep, "burst": {**rep["burst"], "events_sent": "—"}})
     out += [f"Reminders fired per replica: {rep['reminders']['per_replica']}", ""]
+    capped, uncapped = _get(rep, "burst", default={}), _get(rep, "burst_uncapped", default=None)
+    if isinstance(uncapped, dict):
+        out += [f"Units of work in flight per replica (`[store] max_units`): the {capped.get('members')}-member burst "
+                f"took {capped.get('seconds')} s with the default cap of {capped.get('max_units')}; the same burst "
+                f"on another release with no cap took {uncapped['seconds']} s (recorded exactly once: "
+                f"{uncapped['exactly_once']}). Both start together behind a barrier, with warm connections.",
+                ""]  # fmt: skip
     return out
 
 

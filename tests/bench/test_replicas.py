@@ -15,6 +15,9 @@ async def test_three_replicas_record_everything_exactly_once(pg_store: Store) ->
     assert all(r["errors"] == 0 for r in out["per_replica"])
     assert (out["burst"]["rows"], out["burst"]["audit_events"], out["burst"]["exactly_once"]) == (30, 30, True)
     assert (out["flag_storm"]["rows"], out["flag_storm"]["exactly_once"]) == (6, True)
+    # The baseline burst (no cap on units of work in flight) is held to the same exactly-once standard.
+    uncapped = out["burst_uncapped"]
+    assert (uncapped["rows"], uncapped["audit_events"], uncapped["exactly_once"]) == (30, 30, True)
     reminders = out["reminders"]
     assert reminders["expected"] > 0
     assert reminders["exactly_once"] is True
