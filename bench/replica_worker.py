@@ -23,8 +23,10 @@ from typing import Any
 from bench.load import burst_events, fire, run_until_idle, saturate, share, storm_events
 from bench.scenario import new_core
 from bench.stream import Stream
+from bot.wiring import settle
 from moderation.actions import Send
 from moderation.clock import ManualClock
+from moderation.core import Core
 from storage import Store
 from storage.store import DEFAULT_MAX_UNITS
 
@@ -46,7 +48,7 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
             stream = Stream(slugs[index::replicas], run=f"r{index}", seed=100 + index)
             for _ in range(200):
                 await core.handle(next(stream).event)
-            await _barrier(store)
+            await _barrier(core)
             started = time.time()
             figures = await saturate(core, stream, int(spec["messages"]), int(spec.get("concurrency", 64)))
             return {**figures, "started": started, "ended": time.time(), "errors_stats": core.stats["store_errors"]}
@@ -55,7 +57,7 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
                 spec["burst_slug"], int(spec["burst_release"]), int(spec["members"]), tag=spec.get("tag", "b")
             )
             flags = storm_events(spec["storm_slug"], int(spec["storm_release"]), int(spec["flaggers"]))
-            await _barrier(store)
+            await _barrier(core)
             started = time.time()
             endorse_out, flag_out = await asyncio.gather(
                 fire(core, share(ends, index, replicas)), fire(core, share(flags, index, replicas))
@@ -70,10 +72,11 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
         await store.close()
 
 
-async def _barrier(store: Store) -> None:
-    """Open the pool's connections (a long-running bot has them open), say "ready", wait for "go"
-    (`bench.replicas.spawn` sends it once every replica is ready)."""
-    await asyncio.gather(*(store.ping() for _ in range(8)))
+async def _barrier(core: Core) -> None:
+    """Open the pool's connections (a long-running bot has them open), settle as `normbot run` does, say
+    "ready", wait for "go" (`bench.replicas.spawn` sends it once every replica is ready)."""
+    await asyncio.gather(*(core.store.ping() for _ in range(8)))
+    await settle(core)
     print("ready", flush=True)
     line = await asyncio.to_thread(sys.stdin.readline)
     if line.strip() != "go":

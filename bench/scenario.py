@@ -16,7 +16,7 @@ from bench.databases import pg_database, sqlite_database
 from bench.load import Step, burst, drive, flag_storm, reminders, saturate
 from bench.stream import Stream, announcement_text, communities, releases_chat
 from bench.workflow import endorsements_per_second
-from bot.wiring import build_core
+from bot.wiring import build_core, settle
 from moderation.clock import ManualClock
 from moderation.core import Core
 from storage import Store
@@ -135,6 +135,7 @@ async def run_backend(backend: str, *, quick: bool, n_communities: int = 200) ->
             slugs = list(core.communities)
             stream = Stream(slugs, run="a")
             await _warm(core, stream)
+            await settle(core)  # as `normbot run` does once started
             steps = await sweep(core, stream, rates, seconds)
             out["rules_only"] = variant(steps)
             out["rules_only"]["saturation"] = await saturate(core, stream, sat)
@@ -172,6 +173,7 @@ async def run_backend(backend: str, *, quick: bool, n_communities: int = 200) ->
                 }
                 mstream = Stream(slugs, run="m", seed=11)
                 await _warm(model_core, mstream, 100)
+                await settle(model_core)
                 out["model"] = variant(await sweep(model_core, mstream, rates, seconds))
                 out["model"]["saturation"] = await saturate(model_core, mstream, sat)
                 out["model"]["stats"] = dict(model_core.stats)

@@ -17,7 +17,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import ConfigError, Settings
 from bot.router import Router
-from bot.wiring import build_core
+from bot.wiring import build_core, settle
 from moderation.core import Core
 from storage import Store
 
@@ -123,6 +123,7 @@ class App:
             )
             await self.health.start()
             log.info("health and metrics on http://%s:%s/healthz", self.health.host, self.health.port)
+        await settle(self.core)
 
     def _add(self, adapter: Any, label: str) -> None:
         self.adapters.append(adapter)
