@@ -32,6 +32,11 @@ class SocialQueries:
     def dialect_insert(self, target: Any) -> Any:  # provided by Tx
         raise NotImplementedError
 
+    async def insert_many_ignore(
+        self, table: Any, rows: Sequence[dict[str, Any]], returning: tuple[str, ...] = ("id",)
+    ) -> list[tuple[Any, ...]]:  # provided by Tx
+        raise NotImplementedError
+
     # -- endorsements ----------------------------------------------------------------------------------
 
     async def add_endorsement(
@@ -228,14 +233,8 @@ class SocialQueries:
         the single most expensive statement of an announcement (docs/performance.md)."""
         if not rows:
             return []
-        table: Any = Claim.__table__
-        stmt = (
-            self.dialect_insert(table)
-            .values(list(rows))
-            .on_conflict_do_nothing()
-            .returning(table.c.id, table.c.kind, table.c.value)
-        )
-        return [(int(i), str(k), str(v)) for i, k, v in (await self.s.execute(stmt)).all()]
+        written = await self.insert_many_ignore(Claim.__table__, rows, ("id", "kind", "value"))
+        return [(int(i), str(k), str(v)) for i, k, v in written]
 
     async def set_claim_receipts(self, receipts: Sequence[tuple[int, int, dict[str, Any] | None]]) -> None:
         """Store (claim id, audit seq, signed receipt or None) for claims just recorded, in one statement."""
