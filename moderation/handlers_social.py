@@ -62,6 +62,7 @@ async def endorse(inv: Invocation, args: dict[str, Any]) -> list[Action]:
         payload={"account": inv.account.id},
         at=inv.now,
     )
+    await inv.tx.lock_release(release)  # counted under the lock: simultaneous endorsements reach the quorum
     reached, count, quorum = await quorum_reached(inv.tx, release, inv.pack)
     text = f"Thanks! {release_ref(release)} has {count}/{quorum} endorsements."
     if reached and release.status == "in_review" and await set_status(inv.tx, release, "endorsed", inv.now):
@@ -93,6 +94,7 @@ async def unendorse(inv: Invocation, args: dict[str, Any]) -> list[Action]:
         payload={"account": inv.account.id},
         at=inv.now,
     )
+    await inv.tx.lock_release(release)
     reached, count, quorum = await quorum_reached(inv.tx, release, inv.pack)
     if release.status == "endorsed" and not reached:
         await set_status(inv.tx, release, "in_review", inv.now)
@@ -168,6 +170,7 @@ async def flag(inv: Invocation, args: dict[str, Any]) -> list[Action]:
             ephemeral=True,
         )
     ]
+    await inv.tx.lock_release(release)  # counted under the lock: simultaneous flags reach the threshold
     open_flags = await inv.tx.flags_of(release.id, "open")
     reporters = {f.account_id for f in open_flags}
     if len(reporters) >= settings.flag_threshold:
@@ -260,6 +263,7 @@ async def resolve_flag(inv: Invocation, args: dict[str, Any], *, penalise: bool)
     await inv.tx.reload(row)
     release = await inv.tx.release(inv.community_id, row.release_id)
     assert release is not None
+    await inv.tx.lock_release(release)  # the last flags decided at once: one of the deciders sees none open
     open_flags = await inv.tx.flags_of(release.id, "open")
     before = release.status
     if not open_flags and release.status == "flagged":

@@ -9,6 +9,11 @@
 Automatic moves: a failed `block` norm -> changes_requested; a fixed release -> in_review; quorum reached ->
 endorsed; distinct flags reaching the pack's threshold -> flagged; the last open flag resolved -> resolved (if any
 flag was upheld) or back to review. Moderators may make any move the table allows with `/status`.
+
+An automatic move is decided on a count (endorsements, reporters, open flags) that concurrent units of work
+change together, so every such decision is made after `Tx.lock_release`: the decider that locks last counts
+everything the others wrote. The move itself is a compare-and-set (`Tx.move_release`), so however many
+deciders agree, one of them moves and audits.
 """
 
 from __future__ import annotations

@@ -62,6 +62,7 @@ async def check_release(
 
 async def settle_after_check(tx: Tx, release: Release, pack: NormPack, results: list[NormResult], now: datetime) -> str:
     """Apply the automatic moves that a fresh check implies; returns the status."""
+    await tx.lock_release(release)  # a concurrent endorsement and an unblocking re-check see each other
     blocked = blocking_failures([(r.norm_id, r.severity, r.outcome) for r in results])
     if blocked and release.status in ("announced", "in_review", "endorsed"):
         await set_status(tx, release, "changes_requested", now)

@@ -51,6 +51,10 @@ _BLOCKING_NORMS = (
     )
     .order_by(NormResult.id)
 )
+# The decision lock of `lock_release`: FOR NO KEY UPDATE, which deciders take in turn but which does not wait for
+# the KEY SHARE locks that inserting an endorsement or a flag (its foreign key) puts on the release; FOR UPDATE
+# would, and two deciders that had each inserted would deadlock. SQLite leaves the clause out.
+_LOCK_RELEASE = select(Release.status).where(Release.id == bindparam("release_id")).with_for_update(key_share=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +100,25 @@ class ReleaseQueries:
         await self.s.flush()
         self._fresh_releases.add(row.id)
         return row
+
+    async def lock_release(self, release: Release) -> None:
+        """Hold the release's row until commit and re-read its status: call it before a decision that counts.
+
+        "Quorum reached", "flag threshold reached" and "no flag left open" count rows that other units of work
+        add at the same moment. Under READ COMMITTED each of them sees its own row and the committed ones, so
+        two endorsements that together reach a quorum of 2 can each count 1 and neither moves the release
+        (write skew; the replica benchmark lost transitions this way). Counted after this lock, the unit of
+        work that locks last sees every row the others added, as they committed before letting go of the
+        row, so the last decision is made on the full count. Only deciders wait on each other, for the rest
+        of their unit of work. SQLite runs one writer at a time (`Store` queues them), so there the statement
+        is a plain read; a release created in this unit of work is invisible to others and is not locked.
+        """
+        if release.id in self._fresh_releases:
+            return
+        await self.s.flush()
+        status = (await self.s.execute(_LOCK_RELEASE, {"release_id": release.id})).scalar_one()
+        if status != release.status:
+            await self.s.refresh(release, ["status", "updated_at"])
 
     async def move_release(self, release: Release, from_status: str, to_status: str, at: datetime) -> bool:
         """Compare-and-set the status: True only for the one transaction that made the move.

@@ -37,3 +37,62 @@ async def test_status_command_refuses_a_stale_move(store: Store, clock: ManualCl
         assert await tx.move_release(release, "in_review", "flagged", clock())
         assert not await tx.move_release(release, "in_review", "removed", clock())
         assert release.status == "flagged"
+
+
+def _announcement(i: int) -> str:
+    """A distinct, complete announcement (its own title, repository and hash: not a re-upload of another)."""
+    return (
+        GOOD.replace("Neon Dreams", f"Glass Orchard {i}")
+        .replace("ada/neon-dreams", f"maker{i}/glass-orchard-{i}")
+        .replace("4f1c2b8e", f"{i:08x}")
+    )
+
+
+async def _statuses(store: Store, ids: range) -> dict[int, str]:
+    async with store.transaction() as tx:
+        return {i: (await tx.release_any(i)).status for i in ids}  # type: ignore[union-attr]
+
+
+async def test_a_quorum_reached_by_simultaneous_endorsements_is_not_lost(pg_store: Store, clock: ManualClock) -> None:
+    """Exactly the quorum (2) endorse at once and nobody after them. Each unit of work sees its own row and the
+    committed ones, so without deciding under a lock both can count 1 of 2 (write skew) and the release stays
+    in review for good: no later endorsement comes to move it, and its reminders are skipped as "reached"."""
+    core = await build_core(pg_store, [community()], clock=clock, rules_only=True, migrate=False)
+    chat = Chat(core, clock)
+    rounds = range(1, 9)
+    for i in rounds:
+        await chat.say(f"maker{i}", _announcement(i))
+        await asyncio.gather(chat.cmd(f"a{i}", f"/endorse R{i}"), chat.cmd(f"b{i}", f"/endorse R{i}"))
+    assert await _statuses(pg_store, rounds) == {i: "endorsed" for i in rounds}
+
+
+async def test_a_flag_threshold_reached_by_simultaneous_flags_is_not_lost(pg_store: Store, clock: ManualClock) -> None:
+    """Exactly the threshold (3 reporters) flag at once: the release is flagged and moderators are alerted."""
+    core = await build_core(pg_store, [community()], clock=clock, rules_only=True, migrate=False)
+    chat = Chat(core, clock)
+    rounds = range(1, 7)
+    for i in rounds:
+        await chat.say(f"maker{i}", _announcement(i))
+        await asyncio.gather(*(chat.cmd(f"{who}{i}", f"/flag R{i} other looks stolen") for who in "xyz"))
+    assert await _statuses(pg_store, rounds) == {i: "flagged" for i in rounds}
+
+
+async def test_the_last_open_flags_resolved_together_release_the_flag(pg_store: Store, clock: ManualClock) -> None:
+    """Three moderators dismiss the three open flags at once: each sees the others' flags still open unless
+    the decision is made under a lock, and the release would stay flagged with no open flag."""
+    mods = ("mia", "max", "moe")
+    core = await build_core(pg_store, [community(moderators=mods)], clock=clock, rules_only=True, migrate=False)
+    chat = Chat(core, clock)
+    rounds = range(1, 7)
+    for i in rounds:
+        await chat.say(f"maker{i}", _announcement(i))
+        for who in "xyz":
+            await chat.cmd(f"{who}{i}", f"/flag R{i} other looks stolen")
+    assert await _statuses(pg_store, rounds) == {i: "flagged" for i in rounds}
+    async with pg_store.transaction() as tx:
+        flags = {i: [f.id for f in await tx.flags_of(i, "open")] for i in rounds}
+    for i in rounds:
+        await asyncio.gather(
+            *(chat.cmd(mod, f"/resolve F{f} dismissed not stolen") for mod, f in zip(mods, flags[i], strict=True))
+        )
+    assert await _statuses(pg_store, rounds) == {i: "in_review" for i in rounds}
