@@ -26,6 +26,7 @@ from bot.discord import events, render
 from bot.discord.commands import NORM_FILE_OPTION, build_tree
 from bot.discord.outbox import Answering, Outbox, form_instructions
 from bot.discord.views import PAYLOAD_ID, PayloadButton, form_modal, read_submission
+from bot.edits import LatestEdits, flush
 from bot.logs import TokenMask
 from bot.router import Router, platform_of
 from moderation.actions import Action, Card, DirectMessage, Edit, OpenForm, Reply, Send
@@ -61,6 +62,7 @@ class DiscordAdapter:
         self.client: discord.Client | None = None
         self.tree: app_commands.CommandTree[Any] | None = None
         self.outbox: Outbox | None = None
+        self.edits = LatestEdits(self._edit)  # a burst of endorsements edits each prompt once per round trip
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
         self._saved: tuple[str, yarl.URL] | None = None
@@ -187,6 +189,7 @@ class DiscordAdapter:
     async def stop(self) -> None:
         """Close the gateway and HTTP session; restore discord.py's URLs; safe to call twice."""
         try:
+            await flush(self.edits)
             if self.client is not None and not self.client.is_closed():
                 await self.client.close()
             if self._task is not None:
@@ -336,6 +339,15 @@ class DiscordAdapter:
             except discord.HTTPException as exc:
                 log.info("discord: acknowledging interaction %s failed: %s", interaction.id, exc)
 
+    async def _edit(self, action: Edit) -> None:
+        if self.outbox is None:
+            log.warning("discord adapter stopped; dropped an edit of message %s", action.message_id)
+            return
+        try:
+            await self.outbox.edit(action)
+        except discord.HTTPException as exc:  # a deleted prompt, lost permissions: the platform said no
+            log.warning("discord: editing message %s failed: %s", action.message_id, exc)
+
     async def deliver(self, action: Action) -> None:
         """Render a Send / Edit / DirectMessage addressed to Discord (from this or another platform)."""
         if self.outbox is None:
@@ -344,7 +356,7 @@ class DiscordAdapter:
         if isinstance(action, Send):
             await self.outbox.send(action)
         elif isinstance(action, Edit):
-            await self.outbox.edit(action)
+            self.edits.submit(action)
         elif isinstance(action, DirectMessage):
             await self.outbox.direct(action)
         else:

@@ -28,6 +28,7 @@ from telegram.ext import (
 )
 
 from bot.config import ConfigError, Secret, TelegramSettings
+from bot.edits import LatestEdits, flush
 from bot.logs import TokenMask
 from bot.router import Router, platform_of
 from bot.telegram import events, render
@@ -87,6 +88,7 @@ class TelegramAdapter:
         self.app.add_error_handler(self._on_error)
         self.admins = AdminCache(self.app.bot.get_chat_administrators, settings.admin_cache_seconds)
         self.outbox = Outbox(self.app.bot, self._migrate)
+        self.edits = LatestEdits(self._edit)  # a burst of endorsements edits each prompt once per round trip
         self._migrations: set[tuple[str, str]] = set()
 
     # -- lifecycle -------------------------------------------------------------------------------------
@@ -153,6 +155,7 @@ class TelegramAdapter:
     async def stop(self) -> None:
         """Stop receiving, stop the application, close the HTTP pools; safe to call twice."""
         try:
+            await flush(self.edits)
             await self._close()
         finally:
             self._mask.uninstall()
@@ -277,6 +280,14 @@ class TelegramAdapter:
             except TelegramError as exc:
                 log.warning("telegram: answering a callback query failed: %s", exc)
 
+    async def _edit(self, action: Edit) -> None:
+        try:
+            await self.outbox.edit(
+                action.chat, action.message_id, render.card_html(action.card), render.keyboard(action.buttons)
+            )
+        except TelegramError as exc:  # a deleted prompt, a chat the bot left: the platform said no
+            log.warning("telegram: editing message %s failed: %s", action.message_id, exc)
+
     async def deliver(self, action: Action) -> None:
         """Render a Send / Edit / DirectMessage addressed to Telegram (from this or another platform)."""
         if isinstance(action, Send):
@@ -287,9 +298,7 @@ class TelegramAdapter:
                 chat = ChatRef(self.platform, str(posted.chat.id), action.chat.thread_id, str(posted.chat.id))
                 await self.core.handle(Posted(action.key, chat, str(posted.message_id)))
         elif isinstance(action, Edit):
-            await self.outbox.edit(
-                action.chat, action.message_id, render.card_html(action.card), render.keyboard(action.buttons)
-            )
+            self.edits.submit(action)
         elif isinstance(action, DirectMessage):
             await self.outbox.direct(action.user_id, render.card_html(action.card), action.fallback_chat)
         else:

@@ -110,6 +110,8 @@ class FakeTelegram:
         impl = METHODS.get(method)
         if impl is None:
             return await self._answer(method, params, ApiError(404, "Not Found: method not found"))
+        if (delay := self.state.latency.get(method, 0.0)) > 0:
+            await asyncio.sleep(delay)
         try:
             result = await impl(self.state, params)
         except ApiError as exc:
