@@ -87,7 +87,14 @@ async def run_all(quick: bool, only: set[str]) -> dict[str, Any]:
             {"error": f"PostgreSQL unreachable: {pg_problem}"}
             if pg_problem
             else await _guard(
-                "replicas", run_replicas(messages=300 if quick else 3_000, members=200 if quick else 500, flaggers=50)
+                "replicas",
+                run_replicas(
+                    messages=300 if quick else 3_000,
+                    members=200 if quick else 500,
+                    flaggers=50,
+                    rates=(300.0, 1_000.0) if quick else (800.0, 1_000.0, 1_200.0),
+                    seconds=3.0 if quick else 8.0,
+                ),
             )
         )
     if "scale" in only:

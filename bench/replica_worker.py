@@ -3,7 +3,8 @@
 Every replica knows all communities (as each `normbot run` reads the same config) but receives only its
 share of the traffic, as a gateway or a platform's sharding would deliver it. Phases:
 
-- `load`: a closed-loop run over the replica's communities; prints its figures and created releases;
+- `load`: open-loop steps at the offered rates of `rates` (`seconds` each, started on a common schedule so the
+  replicas' steps overlap), then a closed-loop run over the replica's communities (its ceiling);
 - `burst`: its share of the endorsement burst and of the flag storm (duplicates land on other replicas);
 - `jobs`: `Core.run_due_jobs()` at the given time; prints how many reminders it sent.
 
@@ -20,7 +21,7 @@ import time
 from datetime import datetime
 from typing import Any
 
-from bench.load import burst_events, fire, run_until_idle, saturate, share, storm_events
+from bench.load import burst_events, drive, fire, run_until_idle, saturate, share, storm_events
 from bench.scenario import new_core
 from bench.stream import Stream
 from bot.wiring import settle
@@ -49,9 +50,13 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
             for _ in range(200):
                 await core.handle(next(stream).event)
             await _barrier(core)
+            steps = await _open_loop(core, stream, [float(r) for r in spec.get("rates", [])], float(spec["seconds"]))
             started = time.time()
             figures = await saturate(core, stream, int(spec["messages"]), int(spec.get("concurrency", 64)))
-            return {**figures, "started": started, "ended": time.time(), "errors_stats": core.stats["store_errors"]}
+            return {
+                **figures, "started": started, "ended": time.time(), "errors_stats": core.stats["store_errors"],
+                "steps": steps,
+            }  # fmt: skip
         if phase == "burst":
             ends = burst_events(
                 spec["burst_slug"], int(spec["burst_release"]), int(spec["members"]), tag=spec.get("tag", "b")
@@ -70,6 +75,22 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
         raise SystemExit(f"unknown phase {phase!r}")
     finally:
         await store.close()
+
+
+STEP_GAP_S = 2.0  # between open-loop steps: time for a step that ran over to finish before the next starts
+
+
+async def _open_loop(core: Core, stream: Stream, rates: list[float], seconds: float) -> list[dict[str, Any]]:
+    """One `drive` step per rate. Step k starts `k * (seconds + STEP_GAP_S)` after "go" on every replica, so
+    the replicas' steps overlap even when one of them ran over in an earlier step."""
+    t0 = time.time()
+    out: list[dict[str, Any]] = []
+    for k, rate in enumerate(rates):
+        await asyncio.sleep(max(0.0, t0 + k * (seconds + STEP_GAP_S) - time.time()))
+        started = time.time()
+        step = await drive(core, stream, rate, seconds)
+        out.append({**step.summary(), "started": started, "ended": time.time()})
+    return out
 
 
 async def _barrier(core: Core) -> None:

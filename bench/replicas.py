@@ -11,7 +11,7 @@ import random
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import AsyncExitStack
 from datetime import timedelta
 from pathlib import Path
@@ -26,7 +26,7 @@ from moderation.events import Actor, MessagePosted
 from storage import Store
 from storage.store import DEFAULT_MAX_UNITS
 
-__all__ = ["run_replicas", "spawn"]
+__all__ = ["combined_steps", "run_replicas", "spawn"]
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMED_PHASES = ("load", "burst")  # phases whose workers wait at a barrier and start together
@@ -98,12 +98,34 @@ def _summed(outcomes: Iterable[dict[str, int]]) -> dict[str, int]:
     return dict(total)
 
 
+def combined_steps(per_replica: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The replicas' k-th open-loop steps as one step: offered and achieved rates added up (achieved = all their
+    messages over the time from the first start to the last end), the worst replica's p99, errors added up.
+    Sustained only if every replica sustained its share (≥ 95 % of its rate, p99 ≤ 250 ms, no error)."""
+    out = []
+    for steps in zip(*per_replica, strict=True):
+        wall = max(st["ended"] for st in steps) - min(st["started"] for st in steps)
+        out.append({
+            "offered_per_s": round(sum(st["offered_per_s"] for st in steps), 1),
+            "achieved_per_s": round(sum(st["messages"] for st in steps) / wall, 1),
+            "seconds": round(wall, 2),
+            "prompts": sum(st["prompts"] for st in steps),
+            "worst_p50_ms": max(st["p50_ms"] for st in steps),
+            "worst_p99_ms": max(st["p99_ms"] for st in steps),
+            "errors": sum(st["errors"] for st in steps),
+            "sustained": all(st["sustained"] for st in steps),
+        })  # fmt: skip
+    return out
+
+
 async def run_replicas(
     *, replicas: int = 3, n_communities: int = 200, messages: int = 3_000, members: int = 500, flaggers: int = 50,
-    url: str | None = None,
+    rates: Sequence[float] = (800.0, 1_000.0, 1_200.0), seconds: float = 8.0, url: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """The whole replica scenario on a fresh PostgreSQL database (or on `url`, an empty migrated one, as tests
-    pass it); returns figures and the exactly-once checks."""
+    pass it); returns figures and the exactly-once checks. `rates` are each replica's offered rates in the
+    open-loop steps (the combined rate is `replicas` times as much); `messages` per replica in the closed-loop
+    run that measures the ceiling."""
     async with AsyncExitStack() as stack:
         if url is None:
             url = await stack.enter_async_context(pg_database("replicas"))
@@ -114,13 +136,15 @@ async def run_replicas(
             await new_core(store, n_communities, rules_only=True, clock=clock)  # communities and chats, once
             base = {"url": url, "replicas": replicas, "communities": n_communities}
             at = clock().isoformat()
-            loads = await spawn(
-                [{**base, "index": i, "phase": "load", "at": at, "messages": messages} for i in range(replicas)]
-            )
+            load = {"messages": messages, "rates": list(rates), "seconds": seconds}
+            loads = await spawn([{**base, **load, "index": i, "phase": "load", "at": at} for i in range(replicas)])
             wall = max(r["ended"] for r in loads) - min(r["started"] for r in loads)
             total = sum(r["messages"] for r in loads)
+            steps = combined_steps([r["steps"] for r in loads])
             out: dict[str, Any] = {
                 "replicas": replicas,
+                "steps": steps,
+                "best_sustained_per_s": max((st["offered_per_s"] for st in steps if st["sustained"]), default=0.0),
                 "messages": total,
                 "combined_msgs_per_s": round(total / wall, 1),
                 "per_replica": [{k: r[k] for k in ("msgs_per_s", "p50_ms", "p99_ms", "errors")} for r in loads],

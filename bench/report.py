@@ -63,8 +63,10 @@ def _targets(r: dict[str, Any]) -> list[str]:
          "p99 at that rate", "≥ 1,000; ≤ 250 ms", _sustained(lite, "rules_only"), raw),
         ("SQLite store path: inline (current) vs aiosqlite thread (baseline), closed loop 64 in flight",
          "inline ≥ thread; 0 errors", _store_path(lite), "aiosqlite thread, same run, same database file"),
-        ("PostgreSQL, 3 replicas: combined msg/s", "≥ 3,000", _get(rep, "combined_msgs_per_s"),
-         f"1 process, same run: {_get(pg, 'rules_only', 'saturation', 'msgs_per_s')} msg/s"),
+        ("PostgreSQL, 3 replicas (rules-only detector): best sustained combined msg/s (every replica ≥ 95 % of "
+         "its share, p99 announcement→prompt ≤ 250 ms, no error); closed-loop ceiling", "≥ 3,000",
+         _replica_sustained(rep),
+         f"1 process, same run: {_get(pg, 'rules_only', 'saturation', 'msgs_per_s')} msg/s closed loop"),
         (f"{_get(rep, 'burst', 'members', default=500)}-member burst on PostgreSQL, 3 replicas: recorded exactly "
          "once; time", "once; ≤ 5 s (500 members)",
          f"{_get(rep, 'burst', 'exactly_once')}; {_get(rep, 'burst', 'seconds')} s",
@@ -78,6 +80,25 @@ def _targets(r: dict[str, Any]) -> list[str]:
          f"PK lookup {_get(s, 'scale', 'postgresql', 'pk_lookup_baseline', 'p50_ms')} ms"),
     ]  # fmt: skip
     return ["### Targets", "", *_table(("target", "wanted", "measured", "baseline (same run)"), rows)]
+
+
+def _replica_sustained(rep: Any) -> str:
+    """`<best sustained> msg/s; worst p99 <ms> ms; ceiling <msg/s> msg/s` of the replicas, or why not."""
+    if not isinstance(rep, dict) or "error" in rep:
+        return "not measured"
+    steps = rep.get("steps") or []
+    ok = [st for st in steps if st.get("sustained")]
+    ceiling = f"ceiling {rep.get('combined_msgs_per_s')} msg/s"
+    if not ok:
+        first = steps[0] if steps else None
+        why = (
+            f"{first['offered_per_s']} msg/s: achieved {first['achieved_per_s']}, p99 {first['worst_p99_ms']} ms"
+            if first
+            else "no open-loop step"
+        )
+        return f"none sustained ({why}); {ceiling}"
+    best = max(ok, key=lambda st: st["offered_per_s"])
+    return f"{best['offered_per_s']} msg/s; worst p99 {best['worst_p99_ms']} ms; {ceiling}"
 
 
 def _sustained(section: Any, variant: str) -> str:
@@ -233,9 +254,21 @@ def _replicas(s: dict[str, Any]) -> list[str]:
         return ["### Replicas", "", f"Not measured: {_get(rep, 'error')}", ""]
     single = _get(s, "load", "postgresql", "rules_only", "saturation", "msgs_per_s")
     out = ["### Replicas: 3 processes, one PostgreSQL database", ""]
+    steps = rep.get("steps") or []
+    if steps:
+        out += [
+            "Open loop: every replica is offered its share of the combined rate at once, on a common schedule "
+            "(rules-only detector). Latency is announcement→prompt; the worst replica's figure is shown.",
+            "",
+        ]
+        head = ("offered msg/s (combined)", "achieved msg/s", "seconds", "prompts", "worst p50 ms", "worst p99 ms",
+                "errors", "sustained")  # fmt: skip
+        keys = ("offered_per_s", "achieved_per_s", "seconds", "prompts", "worst_p50_ms", "worst_p99_ms", "errors")
+        out += _table(head, [(*(st[k] for k in keys), "yes" if st["sustained"] else "no") for st in steps])
     out += _table(("", "msg/s", "baseline: 1 process, same run", "ratio"),
-                  [("combined, 3 replicas (closed loop, 64 in flight each)", rep["combined_msgs_per_s"], single,
+                  [("ceiling, 3 replicas (closed loop, 64 in flight each)", rep["combined_msgs_per_s"], single,
                     _ratio(rep["combined_msgs_per_s"], single))])  # fmt: skip
+    out += ["Closed loop, per replica (its latency is queueing behind 64 messages in flight, not a target):", ""]
     out += _table(
         ("replica", "msg/s", "p50 ms", "p99 ms", "errors"),
         [(i, r["msgs_per_s"], r["p50_ms"], r["p99_ms"], r["errors"]) for i, r in enumerate(rep["per_replica"])],

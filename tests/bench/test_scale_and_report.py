@@ -102,7 +102,14 @@ def test_targets_show_each_detector_variant_and_the_store_path_ab() -> None:
                   "load_average_at_start": [1.0, 1.0, 1.0], "python": "3.11", "sqlite": "3", "postgresql": "15"},
         "sections": {
             "load": {"sqlite": sqlite, "postgresql": {"rules_only": {"saturation": {"msgs_per_s": 1234.5}}}},
-            "replicas": {"combined_msgs_per_s": 2345.6, "burst": {"exactly_once": True, "seconds": 1.5}},
+            "replicas": {
+                "combined_msgs_per_s": 2345.6, "burst": {"exactly_once": True, "seconds": 1.5},
+                "steps": [
+                    {"offered_per_s": 2400.0, "achieved_per_s": 2398.0, "worst_p99_ms": 80.5, "sustained": True},
+                    {"offered_per_s": 3000.0, "achieved_per_s": 2990.0, "worst_p99_ms": 120.25, "sustained": True},
+                    {"offered_per_s": 3600.0, "achieved_per_s": 3100.0, "worst_p99_ms": 900.0, "sustained": False},
+                ],
+            },
         },
     }  # fmt: skip
     targets = _targets(results)
@@ -114,8 +121,9 @@ def test_targets_show_each_detector_variant_and_the_store_path_ab() -> None:
     store_path = rows["SQLite store path: inline (current) vs aiosqlite thread (baseline), closed loop 64 in flight"]
     assert "inline 800.0 msg/s, 0 errors; aiosqlite thread 500.0 msg/s, 3 errors (3 not recorded yet)" in store_path
     assert "ratio 1.6×" in store_path
-    replicas = rows["PostgreSQL, 3 replicas: combined msg/s"]
-    assert "2345.6" in replicas
+    replicas = next(v for k, v in rows.items() if k.startswith("PostgreSQL, 3 replicas"))
+    # The best step every replica sustained (not the unsustained faster one), its p99, and the ceiling.
+    assert "3000.0 msg/s; worst p99 120.25 ms; ceiling 2345.6 msg/s" in replicas
     assert "1 process, same run: 1234.5 msg/s" in replicas
     assert not any("proposed" in line.lower() for line in targets)
     ab = "\n".join(_store_path_table(sqlite))
