@@ -61,7 +61,9 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
             ends = burst_events(
                 spec["burst_slug"], int(spec["burst_release"]), int(spec["members"]), tag=spec.get("tag", "b")
             )
-            flags = storm_events(spec["storm_slug"], int(spec["storm_release"]), int(spec["flaggers"]))
+            flags = storm_events(  # event ids apart from another run's storm in the same database
+                spec["storm_slug"], int(spec["storm_release"]), int(spec["flaggers"]), tag=f"f{spec.get('tag', 'b')}"
+            )
             await _barrier(core)
             started = time.time()
             endorse_out, flag_out = await asyncio.gather(

@@ -120,7 +120,7 @@ def combined_steps(per_replica: list[list[dict[str, Any]]]) -> list[dict[str, An
 
 async def run_replicas(
     *, replicas: int = 3, n_communities: int = 200, messages: int = 3_000, members: int = 500, flaggers: int = 50,
-    rates: Sequence[float] = (800.0, 1_000.0, 1_200.0), seconds: float = 8.0, url: str | None = None,
+    rates: Sequence[float] = (200.0, 400.0, 600.0, 800.0, 1_000.0), seconds: float = 8.0, url: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """The whole replica scenario on a fresh PostgreSQL database (or on `url`, an empty migrated one, as tests
     pass it); returns figures and the exactly-once checks. `rates` are each replica's offered rates in the
@@ -175,22 +175,27 @@ async def run_replicas(
             }
             # The same burst again, on another release, with no cap on units of work in flight per replica
             # (the baseline for `[store] max_units`, measured in the same run).
+            # Same work as the capped run: a burst and a storm at once, on fresh releases of two more communities.
             popular2 = await _announce(store, clock, n_communities, slugs[2], "PopularUncapped")
+            contested2 = await _announce(store, clock, n_communities, slugs[3], "ContestedUncapped")
             uncapped = await spawn(
                 [
-                    {**base, **burst_spec, "burst_slug": slugs[2], "burst_release": popular2, "flaggers": 0,
-                     "tag": "u", "max_units": None, "index": i, "phase": "burst", "at": at}
+                    {**base, **burst_spec, "burst_slug": slugs[2], "burst_release": popular2, "storm_slug": slugs[3],
+                     "storm_release": contested2, "tag": "u", "max_units": None, "index": i, "phase": "burst",
+                     "at": at}
                     for i in range(replicas)
                 ]
             )  # fmt: skip
             async with store.transaction() as tx:
                 cid2 = (await tx.community_by_slug(slugs[2])).id  # type: ignore[union-attr]
+                cid3 = (await tx.community_by_slug(slugs[3])).id  # type: ignore[union-attr]
             out["burst_uncapped"] = {
                 "members": members,
                 "max_units": None,
                 "seconds": round(max(r["ended"] for r in uncapped) - min(r["started"] for r in uncapped), 3),
                 "outcomes": _summed(r["endorse"] for r in uncapped),
                 **await verify_endorsements(store, cid2, popular2, members),
+                "flag_storm": await verify_flags(store, cid3, contested2, flaggers),
             }
             out["burst"]["max_units"] = DEFAULT_MAX_UNITS
             expected = await expected_reminders(store)

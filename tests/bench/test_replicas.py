@@ -25,6 +25,7 @@ async def test_three_replicas_record_everything_exactly_once(pg_store: Store) ->
     # The baseline burst (no cap on units of work in flight) is held to the same exactly-once standard.
     uncapped = out["burst_uncapped"]
     assert (uncapped["rows"], uncapped["audit_events"], uncapped["exactly_once"]) == (30, 30, True)
+    assert (uncapped["flag_storm"]["rows"], uncapped["flag_storm"]["exactly_once"]) == (6, True)
     reminders = out["reminders"]
     assert reminders["expected"] > 0
     assert reminders["exactly_once"] is True
