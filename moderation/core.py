@@ -82,6 +82,7 @@ class Core:
         self._snapshot: dict[tuple[str, str], tuple[int, str, bool]] | None = None
         self._snapshot_until = 0.0
         self._refreshing = False
+        self._warming = False  # a command is refreshing the snapshot (`_warm_snapshot`)
         self._generation = 0
         self._inflight = 0
         self._idle = asyncio.Event()
@@ -358,9 +359,26 @@ class Core:
             reply_to=reply_to,
         )
 
+    async def _warm_snapshot(self) -> None:
+        """Refresh a stale binding snapshot before a command's unit of work, so `_bound_in_snapshot` answers.
+
+        Messages keep the snapshot fresh in a busy chat, but a burst of button presses has no messages
+        between them: each command then asked the store for its chat's binding, one statement per
+        endorsement, where refreshing costs one query per `BINDING_TTL`. One task refreshes at a time; the
+        others do not wait for it (they ask the store, as before). Outside the unit of work, which on
+        SQLite may not nest."""
+        if self._warming or (self._snapshot is not None and time.monotonic() < self._snapshot_until):
+            return
+        self._warming = True
+        try:
+            await self._load_snapshot()
+        finally:
+            self._warming = False
+
     async def _on_command(self, event: CommandInvoked) -> list[Action]:
         spec, rest = resolve_name(event.name, event.args)
         values = bind_options(spec, event.options) if event.options is not None else bind_text(spec, rest)
+        await self._warm_snapshot()
         async with self.store.transaction() as tx:
             if not await tx.mark_processed(event.chat.platform, f"cmd:{event.event_id}", self.clock()):
                 return []
@@ -371,6 +389,7 @@ class Core:
 
     async def _on_button(self, event: ButtonPressed) -> list[Action]:
         payload = buttons.parse(event.payload)
+        await self._warm_snapshot()
         async with self.store.transaction() as tx:
             if not await tx.mark_processed(event.chat.platform, f"btn:{event.event_id}", self.clock()):
                 return []

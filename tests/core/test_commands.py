@@ -200,3 +200,23 @@ async def test_unwatch_and_watch_take_effect_at_once(chat: Chat, store: Store) -
     assert "Watching this chat" in reply_text(await chat.cmd("mia", "/watch"))
     assert sends(await chat.say("ada", GOOD.replace("Neon Dreams", "Loud Model")))
     assert "Only moderators" in reply_text(await chat.cmd("bo", "/unwatch"))
+
+
+async def test_a_burst_of_commands_reads_the_chat_bindings_once(announced: Chat, store: Store) -> None:
+    """Button presses with no messages between them: the first command refreshes the binding snapshot and the
+    others answer from it. Before, each command asked the store for its chat (a statement per endorsement)."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    announced.core.forget_binding("console", "releases")  # as a /watch elsewhere would: no fresh snapshot
+    event.listen(store.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        for i in range(10):
+            assert "Thanks!" in reply_text(await announced.cmd(f"fan{i}", "/endorse R1"))
+    finally:
+        event.remove(store.engine.sync_engine, "before_cursor_execute", record)
+    assert sum("watched_chats" in s for s in statements) == 1
