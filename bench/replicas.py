@@ -173,9 +173,8 @@ async def run_replicas(
                 "outcomes": _summed(r["flag"] for r in fired),
                 **await verify_flags(store, cid1, contested, flaggers),
             }
-            # The same burst again, on another release, with no cap on units of work in flight per replica
-            # (the baseline for `[store] max_units`, measured in the same run).
-            # Same work as the capped run: a burst and a storm at once, on fresh releases of two more communities.
+            # The same burst and storm again, on fresh releases of two more communities, with no cap on units of
+            # work in flight per replica (the baseline for `[store] max_units`, measured in the same run).
             popular2 = await _announce(store, clock, n_communities, slugs[2], "PopularUncapped")
             contested2 = await _announce(store, clock, n_communities, slugs[3], "ContestedUncapped")
             uncapped = await spawn(

@@ -82,7 +82,6 @@ class Core:
         self._snapshot: dict[tuple[str, str], tuple[int, str, bool]] | None = None
         self._snapshot_until = 0.0
         self._refreshing = False
-        self._warming = False  # a command is refreshing the snapshot (`_warm_snapshot`)
         self._generation = 0
         self._inflight = 0
         self._idle = asyncio.Event()
@@ -367,13 +366,13 @@ class Core:
         endorsement, where refreshing costs one query per `BINDING_TTL`. One task refreshes at a time; the
         others do not wait for it (they ask the store, as before). Outside the unit of work, which on
         SQLite may not nest."""
-        if self._warming or (self._snapshot is not None and time.monotonic() < self._snapshot_until):
+        if self._refreshing or (self._snapshot is not None and time.monotonic() < self._snapshot_until):
             return
-        self._warming = True
+        self._refreshing = True  # messages meanwhile keep the previous snapshot, as in `community_for_chat`
         try:
             await self._load_snapshot()
         finally:
-            self._warming = False
+            self._refreshing = False
 
     async def _on_command(self, event: CommandInvoked) -> list[Action]:
         spec, rest = resolve_name(event.name, event.args)

@@ -11,7 +11,8 @@ from sqlalchemy import bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from storage.models import Announcement, Endorsement, NormCheck, NormResult, PostedMessage, Release
+from storage.models import Announcement, NormCheck, NormResult, PostedMessage, Release
+from storage.tx_social import _COUNT_ENDORSEMENTS, _COUNT_REVIEWER_ENDORSEMENTS
 
 __all__ = ["ReleaseQueries", "ResultRow"]
 
@@ -53,13 +54,9 @@ _BLOCKING_NORMS = (
 )
 # What the quorum test needs, in one round trip instead of two: the endorsement count (all, or the reviewers')
 # and whether the newest check failed a `block` norm.
-_ENDORSEMENT_COUNT = (
-    select(func.count()).select_from(Endorsement).where(Endorsement.release_id == bindparam("release_id"))
-)
-_COUNT_REVIEWERS = _ENDORSEMENT_COUNT.where(Endorsement.by_reviewer.is_(True))
 _BLOCKED = exists(_BLOCKING_NORMS.with_only_columns(NormResult.id).order_by(None))
-_QUORUM_FACTS = select(_ENDORSEMENT_COUNT.scalar_subquery(), _BLOCKED)
-_QUORUM_FACTS_REVIEWERS = select(_COUNT_REVIEWERS.scalar_subquery(), _BLOCKED)
+_QUORUM_FACTS = select(_COUNT_ENDORSEMENTS.scalar_subquery(), _BLOCKED)
+_QUORUM_FACTS_REVIEWERS = select(_COUNT_REVIEWER_ENDORSEMENTS.scalar_subquery(), _BLOCKED)
 # The decision lock of `lock_release`: FOR NO KEY UPDATE, which deciders take in turn but which does not wait for
 # the KEY SHARE locks that inserting an endorsement or a flag (its foreign key) puts on the release; FOR UPDATE
 # would, and two deciders that had each inserted would deadlock. SQLite leaves the clause out.
@@ -331,19 +328,14 @@ class ReleaseQueries:
     async def quorum_facts(self, release_id: int, *, reviewers_only: bool = False) -> tuple[int, bool]:
         """(endorsements, blocked) of a release, in one statement: every endorsement asks, under its decision
         lock, so a round trip less here is one less per endorsement held up behind the lock."""
-        fresh = release_id in self._fresh_releases  # made in this unit of work: nobody endorsed it yet
-        cached = self._latest_checks.get(release_id)  # checked in this unit of work (the announcement path)
-        if cached is not None:
-            blocked = any(r.severity == "block" and r.outcome == "fail" for r in cached[1])
-            if fresh:
-                return 0, blocked
-            count = _COUNT_REVIEWERS if reviewers_only else _ENDORSEMENT_COUNT
-            return int((await self.s.execute(count, {"release_id": release_id})).scalar_one()), blocked
-        if fresh:
-            return 0, bool((await self.s.execute(select(_BLOCKED), {"release_id": release_id})).scalar_one())
+        count_stmt = _COUNT_REVIEWER_ENDORSEMENTS if reviewers_only else _COUNT_ENDORSEMENTS
         stmt = _QUORUM_FACTS_REVIEWERS if reviewers_only else _QUORUM_FACTS
-        count_, blocked_ = (await self.s.execute(stmt, {"release_id": release_id})).one()
-        return int(count_), bool(blocked_)
+        fresh = release_id in self._fresh_releases  # made in this unit of work: nobody endorsed it yet
+        if fresh or release_id in self._latest_checks:  # checked in this unit of work: `blocking_norms` knows
+            count = 0 if fresh else int((await self.s.execute(count_stmt, {"release_id": release_id})).scalar_one())
+            return count, bool(await self.blocking_norms(release_id))
+        counted, blocked = (await self.s.execute(stmt, {"release_id": release_id})).one()
+        return int(counted), bool(blocked)
 
     async def blocking_norms(self, release_id: int) -> list[str]:
         """Norm ids of `block` severity that the newest check of the release failed, in one statement (the
