@@ -7,6 +7,9 @@ Figures, all from one run on this machine (baselines measured beside the thing t
   on-topic hard negatives from the labelled set: questions, bug reports, others' releases, software and
   dataset news), called as a bot would, in chunks of 256 messages; and again on a harsher stream where
   25% of the chat is on-topic hard negatives;
+- the same two streams with the exact bound off (the encoder on every candidate the rule gate passes, as
+  before the bound), alternated with the shipped detector: msg/s of each, the ratio, the share of messages
+  that still reach the encoder, and whether every verdict is the same;
 - a baseline that runs the model (embedding + head) on every message;
 - p50/p99 latency that detection adds to one announcement (a single `detect()` call), alternately with the
   shipped torch thread count (`default_threads()`) and the previous `min(4, cpus)`;
@@ -103,6 +106,35 @@ def _rate(fn: Callable[[], Any], count: int, repeat: int = 3) -> float:
         fn()
         best = min(best, time.perf_counter() - t0)
     return count / best
+
+
+def _bound_ab(det: Any, streams: dict[str, list[tuple[str, tuple[str, ...]]]], repeat: int) -> dict[str, Any]:
+    """The detector as shipped (the exact bound settles candidates without the encoder) against the same
+    detector with the bound off (the encoder on every candidate past the rule gate, as before), alternated
+    `repeat` times per stream, best round each; plus the share of messages that reach the encoder with the
+    bound and whether both gave every message the same verdict."""
+    out: dict[str, Any] = {}
+    for name, items in streams.items():
+        best = {True: float("inf"), False: float("inf")}
+        verdicts: dict[bool, list[bool]] = {}
+        encoded = 0
+        for r in range(repeat):
+            for bound in (True, False) if r % 2 == 0 else (False, True):
+                det.bound = bound
+                before = det.bound_stats["encoded"]
+                t0 = time.perf_counter()
+                decided = [d for i in range(0, len(items), 256) for d in det.detect_many(items[i : i + 256])]
+                best[bound] = min(best[bound], time.perf_counter() - t0)
+                verdicts[bound] = [d.is_release for d in decided]
+                if bound:
+                    encoded = det.bound_stats["encoded"] - before
+        det.bound = True
+        out[f"{name}_msgs_per_s"] = round(len(items) / best[True])
+        out[f"{name}_msgs_per_s_without_bound"] = round(len(items) / best[False])
+        out[f"{name}_bound_speedup"] = round(best[False] / best[True], 2)
+        out[f"{name}_reach_encoder_rate"] = round(encoded / len(items), 4)
+        out[f"{name}_bound_same_verdicts"] = verdicts[True] == verdicts[False]
+    return out
 
 
 def _p(sorted_values: Sequence[float], q: float) -> float:
@@ -260,18 +292,11 @@ def run(quick: bool) -> dict[str, Any]:
     figures["model_load_s"] = round(time.perf_counter() - t0, 2)
     det.detect_many(items[:256])  # warm-up
 
-    def full() -> None:
-        for i in range(0, n, 256):
-            det.detect_many(items[i : i + 256])
-
-    figures["stream_msgs_per_s"] = round(_rate(full, n, repeat=2))
     hard = [(t, a) for t, a, _ in build_stream(n, on_topic=0.25, seed=11)]
     figures["hard_stream_reach_model_rate"] = round(
         sum(passes(t, a) and rule_view(t, a).needs_model for t, a in hard) / n, 4
     )
-    figures["hard_stream_msgs_per_s"] = round(
-        _rate(lambda: [det.detect_many(hard[i : i + 256]) for i in range(0, n, 256)], n, repeat=1)
-    )
+    figures.update(_bound_ab(det, {"stream": items, "hard_stream": hard}, repeat=2))
     rules = Detector(use_model=False)
     figures["stream_rules_only_msgs_per_s"] = round(
         _rate(lambda: [rules.detect_many(items[i : i + 256]) for i in range(0, n, 256)], n, repeat=1)

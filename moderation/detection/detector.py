@@ -3,6 +3,8 @@
     stage "prefilter"  substring test; most chat stops here in microseconds
     stage "rules"      extraction + rule features; messages without the shape of an announcement stop
                        here (and, with no model, the rules baseline decides everything)
+    stage "bound"      the head's verdict without the encoder: the rule features alone keep the score below
+                       the threshold whatever the embedding (Cauchy-Schwarz, exact; see `Head.highest_scores`)
     stage "model"      sentence embedding + logistic head over [embedding, rule features]
 
 Fields are extracted for every message past the pre-filter (the rules need them) but returned only for
@@ -54,8 +56,9 @@ class Detection:
 
     Attributes:
         is_release: whether the message announces a release.
-        score: the probability-like score the verdict thresholded (0.0 when the pre-filter dropped it).
-        stage: which stage decided: "prefilter", "rules" or "model".
+        score: the probability-like score the verdict thresholded (0.0 when the pre-filter dropped it; for
+            stage "bound", the highest score the head could give the message, which is below the threshold).
+        stage: which stage decided: "prefilter", "rules", "bound" or "model".
         fields: extracted fields, for positives only.
         embedding: for positives decided by the model, the unit-length MiniLM vector (float32, 384, read-only)
             the head scored, so that provenance can compare announcements without embedding the text a
@@ -71,7 +74,11 @@ class Detection:
 
 
 class Encoder(Protocol):
-    """What the detector needs from a sentence encoder (`Embedder`; tests pass fakes)."""
+    """What the detector needs from a sentence encoder (`Embedder`; tests pass fakes).
+
+    `embed` returns unit-length rows: the head was trained on such rows, and the detector skips the
+    encoder for messages whose rule features settle the verdict for every unit-length embedding.
+    """
 
     @property
     def status(self) -> str: ...
@@ -172,10 +179,12 @@ class Detector:
         batch_size: int = 32,
         max_batch: int = MAX_BATCH,
         embedder: Encoder | None = None,
+        bound: bool = True,
     ) -> None:
         """`batch_size` bounds one forward pass of `detect_many`; `max_batch` bounds the items that concurrent
         `adetect_many` calls pool into one batch. `embedder` replaces the MiniLM encoder the head asks for
-        (tests use it to inject fakes; the head must still fit its output)."""
+        (tests use it to inject fakes; the head must still fit its output). `bound=False` runs the encoder
+        on every candidate, as before the bound existed: same verdicts, kept for tests and the benchmark."""
         self._use_model = use_model
         self._threshold = threshold
         self._rules = RulesDetector()
@@ -192,6 +201,11 @@ class Detector:
         self._executor_lock = threading.Lock()
         self.batch_stats = {"batches": 0, "calls": 0, "items": 0}
         """Coalesced batches run by `adetect_many` so far, the calls and the candidate items they served."""
+        self.bound = bound
+        """Whether `_settle_by_bound` may decide candidates without the encoder (same verdicts either way;
+        benchmarks switch it to compare)."""
+        self.bound_stats = {"settled": 0, "encoded": 0}
+        """Candidates past the rule gate that the bound decided without the encoder, and those it sent on."""
 
     def _get_embedder(self) -> Encoder | None:
         """The encoder, built to match the head (int8 or fp32, truncation); None for rules only."""
@@ -294,15 +308,43 @@ class Detector:
             _log.warning("release detector: %s, using rules only", self._model_error)
             return None
 
-    def _decide(self, items: Sequence[Item], views: dict[int, RuleView], results: list[Detection | None]) -> None:
+    def _settle_by_bound(self, views: dict[int, RuleView]) -> dict[int, Detection]:
+        """The candidates whose rule features alone keep the head's score below the threshold, for any
+        embedding the encoder could return, with their verdicts; the others need the encoder.
+
+        Exact, not a heuristic: these messages get the verdict the full model would give them, and the
+        encoder, the one costly stage, runs only where its output can change a decision. On the labelled
+        data that is most on-topic negatives (docs/detection.md gives the share). Positives always go to
+        the encoder: they need an exact score, and provenance wants their vector anyway.
+        """
+        if not self.bound or not views or self.model_status != "loaded":
+            return {}
+        head = self._get_head()
+        threshold = self._threshold if self._threshold is not None else head.threshold
         idx = list(views)
-        emb = self._embed_candidates([str(items[i][0]) for i in idx])
-        if emb is None:
+        highest = head.highest_scores(np.stack([views[i].vector for i in idx]))
+        return {
+            i: Detection(False, score, "bound", None)
+            for i, score in zip(idx, highest.tolist(), strict=True)
+            if score < threshold
+        }
+
+    def _decide(self, items: Sequence[Item], views: dict[int, RuleView], results: list[Detection | None]) -> None:
+        settled = self._settle_by_bound(views)
+        idx = [i for i in views if i not in settled]
+        emb = self._embed_candidates([str(items[i][0]) for i in idx]) if idx else None
+        if idx and emb is None:  # no model, or its forward pass failed: rules decide the whole batch
             threshold = self._threshold if self._threshold is not None else self._rules.threshold
-            for i in idx:
+            for i in views:
                 score = RulesDetector.score_view(views[i])
                 ok = score >= threshold
                 results[i] = Detection(ok, score, "rules", views[i].fields if ok else None)
+            return
+        for i, detection in settled.items():
+            results[i] = detection
+        self.bound_stats["settled"] += len(settled)
+        self.bound_stats["encoded"] += len(idx)
+        if emb is None:
             return
         head = self._get_head()
         x = np.hstack([emb, np.stack([views[i].vector for i in idx])])

@@ -35,7 +35,24 @@ class Head:
     def scores(self, x: npt.NDArray[np.floating]) -> Array:
         """Probabilities for a (n, d) matrix."""
         z = x.astype(np.float64) @ self.weights + self.bias
-        return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+        return _sigmoid(z)
+
+    def highest_scores(self, rule_features: npt.NDArray[np.floating]) -> Array:
+        """For a (n, k) matrix of the rule features (the last k inputs of the head): the highest score each
+        row can get from *any* unit-length embedding in the first inputs.
+
+        By Cauchy-Schwarz the embedding adds at most ||w_e|| ||e|| = ||w_e|| to the logit. A row whose
+        highest score is below the threshold is a negative whatever the encoder says, so the detector
+        need not run the encoder on it. The embedder's rows are L2-normalised in float32 (||e|| may
+        exceed 1 by a few ulps); the relative slack of 1e-5 covers that and the rounding of the dot
+        products many times over.
+        """
+        k = rule_features.shape[1]
+        if not 0 < k < len(self.weights):
+            raise ValueError(f"{k} rule features for a head of {len(self.weights)} inputs")
+        reach = float(np.linalg.norm(self.weights[:-k])) * (1.0 + 1e-5) + 1e-9
+        z = rule_features.astype(np.float64) @ self.weights[-k:] + self.bias + reach
+        return _sigmoid(z)
 
     def save(self, path: Path) -> None:
         np.savez_compressed(
@@ -64,6 +81,12 @@ class Head:
                 quantized=bool(d["quantized"]),
                 max_tokens=int(d["max_tokens"]) if "max_tokens" in d.files else 128,
             )
+
+
+def _sigmoid(z: Array) -> Array:
+    """The logistic function, clipped so that exp never overflows. Monotone in z, which the bound in
+    `Head.highest_scores` relies on: a higher logit never gives a lower score."""
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
 
 
 def fit_logistic(
