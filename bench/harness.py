@@ -92,7 +92,7 @@ async def run_all(quick: bool, only: set[str]) -> dict[str, Any]:
                     messages=300 if quick else 3_000,
                     members=200 if quick else 500,
                     flaggers=50,
-                    rates=(200.0, 500.0) if quick else (200.0, 400.0, 600.0, 800.0, 1_000.0),
+                    rates=(200.0, 500.0) if quick else (200.0, 400.0, 600.0, 800.0, 1_000.0, 1_300.0, 1_600.0),
                     seconds=3.0 if quick else 8.0,
                 ),
             )
