@@ -15,7 +15,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -39,9 +39,16 @@ def _vector(text: str) -> npt.NDArray[np.float32]:
 class FakeEncoder:
     """A batch-independent stand-in for the MiniLM encoder that records each call's batch size."""
 
-    def __init__(self, *, delay: float = 0.0, fail: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        delay: float = 0.0,
+        fail: bool = False,
+        vector: Callable[[str], npt.NDArray[np.float32]] = _vector,
+    ) -> None:
         self.delay = delay
         self.fail = fail
+        self.vector = vector
         self.calls: list[int] = []
         self.threads: set[int] = set()
         self._lock = threading.Lock()
@@ -60,7 +67,7 @@ class FakeEncoder:
         time.sleep(self.delay)  # a forward pass takes a while: callers pile up meanwhile
         if self.fail:
             raise RuntimeError("CUDA error: the fake GPU caught fire")
-        return np.stack([_vector(t) for t in texts])
+        return np.stack([self.vector(t) for t in texts])
 
 
 def _items(examples: list[Example], n: int) -> list[tuple[str, tuple[str, ...]]]:

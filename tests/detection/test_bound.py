@@ -9,11 +9,7 @@ positive and the comparison with `Detector(bound=False)` would fail.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Sequence
-
 import numpy as np
-import numpy.typing as npt
 import pytest
 
 from moderation.detection import Detector
@@ -21,28 +17,15 @@ from moderation.detection.embedder import EMBEDDING_DIM
 from moderation.detection.evaluate import Example
 from moderation.detection.features import FEATURE_NAMES
 from moderation.detection.head import Head
+from tests.detection.test_batching import FakeEncoder
 
 
-class _DirectedEncoder:
-    """Returns the same unit vector for every text: the head's own embedding direction, times `sign`."""
-
-    def __init__(self, sign: float) -> None:
-        weights = Head.load().weights[:EMBEDDING_DIM]
-        self._vector = (sign * weights / np.linalg.norm(weights)).astype(np.float32)
-        self.texts = 0
-        self._lock = threading.Lock()
-
-    @property
-    def status(self) -> str:
-        return "loaded"
-
-    def load(self) -> bool:
-        return True
-
-    def embed(self, texts: Sequence[str], *, batch_size: int = 32) -> npt.NDArray[np.float32] | None:
-        with self._lock:
-            self.texts += len(texts)
-        return np.tile(self._vector, (len(texts), 1))
+def _directed_encoder(sign: float) -> FakeEncoder:
+    """An encoder that returns the same unit vector for every text: the head's own embedding direction,
+    times `sign` (the vector that lifts, or lowers, every score the most)."""
+    weights = Head.load().weights[:EMBEDDING_DIM]
+    vector = (sign * weights / np.linalg.norm(weights)).astype(np.float32)
+    return FakeEncoder(vector=lambda _text: vector)
 
 
 def _items(examples: list[Example]) -> list[tuple[str, tuple[str, ...]]]:
@@ -54,7 +37,7 @@ def test_the_bound_changes_no_verdict_even_for_an_adversarial_encoder(examples: 
     """Every labelled message gets the same verdict with and without the bound, under the encoder that lifts
     (or lowers) every score as far as a unit vector can; the bound's score is never below the model's."""
     items = _items(examples)
-    full_encoder, bound_encoder = _DirectedEncoder(sign), _DirectedEncoder(sign)
+    full_encoder, bound_encoder = _directed_encoder(sign), _directed_encoder(sign)
     full = Detector(embedder=full_encoder, bound=False).detect_many(items)
     bounded = Detector(embedder=bound_encoder).detect_many(items)
 
@@ -65,7 +48,7 @@ def test_the_bound_changes_no_verdict_even_for_an_adversarial_encoder(examples: 
     assert all(full[i].score <= bounded[i].score < Head.load().threshold for i in settled)
     if sign > 0:  # the lifting encoder reaches the bound: it is the true maximum, not a loose one
         assert max(bounded[i].score - full[i].score for i in settled) < 1e-4
-    assert bound_encoder.texts == full_encoder.texts - len(settled)
+    assert sum(bound_encoder.calls) == sum(full_encoder.calls) - len(settled)
 
 
 def test_the_real_model_skips_most_on_topic_negatives_with_the_same_verdicts(examples: list[Example]) -> None:
