@@ -47,12 +47,15 @@ def _safe(default: _T, fn: Callable[[], _T]) -> _T:
 INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 
 
-def extract(text: str, attachments: Sequence[str] = ()) -> ReleaseFields:
+def extract(text: str, attachments: Sequence[str] = (), *, infer_type: bool = True) -> ReleaseFields:
     """Return the release fields stated in `text` and the attached file names.
 
     Args:
         text: the announcement as posted (markdown, emoji and all).
         attachments: names of files attached to the message.
+        infer_type: type an announcement that states no type keyword from the words around it
+            (`extraction_type`); the detector's rule features pass False, since they must say what the
+            text states.
 
     Returns:
         A `ReleaseFields`; fields the message does not state are None or empty.
@@ -69,14 +72,14 @@ def extract(text: str, attachments: Sequence[str] = ()) -> ReleaseFields:
         scan = Scan.of(body, t)
         files: list[FileRef] = _safe([], lambda: find_files(body, names, t.file_formats))
         name = _safe(None, lambda: model_name(text, scan))
-        base = _safe(None, lambda: base_model(scan, t, name))
+        base = _safe(None, lambda: base_model(scan, t, name, text))
         return ReleaseFields(
             model_name=name,
             version=_safe(None, lambda: version(scan)),
             links=tuple(_safe([], lambda: find_links(body))),
             license=_safe(None, lambda: license_id(scan, t)),
             base_model=base,
-            model_type=_safe(None, lambda: model_type(scan, t, base, [f.format for f in files])),
+            model_type=_safe(None, lambda: model_type(scan, t, base, [f.format for f in files], infer=infer_type)),
             trigger_words=tuple(_safe([], lambda: trigger_words(scan))),
             nsfw=_safe(None, lambda: nsfw(scan)),
             hashes=tuple(_safe([], lambda: find_hashes(body, scan.lines))),

@@ -10,7 +10,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from moderation.extraction_names import (
+    before_verb,
+    heading_name,
+    hf_repo_name,
+    model_token,
+    stated_base,
+    tag_name,
+    title_name,
+    verb_object,
+)
 from moderation.extraction_tables import AliasMatch, Tables, Token, tokenize
+from moderation.extraction_type import load_type_model
 from moderation.extraction_tables import tables as load_tables
 from moderation.extraction_text import Lines
 
@@ -84,12 +95,25 @@ def license_id(scan: Scan, tables: Tables) -> str | None:
     return best[3] if best else None
 
 
-def base_model(scan: Scan, tables: Tables, name: str | None = None) -> str | None:
-    """The base model: the first one on a line that says "base"/"for"/"trained on", else the first one.
+def base_model(scan: Scan, tables: Tables, name: str | None = None, raw: str | None = None) -> str | None:
+    """The base model: what the text says it was made from ("fine-tuned version of X", "based on X",
+    `base_model: X`), else the first known base on a line that says "base"/"for"/"trained on", else (in a
+    chat-length post only) the first known base anywhere.
 
-    Aliases inside the model's own name ("Lumina Girls", an Illustrious fine-tune) lose to any alias
-    outside it.
+    A stated base is returned as the text writes it unless the tables know it (then canonical). Aliases
+    inside the model's own name ("Lumina Girls", an Illustrious fine-tune) lose to any alias outside it.
+    The "anywhere" fallback is kept to short posts: a README or a model card names many models it is not
+    based on (docs/detection.md has the measurement).
     """
+    found = stated_base(raw if raw is not None else scan.text)
+    stated, strength = found if found is not None else (None, 9)
+    if stated is not None and stated != name and (strength < 3 or not _context_hit(scan)):
+        words = stated.split()
+        for k in range(len(words), 0, -1):  # "SDXL 1.0 Trigger" (a title-cased next word) is SDXL 1.0
+            canonical = tables.base_models.lookup(" ".join(words[:k]))
+            if canonical is not None:
+                return canonical
+        return stated
     hits = scan.base_hits
     if name:
         at = scan.text.find(name)
@@ -102,11 +126,56 @@ def base_model(scan: Scan, tables: Tables, name: str | None = None) -> str | Non
         line = scan.lines.line_at(hit.start).lower()
         if any(c in line for c in _BASE_CONTEXT):
             return hit.value
-    return hits[0].value
+    return hits[0].value if len(scan.text) <= _CHAT_LENGTH else None
 
 
-def model_type(scan: Scan, tables: Tables, base: str | None, file_formats: list[str]) -> str | None:
-    """The kind of release: the first strong type keyword (headline first), else weak, else inferred."""
+_CHAT_LENGTH = 400
+
+
+def _context_hit(scan: Scan) -> bool:
+    """Whether a known base model sits on a line that says "base"/"for"/"trained on" (it then beats a weak
+    statement such as "merge of A + B, base SDXL")."""
+    return any(any(c in scan.lines.line_at(h.start).lower() for c in _BASE_CONTEXT) for h in scan.base_hits)
+
+
+_IMAGE_DOMAIN = (
+    "diffusion", "sdxl", "sd 1.5", "sd1.5", "sd 2", "dreambooth", "text-to-image", "text to image", "image generation",
+    "flux", "pony", "illustrious", "noobai", "civitai", "stable cascade", "pixart", "video generation", "text-to-video",
+    "文生图", "扩散", "画像生成",
+)  # fmt: skip
+_STRONG_TYPES = frozenset({"lora", "quantization", "merge", "embedding", "adapter"})
+
+
+def model_type(
+    scan: Scan, tables: Tables, base: str | None, file_formats: list[str], *, infer: bool = False
+) -> str | None:
+    """The kind of release: the first strong type keyword (headline first), else weak, else inferred.
+
+    "Fine-tuned" in an image-model announcement is a checkpoint (the label rules keep `finetune` for LLMs).
+    With `infer`, an announcement whose keywords say nothing specific ("checkpoint" in a research README means
+    weights, not a diffusion checkpoint; "we release X-7B" names no type at all) is typed by the words around
+    it (`extraction_type`); rule features pass `infer=False`, because they must say what the text states.
+    """
+    found = _keyword_type(scan, tables, base, file_formats)
+    if found == "finetune" and any(cue in scan.lower for cue in _IMAGE_DOMAIN):
+        found = "checkpoint"
+    if not infer or found in _STRONG_TYPES:
+        return found
+    if found == "checkpoint" and any(cue in scan.lower for cue in _IMAGE_DOMAIN):
+        return found
+    model = load_type_model()
+    guess = model.predict(scan.text) if model is not None else None
+    if guess is None:
+        return found
+    # A keyword the text states is overruled only by a confident reading of the rest of it.
+    return guess[0] if guess[1] >= (_OVERRULE if found is not None else _GUESS) else found
+
+
+_OVERRULE = 0.5
+_GUESS = 0.0
+
+
+def _keyword_type(scan: Scan, tables: Tables, base: str | None, file_formats: list[str]) -> str | None:
     hits = tables.model_types.find(scan.tokens)
     headline_end = _first_line_end(scan)
     strong = [h for h in hits if not h.weak]
@@ -160,6 +229,7 @@ _NAME_FIELD = re.compile(
     r"(?im)^[ \t]{0,4}(?:model[ \t]?name|name|model|nombre(?: del modelo)?|modellname|nome(?: do modelo)?|"
     r"モデル名|名前|模型名称|名称|название(?: модели)?)[ \t]{0,3}[:：][ \t]{0,3}([^\n]{1,200})"
 )
+_MD_LINK_TEXT = re.compile(r"\[([^\]\n]{1,100})\]\(")
 _BOLD_IN_RAW = re.compile(r"\*\*([^*\n]{2,100})\*\*|__([^_\n]{2,100})__")
 _HEADLINE = re.compile(
     r"(?i)(?:releas(?:ed|ing)|introducing|presenting|announcing|just (?:dropped|published|uploaded)|"
@@ -190,6 +260,8 @@ def _tidy_name(raw: str) -> str | None:
     raw = _TYPE_SUFFIX.sub("", raw.strip(_EDGE)).strip(_EDGE)
     if not raw or len(raw) > 80 or raw.lower() in _NOT_NAMES or raw.startswith("http"):
         return None
+    if not any(c.isalpha() for c in raw):
+        return None  # "**2024/05/22**": a date in bold is no name
     if load_tables().model_types.lookup(raw) is not None:
         return None  # "Новый мердж" is a type, not a name
     return raw
@@ -281,18 +353,30 @@ def model_name(raw_text: str, scan: Scan) -> str | None:
     m = _NAME_FIELD.search(scan.text)
     if m and (name := _tidy_name(m.group(1))):
         return name
-    b = _BOLD_IN_RAW.search(raw_text[:2000])
-    if b and (name := _tidy_name(b.group(1) or b.group(2) or "")):
+    if name := heading_name(raw_text) or tag_name(raw_text):
         return name
+    b = _BOLD_IN_RAW.search(raw_text[:2000])
+    if b:
+        bold = b.group(1) or b.group(2) or ""
+        linked = _MD_LINK_TEXT.match(bold.strip())
+        if name := _tidy_name(linked.group(1) if linked else bold):
+            return name
     if name := _before_version(scan):
+        return name
+    if name := verb_object(raw_text) or before_verb(raw_text) or title_name(raw_text):
         return name
     q = _QUOTED.search(scan.text[:300].split("\n", 1)[0])
     if q and (name := _tidy_name(next(g for g in q.groups() if g is not None))):
         return name
+    if _CJK.search(scan.text[:200]) and (name := hf_repo_name(raw_text) or model_token(raw_text)):
+        return name  # a CJK headline is one unspaced run: the fallback below would take all of it
     head = _HEADLINE.search(scan.text[:600])
     if head and (name := _tidy_name(scan.text[head.end() : head.end() + 200].split("\n", 1)[0])):
         return name
-    return None
+    return hf_repo_name(raw_text) or model_token(raw_text)
+
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
 _TRIGGER = re.compile(

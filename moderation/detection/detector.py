@@ -35,10 +35,12 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from moderation.detection.adapter import Adapter
 from moderation.detection.embedder import EMBEDDING_DIM, Embedder
 from moderation.detection.features import FEATURE_NAMES, RulesDetector, RuleView, rule_view
 from moderation.detection.head import Head
 from moderation.detection.prefilter import passes
+from moderation.extraction import extract
 from norms.fields import ReleaseFields
 
 __all__ = ["Detection", "Detector", "Encoder"]
@@ -166,6 +168,13 @@ class _Coalescer:
                 self._queue.popleft().future.cancel()
 
 
+def _announced_fields(item: Item) -> ReleaseFields:
+    """The fields of a message found to be an announcement. The rule features were computed on what the text
+    states (`infer_type=False`); an announcement also gets the type its words imply (`extract`'s default)."""
+    text, attachments = item
+    return extract(text if isinstance(text, str) else str(text), tuple(a for a in attachments if isinstance(a, str)))
+
+
 class Detector:
     """Detects release announcements; see the module docstring for the stages."""
 
@@ -180,16 +189,23 @@ class Detector:
         max_batch: int = MAX_BATCH,
         embedder: Encoder | None = None,
         bound: bool = True,
+        adapter_path: Path | None = None,
+        cascade: bool = True,
     ) -> None:
         """`batch_size` bounds one forward pass of `detect_many`; `max_batch` bounds the items that concurrent
         `adetect_many` calls pool into one batch. `embedder` replaces the MiniLM encoder the head asks for
         (tests use it to inject fakes; the head must still fit its output). `bound=False` runs the encoder
-        on every candidate, as before the bound existed: same verdicts, kept for tests and the benchmark."""
+        on every candidate, as before the bound existed: same verdicts, kept for tests and the benchmark.
+        `adapter_path` replaces the shipped LoRA adapter (its digest must be the head's). `cascade=False`
+        sends every message to the head, skipping the pre-filter, the rule gate and the bound: `normbot
+        eval` compares it with the cascade to measure what each cheap stage costs in recall."""
         self._use_model = use_model
         self._threshold = threshold
         self._rules = RulesDetector()
         self._model_path = model_path
         self._head_path = head_path
+        self._adapter_path = adapter_path
+        self.cascade = cascade
         self._head: Head | None = None
         self._head_error: str | None = None
         self._model_error: str | None = None
@@ -219,7 +235,10 @@ class Detector:
                     raise ValueError(f"head has {head.weights.shape[0]} weights, features have {expected}")
                 if self._embedder is None:
                     self._embedder = Embedder(
-                        model_path=self._model_path, quantize=head.quantized, max_tokens=head.max_tokens
+                        model_path=self._model_path,
+                        quantize=head.quantized,
+                        max_tokens=head.max_tokens,
+                        adapter=self._adapter_for(head),
                     )
             except Exception as exc:  # a broken head file is a broken model: fall back the same way
                 self._head_error = f"head unreadable ({type(exc).__name__}: {exc})"[:300]
@@ -227,6 +246,17 @@ class Detector:
                 self._use_model = False
                 return None
         return self._embedder
+
+    def _adapter_for(self, head: Head) -> Adapter | None:
+        """The LoRA adapter the head was trained with; raises when it is missing or another one."""
+        if not head.adapter:
+            return None
+        adapter = Adapter.load(self._adapter_path)
+        if adapter is None:
+            raise FileNotFoundError(f"the head needs adapter {head.adapter}, and none is installed")
+        if adapter.digest != head.adapter:
+            raise ValueError(f"the head needs adapter {head.adapter}, the installed one is {adapter.digest}")
+        return adapter
 
     @property
     def model_status(self) -> str:
@@ -279,11 +309,11 @@ class Detector:
         for i, (text, attachments) in enumerate(items):
             text = text if isinstance(text, str) else str(text)
             atts = tuple(a for a in attachments if isinstance(a, str))
-            if not passes(text, atts):
+            if self.cascade and not passes(text, atts):
                 results[i] = Detection(False, 0.0, "prefilter", None)
                 continue
             view = rule_view(text, atts)
-            if not view.needs_model:
+            if self.cascade and not view.needs_model:
                 score = min(RulesDetector.score_view(view), 0.49)
                 results[i] = Detection(False, score, "rules", None)
                 continue
@@ -317,7 +347,7 @@ class Detector:
         data that is most on-topic negatives (docs/detection.md gives the share). Positives always go to
         the encoder: they need an exact score, and provenance wants their vector anyway.
         """
-        if not self.bound or not views or self.model_status != "loaded":
+        if not self.bound or not self.cascade or not views or self.model_status != "loaded":
             return {}
         head = self._get_head()
         threshold = self._threshold if self._threshold is not None else head.threshold
@@ -338,7 +368,7 @@ class Detector:
             for i in views:
                 score = RulesDetector.score_view(views[i])
                 ok = score >= threshold
-                results[i] = Detection(ok, score, "rules", views[i].fields if ok else None)
+                results[i] = Detection(ok, score, "rules", _announced_fields(items[i]) if ok else None)
             return
         for i, detection in settled.items():
             results[i] = detection
@@ -357,7 +387,7 @@ class Detector:
             if ok:  # a copy, so a Detection does not keep its whole batch alive
                 vector = emb[row].copy()
                 vector.setflags(write=False)
-            results[i] = Detection(ok, score, "model", views[i].fields if ok else None, vector)
+            results[i] = Detection(ok, score, "model", _announced_fields(items[i]) if ok else None, vector)
 
     def _worker(self) -> ThreadPoolExecutor:
         """The one thread batches run in: they are serialised anyway (one forward pass at a time), and a
@@ -383,7 +413,7 @@ class Detector:
         candidates: list[int] = []
         for i, (text, attachments) in enumerate(items):
             text = text if isinstance(text, str) else str(text)
-            if passes(text, tuple(a for a in attachments if isinstance(a, str))):
+            if not self.cascade or passes(text, tuple(a for a in attachments if isinstance(a, str))):
                 candidates.append(i)
             else:
                 results[i] = Detection(False, 0.0, "prefilter", None)

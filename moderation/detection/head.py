@@ -31,6 +31,9 @@ class Head:
     feature_names: tuple[str, ...]
     quantized: bool = False
     max_tokens: int = 128
+    adapter: str = ""
+    """The digest of the LoRA adapter (`adapter.py`) whose embeddings the head was trained on; "" for the
+    package's weights as they are. The detector refuses to pair the head with any other encoder."""
 
     def scores(self, x: npt.NDArray[np.floating]) -> Array:
         """Probabilities for a (n, d) matrix."""
@@ -63,6 +66,7 @@ class Head:
             feature_names=np.array(self.feature_names),
             quantized=np.bool_(self.quantized),
             max_tokens=np.int64(self.max_tokens),
+            adapter=np.str_(self.adapter),
         )
 
     @classmethod
@@ -80,6 +84,7 @@ class Head:
                 feature_names=tuple(str(s) for s in d["feature_names"]),
                 quantized=bool(d["quantized"]),
                 max_tokens=int(d["max_tokens"]) if "max_tokens" in d.files else 128,
+                adapter=str(d["adapter"]) if "adapter" in d.files else "",
             )
 
 

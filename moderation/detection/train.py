@@ -1,33 +1,50 @@
-"""Train the detector head: `python -m moderation.detection.train [--data FILE] [--out FILE]`.
+"""Train the shipped detector: `python -m moderation.detection.train` (or `normbot detect train`).
 
-Reads the train split of the labelled set (default `tests/data/releases.jsonl`), embeds it with the
-shipped MiniLM, appends the rule features, picks the threshold by 5-fold cross-validated F1 on the train
-split only, fits on the whole train split and writes the head (default `moderation/data/detector_head.npz`).
-The test split is never read here; `normbot eval` reports on it.
+One command reproduces `moderation/data/detector_adapter.npz` and `detector_head.npz` from the real corpus
+(`tests/data/corpus/corpus.jsonl`) on a 2-core CPU in well under an hour (docs/detection.md gives the time):
+
+1. fine-tune MiniLM with a LoRA adapter on the train split (`finetune.py`; `--no-finetune` keeps the
+   package's weights: the "frozen" candidate);
+2. embed the train and dev splits with the adapted encoder exactly as the detector will (int8, same
+   truncation), append the rule features, fit the logistic head on train;
+3. fit the model-type fallback of extraction (`extraction_type.py`) on the train split's announcements;
+4. calibrate on dev (Platt scaling, folded into the head's weights, so the head stays linear and the exact
+   bound still holds) and choose the threshold from dev's precision-recall curve;
+5. write the files; the test split is never read here (`normbot eval` reads it).
+
+`--extra FILE...` adds labelled files (a community's exported corrections, `normbot detect export-labels`) to
+the train split: every row of them, whatever its own split says.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
+from moderation.detection.adapter import ADAPTER_FILE, Adapter
 from moderation.detection.embedder import Embedder
-from moderation.detection.evaluate import Example, load_examples
+from moderation.detection.evaluate import Example, binary_scores, load_examples
 from moderation.detection.features import FEATURE_NAMES, rule_view
+from moderation.detection.finetune import FinetuneConfig, finetune
 from moderation.detection.head import HEAD_FILE, Head, fit_logistic
+from moderation.extraction_type import TYPE_MODEL_FILE, TYPES, TypeModel
 
-__all__ = ["features_of", "main", "train"]
+__all__ = ["DEFAULT_DATA", "calibrate", "choose_threshold", "features_of", "main", "train"]
 
 _ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_DATA = _ROOT / "tests" / "data" / "releases.jsonl"
-DEFAULT_OUT = Path(__file__).resolve().parents[1] / "data" / HEAD_FILE
+DEFAULT_DATA = _ROOT / "tests" / "data" / "corpus" / "corpus.jsonl"
+DEFAULT_OUT = Path(__file__).resolve().parents[1] / "data"
+MAX_TOKENS = 128
 
 
-def features_of(examples: list[Example], embedder: Embedder) -> npt.NDArray[np.float64]:
+def features_of(examples: Sequence[Example], embedder: Embedder) -> npt.NDArray[np.float64]:
     """[embedding, rule features] rows for `examples`; raises if the model cannot load."""
     emb = embedder.embed([e.text for e in examples])
     if emb is None:
@@ -36,53 +53,115 @@ def features_of(examples: list[Example], embedder: Embedder) -> npt.NDArray[np.f
     return np.hstack([emb, rules]).astype(np.float64)
 
 
-def _best_threshold(y: npt.NDArray[np.float64], p: npt.NDArray[np.float64]) -> float:
-    best = (-1.0, 0.0, 0.5)
-    for t in np.linspace(0.2, 0.8, 61):
-        pred = p >= t
-        tp = float(np.sum(pred & (y > 0.5)))
-        fp = float(np.sum(pred & (y < 0.5)))
-        fn = float(np.sum(~pred & (y > 0.5)))
-        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-        cand = (f1, -abs(t - 0.5), float(t))
-        best = max(best, cand)
-    return best[2]
+def calibrate(z: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> tuple[float, float]:
+    """Platt scaling: (a, b) such that sigmoid(a * z + b) is calibrated on (z, y); plain 1-D logistic
+    regression without class balancing, since calibration must reflect the real class mix."""
+    a, b = 1.0, 0.0
+    for _ in range(2000):
+        p = 1.0 / (1.0 + np.exp(-np.clip(a * z + b, -40, 40)))
+        g = p - y
+        a -= 0.1 * float(np.mean(g * z))
+        b -= 0.1 * float(np.mean(g))
+    return max(a, 1e-3), b
+
+
+def choose_threshold(y: npt.NDArray[np.float64], p: npt.NDArray[np.float64]) -> tuple[float, list[dict[str, float]]]:
+    """The threshold with the best F1 on (y, p); among near-ties (within 0.005 F1) the one with the higher
+    precision, because a false prompt costs a community more attention than a missed one costs the creator
+    (who can mark it). Returns it with the precision-recall curve it was read from."""
+    curve = []
+    for t in np.round(np.arange(0.05, 0.96, 0.01), 2):
+        s = binary_scores(list(y > 0.5), list(p >= t))
+        curve.append({"threshold": float(t), "precision": s.precision, "recall": s.recall, "f1": s.f1})
+    best_f1 = max(c["f1"] for c in curve)
+    near = [c for c in curve if c["f1"] >= best_f1 - 0.005]
+    chosen = max(near, key=lambda c: (c["precision"], c["threshold"]))
+    return chosen["threshold"], curve
 
 
 def train(
-    data: Path, *, quantize: bool = False, max_tokens: int = 128, folds: int = 5, seed: int = 0
-) -> tuple[Head, dict[str, float]]:
-    """Train a head on the train split of `data`; returns it and cross-validation figures."""
-    examples = load_examples(data, split="train")
-    x = features_of(examples, Embedder(quantize=quantize, max_tokens=max_tokens))
-    y = np.array([1.0 if e.is_release else 0.0 for e in examples])
-    order = np.random.default_rng(seed).permutation(len(examples))
-    oof = np.zeros(len(examples))
-    for k in range(folds):
-        test_idx = order[k::folds]
-        train_idx = np.setdiff1d(order, test_idx)
-        w, b = fit_logistic(x[train_idx], y[train_idx])
-        oof[test_idx] = 1.0 / (1.0 + np.exp(-(x[test_idx] @ w + b)))
-    threshold = _best_threshold(y, oof)
-    w, b = fit_logistic(x, y)
-    names = tuple(f"emb{i}" for i in range(x.shape[1] - len(FEATURE_NAMES))) + FEATURE_NAMES
-    pred = oof >= threshold
-    tp = float(np.sum(pred & (y > 0.5)))
-    cv_f1 = 2 * tp / (2 * tp + float(np.sum(pred & (y < 0.5))) + float(np.sum(~pred & (y > 0.5))))
-    head = Head(weights=w, bias=b, threshold=threshold, feature_names=names, quantized=quantize, max_tokens=max_tokens)
-    return head, {"rows": float(len(examples)), "cv_f1": round(cv_f1, 4), "threshold": round(threshold, 3)}
+    data: Path,
+    *,
+    extra: Sequence[Path] = (),
+    finetune_config: FinetuneConfig | None = None,
+    use_finetune: bool = True,
+    out_dir: Path = DEFAULT_OUT,
+    log: bool = True,
+) -> dict[str, object]:
+    """Train and write the adapter (unless `use_finetune` is False) and the head into `out_dir`."""
+    started = time.monotonic()
+    say = print if log else (lambda *_: None)
+    train_rows = load_examples(data, split="train")
+    for path in extra:
+        train_rows += [e for e in load_examples(path)]
+    dev = load_examples(data, split="dev")
+    if not train_rows or not dev:
+        raise ValueError(f"{data} needs rows in the train and dev splits")
+    say(f"train: {len(train_rows)} rows ({sum(e.is_release for e in train_rows)} releases); dev: {len(dev)}")
+    cfg = finetune_config or FinetuneConfig(max_tokens=MAX_TOKENS)
+    adapter: Adapter | None = None
+    adapter_path = out_dir / ADAPTER_FILE
+    if use_finetune:
+        trained = finetune([e.text for e in train_rows], [e.is_release for e in train_rows], config=cfg, log=say)
+        trained.save(adapter_path)
+        adapter = Adapter.load(adapter_path)  # as shipped: float16 factors, so the digest is the runtime one
+    elif adapter_path.exists():
+        adapter_path.unlink()  # a frozen head must not be paired with a stale adapter
+    embedder = Embedder(quantize=True, max_tokens=cfg.max_tokens, adapter=adapter)
+    x_train = features_of(train_rows, embedder)
+    x_dev = features_of(dev, embedder)
+    y_train = np.array([1.0 if e.is_release else 0.0 for e in train_rows])
+    y_dev = np.array([1.0 if e.is_release else 0.0 for e in dev])
+    w, b = fit_logistic(x_train, y_train, l2=1e-4)
+    a, c = calibrate(x_dev @ w + b, y_dev)
+    w, b = w * a, b * a + c
+    p_dev = 1.0 / (1.0 + np.exp(-np.clip(x_dev @ w + b, -40, 40)))
+    threshold, curve = choose_threshold(y_dev, p_dev)
+    names = tuple(f"emb{i}" for i in range(x_train.shape[1] - len(FEATURE_NAMES))) + FEATURE_NAMES
+    head = Head(
+        weights=w,
+        bias=b,
+        threshold=threshold,
+        feature_names=names,
+        quantized=True,
+        max_tokens=cfg.max_tokens,
+        adapter=adapter.digest if adapter is not None else "",
+    )
+    head.save(out_dir / HEAD_FILE)
+    typed = [e for e in train_rows if e.is_release and e.fields.get("model_type") in TYPES]
+    TypeModel.fit([e.text for e in typed], [str(e.fields["model_type"]) for e in typed]).save(out_dir / TYPE_MODEL_FILE)
+    dev_scores = binary_scores(list(y_dev > 0.5), list(p_dev >= threshold)).as_dict()
+    info: dict[str, object] = {
+        "train_rows": len(train_rows),
+        "dev_rows": len(dev),
+        "finetuned": use_finetune,
+        "adapter": head.adapter,
+        "threshold": threshold,
+        "platt": [round(a, 4), round(c, 4)],
+        "dev": dev_scores,
+        "pr_curve": [c for c in curve if round(c["threshold"] * 100) % 5 == 0],
+        "seconds": round(time.monotonic() - started),
+    }
+    say(json.dumps({k: v for k, v in info.items() if k != "pr_curve"}))
+    return info
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    parser.add_argument("--quantize", action="store_true", help="train on int8 dynamic-quantised embeddings")
-    parser.add_argument("--max-tokens", type=int, default=128, help="truncation length of the encoder")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the corpus (train and dev splits)")
+    parser.add_argument("--extra", type=Path, nargs="*", default=[], help="more labelled files, all used for training")
+    parser.add_argument("--out-dir", type=Path, default=DEFAULT_OUT, help="where the adapter and the head go")
+    parser.add_argument("--no-finetune", action="store_true", help="frozen MiniLM: train the head only")
+    parser.add_argument("--epochs", type=int, default=FinetuneConfig.epochs)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--report", type=Path, help="write the training figures (dev PR curve too) as JSON")
     args = parser.parse_args(argv)
-    head, info = train(args.data, quantize=args.quantize, max_tokens=args.max_tokens)
-    head.save(args.out)
-    print(f"wrote {args.out} ({args.out.stat().st_size} bytes): {info}")
+    cfg = FinetuneConfig(epochs=args.epochs, seed=args.seed, max_tokens=MAX_TOKENS)
+    info = train(
+        args.data, extra=args.extra, finetune_config=cfg, use_finetune=not args.no_finetune, out_dir=args.out_dir
+    )
+    if args.report:
+        args.report.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
     return 0
 
 

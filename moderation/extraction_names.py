@@ -1,0 +1,272 @@
+"""Names as real announcements state them: model-card headings, "[Release] X" titles, "we release X",
+Hugging Face repo ids, and the model a release was made from ("fine-tuned version of X", `base_model: X`).
+
+The first extractors were written against chat-style posts ("**Neon v2** LoRA for SDXL"); on real README news,
+model cards, forum posts and Civitai notes they found a name in a quarter of the announcements
+(docs/detection.md). These rules come from the train and dev splits of the real corpus; each is one shape
+that recurs across many sources, and each pattern is bounded (no two unbounded quantifiers that can trade
+characters), so extraction stays linear in the message length.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "MODEL_TOKEN",
+    "before_verb",
+    "heading_name",
+    "title_name",
+    "hf_repo_name",
+    "model_token",
+    "stated_base",
+    "tag_name",
+    "verb_object",
+]
+
+_HEADING = re.compile(r"^[ \t]{0,3}#{1,3}[ \t]+([^\n]{1,160})")
+_GENERIC_HEADINGS = frozenset(
+    {
+        "model description", "model card", "model details", "model summary", "model overview", "introduction",
+        "overview", "news", "updates", "update", "changelog", "release notes", "dataset summary", "description",
+        "about", "summary", "usage", "model", "readme", "intro", "news and updates", "latest news", "what's new",
+        "whats new", "highlights", "abstract", "announcement", "announcements", "release", "releases", "models",
+        "model information", "model introduction", "model card for model id", "todo", "features", "installation",
+        "dataset card", "citation", "license", "training", "evaluation", "results", "limitations", "table of contents",
+        "简介", "介绍", "模型介绍", "更新", "新闻", "概要", "はじめに", "概要", "описание", "новости",
+    }
+)  # fmt: skip
+_RELEASE_TAG = re.compile(
+    r"(?i)^[ \t]{0,3}[\[(【](?:release[ds]?|new[ \t]release|model[ \t]release|new[ \t]model|resource|"
+    r"open[ \t]?source|oc|update|model)[\])】][ \t]{0,3}[:\-–—]?[ \t]{0,3}([^\n]{2,160})"
+)
+_VERB = re.compile(
+    r"(?i)(?<![\w-])(?:we|i|i've|we've|we're|i'm|have|has|just|today|now)?[ \t]{0,2}"
+    r"(?:releas(?:e|es|ed|ing)|open[- ]?sourc(?:e|es|ed|ing)|introduc(?:e|es|ed|ing)|present(?:s|ed|ing)?|"
+    r"publish(?:es|ed|ing)?|upload(?:s|ed|ing)?|launch(?:es|ed|ing)?|announc(?:e|es|ed|ing)|"
+    r"introduct|say[ \t]hello[ \t]to|meet|dropped|drop|made|trained|merged|fine-?tuned|finetuned|quantized|quantised|"
+    r"updated|update)(?![\w-])[ \t]{1,3}"
+    r"(?:(?:the|our|a|an|new|my|first|latest|updated|improved|official|two|three|both|of|version|model|"
+    r"weights|checkpoints?)[ \t]{1,3}){0,4}"
+)
+_MD_LINK_AT = re.compile(r"\[([^\]\n]{1,100})\]\(")
+MODEL_TOKEN = re.compile(
+    r"(?<![\w/.-])(?:[A-Za-z][A-Za-z0-9]{0,30}(?:[-_.][A-Za-z0-9]{1,30}){1,8}|[A-Za-z]{1,30}\d[A-Za-z0-9]{0,30}|"
+    r"[A-Z][a-z]{1,20}[A-Z][A-Za-z0-9]{0,30})(?![\w/])"
+)
+_CAP_WORD = re.compile(r"[A-Z0-9][\w.+-]{0,40}")
+_NAME_END_WORDS = frozenset(
+    {
+        "is", "are", "was", "a", "an", "the", "on", "in", "at", "for", "to", "with", "and", "which", "that", "series",
+        "model", "models", "weights", "checkpoint", "checkpoints", "family", "from", "by", "under", "of", "as",
+        "here", "now", "today", "we", "it", "its", "this", "our",
+    }
+)  # fmt: skip
+_NOT_MODEL_TOKENS = frozenset(
+    {"e.g", "i.e", "etc", "v1", "v2", "v3", "fp16", "fp32", "bf16", "int8", "int4", "4-bit", "8-bit", "md", "pdf"}
+)
+_HF_REPO = re.compile(
+    r"(?i)(?:huggingface\.co|hf\.co)/(?!datasets/|spaces/|papers/|docs/|blog/|collections/)([\w.-]{1,96})/([\w.-]{1,96})"
+)
+_BASE_FIELD = re.compile(
+    r"(?im)^[ \t-]{0,4}base[_ ]model[ \t]{0,2}:[ \t]{0,2}(?:\n[ \t]{0,4}-[ \t]{0,2})?([^\n]{1,200})"
+)
+_BASE_PHRASES = (
+    # (priority, pattern): an explicit "base" beats "fine-tuned from", which beats "merge of" / "LoRA for"
+    (1, r"(?:(?:is|are)[ \t]+based[ \t]+on|based[ \t]+on(?:[ \t]+the)?|built[ \t]+(?:up)?on(?:[ \t]+top[ \t]+of)?|"
+        r"(?<![\w-])base(?:[ \t]+model)?[ \t]{0,2}[:=]|基于|基座[:：]?|底模[:：]?|をベースに)"),
+    (2, r"(?:fine-?tuned[ \t]+(?:version[ \t]+)?(?:of|from|on[ \t]+top[ \t]+of)|finetuned[ \t]+(?:version[ \t]+)?(?:of|from)|"
+        r"fine-?tune[ \t]+of|quanti[sz]ed[ \t]+(?:version[ \t]+)?of|quants?[ \t]+of|"
+        r"gguf[ \t]+(?:quants?[ \t]+|version[ \t]+)?of|trained[ \t]+on[ \t]+top[ \t]+of|derived[ \t]+from|"
+        r"initiali[sz]ed[ \t]+from|continued[ \t]+pre-?training[ \t]+(?:of|on|from))"),
+    (3, r"(?:merge[ \t]+of|lora[ \t]+(?:for|of|on)|adapter[ \t]+(?:for|of))"),
+)
+_BASE_PHRASE = re.compile(
+    "(?:" + "|".join(f"(?P<p{prio}_{i}>{pattern})" for i, (prio, pattern) in enumerate(_BASE_PHRASES)) + r")[ \t]{0,3}",
+    re.IGNORECASE,
+)
+
+
+def _strip_markup(s: str) -> str:
+    s = re.sub(r"\[([^\]\n]{0,160})\]\([^)\n]{0,400}\)", r"\1", s)
+    s = re.sub(r"<[^>\n]{0,200}>", " ", s)
+    s = s.replace("**", " ").replace("__", " ").replace("`", " ")
+    return re.sub(r"\s+", " ", s).strip()
+
+
+_GENERIC_LINKS = frozenset(
+    {
+        "model weights", "weights", "models", "model", "here", "download", "checkpoints", "checkpoint", "paper",
+        "code", "demo", "huggingface", "hugging face", "hf", "link", "this", "repo", "repository", "github",
+        "modelscope", "civitai", "technical report", "report", "blog", "website", "project page", "model download",
+        "inference code", "training code", "hugging face hub", "huggingface hub", "lora", "gguf", "dataset",
+        "arxiv", "docs", "documentation", "colab", "space", "spaces", "the model", "our model", "our models",
+    }
+)  # fmt: skip
+
+
+def _clean_name(s: str) -> str | None:
+    s = s.strip(" \t*_`'\"“”‘’:;,.!?-–—|#~🎉🔥🚀✨📢🆕⚡️🤗👉")
+    s = re.sub(r"^[^\w\[(]{1,4}", "", s).strip()
+    low = s.lower()
+    if not s or len(s) > 80 or len(s.split()) > 8 or low in _GENERIC_HEADINGS or low in _GENERIC_LINKS:
+        return None
+    if s.startswith("http") or not any(c.isalpha() for c in s):
+        return None
+    return s
+
+
+def heading_name(raw: str) -> str | None:
+    """The first markdown heading of a model card ("# Qwen2.5-Coder-7B-GGUF"), unless it is a section title."""
+    first = raw.lstrip("\ufeff \n\t")
+    if first.startswith("---"):  # YAML front matter: the heading follows it
+        end = first.find("\n---", 3)
+        first = first[end + 4 :].lstrip() if 0 < end < 3000 else first
+    m = _HEADING.match(first)
+    if m is None:
+        return None
+    text = _strip_markup(m.group(1))
+    text = re.split(r"[ \t]+(?:[-–—|:][ \t]+)", text, maxsplit=1)[0] if len(text) > 40 else text
+    text = re.sub(r"(?i)[ \t]+(?:model[ \t]+card|card)$", "", text)
+    return _clean_name(text)
+
+
+def tag_name(raw: str) -> str | None:
+    """A forum title's "[Release] X - what it is" form."""
+    m = _RELEASE_TAG.match(raw.lstrip())
+    if m is None:
+        return None
+    text = _strip_markup(m.group(1))
+    text = re.split(r"[ \t]+[-–—|:][ \t]+|[:,!?(]", text, maxsplit=1)[0]
+    return _clean_name(text)
+
+
+def _is_name_word(word: str) -> bool:
+    """A word that can be (part of) a model name: capitalised, or model-like with a capital or a digit."""
+    if MODEL_TOKEN.fullmatch(word):
+        return any(c.isupper() or c.isdigit() for c in word)
+    return bool(_CAP_WORD.fullmatch(word)) and any(c.isalpha() for c in word)
+
+
+def _phrase_at(text: str, pos: int, *, skip: int = 4) -> str | None:
+    """A model name starting at `pos`: a markdown link's text, or the run of name words that follows at
+    most `skip` lowercase words ("a high-quality I2VGen-XL model", "code of mPLUG-Owl")."""
+    rest = text[pos : pos + 240].split("\n", 1)[0].lstrip(" \t")
+    link = _MD_LINK_AT.match(rest)
+    if link is not None:
+        return _clean_name(link.group(1))
+    rest = rest.lstrip(" *_`\"'“‘")
+    words: list[str] = []
+    skipped = 0
+    for raw_word in rest.split()[:12]:
+        word = raw_word.strip("*_`\"'”’,;:!?.()")
+        if raw_word.startswith("[") and not words:
+            inner = _MD_LINK_AT.match(raw_word)
+            word = raw_word[1:].split("](", 1)[0].strip("*_`") if inner is None else inner.group(1)
+        if not words:
+            if word and _is_name_word(word):
+                words.append(word)
+            elif skipped < skip and word and word.lower() not in _NAME_END_WORDS - {"a", "an", "the", "of", "our"}:
+                skipped += 1
+                continue
+            else:
+                break
+        elif word and word.lower() not in _NAME_END_WORDS and _is_name_word(word):
+            words.append(word)
+        else:
+            break
+        if raw_word[-1:] in ",;:!?)" or raw_word.endswith(".") or "](" in raw_word:
+            break
+    if not words:
+        return None
+    return _clean_name(" ".join(words[:6]))
+
+
+_PASSIVE = re.compile(
+    r"(?i)(?:[ \t]{1,3}(?:is|are|has[ \t]been|have[ \t]been)?[ \t]{0,3}(?:now[ \t]{1,3})?"
+    r"(?:released|out|here|available|live|open-?sourced|updated|uploaded|published)(?![\w-])|"
+    r"[ \t]{0,2}(?:已|正式)?(?:发布|開源|开源|公開|リリース|上线))"
+)
+
+
+def before_verb(text: str) -> str | None:
+    """The model token right before a release verb: "Tigerbot-70b released", "ELECTRA-180g已发布"."""
+    head = text[:1500]
+    for m in _PASSIVE.finditer(head):
+        start = max(0, m.start() - 80)
+        before = head[start : m.start()]
+        tokens = list(MODEL_TOKEN.finditer(before))
+        if tokens and tokens[-1].end() >= len(before.rstrip(" *_`)]】")):
+            tok = tokens[-1].group(0)
+            if any(c.isupper() or c.isdigit() for c in tok) and tok.lower() not in _NOT_MODEL_TOKENS:
+                return tok
+    return None
+
+
+_TITLE = re.compile(r"^[ \t]{0,3}([^\n:：]{2,60})[ \t]{0,2}[:：][ \t]{1,3}[^\n]{8,200}$")
+
+
+def title_name(text: str) -> str | None:
+    """A post title's "Name: what it does" form, when the part before the colon looks like a name."""
+    first = text.lstrip().split("\n", 1)[0]
+    m = _TITLE.match(first)
+    if m is None:
+        return None
+    words = m.group(1).split()
+    if not 1 <= len(words) <= 5 or not all(_is_name_word(w.strip("*_`\"'")) for w in words):
+        return None
+    return _clean_name(m.group(1))
+
+
+def verb_object(text: str) -> str | None:
+    """The object of the first release verb: "We release [LLaMA-Omni2](...)", "open-sourced Qwen2-VL"."""
+    for m in _VERB.finditer(text[:3000]):
+        name = _phrase_at(text, m.end())
+        if name is not None:
+            return name
+    return None
+
+
+def hf_repo_name(text: str) -> str | None:
+    """The model part of the first Hugging Face model link ("huggingface.co/Qwen/Qwen2.5-7B" -> "Qwen2.5-7B")."""
+    for m in _HF_REPO.finditer(text):
+        name = m.group(2).removesuffix(".git")
+        if name and name.lower() not in ("tree", "blob", "resolve", "discussions"):
+            return name
+    return None
+
+
+def model_token(text: str) -> str | None:
+    """The first model-like token of the headline ("Atom-7B" in a Chinese news line)."""
+    head = re.sub(r"https?://\S{1,2000}", " ", text[:400].split("\n", 1)[0])
+    for m in MODEL_TOKEN.finditer(head):
+        tok = m.group(0)
+        if tok.lower() not in _NOT_MODEL_TOKENS and not re.fullmatch(
+            r"[vV]?\d[\d.]*|\d{4}[-.]\d{1,2}([-.]\d{1,2})?", tok
+        ):
+            return tok
+    return None
+
+
+def stated_base(text: str) -> tuple[str, int] | None:
+    """The model a release says it was made from, as written: a `base_model:` card line, or the object of
+    "fine-tuned version of", "based on", "quants of", "merge of", "基于" ..., with the strength of the
+    statement (0 a card's field, 1 "based on", 2 "fine-tuned from", 3 "merge of" / "LoRA for")."""
+    m = _BASE_FIELD.search(text)
+    if m is not None:
+        value = m.group(1).strip().strip("'\"[]")
+        if value and not value.startswith(("-", "null", "none")):
+            return value.split(",")[0].strip().strip("'\""), 0
+    best: tuple[int, int, str] | None = None
+    for m in _BASE_PHRASE.finditer(text[:5000]):
+        name = _phrase_at(text, m.end())
+        if name is None:  # CJK: the model token right after 基于
+            after = MODEL_TOKEN.match(text, m.end())
+            name = after.group(0) if after is not None else None
+        if name is None or name.lower() in ("a", "the", "our", "my", "model", "models"):
+            continue
+        group = m.lastgroup or "p3_0"
+        rank = (int(group[1]), m.start(), name)
+        if best is None or rank < best:
+            best = rank
+    return (best[2], best[0]) if best is not None else None
