@@ -18,16 +18,18 @@ from moderation.extraction_fields import (
     license_id,
     model_name,
     model_type,
+    name_candidates,
     nsfw,
     parents,
     trigger_words,
     version,
 )
+from moderation.extraction_name_rank import Candidate
 from moderation.extraction_tables import tables
 from moderation.extraction_text import clean, find_files, find_hashes, find_links
 from norms.fields import FileRef, ReleaseFields
 
-__all__ = ["MAX_CHARS", "extract"]
+__all__ = ["MAX_CHARS", "extract", "name_candidates_of"]
 
 MAX_CHARS = 200_000
 """Longer messages are cut here; no chat platform allows more than 4096 (Telegram) or 4000 (Discord)."""
@@ -71,7 +73,8 @@ def extract(text: str, attachments: Sequence[str] = (), *, infer_type: bool = Tr
         body = clean(text)
         scan = Scan.of(body, t)
         files: list[FileRef] = _safe([], lambda: find_files(body, names, t.file_formats))
-        name = _safe(None, lambda: model_name(text, scan))
+        credited: list[str] = _safe([], lambda: parents(scan, t))
+        name = _safe(None, lambda: model_name(text, scan, credited))
         base = _safe(None, lambda: base_model(scan, t, name, text))
         return ReleaseFields(
             model_name=name,
@@ -79,13 +82,21 @@ def extract(text: str, attachments: Sequence[str] = (), *, infer_type: bool = Tr
             links=tuple(_safe([], lambda: find_links(body))),
             license=_safe(None, lambda: license_id(scan, t)),
             base_model=base,
-            model_type=_safe(None, lambda: model_type(scan, t, base, [f.format for f in files], infer=infer_type)),
+            model_type=_safe(
+                None, lambda: model_type(scan, t, base, [f.format for f in files], infer=infer_type, parents=credited)
+            ),
             trigger_words=tuple(_safe([], lambda: trigger_words(scan))),
             nsfw=_safe(None, lambda: nsfw(scan)),
             hashes=tuple(_safe([], lambda: find_hashes(body, scan.lines))),
-            parents=tuple(_safe([], lambda: parents(scan, t))),
+            parents=tuple(credited),
             files=tuple(files),
         )
     except Exception:
         _log.exception("extraction failed; returning empty fields")
         return ReleaseFields()
+
+
+def name_candidates_of(text: str) -> list[Candidate]:
+    """Every naming rule's candidate for `text`, prepared as `extract` prepares it (for training the ranker)."""
+    text = text[:MAX_CHARS].replace("\r\n", "\n").replace("\x00", " ").translate(INVISIBLE)
+    return name_candidates(text, Scan.of(clean(text), tables()))

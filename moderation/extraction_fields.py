@@ -8,6 +8,7 @@ returns the field or an empty value. None of them raises on odd input; `extract(
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from moderation.extraction_names import (
@@ -20,7 +21,8 @@ from moderation.extraction_names import (
     title_name,
     verb_object,
 )
-from moderation.extraction_tables import AliasMatch, Tables, Token, tokenize
+from moderation.extraction_tables import AliasMatch, Tables, Token, key_of, tokenize
+from moderation.extraction_name_rank import Candidate, load_name_ranker
 from moderation.extraction_type import load_type_model
 from moderation.extraction_tables import tables as load_tables
 from moderation.extraction_text import Lines
@@ -130,6 +132,7 @@ def base_model(scan: Scan, tables: Tables, name: str | None = None, raw: str | N
 
 
 _CHAT_LENGTH = 400
+_SECTION_WORDS = frozenset({"news", "update", "updates", "new", "hot", "important", "note", "notice", "changelog", "todo"})
 
 
 def _context_hit(scan: Scan) -> bool:
@@ -143,11 +146,18 @@ _IMAGE_DOMAIN = (
     "flux", "pony", "illustrious", "noobai", "civitai", "stable cascade", "pixart", "video generation", "text-to-video",
     "文生图", "扩散", "画像生成",
 )  # fmt: skip
+_RECIPE = re.compile(r"\d{1,3}[ \t]?%|\(0?\.\d{1,3}\)|\+")
 _STRONG_TYPES = frozenset({"lora", "quantization", "merge", "embedding", "adapter"})
 
 
 def model_type(
-    scan: Scan, tables: Tables, base: str | None, file_formats: list[str], *, infer: bool = False
+    scan: Scan,
+    tables: Tables,
+    base: str | None,
+    file_formats: list[str],
+    *,
+    infer: bool = False,
+    parents: Sequence[str] = (),
 ) -> str | None:
     """The kind of release: the first strong type keyword (headline first), else weak, else inferred.
 
@@ -157,6 +167,8 @@ def model_type(
     it (`extraction_type`); rule features pass `infer=False`, because they must say what the text states.
     """
     found = _keyword_type(scan, tables, base, file_formats)
+    if found not in _STRONG_TYPES and len(parents) >= 2 and _RECIPE.search(scan.text):
+        found = "merge"  # "A (0.6) + B (0.4)", "= 60% A + 40% B": a recipe is a merge, said or not
     if found == "finetune" and any(cue in scan.lower for cue in _IMAGE_DOMAIN):
         found = "checkpoint"
     if not infer or found in _STRONG_TYPES:
@@ -260,8 +272,8 @@ def _tidy_name(raw: str) -> str | None:
     raw = _TYPE_SUFFIX.sub("", raw.strip(_EDGE)).strip(_EDGE)
     if not raw or len(raw) > 80 or raw.lower() in _NOT_NAMES or raw.startswith("http"):
         return None
-    if not any(c.isalpha() for c in raw):
-        return None  # "**2024/05/22**": a date in bold is no name
+    if not any(c.isalpha() for c in raw) or raw.lower() in _SECTION_WORDS:
+        return None  # "**2024/05/22**", "**News**": a date or a section title in bold is no name
     if load_tables().model_types.lookup(raw) is not None:
         return None  # "Новый мердж" is a type, not a name
     return raw
@@ -348,32 +360,69 @@ _NAME_STOPWORDS = frozenset(
 )
 
 
-def model_name(raw_text: str, scan: Scan) -> str | None:
-    """The model's name: a "Name:" field, the first bold phrase, the words before the version, a headline."""
+def name_candidates(raw_text: str, scan: Scan) -> list[Candidate]:
+    """Every rule's proposed name, in the fixed order that decides when no ranker is installed: a "Name:"
+    field, a card heading or "[Release] X" title, the first bold phrase, the words before the version, the
+    object of a release verb, the token before "released", a "Name: what it does" title, a quoted name, the
+    words after a headline verb, a Hugging Face repo id, the first model-like token; then every link text
+    and bold phrase (for the ranker only)."""
+    out: dict[str, Candidate] = {}
+
+    def add(rule: str, value: str | None) -> None:
+        if value:
+            out.setdefault(value, Candidate(value, set())).rules.add(rule)
+
     m = _NAME_FIELD.search(scan.text)
-    if m and (name := _tidy_name(m.group(1))):
-        return name
-    if name := heading_name(raw_text) or tag_name(raw_text):
-        return name
-    b = _BOLD_IN_RAW.search(raw_text[:2000])
-    if b:
+    add("field", _tidy_name(m.group(1)) if m else None)
+    add("heading", heading_name(raw_text))
+    add("tag", tag_name(raw_text))
+    for i, b in enumerate(_BOLD_IN_RAW.finditer(raw_text[:2000])):
         bold = b.group(1) or b.group(2) or ""
         linked = _MD_LINK_TEXT.match(bold.strip())
-        if name := _tidy_name(linked.group(1) if linked else bold):
-            return name
-    if name := _before_version(scan):
-        return name
-    if name := verb_object(raw_text) or before_verb(raw_text) or title_name(raw_text):
-        return name
+        add("bold" if i == 0 else "bold_any", _tidy_name(linked.group(1) if linked else bold))
+        if i >= 5:
+            break
+    add("before_version", _before_version(scan))
+    add("verb_object", verb_object(raw_text))
+    add("before_verb", before_verb(raw_text))
+    add("title", title_name(raw_text))
     q = _QUOTED.search(scan.text[:300].split("\n", 1)[0])
-    if q and (name := _tidy_name(next(g for g in q.groups() if g is not None))):
-        return name
-    if _CJK.search(scan.text[:200]) and (name := hf_repo_name(raw_text) or model_token(raw_text)):
-        return name  # a CJK headline is one unspaced run: the fallback below would take all of it
-    head = _HEADLINE.search(scan.text[:600])
-    if head and (name := _tidy_name(scan.text[head.end() : head.end() + 200].split("\n", 1)[0])):
-        return name
-    return hf_repo_name(raw_text) or model_token(raw_text)
+    add("quoted", _tidy_name(next(g for g in q.groups() if g is not None)) if q else None)
+    if not _CJK.search(scan.text[:200]):  # a CJK headline is one unspaced run: this would take all of it
+        head = _HEADLINE.search(scan.text[:600])
+        add("headline", _tidy_name(scan.text[head.end() : head.end() + 200].split("\n", 1)[0]) if head else None)
+    add("hf_repo", hf_repo_name(raw_text))
+    add("token", model_token(raw_text))
+    for i, link in enumerate(_MD_LINK_TEXT.finditer(raw_text[:3000])):
+        add("link_text", _tidy_name(link.group(1)))
+        if i >= 8:
+            break
+    return list(out.values())
+
+
+_FIXED_ORDER = ("field", "heading", "tag", "bold", "before_version", "verb_object", "before_verb", "title",
+                "quoted", "headline", "hf_repo", "token")  # fmt: skip
+
+
+def model_name(raw_text: str, scan: Scan, credited: Sequence[str] = ()) -> str | None:
+    """The model's name: the candidate the learned ranker picks (`extraction_name_rank`), or, without a
+    ranker, the first candidate in the fixed order of `name_candidates`. A credited parent ("= 60% Juggernaut
+    XL v9 + ...") is never the release's own name."""
+    parent_keys = [key_of(p) for p in credited]
+    candidates = [
+        c for c in name_candidates(raw_text, scan) if not any(k.startswith(key_of(c.text)) for k in parent_keys)
+    ]
+    for cand in candidates:
+        if "field" in cand.rules:  # "Name: X" is the creator saying it: nothing to infer
+            return cand.text
+    ranker = load_name_ranker()
+    if ranker is not None:
+        return ranker.choose(candidates, raw_text)
+    for rule in _FIXED_ORDER:
+        for cand in candidates:
+            if rule in cand.rules:
+                return cand.text
+    return None
 
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
@@ -446,7 +495,7 @@ _PARENTS = re.compile(
     r"merged[ \t]+models?[ \t]{0,2}[:：]|parents?[ \t]{0,2}[:：]|credits?(?:[ \t]+to)?[ \t]{0,2}[:：]|"
     r"based[ \t]+on|built[ \t]+on(?:[ \t]+top[ \t]+of)?|derived[ \t]+from|fine-?tuned?[ \t]+(?:of|from)|"
     r"finetune[ \t]+of|fine-tune[ \t]+of|quants?[ \t]+(?:of|for)|quantizations?[ \t]+of|gguf[ \t]+(?:quants?[ \t]+)?of|"
-    r"mezcla[ \t]+de|fusión[ \t]+de|basado[ \t]+en|basiert[ \t]+auf|merge[ \t]+aus|mischung[ \t]+aus|"
+    r"(?<=[\"”'\w])[ \t]{0,2}=[ \t]{0,2}(?=\d{1,3}[ \t]?%)|mezcla[ \t]+de|fusión[ \t]+de|basado[ \t]+en|basiert[ \t]+auf|merge[ \t]+aus|mischung[ \t]+aus|"
     r"baseado[ \t]+em|mistura[ \t]+de|на[ \t]+основе|основан[аo]?[ \t]+на|мердж[ \t]+из|基于|融合了?|"
     r"をベースに|のマージ)[ \t]{0,3}([^\n]{1,300})"
 )

@@ -36,6 +36,7 @@ _GENERIC_HEADINGS = frozenset(
         "简介", "介绍", "模型介绍", "更新", "新闻", "概要", "はじめに", "概要", "описание", "новости",
     }
 )  # fmt: skip
+_HEADING_TAIL = re.compile(r"(?i)[ \t]+(?:is|are|was|-|–|—|\|)[ \t]+|[ \t]+(?:trained|fine-?tuned)[ \t]+(?:by|on|with)[ \t]")
 _RELEASE_TAG = re.compile(
     r"(?i)^[ \t]{0,3}[\[(【](?:release[ds]?|new[ \t]release|model[ \t]release|new[ \t]model|resource|"
     r"open[ \t]?source|oc|update|model)[\])】][ \t]{0,3}[:\-–—]?[ \t]{0,3}([^\n]{2,160})"
@@ -43,7 +44,7 @@ _RELEASE_TAG = re.compile(
 _VERB = re.compile(
     r"(?i)(?<![\w-])(?:we|i|i've|we've|we're|i'm|have|has|just|today|now)?[ \t]{0,2}"
     r"(?:releas(?:e|es|ed|ing)|open[- ]?sourc(?:e|es|ed|ing)|introduc(?:e|es|ed|ing)|present(?:s|ed|ing)?|"
-    r"publish(?:es|ed|ing)?|upload(?:s|ed|ing)?|launch(?:es|ed|ing)?|announc(?:e|es|ed|ing)|"
+    r"publish(?:es|ed|ing)?|(?:re-?)?upload(?:s|ed|ing)?|launch(?:es|ed|ing)?|announc(?:e|es|ed|ing)|"
     r"introduct|say[ \t]hello[ \t]to|meet|dropped|drop|made|trained|merged|fine-?tuned|finetuned|quantized|quantised|"
     r"updated|update)(?![\w-])[ \t]{1,3}"
     r"(?:(?:the|our|a|an|new|my|first|latest|updated|improved|official|two|three|both|of|version|model|"
@@ -63,8 +64,12 @@ _NAME_END_WORDS = frozenset(
     }
 )  # fmt: skip
 _NOT_MODEL_TOKENS = frozenset(
-    {"e.g", "i.e", "etc", "v1", "v2", "v3", "fp16", "fp32", "bf16", "int8", "int4", "4-bit", "8-bit", "md", "pdf"}
-)
+    {
+        "e.g", "i.e", "etc", "v1", "v2", "v3", "fp16", "fp32", "bf16", "int8", "int4", "4-bit", "8-bit", "md", "pdf",
+        "lora", "loras", "gguf", "sdxl", "sd1.5", "sd15", "lycoris", "locon", "controlnet", "checkpoint", "safetensors",
+        "comfyui", "huggingface", "civitai", "github", "readme.md", "readme", "q4_k_m", "q8_0", "nsfw", "sfw",
+    }
+)  # fmt: skip
 _HF_REPO = re.compile(
     r"(?i)(?:huggingface\.co|hf\.co)/(?!datasets/|spaces/|papers/|docs/|blog/|collections/)([\w.-]{1,96})/([\w.-]{1,96})"
 )
@@ -111,7 +116,7 @@ def _clean_name(s: str) -> str | None:
     low = s.lower()
     if not s or len(s) > 80 or len(s.split()) > 8 or low in _GENERIC_HEADINGS or low in _GENERIC_LINKS:
         return None
-    if s.startswith("http") or not any(c.isalpha() for c in s):
+    if s.startswith("http") or not any(c.isalpha() for c in s) or _DATE_LIKE.match(s):
         return None
     return s
 
@@ -128,6 +133,7 @@ def heading_name(raw: str) -> str | None:
     text = _strip_markup(m.group(1))
     text = re.split(r"[ \t]+(?:[-–—|:][ \t]+)", text, maxsplit=1)[0] if len(text) > 40 else text
     text = re.sub(r"(?i)[ \t]+(?:model[ \t]+card|card)$", "", text)
+    text = _HEADING_TAIL.split(text, maxsplit=1)[0]
     return _clean_name(text)
 
 
@@ -141,8 +147,14 @@ def tag_name(raw: str) -> str | None:
     return _clean_name(text)
 
 
+_REPO_ID = re.compile(r"[\w.-]{1,96}/[\w.-]{1,96}")
+
+
 def _is_name_word(word: str) -> bool:
-    """A word that can be (part of) a model name: capitalised, or model-like with a capital or a digit."""
+    """A word that can be (part of) a model name: capitalised, or model-like with a capital or a digit, or a
+    Hugging Face repo id ("Qwen/Qwen2.5-7B-Instruct")."""
+    if _REPO_ID.fullmatch(word) and not word.startswith(("http", "www.")):
+        return any(c.isupper() or c.isdigit() for c in word)
     if MODEL_TOKEN.fullmatch(word):
         return any(c.isupper() or c.isdigit() for c in word)
     return bool(_CAP_WORD.fullmatch(word)) and any(c.isalpha() for c in word)
@@ -159,7 +171,7 @@ def _phrase_at(text: str, pos: int, *, skip: int = 4) -> str | None:
     words: list[str] = []
     skipped = 0
     for raw_word in rest.split()[:12]:
-        word = raw_word.strip("*_`\"'”’,;:!?.()")
+        word = _TRAILING_JUNK.sub("", raw_word.strip("*_`\"'”’,;:!?.()"))
         if raw_word.startswith("[") and not words:
             inner = _MD_LINK_AT.match(raw_word)
             word = raw_word[1:].split("](", 1)[0].strip("*_`") if inner is None else inner.group(1)
@@ -179,7 +191,15 @@ def _phrase_at(text: str, pos: int, *, skip: int = 4) -> str | None:
             break
     if not words:
         return None
+    # "our SoTA Mantis-8B-Idefics2": an adjective before the model token is not part of the name
+    numbered = [i for i, w in enumerate(words) if MODEL_TOKEN.fullmatch(w) and any(c.isdigit() for c in w)]
+    if numbered and numbered[0] > 0 and not any(c.isdigit() or c == "-" for c in words[0]):
+        words = words[numbered[0] :]
     return _clean_name(" ".join(words[:6]))
+
+
+_TRAILING_JUNK = re.compile(r"[^\w.+)\]-]{1,8}$")
+_DATE_LIKE = re.compile(r"(?i)(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*[-./]\d|\d{1,4}[-./]\d{1,2}[-./]\d{1,4}")
 
 
 _PASSIVE = re.compile(
@@ -200,6 +220,15 @@ def before_verb(text: str) -> str | None:
             tok = tokens[-1].group(0)
             if any(c.isupper() or c.isdigit() for c in tok) and tok.lower() not in _NOT_MODEL_TOKENS:
                 return tok
+        # "Dreamforge XL is out": the capitalised words right before the verb, on its line
+        words: list[str] = []
+        for raw_word in reversed(before.rsplit("\n", 1)[-1].split()[-5:]):
+            word = raw_word.strip("*_`\"'“”()[]")
+            if not word or not _is_name_word(word) or word.lower() in _NAME_END_WORDS:
+                break
+            words.append(word)
+        if words and m.group(0).strip().lower().startswith(("is", "are", "has", "have", "now")):
+            return _clean_name(" ".join(reversed(words)))
     return None
 
 
@@ -241,8 +270,11 @@ def model_token(text: str) -> str | None:
     head = re.sub(r"https?://\S{1,2000}", " ", text[:400].split("\n", 1)[0])
     for m in MODEL_TOKEN.finditer(head):
         tok = m.group(0)
-        if tok.lower() not in _NOT_MODEL_TOKENS and not re.fullmatch(
-            r"[vV]?\d[\d.]*|\d{4}[-.]\d{1,2}([-.]\d{1,2})?", tok
+        if (
+            tok.lower() not in _NOT_MODEL_TOKENS
+            and any(c.isupper() or c.isdigit() for c in tok)
+            and not re.fullmatch(r"[vV]?\d[\d.]*|\d{4}[-.]\d{1,2}([-.]\d{1,2})?", tok)
+            and not _DATE_LIKE.match(tok)
         ):
             return tok
     return None

@@ -1,7 +1,8 @@
 """`normbot detect` and `normbot eval`: release detection from the command line.
 
 `detect` is a stable contract for scripts: JSON Lines in (`{"id", "text", "attachments"?}`), one JSON line
-out per input (`{"id", "is_release", "score", "fields"}`) in input order. A malformed line yields
+out per input (`{"id", "is_release", "score", "fields"}`) in input order; `fields` is filled for every line,
+negatives too, so a tool can use extraction alone. A malformed line yields
 `{"id": null, "error": "line N: ..."}` on stdout and processing continues; the exit code is then 1.
 `eval` scores the detector and the extractor on the labelled set's test split.
 """
@@ -14,7 +15,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Annotated, Any
 
+import click
 import typer
+from typer.core import TyperGroup
 
 from bot.cli.app import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, app
 
@@ -63,6 +66,7 @@ def run_detect(lines: Iterable[str], out: IO[str], *, rules_only: bool = False, 
     A caller that writes one line and waits for its answer should pass `batch=1`.
     """
     from moderation.detection import Detector
+    from moderation.extraction import extract
 
     detector = Detector(use_model=not rules_only)
     bad = 0
@@ -76,18 +80,37 @@ def run_detect(lines: Iterable[str], out: IO[str], *, rules_only: bool = False, 
                 row: dict[str, Any] = p
             else:
                 d = next(results)
+                fields = d.fields if d.fields is not None else extract(p[1], p[2], infer_type=False)
                 row = {
                     "id": p[0],
                     "is_release": d.is_release,
                     "score": round(d.score, 4),
-                    "fields": d.fields.to_json() if d.fields is not None else {},
+                    "fields": fields.to_json(),
                 }
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
         out.flush()
     return bad
 
 
-@app.command("detect")
+class _DetectGroup(TyperGroup):
+    """`normbot detect [FILE]` stays the JSON Lines contract: arguments that do not start with a subcommand's
+    name go to `normbot detect run`, so scripts written against the old command keep working."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h")):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+detect_app = typer.Typer(
+    cls=_DetectGroup,
+    help="Detect release announcements (JSON Lines in, one result per line out), export the community's "
+    "corrections, retrain the detector.",
+)
+app.add_typer(detect_app, name="detect")
+
+
+@detect_app.command("run")
 def detect(
     file: Annotated[
         Path | None, typer.Argument(help="JSON Lines file of {id, text, attachments?}; stdin when omitted.")
@@ -97,7 +120,7 @@ def detect(
         int, typer.Option("--batch", min=1, help="Lines per model batch; 1 answers each line at once.")
     ] = _CHUNK,
 ) -> None:
-    """Detect release announcements in JSON Lines and print one JSON result per line."""
+    """Detect release announcements in JSON Lines and print one JSON result per line (the default)."""
     if file is not None and str(file) != "-":
         try:
             fh: IO[str] = file.open(encoding="utf-8", errors="replace")
@@ -109,6 +132,84 @@ def detect(
     with fh:
         bad = run_detect(fh, sys.stdout, rules_only=rules_only, batch=batch)
     raise typer.Exit(EXIT_FINDINGS if bad else EXIT_OK)
+
+
+@detect_app.command("export-labels")
+def export_labels(
+    community: Annotated[str | None, typer.Option("--community", help="Only this community (its slug).")] = None,
+    db: Annotated[
+        str | None, typer.Option("--db", help="Database URL (default: NORMBOT_DATABASE_URL or ./data/normbot.db)")
+    ] = None,
+) -> None:
+    """Write the community's corrections ("mark as release" / "not a release") as labelled JSON Lines in the
+    corpus format, for `normbot detect train --extra` and `normbot eval --data`."""
+    from bot.cli._async import run_on_store
+    from storage import Store
+    from storage.corrections import detection_corrections
+
+    async def go() -> list[dict[str, Any]]:
+        store = Store.from_url(db)
+        try:
+            async with store.transaction() as tx:
+                if community is not None and community not in {c.slug for c in await tx.communities()}:
+                    raise KeyError(community)
+                return [row async for row in detection_corrections(tx, community)]
+        finally:
+            await store.close()
+
+    try:
+        rows = run_on_store(go())
+    except KeyError:
+        typer.echo(f"error: no community named {community!r} in the store", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    for row in rows:
+        sys.stdout.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
+
+
+@detect_app.command("train")
+def train_command(
+    data: Annotated[Path | None, typer.Option("--data", help="The corpus (train and dev splits).")] = None,
+    extra: Annotated[
+        list[Path] | None, typer.Option("--extra", help="More labelled JSON Lines (e.g. exported corrections).")
+    ] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out-dir", help="Where the adapter, head and extraction models go.")
+    ] = None,
+    no_finetune: Annotated[bool, typer.Option("--no-finetune", help="Frozen MiniLM: train the head only.")] = False,
+    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Fine-tuning epochs.")] = 3,
+) -> None:
+    """Retrain the detector (LoRA adapter, head, calibration, threshold) on the corpus plus `--extra` files.
+
+    Needs the `train` extra (`pip install 'normbot[train]'`) unless --no-finetune."""
+    from moderation.detection.evaluate import load_examples
+    from moderation.detection.finetune import FinetuneConfig
+    from moderation.detection.train import DEFAULT_DATA, DEFAULT_OUT, MAX_TOKENS, train
+
+    path = data or DEFAULT_DATA
+    for f in [path, *(extra or [])]:
+        if not f.is_file():
+            typer.echo(f"error: no labelled data at {f}", err=True)
+            raise typer.Exit(EXIT_USAGE)
+        try:
+            load_examples(f)
+        except ValueError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(EXIT_USAGE) from None
+    if not no_finetune:
+        try:
+            import peft  # noqa: F401
+        except ImportError:
+            typer.echo("error: fine-tuning needs peft: pip install 'normbot[train]' (or pass --no-finetune)", err=True)
+            raise typer.Exit(EXIT_USAGE) from None
+    target = out_dir or DEFAULT_OUT
+    target.mkdir(parents=True, exist_ok=True)
+    train(
+        path,
+        extra=extra or [],
+        finetune_config=FinetuneConfig(epochs=epochs, max_tokens=MAX_TOKENS),
+        use_finetune=not no_finetune,
+        out_dir=target,
+    )
 
 
 @app.command("eval")

@@ -23,6 +23,7 @@ __all__ = [
     "binary_scores",
     "field_scores",
     "load_examples",
+    "same_name",
 ]
 
 ALWAYS_SCORED = ("links", "license", "base_model", "model_type", "model_name")
@@ -46,6 +47,8 @@ class Example:
     attachments: tuple[str, ...] = ()
     lang: str = "en"
     source: str = ""
+    fields_verified: bool = True
+    """False when a record's fields were filled by pattern, not by a person: not used to score extraction."""
 
     @property
     def lang_group(self) -> str:
@@ -88,6 +91,7 @@ def load_examples(path: Path, split: str | None = None) -> list[Example]:
                     attachments=tuple(d.get("attachments") or ()),
                     lang=str(d.get("lang") or "en"),
                     source=str(d.get("source") or ""),
+                    fields_verified=d.get("fields_verified") is not False,
                 )
             )
     return out
@@ -157,6 +161,11 @@ _NAME_SUFFIX = re.compile(r"(?:v\d[\d.]*|version\d[\d.]*|modelcard|model|lora|gg
 "Foo LoRA" / "Foo"): the name is the same. docs/detection.md says how names are compared."""
 
 
+def same_name(a: str, b: str) -> bool:
+    """Whether two model names are the same name as `normbot eval` compares them."""
+    return _name_key(a) == _name_key(b)
+
+
 def _comparable(name: str, value: Any) -> Any:
     """Normalise a field value (from labels or from `to_json`) for comparison: lists become sets, links
     compare by URL (labels may give bare URLs), names by `_name_key`."""
@@ -196,7 +205,7 @@ def field_scores(examples: Iterable[Example], extractor: Callable[[str, Sequence
     """Compare `extractor` output with the labels on every positive example."""
     scores = FieldScores()
     for ex in examples:
-        if not ex.is_release:
+        if not ex.is_release or not ex.fields_verified:
             continue
         got = extractor(ex.text, ex.attachments).to_json()
         names = set(ALWAYS_SCORED) | (set(ex.fields) - {"extra"})

@@ -7,12 +7,14 @@ One command reproduces `moderation/data/detector_adapter.npz` and `detector_head
    package's weights: the "frozen" candidate);
 2. embed the train and dev splits with the adapted encoder exactly as the detector will (int8, same
    truncation), append the rule features, fit the logistic head on train;
-3. fit the model-type fallback of extraction (`extraction_type.py`) on the train split's announcements;
+3. fit extraction's two learned parts on the train split's announcements: the model-type fallback
+   (`extraction_type.py`) and the name ranker (`extraction_name_rank.py`);
 4. calibrate on dev (Platt scaling, folded into the head's weights, so the head stays linear and the exact
    bound still holds) and choose the threshold from dev's precision-recall curve;
 5. write the files; the test split is never read here (`normbot eval` reads it).
 
-`--extra FILE...` adds labelled files (a community's exported corrections, `normbot detect export-labels`) to
+`--augment FILE...` (default: the templated set) adds the train split of other labelled files; `--extra FILE...`
+adds labelled files (a community's exported corrections, `normbot detect export-labels`) to
 the train split: every row of them, whatever its own split says.
 """
 
@@ -30,10 +32,12 @@ import numpy.typing as npt
 
 from moderation.detection.adapter import ADAPTER_FILE, Adapter
 from moderation.detection.embedder import Embedder
-from moderation.detection.evaluate import Example, binary_scores, load_examples
+from moderation.detection.evaluate import Example, binary_scores, load_examples, same_name
 from moderation.detection.features import FEATURE_NAMES, rule_view
 from moderation.detection.finetune import FinetuneConfig, finetune
 from moderation.detection.head import HEAD_FILE, Head, fit_logistic
+from moderation.extraction import name_candidates_of
+from moderation.extraction_name_rank import NAME_RANKER_FILE, NameRanker
 from moderation.extraction_type import TYPE_MODEL_FILE, TYPES, TypeModel
 
 __all__ = ["DEFAULT_DATA", "calibrate", "choose_threshold", "features_of", "main", "train"]
@@ -41,6 +45,9 @@ __all__ = ["DEFAULT_DATA", "calibrate", "choose_threshold", "features_of", "main
 _ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = _ROOT / "tests" / "data" / "corpus" / "corpus.jsonl"
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "data"
+DEFAULT_AUGMENT = _ROOT / "tests" / "data" / "releases.jsonl"
+"""The templated set: its train split is added to training (chat-style posts the real corpus has few of);
+it never enters dev or test."""
 MAX_TOKENS = 128
 
 
@@ -83,6 +90,7 @@ def train(
     data: Path,
     *,
     extra: Sequence[Path] = (),
+    augment: Sequence[Path] = (),
     finetune_config: FinetuneConfig | None = None,
     use_finetune: bool = True,
     out_dir: Path = DEFAULT_OUT,
@@ -93,7 +101,9 @@ def train(
     say = print if log else (lambda *_: None)
     train_rows = load_examples(data, split="train")
     for path in extra:
-        train_rows += [e for e in load_examples(path)]
+        train_rows += load_examples(path)
+    for path in augment:
+        train_rows += load_examples(path, split="train")
     dev = load_examples(data, split="dev")
     if not train_rows or not dev:
         raise ValueError(f"{data} needs rows in the train and dev splits")
@@ -128,8 +138,11 @@ def train(
         adapter=adapter.digest if adapter is not None else "",
     )
     head.save(out_dir / HEAD_FILE)
-    typed = [e for e in train_rows if e.is_release and e.fields.get("model_type") in TYPES]
+    labelled = [e for e in train_rows if e.is_release and e.fields_verified]
+    typed = [e for e in labelled if e.fields.get("model_type") in TYPES]
     TypeModel.fit([e.text for e in typed], [str(e.fields["model_type"]) for e in typed]).save(out_dir / TYPE_MODEL_FILE)
+    named = [(e.text, e.fields.get("model_name") or None) for e in labelled]
+    NameRanker.fit(named, name_candidates_of, same_name).save(out_dir / NAME_RANKER_FILE)
     dev_scores = binary_scores(list(y_dev > 0.5), list(p_dev >= threshold)).as_dict()
     info: dict[str, object] = {
         "train_rows": len(train_rows),
@@ -152,6 +165,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--extra", type=Path, nargs="*", default=[], help="more labelled files, all used for training")
     parser.add_argument("--out-dir", type=Path, default=DEFAULT_OUT, help="where the adapter and the head go")
     parser.add_argument("--no-finetune", action="store_true", help="frozen MiniLM: train the head only")
+    parser.add_argument(
+        "--augment", type=Path, nargs="*", default=[DEFAULT_AUGMENT], help="files whose train split is added"
+    )
     parser.add_argument("--epochs", type=int, default=FinetuneConfig.epochs)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--report", type=Path, help="write the training figures (dev PR curve too) as JSON")

@@ -211,6 +211,18 @@ def test_non_string_input_does_not_raise() -> None:
     assert extract(None, [None, 3]).to_json() == {}  # type: ignore[arg-type, list-item]
 
 
+@pytest.fixture
+def fixed_name_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Extraction without the learned name ranker: the rules' fixed order picks the name.
+
+    The ranker (trained on the real corpus, docs/detection.md) abstains on some chat-style headlines whose
+    shapes the corpus has few of; these cases pin down what the rules themselves propose."""
+    import moderation.extraction_fields as fields
+
+    monkeypatch.setattr(fields, "load_name_ranker", lambda: None)
+
+
+@pytest.mark.usefixtures("fixed_name_order")
 def test_tagged_bold_title_and_fair_ai_license() -> None:
     """'[SDXL] Name LoRA' in bold gives the bare name; FAIPL maps to its id; Illustrious wins over a name alias."""
     f = extract("**[SDXL] Cinematic Film Grain LoRA** — v1.0\n> Base: SDXL 1.0")
@@ -228,6 +240,7 @@ def test_tagged_bold_title_and_fair_ai_license() -> None:
         ("Releasing Rook-7B, a fine-tune of Mistral-7B-v0.3", "Rook-7B"),
     ],
 )
+@pytest.mark.usefixtures("fixed_name_order")
 def test_model_names_in_messy_headlines(text: str, name: str) -> None:
     """Names in quotes, after a label, in Cyrillic, or before a comma are found without the verbs."""
     assert extract(text).model_name == name

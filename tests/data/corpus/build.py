@@ -5,10 +5,13 @@ were collected). This script is the only thing that turns them into `tests/data/
 every rule the corpus obeys is written down here:
 
 - no item from an excluded source (its original address or the place it was read from);
+- ids are unique (a repeated id gets a `-2` suffix);
 - no duplicate text (whitespace-collapsed, lowercased): the first copy is kept;
 - at most 20 items per source (a GitHub repository, or host + first two path parts, as corpus-check counts);
 - `fields.links` of a positive is every absolute http(s) URL of the text in order (the label rule, applied
   mechanically rather than by hand);
+- `fields_verified: false` marks the records of a harvest whose fields were filled by pattern rather than by
+  a person (`--fields-unverified NAME`): detection uses them, field accuracy does not;
 - the split is a function of the source alone (sha256 of the source key -> 60% train, 20% dev, 20% test), so
   no source is in two splits and adding items never moves an old one.
 """
@@ -56,6 +59,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("raw", nargs="+", type=Path)
     parser.add_argument("--out", type=Path, default=HERE / "corpus.jsonl")
     parser.add_argument("--excluded", type=Path, default=EXCLUDED)
+    parser.add_argument(
+        "--fields-unverified",
+        nargs="*",
+        default=[],
+        help="harvest names whose fields were filled by pattern, not by a person: kept out of field scores",
+    )
     args = parser.parse_args(argv)
     excluded = {ln.strip().lower() for ln in args.excluded.open() if ln.strip() and not ln.startswith("#")}
 
@@ -64,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         return source_key(url) in excluded or any(flat.startswith(e) for e in excluded if "." in e.split("/")[0])
 
     seen: set[str] = set()
+    ids: set[str] = set()
     per_source: collections.Counter[str] = collections.Counter()
     dropped: collections.Counter[str] = collections.Counter()
     out = []
@@ -107,7 +117,13 @@ def main(argv: list[str] | None = None) -> int:
             seen.add(norm)
             per_source[key] += 1
             rec = {k: r.get(k) for k in KEEP}
+            base_id, n_id = str(rec["id"]), 2
+            while str(rec["id"]) in ids:  # a harvester numbered two items alike: keep both, renamed
+                rec["id"], n_id = f"{base_id}-{n_id}", n_id + 1
+            ids.add(str(rec["id"]))
             rec.update(text=text, fields=fields, split=split_of(key), source_key=key)
+            if str(r.get("id", "")).rsplit("-", 1)[0] in args.fields_unverified:
+                rec["fields_verified"] = False
             rec["category"] = "release" if r["is_release"] else (r.get("category") or "negative")
             if rec["category"] == "release" and not r["is_release"]:
                 rec["category"] = "hard_negative"

@@ -1,0 +1,82 @@
+"""The real-text corpus (tests/data/corpus/corpus.jsonl): its invariants, and the detection issue's
+requirements as `shared/tools/corpus-check.py` states them."""
+
+from __future__ import annotations
+
+import collections
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from moderation.detection.evaluate import LANG_GROUPS, load_examples
+
+REPO = Path(__file__).resolve().parents[2]
+CORPUS = REPO / "tests" / "data" / "corpus" / "corpus.jsonl"
+SHARED = REPO.parent / "shared"
+TYPES = {"llm", "finetune", "checkpoint", "adapter", "lora", "quantization", "merge", "embedding", "other"}
+
+
+def _records() -> list[dict[str, object]]:
+    return [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_records_have_the_corpus_fields() -> None:
+    rows = _records()
+    assert len(rows) >= 4000
+    ids = [r["id"] for r in rows]
+    assert len(ids) == len(set(ids))
+    for r in rows:
+        assert {"id", "text", "is_release", "fields", "source", "split", "lang"} <= set(r), r["id"]
+        assert isinstance(r["is_release"], bool) and r["split"] in ("train", "dev", "test")
+        assert str(r["source"]).startswith(("http://", "https://")), r["id"]
+        assert (r["category"] == "release") == r["is_release"], r["id"]
+        fields = r["fields"]
+        assert isinstance(fields, dict)
+        if not r["is_release"]:
+            assert fields == {}, r["id"]
+        elif "model_type" in fields:
+            assert fields["model_type"] in TYPES, r["id"]
+
+
+def test_links_are_every_url_of_the_text_in_order() -> None:
+    """The label rule for links, checked on every positive (build.py applies it; this keeps it applied)."""
+    url = re.compile(r"https?://[^\s<>\"'`\]\[)(]+")
+    for r in _records():
+        if r["is_release"]:
+            want = [m.group(0).rstrip(".,;:!?*_~") for m in url.finditer(str(r["text"]))]
+            assert r["fields"].get("links", []) == want, r["id"]  # type: ignore[union-attr]
+
+
+def test_no_source_in_two_splits() -> None:
+    splits: dict[str, set[str]] = collections.defaultdict(set)
+    for r in _records():
+        splits[str(r["source_key"])].add(str(r["split"]))
+    assert all(len(s) == 1 for s in splits.values())
+
+
+def test_every_split_has_releases_and_non_english_text() -> None:
+    examples = load_examples(CORPUS)
+    for split in ("train", "dev", "test"):
+        rows = [e for e in examples if e.split == split]
+        assert sum(e.is_release for e in rows) >= 0.15 * len(rows), split
+        assert sum(e.lang_group != "en" for e in rows) >= 0.08 * len(rows), split
+    assert {e.lang_group for e in examples} >= set(LANG_GROUPS) - {"es"}
+
+
+@pytest.mark.skipif(not (SHARED / "tools" / "corpus-check.py").is_file(), reason="shared/ is not beside the checkout")
+def test_corpus_meets_the_detection_issue_requirements() -> None:
+    """Size, sources, at most 20 per source, negatives, non-English, no excluded source, no duplicate."""
+    proc = subprocess.run(
+        [sys.executable, str(SHARED / "tools" / "corpus-check.py"), str(SHARED / "eval" / "excluded-sources.txt")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "all checks hold" in proc.stdout
