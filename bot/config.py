@@ -74,6 +74,16 @@ class CommunitySettings(_Model):
     spaces: list[str] = []
     chats: list[ChatSettings] = []
     web_token_env: str | None = None
+    # The detector's score at which a message counts as a release in this community (default: the
+    # detector's own threshold). Lower finds more announcements and more false ones; see docs/detection.md.
+    detect_threshold: float | None = None
+
+    @field_validator("detect_threshold")
+    @classmethod
+    def _threshold_in_range(cls, v: float | None) -> float | None:
+        if v is not None and not 0.0 < v < 1.0:
+            raise ValueError(f"detect_threshold must be between 0 and 1 (exclusive), for example 0.6; got {v}")
+        return v
 
 
 class StoreSettings(_Model):
@@ -162,6 +172,7 @@ class Settings(_Model):
                     chats=tuple(ChatBinding(ch.platform, ch.chat_id, ch.role) for ch in c.chats),
                     spaces=frozenset(spaces),
                     web_token=token or None,
+                    detect_threshold=c.detect_threshold,
                 )
             )
         return out

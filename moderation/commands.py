@@ -23,6 +23,8 @@ from moderation.permissions import Privilege
 
 if TYPE_CHECKING:
     from moderation.actions import Action
+    from moderation.core import Core
+    from moderation.events import CommandInvoked
     from moderation.invocation import Invocation
 
 __all__ = [
@@ -37,6 +39,9 @@ __all__ = [
 ]
 
 Handler = Callable[["Invocation", dict[str, Any]], Awaitable[list["Action"]]]
+# Slow work a command needs that holds no lock (a model call), run before its unit of work; the result
+# reaches the handler as `Invocation.prepared`. It must not decide anything: the handler checks again.
+Prepare = Callable[["Core", "CommandInvoked"], Awaitable[object]]
 RELEASE_REF = re.compile(r"(?:[RrFf]|#)?([0-9]{1,18})")
 
 
@@ -64,6 +69,7 @@ class CommandSpec:
     handler: Handler
     targets_release: bool = False
     examples: tuple[str, ...] = field(default=())
+    prepare: Prepare | None = None
 
     @property
     def usage(self) -> str:
@@ -93,14 +99,15 @@ def command(
     *params: Param,
     privilege: Privilege = Privilege.MEMBER,
     examples: tuple[str, ...] = (),
+    prepare: Prepare | None = None,
 ) -> Callable[[Handler], Handler]:
-    """Register a handler as the command `name`."""
+    """Register a handler as the command `name` (`prepare`: slow work done before its unit of work)."""
 
     def register(fn: Handler) -> Handler:
         if name in COMMANDS:
             raise RuntimeError(f"command {name!r} defined twice")
         targets = any(p.kind == "release" for p in params)
-        COMMANDS[name] = CommandSpec(name, description, params, privilege, fn, targets, examples)
+        COMMANDS[name] = CommandSpec(name, description, params, privilege, fn, targets, examples, prepare)
         return fn
 
     return register

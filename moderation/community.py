@@ -22,7 +22,8 @@ class CommunityConfig:
     """Who moderates and reviews, which chats belong to it and which norm pack applies.
 
     Names in `owners`, `moderators` and `reviewers` are `platform:user_id` (or `platform:@name`);
-    role names are compared case-insensitively.
+    role names are compared case-insensitively. `detect_threshold` moves the score at which the detector's
+    verdict counts as a release in this community (see `moderation.watcher.is_release_for`).
     """
 
     slug: str
@@ -36,3 +37,9 @@ class CommunityConfig:
     chats: tuple[ChatBinding, ...] = field(default=())
     spaces: frozenset[tuple[str, str]] = frozenset()  # (platform, guild or group id)
     web_token: str | None = None
+    detect_threshold: float | None = None  # the detector's own threshold when None
+
+    def __post_init__(self) -> None:
+        t = self.detect_threshold
+        if t is not None and not 0.0 < t < 1.0:
+            raise ValueError(f"community {self.slug!r}: detect_threshold must be between 0 and 1 (exclusive), not {t}")

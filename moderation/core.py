@@ -40,11 +40,17 @@ BINDING_TTL = 5.0
 
 
 class DetectionLike(Protocol):
-    """What the core needs from a detection result."""
+    """What the core needs from a detection result (read-only: `moderation.detection.Detection` is frozen).
+    The watcher also reads `stage` when there is one, to apply a community's `detect_threshold`."""
 
-    is_release: bool
-    score: float
-    fields: ReleaseFields | None
+    @property
+    def is_release(self) -> bool: ...
+
+    @property
+    def score(self) -> float: ...
+
+    @property
+    def fields(self) -> ReleaseFields | None: ...
 
 
 class DetectorLike(Protocol):
@@ -378,11 +384,15 @@ class Core:
         spec, rest = resolve_name(event.name, event.args)
         values = bind_options(spec, event.options) if event.options is not None else bind_text(spec, rest)
         await self._warm_snapshot()
+        # Slow work (a model call) before the unit of work, which on SQLite holds every other event up.
+        prepared = await spec.prepare(self, event) if spec.prepare is not None else None
         async with self.store.transaction() as tx:
             if not await tx.mark_processed(event.chat.platform, f"cmd:{event.event_id}", self.clock()):
                 return []
             inv = await self._invocation(tx, event.chat, event.author, event.reply_to)
             inv.attachment_texts = event.attachment_texts
+            inv.replied = event.replied
+            inv.prepared = prepared
             inv.require(spec.privilege, f"use /{spec.name}")
             return await spec.handler(inv, dict(values))
 
@@ -466,10 +476,18 @@ class Core:
 # adapters to render the command list (Telegram's menus, Discord's slash commands).
 from moderation import (  # noqa: E402
     handlers_admin,
+    handlers_detection,
     handlers_privacy,
     handlers_provenance,
     handlers_releases,
     handlers_social,
 )
 
-__commands__ = (handlers_admin, handlers_privacy, handlers_provenance, handlers_releases, handlers_social)
+__commands__ = (
+    handlers_admin,
+    handlers_detection,
+    handlers_privacy,
+    handlers_provenance,
+    handlers_releases,
+    handlers_social,
+)

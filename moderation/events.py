@@ -20,6 +20,7 @@ __all__ = [
     "CoreEvent",
     "MessagePosted",
     "Posted",
+    "RepliedMessage",
 ]
 
 
@@ -78,11 +79,31 @@ class MessagePosted:
 
 
 @dataclass(frozen=True, slots=True)
+class RepliedMessage:
+    """The message a command was used on, as the platform showed it: the message a Telegram command replies
+    to (`reply_to_message`), the target of a Discord message context menu, a console `[reply m3]` line.
+
+    Adapters set it (beside `reply_to`, its id) only for a person's message; a command about the bot's own
+    message (a review prompt) gets `reply_to` alone. `/markrelease` needs the text and the author to treat the
+    message as the announcement the detector missed.
+    """
+
+    message_id: str
+    author: Actor
+    text: str
+    attachments: tuple[Attachment, ...] = ()
+    url: str | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CommandInvoked:
     """A command, typed as text (`/flag R3 credit-base-model no base named`) or as structured options.
 
     `event_id` is the platform's unique id for the invocation (interaction id, Telegram update id, console
-    line number): the core records it so a replayed delivery changes nothing twice.
+    line number): the core records it so a replayed delivery changes nothing twice. `reply_to` is the id of
+    the message the command targets (a reply, a context menu); `replied` is that message itself when a
+    person wrote it.
     """
 
     event_id: str
@@ -95,6 +116,7 @@ class CommandInvoked:
     message_id: str | None = None
     attachments: tuple[Attachment, ...] = ()
     attachment_texts: Mapping[str, str] = field(default_factory=dict)
+    replied: RepliedMessage | None = None
 
 
 @dataclass(frozen=True, slots=True)

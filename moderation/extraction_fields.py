@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from moderation.extraction_name_rank import Candidate, load_name_ranker
 from moderation.extraction_names import (
     before_verb,
     heading_name,
@@ -22,10 +23,9 @@ from moderation.extraction_names import (
     verb_object,
 )
 from moderation.extraction_tables import AliasMatch, Tables, Token, key_of, tokenize
-from moderation.extraction_name_rank import Candidate, load_name_ranker
-from moderation.extraction_type import load_type_model
 from moderation.extraction_tables import tables as load_tables
 from moderation.extraction_text import Lines
+from moderation.extraction_type import load_type_model
 
 __all__ = [
     "Scan",
@@ -132,7 +132,9 @@ def base_model(scan: Scan, tables: Tables, name: str | None = None, raw: str | N
 
 
 _CHAT_LENGTH = 400
-_SECTION_WORDS = frozenset({"news", "update", "updates", "new", "hot", "important", "note", "notice", "changelog", "todo"})
+_SECTION_WORDS = frozenset(
+    {"news", "update", "updates", "new", "hot", "important", "note", "notice", "changelog", "todo"}
+)
 
 
 def _context_hit(scan: Scan) -> bool:
@@ -495,7 +497,8 @@ _PARENTS = re.compile(
     r"merged[ \t]+models?[ \t]{0,2}[:：]|parents?[ \t]{0,2}[:：]|credits?(?:[ \t]+to)?[ \t]{0,2}[:：]|"
     r"based[ \t]+on|built[ \t]+on(?:[ \t]+top[ \t]+of)?|derived[ \t]+from|fine-?tuned?[ \t]+(?:of|from)|"
     r"finetune[ \t]+of|fine-tune[ \t]+of|quants?[ \t]+(?:of|for)|quantizations?[ \t]+of|gguf[ \t]+(?:quants?[ \t]+)?of|"
-    r"(?<=[\"”'\w])[ \t]{0,2}=[ \t]{0,2}(?=\d{1,3}[ \t]?%)|mezcla[ \t]+de|fusión[ \t]+de|basado[ \t]+en|basiert[ \t]+auf|merge[ \t]+aus|mischung[ \t]+aus|"
+    r"(?<=[\"”'\w])[ \t]{0,2}=[ \t]{0,2}(?=\d{1,3}[ \t]?%)|mezcla[ \t]+de|fusión[ \t]+de|basado[ \t]+en|"
+    r"basiert[ \t]+auf|merge[ \t]+aus|mischung[ \t]+aus|"
     r"baseado[ \t]+em|mistura[ \t]+de|на[ \t]+основе|основан[аo]?[ \t]+на|мердж[ \t]+из|基于|融合了?|"
     r"をベースに|のマージ)[ \t]{0,3}([^\n]{1,300})"
 )

@@ -51,7 +51,9 @@ def candidate_features(cand: Candidate, raw: str) -> npt.NDArray[np.float64]:
     if at >= 0:
         window = raw[at : at + len(cand.text) + 120]
         linked = bool(_HOST_LINK.search(window[: len(cand.text) + 120])) and "](" in window[: len(cand.text) + 4]
-    in_repo = bool(re.search(r"(?i)(?:huggingface\.co|hf\.co)/[\w.-]{1,96}/" + re.escape(cand.text) + r"(?![\w.-])", raw))
+    in_repo = bool(
+        re.search(r"(?i)(?:huggingface\.co|hf\.co)/[\w.-]{1,96}/" + re.escape(cand.text) + r"(?![\w.-])", raw)
+    )
     facts = [1.0 if rule in cand.rules else 0.0 for rule in RULES]
     facts += [
         float(len(cand.rules)),

@@ -16,11 +16,11 @@ __all__ = [
     "MODEL_TOKEN",
     "before_verb",
     "heading_name",
-    "title_name",
     "hf_repo_name",
     "model_token",
     "stated_base",
     "tag_name",
+    "title_name",
     "verb_object",
 ]
 
@@ -33,10 +33,12 @@ _GENERIC_HEADINGS = frozenset(
         "whats new", "highlights", "abstract", "announcement", "announcements", "release", "releases", "models",
         "model information", "model introduction", "model card for model id", "todo", "features", "installation",
         "dataset card", "citation", "license", "training", "evaluation", "results", "limitations", "table of contents",
-        "简介", "介绍", "模型介绍", "更新", "新闻", "概要", "はじめに", "概要", "описание", "новости",
+        "简介", "介绍", "模型介绍", "更新", "新闻", "概要", "はじめに", "описание", "новости",
     }
 )  # fmt: skip
-_HEADING_TAIL = re.compile(r"(?i)[ \t]+(?:is|are|was|-|–|—|\|)[ \t]+|[ \t]+(?:trained|fine-?tuned)[ \t]+(?:by|on|with)[ \t]")
+_HEADING_TAIL = re.compile(
+    r"(?i)[ \t]+(?:is|are|was|-|–|—|\|)[ \t]+|[ \t]+(?:trained|fine-?tuned)[ \t]+(?:by|on|with)[ \t]"
+)
 _RELEASE_TAG = re.compile(
     r"(?i)^[ \t]{0,3}[\[(【](?:release[ds]?|new[ \t]release|model[ \t]release|new[ \t]model|resource|"
     r"open[ \t]?source|oc|update|model)[\])】][ \t]{0,3}[:\-–—]?[ \t]{0,3}([^\n]{2,160})"
@@ -78,12 +80,19 @@ _BASE_FIELD = re.compile(
 )
 _BASE_PHRASES = (
     # (priority, pattern): an explicit "base" beats "fine-tuned from", which beats "merge of" / "LoRA for"
-    (1, r"(?:(?:is|are)[ \t]+based[ \t]+on|based[ \t]+on(?:[ \t]+the)?|built[ \t]+(?:up)?on(?:[ \t]+top[ \t]+of)?|"
-        r"(?<![\w-])base(?:[ \t]+model)?[ \t]{0,2}[:=]|基于|基座[:：]?|底模[:：]?|をベースに)"),
-    (2, r"(?:fine-?tuned[ \t]+(?:version[ \t]+)?(?:of|from|on[ \t]+top[ \t]+of)|finetuned[ \t]+(?:version[ \t]+)?(?:of|from)|"
+    (
+        1,
+        r"(?:(?:is|are)[ \t]+based[ \t]+on|based[ \t]+on(?:[ \t]+the)?|built[ \t]+(?:up)?on(?:[ \t]+top[ \t]+of)?|"
+        r"(?<![\w-])base(?:[ \t]+model)?[ \t]{0,2}[:=]|基于|基座[:：]?|底模[:：]?|をベースに)",
+    ),
+    (
+        2,
+        r"(?:fine-?tuned[ \t]+(?:version[ \t]+)?(?:of|from|on[ \t]+top[ \t]+of)|"
+        r"finetuned[ \t]+(?:version[ \t]+)?(?:of|from)|"
         r"fine-?tune[ \t]+of|quanti[sz]ed[ \t]+(?:version[ \t]+)?of|quants?[ \t]+of|"
         r"gguf[ \t]+(?:quants?[ \t]+|version[ \t]+)?of|trained[ \t]+on[ \t]+top[ \t]+of|derived[ \t]+from|"
-        r"initiali[sz]ed[ \t]+from|continued[ \t]+pre-?training[ \t]+(?:of|on|from))"),
+        r"initiali[sz]ed[ \t]+from|continued[ \t]+pre-?training[ \t]+(?:of|on|from))",
+    ),
     (3, r"(?:merge[ \t]+of|lora[ \t]+(?:for|of|on)|adapter[ \t]+(?:for|of))"),
 )
 _BASE_PHRASE = re.compile(
@@ -199,7 +208,9 @@ def _phrase_at(text: str, pos: int, *, skip: int = 4) -> str | None:
 
 
 _TRAILING_JUNK = re.compile(r"[^\w.+)\]-]{1,8}$")
-_DATE_LIKE = re.compile(r"(?i)(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*[-./]\d|\d{1,4}[-./]\d{1,2}[-./]\d{1,4}")
+_DATE_LIKE = re.compile(
+    r"(?i)(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*[-./]\d|\d{1,4}[-./]\d{1,2}[-./]\d{1,4}"
+)
 
 
 _PASSIVE = re.compile(

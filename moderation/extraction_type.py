@@ -14,6 +14,7 @@ corpus's train split (`fit`), never on dev or test.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import zlib
 from collections.abc import Sequence
@@ -24,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["TYPE_MODEL_FILE", "TYPES", "TypeModel", "load_type_model"]
+__all__ = ["TYPES", "TYPE_MODEL_FILE", "TypeModel", "load_type_model"]
 
 TYPE_MODEL_FILE = "type_model.npz"
 TYPES = ("llm", "finetune", "checkpoint", "adapter", "lora", "quantization", "merge", "embedding", "other")
@@ -37,7 +38,7 @@ def features(text: str) -> npt.NDArray[np.float32]:
     """Binary hashed unigrams and bigrams, L2-normalised (a fixed 2**14 vector)."""
     words = _WORD.findall(re.sub(r"https?://\S{1,2000}", " ", text[:_MAX_CHARS].lower()))
     vec = np.zeros(BUCKETS, dtype=np.float32)
-    grams = words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    grams = words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
     for gram in grams:
         vec[zlib.crc32(gram.encode()) & (BUCKETS - 1)] = 1.0
     norm = float(np.linalg.norm(vec))

@@ -255,6 +255,17 @@ async def status(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """Any move the lifecycle table allows."""
     release = await inv.target_release(args["release"])
     target = args["state"]
+    if "withdrawn" in (target, release.status) and target != release.status:
+        # Withdrawing is a detection correction: it stores a labelled example and closes the prompt.
+        command = (
+            f"/notrelease {release_ref(release)}"
+            if target == "withdrawn"
+            else "/markrelease (reply to its announcement)"
+        )
+        raise BadArgument(
+            f"{release_ref(release)}: use {command} instead.",
+            hint="It records the correction as a labelled example for the detector.",
+        )
     if not can_move(release.status, target):
         raise BadArgument(f"{release_ref(release)} can't go from {release.status} to {target}.")
     before = release.status

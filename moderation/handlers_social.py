@@ -33,8 +33,17 @@ async def _not_own(inv: Invocation, release: Release, what: str) -> None:
 
 
 def _open_for_review(release: Release) -> None:
-    if release.status in ("removed",):
+    if release.status == "removed":
         raise BadArgument(f"{release_ref(release)} was removed by the moderators.")
+    _not_withdrawn(release)
+
+
+def _not_withdrawn(release: Release) -> None:
+    if release.status == "withdrawn":
+        raise BadArgument(
+            f"{release_ref(release)} was withdrawn: it was marked as not a release.",
+            hint="Marked by mistake? A moderator or its author can reply to it with /markrelease.",
+        )
 
 
 @command(
@@ -136,6 +145,7 @@ async def flag_form(inv: Invocation, ref: str) -> list[Action]:
 async def flag(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """One flag per member per release per norm, with a reason, within the pack's rate limit."""
     release = await inv.target_release(args.get("release"))
+    _not_withdrawn(release)
     norm_id = args["norm"].lower()
     if norm_id != "other" and inv.pack.norm(norm_id) is None:
         raise BadArgument(f"There is no norm {clip(norm_id, 40)!r} in this community.", hint="See /norms for the ids.")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from moderation.commands import release_id_of
 from moderation.community import CommunityConfig
 from moderation.errors import BadArgument, NotFound, NotPermitted
-from moderation.events import Actor, ChatRef
+from moderation.events import Actor, ChatRef, RepliedMessage
 from moderation.permissions import Privilege
 from norms import NormPack
 from storage import Account, Release, Tx
@@ -37,6 +37,8 @@ class Invocation:
     pack: NormPack
     reply_to: str | None = None
     attachment_texts: Mapping[str, str] = field(default_factory=dict)
+    replied: RepliedMessage | None = None  # the replied-to message itself, when a person wrote it
+    prepared: object = None  # what the command's `prepare` step computed before the unit of work
 
     @property
     def actor_ref(self) -> str:

@@ -22,6 +22,7 @@ __all__ = [
     "prompt_card",
     "release_ref",
     "results_lines",
+    "withdrawn_card",
 ]
 
 ICON = {"pass": "✅", "fail": "❌", "needs_review": "❓", "not_applicable": "➖"}
@@ -131,3 +132,14 @@ def flag_line(flag: Flag, *, show_reason: bool = True) -> str:
     reason = f" — {clip(flag.reason, 100)}" if show_reason else ""
     note = f" (moderator: {clip(flag.resolution_note, 80)})" if flag.resolution_note else ""
     return f"F{flag.id} {flag.norm_id}: {flag.status}{reason}{note}"
+
+
+def withdrawn_card(release: Release) -> Card:
+    """What a withdrawn release's review prompt becomes: a short note, no buttons."""
+    return Card(
+        title=f"{release_ref(release)} withdrawn: not a release",
+        body="A moderator or the author marked this message as not a release, so its review is closed. "
+        "Its endorsements, flags and checks are kept.",
+        status=release.status,
+        footer="Marked by mistake? Reply to the announcement with /markrelease.",
+    )

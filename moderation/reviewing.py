@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 from moderation.actions import Action, Edit
 from moderation.events import ChatRef
-from moderation.lifecycle import blocking_failures, can_move, quorum_reached
-from moderation.render import PromptData, prompt_buttons, prompt_card
+from moderation.lifecycle import CLOSED, blocking_failures, can_move, quorum_reached
+from moderation.render import PromptData, prompt_buttons, prompt_card, withdrawn_card
 from norms import NormPack, ReleaseContext, evaluate
 from norms.fields import ReleaseFields
 from storage import NormResult, Release, ResultRow, Tx
@@ -100,10 +100,14 @@ async def prompt_for(tx: Tx, release: Release, pack: NormPack) -> PromptData:
 
 
 async def refresh_prompts(tx: Tx, release: Release, pack: NormPack) -> list[Action]:
-    """Edit every posted prompt of the release in place (counts and status changed)."""
+    """Edit every posted prompt of the release in place (counts and status changed); a withdrawn release's
+    prompt becomes a short note without buttons."""
     posted = await tx.posted(f"prompt:{release.id}")
     if not posted:
         return []
-    card = prompt_card(await prompt_for(tx, release, pack))
-    btns = prompt_buttons(release) if release.status not in ("removed",) else ()
+    if release.status == "withdrawn":
+        card = withdrawn_card(release)
+    else:
+        card = prompt_card(await prompt_for(tx, release, pack))
+    btns = prompt_buttons(release) if release.status not in CLOSED else ()
     return [Edit(ChatRef(p.platform, p.chat_id, p.thread_id), p.message_id, card, btns) for p in posted]

@@ -11,22 +11,31 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from moderation.actions import Action, DirectMessage, Send
 from moderation.events import ChatRef, MessagePosted
-from moderation.extraction import INVISIBLE
+from moderation.extraction import INVISIBLE, extract
 from moderation.jobs import schedule_release_jobs
-from moderation.render import clip, nudge_card, prompt_buttons, prompt_card, release_ref
+from moderation.render import PromptData, clip, nudge_card, prompt_buttons, prompt_card, release_ref
 from moderation.reviewing import check_release, prompt_for, settle_after_check
 from norms.fields import ReleaseFields
 from storage import Account, Release, Tx
 
 if TYPE_CHECKING:
-    from moderation.core import Core
+    from moderation.community import CommunityConfig
+    from moderation.core import Core, DetectionLike
 
-__all__ = ["model_key", "on_message"]
+__all__ = [
+    "Announced",
+    "announcement_actions",
+    "is_release_for",
+    "model_key",
+    "on_message",
+    "register_announcement",
+]
 
 log = logging.getLogger("normbot.watcher")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
@@ -67,6 +76,35 @@ async def _find_cross_post(
     return None
 
 
+def is_release_for(detection: DetectionLike, threshold: float | None) -> bool:
+    """The detector's verdict under a community's `detect_threshold` (None: the detector's own verdict).
+
+    Only scores that are the head's (stage "model") or the rules baseline's own positives (stage "rules")
+    are compared with the threshold, in both directions for the model and only to be stricter for rules:
+    a rule-stage negative may be the rule gate's rejection of a message without the shape of an
+    announcement, whose score is clamped and means nothing to a threshold. The pre-filter's and the exact
+    bound's negatives stand: the bound's score is only the highest the head could give, so a threshold below
+    the detector's own cannot be checked against it without running the encoder (docs/corrections.md).
+    """
+    if threshold is None:
+        return bool(detection.is_release)
+    stage = getattr(detection, "stage", None)
+    if stage == "model" or (stage == "rules" and detection.is_release):
+        return float(detection.score) >= threshold
+    return bool(detection.is_release)
+
+
+@dataclass(frozen=True, slots=True)
+class Announced:
+    """What registering an announcement did: the release, whether it is new, the actions besides the review
+    prompt (the creator's nudge, provenance's notices) and what the prompt shows."""
+
+    release: Release
+    created: bool
+    actions: list[Action]
+    prompt: PromptData
+
+
 async def on_message(core: Core, ev: MessagePosted) -> list[Action]:
     """Handle one chat message in a (possibly) watched chat."""
     # Cheap checks first: most messages are ordinary chat and must not touch the store twice.
@@ -76,95 +114,115 @@ async def on_message(core: Core, ev: MessagePosted) -> list[Action]:
     community, cid, _ = resolved
     names = [a.name for a in ev.attachments]
     detection = (await core.detector.adetect_many([(ev.text, names)]))[0]
-    if not detection.is_release:
+    if not is_release_for(detection, community.detect_threshold):
         return []
     core.stats["announcements_detected"] += 1
-    fields: ReleaseFields = detection.fields or ReleaseFields()
+    # A negative the community's threshold turned positive comes without fields: extract them here.
+    fields: ReleaseFields = detection.fields or extract(ev.text, names)
     # Model calls and comparisons run before the unit of work, which on SQLite holds every other event up.
     prepared = await core.hooks.prepare_announcement(core, cid, ev, getattr(detection, "embedding", None))
     now = core.clock()
     async with core.store.transaction() as tx:
-        if not await tx.mark_processed(ev.chat.platform, f"msg:{ev.chat.chat_id}:{ev.message_id}", now):
-            return []
-        author = await tx.upsert_account(ev.author.platform, ev.author.user_id, ev.author.name, now)
-        pack = await core.packs.current(tx, community, cid)
-        base, key_prefix = model_key(fields.model_name, fields.version)
-        release = await _find_cross_post(tx, cid, key_prefix, author, fields)
-        created = release is None
-        if release is None:
-            release = await _register(tx, cid, author, key_prefix, base, fields, ev, now, now + pack.review.window)
-        announcement_id = await tx.add_announcement(
-            release_id=release.id,
-            author_id=author.id,
-            platform=ev.chat.platform,
-            chat_id=ev.chat.chat_id,
-            thread_id=ev.chat.thread_id,
-            message_id=ev.message_id,
-            url=ev.url,
-            text=ev.text[:20000],
-            created_at=now,
-        )
-        actor = f"{ev.author.platform}:{ev.author.user_id}"
+        announced = await register_announcement(core, tx, community, cid, ev, fields, prepared, now)
+    if announced is None:
+        return []
+    return await announcement_actions(core, community.slug, ev, announced)
+
+
+async def register_announcement(
+    core: Core,
+    tx: Tx,
+    community: CommunityConfig,
+    cid: int,
+    ev: MessagePosted,
+    fields: ReleaseFields,
+    prepared: object,
+    now: datetime,
+) -> Announced | None:
+    """Register `ev` as an announcement in the caller's unit of work: find or create the release, check it,
+    schedule its jobs, audit. None when this message was registered before (a replay). The watcher calls it
+    for detected announcements, `/markrelease` for the ones the detector missed."""
+    if not await tx.mark_processed(ev.chat.platform, f"msg:{ev.chat.chat_id}:{ev.message_id}", now):
+        return None
+    author = await tx.upsert_account(ev.author.platform, ev.author.user_id, ev.author.name, now)
+    pack = await core.packs.current(tx, community, cid)
+    base, key_prefix = model_key(fields.model_name, fields.version)
+    release = await _find_cross_post(tx, cid, key_prefix, author, fields)
+    created = release is None
+    if release is None:
+        release = await _register(tx, cid, author, key_prefix, base, fields, ev, now, now + pack.review.window)
+    announcement_id = await tx.add_announcement(
+        release_id=release.id,
+        author_id=author.id,
+        platform=ev.chat.platform,
+        chat_id=ev.chat.chat_id,
+        thread_id=ev.chat.thread_id,
+        message_id=ev.message_id,
+        url=ev.url,
+        text=ev.text[:20000],
+        created_at=now,
+    )
+    actor = f"{ev.author.platform}:{ev.author.user_id}"
+    await tx.audit(
+        cid,
+        actor=actor,
+        action="release.announced" if created else "release.cross_posted",
+        subject=release_ref(release),
+        payload={"platform": ev.chat.platform, "chat": ev.chat.chat_id, "message": ev.message_id},
+        at=now,
+    )
+    actions: list[Action] = []
+    if created:
+        results, fixes = await check_release(core, tx, release, pack, trigger="announce", actor_id=author.id, now=now)
+        await settle_after_check(tx, release, pack, results, now)
         await tx.audit(
             cid,
-            actor=actor,
-            action="release.announced" if created else "release.cross_posted",
+            actor="normbot",
+            action="release.checked",
             subject=release_ref(release),
-            payload={"platform": ev.chat.platform, "chat": ev.chat.chat_id, "message": ev.message_id},
+            payload={"pack": pack.digest, "status": release.status},
             at=now,
         )
-        actions: list[Action] = []
-        if created:
-            results, fixes = await check_release(
-                core, tx, release, pack, trigger="announce", actor_id=author.id, now=now
-            )
-            await settle_after_check(tx, release, pack, results, now)
-            await tx.audit(
-                cid,
-                actor="normbot",
-                action="release.checked",
-                subject=release_ref(release),
-                payload={"pack": pack.digest, "status": release.status},
-                at=now,
-            )
-            await schedule_release_jobs(tx, release, pack, now)
-            failures = [(r, fixes.get(r.norm_id)) for r in results if r.outcome == "fail" and r.severity != "info"]
-            if failures:
-                actions.append(
-                    DirectMessage(
-                        ev.author.platform,
-                        ev.author.user_id,
-                        nudge_card(release, failures),
-                        fallback_chat=ev.chat,
-                    )
+        await schedule_release_jobs(tx, release, pack, now)
+        failures = [(r, fixes.get(r.norm_id)) for r in results if r.outcome == "fail" and r.severity != "info"]
+        if failures:
+            actions.append(
+                DirectMessage(
+                    ev.author.platform,
+                    ev.author.user_id,
+                    nudge_card(release, failures),
+                    fallback_chat=ev.chat,
                 )
-        actions.extend(
-            await core.hooks.after_announcement(
-                core, tx, release, author, fields, ev, created, now, announcement_id=announcement_id, prepared=prepared
             )
+    actions.extend(
+        await core.hooks.after_announcement(
+            core, tx, release, author, fields, ev, created, now, announcement_id=announcement_id, prepared=prepared
         )
-        data = await prompt_for(tx, release, pack)
-    prompt_chat = await _prompt_chat(core, ev.chat, community.slug)
+    )
+    return Announced(release, created, actions, await prompt_for(tx, release, pack))
+
+
+async def announcement_actions(core: Core, slug: str, ev: MessagePosted, announced: Announced) -> list[Action]:
+    """The review prompt (first) and the other actions of a registered announcement."""
+    release = announced.release
+    prompt_chat = await _prompt_chat(core, ev.chat, slug)
     same_chat = prompt_chat.chat_id == ev.chat.chat_id and prompt_chat.platform == ev.chat.platform
     core.stats["prompts_sent"] += 1
     log.info(
         "release %s %s",
-        "announced" if created else "cross-posted",
+        "announced" if announced.created else "cross-posted",
         release_ref(release),
-        extra={"community": community.slug, "release": release_ref(release), "platform": ev.chat.platform},
+        extra={"community": slug, "release": release_ref(release), "platform": ev.chat.platform},
     )
-    actions.insert(
-        0,
-        Send(
-            prompt_chat,
-            prompt_card(data),
-            prompt_buttons(release),
-            reply_to=ev.message_id if same_chat else None,
-            key=f"prompt:{release.id}",
-            thread_title=f"Review {release_ref(release)}: {clip(release.model_name, 60)}",
-        ),
+    prompt = Send(
+        prompt_chat,
+        prompt_card(announced.prompt),
+        prompt_buttons(release),
+        reply_to=ev.message_id if same_chat else None,
+        key=f"prompt:{release.id}",
+        thread_title=f"Review {release_ref(release)}: {clip(release.model_name, 60)}",
     )
-    return actions
+    return [prompt, *announced.actions]
 
 
 async def _register(

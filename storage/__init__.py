@@ -1,5 +1,6 @@
 """The shared store: SQLAlchemy models, the unit of work, migrations. The only package that speaks SQL."""
 
+from storage import corrections as corrections
 from storage import privacy as privacy
 from storage import provenance as provenance
 from storage import registry as registry
@@ -11,6 +12,7 @@ from storage.models import (
     AuditEvent,
     Claim,
     Community,
+    DetectionCorrection,
     Endorsement,
     Flag,
     NormCheck,
@@ -34,6 +36,7 @@ __all__ = [
     "ChainProblem",
     "Claim",
     "Community",
+    "DetectionCorrection",
     "Endorsement",
     "Flag",
     "NormCheck",

@@ -37,6 +37,7 @@ __all__ = [
     "Base",
     "Claim",
     "Community",
+    "DetectionCorrection",
     "Endorsement",
     "Flag",
     "LinkCode",
@@ -145,7 +146,8 @@ class Release(Base):
     __table_args__ = (
         UniqueConstraint("community_id", "release_key"),
         CheckConstraint(
-            "status IN ('announced','in_review','endorsed','changes_requested','flagged','resolved','removed')",
+            "status IN ('announced','in_review','endorsed','changes_requested','flagged','resolved','removed',"
+            "'withdrawn')",
             name="status_known",
         ),
         Index("ix_releases_community_status", "community_id", "status", "id"),
@@ -347,6 +349,30 @@ class Claim(Base):
     audit_seq: Mapped[int | None] = mapped_column(BigInteger)
     receipt: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime]
+
+
+class DetectionCorrection(Base):
+    """A labelled example: a moderator or the author said whether one chat message is a release announcement.
+
+    One row per message of a community (`UniqueConstraint`), so marking twice or a replayed platform event
+    stores one example, and a later opposite correction updates this row (the audit log keeps the history).
+    The text and author are kept as they were when corrected: the row is training data, not a live view.
+    """
+
+    __tablename__ = "detection_corrections"
+    __table_args__ = (UniqueConstraint("community_id", "platform", "chat_id", "message_id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    is_release: Mapped[bool]
+    corrected_by: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    release_id: Mapped[int | None] = mapped_column(ForeignKey("releases.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime]
+    corrected_at: Mapped[datetime]
 
 
 class LinkCode(Base):

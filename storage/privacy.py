@@ -21,6 +21,7 @@ from storage.models import (
     Account,
     AuditEvent,
     Claim,
+    DetectionCorrection,
     Endorsement,
     Flag,
     LinkCode,
@@ -47,6 +48,7 @@ class Redaction:
     endorsement_notes: int
     review_notes: int
     link_codes: int
+    correction_texts: int = 0
 
     def as_payload(self) -> dict[str, int]:
         """Counts only: an audit payload must not carry the text it removed."""
@@ -57,6 +59,7 @@ class Redaction:
             "endorsement_notes": self.endorsement_notes,
             "review_notes": self.review_notes,
             "link_codes": self.link_codes,
+            "correction_texts": self.correction_texts,
         }
 
 
@@ -69,7 +72,8 @@ async def redact_member(tx: Tx, account_ids: Sequence[int]) -> Redaction:
 
     Display names become "[redacted]" and `redacted` is set so later messages do not bring the name back;
     flag reasons (the column must not be empty) become "[redacted]"; resolution notes they wrote as a
-    moderator, endorsement notes and review notes are blanked; one-time link codes are deleted.
+    moderator, endorsement notes and review notes are blanked; one-time link codes are deleted; the text of
+    their messages kept as detection corrections (labelled examples) becomes "[redacted]".
     """
     ids = list(account_ids)
     s = tx.s
@@ -93,6 +97,11 @@ async def redact_member(tx: Tx, account_ids: Sequence[int]) -> Redaction:
         .execution_options(synchronize_session=False)
     )
     codes = await s.execute(delete(LinkCode).where(LinkCode.account_id.in_(ids)))
+    examples = await s.execute(
+        update(DetectionCorrection)
+        .where(DetectionCorrection.author_id.in_(ids), DetectionCorrection.text != REDACTED)
+        .values(text=REDACTED)
+    )
     return Redaction(
         accounts=int(accounts.rowcount),  # type: ignore[attr-defined]
         flag_reasons=int(reasons.rowcount),  # type: ignore[attr-defined]
@@ -100,6 +109,7 @@ async def redact_member(tx: Tx, account_ids: Sequence[int]) -> Redaction:
         endorsement_notes=int(endorsements.rowcount),  # type: ignore[attr-defined]
         review_notes=int(reviews.rowcount),  # type: ignore[attr-defined]
         link_codes=int(codes.rowcount),  # type: ignore[attr-defined]
+        correction_texts=int(examples.rowcount),  # type: ignore[attr-defined]
     )
 
 
@@ -148,6 +158,14 @@ async def export_member(
         )
     claims = (
         await s.execute(select(Claim).where(Claim.account_id.in_(ids)).order_by(Claim.id.desc()).limit(limit))
+    ).scalars()
+    examples = (
+        await s.execute(
+            select(DetectionCorrection)
+            .where(DetectionCorrection.author_id.in_(ids))
+            .order_by(DetectionCorrection.id.desc())
+            .limit(limit)
+        )
     ).scalars()
     refs = list(actor_refs)
     audit_total = int(
@@ -205,6 +223,13 @@ async def export_member(
         "claims": {
             "total": await total(Claim, Claim.account_id),
             "items": [{"id": f"C{c.id}", "kind": c.kind, "value": c.value, "at": _iso(c.created_at)} for c in claims],
+        },
+        "detection_examples": {
+            "total": await total(DetectionCorrection, DetectionCorrection.author_id),
+            "items": [
+                {"message": e.message_id, "text": e.text, "is_release": e.is_release, "at": _iso(e.corrected_at)}
+                for e in examples
+            ],
         },
         "audit_events": {
             "total": audit_total,

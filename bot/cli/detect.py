@@ -15,7 +15,6 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -96,7 +95,7 @@ class _DetectGroup(TyperGroup):
     """`normbot detect [FILE]` stays the JSON Lines contract: arguments that do not start with a subcommand's
     name go to `normbot detect run`, so scripts written against the old command keep working."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h")):
             args = ["run", *args]
         return super().parse_args(ctx, args)
@@ -176,14 +175,14 @@ def train_command(
         Path | None, typer.Option("--out-dir", help="Where the adapter, head and extraction models go.")
     ] = None,
     no_finetune: Annotated[bool, typer.Option("--no-finetune", help="Frozen MiniLM: train the head only.")] = False,
-    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Fine-tuning epochs.")] = 3,
+    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Fine-tuning epochs.")] = 4,
 ) -> None:
     """Retrain the detector (LoRA adapter, head, calibration, threshold) on the corpus plus `--extra` files.
 
     Needs the `train` extra (`pip install 'normbot[train]'`) unless --no-finetune."""
     from moderation.detection.evaluate import load_examples
     from moderation.detection.finetune import FinetuneConfig
-    from moderation.detection.train import DEFAULT_DATA, DEFAULT_OUT, MAX_TOKENS, train
+    from moderation.detection.train import DEFAULT_AUGMENT, DEFAULT_DATA, DEFAULT_OUT, MAX_TOKENS, train
 
     path = data or DEFAULT_DATA
     for f in [path, *(extra or [])]:
@@ -206,6 +205,7 @@ def train_command(
     train(
         path,
         extra=extra or [],
+        augment=[DEFAULT_AUGMENT],
         finetune_config=FinetuneConfig(epochs=epochs, max_tokens=MAX_TOKENS),
         use_finetune=not no_finetune,
         out_dir=target,
@@ -269,7 +269,8 @@ def _render(r: dict[str, Any]) -> str:
     if r["stages"]:
         st = r["stages"]
         lines.append(
-            f"cascade on {st['positives']} releases (head alone, every message encoded: recall {st['head_alone_recall']:.3f}):"
+            f"cascade on {st['positives']} releases "
+            f"(head alone, every message encoded: recall {st['head_alone_recall']:.3f}):"
         )
         for stage in ("prefilter", "rules", "bound", "model"):
             c = st[stage]

@@ -3,7 +3,9 @@
 It is a real adapter like Discord's and Telegram's: it turns lines into core events, hands them to the core
 and renders the actions it gets back. Script lines are `@name: text`, `@name: /command args`,
 `@clock: +25h` (advance the simulated clock; due jobs fire), `# comment`. A message may attach files with
-`[attach: name.safetensors]`; `/norms set < path.yaml` attaches a norm file from disk.
+`[attach: name.safetensors]`; `/norms set < path.yaml` attaches a norm file from disk. `@mia: [reply m3]
+/markrelease` replies to message m3 (as a Telegram reply or a Discord context menu would): commands then
+target that message, and `/markrelease` gets the message itself. Replies show as `mia (m7) ↩ m3:`.
 """
 
 from __future__ import annotations
@@ -17,13 +19,23 @@ from pathlib import Path
 from moderation.actions import Action, Card, DirectMessage, Edit, OpenForm, Reply, Send
 from moderation.clock import ManualClock
 from moderation.core import Core
-from moderation.events import Actor, Attachment, ButtonPressed, ChatRef, CommandInvoked, MessagePosted, Posted
+from moderation.events import (
+    Actor,
+    Attachment,
+    ButtonPressed,
+    ChatRef,
+    CommandInvoked,
+    MessagePosted,
+    Posted,
+    RepliedMessage,
+)
 
 __all__ = ["ConsoleSession", "parse_duration"]
 
 LINE = re.compile(r"^@([A-Za-z0-9_.-]{1,40})\s*:\s?(.*)$")
 ATTACH = re.compile(r"\[attach:\s*([^\]]{1,200})\]")
 PRESS = re.compile(r"^\[press\s+(\S+)\s+on\s+(m\d+)\]$")
+REPLY = re.compile(r"^\[reply\s+(?:to\s+)?(m\d+)\]\s*(.*)$", re.DOTALL)
 DURATION = re.compile(r"^\+?\s*(\d+)\s*([smhdw])$")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 PLATFORM = "console"
@@ -60,6 +72,8 @@ class ConsoleSession:
         self._next_message = 0
         self._line = 0
         self._buttons: dict[str, dict[str, str]] = {}
+        self._said: dict[str, RepliedMessage] = {}  # people's messages, by full id, for replies
+        self._bot_said: set[str] = set()  # the bot's messages, by short id
 
     def _new_message_id(self) -> str:
         self._next_message += 1
@@ -93,19 +107,31 @@ class ConsoleSession:
         if press is not None:
             await self._press(name, press.group(1), press.group(2))
             return
+        reply_to: str | None = None
+        reply = REPLY.match(text)
+        if reply is not None:
+            short, text = reply.group(1), reply.group(2).strip()
+            reply_to = f"{self.run}.{short}"
+            if reply_to not in self._said and short not in self._bot_said:
+                self.write(f"  ! line {self._line}: there is no message {short} to reply to")
+                return
         message_id = self._new_message_id()
-        self.write(f"[{self._stamp()}] {name} ({self._short(message_id)}): {text}")
+        arrow = f" ↩ {self._short(reply_to)}" if reply_to else ""
+        self.write(f"[{self._stamp()}] {name} ({self._short(message_id)}){arrow}: {text}")
+        attachments = tuple(Attachment(a.strip()) for a in ATTACH.findall(text))
+        plain = ATTACH.sub("", text).strip()
+        self._said[message_id] = RepliedMessage(message_id, self._actor(name), plain, attachments, at=self.clock())
         if text.startswith("/"):
-            await self._command(name, text, message_id)
+            await self._command(name, text, message_id, reply_to)
         else:
-            attachments = tuple(Attachment(a.strip()) for a in ATTACH.findall(text))
             event = MessagePosted(
                 event_id=f"{self.chat.chat_id}:{message_id}",
                 chat=self.chat,
                 message_id=message_id,
                 author=self._actor(name),
-                text=ATTACH.sub("", text).strip(),
+                text=plain,
                 attachments=attachments,
+                reply_to=reply_to,
                 at=self.clock(),
             )
             await self._render(await self.core.handle(event))
@@ -120,7 +146,7 @@ class ConsoleSession:
         self.write(f"[{self._stamp()}] ⏩ time passes ({text.strip()})")
         await self._render(await self.core.run_due_jobs())
 
-    async def _command(self, name: str, text: str, message_id: str) -> None:
+    async def _command(self, name: str, text: str, message_id: str, reply_to: str | None = None) -> None:
         head, _, args = text[1:].partition(" ")
         attachment_texts: dict[str, str] = {}
         if "<" in args:
@@ -139,6 +165,8 @@ class ConsoleSession:
             args=args.strip(),
             message_id=message_id,
             attachment_texts=attachment_texts,
+            reply_to=reply_to,
+            replied=self._said.get(reply_to) if reply_to else None,
         )
         await self._render(await self.core.handle(event), to=name)
 
@@ -165,6 +193,7 @@ class ConsoleSession:
                 reply = f" ↩ {self._short(action.reply_to)}" if action.reply_to else ""
                 self.write(f"[{self._stamp()}] normbot ({self._short(message_id)}){where}{reply}:")
                 self._card(action.card, action.buttons)
+                self._bot_said.add(self._short(message_id))
                 if action.buttons:
                     self._buttons[message_id] = {b.label.lower(): b.payload for b in action.buttons}
                 if action.key:

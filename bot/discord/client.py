@@ -279,9 +279,11 @@ class DiscordAdapter:
         """Autocomplete from the core (never raises; an unknown chat gets nothing)."""
         return await self.core.suggest(events.chat_ref(interaction.channel, interaction.guild_id), kind, current)
 
-    async def check_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
-        """The context menu: `normcheck` on the release that message announced (the core checks privilege)."""
-        event = events.command_event(interaction, "normcheck", None, reply_to=str(message.id))
+    async def message_command(self, interaction: discord.Interaction, message: discord.Message, command: str) -> None:
+        """A message context menu: the command runs on that message, as a reply to it would (the core checks
+        privilege and finds the release, or takes the message itself for `markrelease`)."""
+        replied = events.replied_of(message)
+        event = events.command_event(interaction, command, None, reply_to=str(message.id), replied=replied)
         await self._render(await self._handle(interaction, event), Answering(event.chat, interaction))
 
     async def _on_press(self, interaction: discord.Interaction, payload: str) -> None:

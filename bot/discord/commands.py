@@ -3,7 +3,8 @@
 Two-word names become groups (`/release show`, `/norms set`); each parameter becomes an option: `choices`
 as Discord choices, `int` as an integer, everything else a string; `release` and `norm` options get
 autocomplete from `Core.suggest`. `/norms set` gains an attachment option for the norm file. The message
-context menu "Check against norms" runs `normcheck` on the message it was used on.
+context menus run a command on the message they were used on (`MESSAGE_MENUS`): "Check against norms" is
+`normcheck`, "Mark as release" is `markrelease` (the detector missed it), "Not a release" is `notrelease`.
 
 discord.py reads options from the callback's signature, so each command gets a small callback whose
 `__signature__` lists the spec's parameters; the callback hands the values to the adapter unchanged.
@@ -20,9 +21,13 @@ from discord import app_commands
 
 from moderation.commands import COMMANDS, CommandSpec, Param
 
-__all__ = ["CHECK_MENU", "NORM_FILE_OPTION", "CommandHost", "build_tree"]
+__all__ = ["CHECK_MENU", "MARK_MENU", "MESSAGE_MENUS", "NORM_FILE_OPTION", "NOT_MENU", "CommandHost", "build_tree"]
 
 CHECK_MENU = "Check against norms"
+MARK_MENU = "Mark as release"
+NOT_MENU = "Not a release"
+MESSAGE_MENUS = {CHECK_MENU: "normcheck", MARK_MENU: "markrelease", NOT_MENU: "notrelease"}
+"""Message context menus (right-click a message -> Apps) and the core command each runs on the message."""
 NORM_FILE_OPTION = "file"
 _DESCRIPTION = 100
 _AUTOCOMPLETE_KINDS = ("release", "norm")
@@ -37,8 +42,8 @@ class CommandHost(Protocol):
     async def suggest(self, interaction: discord.Interaction, kind: str, current: str) -> list[tuple[str, str]]:
         """(value, label) choices for an option of `kind` typed so far as `current`."""
 
-    async def check_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
-        """The "Check against norms" context menu was used on `message`."""
+    async def message_command(self, interaction: discord.Interaction, message: discord.Message, command: str) -> None:
+        """A message context menu was used on `message`; `command` is the core command it stands for."""
 
 
 def _annotation(param: Param) -> Any:
@@ -117,10 +122,18 @@ def build_tree(client: discord.Client, host: CommandHost) -> app_commands.Comman
             tree.add_command(group)
         group.add_command(_command(spec, host, spec.name.split(" ", 1)[1]))
 
-    async def check(interaction: discord.Interaction, message: discord.Message) -> None:
-        await host.check_message(interaction, message)
-
-    menu = app_commands.ContextMenu(name=CHECK_MENU, callback=check)
-    menu.guild_only = True
-    tree.add_command(menu)
+    for label, name in MESSAGE_MENUS.items():
+        menu = app_commands.ContextMenu(name=label, callback=_menu_callback(host, name))
+        menu.guild_only = True
+        tree.add_command(menu)
     return tree
+
+
+MenuCallback = Callable[[discord.Interaction, discord.Message], Coroutine[Any, Any, None]]
+
+
+def _menu_callback(host: CommandHost, command: str) -> MenuCallback:
+    async def run(interaction: discord.Interaction, message: discord.Message) -> None:
+        await host.message_command(interaction, message, command)
+
+    return run

@@ -14,7 +14,7 @@ import discord
 
 from moderation.actions import Form
 from moderation.commands import COMMANDS
-from moderation.events import Actor, Attachment, ButtonPressed, ChatRef, CommandInvoked, MessagePosted
+from moderation.events import Actor, Attachment, ButtonPressed, ChatRef, CommandInvoked, MessagePosted, RepliedMessage
 
 __all__ = [
     "PLATFORM",
@@ -25,6 +25,7 @@ __all__ = [
     "form_event",
     "form_options",
     "message_event",
+    "replied_of",
 ]
 
 PLATFORM = "discord"
@@ -78,6 +79,21 @@ def message_event(message: discord.Message) -> MessagePosted | None:
     )
 
 
+def replied_of(message: discord.Message) -> RepliedMessage | None:
+    """The target of a message context menu as the core's `RepliedMessage`; None for bots' and webhooks'
+    messages (the core then has only the id: a review prompt still finds its release)."""
+    if message.author.bot or message.webhook_id is not None:
+        return None
+    return RepliedMessage(
+        message_id=str(message.id),
+        author=actor_of(message.author),
+        text=message.content,
+        attachments=tuple(Attachment(a.filename, a.url, a.size) for a in message.attachments),
+        url=message.jump_url,
+        at=message.created_at,
+    )
+
+
 def _actor(interaction: discord.Interaction) -> Actor:
     return actor_of(interaction.user, interaction.permissions)
 
@@ -93,8 +109,10 @@ def command_event(
     *,
     reply_to: str | None = None,
     attachment_texts: Mapping[str, str] | None = None,
+    replied: RepliedMessage | None = None,
 ) -> CommandInvoked:
-    """A slash command, context-menu command or form submission; the interaction id is the event id."""
+    """A slash command, context-menu command or form submission; the interaction id is the event id. A
+    message context menu passes its target as `reply_to` (the id) and `replied` (a person's message)."""
     return CommandInvoked(
         event_id=str(interaction.id),
         chat=_chat(interaction),
@@ -103,6 +121,7 @@ def command_event(
         options=dict(options) if options is not None else None,
         reply_to=reply_to,
         attachment_texts=dict(attachment_texts or {}),
+        replied=replied,
     )
 
 

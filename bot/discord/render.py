@@ -22,6 +22,7 @@ COLOURS: dict[str, discord.Colour] = {
     "flagged": discord.Colour.red(),
     "resolved": discord.Colour.teal(),
     "removed": discord.Colour.dark_grey(),
+    "withdrawn": discord.Colour.darker_grey(),
 }
 DEFAULT_COLOUR = discord.Colour.blurple()
 STYLES: dict[str, discord.ButtonStyle] = {

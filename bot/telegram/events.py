@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from telegram import CallbackQuery, Chat, Message, User
 
-from moderation.events import Actor, Attachment, ButtonPressed, ChatRef, CommandInvoked, MessagePosted
+from moderation.events import Actor, Attachment, ButtonPressed, ChatRef, CommandInvoked, MessagePosted, RepliedMessage
 
 __all__ = [
     "PLATFORM",
@@ -28,6 +28,7 @@ __all__ = [
     "message_event",
     "migration_of",
     "parse_command",
+    "replied_of",
     "reply_target",
     "text_of",
 ]
@@ -83,6 +84,25 @@ def reply_target(message: Message) -> str | None:
     return str(replied.message_id)
 
 
+def replied_of(message: Message) -> RepliedMessage | None:
+    """The message this one replies to, as the core's `RepliedMessage`, when a person wrote it (Telegram
+    embeds the whole replied-to message); None for no reply, a forum topic's start, or a bot's message."""
+    replied = message.reply_to_message
+    if replied is None or reply_target(message) is None or is_from_bot(replied):
+        return None
+    author = actor_of(replied, replied.from_user, is_admin=False)
+    if author is None:
+        return None
+    return RepliedMessage(
+        message_id=str(replied.message_id),
+        author=author,
+        text=text_of(replied),
+        attachments=attachments_of(replied),
+        url=replied.link,
+        at=replied.date,
+    )
+
+
 def is_from_bot(message: Message) -> bool:
     """Bots (ours included) are ignored. Messages sent *as a chat* come through Telegram's helper bot
     accounts but are people: an anonymous group admin (as the group), a member posting as their channel, a
@@ -135,7 +155,7 @@ def command_event(
     message: Message, actor: Actor, command: ParsedCommand, attachment_texts: Mapping[str, str] | None = None
 ) -> CommandInvoked:
     """A typed command. The event id is the message (not the update), so a redelivered update and a
-    repeated webhook call are one invocation."""
+    repeated webhook call are one invocation. A reply carries the replied-to message (`/markrelease`)."""
     return CommandInvoked(
         event_id=f"{message.chat.id}:{message.message_id}",
         chat=chat_ref(message),
@@ -146,6 +166,7 @@ def command_event(
         message_id=str(message.message_id),
         attachments=attachments_of(message),
         attachment_texts=dict(attachment_texts or {}),
+        replied=replied_of(message),
     )
 
 

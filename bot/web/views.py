@@ -33,6 +33,7 @@ STATUS_LABELS = {
     "flagged": "flagged",
     "resolved": "resolved",
     "removed": "removed",
+    "withdrawn": "withdrawn (not a release)",
 }
 
 _CHECK_KEYS_SHOWN_ELSEWHERE = {"id", "need", "title", "severity", "description", "fix", "question", "answers", "when"}

@@ -1,8 +1,9 @@
-"""The release detector: pre-filter -> rule gate -> MiniLM embedding + trained head.
+"""The release detector: pre-filter -> rule features -> exact bound -> MiniLM (LoRA-adapted) + trained head.
 
     stage "prefilter"  substring test; most chat stops here in microseconds
-    stage "rules"      extraction + rule features; messages without the shape of an announcement stop
-                       here (and, with no model, the rules baseline decides everything)
+    stage "rules"      extraction + rule features; without the model, the rules baseline decides everything
+                       here (and its shape gate turns away messages that do not look like announcements;
+                       with the model that gate is off by default, see `Detector(rule_gate=...)`)
     stage "bound"      the head's verdict without the encoder: the rule features alone keep the score below
                        the threshold whatever the embedding (Cauchy-Schwarz, exact; see `Head.highest_scores`)
     stage "model"      sentence embedding + logistic head over [embedding, rule features]
@@ -191,6 +192,7 @@ class Detector:
         bound: bool = True,
         adapter_path: Path | None = None,
         cascade: bool = True,
+        rule_gate: bool = False,
     ) -> None:
         """`batch_size` bounds one forward pass of `detect_many`; `max_batch` bounds the items that concurrent
         `adetect_many` calls pool into one batch. `embedder` replaces the MiniLM encoder the head asks for
@@ -198,7 +200,10 @@ class Detector:
         on every candidate, as before the bound existed: same verdicts, kept for tests and the benchmark.
         `adapter_path` replaces the shipped LoRA adapter (its digest must be the head's). `cascade=False`
         sends every message to the head, skipping the pre-filter, the rule gate and the bound: `normbot
-        eval` compares it with the cascade to measure what each cheap stage costs in recall."""
+        eval` compares it with the cascade to measure what each cheap stage costs in recall. `rule_gate=True`
+        keeps the hand-written shape gate (`RuleView.needs_model`) in front of the model as well; by default
+        it only decides when the model is off, because on real text it dropped announcements the head keeps
+        (docs/detection.md, "What each stage costs"), and the exact bound spares the encoder without that risk."""
         self._use_model = use_model
         self._threshold = threshold
         self._rules = RulesDetector()
@@ -206,6 +211,7 @@ class Detector:
         self._head_path = head_path
         self._adapter_path = adapter_path
         self.cascade = cascade
+        self.rule_gate = rule_gate
         self._head: Head | None = None
         self._head_error: str | None = None
         self._model_error: str | None = None
@@ -306,6 +312,7 @@ class Detector:
         """Detect many messages; the model runs once over all candidates, in batches."""
         results: list[Detection | None] = [None] * len(items)
         views: dict[int, RuleView] = {}
+        gate = self.cascade and (self.rule_gate or self.model_status != "loaded")
         for i, (text, attachments) in enumerate(items):
             text = text if isinstance(text, str) else str(text)
             atts = tuple(a for a in attachments if isinstance(a, str))
@@ -313,7 +320,7 @@ class Detector:
                 results[i] = Detection(False, 0.0, "prefilter", None)
                 continue
             view = rule_view(text, atts)
-            if self.cascade and not view.needs_model:
+            if gate and not view.needs_model:
                 score = min(RulesDetector.score_view(view), 0.49)
                 results[i] = Detection(False, score, "rules", None)
                 continue

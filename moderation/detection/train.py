@@ -48,7 +48,7 @@ DEFAULT_OUT = Path(__file__).resolve().parents[1] / "data"
 DEFAULT_AUGMENT = _ROOT / "tests" / "data" / "releases.jsonl"
 """The templated set: its train split is added to training (chat-style posts the real corpus has few of);
 it never enters dev or test."""
-MAX_TOKENS = 128
+MAX_TOKENS = 64
 
 
 def features_of(examples: Sequence[Example], embedder: Embedder) -> npt.NDArray[np.float64]:
@@ -168,13 +168,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--augment", type=Path, nargs="*", default=[DEFAULT_AUGMENT], help="files whose train split is added"
     )
-    parser.add_argument("--epochs", type=int, default=FinetuneConfig.epochs)
+    parser.add_argument("--epochs", type=int, default=FinetuneConfig().epochs)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--report", type=Path, help="write the training figures (dev PR curve too) as JSON")
     args = parser.parse_args(argv)
     cfg = FinetuneConfig(epochs=args.epochs, seed=args.seed, max_tokens=MAX_TOKENS)
     info = train(
-        args.data, extra=args.extra, finetune_config=cfg, use_finetune=not args.no_finetune, out_dir=args.out_dir
+        args.data,
+        extra=args.extra,
+        augment=args.augment,
+        finetune_config=cfg,
+        use_finetune=not args.no_finetune,
+        out_dir=args.out_dir,
     )
     if args.report:
         args.report.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")

@@ -14,7 +14,16 @@ from moderation.actions import Action, Reply, Send
 from moderation.clock import ManualClock
 from moderation.community import ChatBinding, CommunityConfig
 from moderation.core import Core
-from moderation.events import Actor, Attachment, ButtonPressed, ChatRef, CommandInvoked, MessagePosted, Posted
+from moderation.events import (
+    Actor,
+    Attachment,
+    ButtonPressed,
+    ChatRef,
+    CommandInvoked,
+    MessagePosted,
+    Posted,
+    RepliedMessage,
+)
 
 _ids = itertools.count(1)
 
@@ -48,6 +57,7 @@ class Chat:
     platform: str = "console"
     chat_id: str = "releases"
     posted: list[Action] = field(default_factory=list)
+    said: dict[str, RepliedMessage] = field(default_factory=dict)  # people's messages, for replies
 
     @property
     def ref(self) -> ChatRef:
@@ -73,9 +83,9 @@ class Chat:
         event_id: str | None = None,
     ) -> list[Action]:
         mid = message_id or f"m{next(_ids)}"
-        ev = MessagePosted(
-            event_id or mid, self.ref, mid, self.actor(name), text, tuple(Attachment(a) for a in attachments)
-        )
+        files = tuple(Attachment(a) for a in attachments)
+        self.said[mid] = RepliedMessage(mid, self.actor(name), text, files)
+        ev = MessagePosted(event_id or mid, self.ref, mid, self.actor(name), text, files)
         return await self._deliver(await self.core.handle(ev))
 
     async def cmd(
@@ -98,6 +108,7 @@ class Chat:
             args,
             reply_to=reply_to,
             attachment_texts=attachment_texts or {},
+            replied=self.said.get(reply_to) if reply_to else None,  # as adapters do: a person's message
         )
         return await self._deliver(await self.core.handle(ev))
 

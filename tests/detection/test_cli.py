@@ -25,8 +25,13 @@ INPUT = "\n".join(
         json.dumps([1, 2]),
         json.dumps({"id": 5, "text": 3}),
         json.dumps({"id": 6, "text": "x", "attachments": "not-a-list"}),
-        json.dumps({"id": 7, "text": "Merge of A + B for SDXL, license: MIT https://civitai.com/models/2",
-                    "attachments": ["m.safetensors"]}),
+        json.dumps(
+            {
+                "id": 7,
+                "text": "Merge of A + B for SDXL, license: MIT https://civitai.com/models/2",
+                "attachments": ["m.safetensors"],
+            }
+        ),
     ]
 )
 
@@ -83,15 +88,44 @@ def test_detect_with_model_via_console_script() -> None:
 
 
 @pytest.mark.slow
-def test_eval_reports_targets() -> None:
-    """`normbot eval --json` reports model and rules side by side and meets the targets."""
+def test_eval_reports_the_table_on_the_real_corpus() -> None:
+    """`normbot eval --json` on the corpus's test split: the keyword rule, the rules and the model side by side,
+    per language group, what each cascade stage costs, field accuracy; the exit code follows the targets."""
     result = runner.invoke(app, ["eval", "--json"])
     report = json.loads(result.stdout)
-    assert set(report["detection"]) == {"model", "rules"}
-    assert report["prefilter_recall"] == 1.0
-    for name in ("links", "license", "base_model", "model_type"):
-        assert report["fields"][name] >= 0.9
-    assert report["targets_met"] is True and result.exit_code == 0
+    assert report["split"] == "test" and report["rows"] >= 600
+    assert set(report["detection"]) == {"keyword", "rules", "model"}
+    assert {"en", "zh"} <= set(report["by_language"])
+    stages = report["stages"]
+    assert set(stages) >= {"prefilter", "rules", "bound", "model", "head_alone_recall"}
+    assert stages["prefilter"]["dropped"] + stages["rules"]["dropped"] + stages["bound"]["dropped"] + stages[
+        "model"
+    ]["dropped"] == report["positives"] - report["detection"]["model"]["tp"]
+    for name in ("links", "model_name", "base_model", "model_type"):
+        assert 0.0 <= report["fields"][name] <= 1.0
+    assert result.exit_code == (0 if report["targets_met"] else 1)
+    # the model beats the plain keyword rule on real text
+    assert report["detection"]["model"]["f1"] > report["detection"]["keyword"]["f1"]
+
+
+def test_eval_scores_any_labelled_file(tmp_path: Path) -> None:
+    """A community's own history (no splits, no sources) is scored whole; a broken file is a usage error."""
+    own = tmp_path / "ours.jsonl"
+    own.write_text(
+        json.dumps({"text": "New LoRA: Moss Witch v1 for SDXL https://civitai.com/models/1", "is_release": True})
+        + "\n"
+        + json.dumps({"text": "does anyone have a good sampler for flux?", "is_release": False})
+        + "\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["eval", "--data", str(own), "--rules-only", "--json"])
+    report = json.loads(result.stdout)
+    assert report["rows"] == 2 and report["positives"] == 1
+    assert report["detection"]["rules"]["tp"] == 1 and report["detection"]["rules"]["fp"] == 0
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"text": "x"}\n', encoding="utf-8")
+    bad = runner.invoke(app, ["eval", "--data", str(broken), "--rules-only"])
+    assert bad.exit_code == 2 and "broken.jsonl:1" in bad.stderr
 
 
 def test_detect_batch_of_one_gives_same_rows() -> None:

@@ -87,9 +87,7 @@ def test_license_normalisation(text: str, license: str) -> None:
     assert extract(text).license == license
 
 
-@pytest.mark.parametrize(
-    "text", ["LoRA mit Trigger-Wort für SDXL", "fine-tune of Gemma 2 9B", "based on Llama-3-8B"]
-)
+@pytest.mark.parametrize("text", ["LoRA mit Trigger-Wort für SDXL", "fine-tune of Gemma 2 9B", "based on Llama-3-8B"])
 def test_ambiguous_license_words_need_license_context(text: str) -> None:
     """'mit' (German), 'Gemma', 'Llama 3' are not licenses unless a license is being talked about."""
     assert extract(text).license is None

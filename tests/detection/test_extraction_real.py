@@ -58,7 +58,9 @@ def test_merge_recipe_with_an_equals_sign() -> None:
 
 def test_hugging_face_fine_tune_and_its_quant_are_named() -> None:
     """A fine-tune and its GGUF quant posted as bare Hugging Face links were "untitled"."""
-    tune = extract("New fine-tune: https://huggingface.co/jdoe/Qwen2.5-7B-Instruct-Roleplay-v1 (base: Qwen/Qwen2.5-7B-Instruct)")
+    tune = extract(
+        "New fine-tune: https://huggingface.co/jdoe/Qwen2.5-7B-Instruct-Roleplay-v1 (base: Qwen/Qwen2.5-7B-Instruct)"
+    )
     assert tune.model_name == "Qwen2.5-7B-Instruct-Roleplay-v1"
     assert tune.base_model == "Qwen/Qwen2.5-7B-Instruct" and tune.model_type == "finetune"
     quant = extract("GGUF quants are up: https://huggingface.co/jdoe/Qwen2.5-7B-Instruct-Roleplay-v1-GGUF")

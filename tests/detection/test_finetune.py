@@ -10,9 +10,9 @@ import pytest
 
 pytest.importorskip("peft")
 
-from moderation.detection import Detector  # noqa: E402
-from moderation.detection.finetune import FinetuneConfig, finetune  # noqa: E402
-from moderation.detection.head import Head  # noqa: E402
+from moderation.detection import Detector
+from moderation.detection.finetune import FinetuneConfig, finetune
+from moderation.detection.head import Head
 
 TEXTS = [
     "New LoRA: Moss Witch v1 for SDXL https://civitai.com/models/1",

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.discord.commands import CHECK_MENU, NORM_FILE_OPTION
+from bot.discord.commands import MESSAGE_MENUS, NORM_FILE_OPTION
 from moderation.commands import COMMANDS
 from tests.fakes.discord.harness import World, discord_world, payloads_of, release_id_of
 from tests.fakes.discord.interactions import autocomplete, press, response_to, slash, submit_modal
@@ -41,9 +41,9 @@ async def test_slash_commands_come_from_the_command_definitions(w: World) -> Non
     (put,) = w.fake.rec.find("PUT", r"/applications/\d+/guilds/\d+/commands")
     assert put.path.endswith(f"/guilds/{w.guild.id}/commands")
     registered = {c["name"]: c for c in put.body}
-    expected = {spec.group or spec.name for spec in COMMANDS.values()} | {CHECK_MENU}
+    expected = {spec.group or spec.name for spec in COMMANDS.values()} | set(MESSAGE_MENUS)
     assert set(registered) == expected
-    assert registered[CHECK_MENU]["type"] == 3
+    assert all(registered[menu]["type"] == 3 for menu in MESSAGE_MENUS)
     subs = {o["name"] for o in registered["release"]["options"]}
     assert subs == {s.name.split(" ", 1)[1] for s in COMMANDS.values() if s.group == "release"}
     status = _option(registered["release"], "list", "status")
@@ -201,7 +201,7 @@ async def test_without_discord_spaces_commands_are_registered_globally(tmp_path:
     """No `discord:<guild>` space configured: one global bulk PUT, no per-guild one."""
     async with discord_world(tmp_path, spaces=False) as w:
         (put,) = w.fake.rec.find("PUT", r"/applications/\d+/commands")
-        assert {c["name"] for c in put.body} == {s.group or s.name for s in COMMANDS.values()} | {CHECK_MENU}
+        assert {c["name"] for c in put.body} == {s.group or s.name for s in COMMANDS.values()} | set(MESSAGE_MENUS)
         assert w.fake.rec.find("PUT", r"/applications/\d+/guilds/\d+/commands") == []
         assert w.adapter.synced_guilds == []
 

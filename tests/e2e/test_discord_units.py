@@ -10,7 +10,7 @@ import discord
 import pytest
 
 from bot.discord import events, render
-from bot.discord.commands import CHECK_MENU, NORM_FILE_OPTION, build_tree
+from bot.discord.commands import MESSAGE_MENUS, NORM_FILE_OPTION, build_tree
 from bot.discord.outbox import form_instructions
 from bot.discord.views import form_modal, read_submission
 from bot.logs import TokenMask
@@ -49,7 +49,7 @@ class _Host:
     async def suggest(self, interaction: discord.Interaction, kind: str, current: str) -> list[tuple[str, str]]:
         return []
 
-    async def check_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
+    async def message_command(self, interaction: discord.Interaction, message: discord.Message, command: str) -> None:
         return None
 
 
@@ -218,7 +218,8 @@ def test_tree_has_every_command_once(client: discord.Client) -> None:
         elif isinstance(command, discord.app_commands.Command):
             names.add(command.name)
     assert names == set(COMMANDS)
-    assert tree.get_command(CHECK_MENU, type=discord.AppCommandType.message) is not None
+    for menu in MESSAGE_MENUS:
+        assert tree.get_command(menu, type=discord.AppCommandType.message) is not None
     norms = tree.get_command("norms")
     assert isinstance(norms, discord.app_commands.Group)
     norms_set = norms.get_command("set")

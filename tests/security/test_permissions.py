@@ -25,6 +25,7 @@ ROLES = ("creator", "member", "reviewer", "moderator", "admin", "outsider", "for
 ALLOWED, REFUSED, NOT_FOUND, NOTHING = "allowed", "refused", "not found", "nothing to do"
 PACK = "schema_version: 1\nid: forge\nversion: 1.1.0\nextends: [baseline]\nnorms: []\n"
 HASH = "ab" * 32
+MISSED = "finally finished Glass Skin v1, been cooking it for weeks, grab it on my page https://example.org/glassskin"
 
 # command -> (line, who may run it). Who: "all", "mods" (moderator + admin), or an explicit dict.
 MODS = {"moderator": ALLOWED, "admin": ALLOWED}
@@ -39,7 +40,10 @@ TABLE: dict[str, tuple[str, dict[str, str] | str]] = {
     "forget-me": ("/forget-me", "all"),
     "help": ("/help", "all"),
     "link": ("/link", "all"),
+    # Reply to a message by ada the detector missed (see `_run`): moderators, or ada herself (its author).
+    "markrelease": ("/markrelease", OWN),
     "normcheck": ("/normcheck R1", MODS),
+    "notrelease": ("/notrelease R1", OWN),
     "norms history": ("/norms history", MODS),
     "norms rollback": ("/norms rollback 1", MODS),
     "norms set": ("/norms set", MODS),
@@ -131,7 +135,11 @@ async def _run(scene: Chat, other: Chat, command: str, role: str) -> list[object
     chat = other if role == "foreign" else scene
     if command == "unendorse":
         await chat.cmd(name, "/endorse R1", admin=admin)
-    return list(await chat.cmd(name, line, admin=admin, roles=roles, attachment_texts=attach))
+    reply_to = None
+    if command == "markrelease":  # a casual announcement the rules-only detector misses, in the actor's chat
+        reply_to = "missed"
+        await chat.say("ada", MISSED, message_id=reply_to)
+    return list(await chat.cmd(name, line, admin=admin, roles=roles, attachment_texts=attach, reply_to=reply_to))
 
 
 async def test_matrix_covers_every_command(core: Core) -> None:

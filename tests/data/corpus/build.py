@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     dropped: collections.Counter[str] = collections.Counter()
     out = []
     for path in args.raw:
-        for n, line in enumerate(path.open(encoding="utf-8"), 1):
+        for line in path.open(encoding="utf-8"):
             if not line.strip():
                 continue
             try:
@@ -132,7 +132,9 @@ def main(argv: list[str] | None = None) -> int:
         for rec in out:
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
     splits = collections.Counter(r["split"] for r in out)
-    print(f"{len(out)} items from {len(per_source)} sources -> {args.out}; splits {dict(splits)}; dropped {dict(dropped)}")
+    print(
+        f"{len(out)} items from {len(per_source)} sources -> {args.out}; splits {dict(splits)}; dropped {dict(dropped)}"
+    )
     return 0
 
 

@@ -150,9 +150,10 @@ class LoopbackOnly:
 
 @contextlib.asynccontextmanager
 async def discord_world(
-    tmp_path: Path, *, sharded: bool = False, start: bool = True, spaces: bool = True
+    tmp_path: Path, *, sharded: bool = False, start: bool = True, spaces: bool = True, store: Store | None = None
 ) -> AsyncIterator[World]:
-    """Start the fake, the store, the core and the adapter; stop them all in reverse order."""
+    """Start the fake, the store, the core and the adapter; stop them all in reverse order. `store`: a store
+    of the caller's (the `store` fixture, for a test on both databases), left open; else a SQLite file."""
     fake = FakeDiscord(TOKEN)
     ids = fake.ids
     mods = FakeRole(ids.next(), "Moderators", MANAGE_GUILD)
@@ -177,7 +178,8 @@ async def discord_world(
         spaces=frozenset({("discord", str(guild.id))}) if spaces else frozenset(),
         reviewer_roles=frozenset({"reviewers"}),
     )
-    store = Store.from_url(f"sqlite+aiosqlite:///{tmp_path}/t.db")
+    own_store = store is None
+    store = store or Store.from_url(f"sqlite+aiosqlite:///{tmp_path}/t.db")
     core = await build_core(store, [community], rules_only=True)
     router = Router()
     settings = DiscordSettings(api_base=fake.api_base, gateway_url=fake.gateway_url, sharded=sharded)
@@ -193,5 +195,6 @@ async def discord_world(
         finally:
             await adapter.stop()
             await fake.stop()
-            await store.close()
+            if own_store:
+                await store.close()
     assert not network.attempts, f"the test tried to reach {network.attempts}"

@@ -137,9 +137,10 @@ def release_id_of(prompt: BotMessage) -> int:
 
 @contextlib.asynccontextmanager
 async def telegram_world(
-    tmp_path: Path, *, settings: dict[str, Any] | None = None, start: bool = True
+    tmp_path: Path, *, settings: dict[str, Any] | None = None, start: bool = True, store: Store | None = None
 ) -> AsyncIterator[World]:
-    """Start the fake, the store, the core and the adapter; stop them all in reverse order."""
+    """Start the fake, the store, the core and the adapter; stop them all in reverse order. `store`: a store
+    of the caller's (the `store` fixture, for a test on both databases), left open; else a SQLite file."""
     fake = FakeTelegram(TOKEN)
     await fake.start()
     n = next(_ids)
@@ -159,8 +160,10 @@ async def telegram_world(
             ChatBinding("telegram", str(mods.id), "mod"),
         ),
     )
-    await _fresh_database(tmp_path / "t.db")
-    store = Store.from_url(f"sqlite+aiosqlite:///{tmp_path}/t.db")
+    own_store = store is None
+    if store is None:
+        await _fresh_database(tmp_path / "t.db")
+        store = Store.from_url(f"sqlite+aiosqlite:///{tmp_path}/t.db")
     core = await build_core(store, [community], rules_only=True, migrate=False)
     router = Router()
     config = TelegramSettings(**{"base_url": fake.base_url, "base_file_url": fake.base_file_url, **(settings or {})})
@@ -175,4 +178,5 @@ async def telegram_world(
     finally:
         await adapter.stop()
         await fake.stop()
-        await store.close()
+        if own_store:
+            await store.close()
