@@ -156,7 +156,8 @@ def _gate_ab(det: Any, streams: dict[str, list[tuple[str, tuple[str, ...]]]], re
         det.rule_gate = False
         out[f"{name}_msgs_per_s_with_rule_gate"] = round(len(items) / best[True])
         out[f"{name}_rule_gate_speedup"] = round(best[False] / best[True], 2)
-        out[f"{name}_rule_gate_changed_verdicts"] = sum(a != b for a, b in zip(verdicts[True], verdicts[False], strict=True))
+        changed = sum(a != b for a, b in zip(verdicts[True], verdicts[False], strict=True))
+        out[f"{name}_rule_gate_changed_verdicts"] = changed
     return out
 
 

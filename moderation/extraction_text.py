@@ -29,7 +29,7 @@ _EMPHASIS = re.compile(r"\*\*|__|~~|\|\||```[a-z]{0,12}")
 _QUOTE_PREFIX = re.compile(r"(?m)^[ \t]{0,8}(?:#{1,6}|>{1,3}|[-*•]) ?")
 _URL = re.compile(
     r"(?:https?://|(?<![\w.])(?=(?:www\.)?(?:huggingface\.co|hf\.co|civitai\.com|github\.com)/))"
-    r"[^\s<>()\[\]`\"'|]{1,2000}",
+    r"[^\s<>()\[\]`\"'|\u3000-\u303f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]{1,2000}",
     re.IGNORECASE,
 )
 _TRAIL = ".,;:!?*_~'\"»)】」’”"

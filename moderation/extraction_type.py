@@ -34,15 +34,29 @@ _WORD = re.compile(r"[a-z][a-z0-9+]{0,30}|\d{1,4}b\b|[\u3040-\u30ff\u3400-\u9fff
 _MAX_CHARS = 3000
 
 
+def hashed_indices(text: str) -> npt.NDArray[np.intp]:
+    """The buckets of the text's word unigrams and bigrams (URLs left out), each once."""
+    words = _WORD.findall(re.sub(r"https?://\S{1,2000}", " ", text[:_MAX_CHARS].lower()))
+    grams = words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
+    return np.unique(np.fromiter((zlib.crc32(g.encode()) & (BUCKETS - 1) for g in grams), dtype=np.intp))
+
+
 def features(text: str) -> npt.NDArray[np.float32]:
     """Binary hashed unigrams and bigrams, L2-normalised (a fixed 2**14 vector)."""
-    words = _WORD.findall(re.sub(r"https?://\S{1,2000}", " ", text[:_MAX_CHARS].lower()))
     vec = np.zeros(BUCKETS, dtype=np.float32)
-    grams = words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
-    for gram in grams:
-        vec[zlib.crc32(gram.encode()) & (BUCKETS - 1)] = 1.0
-    norm = float(np.linalg.norm(vec))
-    return vec / norm if norm else vec
+    idx = hashed_indices(text)
+    if idx.size:
+        vec[idx] = 1.0 / np.sqrt(idx.size)
+    return vec
+
+
+def sparse_dot(text: str, weights: npt.NDArray[np.floating]) -> npt.NDArray[np.float64]:
+    """`features(text) @ weights` without building the dense vector (weights: BUCKETS x k, or BUCKETS)."""
+    idx = hashed_indices(text)
+    if not idx.size:
+        return np.zeros(weights.shape[1:], dtype=np.float64)
+    total: npt.NDArray[np.float64] = np.asarray(weights[idx].sum(axis=0), dtype=np.float64) / np.sqrt(idx.size)
+    return total
 
 
 @dataclass(frozen=True, slots=True)

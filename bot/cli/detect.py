@@ -272,7 +272,7 @@ def _render(r: dict[str, Any]) -> str:
             f"cascade on {st['positives']} releases "
             f"(head alone, every message encoded: recall {st['head_alone_recall']:.3f}):"
         )
-        for stage in ("prefilter", "rules", "bound", "model"):
+        for stage in ("prefilter", "rules", "gate", "bound", "model"):
             c = st[stage]
             lines.append(
                 f"  {stage:<10} dropped {c['dropped']:>4}; of those the head alone keeps {c['dropped_head_keeps']}"

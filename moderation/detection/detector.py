@@ -4,6 +4,8 @@
     stage "rules"      extraction + rule features; without the model, the rules baseline decides everything
                        here (and its shape gate turns away messages that do not look like announcements;
                        with the model that gate is off by default, see `Detector(rule_gate=...)`)
+    stage "gate"       a linear model over the rule features and hashed words turns away what the head would
+                       reject (`gate.py`; its cost in the head's positives is measured, not zero)
     stage "bound"      the head's verdict without the encoder: the rule features alone keep the score below
                        the threshold whatever the embedding (Cauchy-Schwarz, exact; see `Head.highest_scores`)
     stage "model"      sentence embedding + logistic head over [embedding, rule features]
@@ -39,6 +41,7 @@ import numpy.typing as npt
 from moderation.detection.adapter import Adapter
 from moderation.detection.embedder import EMBEDDING_DIM, Embedder
 from moderation.detection.features import FEATURE_NAMES, RulesDetector, RuleView, rule_view
+from moderation.detection.gate import Gate, load_gate
 from moderation.detection.head import Head
 from moderation.detection.prefilter import passes
 from moderation.extraction import extract
@@ -193,6 +196,8 @@ class Detector:
         adapter_path: Path | None = None,
         cascade: bool = True,
         rule_gate: bool = False,
+        gate: bool = True,
+        gate_model: Gate | None = None,
     ) -> None:
         """`batch_size` bounds one forward pass of `detect_many`; `max_batch` bounds the items that concurrent
         `adetect_many` calls pool into one batch. `embedder` replaces the MiniLM encoder the head asks for
@@ -203,7 +208,8 @@ class Detector:
         eval` compares it with the cascade to measure what each cheap stage costs in recall. `rule_gate=True`
         keeps the hand-written shape gate (`RuleView.needs_model`) in front of the model as well; by default
         it only decides when the model is off, because on real text it dropped announcements the head keeps
-        (docs/detection.md, "What each stage costs"), and the exact bound spares the encoder without that risk."""
+        (docs/detection.md, "What each stage costs"). `gate=False` switches the learned gate off (every
+        candidate then goes to the bound and the encoder); `gate_model` replaces the shipped one."""
         self._use_model = use_model
         self._threshold = threshold
         self._rules = RulesDetector()
@@ -212,6 +218,9 @@ class Detector:
         self._adapter_path = adapter_path
         self.cascade = cascade
         self.rule_gate = rule_gate
+        self.gate = gate
+        """Whether the learned gate (`gate.py`) may turn candidates away before the bound and the encoder."""
+        self._gate = gate_model
         self._head: Head | None = None
         self._head_error: str | None = None
         self._model_error: str | None = None
@@ -226,8 +235,9 @@ class Detector:
         self.bound = bound
         """Whether `_settle_by_bound` may decide candidates without the encoder (same verdicts either way;
         benchmarks switch it to compare)."""
-        self.bound_stats = {"settled": 0, "encoded": 0}
-        """Candidates past the rule gate that the bound decided without the encoder, and those it sent on."""
+        self.bound_stats = {"gated": 0, "settled": 0, "encoded": 0}
+        """Candidates the learned gate turned away, those the bound decided without the encoder, and those
+        sent on to the encoder."""
 
     def _get_embedder(self) -> Encoder | None:
         """The encoder, built to match the head (int8 or fp32, truncation); None for rules only."""
@@ -366,19 +376,42 @@ class Detector:
             if score < threshold
         }
 
+    def _settle_by_gate(self, items: Sequence[Item], views: dict[int, RuleView]) -> dict[int, Detection]:
+        """The candidates the learned gate turns away (see `gate.py`), with its probability as their score.
+
+        Not exact like the bound: its cost is measured (on dev when it is fitted, on test by `normbot eval`)
+        as the share of the head's own positives it drops. Off without the model or the shipped gate file."""
+        if not self.gate or not self.cascade or not views or self.model_status != "loaded":
+            return {}
+        gate = self._gate if self._gate is not None else load_gate()
+        if gate is None:
+            return {}
+        idx = list(views)
+        texts = [items[i][0] if isinstance(items[i][0], str) else str(items[i][0]) for i in idx]
+        logits = gate.logits(np.stack([views[i].vector for i in idx]), texts)
+        return {
+            i: Detection(False, float(1.0 / (1.0 + np.exp(-z))), "gate", None)
+            for i, z in zip(idx, logits.tolist(), strict=True)
+            if z < gate.threshold
+        }
+
     def _decide(self, items: Sequence[Item], views: dict[int, RuleView], results: list[Detection | None]) -> None:
+        everything = views
+        gated = self._settle_by_gate(items, views)
+        views = {i: v for i, v in views.items() if i not in gated}
         settled = self._settle_by_bound(views)
         idx = [i for i in views if i not in settled]
         emb = self._embed_candidates([str(items[i][0]) for i in idx]) if idx else None
         if idx and emb is None:  # no model, or its forward pass failed: rules decide the whole batch
             threshold = self._threshold if self._threshold is not None else self._rules.threshold
-            for i in views:
-                score = RulesDetector.score_view(views[i])
+            for i in everything:
+                score = RulesDetector.score_view(everything[i])
                 ok = score >= threshold
                 results[i] = Detection(ok, score, "rules", _announced_fields(items[i]) if ok else None)
             return
-        for i, detection in settled.items():
+        for i, detection in (gated | settled).items():
             results[i] = detection
+        self.bound_stats["gated"] += len(gated)
         self.bound_stats["settled"] += len(settled)
         self.bound_stats["encoded"] += len(idx)
         if emb is None:

@@ -38,7 +38,7 @@ def _stage_costs(
     alone (`full`, every message through the encoder) would have kept: the recall a cheap stage costs."""
     out: dict[str, Any] = {}
     positives = [i for i, e in enumerate(examples) if e.is_release]
-    for stage in ("prefilter", "rules", "bound", "model"):
+    for stage in ("prefilter", "rules", "gate", "bound", "model"):
         dropped = [i for i in positives if not cascade[i].is_release and cascade[i].stage == stage]
         out[stage] = {
             "dropped": len(dropped),

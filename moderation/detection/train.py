@@ -7,7 +7,8 @@ One command reproduces `moderation/data/detector_adapter.npz` and `detector_head
    package's weights: the "frozen" candidate);
 2. embed the train and dev splits with the adapted encoder exactly as the detector will (int8, same
    truncation), append the rule features, fit the logistic head on train;
-3. fit extraction's two learned parts on the train split's announcements: the model-type fallback
+3. fit the learned gate (`gate.py`) on train, its threshold on dev (it must pass 99% of the head's dev
+   positives); fit extraction's two learned parts on the train split's announcements: the model-type fallback
    (`extraction_type.py`) and the name ranker (`extraction_name_rank.py`);
 4. calibrate on dev (Platt scaling, folded into the head's weights, so the head stays linear and the exact
    bound still holds) and choose the threshold from dev's precision-recall curve;
@@ -35,6 +36,7 @@ from moderation.detection.embedder import Embedder
 from moderation.detection.evaluate import Example, binary_scores, load_examples, same_name
 from moderation.detection.features import FEATURE_NAMES, rule_view
 from moderation.detection.finetune import FinetuneConfig, finetune
+from moderation.detection.gate import GATE_FILE, Gate
 from moderation.detection.head import HEAD_FILE, Head, fit_logistic
 from moderation.extraction import name_candidates_of
 from moderation.extraction_name_rank import NAME_RANKER_FILE, NameRanker
@@ -138,6 +140,12 @@ def train(
         adapter=adapter.digest if adapter is not None else "",
     )
     head.save(out_dir / HEAD_FILE)
+    k = len(FEATURE_NAMES)
+    gate = Gate.fit(
+        x_train[:, -k:], [e.text for e in train_rows], y_train, x_dev[:, -k:], [e.text for e in dev], p_dev >= threshold
+    )
+    gate.save(out_dir / GATE_FILE)
+    gate_pass = gate.passes(x_dev[:, -k:], [e.text for e in dev])
     labelled = [e for e in train_rows if e.is_release and e.fields_verified]
     typed = [e for e in labelled if e.fields.get("model_type") in TYPES]
     TypeModel.fit([e.text for e in typed], [str(e.fields["model_type"]) for e in typed]).save(out_dir / TYPE_MODEL_FILE)
@@ -152,6 +160,9 @@ def train(
         "threshold": threshold,
         "platt": [round(a, 4), round(c, 4)],
         "dev": dev_scores,
+        "gate_threshold": round(gate.threshold, 4),
+        "gate_dev_pass_rate": round(float(gate_pass.mean()), 4),
+        "gate_dev_head_positives_kept": round(float(gate_pass[p_dev >= threshold].mean()), 4),
         "pr_curve": [c for c in curve if round(c["threshold"] * 100) % 5 == 0],
         "seconds": round(time.monotonic() - started),
     }

@@ -257,8 +257,13 @@ async def test_real_model_batched_decisions_match_one_at_a_time(
 
     batched = await asyncio.gather(*(call(t, a) for t, a in items))
 
-    assert [(d.is_release, d.stage, d.fields) for d in batched] == [
-        (d.is_release, d.stage, d.fields) for d in sequential
+    # Decisions, stages and fields agree wherever the score is outside int8's batch noise around the threshold
+    # (the real-text head puts more messages near it than the templated one did: one of ~650 fell inside).
+    threshold = model_detector.threshold
+    clear = [i for i, d in enumerate(sequential) if abs(d.score - threshold) > 0.03]
+    assert len(clear) >= 0.98 * len(items)
+    assert [(batched[i].is_release, batched[i].stage, batched[i].fields) for i in clear] == [
+        (sequential[i].is_release, sequential[i].stage, sequential[i].fields) for i in clear
     ]
     assert np.allclose([d.score for d in batched], [d.score for d in sequential], atol=0.03)
     # int8 dynamic quantisation scales activations per batch, so a vector moves with its batch mates: cosine

@@ -30,9 +30,9 @@ def corpus() -> dict[str, Example]:
         # README news with a bold name after a (misspelt) release verb
         ("toolnotes-0135", ("model_name", "model_type")),
         # Chinese changelog with the name in bold after 新增
-        ("nonenglish-0142", ("model_name", "model_type")),
-        # "We release the X family": no type keyword, the type model reads "VL" family text as an LLM/VLM
-        ("readme-llm-0326", ("model_name", "model_type")),
+        ("nonenglish-0142", ("model_name",)),
+        # "We release the X family, including <code>X-tiny</code>": the release verb's object
+        ("readme-llm-0326", ("model_name",)),
         # a Civitai version note of a merge
         ("civitai-0059", ("model_name", "model_type")),
         # an issue comment posting GGUF quants: the name is the first Hugging Face repo

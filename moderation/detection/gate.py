@@ -1,0 +1,96 @@
+"""The learned gate: a cheap linear model that spares the encoder the messages the head would reject anyway.
+
+On real text the hand-written shape gate (`RuleView.needs_model`) turned away announcements the head keeps,
+and the exact bound settles almost nothing once the head is trained on real text (its embedding weights are
+large), so every pre-filtered message went to the encoder: 1,300 msg/s on the benchmark stream against a
+target of 5,000 (docs/detection.md). This gate is logistic regression over the rule features and hashed word
+unigrams and bigrams (`extraction_type.features`), fitted on the train split; its threshold is read off the
+dev split as the highest one that still passes 99% of the dev messages the head (run on every message)
+calls releases. So its cost is measured as "what the head would have kept", the stage table of `normbot
+eval` reports it on the test split, and a community that wants every candidate scored can turn it off
+(`Detector(gate=False)`).
+
+A few microseconds per candidate in numpy; ships as `moderation/data/detector_gate.npz` (~130 KB).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from moderation.detection.head import fit_logistic
+from moderation.extraction_type import features, sparse_dot
+
+__all__ = ["GATE_FILE", "KEEP_OF_HEAD", "Gate", "load_gate"]
+
+GATE_FILE = "detector_gate.npz"
+KEEP_OF_HEAD = 0.99
+"""The share of the head's dev positives the gate must pass (its threshold is chosen for it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Gate:
+    """Weights over [rule features, hashed n-grams], a bias, and the pass threshold on the logit."""
+
+    weights: npt.NDArray[np.float32]
+    bias: float
+    threshold: float
+
+    def logits(self, rule_vectors: npt.NDArray[np.floating], texts: Sequence[str]) -> npt.NDArray[np.float64]:
+        k = rule_vectors.shape[1]
+        hashed = np.array([float(sparse_dot(t, self.weights[k:])) for t in texts], dtype=np.float64)
+        z = rule_vectors.astype(np.float64) @ self.weights[:k] + hashed
+        return np.asarray(z + self.bias, dtype=np.float64)
+
+    def passes(self, rule_vectors: npt.NDArray[np.floating], texts: Sequence[str]) -> npt.NDArray[np.bool_]:
+        return self.logits(rule_vectors, texts) >= self.threshold
+
+    def save(self, path: Path) -> None:
+        np.savez_compressed(
+            path,
+            weights=self.weights.astype(np.float16),
+            bias=np.float64(self.bias),
+            threshold=np.float64(self.threshold),
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> Gate:
+        with np.load(path, allow_pickle=False) as d:
+            return cls(weights=d["weights"].astype(np.float32), bias=float(d["bias"]), threshold=float(d["threshold"]))
+
+    @classmethod
+    def fit(
+        cls,
+        train_rules: npt.NDArray[np.floating],
+        train_texts: Sequence[str],
+        train_labels: npt.NDArray[np.floating],
+        dev_rules: npt.NDArray[np.floating],
+        dev_texts: Sequence[str],
+        dev_head_keeps: npt.NDArray[np.bool_],
+        *,
+        keep: float = KEEP_OF_HEAD,
+    ) -> Gate:
+        """Fit on the train split's labels; threshold = the `1 - keep` quantile of the gate's logits over the
+        dev messages the head keeps (so the gate passes `keep` of them), never above the logit of 0.5."""
+        x = np.hstack([train_rules, np.stack([features(t) for t in train_texts])]).astype(np.float64)
+        w, b = fit_logistic(x, train_labels, l2=1e-4, steps=1500)
+        gate = cls(weights=w.astype(np.float32), bias=float(b), threshold=0.0)
+        kept = gate.logits(dev_rules, dev_texts)[dev_head_keeps]
+        threshold = float(np.quantile(kept, 1.0 - keep)) if kept.size else 0.0
+        return cls(weights=gate.weights, bias=gate.bias, threshold=min(threshold, 0.0) - 1e-6)
+
+
+@functools.cache
+def load_gate() -> Gate | None:
+    """The shipped gate, or None (then every pre-filtered message goes on to the bound and the encoder)."""
+    ref = resources.files("moderation.data").joinpath(GATE_FILE)
+    if not ref.is_file():
+        return None
+    with resources.as_file(ref) as p:
+        return Gate.load(Path(p))
