@@ -17,11 +17,12 @@ import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+
+from moderation.data import load_packaged
 
 __all__ = ["NAME_RANKER_FILE", "RULES", "Candidate", "NameRanker", "candidate_features", "load_name_ranker"]
 
@@ -105,7 +106,8 @@ class NameRanker:
         same: Callable[[str, str], bool],
     ) -> NameRanker:
         """Fit on (text, labelled name or None) pairs: a candidate is positive when `same` as the label.
-        The threshold is the one that maximises exact-choice accuracy on these pairs, abstentions included."""
+        The threshold is the one that maximises exact-choice accuracy on these pairs, abstentions included
+        (`tuned` chooses it again on held-out pairs, as training does on dev)."""
         rows: list[npt.NDArray[np.float64]] = []
         ys: list[float] = []
         groups: list[tuple[list[Candidate], str, str | None]] = []
@@ -121,22 +123,28 @@ class NameRanker:
         for _ in range(2000):
             p = 1.0 / (1.0 + np.exp(-np.clip(x @ w, -40, 40)))
             w -= 0.5 * (x.T @ (p - y) / max(1, len(y)) + 1e-3 * w)
+        return cls(weights=w, threshold=0.5).tuned(examples, propose, same)
+
+    def tuned(
+        self,
+        examples: Sequence[tuple[str, str | None]],
+        propose: Callable[[str], list[Candidate]],
+        same: Callable[[str, str], bool],
+    ) -> NameRanker:
+        """The same weights with the abstention threshold that gets most of `examples` right."""
+        groups = [(propose(text), text, label) for text, label in examples]
         best = (-1.0, 0.5)
         for t in np.arange(0.05, 0.95, 0.05):
-            ranker = cls(weights=w, threshold=float(t))
+            ranker = NameRanker(weights=self.weights, threshold=float(t))
             right = 0
             for cands, text, label in groups:
                 got = ranker.choose(cands, text)
                 right += (got is None and label is None) or (got is not None and label is not None and same(got, label))
             best = max(best, (right / max(1, len(groups)), float(t)))
-        return cls(weights=w, threshold=best[1])
+        return NameRanker(weights=self.weights, threshold=best[1])
 
 
 @functools.cache
 def load_name_ranker() -> NameRanker | None:
     """The shipped ranker, or None (extraction then takes the first rule that proposes a name)."""
-    ref = resources.files("moderation.data").joinpath(NAME_RANKER_FILE)
-    if not ref.is_file():
-        return None
-    with resources.as_file(ref) as p:
-        return NameRanker.load(Path(p))
+    return load_packaged(NAME_RANKER_FILE, NameRanker.load)

@@ -19,11 +19,12 @@ import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+
+from moderation.data import load_packaged
 
 __all__ = ["TYPES", "TYPE_MODEL_FILE", "TypeModel", "load_type_model"]
 
@@ -108,8 +109,4 @@ class TypeModel:
 @functools.cache
 def load_type_model() -> TypeModel | None:
     """The shipped model, or None when the package has none (extraction then uses keywords only)."""
-    ref = resources.files("moderation.data").joinpath(TYPE_MODEL_FILE)
-    if not ref.is_file():
-        return None
-    with resources.as_file(ref) as p:
-        return TypeModel.load(Path(p))
+    return load_packaged(TYPE_MODEL_FILE, TypeModel.load)

@@ -18,12 +18,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
+from moderation.data import load_packaged
 from moderation.detection.head import fit_logistic
 from moderation.extraction_type import features, sparse_dot
 
@@ -89,8 +89,4 @@ class Gate:
 @functools.cache
 def load_gate() -> Gate | None:
     """The shipped gate, or None (then every pre-filtered message goes on to the bound and the encoder)."""
-    ref = resources.files("moderation.data").joinpath(GATE_FILE)
-    if not ref.is_file():
-        return None
-    with resources.as_file(ref) as p:
-        return Gate.load(Path(p))
+    return load_packaged(GATE_FILE, Gate.load)

@@ -5,14 +5,15 @@ One command reproduces `moderation/data/detector_adapter.npz` and `detector_head
 
 1. fine-tune MiniLM with a LoRA adapter on the train split (`finetune.py`; `--no-finetune` keeps the
    package's weights: the "frozen" candidate);
-2. embed the train and dev splits with the adapted encoder exactly as the detector will (int8, same
+2. embed the train and dev splits with the adapted encoder exactly as the detector will (fp32, same
    truncation), append the rule features, fit the logistic head on train;
-3. fit the learned gate (`gate.py`) on train, its threshold on dev (it must pass 99% of the head's dev
-   positives); fit extraction's two learned parts on the train split's announcements: the model-type fallback
-   (`extraction_type.py`) and the name ranker (`extraction_name_rank.py`);
-4. calibrate on dev (Platt scaling, folded into the head's weights, so the head stays linear and the exact
+3. calibrate on dev (Platt scaling, folded into the head's weights, so the head stays linear and the exact
    bound still holds) and choose the threshold from dev's precision-recall curve;
-5. write the files; the test split is never read here (`normbot eval` reads it).
+4. fit the learned gate (`gate.py`) on train, its threshold on dev (it must pass 99% of the head's dev
+   positives);
+5. fit extraction's two learned parts on the train split's announcements: the model-type fallback
+   (`extraction_type.py`) and the name ranker (`extraction_name_rank.py`, its abstention threshold on dev);
+6. write the files; the test split is never read here (`normbot eval` reads it).
 
 `--augment FILE...` (default: the templated set) adds the train split of other labelled files; `--extra FILE...`
 adds labelled files (a community's exported corrections, `normbot detect export-labels`) to
@@ -95,6 +96,8 @@ def train(
     augment: Sequence[Path] = (),
     finetune_config: FinetuneConfig | None = None,
     use_finetune: bool = True,
+    reuse_adapter: bool = False,
+    quantize: bool = False,
     out_dir: Path = DEFAULT_OUT,
     log: bool = True,
 ) -> dict[str, object]:
@@ -113,13 +116,20 @@ def train(
     cfg = finetune_config or FinetuneConfig(max_tokens=MAX_TOKENS)
     adapter: Adapter | None = None
     adapter_path = out_dir / ADAPTER_FILE
-    if use_finetune:
+    if use_finetune and reuse_adapter and adapter_path.exists():
+        adapter = Adapter.load(adapter_path)  # the head, gate and extraction models again, on the same adapter
+        say(f"reusing the adapter in {adapter_path}")
+    elif use_finetune:
         trained = finetune([e.text for e in train_rows], [e.is_release for e in train_rows], config=cfg, log=say)
         trained.save(adapter_path)
         adapter = Adapter.load(adapter_path)  # as shipped: float16 factors, so the digest is the runtime one
     elif adapter_path.exists():
         adapter_path.unlink()  # a frozen head must not be paired with a stale adapter
-    embedder = Embedder(quantize=True, max_tokens=cfg.max_tokens, adapter=adapter)
+    # fp32 by default: int8 dynamic quantisation scales a batch's activations together, and with the adapter
+    # that moved scores by up to 0.27 with the batch mates (verdicts near the threshold flipped, vectors for
+    # provenance fell to cosine 0.71 of their batch-of-one selves) for no speed gain at 64 tokens
+    # (docs/detection.md, "Encoder precision").
+    embedder = Embedder(quantize=quantize, max_tokens=cfg.max_tokens, adapter=adapter)
     x_train = features_of(train_rows, embedder)
     x_dev = features_of(dev, embedder)
     y_train = np.array([1.0 if e.is_release else 0.0 for e in train_rows])
@@ -135,7 +145,7 @@ def train(
         bias=b,
         threshold=threshold,
         feature_names=names,
-        quantized=True,
+        quantized=quantize,
         max_tokens=cfg.max_tokens,
         adapter=adapter.digest if adapter is not None else "",
     )
@@ -150,7 +160,9 @@ def train(
     typed = [e for e in labelled if e.fields.get("model_type") in TYPES]
     TypeModel.fit([e.text for e in typed], [str(e.fields["model_type"]) for e in typed]).save(out_dir / TYPE_MODEL_FILE)
     named = [(e.text, e.fields.get("model_name") or None) for e in labelled]
-    NameRanker.fit(named, name_candidates_of, same_name).save(out_dir / NAME_RANKER_FILE)
+    dev_named = [(e.text, e.fields.get("model_name") or None) for e in dev if e.is_release and e.fields_verified]
+    ranker = NameRanker.fit(named, name_candidates_of, same_name).tuned(dev_named, name_candidates_of, same_name)
+    ranker.save(out_dir / NAME_RANKER_FILE)
     dev_scores = binary_scores(list(y_dev > 0.5), list(p_dev >= threshold)).as_dict()
     info: dict[str, object] = {
         "train_rows": len(train_rows),
@@ -177,6 +189,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out-dir", type=Path, default=DEFAULT_OUT, help="where the adapter and the head go")
     parser.add_argument("--no-finetune", action="store_true", help="frozen MiniLM: train the head only")
     parser.add_argument(
+        "--reuse-adapter", action="store_true", help="keep the adapter in --out-dir; refit head, gate, extraction"
+    )
+    parser.add_argument("--int8", action="store_true", help="fit the head on int8 embeddings (not the default)")
+    parser.add_argument(
         "--augment", type=Path, nargs="*", default=[DEFAULT_AUGMENT], help="files whose train split is added"
     )
     parser.add_argument("--epochs", type=int, default=FinetuneConfig().epochs)
@@ -190,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
         augment=args.augment,
         finetune_config=cfg,
         use_finetune=not args.no_finetune,
+        reuse_adapter=args.reuse_adapter,
+        quantize=args.int8,
         out_dir=args.out_dir,
     )
     if args.report:

@@ -257,20 +257,30 @@ async def test_real_model_batched_decisions_match_one_at_a_time(
 
     batched = await asyncio.gather(*(call(t, a) for t, a in items))
 
-    # Decisions, stages and fields agree wherever the score is outside int8's batch noise around the threshold
-    # (the real-text head puts more messages near it than the templated one did: one of ~650 fell inside).
+    # int8 dynamic quantisation scales a batch's activations together, so a score moves with its batch mates.
+    # With the LoRA-adapted encoder and the real-text head the move is larger than before (measured: p99 0.11,
+    # max 0.27, against 0.03 with the templated head), and a few messages near the threshold change verdict
+    # (4 of ~650 in one run; docs/detection.md). Every message whose verdict differs must be one of those near
+    # the threshold; stages and fields agree everywhere else; misrouted results would differ far more.
     threshold = model_detector.threshold
-    clear = [i for i, d in enumerate(sequential) if abs(d.score - threshold) > 0.03]
-    assert len(clear) >= 0.98 * len(items)
-    assert [(batched[i].is_release, batched[i].stage, batched[i].fields) for i in clear] == [
-        (sequential[i].is_release, sequential[i].stage, sequential[i].fields) for i in clear
+    differ = [i for i, (b, s) in enumerate(zip(batched, sequential, strict=True)) if b.is_release != s.is_release]
+    assert len(differ) <= 0.02 * len(items)
+    assert all(abs(sequential[i].score - threshold) < 0.3 for i in differ)
+    same = [i for i in range(len(items)) if i not in set(differ)]
+    assert [(batched[i].stage, batched[i].fields) for i in same] == [
+        (sequential[i].stage, sequential[i].fields) for i in same
     ]
-    assert np.allclose([d.score for d in batched], [d.score for d in sequential], atol=0.03)
+    scores = np.abs(np.array([d.score for d in batched]) - np.array([d.score for d in sequential]))
+    assert np.quantile(scores, 0.99) < 0.15 and scores.max() < 0.35
     # int8 dynamic quantisation scales activations per batch, so a vector moves with its batch mates: cosine
     # to the batch-of-one vector 0.91-0.99 on the labelled positives (fp32: 1.0). Misrouted results would
     # already have failed the fields comparison above; the fake-encoder tests check vectors exactly.
-    pairs = [(b.embedding, s.embedding) for b, s in zip(batched, sequential, strict=True) if b.is_release]
-    assert pairs and all(x is not None and y is not None and float(x @ y) > 0.88 for x, y in pairs)
+    pairs = [
+        (b.embedding, s.embedding)
+        for b, s in zip(batched, sequential, strict=True)
+        if b.is_release and s.is_release
+    ]
+    assert pairs and all(x is not None and y is not None and float(x @ y) > 0.8 for x, y in pairs)
     batches = model_detector.batch_stats["batches"] - before["batches"]
     calls = model_detector.batch_stats["calls"] - before["calls"]
     assert calls > 3 * batches  # most calls shared a forward pass

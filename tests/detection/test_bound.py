@@ -9,6 +9,8 @@ positive and the comparison with `Detector(bound=False)` would fail.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -20,10 +22,34 @@ from moderation.detection.head import Head
 from tests.detection.test_batching import FakeEncoder
 
 
-def _directed_encoder(sign: float) -> FakeEncoder:
+@pytest.fixture
+def small_reach_head(tmp_path: Path) -> Path:
+    """The shipped head with its embedding weights scaled down: a head the bound can settle messages for.
+
+    The bound's claim holds for any linear head; the shipped real-text head leans on the embedding so much
+    (large ||w_e||) that the bound settles nothing on the labelled set, and a test of an exact bound that
+    settles nothing proves nothing."""
+    shipped = Head.load()
+    weights = shipped.weights.copy()
+    weights[:EMBEDDING_DIM] *= 0.25
+    head = Head(
+        weights=weights,
+        bias=shipped.bias,
+        threshold=shipped.threshold,
+        feature_names=shipped.feature_names,
+        quantized=shipped.quantized,
+        max_tokens=shipped.max_tokens,
+        adapter=shipped.adapter,
+    )
+    path = tmp_path / "head.npz"
+    head.save(path)
+    return path
+
+
+def _directed_encoder(sign: float, head_path: Path) -> FakeEncoder:
     """An encoder that returns the same unit vector for every text: the head's own embedding direction,
     times `sign` (the vector that lifts, or lowers, every score the most)."""
-    weights = Head.load().weights[:EMBEDDING_DIM]
+    weights = Head.load(head_path).weights[:EMBEDDING_DIM]
     vector = (sign * weights / np.linalg.norm(weights)).astype(np.float32)
     return FakeEncoder(vector=lambda _text: vector)
 
@@ -33,39 +59,49 @@ def _items(examples: list[Example]) -> list[tuple[str, tuple[str, ...]]]:
 
 
 @pytest.mark.parametrize("sign", [1.0, -1.0], ids=["lifting", "lowering"])
-def test_the_bound_changes_no_verdict_even_for_an_adversarial_encoder(examples: list[Example], sign: float) -> None:
+def test_the_bound_changes_no_verdict_even_for_an_adversarial_encoder(
+    examples: list[Example], sign: float, small_reach_head: Path
+) -> None:
     """Every labelled message gets the same verdict with and without the bound, under the encoder that lifts
     (or lowers) every score as far as a unit vector can; the bound's score is never below the model's."""
     items = _items(examples)
-    full_encoder, bound_encoder = _directed_encoder(sign), _directed_encoder(sign)
-    full = Detector(embedder=full_encoder, bound=False).detect_many(items)
-    bounded = Detector(embedder=bound_encoder).detect_many(items)
+    full_encoder = _directed_encoder(sign, small_reach_head)
+    bound_encoder = _directed_encoder(sign, small_reach_head)
+    full = Detector(embedder=full_encoder, bound=False, gate=False, head_path=small_reach_head).detect_many(items)
+    bounded = Detector(embedder=bound_encoder, gate=False, head_path=small_reach_head).detect_many(items)
 
     assert [d.is_release for d in bounded] == [d.is_release for d in full]
     settled = [i for i, d in enumerate(bounded) if d.stage == "bound"]
     assert settled, "the bound settled nothing: the test proves nothing"
     assert all(full[i].stage == "model" and not full[i].is_release for i in settled)
-    assert all(full[i].score <= bounded[i].score < Head.load().threshold for i in settled)
+    assert all(full[i].score <= bounded[i].score < Head.load(small_reach_head).threshold for i in settled)
     if sign > 0:  # the lifting encoder reaches the bound: it is the true maximum, not a loose one
         assert max(bounded[i].score - full[i].score for i in settled) < 1e-4
     assert sum(bound_encoder.calls) == sum(full_encoder.calls) - len(settled)
 
 
-def test_the_real_model_skips_most_on_topic_negatives_with_the_same_verdicts(examples: list[Example]) -> None:
-    """The shipped int8 MiniLM: the same verdicts and fields with and without the bound; the bound settles
-    most of the negatives that pass the rule gate, and no positive (positives always get the encoder)."""
+def test_the_real_model_gives_the_same_verdicts_with_the_bound_and_the_gate_spares_the_encoder(
+    examples: list[Example],
+) -> None:
+    """The shipped model: the same verdicts and fields with and without the bound (exact); the learned gate
+    turns away on-topic negatives before the encoder and none of the messages the head alone calls releases
+    (measured: 88 of 216 negatives, 0 of 292 releases); the stage counters add up."""
     items = _items(examples)
-    full = Detector(bound=False).detect_many(items)
-    bounded = Detector()
-    got = bounded.detect_many(items)
+    full = Detector(bound=False, gate=False).detect_many(items)
+    bounded = Detector(gate=False).detect_many(items)
+    assert [(d.is_release, d.fields) for d in bounded] == [(d.is_release, d.fields) for d in full]
 
-    assert [(d.is_release, d.fields) for d in got] == [(d.is_release, d.fields) for d in full]
-    gated_negatives = [i for i, d in enumerate(full) if d.stage == "model" and not d.is_release]
-    settled = [i for i, d in enumerate(got) if d.stage == "bound"]
-    assert set(settled) <= set(gated_negatives)
-    assert len(settled) >= 0.6 * len(gated_negatives)
-    assert not any(examples[i].is_release for i in settled)
-    assert bounded.bound_stats == {"settled": len(settled), "encoded": sum(d.stage == "model" for d in got)}
+    shipped = Detector()
+    got = shipped.detect_many(items)
+    on_topic_negatives = [i for i, d in enumerate(full) if d.stage == "model" and not d.is_release]
+    head_keeps = [i for i, d in enumerate(full) if d.is_release]
+    gated = [i for i, d in enumerate(got) if d.stage == "gate"]
+    assert len(set(gated) & set(on_topic_negatives)) >= 0.25 * len(on_topic_negatives)
+    assert len(set(gated) & set(head_keeps)) <= 0.01 * len(head_keeps)
+    assert all(not got[i].is_release and got[i].score < 0.5 for i in gated)
+    stats = shipped.bound_stats
+    assert stats["gated"] == len(gated)
+    assert stats["encoded"] == sum(d.stage == "model" for d in got)
 
 
 def test_highest_scores_bounds_random_unit_embeddings() -> None:
