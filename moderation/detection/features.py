@@ -1,12 +1,13 @@
-"""Stage 2: rule features of a message, the keyword baseline (`RulesDetector`), and the gate to the model.
+"""Stage 2: rule features of a message, the rules-only baseline (`RulesDetector`) and its shape gate.
 
 The features are cheap facts about a message (does it link a model host, name a weight file, state a
-license...), mostly read off `extract()`, plus cue words for the hard negatives that look like releases
-(questions, bug reports, someone else's release, software/dataset/paper news, work in progress). They
-serve three purposes: the rules-only baseline scores them with fixed weights, the trained head uses them
-next to the sentence embedding, and `needs_model` decides which pre-filtered messages are worth the
-model at all (a message with no link, file, hash or type keyword plus release wording is not an
-announcement, whatever the model would say).
+license...), read off `extract(..., infer_type=False)` (what the text states), plus cue words for the hard
+negatives that look like releases (questions, bug reports, someone else's release, software/dataset/paper
+news, work in progress). They serve four purposes: the rules-only baseline scores them with fixed weights;
+the trained head and the learned gate (`gate.py`) use them next to the sentence embedding and hashed words;
+and `needs_model`, the hand-written shape gate, turns away messages without the shape of an announcement
+when the model is off (on real text it turned away half of the releases the head keeps, so it no longer
+sits in front of the model unless `Detector(rule_gate=True)` asks for it).
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ class RuleView:
 
     @property
     def needs_model(self) -> bool:
-        """Whether the message may be an announcement, so the model must look at it.
+        """Whether the message has the shape of an announcement (the rules-only detector's gate).
 
         It needs the shape of one (a model-host link, a weight file or a hash, or a type keyword or a
         model host's name with release wording or stated metadata) and a rules score of at least
