@@ -21,7 +21,8 @@ class ChatBinding:
 class CommunityConfig:
     """Who moderates and reviews, which chats belong to it and which norm pack applies.
 
-    Names in `owners`, `moderators` and `reviewers` are `platform:user_id` (or `platform:@name`);
+    Names in `owners`, `moderators` and `reviewers` are `platform:user_id` (or `platform:@handle`, matched
+    against the platform's unique handle only, never a display name: `moderation.permissions`);
     role names are compared case-insensitively. `detect_threshold` moves the score at which the detector's
     verdict counts as a release in this community (see `moderation.watcher.is_release_for`).
     """

@@ -29,7 +29,10 @@ class Actor:
     """The person behind an event, as the platform describes them.
 
     `is_admin` is the platform's own admin signal (Discord Manage Server, Telegram chat administrator);
-    `roles` holds platform role ids *and* names so a config can name either.
+    `roles` holds platform role ids *and* names so a config can name either. `name` is for showing only:
+    anyone can set a display name. `handle` is the platform's unique, platform-checked handle (a Telegram
+    @username, a Discord username), or None when the account has none; a config's `platform:@handle`
+    matches it and nothing else.
     """
 
     platform: str
@@ -37,6 +40,7 @@ class Actor:
     name: str
     is_admin: bool = False
     roles: frozenset[str] = frozenset()
+    handle: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,7 +87,7 @@ class ConsoleSession:
         return self.clock().strftime("%a %H:%M")
 
     def _actor(self, name: str) -> Actor:
-        return Actor(PLATFORM, name.lower(), name)
+        return Actor(PLATFORM, name.lower(), name, handle=name.lower())
 
     async def feed(self, line: str) -> None:
         """Process one script or typed line."""

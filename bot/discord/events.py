@@ -54,7 +54,8 @@ def actor_of(user: discord.User | discord.Member, permissions: discord.Permissio
         is_admin = user.guild_permissions.manage_guild
     if not is_admin and permissions is not None and isinstance(user, discord.Member):
         is_admin = permissions.manage_guild
-    return Actor(PLATFORM, str(user.id), user.name, is_admin=is_admin, roles=frozenset(roles))
+    # `user.name` is the unique username Discord checks; the nickname (`display_name`) is never matched.
+    return Actor(PLATFORM, str(user.id), user.name, is_admin=is_admin, roles=frozenset(roles), handle=user.name)
 
 
 def message_event(message: discord.Message) -> MessagePosted | None:

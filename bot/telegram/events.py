@@ -113,7 +113,7 @@ def is_from_bot(message: Message) -> bool:
 
 
 def _user_name(user: User) -> str:
-    # The @username when there is one, so a config can name `telegram:@alice`; else the display name.
+    # What to show: the @username when there is one, else the display name (see `actor_of` for matching).
     return user.username or user.full_name or str(user.id)
 
 
@@ -122,10 +122,13 @@ def actor_of(message: Message | None, user: User | None, *, is_admin: bool) -> A
     sender: Chat | None = message.sender_chat if message is not None else None
     if sender is not None and message is not None:
         anonymous_admin = sender.id == message.chat.id
-        return Actor(PLATFORM, str(sender.id), sender.title or sender.username or str(sender.id), anonymous_admin)
+        name = sender.title or sender.username or str(sender.id)
+        return Actor(PLATFORM, str(sender.id), name, anonymous_admin, handle=sender.username)
     if user is None:
         return None
-    return Actor(PLATFORM, str(user.id), _user_name(user), is_admin)
+    # The handle is the @username Telegram checks for uniqueness; a user without one has no handle, and their
+    # display name (which anyone can set to "Mia") is never matched against a config's `telegram:@mia`.
+    return Actor(PLATFORM, str(user.id), _user_name(user), is_admin, handle=user.username)
 
 
 def attachments_of(message: Message) -> tuple[Attachment, ...]:

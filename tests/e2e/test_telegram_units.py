@@ -73,10 +73,14 @@ def test_the_topic_start_is_not_a_reply_target() -> None:
 
 
 def test_actors() -> None:
-    """People are named by @username (configs can name them), else by display name; anonymous admins count."""
-    assert events.actor_of(msg(), msg().from_user, is_admin=True) == Actor("telegram", "11", "alice", True)
+    """People are shown by @username, else by display name; only the @username is a handle (configs may name
+    it), a display name never is; anonymous admins count."""
+    assert events.actor_of(msg(), msg().from_user, is_admin=True) == Actor(
+        "telegram", "11", "alice", True, handle="alice"
+    )
     nameless = msg(sender=FakeUser(12, "Bo", None))
-    assert events.actor_of(nameless, nameless.from_user, is_admin=False).name == "Bo"  # type: ignore[union-attr]
+    bo = events.actor_of(nameless, nameless.from_user, is_admin=False)
+    assert bo is not None and bo.name == "Bo" and bo.handle is None
     anon = msg(sender=FakeUser(1087968824, "Group", "GroupAnonymousBot", True), sender_chat=GROUP, text="/resolve")
     assert not events.is_from_bot(anon)
     actor = events.actor_of(anon, anon.from_user, is_admin=False)

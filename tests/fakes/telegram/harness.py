@@ -137,10 +137,16 @@ def release_id_of(prompt: BotMessage) -> int:
 
 @contextlib.asynccontextmanager
 async def telegram_world(
-    tmp_path: Path, *, settings: dict[str, Any] | None = None, start: bool = True, store: Store | None = None
+    tmp_path: Path,
+    *,
+    settings: dict[str, Any] | None = None,
+    start: bool = True,
+    store: Store | None = None,
+    moderators: frozenset[str] = frozenset(),
 ) -> AsyncIterator[World]:
     """Start the fake, the store, the core and the adapter; stop them all in reverse order. `store`: a store
-    of the caller's (the `store` fixture, for a test on both databases), left open; else a SQLite file."""
+    of the caller's (the `store` fixture, for a test on both databases), left open; else a SQLite file.
+    `moderators`: the community's configured moderators (`telegram:<id>` or `telegram:@handle`)."""
     fake = FakeTelegram(TOKEN)
     await fake.start()
     n = next(_ids)
@@ -154,6 +160,7 @@ async def telegram_world(
     community = CommunityConfig(
         slug="makers",
         name="Makers",
+        moderators=moderators,
         chats=(
             ChatBinding("telegram", str(group.id), "releases"),
             ChatBinding("telegram", str(forum.id), "releases"),
