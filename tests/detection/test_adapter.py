@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 
@@ -84,16 +85,7 @@ def test_head_that_needs_a_missing_adapter_falls_back_to_rules(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A head names its adapter; without that adapter the detector says so and runs on rules."""
-    shipped = Head.load()
-    head = Head(
-        weights=shipped.weights,
-        bias=shipped.bias,
-        threshold=shipped.threshold,
-        feature_names=shipped.feature_names,
-        quantized=shipped.quantized,
-        max_tokens=shipped.max_tokens,
-        adapter="0123456789ab",
-    )
+    head = dataclasses.replace(Head.load(), adapter="0123456789ab")
     path = tmp_path / "head.npz"
     head.save(path)
     other = tmp_path / "adapter.npz"

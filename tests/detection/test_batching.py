@@ -276,9 +276,7 @@ async def test_real_model_batched_decisions_match_one_at_a_time(
     # to the batch-of-one vector 0.91-0.99 on the labelled positives (fp32: 1.0). Misrouted results would
     # already have failed the fields comparison above; the fake-encoder tests check vectors exactly.
     pairs = [
-        (b.embedding, s.embedding)
-        for b, s in zip(batched, sequential, strict=True)
-        if b.is_release and s.is_release
+        (b.embedding, s.embedding) for b, s in zip(batched, sequential, strict=True) if b.is_release and s.is_release
     ]
     assert pairs and all(x is not None and y is not None and float(x @ y) > 0.8 for x, y in pairs)
     batches = model_detector.batch_stats["batches"] - before["batches"]

@@ -9,6 +9,7 @@ positive and the comparison with `Detector(bound=False)` would fail.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -32,15 +33,7 @@ def small_reach_head(tmp_path: Path) -> Path:
     shipped = Head.load()
     weights = shipped.weights.copy()
     weights[:EMBEDDING_DIM] *= 0.25
-    head = Head(
-        weights=weights,
-        bias=shipped.bias,
-        threshold=shipped.threshold,
-        feature_names=shipped.feature_names,
-        quantized=shipped.quantized,
-        max_tokens=shipped.max_tokens,
-        adapter=shipped.adapter,
-    )
+    head = dataclasses.replace(shipped, weights=weights)
     path = tmp_path / "head.npz"
     head.save(path)
     return path
