@@ -108,27 +108,37 @@ def _rate(fn: Callable[[], Any], count: int, repeat: int = 3) -> float:
     return count / best
 
 
+def _alternate(
+    det: Any, items: list[tuple[str, tuple[str, ...]]], attr: str, shipped: bool, repeat: int
+) -> tuple[dict[bool, float], dict[bool, list[bool]], int]:
+    """Run `items` through `det` with `det.<attr>` set to `shipped` and to its opposite, alternating the order
+    `repeat` times; returns the best time of each setting, each setting's verdicts, and how many candidates the
+    shipped setting sent to the encoder. Leaves `det.<attr>` at `shipped`."""
+    best = {True: float("inf"), False: float("inf")}
+    verdicts: dict[bool, list[bool]] = {}
+    encoded = 0
+    for r in range(repeat):
+        for value in (shipped, not shipped) if r % 2 == 0 else (not shipped, shipped):
+            setattr(det, attr, value)
+            before = det.bound_stats["encoded"]
+            t0 = time.perf_counter()
+            decided = [d for i in range(0, len(items), 256) for d in det.detect_many(items[i : i + 256])]
+            best[value] = min(best[value], time.perf_counter() - t0)
+            verdicts[value] = [d.is_release for d in decided]
+            if value == shipped:
+                encoded = det.bound_stats["encoded"] - before
+    setattr(det, attr, shipped)
+    return best, verdicts, encoded
+
+
 def _bound_ab(det: Any, streams: dict[str, list[tuple[str, tuple[str, ...]]]], repeat: int) -> dict[str, Any]:
     """The detector as shipped (the exact bound settles candidates without the encoder) against the same
-    detector with the bound off (the encoder on every candidate past the rule gate, as before), alternated
-    `repeat` times per stream, best round each; plus the share of messages that reach the encoder with the
-    bound and whether both gave every message the same verdict."""
+    detector with the bound off (the encoder on every candidate the gates pass), alternated `repeat` times per
+    stream, best round each; plus the share of messages that reach the encoder with the bound and whether both
+    gave every message the same verdict."""
     out: dict[str, Any] = {}
     for name, items in streams.items():
-        best = {True: float("inf"), False: float("inf")}
-        verdicts: dict[bool, list[bool]] = {}
-        encoded = 0
-        for r in range(repeat):
-            for bound in (True, False) if r % 2 == 0 else (False, True):
-                det.bound = bound
-                before = det.bound_stats["encoded"]
-                t0 = time.perf_counter()
-                decided = [d for i in range(0, len(items), 256) for d in det.detect_many(items[i : i + 256])]
-                best[bound] = min(best[bound], time.perf_counter() - t0)
-                verdicts[bound] = [d.is_release for d in decided]
-                if bound:
-                    encoded = det.bound_stats["encoded"] - before
-        det.bound = True
+        best, verdicts, encoded = _alternate(det, items, "bound", True, repeat)
         out[f"{name}_msgs_per_s"] = round(len(items) / best[True])
         out[f"{name}_msgs_per_s_without_bound"] = round(len(items) / best[False])
         out[f"{name}_bound_speedup"] = round(best[False] / best[True], 2)
@@ -138,22 +148,13 @@ def _bound_ab(det: Any, streams: dict[str, list[tuple[str, tuple[str, ...]]]], r
 
 
 def _gate_ab(det: Any, streams: dict[str, list[tuple[str, tuple[str, ...]]]], repeat: int) -> dict[str, Any]:
-    """The shipped detector (no hand-written shape gate in front of the model: the pre-filter and the exact
-    bound decide what reaches the encoder) against the same detector with the gate on, as before the real
-    corpus, alternated `repeat` times per stream, best round each: msg/s of both, the ratio, and how many
-    verdicts differ (the gate's cost in what the head would have kept)."""
+    """The shipped detector (no hand-written shape gate in front of the model: the pre-filter, the learned gate
+    and the exact bound decide what reaches the encoder) against the same detector with the shape gate on, as
+    before the real corpus, alternated `repeat` times per stream, best round each: msg/s of both, the ratio,
+    and how many verdicts differ (what the shape gate would drop that the head keeps)."""
     out: dict[str, Any] = {}
     for name, items in streams.items():
-        best = {True: float("inf"), False: float("inf")}
-        verdicts: dict[bool, list[bool]] = {}
-        for r in range(repeat):
-            for gate in (False, True) if r % 2 == 0 else (True, False):
-                det.rule_gate = gate
-                t0 = time.perf_counter()
-                decided = [d for i in range(0, len(items), 256) for d in det.detect_many(items[i : i + 256])]
-                best[gate] = min(best[gate], time.perf_counter() - t0)
-                verdicts[gate] = [d.is_release for d in decided]
-        det.rule_gate = False
+        best, verdicts, _ = _alternate(det, items, "rule_gate", False, repeat)
         out[f"{name}_msgs_per_s_with_rule_gate"] = round(len(items) / best[True])
         out[f"{name}_rule_gate_speedup"] = round(best[False] / best[True], 2)
         changed = sum(a != b for a, b in zip(verdicts[True], verdicts[False], strict=True))

@@ -8,6 +8,7 @@ an internal error in one field leaves that field empty rather than losing the ot
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from typing import TypeVar
@@ -15,6 +16,7 @@ from typing import TypeVar
 from moderation.extraction_fields import (
     Scan,
     base_model,
+    implied_type,
     license_id,
     model_name,
     model_type,
@@ -29,7 +31,7 @@ from moderation.extraction_tables import tables
 from moderation.extraction_text import clean, find_files, find_hashes, find_links
 from norms.fields import FileRef, ReleaseFields
 
-__all__ = ["MAX_CHARS", "extract", "name_candidates_of"]
+__all__ = ["MAX_CHARS", "extract", "name_candidates_of", "with_implied_type"]
 
 MAX_CHARS = 200_000
 """Longer messages are cut here; no chat platform allows more than 4096 (Telegram) or 4000 (Discord)."""
@@ -49,6 +51,13 @@ def _safe(default: _T, fn: Callable[[], _T]) -> _T:
 INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 
 
+def _prepared(text: str) -> str:
+    """The text as every extractor reads it: cut at `MAX_CHARS`, one kind of line break, no NUL, no invisible
+    characters (zero-width space/joiners, soft hyphen, BOM would split words: "Ne\u200bon" must read as
+    "Neon", or a look-alike name becomes a different model)."""
+    return text[:MAX_CHARS].replace("\r\n", "\n").replace("\x00", " ").translate(INVISIBLE)
+
+
 def extract(text: str, attachments: Sequence[str] = (), *, infer_type: bool = True) -> ReleaseFields:
     """Return the release fields stated in `text` and the attached file names.
 
@@ -65,9 +74,7 @@ def extract(text: str, attachments: Sequence[str] = (), *, infer_type: bool = Tr
     try:
         if not isinstance(text, str):
             text = "" if text is None else str(text)
-        # Invisible characters (zero-width space/joiners, soft hyphen, BOM) would split words: "Ne\u200bon"
-        # must read as "Neon", or a look-alike name becomes a different model.
-        text = text[:MAX_CHARS].replace("\r\n", "\n").replace("\x00", " ").translate(INVISIBLE)
+        text = _prepared(text)
         names = tuple(str(a) for a in attachments if isinstance(a, str) and a.strip())
         t = tables()
         body = clean(text)
@@ -98,5 +105,14 @@ def extract(text: str, attachments: Sequence[str] = (), *, infer_type: bool = Tr
 
 def name_candidates_of(text: str) -> list[Candidate]:
     """Every naming rule's candidate for `text`, prepared as `extract` prepares it (for training the ranker)."""
-    text = text[:MAX_CHARS].replace("\r\n", "\n").replace("\x00", " ").translate(INVISIBLE)
+    text = _prepared(text)
     return name_candidates(text, Scan.of(clean(text), tables()))
+
+
+def with_implied_type(fields: ReleaseFields, text: str) -> ReleaseFields:
+    """`fields` as `extract(text, infer_type=False)` gave them, with the type `extract(text)` would give: the
+    detector's rule features need the stated type, an announcement the implied one, and extracting twice
+    would run every extractor again for one field."""
+    cleaned = clean(_prepared(text if isinstance(text, str) else str(text)))
+    implied = _safe(fields.model_type, lambda: implied_type(fields.model_type, cleaned))
+    return fields if implied == fields.model_type else dataclasses.replace(fields, model_type=implied)

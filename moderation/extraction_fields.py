@@ -30,6 +30,7 @@ from moderation.extraction_type import load_type_model
 __all__ = [
     "Scan",
     "base_model",
+    "implied_type",
     "license_id",
     "model_name",
     "model_type",
@@ -173,12 +174,20 @@ def model_type(
         found = "merge"  # "A (0.6) + B (0.4)", "= 60% A + 40% B": a recipe is a merge, said or not
     if found == "finetune" and any(cue in scan.lower for cue in _IMAGE_DOMAIN):
         found = "checkpoint"
-    if not infer or found in _STRONG_TYPES:
+    return implied_type(found, scan.text) if infer else found
+
+
+def implied_type(stated: str | None, cleaned: str) -> str | None:
+    """The type an announcement's words imply, given the type its keywords state (`model_type(infer=False)`)
+    and its cleaned text: strong keywords stand, an image-domain "checkpoint" stands, anything else is read by
+    the type model."""
+    found = stated
+    if found in _STRONG_TYPES:
         return found
-    if found == "checkpoint" and any(cue in scan.lower for cue in _IMAGE_DOMAIN):
+    if found == "checkpoint" and any(cue in cleaned.lower() for cue in _IMAGE_DOMAIN):
         return found
     model = load_type_model()
-    guess = model.predict(scan.text) if model is not None else None
+    guess = model.predict(cleaned) if model is not None else None
     if guess is None:
         return found
     # A keyword the text states is overruled only by a confident reading of the rest of it.

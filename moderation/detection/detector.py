@@ -44,7 +44,7 @@ from moderation.detection.features import FEATURE_NAMES, RulesDetector, RuleView
 from moderation.detection.gate import Gate, load_gate
 from moderation.detection.head import Head
 from moderation.detection.prefilter import passes
-from moderation.extraction import extract
+from moderation.extraction import with_implied_type
 from norms.fields import ReleaseFields
 
 __all__ = ["Detection", "Detector", "Encoder"]
@@ -172,11 +172,10 @@ class _Coalescer:
                 self._queue.popleft().future.cancel()
 
 
-def _announced_fields(item: Item) -> ReleaseFields:
-    """The fields of a message found to be an announcement. The rule features were computed on what the text
-    states (`infer_type=False`); an announcement also gets the type its words imply (`extract`'s default)."""
-    text, attachments = item
-    return extract(text if isinstance(text, str) else str(text), tuple(a for a in attachments if isinstance(a, str)))
+def _announced_fields(view: RuleView, item: Item) -> ReleaseFields:
+    """The fields of a message found to be an announcement: the rule features' (what the text states), with
+    the type its words imply, as `extract` gives it by default."""
+    return with_implied_type(view.fields, str(item[0]))
 
 
 class Detector:
@@ -407,7 +406,7 @@ class Detector:
             for i in everything:
                 score = RulesDetector.score_view(everything[i])
                 ok = score >= threshold
-                results[i] = Detection(ok, score, "rules", _announced_fields(items[i]) if ok else None)
+                results[i] = Detection(ok, score, "rules", _announced_fields(everything[i], items[i]) if ok else None)
             return
         for i, detection in (gated | settled).items():
             results[i] = detection
@@ -427,7 +426,7 @@ class Detector:
             if ok:  # a copy, so a Detection does not keep its whole batch alive
                 vector = emb[row].copy()
                 vector.setflags(write=False)
-            results[i] = Detection(ok, score, "model", _announced_fields(items[i]) if ok else None, vector)
+            results[i] = Detection(ok, score, "model", _announced_fields(views[i], items[i]) if ok else None, vector)
 
     def _worker(self) -> ThreadPoolExecutor:
         """The one thread batches run in: they are serialised anyway (one forward pass at a time), and a

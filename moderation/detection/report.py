@@ -70,7 +70,9 @@ def evaluate_all(path: Path, *, use_model: bool = True, split: str | None = "tes
         decided = model.detect_many(items)
         verdicts["model"] = [d.is_release for d in decided]
         if status == "loaded":
-            full = Detector(use_model=True, cascade=False).detect_many(items)
+            model.cascade = False  # the same loaded model, every message to the head (no second load)
+            full = model.detect_many(items)
+            model.cascade = True
             stages = _stage_costs(chosen, decided, full)
     main = "model" if "model" in verdicts else "rules"
     detection = {name: binary_scores(truth, v).as_dict() for name, v in verdicts.items()}
