@@ -12,6 +12,7 @@ from moderation.actions import Action, Card, DirectMessage, Reply
 from moderation.commands import Param, command
 from moderation.errors import AlreadyDone, BadArgument, NotFound
 from moderation.invocation import Invocation
+from moderation.lifecycle import quorum_reached
 from moderation.provenance.claims import alert_actions, claim_matches, record_claim
 from moderation.provenance.keys import KeyProblem, KeyStore
 from moderation.provenance.lineage import LineageIndex, render_tree
@@ -19,6 +20,7 @@ from moderation.provenance.plugin import Provenance
 from moderation.provenance.reputation import DEFAULT_HALF_LIFE, profile_card, profile_of
 from moderation.provenance.values import parse_claim_value
 from moderation.render import clip, release_ref, title_of
+from moderation.reviewing import refresh_prompts, set_status
 from storage import Account, Release
 
 __all__: list[str] = []
@@ -114,8 +116,35 @@ async def provenance(inv: Invocation, args: dict[str, Any]) -> list[Action]:
         Reply(
             Card(f"Lineage of {release_ref(release)}: {title_of(release)}", render_tree(index, release.id), fields),
             ephemeral=True,
-        )
+        ),
     ]
+
+
+async def _recount_after_link(inv: Invocation) -> list[Action]:
+    """Quorum counts people: once two accounts are one person, an endorsed release this person created or
+    endorsed may no longer have its quorum (two endorsements became one, or an endorser is now the creator).
+    Such a release goes back to review, is audited, and its prompts show the new count."""
+    actions: list[Action] = []
+    for release in await inv.tx.endorsed_releases_of_people(await inv.person_accounts()):
+        slug = inv.core.community_slug(release.community_id)
+        config = inv.core.communities.get(slug) if slug else None
+        if config is None:
+            continue
+        pack = await inv.core.packs.current(inv.tx, config, release.community_id)
+        await inv.tx.lock_release(release)
+        reached, count, quorum = await quorum_reached(inv.tx, release, pack)
+        if reached or not await set_status(inv.tx, release, "in_review", inv.now):
+            continue
+        await inv.tx.audit(
+            release.community_id,
+            actor="normbot",
+            action="release.quorum_lost",
+            subject=release_ref(release),
+            payload={"endorsements": count, "quorum": quorum, "why": "accounts linked"},
+            at=inv.now,
+        )
+        actions.extend(await refresh_prompts(inv.tx, release, pack))
+    return actions
 
 
 async def _member(inv: Invocation, who: str | None) -> Account:
@@ -192,7 +221,9 @@ async def link(inv: Invocation, args: dict[str, Any]) -> list[Action]:
         payload={"accounts": [f"{first.platform}:{first.user_id}", inv.actor_ref]},
         at=inv.now,
     )
+    actions: list[Action] = await _recount_after_link(inv)
     return [
+        *actions,
         Reply(
             Card(
                 "Accounts linked",
@@ -200,5 +231,5 @@ async def link(inv: Invocation, args: dict[str, Any]) -> list[Action]:
                 "'your own release' checks and reputation follow you on both.",
             ),
             ephemeral=True,
-        )
+        ),
     ]

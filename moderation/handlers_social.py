@@ -57,6 +57,8 @@ async def endorse(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     release = await inv.target_release(args.get("release"))
     _open_for_review(release)
     await _not_own(inv, release, "endorse")
+    if await inv.tx.endorsed_by_any(release.id, await inv.person_accounts()):
+        raise AlreadyDone(f"You already endorsed {release_ref(release)} (from this or a linked account).")
     by_reviewer = inv.privilege >= Privilege.REVIEWER
     if not await inv.tx.add_endorsement(
         release.id, inv.account.id, args.get("note", ""), inv.now, by_reviewer=by_reviewer
@@ -93,7 +95,7 @@ async def endorse(inv: Invocation, args: dict[str, Any]) -> list[Action]:
 async def unendorse(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """Withdrawing may drop an endorsed release back to review."""
     release = await inv.target_release(args.get("release"))
-    if not await inv.tx.remove_endorsement(release.id, inv.account.id):
+    if not await inv.tx.remove_endorsement(release.id, await inv.person_accounts()):
         raise AlreadyDone(f"You had not endorsed {release_ref(release)}.")
     await inv.tx.audit(
         inv.community_id,
@@ -153,9 +155,14 @@ async def flag(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     if not reason:
         raise BadArgument("A flag needs a reason.", hint="Usage: /flag [release] <norm> <reason…>")
     settings = inv.pack.review
-    recent = await inv.tx.count_flags_since(inv.account.id, inv.now - settings.flag_rate_per)
+    mine = await inv.person_accounts()
+    recent = await inv.tx.count_flags_since(mine, inv.now - settings.flag_rate_per)
     if recent >= settings.flag_rate_count:
         raise RateLimited(f"You have filed {recent} flags recently; please wait before filing more.")
+    if await inv.tx.flagged_by_any(release.id, mine, norm_id):
+        raise AlreadyDone(
+            f"You already flagged {release_ref(release)} under {norm_id} (from this or a linked account)."
+        )
     row = await inv.tx.add_flag(release.id, inv.account.id, norm_id, reason, inv.now)
     if row is None:
         raise AlreadyDone(f"You already flagged {release_ref(release)} under {norm_id}.")
@@ -182,7 +189,9 @@ async def flag(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     ]
     await inv.tx.lock_release(release)  # counted under the lock: simultaneous flags reach the threshold
     open_flags = await inv.tx.flags_of(release.id, "open")
-    reporters = {f.account_id for f in open_flags}
+    # People, not accounts: one person's flags from linked accounts are one reporter.
+    people = await inv.tx.person_keys([f.account_id for f in open_flags])
+    reporters = {people.get(f.account_id, -f.account_id) for f in open_flags}
     if len(reporters) >= settings.flag_threshold:
         if release.status != "flagged" and await set_status(inv.tx, release, "flagged", inv.now):
             await inv.tx.audit(

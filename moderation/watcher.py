@@ -2,8 +2,8 @@
 
 Idempotent by construction: the platform message id is unique in `announcements`, and the processed-event
 row is written in the same transaction, so a message delivered twice changes nothing. The same release
-cross-posted by its creator (same account, a linked account, or the same name with a shared hash or link)
-becomes a second announcement of one release.
+cross-posted by its creator (the same account, or an account `/link`ed to it) becomes a second announcement of
+one release; a same display name proves nothing (see `_find_cross_post`).
 """
 
 from __future__ import annotations
@@ -54,24 +54,18 @@ def model_key(name: str | None, version: str | None) -> tuple[str, str]:
     return base, f"{base}@{_key_part(version).lstrip('v')}"
 
 
-def _evidence(fields: ReleaseFields) -> set[str]:
-    return {h.value.lower() for h in fields.hashes} | {link.url.lower().rstrip("/") for link in fields.links}
+async def _find_cross_post(tx: Tx, community_id: int, key_prefix: str, author: Account) -> Release | None:
+    """The release this announcement repeats, when its creator is the author's own person.
 
-
-async def _find_cross_post(
-    tx: Tx, community_id: int, key_prefix: str, author: Account, fields: ReleaseFields
-) -> Release | None:
+    Only accounts proven to be one person (`/link`, a one-time code that needs control of both) are the same
+    creator. A same display name on another platform proves nothing: anyone can take it, and folding such a
+    post into the release would let an impersonator pass as its creator (no re-upload alert, a vote on the
+    release, the real creator's later posts reported to them). Anything else with the same name is a release
+    of its own, which provenance compares by hash, link and text and alerts moderators about.
+    """
     same_person = set(await tx.accounts_of_person(author))
     for candidate in await tx.releases_by_key_prefix(community_id, key_prefix + "#"):
         if candidate.creator_id in same_person:
-            return candidate
-        creator = await tx.account(candidate.creator_id)
-        if (
-            creator is not None
-            and creator.platform != author.platform
-            and creator.display_name.casefold() == author.display_name.casefold()
-            and _evidence(fields) & _evidence(ReleaseFields.from_json(candidate.fields_json))
-        ):
             return candidate
     return None
 
@@ -147,7 +141,7 @@ async def register_announcement(
     author = await tx.upsert_account(ev.author.platform, ev.author.user_id, ev.author.name, now)
     pack = await core.packs.current(tx, community, cid)
     base, key_prefix = model_key(fields.model_name, fields.version)
-    release = await _find_cross_post(tx, cid, key_prefix, author, fields)
+    release = await _find_cross_post(tx, cid, key_prefix, author)
     created = release is None
     if release is None:
         release = await _register(tx, cid, author, key_prefix, base, fields, ev, now, now + pack.review.window)

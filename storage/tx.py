@@ -314,6 +314,15 @@ class Tx(ReleaseQueries, SocialQueries):
             self.s.add(person)
             await self.s.flush()
             first.person_id = person.id
+        if second.person_id is not None and second.person_id != first.person_id:
+            # `second` was already one person with other accounts: all of them join, or that person would be
+            # split in two and its accounts counted twice.
+            await self.s.execute(
+                update(Account)
+                .where(Account.person_id == second.person_id)
+                .values(person_id=first.person_id)
+                .execution_options(synchronize_session="fetch")
+            )
         second.person_id = first.person_id
         return first
 

@@ -6,16 +6,36 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, case, delete, distinct, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from storage.models import Account, Claim, Endorsement, Flag, Release, Review, ReviewAnswer
 
 __all__ = ["SocialQueries"]
 
 
+# Quorum counts people, not accounts: endorsements from accounts `/link`ed to one person count once, and an
+# endorsement from an account linked to the creator's person (possibly after it was given) does not count at
+# all. An unlinked account is a person of its own; its key is its negated id, so it can't meet a person id.
+_Endorser = aliased(Account, name="endorser")
+_Creator = aliased(Account, name="creator")
+PERSON_KEY = case((_Endorser.person_id.is_(None), -_Endorser.id), else_=_Endorser.person_id)
 _COUNT_ENDORSEMENTS = (
-    select(func.count()).select_from(Endorsement).where(Endorsement.release_id == bindparam("release_id"))
+    select(func.count(distinct(PERSON_KEY)))
+    .select_from(Endorsement)
+    .join(_Endorser, _Endorser.id == Endorsement.account_id)
+    .join(Release, Release.id == Endorsement.release_id)
+    .join(_Creator, _Creator.id == Release.creator_id)
+    .where(
+        Endorsement.release_id == bindparam("release_id"),
+        Endorsement.account_id != Release.creator_id,
+        or_(
+            _Endorser.person_id.is_(None),
+            _Creator.person_id.is_(None),
+            _Endorser.person_id != _Creator.person_id,
+        ),
+    )
 )
 _COUNT_REVIEWER_ENDORSEMENTS = _COUNT_ENDORSEMENTS.where(Endorsement.by_reviewer.is_(True))
 
@@ -55,12 +75,43 @@ class SocialQueries:
             },
         )
 
-    async def remove_endorsement(self, release_id: int, account_id: int) -> bool:
-        """Withdraw an endorsement; False when there was none."""
+    async def remove_endorsement(self, release_id: int, account_ids: Sequence[int]) -> bool:
+        """Withdraw the endorsement of any of these accounts (one person's); False when there was none."""
         result = await self.s.execute(
-            delete(Endorsement).where(Endorsement.release_id == release_id, Endorsement.account_id == account_id)
+            delete(Endorsement).where(Endorsement.release_id == release_id, Endorsement.account_id.in_(account_ids))
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def endorsed_by_any(self, release_id: int, account_ids: Sequence[int]) -> bool:
+        """Whether any of these accounts (one person's) endorsed the release: a person endorses once."""
+        if release_id in self._fresh_releases:
+            return False
+        stmt = select(Endorsement.id).where(
+            Endorsement.release_id == release_id, Endorsement.account_id.in_(account_ids)
+        )
+        return (await self.s.execute(stmt.limit(1))).first() is not None
+
+    async def endorsed_releases_of_people(self, account_ids: Sequence[int]) -> list[Release]:
+        """Endorsed releases these accounts created or endorsed: the ones whose quorum a new link between
+        accounts can change (two endorsements become one person's, or an endorser becomes the creator)."""
+        endorsed_by = select(Endorsement.release_id).where(Endorsement.account_id.in_(account_ids))
+        stmt = (
+            select(Release)
+            .where(
+                Release.status == "endorsed",
+                or_(Release.creator_id.in_(account_ids), Release.id.in_(endorsed_by)),
+            )
+            .order_by(Release.id)
+        )
+        return list((await self.s.execute(stmt)).scalars())
+
+    async def person_keys(self, account_ids: Sequence[int]) -> dict[int, int]:
+        """Account id -> the key of its person (the person id, or the negated account id when unlinked), so
+        counts of reporters or endorsers count people rather than accounts."""
+        if not account_ids:
+            return {}
+        stmt = select(Account.id, Account.person_id).where(Account.id.in_(set(account_ids)))
+        return {aid: (pid if pid is not None else -aid) for aid, pid in (await self.s.execute(stmt)).all()}
 
     async def endorsements(self, release_id: int) -> list[tuple[Endorsement, Account]]:
         """Endorsements of a release with their accounts, oldest first."""
@@ -114,9 +165,9 @@ class SocialQueries:
         stmt = select(Flag).where(Flag.release_id == release_id, Flag.account_id == account_id, Flag.norm_id == norm_id)
         return (await self.s.execute(stmt)).scalar_one()
 
-    async def count_flags_since(self, account_id: int, since: datetime) -> int:
-        """Flags an account filed since a time (the per-member rate limit)."""
-        stmt = select(func.count()).select_from(Flag).where(Flag.account_id == account_id, Flag.created_at >= since)
+    async def count_flags_since(self, account_ids: Sequence[int], since: datetime) -> int:
+        """Flags these accounts (one person's) filed since a time: the rate limit is per person."""
+        stmt = select(func.count()).select_from(Flag).where(Flag.account_id.in_(account_ids), Flag.created_at >= since)
         return int((await self.s.execute(stmt)).scalar_one())
 
     async def flag(self, community_id: int, flag_id: int) -> Flag | None:
@@ -127,6 +178,13 @@ class SocialQueries:
             .where(Flag.id == flag_id, Release.community_id == community_id)
         )
         return (await self.s.execute(stmt)).scalar_one_or_none()
+
+    async def flagged_by_any(self, release_id: int, account_ids: Sequence[int], norm_id: str) -> bool:
+        """Whether any of these accounts (one person's) flagged the release under this norm."""
+        stmt = select(Flag.id).where(
+            Flag.release_id == release_id, Flag.account_id.in_(account_ids), Flag.norm_id == norm_id
+        )
+        return (await self.s.execute(stmt.limit(1))).first() is not None
 
     async def flags_of(self, release_id: int, status: str | None = None) -> list[Flag]:
         """Flags of a release, oldest first."""
