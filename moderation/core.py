@@ -28,7 +28,7 @@ from moderation.events import ButtonPressed, ChatRef, CommandInvoked, CoreEvent,
 from moderation.hooks import CoreHooks, NoHooks
 from moderation.invocation import Invocation
 from moderation.packs import PackProvider
-from moderation.permissions import Privilege, resolve_privilege
+from moderation.permissions import Privilege, resolve_pinned
 from moderation.retry import RetryPolicy, retry_connect
 from norms.fields import ReleaseFields
 from storage import Store, StoreUnavailable, Tx
@@ -357,7 +357,7 @@ class Core:
             community_id=cid,
             actor=actor,
             account=account,
-            privilege=resolve_privilege(actor, community),
+            privilege=await resolve_pinned(tx, cid, actor, community, now),
             chat=chat,
             now=now,
             pack=await self.packs.current(tx, community, cid),

@@ -384,6 +384,24 @@ class LinkCode(Base):
     expires_at: Mapped[datetime]
 
 
+class HandlePin(Base):
+    """Which account a config's `platform:@handle` was resolved to, the first time that handle was seen.
+
+    A handle (a Telegram @username, a Discord username) can be given up and taken by another account; a user
+    id cannot. So the config's handle is resolved to an id once and afterwards only that id holds the handle's
+    privileges. One row per (platform, handle) is the invariant, kept by the unique constraint: two replicas
+    that see the handle at once pin one account.
+    """
+
+    __tablename__ = "handle_pins"
+    __table_args__ = (UniqueConstraint("platform", "handle"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    handle: Mapped[str] = mapped_column(String(64))  # lowercased, without the "@"
+    user_id: Mapped[str] = mapped_column(String(64))
+    pinned_at: Mapped[datetime]
+
+
 class ProcessedEvent(Base):
     """Platform events already handled; inserting here in the same transaction makes replays no-ops."""
 

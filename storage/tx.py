@@ -22,6 +22,7 @@ from storage.models import (
     AuditEvent,
     AuditHead,
     Community,
+    HandlePin,
     LinkCode,
     NormPackRevision,
     Person,
@@ -290,6 +291,28 @@ class Tx(ReleaseQueries, SocialQueries):
             return [account.id]
         stmt = select(Account.id).where(Account.person_id == account.person_id)
         return list((await self.s.execute(stmt)).scalars())
+
+    async def pin_handle(self, platform: str, handle: str, user_id: str, at: datetime) -> tuple[str, bool]:
+        """(the user id the handle is pinned to, whether this call pinned it). The first account seen with
+        the handle wins; the unique constraint settles a race between replicas."""
+        handle = handle.lower().lstrip("@")
+        created = await self.insert_ignore(
+            HandlePin.__table__,  # type: ignore[arg-type]
+            {"platform": platform, "handle": handle, "user_id": user_id, "pinned_at": at},
+        )
+        stmt = select(HandlePin.user_id).where(HandlePin.platform == platform, HandlePin.handle == handle)
+        return str((await self.s.execute(stmt)).scalar_one()), created
+
+    async def handle_pins(self) -> list[HandlePin]:
+        """Every pinned handle, for operators (`normbot handles`)."""
+        return list((await self.s.execute(select(HandlePin).order_by(HandlePin.platform, HandlePin.handle))).scalars())
+
+    async def unpin_handle(self, platform: str, handle: str) -> bool:
+        """Forget a pin (an operator's decision: the handle's owner changed accounts); False when none."""
+        result = await self.s.execute(
+            delete(HandlePin).where(HandlePin.platform == platform, HandlePin.handle == handle.lower().lstrip("@"))
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def create_link_code(self, account_id: int, code: str, expires_at: datetime) -> None:
         """Store a one-time code that proves control of `account_id`."""

@@ -23,6 +23,7 @@ _AREAS = (
     "bot.cli.detect",
     "bot.cli.provenance",
     "bot.cli.web",
+    "bot.cli.handles",
 )
 
 
