@@ -90,7 +90,7 @@ async def _reissue_receipts(inv: Invocation, ids: list[int]) -> int:
 
 @command(
     "forget-me",
-    "Redact your name and everything you wrote (flag reasons, notes); add 'confirm' to do it",
+    "Redact your name and everything you wrote (announcements, edits, reasons, notes); add confirm",
     Param("confirm", "Type confirm to go ahead", choices=("confirm",), required=False),
 )
 async def forget_me(inv: Invocation, args: dict[str, Any]) -> list[Action]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -67,7 +67,7 @@ def hashed_form(payload: Any) -> Any:
     return payload
 
 
-def redact_payload(payload: Any, keep: Any = None) -> tuple[Any, int]:
+def redact_payload(payload: Any, keep: Callable[[str], bool] | None = None) -> tuple[Any, int]:
     """`payload` with its `personal` values redacted (text and salt dropped, digest kept), and how many.
 
     `keep(text)`, when given, says which texts stay (True) - the caller redacts only values that concern

@@ -3,8 +3,8 @@
 Why redact instead of delete: endorsements, flags and reviews are part of other people's records (a release's
 quorum, a moderator's decision), so the rows stay and only the personal text in them goes.
 
-What forgetting covers (docs/registry.md, "Forgetting a member"): display names; everything the member wrote
-(announcement and release texts, flag reasons, notes, detection examples); field values they set with
+What forgetting covers (docs/reliability.md, "Secrets and privacy"): display names; everything the member
+wrote (announcement and release texts, flag reasons, notes, detection examples); field values they set with
 `/release edit`; on the releases they created or edited, any remaining mention of their display names or of
 the e-mail addresses in their texts (fields, model name, norm-check evidence); and the personal values of
 audit payloads. The audit chain stays verifiable because personal text enters a payload only through
@@ -263,14 +263,10 @@ async def redact_member(tx: Tx, account_ids: Sequence[int]) -> Redaction:
         .execution_options(synchronize_session=False)
     )
     announcements = await s.execute(
-        update(Announcement)
-        .where(Announcement.author_id.in_(ids), Announcement.text != REDACTED)
-        .values(text=REDACTED)
+        update(Announcement).where(Announcement.author_id.in_(ids), Announcement.text != REDACTED).values(text=REDACTED)
     )
     release_texts = await s.execute(
-        update(Release)
-        .where(Release.creator_id.in_(ids), Release.text != REDACTED)
-        .values(text=REDACTED)
+        update(Release).where(Release.creator_id.in_(ids), Release.text != REDACTED).values(text=REDACTED)
     )
     edited_fields, evidence = await _scrub_releases(tx, ids, edits, scrub)
     audit_values = await _redact_audit(tx, refs, scrub.mentions)
