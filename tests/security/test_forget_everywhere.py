@@ -69,7 +69,9 @@ def _community() -> CommunityConfig:
 @pytest.fixture
 async def people(store: Store, tmp_path: Path) -> People:
     keys, clock = KeyStore(tmp_path / "keys"), ManualClock()
-    core = await build_core(store, [_community()], clock=clock, rules_only=True, migrate=False, hooks=Provenance(keys=keys))
+    core = await build_core(
+        store, [_community()], clock=clock, rules_only=True, migrate=False, hooks=Provenance(keys=keys)
+    )
     return People(core, clock)
 
 
