@@ -7,12 +7,15 @@ shape, the audit chain stays verifiable, and the redaction itself is an audit ev
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
 from moderation.actions import Action, Card, DirectMessage, Reply
 from moderation.commands import Param, command
 from moderation.invocation import Invocation
+from moderation.provenance import KeyProblem, KeyStore, Provenance
+from moderation.provenance.receipts import sign_receipt
 from storage import privacy
 
 __all__ = ["MAX_EXPORT_CHARS", "export_json"]
@@ -64,9 +67,30 @@ async def export_my_data(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     ]
 
 
+async def _reissue_receipts(inv: Invocation, ids: list[int]) -> int:
+    """Re-sign the member's claim receipts that carry their display name, without it.
+
+    The receipt keeps its claim, time and place in the audit log (the chained event never held the name), so
+    it still verifies with the community key and still proves the same thing. Without a usable key the stored
+    receipt is dropped rather than kept with the name: the claim stands, and the member kept their copy.
+    """
+    hooks = inv.core.hooks
+    keys = hooks.keys if isinstance(hooks, Provenance) else KeyStore()
+    reissued: list[tuple[int, int, dict[str, Any] | None]] = []
+    for claim_id, seq, receipt in await privacy.named_receipts(inv.tx, ids):
+        body = {k: v for k, v in receipt.items() if k not in ("signature", "key_id", "type")}
+        body["creator"] = {k: v for k, v in dict(receipt["creator"]).items() if k != "name"}
+        try:
+            reissued.append((claim_id, seq, sign_receipt(body, keys)))
+        except KeyProblem:
+            reissued.append((claim_id, seq, None))
+    await inv.tx.set_claim_receipts(reissued)
+    return len(reissued)
+
+
 @command(
     "forget-me",
-    "Redact your name and everything you wrote (flag reasons, notes); add 'confirm' to do it",
+    "Redact your name and everything you wrote (announcements, edits, reasons, notes); add confirm",
     Param("confirm", "Type confirm to go ahead", choices=("confirm",), required=False),
 )
 async def forget_me(inv: Invocation, args: dict[str, Any]) -> list[Action]:
@@ -76,17 +100,19 @@ async def forget_me(inv: Invocation, args: dict[str, Any]) -> list[Action]:
             Reply(
                 Card(
                     "Forget me?",
-                    "This replaces your display name with [redacted] on every linked account, blanks the reasons "
-                    "of flags you filed and the notes of your endorsements, reviews and flag decisions, and "
-                    "deletes your link codes. Your releases, endorsements and flags stay as anonymous records, "
-                    "and the audit log keeps its entries (it cannot be edited without breaking it). "
+                    "This replaces your display name with [redacted] on every linked account, redacts the text "
+                    "of your announcements, the field values you set with /release edit, the reasons of flags "
+                    "you filed and the notes of your endorsements, reviews and flag decisions (also in the audit "
+                    "log, which stays verifiable), re-issues your claim receipts without your name, and deletes "
+                    "your link codes. Your releases, endorsements and flags stay as anonymous records. "
                     "Send /forget-me confirm to go ahead; /export-my-data first if you want a copy.",
                 ),
                 ephemeral=True,
             )
         ]
     ids = await inv.person_accounts()
-    done = await privacy.redact_member(inv.tx, ids)
+    receipts = await _reissue_receipts(inv, ids)
+    done = dataclasses.replace(await privacy.redact_member(inv.tx, ids), receipts=receipts)
     await inv.tx.audit(
         inv.community_id,
         actor=inv.actor_ref,
@@ -100,9 +126,11 @@ async def forget_me(inv: Invocation, args: dict[str, Any]) -> list[Action]:
         Reply(
             Card(
                 "Forgotten",
-                f"Redacted {done.accounts} account(s), {done.flag_reasons} flag reason(s), "
-                f"{done.endorsement_notes + done.review_notes + done.resolution_notes} note(s); deleted "
-                f"{done.link_codes} link code(s).",
+                f"Redacted {done.accounts} account(s), {done.announcement_texts} announcement(s), "
+                f"{done.edited_fields} edited field(s), {done.flag_reasons} flag reason(s), "
+                f"{done.endorsement_notes + done.review_notes + done.resolution_notes} note(s), "
+                f"{done.audit_values} audit detail(s); re-issued {receipts} claim receipt(s) without your name; "
+                f"deleted {done.link_codes} link code(s).",
             ),
             ephemeral=True,
         )

@@ -13,6 +13,7 @@ from moderation.permissions import Privilege
 from moderation.render import clip, flag_line, nudge_card, release_ref, results_lines, title_of
 from moderation.reviewing import check_release, pack_label, refresh_prompts, settle_after_check
 from norms.fields import ReleaseFields
+from storage import personal
 
 __all__: list[str] = []
 
@@ -198,7 +199,7 @@ async def release_edit(inv: Invocation, args: dict[str, Any]) -> list[Action]:
         actor=inv.actor_ref,
         action="release.edited",
         subject=release_ref(release),
-        payload={"field": name, "value": clip(args["value"], 200)},
+        payload={"field": name, "value": personal(clip(args["value"], 200))},
         at=inv.now,
     )
     return await _recheck(inv, release, trigger="edit")
@@ -276,7 +277,7 @@ async def status(inv: Invocation, args: dict[str, Any]) -> list[Action]:
         actor=inv.actor_ref,
         action="release.status",
         subject=release_ref(release),
-        payload={"from": before, "to": target, "note": clip(args.get("note"), 200)},
+        payload={"from": before, "to": target, "note": personal(clip(args.get("note"), 200))},
         at=inv.now,
     )
     return [

@@ -17,7 +17,7 @@ from moderation.lifecycle import quorum_reached
 from moderation.permissions import Privilege
 from moderation.render import clip, flag_line, release_ref, title_of
 from moderation.reviewing import refresh_prompts, set_status
-from storage import Flag, Release
+from storage import Flag, Release, personal
 
 __all__ = ["flag_form", "resolve_flag"]
 
@@ -276,7 +276,7 @@ async def resolve_flag(inv: Invocation, args: dict[str, Any], *, penalise: bool)
         actor=inv.actor_ref,
         action=f"flag.{outcome}",
         subject=f"F{flag_id}",
-        payload={"penalised": penalise, "note": args.get("note", "")[:200]},
+        payload={"penalised": penalise, "note": personal(args.get("note", "")[:200])},
         at=inv.now,
     )
     await inv.tx.reload(row)

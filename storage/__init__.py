@@ -4,7 +4,7 @@ from storage import corrections as corrections
 from storage import privacy as privacy
 from storage import provenance as provenance
 from storage import registry as registry
-from storage.audit import ChainProblem
+from storage.audit import ChainProblem, personal
 from storage.engine import create_engine, default_url, normalise_url, redact_url
 from storage.models import (
     Account,
@@ -55,5 +55,6 @@ __all__ = [
     "create_engine",
     "default_url",
     "normalise_url",
+    "personal",
     "redact_url",
 ]

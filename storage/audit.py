@@ -9,14 +9,99 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+import secrets
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["GENESIS", "ChainProblem", "event_hash", "verify_chain"]
+__all__ = [
+    "GENESIS",
+    "ChainProblem",
+    "event_hash",
+    "hashed_form",
+    "personal",
+    "readable",
+    "redact_payload",
+    "verify_chain",
+]
 
 GENESIS = "0" * 64
+REDACTED = "[redacted]"
+
+
+def personal(text: str) -> dict[str, str]:
+    """Wrap free text a person wrote (a note, an edited value) for an audit payload so it can be forgotten.
+
+    The chain hashes such a value as `{"redacted": sha256(salt + text)}` (see `hashed_form`), never as the
+    text itself, so `redact_payload` can later drop the text and the salt and keep only that digest: the
+    event's hash does not change and the chain still verifies. The random salt keeps a short note from being
+    recovered from its digest by trying guesses once the salt is gone.
+    """
+    return {"redactable": text, "salt": secrets.token_hex(16)}
+
+
+def _is_personal(value: Any) -> bool:
+    return isinstance(value, dict) and value.keys() == {"redactable", "salt"}
+
+
+def _is_redacted(value: Any) -> bool:
+    return isinstance(value, dict) and value.keys() == {"redacted"}
+
+
+def _digest(value: dict[str, str]) -> str:
+    return hashlib.sha256((str(value["salt"]) + str(value["redactable"])).encode("utf-8")).hexdigest()
+
+
+def hashed_form(payload: Any) -> Any:
+    """The payload as the chain hashes it: each `personal` value replaced by its redacted form.
+
+    Payloads without `personal` values (every event written before it existed) hash exactly as before.
+    """
+    if _is_personal(payload):
+        return {"redacted": _digest(payload)}
+    if isinstance(payload, dict):
+        return {k: hashed_form(v) for k, v in payload.items()}
+    if isinstance(payload, list):
+        return [hashed_form(v) for v in payload]
+    return payload
+
+
+def redact_payload(payload: Any, keep: Callable[[str], bool] | None = None) -> tuple[Any, int]:
+    """`payload` with its `personal` values redacted (text and salt dropped, digest kept), and how many.
+
+    `keep(text)`, when given, says which texts stay (True) - the caller redacts only values that concern
+    the forgotten member.
+    """
+    if _is_personal(payload):
+        if keep is not None and keep(str(payload["redactable"])):
+            return payload, 0
+        return {"redacted": _digest(payload)}, 1
+    if isinstance(payload, dict):
+        out: dict[str, Any] = {}
+        total = 0
+        for k, v in payload.items():
+            out[k], n = redact_payload(v, keep)
+            total += n
+        return out, total
+    if isinstance(payload, list):
+        items = [redact_payload(v, keep) for v in payload]
+        return [v for v, _ in items], sum(n for _, n in items)
+    return payload, 0
+
+
+def readable(payload: Any) -> Any:
+    """The payload for people (the moderators' audit page): a `personal` value as its text, a redacted one as
+    "[redacted]", never the salt or the digest."""
+    if _is_personal(payload):
+        return payload["redactable"]
+    if _is_redacted(payload):
+        return REDACTED
+    if isinstance(payload, dict):
+        return {k: readable(v) for k, v in payload.items()}
+    if isinstance(payload, list):
+        return [readable(v) for v in payload]
+    return payload
 
 
 def _canonical_time(at: datetime) -> str:
@@ -36,7 +121,8 @@ def event_hash(
     subject: str,
     payload: dict[str, Any],
 ) -> str:
-    """The hash of one audit event given the previous event's hash."""
+    """The hash of one audit event given the previous event's hash; `personal` values count by their digest
+    (`hashed_form`), so redacting them later leaves the hash as it was."""
     body = json.dumps(
         {
             "c": community_id,
@@ -45,7 +131,7 @@ def event_hash(
             "actor": actor,
             "action": action,
             "subject": subject,
-            "payload": payload,
+            "payload": hashed_form(payload),
         },
         sort_keys=True,
         separators=(",", ":"),

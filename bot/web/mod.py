@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from bot.web.context import Registry, registry_of
 from bot.web.views import STATUS_LABELS, iso, release_summary_json
 from storage import Community
+from storage.audit import readable
 from storage.registry import audit_page, moderation_queue
 
 __all__ = ["COOKIE", "router", "session_value"]
@@ -144,7 +145,7 @@ async def audit(
                 "actor": e.actor,
                 "action": e.action,
                 "subject": e.subject,
-                "payload": e.payload,
+                "payload": readable(e.payload),
                 "hash": e.hash,
             }
             for e in log.events

@@ -115,7 +115,8 @@ async def record_claims(
         if problem is None:
             body: dict[str, Any] = {
                 "community": {"id": community_id, "slug": community_slug},
-                "creator": {"account": actor, "name": account.display_name, "person": account.person_id},
+                # No display name: a receipt must not carry what forget-me erases (docs/provenance.md).
+                "creator": {"account": actor, "person": account.person_id},
                 "claim": {"id": claim_id, "kind": v.kind, "value": v.value},
                 "claimed_at": iso_time(now),
                 "release": release_ref(release) if release else None,

@@ -42,7 +42,7 @@ from moderation.render import clip, release_ref, title_of
 from norms import ParentFacts
 from norms.fields import ReleaseFields
 from norms.licenses import normalize_license
-from storage import Account, Release, Tx
+from storage import Account, Release, Tx, personal
 from storage import provenance as q
 
 if TYPE_CHECKING:
@@ -192,7 +192,7 @@ class Provenance:
                 subject=release_ref(release),
                 payload={
                     "earlier": m.earlier.id if m.earlier else None,
-                    "evidence": [e[:200] for e in m.evidence[:10]],
+                    "evidence": [personal(e[:200]) for e in m.evidence[:10]],
                 },
                 at=now,
             )
