@@ -336,9 +336,7 @@ class Tx(ReleaseQueries, SocialQueries):
         PostgreSQL; SQLite has one writer): two moderators adopting packs on two replicas at once would
         otherwise both read the same last number and the second INSERT would fail on
         `uq_norm_pack_revisions_community_id`."""
-        await self.s.execute(
-            select(Community.id).where(Community.id == community_id).with_for_update(key_share=True)
-        )
+        await self.s.execute(select(Community.id).where(Community.id == community_id).with_for_update(key_share=True))
         last = (
             await self.s.execute(
                 select(func.max(NormPackRevision.number)).where(NormPackRevision.community_id == community_id)

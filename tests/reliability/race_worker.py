@@ -55,7 +55,11 @@ async def _review(spec: dict[str, Any]) -> dict[str, Any]:
             reply_text(actions)
             for actions in await asyncio.gather(
                 *(
-                    chat.cmd("rex", f"/review R{i} harm-real-person-consent=no {spec['note']}", event_id=f"w{spec['index']}-{i}")
+                    chat.cmd(
+                        "rex",
+                        f"/review R{i} harm-real-person-consent=no {spec['note']}",
+                        event_id=f"w{spec['index']}-{i}",
+                    )
                     for i in range(1, int(spec["releases"]) + 1)
                 )
             )

@@ -129,7 +129,14 @@ async def test_two_processes_storing_the_same_review_both_succeed(pg_store: Stor
         await chat.say(f"maker{i}", GOOD.replace("Neon Dreams", f"Neon Dreams {i}"))
     url = pg_store.engine.url.render_as_string(hide_password=False)
     specs = [
-        {"phase": "review", "url": url, "at": at.isoformat(), "index": i, "releases": RELEASES, "note": f"note from replica {i}"}
+        {
+            "phase": "review",
+            "url": url,
+            "at": at.isoformat(),
+            "index": i,
+            "releases": RELEASES,
+            "note": f"note from replica {i}",
+        }
         for i in (1, 2)
     ]
     results = await _spawn(specs)
