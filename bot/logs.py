@@ -1,7 +1,10 @@
-"""Logging set-up: text or JSON lines, and a filter that masks secrets wherever they appear.
+"""Logging set-up: text or JSON lines, and filters that mask secrets and members' text wherever they appear.
 
 Libraries log request URLs (PTB's contain the bot token) and exceptions may carry them; the filter replaces
 every known secret value in the message, its arguments and the formatted traceback before any handler sees it.
+Exceptions may also carry what a member wrote (a failed statement's row, a message the code held): the
+core's `PrivateTextFilter` (moderation/redaction.py) masks the text of the event being handled and the values
+PostgreSQL echoes in DETAIL lines, on the process's handler too, so library loggers are covered.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
+
+from moderation.redaction import PrivateTextFilter
 
 __all__ = ["JsonFormatter", "SecretMaskFilter", "TokenMask", "configure_logging"]
 
@@ -39,6 +44,8 @@ class SecretMaskFilter(logging.Filter):
             formatted = logging.Formatter().formatException(record.exc_info)
             record.exc_text = self._mask(formatted)
             record.exc_info = None
+        elif record.exc_text:  # formatted already (by another filter)
+            record.exc_text = self._mask(record.exc_text)
         return True
 
 
@@ -70,6 +77,7 @@ def configure_logging(level: str = "INFO", fmt: str = "text", secrets: Iterable[
         JsonFormatter() if fmt == "json" else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
     handler.addFilter(SecretMaskFilter(secrets))
+    handler.addFilter(PrivateTextFilter())
     root = logging.getLogger()
     root.handlers = [h for h in root.handlers if not getattr(h, "_normbot", False)]
     handler._normbot = True  # type: ignore[attr-defined]

@@ -10,7 +10,6 @@ line with an incident id and a generic reply. A traceback never reaches chat.
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 import uuid
 from collections import Counter
@@ -29,13 +28,14 @@ from moderation.hooks import CoreHooks, NoHooks
 from moderation.invocation import Invocation
 from moderation.packs import PackProvider
 from moderation.permissions import Privilege, resolve_pinned
+from moderation.redaction import handling, redacting_logger
 from moderation.retry import RetryPolicy, retry_connect
 from norms.fields import ReleaseFields
 from storage import Store, StoreUnavailable, Tx
 
 __all__ = ["Core", "DetectionLike", "DetectorLike"]
 
-log = logging.getLogger("normbot.core")
+log = redacting_logger("normbot.core")
 BINDING_TTL = 5.0
 
 
@@ -250,7 +250,8 @@ class Core:
         self._inflight += 1
         self._idle.clear()
         try:
-            return await self._handle(event)
+            with handling(event):  # the member's text of this event is masked in every log record of ours
+                return await self._handle(event)
         finally:
             self._inflight -= 1
             if self._inflight == 0:

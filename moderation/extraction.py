@@ -9,7 +9,6 @@ an internal error in one field leaves that field empty rather than losing the ot
 from __future__ import annotations
 
 import dataclasses
-import logging
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -29,6 +28,7 @@ from moderation.extraction_fields import (
 from moderation.extraction_name_rank import Candidate
 from moderation.extraction_tables import tables
 from moderation.extraction_text import clean, find_files, find_hashes, find_links
+from moderation.redaction import redacting_logger
 from norms.fields import FileRef, ReleaseFields
 
 __all__ = ["MAX_CHARS", "extract", "name_candidates_of", "with_implied_type"]
@@ -36,7 +36,7 @@ __all__ = ["MAX_CHARS", "extract", "name_candidates_of", "with_implied_type"]
 MAX_CHARS = 200_000
 """Longer messages are cut here; no chat platform allows more than 4096 (Telegram) or 4000 (Discord)."""
 
-_log = logging.getLogger(__name__)
+_log = redacting_logger(__name__)
 _T = TypeVar("_T")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from typing import Any
 
@@ -15,13 +14,14 @@ from moderation.invocation import Invocation
 from moderation.jobs import chats_for, schedule_flag_escalation
 from moderation.lifecycle import quorum_reached
 from moderation.permissions import Privilege
+from moderation.redaction import redacting_logger
 from moderation.render import clip, flag_line, release_ref, title_of
 from moderation.reviewing import refresh_prompts, set_status
 from storage import Flag, Release, personal
 
 __all__ = ["flag_form", "resolve_flag"]
 
-log = logging.getLogger("normbot.flags")
+log = redacting_logger("normbot.flags")
 
 RELEASE = Param("release", "The release id, like R12 (or reply to its announcement)", "release", required=False)
 ANSWER = re.compile(r"([a-z0-9][a-z0-9._-]{0,99})=(yes|no|na)", re.IGNORECASE)

@@ -9,13 +9,13 @@ sense (a release endorsed before its deadline gets no "window closed" notice).
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from moderation.actions import Action, Card, Send
 from moderation.events import ChatRef
 from moderation.lifecycle import quorum_reached
+from moderation.redaction import redacting_logger
 from moderation.render import clip, release_ref, title_of
 from norms import NormPack
 from storage import Release, Tx
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ensure_digests", "run_due", "schedule_release_jobs"]
 
-log = logging.getLogger("normbot.jobs")
+log = redacting_logger("normbot.jobs")
 DIGEST_EVERY = timedelta(days=7)
 STALE_CLAIM = timedelta(minutes=10)
 BATCH = 100

@@ -8,7 +8,6 @@ one release; a same display name proves nothing (see `_find_cross_post`).
 
 from __future__ import annotations
 
-import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from moderation.actions import Action, DirectMessage, Send
 from moderation.events import ChatRef, MessagePosted
 from moderation.extraction import INVISIBLE, extract
 from moderation.jobs import schedule_release_jobs
+from moderation.redaction import redacting_logger
 from moderation.render import PromptData, clip, nudge_card, prompt_buttons, prompt_card, release_ref
 from moderation.reviewing import check_release, prompt_for, settle_after_check
 from norms.fields import ReleaseFields
@@ -37,7 +37,7 @@ __all__ = [
     "register_announcement",
 ]
 
-log = logging.getLogger("normbot.watcher")
+log = redacting_logger("normbot.watcher")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
 

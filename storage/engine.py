@@ -73,6 +73,9 @@ def create_engine(url: str | None = None, *, inline_sqlite: bool = True, **kwarg
     """
     url = normalise_url(url or default_url())
     parsed = make_url(url)
+    # A failed statement's exception text (and so every traceback in the logs) would otherwise carry its bound
+    # values: members' notes, flag reasons, announcement text. The SQL and the error stay; the values go.
+    kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "sqlite":
         db = parsed.database
         if db and db != ":memory:":

@@ -33,25 +33,47 @@ __all__ = [
 ]
 
 
+# Values per `IN (...)` list and conditions per statement in `matching_claims`. Far below SQLite's limits
+# (32,766 bound values; an expression tree at most 1,000 deep, which a left-deep OR of one condition per value
+# hits at 1,000 values), while the usual announcement (a few links and hashes) stays one statement.
+_IN_CHUNK = 500
+_CONDITIONS_PER_STATEMENT = 50
+
+
 async def matching_claims(tx: Tx, community_id: int | None, values: Sequence[tuple[str, str]]) -> list[Claim]:
     """Claims on any of `values` ((kind, value) pairs), earliest first.
 
     A full SHA-256 also matches an AutoV2 claim on its first 10 hex digits and vice versa, because Civitai
     shows AutoV2 where Hugging Face shows the full hash: the same file, published two ways.
+
+    Exact values are asked as one `kind = ? AND value IN (...)` per kind (in chunks of `_IN_CHUNK`), not as
+    one OR term per value: an announcement with 1,000 model links built an OR 1,000 deep, which SQLite
+    refuses ("Expression tree is too large"), and the announcement was lost.
     """
     if not values:
         return []
-    conds = []
+    exact: dict[str, set[str]] = {}
+    prefixes: set[str] = set()  # AutoV2 values: any full SHA-256 starting with one matches
     for kind, value in values:
-        conds.append((Claim.kind == kind) & (Claim.value == value))
+        exact.setdefault(kind, set()).add(value)
         if kind == "sha256":
-            conds.append((Claim.kind == "autov2") & (Claim.value == value[:10]))
+            exact.setdefault("autov2", set()).add(value[:10])
         elif kind == "autov2":
-            conds.append((Claim.kind == "sha256") & (Claim.value.like(value.replace("%", "").replace("_", "") + "%")))
-    stmt = select(Claim).where(or_(*conds))
-    if community_id is not None:
-        stmt = stmt.where(Claim.community_id == community_id)
-    return list((await tx.s.execute(stmt.order_by(Claim.created_at, Claim.id))).scalars())
+            prefixes.add(value.replace("%", "").replace("_", ""))
+    conds: list[Any] = []
+    for kind in sorted(exact):
+        wanted = sorted(exact[kind])
+        for i in range(0, len(wanted), _IN_CHUNK):
+            conds.append((Claim.kind == kind) & Claim.value.in_(wanted[i : i + _IN_CHUNK]))
+    conds.extend((Claim.kind == "sha256") & Claim.value.like(p + "%") for p in sorted(prefixes))
+    found: dict[int, Claim] = {}
+    for i in range(0, len(conds), _CONDITIONS_PER_STATEMENT):
+        stmt = select(Claim).where(or_(*conds[i : i + _CONDITIONS_PER_STATEMENT]))
+        if community_id is not None:
+            stmt = stmt.where(Claim.community_id == community_id)
+        for claim in (await tx.s.execute(stmt)).scalars():
+            found[claim.id] = claim
+    return sorted(found.values(), key=lambda c: (c.created_at, c.id))
 
 
 async def earliest_claim(tx: Tx, kind: str, value: str) -> Claim | None:

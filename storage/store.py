@@ -8,6 +8,7 @@ the core turns into "not recorded yet" replies instead of tracebacks.
 from __future__ import annotations
 
 import asyncio
+import os
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,7 +22,16 @@ from storage.engine import create_engine, redact_url
 from storage.models import Base
 from storage.tx import Tx
 
-__all__ = ["DEFAULT_MAX_UNITS", "Store", "StoreUnavailable"]
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = ["DEFAULT_MAX_UNITS", "MIGRATION_LOCK_KEY", "Store", "StoreUnavailable"]
+
+# The PostgreSQL advisory lock migrations take (`Store.upgrade`): any fixed 64-bit number no other application
+# on the database uses; this one is "normbot\0" read as a big-endian integer.
+MIGRATION_LOCK_KEY = int.from_bytes(b"normbot\0", "big")
 
 # Units of work in flight per process on PostgreSQL (see `Store.__init__`); measured in bench/, `[store]
 # max_units` in normbot.toml overrides it (a database far away, with long round trips, wants more).
@@ -32,10 +42,27 @@ class StoreUnavailable(Exception):
     """The database could not be reached or refused the connection; nothing was written."""
 
 
+# SQLite reports everything as OperationalError, from "unable to open database file" to "table x already
+# exists" and "Expression tree is too large"; only these mean the database itself could not be used right now.
+_SQLITE_UNAVAILABLE = (
+    "unable to open database",
+    "database is locked",
+    "disk i/o error",
+    "database or disk is full",
+    "readonly database",
+    "locking protocol",
+)
+
+
 def _is_connection_error(exc: BaseException) -> bool:
-    if isinstance(exc, OperationalError | InterfaceError):
-        return True
+    """Whether `exc` means the store could not be reached (then nothing was written and "try again" is the
+    honest answer), as opposed to a statement the database refused (a bug, answered as an internal error)."""
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, OperationalError) and type(exc.orig).__module__.startswith("sqlite3"):
+        message = str(exc.orig).lower()
+        return any(phrase in message for phrase in _SQLITE_UNAVAILABLE)
+    if isinstance(exc, OperationalError | InterfaceError):
         return True
     return isinstance(exc, OSError | ConnectionError | asyncio.TimeoutError)
 
@@ -153,16 +180,53 @@ class Store:
 
     async def upgrade(self, revision: str = "head") -> None:
         """Run the Alembic migrations on this store's connection (an unreachable database is `StoreUnavailable`,
-        like any unit of work, so every command that migrates first fails with one clear message)."""
+        like any unit of work, so every command that migrates first fails with one clear message).
+
+        Replicas started together (`docker compose --scale normbot=3`) all migrate on start, so migrations run
+        one process at a time: on PostgreSQL under a transaction-level advisory lock taken first on the very
+        connection and transaction Alembic then uses (its DDL is transactional; the lock goes at COMMIT, so the
+        next process finds the schema at head and does nothing); on SQLite under an exclusive lock on a file
+        beside the database (SQLite's own DDL autocommits statement by statement, so its locking alone does not
+        keep two migrations apart). Without them two processes created the same tables: `UniqueViolation` on
+        `pg_type`, or "table ... already exists", and the replica died.
+        """
         from storage.migrate import upgrade_connection
 
         try:
-            async with self.engine.begin() as conn:
-                await conn.run_sync(upgrade_connection, revision)
+            async with self._migration_file_lock():
+                async with self.engine.begin() as conn:
+                    if self.dialect == "postgresql":
+                        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+                    await conn.run_sync(upgrade_connection, revision)
         except Exception as exc:
             if _is_connection_error(exc):
                 raise StoreUnavailable(f"store unreachable ({type(exc).__name__})") from exc
             raise
+
+    @asynccontextmanager
+    async def _migration_file_lock(self) -> AsyncIterator[None]:
+        """An exclusive `flock` on `<database file>.migrate.lock` while a SQLite file is migrated (other
+        databases and in-memory SQLite: nothing to do). Polled rather than blocking, so a waiting process
+        keeps its event loop and can be cancelled. Where `fcntl` is missing (Windows) there is no lock: run
+        one process per SQLite file there, which is what SQLite wants anyway."""
+        database = self.engine.url.database
+        if self.dialect != "sqlite" or not database or database == ":memory:" or fcntl is None:
+            yield
+            return
+        fd = os.open(f"{database}.migrate.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    await asyncio.sleep(0.05)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
 
     async def close(self) -> None:
         """Dispose the engine's pool."""

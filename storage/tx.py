@@ -362,7 +362,13 @@ class Tx(ReleaseQueries, SocialQueries):
         author: str,
         at: datetime,
     ) -> NormPackRevision:
-        """Store an adopted pack as the community's next revision."""
+        """Store an adopted pack as the community's next revision.
+
+        The number is the last one + 1, read under a lock on the community's row (FOR NO KEY UPDATE on
+        PostgreSQL; SQLite has one writer): two moderators adopting packs on two replicas at once would
+        otherwise both read the same last number and the second INSERT would fail on
+        `uq_norm_pack_revisions_community_id`."""
+        await self.s.execute(select(Community.id).where(Community.id == community_id).with_for_update(key_share=True))
         last = (
             await self.s.execute(
                 select(func.max(NormPackRevision.number)).where(NormPackRevision.community_id == community_id)

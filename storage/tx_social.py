@@ -232,28 +232,44 @@ class SocialQueries:
     async def upsert_review(
         self, release_id: int, reviewer_id: int, answers: Mapping[str, tuple[str, str]], at: datetime
     ) -> tuple[Review, bool]:
-        """Record a reviewer's answers (norm id -> (answer, note)); True when the review is new."""
-        stmt = select(Review).where(Review.release_id == release_id, Review.reviewer_id == reviewer_id)
-        review = (await self.s.execute(stmt)).scalar_one_or_none()
-        created = review is None
+        """Record a reviewer's answers (norm id -> (answer, note)); True when the review is new.
+
+        Race-free across replicas: the same review may reach two processes at once (a form delivered twice, a
+        member pressing twice). A read-then-INSERT let both read "no review" and the second INSERT die on
+        `uq_reviews_release_id` (and the answers on `uq_review_answers_review_id`), which the member saw as
+        "Something went wrong". Now the review row is `INSERT ... ON CONFLICT DO NOTHING RETURNING`, and only
+        when that wrote nothing (the row exists, or another unit of work just committed it: PostgreSQL makes
+        the INSERT wait for it) an `UPDATE ... RETURNING` of the row, which always finds it; the answers are one
+        `INSERT ... ON CONFLICT DO UPDATE`. No statement can fail on a unique constraint, and exactly one unit
+        of work sees `created`."""
+        insert_review = (
+            self.dialect_insert(Review)
+            .values(release_id=release_id, reviewer_id=reviewer_id, created_at=at, updated_at=at)
+            .on_conflict_do_nothing(index_elements=["release_id", "reviewer_id"])
+            .returning(Review)
+        )
+        review = (await self.s.scalars(insert_review)).one_or_none()
+        created = review is not None
         if review is None:
-            review = Review(release_id=release_id, reviewer_id=reviewer_id, created_at=at, updated_at=at)
-            self.s.add(review)
-            await self.s.flush()
-        else:
-            review.updated_at = at
-        for norm_id, (answer, note) in answers.items():
-            existing = (
-                await self.s.execute(
-                    select(ReviewAnswer).where(ReviewAnswer.review_id == review.id, ReviewAnswer.norm_id == norm_id)
-                )
-            ).scalar_one_or_none()
-            if existing is None:
-                self.s.add(ReviewAnswer(review_id=review.id, norm_id=norm_id, answer=answer, note=note))
-            else:
-                existing.answer = answer
-                existing.note = note
-        await self.s.flush()
+            touch = (
+                update(Review)
+                .where(Review.release_id == release_id, Review.reviewer_id == reviewer_id)
+                .values(updated_at=at)
+                .returning(Review)
+            )
+            review = (await self.s.scalars(touch, execution_options={"synchronize_session": False})).one()
+        if answers:
+            table: Any = ReviewAnswer.__table__
+            upsert = self.dialect_insert(table)
+            upsert = upsert.on_conflict_do_update(
+                index_elements=["review_id", "norm_id"],
+                set_={"answer": upsert.excluded.answer, "note": upsert.excluded.note},
+            )
+            rows = [
+                {"review_id": review.id, "norm_id": norm_id, "answer": answer, "note": note}
+                for norm_id, (answer, note) in answers.items()
+            ]
+            await self.s.execute(upsert, rows)
         return review, created
 
     async def reviews(self, release_id: int) -> list[tuple[Review, Account, list[ReviewAnswer]]]:

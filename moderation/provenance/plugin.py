@@ -8,7 +8,6 @@ is compared with, and a small cache of announcement embeddings (ids are stable, 
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from moderation.provenance.similarity import (
     unpack_vector,
 )
 from moderation.provenance.values import ClaimValue, claim_values
+from moderation.redaction import redacting_logger
 from moderation.render import clip, release_ref, title_of
 from norms import ParentFacts
 from norms.fields import ReleaseFields
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Provenance"]
 
-log = logging.getLogger("normbot.provenance")
+log = redacting_logger("normbot.provenance")
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,5 +32,5 @@ elif connection is not None:
     _run(connection)
 else:  # plain `alembic upgrade` from a shell: use a synchronous engine on the configured URL
     url = default_url().replace("+aiosqlite", "").replace("+asyncpg", "+psycopg")
-    with create_engine(url).begin() as conn:
+    with create_engine(url, hide_parameters=True).begin() as conn:
         _run(conn)
