@@ -11,7 +11,7 @@ import asyncio
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -20,6 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from storage.engine import create_engine, redact_url
 from storage.models import Base
 from storage.tx import Tx
+
+if TYPE_CHECKING:
+    from storage.migrate import SchemaStatus
 
 __all__ = ["DEFAULT_MAX_UNITS", "Store", "StoreUnavailable"]
 
@@ -159,6 +162,22 @@ class Store:
         try:
             async with self.engine.begin() as conn:
                 await conn.run_sync(upgrade_connection, revision)
+        except Exception as exc:
+            if _is_connection_error(exc):
+                raise StoreUnavailable(f"store unreachable ({type(exc).__name__})") from exc
+            raise
+
+    async def schema_status(self) -> SchemaStatus:
+        """The schema's revision against this code's migrations, read without writing anything.
+
+        A database that cannot be reached, or a file that is not a database, is `StoreUnavailable`."""
+        from storage.migrate import schema_status
+
+        try:
+            async with self.engine.connect() as conn:
+                return await conn.run_sync(schema_status)
+        except DBAPIError as exc:
+            raise StoreUnavailable(f"cannot read the database ({type(exc.orig or exc).__name__})") from exc
         except Exception as exc:
             if _is_connection_error(exc):
                 raise StoreUnavailable(f"store unreachable ({type(exc).__name__})") from exc
