@@ -21,13 +21,22 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ADD/DROP COLUMN, not batch mode: on SQLite, batch mode rebuilds `communities`, and dropping the old
+# table (foreign keys on) would cascade to every release, flag and audit event of every community.
+_CHECK = "origin IS NULL OR origin = 'demo'"
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("communities", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("origin", sa.String(length=16), nullable=True))
-        batch_op.create_check_constraint(op.f("ck_communities_origin_known"), "origin IS NULL OR origin = 'demo'")
+    op.add_column(
+        "communities",
+        sa.Column(
+            "origin",
+            sa.String(length=16),
+            sa.CheckConstraint(_CHECK, name=op.f("ck_communities_origin_known")),
+            nullable=True,
+        ),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("communities", schema=None) as batch_op:
-        batch_op.drop_constraint(op.f("ck_communities_origin_known"), type_="check")
-        batch_op.drop_column("origin")
+    op.drop_column("communities", "origin")
