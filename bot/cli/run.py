@@ -13,7 +13,7 @@ import typer
 from bot.cli._async import fail
 from bot.cli.app import app
 from bot.cli.failures import Failure, norm_file_failure
-from bot.cli.stores import store_unreachable
+from bot.cli.stores import open_store, store_unreachable
 from bot.config import ConfigError, ListenError, load_settings
 from norms import NormError, resolve_pack
 from storage import StoreUnavailable, default_url, normalise_url
@@ -46,6 +46,12 @@ def run_cmd(
         except NormError as exc:
             raise norm_file_failure(exc) from None
     url = normalise_url(settings.database_url() or default_url())
+
+    async def preflight() -> None:  # an unreachable, unreadable or newer store: exit 3 before anything starts
+        async with open_store(url, write=True):
+            pass
+
+    asyncio.run(preflight())
     try:
         secrets = [s.get() for s in (settings.discord_token(), settings.telegram_token()) if s]
         configure_logging(settings.log.level, settings.log.format, secrets)

@@ -260,6 +260,20 @@ def test_run_with_a_broken_norm_file_in_the_config(tmp_path: Path) -> None:
     assert not (tmp_path / "data" / "normbot.db").exists()
 
 
+def test_run_on_an_unreachable_store_is_exit_3(tmp_path: Path) -> None:
+    """`normbot run` whose store nobody listens on: the same line as every other command, exit 3, before any
+    platform starts (it used to print a traceback after the shutdown log)."""
+    (tmp_path / "normbot.toml").write_text(
+        '[[communities]]\nslug = "forge"\nname = "Forge"\nnorms = "baseline"\n', encoding="utf-8"
+    )
+    result = _process(
+        ["run", "--rules-only"], tmp_path, DISCORD_TOKEN="not-a-real-token", NORMBOT_DATABASE_URL=UNREACHABLE
+    )
+    assert result.returncode == 3, result.stderr
+    assert result.stderr.startswith("error: cannot open the store at postgresql+asyncpg://postgres@127.0.0.1:1/none")
+    assert "Traceback" not in result.stderr
+
+
 def test_web_with_a_broken_norm_file_in_the_config(tmp_path: Path) -> None:
     """`normbot web --config` naming a broken norm file refuses to start with lint's lines (was a 503 later)."""
     _broken(tmp_path)
