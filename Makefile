@@ -38,4 +38,4 @@ bench-quick: $(STAMP)
 	$(BIN)/python -m bench --quick
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache data/normbot.db*
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache data/normbot.db* data/demo.db*

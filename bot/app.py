@@ -15,7 +15,7 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.config import ConfigError, Settings
+from bot.config import ConfigError, ListenError, Settings
 from bot.router import Router
 from bot.wiring import build_core, settle
 from moderation.core import Core
@@ -121,7 +121,10 @@ class App:
             self.health = HealthServer(
                 self.core, host or "127.0.0.1", int(port), self.platforms, self.scheduler_alive, self.scheduler_lag
             )
-            await self.health.start()
+            try:
+                await self.health.start()
+            except OSError as exc:
+                raise ListenError(f"cannot listen on {listen} for health and metrics: {exc.strerror or exc}") from None
             log.info("health and metrics on http://%s:%s/healthz", self.health.host, self.health.port)
         await settle(self.core)
 

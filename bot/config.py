@@ -17,13 +17,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from moderation.community import ChatBinding, CommunityConfig
 from storage.store import DEFAULT_MAX_UNITS
 
-__all__ = ["ConfigError", "Secret", "Settings", "load_settings"]
+__all__ = ["ConfigError", "ListenError", "Secret", "Settings", "load_settings"]
 
 DEFAULT_CONFIG = Path("normbot.toml")
 
 
 class ConfigError(Exception):
     """A configuration problem, worded for the operator (names the file and the setting)."""
+
+
+class ListenError(ConfigError):
+    """An address normbot was told to listen on is taken or not allowed (the CLI's exit 4, not 2)."""
 
 
 class Secret:

@@ -5,7 +5,7 @@ from storage import privacy as privacy
 from storage import provenance as provenance
 from storage import registry as registry
 from storage.audit import ChainProblem, personal
-from storage.engine import create_engine, default_url, normalise_url, redact_url
+from storage.engine import create_engine, default_url, normalise_url, redact_url, sqlite_file
 from storage.models import (
     Account,
     Announcement,
@@ -57,4 +57,5 @@ __all__ = [
     "normalise_url",
     "personal",
     "redact_url",
+    "sqlite_file",
 ]

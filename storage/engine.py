@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from storage.inline_sqlite import connector
 
-__all__ = ["DEFAULT_SQLITE_PATH", "create_engine", "default_url", "normalise_url", "redact_url"]
+__all__ = ["DEFAULT_SQLITE_PATH", "create_engine", "default_url", "normalise_url", "redact_url", "sqlite_file"]
 
 DEFAULT_SQLITE_PATH = Path("data") / "normbot.db"
 
@@ -40,6 +40,20 @@ def redact_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:  # a URL too broken to parse is shown without anything after the scheme
         return url.split("://", 1)[0] + "://***"
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names (None for PostgreSQL and in-memory SQLite).
+
+    Why: opening a SQLite URL creates the file (and `create_engine` its folder), so a command that only
+    reads checks this first rather than leaving an empty database behind."""
+    try:
+        parsed = make_url(normalise_url(url))
+    except Exception:
+        return None
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

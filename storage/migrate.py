@@ -6,13 +6,25 @@ the connection-sharing recipe lets async code hand Alembic an open connection.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy.engine import Connection
 
-__all__ = ["alembic_config", "check_connection", "downgrade_connection", "upgrade_connection"]
+__all__ = [
+    "SchemaStatus",
+    "alembic_config",
+    "check_connection",
+    "downgrade_connection",
+    "schema_status",
+    "upgrade_connection",
+]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -39,3 +51,37 @@ def downgrade_connection(connection: Connection, revision: str = "base") -> None
 def check_connection(connection: Connection) -> None:
     """Raise when the models and the migrations disagree (`alembic check`)."""
     command.check(alembic_config(connection))
+
+
+@dataclass(frozen=True)
+class SchemaStatus:
+    """Where a database's schema stands against the migrations this code ships.
+
+    `state`: `current` (at head), `empty` (never migrated: no `alembic_version`), `behind` (an older
+    revision: `normbot db upgrade` brings it up), `ahead` (a revision these scripts do not know: a newer
+    normbot migrated it).
+    """
+
+    current: str | None
+    head: str
+    state: Literal["current", "empty", "behind", "ahead"]
+
+
+def schema_status(connection: Connection) -> SchemaStatus:
+    """Read the database's revision without changing anything (call through `AsyncConnection.run_sync`).
+
+    Commands that only read refuse a store that is not `current` instead of failing later on a missing
+    table or column, and never create the version table themselves.
+    """
+    script = ScriptDirectory.from_config(alembic_config())
+    head = script.get_current_head() or ""
+    current = MigrationContext.configure(connection).get_current_revision()
+    if current is None:
+        return SchemaStatus(None, head, "empty")
+    if current == head:
+        return SchemaStatus(current, head, "current")
+    try:
+        known = script.get_revision(current) is not None
+    except CommandError:
+        known = False
+    return SchemaStatus(current, head, "behind" if known else "ahead")

@@ -78,10 +78,14 @@ class Community(Base):
     """One Discord guild, Telegram group, or named set of chats, with its norm pack."""
 
     __tablename__ = "communities"
+    __table_args__ = (CheckConstraint("origin IS NULL OR origin = 'demo'", name="origin_known"),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
+    # Who made the row when it was not the config or a chat: 'demo' marks the community `normbot demo`
+    # created, the only one it may delete again without asking (it never deletes what it did not create).
+    origin: Mapped[str | None] = mapped_column(String(16), default=None)
 
 
 class WatchedChat(Base):

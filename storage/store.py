@@ -12,7 +12,7 @@ import os
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -26,6 +26,9 @@ try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
+
+if TYPE_CHECKING:
+    from storage.migrate import SchemaStatus
 
 __all__ = ["DEFAULT_MAX_UNITS", "MIGRATION_LOCK_KEY", "Store", "StoreUnavailable"]
 
@@ -227,6 +230,22 @@ class Store:
                 fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             os.close(fd)
+
+    async def schema_status(self) -> SchemaStatus:
+        """The schema's revision against this code's migrations, read without writing anything.
+
+        A database that cannot be reached, or a file that is not a database, is `StoreUnavailable`."""
+        from storage.migrate import schema_status
+
+        try:
+            async with self.engine.connect() as conn:
+                return await conn.run_sync(schema_status)
+        except DBAPIError as exc:
+            raise StoreUnavailable(f"cannot read the database ({type(exc.orig or exc).__name__})") from exc
+        except Exception as exc:
+            if _is_connection_error(exc):
+                raise StoreUnavailable(f"store unreachable ({type(exc).__name__})") from exc
+            raise
 
     async def close(self) -> None:
         """Dispose the engine's pool."""

@@ -180,6 +180,10 @@ class Tx(ReleaseQueries, SocialQueries):
         result = await self.s.execute(delete(Community).where(Community.slug == slug))
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    async def mark_community_origin(self, community_id: int, origin: str) -> None:
+        """Record who made a community outside the config and chats ('demo': `normbot demo` may delete it)."""
+        await self.s.execute(update(Community).where(Community.id == community_id).values(origin=origin))
+
     async def community_by_slug(self, slug: str) -> Community | None:
         """Look a community up by its slug."""
         return (await self.s.execute(select(Community).where(Community.slug == slug))).scalar_one_or_none()

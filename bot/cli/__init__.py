@@ -1,14 +1,18 @@
 """The `normbot` command line.
 
 Each concern registers its commands on the shared Typer app in its own module (`bot/cli/<area>.py`);
-this package only imports them. Exit codes follow linters: 0 ok, 1 findings, 2 usage error.
+this package only imports them. Exit codes and error messages: `bot.cli.failures` (0 ok, 1 findings, 2 bad
+input, 3 store, 4 address in use, 70 a bug).
 """
 
 from __future__ import annotations
 
 import importlib
+import sys
+import traceback
 
 from bot.cli.app import app
+from bot.cli.failures import Failure
 
 __all__ = ["app", "main"]
 
@@ -33,6 +37,17 @@ def _load_areas() -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point. Every failure a person can fix exits through `bot.cli.failures.fail`; what
+    escapes here is a bug: its traceback is printed (it is what a report needs) and the exit code is 70, so a
+    script can tell a bug from findings (1)."""
     _load_areas()
-    app()
+    try:
+        app()
+    except Exception:
+        traceback.print_exc()
+        print(
+            f"error: internal error (a bug in normbot); please report it with the traceback above "
+            f"(exit {int(Failure.INTERNAL)})",
+            file=sys.stderr,
+        )
+        sys.exit(int(Failure.INTERNAL))

@@ -19,6 +19,7 @@ import typer
 from typer.core import TyperGroup
 
 from bot.cli.app import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, app
+from bot.cli.stores import DbOption
 
 __all__ = ["parse_line", "run_detect"]
 
@@ -136,31 +137,23 @@ def detect(
 @detect_app.command("export-labels")
 def export_labels(
     community: Annotated[str | None, typer.Option("--community", help="Only this community (its slug).")] = None,
-    db: Annotated[
-        str | None, typer.Option("--db", help="Database URL (default: NORMBOT_DATABASE_URL or ./data/normbot.db)")
-    ] = None,
+    db: DbOption = None,
 ) -> None:
     """Write the community's corrections ("mark as release" / "not a release") as labelled JSON Lines in the
     corpus format, for `normbot detect train --extra` and `normbot eval --data`."""
-    from bot.cli._async import run_on_store
-    from storage import Store
+    from bot.cli._async import run
+    from bot.cli.stores import open_store, require_community, store_url
     from storage.corrections import detection_corrections
 
-    async def go() -> list[dict[str, Any]]:
-        store = Store.from_url(db)
-        try:
-            async with store.transaction() as tx:
-                if community is not None and community not in {c.slug for c in await tx.communities()}:
-                    raise KeyError(community)
-                return [row async for row in detection_corrections(tx, community)]
-        finally:
-            await store.close()
+    url = store_url(db)
 
-    try:
-        rows = run_on_store(go())
-    except KeyError:
-        typer.echo(f"error: no community named {community!r} in the store", err=True)
-        raise typer.Exit(EXIT_USAGE) from None
+    async def go() -> list[dict[str, Any]]:
+        async with open_store(url) as store:
+            await require_community(store, community)
+            async with store.transaction() as tx:
+                return [row async for row in detection_corrections(tx, community)]
+
+    rows = run(go())
     for row in rows:
         sys.stdout.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
 

@@ -11,14 +11,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli._async import fail, run_on_store
-from bot.cli.app import EXIT_FINDINGS, app
+from bot.cli._async import fail, run
+from bot.cli.app import app
+from bot.cli.failures import norm_file_failure
 from bot.cli.norms import norms_app
-from storage import Store
+from bot.cli.stores import DbOption, open_store, require_community, store_url
 
-Db = Annotated[
-    str | None, typer.Option("--db", help="Database URL (default: NORMBOT_DATABASE_URL or ./data/normbot.db)")
-]
 CSV_COLUMNS = ("id", "community", "model_name", "version", "creator", "status", "endorsements", "flags", "norm_results")
 
 
@@ -26,24 +24,21 @@ CSV_COLUMNS = ("id", "community", "model_name", "version", "creator", "status", 
 def export(
     community: Annotated[str | None, typer.Option("--community", help="Only this community (its slug)")] = None,
     fmt: Annotated[str, typer.Option("--format", help="jsonl or csv")] = "jsonl",
-    db: Db = None,
+    db: DbOption = None,
 ) -> None:
     """Write every release (with checks, endorsements, flags, reviews, announcements) for audits and tools."""
     if fmt not in ("jsonl", "csv"):
         raise fail(f"--format must be jsonl or csv, not {fmt!r}")
     from moderation.reports import export_rows
 
-    async def go() -> list[dict[str, Any]]:
-        store = Store.from_url(db)
-        try:
-            return [row async for row in export_rows(store, community)]
-        finally:
-            await store.close()
+    url = store_url(db)
 
-    try:
-        rows = run_on_store(go())
-    except KeyError:
-        raise fail(f"no community named {community!r} in the store") from None
+    async def go() -> list[dict[str, Any]]:
+        async with open_store(url) as store:
+            await require_community(store, community)
+            return [row async for row in export_rows(store, community)]
+
+    rows = run(go())
     if fmt == "jsonl":
         for row in rows:
             sys.stdout.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
@@ -65,28 +60,25 @@ def export(
 def simulate(
     path: Annotated[str, typer.Argument(help="The draft norm file (or a built-in pack name)")],
     community: Annotated[str | None, typer.Option("--community", help="Only this community (its slug)")] = None,
-    db: Db = None,
+    db: DbOption = None,
 ) -> None:
-    """Dry run: which stored releases would get a different result under the draft pack. Writes nothing."""
+    """Dry run: which stored releases would get a different result under the draft pack. Writes nothing (a
+    store that does not exist is reported, not created)."""
     from moderation.reports import simulate as simulate_pack
-    from norms import NormFileError, render_problems, resolve_pack
+    from norms import NormError, resolve_pack
 
     try:
         draft = resolve_pack(path)
-    except NormFileError as exc:
-        typer.echo(render_problems(exc.problems, "text"), err=True)
-        raise typer.Exit(EXIT_FINDINGS) from None
-    except Exception as exc:
-        raise fail(f"{path}: {exc}") from None
+    except NormError as exc:
+        raise norm_file_failure(exc) from None
+    url = store_url(db)
 
     async def go() -> tuple[int, list[Any]]:
-        store = Store.from_url(db)
-        try:
+        async with open_store(url) as store:
+            await require_community(store, community)
             return await simulate_pack(store, draft, community)
-        finally:
-            await store.close()
 
-    seen, changes = run_on_store(go())
+    seen, changes = run(go())
     console = Console(width=160)
     if not changes:
         console.print(f"{seen} releases re-evaluated against {draft.id} {draft.version}: no result would change.")

@@ -1,7 +1,8 @@
 """`normbot norms lint|test|show`: the moderator's tools for a community's norm file.
 
-Exit codes follow linters (bot/cli/app.py): 0 clean, 1 problems or failing examples, 2 usage errors such
-as a missing file. Nothing here prints a traceback for bad input: norms/ reports problems as data.
+Exit codes (bot/cli/failures.py): 0 clean, 1 problems (`lint`) or failing examples (`test`), 2 usage errors
+such as a missing file, and for every command but `lint` a norm file that does not load (its problems
+printed as `lint` prints them). Nothing here prints a traceback for bad input: norms/ reports problems as data.
 `PATH` may be a built-in pack name (`baseline`).
 """
 
@@ -15,8 +16,10 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.cli.app import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, app
+from bot.cli.failures import norm_file_failure
 from norms import (
     FORMATS,
+    NormError,
     NormFileError,
     NormPack,
     builtin_pack_names,
@@ -106,9 +109,8 @@ def _load_or_exit(ref: str) -> NormPack:
         raise typer.Exit(EXIT_USAGE)
     try:
         return load_builtin(ref) if _is_builtin(ref) else load_pack(ref)
-    except NormFileError as exc:
-        typer.echo(render_problems(exc.problems, "text"))
-        raise typer.Exit(EXIT_FINDINGS) from None
+    except NormError as exc:
+        raise norm_file_failure(exc) from None
 
 
 @norms_app.command("test")

@@ -2,7 +2,7 @@
 
 Verification is offline: it needs the receipt and the community's public key (from `--key`, or the local
 key directory when run on the bot's host), nothing else. Exit codes: 0 valid, 1 invalid (with the reason),
-2 usage errors (missing file, bad key).
+2 usage errors (missing file, bad key), 3 the store (`bot/cli/failures.py`).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import typer
 
 from bot.cli._async import fail, run
 from bot.cli.app import EXIT_FINDINGS, app
+from bot.cli.stores import DbOption, open_store, store_url
 from moderation.provenance import KeyProblem, KeyStore, canonical, load_public_key, parse_claim_value, verify_receipt
-from storage import Store
 from storage import provenance as q
 
 keys_app = typer.Typer(help="The community signing key.", no_args_is_help=True)
@@ -91,26 +91,21 @@ def claim_verify(
 def claim_receipt(
     value: Annotated[str, typer.Argument(help="A SHA-256, AutoV2, or Hugging Face / Civitai model link")],
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the receipt to this file")] = None,
-    db: Annotated[str | None, typer.Option("--db", help="Database URL (default: NORMBOT_DATABASE_URL)")] = None,
+    db: DbOption = None,
 ) -> None:
     """Write the receipt of the EARLIEST claim on a hash or link (canonical JSON)."""
     parsed = parse_claim_value(value)
     if parsed is None:
         raise fail(f"{value[:60]!r} is not a SHA-256, AutoV2 or Hugging Face / Civitai model link")
 
-    async def go() -> dict[str, object] | None:
-        store = Store.from_url(db)
-        try:
-            async with store.transaction() as tx:
-                row = await q.earliest_claim(tx, parsed.kind, parsed.value)
-                return dict(row.receipt) if row is not None and row.receipt else None
-        finally:
-            await store.close()
+    url = store_url(db)
 
-    try:
-        found = run(go())
-    except Exception as exc:
-        raise fail(f"cannot read the store: {type(exc).__name__}: {exc}") from None
+    async def go() -> dict[str, object] | None:
+        async with open_store(url) as store, store.transaction() as tx:
+            row = await q.earliest_claim(tx, parsed.kind, parsed.value)
+            return dict(row.receipt) if row is not None and row.receipt else None
+
+    found = run(go())
     if found is None:
         typer.echo(f"no signed claim on {parsed.label}", err=True)
         raise typer.Exit(EXIT_FINDINGS)

@@ -2,44 +2,41 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from bot.cli._async import fail, run_on_store
+from bot.cli._async import fail, run
 from bot.cli.app import app
+from bot.cli.failures import Failure, norm_file_failure
+from bot.cli.stores import DbOption, open_store, store_url
 from bot.config import ConfigError, load_settings
-from storage import Store, StoreUnavailable, default_url, normalise_url, redact_url
 
 __all__ = ["web"]
 
 
-def _missing_sqlite_file(url: str) -> Path | None:
-    """The SQLite file a URL names when it does not exist (opening it would create an empty database)."""
-    if not url.startswith("sqlite") or ":///" not in url:
-        return None
-    database = url.split(":///", 1)[1].split("?", 1)[0]
-    if not database or database == ":memory:":
-        return None
-    path = Path(database)
-    return None if path.exists() else path
+def _bind(host: str, port: int) -> socket.socket:
+    """Take the address before saying where we serve (as uvicorn would bind it: SO_REUSEADDR, inheritable).
 
-
-async def _check_store(store: Store) -> None:
-    """Refuse to start on a store that is unreachable or not yet migrated (the registry never writes)."""
-    if not await store.ping():
-        raise StoreUnavailable(f"cannot reach the database at {store.url}")
-    async with store.transaction() as tx:
-        await tx.communities()
+    Why here: uvicorn reports a taken port by logging and exiting 3 from inside the server, after the URL was
+    already printed; binding first makes a clash the CLI's own one-line error with exit 4."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
 
 
 @app.command("web")
 def web(
-    db: Annotated[
-        str | None,
-        typer.Option("--db", help="Database URL (default: NORMBOT_DATABASE_URL, the config, ./data/normbot.db)"),
-    ] = None,
+    db: DbOption = None,
     host: Annotated[str, typer.Option("--host", help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on")] = 8080,
     config: Annotated[
@@ -47,33 +44,31 @@ def web(
     ] = None,
 ) -> None:
     """Serve the read-only release registry: http://HOST:PORT/ (API under /api/v1, schema at /openapi.json)."""
-    from bot.web.server import serve
+    from bot.web.server import make_server
+    from norms import NormError, resolve_pack
 
     try:
         settings = load_settings(config, required=config is not None)
         communities = settings.core_communities()
     except ConfigError as exc:
         raise fail(str(exc)) from None
-    url = normalise_url(db or settings.database_url() or default_url())
-    missing = _missing_sqlite_file(url)
-    if missing is not None:
-        raise fail(f"no database at {missing} (create one with `normbot demo` or `normbot db upgrade`)")
     base_dir = (config.parent if config else Path.cwd()).resolve()
+    for community in communities:  # the pages resolve them the same way; a broken one is exit 2 now, not a 503
+        try:
+            resolve_pack(community.norms, base_dir)
+        except NormError as exc:
+            raise norm_file_failure(exc) from None
+    url = store_url(db, config)
 
     async def go() -> None:
-        store = Store.from_url(url)
-        try:
-            await _check_store(store)
-            typer.echo(f"normbot registry on http://{host}:{port}/ (store {store.url})")
-            await serve(store, communities, host=host, port=port, base_dir=base_dir)
-        finally:
-            await store.close()
+        async with open_store(url) as store:
+            try:
+                sock = _bind(host, port)
+            except OSError as exc:
+                raise fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", Failure.ADDRESS) from None
+            with sock:
+                typer.echo(f"normbot registry on http://{host}:{port}/ (store {store.url})")
+                server = make_server(store, communities, host=host, port=port, base_dir=base_dir)
+                await server.serve(sockets=[sock])
 
-    try:
-        run_on_store(go())
-    except OSError as exc:
-        raise fail(f"cannot serve on {host}:{port}: {exc}") from None
-    except Exception as exc:
-        raise fail(
-            f"cannot read the store at {redact_url(url)}: {type(exc).__name__} (run `normbot db upgrade`?)"
-        ) from None
+    run(go())

@@ -27,7 +27,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.config import ConfigError, Secret, TelegramSettings
+from bot.config import ConfigError, ListenError, Secret, TelegramSettings
 from bot.edits import LatestEdits, flush
 from bot.logs import TokenMask
 from bot.router import Router, platform_of
@@ -115,7 +115,7 @@ class TelegramAdapter:
         except OSError as exc:
             await self._close()
             where = f"{self.settings.webhook_listen}:{self.settings.webhook_port}"
-            raise ConfigError(f"cannot listen on {where} for the Telegram webhook: {exc.strerror or exc}") from None
+            raise ListenError(f"cannot listen on {where} for the Telegram webhook: {exc.strerror or exc}") from None
         log.info("telegram: @%s receiving updates by %s", self.app.bot.username, self.settings.mode)
 
     async def _start(self, webhook: tuple[str, str] | None) -> None:

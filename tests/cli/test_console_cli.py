@@ -139,8 +139,9 @@ def test_init_writes_config_and_norms_that_lint(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("command", [["demo", "--rules-only"], ["export"], ["db", "upgrade"], ["audit", "verify"]])
 def test_unreachable_database_is_a_clear_error(command: list[str]) -> None:
-    """A database nobody listens on gives exit 2 and one line naming the problem, never a traceback."""
+    """A database nobody listens on gives the store's exit code (3) and one line naming the problem, never a
+    traceback."""
     result = runner.invoke(app, [*command, "--db", "postgresql://postgres@127.0.0.1:1/none"])
-    assert result.exit_code == 2
+    assert result.exit_code == 3
     assert isinstance(result.exception, SystemExit)
     assert "cannot" in result.output and "Traceback" not in result.output

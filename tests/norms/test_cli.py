@@ -97,9 +97,11 @@ def test_test_command_reports_a_broken_expectation(runner: CliRunner, tmp_path: 
 
 
 def test_test_command_on_invalid_file_prints_problems(runner: CliRunner) -> None:
-    """A file that does not load prints its problems and exits 1."""
+    """A file that does not load prints its problems as `lint` does (to stderr) and exits 2: bad input, not a
+    failing example (issue 20, item 12: every command but `lint` reports a broken norm file this way)."""
     result = runner.invoke(app, ["norms", "test", THREE])
-    assert result.exit_code == 1 and f"{THREE}:3:10: error wrong-type" in result.stdout
+    assert result.exit_code == 2 and f"{THREE}:3:10: error wrong-type" in result.stderr
+    assert result.stdout == ""
 
 
 def test_show_lists_resolved_norms_with_sources(runner: CliRunner) -> None:

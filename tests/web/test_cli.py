@@ -42,11 +42,12 @@ def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_missing_sqlite_file_is_refused_and_not_created(tmp_path: Path) -> None:
-    """A SQLite URL naming no file: exit 2 with a hint, and no empty database left behind."""
+    """A SQLite URL naming no file: the store failure (exit 3) with a hint, and no empty database left behind."""
     target = tmp_path / "nowhere" / "registry.db"
     result = _run(["--db", f"sqlite:///{target}"], tmp_path)
-    assert result.returncode == 2
-    assert f"no database at {target}" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 3
+    assert f"no store at {target}" in result.stderr and "normbot db upgrade" in result.stderr
+    assert "Traceback" not in result.stderr
     assert not target.exists() and not target.parent.exists()
 
 
