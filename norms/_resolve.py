@@ -217,7 +217,9 @@ class Resolver:
         if key in self.done:
             parent = self.done[key]
             if parent is not None and len(stack) + parent.height >= _MAX_EXTENDS_DEPTH:
-                self.problem(doc, name, where, "extends-too-deep", f"extends chains are limited to {_MAX_EXTENDS_DEPTH}")
+                self.problem(
+                    doc, name, where, "extends-too-deep", f"extends chains are limited to {_MAX_EXTENDS_DEPTH}"
+                )
                 return None
             if parent is None or not parent.ok:
                 self.problem(doc, name, where, "bad-extends", f"{ref!r} has problems (listed for that file)")
