@@ -18,7 +18,7 @@ __all__ = ["MAX_NORMS", "MAX_PACK_PROGRAM", "MAX_PROGRAM", "MAX_SUBJECT", "check
 
 MAX_NORMS = 200
 """Norms in a resolved pack (the baseline has 20). The schema caps one file's `norms:` list at the same."""
-MAX_PACK_PROGRAM = 10_000
+MAX_PACK_PROGRAM = 4_000
 """Sum of RE2 program sizes over every pattern of the resolved pack (the baseline totals 434)."""
 
 

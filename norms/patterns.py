@@ -21,7 +21,7 @@ __all__ = ["MAX_PATTERN", "MAX_PROGRAM", "MAX_SUBJECT", "Pattern", "PatternError
 
 MAX_PATTERN = 1000
 """Longest pattern accepted; long alternations belong in several norms."""
-MAX_PROGRAM = 2000
+MAX_PROGRAM = 1000
 """Largest RE2 program (instructions) one pattern may compile to. A 1,000-character word alternation is
 about 40; `[0-9a-f]{64}` is 130; `.{990}` is 6,936: counted repetition of a wide class is what grows it."""
 MAX_SUBJECT = 4096

@@ -45,10 +45,10 @@ async def test_the_reported_stall_pack_is_refused_with_positioned_limits(chat: C
 async def test_a_pack_over_the_total_budget_is_refused_at_the_norm_that_crosses_it(chat: Chat) -> None:
     """Each pattern within the per-pattern limit, but together over the pack's budget: refused at the norm
     where the running total crosses MAX_PACK_PROGRAM (baseline's inherited patterns counted too)."""
-    source = _pack(["(?s)a.{280}c"] * 8, extends="extends: [baseline]\n")
+    source = _pack(["(?s)a.{140}c"] * 8, extends="extends: [baseline]\n")
     reply = reply_text(await chat.cmd("mia", "/norms set", attachment_texts={"heavy.yaml": source}))
     assert "nothing was changed" in reply
-    assert f"heavy.yaml:10:5: pack-too-costly: the pack's patterns compile to more than {MAX_PACK_PROGRAM}" in reply
+    assert f"heavy.yaml:9:5: pack-too-costly: the pack's patterns compile to more than {MAX_PACK_PROGRAM}" in reply
     assert "No revisions" in await _history(chat)
 
 
@@ -73,7 +73,7 @@ class _Gate:
 async def _gated(chat: Chat, order: list[str]) -> _Gate:
     """Adopt a real pack through `/norms set`, then let the core hold the same pack (same digest) with one
     more norm whose check is the gate."""
-    source = _pack(["(?s)a.{140}c"] * 5, extends="extends: [baseline]\n")
+    source = _pack(["(?s)a.{140}c"] * 3, extends="extends: [baseline]\n")
     assert "revision 1" in reply_text(await chat.cmd("mia", "/norms set", attachment_texts={"heavy.yaml": source}))
     gate = _Gate(order)
     adopted = load_pack_text(source, "heavy.yaml")
@@ -125,8 +125,8 @@ async def test_the_worst_pack_within_the_bound_is_adopted_and_checks_announcemen
 ) -> None:
     """Patterns right under the per-pattern limit, up to the pack budget: adopted, and a 4 KB announcement
     of the adversarial shape is checked to a verdict (the cost is bounded, not refused)."""
-    n = MAX_PACK_PROGRAM // 1966
-    source = _pack(["(?s)a.{280}c"] * n)
+    n = MAX_PACK_PROGRAM // 986
+    source = _pack(["(?s)a.{140}c"] * n)
     reply = reply_text(await chat.cmd("mia", "/norms set", attachment_texts={"heavy.yaml": source}))
     assert "revision 1" in reply, reply
     text = GOOD + " " + "a" * 2000 + "b" * 1500
