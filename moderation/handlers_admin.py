@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from moderation.actions import Action, Card, Reply
@@ -47,9 +48,19 @@ async def unwatch(inv: Invocation, args: dict[str, Any]) -> list[Action]:
 
 async def _adopt(inv: Invocation, source: str, name: str, action: str) -> list[Action]:
     try:
-        pack = load_pack_text(source, name, inv.core.packs.base_dir)
+        # Off the event loop: compiling and costing a pack of up to 200 norms takes a while (norms/cost.py).
+        pack = await asyncio.to_thread(load_pack_text, source, name, inv.core.packs.base_dir)
     except NormFileError as exc:
-        lines = [f"{p.line}:{p.column} {p.code}: {clip(p.message, 150)}" for p in exc.problems[:15]]
+        # The same positioned, coded form as `normbot norms lint` (file:line:col code: message), the file
+        # being the upload or an extended pack; the message names the limit when one was exceeded.
+        lines = [
+            f"{clip(p.file, 60)}:{p.line}:{p.column}: {p.code}: {clip(p.message, 150)}"
+            + (f" ({clip(p.hint, 80)})" if p.hint else "")
+            for p in exc.problems[:15]
+        ]
+        more = len(exc.problems) - len(lines)
+        if more > 0:
+            lines.append(f"... and {more} more; `normbot norms lint` lists every one")
         raise BadArgument(
             f"{name} has {len(exc.problems)} problem(s); nothing was changed.", hint="\n".join(lines)
         ) from None

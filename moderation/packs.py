@@ -7,6 +7,7 @@ path never re-parses YAML.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from moderation.community import CommunityConfig
@@ -39,7 +40,8 @@ class PackProvider:
             return self.configured(community)
         pack = self._by_digest.get(revision.digest)
         if pack is None:
-            pack = load_pack_text(revision.source, f"revision-{revision.number}.yaml", self.base_dir)
+            label = f"revision-{revision.number}.yaml"
+            pack = await asyncio.to_thread(load_pack_text, revision.source, label, self.base_dir)  # off the loop
             self._by_digest[revision.digest] = pack
         return pack
 

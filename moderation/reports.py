@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -93,7 +94,7 @@ async def simulate(store: Store, draft: NormPack, community: str | None = None) 
                 latest = await tx.latest_norm_check(release.id)
                 before = {r.norm_id: r.outcome for r in latest[1]} if latest else {}
                 ctx = ReleaseContext(fields=ReleaseFields.from_json(release.fields_json), text=release.text)
-                after = {r.norm_id: r.outcome for r in evaluate(draft, ctx)}
+                after = {r.norm_id: r.outcome for r in await asyncio.to_thread(evaluate, draft, ctx)}
                 for norm_id in sorted(set(before) | set(after)):
                     if before.get(norm_id) != after.get(norm_id):
                         changes.append(

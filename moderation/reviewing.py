@@ -1,7 +1,13 @@
-"""Norm checks and review prompts: run a check, move the release, refresh every prompt in place."""
+"""Norm checks and review prompts: run a check, move the release, refresh every prompt in place.
+
+Why the check runs in a worker thread: a pack's patterns may cost up to the bound in norms/cost.py (tens of
+milliseconds on one announcement, more on a slow machine), and every other member's command waits while the
+event loop is busy. RE2 releases the GIL while it searches, so a worker thread keeps the loop answering.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -42,7 +48,7 @@ async def check_release(
     now: datetime,
 ) -> tuple[list[NormResult], dict[str, str | None]]:
     """Evaluate, store the check (with the pack digest), and return the stored rows plus each norm's fix."""
-    results = evaluate(pack, await context_for(core, tx, release))
+    results = await asyncio.to_thread(evaluate, pack, await context_for(core, tx, release))
     rows = [ResultRow(r.norm_id, r.need, r.severity, r.outcome, "; ".join(r.evidence)[:2000]) for r in results]
     await tx.add_norm_check(
         release.id,

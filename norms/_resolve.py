@@ -4,6 +4,10 @@ Why a separate step: `extends`/`overrides` are where norm files go wrong in subt
 a norm nobody defines, a cycle, a shadowed id). This module reads each file, validates its shape, follows
 `extends`, applies `overrides` and appends own norms, recording a Problem for each mistake; `loader.py`
 turns the merged result into a `NormPack` only when there were none.
+
+Why each file is resolved once: `extends` may form a diamond (a and b both extend c). Following every
+path re-reads and re-validates the shared files once per path, which is exponential in the depth (8 small
+files took 60 s). The Resolver keeps each finished file by its normalised path and reuses it.
 """
 
 from __future__ import annotations
@@ -49,7 +53,13 @@ class Loaded:
     switched_off: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     norms_ok: bool = True
-    """False when some norm, override or extends had a problem (then example ids are not checked)."""
+    """False when some norm, override or extends had a problem."""
+    parents_ok: bool = True
+    """False when an extended file did not load: its norm ids are unknown, so ids are not judged missing."""
+    declared: set[str] = field(default_factory=set)
+    """Ids this file's own norms declare, including norms that have other problems (for example checks)."""
+    height: int = 0
+    """Length of the longest `extends` chain below this file (0: extends nothing)."""
     ok: bool = True
 
 
@@ -97,6 +107,8 @@ class Resolver:
     def __init__(self, confine_to: Path | None = None) -> None:
         self.problems: list[Problem] = []
         self.confine_to = confine_to.resolve() if confine_to is not None else None
+        self.done: dict[str, Loaded | None] = {}
+        """Finished files by key (normalised path or built-in label): a diamond reads each file once."""
 
     def problem(
         self,
@@ -137,9 +149,12 @@ class Resolver:
         if not _bad_under(shape, "extends"):
             for i, ref in enumerate(data.get("extends", [])):
                 parent = self.extend(doc, name, i, ref, base_dir, stack)
+                if parent is not None:
+                    loaded.height = max(loaded.height, parent.height + 1)
                 if parent is None or not parent.ok:
                     ok = False
                     loaded.norms_ok = False
+                    loaded.parents_ok = False
                     continue
                 for nid, entry in parent.norms.items():
                     loaded.norms.pop(nid, None)
@@ -199,6 +214,16 @@ class Resolver:
         if len(stack) >= _MAX_EXTENDS_DEPTH:
             self.problem(doc, name, where, "extends-too-deep", f"extends chains are limited to {_MAX_EXTENDS_DEPTH}")
             return None
+        if key in self.done:
+            parent = self.done[key]
+            if parent is not None and len(stack) + parent.height >= _MAX_EXTENDS_DEPTH:
+                self.problem(
+                    doc, name, where, "extends-too-deep", f"extends chains are limited to {_MAX_EXTENDS_DEPTH}"
+                )
+                return None
+            if parent is None or not parent.ok:
+                self.problem(doc, name, where, "bad-extends", f"{ref!r} has problems (listed for that file)")
+            return parent
         if parent_dir is not None:
             read = read_path(Path(label))
             if isinstance(read, Problem):
@@ -207,6 +232,7 @@ class Resolver:
                 return None
             raw = read
         parent = self.load(raw, label, parent_dir, (*stack, key))
+        self.done[key] = parent
         if parent is None or not parent.ok:
             self.problem(doc, name, where, "bad-extends", f"{ref!r} has problems (listed for that file)")
         return parent
@@ -215,7 +241,9 @@ class Resolver:
         """Apply this file's overrides and norms on top of what it inherited; False on any problem.
 
         Parts with schema problems are skipped, but their siblings are still checked, so one run reports
-        a bad pattern even when the same norm also has a bad `need`.
+        a bad pattern even when the same norm also has a bad `need`, and resolution problems (an override of
+        a norm nobody defines, a duplicate id, a norm that checks nothing) are reported next to the schema
+        problems of the same entry rather than only after those are fixed.
         """
         before = len(self.problems)
         inherited_ok = loaded.norms_ok
@@ -232,8 +260,9 @@ class Resolver:
                     self.problem(doc, name, ("review", *sub), "bad-duration", str(exc))
         overrides = data.get("overrides", {})
         for nid, ov in overrides.items() if isinstance(overrides, dict) else ():
-            if _bad_under(shape, path_str(("overrides", nid))):
-                continue
+            at = path_str(("overrides", nid))
+            if any(p.path == at and p.code == "bad-key" for p in shape):
+                continue  # not a valid id at all: that is the problem to fix
             if nid not in loaded.norms:
                 if not inherited_ok:
                     continue  # a parent failed to load: its norms are unknown, not missing
@@ -248,6 +277,8 @@ class Resolver:
                     key=True,
                 )
                 continue
+            if _bad_under(shape, at):
+                continue
             if ov == "off":
                 del loaded.norms[nid]
                 loaded.switched_off.append(nid)
@@ -261,9 +292,11 @@ class Resolver:
                 continue
             where = path_str(("norms", i))
             good = {k: v for k, v in config.items() if not _bad_under(shape, f"{where}.{k}")}
-            if not self.check_norm(doc, name, ("norms", i), good) or _bad_under(shape, where):
+            compiled = self.check_norm(doc, name, ("norms", i), good)
+            nid = config.get("id")
+            if not isinstance(nid, str) or _bad_under(shape, f"{where}.id"):
                 continue
-            nid = config["id"]
+            loaded.declared.add(nid)
             if nid in own_ids:
                 self.problem(
                     doc,
@@ -284,7 +317,8 @@ class Resolver:
                     "change an inherited norm under `overrides:` instead",
                 )
                 continue
-            if not any(k in config for k in (*KINDS, "question")):
+            typo = any(p.code == "unknown-key" and p.path.startswith(f"{where}.") for p in shape)
+            if not any(k in config for k in (*KINDS, "question")) and not typo:  # a typo'd key is the problem
                 self.problem(
                     doc,
                     name,
@@ -293,6 +327,8 @@ class Resolver:
                     f"norm {nid!r} checks nothing",
                     f"add one of: {', '.join((*KINDS, 'question'))}",
                 )
+                continue
+            if not compiled or typo or _bad_under(shape, where):
                 continue
             loaded.norms[nid] = (config, name)
         loaded.norms_ok = (

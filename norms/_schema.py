@@ -47,6 +47,18 @@ def _validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(schema())
 
 
+_SIZE_LIMITS = {
+    "maxItems": ("too-many", "items", "the limit"),
+    "minItems": ("too-few", "items", "the minimum"),
+    "maxLength": ("too-long", "characters", "the limit"),
+    "minLength": ("bad-value", "characters", "the minimum"),
+    "maxProperties": ("too-many", "entries", "the limit"),
+    "minProperties": ("too-few", "entries", "the minimum"),
+}
+"""Size keywords as (code, unit, word): jsonschema's own message quotes the whole value (`[{...}] is too
+long`), which for a 500-norm list is unreadable; ours says what is counted and what the limit is."""
+
+
 def did_you_mean(word: str, choices: Any) -> str | None:
     """A "did you mean 'x'?" hint, or None when nothing is close."""
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
@@ -121,6 +133,12 @@ def _expand(error: ValidationError) -> Iterator[tuple[Path, bool, str, str, str 
     if v == "pattern":
         desc = error.schema.get("description")
         yield path, False, "bad-value", f"{_short(error.instance)} is not valid here", desc
+        return
+    if v in _SIZE_LIMITS and isinstance(error.instance, list | str | dict):
+        code, unit, word = _SIZE_LIMITS[v]
+        label = f"`{path_str(path)}`" if path else "the file"
+        size = len(error.instance)
+        yield path, False, code, f"{label} has {size} {unit}; {word} is {error.validator_value}", None
         return
     if v == "uniqueItems":
         yield path, False, "duplicate-item", "list has duplicate items", None

@@ -11,6 +11,7 @@ strings), and report everything as `Problem`s at their marks. Nothing here raise
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -249,6 +250,63 @@ def _decode(raw: bytes, name: str) -> tuple[str | None, list[Problem]]:
     return text, []
 
 
+_SYNTAX: tuple[tuple[re.Pattern[str], str, str | None], ...] = tuple(
+    (re.compile(rx), message, hint)
+    for rx, message, hint in (
+        (r"found character '\\t' that cannot start", "a tab character", "YAML indents with spaces, not tabs"),
+        (r"found character '(.)' that cannot start", "{0!r} cannot start a value", "quote the value"),
+        (r"^parsing a block mapping.*found '-'", "a list item where a key was expected", "check the indentation"),
+        (
+            r"^parsing a block (mapping|collection).*expected <block end>",
+            "this line is indented differently from the {0:kind} it belongs to{opened}",
+            "indent every key of a mapping (or item of a list) by the same amount",
+        ),
+        (r"single document in the stream", "a second YAML document ('---')", "a norm file is one document"),
+        (r"scanning a simple key.*could not find expected ':'", "expected `key: value` here{opened}", None),
+        (
+            r"^parsing a flow (mapping|sequence).*expected '(.)' or '(.)'",
+            "a {0:kind} is not closed: expected {1!r} or {2!r} here{opened}",
+            "quote values that contain , [ ] { } or :",
+        ),
+        (r"mapping values are not allowed here", "an unexpected ':'", "quote values that contain ': '"),
+        (r"sequence entries are not allowed here", "a list item ('- ') where a value was expected", None),
+        (r"expected the node content, but found '(.*)'", "a value is missing before {0!r}", None),
+        (r"quoted scalar.*end of stream", "a quoted string is never closed{opened}", None),
+        (r"quoted scalar.*document separator", "a quoted string runs into a document separator{opened}", None),
+        (
+            r"unknown escape character '?(.)",
+            "unknown escape \\{0} in a double-quoted string",
+            "write patterns in single quotes: '\\d+'",
+        ),
+        (r"found duplicate anchor '(.*)'", "anchor &{0} is defined twice", None),
+        (r"found undefined alias '(.*)'", "alias *{0} refers to no anchor", None),
+        (r"expected '<document start>'", "text after the end of the document", "check the indentation of this line"),
+    )
+)
+"""PyYAML's messages mapped to plain ones (`{0}`.. are the pattern's groups, `{opened}` the context line)."""
+
+
+class _Words(string.Formatter):
+    """`{0:kind}` names a YAML collection the way the norm-file docs do (a flow sequence is a list)."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if format_spec == "kind":
+            return {"sequence": "list", "collection": "list"}.get(str(value), str(value))
+        return str(super().format_field(value, format_spec))
+
+
+def _syntax_message(exc: yaml.MarkedYAMLError) -> tuple[str, str | None]:
+    """A moderator-readable message (and hint) for a PyYAML syntax error; its own words as a fallback."""
+    raw = " ".join(x for x in (exc.context, exc.problem) if x).removeprefix("while ")
+    ctx, prob = exc.context_mark, exc.problem_mark
+    opened = f" (the enclosing part starts at line {ctx.line + 1})" if ctx and prob and ctx.line != prob.line else ""
+    for rx, message, hint in _SYNTAX:
+        m = rx.search(raw)
+        if m:
+            return _Words().format(message, *m.groups(), opened=opened), hint
+    return raw or "invalid YAML", None
+
+
 def read_yaml(source: str | bytes, name: str) -> tuple[Document | None, list[Problem]]:
     """Parse one YAML document into a `Document`; on any problem return `(None | partial, problems)`.
 
@@ -280,8 +338,8 @@ def read_yaml(source: str | bytes, name: str) -> tuple[Document | None, list[Pro
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = " ".join(x for x in (exc.context, exc.problem) if x) or "invalid YAML"
-        return None, [Problem(name, line, col, "syntax", "error", f"syntax error: {what}")]
+        what, hint = _syntax_message(exc)
+        return None, [Problem(name, line, col, "syntax", "error", f"syntax error: {what}", hint)]
     except yaml.YAMLError as exc:
         return None, [Problem(name, 1, 1, "syntax", "error", f"syntax error: {exc}")]
     except RecursionError:  # pragma: no cover - the depth cap should make this unreachable

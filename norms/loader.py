@@ -17,6 +17,7 @@ from typing import Any
 from norms._resolve import Loaded, Resolver, builtin_pack_names, builtin_source, compile_checks, read_path
 from norms._schema import did_you_mean
 from norms.checks.question import DEFAULT_ANSWERS
+from norms.cost import MAX_NORMS, MAX_PACK_PROGRAM, check_cost
 from norms.durations import format_duration, parse_duration
 from norms.errors import NormFileError, UnknownPackError
 from norms.model import Example, Norm, NormPack, ParentFacts, ReviewSettings
@@ -104,11 +105,16 @@ def _digest(data: dict[str, Any], review: ReviewSettings, norms: list[Norm]) -> 
 
 
 def _check_example_ids(res: Resolver, loaded: Loaded) -> None:
-    """Report examples that expect outcomes of norms the resolved pack does not have."""
+    """Report examples that expect outcomes of norms the resolved pack does not have.
+
+    Checked even when norms have other problems (a norm with a bad `need` still declares its id), so one
+    lint run shows the example mistakes too; skipped only when an extended file did not load, since its
+    norm ids are then unknown.
+    """
     examples = loaded.data.get("examples", [])
-    if not loaded.norms_ok or not isinstance(examples, list):
+    if not loaded.parents_ok or not isinstance(examples, list) or not isinstance(loaded.data.get("norms", []), list):
         return
-    norm_ids = set(loaded.norms)
+    norm_ids = set(loaded.norms) | loaded.declared
     for i, ex in enumerate(examples):
         expect = ex.get("expect") if isinstance(ex, dict) else None
         for nid in expect if isinstance(expect, dict) else ():
@@ -122,6 +128,56 @@ def _check_example_ids(res: Resolver, loaded: Loaded) -> None:
                     did_you_mean(nid, norm_ids),
                     key=True,
                 )
+
+
+def _check_cost(res: Resolver, loaded: Loaded) -> None:
+    """Report a resolved pack over MAX_NORMS norms or MAX_PACK_PROGRAM total pattern program size.
+
+    Counted over the resolved pack (inherited norms included: that is what runs on every announcement) and
+    reported once each, at the first norm over the limit when this file defines or overrides it, else at
+    `extends` (the inherited norms are what pushed it over).
+    """
+    if any(p.code == "too-many" and p.path == "norms" for p in res.problems):
+        return  # this file's own list is already over the limit; one problem says so
+    total = 0
+    counted = False
+    for n, (nid, (config, source)) in enumerate(loaded.norms.items()):
+        if n == MAX_NORMS:
+            res.problem(
+                loaded.doc,
+                loaded.name,
+                _where(loaded, nid, source),
+                "too-many-norms",
+                f"the resolved pack has {len(loaded.norms)} norms (inherited ones included); the limit is {MAX_NORMS}",
+                "switch inherited norms off under `overrides:` or drop some",
+            )
+        if counted:
+            continue
+        checks, _ = compile_checks(config)
+        total += sum(check_cost(c) for c in checks)
+        if total > MAX_PACK_PROGRAM:
+            counted = True
+            res.problem(
+                loaded.doc,
+                loaded.name,
+                _where(loaded, nid, source),
+                "pack-too-costly",
+                f"the pack's patterns compile to more than {MAX_PACK_PROGRAM} RE2 instructions in total "
+                f"({total} up to norm {nid!r}); the limit bounds the work of checking one announcement",
+                "simplify counted repetitions such as .{500}, or split the pack",
+            )
+
+
+def _where(loaded: Loaded, nid: str, source: str) -> tuple[str | int, ...]:
+    """Where a resolved norm is written in the top file: its own norm, its override, or `extends`."""
+    if source == loaded.name:
+        own = loaded.data.get("norms", [])
+        for i, config in enumerate(own if isinstance(own, list) else []):
+            if isinstance(config, dict) and config.get("id") == nid:
+                return ("norms", i)
+        if isinstance(loaded.data.get("overrides"), dict) and nid in loaded.data["overrides"]:
+            return ("overrides", nid)
+    return ("extends",) if "extends" in loaded.data else ()
 
 
 def _examples(loaded: Loaded) -> list[Example]:
@@ -164,6 +220,7 @@ def _build(
     loaded = res.load(raw, name, base_dir, (key or name,))
     if loaded is not None:
         _check_example_ids(res, loaded)
+        _check_cost(res, loaded)
     if loaded is None or res.problems or not loaded.ok:
         # Every failure path records a problem; the fallback keeps "no pack, no reason" impossible.
         return None, sorted(set(res.problems)) or [Problem(name, 1, 1, "invalid", "error", "not a valid norm file")]

@@ -1,10 +1,15 @@
-"""What `forbid`/`match` patterns look at: one name per piece of a release."""
+"""What `forbid`/`match` patterns look at: one name per piece of a release.
+
+Why the cap: pattern work grows with the characters scanned, so a target's values are cut to
+`MAX_SUBJECT` characters in total (and `MAX_VALUES` values); see norms/patterns.py.
+"""
 
 from __future__ import annotations
 
 from norms.model import ReleaseContext
+from norms.patterns import MAX_SUBJECT, clip
 
-__all__ = ["TARGETS", "values_for"]
+__all__ = ["MAX_VALUES", "TARGETS", "values_for"]
 
 TARGETS = (
     "text",
@@ -21,8 +26,24 @@ TARGETS = (
 )
 
 
+MAX_VALUES = 100
+"""Values of one list target a pattern sees (each search has a fixed overhead, however short the value)."""
+
+
 def values_for(target: str, ctx: ReleaseContext) -> tuple[str, ...]:
-    """The strings a pattern on `target` is matched against (empty when the release does not state it)."""
+    """The strings a pattern on `target` is matched against (empty when the release does not state it),
+    cut to MAX_SUBJECT characters in total and MAX_VALUES values."""
+    out: list[str] = []
+    room = MAX_SUBJECT
+    for value in _all_values(target, ctx)[:MAX_VALUES]:
+        if room <= 0:
+            break
+        out.append(clip(value, room))
+        room -= len(value)
+    return tuple(out)
+
+
+def _all_values(target: str, ctx: ReleaseContext) -> tuple[str, ...]:
     f = ctx.fields
     if target == "text":
         return (ctx.text,) if ctx.text else ()

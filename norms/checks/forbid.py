@@ -54,7 +54,7 @@ def compile_targets(value: Mapping[str, Any]) -> tuple[tuple[str, Pattern], ...]
         try:
             out.append((target, compile_pattern(source)))
         except PatternError as exc:
-            raise CheckConfigError(str(exc), (target,), "bad-pattern") from None
+            raise CheckConfigError(str(exc), (target,), exc.code) from None
     return tuple(out)
 
 
