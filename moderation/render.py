@@ -73,6 +73,7 @@ class PromptData:
     endorsements: int
     quorum: int
     open_flags: int
+    note: str | None = None  # what changed in the release's content, shown above the results
 
 
 def prompt_card(d: PromptData) -> Card:
@@ -93,6 +94,8 @@ def prompt_card(d: PromptData) -> Card:
         fields.append(("Open flags", str(d.open_flags)))
     body_lines = results_lines(d.results)
     body = "\n".join(body_lines[:12]) if body_lines else "All automatic checks passed."
+    if d.note:
+        body = f"{clip(d.note, 300)}\n{body}"
     return Card(
         title=f"Review {release_ref(rel)}: {title_of(rel)} by {clip(d.creator, 40)}",
         body=body,
