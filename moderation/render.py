@@ -124,8 +124,8 @@ def nudge_card(release: Release, failures: Sequence[tuple[NormResult, str | None
     return Card(
         title=f"Your release {release_ref(release)} ({title_of(release)}) misses some community norms",
         body="\n".join(lines),
-        footer=f"Fix it with /release edit {release_ref(release)} <field> <value>, or post a corrected "
-        "announcement. Reviewers see the same list.",
+        footer=f"Fix it with /release edit {release_ref(release)} <field> <value>, by editing your announcement, "
+        "or by posting a corrected one. Reviewers see the same list.",
         status=release.status,
     )
 
