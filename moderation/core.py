@@ -23,7 +23,7 @@ from moderation.clock import Clock, utcnow
 from moderation.commands import COMMANDS, bind_options, bind_text, resolve_name
 from moderation.community import CommunityConfig
 from moderation.errors import NotPermitted, UnknownCommand, UserError
-from moderation.events import ButtonPressed, ChatRef, CommandInvoked, CoreEvent, MessagePosted, Posted
+from moderation.events import ButtonPressed, ChatRef, CommandInvoked, CoreEvent, MessageEdited, MessagePosted, Posted
 from moderation.hooks import CoreHooks, NoHooks
 from moderation.invocation import Invocation
 from moderation.packs import PackProvider
@@ -271,6 +271,11 @@ class Core:
             from moderation.watcher import on_message
 
             return await on_message(self, event)
+        if isinstance(event, MessageEdited):
+            self.stats["messages_edited"] += 1
+            from moderation.watcher import on_message_edited
+
+            return await on_message_edited(self, event)
         if isinstance(event, Posted):
             await self._record_posted(event)
             return []

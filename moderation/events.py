@@ -18,6 +18,7 @@ __all__ = [
     "ChatRef",
     "CommandInvoked",
     "CoreEvent",
+    "MessageEdited",
     "MessagePosted",
     "Posted",
     "RepliedMessage",
@@ -83,6 +84,21 @@ class MessagePosted:
 
 
 @dataclass(frozen=True, slots=True)
+class MessageEdited:
+    """A person edited a message the bot can see (Discord MESSAGE_UPDATE, Telegram `edited_message`).
+
+    `message` is the message as it reads *now*, built by the same function that builds `MessagePosted`, so
+    the core reads an edit exactly like a post. `event_id` names this edit (message id plus the platform's
+    edit time): a redelivered edit is one edit. An edit of a known announcement re-extracts and re-checks
+    its release; an edit of any other message is read as if it had just been posted.
+    """
+
+    event_id: str
+    message: MessagePosted
+    edited_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RepliedMessage:
     """The message a command was used on, as the platform showed it: the message a Telegram command replies
     to (`reply_to_message`), the target of a Discord message context menu, a console `[reply m3]` line.
@@ -143,4 +159,4 @@ class Posted:
     message_id: str
 
 
-CoreEvent = MessagePosted | CommandInvoked | ButtonPressed | Posted
+CoreEvent = MessagePosted | MessageEdited | CommandInvoked | ButtonPressed | Posted

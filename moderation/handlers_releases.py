@@ -6,9 +6,10 @@ from typing import Any
 
 from moderation.actions import Action, Card, Reply
 from moderation.commands import Param, command, visible_commands
+from moderation.content import change_card, change_content
 from moderation.errors import AlreadyDone, BadArgument, NotFound, NotPermitted
 from moderation.invocation import Invocation
-from moderation.lifecycle import STATES, can_move, quorum_reached
+from moderation.lifecycle import CLOSED, STATES, can_move, quorum_reached
 from moderation.permissions import Privilege
 from moderation.render import clip, flag_line, nudge_card, release_ref, results_lines, title_of
 from moderation.reviewing import check_release, pack_label, refresh_prompts, settle_after_check
@@ -183,26 +184,33 @@ def _edited(fields: ReleaseFields, name: str, value: str) -> ReleaseFields:
     examples=("/release edit R12 license openrail++",),
 )
 async def release_edit(inv: Invocation, args: dict[str, Any]) -> list[Action]:
-    """Creators fix their own releases (moderators may too); the version is not editable: announce anew."""
+    """Creators fix their own releases (moderators may too); the version is not editable: announce anew.
+
+    The edit goes through the one content-change path (`moderation.content`): the check runs again, new
+    hashes and links meet provenance (claims, re-upload alerts), and a change to what was endorsed resets
+    the endorsements and reviews given to the old content and tells their authors."""
     release = await inv.target_release(args["release"])
     if release.creator_id not in await inv.person_accounts() and inv.privilege < Privilege.MODERATOR:
         raise NotPermitted("Only the creator or a moderator can edit a release.")
+    if release.status in CLOSED:
+        raise BadArgument(f"{release_ref(release)} is {release.status}: its review is closed, so it can't be edited.")
     name = args["field"]
     fields = _edited(ReleaseFields.from_json(release.fields_json), name, args["value"])
-    release.fields_json = fields.to_json()
-    release.model_type, release.base_model = fields.model_type, fields.base_model
-    if name == "model_name" and fields.model_name:
-        release.model_name = clip(fields.model_name, 200)
-    release.updated_at = inv.now
-    await inv.tx.audit(
-        inv.community_id,
-        actor=inv.actor_ref,
-        action="release.edited",
-        subject=release_ref(release),
-        payload={"field": name, "value": personal(clip(args["value"], 200))},
-        at=inv.now,
+    change = await change_content(
+        inv.core,
+        inv.tx,
+        release,
+        inv.pack,
+        fields,
+        actor=inv.account,
+        actor_ref=inv.actor_ref,
+        trigger="edit",
+        now=inv.now,
+        chat=inv.chat,
     )
-    return await _recheck(inv, release, trigger="edit")
+    if change is None:
+        raise AlreadyDone(f"{release_ref(release)} already says that; nothing changed.")
+    return [Reply(change_card(change), ephemeral=False), *change.actions]
 
 
 async def _recheck(inv: Invocation, release: Any, *, trigger: str) -> list[Action]:

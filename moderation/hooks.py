@@ -49,6 +49,24 @@ class CoreHooks(Protocol):
         """After an announcement is stored (claims, re-upload alerts, credit notices)."""
         ...
 
+    async def after_content_change(
+        self,
+        core: Core,
+        tx: Tx,
+        release: Release,
+        creator: Account,
+        before: ReleaseFields,
+        after: ReleaseFields,
+        now: datetime,
+        *,
+        announcement_id: int | None = None,
+        text: str | None = None,
+    ) -> Sequence[Action]:
+        """After a release's content changed (an edited announcement, a corrected repost, `/release edit`):
+        claims on the values it states now, re-upload alerts for values someone else claimed first.
+        `announcement_id` and `text` are set when an announcement's wording changed."""
+        ...
+
     async def lineage_facts(self, core: Core, tx: Tx, release: Release) -> Sequence[ParentFacts]:
         """What is known of a release's parents, for the flow-down and permission norms."""
         ...
@@ -79,6 +97,21 @@ class NoHooks:
         *,
         announcement_id: int | None = None,
         prepared: object = None,
+    ) -> Sequence[Action]:
+        return ()
+
+    async def after_content_change(
+        self,
+        core: Core,
+        tx: Tx,
+        release: Release,
+        creator: Account,
+        before: ReleaseFields,
+        after: ReleaseFields,
+        now: datetime,
+        *,
+        announcement_id: int | None = None,
+        text: str | None = None,
     ) -> Sequence[Action]:
         return ()
 

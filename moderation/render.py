@@ -73,6 +73,7 @@ class PromptData:
     endorsements: int
     quorum: int
     open_flags: int
+    note: str | None = None  # what changed in the release's content, shown above the results
 
 
 def prompt_card(d: PromptData) -> Card:
@@ -93,6 +94,8 @@ def prompt_card(d: PromptData) -> Card:
         fields.append(("Open flags", str(d.open_flags)))
     body_lines = results_lines(d.results)
     body = "\n".join(body_lines[:12]) if body_lines else "All automatic checks passed."
+    if d.note:
+        body = f"{clip(d.note, 300)}\n{body}"
     return Card(
         title=f"Review {release_ref(rel)}: {title_of(rel)} by {clip(d.creator, 40)}",
         body=body,
@@ -121,8 +124,8 @@ def nudge_card(release: Release, failures: Sequence[tuple[NormResult, str | None
     return Card(
         title=f"Your release {release_ref(release)} ({title_of(release)}) misses some community norms",
         body="\n".join(lines),
-        footer=f"Fix it with /release edit {release_ref(release)} <field> <value>, or post a corrected "
-        "announcement. Reviewers see the same list.",
+        footer=f"Fix it with /release edit {release_ref(release)} <field> <value>, by editing your announcement, "
+        "or by posting a corrected one. Reviewers see the same list.",
         status=release.status,
     )
 

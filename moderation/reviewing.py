@@ -89,9 +89,16 @@ async def set_status(tx: Tx, release: Release, status: str, now: datetime) -> bo
     return await tx.move_release(release, release.status, status, now)
 
 
-async def prompt_for(tx: Tx, release: Release, pack: NormPack) -> PromptData:
-    """Gather what a review prompt shows."""
+CHANGED_NOTE = "✏️ Changed after it was announced; checked again. Endorsements count from the change."
+_CHANGE_TRIGGERS = frozenset({"edit", "message_edit", "repost"})  # `moderation.content.CHANGE_TRIGGERS`
+
+
+async def prompt_for(tx: Tx, release: Release, pack: NormPack, *, note: str | None = None) -> PromptData:
+    """Gather what a review prompt shows. `note` says what just changed; without one, a release whose newest
+    check followed a content change says so (the change's own note listed the fields)."""
     latest = await tx.latest_norm_check(release.id)
+    if note is None and latest is not None and latest[0].trigger in _CHANGE_TRIGGERS:
+        note = CHANGED_NOTE
     creator = await tx.account(release.creator_id)
     _, count, quorum = await quorum_reached(tx, release, pack)
     return PromptData(
@@ -102,18 +109,19 @@ async def prompt_for(tx: Tx, release: Release, pack: NormPack) -> PromptData:
         endorsements=count,
         quorum=quorum,
         open_flags=len(await tx.flags_of(release.id, "open")),
+        note=note,
     )
 
 
-async def refresh_prompts(tx: Tx, release: Release, pack: NormPack) -> list[Action]:
+async def refresh_prompts(tx: Tx, release: Release, pack: NormPack, *, note: str | None = None) -> list[Action]:
     """Edit every posted prompt of the release in place (counts and status changed); a withdrawn release's
-    prompt becomes a short note without buttons."""
+    prompt becomes a short note without buttons. `note`: a line on what just changed (content edits)."""
     posted = await tx.posted(f"prompt:{release.id}")
     if not posted:
         return []
     if release.status == "withdrawn":
         card = withdrawn_card(release)
     else:
-        card = prompt_card(await prompt_for(tx, release, pack))
+        card = prompt_card(await prompt_for(tx, release, pack, note=note))
     btns = prompt_buttons(release) if release.status not in CLOSED else ()
     return [Edit(ChatRef(p.platform, p.chat_id, p.thread_id), p.message_id, card, btns) for p in posted]

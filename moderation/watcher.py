@@ -2,8 +2,13 @@
 
 Idempotent by construction: the platform message id is unique in `announcements`, and the processed-event
 row is written in the same transaction, so a message delivered twice changes nothing. The same release
-cross-posted by its creator (the same account, or an account `/link`ed to it) becomes a second announcement of
-one release; a same display name proves nothing (see `_find_cross_post`).
+cross-posted by its creator (the same account, or an account `/link`ed to it; a same display name proves
+nothing, see `_find_cross_post`) becomes a second announcement of one release; when its creator's repost states
+something new (a corrected announcement), the release takes it through `moderation.content` like an edit does.
+
+An edited message (`MessageEdited`) of a known announcement re-extracts what the message says before and after
+the edit and applies what the edit changed (`on_message_edited`); an edit of any other message in a watched
+chat is read as if it had just been posted.
 """
 
 from __future__ import annotations
@@ -15,14 +20,16 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from moderation.actions import Action, DirectMessage, Send
-from moderation.events import ChatRef, MessagePosted
+from moderation.content import ContentChange, change_card, change_content, overlay, restated
+from moderation.events import ChatRef, MessageEdited, MessagePosted
 from moderation.extraction import INVISIBLE, extract
 from moderation.jobs import schedule_release_jobs
+from moderation.lifecycle import CLOSED
 from moderation.redaction import redacting_logger
 from moderation.render import PromptData, clip, nudge_card, prompt_buttons, prompt_card, release_ref
 from moderation.reviewing import check_release, prompt_for, settle_after_check
 from norms.fields import ReleaseFields
-from storage import Account, Release, Tx
+from storage import Account, Announcement, Release, Tx
 
 if TYPE_CHECKING:
     from moderation.community import CommunityConfig
@@ -34,6 +41,7 @@ __all__ = [
     "is_release_for",
     "model_key",
     "on_message",
+    "on_message_edited",
     "register_announcement",
 ]
 
@@ -166,6 +174,28 @@ async def register_announcement(
         at=now,
     )
     actions: list[Action] = []
+    change: ContentChange | None = None
+    if not created and release.creator_id in await tx.accounts_of_person(author) and release.status not in CLOSED:
+        # The creator announced this release again: what the repost states is what the release says now.
+        current = ReleaseFields.from_json(release.fields_json)
+        change = await change_content(
+            core,
+            tx,
+            release,
+            pack,
+            overlay(current, fields),
+            actor=author,
+            actor_ref=actor,
+            trigger="repost",
+            now=now,
+            chat=ev.chat,
+            text=ev.text,
+            announcement_id=announcement_id,
+        )
+        if change is not None:
+            card = change_card(change)
+            actions.append(DirectMessage(ev.author.platform, ev.author.user_id, card, fallback_chat=ev.chat))
+            actions.extend(change.actions)
     if created:
         results, fixes = await check_release(core, tx, release, pack, trigger="announce", actor_id=author.id, now=now)
         await settle_after_check(tx, release, pack, results, now)
@@ -193,7 +223,84 @@ async def register_announcement(
             core, tx, release, author, fields, ev, created, now, announcement_id=announcement_id, prepared=prepared
         )
     )
-    return Announced(release, created, actions, await prompt_for(tx, release, pack))
+    note = change.summary if change is not None else None
+    return Announced(release, created, actions, await prompt_for(tx, release, pack, note=note))
+
+
+async def on_message_edited(core: Core, ev: MessageEdited) -> list[Action]:
+    """A person edited a message: a known announcement's release takes what the edit changed (re-extracted,
+    re-checked, provenance, endorsements reset when endorsed content changed, prompts edited in place, the
+    author told what changed); any other message in a watched chat is read as if just posted.
+
+    Idempotent twice over: the edit's event id is recorded in the unit of work (a redelivered edit is
+    dropped), and an edit whose text equals the stored text changes nothing (a Discord embed unfurl, an
+    edit delivered again under another id)."""
+    msg = ev.message
+    resolved = await core.community_for_chat(msg.chat)
+    if resolved is None:
+        return []
+    community, cid, watched = resolved
+    now = core.clock()
+    async with core.store.transaction() as tx:
+        if not await tx.mark_processed(msg.chat.platform, f"edit:{ev.event_id}"[:128], now):
+            return []
+        announcement = await tx.announcement_at(msg.chat.platform, msg.chat.chat_id, msg.message_id)
+        if announcement is not None:
+            return await _edit_announcement(core, tx, community, cid, announcement, msg, now)
+    if not watched:
+        return []
+    return await on_message(core, msg)
+
+
+async def _edit_announcement(
+    core: Core,
+    tx: Tx,
+    community: CommunityConfig,
+    cid: int,
+    announcement: Announcement,
+    msg: MessagePosted,
+    now: datetime,
+) -> list[Action]:
+    text = msg.text[:20000]
+    if text == announcement.text:
+        return []
+    release = await tx.release(cid, announcement.release_id)
+    if release is None or release.status in CLOSED:
+        return []  # removed or withdrawn: its review is closed, and an edit does not reopen it
+    author = await tx.upsert_account(msg.author.platform, msg.author.user_id, msg.author.name, now)
+    pack = await core.packs.current(tx, community, cid)
+    current = ReleaseFields.from_json(release.fields_json)
+    # The same extractor on both wordings: a field changes because the words did (see `content.restated`).
+    before = extract(announcement.text, [f.name for f in current.files])
+    after = extract(text, [a.name for a in msg.attachments])
+    announcement.text = text
+    change = await change_content(
+        core,
+        tx,
+        release,
+        pack,
+        restated(current, before, after),
+        actor=author,
+        actor_ref=f"{msg.author.platform}:{msg.author.user_id}",
+        trigger="message_edit",
+        now=now,
+        chat=msg.chat,
+        text=text,
+        text_counts=True,
+        announcement_id=announcement.id,
+    )
+    if change is None:
+        return []
+    if after.version and model_key(None, after.version)[1] != model_key(None, release.version)[1]:
+        change.version_note = (
+            f"Your edit names version {clip(after.version, 30)}; {release_ref(release)} stays "
+            f"{clip(release.version, 30) or 'unversioned'}. A new version is a new release: "
+            "announce it in a new message."
+        )
+    if not change.changes and change.status_before == release.status:
+        return change.actions  # only the wording changed: prompts refreshed, nobody to tell
+    card = change_card(change)
+    return [DirectMessage(msg.author.platform, msg.author.user_id, card, fallback_chat=msg.chat), *change.actions]
 
 
 async def announcement_actions(core: Core, slug: str, ev: MessagePosted, announced: Announced) -> list[Action]:

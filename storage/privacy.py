@@ -168,9 +168,18 @@ async def _member_edits(tx: Tx, refs: Sequence[str]) -> tuple[dict[int, set[str]
     for actor, subject, payload in rows:
         if not subject.startswith("R") or not subject[1:].isdigit() or not isinstance(payload, dict):
             continue
-        last[(int(subject[1:]), str(payload.get("field")))] = actor
-        if actor in refs:
-            values.extend(_texts(payload.get("value")))
+        # Two shapes: {"field", "value"} (one `/release edit`, before edits and reposts shared one path) and
+        # {"changes": {field: {"from", "to"}}} (every change of a release's content since).
+        changes = payload.get("changes")
+        fields = (
+            {str(k): v.get("to") if isinstance(v, dict) else None for k, v in changes.items()}
+            if isinstance(changes, dict)
+            else {str(payload.get("field")): payload.get("value")}
+        )
+        for field, value in fields.items():
+            last[(int(subject[1:]), field)] = actor
+            if actor in refs:
+                values.extend(_texts(value))
     edits: dict[int, set[str]] = {}
     for (release_id, field), actor in last.items():
         if actor in refs:

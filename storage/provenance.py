@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 
 from storage.models import Account, Announcement, AnnouncementVector, Claim, Flag, Release
 
@@ -27,6 +27,7 @@ __all__ = [
     "count_releases_by",
     "count_upheld_flags",
     "earliest_claim",
+    "forget_announcement_vectors",
     "matching_claims",
     "recent_announcement_refs",
     "releases_since",
@@ -158,6 +159,13 @@ async def add_announcement_vectors(tx: Tx, model: str, vectors: dict[int, bytes]
         where=table.c.model != stmt.excluded.model,
     )
     await tx.s.execute(stmt, rows)
+
+
+async def forget_announcement_vectors(tx: Tx, announcement_ids: Sequence[int]) -> None:
+    """Drop the stored vectors of announcements whose text was edited: a vector of the old text would make
+    later announcements compare with words the message no longer says."""
+    if announcement_ids:
+        await tx.s.execute(delete(AnnouncementVector).where(AnnouncementVector.announcement_id.in_(announcement_ids)))
 
 
 async def releases_since(tx: Tx, community_id: int, since: datetime) -> list[Release]:

@@ -113,6 +113,14 @@ class SocialQueries:
         stmt = select(Account.id, Account.person_id).where(Account.id.in_(set(account_ids)))
         return {aid: (pid if pid is not None else -aid) for aid, pid in (await self.s.execute(stmt)).all()}
 
+    async def drop_endorsements(self, release_id: int) -> list[Account]:
+        """Remove every endorsement of a release (its endorsed content changed); the accounts that had given
+        them, oldest first, so the caller can tell them. The audit log keeps the endorsements' history."""
+        given = [account for _, account in await self.endorsements(release_id)]
+        if given:
+            await self.s.execute(delete(Endorsement).where(Endorsement.release_id == release_id))
+        return given
+
     async def endorsements(self, release_id: int) -> list[tuple[Endorsement, Account]]:
         """Endorsements of a release with their accounts, oldest first."""
         stmt = (
@@ -287,6 +295,22 @@ class SocialQueries:
             )
             out.append((review, account, list(answers.scalars())))
         return out
+
+    async def drop_reviews(self, release_id: int) -> list[Account]:
+        """Remove every review (with its answers, by cascade) of a release whose reviewed content changed; the
+        reviewers' accounts, oldest review first."""
+        stmt = (
+            select(Account)
+            .join(Review, Review.reviewer_id == Account.id)
+            .where(Review.release_id == release_id)
+            .order_by(Review.id)
+        )
+        reviewers = list((await self.s.execute(stmt)).scalars())
+        if reviewers:
+            review_ids = select(Review.id).where(Review.release_id == release_id).scalar_subquery()
+            await self.s.execute(delete(ReviewAnswer).where(ReviewAnswer.review_id.in_(review_ids)))
+            await self.s.execute(delete(Review).where(Review.release_id == release_id))
+        return reviewers
 
     async def count_reviews_given(self, account_ids: Sequence[int]) -> int:
         """How many reviews these accounts wrote."""

@@ -6,6 +6,8 @@ and renders the actions it gets back. Script lines are `@name: text`, `@name: /c
 `[attach: name.safetensors]`; `/norms set < path.yaml` attaches a norm file from disk. `@mia: [reply m3]
 /markrelease` replies to message m3 (as a Telegram reply or a Discord context menu would): commands then
 target that message, and `/markrelease` gets the message itself. Replies show as `mia (m7) ↩ m3:`.
+`@ada: [edit m3] new text` is ada editing her message m3 (only its author can, as on the platforms); the
+transcript shows `ada ✏️ m3:`.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from moderation.events import (
     ButtonPressed,
     ChatRef,
     CommandInvoked,
+    MessageEdited,
     MessagePosted,
     Posted,
     RepliedMessage,
@@ -36,6 +39,7 @@ LINE = re.compile(r"^@([A-Za-z0-9_.-]{1,40})\s*:\s?(.*)$")
 ATTACH = re.compile(r"\[attach:\s*([^\]]{1,200})\]")
 PRESS = re.compile(r"^\[press\s+(\S+)\s+on\s+(m\d+)\]$")
 REPLY = re.compile(r"^\[reply\s+(?:to\s+)?(m\d+)\]\s*(.*)$", re.DOTALL)
+EDIT = re.compile(r"^\[edit\s+(m\d+)\]\s*(.*)$", re.DOTALL)
 DURATION = re.compile(r"^\+?\s*(\d+)\s*([smhdw])$")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 PLATFORM = "console"
@@ -107,6 +111,10 @@ class ConsoleSession:
         if press is not None:
             await self._press(name, press.group(1), press.group(2))
             return
+        edit = EDIT.match(text)
+        if edit is not None:
+            await self._edit(name, edit.group(1), edit.group(2).strip())
+            return
         reply_to: str | None = None
         reply = REPLY.match(text)
         if reply is not None:
@@ -135,6 +143,29 @@ class ConsoleSession:
                 at=self.clock(),
             )
             await self._render(await self.core.handle(event))
+
+    async def _edit(self, name: str, short: str, text: str) -> None:
+        """`name` edits their message `short`: the core gets a `MessageEdited` with the new wording."""
+        message_id = f"{self.run}.{short}"
+        said = self._said.get(message_id)
+        if said is None or said.author.user_id != self._actor(name).user_id:
+            self.write(f"  ! line {self._line}: {name} has no message {short} to edit")
+            return
+        self.write(f"[{self._stamp()}] {name} ✏️ {short}: {text}")
+        attachments = tuple(Attachment(a.strip()) for a in ATTACH.findall(text))
+        plain = ATTACH.sub("", text).strip()
+        self._said[message_id] = RepliedMessage(message_id, said.author, plain, attachments, at=said.at)
+        message = MessagePosted(
+            event_id=f"{self.chat.chat_id}:{message_id}",
+            chat=self.chat,
+            message_id=message_id,
+            author=self._actor(name),
+            text=plain,
+            attachments=attachments,
+            at=said.at,
+        )
+        event = MessageEdited(f"{self.chat.chat_id}:{message_id}:{self._line}", message, self.clock())
+        await self._render(await self.core.handle(event))
 
     async def _advance(self, text: str) -> None:
         try:
@@ -205,6 +236,9 @@ class ConsoleSession:
                 self.write(
                     f"           normbot ✎ {self._short(action.message_id)} updated — {summary or action.card.title}"
                 )
+                changed = next((ln for ln in action.card.body.splitlines() if ln.startswith("✏️")), None)
+                if changed:  # a content change: say what changed, as the prompt now does
+                    self.write(f"             {changed}")
             elif isinstance(action, Reply):
                 who = f" → {to}" if to else ""
                 private = " (only you)" if action.ephemeral else ""

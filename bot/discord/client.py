@@ -100,6 +100,7 @@ class DiscordAdapter:
         client.add_dynamic_items(PayloadButton)
         client.event(self.on_ready)
         client.event(self.on_message)
+        client.event(self.on_raw_message_edit)
         client.event(self.on_interaction)
         self.tree = build_tree(client, self)
         self.tree.error(self._on_tree_error)
@@ -221,6 +222,18 @@ class DiscordAdapter:
         async with lock:
             actions = await self.core.handle(event)
             await self._render(actions, Answering(event.chat, message=message))
+
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        """MESSAGE_UPDATE, cached or not (the raw event: an announcement from before a restart is not in
+        discord.py's message cache): a person's edit goes to the core, in its channel's order."""
+        event = events.edit_event(payload.message)
+        if event is None:
+            return
+        chat = event.message.chat
+        lock = self._channel_locks.setdefault(chat.thread_id or chat.chat_id, asyncio.Lock())
+        async with lock:
+            actions = await self.core.handle(event)
+            await self._render(actions, Answering(chat, message=payload.message))
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Modal submissions go to the core as their form's command; components no registered item

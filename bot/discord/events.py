@@ -14,7 +14,16 @@ import discord
 
 from moderation.actions import Form
 from moderation.commands import COMMANDS
-from moderation.events import Actor, Attachment, ButtonPressed, ChatRef, CommandInvoked, MessagePosted, RepliedMessage
+from moderation.events import (
+    Actor,
+    Attachment,
+    ButtonPressed,
+    ChatRef,
+    CommandInvoked,
+    MessageEdited,
+    MessagePosted,
+    RepliedMessage,
+)
 
 __all__ = [
     "PLATFORM",
@@ -22,6 +31,7 @@ __all__ = [
     "button_event",
     "chat_ref",
     "command_event",
+    "edit_event",
     "form_event",
     "form_options",
     "message_event",
@@ -77,6 +87,18 @@ def message_event(message: discord.Message) -> MessagePosted | None:
         reply_to=reply_to,
         url=message.jump_url,
         at=message.created_at,
+    )
+
+
+def edit_event(message: discord.Message) -> MessageEdited | None:
+    """A MESSAGE_UPDATE that is a person's edit (`edited_at` set), as the core's `MessageEdited`; None for
+    bots' messages and for updates that are not edits (Discord also sends MESSAGE_UPDATE when it unfurls a
+    link into an embed). The edit time names the event: a redelivered update is the same edit."""
+    posted = message_event(message)
+    if posted is None or message.edited_at is None:
+        return None
+    return MessageEdited(
+        event_id=f"{message.id}:{message.edited_at.isoformat()}", message=posted, edited_at=message.edited_at
     )
 
 

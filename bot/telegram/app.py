@@ -46,7 +46,7 @@ from storage import StoreUnavailable
 __all__ = ["ALLOWED_UPDATES", "TelegramAdapter"]
 
 log = logging.getLogger("normbot.telegram")
-ALLOWED_UPDATES = ("message", "callback_query")
+ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
 POLL_TIMEOUT = 25
 MAX_RETRIES = 2  # after a 429 flood-control answer
 ATTACHMENT_COMMANDS = frozenset({"norms set"})
@@ -84,6 +84,7 @@ class TelegramAdapter:
             builder = builder.base_file_url(settings.base_file_url)
         self.app: Application = builder.build()  # type: ignore[type-arg]
         self.app.add_handler(MessageHandler(filters.UpdateType.MESSAGE, self._on_message))
+        self.app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE, self._on_edit))
         self.app.add_handler(CallbackQueryHandler(self._on_callback))
         self.app.add_error_handler(self._on_error)
         self.admins = AdminCache(self.app.bot.get_chat_administrators, settings.admin_cache_seconds)
@@ -209,6 +210,23 @@ class TelegramAdapter:
             texts[name] = text
         event = events.command_event(message, actor, command, texts)
         await self._render(await self.core.handle(event), answering)
+
+    async def _on_edit(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A person edited a message: the core re-reads it (an announcement's release takes the change).
+        Edited commands are not run again: a command acts once, when it is sent."""
+        message = update.edited_message
+        if message is None or events.is_from_bot(message):
+            return
+        text = events.text_of(message)
+        if events.parse_command(text, self.app.bot.username) is not None:
+            return
+        if not text and message.document is None:
+            return
+        actor = events.actor_of(message, message.from_user, is_admin=False)
+        if actor is None:
+            return
+        answering = _Answering(events.chat_ref(message), str(message.message_id))
+        await self._render(await self.core.handle(events.edit_event(message, actor)), answering)
 
     async def _actor(self, message: Message) -> Actor | None:
         user = message.from_user

@@ -14,7 +14,16 @@ from dataclasses import dataclass
 
 from telegram import CallbackQuery, Chat, Message, User
 
-from moderation.events import Actor, Attachment, ButtonPressed, ChatRef, CommandInvoked, MessagePosted, RepliedMessage
+from moderation.events import (
+    Actor,
+    Attachment,
+    ButtonPressed,
+    ChatRef,
+    CommandInvoked,
+    MessageEdited,
+    MessagePosted,
+    RepliedMessage,
+)
 
 __all__ = [
     "PLATFORM",
@@ -24,6 +33,7 @@ __all__ = [
     "button_event",
     "chat_ref",
     "command_event",
+    "edit_event",
     "is_from_bot",
     "message_event",
     "migration_of",
@@ -151,6 +161,17 @@ def message_event(message: Message, actor: Actor) -> MessagePosted:
         reply_to=reply_target(message),
         url=message.link,
         at=message.date,
+    )
+
+
+def edit_event(message: Message, actor: Actor) -> MessageEdited:
+    """An `edited_message` update: the message as it reads now, named by its chat, id and edit time (a
+    redelivered update is the same edit; a second edit of the message is another)."""
+    stamp = int(message.edit_date.timestamp()) if message.edit_date is not None else 0
+    return MessageEdited(
+        event_id=f"{message.chat.id}:{message.message_id}:{stamp}",
+        message=message_event(message, actor),
+        edited_at=message.edit_date,
     )
 
 

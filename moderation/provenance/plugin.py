@@ -2,7 +2,7 @@
 
 `bot.wiring.build_core` constructs one per process. It owns the community key (`KeyStore`) and the
 settings that are not norms: thresholds, the reputation half-life, how many earlier announcements a new one
-is compared with, and a small cache of announcement embeddings (ids are stable, texts never change).
+is compared with, and a small cache of announcement embeddings (ids are stable; an edited text drops its entry).
 """
 
 from __future__ import annotations
@@ -143,7 +143,6 @@ class Provenance:
         if not created:
             return ()  # a cross-post by the same person: its claims were recorded the first time
         slug = core.community_slug(release.community_id) or str(release.community_id)
-        config = core.communities.get(slug)
         same_person = set(await tx.accounts_of_person(author))
         headers, header_evidence = await self._read_headers(event, author, fields)
         self._remember_stated(release, event.text, headers)
@@ -177,6 +176,56 @@ class Provenance:
                 fresh[announcement_id] = neighbours.vector
             await q.add_announcement_vectors(tx, model, {i: pack_vector(v) for i, v in fresh.items()})
         recorded = await self._record(tx, slug, author, values, release, announcement_id, now, core)
+        actions = await self._alerts(core, tx, release, author, matches, recorded, now)
+        actions.extend(await self._credit_notices(tx, release, author, same_person))
+        return actions
+
+    async def after_content_change(
+        self,
+        core: Core,
+        tx: Tx,
+        release: Release,
+        creator: Account,
+        before: ReleaseFields,
+        after: ReleaseFields,
+        now: datetime,
+        *,
+        announcement_id: int | None = None,
+        text: str | None = None,
+    ) -> Sequence[Action]:
+        """A release's hashes or links changed after it was announced: the values it states now are claimed
+        for its creator, and a value someone else claimed first raises the same re-upload alert an
+        announcement would. Without this an "endorse, then swap" edit could put another creator's file
+        under an endorsed release unseen. An edited wording also drops the cached and stored text vectors
+        of that announcement, which describe words it no longer says."""
+        if announcement_id is not None and text is not None:
+            self._shingles.pop(announcement_id, None)
+            self._vectors.pop(announcement_id, None)
+            await q.forget_announcement_vectors(tx, [announcement_id])
+            self._remember_stated(release, text, ())
+        known = set(claim_values(before))
+        values = [v for v in claim_values(after) if v not in known]
+        if not values:
+            return ()
+        slug = core.community_slug(release.community_id) or str(release.community_id)
+        same_person = set(await tx.accounts_of_person(creator))
+        matches = await claim_matches(tx, release.community_id, values, same_person, release.id)
+        recorded = await self._record(tx, slug, creator, values, release, announcement_id, now, core, source="edit")
+        return await self._alerts(core, tx, release, creator, matches, recorded, now)
+
+    async def _alerts(
+        self,
+        core: Core,
+        tx: Tx,
+        release: Release,
+        author: Account,
+        matches: dict[int, ReuploadMatch],
+        recorded: list[str],
+        now: datetime,
+    ) -> list[Action]:
+        """The moderators' card and the earlier creator's DM for each match, audited."""
+        slug = core.community_slug(release.community_id) or str(release.community_id)
+        config = core.communities.get(slug)
         actions: list[Action] = []
         mod_chats = chats_for(config, "mod", "review", "releases") if config else []
         for m in matches.values():
@@ -197,7 +246,6 @@ class Provenance:
                 at=now,
             )
             core.stats["reupload_alerts"] += 1
-        actions.extend(await self._credit_notices(tx, release, author, same_person))
         return actions
 
     # -- pieces ----------------------------------------------------------------------------------------
@@ -212,6 +260,8 @@ class Provenance:
         announcement_id: int | None,
         now: datetime,
         core: Core,
+        *,
+        source: str = "announcement",
     ) -> list[str]:
         claims, problem = await record_claims(
             tx,
@@ -222,7 +272,7 @@ class Provenance:
             values=values,
             release=release,
             announcement_id=announcement_id,
-            source="announcement",
+            source=source,
             now=now,
         )
         if problem is not None:
@@ -360,7 +410,8 @@ class Provenance:
             )
 
     def _shingles_of(self, announcement_id: int, text: str) -> frozenset[str]:
-        """Shingles of a stored announcement (cached, least recently used out: announcements are never edited)."""
+        """Shingles of a stored announcement (cached, least recently used out; an edited announcement's entry is
+        dropped by `after_content_change`)."""
         cached = self._shingles.get(announcement_id)
         if cached is None:
             cached = self._shingles[announcement_id] = shingles(text)

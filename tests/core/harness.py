@@ -20,6 +20,7 @@ from moderation.events import (
     ButtonPressed,
     ChatRef,
     CommandInvoked,
+    MessageEdited,
     MessagePosted,
     Posted,
     RepliedMessage,
@@ -86,6 +87,16 @@ class Chat:
         files = tuple(Attachment(a) for a in attachments)
         self.said[mid] = RepliedMessage(mid, self.actor(name), text, files)
         ev = MessagePosted(event_id or mid, self.ref, mid, self.actor(name), text, files)
+        return await self._deliver(await self.core.handle(ev))
+
+    async def edit(
+        self, name: str, message_id: str, text: str, *, attachments: Sequence[str] = (), event_id: str | None = None
+    ) -> list[Action]:
+        """`name` edits their message `message_id` to read `text` (a platform's message-edit event)."""
+        files = tuple(Attachment(a) for a in attachments)
+        self.said[message_id] = RepliedMessage(message_id, self.actor(name), text, files)
+        message = MessagePosted(message_id, self.ref, message_id, self.actor(name), text, files)
+        ev = MessageEdited(event_id or f"{message_id}@{next(_ids)}", message)
         return await self._deliver(await self.core.handle(ev))
 
     async def cmd(

@@ -36,7 +36,7 @@ async def test_webhook_mode_registers_the_hook_and_checks_the_secret(
         assert w.fake.state.webhook == {
             "url": url,
             "secret_token": SECRET,
-            "allowed_updates": ["message", "callback_query"],
+            "allowed_updates": ["message", "edited_message", "callback_query"],
         }
         assert w.adapter.connected
         forged = w.fake.say(w.group, w.alice, GOOD)

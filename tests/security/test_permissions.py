@@ -51,7 +51,7 @@ TABLE: dict[str, tuple[str, dict[str, str] | str]] = {
     "profile": ("/profile", "all"),
     "provenance": ("/provenance R1", "all"),
     "queue": ("/queue", MODS),
-    "release edit": ("/release edit R1 license openrail++", OWN),
+    "release edit": ("/release edit R1 trigger_words neondrm, neon", OWN),
     "release list": ("/release list", "all"),
     "release show": ("/release show R1", "all"),
     "resolve": ("/resolve F1 upheld copied", MODS),

@@ -26,6 +26,7 @@ from tests.fakes.discord.payloads import (
     channel_payload,
     guild_payload,
     message_payload,
+    now_iso,
     user_payload,
 )
 from tests.fakes.discord.rest import Rest
@@ -241,6 +242,19 @@ class FakeDiscord:
         found = self.channel(channel.id)
         assert found is not None, f"unknown channel {channel}"
         return await self.post_message(found[0], found[1], user, text, reply_to=reply_to, attachments=attachments)
+
+    async def edit_by_author(self, message: JSON, content: str) -> JSON:
+        """The member who wrote `message` edits it: Discord stores the new content with `edited_timestamp`
+        and sends MESSAGE_UPDATE with the whole message (with `guild_id` and the author's `member`)."""
+        stored = self.messages[int(message["id"])]
+        stored["content"] = content
+        stored["edited_timestamp"] = now_iso()
+        await self.gateway.dispatch("MESSAGE_UPDATE", public(stored))
+        return stored
+
+    async def redeliver_update(self, message: JSON) -> None:
+        """MESSAGE_UPDATE for `message` as it is stored, again (a gateway replay after a RESUME)."""
+        await self.gateway.dispatch("MESSAGE_UPDATE", public(self.messages[int(message["id"])]))
 
     def bot_messages(self, channel: FakeChannel | int) -> list[JSON]:
         """Messages the bot posted in a channel, oldest first."""

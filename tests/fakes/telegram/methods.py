@@ -142,8 +142,15 @@ async def get_updates(state: FakeState, params: JSON) -> list[JSON]:
     offset = _int(params, "offset", required=False)
     limit = _int(params, "limit", required=False) or 100
     timeout = float(params.get("timeout") or 0)
+    allowed = params.get("allowed_updates")
+    if isinstance(allowed, list):
+        state.allowed_updates = [str(a) for a in allowed] or None  # [] means Telegram's default: all kinds
     if offset is not None:
         state.updates = [u for u in state.updates if u["update_id"] >= offset]
+    if state.allowed_updates is not None:
+        # Telegram does not keep updates of kinds the bot did not ask for: they are never delivered.
+        kept = set(state.allowed_updates)
+        state.updates = [u for u in state.updates if not (set(u) - {"update_id"}) - kept]
     if not state.updates and not state.forced and timeout > 0:
         state.update_arrived.clear()
         with contextlib.suppress(TimeoutError):

@@ -212,6 +212,20 @@ class FakeTelegram:
         self.state.messages[(chat.id, message["message_id"])] = message
         return self.state.push_update({"update_id": next(self.state.next_update_id), "message": message})
 
+    def edit(self, update: JSON, text: str) -> JSON:
+        """The author edits the message of `update` (a `message` update) to read `text`: Telegram sends an
+        `edited_message` update with the whole message as it reads now and its `edit_date`."""
+        original = self.state.messages[(update["message"]["chat"]["id"], update["message"]["message_id"])]
+        edited = dict(original)
+        key = "caption" if "caption" in original else "text"
+        edited[key] = text
+        edited.pop("entities", None)
+        edited.pop("caption_entities", None)
+        # edit_date must grow with each edit, as it does on Telegram (seconds; a later edit, a later date).
+        edited["edit_date"] = max(int(time.time()), int(original.get("edit_date", 0)) + 1)
+        self.state.messages[(edited["chat"]["id"], edited["message_id"])] = edited
+        return self.state.push_update({"update_id": next(self.state.next_update_id), "edited_message": edited})
+
     def press(self, message: BotMessage, user: FakeUser, data: str) -> JSON:
         """A person presses an inline button (or sends any callback data: forged data included)."""
         query_id = f"q{next(self.state.next_query_id)}"

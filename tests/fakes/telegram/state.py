@@ -81,6 +81,7 @@ class FakeState:
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     commands: dict[str, list[JSON]] = field(default_factory=dict)
     webhook: JSON | None = None
+    allowed_updates: list[str] | None = None  # the kinds of update getUpdates last asked for (None: all)
     flood: dict[int, int] = field(default_factory=dict)
     latency: dict[str, float] = field(default_factory=dict)  # seconds a method takes (a far, busy API)
     calls: list[Call] = field(default_factory=list)
