@@ -5,9 +5,10 @@ Why: without a limit, anyone can try tokens as fast as the server answers. After
 token, so a guesser learns nothing while locked. A moderator who already holds a valid session cookie keeps
 working: the cookie is a 256-bit MAC that cannot be guessed, so it is not counted and not locked.
 
-What a "client" is: the peer address as uvicorn reports it (behind a proxy, run uvicorn with
-`--proxy-headers --forwarded-allow-ips` for that proxy so this is the real client). IPv6 addresses count per
-/64, the block one subscriber usually gets, so rotating through one's own addresses does not reset the count.
+What a "client" is: the peer address as uvicorn reports it. uvicorn takes it from `X-Forwarded-For` when
+the request comes from a trusted proxy (127.0.0.1 and ::1 by default; `FORWARDED_ALLOW_IPS` for others), so
+behind a proxy it is still the real client. IPv6 addresses count per /64, the block one subscriber usually
+gets, so rotating through one's own addresses does not reset the count.
 
 State is in memory, per process: a restart forgets it, and with N worker processes a client gets up to N
 times the attempts. `normbot web` runs one process. At most `max_clients` records are kept; the least recently
