@@ -3,6 +3,10 @@
 Text in actions is *plain text*: adapters escape it for their markup and send it with mentions disabled,
 so a release name like `@everyone **x**` is shown, never executed. Cards are rendered as a Discord embed,
 Telegram HTML or console text; buttons as Discord components or Telegram inline keyboards.
+
+Invisible control characters (bidi overrides, NUL, other C0/C1 controls) are replaced by a visible code such
+as `[U+202E]` when a card, form or button is built (`moderation.visible`), so no adapter, present or future,
+can pass them on raw: this is the one place every piece of text the core shows goes through.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from moderation.events import ChatRef
+from moderation.visible import visible
 
 __all__ = [
     "Action",
@@ -33,6 +38,9 @@ class Button:
     payload: str
     style: str = "secondary"
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "label", visible(self.label))
+
 
 @dataclass(frozen=True, slots=True)
 class Card:
@@ -43,6 +51,13 @@ class Card:
     fields: tuple[tuple[str, str], ...] = ()
     status: str | None = None
     footer: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "title", visible(self.title))
+        object.__setattr__(self, "body", visible(self.body))
+        object.__setattr__(self, "fields", tuple((visible(n), visible(v)) for n, v in self.fields))
+        if self.footer is not None:
+            object.__setattr__(self, "footer", visible(self.footer))
 
     def as_text(self) -> str:
         """The plain-text rendering every platform can fall back to."""
@@ -112,6 +127,9 @@ class FormField:
     required: bool = True
     long: bool = False
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "label", visible(self.label))
+
 
 @dataclass(frozen=True, slots=True)
 class Form:
@@ -121,6 +139,9 @@ class Form:
     title: str
     release_ref: str
     fields: tuple[FormField, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "title", visible(self.title))
 
 
 @dataclass(frozen=True, slots=True)

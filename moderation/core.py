@@ -30,6 +30,7 @@ from moderation.packs import PackProvider
 from moderation.permissions import Privilege, resolve_pinned
 from moderation.redaction import handling, redacting_logger
 from moderation.retry import RetryPolicy, retry_connect
+from moderation.visible import visible
 from norms.fields import ReleaseFields
 from storage import Store, StoreUnavailable, Tx
 
@@ -457,7 +458,7 @@ class Core:
                     rows = await tx.releases(cid, limit=200)
                     digits = prefix.lstrip("r#")
                     return [
-                        (f"R{r.id}", f"R{r.id} {r.model_name} {r.version or ''} ({r.status})"[:100])
+                        (f"R{r.id}", visible(f"R{r.id} {r.model_name} {r.version or ''} ({r.status})")[:100])
                         for r in rows
                         if not prefix or str(r.id).startswith(digits) or prefix in r.model_name.lower()
                     ][:limit]

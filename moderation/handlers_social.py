@@ -32,16 +32,23 @@ async def _not_own(inv: Invocation, release: Release, what: str) -> None:
         raise NotPermitted(f"You can't {what} your own release.")
 
 
-def _open_for_review(release: Release) -> None:
+def _open_for_review(release: Release, taking: str) -> None:
+    """Endorsements, reviews and flags are for releases in review; a closed one (`lifecycle.CLOSED`) refuses
+    them with a reply that says what happened to it and how it can come back. Its existing rows are kept.
+
+    Why flags too: a removed release is already taken down, so a new flag has nothing left to decide; it
+    would only sit in the moderators' queue and escalate. Before, flags were accepted there (issue 21).
+    """
+    ref = release_ref(release)
     if release.status == "removed":
-        raise BadArgument(f"{release_ref(release)} was removed by the moderators.")
-    _not_withdrawn(release)
-
-
-def _not_withdrawn(release: Release) -> None:
+        raise BadArgument(
+            f"{ref} was removed by the moderators, so it takes no new {taking}.",
+            hint=f"If it comes back (a moderator can move it back to review with /status {ref} in_review), "
+            f"you can send them again. See why: /release show {ref}",
+        )
     if release.status == "withdrawn":
         raise BadArgument(
-            f"{release_ref(release)} was withdrawn: it was marked as not a release.",
+            f"{ref} was withdrawn: it was marked as not a release, so it takes no new {taking}.",
             hint="Marked by mistake? A moderator or its author can reply to it with /markrelease.",
         )
 
@@ -55,7 +62,7 @@ def _not_withdrawn(release: Release) -> None:
 async def endorse(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """One endorsement per member; the creator cannot endorse their own release."""
     release = await inv.target_release(args.get("release"))
-    _open_for_review(release)
+    _open_for_review(release, "endorsements")
     await _not_own(inv, release, "endorse")
     if await inv.tx.endorsed_by_any(release.id, await inv.person_accounts()):
         raise AlreadyDone(f"You already endorsed {release_ref(release)} (from this or a linked account).")
@@ -118,6 +125,7 @@ async def unendorse(inv: Invocation, args: dict[str, Any]) -> list[Action]:
 async def flag_form(inv: Invocation, ref: str) -> list[Action]:
     """The Flag button: a form (Discord modal) listing the norms that can be flagged."""
     release = await inv.target_release(ref)
+    _open_for_review(release, "flags")
     norm_ids = (*tuple(n.id for n in inv.pack.norms)[:24], "other")
     return [
         OpenForm(
@@ -147,7 +155,7 @@ async def flag_form(inv: Invocation, ref: str) -> list[Action]:
 async def flag(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """One flag per member per release per norm, with a reason, within the pack's rate limit."""
     release = await inv.target_release(args.get("release"))
-    _not_withdrawn(release)
+    _open_for_review(release, "flags")
     norm_id = args["norm"].lower()
     if norm_id != "other" and inv.pack.norm(norm_id) is None:
         raise BadArgument(f"There is no norm {clip(norm_id, 40)!r} in this community.", hint="See /norms for the ids.")
@@ -334,7 +342,7 @@ async def resolve_flag(inv: Invocation, args: dict[str, Any], *, penalise: bool)
 async def review(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """One checklist per reviewer (answers can be revised); without answers, shows the checklist."""
     release = await inv.target_release(args.get("release"))
-    _open_for_review(release)
+    _open_for_review(release, "reviews")
     await _not_own(inv, release, "review")
     reviewers = {r.lower() for r in inv.pack.review.reviewers}
     if reviewers and not reviewers & {"members", "anyone"}:

@@ -17,6 +17,7 @@ from bot.cli._async import fail, run
 from bot.cli.app import EXIT_FINDINGS, app
 from bot.cli.stores import DbOption, open_store, store_url
 from moderation.provenance import KeyProblem, KeyStore, canonical, load_public_key, parse_claim_value, verify_receipt
+from moderation.provenance.receipts import MAX_RECEIPT_BYTES
 from storage import provenance as q
 
 keys_app = typer.Typer(help="The community signing key.", no_args_is_help=True)
@@ -59,7 +60,11 @@ def claim_verify(
 ) -> None:
     """Check a receipt offline: exit 0 when valid, 1 when not (the reason is printed)."""
     try:
-        data = sys.stdin.buffer.read() if receipt == "-" else Path(receipt).read_bytes()
+        if receipt == "-":
+            data = sys.stdin.buffer.read(MAX_RECEIPT_BYTES + 1)
+        else:
+            with Path(receipt).open("rb") as f:
+                data = f.read(MAX_RECEIPT_BYTES + 1)  # enough to tell "too large" without reading it all
     except OSError as exc:
         raise fail(f"cannot read {receipt}: {exc.strerror or exc}") from None
     trusted = []

@@ -32,6 +32,7 @@ from moderation.events import (
     Posted,
     RepliedMessage,
 )
+from moderation.visible import visible
 
 __all__ = ["ConsoleSession", "parse_duration"]
 
@@ -125,7 +126,7 @@ class ConsoleSession:
                 return
         message_id = self._new_message_id()
         arrow = f" ↩ {self._short(reply_to)}" if reply_to else ""
-        self.write(f"[{self._stamp()}] {name} ({self._short(message_id)}){arrow}: {text}")
+        self.write(f"[{self._stamp()}] {name} ({self._short(message_id)}){arrow}: {visible(text)}")
         attachments = tuple(Attachment(a.strip()) for a in ATTACH.findall(text))
         plain = ATTACH.sub("", text).strip()
         self._said[message_id] = RepliedMessage(message_id, self._actor(name), plain, attachments, at=self.clock())
@@ -203,7 +204,7 @@ class ConsoleSession:
 
     async def _press(self, name: str, label: str, message_id: str) -> None:
         payload = self._buttons.get(f"{self.run}.{message_id}", {}).get(label.lower())
-        self.write(f"[{self._stamp()}] {name} presses [{label}] on {message_id}")
+        self.write(f"[{self._stamp()}] {name} presses [{visible(label)}] on {message_id}")
         if payload is None:
             self.write(f"  ! there is no button {label!r} on {message_id}")
             return

@@ -16,14 +16,16 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.web import api, mod, pages
 from bot.web.context import Registry
 from bot.web.errors import install_error_handlers
+from moderation.clock import Clock, utcnow
 from moderation.community import CommunityConfig
 from storage import Store
 
-__all__ = ["STATIC_DIR", "create_app"]
+__all__ = ["STATIC_DIR", "HeadAsGet", "create_app"]
 
 log = logging.getLogger("normbot.web")
 STATIC_DIR = Path(__file__).parent / "static"
@@ -32,8 +34,40 @@ CSP = (
 )
 
 
-def create_app(store: Store, communities: Sequence[CommunityConfig] = (), *, base_dir: Path | None = None) -> FastAPI:
-    """The registry over `store`; `communities` supply norm packs and moderator tokens (others use defaults)."""
+class HeadAsGet:
+    """`HEAD` on any address is answered exactly like `GET` (status and headers, `Content-Length` included)
+    without the body, as HTTP asks (RFC 9110, 9.3.2). FastAPI routes declared with `@router.get` answer only
+    GET (HEAD gave 405); one ASGI wrapper covers every route, present and future, instead of a `HEAD` on each."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
+def create_app(
+    store: Store,
+    communities: Sequence[CommunityConfig] = (),
+    *,
+    base_dir: Path | None = None,
+    clock: Clock = utcnow,
+) -> FastAPI:
+    """The registry over `store`; `communities` supply norm packs and moderator tokens (others use defaults).
+
+    `clock` is the time moderator sessions and login lockouts are measured by (tests move it by hand).
+    """
     app = FastAPI(
         title="normbot release registry",
         version="1",
@@ -42,7 +76,7 @@ def create_app(store: Store, communities: Sequence[CommunityConfig] = (), *, bas
         redoc_url=None,
         openapi_url="/openapi.json",
     )
-    app.state.registry = Registry(store, communities, base_dir)
+    app.state.registry = Registry(store, communities, base_dir, clock)
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(pages.router)
@@ -68,4 +102,5 @@ def create_app(store: Store, communities: Sequence[CommunityConfig] = (), *, bas
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
+    app.add_middleware(HeadAsGet)  # outermost: everything inside sees a GET
     return app

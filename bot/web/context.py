@@ -14,17 +14,21 @@ from typing import Any
 
 from fastapi import Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from starlette.templating import Jinja2Templates
 
 from bot.web.errors import NotFound, Unavailable
+from bot.web.lockout import Lockout
 from bot.web.views import STATUS_LABELS, release_detail_json
+from moderation.clock import Clock, utcnow
 from moderation.community import CommunityConfig
 from moderation.packs import PackProvider
+from moderation.visible import visible
 from norms import NormError, NormPack
 from storage import Community, Store, Tx
 from storage.registry import release_detail
 
-__all__ = ["TEMPLATES_DIR", "Registry", "http_url", "registry_of"]
+__all__ = ["TEMPLATES_DIR", "Registry", "http_url", "registry_of", "shown"]
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 log = logging.getLogger("normbot.web")
@@ -37,10 +41,20 @@ def http_url(value: object) -> str | None:
     return None
 
 
+def shown(value: object) -> object:
+    """Every `{{ value }}` on a page goes through here before escaping: member text with invisible control
+    characters (a bidi override, NUL) shows them as `[U+202E]` (see `moderation.visible`). Markup is ours
+    (macros, `tojson`, which escapes to ASCII) and passes unchanged."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return visible(value)
+    return value
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=select_autoescape(default=True, default_for_string=True),
+        finalize=shown,
         trim_blocks=True,
         lstrip_blocks=True,
     )
@@ -52,8 +66,16 @@ def _environment() -> Environment:
 class Registry:
     """What every request handler needs; read-only over the store."""
 
-    def __init__(self, store: Store, communities: Sequence[CommunityConfig] = (), base_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        communities: Sequence[CommunityConfig] = (),
+        base_dir: Path | None = None,
+        clock: Clock = utcnow,
+    ) -> None:
         self.store = store
+        self.clock = clock
+        self.lockout = Lockout(clock=clock)
         self.configs = {c.slug: c for c in communities}
         self.packs = PackProvider(base_dir)
         self.templates = Jinja2Templates(env=_environment())

@@ -1,16 +1,22 @@
 """Moderator pages: the open-flag queue (with reporters and reasons) and the audit log with its chain check.
 
 Access is per community, with the token named by the config's `web_token_env`. The token comes as
-`Authorization: Bearer <token>`, or once as `?token=` which is swapped for an HttpOnly cookie and a redirect to
+`Authorization: Bearer <token>`, or once as `?token=` which is swapped for a session cookie and a redirect to
 the same page without it (so the token does not stay in the address bar, history or referrers). The cookie
-holds an HMAC of the token, not the token. Comparisons use `hmac.compare_digest`. No token configured: the
-pages are off (403). No credentials: 401 with a small form. Wrong credentials: 403.
+is `<issued-at>.<HMAC of the token over the community and the issue time>`: it holds no token, it dies with a
+token change, and it expires after `SESSION_TTL` both in the browser (`Max-Age`) and on the server (the
+signed issue time is checked, so a copied cookie is no good after 8 hours either). It is HttpOnly,
+SameSite=Strict, scoped to the community's moderator pages, and Secure when the request came over https.
+Comparisons use `hmac.compare_digest`. No token configured: the pages are off (403). No credentials: 401
+with a small form. Wrong token: 403, counted; too many from one client: 429 for a while (`bot.web.lockout`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
+from datetime import timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -18,22 +24,39 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.web.context import Registry, registry_of
+from bot.web.lockout import client_key
 from bot.web.views import STATUS_LABELS, iso, release_summary_json
 from storage import Community
 from storage.audit import readable
 from storage.registry import audit_page, moderation_queue
 
-__all__ = ["COOKIE", "router", "session_value"]
+__all__ = ["COOKIE", "SESSION_TTL", "router", "session_value"]
 
+log = logging.getLogger("normbot.web")
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 COOKIE = "normbot_mod"
+SESSION_TTL = timedelta(hours=8)
+_CLOCK_SKEW = 60  # seconds a cookie's issue time may lie in the future (a clock step between replicas)
 AUDIT_PER_PAGE = 50
 _NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
-def session_value(token: str, slug: str) -> str:
-    """What the cookie holds: an HMAC of the token, bound to the community."""
-    return hmac.new(token.encode(), f"normbot-web-mod:{slug}".encode(), hashlib.sha256).hexdigest()
+def session_value(token: str, slug: str, issued: int) -> str:
+    """What the cookie holds: the issue time (Unix seconds) and an HMAC of it under the token, bound to the
+    community."""
+    mac = hmac.new(token.encode(), f"normbot-web-mod:{slug}:{issued}".encode(), hashlib.sha256).hexdigest()
+    return f"{issued}.{mac}"
+
+
+def _session_ok(cookie: str, token: str, slug: str, now: int) -> bool:
+    """The cookie was issued for this token and community, by us, less than `SESSION_TTL` ago."""
+    issued_text, _, _ = cookie.partition(".")
+    if not (issued_text.isascii() and issued_text.isdigit() and len(issued_text) <= 12):
+        return False
+    issued = int(issued_text)
+    if not -_CLOCK_SKEW <= now - issued < SESSION_TTL.total_seconds():
+        return False
+    return hmac.compare_digest(cookie.encode(), session_value(token, slug, issued).encode())
 
 
 def _bearer(request: Request) -> str | None:
@@ -42,14 +65,29 @@ def _bearer(request: Request) -> str | None:
 
 
 def _refuse(
-    registry: Registry, request: Request, community: Community, status: int, detail: str, *, show_form: bool = True
+    registry: Registry,
+    request: Request,
+    community: Community,
+    status: int,
+    detail: str,
+    *,
+    show_form: bool = True,
+    retry_after: int | None = None,
 ) -> Response:
     headers = dict(_NO_STORE)
     if status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="normbot moderators"'
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
     context = {"community": {"slug": community.slug, "name": community.name}, "status": status, "detail": detail}
     context["show_form"] = show_form
     return registry.templates.TemplateResponse(request, "mod_login.html", context, status_code=status, headers=headers)
+
+
+def _locked(registry: Registry, request: Request, community: Community, seconds: int) -> Response:
+    minutes = max(1, -(-seconds // 60))
+    detail = f"Too many wrong tokens from your address. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+    return _refuse(registry, request, community, 429, detail, show_form=False, retry_after=seconds)
 
 
 async def _guard(request: Request, slug: str, token: str | None) -> tuple[Registry, Community, Response | None]:
@@ -71,29 +109,43 @@ async def _guard(request: Request, slug: str, token: str | None) -> tuple[Regist
                 show_form=False,
             ),
         )
-    if token is not None:
-        if not hmac.compare_digest(token.encode(), expected.encode()):
+    now = int(registry.clock().timestamp())
+    cookie = request.cookies.get(COOKIE)
+    bearer = _bearer(request)
+    offered = token if token is not None else bearer
+    if offered is None and cookie is not None and _session_ok(cookie, expected, community.slug, now):
+        return registry, community, None  # a live session passes even while its address is locked out
+    client = client_key(request.client.host if request.client else None)
+    locked = registry.lockout.retry_after(client)
+    if locked is not None:
+        return registry, community, _locked(registry, request, community, locked)
+    if offered is not None:
+        if not hmac.compare_digest(offered.encode(), expected.encode()):
+            lock = registry.lockout.failed(client)
+            if lock is not None:
+                log.warning("registry: moderator login locked for %s after repeated wrong tokens", client)
+                return registry, community, _locked(registry, request, community, lock)
             return registry, community, _refuse(registry, request, community, 403, "That token is not valid.")
+        registry.lockout.succeeded(client)
+        if token is None:
+            return registry, community, None  # bearer: every request carries it, no cookie needed
         params = {k: v for k, v in request.query_params.items() if k != "token"}
         target = request.url.path + (f"?{urlencode(params)}" if params else "")
         redirect = RedirectResponse(target, status_code=303, headers=_NO_STORE)
         redirect.set_cookie(
             COOKIE,
-            session_value(expected, community.slug),
+            session_value(expected, community.slug, now),
+            max_age=int(SESSION_TTL.total_seconds()),
             httponly=True,
             samesite="strict",
             secure=request.url.scheme == "https",
             path=f"/c/{community.slug}/mod",
         )
         return registry, community, redirect
-    bearer = _bearer(request)
-    if bearer is not None:
-        if hmac.compare_digest(bearer.encode(), expected.encode()):
-            return registry, community, None
-        return registry, community, _refuse(registry, request, community, 403, "That token is not valid.")
-    cookie = request.cookies.get(COOKIE)
-    if cookie is not None and hmac.compare_digest(cookie.encode(), session_value(expected, community.slug).encode()):
-        return registry, community, None
+    if cookie is not None:
+        refusal = _refuse(registry, request, community, 401, "Your moderator session has ended. Enter the token again.")
+        refusal.delete_cookie(COOKIE, path=f"/c/{community.slug}/mod")
+        return registry, community, refusal
     return registry, community, _refuse(registry, request, community, 401, "Moderators: enter this community's token.")
 
 

@@ -8,6 +8,10 @@ newline in files. The signature is Ed25519 over the canonical form of the receip
 member. `verify_receipt` also insists that the bytes it is given ARE the canonical form, so that every
 single changed byte is rejected: it either breaks the JSON, changes signed content, or breaks canonical
 form. (A re-indented receipt is therefore rejected too; `normbot claim receipt` writes canonical files.)
+
+Hostile files are refused before parsing: more than `MAX_RECEIPT_BYTES` (a real receipt is under 2 KB), or
+JSON nested deeper than `MAX_DEPTH` (a real receipt nests 2 deep; Python's parser recurses per level and
+raised `RecursionError` on `[[[[…` 100,000 deep, a traceback instead of a verdict).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,9 +29,22 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from moderation.provenance.keys import KeyStore, key_id_of, verify_signature
 
-__all__ = ["RECEIPT_TYPE", "Verdict", "canonical", "iso_time", "sign_receipt", "verify_receipt"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_RECEIPT_BYTES",
+    "RECEIPT_TYPE",
+    "Verdict",
+    "canonical",
+    "iso_time",
+    "json_depth",
+    "sign_receipt",
+    "verify_receipt",
+]
 
 RECEIPT_TYPE = "normbot.claim/v1"
+MAX_RECEIPT_BYTES = 64 * 1024
+MAX_DEPTH = 16
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"?')
 _REQUIRED = ("type", "creator", "claim", "claimed_at", "community", "audit", "key_id", "signature")
 
 
@@ -50,6 +68,19 @@ def sign_receipt(body: Mapping[str, Any], keys: KeyStore) -> dict[str, Any]:
     return {**unsigned, "signature": base64.b64encode(signature).decode("ascii")}
 
 
+def json_depth(text: str) -> int:
+    """How deeply arrays and objects nest in `text` (brackets inside strings do not count), without parsing:
+    linear time and no recursion, so it is safe on any input."""
+    depth = deepest = 0
+    for ch in _STRING.sub("", text):
+        if ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """The outcome of checking a receipt; `reason` says why it is (in)valid in words people can act on."""
@@ -62,11 +93,17 @@ class Verdict:
 def verify_receipt(data: bytes | str, trusted: Iterable[Ed25519PublicKey]) -> Verdict:
     """Check a receipt file's bytes against the trusted public keys. Never raises for bad input."""
     raw = data.encode("utf-8", errors="surrogateescape") if isinstance(data, str) else data
+    if len(raw) > MAX_RECEIPT_BYTES:
+        return Verdict(False, f"not a receipt: larger than {MAX_RECEIPT_BYTES // 1024} KB (a receipt is under 2 KB)")
     body = raw[:-1] if raw.endswith(b"\n") else raw
     try:
-        receipt = json.loads(body.decode("ascii"))
+        text = body.decode("ascii")
     except UnicodeDecodeError:
         return Verdict(False, "not a receipt: it contains non-ASCII bytes (receipts are canonical ASCII JSON)")
+    if json_depth(text) > MAX_DEPTH:
+        return Verdict(False, f"not a receipt: the JSON nests more than {MAX_DEPTH} levels deep")
+    try:
+        receipt = json.loads(text)
     except ValueError as exc:
         return Verdict(False, f"not a receipt: invalid JSON ({exc})")
     if not isinstance(receipt, dict):

@@ -37,6 +37,19 @@ async def test_html_in_a_model_name_is_shown_not_rendered(w: World) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in prompt.html
 
 
+async def test_bidi_override_and_nul_in_a_model_name_show_as_codes(w: World) -> None:
+    """A right-to-left override and a NUL in a model name reach the chat as visible codes, not as controls
+    that would reorder the prompt (`Neon<RLO>gpj.exe` read as `Neonexe.jpg`) or hide characters."""
+    _, prompt = await w.announce(w.group, w.alice)
+    rid = release_id_of(prompt)
+    mark = w.fake.mark()
+    await w.command(w.group, w.alice, f"/release edit R{rid} model_name Neon\u202egpj.exe \u2066x\u2069 \x00end")
+    await w.fake.wait_for("editMessageText", lambda c: c.ok and c.params["message_id"] == prompt.message_id, after=mark)
+    assert "Neon[U+202E]gpj.exe [U+2066]x[U+2069] [U+0000]end" in prompt.text
+    for raw in ("\u202e", "\u2066", "\u2069", "\x00"):
+        assert raw not in prompt.html and raw not in prompt.text
+
+
 async def test_markup_in_a_display_name_is_escaped(w: World) -> None:
     """A person without a username whose name is markup is named literally in the prompt."""
     from tests.fakes.telegram.payloads import FakeUser

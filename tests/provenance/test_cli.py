@@ -93,3 +93,31 @@ def test_receipt_errors(tmp_path: Path) -> None:
     assert code == 2 and "not a SHA-256" in out
     code, out = cli("claim", "receipt", "ab" * 32, "--db", db)
     assert code == 1 and "no signed claim" in out
+
+
+def test_verify_refuses_deep_or_huge_json_with_a_verdict(tmp_path: Path, key_dir: Path) -> None:
+    """30,000-deep arrays, 5,000-deep objects (from a file or standard input) and a 200 KB file get exit 1 and
+    a one-line reason; before, Python's JSON parser raised RecursionError and the CLI printed a traceback."""
+    _load_areas()
+    cases = {
+        b"[" * 30_000 + b"]" * 30_000: "the JSON nests more than 16 levels deep",
+        b'{"a":' * 5_000 + b"1" + b"}" * 5_000 + b"\n": "the JSON nests more than 16 levels deep",
+        b"[" * 100_000 + b"]" * 100_000: "larger than 64 KB (a receipt is under 2 KB)",
+    }
+    for data, reason in cases.items():
+        path = tmp_path / "hostile.json"
+        path.write_bytes(data)
+        for args, stdin in (([str(path)], None), (["-"], data)):
+            result = CliRunner().invoke(app, ["claim", "verify", *args], input=stdin)
+            assert isinstance(result.exception, SystemExit), result.exception  # an exit, not a RecursionError
+            assert result.exit_code == 1 and "Traceback" not in result.output
+            assert result.output.strip() == f"invalid: not a receipt: {reason}"
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting(key_dir: Path, tmp_path: Path) -> None:
+    """A real receipt whose creator name is 200 `[` (escaped quotes too) is still valid: strings are skipped."""
+    body = {**BODY, "creator": {"account": "console:x", "name": '["\\' * 200, "person": None}}
+    path = tmp_path / "r.json"
+    path.write_bytes(canonical(sign_receipt(body, KeyStore(key_dir))) + b"\n")
+    code, out = cli("claim", "verify", str(path))
+    assert code == 0 and out.startswith("valid:")
