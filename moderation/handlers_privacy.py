@@ -80,9 +80,11 @@ async def forget_me(inv: Invocation, args: dict[str, Any]) -> list[Action]:
                     "of flags you filed and the notes of your endorsements, reviews and flag decisions, and "
                     "deletes your link codes. Your releases, endorsements and flags stay as anonymous records, "
                     "and the audit log keeps its entries (it cannot be edited without breaking it). "
-                    "Send /forget-me confirm to go ahead; /export-my-data first if you want a copy.",
+                    f"Send {inv.ref('forget-me')} confirm to go ahead; {inv.ref('export-my-data')} first if you "
+                    "want a copy.",
                 ),
                 ephemeral=True,
+                private=True,
             )
         ]
     ids = await inv.person_accounts()
@@ -105,5 +107,6 @@ async def forget_me(inv: Invocation, args: dict[str, Any]) -> list[Action]:
                 f"{done.link_codes} link code(s).",
             ),
             ephemeral=True,
+            private=True,
         )
     ]
