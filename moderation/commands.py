@@ -152,7 +152,9 @@ def lookup(name: str) -> CommandSpec | None:
         if candidate in COMMANDS:
             return COMMANDS[candidate]
     group = key.split(" ", 1)[0]
-    return next((c for c in sorted(COMMANDS.values(), key=lambda c: c.name) if c.group == group), None)
+    if group in DEFAULT_SUBCOMMAND:
+        return COMMANDS.get(f"{group} {DEFAULT_SUBCOMMAND[group]}")
+    return next((c for c in COMMANDS.values() if c.group == group), None)
 
 
 def resolve_name(name: str, args: str, spell: Spelling = as_typed) -> tuple[CommandSpec, str]:

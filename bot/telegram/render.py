@@ -130,7 +130,8 @@ def welcome_card() -> Card:
     return Card(
         "Hi! I'm normbot.",
         "I help model-making communities review releases against their own norms. I work in your community's "
-        "group; here I'll send you notes about your own releases (what a norm check found, and how to fix it).",
+        "group; here I'll send you what is meant for you alone: notes about your own releases (what a norm check "
+        "found, and how to fix it) and my answers to you (help, your flags, the moderation queue).",
         footer="In the group, send /help for the commands.",
     )
 

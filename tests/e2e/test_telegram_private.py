@@ -47,7 +47,9 @@ async def test_queue_for_a_moderator_who_never_started_the_bot_is_a_deep_link(w:
     private chat delivers it. The flag reason never appears in the group."""
     update, prompt = await w.announce(w.group, w.alice)
     rid = release_id_of(prompt)
-    await w.privately(w.group, w.bob, "/flag credit-base-model secret-reason-xyz", reply_to=update["message"]["message_id"])
+    await w.privately(
+        w.group, w.bob, "/flag credit-base-model secret-reason-xyz", reply_to=update["message"]["message_id"]
+    )
     pointer, answer = await w.privately(w.group, w.mia, "/queue")
     assert deep_link_token(pointer.html) is not None and "press Start" in pointer.text
     assert "Moderation queue" in answer.text and f"R{rid}" in answer.text and "secret-reason-xyz" in answer.text
@@ -147,3 +149,22 @@ async def test_a_failed_action_does_not_drop_the_rest(w: World) -> None:
 
     note = await w.fake.wait_for("sendMessage", to_alice, after=mark)
     assert "was upheld" in w.fake.bot_message(w.alice.id, note.result["message_id"]).text
+
+
+def test_waiting_answers_expire_are_bounded_and_belong_to_their_member() -> None:
+    """The deep-link store keeps an answer only for its member, only once, only for its time, and never more
+    than its limit (the oldest go first)."""
+    from bot.telegram.private import PendingAnswers
+
+    pending = PendingAnswers(ttl=60, limit=2)
+    first = pending.add("1", "<b>one</b>", None)
+    second = pending.add("2", "two", None)
+    assert pending.take(second, "1") is None  # someone else's token: nothing, and it keeps waiting
+    found = pending.take(second, "2")
+    assert found is not None and found.html == "two" and pending.take(second, "2") is None
+    third, fourth = pending.add("3", "three", None), pending.add("4", "four", None)
+    assert len(pending) == 2 and pending.take(first, "1") is None  # the oldest made room
+    assert pending.take(third, "3") is not None and pending.take(fourth, "4") is not None
+    gone = PendingAnswers(ttl=0)
+    token = gone.add("5", "five", None)
+    assert gone.take(token, "5") is None
