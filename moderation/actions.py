@@ -99,11 +99,23 @@ class Edit:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """Answer the event being handled. `ephemeral` replies are seen only by the actor where possible."""
+    """Answer the event being handled. `ephemeral` replies are seen only by the actor where the platform can
+    (a Discord ephemeral response, a Telegram callback toast) and are otherwise shown in the chat.
+
+    `private` replies are for the actor alone, never for the chat: their own flags and data, a moderator's
+    queue, the long help. A platform without ephemeral messages delivers them in a private chat with the bot
+    and leaves at most a one-line pointer in the group (Telegram); where it can, it shows them ephemerally.
+    """
 
     card: Card
     ephemeral: bool = False
     buttons: tuple[Button, ...] = ()
+    private: bool = False
+
+    @property
+    def only_for_actor(self) -> bool:
+        """Seen by the actor alone where the platform can show it so (ephemeral, or private)."""
+        return self.ephemeral or self.private
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +158,8 @@ class Form:
 
 @dataclass(frozen=True, slots=True)
 class OpenForm:
-    """Ask the actor to fill a form: a Discord modal; on text platforms, instructions for the command."""
+    """Ask the actor to fill a form: a Discord modal; on text platforms, instructions for the command, which
+    are for the actor alone (delivered like a `private` reply)."""
 
     form: Form
 

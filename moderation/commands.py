@@ -8,6 +8,11 @@ Text arguments are parsed by `bind_text`: tokens are split on white space (quote
 parameter takes the remaining raw text verbatim, and an optional leading release parameter is recognised by
 its shape (`R12`, `#12` or `12`), so `/flag credit-base-model no base` and `/flag R3 credit-base-model no base`
 both work.
+
+A command has one canonical name (`forget-me`), but platforms spell typed names differently: Telegram allows
+only `[a-z0-9_]`, so it shows `/forget_me`. A `Spelling` turns a canonical name into the platform's; help,
+usage lines and hints are written with it, and `resolve_name` accepts either spelling on every platform.
+Text here is plain (adapters escape it), so names are quoted with "", never markdown backticks.
 """
 
 from __future__ import annotations
@@ -31,9 +36,12 @@ __all__ = [
     "COMMANDS",
     "CommandSpec",
     "Param",
+    "Spelling",
+    "as_typed",
     "bind_options",
     "bind_text",
     "command",
+    "lookup",
     "resolve_name",
     "visible_commands",
 ]
@@ -43,6 +51,13 @@ Handler = Callable[["Invocation", dict[str, Any]], Awaitable[list["Action"]]]
 # reaches the handler as `Invocation.prepared`. It must not decide anything: the handler checks again.
 Prepare = Callable[["Core", "CommandInvoked"], Awaitable[object]]
 RELEASE_REF = re.compile(r"(?:[RrFf]|#)?([0-9]{1,18})")
+Spelling = Callable[[str], str]
+"""A platform's spelling of a canonical command name (`forget-me` -> `forget_me` on Telegram)."""
+
+
+def as_typed(name: str) -> str:
+    """The canonical spelling (the default for platforms that take it as it is: Discord, the console)."""
+    return name
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +89,11 @@ class CommandSpec:
     @property
     def usage(self) -> str:
         """`/flag [release] <norm> <reason…>` style usage line."""
-        parts = [f"/{self.name}"]
+        return self.usage_in(as_typed)
+
+    def usage_in(self, spell: Spelling) -> str:
+        """The usage line with the command name as a platform spells it."""
+        parts = [f"/{spell(self.name)}"]
         for p in self.params:
             label = f"{p.name}…" if p.rest else p.name
             if p.choices:
@@ -125,13 +144,27 @@ def _closest(name: str) -> str | None:
     return match[0] if match else None
 
 
-def resolve_name(name: str, args: str) -> tuple[CommandSpec, str]:
-    """Find the spec for `name` (a group name takes its subcommand from the first word of `args`)."""
+def lookup(name: str) -> CommandSpec | None:
+    """The command (or, for a group word, its first subcommand) a name means in any spelling:
+    `forget_me`, `/forget-me`, `release_show`, `release`."""
+    key = name.strip().lstrip("/").lower().split("@", 1)[0].replace("_", " ")
+    for candidate in (key, key.replace(" ", "-")):
+        if candidate in COMMANDS:
+            return COMMANDS[candidate]
+    group = key.split(" ", 1)[0]
+    if group in DEFAULT_SUBCOMMAND:
+        return COMMANDS.get(f"{group} {DEFAULT_SUBCOMMAND[group]}")
+    return next((c for c in COMMANDS.values() if c.group == group), None)
+
+
+def resolve_name(name: str, args: str, spell: Spelling = as_typed) -> tuple[CommandSpec, str]:
+    """Find the spec for `name` (a group name takes its subcommand from the first word of `args`).
+    Hyphens and underscores are one: `/forget_me` (Telegram's menu) and `/forget-me` both work."""
     name = name.strip().lstrip("/").lower().replace("_", " ")
     name = name.split("@", 1)[0]  # Telegram's /cmd@BotName
     if name in COMMANDS:
         return COMMANDS[name], args
-    if name.replace(" ", "-") in COMMANDS:  # Telegram registers `forget-me` as /forget_me
+    if name.replace(" ", "-") in COMMANDS:  # `forget_me` and `forget me` mean `forget-me`
         return COMMANDS[name.replace(" ", "-")], args
     first, _, remainder = args.strip().partition(" ")
     candidate = f"{name} {first.lower()}"
@@ -142,7 +175,7 @@ def resolve_name(name: str, args: str) -> tuple[CommandSpec, str]:
     hint = _closest(name)
     raise UnknownCommand(
         f"I don't know the command /{name[:40]}.",
-        hint=(f"Did you mean /{hint}? " if hint else "") + "Send /help for the list.",
+        hint=(f"Did you mean /{spell(hint)}? " if hint else "") + f"Send /{spell('help')} for the list.",
     )
 
 
@@ -167,20 +200,26 @@ def _split(text: str) -> list[tuple[str, int]]:
     return tokens
 
 
-def _check(spec: CommandSpec, param: Param, value: str) -> str:
+def _check(spec: CommandSpec, param: Param, value: str, spell: Spelling = as_typed) -> str:
     value = value.strip()
+    usage = f"Usage: {spec.usage_in(spell)}"
     if len(value) > param.max_length:
-        raise BadArgument(f"`{param.name}` is too long (at most {param.max_length} characters).", hint=spec.usage)
+        raise BadArgument(f'"{param.name}" is too long (at most {param.max_length} characters).', hint=usage)
     if param.choices and value.lower() not in param.choices:
-        raise BadArgument(f"`{param.name}` must be one of: {', '.join(param.choices)}.", hint=f"Usage: {spec.usage}")
+        raise BadArgument(f'"{param.name}" must be one of: {", ".join(param.choices)}.', hint=usage)
     if param.kind in ("release", "flag", "int") and not RELEASE_REF.fullmatch(value):
         example = "F7" if param.kind == "flag" else "R12"
-        raise BadArgument(f"`{param.name}` should be an id like {example}, not {value[:30]!r}.", hint=spec.usage)
+        raise BadArgument(f'"{param.name}" should be an id like {example}, not {value[:30]!r}.', hint=usage)
     return value.lower() if param.choices else value
 
 
-def bind_text(spec: CommandSpec, text: str) -> dict[str, str]:
-    """Bind raw argument text to the spec's parameters; raises BadArgument naming the parameter."""
+def _missing(spec: CommandSpec, param: Param, spell: Spelling) -> BadArgument:
+    return BadArgument(f'"{param.name}" is missing.', hint=f"Usage: {spec.usage_in(spell)}")
+
+
+def bind_text(spec: CommandSpec, text: str, spell: Spelling = as_typed) -> dict[str, str]:
+    """Bind raw argument text to the spec's parameters; raises BadArgument naming the parameter (its usage
+    line spelled as the platform types commands)."""
     values: dict[str, str] = {}
     tokens = _split(text)
     i = 0
@@ -189,44 +228,44 @@ def bind_text(spec: CommandSpec, text: str) -> dict[str, str]:
         if param.rest:
             remainder = text[consumed_to:].strip()
             if remainder:
-                values[param.name] = _check(spec, param, remainder)
+                values[param.name] = _check(spec, param, remainder, spell)
             elif param.required:
-                raise BadArgument(f"`{param.name}` is missing.", hint=f"Usage: {spec.usage}")
+                raise _missing(spec, param, spell)
             consumed_to = len(text)
             i = len(tokens)
             continue
         if i >= len(tokens):
             if param.required:
-                raise BadArgument(f"`{param.name}` is missing.", hint=f"Usage: {spec.usage}")
+                raise _missing(spec, param, spell)
             continue
         token, end = tokens[i]
         if param.kind == "release" and not param.required and not RELEASE_REF.fullmatch(token):
             if index + 1 < len(spec.params):
                 continue  # optional release omitted: the reply or the latest release is the target
-            _check(spec, param, token)  # nothing else could take this word: say what a release id looks like
-        values[param.name] = _check(spec, param, token)
+            _check(spec, param, token, spell)  # nothing else could take this word: say what a release id is
+        values[param.name] = _check(spec, param, token, spell)
         consumed_to = end
         i += 1
     if i < len(tokens):
         extra = " ".join(t for t, _ in tokens[i:])[:40]
-        raise BadArgument(f"I didn't expect {extra!r} here.", hint=f"Usage: {spec.usage}")
+        raise BadArgument(f"I didn't expect {extra!r} here.", hint=f"Usage: {spec.usage_in(spell)}")
     return values
 
 
-def bind_options(spec: CommandSpec, options: Mapping[str, str]) -> dict[str, str]:
+def bind_options(spec: CommandSpec, options: Mapping[str, str], spell: Spelling = as_typed) -> dict[str, str]:
     """Bind structured options (Discord slash commands, forms); same checks as text."""
     values: dict[str, str] = {}
     known = {p.name for p in spec.params}
     unknown = set(options) - known
     if unknown:
-        raise BadArgument(f"Unknown option {sorted(unknown)[0]!r}.", hint=f"Usage: {spec.usage}")
+        raise BadArgument(f"Unknown option {sorted(unknown)[0]!r}.", hint=f"Usage: {spec.usage_in(spell)}")
     for param in spec.params:
         raw = options.get(param.name)
         if raw is None or not str(raw).strip():
             if param.required:
-                raise BadArgument(f"`{param.name}` is missing.", hint=f"Usage: {spec.usage}")
+                raise _missing(spec, param, spell)
             continue
-        values[param.name] = _check(spec, param, str(raw))
+        values[param.name] = _check(spec, param, str(raw), spell)
     return values
 
 

@@ -10,6 +10,7 @@ line with an incident id and a generic reply. A traceback never reaches chat.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 import uuid
 from collections import Counter
@@ -20,9 +21,9 @@ from typing import Any, Literal, Protocol
 from moderation import buttons
 from moderation.actions import Action, Card, Reply
 from moderation.clock import Clock, utcnow
-from moderation.commands import COMMANDS, bind_options, bind_text, resolve_name
+from moderation.commands import COMMANDS, Spelling, as_typed, bind_options, bind_text, resolve_name
 from moderation.community import CommunityConfig
-from moderation.errors import NotPermitted, UnknownCommand, UserError
+from moderation.errors import BadArgument, NotPermitted, UnknownCommand, UserError
 from moderation.events import ButtonPressed, ChatRef, CommandInvoked, CoreEvent, MessageEdited, MessagePosted, Posted
 from moderation.hooks import CoreHooks, NoHooks
 from moderation.invocation import Invocation
@@ -93,6 +94,7 @@ class Core:
         self._inflight = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self._spellings: dict[str, Spelling] = {}
         self._chat_index: dict[tuple[str, str], tuple[str, str]] = {}
         self._space_index: dict[tuple[str, str], str] = {}
         for c in communities:
@@ -244,6 +246,21 @@ class Core:
                 return self.communities[slug_or_none], await self.community_id(tx, slug_or_none), False
         return None
 
+    # -- command names per platform -------------------------------------------------------------------
+
+    def set_spelling(self, platform: str, spell: Spelling) -> None:
+        """How `platform` spells typed command names (an adapter says so at start-up: Telegram has no
+        hyphens). Help, usage lines and hints shown on that platform use it."""
+        self._spellings[platform] = spell
+
+    def spelling(self, platform: str) -> Spelling:
+        """The spelling of command names on `platform` (canonical unless its adapter set one)."""
+        return self._spellings.get(platform, as_typed)
+
+    def command_ref(self, platform: str, name: str) -> str:
+        """`/forget-me` as a member on `platform` types it (`/forget_me` on Telegram)."""
+        return f"/{self.spelling(platform)(name)}"
+
     # -- the entry point -------------------------------------------------------------------------------
 
     async def handle(self, event: CoreEvent) -> list[Action]:
@@ -388,20 +405,57 @@ class Core:
             self._refreshing = False
 
     async def _on_command(self, event: CommandInvoked) -> list[Action]:
-        spec, rest = resolve_name(event.name, event.args)
-        values = bind_options(spec, event.options) if event.options is not None else bind_text(spec, rest)
+        """Permission before usage: a member who may not run a command hears "Not allowed", whatever they
+        typed after it, so a usage error never teaches the shape of a command they cannot use. Arguments are
+        bound first (cheap, no store) but a `BadArgument` waits until the privilege check has passed."""
+        spell = self.spelling(event.chat.platform)
+        spec, rest = resolve_name(event.name, event.args, spell)
+        values: dict[str, str] = {}
+        bad: BadArgument | None = None
+        try:
+            values = (
+                bind_options(spec, event.options, spell) if event.options is not None else bind_text(spec, rest, spell)
+            )
+        except BadArgument as exc:
+            bad = exc
         await self._warm_snapshot()
         # Slow work (a model call) before the unit of work, which on SQLite holds every other event up.
-        prepared = await spec.prepare(self, event) if spec.prepare is not None else None
+        prepared = await spec.prepare(self, event) if spec.prepare is not None and bad is None else None
         async with self.store.transaction() as tx:
             if not await tx.mark_processed(event.chat.platform, f"cmd:{event.event_id}", self.clock()):
                 return []
+            if spec.name == "help" and event.chat.private and await self._unserved(tx, event.chat):
+                return [self._private_help(event.chat.platform)]
             inv = await self._invocation(tx, event.chat, event.author, event.reply_to)
             inv.attachment_texts = event.attachment_texts
             inv.replied = event.replied
             inv.prepared = prepared
-            inv.require(spec.privilege, f"use /{spec.name}")
+            inv.require(spec.privilege, f"use {self.command_ref(event.chat.platform, spec.name)}")
+            if bad is not None:
+                raise bad
             return await spec.handler(inv, dict(values))
+
+    async def _unserved(self, tx: Tx, chat: ChatRef) -> bool:
+        """True when no community claims this chat (a private chat with the bot, usually)."""
+        return (self._bound_in_snapshot(chat) or await self.resolve_community(tx, chat)) is None
+
+    def _private_help(self, platform: str) -> Reply:
+        """`/help` in a private chat no community claims: what works here, instead of a refusal. Community
+        commands need the community's chat (it says which community is meant); what they answer for the
+        member alone is delivered here."""
+        ref = functools.partial(self.command_ref, platform)
+        return Reply(
+            Card(
+                "normbot in a private chat",
+                f"Here: {ref('help')} shows this message. Commands run in your community's group, which tells me "
+                "which community you mean; send them there "
+                f"({ref('help')} in the group lists the ones you may use, "
+                f"such as {ref('whyflagged')}, {ref('link')}, {ref('export-my-data')} and {ref('forget-me')}).\n"
+                "Answers meant for you alone arrive in this chat rather than in the group: help, your flags, "
+                "link codes, your data.",
+            ),
+            private=True,
+        )
 
     async def _on_button(self, event: ButtonPressed) -> list[Action]:
         payload = buttons.parse(event.payload)

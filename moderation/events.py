@@ -49,13 +49,16 @@ class ChatRef:
     """Where something was said or must be said: a channel or group, optionally a thread or forum topic.
 
     `space_id` is the enclosing space (a Discord guild; for Telegram the group itself), which lets a community
-    be configured once for every channel of a server.
+    be configured once for every channel of a server. `private` marks a one-to-one chat between a member and
+    the bot (a Telegram private chat): answers there are already private. It is a fact about the chat, not
+    part of its identity, so it takes no part in comparisons.
     """
 
     platform: str
     chat_id: str
     thread_id: str | None = None
     space_id: str | None = None
+    private: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -97,9 +97,7 @@ async def _adopt(inv: Invocation, source: str, name: str, action: str) -> list[A
 async def norms_set(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """Lint problems are answered in chat; nothing is applied unless the whole file is valid."""
     if not inv.attachment_texts:
-        raise BadArgument(
-            "Attach the norm file (YAML) to the command.", hint="Check it first with `normbot norms lint`."
-        )
+        raise BadArgument("Attach the norm file (YAML) to the command.", hint="Check it first with: normbot norms lint")
     name, source = next(iter(inv.attachment_texts.items()))
     if len(source.encode("utf-8", "replace")) > MAX_PACK_BYTES:
         raise BadArgument(f"{clip(name, 60)} is larger than {MAX_PACK_BYTES // 1024} KB.")

@@ -105,9 +105,11 @@ async def forget_me(inv: Invocation, args: dict[str, Any]) -> list[Action]:
                     "you filed and the notes of your endorsements, reviews and flag decisions (also in the audit "
                     "log, which stays verifiable), re-issues your claim receipts without your name, and deletes "
                     "your link codes. Your releases, endorsements and flags stay as anonymous records. "
-                    "Send /forget-me confirm to go ahead; /export-my-data first if you want a copy.",
+                    f"Send {inv.ref('forget-me')} confirm to go ahead; {inv.ref('export-my-data')} first if you "
+                    "want a copy.",
                 ),
                 ephemeral=True,
+                private=True,
             )
         ]
     ids = await inv.person_accounts()
@@ -133,5 +135,6 @@ async def forget_me(inv: Invocation, args: dict[str, Any]) -> list[Action]:
                 f"deleted {done.link_codes} link code(s).",
             ),
             ephemeral=True,
+            private=True,
         )
     ]

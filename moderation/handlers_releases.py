@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from moderation.actions import Action, Card, Reply
-from moderation.commands import Param, command, visible_commands
+from moderation.commands import Param, command, lookup, visible_commands
 from moderation.content import change_card, change_content
 from moderation.errors import AlreadyDone, BadArgument, NotFound, NotPermitted
 from moderation.invocation import Invocation
@@ -25,18 +25,24 @@ EDITABLE = ("license", "base_model", "model_type", "trigger_words", "nsfw", "par
 
 @command("help", "What I can do, or how to use one command", Param("command", "A command name", required=False))
 async def help_(inv: Invocation, args: dict[str, Any]) -> list[Action]:
-    """Help lists only what the asker may run."""
-    from moderation.commands import COMMANDS
-
-    name = (args.get("command") or "").lstrip("/").lower().replace("_", " ")
+    """Help lists only what the asker may run, spelled as this platform types commands; it is private to the
+    asker (a list of 18 commands is noise for everyone else in the group)."""
+    spell = inv.core.spelling(inv.chat.platform)
+    name = (args.get("command") or "").strip()
     if name:
-        spec = COMMANDS.get(name) or next((c for c in COMMANDS.values() if c.group == name), None)
+        spec = lookup(name)
         if spec is None:
-            raise NotFound(f"There is no command /{clip(name, 30)}.", hint="Send /help for the list.")
-        lines = [spec.description, f"Usage: {spec.usage}", *(f"  {p.name}: {p.description}" for p in spec.params)]
+            raise NotFound(
+                f"There is no command /{clip(name.lstrip('/'), 30)}.", hint=f"Send {inv.ref('help')} for the list."
+            )
+        lines = [
+            spec.description,
+            f"Usage: {spec.usage_in(spell)}",
+            *(f"  {p.name}: {p.description}" for p in spec.params),
+        ]
         lines += [f"Example: {e}" for e in spec.examples]
-        return [Reply(Card(f"/{spec.name}", "\n".join(lines)), ephemeral=True)]
-    lines = [f"{c.usage} — {c.description}" for c in visible_commands(inv.privilege)]
+        return [Reply(Card(inv.ref(spec.name), "\n".join(lines)), ephemeral=True, private=True)]
+    lines = [f"{c.usage_in(spell)} — {c.description}" for c in visible_commands(inv.privilege)]
     return [
         Reply(
             Card(
@@ -45,6 +51,7 @@ async def help_(inv: Invocation, args: dict[str, Any]) -> list[Action]:
                 footer="Reply to an announcement with a command to target that release.",
             ),
             ephemeral=True,
+            private=True,
         )
     ]
 
@@ -302,4 +309,6 @@ async def queue(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     for state in ("flagged", "changes_requested", "in_review"):
         rows = await inv.tx.releases(inv.community_id, status=state, limit=10)
         lines += [f"{release_ref(r)} {title_of(r)} — {state.replace('_', ' ')}" for r in rows]
-    return [Reply(Card("Moderation queue", "\n".join(lines) or "Nothing waits on you. 🎉"), ephemeral=True)]
+    return [
+        Reply(Card("Moderation queue", "\n".join(lines) or "Nothing waits on you. 🎉"), ephemeral=True, private=True)
+    ]

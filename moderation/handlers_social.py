@@ -193,6 +193,7 @@ async def flag(inv: Invocation, args: dict[str, Any]) -> list[Action]:
                 "Moderators will look at it; your name is not shown publicly.",
             ),
             ephemeral=True,
+            private=True,
         )
     ]
     await inv.tx.lock_release(release)  # counted under the lock: simultaneous flags reach the threshold
@@ -401,6 +402,6 @@ async def whyflagged(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     else:
         flags = [f for f in await inv.tx.flags_against_creator(mine)]
     if not flags:
-        return [Reply(Card("No flags", "None of these releases has been flagged."), ephemeral=True)]
+        return [Reply(Card("No flags", "None of these releases has been flagged."), ephemeral=True, private=True)]
     lines = [f"R{f.release_id} " + flag_line(f) for f in flags[:25]]
-    return [Reply(Card("Flags on your releases", "\n".join(lines)), ephemeral=True)]
+    return [Reply(Card("Flags on your releases", "\n".join(lines)), ephemeral=True, private=True)]

@@ -45,6 +45,10 @@ class Invocation:
         """How the audit log names the actor."""
         return f"{self.actor.platform}:{self.actor.user_id}"
 
+    def ref(self, name: str) -> str:
+        """A command as the actor types it on this platform (`/forget_me` on Telegram, `/forget-me` elsewhere)."""
+        return self.core.command_ref(self.chat.platform, name)
+
     def require(self, level: Privilege, what: str) -> None:
         """Refuse unless the actor has at least `level`."""
         if self.privilege < level:

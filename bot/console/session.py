@@ -242,7 +242,7 @@ class ConsoleSession:
                     self.write(f"             {changed}")
             elif isinstance(action, Reply):
                 who = f" → {to}" if to else ""
-                private = " (only you)" if action.ephemeral else ""
+                private = " (only you)" if action.only_for_actor else ""
                 self.write(f"[{self._stamp()}] normbot{who}{private}:")
                 self._card(action.card, action.buttons)
             elif isinstance(action, DirectMessage):

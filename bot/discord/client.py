@@ -30,7 +30,7 @@ from bot.edits import LatestEdits, flush
 from bot.logs import TokenMask
 from bot.router import Router, platform_of
 from moderation.actions import Action, Card, DirectMessage, Edit, OpenForm, Reply, Send
-from moderation.commands import CommandSpec
+from moderation.commands import COMMANDS, CommandSpec
 from moderation.core import Core
 from moderation.events import CoreEvent
 
@@ -313,8 +313,21 @@ class DiscordAdapter:
         await self._render(await self._handle(interaction, event), Answering(event.chat, interaction))
 
     async def _on_tree_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
-        log.error("discord: command %s failed", getattr(interaction.command, "name", "?"), exc_info=error)
+        """A command's options that do not fit its signature (a stale registration, a malformed request) are
+        the member's usage problem, not our failure: the core binds them as sent and answers with the
+        usage line (after its permission check). Anything else is logged and answered generically."""
         answering = Answering(events.chat_ref(interaction.channel, interaction.guild_id), interaction)
+        command = interaction.command
+        spec = COMMANDS.get(command.qualified_name) if isinstance(command, app_commands.Command) else None
+        if spec is not None and isinstance(
+            error, (app_commands.CommandSignatureMismatch, app_commands.TransformerError)
+        ):
+            log.info("discord: /%s options do not match its signature; answering with its usage", spec.name)
+            options = events.raw_options(interaction.data)
+            event = events.command_event(interaction, spec.name, options)
+            await self._render(await self._handle(interaction, event), answering)
+            return
+        log.error("discord: command %s failed", getattr(command, "name", "?"), exc_info=error)
         await self._say(answering, "Something went wrong", "That failed on my side; nothing was recorded.")
 
     async def _say(self, answering: Answering, title: str, text: str) -> None:

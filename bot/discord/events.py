@@ -35,6 +35,7 @@ __all__ = [
     "form_event",
     "form_options",
     "message_event",
+    "raw_options",
     "replied_of",
 ]
 
@@ -123,6 +124,31 @@ def _actor(interaction: discord.Interaction) -> Actor:
 
 def _chat(interaction: discord.Interaction) -> ChatRef:
     return chat_ref(interaction.channel, interaction.guild_id)
+
+
+_SUBCOMMAND_TYPES = (1, 2)  # SUB_COMMAND, SUB_COMMAND_GROUP
+_ATTACHMENT_TYPE = 11
+
+
+def raw_options(data: Mapping[str, object] | None) -> dict[str, str]:
+    """The option values of a slash command interaction as Discord sent them (inside its subcommand), as
+    text. Used when the options do not fit the registered signature (a stale command registration, a
+    hand-made request): the core then binds them like typed text and answers with the usage line.
+    Attachments are left out (the file of `/norms set` is read only through the registered signature)."""
+    options = data.get("options") if data else None
+    while isinstance(options, list) and options and isinstance(options[0], dict):
+        if options[0].get("type") in _SUBCOMMAND_TYPES:
+            options = options[0].get("options")
+            continue
+        break
+    out: dict[str, str] = {}
+    for option in options if isinstance(options, list) else []:
+        if not isinstance(option, dict) or option.get("type") == _ATTACHMENT_TYPE:
+            continue
+        name, value = option.get("name"), option.get("value")
+        if isinstance(name, str) and value is not None:
+            out[name] = str(value)
+    return out
 
 
 def command_event(

@@ -61,12 +61,13 @@ class Outbox:
     # -- answering an event ---------------------------------------------------------------------------
 
     async def reply(self, action: Reply, answering: Answering) -> None:
-        """An interaction response (ephemeral when asked) or, for a message, a reply in the channel."""
+        """An interaction response (ephemeral for an `ephemeral` or `private` reply) or, for a message, a reply
+        in the channel."""
         embed = render.card_embed(action.card)
         view = render.buttons_view(action.buttons)
         interaction = answering.interaction
         if interaction is not None:
-            kwargs: dict[str, Any] = {"embed": embed, "ephemeral": action.ephemeral}
+            kwargs: dict[str, Any] = {"embed": embed, "ephemeral": action.only_for_actor}
             if view is not None:
                 kwargs["view"] = view
             if not interaction.response.is_done():

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from telegram import CallbackQuery, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -33,9 +33,10 @@ from bot.logs import TokenMask
 from bot.router import Router, platform_of
 from bot.telegram import events, render
 from bot.telegram.admins import AdminCache
-from bot.telegram.commands import register_commands
+from bot.telegram.commands import register_commands, typed_name
 from bot.telegram.files import AttachmentProblem, fetch_text
 from bot.telegram.outbox import Outbox
+from bot.telegram.private import DELIVERED_NOTE, PendingAnswers, deep_link, link_note
 from moderation.actions import Action, Card, DirectMessage, Edit, OpenForm, Reply, Send
 from moderation.commands import resolve_name
 from moderation.core import Core
@@ -56,11 +57,22 @@ _SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,256}")
 
 @dataclass(frozen=True, slots=True)
 class _Answering:
-    """What the actions of one event answer: the chat, the message to reply to, the callback query."""
+    """What the actions of one event answer: the chat, the message to reply to, the callback query, and the
+    person who acted (`actor_id`: a user the bot could write to privately; None for a group or channel
+    posting as itself)."""
 
     chat: ChatRef
     reply_to: str | None
     query: CallbackQuery | None = None
+    actor_id: str | None = None
+
+
+@dataclass(slots=True)
+class _Progress:
+    """What one event's rendering has done so far: the callback query answered, the group pointer posted."""
+
+    answered: bool
+    pointed: bool = False
 
 
 class TelegramAdapter:
@@ -91,6 +103,8 @@ class TelegramAdapter:
         self.outbox = Outbox(self.app.bot, self._migrate)
         self.edits = LatestEdits(self._edit)  # a burst of endorsements edits each prompt once per round trip
         self._migrations: set[tuple[str, str]] = set()
+        self.pending = PendingAnswers()  # private answers waiting for their member to open the chat
+        core.set_spelling(self.platform, typed_name)  # help and hints say /forget_me, as the menu does
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
@@ -185,10 +199,12 @@ class TelegramAdapter:
         command = events.parse_command(events.text_of(message), self.app.bot.username)
         if command is not None and not command.for_me:
             return
-        answering = _Answering(chat, str(message.message_id))
+        person = message.from_user if message.sender_chat is None else None
+        answering = _Answering(chat, str(message.message_id), actor_id=str(person.id) if person else None)
         if command is not None and command.name == "start" and message.chat.type == "private":
-            # Telegram sends /start when someone opens a private chat with the bot (so DMs can reach them).
-            await self._render([Reply(render.welcome_card())], answering)
+            # Telegram sends /start when someone opens a private chat with the bot (so DMs can reach them),
+            # with the token of a deep link when they came for an answer that was waiting for them.
+            await self._start_private(command.args, answering)
             return
         if command is None and not events.text_of(message) and message.document is None:
             return  # stickers, photos without captions, service messages: nothing to read
@@ -248,7 +264,8 @@ class TelegramAdapter:
         if event is None or shown is None:
             await query.answer("This button is not valid any more.")
             return
-        await self._render(await self.core.handle(event), _Answering(event.chat, event.message_id, query))
+        answering = _Answering(event.chat, event.message_id, query, actor_id=str(query.from_user.id))
+        await self._render(await self.core.handle(event), answering)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         update_id = update.update_id if isinstance(update, Update) else None
@@ -270,33 +287,96 @@ class TelegramAdapter:
     # -- outgoing --------------------------------------------------------------------------------------
 
     async def _render(self, actions: list[Action], answering: _Answering) -> None:
-        """Show what answers this event here; hand actions for other platforms to the router."""
+        """Show what answers this event here; hand actions for other platforms to the router.
+
+        Each action is shown or logged on its own: a failure (the platform's refusal or a bug of ours) is
+        logged with the action's kind and the rest still go out, since the core has already recorded the
+        change they report."""
         query = answering.query
-        answered = query is None
+        progress = _Progress(answered=query is None)
         for action in actions:
             try:
-                if isinstance(action, Reply):
-                    toast = render.toast(action.card) if action.ephemeral and not answered else None
-                    if query is not None and toast is not None:
-                        await query.answer(toast)
-                        answered = True
-                        continue
-                    html = render.card_html(action.card)
-                    markup = render.keyboard(action.buttons)
-                    await self.outbox.send(answering.chat, html, markup, reply_to=answering.reply_to)
-                elif isinstance(action, OpenForm):
-                    html = render.form_html(action.form)
-                    await self.outbox.send(answering.chat, html, reply_to=answering.reply_to)
-                elif platform_of(action) == self.platform:
-                    await self.deliver(action)
+                await self._show(action, answering, progress)
             except TelegramError as exc:
                 log.warning("telegram: showing a %s failed: %s", type(action).__name__, exc)
+            except Exception as exc:
+                log.error(
+                    "telegram: showing a %s failed (%s)", type(action).__name__, type(exc).__name__, exc_info=True
+                )
         await self.router.dispatch(actions, skip_platform=self.platform)
-        if query is not None and not answered:
+        if query is not None and not progress.answered:
             try:
                 await query.answer()
             except TelegramError as exc:
                 log.warning("telegram: answering a callback query failed: %s", exc)
+
+    async def _show(self, action: Action, answering: _Answering, progress: _Progress) -> None:
+        query = answering.query
+        if isinstance(action, Reply):
+            toast = render.toast(action.card) if action.only_for_actor and not progress.answered else None
+            if query is not None and toast is not None:
+                await query.answer(toast)
+                progress.answered = True
+                return
+            html = render.card_html(action.card)
+            markup = render.keyboard(action.buttons)
+            if action.private and self._privately_possible(answering):
+                await self._privately(html, markup, answering, progress)
+                return
+            await self.outbox.send(answering.chat, html, markup, reply_to=answering.reply_to)
+        elif isinstance(action, OpenForm):
+            html = render.form_html(action.form, typed_name)
+            if self._privately_possible(answering):
+                await self._privately(html, None, answering, progress)
+                return
+            await self.outbox.send(answering.chat, html, reply_to=answering.reply_to)
+        elif platform_of(action) == self.platform:
+            await self.deliver(action)
+
+    @staticmethod
+    def _privately_possible(answering: _Answering) -> bool:
+        """A private answer leaves the group when there is a person to write to; in a private chat it is
+        already private, and a group or channel posting as itself (an anonymous admin) has no private chat."""
+        return not answering.chat.private and answering.actor_id is not None
+
+    async def _privately(
+        self, html: str, markup: InlineKeyboardMarkup | None, answering: _Answering, progress: _Progress
+    ) -> None:
+        """Deliver an answer meant for the actor alone in their private chat; the group gets one line (or,
+        for a button press, the toast) saying where it went. A member who never started the bot cannot be
+        written to: the answer waits for them behind a deep link instead."""
+        assert answering.actor_id is not None
+        query = answering.query
+        try:
+            await self.outbox.private(answering.actor_id, html, markup)
+        except TelegramError as exc:  # "Forbidden: bot can't initiate conversation with a user", blocked, ...
+            log.info("telegram: cannot write to user %s privately (%s); offering a deep link", answering.actor_id, exc)
+            token = self.pending.add(answering.actor_id, html, markup)
+            url = deep_link(self.app.bot.username, token)
+            if query is not None and not progress.answered:
+                await query.answer(url=url)  # opens the private chat; Start delivers the answer
+                progress.answered = True
+            else:
+                await self.outbox.send(answering.chat, link_note(url), reply_to=answering.reply_to)
+            return
+        if query is not None and not progress.answered:
+            await query.answer(DELIVERED_NOTE)
+            progress.answered = True
+        elif query is None and not progress.pointed:
+            await self.outbox.send(answering.chat, render.escape(DELIVERED_NOTE), reply_to=answering.reply_to)
+            progress.pointed = True
+
+    async def _start_private(self, args: str, answering: _Answering) -> None:
+        """`/start` in a private chat: the answer a deep link was waiting to deliver, else the welcome."""
+        token = args.strip()
+        waiting = self.pending.take(token, answering.actor_id or "") if token else None
+        if waiting is not None:
+            await self.outbox.send(answering.chat, waiting.html, waiting.markup)
+            return
+        card = render.welcome_card()
+        if token:
+            card = render.expired_card()
+        await self._render([Reply(card)], answering)
 
     async def _edit(self, action: Edit) -> None:
         try:

@@ -16,11 +16,18 @@ from telegram import Bot, BotCommand, BotCommandScopeAllChatAdministrators, BotC
 from moderation.commands import CommandSpec, visible_commands
 from moderation.permissions import Privilege
 
-__all__ = ["register_commands", "telegram_commands"]
+__all__ = ["register_commands", "telegram_commands", "typed_name"]
 
 log = logging.getLogger("normbot.telegram")
 NAME = re.compile(r"[a-z0-9_]{1,32}")
 MAX_DESCRIPTION = 256
+
+
+def typed_name(name: str) -> str:
+    """A canonical command name as Telegram members type it: `forget-me` -> `forget_me` (Telegram command
+    names allow no hyphen, and a hyphen in a typed command ends the command). Two-word names keep their
+    space (`release show`). The core spells help, usage lines and hints with this on Telegram."""
+    return name.replace("-", "_")
 
 
 def _describe(word: str, specs: list[CommandSpec]) -> str:
@@ -36,7 +43,7 @@ def telegram_commands(privilege: Privilege) -> list[BotCommand]:
     """The command menu for someone with `privilege`, one entry per typed command word."""
     words: dict[str, list[CommandSpec]] = {}
     for spec in visible_commands(privilege):
-        word = (spec.group or spec.name).replace("-", "_").lower()
+        word = typed_name(spec.group or spec.name).lower()
         if not NAME.fullmatch(word):
             log.warning("command %r cannot be registered on Telegram (names are [a-z0-9_]{1,32})", spec.name)
             continue

@@ -44,7 +44,9 @@ __all__ = [
 ]
 
 PLATFORM = "telegram"
-_COMMAND = re.compile(r"/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{1,64}))?(?=\s|$)")
+# Telegram's own command names are [A-Za-z0-9_]; a hyphen is accepted too, so `/forget-me` typed from the
+# docs or from Discord habit reaches the command the menu lists as /forget_me.
+_COMMAND = re.compile(r"/([A-Za-z0-9_][A-Za-z0-9_-]{0,31})(?:@([A-Za-z0-9_]{1,64}))?(?=\s|$)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +84,7 @@ def _thread_id(message: Message) -> str | None:
 def chat_ref(message: Message) -> ChatRef:
     """Where a message was posted; the group is its own space, forum topics are threads."""
     chat_id = str(message.chat.id)
-    return ChatRef(PLATFORM, chat_id, _thread_id(message), chat_id)
+    return ChatRef(PLATFORM, chat_id, _thread_id(message), chat_id, private=message.chat.type == "private")
 
 
 def reply_target(message: Message) -> str | None:
@@ -205,7 +207,7 @@ def button_event(query: CallbackQuery, actor: Actor) -> ButtonPressed | None:
     chat_id = str(shown.chat.id)
     return ButtonPressed(
         event_id=f"cb:{query.id}",
-        chat=ChatRef(PLATFORM, chat_id, thread, chat_id),
+        chat=ChatRef(PLATFORM, chat_id, thread, chat_id, private=shown.chat.type == "private"),
         author=actor,
         payload=query.data if isinstance(query.data, str) else "",
         message_id=str(shown.message_id),

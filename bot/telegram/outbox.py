@@ -84,6 +84,14 @@ class Outbox:
             if "not modified" not in exc.message.lower():
                 raise
 
+    async def private(self, user_id: str, html: str, markup: InlineKeyboardMarkup | None = None) -> Message:
+        """A message in the user's private chat with the bot; raises `Forbidden` when they never started it
+        (Telegram: "bot can't initiate conversation with a user") or blocked it. No fallback: the caller
+        decides, since what is meant for one person must not land in a group."""
+        return await self.bot.send_message(
+            tg_id(user_id), html, parse_mode=ParseMode.HTML, reply_markup=markup, link_preview_options=_NO_PREVIEW
+        )
+
     async def direct(self, user_id: str, html: str, fallback: ChatRef | None) -> Message | None:
         """A private message; people who never started the bot can't get one, so it goes to `fallback`."""
         try:

@@ -13,9 +13,19 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from moderation.actions import Button, Card, Form
-from moderation.commands import COMMANDS
+from moderation.commands import COMMANDS, Spelling, as_typed
 
-__all__ = ["MAX_TEXT", "MAX_TOAST", "card_html", "escape", "form_html", "keyboard", "toast", "welcome_card"]
+__all__ = [
+    "MAX_TEXT",
+    "MAX_TOAST",
+    "card_html",
+    "escape",
+    "expired_card",
+    "form_html",
+    "keyboard",
+    "toast",
+    "welcome_card",
+]
 
 MAX_TEXT = 4096  # Telegram's limit, counted on the text after entity parsing
 MAX_TOAST = 200  # answerCallbackQuery text limit
@@ -84,12 +94,12 @@ def toast(card: Card) -> str | None:
     return text if len(text) <= MAX_TOAST else None
 
 
-def _form_usage(form: Form) -> str:
+def _form_usage(form: Form, spell: Spelling) -> str:
     """`/flag R3 <norm> <reason…>`: positional fields when the command has them as parameters, else
     `name=choice` pairs for a free-text parameter (the review checklist)."""
     spec = COMMANDS.get(form.command)
     params = {p.name for p in spec.params} if spec else set()
-    words = [f"/{form.command}", form.release_ref]
+    words = [f"/{spell(form.command)}", form.release_ref]
     for f in form.fields:
         if f.name in params:
             words.append(f"<{f.name}…>" if f.long else f"<{f.name}>")
@@ -100,11 +110,12 @@ def _form_usage(form: Form) -> str:
     return " ".join(words)
 
 
-def form_html(form: Form) -> str:
-    """Text platforms have no modal: tell the person the exact command to send, with the allowed values."""
+def form_html(form: Form, spell: Spelling = as_typed) -> str:
+    """Text platforms have no modal: tell the person the exact command to send (spelled as they type it),
+    with the allowed values."""
     spec = COMMANDS.get(form.command)
     params = {p.name for p in spec.params} if spec else set()
-    usage = _clip(_form_usage(form), 1000)
+    usage = _clip(_form_usage(form, spell), 1000)
     lines = [f"<b>{escape(_clip(form.title, 200))}</b>", "Send this command:", f"<code>{escape(usage)}</code>"]
     for f in form.fields:
         line = f"• {escape(f.name)}: {escape(_clip(f.label, 200))}"
@@ -119,6 +130,17 @@ def welcome_card() -> Card:
     return Card(
         "Hi! I'm normbot.",
         "I help model-making communities review releases against their own norms. I work in your community's "
-        "group; here I'll send you notes about your own releases (what a norm check found, and how to fix it).",
+        "group; here I'll send you what is meant for you alone: notes about your own releases (what a norm check "
+        "found, and how to fix it) and my answers to you (help, your flags, the moderation queue).",
+        footer="In the group, send /help for the commands.",
+    )
+
+
+def expired_card() -> Card:
+    """`/start <token>` whose answer is gone (expired, already read, another member's link, a restart)."""
+    return Card(
+        "That answer is no longer waiting",
+        "Answers wait here for 15 minutes after you ask, and only for the person who asked. "
+        "Send the command again in the group; the answer will come straight here now that we have a chat.",
         footer="In the group, send /help for the commands.",
     )

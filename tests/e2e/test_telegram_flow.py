@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.telegram.harness import GOOD, World, release_id_of, telegram_world
+from tests.fakes.telegram.harness import GOOD, World, deep_link_token, release_id_of, telegram_world
+from tests.fakes.telegram.payloads import FakeChat
 
 pytestmark = pytest.mark.e2e
 
@@ -62,7 +63,7 @@ async def test_flag_as_a_reply_flags_the_replied_to_release(w: World) -> None:
     """`/flag <norm> <reason>` replying to an announcement targets that release."""
     _, prompt1 = await w.announce(w.group, w.alice)
     second, prompt2 = await w.announce(w.group, w.carol, GOOD.replace("Neon Dreams", "Ember Glow"))
-    reply = await w.command(
+    _, reply = await w.privately(
         w.group, w.bob, "/flag credit-base-model the base model link is dead", reply_to=second["message"]["message_id"]
     )
     rid = release_id_of(prompt2)
@@ -132,18 +133,49 @@ async def test_a_plain_command_in_a_topic_is_not_a_reply_to_the_topic_start(w: W
     assert "Which release?" in reply.text
 
 
-async def test_flag_button_tells_how_to_flag(w: World) -> None:
-    """Flag opens no modal on Telegram: the bot answers with the exact command and the norm ids."""
+async def test_flag_button_tells_how_to_flag_privately(w: World) -> None:
+    """Flag opens no modal on Telegram: the bot sends the presser the exact command and the norm ids in
+    their private chat, and the group gets nothing (the press is answered with a toast saying where)."""
     _, prompt = await w.announce(w.group, w.alice)
     rid = release_id_of(prompt)
+    before = len(w.fake.bot_messages_in(w.group.id))
     mark = w.fake.mark()
-    w.fake.press(prompt, w.bob, prompt.payloads[1])
+    press = w.fake.press(prompt, w.alice, prompt.payloads[1])  # alice started the bot: a DM works
     sent = await w.fake.wait_for("sendMessage", lambda c: c.ok, after=mark)
-    form = w.fake.bot_message(w.group.id, sent.result["message_id"])
-    assert f"/flag R{rid} <norm> <reason…>" in form.text
-    assert "credit-base-model" in form.text and form.reply_to == prompt.message_id
-    answer = await w.fake.wait_for("answerCallbackQuery", after=mark)
-    assert answer.ok
+    assert sent.params["chat_id"] == w.alice.id
+    form = w.fake.bot_message(w.alice.id, sent.result["message_id"])
+    assert f"/flag R{rid} <norm> <reason…>" in form.text and "credit-base-model" in form.text
+    await w.fake.wait_for("answerCallbackQuery", after=mark)
+    assert "private chat" in (w.fake.answer_of(press) or {}).get("text", "")
+    await w.sync(w.group)
+    assert len(w.fake.bot_messages_in(w.group.id)) == before + 1  # only the sync's own answer
+
+
+async def test_flag_button_for_a_member_who_never_started_the_bot_opens_a_deep_link(w: World) -> None:
+    """Bob never started the bot, so it cannot write to him: the press answer opens the bot's private chat
+    (`t.me/<bot>?start=<token>`); his Start there delivers the instructions. Nothing goes to the group, and
+    the token is his alone."""
+    _, prompt = await w.announce(w.group, w.alice)
+    rid = release_id_of(prompt)
+    before = len(w.fake.bot_messages_in(w.group.id))
+    mark = w.fake.mark()
+    press = w.fake.press(prompt, w.bob, prompt.payloads[1])
+    await w.fake.wait_for("answerCallbackQuery", lambda c: c.ok, after=mark)
+    url = (w.fake.answer_of(press) or {}).get("url", "")
+    token = deep_link_token(url)
+    assert url.startswith("https://t.me/normbot_test_bot?start=") and token
+    carol_chat = FakeChat(w.carol.id, "private", "Carol")
+    mark = w.fake.mark()
+    w.fake.say(carol_chat, w.carol, f"/start {token}")  # a link seen by someone else gives them nothing
+    stranger = await w.fake.wait_for("sendMessage", lambda c: c.ok, after=mark)
+    assert "no longer waiting" in w.fake.bot_message(w.carol.id, stranger.result["message_id"]).text
+    mark = w.fake.mark()
+    w.fake.say(FakeChat(w.bob.id, "private", "Bob"), w.bob, f"/start {token}")
+    sent = await w.fake.wait_for("sendMessage", lambda c: c.ok, after=mark)
+    assert sent.params["chat_id"] == w.bob.id
+    assert f"/flag R{rid} <norm> <reason…>" in w.fake.bot_message(w.bob.id, sent.result["message_id"]).text
+    await w.sync(w.group)
+    assert len(w.fake.bot_messages_in(w.group.id)) == before + 1  # only the sync's own answer
 
 
 async def test_unknown_command_gets_help(w: World) -> None:

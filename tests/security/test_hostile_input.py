@@ -118,7 +118,8 @@ async def test_100kb_command_is_refused_clearly(announced: Chat, store: Store, l
     ],
 )
 async def test_invisible_and_lookalike_tricks_change_nothing(announced: Chat, store: Store, line: str) -> None:
-    """Such commands are answered (help or a usage hint) and never act on a release by accident.
+    """Such commands are answered (help, a usage hint, or "Not allowed" for a member's moderator command:
+    permission comes before usage) and never act on a release by accident.
 
     (An optional release id that does not parse is not an id: `/endorse R１ nice` endorses the replied-to or,
     in the console, the latest release with the note "R１ nice", as designed.)"""
@@ -126,7 +127,8 @@ async def test_invisible_and_lookalike_tricks_change_nothing(announced: Chat, st
     actions = await announced.cmd("bo", line)
     _no_internal_error(announced.core, actions)
     text = reply_text(actions)
-    assert text and ("Usage" in text or "Send /help" in text or "like R12" in text or "like F7" in text)
+    hints = ("Usage", "Send /help", "like R12", "like F7", "Only moderators can use")
+    assert text and any(hint in text for hint in hints)
     assert await _state(store) == before
 
 

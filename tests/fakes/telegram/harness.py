@@ -12,6 +12,7 @@ import asyncio
 import atexit
 import contextlib
 import itertools
+import re
 import shutil
 import tempfile
 from collections.abc import AsyncIterator
@@ -30,7 +31,7 @@ from tests.fakes.telegram.payloads import FakeChat, FakeUser
 from tests.fakes.telegram.server import FakeTelegram
 from tests.fakes.telegram.state import BotMessage, Call
 
-__all__ = ["GOOD", "TOKEN", "World", "release_id_of", "telegram_world"]
+__all__ = ["GOOD", "TOKEN", "World", "deep_link_token", "release_id_of", "telegram_world"]
 
 # Shaped like a real token (bot id, colon, 35 characters) so every code path treats it as one.
 TOKEN = "7000000001:AAHk3-known-test-token-Zq9xW4vB7nM2"
@@ -103,6 +104,26 @@ class World:
         update = self.fake.say(chat, user, text, reply_to=reply_to, **kw)
         return await self.reply_to(update, after=mark)
 
+    async def privately(
+        self, chat: FakeChat, user: FakeUser, text: str, *, reply_to: int | None = None, **kw: Any
+    ) -> tuple[BotMessage, BotMessage]:
+        """Send a command whose answer is for `user` alone: (the one-line pointer in `chat`, the answer in the
+        private chat). When the bot could not write first (the member never started it) the pointer is a deep
+        link: this follows it as the member would (Start sends `/start <token>`)."""
+        mark = self.fake.mark()
+        update = self.fake.say(chat, user, text, reply_to=reply_to, **kw)
+        pointer = await self.reply_to(update, after=mark)
+        token = deep_link_token(pointer.html)
+        if token is not None:
+            mark = self.fake.mark()
+            self.fake.say(FakeChat(user.id, "private", user.first_name), user, f"/start {token}")
+
+        def to_user(call: Call) -> bool:
+            return call.ok and call.params.get("chat_id") == user.id
+
+        sent = await self.fake.wait_for("sendMessage", to_user, after=mark)
+        return pointer, self.fake.bot_message(user.id, sent.result["message_id"])
+
     async def sync(self, chat: FakeChat) -> None:
         """Wait until every update sent so far was handled (updates are handled in order)."""
         await self.command(chat, self.carol, "/help")
@@ -128,6 +149,12 @@ class World:
         """(norm, reason) of each flag recorded in the store."""
         async with self.store.transaction() as tx:
             return [(f.norm_id, f.reason) for f in await tx.flags_of(release_id)]
+
+
+def deep_link_token(html: str) -> str | None:
+    """The start parameter of a `https://t.me/<bot>?start=<token>` link in a message, if there is one."""
+    m = re.search(r"t\.me/[A-Za-z0-9_]+\?start=([A-Za-z0-9_-]{1,64})", html)
+    return m.group(1) if m else None
 
 
 def release_id_of(prompt: BotMessage) -> int:

@@ -235,9 +235,21 @@ async def answer_callback_query(state: FakeState, params: JSON) -> bool:
     text = params.get("text")
     if text is not None and len(str(text)) > 200:
         raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+    url = params.get("url")
+    if url is not None and not _bot_deep_link(state, str(url)):
+        # Outside games, Telegram only opens links to the bot itself (t.me/<bot>?start=<parameter>).
+        raise ApiError(400, "Bad Request: URL_INVALID")
     query["answered"] = True
     query["answer"] = {"text": text, "show_alert": bool(params.get("show_alert"))}
+    if url is not None:
+        query["answer"]["url"] = str(url)
     return True
+
+
+def _bot_deep_link(state: FakeState, url: str) -> bool:
+    """`https://t.me/<bot username>?start=<1-64 of A-Z a-z 0-9 _ ->` (Telegram's deep-link parameter)."""
+    username = re.escape(state.bot.username or "")
+    return re.fullmatch(rf"(?:https?://)?t\.me/{username}\?start=[A-Za-z0-9_-]{{1,64}}", url) is not None
 
 
 async def set_my_commands(state: FakeState, params: JSON) -> bool:

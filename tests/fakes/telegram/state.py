@@ -84,6 +84,7 @@ class FakeState:
     allowed_updates: list[str] | None = None  # the kinds of update getUpdates last asked for (None: all)
     flood: dict[int, int] = field(default_factory=dict)
     latency: dict[str, float] = field(default_factory=dict)  # seconds a method takes (a far, busy API)
+    garbled: dict[str, int] = field(default_factory=dict)  # next N answers of a method: ok, but shapeless
     calls: list[Call] = field(default_factory=list)
     next_update_id: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
     next_query_id: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
