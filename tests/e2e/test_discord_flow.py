@@ -50,7 +50,7 @@ async def test_endorse_button_records_the_endorsement_and_edits_the_prompt(w: Wo
     edit = await w.fake.rec.wait_for("PATCH", rf"/channels/{w.releases.id}/messages/{prompt['id']}", after=mark)
     assert edit.ok
     fields = {f["name"]: f["value"] for f in w.fake.messages[int(prompt["id"])]["embeds"][0]["fields"]}
-    assert fields["Endorsements"].startswith("1/")
+    assert fields["Endorsements"].startswith("1 of ")
     assert payloads_of(w.fake.messages[int(prompt["id"])]) == payloads_of(prompt)  # buttons survive the edit
     assert w.adapter.client is not None
     assert not w.adapter.client._connection._view_store._views  # presses go to the dynamic item, nothing kept

@@ -38,7 +38,7 @@ async def test_release_announced_before_migration_can_be_endorsed_in_the_supergr
     edit = await w.fake.wait_for("editMessageText", lambda c: c.ok, after=mark)
     assert edit.params["chat_id"] == supergroup.id and edit.params["message_id"] == prompt.message_id
     migrated_prompt = w.fake.bot_message(supergroup.id, prompt.message_id)
-    assert "Endorsements: 1/" in migrated_prompt.text
+    assert "Endorsements: 1 of" in migrated_prompt.text
 
 
 async def test_new_announcements_in_the_supergroup_are_watched(w: World) -> None:
