@@ -19,6 +19,7 @@ from starlette.templating import Jinja2Templates
 from bot.web.errors import NotFound, Unavailable
 from bot.web.views import STATUS_LABELS, release_detail_json
 from moderation.community import CommunityConfig
+from moderation.render import setting_text
 from moderation.packs import PackProvider
 from norms import NormError, NormPack
 from storage import Community, Store, Tx
@@ -46,6 +47,7 @@ def _environment() -> Environment:
     )
     env.globals["status_labels"] = STATUS_LABELS
     env.filters["http_url"] = http_url
+    env.filters["words"] = setting_text  # norm settings as people read them, never Python reprs
     return env
 
 
