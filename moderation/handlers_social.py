@@ -335,8 +335,11 @@ def _effect_line(outcome: str, severity: str, status: str, before: str) -> str:
     """What deciding the flag did to the release, in words (lifecycle `UPHELD`)."""
     if outcome != "upheld":
         return "Dismissed: it does not count against the release."
-    if status != before and status == "changes_requested":
-        return f"Upheld under a {severity} norm: the release needs changes, and its endorsements stop counting."
+    target = upheld_move(severity, "in_review")
+    if target is not None and status == target:
+        if status != before:
+            return f"Upheld under a {severity} norm: the release needs changes, and its endorsements stop counting."
+        return f"Upheld under a {severity} norm: the release still needs changes; its endorsements do not count."
     return f"Upheld under a {severity} norm: the release keeps its status and shows the upheld flag."
 
 
@@ -362,7 +365,7 @@ def _decision_card(
         )
         lines.append("Disagree? There is no appeal command yet: ask a moderator in the community's chat.")
     else:
-        lines.append("Nothing to do.")
+        lines.append("Nothing to do about this flag.")
     return Card(
         f"A flag on your release {ref} ({title_of(release)}) was {outcome}",
         "\n".join(lines),

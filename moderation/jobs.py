@@ -193,11 +193,18 @@ async def _digest(
     if upheld:
         # Upheld outcomes are news too: a digest of only green ticks would hide what the moderators decided.
         lines.append("Flags upheld:")
-        for f, r in upheld[:15]:
-            norm = pack.norm(f.norm_id)
-            name = clip(norm.title, 60) if norm else f.norm_id
-            severity = flag_severity(pack, f.norm_id)
-            lines.append(f"• {release_ref(r)} {title_of(r)}: {name} ({severity}) — now {r.status.replace('_', ' ')}")
+        grouped: dict[tuple[int, str], tuple[Release, int]] = {}
+        for f, r in upheld:
+            _, n = grouped.get((r.id, f.norm_id), (r, 0))
+            grouped[(r.id, f.norm_id)] = (r, n + 1)
+        for (_, norm_id), (r, n) in list(grouped.items())[:15]:
+            norm = pack.norm(norm_id)
+            name = clip(norm.title, 60) if norm else norm_id
+            times = f" ×{n}" if n > 1 else ""
+            lines.append(
+                f"• {release_ref(r)} {title_of(r)}: {name} ({flag_severity(pack, norm_id)}){times} "
+                f"— now {r.status.replace('_', ' ')}"
+            )
     lines.extend(await core.hooks.digest_lines(core, tx, community_id, since))
     title = f"This week in {community.name}: {len(endorsed)} newly endorsed"
     if upheld:

@@ -19,8 +19,8 @@ from starlette.templating import Jinja2Templates
 from bot.web.errors import NotFound, Unavailable
 from bot.web.views import STATUS_LABELS, release_detail_json
 from moderation.community import CommunityConfig
-from moderation.render import setting_text
 from moderation.packs import PackProvider
+from moderation.render import setting_text
 from norms import NormError, NormPack
 from storage import Community, Store, Tx
 from storage.registry import release_detail

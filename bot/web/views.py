@@ -81,9 +81,7 @@ def release_page_json(page: ReleasePage, *, number: int, per_page: int) -> dict[
     """A page of a listing with its position."""
     pages = max(1, -(-page.total // per_page))
     return {
-        "releases": [
-            release_summary_json(r, creator, upheld=page.upheld.get(r.id, 0)) for r, creator in page.releases
-        ],
+        "releases": [release_summary_json(r, creator, upheld=page.upheld.get(r.id, 0)) for r, creator in page.releases],
         "total": page.total,
         "page": number,
         "per_page": per_page,

@@ -117,7 +117,7 @@ async def test_every_flag_decision_tells_the_creator(chat: Chat, outcome: str) -
     assert f"A flag on your release R1 (Neon Dreams v2) was {outcome}" in text
     assert "Norm: Name the base model (credit-base-model, warn)" in text
     assert "Moderator's reason: the base is named in the card" in text
-    assert ("What you can do:" in text) if outcome == "upheld" else ("Nothing to do." in text)
+    assert ("What you can do:" in text) if outcome == "upheld" else ("Nothing to do about this flag." in text)
     assert "bo" not in text.split()  # never who filed it
 
 
@@ -139,7 +139,8 @@ async def test_moderator_normcheck_nudges_the_creator_and_answers_the_moderator_
     assert answer.ephemeral
     assert "Your release" not in answer.card.as_text()
     assert answer.card.title == "Norm check of R1 (Rust Fox v1)"
-    assert "harm-safe-format (nudge)" in answer.card.body and "The creator has been sent what to fix." in answer.card.body
+    assert "harm-safe-format (nudge)" in answer.card.body
+    assert "The creator has been sent what to fix." in answer.card.body
     [dm] = dms(actions, "ada")
     assert dm.card.title.startswith("Your release R1 (Rust Fox v1) misses some community norms")
 

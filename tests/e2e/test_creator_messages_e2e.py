@@ -34,9 +34,7 @@ async def test_telegram_moderator_normcheck_nudges_the_creator_not_the_moderator
         answer = await w.command(w.group, w.mia, f"/normcheck R{rid}")
         assert "Your release" not in answer.text
         assert f"Norm check of R{rid}" in answer.text and "The creator has been sent what to fix." in answer.text
-        dm = await w.fake.wait_for(
-            "sendMessage", lambda c: c.ok and c.params["chat_id"] == w.alice.id, after=mark
-        )
+        dm = await w.fake.wait_for("sendMessage", lambda c: c.ok and c.params["chat_id"] == w.alice.id, after=mark)
         assert f"Your release R{rid} (Quiet Fox v1) misses some community norms" in dm.result["text"]
         group_texts = [
             c.result["text"]
@@ -54,9 +52,7 @@ async def test_telegram_status_change_reaches_the_creator(tmp_path: Path) -> Non
         mark = w.fake.mark()
         answer = await w.command(w.group, w.mia, f"/status R{rid} removed the download link is someone else's")
         assert "The creator has been told." in answer.text
-        dm = await w.fake.wait_for(
-            "sendMessage", lambda c: c.ok and c.params["chat_id"] == w.alice.id, after=mark
-        )
+        dm = await w.fake.wait_for("sendMessage", lambda c: c.ok and c.params["chat_id"] == w.alice.id, after=mark)
         text = dm.result["text"]
         assert f"Your release R{rid}" in text and "is now removed" in text
         assert "Moderator's reason: the download link is someone else's" in text
@@ -64,7 +60,7 @@ async def test_telegram_status_change_reaches_the_creator(tmp_path: Path) -> Non
 
 
 async def test_discord_check_menu_nudges_the_creator_and_answers_the_moderator_privately(tmp_path: Path) -> None:
-    """"Check against norms" by a moderator on alice's sparse announcement: an ephemeral summary for the
+    """ "Check against norms" by a moderator on alice's sparse announcement: an ephemeral summary for the
     moderator, the nudge in alice's DMs."""
     async with discord_world(tmp_path) as w:
         announcement, prompt = await w.announce(w.alice, SPARSE)
