@@ -140,6 +140,11 @@ class PromptData:
     standing: Standing | None = None
 
 
+UPHELD_COLOURED = frozenset({"announced", "in_review", "endorsed", "resolved"})
+"""States whose prompt takes the `upheld` colour (amber) when a flag on the release was upheld; the others
+(changes requested, flagged, removed, withdrawn) already have a colour that is not green."""
+
+
 def prompt_card(d: PromptData) -> Card:
     """The review prompt: what the check found, how far review has come, and how to take part."""
     rel = d.release
@@ -161,11 +166,13 @@ def prompt_card(d: PromptData) -> Card:
         fields.append(("Upheld flags", clip(", ".join(d.upheld), 200)))
     body_lines = results_lines(d.results)
     body = "\n".join(body_lines[:12]) if body_lines else "All automatic checks passed."
+    # The colour follows the standing: an endorsed release with an upheld flag is not painted green.
+    colour = "upheld" if d.standing is not None and d.upheld and rel.status in UPHELD_COLOURED else rel.status
     return Card(
         title=f"Review {release_ref(rel)}: {title_of(rel)} by {clip(d.creator, 40)}",
         body=body,
         fields=tuple(fields),
-        status=rel.status,
+        status=colour,
         footer=f"Endorse, flag or review with the buttons, or reply: /endorse, /flag <norm> <reason>, "
         f"/review. Details: /release show {release_ref(rel)}",
     )

@@ -216,6 +216,8 @@ async def test_what_an_upheld_flag_does(chat: Chat, store: Store, severity: str,
     shown_severity = "warn" if severity == "other" else severity
     assert fields["Upheld flags"] == f"F1 {NORM_OF[severity]} ({shown_severity})"
     assert standing(expected, [shown_severity]).tone == "warn"
+    prompt = [a.card for a in actions if isinstance(a, Edit) and a.card.title.startswith("Review R")][-1]
+    assert prompt.status == ("upheld" if expected in ("in_review", "endorsed") else expected)  # the colour key
 
 
 async def test_an_upheld_block_flag_holds_until_a_moderator_reopens(chat: Chat, store: Store) -> None:

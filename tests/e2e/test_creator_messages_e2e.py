@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import discord
 import pytest
 
 from bot.discord.commands import CHECK_MENU
-from tests.fakes.discord.harness import discord_world
+from tests.fakes.discord.harness import discord_world, payloads_of
 from tests.fakes.discord.harness import release_id_of as discord_release_id
-from tests.fakes.discord.interactions import context_menu, response_to
+from tests.fakes.discord.interactions import context_menu, press, response_to, slash
 from tests.fakes.telegram.harness import release_id_of, telegram_world
 
 pytestmark = pytest.mark.e2e
@@ -75,3 +76,29 @@ async def test_discord_check_menu_nudges_the_creator_and_answers_the_moderator_p
         assert opened.body["recipient_id"] in (w.alice.id, str(w.alice.id))
         sent = await w.fake.rec.wait_for("POST", rf"/channels/{opened.result['id']}/messages", after=mark)
         assert sent.body["embeds"][0]["title"].startswith(f"Your release R{rid} (Quiet Fox v1)")
+
+
+async def test_discord_endorsed_prompt_with_an_upheld_flag_is_not_green(tmp_path: Path) -> None:
+    """Endorsed (green), then a flag under a `warn` norm upheld: the prompt embed turns orange, says
+    "endorsed · 1 upheld flag" and lists the flag; alice is told by DM."""
+    async with discord_world(tmp_path) as w:
+        _, prompt = await w.announce(w.alice)
+        rid = discord_release_id(prompt)
+        for member in (w.bob, w.carol):
+            await response_to(w.fake, await press(w.fake, w.releases, member, prompt, payloads_of(prompt)[0]))
+        await w.until(lambda: "endorsed" in str(w.fake.messages[int(prompt["id"])]["embeds"][0]))
+        assert w.fake.messages[int(prompt["id"])]["embeds"][0]["color"] == discord.Colour.green().value
+        flagged = await slash(
+            w.fake, w.chat, w.bob, "flag", release=f"R{rid}", norm="credit-base-model", reason="vague"
+        )
+        await response_to(w.fake, flagged)
+        mark = w.fake.rec.mark()
+        decided = await slash(w.fake, w.chat, w.mia, "resolve", flag="F1", outcome="upheld", note="name the base")
+        await response_to(w.fake, decided)
+        await w.fake.rec.wait_for("POST", r"/users/@me/channels", after=mark)
+        await w.until(lambda: "upheld" in str(w.fake.messages[int(prompt["id"])]["embeds"][0]))
+        embed = w.fake.messages[int(prompt["id"])]["embeds"][0]
+        fields = {f["name"]: f["value"] for f in embed["fields"]}
+        assert fields["Status"] == "endorsed · 1 upheld flag"
+        assert fields["Upheld flags"] == "F1 credit-base-model (warn)"
+        assert embed["color"] == discord.Colour.orange().value
