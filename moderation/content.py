@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 from moderation.actions import Action, Card, DirectMessage
 from moderation.events import ChatRef
 from moderation.jobs import schedule_release_jobs
-from moderation.render import clip, release_ref, title_of
+from moderation.render import NormHelp, clip, human_evidence, release_ref, title_of
 from moderation.reviewing import check_release, refresh_prompts, set_status, settle_after_check
 from norms import NormPack
 from norms.fields import FIELD_NAMES, ReleaseFields
@@ -155,7 +155,7 @@ class ContentChange:
     text_changed: bool
     status_before: str
     results: list[NormResult]
-    fixes: dict[str, str | None]
+    fixes: dict[str, NormHelp]
     endorsers: list[Account] = field(default_factory=list)
     reviewers: list[Account] = field(default_factory=list)
     version_note: str | None = None
@@ -199,9 +199,10 @@ def change_card(change: ContentChange) -> Card:
     if failures:
         lines.append("Still missing:")
         for r in failures:
-            fix = change.fixes.get(r.norm_id)
-            how = f" — {clip(fix, 160)}" if fix else ""
-            lines.append(f"❌ {r.norm_id} ({r.severity}): {clip(r.evidence, 120)}{how}")
+            help_ = change.fixes.get(r.norm_id) or NormHelp(r.norm_id)
+            found = human_evidence(r.evidence, 120)
+            how = f" How to fix: {clip(help_.fix, 160)}" if help_.fix else ""
+            lines.append(f"❌ {clip(help_.title, 80)} ({r.severity}, {r.norm_id}){': ' + found if found else ''}.{how}")
     else:
         lines.append("It now meets every automatic norm.")
     if change.version_note:

@@ -9,10 +9,26 @@ from moderation.commands import Param, command, lookup, visible_commands
 from moderation.content import change_card, change_content
 from moderation.errors import AlreadyDone, BadArgument, NotFound, NotPermitted
 from moderation.invocation import Invocation
-from moderation.lifecycle import CLOSED, STATES, can_move, quorum_reached
+from moderation.lifecycle import CLOSED, STATES, can_move, flag_severity, quorum_reached, standing
 from moderation.permissions import Privilege
-from moderation.render import clip, flag_line, nudge_card, release_ref, results_lines, title_of
-from moderation.reviewing import check_release, pack_label, refresh_prompts, settle_after_check
+from moderation.render import (
+    clip,
+    endorsement_text,
+    flag_line,
+    nudge_card,
+    release_ref,
+    results_lines,
+    setting_text,
+    title_of,
+)
+from moderation.reviewing import (
+    NEXT_STEPS,
+    check_release,
+    notify_creator,
+    pack_label,
+    refresh_prompts,
+    settle_after_check,
+)
 from norms.fields import ReleaseFields
 from storage import personal
 
@@ -72,9 +88,13 @@ async def norms_show(inv: Invocation, args: dict[str, Any]) -> list[Action]:
             fields.append(("Reviewers are asked", clip(norm.question, 200)))
         if norm.fix:
             fields.append(("How to meet it", clip(norm.fix, 300)))
+        details = [clip(line, 300) for line in check_details(norm.config)]
+        body = clip(norm.description or "", 600)
+        if details:
+            body += ("\n\n" if body else "") + "What it checks:\n" + "\n".join(details)
         return [
             Reply(
-                Card(f"{norm.id}: {clip(norm.title, 80)}", clip(norm.description or "", 600), tuple(fields)),
+                Card(f"{norm.id}: {clip(norm.title, 80)}", body, tuple(fields)),
                 ephemeral=True,
             )
         ]
@@ -84,11 +104,25 @@ async def norms_show(inv: Invocation, args: dict[str, Any]) -> list[Action]:
             Card(
                 f"Norms of {inv.community.name} ({pack_label(pack)})",
                 "\n".join(lines),
-                footer=f"Digest {pack.digest[:12]}. Details: /norms <id>",
+                footer=f"Digest {pack.digest[:12]}. What a norm checks, patterns included: /norms show <id>",
             ),
             ephemeral=True,
         )
     ]
+
+
+_NOT_CHECKS = frozenset({"id", "need", "title", "severity", "description", "fix", "question", "answers"})
+
+
+def check_details(config: Any) -> list[str]:
+    """The technical side of a norm, one line per check, for the details view (`/norms show <id>`): what
+    `when` it applies and each check kind with its settings, patterns as written. Never Python reprs."""
+    lines = []
+    for key, value in config.items():
+        if key in _NOT_CHECKS:
+            continue
+        lines.append(f"{key}: {setting_text(value)}")
+    return lines
 
 
 @command("release show", "Everything about one release", RELEASE_OPT)
@@ -99,10 +133,12 @@ async def release_show(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     creator = await tx.account(release.creator_id)
     fields = ReleaseFields.from_json(release.fields_json)
     _, count, quorum = await quorum_reached(tx, release, inv.pack)
+    all_flags = await tx.flags_of(release.id)
+    upheld = [flag_severity(inv.pack, f.norm_id) for f in all_flags if f.status == "upheld"]
     rows: list[tuple[str, str]] = [
         ("Creator", clip(creator.display_name if creator else "?", 40)),
-        ("Status", release.status.replace("_", " ")),
-        ("Endorsements", f"{count}/{quorum}"),
+        ("Status", standing(release.status, upheld).label),
+        ("Endorsements", endorsement_text(count, quorum, release.status)),
     ]
     for name in ("model_type", "base_model", "license"):
         value = getattr(fields, name)
@@ -115,9 +151,7 @@ async def release_show(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     latest = await tx.latest_norm_check(release.id)
     body = "\n".join(results_lines(latest[1], include_pass=True)) if latest else "Not checked yet."
     mine = release.creator_id in await inv.person_accounts()
-    flags = [
-        f for f in await tx.flags_of(release.id) if f.status != "open" or mine or inv.privilege >= Privilege.MODERATOR
-    ]
+    flags = [f for f in all_flags if f.status != "open" or mine or inv.privilege >= Privilege.MODERATOR]
     if flags:
         body += "\nFlags:\n" + "\n".join(
             flag_line(f, show_reason=f.status != "open" or mine or inv.privilege >= Privilege.MODERATOR)
@@ -249,7 +283,27 @@ async def _recheck(inv: Invocation, release: Any, *, trigger: str) -> list[Actio
     )
     if failures and moved:
         card = Card(card.title, card.body + "\n" + moved.strip(), card.fields, card.status, card.footer)
-    return [Reply(card, ephemeral=False), *await refresh_prompts(inv.tx, release, inv.pack)]
+    refreshed = await refresh_prompts(inv.tx, release, inv.pack)
+    if release.creator_id in await inv.person_accounts():
+        return [Reply(card, ephemeral=False), *refreshed]
+    # Someone else's release (a moderator's /normcheck or edit): the creator gets what to fix, the actor a
+    # private summary, so nobody is told "your release" about a release that is not theirs.
+    told = await notify_creator(inv.tx, release, card) if failures or moved else []
+    names = ", ".join(f"{r.norm_id} ({r.severity})" for r, _ in failures)
+    summary = f"{len(failures)} norm{'s' if len(failures) != 1 else ''} not met: {names}." if failures else ""
+    summary += f"{moved} Checked against {pack_label(inv.pack)}."
+    if told:
+        summary += " The creator has been sent what to fix." if failures else " The creator has been told."
+    title = (
+        f"Norm check of {release_ref(release)} ({title_of(release)})"
+        if failures
+        else f"{release_ref(release)} meets every automatic norm"
+    )
+    return [
+        Reply(Card(title, summary.strip(), status=release.status), ephemeral=True),
+        *told,
+        *refreshed,
+    ]
 
 
 @command("normcheck", "Check a release again against the current norms", RELEASE_OPT, privilege=Privilege.MODERATOR)
@@ -295,8 +349,30 @@ async def status(inv: Invocation, args: dict[str, Any]) -> list[Action]:
         payload={"from": before, "to": target, "note": personal(clip(args.get("note"), 200))},
         at=inv.now,
     )
+    note = clip(args.get("note"), 300)
+    ref = release_ref(release)
+    told = await notify_creator(
+        inv.tx,
+        release,
+        Card(
+            f"Your release {ref} ({title_of(release)}) is now {target.replace('_', ' ')}",
+            "\n".join(
+                (
+                    f"A moderator moved it from {before.replace('_', ' ')} to {target.replace('_', ' ')}.",
+                    f"Moderator's reason: {note or 'none given'}",
+                    "What you can do: " + NEXT_STEPS[target].format(ref=ref),
+                    "Disagree? There is no appeal command yet: ask a moderator in the community's chat.",
+                )
+            ),
+            status=target,
+            footer=f"Details: /release show {ref}",
+        ),
+        actor_ids=frozenset(await inv.person_accounts()),
+    )
+    body = note + ("\n" if note else "") + ("The creator has been told." if told else "")
     return [
-        Reply(Card(f"{release_ref(release)} is now {target.replace('_', ' ')}", clip(args.get("note"), 300))),
+        Reply(Card(f"{ref} is now {target.replace('_', ' ')}", body.strip())),
+        *told,
         *await refresh_prompts(inv.tx, release, inv.pack),
     ]
 

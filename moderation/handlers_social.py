@@ -12,11 +12,11 @@ from moderation.errors import AlreadyDone, BadArgument, NotFound, NotPermitted, 
 from moderation.events import ChatRef
 from moderation.invocation import Invocation
 from moderation.jobs import chats_for, schedule_flag_escalation
-from moderation.lifecycle import quorum_reached
+from moderation.lifecycle import flag_severity, quorum_reached, upheld_move
 from moderation.permissions import Privilege
 from moderation.redaction import redacting_logger
-from moderation.render import clip, flag_line, release_ref, title_of
-from moderation.reviewing import refresh_prompts, set_status
+from moderation.render import clip, endorsement_text, flag_line, release_ref, title_of
+from moderation.reviewing import NEXT_STEPS, held_by_upheld, notify_creator, refresh_prompts, set_status
 from storage import Flag, Release, personal
 
 __all__ = ["flag_form", "resolve_flag"]
@@ -82,7 +82,7 @@ async def endorse(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     )
     await inv.tx.lock_release(release)  # counted under the lock: simultaneous endorsements reach the quorum
     reached, count, quorum = await quorum_reached(inv.tx, release, inv.pack)
-    text = f"Thanks! {release_ref(release)} has {count}/{quorum} endorsements."
+    just_endorsed = False
     if reached and release.status == "in_review" and await set_status(inv.tx, release, "endorsed", inv.now):
         await inv.tx.cancel_jobs("review_reminder", str(release.id))
         await inv.tx.cancel_jobs("review_deadline", str(release.id))
@@ -94,7 +94,10 @@ async def endorse(inv: Invocation, args: dict[str, Any]) -> list[Action]:
             payload={"endorsements": count},
             at=inv.now,
         )
-        text += " Quorum reached: it is now endorsed. 🎉"
+        just_endorsed = True
+    text = f"Thanks! Endorsements on {release_ref(release)}: {endorsement_text(count, quorum, release.status)}."
+    if just_endorsed:
+        text += " It is now endorsed. 🎉"
     return [Reply(Card("Endorsed", text), ephemeral=True), *await refresh_prompts(inv.tx, release, inv.pack)]
 
 
@@ -117,7 +120,13 @@ async def unendorse(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     if release.status == "endorsed" and not reached:
         await set_status(inv.tx, release, "in_review", inv.now)
     return [
-        Reply(Card("Endorsement withdrawn", f"{release_ref(release)} now has {count}/{quorum}."), ephemeral=True),
+        Reply(
+            Card(
+                "Endorsement withdrawn",
+                f"{release_ref(release)} endorsements: {endorsement_text(count, quorum, release.status)}.",
+            ),
+            ephemeral=True,
+        ),
         *await refresh_prompts(inv.tx, release, inv.pack),
     ]
 
@@ -202,7 +211,9 @@ async def flag(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     people = await inv.tx.person_keys([f.account_id for f in open_flags])
     reporters = {people.get(f.account_id, -f.account_id) for f in open_flags}
     if len(reporters) >= settings.flag_threshold:
-        if release.status != "flagged" and await set_status(inv.tx, release, "flagged", inv.now):
+        # A release an upheld `block` flag holds stays held: flagging it would let dismissals lift the hold.
+        held = await held_by_upheld(inv.tx, release, inv.pack)
+        if not held and release.status != "flagged" and await set_status(inv.tx, release, "flagged", inv.now):
             await inv.tx.audit(
                 inv.community_id,
                 actor="normbot",
@@ -294,37 +305,91 @@ async def resolve_flag(inv: Invocation, args: dict[str, Any], *, penalise: bool)
     await inv.tx.lock_release(release)  # the last flags decided at once: one of the deciders sees none open
     open_flags = await inv.tx.flags_of(release.id, "open")
     before = release.status
-    if not open_flags and release.status == "flagged":
-        upheld = [f for f in await inv.tx.flags_of(release.id) if f.status == "upheld"]
-        if upheld:
-            await set_status(inv.tx, release, "resolved", inv.now)
+    severity = flag_severity(inv.pack, row.norm_id)
+    target = upheld_move(severity, release.status) if outcome == "upheld" else None
+    if target is not None:
+        await set_status(inv.tx, release, target, inv.now)
+    elif not open_flags and release.status == "flagged":
+        # Every flag is decided and none held it: back to where review left it, unless the check blocks it.
+        if await inv.tx.blocking_norms(release.id):
+            await set_status(inv.tx, release, "changes_requested", inv.now)
         else:
             reached, _, _ = await quorum_reached(inv.tx, release, inv.pack)
             await set_status(inv.tx, release, "endorsed" if reached else "in_review", inv.now)
+    if release.status != before:
+        await inv.tx.audit(
+            inv.community_id,
+            actor="normbot",
+            action="release.status",
+            subject=release_ref(release),
+            payload={"from": before, "to": release.status, "flag": f"F{flag_id}", "severity": severity},
+            at=inv.now,
+        )
+    effect = _effect_line(outcome, severity, release.status, before)
     actions: list[Action] = [
         Reply(
-            Card(f"F{flag_id} {outcome}", _status_line(release, before, len(open_flags))),
+            Card(
+                f"F{flag_id} {outcome}",
+                f"{effect} {_status_line(release, before, len(open_flags))} The creator has been told.",
+            ),
             ephemeral=False,
         )
     ]
     if await inv.tx.posted(f"alert:{release.id}"):
         actions.extend(await moderator_alert(inv, release, open_flags))
-    creator = await inv.tx.account(release.creator_id)
-    if creator is not None and outcome == "upheld":
-        from moderation.actions import DirectMessage
-
-        actions.append(
-            DirectMessage(
-                creator.platform,
-                creator.user_id,
-                Card(
-                    f"A flag on your release {release_ref(release)} was upheld",
-                    f"{row.norm_id}: {clip(args.get('note', ''), 200)}\nSee /whyflagged {release_ref(release)}.",
-                ),
-            )
+    actions.extend(
+        await notify_creator(
+            inv.tx,
+            release,
+            _decision_card(inv, release, row, outcome, severity, effect, args.get("note", "")),
+            actor_ids=frozenset(await inv.person_accounts()),
         )
+    )
     actions.extend(await refresh_prompts(inv.tx, release, inv.pack))
     return actions
+
+
+def _effect_line(outcome: str, severity: str, status: str, before: str) -> str:
+    """What deciding the flag did to the release, in words (lifecycle `UPHELD`)."""
+    if outcome != "upheld":
+        return "Dismissed: it does not count against the release."
+    target = upheld_move(severity, "in_review")
+    if target is not None and status == target:
+        if status != before:
+            return f"Upheld under a {severity} norm: the release needs changes, and its endorsements stop counting."
+        return f"Upheld under a {severity} norm: the release still needs changes; its endorsements do not count."
+    return f"Upheld under a {severity} norm: the release keeps its status and shows the upheld flag."
+
+
+def _decision_card(
+    inv: Invocation, release: Release, flag: Flag, outcome: str, severity: str, effect: str, note: str
+) -> Card:
+    """The creator's message about a decided flag: the norm in words, the moderator's reason, what it did,
+    what they can do next. Never who filed the flag."""
+    ref = release_ref(release)
+    norm = inv.pack.norm(flag.norm_id)
+    name = f"{clip(norm.title, 80)} ({flag.norm_id}, {severity})" if norm else f"{flag.norm_id} ({severity})"
+    lines = [
+        f"Norm: {name}",
+        f"Moderator's reason: {clip(note, 300) or 'none given'}",
+        effect,
+        f"Status: {release.status.replace('_', ' ')}.",
+    ]
+    if outcome == "upheld":
+        if norm is not None and norm.fix:
+            lines.append(f"How to meet the norm: {clip(norm.fix, 200)}")
+        lines.append(
+            "What you can do: " + NEXT_STEPS.get(release.status, NEXT_STEPS["changes_requested"]).format(ref=ref)
+        )
+        lines.append("Disagree? There is no appeal command yet: ask a moderator in the community's chat.")
+    else:
+        lines.append("Nothing to do about this flag.")
+    return Card(
+        f"A flag on your release {ref} ({title_of(release)}) was {outcome}",
+        "\n".join(lines),
+        status=release.status,
+        footer=f"All flags on it and how they were decided: /whyflagged {ref}",
+    )
 
 
 @command(

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 
 from moderation.actions import Action, Card, Send
 from moderation.events import ChatRef
-from moderation.lifecycle import quorum_reached
+from moderation.lifecycle import flag_severity, quorum_reached, standing
 from moderation.redaction import redacting_logger
-from moderation.render import clip, release_ref, title_of
+from moderation.render import clip, endorsement_text, release_ref, title_of
 from norms import NormPack
 from storage import Release, Tx
 
@@ -131,7 +131,8 @@ async def _run_one(
     if kind == "review_reminder":
         card = Card(
             f"Reminder: {release_ref(release)} ({title_of(release)}) still needs review",
-            f"{count}/{quorum} endorsements so far. Reply to the announcement with /endorse or /review.",
+            f"Endorsements: {endorsement_text(count, quorum, release.status)}. "
+            "Reply to the announcement with /endorse or /review.",
             status=release.status,
         )
         await tx.audit(
@@ -141,7 +142,8 @@ async def _run_one(
     if kind == "review_deadline":
         card = Card(
             f"Review window closed for {release_ref(release)} ({title_of(release)})",
-            f"It reached {count}/{quorum} endorsements. Moderators: decide with /status {release_ref(release)} "
+            f"Endorsements: {endorsement_text(count, quorum, release.status)}. "
+            f"Moderators: decide with /status {release_ref(release)} "
             "<state>, or leave it in review.",
             status=release.status,
         )
@@ -178,14 +180,36 @@ async def _digest(
     endorsed = [
         r for r in await tx.releases(community_id, status="endorsed", limit=200) if _aware(r.updated_at) >= since
     ]
-    if not endorsed:
+    upheld = await tx.flags_resolved_since(community_id, since, "upheld")
+    if not endorsed and not upheld:
         return []
     lines = []
     for r in endorsed[:15]:
         creator = await tx.account(r.creator_id)
-        lines.append(f"• {release_ref(r)} {title_of(r)} by {clip(creator.display_name if creator else '?', 40)}")
+        marks = [flag_severity(pack, f.norm_id) for f in await tx.flags_of(r.id, "upheld")]
+        shown = standing(r.status, marks)
+        mark = f" ({shown.label})" if marks else ""
+        lines.append(f"• {release_ref(r)} {title_of(r)} by {clip(creator.display_name if creator else '?', 40)}{mark}")
+    if upheld:
+        # Upheld outcomes are news too: a digest of only green ticks would hide what the moderators decided.
+        lines.append("Flags upheld:")
+        grouped: dict[tuple[int, str], tuple[Release, int]] = {}
+        for f, r in upheld:
+            _, n = grouped.get((r.id, f.norm_id), (r, 0))
+            grouped[(r.id, f.norm_id)] = (r, n + 1)
+        for (_, norm_id), (r, n) in list(grouped.items())[:15]:
+            norm = pack.norm(norm_id)
+            name = clip(norm.title, 60) if norm else norm_id
+            times = f" ×{n}" if n > 1 else ""
+            lines.append(
+                f"• {release_ref(r)} {title_of(r)}: {name} ({flag_severity(pack, norm_id)}){times} "
+                f"— now {r.status.replace('_', ' ')}"
+            )
     lines.extend(await core.hooks.digest_lines(core, tx, community_id, since))
-    card = Card(f"This week in {community.name}: {len(endorsed)} newly endorsed", "\n".join(lines))
+    title = f"This week in {community.name}: {len(endorsed)} newly endorsed"
+    if upheld:
+        title += f", {len(upheld)} flag{'s' if len(upheld) != 1 else ''} upheld"
+    card = Card(title, "\n".join(lines))
     return [Send(chat, card) for chat in chats_for(community, "releases", "review")]
 
 

@@ -87,6 +87,8 @@ class ReleasePage:
     releases: list[tuple[Release, str]]
     """(release, creator display name), newest first."""
     total: int
+    upheld: dict[int, int] = field(default_factory=dict)
+    """Upheld flags per release id of this page (absent: none), so a listing's badge shows upheld outcomes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +227,15 @@ async def list_releases(
         .offset(offset)
     )
     rows = [(r, str(name)) for r, name in (await tx.s.execute(stmt)).all()]
-    return ReleasePage(rows, total)
+    upheld: dict[int, int] = {}
+    if rows:
+        counted = (
+            select(Flag.release_id, func.count(Flag.id))
+            .where(Flag.release_id.in_([r.id for r, _ in rows]), Flag.status == "upheld")
+            .group_by(Flag.release_id)
+        )
+        upheld = {int(rid): int(n) for rid, n in (await tx.s.execute(counted)).all()}
+    return ReleasePage(rows, total, upheld)
 
 
 async def filter_choices(tx: Tx, community_id: int) -> tuple[list[str], list[str]]:

@@ -214,6 +214,20 @@ class SocialQueries:
         )
         return list((await self.s.execute(stmt)).scalars())
 
+    async def flags_resolved_since(
+        self, community_id: int, since: datetime, status: str, limit: int = 50
+    ) -> list[tuple[Flag, Release]]:
+        """Flags of a community resolved as `status` at or after `since`, oldest first, with their release
+        (the weekly digest shows upheld outcomes)."""
+        stmt = (
+            select(Flag, Release)
+            .join(Release, Release.id == Flag.release_id)
+            .where(Release.community_id == community_id, Flag.status == status, Flag.resolved_at >= since)
+            .order_by(Flag.id)
+            .limit(limit)
+        )
+        return [(f, r) for f, r in (await self.s.execute(stmt)).all()]
+
     async def resolve_flag(
         self, flag_id: int, *, status: str, by: int, note: str, penalise: bool, at: datetime
     ) -> bool:

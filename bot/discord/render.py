@@ -23,6 +23,7 @@ COLOURS: dict[str, discord.Colour] = {
     "resolved": discord.Colour.teal(),
     "removed": discord.Colour.dark_grey(),
     "withdrawn": discord.Colour.darker_grey(),
+    "upheld": discord.Colour.orange(),  # a prompt whose release carries an upheld flag (never green)
 }
 DEFAULT_COLOUR = discord.Colour.blurple()
 STYLES: dict[str, discord.ButtonStyle] = {

@@ -23,6 +23,7 @@ from bot.web.views import STATUS_LABELS, release_detail_json
 from moderation.clock import Clock, utcnow
 from moderation.community import CommunityConfig
 from moderation.packs import PackProvider
+from moderation.render import setting_text
 from moderation.visible import visible
 from norms import NormError, NormPack
 from storage import Community, Store, Tx
@@ -60,6 +61,7 @@ def _environment() -> Environment:
     )
     env.globals["status_labels"] = STATUS_LABELS
     env.filters["http_url"] = http_url
+    env.filters["words"] = setting_text  # norm settings as people read them, never Python reprs
     return env
 
 

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from moderation.lifecycle import standing
+from moderation.render import human_evidence, setting_text
 from norms import NormPack
 from storage import Release
 from storage.registry import CommunitySummary, ReleaseDetail, ReleasePage
@@ -53,8 +55,10 @@ def community_json(c: CommunitySummary) -> dict[str, Any]:
     return {"slug": c.slug, "name": c.name, "releases": c.releases, "by_status": c.by_status}
 
 
-def release_summary_json(r: Release, creator: str | None = None) -> dict[str, Any]:
-    """A release in a listing (or as a lineage link)."""
+def release_summary_json(r: Release, creator: str | None = None, *, upheld: int = 0) -> dict[str, Any]:
+    """A release in a listing (or as a lineage link); `upheld` flags turn its badge from green to amber and
+    say so (lifecycle `standing`): an endorsed release with an upheld flag is not shown as plainly endorsed."""
+    shown = standing(r.status, ["upheld"] * upheld)
     out: dict[str, Any] = {
         "id": r.id,
         "ref": f"R{r.id}",
@@ -64,6 +68,8 @@ def release_summary_json(r: Release, creator: str | None = None) -> dict[str, An
         "base_model": r.base_model,
         "status": r.status,
         "status_label": STATUS_LABELS.get(r.status, r.status),
+        "standing": {"label": shown.label if upheld else STATUS_LABELS.get(r.status, r.status), "tone": shown.tone},
+        "upheld_flags": upheld,
         "created_at": iso(r.created_at),
     }
     if creator is not None:
@@ -75,7 +81,7 @@ def release_page_json(page: ReleasePage, *, number: int, per_page: int) -> dict[
     """A page of a listing with its position."""
     pages = max(1, -(-page.total // per_page))
     return {
-        "releases": [release_summary_json(r, creator) for r, creator in page.releases],
+        "releases": [release_summary_json(r, creator, upheld=page.upheld.get(r.id, 0)) for r, creator in page.releases],
         "total": page.total,
         "page": number,
         "per_page": per_page,
@@ -92,7 +98,7 @@ def release_detail_json(d: ReleaseDetail, titles: Mapping[str, str] | None = Non
     """One release in full, as the public may see it; `titles` names norms (from the pack in force)."""
     titles = titles or {}
     r = d.release
-    out = release_summary_json(r, d.creator)
+    out = release_summary_json(r, d.creator, upheld=sum(1 for f in d.resolved_flags if f.outcome == "upheld"))
     out.update(
         fields=_fields(r),
         review_due_at=iso(r.review_due_at),
@@ -116,7 +122,7 @@ def release_detail_json(d: ReleaseDetail, titles: Mapping[str, str] | None = Non
                     "need": n.need,
                     "severity": n.severity,
                     "outcome": n.outcome,
-                    "evidence": n.evidence,
+                    "evidence": human_evidence(n.evidence, 300),
                 }
                 for n in d.results
             ],
@@ -191,6 +197,9 @@ def pack_json(pack: NormPack, *, origin: str, revision: int | None) -> dict[str,
                 "checks": list(n.check_kinds),
                 "when": _plain(n.config.get("when")),
                 "settings": {k: _plain(v) for k, v in n.config.items() if k not in _CHECK_KEYS_SHOWN_ELSEWHERE},
+                "details": [
+                    f"{k}: {setting_text(v)}" for k, v in n.config.items() if k not in _CHECK_KEYS_SHOWN_ELSEWHERE
+                ],
             }
             for n in pack.norms
         ],

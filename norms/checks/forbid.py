@@ -9,7 +9,10 @@ PASS (`forbid: {files: '(?i)\\.(ckpt|pt|bin)$'}`)::
 
 FAIL::
 
-    files: [model.ckpt]   -> evidence "files: model.ckpt matches ..."
+    files: [model.ckpt]   -> evidence "files: model.ckpt"
+
+Evidence names the value (for `text`, the matched words), never the pattern: evidence is what creators are
+shown, and a regex tells them nothing; the pattern is in the norm's details (`norms show`).
 """
 
 from __future__ import annotations
@@ -41,7 +44,8 @@ class Forbid:
             for value in values_for(target, ctx):
                 found = pattern.search(value)
                 if found is not None:
-                    hits.append(f"{target}: {found[:120]!r} matches /{pattern.source}/")
+                    shown = f"“{found[:120]}”" if target == "text" else value[:120]
+                    hits.append(f"{target}: {shown}")
         if hits:
             return CheckOutcome("fail", tuple(hits))
         return CheckOutcome("pass")

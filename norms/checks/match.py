@@ -6,7 +6,7 @@ PASS (`match: {version: '^v?[0-9]+(\\.[0-9]+)*$'}`)::
 
 FAIL::
 
-    version: final-final   -> evidence "version: no value matches ..."
+    version: final-final   -> evidence "version: final-final is not in the expected form"
     (no version stated)    -> evidence "version: not stated"
 """
 
@@ -41,7 +41,8 @@ class Match:
                 continue
             found = next((m for m in (pattern.search(v) for v in values) if m is not None), None)
             if found is None:
-                misses.append(f"{target}: no value matches /{pattern.source}/")
+                stated = ", ".join(values)[:120] if target != "text" else "the announcement"
+                misses.append(f"{target}: {stated} is not in the expected form")
             else:
                 hits.append(f"{target}: {found[:120]!r}")
         if misses:

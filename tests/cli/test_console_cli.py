@@ -30,7 +30,7 @@ def _demo(db: str) -> str:
 def test_demo_reads_like_a_community(db: str) -> None:
     """The bundled demo endorses one release, nudges and fixes another, resolves flags, fires a reminder."""
     out = _demo(db)
-    assert "Quorum reached" in out
+    assert "It is now endorsed" in out
     assert "How to fix" in out
     assert "upheld" in out and "dismissed" in out
     assert "Reminder: R2" in out

@@ -38,7 +38,7 @@ async def test_bad_arguments_get_usage(announced: Chat) -> None:
 async def test_endorse_reply_targets_the_announcement(announced: Chat, store: Store) -> None:
     """Replying to the announcement targets its release; the prompt is edited in place."""
     actions = await announced.cmd("bo", "/endorse", reply_to="ann1")
-    assert "1/2" in reply_text(actions)
+    assert "Endorsements on R1: 1 of 2 needed" in reply_text(actions)
     assert any(isinstance(a, Edit) for a in actions)
 
 

@@ -228,7 +228,7 @@ async def test_a_slow_core_is_deferred_then_answered_by_followup(w: World, monke
     gate.set()
     followup = await w.fake.rec.wait_for("POST", rf"/webhooks/\d+/{interaction['token']}")
     assert followup.body["flags"] & EPHEMERAL
-    assert f"R{rid} has 1/" in followup.body["embeds"][0]["description"]
+    assert f"Endorsements on R{rid}: 1 of" in followup.body["embeds"][0]["description"]
     assert await w.endorsements(rid) == 1
     gate.clear()
     command = await slash(w.fake, w.chat, w.carol, "release show", release=f"R{rid}")

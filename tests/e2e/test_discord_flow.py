@@ -46,11 +46,11 @@ async def test_endorse_button_records_the_endorsement_and_edits_the_prompt(w: Wo
     interaction = await press(w.fake, w.releases, w.bob, prompt, payloads_of(prompt)[0])
     answer = await response_to(w.fake, interaction)
     assert answer.body["type"] == 4 and answer.body["data"]["flags"] & EPHEMERAL
-    assert f"R{rid} has 1/" in answer.body["data"]["embeds"][0]["description"]
+    assert f"Endorsements on R{rid}: 1 of" in answer.body["data"]["embeds"][0]["description"]
     edit = await w.fake.rec.wait_for("PATCH", rf"/channels/{w.releases.id}/messages/{prompt['id']}", after=mark)
     assert edit.ok
     fields = {f["name"]: f["value"] for f in w.fake.messages[int(prompt["id"])]["embeds"][0]["fields"]}
-    assert fields["Endorsements"].startswith("1/")
+    assert fields["Endorsements"].startswith("1 of ")
     assert payloads_of(w.fake.messages[int(prompt["id"])]) == payloads_of(prompt)  # buttons survive the edit
     assert w.adapter.client is not None
     assert not w.adapter.client._connection._view_store._views  # presses go to the dynamic item, nothing kept
@@ -81,7 +81,7 @@ async def test_moderator_checks_a_message_with_the_context_menu(w: World) -> Non
     assert answer.body["type"] == 4
     embed = answer.body["data"]["embeds"][0]
     assert embed["title"] == f"R{rid} meets every automatic norm"
-    assert not answer.body["data"].get("flags", 0) & EPHEMERAL  # the result is for the whole channel
+    assert answer.body["data"]["flags"] & EPHEMERAL  # a summary for the moderator; the creator is told apart
 
 
 async def test_non_moderator_is_refused_ephemerally(w: World) -> None:

@@ -109,4 +109,4 @@ async def test_a_burst_of_endorse_presses_on_telegram_edits_the_prompt_a_few_tim
     edits = [c for c in calls if c.method == "editMessageText" and c.params["message_id"] == prompt.message_id]
     assert 1 <= len(edits) < 16
     assert all(c.ok for c in edits)
-    assert "Endorsements: 16/" in prompt.text
+    assert "Endorsements: 16 (quorum" in prompt.text

@@ -29,7 +29,7 @@ async def test_announcement_gets_a_prompt_with_a_keyboard(w: World) -> None:
     rid = release_id_of(prompt)
     assert prompt.payloads == [f"nb1:endorse:{rid}", f"nb1:flag:{rid}", f"nb1:review:{rid}"]
     assert f"Review R{rid}: Neon Dreams v2 by alice_makes" in prompt.text
-    assert "Endorsements: 0/" in prompt.text
+    assert "Endorsements: 0 of 2 needed" in prompt.text
 
 
 async def test_button_press_endorses_and_edits_the_prompt_in_place(w: World) -> None:
@@ -40,11 +40,11 @@ async def test_button_press_endorses_and_edits_the_prompt_in_place(w: World) -> 
     press = w.fake.press(prompt, w.bob, prompt.payloads[0])
     answer = await w.fake.wait_for("answerCallbackQuery", after=mark)
     assert answer.params["callback_query_id"] == press["callback_query"]["id"]
-    assert f"R{rid} has 1/" in answer.params["text"]
+    assert f"Endorsements on R{rid}: 1 of 2 needed" in answer.params["text"]
     edit = await w.fake.wait_for("editMessageText", lambda c: c.ok, after=mark)
     assert edit.params["message_id"] == prompt.message_id
     assert w.fake.answer_of(press) == {"text": answer.params["text"], "show_alert": False}
-    assert "Endorsements: 1/" in prompt.text and prompt.edits == 1
+    assert "Endorsements: 1 of 2 needed" in prompt.text and prompt.edits == 1
     assert prompt.payloads[0] == f"nb1:endorse:{rid}"  # the keyboard survives the edit
     assert await w.endorsements(rid) == 1
 
@@ -78,7 +78,7 @@ async def test_command_addressed_to_this_bot_works_and_to_another_bot_is_ignored
     mid = update["message"]["message_id"]
     w.fake.say(w.group, w.bob, "/endorse@other_bot", reply_to=mid)
     reply = await w.command(w.group, w.carol, "/endorse@normbot_test_bot", reply_to=mid)
-    assert "has 1/" in reply.text
+    assert ": 1 of 2 needed" in reply.text
     assert await w.endorsements(release_id_of(prompt)) == 1
 
 
@@ -245,6 +245,6 @@ async def test_replying_to_the_prompt_targets_its_release(w: World) -> None:
     _, prompt = await w.announce(w.group, w.alice)
     rid = release_id_of(prompt)
     reply = await w.command(w.group, w.bob, "/endorse", reply_to=prompt.message_id)
-    assert f"R{rid} has 1/" in reply.text
+    assert f"Endorsements on R{rid}: 1 of" in reply.text
     check = await w.command(w.group, w.mia, "/normcheck", reply_to=prompt.message_id)
     assert f"R{rid} meets every automatic norm" in check.text

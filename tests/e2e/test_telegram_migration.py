@@ -33,12 +33,12 @@ async def test_release_announced_before_migration_can_be_endorsed_in_the_supergr
         assert await tx.chat_binding("telegram", str(w.group.id)) is None
     mark = w.fake.mark()
     reply = await w.command(supergroup, w.bob, "/endorse", reply_to=update["message"]["message_id"])
-    assert f"R{rid} has 1/" in reply.text
+    assert f"Endorsements on R{rid}: 1 of" in reply.text
     assert await w.endorsements(rid) == 1
     edit = await w.fake.wait_for("editMessageText", lambda c: c.ok, after=mark)
     assert edit.params["chat_id"] == supergroup.id and edit.params["message_id"] == prompt.message_id
     migrated_prompt = w.fake.bot_message(supergroup.id, prompt.message_id)
-    assert "Endorsements: 1/" in migrated_prompt.text
+    assert "Endorsements: 1 of" in migrated_prompt.text
 
 
 async def test_new_announcements_in_the_supergroup_are_watched(w: World) -> None:
@@ -60,4 +60,4 @@ async def test_chat_migrated_error_moves_the_data_and_resends(w: World) -> None:
     resent = await w.fake.wait_for("sendMessage", lambda c: c.ok, after=mark)
     assert resent.params["chat_id"] == supergroup.id
     reply = await w.command(supergroup, w.bob, "/endorse", reply_to=update["message"]["message_id"])
-    assert f"R{release_id_of(prompt)} has 1/" in reply.text
+    assert f"Endorsements on R{release_id_of(prompt)}: 1 of" in reply.text

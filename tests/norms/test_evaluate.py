@@ -18,9 +18,7 @@ def test_any_failing_check_fails_with_all_failure_evidence() -> None:
     """require passes, forbid fails -> fail; evidence comes from the failing check only."""
     n = one_norm(require=["license"], forbid={"files": r"\.ckpt$"}, fix="Use safetensors.")
     r = evaluate_norm(n, ctx(license="mit", files=["a.ckpt"]))
-    assert r == NormResult(
-        "n", "n", "credit", "warn", "fail", ("files: '.ckpt' matches /\\.ckpt$/",), "Use safetensors."
-    )
+    assert r == NormResult("n", "n", "credit", "warn", "fail", ("files: a.ckpt",), "Use safetensors.")
 
 
 def test_pass_has_no_fix() -> None:

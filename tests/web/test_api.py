@@ -59,7 +59,7 @@ async def test_filters_by_status_type_base_and_search(client: httpx.AsyncClient)
     assert await refs(q="velvet") == ["R2"]
     assert await refs(q="NEON") == ["R1"]
     assert await refs(q="%") == []  # a literal percent sign, not a wildcard
-    assert await refs(model_type="lora", status="resolved") == ["R3"]
+    assert await refs(model_type="lora", status="changes_requested") == ["R3"]  # two upheld block flags
     assert await refs(status="", model_type="") == ["R3", "R2", "R1"]  # an untouched form means "any"
 
 

@@ -182,7 +182,11 @@ async def test_community_page_badges_and_filter_form_without_js(session: Session
     page = session.page
     await session.goto(f"/c/{SLUG}")
     assert await page.locator("table.releases tbody tr").count() == 3
-    assert await page.locator("table.releases .badge").all_inner_texts() == ["resolved", "in review", "endorsed"]
+    assert await page.locator("table.releases .badge").all_inner_texts() == [
+        "changes requested · 2 upheld flags",
+        "in review",
+        "endorsed",
+    ]
     await page.select_option("select[name=model_type]", "lora")
     await page.get_by_role("button", name="Filter").click()
     await page.wait_for_url("**model_type=lora**")

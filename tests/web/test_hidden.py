@@ -16,7 +16,7 @@ SLUG = "pixel-forge"
 PUBLIC_PAGES = (
     "/",
     f"/c/{SLUG}",
-    f"/c/{SLUG}?status=resolved",
+    f"/c/{SLUG}?status=changes_requested",
     f"/c/{SLUG}?need=ownership",
     f"/c/{SLUG}/norms",
     "/r/1",

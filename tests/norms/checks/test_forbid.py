@@ -17,9 +17,11 @@ def test_pass_without_a_match() -> None:
 
 
 def test_fail_with_evidence_of_the_match() -> None:
-    """A match fails and says which value matched."""
+    """A match fails and names the value that matched, in words: never the pattern (creators read this)."""
     r = forbid.build({"files": SAFE}).run(ctx(files=["ok.safetensors", "bad.CKPT"]))
-    assert r.outcome == "fail" and r.evidence == ("files: '.CKPT' matches /" + SAFE + "/",)
+    assert r.outcome == "fail" and r.evidence == ("files: bad.CKPT",)
+    text = forbid.build({"text": "(?i)commissions? open"}).run(ctx("Hi! Commissions open now"))
+    assert text.evidence == ("text: “Commissions open”",)
 
 
 def test_text_and_trigger_word_targets() -> None:
