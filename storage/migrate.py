@@ -6,6 +6,8 @@ the connection-sharing recipe lets async code hand Alembic an open connection.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -38,14 +40,45 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return cfg
 
 
+@contextmanager
+def _sqlite_foreign_keys_off(connection: Connection) -> Iterator[None]:
+    """Foreign keys off while SQLite migrates, then a check that every reference still holds.
+
+    Why: SQLite cannot alter a constraint in place, so Alembic's batch mode copies the table, drops the old one
+    and renames the copy. With foreign keys on, dropping the old `releases` deletes its rows first, and every
+    `ON DELETE CASCADE` child goes with them: upgrading a store from 0004 to 0005 deleted all announcements,
+    endorsements, flags and checks. SQLite's documented procedure for such changes is this one: keys off
+    (outside a transaction, where the pragma takes effect), migrate, `PRAGMA foreign_key_check`, keys on.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    if connection.in_transaction():
+        connection.commit()  # the pragma is a no-op inside a transaction
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+        if connection.in_transaction():
+            connection.commit()
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"migration left {len(broken)} broken reference(s), first: {tuple(broken[0])}")
+    finally:
+        if connection.in_transaction():
+            connection.rollback()
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
 def upgrade_connection(connection: Connection, revision: str = "head") -> None:
     """Upgrade the database behind `connection` (call through `AsyncConnection.run_sync`)."""
-    command.upgrade(alembic_config(connection), revision)
+    with _sqlite_foreign_keys_off(connection):
+        command.upgrade(alembic_config(connection), revision)
 
 
 def downgrade_connection(connection: Connection, revision: str = "base") -> None:
     """Downgrade the database behind `connection`."""
-    command.downgrade(alembic_config(connection), revision)
+    with _sqlite_foreign_keys_off(connection):
+        command.downgrade(alembic_config(connection), revision)
 
 
 def check_connection(connection: Connection) -> None:

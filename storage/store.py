@@ -197,10 +197,13 @@ class Store:
 
         try:
             async with self._migration_file_lock():
-                async with self.engine.begin() as conn:
+                # `connect`, not `begin`: on SQLite the migration commits around its foreign-key pragma itself
+                # (`storage.migrate`); on PostgreSQL nothing commits before the COMMIT below, which lets the lock go.
+                async with self.engine.connect() as conn:
                     if self.dialect == "postgresql":
                         await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
                     await conn.run_sync(upgrade_connection, revision)
+                    await conn.commit()
         except Exception as exc:
             if _is_connection_error(exc):
                 raise StoreUnavailable(f"store unreachable ({type(exc).__name__})") from exc

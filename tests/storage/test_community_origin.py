@@ -32,13 +32,14 @@ async def test_origin_migration_keeps_every_row_and_constrains_the_value(store: 
         await tx.bind_chat(forge.id, "console", "releases", watched=True, role="releases")
         demo = await tx.ensure_community("pixel-forge", "Pixel Forge", utcnow())
         await tx.mark_community_origin(demo.id, "demo")
-    async with store.engine.begin() as conn:
+    async with store.engine.connect() as conn:  # migrations commit on SQLite (storage.migrate)
         await conn.run_sync(downgrade_connection, _before_origin())
         assert (await conn.execute(text("SELECT count(*) FROM watched_chats"))).scalar_one() == 1
         await conn.run_sync(upgrade_connection, "head")
         rows = (await conn.execute(text("SELECT slug, origin FROM communities ORDER BY slug"))).all()
         assert [tuple(r) for r in rows] == [("forge", None), ("pixel-forge", None)]
         assert (await conn.execute(text("SELECT count(*) FROM watched_chats"))).scalar_one() == 1
+        await conn.commit()
     async with store.transaction() as tx:
         await tx.mark_community_origin(demo.id, "demo")
         assert {c.slug: c.origin for c in await tx.communities()} == {"forge": None, "pixel-forge": "demo"}

@@ -106,20 +106,22 @@ async def test_migration_0005_down_and_up_with_data(store: Store) -> None:
     async with store.transaction() as tx:
         ids = await _setup(tx)
         await _mark(tx, ids, False, NOW)
-    async with store.engine.begin() as conn:
+    async with store.engine.connect() as conn:  # migrations commit on SQLite (storage.migrate)
         await conn.run_sync(downgrade_connection, "0004")
         names = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
         assert "detection_corrections" not in names and "releases" in names
         status = (await conn.execute(text("SELECT status FROM releases"))).scalar_one()
         assert status == "removed"
+        await conn.commit()
     with pytest.raises(IntegrityError):
         async with store.engine.begin() as conn:
             await conn.execute(text("UPDATE releases SET status = 'withdrawn'"))
-    async with store.engine.begin() as conn:
+    async with store.engine.connect() as conn:  # migrations commit on SQLite (storage.migrate)
         await conn.run_sync(upgrade_connection, "head")
         await conn.execute(text("UPDATE releases SET status = 'withdrawn'"))
         names = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
         assert "detection_corrections" in names
+        await conn.commit()
     async with store.transaction() as tx:
         await _mark(tx, ids, True, NOW)
         (row,) = await corrections.corrections_of(tx, ids[0])

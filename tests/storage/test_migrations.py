@@ -10,7 +10,7 @@ from storage.migrate import check_connection, downgrade_connection, upgrade_conn
 
 async def test_upgrade_check_downgrade_upgrade(store: Store) -> None:
     """head -> `alembic check` -> base -> head again, on each backend."""
-    async with store.engine.begin() as conn:
+    async with store.engine.connect() as conn:  # migrations commit on SQLite (storage.migrate)
         await conn.run_sync(check_connection)
         await conn.run_sync(downgrade_connection, "base")
         names = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
@@ -18,3 +18,4 @@ async def test_upgrade_check_downgrade_upgrade(store: Store) -> None:
         await conn.run_sync(upgrade_connection, "head")
         names = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
         assert {"releases", "endorsements", "flags", "audit_events", "claims"} <= names
+        await conn.commit()
