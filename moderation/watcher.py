@@ -150,9 +150,9 @@ async def register_announcement(
     pack = await core.packs.current(tx, community, cid)
     base, key_prefix = model_key(fields.model_name, fields.version)
     release = await _find_cross_post(tx, cid, key_prefix, author)
-    created = release is None
-    if release is None:
-        release = await _register(tx, cid, author, key_prefix, base, fields, ev, now, now + pack.review.window)
+    created = False
+    if release is None:  # a twin on another replica may register it meanwhile: then this is its cross-post
+        release, created = await _register(tx, cid, author, key_prefix, base, fields, ev, now, now + pack.review.window)
     announcement_id = await tx.add_announcement(
         release_id=release.id,
         author_id=author.id,
@@ -336,9 +336,9 @@ async def _register(
     ev: MessagePosted,
     now: datetime,
     review_due_at: datetime,
-) -> Release:
+) -> tuple[Release, bool]:
     previous = await tx.latest_version_of(community_id, await tx.accounts_of_person(author), base)
-    return await tx.add_release(
+    return await tx.add_release_once(
         community_id=community_id,
         creator_id=author.id,
         release_key=f"{key_prefix}#{author.id}",

@@ -107,6 +107,22 @@ class ReleaseQueries:
         self._fresh_releases.add(row.id)
         return row
 
+    async def add_release_once(self, **values: Any) -> tuple[Release, bool]:
+        """Insert a release unless its key exists; (the release, whether this call made it).
+
+        A creator's cross-post can reach two replicas at the same instant: both read "no such release" and
+        both insert. As a single `INSERT … ON CONFLICT DO NOTHING` the second waits for the first to commit,
+        writes nothing, and reads the first's row, instead of failing on `uq_releases_community_id`."""
+        new_id = await self.insert_ignore_returning(Release.__table__, values)
+        if new_id is not None:
+            self._fresh_releases.add(new_id)
+            row = await self.s.get(Release, new_id)
+            assert row is not None
+            return row, True
+        existing = await self.release_by_key(values["community_id"], values["release_key"])
+        assert existing is not None, "a release key conflicted but no release has it"
+        return existing, False
+
     async def lock_release(self, release: Release) -> None:
         """Hold the release's row until commit and re-read its status: call it before a decision that counts.
 

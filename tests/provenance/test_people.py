@@ -121,7 +121,7 @@ async def test_linking_after_endorsing_twice_takes_the_quorum_back(chat: Chat, t
     assert await _state(store, 1) == ("in_review", 1)
     assert "release.quorum_lost" in await _audit_actions(store)
     (edit,) = [a for a in actions if isinstance(a, Edit)]  # the posted prompt shows the new count
-    assert "Endorsements" in edit.card.as_text() and "1/2" in edit.card.as_text()
+    assert "Endorsements: 1 of 2 needed" in edit.card.as_text()
 
 
 async def test_an_endorser_later_linked_to_the_creator_stops_counting(chat: Chat, tg: Chat, store: Store) -> None:

@@ -5,7 +5,9 @@ racing part at the same moment, then prints one JSON line with what happened. Ph
 
 - `migrate`: `Store.upgrade()` on the database at `url` (what every replica does on start);
 - `review`: the reviewer `rex` sends `/review R<i> …` for i in 1..`releases` through the real core, as a
-  member whose form was delivered to two replicas (each replica has its own event ids).
+  member whose form was delivered to two replicas (each replica has its own event ids);
+- `announce`: `maker<i>` posts release i (for i in 1..`releases`) in this replica's chat, at the same moment
+  as the other replica's copy: a creator cross-posting one release to two chats served by two replicas.
 """
 
 from __future__ import annotations
@@ -69,8 +71,36 @@ async def _review(spec: dict[str, Any]) -> dict[str, Any]:
         await store.close()
 
 
+async def _announce(spec: dict[str, Any]) -> dict[str, Any]:
+    from bot.wiring import build_core
+    from moderation.clock import ManualClock
+    from tests.core.harness import GOOD, Chat, community
+
+    store = Store.from_url(spec["url"])
+    try:
+        clock = ManualClock(datetime.fromisoformat(spec["at"]))
+        core = await build_core(store, [community()], clock=clock, rules_only=True, migrate=False)
+        chat = Chat(core, clock)
+        await store.ping()
+        if not await _barrier():
+            return {"aborted": True}
+        await asyncio.gather(
+            *(
+                chat.say(
+                    f"maker{i}",
+                    GOOD.replace("Neon Dreams", f"Neon Dreams {i}"),
+                    message_id=f"w{spec['index']}-m{i}",
+                )
+                for i in range(1, int(spec["releases"]) + 1)
+            )
+        )
+        return {"internal_errors": core.stats["internal_errors"]}
+    finally:
+        await store.close()
+
+
 async def main(spec: dict[str, Any]) -> None:
-    run = {"migrate": _migrate, "review": _review}[spec["phase"]]
+    run = {"migrate": _migrate, "review": _review, "announce": _announce}[spec["phase"]]
     print(json.dumps(await run(spec)), flush=True)
 
 

@@ -157,3 +157,24 @@ async def test_two_processes_storing_the_same_review_both_succeed(pg_store: Stor
     assert answers == RELEASES
     assert events.count("review.submitted") == RELEASES
     assert events.count("review.revised") == RELEASES
+
+
+async def test_a_cross_post_reaching_two_replicas_at_once_is_one_release(pg_store: Store) -> None:
+    """30 creators each post one release in two chats at the same instant, the two copies handled by two replica
+    processes. Before, both replicas read "no such release" and inserted; one failed on
+    `uq_releases_community_id` ("Something went wrong", the announcement lost). Now each release is inserted
+    once and the other copy is its second announcement, with no internal error."""
+    at = datetime(2025, 3, 1, 12, 0)
+    core = await build_core(pg_store, [community()], clock=ManualClock(at), rules_only=True, migrate=False)
+    del core  # the community and its chats exist before the replicas start
+    url = pg_store.engine.url.render_as_string(hide_password=False)
+    specs = [{"phase": "announce", "url": url, "at": at.isoformat(), "index": i, "releases": RELEASES} for i in (1, 2)]
+    for code, data, err in await _spawn(specs):
+        assert code == 0 and data is not None, err
+        assert data["internal_errors"] == 0, err
+    async with pg_store.transaction() as tx:
+        (c,) = await tx.communities()
+        releases = await tx.releases(c.id, limit=10 * RELEASES)
+        assert len(releases) == RELEASES
+        assert [len(await tx.announcements(r.id)) for r in releases] == [2] * RELEASES
+        assert await tx.verify_audit() == []
