@@ -148,9 +148,10 @@ async def test_moderator_normcheck_nudges_the_creator_and_answers_the_moderator_
 async def test_the_creators_own_recheck_still_answers_them(chat: Chat) -> None:
     """The creator fixing their own release is answered in place, and not messaged besides."""
     await chat.say("ada", CKPT, attachments=["rust_fox_v1.ckpt"])
-    actions = await chat.cmd("ada", "/release edit R1 base_model SDXL 1.0")
+    actions = await chat.cmd("ada", "/release edit R1 base_model Pony")
     assert dms(actions) == []
-    assert "Your release R1" in reply_text(actions)
+    text = reply_text(actions)
+    assert "R1 (Rust Fox v1) updated" in text and "base model: SDXL 1.0 → Pony" in text
 
 
 # -- item 8: statuses that do not mislead ---------------------------------------------------------------
