@@ -200,5 +200,5 @@ def form_options(form: Form, answers: Mapping[str, str]) -> dict[str, str]:
             notes.append(re.sub(r"\s*=\s*", " = ", value))
     rest = next((p.name for p in spec.params if p.rest), None) if spec else None
     if (words or notes) and rest is not None:
-        options[rest] = " ".join([*words, options.get(rest, ""), *notes]).strip()
+        options[rest] = " ".join(part for part in (*words, options.get(rest, ""), *notes) if part)
     return options

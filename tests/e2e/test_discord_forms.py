@@ -37,9 +37,7 @@ def selects_of(message: JSON) -> list[JSON]:
 
 def buttons_of(message: JSON) -> dict[str, JSON]:
     """The buttons of a message by label."""
-    return {
-        c["label"]: c for row in message.get("components", []) for c in row.get("components", []) if c["type"] == 2
-    }
+    return {c["label"]: c for row in message.get("components", []) for c in row.get("components", []) if c["type"] == 2}
 
 
 def option(menu: JSON, label: str) -> str:
@@ -70,7 +68,8 @@ async def test_flag_picks_the_norm_by_title_then_writes_only_the_reason(w: World
     assert labels == [n.title for n in BASELINE.norms] + ["Other: a problem no norm names"]
     assert "Which norm does" in message["embeds"][0]["description"]
     opened = await response_to(
-        w.fake, await select(w.fake, w.releases, w.bob, message, menu["custom_id"], [option(menu, "Name the base model")])
+        w.fake,
+        await select(w.fake, w.releases, w.bob, message, menu["custom_id"], [option(menu, "Name the base model")]),
     )
     assert opened.body["type"] == 9, opened.body
     modal = opened.body["data"]
@@ -142,7 +141,9 @@ async def test_review_shows_every_question_whole_with_a_select_each(w: World) ->
             asked += 1
         if "Next ▶" not in buttons_of(message):
             break
-        message = await shown(w, await press(w.fake, w.releases, w.bob, message, buttons_of(message)["Next ▶"]["custom_id"]))
+        message = await shown(
+            w, await press(w.fake, w.releases, w.bob, message, buttons_of(message)["Next ▶"]["custom_id"])
+        )
     assert asked == len(questions) and len(pages) == 2
     continue_ = buttons_of(message)["Continue"]
     assert not continue_.get("disabled")
@@ -165,7 +166,9 @@ async def test_continue_waits_for_every_answer(w: World) -> None:
     _, prompt = await w.announce(w.alice)
     rid = release_id_of(prompt)
     message = await shown(w, await press(w.fake, w.releases, w.bob, prompt, payloads_of(prompt)[2]))
-    message = await shown(w, await press(w.fake, w.releases, w.bob, message, buttons_of(message)["Next ▶"]["custom_id"]))
+    message = await shown(
+        w, await press(w.fake, w.releases, w.bob, message, buttons_of(message)["Next ▶"]["custom_id"])
+    )
     continue_ = buttons_of(message)["Continue"]
     assert continue_.get("disabled")
     again = await shown(w, await press(w.fake, w.releases, w.bob, message, continue_["custom_id"]))
@@ -196,7 +199,8 @@ async def test_a_half_filled_form_survives_a_restart_and_forged_steps_are_refuse
     await w.adapter.stop()
     await w.adapter.start()
     opened = await response_to(
-        w.fake, await select(w.fake, w.releases, w.bob, message, menu["custom_id"], [option(menu, "Name the base model")])
+        w.fake,
+        await select(w.fake, w.releases, w.bob, message, menu["custom_id"], [option(menu, "Name the base model")]),
     )
     answer = await response_to(
         w.fake, await submit_modal(w.fake, w.releases, w.bob, opened.body["data"], {"reason": "after a restart"})

@@ -155,12 +155,14 @@ async def test_review_steps_through_each_question_whole_then_an_optional_note(w:
         ((_, account, rows),) = await tx.reviews(rid)
     assert account.display_name == "carol"
     expected = {"Yes": "yes", "No": "no"}
-    assert {a.norm_id: a.answer for a in rows} == {q.id: expected.get(c, "na") for q, c in zip(questions, choose)}
+    assert {a.norm_id: a.answer for a in rows} == {
+        q.id: expected.get(c, "na") for q, c in zip(questions, choose, strict=True)
+    }
     assert all("Clear card" in (a.note or "") for a in rows)
 
 
 async def test_review_sent_without_a_note_and_buttons_are_the_openers_own(w: World) -> None:
-    """"Send without it" stores the review; someone else pressing the form's buttons gets a toast and
+    """ "Send without it" stores the review; someone else pressing the form's buttons gets a toast and
     records nothing; after sending, the form's buttons are dead."""
     _, prompt = await w.announce(w.group, w.alice)
     rid = release_id_of(prompt)
@@ -169,7 +171,9 @@ async def test_review_sent_without_a_note_and_buttons_are_the_openers_own(w: Wor
     w.fake.press(prompt, w.carol, prompt.payloads[2])
     form = await sent_to(w, w.carol, mark)
     stranger = w.fake.press(form, w.bob, button(form, "Yes"))
-    await w.fake.wait_for("answerCallbackQuery", lambda c: c.params.get("callback_query_id") == stranger["callback_query"]["id"])
+    await w.fake.wait_for(
+        "answerCallbackQuery", lambda c: c.params.get("callback_query_id") == stranger["callback_query"]["id"]
+    )
     assert "not open any more" in (w.fake.answer_of(stranger) or {}).get("text", "")
     for _ in BASELINE.questions():
         mark = w.fake.mark()
@@ -185,5 +189,7 @@ async def test_review_sent_without_a_note_and_buttons_are_the_openers_own(w: Wor
         ((_, _, rows),) = await tx.reviews(rid)
     assert {a.answer for a in rows} == {"yes"} and len(rows) == len(BASELINE.questions())
     late = w.fake.press(form, w.carol, button(form, "Send without it"))
-    await w.fake.wait_for("answerCallbackQuery", lambda c: c.params.get("callback_query_id") == late["callback_query"]["id"])
+    await w.fake.wait_for(
+        "answerCallbackQuery", lambda c: c.params.get("callback_query_id") == late["callback_query"]["id"]
+    )
     assert "not open any more" in (w.fake.answer_of(late) or {}).get("text", "")
