@@ -11,6 +11,7 @@ can pass them on raw: this is the one place every piece of text the core shows g
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from moderation.events import ChatRef
@@ -20,6 +21,7 @@ __all__ = [
     "Action",
     "Button",
     "Card",
+    "Choice",
     "DirectMessage",
     "Edit",
     "Form",
@@ -130,22 +132,54 @@ class DirectMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class Choice:
+    """One option of a choice field: the `value` the command receives (a norm id, `yes`) and the `label` a
+    person reads (the norm's title, "Yes"). `hint` is a short second line where the platform shows one (a
+    Discord select option's description). A `pinned` choice is offered on every page when a platform pages
+    the options (the flag form's "Other"), so paging never hides the way out."""
+
+    value: str
+    label: str
+    hint: str = ""
+    pinned: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "label", visible(self.label))
+        object.__setattr__(self, "hint", visible(self.hint))
+
+
+@dataclass(frozen=True, slots=True)
 class FormField:
-    """One input of a form: free text, or a choice among `choices`."""
+    """One input of a form: free text, or a choice among `choices` (plain strings are taken as choices whose
+    label is their value). Fields are asked in order; adapters show choices as selects or keyboards and text
+    as a modal input or a reply, and each label whole (a question is never cut to fit an input label)."""
 
     name: str
     label: str
-    choices: tuple[str, ...] = ()
+    choices: tuple[Choice, ...] = ()
     required: bool = True
     long: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "label", visible(self.label))
+        object.__setattr__(
+            self, "choices", tuple(c if isinstance(c, Choice) else Choice(str(c), str(c)) for c in self.choices)
+        )
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        """The choices' values, in order."""
+        return tuple(c.value for c in self.choices)
+
+    def choice(self, value: str) -> Choice | None:
+        """The choice with this value (None for a value the field does not offer)."""
+        return next((c for c in self.choices if c.value == value), None)
 
 
 @dataclass(frozen=True, slots=True)
 class Form:
-    """A form the actor fills in; its answers come back as the command `command` with these field names."""
+    """A form the actor fills in; its answers come back as the command `command` (see `moderation.forms` for
+    how answers become the command's options, and for the progress payload adapters keep between steps)."""
 
     command: str
     title: str
@@ -155,11 +189,31 @@ class Form:
     def __post_init__(self) -> None:
         object.__setattr__(self, "title", visible(self.title))
 
+    @property
+    def digest(self) -> str:
+        """Six hex digits naming the form's shape (its fields and choice values, in order). A multi-step
+        form's progress carries it, so answers given by position are refused, not misread, when the form
+        changed between two steps (the community's norms were edited meanwhile)."""
+        shape = "\x1f".join(f"{f.name}={','.join(f.values)}" for f in self.fields)
+        return hashlib.sha256(f"{self.command}\x1e{shape}".encode()).hexdigest()[:6]
+
+    @property
+    def choice_fields(self) -> tuple[FormField, ...]:
+        """The fields answered by picking a choice, in order."""
+        return tuple(f for f in self.fields if f.choices)
+
+    @property
+    def text_fields(self) -> tuple[FormField, ...]:
+        """The fields answered with free text, in order."""
+        return tuple(f for f in self.fields if not f.choices)
+
 
 @dataclass(frozen=True, slots=True)
 class OpenForm:
-    """Ask the actor to fill a form: a Discord modal; on text platforms, instructions for the command, which
-    are for the actor alone (delivered like a `private` reply)."""
+    """Ask the actor to fill a form, for the actor alone: on Discord an ephemeral message with selects for
+    the choice fields, then a modal for the text fields; on Telegram, in the member's private chat, inline
+    keyboards for the choices and replies for the text. Every answer goes back through the form's command,
+    so the core checks permissions and input exactly as for a typed command."""
 
     form: Form
 

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from moderation import buttons
-from moderation.actions import Action, Button, Card, Edit, Form, FormField, OpenForm, Reply, Send
+from moderation.actions import Action, Button, Card, Choice, Edit, Form, FormField, OpenForm, Reply, Send
 from moderation.commands import Param, command
 from moderation.errors import AlreadyDone, BadArgument, NotFound, NotPermitted, RateLimited
 from moderation.events import ChatRef
@@ -19,7 +19,7 @@ from moderation.render import clip, endorsement_text, flag_line, release_ref, ti
 from moderation.reviewing import NEXT_STEPS, held_by_upheld, notify_creator, refresh_prompts, set_status
 from storage import Flag, Release, personal
 
-__all__ = ["flag_form", "resolve_flag"]
+__all__ = ["OTHER", "YES_NO_NA", "flag_choices", "flag_form", "resolve_flag"]
 
 log = redacting_logger("normbot.flags")
 
@@ -131,11 +131,21 @@ async def unendorse(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     ]
 
 
+OTHER = Choice("other", "Other: a problem no norm names", "Say what it is in the reason", pinned=True)
+YES_NO_NA = (Choice("yes", "Yes"), Choice("no", "No"), Choice("na", "N.A. (does not apply)"))
+
+
+def flag_choices(inv: Invocation) -> tuple[Choice, ...]:
+    """Every norm of the pack by title (its need and severity as the hint), then "Other" (offered on every
+    page where a platform pages them). Chosen by title, sent as the norm id: nothing to type, no typo."""
+    norms = tuple(Choice(n.id, clip(n.title, 100), f"{n.need}, {n.severity} · {n.id}") for n in inv.pack.norms)
+    return (*norms, OTHER)
+
+
 async def flag_form(inv: Invocation, ref: str) -> list[Action]:
-    """The Flag button: a form (Discord modal) listing the norms that can be flagged."""
+    """The Flag button: pick the norm among the pack's norms (by title), then write the reason."""
     release = await inv.target_release(ref)
     _open_for_review(release, "flags")
-    norm_ids = (*tuple(n.id for n in inv.pack.norms)[:24], "other")
     return [
         OpenForm(
             Form(
@@ -143,7 +153,7 @@ async def flag_form(inv: Invocation, ref: str) -> list[Action]:
                 f"Flag {release_ref(release)}",
                 release_ref(release),
                 (
-                    FormField("norm", "Which norm does it break?", norm_ids),
+                    FormField("norm", f"Which norm does {release_ref(release)} break?", flag_choices(inv)),
                     FormField(
                         "reason", "What is wrong? (moderators see this; your name is not shown publicly)", long=True
                     ),
@@ -425,7 +435,10 @@ async def review(inv: Invocation, args: dict[str, Any]) -> list[Action]:
                     "review",
                     f"Review {release_ref(release)}",
                     release_ref(release),
-                    tuple(FormField(q.id, clip(q.question or q.title, 45), ("yes", "no", "na")) for q in questions[:5]),
+                    (
+                        *(FormField(q.id, q.question or q.title, YES_NO_NA) for q in questions),
+                        FormField("_note", "A note for the creator (optional)", required=False, long=True),
+                    ),
                 )
             )
         ]

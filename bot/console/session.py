@@ -251,9 +251,11 @@ class ConsoleSession:
             elif isinstance(action, OpenForm):
                 form = action.form
                 self.write(f"[{self._stamp()}] normbot → {to or 'you'} (form) {form.title}:")
-                lines = [f"{f.name}: {' | '.join(f.choices[:12]) if f.choices else 'text'}" for f in form.fields]
+                lines = [f"{f.name}: {' | '.join(f.values[:12]) if f.choices else 'text'}" for f in form.fields]
                 example = (
-                    " ".join(f"{f.name}=<…>" for f in form.fields) if form.command == "review" else "<norm> <reason>"
+                    " ".join([*(f"{f.name}=<…>" for f in form.choice_fields), "[note]"])
+                    if form.command == "review"
+                    else "<norm> <reason>"
                 )
                 self._card(Card(f"Answer with /{form.command} {form.release_ref} {example}", "\n".join(lines)), ())
 

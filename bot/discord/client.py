@@ -22,17 +22,20 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bot.config import ConfigError, DiscordSettings, Secret
-from bot.discord import events, render
+from bot.discord import events, forms, render
 from bot.discord.commands import NORM_FILE_OPTION, build_tree
 from bot.discord.outbox import Answering, Outbox, form_instructions
-from bot.discord.views import PAYLOAD_ID, PayloadButton, form_modal, read_submission
+from bot.discord.views import PAYLOAD_ID, PayloadButton, read_submission
 from bot.edits import LatestEdits, flush
 from bot.logs import TokenMask
 from bot.router import Router, platform_of
-from moderation.actions import Action, Card, DirectMessage, Edit, OpenForm, Reply, Send
+from moderation import buttons
+from moderation.actions import Action, Card, DirectMessage, Edit, Form, OpenForm, Reply, Send
 from moderation.commands import COMMANDS, CommandSpec
 from moderation.core import Core
-from moderation.events import CoreEvent
+from moderation.errors import BadArgument
+from moderation.events import ButtonPressed, CoreEvent
+from moderation.forms import OPENERS, Progress, answers_of, form_options, missing, start, with_answer
 
 __all__ = ["MAX_NORM_FILE_BYTES", "DiscordAdapter"]
 
@@ -238,12 +241,18 @@ class DiscordAdapter:
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Modal submissions go to the core as their form's command; components no registered item
         matches (not `nb1:`) are refused, never left unanswered."""
+        custom_id = str(interaction.data.get("custom_id", "")) if interaction.data else ""
         if interaction.type is discord.InteractionType.modal_submit:
-            await self._on_submit(interaction)
+            if custom_id.startswith("nbf1:"):
+                await self._on_form_step(interaction, custom_id)
+            else:
+                await self._on_submit(interaction)
             return
         if interaction.type is not discord.InteractionType.component:
             return
-        custom_id = str(interaction.data.get("custom_id", "")) if interaction.data else ""
+        if custom_id.startswith("nbf1:"):
+            await self._on_form_step(interaction, custom_id)
+            return
         if PAYLOAD_ID.fullmatch(custom_id) is None:
             answering = Answering(events.chat_ref(interaction.channel, interaction.guild_id), interaction)
             await self._say(answering, "Not valid", "This button is not valid any more.")
@@ -312,6 +321,130 @@ class DiscordAdapter:
         event = events.form_event(interaction, *submitted)
         await self._render(await self._handle(interaction, event), Answering(event.chat, interaction))
 
+    # -- forms -----------------------------------------------------------------------------------------
+
+    async def _open_form(self, form: Form, answering: Answering) -> None:
+        """A core form: its choices as an ephemeral message with selects (a response, or a followup when the
+        interaction was already answered or deferred), or straight the modal when it has only text fields.
+        Where neither can be shown, the member is told which command to type."""
+        interaction = answering.interaction
+        assert self.outbox is not None
+        try:
+            progress = start(form)
+        except BadArgument:
+            progress = None
+        fits = progress is not None and progress.doing("p999").encode() is not None
+        if interaction is None or progress is None or not fits:
+            await self.outbox.reply(Reply(form_instructions(form), ephemeral=True), answering)
+            return
+        if not form.choice_fields:
+            if interaction.response.is_done():
+                await self.outbox.reply(Reply(form_instructions(form), ephemeral=True), answering)
+            else:
+                await interaction.response.send_modal(forms.step_modal(form, progress))
+            return
+        kwargs: dict[str, Any] = {
+            "embed": forms.embed_of(forms.form_card(form, progress)),
+            "view": forms.form_view(form, progress),
+            "ephemeral": True,
+            "allowed_mentions": render.NO_MENTIONS,
+        }
+        if interaction.response.is_done():
+            await interaction.followup.send(**kwargs)
+        else:
+            await interaction.response.send_message(**kwargs)
+
+    async def _form_again(self, interaction: discord.Interaction, progress: Progress) -> Form | list[Action]:
+        """The form as the core shows it now, asked through the button that opens it: the release must
+        still take flags or reviews and the actor may still use them. The core's refusal comes back as
+        actions to show instead."""
+        event = ButtonPressed(
+            f"form:{interaction.id}",
+            events.chat_ref(interaction.channel, interaction.guild_id),
+            events.actor_of(interaction.user, interaction.permissions),
+            buttons.encode(OPENERS[progress.command], progress.release_id),
+            str(interaction.message.id) if interaction.message is not None else None,
+        )
+        actions = await self.core.handle(event)
+        for action in actions:
+            if isinstance(action, OpenForm) and action.form.command == progress.command:
+                return action.form
+        return actions
+
+    async def _on_form_step(self, interaction: discord.Interaction, custom_id: str) -> None:
+        """A select, a button or the modal of a form (see `bot.discord.forms`). The progress in the custom
+        id is parsed strictly and checked against the form the core shows now; anything forged, stale or
+        from before a change of the norms is refused with a short message, and nothing is recorded."""
+        answering = Answering(events.chat_ref(interaction.channel, interaction.guild_id), interaction)
+        try:
+            progress = Progress.parse(custom_id)
+            found = await self._form_again(interaction, progress)
+            if not isinstance(found, Form):
+                await self._render(found, answering)
+                return
+            form = found
+            step = progress.step
+            if step.startswith("s"):
+                progress = self._chosen(interaction, form, progress, step)
+                if len(form.choice_fields) == 1:
+                    step = "c"
+            if step == "m":
+                await self._submit_form(interaction, form, progress, answering)
+                return
+            if step == "c":
+                lacking = [f for f in missing(form, answers_of(form, progress)) if f.choices]
+                if not lacking:
+                    await self._continue(interaction, form, progress, answering)
+                    return
+                note = f"Answer question {form.choice_fields.index(lacking[0]) + 1} first."
+                await self._show_step(interaction, form, progress, note)
+                return
+            if step.startswith("p") or step.startswith("s"):
+                await self._show_step(interaction, form, progress.at_page(progress.page))
+                return
+            raise BadArgument("This form is not valid any more.")
+        except BadArgument as exc:
+            await self._say(answering, "Not valid", str(exc))
+
+    @staticmethod
+    def _chosen(interaction: discord.Interaction, form: Form, progress: Progress, step: str) -> Progress:
+        """The progress with the select's choice recorded (the option's value is its position)."""
+        values = interaction.data.get("values") if interaction.data else None
+        index = step[1:]
+        if not index.isdigit() or int(index) >= len(form.choice_fields) or not isinstance(values, list):
+            raise BadArgument("This form is not valid any more.")
+        field = form.choice_fields[int(index)]
+        if len(values) != 1 or not str(values[0]).isdigit() or int(values[0]) >= len(field.choices):
+            raise BadArgument("This form is not valid any more.")
+        return with_answer(form, progress, field.name, field.choices[int(values[0])].value)
+
+    async def _show_step(
+        self, interaction: discord.Interaction, form: Form, progress: Progress, note: str = ""
+    ) -> None:
+        """The form's message again, updated in place (another page, an answer shown as chosen)."""
+        embed = forms.embed_of(forms.form_card(form, progress, note))
+        await interaction.response.edit_message(embed=embed, view=forms.form_view(form, progress))
+
+    async def _continue(
+        self, interaction: discord.Interaction, form: Form, progress: Progress, answering: Answering
+    ) -> None:
+        """Every choice made: the modal for the text fields, or (none) the submission itself."""
+        if form.text_fields:
+            await interaction.response.send_modal(forms.step_modal(form, progress))
+            return
+        await self._submit_form(interaction, form, progress, answering)
+
+    async def _submit_form(
+        self, interaction: discord.Interaction, form: Form, progress: Progress, answering: Answering
+    ) -> None:
+        """The answers as the form's command, handled by the core like a typed one."""
+        answers = answers_of(form, progress)
+        typed = forms.text_values(interaction.data.get("components") if interaction.data else None)
+        for field in form.text_fields:
+            answers[field.name] = typed.get(field.name, "")
+        event = events.command_event(interaction, form.command, form_options(form, answers))
+        await self._render(await self._handle(interaction, event), answering)
+
     async def _on_tree_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         """A command's options that do not fit its signature (a stale registration, a malformed request) are
         the member's usage problem, not our failure: the core binds them as sent and answers with the
@@ -345,11 +478,7 @@ class DiscordAdapter:
                 if isinstance(action, Reply):
                     await self.outbox.reply(action, answering)
                 elif isinstance(action, OpenForm):
-                    modal = form_modal(action.form)
-                    if modal is not None and interaction is not None and not interaction.response.is_done():
-                        await interaction.response.send_modal(modal)
-                    else:
-                        await self.outbox.reply(Reply(form_instructions(action.form), ephemeral=True), answering)
+                    await self._open_form(action.form, answering)
                 elif platform_of(action) == self.platform:
                     await self.deliver(action)
             except discord.HTTPException as exc:

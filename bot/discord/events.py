@@ -12,8 +12,8 @@ from collections.abc import Mapping
 
 import discord
 
+from moderation import forms
 from moderation.actions import Form
-from moderation.commands import COMMANDS
 from moderation.events import (
     Actor,
     Attachment,
@@ -181,25 +181,8 @@ def button_event(interaction: discord.Interaction, payload: str) -> ButtonPresse
 
 
 def form_options(form: Form, answers: Mapping[str, str]) -> dict[str, str]:
-    """A form's answers as the options of its command: fields named like a parameter fill it; the others
-    become `name=value` words in the command's free-text parameter (the review checklist)."""
-    spec = COMMANDS.get(form.command)
-    names = {p.name for p in spec.params} if spec else set()
-    options: dict[str, str] = {}
-    if "release" in names:
-        options["release"] = form.release_ref
-    extra: list[str] = []
-    for field in form.fields:
-        value = answers.get(field.name, "").strip()
-        if field.name in names:
-            if value:
-                options[field.name] = value
-        elif value:
-            extra.append(f"{field.name}={value.split()[0]}")
-    rest = next((p.name for p in spec.params if p.rest), None) if spec else None
-    if extra and rest is not None:
-        options[rest] = " ".join([*extra, options.get(rest, "")]).strip()
-    return options
+    """A form's answers as the options of its command (the core's mapping, `moderation.forms`)."""
+    return forms.form_options(form, answers)
 
 
 def form_event(interaction: discord.Interaction, form: Form, answers: Mapping[str, str]) -> CommandInvoked:

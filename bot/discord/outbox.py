@@ -41,7 +41,7 @@ def form_instructions(form: Form) -> Card:
     """Where a modal cannot be shown (the interaction was already answered), say which command to type."""
     spec = COMMANDS.get(form.command)
     usage = spec.usage if spec else f"/{form.command}"
-    fields = tuple((f.label, " / ".join(f.choices) or "text") for f in form.fields)
+    fields = tuple((f.label, " / ".join(f.values) or "text") for f in form.fields)
     return Card(form.title, f"Use {usage} with {form.release_ref}.", fields)
 
 

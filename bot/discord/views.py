@@ -5,9 +5,8 @@ Both are stateless, so they keep working after a restart and on any replica:
 - `PayloadButton` is a `discord.ui.DynamicItem` whose template matches every `nb1:` custom id, registered
   once at start-up (`client.add_dynamic_items`). The payload goes to the core untouched; the core parses it
   and refuses anything forged or stale.
-- `form_modal` builds a modal whose custom id names the form (`nbf:<command>:<release>`) and whose inputs
-  are named after the form's fields. The modal is stopped before it is shown, so discord.py does not keep
-  it; the submission is read back from the interaction by `read_submission` (see `DiscordAdapter`).
+- `read_submission` reads a modal of the first form layout (`nbf:<command>:<release>`, every field typed),
+  so one opened before an upgrade can still be submitted. Forms are now shown by `bot.discord.forms`.
 """
 
 from __future__ import annotations
@@ -18,13 +17,13 @@ from typing import Any
 
 import discord
 
-from moderation.actions import Form, FormField
+from moderation.actions import Choice, Form, FormField
+from moderation.commands import COMMANDS
 
-__all__ = ["FORM_ID", "PAYLOAD_ID", "PayloadButton", "PressHandler", "form_id", "form_modal", "read_submission"]
+__all__ = ["FORM_ID", "PAYLOAD_ID", "PayloadButton", "PressHandler", "read_submission"]
 
 PressHandler = Callable[[discord.Interaction, str], Awaitable[None]]
 FORM_ID = re.compile(r"nbf:([a-z]{1,20}):([A-Za-z0-9#]{1,20})")
-_LABEL, _TITLE, _PLACEHOLDER, _INPUTS = 45, 45, 100, 5
 
 
 PAYLOAD_TEMPLATE = r"(?P<payload>nb1:\S{1,96})"
@@ -50,45 +49,6 @@ class PayloadButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=PAY
             await handler(interaction, self.payload)
 
 
-def form_id(form: Form) -> str | None:
-    """The modal's custom id for a form, or None when the form cannot be named in one (not a core form)."""
-    custom_id = f"nbf:{form.command}:{form.release_ref}"
-    return custom_id if FORM_ID.fullmatch(custom_id) else None
-
-
-def _placeholder(choices: tuple[str, ...]) -> str | None:
-    if not choices:
-        return None
-    text = " / ".join(choices)
-    return text if len(text) <= _PLACEHOLDER else text[: _PLACEHOLDER - 1] + "…"
-
-
-def _input(field: FormField) -> discord.ui.TextInput[Any]:
-    short = bool(field.choices) and max(len(c) for c in field.choices) <= 20
-    return discord.ui.TextInput(
-        label=field.label[:_LABEL],
-        custom_id=field.name[:100],
-        style=discord.TextStyle.paragraph if field.long else discord.TextStyle.short,
-        placeholder=_placeholder(field.choices),
-        required=field.required,
-        max_length=20 if short else (1000 if field.long else 100),
-    )
-
-
-def form_modal(form: Form) -> discord.ui.Modal | None:
-    """The form as a modal (one text input per field, at most five; choices are named in the
-    placeholder and checked by the core, which answers with the valid values when a member types
-    something else). None when the form cannot be named in a custom id."""
-    custom_id = form_id(form)
-    if custom_id is None:
-        return None
-    modal = discord.ui.Modal(title=form.title[:_TITLE] or "normbot", custom_id=custom_id, timeout=None)
-    for field in form.fields[:_INPUTS]:
-        modal.add_item(_input(field))
-    modal.stop()  # not kept by the client: the submission is read from the interaction itself
-    return modal
-
-
 def _values(components: Any, out: dict[str, str]) -> None:
     for component in components or ():
         if not isinstance(component, Mapping):
@@ -98,6 +58,11 @@ def _values(components: Any, out: dict[str, str]) -> None:
         _values(component.get("components"), out)
         if isinstance(component.get("component"), Mapping):
             _values([component["component"]], out)
+
+
+def _typed_choice(value: str) -> tuple[Choice, ...]:
+    word = value.split()[0] if value.split() else ""
+    return (Choice(word, word),) if word else ()
 
 
 def read_submission(data: Mapping[str, Any] | None) -> tuple[Form, dict[str, str]] | None:
@@ -110,5 +75,11 @@ def read_submission(data: Mapping[str, Any] | None) -> tuple[Form, dict[str, str
         return None
     answers: dict[str, str] = {}
     _values(data.get("components"), answers)
-    fields = tuple(FormField(name, name, required=False) for name in answers)
+    spec = COMMANDS.get(match.group(1))
+    params = {p.name for p in spec.params} if spec else set()
+    # The old modal typed choices as text: a field that is no parameter was a choice (a checklist answer).
+    fields = tuple(
+        FormField(name, name, _typed_choice(answers[name]) if name not in params else (), required=False)
+        for name in answers
+    )
     return Form(match.group(1), "", match.group(2), fields), answers

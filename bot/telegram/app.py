@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
 from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -35,13 +35,23 @@ from bot.telegram import events, render
 from bot.telegram.admins import AdminCache
 from bot.telegram.commands import register_commands, typed_name
 from bot.telegram.files import AttachmentProblem, fetch_text
+from bot.telegram.forms import (
+    FormSession,
+    FormSessions,
+    choice_markup,
+    parse_step,
+    step_html,
+    summary_html,
+    text_prompt_html,
+)
 from bot.telegram.outbox import Outbox
 from bot.telegram.private import DELIVERED_NOTE, PendingAnswers, deep_link, link_note
-from moderation.actions import Action, Card, DirectMessage, Edit, OpenForm, Reply, Send
-from moderation.commands import resolve_name
+from moderation.actions import Action, Card, DirectMessage, Edit, Form, OpenForm, Reply, Send
+from moderation.commands import COMMANDS, resolve_name
 from moderation.core import Core
 from moderation.errors import UserError
-from moderation.events import Actor, ChatRef, Posted
+from moderation.events import Actor, ChatRef, CommandInvoked, Posted
+from moderation.forms import form_options
 from storage import StoreUnavailable
 
 __all__ = ["ALLOWED_UPDATES", "TelegramAdapter"]
@@ -53,6 +63,8 @@ MAX_RETRIES = 2  # after a 429 flood-control answer
 ATTACHMENT_COMMANDS = frozenset({"norms set"})
 WEBHOOK_SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"  # noqa: S105 (the variable's name, not a secret)
 _SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,256}")
+FORM_EXPIRED = "This form is not open any more: press the button on the release again."
+NOTE_LIMIT = 500  # a text field that is no parameter of its command (the review's note)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +116,7 @@ class TelegramAdapter:
         self.edits = LatestEdits(self._edit)  # a burst of endorsements edits each prompt once per round trip
         self._migrations: set[tuple[str, str]] = set()
         self.pending = PendingAnswers()  # private answers waiting for their member to open the chat
+        self.forms = FormSessions()  # forms in progress in members' private chats (see bot.telegram.forms)
         core.set_spelling(self.platform, typed_name)  # help and hints say /forget_me, as the menu does
 
     # -- lifecycle -------------------------------------------------------------------------------------
@@ -206,6 +219,11 @@ class TelegramAdapter:
             # with the token of a deep link when they came for an answer that was waiting for them.
             await self._start_private(command.args, answering)
             return
+        if command is None and message.chat.type == "private" and person is not None:
+            waiting = self.forms.awaiting_text(str(person.id))
+            if waiting is not None:
+                await self._form_text(waiting, message, person)
+                return
         if command is None and not events.text_of(message) and message.document is None:
             return  # stickers, photos without captions, service messages: nothing to read
         if command is None:
@@ -254,6 +272,9 @@ class TelegramAdapter:
     async def _on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         if query is None:
+            return
+        if isinstance(query.data, str) and query.data.startswith("nbt1:"):
+            await self._on_form_step(query)
             return
         shown = query.message
         is_admin = False
@@ -325,13 +346,124 @@ class TelegramAdapter:
                 return
             await self.outbox.send(answering.chat, html, markup, reply_to=answering.reply_to)
         elif isinstance(action, OpenForm):
-            html = render.form_html(action.form, typed_name)
-            if self._privately_possible(answering):
-                await self._privately(html, None, answering, progress)
-                return
-            await self.outbox.send(answering.chat, html, reply_to=answering.reply_to)
+            await self._open_form(action.form, answering, progress)
         elif platform_of(action) == self.platform:
             await self.deliver(action)
+
+    # -- forms (see bot.telegram.forms) ------------------------------------------------------------------
+
+    async def _open_form(self, form: Form, answering: _Answering, progress: _Progress) -> None:
+        """The form's first step in the member's private chat (or behind a deep link when they never
+        started the bot). A group or channel posting as itself has no private chat: it gets the command to
+        type, as before."""
+        if answering.actor_id is None:
+            await self.outbox.send(answering.chat, render.form_html(form, typed_name), reply_to=answering.reply_to)
+            return
+        session = self.forms.open(answering.actor_id, answering.chat, form)
+        current = session.current
+        if current is not None and current.choices:
+            html, markup = step_html(session), choice_markup(session)
+        else:
+            html, markup = text_prompt_html(session) if current is not None else summary_html(session), None
+        if answering.chat.private:
+            await self.outbox.send(answering.chat, html, markup)
+            return
+        await self._privately(html, markup, answering, progress)
+
+    async def _on_form_step(self, query: CallbackQuery) -> None:
+        """A button of a form in progress: a choice (the next step edits the same message), another page,
+        or sending without the optional text. Only the member who opened the form can answer it."""
+        step = parse_step(str(query.data))
+        session = self.forms.get(step[0], str(query.from_user.id)) if step is not None else None
+        if step is None or session is None or query.message is None:
+            await query.answer(FORM_EXPIRED)
+            return
+        current, op = session.current, step[1]
+        shown = ChatRef(self.platform, str(query.message.chat.id), None, private=True)
+        message_id = str(query.message.message_id)
+        if current is not None and current.choices and op[0] in "cp" and int(op[1:]) < max(len(current.choices), 1):
+            if op[0] == "p":
+                session.page = int(op[1:])
+                await query.answer()
+                await self.outbox.edit(shown, message_id, step_html(session), choice_markup(session))
+                return
+            session.answers[current.name] = current.choices[int(op[1:])].value
+            session.advance()
+            await query.answer()
+            await self._form_next(session, query.from_user, shown, message_id)
+            return
+        if current is not None and not current.choices and not current.required and op == "s":
+            await query.answer()
+            while session.current is not None and not session.current.choices and not session.current.required:
+                session.advance()
+            await self._form_next(session, query.from_user, shown, None)
+            return
+        await query.answer("This button is not valid any more.")
+
+    async def _form_next(self, session: FormSession, user: User, shown: ChatRef, message_id: str | None) -> None:
+        """Ask the next field: a choice edits the stepping message; a text field turns it into a summary of
+        the choices (with "Send without it" when optional) and asks with a ForceReply; none left: send."""
+        current = session.current
+        if current is None:
+            await self._submit_form(session, user)
+            return
+        if current.choices:
+            html, markup = step_html(session), choice_markup(session)
+            if message_id is not None:
+                await self.outbox.edit(shown, message_id, html, markup)
+            else:
+                await self.outbox.private(session.user_id, html, markup)
+            return
+        skip = None
+        if not current.required:
+            data = f"nbt1:{session.token}:s"
+            skip = InlineKeyboardMarkup([[InlineKeyboardButton("Send without it", callback_data=data)]])
+        if message_id is not None and session.form.choice_fields:
+            await self.outbox.edit(shown, message_id, summary_html(session), skip)
+        elif skip is not None:
+            await self.outbox.private(session.user_id, summary_html(session), skip)
+        placeholder = current.label if len(current.label) <= 64 else current.label[:63] + "…"
+        await self.outbox.private(
+            session.user_id, text_prompt_html(session), ForceReply(input_field_placeholder=placeholder)
+        )
+
+    async def _form_text(self, session: FormSession, message: Message, user: User) -> None:
+        """The member's message answering the text field asked now. Too long or empty: asked again, the form
+        kept (nothing lost)."""
+        current = session.current
+        assert current is not None
+        text = events.text_of(message).strip()
+        spec = COMMANDS.get(session.form.command)
+        param = next((p for p in spec.params if p.name == current.name), None) if spec else None
+        limit = param.max_length if param is not None and param.max_length else NOTE_LIMIT
+        chat = events.chat_ref(message)
+        if not text or len(text) > limit:
+            problem = "That message has no text." if not text else f"That is {len(text)} characters; at most {limit}."
+            await self.outbox.private(session.user_id, render.escape(f"{problem} Send it again, please."), ForceReply())
+            return
+        session.answers[current.name] = text
+        session.advance()
+        await self._form_next(session, user, chat, None)
+
+    async def _submit_form(self, session: FormSession, user: User) -> None:
+        """The answers as the form's command, run by the core in the group the form was opened in (with the
+        member's standing there); the answer comes to the private chat."""
+        self.forms.close(session.token)
+        origin = session.origin
+        is_admin = False
+        if not origin.private and origin.chat_id.lstrip("-").isdigit():
+            is_admin = await self.admins.is_admin(int(origin.chat_id), user.id)
+        actor = events.actor_of(None, user, is_admin=is_admin)
+        assert actor is not None
+        event = CommandInvoked(
+            event_id=f"form:{session.token}",
+            chat=origin,
+            author=actor,
+            name=session.form.command,
+            options=form_options(session.form, session.answers),
+        )
+        private = ChatRef(self.platform, session.user_id, None, session.user_id, private=True)
+        await self._render(await self.core.handle(event), _Answering(private, None, actor_id=session.user_id))
 
     @staticmethod
     def _privately_possible(answering: _Answering) -> bool:

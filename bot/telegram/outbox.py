@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters
+from telegram import Bot, ForceReply, InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden
 
@@ -84,7 +84,9 @@ class Outbox:
             if "not modified" not in exc.message.lower():
                 raise
 
-    async def private(self, user_id: str, html: str, markup: InlineKeyboardMarkup | None = None) -> Message:
+    async def private(
+        self, user_id: str, html: str, markup: InlineKeyboardMarkup | ForceReply | None = None
+    ) -> Message:
         """A message in the user's private chat with the bot; raises `Forbidden` when they never started it
         (Telegram: "bot can't initiate conversation with a user") or blocked it. No fallback: the caller
         decides, since what is meant for one person must not land in a group."""

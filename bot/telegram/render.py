@@ -104,7 +104,7 @@ def _form_usage(form: Form, spell: Spelling) -> str:
         if f.name in params:
             words.append(f"<{f.name}…>" if f.long else f"<{f.name}>")
         elif f.choices:
-            words.append(f"{f.name}={'|'.join(f.choices)}")
+            words.append(f"{f.name}={'|'.join(f.values)}")
         else:
             words.append(f"{f.name}=<{f.label}>")
     return " ".join(words)
@@ -120,7 +120,7 @@ def form_html(form: Form, spell: Spelling = as_typed) -> str:
     for f in form.fields:
         line = f"• {escape(f.name)}: {escape(_clip(f.label, 200))}"
         if f.choices and f.name in params:
-            line += f"\n  one of: {escape(_clip(', '.join(f.choices), 2000))}"
+            line += f"\n  one of: {escape(_clip(', '.join(f.values), 2000))}"
         lines.append(line)
     return "\n".join(lines)
 

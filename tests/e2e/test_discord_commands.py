@@ -1,5 +1,5 @@
 """End to end on Discord: slash commands rendered from COMMANDS, autocomplete, the norm-file attachment,
-the review modal, prompts inside threads, sharding, restarts and DMs."""
+prompts inside threads, sharding, restarts and DMs."""
 
 from __future__ import annotations
 
@@ -101,24 +101,6 @@ async def test_norms_set_reads_the_attachment(w: World) -> None:
     assert "not UTF-8" in answer.body["data"]["embeds"][0]["description"]
 
 
-async def test_review_button_opens_the_checklist_modal(w: World) -> None:
-    """Review opens a modal with one yes/no/na input per question; the answers are recorded."""
-    _, prompt = await w.announce(w.alice)
-    rid = release_id_of(prompt)
-    opened = await response_to(w.fake, await press(w.fake, w.releases, w.bob, prompt, payloads_of(prompt)[2]))
-    assert opened.body["type"] == 9
-    modal = opened.body["data"]
-    inputs = [c for row in modal["components"] for c in row.get("components", [row.get("component", {})])]
-    assert inputs and all(i.get("placeholder") == "yes / no / na" for i in inputs)
-    given = {i["custom_id"]: "no" for i in inputs}
-    answer = await response_to(w.fake, await submit_modal(w.fake, w.releases, w.bob, modal, given))
-    assert answer.body["type"] == 4
-    async with w.store.transaction() as tx:
-        ((_, account, answers),) = await tx.reviews(rid)
-    assert account.display_name == "bob_reviews"
-    assert {a.norm_id: a.answer for a in answers} == dict.fromkeys((i["custom_id"] for i in inputs), "no")
-
-
 async def test_an_announcement_in_a_thread_is_prompted_in_that_thread(w: World) -> None:
     """A release posted in a thread of a watched channel gets its prompt in the same thread, no new one."""
     thread = await w.fake.add_thread(w.guild, w.releases, "showcase")
@@ -180,18 +162,27 @@ async def test_gateway_reconnect_request_keeps_the_bot_working(w: World) -> None
     assert len(w.fake.gateway.identifies) == 1
 
 
-async def test_a_modal_opened_before_a_restart_can_still_be_submitted(w: World) -> None:
-    """The modal names its form in its custom id, so a submission after a restart still flags."""
+async def test_a_modal_of_the_first_layout_can_still_be_submitted(w: World) -> None:
+    """A flag modal of the first layout (`nbf:flag:R1`, the norm typed), opened before an upgrade, still
+    flags after it; a custom id naming no form is refused."""
     _, prompt = await w.announce(w.alice)
     rid = release_id_of(prompt)
-    opened = await response_to(w.fake, await press(w.fake, w.releases, w.bob, prompt, payloads_of(prompt)[1]))
+    inputs = [("norm", "Which norm does it break?"), ("reason", "What is wrong?")]
+    modal = {
+        "custom_id": f"nbf:flag:R{rid}",
+        "title": f"Flag R{rid}",
+        "components": [
+            {"type": 1, "components": [{"type": 4, "custom_id": name, "label": label, "style": 1}]}
+            for name, label in inputs
+        ],
+    }
     await w.adapter.stop()
     await w.adapter.start()
     values = {"norm": "credit-base-model", "reason": "submitted after the restart"}
-    answer = await response_to(w.fake, await submit_modal(w.fake, w.releases, w.bob, opened.body["data"], values))
+    answer = await response_to(w.fake, await submit_modal(w.fake, w.releases, w.bob, modal, values))
     assert answer.body["type"] == 4
     assert await w.flags(rid) == [("credit-base-model", "submitted after the restart")]
-    forged = {**opened.body["data"], "custom_id": "nbf:resolve:R1 x"}
+    forged = {**modal, "custom_id": "nbf:resolve:R1 x"}
     answer = await response_to(w.fake, await submit_modal(w.fake, w.releases, w.bob, forged, values))
     assert answer.body["data"]["flags"] & EPHEMERAL
     assert "not valid" in answer.body["data"]["embeds"][0]["description"]

@@ -1,5 +1,6 @@
 """End to end on Discord: the real discord.py client against the fake Discord, a real SQLite store and
-the real core. Review prompts, threads, buttons, modals, the context menu, permissions."""
+the real core. Review prompts, threads, buttons, the context menu, permissions (the Flag and Review forms:
+test_discord_forms)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 
 from bot.discord.commands import CHECK_MENU
 from tests.fakes.discord.harness import GOOD, World, discord_world, payloads_of, release_id_of
-from tests.fakes.discord.interactions import context_menu, press, response_to, slash, submit_modal
+from tests.fakes.discord.interactions import context_menu, press, response_to, slash
 from tests.fakes.discord.payloads import FakeUser
 
 pytestmark = pytest.mark.e2e
@@ -55,22 +56,6 @@ async def test_endorse_button_records_the_endorsement_and_edits_the_prompt(w: Wo
     assert w.adapter.client is not None
     assert not w.adapter.client._connection._view_store._views  # presses go to the dynamic item, nothing kept
     assert await w.endorsements(rid) == 1
-
-
-async def test_flag_button_opens_a_modal_whose_submission_records_the_flag(w: World) -> None:
-    """Flag opens a modal (norm + reason); submitting it records the flag with that reason."""
-    _, prompt = await w.announce(w.alice)
-    rid = release_id_of(prompt)
-    opened = await response_to(w.fake, await press(w.fake, w.releases, w.bob, prompt, payloads_of(prompt)[1]))
-    assert opened.body["type"] == 9
-    modal = opened.body["data"]
-    assert modal["title"] == f"Flag R{rid}"
-    submitted = await submit_modal(
-        w.fake, w.releases, w.bob, modal, {"norm": "credit-base-model", "reason": "the base model link is dead"}
-    )
-    answer = await response_to(w.fake, submitted)
-    assert answer.body["type"] == 4, answer.body
-    assert await w.flags(rid) == [("credit-base-model", "the base model link is dead")]
 
 
 async def test_moderator_checks_a_message_with_the_context_menu(w: World) -> None:

@@ -12,7 +12,7 @@ import pytest
 from bot.discord import events, render
 from bot.discord.commands import MESSAGE_MENUS, NORM_FILE_OPTION, build_tree
 from bot.discord.outbox import form_instructions
-from bot.discord.views import form_modal, read_submission
+from bot.discord.views import read_submission
 from bot.logs import TokenMask
 from moderation.actions import Button, Card, Form, FormField
 from moderation.commands import COMMANDS
@@ -172,8 +172,10 @@ def test_form_options_fill_parameters_and_the_free_text_rest() -> None:
     )
     assert events.form_options(review, {"q-one": "yes", "q-two": "na please"}) == {
         "release": "R3",
-        "answers": "q-one=yes q-two=na",
+        "answers": "q-one=yes na please",  # a text field is the note, after the answers
     }
+    # A note can never be read as one more answer: its `=` is spaced out.
+    assert events.form_options(review, {"q-one": "no", "q-two": "consent=yes"})["answers"] == "q-one=no consent = yes"
     assert events.form_options(review, {"q-one": "", "q-two": ""}) == {"release": "R3"}
 
 
@@ -260,17 +262,21 @@ def test_token_mask_masks_every_record_until_uninstalled(caplog: pytest.LogCaptu
     assert "after: plain" in caplog.text
 
 
-async def test_form_modal_names_its_form_and_is_not_kept() -> None:
-    """The modal's custom id carries command and release; inputs are the fields; it is stopped."""
-    form = Form("flag", "Flag R3", "R3", (FormField("norm", "Norm", ("a", "b")), FormField("reason", "Why", long=True)))
-    modal = form_modal(form)
-    assert modal is not None and modal.custom_id == "nbf:flag:R3" and modal.is_finished()
+async def test_step_modal_asks_only_the_text_fields_and_is_not_kept() -> None:
+    """The modal of a form holds its text fields only (the choices were made in selects); its custom id is
+    the progress with the choice; a label over 45 characters is written whole as the placeholder."""
+    from bot.discord.forms import step_modal
+    from moderation.forms import Progress, start, with_answer
+
+    label = "What is wrong? (moderators see this; your name is not shown publicly)"
+    form = Form("flag", "Flag R3", "R3", (FormField("norm", "Norm", ("a", "b")), FormField("reason", label, long=True)))
+    progress = with_answer(form, start(form), "norm", "b")
+    modal = step_modal(form, progress)
+    assert modal.is_finished() and modal.title == "Flag R3: b"
+    assert Progress.parse(modal.custom_id).answers == "1"
     inputs = [c for c in modal.children if isinstance(c, discord.ui.TextInput)]
-    assert [(i.custom_id, i.placeholder, i.style) for i in inputs] == [
-        ("norm", "a / b", discord.TextStyle.short),
-        ("reason", None, discord.TextStyle.paragraph),
-    ]
-    assert form_modal(Form("flag", "x", "R3 OR 1=1", ())) is None
+    assert [(i.custom_id, i.placeholder, i.style) for i in inputs] == [("reason", label, discord.TextStyle.paragraph)]
+    assert len(inputs[0].to_component_dict()["label"]) == 45
 
 
 def test_read_submission_reads_rows_and_labels_and_refuses_others() -> None:
@@ -317,6 +323,16 @@ def test_the_fake_enforces_discords_message_limits() -> None:
     assert invalid_body({"embeds": [too_much]}) == "embeds.0.(total): Must be 6000 or fewer in length."
     assert invalid_body({"content": "c" * 2001}) is not None
     assert invalid_modal({"title": "t" * 46, "components": [{}]}) is not None
-    modal = form_modal(Form("flag", "Flag R3", "R3", (FormField("norm", "N" * 60, tuple("abc")),)))
-    assert modal is not None and invalid_modal(modal.to_dict()) is None
+    from bot.discord.forms import step_modal
+    from moderation.forms import start
+
+    form = Form("flag", "Flag R3", "R3", (FormField("reason", "N" * 60, long=True),))
+    assert invalid_modal(step_modal(form, start(form)).to_dict()) is None
+    menu = {"type": 3, "custom_id": "m", "options": [{"label": "x", "value": str(i)} for i in range(26)]}
+    assert invalid_body({"components": [{"type": 1, "components": [menu]}]}) is not None
+    menu["options"] = menu["options"][:25]
+    assert invalid_body({"components": [{"type": 1, "components": [menu]}]}) is None
+    beside = {"type": 2, "custom_id": "b", "label": "Next"}
+    assert invalid_body({"components": [{"type": 1, "components": [menu, beside]}]}) is not None
+    assert invalid_body({"components": [{"type": 1, "components": [beside]}] * 6}) is not None
     assert invalid_choices({"choices": [{"name": "", "value": "R1"}]}) is not None

@@ -134,8 +134,8 @@ async def test_a_plain_command_in_a_topic_is_not_a_reply_to_the_topic_start(w: W
 
 
 async def test_flag_button_tells_how_to_flag_privately(w: World) -> None:
-    """Flag opens no modal on Telegram: the bot sends the presser the exact command and the norm ids in
-    their private chat, and the group gets nothing (the press is answered with a toast saying where)."""
+    """Flag on Telegram: the bot sends the presser the norms by title as buttons in their private chat (no
+    command to type), and the group gets nothing (the press is answered with a toast saying where)."""
     _, prompt = await w.announce(w.group, w.alice)
     rid = release_id_of(prompt)
     before = len(w.fake.bot_messages_in(w.group.id))
@@ -144,7 +144,8 @@ async def test_flag_button_tells_how_to_flag_privately(w: World) -> None:
     sent = await w.fake.wait_for("sendMessage", lambda c: c.ok, after=mark)
     assert sent.params["chat_id"] == w.alice.id
     form = w.fake.bot_message(w.alice.id, sent.result["message_id"])
-    assert f"/flag R{rid} <norm> <reason…>" in form.text and "credit-base-model" in form.text
+    assert f"Which norm does R{rid} break?" in form.text and "/flag" not in form.text
+    assert "Other: a problem no norm names" in [label for row in form.buttons for label, _ in row]
     await w.fake.wait_for("answerCallbackQuery", after=mark)
     assert "private chat" in (w.fake.answer_of(press) or {}).get("text", "")
     await w.sync(w.group)
@@ -153,7 +154,7 @@ async def test_flag_button_tells_how_to_flag_privately(w: World) -> None:
 
 async def test_flag_button_for_a_member_who_never_started_the_bot_opens_a_deep_link(w: World) -> None:
     """Bob never started the bot, so it cannot write to him: the press answer opens the bot's private chat
-    (`t.me/<bot>?start=<token>`); his Start there delivers the instructions. Nothing goes to the group, and
+    (`t.me/<bot>?start=<token>`); his Start there delivers the form's first step. Nothing goes to the group, and
     the token is his alone."""
     _, prompt = await w.announce(w.group, w.alice)
     rid = release_id_of(prompt)
@@ -173,7 +174,8 @@ async def test_flag_button_for_a_member_who_never_started_the_bot_opens_a_deep_l
     w.fake.say(FakeChat(w.bob.id, "private", "Bob"), w.bob, f"/start {token}")
     sent = await w.fake.wait_for("sendMessage", lambda c: c.ok, after=mark)
     assert sent.params["chat_id"] == w.bob.id
-    assert f"/flag R{rid} <norm> <reason…>" in w.fake.bot_message(w.bob.id, sent.result["message_id"]).text
+    delivered = w.fake.bot_message(w.bob.id, sent.result["message_id"])
+    assert f"Which norm does R{rid} break?" in delivered.text and delivered.payloads
     await w.sync(w.group)
     assert len(w.fake.bot_messages_in(w.group.id)) == before + 1  # only the sync's own answer
 

@@ -77,7 +77,8 @@ async def test_flag_confirmation_and_whyflagged_stay_out_of_the_group(w: World) 
 
 
 async def test_review_button_instructions_go_privately(w: World) -> None:
-    """The Review button's checklist instructions reach the presser privately (a toast says so)."""
+    """The Review button's checklist (its first question and buttons) reaches the presser privately (a toast
+    says so)."""
     _, prompt = await w.announce(w.group, w.alice)
     before = len(w.fake.bot_messages_in(w.group.id))
     w.fake.add_user(w.carol, started_bot=True)
@@ -85,7 +86,8 @@ async def test_review_button_instructions_go_privately(w: World) -> None:
     press = w.fake.press(prompt, w.carol, prompt.payloads[2])
     sent = await w.fake.wait_for("sendMessage", lambda c: c.ok, after=mark)
     assert sent.params["chat_id"] == w.carol.id
-    assert f"/review R{release_id_of(prompt)}" in w.fake.bot_message(w.carol.id, sent.result["message_id"]).text
+    first = w.fake.bot_message(w.carol.id, sent.result["message_id"])
+    assert f"Review R{release_id_of(prompt)}" in first.text and "Question 1 of" in first.text and first.payloads
     await w.fake.wait_for("answerCallbackQuery", after=mark)
     assert (w.fake.answer_of(press) or {}).get("text") == "I sent you the answer in our private chat."
     assert len(w.fake.bot_messages_in(w.group.id)) == before

@@ -12,7 +12,7 @@ from tests.fakes.discord.payloads import JSON, FakeChannel, FakeUser, interactio
 from tests.fakes.discord.server import FakeDiscord, public
 from tests.fakes.discord.state import Call
 
-__all__ = ["autocomplete", "context_menu", "press", "response_to", "slash", "submit_modal"]
+__all__ = ["autocomplete", "context_menu", "press", "response_to", "select", "slash", "submit_modal"]
 
 APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 2, 3, 4, 5
 STRING, INTEGER, ATTACHMENT, SUB_COMMAND = 3, 4, 11, 1
@@ -105,6 +105,21 @@ async def context_menu(fake: FakeDiscord, channel: FakeChannel, user: FakeUser, 
 async def press(fake: FakeDiscord, channel: FakeChannel, user: FakeUser, message: JSON, custom_id: str) -> JSON:
     """A button press on `message` (Discord sends the message with its components)."""
     data = {"custom_id": custom_id, "component_type": 2}
+    return await _send(fake, channel, user, MESSAGE_COMPONENT, data, public(message))
+
+
+async def select(
+    fake: FakeDiscord, channel: FakeChannel, user: FakeUser, message: JSON, custom_id: str, values: list[str]
+) -> JSON:
+    """A choice in a select menu of `message` (`values`: the chosen options' values). Like Discord, the
+    fake refuses a select the message does not have or a value that is not one of its options."""
+    found = [
+        c for row in message.get("components", []) for c in row.get("components", []) if c.get("custom_id") == custom_id
+    ]
+    assert found and found[0].get("type") == 3, f"no select {custom_id!r} on the message"
+    offered = {o["value"] for o in found[0].get("options", [])}
+    assert set(values) <= offered, f"{values} are not options of the select"
+    data = {"custom_id": custom_id, "component_type": 3, "values": values}
     return await _send(fake, channel, user, MESSAGE_COMPONENT, data, public(message))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tests.fakes.discord.payloads import JSON
 
-__all__ = ["invalid_body", "invalid_choices", "invalid_modal"]
+__all__ = ["invalid_body", "invalid_choices", "invalid_components", "invalid_modal"]
 
 
 def invalid_body(data: JSON) -> str | None:
@@ -34,10 +34,43 @@ def invalid_body(data: JSON) -> str | None:
         for size, limit, where in limits:
             if size > limit:
                 return f"embeds.{i}.{where}: Must be {limit} or fewer in length."
-    for row in data.get("components") or []:
-        for component in row.get("components") or []:
-            if len(component.get("label") or "") > 80 or len(component.get("custom_id") or "") > 100:
+    return invalid_components(data.get("components") or [])
+
+
+def invalid_components(rows: list[JSON]) -> str | None:
+    """Message components: at most 5 action rows; a row holds up to 5 buttons or one select; button labels
+    80, custom ids 100 (unique in the message); a string select has 1-25 options of label 1-100, value
+    1-100, description 100, a placeholder of 150, and at most `max_values` options marked default."""
+    if len(rows) > 5:
+        return "components: Must be 5 or fewer in length."
+    seen: set[str] = set()
+    for i, row in enumerate(rows):
+        children = row.get("components") or []
+        if row.get("type") != 1 or not 1 <= len(children) <= 5:
+            return f"components.{i}: an action row holds 1 to 5 components."
+        selects = [c for c in children if c.get("type") == 3]
+        if selects and len(children) != 1:
+            return f"components.{i}: a select menu takes a whole action row."
+        for component in children:
+            custom_id = component.get("custom_id") or ""
+            if len(component.get("label") or "") > 80 or len(custom_id) > 100:
                 return "components: label or custom_id too long."
+            if custom_id in seen:
+                return "components: custom_id must be unique in a message."
+            seen.add(custom_id)
+        for select in selects:
+            options = select.get("options") or []
+            if not 1 <= len(options) <= 25:
+                return f"components.{i}.components.0.options: Must be between 1 and 25 in length."
+            if len(select.get("placeholder") or "") > 150:
+                return f"components.{i}.components.0.placeholder: Must be 150 or fewer in length."
+            for option in options:
+                if not 1 <= len(option.get("label") or "") <= 100 or not 1 <= len(option.get("value") or "") <= 100:
+                    return f"components.{i}.components.0.options: label and value must be 1 to 100 long."
+                if len(option.get("description") or "") > 100:
+                    return f"components.{i}.components.0.options: description must be 100 or fewer long."
+            if sum(1 for o in options if o.get("default")) > int(select.get("max_values") or 1):
+                return f"components.{i}.components.0.options: too many default options."
     return None
 
 

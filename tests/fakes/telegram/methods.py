@@ -65,6 +65,8 @@ def _keyboard(params: JSON) -> tuple[list[list[tuple[str, str]]], bool]:
     if isinstance(markup, str):
         markup = json.loads(markup)
     if markup.get("force_reply"):
+        if len(str(markup.get("input_field_placeholder") or "")) > 64:
+            raise ApiError(400, "Bad Request: input field placeholder is too long")
         return [], True
     rows: list[list[tuple[str, str]]] = []
     for row in markup.get("inline_keyboard", []):
