@@ -518,6 +518,9 @@ _PARENT_END = re.compile(
 )
 
 
+_BASED_SUFFIX = re.compile(r"(?i)[\s-]+(?:based|base|basis)$")
+
+
 def _unclosed_paren_cut(span: str) -> str:
     """Cut at a ')' that closes a parenthesis opened before the span ('(merge of A and B) for SDXL')."""
     depth = 0
@@ -549,6 +552,9 @@ def parents(scan: Scan, tables: Tables) -> list[str]:
             if not part or len(part) > 80 or part.lower() in _NOT_NAMES:
                 continue
             if tables.base_models.lookup(part) is not None or tables.licenses.lookup(part) is not None:
+                continue
+            stated_base = _BASED_SUFFIX.sub("", part)  # "…, SD 1.5 based": the base model, said after the parents
+            if stated_base != part and tables.base_models.lookup(stated_base) is not None:
                 continue
             if part not in out:
                 out.append(part)

@@ -244,6 +244,14 @@ def test_model_names_in_messy_headlines(text: str, name: str) -> None:
     assert extract(text).model_name == name
 
 
+def test_a_base_model_said_after_the_parents_is_not_a_parent() -> None:
+    """"a merge of A and B, SD 1.5 based" credits A and B; "SD 1.5 based" is the base model (it was a parent,
+    visible on the demo's registry page)."""
+    f = extract("New checkpoint out: Velvet Mix v1, a merge of Neon Dreams and Pastel Haze, SD 1.5 based.")
+    assert f.parents == ("Neon Dreams", "Pastel Haze")
+    assert f.base_model == "SD 1.5"
+
+
 def test_parent_recipe_inside_parentheses() -> None:
     """'(mezcla de A y B) para SDXL' credits A and B, not 'B) para SDXL'."""
     f = extract("Nuevo checkpoint: RealidadMix v3 (mezcla de Juggernaut XL y RealVisXL) para SDXL.")
