@@ -15,10 +15,12 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
 from storage import Store
+from tests.core.harness import GOOD, Chat, reply_text
 
 
 async def _barrier() -> bool:
@@ -38,65 +40,54 @@ async def _migrate(spec: dict[str, Any]) -> dict[str, Any]:
         await store.close()
 
 
-async def _review(spec: dict[str, Any]) -> dict[str, Any]:
+async def _in_chat(spec: dict[str, Any], race: Callable[[Chat], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
+    """A replica's core on the shared store and a chat of its community; `race` runs after the barrier."""
     from bot.wiring import build_core
     from moderation.clock import ManualClock
-    from tests.core.harness import Chat, community, reply_text
+    from tests.core.harness import community
 
     store = Store.from_url(spec["url"])
     try:
         clock = ManualClock(datetime.fromisoformat(spec["at"]))
         core = await build_core(store, [community()], clock=clock, rules_only=True, migrate=False)
-        chat = Chat(core, clock)
         await store.ping()  # a warm connection, so the replicas start racing together
         if not await _barrier():
             return {"aborted": True}
-        # All at once (the store lets `max_units` of them run together), so the two replicas' units of work
-        # on the same release overlap often rather than by luck of timing.
-        replies = [
-            reply_text(actions)
-            for actions in await asyncio.gather(
-                *(
-                    chat.cmd(
-                        "rex",
-                        f"/review R{i} harm-real-person-consent=no {spec['note']}",
-                        event_id=f"w{spec['index']}-{i}",
-                    )
-                    for i in range(1, int(spec["releases"]) + 1)
-                )
-            )
-        ]
-        return {"replies": replies, "internal_errors": core.stats["internal_errors"]}
+        return {**await race(Chat(core, clock)), "internal_errors": core.stats["internal_errors"]}
     finally:
         await store.close()
 
 
-async def _announce(spec: dict[str, Any]) -> dict[str, Any]:
-    from bot.wiring import build_core
-    from moderation.clock import ManualClock
-    from tests.core.harness import GOOD, Chat, community
-
-    store = Store.from_url(spec["url"])
-    try:
-        clock = ManualClock(datetime.fromisoformat(spec["at"]))
-        core = await build_core(store, [community()], clock=clock, rules_only=True, migrate=False)
-        chat = Chat(core, clock)
-        await store.ping()
-        if not await _barrier():
-            return {"aborted": True}
-        await asyncio.gather(
+async def _review(spec: dict[str, Any]) -> dict[str, Any]:
+    async def race(chat: Chat) -> dict[str, Any]:
+        # All at once (the store lets `max_units` of them run together), so the two replicas' units of work
+        # on the same release overlap often rather than by luck of timing.
+        done = await asyncio.gather(
             *(
-                chat.say(
-                    f"maker{i}",
-                    GOOD.replace("Neon Dreams", f"Neon Dreams {i}"),
-                    message_id=f"w{spec['index']}-m{i}",
+                chat.cmd(
+                    "rex", f"/review R{i} harm-real-person-consent=no {spec['note']}", event_id=f"w{spec['index']}-{i}"
                 )
                 for i in range(1, int(spec["releases"]) + 1)
             )
         )
-        return {"internal_errors": core.stats["internal_errors"]}
-    finally:
-        await store.close()
+        return {"replies": [reply_text(actions) for actions in done]}
+
+    return await _in_chat(spec, race)
+
+
+async def _announce(spec: dict[str, Any]) -> dict[str, Any]:
+    async def race(chat: Chat) -> dict[str, Any]:
+        await asyncio.gather(
+            *(
+                chat.say(
+                    f"maker{i}", GOOD.replace("Neon Dreams", f"Neon Dreams {i}"), message_id=f"w{spec['index']}-m{i}"
+                )
+                for i in range(1, int(spec["releases"]) + 1)
+            )
+        )
+        return {}
+
+    return await _in_chat(spec, race)
 
 
 async def main(spec: dict[str, Any]) -> None:
