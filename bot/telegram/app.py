@@ -105,6 +105,7 @@ class TelegramAdapter:
         self._migrations: set[tuple[str, str]] = set()
         self.pending = PendingAnswers()  # private answers waiting for their member to open the chat
         core.set_spelling(self.platform, typed_name)  # help and hints say /forget_me, as the menu does
+        core.set_targeting(self.platform, "reply")  # commands reply to the announcement or its prompt
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
