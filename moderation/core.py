@@ -548,20 +548,20 @@ class Core:
 
         Why: typing `/flag` in a channel, the release you are looking at is one of the channel's open ones,
         not whichever release of the community is newest."""
-        first: list[Release] = []
+        first: list[int] = []
         if chat.thread_id is not None:
             own = await tx.release_for_thread(chat.platform, chat.chat_id, chat.thread_id)
-            release = await tx.release(cid, own) if own is not None else None
-            if release is not None:
-                first.append(release)
-        first += await tx.chat_releases(cid, chat.platform, chat.chat_id, exclude_statuses=sorted(CLOSED), limit=25)
-        seen: set[int] = set()
+            if own is not None:
+                first.append(own)
+        first += await tx.chat_release_ids(cid, chat.platform, chat.chat_id, exclude_statuses=sorted(CLOSED))
+        newest = await tx.releases(cid, limit=200)
+        by_id = {r.id: r for r in newest}
         ordered: list[Release] = []
-        for release in [*first, *await tx.releases(cid, limit=200)]:
-            if release.id not in seen:
-                seen.add(release.id)
+        for rid in dict.fromkeys(first):
+            release = by_id.pop(rid, None) or await tx.release(cid, rid)  # older than the newest 200: rare
+            if release is not None:
                 ordered.append(release)
-        return ordered
+        return ordered + [r for r in newest if r.id in by_id]
 
     # -- scheduled work --------------------------------------------------------------------------------
 
