@@ -78,7 +78,9 @@ class Send:
 
     `key` names the message (for example `prompt:12`) so that later `Edit` actions can update it in place;
     the adapter reports the posted message id back with a `Posted` event. `thread_title` asks the adapter to
-    open a thread for it where the platform has threads.
+    open a thread for it where the platform has threads; `thread_intro` is then posted first in the thread
+    and reported under `thread_key`, which is how the core later knows that commands typed in that thread are
+    about this message's release.
     """
 
     chat: ChatRef
@@ -87,6 +89,8 @@ class Send:
     reply_to: str | None = None
     key: str | None = None
     thread_title: str | None = None
+    thread_intro: Card | None = None
+    thread_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,9 @@ both work.
 A command has one canonical name (`forget-me`), but platforms spell typed names differently: Telegram allows
 only `[a-z0-9_]`, so it shows `/forget_me`. A `Spelling` turns a canonical name into the platform's; help,
 usage lines and hints are written with it, and `resolve_name` accepts either spelling on every platform.
+Platforms also differ in how a command finds its release when no id is typed (`Targeting`): Telegram commands
+reply to the announcement or prompt, Discord slash commands cannot be replies and run in the release's review
+thread instead, the console takes the latest release. `Phrasing` carries both, so a card says what works there.
 Text here is plain (adapters escape it), so names are quoted with "", never markdown backticks.
 """
 
@@ -21,7 +24,7 @@ import re
 import shlex
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from moderation.errors import BadArgument, UnknownCommand
 from moderation.permissions import Privilege
@@ -36,7 +39,9 @@ __all__ = [
     "COMMANDS",
     "CommandSpec",
     "Param",
+    "Phrasing",
     "Spelling",
+    "Targeting",
     "as_typed",
     "bind_options",
     "bind_text",
@@ -55,9 +60,29 @@ Spelling = Callable[[str], str]
 """A platform's spelling of a canonical command name (`forget-me` -> `forget_me` on Telegram)."""
 
 
+Targeting = Literal["reply", "thread", "latest"]
+"""How a member points a command at a release without typing its id on a platform: `reply` to its announcement
+or prompt (Telegram), type it in the release's review `thread` (Discord, whose slash commands cannot be
+replies), or the `latest` release announced in the chat (the console, which also takes replies)."""
+
+
 def as_typed(name: str) -> str:
     """The canonical spelling (the default for platforms that take it as it is: Discord, the console)."""
     return name
+
+
+@dataclass(frozen=True, slots=True)
+class Phrasing:
+    """How members on one platform type commands: the names (`spell`) and how a command finds its release
+    (`targeting`). Cards that tell people which command to use are worded with it, so a footer never asks a
+    Discord member to reply with a slash command, which Discord cannot do."""
+
+    spell: Spelling = as_typed
+    targeting: Targeting = "latest"
+
+    def ref(self, name: str) -> str:
+        """`/forget-me` as typed here (`/forget_me` on Telegram)."""
+        return f"/{self.spell(name)}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -332,5 +332,5 @@ async def change_content(
             told.add(account.id)
             card = _voided_card(release, what, change.voided)
             change.actions.append(DirectMessage(account.platform, account.user_id, card, fallback_chat=chat))
-    change.actions.extend(await refresh_prompts(tx, release, pack, note=change.summary))
+    change.actions.extend(await refresh_prompts(tx, release, pack, phrasing=core.phrasing, note=change.summary))
     return change

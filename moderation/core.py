@@ -21,19 +21,29 @@ from typing import Any, Literal, Protocol
 from moderation import buttons
 from moderation.actions import Action, Card, Reply
 from moderation.clock import Clock, utcnow
-from moderation.commands import COMMANDS, Spelling, as_typed, bind_options, bind_text, resolve_name
+from moderation.commands import (
+    COMMANDS,
+    Phrasing,
+    Spelling,
+    Targeting,
+    as_typed,
+    bind_options,
+    bind_text,
+    resolve_name,
+)
 from moderation.community import CommunityConfig
 from moderation.errors import BadArgument, NotPermitted, UnknownCommand, UserError
 from moderation.events import ButtonPressed, ChatRef, CommandInvoked, CoreEvent, MessageEdited, MessagePosted, Posted
 from moderation.hooks import CoreHooks, NoHooks
 from moderation.invocation import Invocation
+from moderation.lifecycle import CLOSED
 from moderation.packs import PackProvider
 from moderation.permissions import Privilege, resolve_pinned
 from moderation.redaction import handling, redacting_logger
 from moderation.retry import RetryPolicy, retry_connect
 from moderation.visible import visible
 from norms.fields import ReleaseFields
-from storage import Store, StoreUnavailable, Tx
+from storage import Release, Store, StoreUnavailable, Tx
 
 __all__ = ["Core", "DetectionLike", "DetectorLike"]
 
@@ -95,6 +105,7 @@ class Core:
         self._idle = asyncio.Event()
         self._idle.set()
         self._spellings: dict[str, Spelling] = {}
+        self._targeting: dict[str, Targeting] = {}
         self._chat_index: dict[tuple[str, str], tuple[str, str]] = {}
         self._space_index: dict[tuple[str, str], str] = {}
         for c in communities:
@@ -260,6 +271,17 @@ class Core:
     def command_ref(self, platform: str, name: str) -> str:
         """`/forget-me` as a member on `platform` types it (`/forget_me` on Telegram)."""
         return f"/{self.spelling(platform)(name)}"
+
+    def set_targeting(self, platform: str, targeting: Targeting) -> None:
+        """How a command on `platform` finds its release when no id is typed (an adapter says so at start-up:
+        Telegram commands reply to the announcement, Discord's run in the review thread). Prompt footers and
+        "Which release?" answers shown there describe it."""
+        self._targeting[platform] = targeting
+
+    def phrasing(self, platform: str) -> Phrasing:
+        """Command names and release targeting on `platform` (the console's, `latest`, unless its adapter
+        said otherwise)."""
+        return Phrasing(self.spelling(platform), self._targeting.get(platform, "latest"))
 
     # -- the entry point -------------------------------------------------------------------------------
 
@@ -509,7 +531,7 @@ class Core:
                         if prefix in n.id or prefix in n.title.lower()
                     ][:limit]
                 if kind == "release":
-                    rows = await tx.releases(cid, limit=200)
+                    rows = await self._release_choices(tx, cid, chat)
                     digits = prefix.lstrip("r#")
                     return [
                         (f"R{r.id}", visible(f"R{r.id} {r.model_name} {r.version or ''} ({r.status})")[:100])
@@ -519,6 +541,27 @@ class Core:
         except StoreUnavailable:
             return []
         return []
+
+    async def _release_choices(self, tx: Tx, cid: int, chat: ChatRef) -> list[Release]:
+        """Releases in the order a member here most likely means them: the review thread's own release, then
+        the open releases of this channel (announced or prompted here), then the community's newest.
+
+        Why: typing `/flag` in a channel, the release you are looking at is one of the channel's open ones,
+        not whichever release of the community is newest."""
+        first: list[int] = []
+        if chat.thread_id is not None:
+            own = await tx.release_for_thread(chat.platform, chat.chat_id, chat.thread_id)
+            if own is not None:
+                first.append(own)
+        first += await tx.chat_release_ids(cid, chat.platform, chat.chat_id, exclude_statuses=sorted(CLOSED))
+        newest = await tx.releases(cid, limit=200)
+        by_id = {r.id: r for r in newest}
+        ordered: list[Release] = []
+        for rid in dict.fromkeys(first):
+            release = by_id.pop(rid, None) or await tx.release(cid, rid)  # older than the newest 200: rare
+            if release is not None:
+                ordered.append(release)
+        return ordered + [r for r in newest if r.id in by_id]
 
     # -- scheduled work --------------------------------------------------------------------------------
 

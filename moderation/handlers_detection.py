@@ -243,7 +243,7 @@ async def _restore(inv: Invocation, release: Release) -> list[Action]:
         f"It is back in review ({release.status.replace('_', ' ')}) and its prompt is live again. {_THANKS}",
         status=release.status,
     )
-    return [Reply(card, ephemeral=True), *await refresh_prompts(inv.tx, release, inv.pack)]
+    return [Reply(card, ephemeral=True), *await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.core.phrasing)]
 
 
 @command(
@@ -287,4 +287,4 @@ async def not_release(inv: Invocation, args: dict[str, Any]) -> list[Action]:
         f"are kept. {_THANKS}",
         status=release.status,
     )
-    return [Reply(card, ephemeral=True), *await refresh_prompts(inv.tx, release, inv.pack)]
+    return [Reply(card, ephemeral=True), *await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.core.phrasing)]

@@ -143,7 +143,7 @@ async def _recount_after_link(inv: Invocation) -> list[Action]:
             payload={"endorsements": count, "quorum": quorum, "why": "accounts linked"},
             at=inv.now,
         )
-        actions.extend(await refresh_prompts(inv.tx, release, pack))
+        actions.extend(await refresh_prompts(inv.tx, release, pack, phrasing=inv.core.phrasing))
     return actions
 
 

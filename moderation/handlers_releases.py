@@ -283,7 +283,7 @@ async def _recheck(inv: Invocation, release: Any, *, trigger: str) -> list[Actio
     )
     if failures and moved:
         card = Card(card.title, card.body + "\n" + moved.strip(), card.fields, card.status, card.footer)
-    refreshed = await refresh_prompts(inv.tx, release, inv.pack)
+    refreshed = await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.core.phrasing)
     if release.creator_id in await inv.person_accounts():
         return [Reply(card, ephemeral=False), *refreshed]
     # Someone else's release (a moderator's /normcheck or edit): the creator gets what to fix, the actor a
@@ -373,7 +373,7 @@ async def status(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     return [
         Reply(Card(f"{ref} is now {target.replace('_', ' ')}", body.strip())),
         *told,
-        *await refresh_prompts(inv.tx, release, inv.pack),
+        *await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.core.phrasing),
     ]
 
 

@@ -98,7 +98,10 @@ async def endorse(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     text = f"Thanks! Endorsements on {release_ref(release)}: {endorsement_text(count, quorum, release.status)}."
     if just_endorsed:
         text += " It is now endorsed. 🎉"
-    return [Reply(Card("Endorsed", text), ephemeral=True), *await refresh_prompts(inv.tx, release, inv.pack)]
+    return [
+        Reply(Card("Endorsed", text), ephemeral=True),
+        *await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.core.phrasing),
+    ]
 
 
 @command("unendorse", "Withdraw your endorsement", RELEASE)
@@ -127,7 +130,7 @@ async def unendorse(inv: Invocation, args: dict[str, Any]) -> list[Action]:
             ),
             ephemeral=True,
         ),
-        *await refresh_prompts(inv.tx, release, inv.pack),
+        *await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.core.phrasing),
     ]
 
 
@@ -233,7 +236,7 @@ async def flag(inv: Invocation, args: dict[str, Any]) -> list[Action]:
                 at=inv.now,
             )
         actions.extend(await moderator_alert(inv, release, open_flags))
-    actions.extend(await refresh_prompts(inv.tx, release, inv.pack))
+    actions.extend(await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.core.phrasing))
     return actions
 
 
@@ -355,7 +358,7 @@ async def resolve_flag(inv: Invocation, args: dict[str, Any], *, penalise: bool)
             actor_ids=frozenset(await inv.person_accounts()),
         )
     )
-    actions.extend(await refresh_prompts(inv.tx, release, inv.pack))
+    actions.extend(await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.core.phrasing))
     return actions
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from moderation.commands import release_id_of
+from moderation.commands import Phrasing, release_id_of
 from moderation.community import CommunityConfig
 from moderation.errors import BadArgument, NotFound, NotPermitted
 from moderation.events import Actor, ChatRef, RepliedMessage
@@ -18,7 +18,7 @@ from storage import Account, Release, Tx
 if TYPE_CHECKING:
     from moderation.core import Core
 
-__all__ = ["Invocation"]
+__all__ = ["Invocation", "which_release"]
 
 
 @dataclass
@@ -59,22 +59,46 @@ class Invocation:
         return await self.tx.accounts_of_person(self.account)
 
     async def target_release(self, ref: str | None) -> Release:
-        """The release a command is about: an explicit id, else the replied-to message, else (console only)
-        the latest release announced in this chat."""
+        """The release a command is about: an explicit id, else the replied-to message, else the release whose
+        review thread the command was typed in, else (console only) the latest release announced in this chat.
+
+        Why the thread: Discord slash commands cannot be replies, so inside a release's review thread the
+        thread itself says which release is meant. It is read from the store (the thread the bot opened for
+        the release), not from the platform, so a Telegram forum topic opened per release works alike."""
         release_id: int | None = None
         if ref:
             release_id = release_id_of(ref)
-        elif self.reply_to:
-            release_id = await self.tx.release_for_message(self.chat.platform, self.chat.chat_id, self.reply_to)
-            if release_id is None:
+        else:
+            if self.reply_to:
+                release_id = await self.tx.release_for_message(self.chat.platform, self.chat.chat_id, self.reply_to)
+            if release_id is None and self.chat.thread_id is not None:
+                release_id = await self.tx.release_for_thread(
+                    self.chat.platform, self.chat.chat_id, self.chat.thread_id
+                )
+            if release_id is None and self.reply_to:
                 raise BadArgument("The message you replied to is not a release announcement I know.")
-        elif self.chat.platform in self.core.latest_release_fallback:
-            release_id = await self.tx.latest_release_in_chat(self.chat.platform, self.chat.chat_id)
+            if release_id is None and self.chat.platform in self.core.latest_release_fallback:
+                release_id = await self.tx.latest_release_in_chat(self.chat.platform, self.chat.chat_id)
         if release_id is None:
-            raise BadArgument(
-                "Which release? Reply to its announcement or give its id.", hint="For example: /endorse R12"
-            )
+            raise which_release(self.core.phrasing(self.chat.platform))
         release = await self.tx.release(self.community_id, release_id)
         if release is None:
             raise NotFound(f"There is no release R{release_id} in this community.")
         return release
+
+
+def which_release(phrasing: Phrasing) -> BadArgument:
+    """ "Which release?" in the words of the platform: where commands reply, say reply; where they cannot
+    (Discord), point at the review thread and the release option instead."""
+    endorse = phrasing.ref("endorse")
+    if phrasing.targeting == "thread":
+        return BadArgument(
+            "Which release? Choose it in the release option, or use the command in the release's review thread.",
+            hint=f"For example: {endorse} release:R12",
+        )
+    if phrasing.targeting == "reply":
+        return BadArgument(
+            "Which release? Reply to its announcement or review prompt with the command, or give its id.",
+            hint=f"For example: {endorse} R12",
+        )
+    return BadArgument("Which release? Reply to its announcement or give its id.", hint=f"For example: {endorse} R12")

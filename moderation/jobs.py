@@ -16,7 +16,7 @@ from moderation.actions import Action, Card, Send
 from moderation.events import ChatRef
 from moderation.lifecycle import flag_severity, quorum_reached, standing
 from moderation.redaction import redacting_logger
-from moderation.render import clip, endorsement_text, release_ref, title_of
+from moderation.render import clip, endorsement_text, how_to_review, release_ref, title_of
 from norms import NormPack
 from storage import Release, Tx
 
@@ -129,16 +129,18 @@ async def _run_one(
     if reached:
         return []
     if kind == "review_reminder":
-        card = Card(
-            f"Reminder: {release_ref(release)} ({title_of(release)}) still needs review",
-            f"Endorsements: {endorsement_text(count, quorum, release.status)}. "
-            "Reply to the announcement with /endorse or /review.",
-            status=release.status,
-        )
+        title = f"Reminder: {release_ref(release)} ({title_of(release)}) still needs review"
+        counted = f"Endorsements: {endorsement_text(count, quorum, release.status)}."
         await tx.audit(
             row.id, actor="normbot", action="review.reminded", subject=release_ref(release), payload={}, at=now
         )
-        return [Send(chat, card) for chat in chats_for(community, "review", "releases")]
+        return [
+            Send(
+                chat,
+                Card(title, f"{counted} {how_to_review(release, core.phrasing(chat.platform))}", status=release.status),
+            )
+            for chat in chats_for(community, "review", "releases")
+        ]
     if kind == "review_deadline":
         card = Card(
             f"Review window closed for {release_ref(release)} ({title_of(release)})",

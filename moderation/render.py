@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from moderation import buttons
 from moderation.actions import Button, Card
+from moderation.commands import Phrasing
 from moderation.lifecycle import Standing
 from storage import Flag, NormResult, Release
 
@@ -26,13 +27,16 @@ __all__ = [
     "PromptData",
     "clip",
     "endorsement_text",
+    "how_to_review",
     "human_evidence",
     "nudge_card",
     "prompt_buttons",
     "prompt_card",
+    "prompt_footer",
     "release_ref",
     "results_lines",
     "setting_text",
+    "thread_intro",
     "withdrawn_card",
 ]
 
@@ -146,8 +150,59 @@ UPHELD_COLOURED = frozenset({"announced", "in_review", "endorsed", "resolved"})
 (changes requested, flagged, removed, withdrawn) already have a colour that is not green."""
 
 
-def prompt_card(d: PromptData) -> Card:
-    """The review prompt: what the check found, how far review has come, and how to take part."""
+def prompt_footer(release: Release, phrasing: Phrasing, *, in_thread: bool = False) -> str:
+    """How to take part, in the words of the platform the prompt is shown on.
+
+    Why per platform: Discord slash commands cannot be replies, so "reply with /endorse" is advice that
+    cannot be followed there; its prompts open a review thread, in which commands act on the release. A
+    prompt that already sits in a thread (an announcement in a forum post) opened none: there the release
+    option is the way. Telegram commands reply to the announcement or the prompt."""
+    ref = release_ref(release)
+    endorse, flag, review = phrasing.ref("endorse"), phrasing.ref("flag"), phrasing.ref("review")
+    details = f"Details: {phrasing.ref('release show')} {ref}"
+    if phrasing.targeting == "thread" and in_thread:
+        return (
+            f"Endorse, flag or review with the buttons, or with {endorse} release:{ref} ({flag}, {review}). {details}"
+        )
+    if phrasing.targeting == "thread":
+        return (
+            f"Endorse, flag or review with the buttons, or type {endorse}, {flag} or {review} in this prompt's "
+            f"review thread; elsewhere, choose {ref} in the release option. {details}"
+        )
+    if phrasing.targeting == "reply":
+        return (
+            f"Endorse, flag or review with the buttons, or reply to the announcement or this prompt with "
+            f"{endorse}, {flag} <norm> <reason> or {review}. {details}"
+        )
+    return f"Endorse, flag or review with the buttons, or reply: {endorse}, {flag} <norm> <reason>, {review}. {details}"
+
+
+def how_to_review(release: Release, phrasing: Phrasing) -> str:
+    """One sentence on endorsing or reviewing a release from a chat message (reminders), per platform."""
+    endorse, review = phrasing.ref("endorse"), phrasing.ref("review")
+    if phrasing.targeting == "thread":
+        return (
+            f"Use {endorse} or {review} in its review thread, or choose {release_ref(release)} in the release option."
+        )
+    return f"Reply to the announcement with {endorse} or {review}."
+
+
+def thread_intro(release: Release, phrasing: Phrasing) -> Card:
+    """The first message in a release's review thread: commands typed here act on this release. Where it
+    lands is recorded under `thread:<id>`, which is how the core knows the thread is the release's."""
+    ref = release_ref(release)
+    names = ", ".join(phrasing.ref(n) for n in ("endorse", "flag", "review", "release show"))
+    return Card(
+        title=f"Review thread for {ref}: {title_of(release)}",
+        body=f"Commands typed in this thread act on {ref} without naming it: {names}. "
+        "The buttons are on the prompt above.",
+        status=release.status,
+    )
+
+
+def prompt_card(d: PromptData, phrasing: Phrasing, *, in_thread: bool = False) -> Card:
+    """The review prompt: what the check found, how far review has come, and how to take part (worded for
+    the platform it is shown on; `in_thread`: the prompt itself sits in a thread, so it opened none)."""
     rel = d.release
     passed = sum(1 for r in d.results if r.outcome == "pass")
     failed = sum(1 for r in d.results if r.outcome == "fail")
@@ -176,8 +231,7 @@ def prompt_card(d: PromptData) -> Card:
         body=body,
         fields=tuple(fields),
         status=colour,
-        footer=f"Endorse, flag or review with the buttons, or reply: /endorse, /flag <norm> <reason>, "
-        f"/review. Details: /release show {release_ref(rel)}",
+        footer=prompt_footer(rel, phrasing, in_thread=in_thread),
     )
 
 

@@ -8,10 +8,12 @@ event loop is busy. RE2 releases the GIL while it searches, so a worker thread k
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from moderation.actions import Action, Card, DirectMessage, Edit
+from moderation.commands import Phrasing
 from moderation.events import ChatRef
 from moderation.lifecycle import (
     CLOSED,
@@ -167,18 +169,34 @@ async def prompt_for(tx: Tx, release: Release, pack: NormPack, *, note: str | No
     )
 
 
-async def refresh_prompts(tx: Tx, release: Release, pack: NormPack, *, note: str | None = None) -> list[Action]:
+async def refresh_prompts(
+    tx: Tx,
+    release: Release,
+    pack: NormPack,
+    *,
+    phrasing: Callable[[str], Phrasing],
+    note: str | None = None,
+) -> list[Action]:
     """Edit every posted prompt of the release in place (counts and status changed); a withdrawn release's
-    prompt becomes a short note without buttons. `note`: a line on what just changed (content edits)."""
+    prompt becomes a short note without buttons. `note`: a line on what just changed (content edits).
+    `phrasing` (`Core.phrasing`): each prompt's footer is worded for the platform it is on, as when posted."""
     posted = await tx.posted(f"prompt:{release.id}")
     if not posted:
         return []
+    btns = prompt_buttons(release) if release.status not in CLOSED else ()
     if release.status == "withdrawn":
         card = withdrawn_card(release)
-    else:
-        card = prompt_card(await prompt_for(tx, release, pack, note=note))
-    btns = prompt_buttons(release) if release.status not in CLOSED else ()
-    return [Edit(ChatRef(p.platform, p.chat_id, p.thread_id), p.message_id, card, btns) for p in posted]
+        return [Edit(ChatRef(p.platform, p.chat_id, p.thread_id), p.message_id, card, btns) for p in posted]
+    data = await prompt_for(tx, release, pack, note=note)
+    return [
+        Edit(
+            ChatRef(p.platform, p.chat_id, p.thread_id),
+            p.message_id,
+            prompt_card(data, phrasing(p.platform), in_thread=p.thread_id is not None),
+            btns,
+        )
+        for p in posted
+    ]
 
 
 async def notify_creator(

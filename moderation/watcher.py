@@ -26,7 +26,15 @@ from moderation.extraction import INVISIBLE, extract
 from moderation.jobs import schedule_release_jobs
 from moderation.lifecycle import CLOSED
 from moderation.redaction import redacting_logger
-from moderation.render import PromptData, clip, nudge_card, prompt_buttons, prompt_card, release_ref
+from moderation.render import (
+    PromptData,
+    clip,
+    nudge_card,
+    prompt_buttons,
+    prompt_card,
+    release_ref,
+    thread_intro,
+)
 from moderation.reviewing import check_release, prompt_for, settle_after_check
 from norms.fields import ReleaseFields
 from storage import Account, Announcement, Release, Tx
@@ -315,13 +323,17 @@ async def announcement_actions(core: Core, slug: str, ev: MessagePosted, announc
         release_ref(release),
         extra={"community": slug, "release": release_ref(release), "platform": ev.chat.platform},
     )
+    phrasing = core.phrasing(prompt_chat.platform)
+    in_thread = prompt_chat.thread_id is not None  # a prompt inside a thread opens no thread of its own
     prompt = Send(
         prompt_chat,
-        prompt_card(announced.prompt),
+        prompt_card(announced.prompt, phrasing, in_thread=in_thread),
         prompt_buttons(release),
         reply_to=ev.message_id if same_chat else None,
         key=f"prompt:{release.id}",
         thread_title=f"Review {release_ref(release)}: {clip(release.model_name, 60)}",
+        thread_intro=thread_intro(release, phrasing),
+        thread_key=f"thread:{release.id}",
     )
     return [prompt, *announced.actions]
 

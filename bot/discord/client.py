@@ -71,6 +71,9 @@ class DiscordAdapter:
         self._saved: tuple[str, yarl.URL] | None = None
         self.synced_guilds: list[int] = []
         self._channel_locks: dict[str, asyncio.Lock] = {}
+        # Slash commands cannot be replies: a command finds its release in the review thread it is typed in
+        # (or its release option), and prompt footers and "Which release?" answers here say so.
+        core.set_targeting(self.platform, "thread")
 
     # -- lifecycle -------------------------------------------------------------------------------------
 

@@ -2,8 +2,9 @@
 (Send / Edit / DirectMessage) from this or another platform.
 
 Every message goes out with `AllowedMentions.none()` and escaped text (see `render`). A `Send` with a
-`thread_title` gets a thread opened on the posted prompt (unless it already lives in a thread); where the
-prompt landed is reported back to the core with `Posted` so later edits find it after a restart.
+`thread_title` gets a thread opened on the posted prompt (unless it already lives in a thread) with the
+`thread_intro` as its first message; where the prompt and the intro landed is reported back to the core with
+`Posted`, so later edits find the prompt after a restart and commands in the thread find its release.
 """
 
 from __future__ import annotations
@@ -111,15 +112,28 @@ class Outbox:
             chat = ChatRef(PLATFORM, action.chat.chat_id, action.chat.thread_id, space)
             await self.core.handle(Posted(action.key, chat, str(message.id)))
         if action.thread_title and action.chat.thread_id is None and isinstance(channel, discord.TextChannel):
-            await self._open_thread(action, message)
+            await self._open_thread(action, message, space)
 
-    async def _open_thread(self, action: Send, message: discord.Message) -> None:
-        """A thread started from the prompt. Discord gives it the prompt's id, so the prompt's `Posted`
-        record already says where the thread is (a second record would collide on chat and message id)."""
+    async def _open_thread(self, action: Send, message: discord.Message, space: str | None) -> None:
+        """A thread started from the prompt, with the core's intro as its first message. Where the intro
+        landed is reported under `thread_key` (its chat names the thread), which is how the core knows that a
+        slash command typed in this thread is about the prompt's release: slash commands cannot be replies.
+        Without the thread or the intro, commands there simply ask which release is meant."""
         try:
-            await message.create_thread(name=(action.thread_title or "Review")[:100])
+            thread = await message.create_thread(name=(action.thread_title or "Review")[:100])
         except discord.HTTPException as exc:
             log.warning("discord: could not open a review thread in %s: %s", action.chat.chat_id, exc)
+            return
+        if action.thread_intro is None:
+            return
+        try:
+            intro = await thread.send(embed=render.card_embed(action.thread_intro), allowed_mentions=render.NO_MENTIONS)
+        except discord.HTTPException as exc:
+            log.warning("discord: could not post in the review thread %s: %s", thread.id, exc)
+            return
+        if action.thread_key:
+            chat = ChatRef(PLATFORM, action.chat.chat_id, str(thread.id), space)
+            await self.core.handle(Posted(action.thread_key, chat, str(intro.id)))
 
     async def edit(self, action: Edit) -> None:
         """Replace a message the bot posted (the review prompt after an endorsement, a status change)."""

@@ -118,6 +118,7 @@ class TelegramAdapter:
         self.pending = PendingAnswers()  # private answers waiting for their member to open the chat
         self.forms = FormSessions()  # forms in progress in members' private chats (see bot.telegram.forms)
         core.set_spelling(self.platform, typed_name)  # help and hints say /forget_me, as the menu does
+        core.set_targeting(self.platform, "reply")  # commands reply to the announcement or its prompt
 
     # -- lifecycle -------------------------------------------------------------------------------------
 

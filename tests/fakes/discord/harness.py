@@ -65,7 +65,11 @@ class World:
 
         call = await self.fake.rec.wait_for("POST", r"/channels/\d+/messages", replies, after=after, timeout=timeout)
         prompt = self.fake.messages[int(call.result["id"])]
-        await self.posted(f"prompt:{release_id_of(prompt)}")
+        rid = release_id_of(prompt)
+        await self.posted(f"prompt:{rid}")
+        found = self.fake.channel(int(prompt["channel_id"]))
+        if found is not None and found[0].type == 0:  # in a text channel: its review thread and intro follow
+            await self.posted(f"thread:{rid}", thread_id=prompt["id"], timeout=timeout)
         return prompt
 
     async def announce(self, user: FakeUser, text: str = GOOD, channel: FakeChannel | None = None) -> tuple[JSON, JSON]:
@@ -74,13 +78,13 @@ class World:
         announcement = await self.fake.say(channel or self.releases, user, text)
         return announcement, await self.prompt_for(announcement, after=mark)
 
-    async def posted(self, key: str, timeout: float = 10.0) -> None:
-        """Wait until the adapter reported where a keyed message landed."""
+    async def posted(self, key: str, timeout: float = 10.0, *, thread_id: str | None = None) -> None:
+        """Wait until the adapter reported where a keyed message landed (in thread `thread_id`, if given)."""
 
         async def wait() -> None:
             while True:
                 async with self.store.transaction() as tx:
-                    if await tx.posted(key):
+                    if any(thread_id is None or p.thread_id == thread_id for p in await tx.posted(key)):
                         return
                 await asyncio.sleep(0.02)
 
