@@ -283,12 +283,17 @@ def flag_line(flag: Flag, *, show_reason: bool = True) -> str:
     return f"F{flag.id} {flag.norm_id}: {flag.status}{reason}{note}"
 
 
-def withdrawn_card(release: Release) -> Card:
-    """What a withdrawn release's review prompt becomes: a short note, no buttons."""
+def withdrawn_card(release: Release, phrasing: Phrasing) -> Card:
+    """What a withdrawn release's review prompt becomes: a short note, no buttons. The way back is worded per
+    platform: Discord marks a message from its menu (slash commands cannot be replies)."""
+    if phrasing.targeting == "thread":
+        undo = "Marked by mistake? Open the announcement's menu: Apps → Mark as release."
+    else:
+        undo = f"Marked by mistake? Reply to the announcement with {phrasing.ref('markrelease')}."
     return Card(
         title=f"{release_ref(release)} withdrawn: not a release",
         body="A moderator or the author marked this message as not a release, so its review is closed. "
         "Its endorsements, flags and checks are kept.",
         status=release.status,
-        footer="Marked by mistake? Reply to the announcement with /markrelease.",
+        footer=undo,
     )

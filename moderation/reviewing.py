@@ -185,8 +185,15 @@ async def refresh_prompts(
         return []
     btns = prompt_buttons(release) if release.status not in CLOSED else ()
     if release.status == "withdrawn":
-        card = withdrawn_card(release)
-        return [Edit(ChatRef(p.platform, p.chat_id, p.thread_id), p.message_id, card, btns) for p in posted]
+        return [
+            Edit(
+                ChatRef(p.platform, p.chat_id, p.thread_id),
+                p.message_id,
+                withdrawn_card(release, phrasing(p.platform)),
+                btns,
+            )
+            for p in posted
+        ]
     data = await prompt_for(tx, release, pack, note=note)
     return [
         Edit(

@@ -110,6 +110,8 @@ async def test_discord_not_a_release_menu_and_slash(dw: DiscordWorld, store: Sto
     assert "withdrawn" in _embed(answer)["title"] and answer.body["data"]["flags"] & EPHEMERAL
     edit = await w.fake.rec.wait_for("PATCH", rf"/channels/\d+/messages/{prompt['id']}", after=mark)
     assert "withdrawn" in edit.body["embeds"][0]["title"]
+    # The way back is the message menu (a slash command cannot reply to the announcement on Discord).
+    assert "Mark as release" in edit.body["embeds"][0]["footer"]["text"]
     assert not w.fake.messages[int(prompt["id"])].get("components")
     assert await _release(store, rid) == ("withdrawn", 1, [])
     (example,) = await _examples(store)
@@ -170,6 +172,7 @@ async def test_telegram_reply_with_markrelease_and_notrelease(tw: TelegramWorld,
     await w.fake.wait_for("editMessageText", lambda c: c.params.get("message_id") == prompt.message_id, after=mark)
     shown = w.fake.bot_message(w.group.id, prompt.message_id)
     assert "withdrawn" in shown.text and shown.buttons == []
+    assert "Reply to the announcement with /markrelease" in shown.text
     status, _, pending = await _release(store, rid)
     assert status == "withdrawn" and pending == []
     assert [e.is_release for e in await _examples(store)] == [False, True]
