@@ -29,7 +29,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy bot norms moderation storage
 
 pytest: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --durations=10
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
