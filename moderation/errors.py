@@ -8,9 +8,10 @@
     │   ├── RateLimited      -- too many actions of a kind in a window
     │   ├── AlreadyDone      -- the action was recorded before (idempotent replays answer with this)
     │   └── UnknownCommand   -- the adapter answers with help
-    └── StoreUnavailable     -- the database could not be reached; nothing was recorded
 
-Anything else raised from the core is a bug: adapters log it with an incident id and show a generic reply.
+A store that cannot be reached raises `storage.StoreUnavailable` (one class for the whole project); the core
+answers "Not recorded yet" and retries only what failed to connect. Anything else raised from the core is a
+bug: adapters log it with an incident id and show a generic reply.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ __all__ = [
     "NotFound",
     "NotPermitted",
     "RateLimited",
-    "StoreUnavailable",
     "UnknownCommand",
     "UserError",
 ]
@@ -66,7 +66,3 @@ class AlreadyDone(UserError):
 
 class UnknownCommand(UserError):
     """No command has this name."""
-
-
-class StoreUnavailable(NormbotError):
-    """The store could not be reached; the action was not recorded and may be retried."""

@@ -32,6 +32,7 @@ from storage.models import (
     Review,
     ReviewAnswer,
 )
+from storage.tx_releases import escape_like
 
 if TYPE_CHECKING:
     from storage.tx import Tx
@@ -158,10 +159,6 @@ class AuditPage:
     problems: list[ChainProblem]
 
 
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 async def community_summaries(tx: Tx) -> list[CommunitySummary]:
     """Every community with its release counts (total and per status), by slug."""
     stmt = (
@@ -205,7 +202,7 @@ def _conditions(community_id: int, flt: ReleaseFilter) -> list[ColumnElement[boo
     if flt.base_model:
         conds.append(Release.base_model == flt.base_model)
     if flt.search:
-        pattern = "%" + _escape_like(flt.search.lower()) + "%"
+        pattern = "%" + escape_like(flt.search.lower()) + "%"
         conds.append(func.lower(Release.model_name).like(pattern, escape="\\"))
     if flt.need:
         conds.append(Release.id.in_(_failing_need(flt.need)))
@@ -261,7 +258,7 @@ async def _children(tx: Tx, release: Release) -> list[Release]:
         return []
     stmt = select(Release).where(Release.community_id == release.community_id, Release.id != release.id)
     if name.isascii():
-        pattern = "%" + _escape_like(name) + "%"
+        pattern = "%" + escape_like(name) + "%"
         stmt = stmt.where(func.lower(cast(Release.fields_json, String)).like(pattern, escape="\\"))
     out = []
     for candidate in (await tx.s.execute(stmt.order_by(Release.id).limit(500))).scalars():

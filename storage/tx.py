@@ -234,13 +234,6 @@ class Tx(ReleaseQueries, SocialQueries):
         existing.watched = watched
         existing.role = role
 
-    async def chats_of(self, community_id: int, role: str | None = None) -> list[WatchedChat]:
-        """The chats bound to a community, optionally only those with a role (review, mod)."""
-        stmt = select(WatchedChat).where(WatchedChat.community_id == community_id)
-        if role is not None:
-            stmt = stmt.where(WatchedChat.role == role)
-        return list((await self.s.execute(stmt.order_by(WatchedChat.id))).scalars())
-
     async def migrate_chat(self, platform: str, old_chat_id: str, new_chat_id: str) -> int:
         """Follow a Telegram group -> supergroup migration: every row keyed by the old id moves."""
         from storage.models import Announcement, PostedMessage

@@ -74,7 +74,7 @@ class ResultRow:
     evidence: str
 
 
-def _escape_like(value: str) -> str:
+def escape_like(value: str) -> str:
     """Make user-derived text literal inside a LIKE pattern."""
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -177,13 +177,13 @@ class ReleaseQueries:
         params = {
             "community_id": community_id,
             "creator_ids": list(creator_ids),
-            "like": _escape_like(model_key) + "@%",
+            "like": escape_like(model_key) + "@%",
         }
         return (await self.s.execute(_LATEST_VERSION, params)).scalar_one_or_none()
 
     async def releases_by_key_prefix(self, community_id: int, prefix: str) -> list[Release]:
         """Releases whose key starts with `prefix` (same model and version by any creator), oldest first."""
-        params = {"community_id": community_id, "like": _escape_like(prefix) + "%"}
+        params = {"community_id": community_id, "like": escape_like(prefix) + "%"}
         return list((await self.s.execute(_BY_KEY_PREFIX, params)).scalars())
 
     async def releases(
@@ -239,18 +239,6 @@ class ReleaseQueries:
         if exclude_statuses:
             stmt = stmt.where(Release.status.not_in(exclude_statuses))
         stmt = stmt.order_by(Release.id.desc()).limit(limit)
-        return list((await self.s.execute(stmt)).scalars())
-
-    async def count_releases(self, community_id: int, status: str | None = None) -> int:
-        """How many releases a community has (optionally in one status)."""
-        stmt = select(func.count()).select_from(Release).where(Release.community_id == community_id)
-        if status:
-            stmt = stmt.where(Release.status == status)
-        return int((await self.s.execute(stmt)).scalar_one())
-
-    async def releases_by_status(self, statuses: Sequence[str], limit: int = 1000) -> list[Release]:
-        """Releases in any community in these statuses (digests and rescheduling)."""
-        stmt = select(Release).where(Release.status.in_(statuses)).order_by(Release.id).limit(limit)
         return list((await self.s.execute(stmt)).scalars())
 
     async def find_releases_by_name(self, community_id: int, names: Sequence[str]) -> list[Release]:
@@ -435,12 +423,4 @@ class ReleaseQueries:
     async def posted(self, key: str) -> list[PostedMessage]:
         """Every message posted under a key (one per platform chat)."""
         stmt = select(PostedMessage).where(PostedMessage.key == key).order_by(PostedMessage.id)
-        return list((await self.s.execute(stmt)).scalars())
-
-    async def posted_for_release(self, release_id: int, prefix: str) -> list[PostedMessage]:
-        """Posted messages of a release whose key starts with `prefix` (e.g. `prompt:`)."""
-        stmt = select(PostedMessage).where(
-            PostedMessage.release_id == release_id,
-            or_(PostedMessage.key.like(f"{prefix}%")),
-        )
         return list((await self.s.execute(stmt)).scalars())

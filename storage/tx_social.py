@@ -360,13 +360,6 @@ class SocialQueries:
         )
         await self.s.execute(stmt, [{"b_id": i, "b_seq": seq, "b_receipt": r} for i, seq, r in receipts])
 
-    async def claims_for(self, kind: str, value: str, community_id: int | None = None) -> list[Claim]:
-        """Claims on a value, earliest first (first-published wins the receipt)."""
-        stmt = select(Claim).where(Claim.kind == kind, Claim.value == value)
-        if community_id is not None:
-            stmt = stmt.where(Claim.community_id == community_id)
-        return list((await self.s.execute(stmt.order_by(Claim.created_at, Claim.id))).scalars())
-
     async def claims_of_release(self, release_id: int) -> list[Claim]:
         """Claims recorded for a release."""
         stmt = select(Claim).where(Claim.release_id == release_id).order_by(Claim.id)

@@ -11,7 +11,6 @@ the moderators' chat with both claims side by side. Nothing is decided automatic
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -224,13 +223,3 @@ def alert_actions(
         )
         actions.append(DirectMessage(match.earlier_account.platform, match.earlier_account.user_id, dm))
     return actions
-
-
-def group_text_matches(
-    rows: Sequence[tuple[Release, Account, datetime, float, str]],
-) -> dict[int, list[tuple[Release, Account, datetime, float, str]]]:
-    """Text matches grouped by the earlier account (one alert per earlier creator)."""
-    out: dict[int, list[tuple[Release, Account, datetime, float, str]]] = defaultdict(list)
-    for row in rows:
-        out[row[1].id].append(row)
-    return out

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -89,8 +88,3 @@ def pack_vector(vector: npt.NDArray[np.float32]) -> bytes:
 def unpack_vector(data: bytes) -> npt.NDArray[np.float32]:
     """The stored bytes back as a float32 vector."""
     return np.frombuffer(data, dtype="<f2").astype(np.float32)
-
-
-def long_enough(texts: Sequence[str]) -> list[bool]:
-    """Which texts are long enough to compare."""
-    return [len(normalise_text(t)) >= MIN_CHARS for t in texts]
