@@ -22,14 +22,7 @@ async def _set_watched(inv: Invocation, watched: bool) -> None:
     """Bind the current chat to the community, watched or not, and record who did it."""
     await inv.tx.bind_chat(inv.community_id, inv.chat.platform, inv.chat.chat_id, watched=watched)
     inv.core.forget_binding(inv.chat.platform, inv.chat.chat_id)
-    await inv.tx.audit(
-        inv.community_id,
-        actor=inv.actor_ref,
-        action="chat.watched" if watched else "chat.unwatched",
-        subject=f"{inv.chat.platform}:{inv.chat.chat_id}",
-        payload={},
-        at=inv.now,
-    )
+    await inv.audit("chat.watched" if watched else "chat.unwatched", f"{inv.chat.platform}:{inv.chat.chat_id}", {})
 
 
 @command("watch", "Watch this chat for release announcements", privilege=Privilege.MODERATOR)
@@ -74,14 +67,7 @@ async def _adopt(inv: Invocation, source: str, name: str, action: str) -> list[A
         at=inv.now,
     )
     inv.core.packs.remember(pack)
-    await inv.tx.audit(
-        inv.community_id,
-        actor=inv.actor_ref,
-        action=action,
-        subject=f"pack:{revision.number}",
-        payload={"digest": pack.digest, "id": pack.id, "version": pack.version},
-        at=inv.now,
-    )
+    await inv.audit(action, f"pack:{revision.number}", {"digest": pack.digest, "id": pack.id, "version": pack.version})
     return [
         Reply(
             Card(

@@ -130,13 +130,10 @@ async def _audit(
 ) -> None:
     if c.outcome == "unchanged":
         return
-    await inv.tx.audit(
-        inv.community_id,
-        actor=inv.actor_ref,
-        action="detection.corrected",
-        subject=f"{platform}:{chat_id}:{message_id}"[:100],
-        payload={"correction": c.id, "is_release": is_release, "was": c.was_release, "release": release_id},
-        at=inv.now,
+    await inv.audit(
+        "detection.corrected",
+        f"{platform}:{chat_id}:{message_id}"[:100],
+        {"correction": c.id, "is_release": is_release, "was": c.was_release, "release": release_id},
     )
 
 
@@ -224,14 +221,7 @@ async def _restore(inv: Invocation, release: Release) -> list[Action]:
         ]
     if not await set_status(inv.tx, release, "in_review", inv.now):
         raise AlreadyDone(f"{release_ref(release)} changed meanwhile (now {release.status}); nothing was changed.")
-    await inv.tx.audit(
-        inv.community_id,
-        actor=inv.actor_ref,
-        action="release.restored",
-        subject=release_ref(release),
-        payload={"from": "withdrawn", "to": "in_review"},
-        at=inv.now,
-    )
+    await inv.audit("release.restored", release_ref(release), {"from": "withdrawn", "to": "in_review"})
     results, _ = await check_release(
         inv.core, inv.tx, release, inv.pack, trigger="restore", actor_id=inv.account.id, now=inv.now
     )
@@ -272,13 +262,8 @@ async def not_release(inv: Invocation, args: dict[str, Any]) -> list[Action]:
         cancelled += await inv.tx.cancel_jobs(kind, str(release.id))
     for flag in await inv.tx.flags_of(release.id, "open"):
         cancelled += await inv.tx.cancel_jobs("flag_escalation", str(flag.id))
-    await inv.tx.audit(
-        inv.community_id,
-        actor=inv.actor_ref,
-        action="release.withdrawn",
-        subject=release_ref(release),
-        payload={"from": before, "to": "withdrawn", "jobs_cancelled": cancelled},
-        at=inv.now,
+    await inv.audit(
+        "release.withdrawn", release_ref(release), {"from": before, "to": "withdrawn", "jobs_cancelled": cancelled}
     )
     inv.core.stats["corrections"] += 1
     card = Card(

@@ -47,14 +47,7 @@ async def export_json(inv: Invocation) -> str:
 async def export_my_data(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """Sent by DM with no chat fallback: a member's data must never land in a public channel."""
     text = await export_json(inv)
-    await inv.tx.audit(
-        inv.community_id,
-        actor=inv.actor_ref,
-        action="privacy.exported",
-        subject=inv.actor_ref,
-        payload={"chars": len(text)},
-        at=inv.now,
-    )
+    await inv.audit("privacy.exported", inv.actor_ref, {"chars": len(text)})
     return [
         DirectMessage(inv.actor.platform, inv.actor.user_id, Card("Your data in normbot (JSON)", text)),
         Reply(
@@ -115,14 +108,7 @@ async def forget_me(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     ids = await inv.person_accounts()
     receipts = await _reissue_receipts(inv, ids)
     done = dataclasses.replace(await privacy.redact_member(inv.tx, ids), receipts=receipts)
-    await inv.tx.audit(
-        inv.community_id,
-        actor=inv.actor_ref,
-        action="privacy.forgotten",
-        subject=inv.actor_ref,
-        payload=done.as_payload(),
-        at=inv.now,
-    )
+    await inv.audit("privacy.forgotten", inv.actor_ref, done.as_payload())
     inv.core.stats["members_forgotten"] += 1
     return [
         Reply(

@@ -213,13 +213,10 @@ async def link(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     first = await inv.tx.redeem_link_code(code, inv.account.id, inv.now)
     if first is None:
         raise BadArgument("That code is unknown, expired, already used, or your own.", hint="Run /link again.")
-    await inv.tx.audit(
-        inv.community_id,
-        actor=inv.actor_ref,
-        action="identity.linked",
-        subject=f"person:{first.person_id}",
-        payload={"accounts": [f"{first.platform}:{first.user_id}", inv.actor_ref]},
-        at=inv.now,
+    await inv.audit(
+        "identity.linked",
+        f"person:{first.person_id}",
+        {"accounts": [f"{first.platform}:{first.user_id}", inv.actor_ref]},
     )
     actions: list[Action] = await _recount_after_link(inv)
     return [

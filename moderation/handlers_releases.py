@@ -260,13 +260,8 @@ async def _recheck(inv: Invocation, release: Any, *, trigger: str) -> list[Actio
     )
     before = release.status
     await settle_after_check(inv.tx, release, inv.pack, results, inv.now)
-    await inv.tx.audit(
-        inv.community_id,
-        actor=inv.actor_ref,
-        action="release.checked",
-        subject=release_ref(release),
-        payload={"pack": inv.pack.digest, "status": release.status, "trigger": trigger},
-        at=inv.now,
+    await inv.audit(
+        "release.checked", release_ref(release), {"pack": inv.pack.digest, "status": release.status, "trigger": trigger}
     )
     failures = [(r, fixes.get(r.norm_id)) for r in results if r.outcome == "fail" and r.severity != "info"]
     moved = (
@@ -341,13 +336,10 @@ async def status(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     before = release.status
     if not await inv.tx.move_release(release, before, target, inv.now):
         raise AlreadyDone(f"{release_ref(release)} changed meanwhile (now {release.status}); nothing was changed.")
-    await inv.tx.audit(
-        inv.community_id,
-        actor=inv.actor_ref,
-        action="release.status",
-        subject=release_ref(release),
-        payload={"from": before, "to": target, "note": personal(clip(args.get("note"), 200))},
-        at=inv.now,
+    await inv.audit(
+        "release.status",
+        release_ref(release),
+        {"from": before, "to": target, "note": personal(clip(args.get("note"), 200))},
     )
     note = clip(args.get("note"), 300)
     ref = release_ref(release)

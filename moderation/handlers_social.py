@@ -72,28 +72,14 @@ async def endorse(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     ):
         raise AlreadyDone(f"You already endorsed {release_ref(release)}.")
     inv.core.stats["endorsements"] += 1
-    await inv.tx.audit(
-        inv.community_id,
-        actor=inv.actor_ref,
-        action="endorsement.added",
-        subject=release_ref(release),
-        payload={"account": inv.account.id},
-        at=inv.now,
-    )
+    await inv.audit("endorsement.added", release_ref(release), {"account": inv.account.id})
     await inv.tx.lock_release(release)  # counted under the lock: simultaneous endorsements reach the quorum
     reached, count, quorum = await quorum_reached(inv.tx, release, inv.pack)
     just_endorsed = False
     if reached and release.status == "in_review" and await set_status(inv.tx, release, "endorsed", inv.now):
         await inv.tx.cancel_jobs("review_reminder", str(release.id))
         await inv.tx.cancel_jobs("review_deadline", str(release.id))
-        await inv.tx.audit(
-            inv.community_id,
-            actor="normbot",
-            action="release.endorsed",
-            subject=release_ref(release),
-            payload={"endorsements": count},
-            at=inv.now,
-        )
+        await inv.audit("release.endorsed", release_ref(release), {"endorsements": count}, actor="normbot")
         just_endorsed = True
     text = f"Thanks! Endorsements on {release_ref(release)}: {endorsement_text(count, quorum, release.status)}."
     if just_endorsed:
@@ -110,14 +96,7 @@ async def unendorse(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     release = await inv.target_release(args.get("release"))
     if not await inv.tx.remove_endorsement(release.id, await inv.person_accounts()):
         raise AlreadyDone(f"You had not endorsed {release_ref(release)}.")
-    await inv.tx.audit(
-        inv.community_id,
-        actor=inv.actor_ref,
-        action="endorsement.removed",
-        subject=release_ref(release),
-        payload={"account": inv.account.id},
-        at=inv.now,
-    )
+    await inv.audit("endorsement.removed", release_ref(release), {"account": inv.account.id})
     await inv.tx.lock_release(release)
     reached, count, quorum = await quorum_reached(inv.tx, release, inv.pack)
     if release.status == "endorsed" and not reached:
@@ -198,14 +177,7 @@ async def flag(inv: Invocation, args: dict[str, Any]) -> list[Action]:
         raise AlreadyDone(f"You already flagged {release_ref(release)} under {norm_id}.")
     inv.core.stats["flags"] += 1
     log.info("flag F%s filed", row.id, extra={"community": inv.community.slug, "release": release_ref(release)})
-    await inv.tx.audit(
-        inv.community_id,
-        actor=inv.actor_ref,
-        action="flag.filed",
-        subject=f"F{row.id}",
-        payload={"release": release.id, "norm": norm_id},
-        at=inv.now,
-    )
+    await inv.audit("flag.filed", f"F{row.id}", {"release": release.id, "norm": norm_id})
     await schedule_flag_escalation(inv.tx, row.id, inv.community_id, inv.pack, inv.now)
     actions: list[Action] = [
         Reply(
@@ -227,14 +199,7 @@ async def flag(inv: Invocation, args: dict[str, Any]) -> list[Action]:
         # A release an upheld `block` flag holds stays held: flagging it would let dismissals lift the hold.
         held = await held_by_upheld(inv.tx, release, inv.pack)
         if not held and release.status != "flagged" and await set_status(inv.tx, release, "flagged", inv.now):
-            await inv.tx.audit(
-                inv.community_id,
-                actor="normbot",
-                action="release.flagged",
-                subject=release_ref(release),
-                payload={"reporters": len(reporters)},
-                at=inv.now,
-            )
+            await inv.audit("release.flagged", release_ref(release), {"reporters": len(reporters)}, actor="normbot")
         actions.extend(await moderator_alert(inv, release, open_flags))
     actions.extend(await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.core.phrasing))
     return actions
@@ -304,13 +269,8 @@ async def resolve_flag(inv: Invocation, args: dict[str, Any], *, penalise: bool)
         flag_id, status=outcome, by=inv.account.id, note=args.get("note", ""), penalise=penalise, at=inv.now
     ):
         raise AlreadyDone(f"F{flag_id} was already {row.status}.")
-    await inv.tx.audit(
-        inv.community_id,
-        actor=inv.actor_ref,
-        action=f"flag.{outcome}",
-        subject=f"F{flag_id}",
-        payload={"penalised": penalise, "note": personal(args.get("note", "")[:200])},
-        at=inv.now,
+    await inv.audit(
+        f"flag.{outcome}", f"F{flag_id}", {"penalised": penalise, "note": personal(args.get("note", "")[:200])}
     )
     await inv.tx.reload(row)
     release = await inv.tx.release(inv.community_id, row.release_id)
@@ -330,13 +290,11 @@ async def resolve_flag(inv: Invocation, args: dict[str, Any], *, penalise: bool)
             reached, _, _ = await quorum_reached(inv.tx, release, inv.pack)
             await set_status(inv.tx, release, "endorsed" if reached else "in_review", inv.now)
     if release.status != before:
-        await inv.tx.audit(
-            inv.community_id,
+        await inv.audit(
+            "release.status",
+            release_ref(release),
+            {"from": before, "to": release.status, "flag": f"F{flag_id}", "severity": severity},
             actor="normbot",
-            action="release.status",
-            subject=release_ref(release),
-            payload={"from": before, "to": release.status, "flag": f"F{flag_id}", "severity": severity},
-            at=inv.now,
         )
     effect = _effect_line(outcome, severity, release.status, before)
     actions: list[Action] = [
@@ -454,13 +412,8 @@ async def review(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     note = clip(ANSWER.sub("", raw), 500)
     answers = {n.lower(): (a.lower(), note) for n, a in pairs}
     _, created = await inv.tx.upsert_review(release.id, inv.account.id, answers, inv.now)
-    await inv.tx.audit(
-        inv.community_id,
-        actor=inv.actor_ref,
-        action="review.submitted" if created else "review.revised",
-        subject=release_ref(release),
-        payload={k: v[0] for k, v in answers.items()},
-        at=inv.now,
+    await inv.audit(
+        "review.submitted" if created else "review.revised", release_ref(release), {k: v[0] for k, v in answers.items()}
     )
     summary = ", ".join(f"{k}={v[0]}" for k, v in answers.items())
     return [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from moderation.commands import Phrasing, release_id_of
 from moderation.community import CommunityConfig
@@ -48,6 +48,18 @@ class Invocation:
     def ref(self, name: str) -> str:
         """A command as the actor types it on this platform (`/forget_me` on Telegram, `/forget-me` elsewhere)."""
         return self.core.command_ref(self.chat.platform, name)
+
+    async def audit(self, action: str, subject: str, payload: dict[str, Any], *, actor: str | None = None) -> None:
+        """Audit an action of this invocation in its community, now: by the actor unless `actor` says who
+        (`"normbot"` for what the bot did in consequence), so handlers name only what is particular."""
+        await self.tx.audit(
+            self.community_id,
+            actor=self.actor_ref if actor is None else actor,
+            action=action,
+            subject=subject,
+            payload=payload,
+            at=self.now,
+        )
 
     def require(self, level: Privilege, what: str) -> None:
         """Refuse unless the actor has at least `level`."""
