@@ -35,7 +35,28 @@ MAX_FRAGMENTS = 400
 # A line longer than this contributes itself, not its tails (an announcement's line is stored whole).
 _TAILS_UP_TO = 2_000
 
-_fragments: ContextVar[tuple[str, ...]] = ContextVar("normbot_private_fragments", default=())
+
+class _Private:
+    """The member text of the event being handled; its fragments are worked out only when a record needs
+    them (most events log nothing, and every chat message passes through `handling`)."""
+
+    __slots__ = ("_fragments", "_texts")
+
+    def __init__(self, texts: list[str]) -> None:
+        self._texts = texts
+        self._fragments: tuple[str, ...] | None = None
+
+    def __bool__(self) -> bool:
+        return any(self._texts)
+
+    @property
+    def fragments(self) -> tuple[str, ...]:
+        if self._fragments is None:
+            self._fragments = private_fragments(self._texts)
+        return self._fragments
+
+
+_current: ContextVar[_Private | None] = ContextVar("normbot_private_text", default=None)
 
 # PostgreSQL echoes values in DETAIL: a failing row's columns, a conflicting key's values, etc.
 _PG_ROW = re.compile(r"(Failing row contains )\(.*?\)(?=\.?\s*$)", re.MULTILINE)
@@ -72,16 +93,17 @@ def _event_texts(event: CoreEvent) -> list[str]:
 @contextmanager
 def handling(event: CoreEvent) -> Iterator[None]:
     """Mask this event's member text in log records made while it is handled (in this task and its children)."""
-    token = _fragments.set(private_fragments(_event_texts(event)))
+    token = _current.set(_Private(_event_texts(event)))
     try:
         yield
     finally:
-        _fragments.reset(token)
+        _current.reset(token)
 
 
 def redact(text: str) -> str:
     """`text` without the current event's member text and without the values PostgreSQL's DETAIL echoes."""
-    for fragment in _fragments.get():
+    private = _current.get()
+    for fragment in private.fragments if private else ():
         if fragment in text:
             text = text.replace(fragment, REDACTED)
     if "DETAIL" in text or "Key (" in text:
@@ -95,7 +117,7 @@ class PrivateTextFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         has_exception = bool(record.exc_info and record.exc_info[1] is not None) or bool(record.exc_text)
-        if not _fragments.get() and not has_exception:
+        if not _current.get() and not has_exception:
             return True
         try:
             message = record.getMessage()
