@@ -1,14 +1,13 @@
 """Edits of one posted message go out in the background, collapsed to the newest.
 
-Every endorsement refreshes the release's review prompt in place, so a burst of 500 members endorsing within
-seconds asks the platform for 500 edits of one message. Platforms rate-limit them: python-telegram-bot's
-`AIORateLimiter` allows 20 messages a minute per group, and PTB handles one update at a time, so each
-endorsement's update used to wait for its own edit behind every earlier one (500 edits, 25 minutes; the
-members' toasts waited as long). Discord sleeps on per-channel 429s likewise, inside the interaction's
-3 seconds. Only the newest card matters. So an adapter hands an edit to `LatestEdits.submit` and goes on;
-per message one edit is in flight at a time and a single slot holds the newest one waiting (each new edit
-replaces it). A burst then costs the platform about one edit per round trip (or per rate-limit slot), and
-the last edit shows the final state.
+Every endorsement refreshes the release's review prompt in place, so a burst of members endorsing within seconds asks
+the platform for as many edits of one message. Platforms rate-limit them: python-telegram-bot's `AIORateLimiter` allows
+20 messages a minute per group, and PTB handles one update at a time, so an endorsement's update that waited for its own
+edit would queue behind every earlier one, and in a large burst the members' toasts would wait many minutes with it.
+Discord sleeps on per-channel 429s likewise, inside the interaction's 3 seconds. Only the newest card matters. So an
+adapter hands an edit to `LatestEdits.submit` and goes on; per message one edit is in flight at a time and a single slot
+holds the newest one waiting (each new edit replaces it). A burst then costs the platform about one edit per round trip
+(or per rate-limit slot), and the last edit shows the final state.
 
 "Newest" is the order the adapter receives them in. Edits from concurrent units of work can arrive out of
 their commit order (of two simultaneous endorsements the later edit may show one fewer); coalescing neither

@@ -54,10 +54,10 @@ async def settle(core: Core) -> None:
     message, then move everything startup allocated out of the garbage collector's way.
 
     A full collection walks every tracked object; with torch, transformers, SQLAlchemy and the model's
-    modules that took ~85 ms on the benchmark machine, and the event loop stood still meanwhile: a p99
-    announcement-to-prompt of a few tens of ms became 100-350 ms whenever one ran. `gc.freeze()` after a
-    collection keeps those long-lived objects out of later collections (20 ms at most, measured in the same
-    run; docs/performance.md).
+    modules loaded that is a long pause, and the event loop stands still meanwhile, so every message in
+    flight waits several times longer than the work it needs. `gc.freeze()` after a collection keeps those
+    long-lived objects out of later collections, which then walk only what the bot allocated since (the
+    figures are in docs/performance.md, "Figures behind code comments").
     """
     status = await asyncio.to_thread(lambda: getattr(core.detector, "model_status", None))
     if status is not None:

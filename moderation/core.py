@@ -175,9 +175,9 @@ class Core:
     async def community_for_chat(self, chat: ChatRef) -> tuple[CommunityConfig, int, bool] | None:
         """`resolve_community` for the message hot path, answered from a snapshot of every chat binding.
 
-        Nearly every chat message is ordinary chat. Looking its chat up in the store cost a unit of work per
-        message (29% of the watcher's time in the load benchmark), and a per-chat cache with a TTL still cost
-        one per chat every TTL: 120 lookups a second for 600 chats. The snapshot is one query every
+        Nearly every chat message is ordinary chat. Looking its chat up in the store would cost a unit of
+        work per message, a large share of the watcher's whole time, and a per-chat cache with a TTL still
+        costs one per chat every TTL, which grows with the number of chats. The snapshot is one query every
         `BINDING_TTL` seconds whatever the number of chats; while one task refreshes it the others keep using
         the previous one. `/watch`, `/unwatch` and migrations drop it, so the next message reads afresh; the
         TTL bounds how long another replica can lag.

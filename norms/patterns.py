@@ -4,11 +4,11 @@ Why RE2: norm files are written by community members and uploaded in chat, and t
 written by anyone. A backtracking engine turns `(a+)+$` on a long line into a denial of service; RE2 cannot.
 The price is no backreferences or lookaround; a pattern that uses them is a lint error, not a runtime one.
 
-Why a bound on top: linear is not cheap. RE2's worst case is proportional to (compiled program size) x
-(characters scanned): 500 patterns like `(?s)a.{990}c` (program size 6,936 each) took 15 s on one 4 KB
-announcement. So a pattern's program size is capped (`MAX_PROGRAM`), a pack's total is capped
-(`norms.cost.MAX_PACK_PROGRAM`, checked at lint time), and a pattern sees at most `MAX_SUBJECT` characters
-of its target. Their product bounds the work one announcement can cost (docs/norm-files.md "Limits").
+Why a bound on top: linear is not cheap. RE2's worst case is proportional to (compiled program size) x (characters
+scanned), so a pack of many large programs (`(?s)a.{990}c`, say) can keep one announcement busy for seconds to minutes
+(docs/performance.md, "The work of one norm pack"). So a pattern's program size is capped (`MAX_PROGRAM`), a pack's
+total is capped (`norms.cost.MAX_PACK_PROGRAM`, checked at lint time), and a pattern sees at most `MAX_SUBJECT`
+characters of its target. Their product bounds the work one announcement can cost (docs/norm-files.md "Limits").
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """SQLite for the async engine without a thread hop per statement.
 
-aiosqlite runs every statement on a helper thread and hands the result back through the event loop. On the
-machines we measured (see docs/performance.md) that hop costs ~225 us while the statement itself costs
-~3 us, and an announcement issues dozens of statements, so most of SQLite's time went to thread ping-pong.
+aiosqlite runs every statement on a helper thread and hands the result back through the event loop. That
+hop costs far more than a typical statement itself (docs/performance.md), and an announcement issues dozens
+of statements, so with aiosqlite most of SQLite's time goes to thread ping-pong.
 This module gives SQLAlchemy's aiosqlite dialect a connection object with aiosqlite's interface whose
 coroutines run `sqlite3` directly on the calling thread and complete without suspending.
 

@@ -195,7 +195,7 @@ class Announcement(Base):
 class AnnouncementVector(Base):
     """The sentence embedding of an announcement's text, kept so that a restarted process or another replica
     compares a new announcement with earlier ones without running the model over them again (up to 200 texts
-    per community, ~30 ms each on a small CPU). `model` names the encoder: a vector of another model, or of
+    per community, each a forward pass of the model). `model` names the encoder: a vector of another model, or of
     the same model quantised differently, is not comparable and is simply not used. float16 bytes: half the
     size, and a cosine changes by less than the int8 model's own noise."""
 

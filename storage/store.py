@@ -36,7 +36,7 @@ __all__ = ["DEFAULT_MAX_UNITS", "MIGRATION_LOCK_KEY", "Store", "StoreUnavailable
 # on the database uses; this one is "normbot\0" read as a big-endian integer.
 MIGRATION_LOCK_KEY = int.from_bytes(b"normbot\0", "big")
 
-# Units of work in flight per process on PostgreSQL (see `Store.__init__`); measured in bench/, `[store]
+# Units of work in flight per process on PostgreSQL (see `Store.__init__` for why it is small); `[store]
 # max_units` in normbot.toml overrides it (a database far away, with long round trips, wants more).
 DEFAULT_MAX_UNITS = 4
 
@@ -85,8 +85,8 @@ class Store:
         # PostgreSQL: at most `max_units` units of work in flight per process; the rest wait before they
         # hold anything. A process is CPU-bound in Python long before the database is, so more transactions
         # at once only lengthen the event loop's queue, and with it the time each transaction holds its row
-        # locks (3 replicas, ad-hoc A/B: 1,300-1,470 msg/s combined with 30 in flight, 1,830-2,330 with 4;
-        # the burst showed no reliable gain; docs/performance.md). None: no limit.
+        # locks, so a small cap gives more throughput across replicas than a large one
+        # (docs/performance.md). None: no limit.
         self._limit = 1 if self._serialise else (None if engine.dialect.name == "sqlite" else max_units)
         self._gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
             weakref.WeakKeyDictionary()

@@ -75,7 +75,7 @@ class Tx(ReleaseQueries, SocialQueries):
         # events): chain heads already locked, audit events not stored yet, checks stored here, the
         # callers' own per-unit memos (`memo`). An
         # announcement appends several audit events and re-reads its fresh norm check several times; without
-        # these each was another round trip (72 statements per announcement before, see docs/performance.md).
+        # these each would be another round trip, and round trips are what an announcement's time goes to.
         self._heads: dict[int, AuditHead] = {}
         self._latest_checks = {}
         self._pending_audit: list[dict[str, Any]] = []  # appended, not chained yet (no head locked for them)
@@ -113,7 +113,7 @@ class Tx(ReleaseQueries, SocialQueries):
 
     def _ignoring(self, table: Table, returning: tuple[str, ...] = ()) -> Any:
         """`INSERT ... ON CONFLICT DO NOTHING [RETURNING ...]` for `table`, built once per dialect: the values
-        go in as parameters, so the hot inserts skip building a statement every time (~0.2 ms each here)."""
+        go in as parameters, so the hot inserts do not pay for building a statement every time."""
         dialect = self.s.get_bind().dialect.name
         key = (dialect, table.name, returning)
         stmt = _IGNORING.get(key)
@@ -579,7 +579,8 @@ class Tx(ReleaseQueries, SocialQueries):
                 # One round trip while the head is locked instead of two: each event goes in as a
                 # data-modifying CTE of the head's UPDATE (PostgreSQL runs such a CTE even if unreferenced).
                 # One single-row CTE per event, never one multi-row VALUES: SQLAlchemy cannot cache a
-                # multi-row VALUES statement, and compiling it anew cost ~15% of an announcement's CPU.
+                # multi-row VALUES statement, and compiling it anew costs a large share of an
+                # announcement's CPU.
                 for i, event in enumerate(events):
                     move = move.add_cte(insert(AuditEvent).values(event).cte(f"appended_{i}"))
             else:

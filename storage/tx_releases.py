@@ -126,14 +126,14 @@ class ReleaseQueries:
     async def lock_release(self, release: Release) -> None:
         """Hold the release's row until commit and re-read its status: call it before a decision that counts.
 
-        "Quorum reached", "flag threshold reached" and "no flag left open" count rows that other units of work
-        add at the same moment. Under READ COMMITTED each of them sees its own row and the committed ones, so
-        two endorsements that together reach a quorum of 2 can each count 1 and neither moves the release
-        (write skew; the replica benchmark lost transitions this way). Counted after this lock, the unit of
-        work that locks last sees every row the others added, as they committed before letting go of the
-        row, so the last decision is made on the full count. Only deciders wait on each other, for the rest
-        of their unit of work. SQLite runs one writer at a time (`Store` queues them), so there the statement
-        is a plain read; a release created in this unit of work is invisible to others and is not locked.
+        "Quorum reached", "flag threshold reached" and "no flag left open" count rows that other units of work add at
+        the same moment. Under READ COMMITTED each of them sees its own row and the committed ones, so two endorsements
+        that together reach a quorum of 2 can each count 1 and neither moves the release (write skew; with several
+        replicas this really loses transitions, not only in theory). Counted after this lock, the unit of work that
+        locks last sees every row the others added, as they committed before letting go of the row, so the last decision
+        is made on the full count. Only deciders wait on each other, for the rest of their unit of work. SQLite runs one
+        writer at a time (`Store` queues them), so there the statement is a plain read; a release created in this unit
+        of work is invisible to others and is not locked.
         """
         if release.id in self._fresh_releases:
             return

@@ -341,8 +341,8 @@ class SocialQueries:
     async def add_claims(self, rows: Sequence[dict[str, Any]]) -> list[tuple[int, str, str]]:
         """Record several claims in one statement; (id, kind, value) of those that were new, in any order.
 
-        A Core INSERT, not ORM objects: building `Claim` objects from a multi-row RETURNING cost ~7 ms here,
-        the single most expensive statement of an announcement (docs/performance.md)."""
+        A Core INSERT, not ORM objects: building `Claim` objects from a multi-row RETURNING made this the
+        single most expensive statement of an announcement (docs/performance.md)."""
         if not rows:
             return []
         written = await self.insert_many_ignore(Claim.__table__, rows, ("id", "kind", "value"))

@@ -43,9 +43,10 @@ def default_threads(cpus: int | None = None) -> int:
     (at most 3, at least 1).
 
     The forward pass runs in the bot's own process, next to its event loop and usually its database. An
-    OpenMP team as wide as the machine stalls at every operator whenever one of its threads is preempted:
-    on 2 busy cores a batch of one took 290-370 ms with 2 threads and 58-61 ms with 1. With the second core
-    idle 2 threads are 1.3-1.6x faster, hence the override (docs/detection.md, "Torch threads", has both).
+    OpenMP team as wide as the machine stalls at every operator whenever one of its threads is preempted,
+    so on busy cores a pass with every core is several times slower than with one core left free. On an
+    idle machine more threads do help somewhat, hence the override (docs/detection.md, "Torch threads", has
+    both).
     The thread count does not change the embeddings (bit-identical, tested on the labelled set).
     """
     raw = os.environ.get(THREADS_ENV, "").strip()
@@ -60,9 +61,8 @@ def _malloc_trim() -> Callable[[], object]:
 
     Forward passes allocate activations of a different size for every batch shape; glibc keeps the freed
     memory in its heaps (its mmap threshold adapts upwards to the largest freed block), so a busy process
-    grew by ~150 MB of free-but-resident memory. Returning it after each forward pass costs 0.6 ms (batch
-    of 1) to 5 ms (batch of 32), 1-2% of the pass, and keeps the peak under the 600 MB target
-    (docs/detection.md, "Memory").
+    grows by a lot of free-but-resident memory. Returning it after each forward pass costs a small fraction
+    of the pass and keeps the peak under the 600 MB target (docs/detection.md, "Memory").
     """
     try:
         trim = ctypes.CDLL("libc.so.6").malloc_trim
@@ -174,8 +174,8 @@ class Embedder:
         if self._quantize:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # torch.ao.quantization is deprecated but still the simplest path
-                # In place: without it quantize_dynamic deep-copies the fp32 model first, and that copy was
-                # the process's peak (626 -> 534 MB VmHWM of `python -m bench.memory`; docs/detection.md).
+                # In place: without it quantize_dynamic deep-copies the fp32 model first, and that copy is
+                # what sets the process's peak memory (docs/detection.md, "Memory").
                 model = torch.ao.quantization.quantize_dynamic(  # type: ignore[no-untyped-call]
                     model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True
                 )

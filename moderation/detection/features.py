@@ -6,7 +6,7 @@ negatives that look like releases (questions, bug reports, someone else's releas
 news, work in progress). They serve four purposes: the rules-only baseline scores them with fixed weights;
 the trained head and the learned gate (`gate.py`) use them next to the sentence embedding and hashed words;
 and `needs_model`, the hand-written shape gate, turns away messages without the shape of an announcement
-when the model is off (on real text it turned away half of the releases the head keeps, so it no longer
+when the model is off (on real text it turned away many of the releases the head keeps, so it no longer
 sits in front of the model unless `Detector(rule_gate=True)` asks for it).
 """
 

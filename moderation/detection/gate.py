@@ -2,15 +2,16 @@
 
 On real text the hand-written shape gate (`RuleView.needs_model`) turned away announcements the head keeps,
 and the exact bound settles almost nothing once the head is trained on real text (its embedding weights are
-large), so every pre-filtered message went to the encoder: 1,300 msg/s on the benchmark stream against a
-target of 5,000 (docs/detection.md). This gate is logistic regression over the rule features and hashed word
+large), so every pre-filtered message went to the encoder, and the detector fell far short of its
+throughput target (docs/detection.md). This gate is logistic regression over the rule features and hashed word
 unigrams and bigrams (`extraction_type.features`), fitted on the train split; its threshold is read off the
 dev split as the highest one that still passes 99% of the dev messages the head (run on every message)
 calls releases. So its cost is measured as "what the head would have kept", the stage table of `normbot
 eval` reports it on the test split, and a community that wants every candidate scored can turn it off
 (`Detector(gate=False)`).
 
-A few microseconds per candidate in numpy; ships as `moderation/data/detector_gate.npz` (~130 KB).
+A dot product per candidate in numpy, negligible beside the encoder it spares; ships as
+`moderation/data/detector_gate.npz` (~130 KB).
 """
 
 from __future__ import annotations

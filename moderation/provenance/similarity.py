@@ -6,7 +6,8 @@ NFKC, case-folded, URLs replaced by `<url>`, hex hashes by `<hash>`, runs of whi
 URLs and hashes keeps a copied announcement similar when the copier swaps in their own link. Digits are kept:
 replacing them made template-mates such as "tandem-7b v1.2" / "tandem-3b v0.5" look identical (measured).
 
-Jaccard is always computed (about 20 µs a pair); when the detector has its embedder, cosine is computed too
+Jaccard is always computed (it is cheap next to the rest of an announcement); when the detector has its
+embedder, cosine is computed too
 and either crossing its threshold is evidence. The MiniLM cosine alone separates copies from template-mates
 *worse* than shingles on our data, so it only adds recall on top.
 

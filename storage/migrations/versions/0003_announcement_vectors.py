@@ -1,7 +1,7 @@
 """announcement vectors: sentence embeddings of announcements, kept
 
 Found by `python -m bench` (docs/performance.md): a process that starts, and every replica, embedded up to 200
-earlier announcements per community before it could compare the first new one (~30 ms each on a small CPU).
+earlier announcements per community before it could compare the first new one (a forward pass each).
 The vector is computed once, when the announcement is registered, and stored beside it.
 
 Revision ID: 0003
