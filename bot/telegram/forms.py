@@ -22,11 +22,11 @@ import html
 import re
 import secrets
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.telegram.expiring import ExpiringTokens
 from bot.telegram.render import escape
 from moderation.actions import Choice, Form, FormField
 from moderation.events import ChatRef
@@ -80,46 +80,32 @@ class FormSessions:
 
     def __init__(self, ttl: float = FORM_TTL, limit: int = MAX_FORMS) -> None:
         self.ttl = ttl
-        self.limit = limit
-        self._items: OrderedDict[str, FormSession] = OrderedDict()
+        self._open: ExpiringTokens[FormSession] = ExpiringTokens(limit)
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._open)
 
     def open(self, user_id: str, origin: ChatRef, form: Form) -> FormSession:
         """A new form for `user_id`, opened in `origin` (the group)."""
-        self._expire()
         session = FormSession(secrets.token_urlsafe(8), user_id, origin, form, time.monotonic() + self.ttl)
-        self._items[session.token] = session
-        while len(self._items) > self.limit:
-            self._items.popitem(last=False)
+        self._open.put(session.token, session)
         return session
 
     def get(self, token: str, user_id: str) -> FormSession | None:
         """The form behind `token` if it is still open and `user_id` opened it."""
-        self._expire()
-        found = self._items.get(token)
+        found = self._open.get(token)
         return found if found is not None and found.user_id == user_id else None
 
     def awaiting_text(self, user_id: str) -> FormSession | None:
         """The member's most recent form that waits for a text answer (their next message)."""
-        self._expire()
-        for session in reversed(self._items.values()):
+        for session in self._open.newest_first():
             if session.user_id == user_id and session.current is not None and not session.current.choices:
                 return session
         return None
 
     def close(self, token: str) -> None:
         """The form was sent (or abandoned): its buttons stop working."""
-        self._items.pop(token, None)
-
-    def _expire(self) -> None:
-        now = time.monotonic()
-        while self._items:
-            token, first = next(iter(self._items.items()))
-            if first.expires > now:
-                break
-            del self._items[token]
+        self._open.pop(token)
 
 
 def parse_step(data: str) -> tuple[str, str] | None:

@@ -17,10 +17,11 @@ from __future__ import annotations
 import html
 import secrets
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardMarkup
+
+from bot.telegram.expiring import ExpiringTokens
 
 __all__ = ["DELIVERED_NOTE", "PENDING_TTL", "Pending", "PendingAnswers", "deep_link", "link_note"]
 
@@ -44,38 +45,25 @@ class PendingAnswers:
 
     def __init__(self, ttl: float = PENDING_TTL, limit: int = MAX_PENDING) -> None:
         self.ttl = ttl
-        self.limit = limit
-        self._items: OrderedDict[str, Pending] = OrderedDict()
+        self._waiting: ExpiringTokens[Pending] = ExpiringTokens(limit)
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._waiting)
 
     def add(self, user_id: str, text: str, markup: InlineKeyboardMarkup | None) -> str:
         """Keep an answer for `user_id`; returns the token of its deep link (URL-safe, 22 characters)."""
-        self._expire()
         token = secrets.token_urlsafe(16)
-        self._items[token] = Pending(user_id, text, markup, time.monotonic() + self.ttl)
-        while len(self._items) > self.limit:
-            self._items.popitem(last=False)
+        self._waiting.put(token, Pending(user_id, text, markup, time.monotonic() + self.ttl))
         return token
 
     def take(self, token: str, user_id: str) -> Pending | None:
         """The answer behind `token` if it is still waiting and meant for `user_id` (then it is gone);
         someone else's token leaves it waiting for its member."""
-        self._expire()
-        found = self._items.get(token)
+        found = self._waiting.get(token)
         if found is None or found.user_id != user_id:
             return None
-        del self._items[token]
+        self._waiting.pop(token)
         return found
-
-    def _expire(self) -> None:
-        now = time.monotonic()
-        while self._items:
-            token, first = next(iter(self._items.items()))
-            if first.expires > now:
-                break
-            del self._items[token]
 
 
 def deep_link(bot_username: str, token: str) -> str:
