@@ -31,12 +31,15 @@ from moderation.permissions import Privilege
 
 if TYPE_CHECKING:
     from moderation.actions import Action
+    from moderation.buttons import ButtonPayload
     from moderation.core import Core
     from moderation.events import CommandInvoked
     from moderation.invocation import Invocation
 
 __all__ = [
+    "BUTTONS",
     "COMMANDS",
+    "ButtonRoute",
     "CommandSpec",
     "Param",
     "Phrasing",
@@ -45,6 +48,7 @@ __all__ = [
     "as_typed",
     "bind_options",
     "bind_text",
+    "button",
     "command",
     "lookup",
     "resolve_name",
@@ -133,6 +137,10 @@ class CommandSpec:
 
 
 COMMANDS: dict[str, CommandSpec] = {}
+ButtonRoute = Callable[["Invocation", "ButtonPayload"], Awaitable[list["Action"]]]
+BUTTONS: dict[str, ButtonRoute] = {}
+"""Button action (`moderation.buttons.ACTIONS`) -> what pressing it runs. Declared where the behaviour lives:
+`@command(..., button=...)` for a button that is its command on the button's release, `@button` otherwise."""
 # `/norms` alone means `/norms show`; `/release` alone means `/release list`.
 DEFAULT_SUBCOMMAND = {"norms": "show", "release": "list"}
 
@@ -144,17 +152,49 @@ def command(
     privilege: Privilege = Privilege.MEMBER,
     examples: tuple[str, ...] = (),
     prepare: Prepare | None = None,
+    button: str | None = None,
 ) -> Callable[[Handler], Handler]:
-    """Register a handler as the command `name` (`prepare`: slow work done before its unit of work)."""
+    """Register a handler as the command `name` (`prepare`: slow work done before its unit of work; `button`:
+    the prompt button that runs this command on its release, with the command's own privilege)."""
 
     def register(fn: Handler) -> Handler:
         if name in COMMANDS:
             raise RuntimeError(f"command {name!r} defined twice")
         targets = any(p.kind == "release" for p in params)
-        COMMANDS[name] = CommandSpec(name, description, params, privilege, fn, targets, examples, prepare)
+        spec = CommandSpec(name, description, params, privilege, fn, targets, examples, prepare)
+        COMMANDS[name] = spec
+        if button is not None:
+
+            async def pressed(inv: Invocation, payload: ButtonPayload) -> list[Action]:
+                inv.require(spec.privilege, f"use /{spec.name}")
+                return await spec.handler(inv, {"release": f"R{payload.release_id}"})
+
+            _route(button, pressed)
         return fn
 
     return register
+
+
+def button(*actions: str) -> Callable[[ButtonRoute], ButtonRoute]:
+    """Register what pressing a button of these actions runs, when it is not simply a command (a form to open,
+    a decision on the flag the payload names). The route checks its own permissions."""
+
+    def register(fn: ButtonRoute) -> ButtonRoute:
+        for action in actions:
+            _route(action, fn)
+        return fn
+
+    return register
+
+
+def _route(action: str, route: ButtonRoute) -> None:
+    from moderation.buttons import ACTIONS
+
+    if action not in ACTIONS:
+        raise RuntimeError(f"button action {action!r} is not in moderation.buttons.ACTIONS")
+    if action in BUTTONS:
+        raise RuntimeError(f"button action {action!r} routed twice")
+    BUTTONS[action] = route
 
 
 def visible_commands(privilege: Privilege) -> list[CommandSpec]:

@@ -22,7 +22,7 @@ from moderation import buttons
 from moderation.actions import Action, Card, Reply
 from moderation.clock import Clock, utcnow
 from moderation.commands import (
-    COMMANDS,
+    BUTTONS,
     Phrasing,
     Spelling,
     Targeting,
@@ -34,11 +34,12 @@ from moderation.commands import (
 from moderation.community import CommunityConfig
 from moderation.errors import BadArgument, NotPermitted, UnknownCommand, UserError
 from moderation.events import ButtonPressed, ChatRef, CommandInvoked, CoreEvent, MessageEdited, MessagePosted, Posted
+from moderation.handlers import MODULES
 from moderation.hooks import CoreHooks, NoHooks
 from moderation.invocation import Invocation
 from moderation.lifecycle import CLOSED
 from moderation.packs import PackProvider
-from moderation.permissions import Privilege, resolve_pinned
+from moderation.permissions import resolve_pinned
 from moderation.redaction import handling, redacting_logger
 from moderation.retry import RetryPolicy, retry_connect
 from moderation.visible import visible
@@ -486,28 +487,10 @@ class Core:
             if not await tx.mark_processed(event.chat.platform, f"btn:{event.event_id}", self.clock()):
                 return []
             inv = await self._invocation(tx, event.chat, event.author, None)
-            ref = f"R{payload.release_id}"
-            if payload.action in ("uphold", "dismiss", "penalise"):
-                inv.require(Privilege.MODERATOR, "decide on flags")
-                if payload.flag_id is None:
-                    raise UserError("This button is not valid any more.")
-                outcome = {"uphold": "upheld", "dismiss": "dismissed", "penalise": "dismissed"}[payload.action]
-                values = {"flag": str(payload.flag_id), "outcome": outcome, "note": "decided with the alert buttons"}
-                if payload.action == "penalise":
-                    values["note"] = "dismissed; reporter penalised"
-                from moderation.handlers_social import resolve_flag
-
-                return await resolve_flag(inv, values, penalise=payload.action == "penalise")
-            name = {"endorse": "endorse", "flag": "flag form", "review": "review", "show": "release show"}[
-                payload.action
-            ]
-            if name == "flag form":
-                from moderation.handlers_social import flag_form
-
-                return await flag_form(inv, ref)
-            spec = COMMANDS[name]
-            inv.require(spec.privilege, f"use /{spec.name}")
-            return await spec.handler(inv, {"release": ref})
+            route = BUTTONS.get(payload.action)
+            if route is None:
+                raise UserError("This button is not valid any more.")
+            return await route(inv, payload)
 
     # -- autocomplete ----------------------------------------------------------------------------------
 
@@ -576,22 +559,5 @@ class Core:
             return []
 
 
-# Importing the handler modules registers every command on COMMANDS, so importing the core is enough for
-# adapters to render the command list (Telegram's menus, Discord's slash commands).
-from moderation import (  # noqa: E402
-    handlers_admin,
-    handlers_detection,
-    handlers_privacy,
-    handlers_provenance,
-    handlers_releases,
-    handlers_social,
-)
-
-__commands__ = (
-    handlers_admin,
-    handlers_detection,
-    handlers_privacy,
-    handlers_provenance,
-    handlers_releases,
-    handlers_social,
-)
+# The modules whose `@command`s this core serves, imported (so registered) with the core; see moderation/handlers.py.
+COMMAND_MODULES = MODULES

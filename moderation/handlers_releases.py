@@ -125,7 +125,7 @@ def check_details(config: Any) -> list[str]:
     return lines
 
 
-@command("release show", "Everything about one release", RELEASE_OPT)
+@command("release show", "Everything about one release", RELEASE_OPT, button="show")
 async def release_show(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """Fields, check results, endorsements, resolved flags (open ones only for moderators and the creator)."""
     release = await inv.target_release(args.get("release"))

@@ -7,8 +7,9 @@ from typing import Any
 
 from moderation import buttons
 from moderation.actions import Action, Button, Card, Choice, Edit, Form, FormField, OpenForm, Reply, Send
-from moderation.commands import Param, command
-from moderation.errors import AlreadyDone, BadArgument, NotFound, NotPermitted, RateLimited
+from moderation.buttons import ButtonPayload
+from moderation.commands import Param, button, command
+from moderation.errors import AlreadyDone, BadArgument, NotFound, NotPermitted, RateLimited, UserError
 from moderation.events import ChatRef
 from moderation.invocation import Invocation
 from moderation.jobs import chats_for, schedule_flag_escalation
@@ -58,6 +59,7 @@ def _open_for_review(release: Release, taking: str) -> None:
     "Endorse a release (+1) so it can reach its review quorum",
     RELEASE,
     Param("note", "An optional note for the creator", "text", required=False, rest=True, max_length=500),
+    button="endorse",
 )
 async def endorse(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """One endorsement per member; the creator cannot endorse their own release."""
@@ -122,6 +124,24 @@ def flag_choices(inv: Invocation) -> tuple[Choice, ...]:
     page where a platform pages them). Chosen by title, sent as the norm id: nothing to type, no typo."""
     norms = tuple(Choice(n.id, clip(n.title, 100), f"{n.need}, {n.severity} · {n.id}") for n in inv.pack.norms)
     return (*norms, OTHER)
+
+
+@button("flag")
+async def flag_button(inv: Invocation, payload: ButtonPayload) -> list[Action]:
+    """The prompt's Flag button opens the flag form for its release."""
+    return await flag_form(inv, f"R{payload.release_id}")
+
+
+@button("uphold", "dismiss", "penalise")
+async def decide_from_alert(inv: Invocation, payload: ButtonPayload) -> list[Action]:
+    """The moderators' alert buttons decide the flag their payload names, as `/resolve` would."""
+    inv.require(Privilege.MODERATOR, "decide on flags")
+    if payload.flag_id is None:
+        raise UserError("This button is not valid any more.")
+    outcome = "upheld" if payload.action == "uphold" else "dismissed"
+    note = "dismissed; reporter penalised" if payload.action == "penalise" else "decided with the alert buttons"
+    values = {"flag": str(payload.flag_id), "outcome": outcome, "note": note}
+    return await resolve_flag(inv, values, penalise=payload.action == "penalise")
 
 
 async def flag_form(inv: Invocation, ref: str) -> list[Action]:
@@ -375,6 +395,7 @@ def _decision_card(
         rest=True,
         max_length=2000,
     ),
+    button="review",
 )
 async def review(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """One checklist per reviewer (answers can be revised); without answers, shows the checklist."""

@@ -220,3 +220,18 @@ async def test_a_burst_of_commands_reads_the_chat_bindings_once(announced: Chat,
     finally:
         event.remove(store.engine.sync_engine, "before_cursor_execute", record)
     assert sum("watched_chats" in s for s in statements) == 1
+
+
+def test_every_command_module_is_listed_and_every_button_is_routed() -> None:
+    """Commands are found in one place: a `handlers_*` module missing from `moderation.handlers.MODULES` would
+    register nothing in a process that does not happen to import it. Every button action has one route."""
+    import pkgutil
+
+    import moderation
+    from moderation import buttons
+    from moderation.commands import BUTTONS
+    from moderation.handlers import MODULES
+
+    found = {m.name for m in pkgutil.iter_modules(moderation.__path__) if m.name.startswith("handlers_")}
+    assert found == {m.__name__.rsplit(".", 1)[1] for m in MODULES}
+    assert set(BUTTONS) == set(buttons.ACTIONS)
