@@ -53,8 +53,9 @@ BINDING_TTL = 5.0
 
 
 class DetectionLike(Protocol):
-    """What the core needs from a detection result (read-only: `moderation.detection.Detection` is frozen).
-    The watcher also reads `stage` when there is one, to apply a community's `detect_threshold`."""
+    """What the core needs from a detection result (read-only: `moderation.detection.Detection` is frozen):
+    the verdict, the stage that decided it (a community's `detect_threshold` applies to some stages only), the
+    fields, and the vector the model scored (provenance compares announcements with it; None without one)."""
 
     @property
     def is_release(self) -> bool: ...
@@ -63,13 +64,19 @@ class DetectionLike(Protocol):
     def score(self) -> float: ...
 
     @property
+    def stage(self) -> str: ...
+
+    @property
     def fields(self) -> ReleaseFields | None: ...
+
+    @property
+    def embedding(self) -> Any | None: ...
 
 
 class DetectorLike(Protocol):
     """What the core needs from the detector (see `moderation.detection.Detector`)."""
 
-    async def adetect_many(self, items: Sequence[tuple[str, Sequence[str]]]) -> Sequence[Any]: ...
+    async def adetect_many(self, items: Sequence[tuple[str, Sequence[str]]]) -> Sequence[DetectionLike]: ...
 
 
 class Core:

@@ -98,7 +98,7 @@ def is_release_for(detection: DetectionLike, threshold: float | None) -> bool:
     """
     if threshold is None:
         return bool(detection.is_release)
-    stage = getattr(detection, "stage", None)
+    stage = detection.stage
     if stage == "model" or (stage == "rules" and detection.is_release):
         return float(detection.score) >= threshold
     return bool(detection.is_release)
@@ -130,7 +130,7 @@ async def on_message(core: Core, ev: MessagePosted) -> list[Action]:
     # A negative the community's threshold turned positive comes without fields: extract them here.
     fields: ReleaseFields = detection.fields or extract(ev.text, names)
     # Model calls and comparisons run before the unit of work, which on SQLite holds every other event up.
-    prepared = await core.hooks.prepare_announcement(core, cid, ev, getattr(detection, "embedding", None))
+    prepared = await core.hooks.prepare_announcement(core, cid, ev, detection.embedding)
     now = core.clock()
     async with core.store.transaction() as tx:
         announced = await register_announcement(core, tx, community, cid, ev, fields, prepared, now)

@@ -15,7 +15,7 @@ import pytest
 from bot.wiring import build_core
 from moderation.actions import Send
 from moderation.clock import ManualClock
-from moderation.detection import Detector
+from moderation.detection import Detection, Detector
 from moderation.provenance import Provenance
 from storage import Store
 from tests.core.harness import Chat
@@ -35,7 +35,7 @@ class TopicEmbedder:
         self.store = store
         self.inside_unit_of_work: list[bool] = []
 
-    async def adetect_many(self, items: Sequence[tuple[str, Sequence[str]]]) -> Sequence[Any]:
+    async def adetect_many(self, items: Sequence[tuple[str, Sequence[str]]]) -> list[Detection]:
         return await self.inner.adetect_many(items)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray[Any, np.dtype[np.float32]]:
