@@ -28,9 +28,12 @@ RELEASE = Param("release", "The release id, like R12 (or reply to its announceme
 ANSWER = re.compile(r"([a-z0-9][a-z0-9._-]{0,99})=(yes|no|na)", re.IGNORECASE)
 
 
-async def _not_own(inv: Invocation, release: Release, what: str) -> None:
-    if release.creator_id in await inv.person_accounts():
+async def _not_own(inv: Invocation, release: Release, what: str) -> list[int]:
+    """Refuse the creator's person; returns the actor's accounts (the caller's next check needs them too)."""
+    mine = await inv.person_accounts()
+    if release.creator_id in mine:
         raise NotPermitted(f"You can't {what} your own release.")
+    return mine
 
 
 def _open_for_review(release: Release, taking: str) -> None:
@@ -65,8 +68,8 @@ async def endorse(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """One endorsement per member; the creator cannot endorse their own release."""
     release = await inv.target_release(args.get("release"))
     _open_for_review(release, "endorsements")
-    await _not_own(inv, release, "endorse")
-    if await inv.tx.endorsed_by_any(release.id, await inv.person_accounts()):
+    mine = await _not_own(inv, release, "endorse")
+    if await inv.tx.endorsed_by_any(release.id, mine):
         raise AlreadyDone(f"You already endorsed {release_ref(release)} (from this or a linked account).")
     by_reviewer = inv.privilege >= Privilege.REVIEWER
     if not await inv.tx.add_endorsement(
