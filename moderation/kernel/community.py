@@ -39,6 +39,7 @@ class CommunityConfig:
     spaces: frozenset[tuple[str, str]] = frozenset()  # (platform, guild or group id)
     web_token: str | None = None
     detect_threshold: float | None = None  # the detector's own threshold when None
+    language: str = "en"
 
     def __post_init__(self) -> None:
         t = self.detect_threshold
