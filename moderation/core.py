@@ -44,7 +44,7 @@ from moderation.kernel.events import (
     Posted,
 )
 from moderation.kernel.hooks import CoreHooks, NoHooks
-from moderation.kernel.i18n import DEFAULT_LANGUAGE, _, language_of, settle, using
+from moderation.kernel.i18n import DEFAULT_LANGUAGE, _, language_of, settle, translations, using
 from moderation.kernel.invocation import Invocation, audience_language, cards_of
 from moderation.kernel.permissions import resolve_pinned
 from moderation.kernel.redaction import handling, redacting_logger
@@ -136,6 +136,8 @@ class Core:
     async def setup(self) -> None:
         """Make sure every configured community and chat exists in the store; validate packs early."""
         now = self.clock()
+        for c in self.communities.values():  # compiled now, not while the first member waits (docs/i18n.md)
+            translations(language_of(c.language) or DEFAULT_LANGUAGE)
         async with self.store.transaction() as tx:
             for c in self.communities.values():
                 self.packs.configured(c)

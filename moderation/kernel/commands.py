@@ -47,13 +47,13 @@ __all__ = [
     "Spelling",
     "Targeting",
     "as_typed",
-    "usage_hint",
     "bind_options",
     "bind_text",
     "button",
     "command",
     "lookup",
     "resolve_name",
+    "usage_hint",
     "visible_commands",
 ]
 

@@ -170,6 +170,7 @@ async def telegram_world(
     start: bool = True,
     store: Store | None = None,
     moderators: frozenset[str] = frozenset(),
+    language: str = "en",
 ) -> AsyncIterator[World]:
     """Start the fake, the store, the core and the adapter; stop them all in reverse order. `store`: a store
     of the caller's (the `store` fixture, for a test on both databases), left open; else a SQLite file.
@@ -188,6 +189,7 @@ async def telegram_world(
         slug="makers",
         name="Makers",
         moderators=moderators,
+        language=language,
         chats=(
             ChatBinding("telegram", str(group.id), "releases"),
             ChatBinding("telegram", str(forum.id), "releases"),
