@@ -18,6 +18,7 @@ from moderation import (
     handlers_releases,
     handlers_social,
 )
+from moderation.setup import commands as setup_commands
 
 __all__ = ["MODULES"]
 
@@ -28,4 +29,5 @@ MODULES: tuple[ModuleType, ...] = (
     handlers_provenance,
     handlers_releases,
     handlers_social,
+    setup_commands,
 )

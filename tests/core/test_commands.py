@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from moderation import buttons
@@ -232,6 +234,14 @@ def test_every_command_module_is_listed_and_every_button_is_routed() -> None:
     from moderation.commands import BUTTONS
     from moderation.handlers import MODULES
 
-    found = {m.name for m in pkgutil.iter_modules(moderation.__path__) if m.name.startswith("handlers_")}
-    assert found == {m.__name__.rsplit(".", 1)[1] for m in MODULES}
+    found = {
+        f"moderation.{m.name}" for m in pkgutil.iter_modules(moderation.__path__) if m.name.startswith("handlers_")
+    }
+    # feature folders (moderation/<feature>/commands.py)
+    found |= {
+        f"moderation.{m.name}.commands"
+        for m in pkgutil.iter_modules(moderation.__path__)
+        if m.ispkg and (Path(moderation.__path__[0]) / m.name / "commands.py").is_file()
+    }
+    assert found == {m.__name__ for m in MODULES}
     assert set(BUTTONS) == set(buttons.ACTIONS)
