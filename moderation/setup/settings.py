@@ -256,6 +256,8 @@ def explain(
                 | {p for (k, p) in by_key if k == spec.stored}
                 | set(platforms)
             )
+            if not on:
+                out.append(Explained(spec.key, "", "not set", "default"))
             for platform in on:
                 row = by_key.get((spec.stored, platform))
                 if row is not None:
