@@ -46,7 +46,7 @@ from bot.telegram.forms import (
 )
 from bot.telegram.outbox import Outbox
 from bot.telegram.private import DELIVERED_NOTE, PendingAnswers, deep_link, link_note
-from moderation.actions import Action, Card, DirectMessage, Edit, Form, OpenForm, Reply, Send
+from moderation.actions import Action, Card, DirectMessage, Edit, Form, OpenForm, OpenSettings, Reply, Send
 from moderation.commands import COMMANDS, resolve_name
 from moderation.core import Core
 from moderation.errors import UserError
@@ -348,6 +348,8 @@ class TelegramAdapter:
             await self.outbox.send(answering.chat, html, markup, reply_to=answering.reply_to)
         elif isinstance(action, OpenForm):
             await self._open_form(action.form, answering, progress)
+        elif isinstance(action, OpenSettings):
+            await self._show(Reply(action.form.card(), private=True), answering, progress)
         elif platform_of(action) == self.platform:
             await self.deliver(action)
 
