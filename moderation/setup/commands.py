@@ -45,7 +45,7 @@ def token_hash(token: str) -> str:
     ),
     Param(
         "value",
-        "here (this chat), roles separated by commas, a number, a duration like 48h, a language code, or reset",
+        "here (this chat), roles with commas, a number, a duration like 48h, a language code, or reset",
         "text",
         required=False,
         rest=True,
