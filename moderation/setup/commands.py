@@ -12,29 +12,21 @@ Telegram adapter turns into a `startgroup` link, so nobody reads a chat id by ha
 
 from __future__ import annotations
 
-import hashlib
 import secrets
-from datetime import timedelta
 from typing import Any
 
-from moderation.actions import Action, OpenSettings
-from moderation.commands import Param, command
-from moderation.errors import BadArgument, NotPermitted
-from moderation.invocation import Invocation
-from moderation.permissions import Privilege
+from moderation.kernel.actions import Action, OpenSettings
+from moderation.kernel.commands import Param, command
+from moderation.kernel.errors import BadArgument, NotPermitted
+from moderation.kernel.invocation import Invocation
+from moderation.kernel.permissions import Privilege
 from moderation.setup.form import build_form, stored_of
+from moderation.setup.invites import INVITE_ROLES, INVITE_TTL, token_hash
 from moderation.setup.settings import RESET, SPECS, SettingSpec, merged, parse_value, shown, spec_for
 
-__all__ = ["INVITE_ROLES", "INVITE_TTL", "token_hash"]
+__all__: list[str] = []
 
-INVITE_TTL = timedelta(hours=1)
-INVITE_ROLES = ("releases", "review", "mod", "log")
 _KEYS = tuple(s.key for s in SPECS)
-
-
-def token_hash(token: str) -> str:
-    """What the store keeps of an invite token (the token itself is a credential until used)."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @command(

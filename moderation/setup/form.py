@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from moderation.actions import Choice, SettingField, SettingsForm
-from moderation.community import CommunityConfig
+from moderation.kernel.actions import Choice, SettingField, SettingsForm
+from moderation.kernel.community import CommunityConfig
 from moderation.setup.settings import SPECS, Explained, Stored, explain
 from norms import NormPack
 from storage import SettingRow, Tx

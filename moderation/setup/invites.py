@@ -10,16 +10,26 @@ setting on its platform, audited like any other change.
 
 from __future__ import annotations
 
+import hashlib
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from moderation.actions import Action, Card, Reply
-from moderation.events import ChatInvited
-from moderation.setup.commands import token_hash
+from moderation.kernel.actions import Action, Card, Reply
+from moderation.kernel.events import ChatInvited
 
 if TYPE_CHECKING:
     from moderation.core import Core
 
-__all__ = ["redeem"]
+__all__ = ["INVITE_ROLES", "INVITE_TTL", "redeem", "token_hash"]
+
+INVITE_TTL = timedelta(hours=1)
+INVITE_ROLES = ("releases", "review", "mod", "log")
+
+
+def token_hash(token: str) -> str:
+    """What the store keeps of an invite token (the token itself is a credential until used)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
 
 ROLE_WORDS = {
     "releases": "a releases chat: I'll check release announcements posted here",

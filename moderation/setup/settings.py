@@ -20,9 +20,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from moderation.actions import Choice
-from moderation.community import ChatBinding, CommunityConfig
-from moderation.errors import BadArgument
+from moderation.kernel.actions import Choice
+from moderation.kernel.community import ChatBinding, CommunityConfig
+from moderation.kernel.errors import BadArgument
 from norms.durations import format_duration, parse_duration
 
 __all__ = [

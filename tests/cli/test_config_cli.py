@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from bot.cli import _load_areas, app
 from bot.config import load_settings
 from bot.wiring import build_core
-from moderation.events import Actor, ChatRef, CommandInvoked
+from moderation.kernel.events import Actor, ChatRef, CommandInvoked
 from storage import Store
 
 runner = CliRunner()

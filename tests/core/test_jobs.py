@@ -9,8 +9,8 @@ import sys
 from datetime import timedelta
 
 from bot.wiring import build_core
-from moderation.actions import Send
-from moderation.clock import ManualClock
+from moderation.kernel.actions import Send
+from moderation.kernel.clock import ManualClock
 from storage import Store
 from tests.conftest import REPO_ROOT
 from tests.core.harness import GOOD, Chat, community
@@ -77,7 +77,7 @@ WORKER = """
 import asyncio, sys
 from datetime import datetime
 from bot.wiring import build_core
-from moderation.clock import ManualClock
+from moderation.kernel.clock import ManualClock
 from storage import Store
 from tests.core.harness import community
 

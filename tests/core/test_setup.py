@@ -8,9 +8,9 @@ from collections.abc import Sequence
 import pytest
 
 from bot.wiring import build_core
-from moderation.actions import Action, OpenSettings, SettingsForm
-from moderation.clock import ManualClock
-from moderation.events import Actor, ChatInvited, ChatRef, CommandInvoked, MessagePosted
+from moderation.kernel.actions import Action, OpenSettings, SettingsForm
+from moderation.kernel.clock import ManualClock
+from moderation.kernel.events import Actor, ChatInvited, ChatRef, CommandInvoked, MessagePosted
 from storage import Store
 from tests.core.harness import GOOD, Chat, community, reply_text, sends
 
