@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from moderation.community import ChatBinding, CommunityConfig
+from moderation.kernel.community import ChatBinding, CommunityConfig
 from storage.store import DEFAULT_MAX_UNITS
 
 __all__ = ["ConfigError", "ListenError", "Secret", "Settings", "load_settings"]

@@ -18,10 +18,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from moderation import buttons
-from moderation.actions import Action, Card, Reply
-from moderation.clock import Clock, utcnow
-from moderation.commands import (
+from moderation.handlers import MODULES
+from moderation.kernel import buttons
+from moderation.kernel.actions import Action, Card, Reply
+from moderation.kernel.clock import Clock, utcnow
+from moderation.kernel.commands import (
     BUTTONS,
     Phrasing,
     Spelling,
@@ -31,18 +32,25 @@ from moderation.commands import (
     bind_text,
     resolve_name,
 )
-from moderation.community import CommunityConfig
-from moderation.errors import BadArgument, NotPermitted, UnknownCommand, UserError
-from moderation.events import ButtonPressed, ChatRef, CommandInvoked, CoreEvent, MessageEdited, MessagePosted, Posted
-from moderation.handlers import MODULES
-from moderation.hooks import CoreHooks, NoHooks
-from moderation.invocation import Invocation
-from moderation.lifecycle import CLOSED
-from moderation.packs import PackProvider
-from moderation.permissions import resolve_pinned
-from moderation.redaction import handling, redacting_logger
-from moderation.retry import RetryPolicy, retry_connect
-from moderation.visible import visible
+from moderation.kernel.community import CommunityConfig
+from moderation.kernel.errors import BadArgument, NotPermitted, UnknownCommand, UserError
+from moderation.kernel.events import (
+    ButtonPressed,
+    ChatRef,
+    CommandInvoked,
+    CoreEvent,
+    MessageEdited,
+    MessagePosted,
+    Posted,
+)
+from moderation.kernel.hooks import CoreHooks, NoHooks
+from moderation.kernel.invocation import Invocation
+from moderation.kernel.permissions import resolve_pinned
+from moderation.kernel.redaction import handling, redacting_logger
+from moderation.kernel.retry import RetryPolicy, retry_connect
+from moderation.kernel.visible import visible
+from moderation.norms_admin.packs import PackProvider
+from moderation.releases.lifecycle import CLOSED
 from norms.fields import ReleaseFields
 from storage import Release, Store, StoreUnavailable, Tx
 
@@ -316,12 +324,12 @@ class Core:
     async def _dispatch(self, event: CoreEvent) -> list[Action]:
         if isinstance(event, MessagePosted):
             self.stats["messages_seen"] += 1
-            from moderation.watcher import on_message
+            from moderation.announcements.watcher import on_message
 
             return await on_message(self, event)
         if isinstance(event, MessageEdited):
             self.stats["messages_edited"] += 1
-            from moderation.watcher import on_message_edited
+            from moderation.announcements.watcher import on_message_edited
 
             return await on_message_edited(self, event)
         if isinstance(event, Posted):
@@ -338,7 +346,7 @@ class Core:
 
     async def _handle(self, event: CoreEvent) -> list[Action]:
         try:
-            # A refused connection wrote nothing, so the whole event may run again (moderation.retry).
+            # A refused connection wrote nothing, so the whole event may run again (moderation.kernel.retry).
             return await retry_connect(lambda: self._dispatch(event), self.retry_policy, on_retry=self._count_retry)
         except UnknownCommand as exc:
             self.stats["command_errors"] += 1

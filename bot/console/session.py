@@ -18,10 +18,10 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-from moderation.actions import Action, Card, DirectMessage, Edit, OpenForm, Reply, Send
-from moderation.clock import ManualClock
 from moderation.core import Core
-from moderation.events import (
+from moderation.kernel.actions import Action, Card, DirectMessage, Edit, OpenForm, Reply, Send
+from moderation.kernel.clock import ManualClock
+from moderation.kernel.events import (
     Actor,
     Attachment,
     ButtonPressed,
@@ -32,7 +32,7 @@ from moderation.events import (
     Posted,
     RepliedMessage,
 )
-from moderation.visible import visible
+from moderation.kernel.visible import visible
 
 __all__ = ["ConsoleSession", "parse_duration"]
 

@@ -29,13 +29,13 @@ from bot.discord.views import PAYLOAD_ID, PayloadButton, read_submission
 from bot.edits import LatestEdits, flush
 from bot.logs import TokenMask
 from bot.router import Router, platform_of
-from moderation import buttons
-from moderation.actions import Action, Card, DirectMessage, Edit, Form, OpenForm, Reply, Send
-from moderation.commands import COMMANDS, CommandSpec
 from moderation.core import Core
-from moderation.errors import BadArgument
-from moderation.events import ButtonPressed, CoreEvent
-from moderation.forms import OPENERS, Progress, answers_of, form_options, missing, start, with_answer
+from moderation.kernel import buttons
+from moderation.kernel.actions import Action, Card, DirectMessage, Edit, Form, OpenForm, Reply, Send
+from moderation.kernel.commands import COMMANDS, CommandSpec
+from moderation.kernel.errors import BadArgument
+from moderation.kernel.events import ButtonPressed, CoreEvent
+from moderation.kernel.forms import OPENERS, Progress, answers_of, form_options, missing, start, with_answer
 
 __all__ = ["MAX_NORM_FILE_BYTES", "DiscordAdapter"]
 

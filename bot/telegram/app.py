@@ -46,12 +46,12 @@ from bot.telegram.forms import (
 )
 from bot.telegram.outbox import Outbox
 from bot.telegram.private import DELIVERED_NOTE, PendingAnswers, deep_link, link_note
-from moderation.actions import Action, Card, DirectMessage, Edit, Form, OpenForm, Reply, Send
-from moderation.commands import COMMANDS, resolve_name
 from moderation.core import Core
-from moderation.errors import UserError
-from moderation.events import Actor, ChatRef, CommandInvoked, Posted
-from moderation.forms import form_options
+from moderation.kernel.actions import Action, Card, DirectMessage, Edit, Form, OpenForm, Reply, Send
+from moderation.kernel.commands import COMMANDS, resolve_name
+from moderation.kernel.errors import UserError
+from moderation.kernel.events import Actor, ChatRef, CommandInvoked, Posted
+from moderation.kernel.forms import form_options
 from storage import StoreUnavailable
 
 __all__ = ["ALLOWED_UPDATES", "TelegramAdapter"]

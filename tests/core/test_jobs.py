@@ -11,8 +11,8 @@ from datetime import timedelta
 import pytest
 
 from bot.wiring import build_core
-from moderation.actions import Send
-from moderation.clock import ManualClock
+from moderation.kernel.actions import Send
+from moderation.kernel.clock import ManualClock
 from storage import Store
 from tests.conftest import REPO_ROOT
 from tests.core.harness import GOOD, Chat, community
@@ -79,7 +79,7 @@ WORKER = """
 import asyncio, sys
 from datetime import datetime
 from bot.wiring import build_core
-from moderation.clock import ManualClock
+from moderation.kernel.clock import ManualClock
 from storage import Store
 from tests.core.harness import community
 

@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from bot.wiring import build_core
-from moderation.clock import ManualClock
+from moderation.kernel.clock import ManualClock
 from storage import Store
 from storage.models import Review, ReviewAnswer
 from tests.conftest import REPO_ROOT, _pg_admin, _pg_dsn

@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import event, func, select
 
 from bot.wiring import build_core
-from moderation.clock import ManualClock
 from moderation.core import Core
-from moderation.retry import RetryPolicy
+from moderation.kernel.clock import ManualClock
+from moderation.kernel.retry import RetryPolicy
 from storage import Store
 from storage.models import AuditEvent, Endorsement, ProcessedEvent
 from tests.core.harness import GOOD, Chat, community, reply_text, sends

@@ -2,7 +2,7 @@
 
 - `moderation.extraction.extract`: never raises, fields stay within their documented shapes and sizes.
 - `norms.lint_text`: never raises; a problem list is the only answer to bad input.
-- `moderation.commands.resolve_name` + `bind_text`: only `UnknownCommand` / `BadArgument` (both `UserError`).
+- `moderation.kernel.commands.resolve_name` + `bind_text`: only `UnknownCommand` / `BadArgument` (both `UserError`).
 - The whole core: a seeded stream of hostile command lines and messages never produces an internal error.
 """
 
@@ -14,16 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 # The handler modules register the commands (Core imports them the same way); the strategies need the names.
-import moderation.handlers_admin
-import moderation.handlers_privacy
-import moderation.handlers_provenance
-import moderation.handlers_releases
-import moderation.handlers_social  # noqa: F401
-from moderation import buttons
-from moderation.actions import Reply
-from moderation.commands import COMMANDS, bind_text, release_id_of, resolve_name
-from moderation.errors import BadArgument, UnknownCommand
+import moderation.handlers  # noqa: F401  (registers every command)
 from moderation.extraction import extract
+from moderation.kernel import buttons
+from moderation.kernel.actions import Reply
+from moderation.kernel.commands import COMMANDS, bind_text, release_id_of, resolve_name
+from moderation.kernel.errors import BadArgument, UnknownCommand
 from norms import Problem, lint_text
 from tests.conftest import examples
 from tests.core.harness import GOOD, Chat

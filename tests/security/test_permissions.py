@@ -14,9 +14,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from moderation.actions import Reply
-from moderation.commands import COMMANDS
 from moderation.core import Core
+from moderation.kernel.actions import Reply
+from moderation.kernel.commands import COMMANDS
 from storage import Store
 from storage.models import AuditEvent, Endorsement, Flag, NormPackRevision, Release, WatchedChat
 from tests.core.harness import GOOD, Chat
