@@ -58,7 +58,7 @@ class _Model(BaseModel):
 class ChatSettings(_Model):
     platform: Literal["discord", "telegram", "console"]
     chat_id: str
-    role: Literal["releases", "review", "mod"] = "releases"
+    role: Literal["releases", "review", "mod", "log"] = "releases"
 
     @field_validator("chat_id", mode="before")
     @classmethod
