@@ -4,7 +4,8 @@ Two-word names become groups (`/release show`, `/norms set`); each parameter bec
 as Discord choices, `int` as an integer, everything else a string; `release` and `norm` options get
 autocomplete from `Core.suggest`. `/norms set` and `/norms simulate` gain an attachment option for the norm
 file. The message context menus run a command on the message they were used on (`MESSAGE_MENUS`): "Check
-against norms" is `normcheck`, "Mark as release" is `markrelease` (the detector missed it), "Not a release" is `notrelease`.
+against norms" is `normcheck`, "Mark as release" is `markrelease` (the detector missed it), "Not a release" is
+`notrelease`.
 
 discord.py reads options from the callback's signature, so each command gets a small callback whose
 `__signature__` lists the spec's parameters; the callback hands the values to the adapter unchanged.
