@@ -29,6 +29,7 @@ from storage.models import (
 from storage.store import Store, StoreUnavailable
 from storage.tx import Tx
 from storage.tx_releases import ResultRow
+from storage.tx_settings import InviteRow, SettingRow
 
 __all__ = [
     "Account",
@@ -40,6 +41,7 @@ __all__ = [
     "DetectionCorrection",
     "Endorsement",
     "Flag",
+    "InviteRow",
     "NormCheck",
     "NormPackRevision",
     "NormRecheck",
@@ -50,6 +52,7 @@ __all__ = [
     "Review",
     "ReviewAnswer",
     "ScheduledJob",
+    "SettingRow",
     "Store",
     "StoreUnavailable",
     "Tx",

@@ -6,8 +6,8 @@ the run instead of starting another; the job advances `after_release_id` and the
 the batch's own transaction, so an interrupted run resumes where it stopped. The report chat is where the
 moderator pressed the button (the summary goes there and to the moderators' chat).
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-14 08:00:00
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
