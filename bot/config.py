@@ -58,7 +58,7 @@ class _Model(BaseModel):
 class ChatSettings(_Model):
     platform: Literal["discord", "telegram", "console"]
     chat_id: str
-    role: Literal["releases", "review", "mod"] = "releases"
+    role: Literal["releases", "review", "mod", "log"] = "releases"
 
     @field_validator("chat_id", mode="before")
     @classmethod
@@ -118,6 +118,11 @@ class HealthSettings(_Model):
     listen: str | None = None
 
 
+class WebSettings(_Model):
+    # The registry's public address (https://registry.example.org): the mod log links each release's page.
+    url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")
+
+
 class LogSettings(_Model):
     format: Literal["text", "json"] = "text"
     level: str = "INFO"
@@ -131,6 +136,7 @@ class Settings(_Model):
     telegram: TelegramSettings = TelegramSettings()
     health: HealthSettings = HealthSettings()
     log: LogSettings = LogSettings()
+    web: WebSettings = WebSettings()
     communities: list[CommunitySettings] = []
     source: str = "<defaults>"
 
@@ -177,6 +183,7 @@ class Settings(_Model):
                     spaces=frozenset(spaces),
                     web_token=token or None,
                     detect_threshold=c.detect_threshold,
+                    registry_url=self.web.url,
                 )
             )
         return out

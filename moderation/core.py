@@ -49,6 +49,7 @@ from moderation.kernel.permissions import resolve_pinned
 from moderation.kernel.redaction import handling, redacting_logger
 from moderation.kernel.retry import RetryPolicy, retry_connect
 from moderation.kernel.visible import visible
+from moderation.modlog.entries import log_entries
 from moderation.norms_admin.packs import PackProvider
 from moderation.releases.lifecycle import CLOSED
 from norms.fields import ReleaseFields
@@ -471,7 +472,8 @@ class Core:
             inv.require(spec.privilege, f"use {self.command_ref(event.chat.platform, spec.name)}")
             if bad is not None:
                 raise bad
-            return await spec.handler(inv, dict(values))
+            actions = await spec.handler(inv, dict(values))
+            return actions + await log_entries(self, tx)
 
     async def _unserved(self, tx: Tx, chat: ChatRef) -> bool:
         """True when no community claims this chat (a private chat with the bot, usually)."""
@@ -505,7 +507,8 @@ class Core:
             route = BUTTONS.get(payload.action)
             if route is None:
                 raise UserError("This button is not valid any more.")
-            return await route(inv, payload)
+            actions = await route(inv, payload)
+            return actions + await log_entries(self, tx)
 
     # -- autocomplete ----------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ __all__ = ["ChatBinding", "CommunityConfig"]
 @dataclass(frozen=True, slots=True)
 class ChatBinding:
     """A chat of the community. `role`: releases (watched for announcements), review (prompts go here),
-    mod (moderator alerts go here)."""
+    mod (moderator alerts go here), log (the mod log: every decision and its consequences, once)."""
 
     platform: str
     chat_id: str
@@ -39,6 +39,7 @@ class CommunityConfig:
     spaces: frozenset[tuple[str, str]] = frozenset()  # (platform, guild or group id)
     web_token: str | None = None
     detect_threshold: float | None = None  # the detector's own threshold when None
+    registry_url: str | None = None  # the web registry's address (`[web] url`): the mod log links release pages
 
     def __post_init__(self) -> None:
         t = self.detect_threshold
