@@ -81,6 +81,17 @@ class CommunitySettings(_Model):
     # The detector's score at which a message counts as a release in this community (default: the
     # detector's own threshold). Lower finds more announcements and more false ones; see docs/detection.md.
     detect_threshold: float | None = None
+    # The community's language (replies, prompts); `/setup language` overrides it from chat.
+    language: str = "en"
+
+    @field_validator("language")
+    @classmethod
+    def _language_known(cls, v: str) -> str:
+        from moderation.setup.settings import LANGUAGES
+
+        if v not in LANGUAGES:
+            raise ValueError(f"language must be one of {', '.join(LANGUAGES)}; got {v!r}")
+        return v
 
     @field_validator("detect_threshold")
     @classmethod
@@ -183,6 +194,7 @@ class Settings(_Model):
                     spaces=frozenset(spaces),
                     web_token=token or None,
                     detect_threshold=c.detect_threshold,
+                    language=c.language,
                     registry_url=self.web.url,
                 )
             )

@@ -28,6 +28,7 @@ from storage.models import (
 from storage.store import Store, StoreUnavailable
 from storage.tx import Tx
 from storage.tx_releases import ResultRow
+from storage.tx_settings import InviteRow, SettingRow
 
 __all__ = [
     "Account",
@@ -39,6 +40,7 @@ __all__ = [
     "DetectionCorrection",
     "Endorsement",
     "Flag",
+    "InviteRow",
     "NormCheck",
     "NormPackRevision",
     "NormResult",
@@ -48,6 +50,7 @@ __all__ = [
     "Review",
     "ReviewAnswer",
     "ScheduledJob",
+    "SettingRow",
     "Store",
     "StoreUnavailable",
     "Tx",

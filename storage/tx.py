@@ -31,6 +31,7 @@ from storage.models import (
     WatchedChat,
 )
 from storage.tx_releases import ReleaseQueries
+from storage.tx_settings import SettingsQueries
 from storage.tx_social import SocialQueries
 
 __all__ = ["BindingRow", "Tx"]
@@ -66,7 +67,7 @@ class BindingRow(NamedTuple):
     role: str
 
 
-class Tx(ReleaseQueries, SocialQueries):
+class Tx(ReleaseQueries, SocialQueries, SettingsQueries):
     """Queries and writes inside one transaction."""
 
     def __init__(self, session: AsyncSession) -> None:
@@ -218,9 +219,16 @@ class Tx(ReleaseQueries, SocialQueries):
         return [BindingRow(*row) for row in (await self.s.execute(stmt)).all()]
 
     async def bind_chat(
-        self, community_id: int, platform: str, chat_id: str, *, watched: bool, role: str = "releases"
+        self,
+        community_id: int,
+        platform: str,
+        chat_id: str,
+        *,
+        watched: bool,
+        role: str = "releases",
+        title: str | None = None,
     ) -> None:
-        """Attach a chat to a community (or update whether it is watched)."""
+        """Attach a chat to a community (or update whether it is watched); `title` names it where known."""
         existing = await self.chat_binding(platform, chat_id)
         if existing is None:
             await self.insert_ignore(
@@ -231,12 +239,15 @@ class Tx(ReleaseQueries, SocialQueries):
                     "chat_id": chat_id,
                     "watched": watched,
                     "role": role,
+                    "title": title[:200] if title else None,
                 },
             )
             return
         existing.community_id = community_id
         existing.watched = watched
         existing.role = role
+        if title:
+            existing.title = title[:200]
 
     async def migrate_chat(self, platform: str, old_chat_id: str, new_chat_id: str) -> int:
         """Follow a Telegram group -> supergroup migration: every row keyed by the old id moves."""

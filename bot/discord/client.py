@@ -31,7 +31,7 @@ from bot.logs import TokenMask
 from bot.router import Router, platform_of
 from moderation.core import Core
 from moderation.kernel import buttons
-from moderation.kernel.actions import Action, Card, DirectMessage, Edit, Form, OpenForm, Reply, Send
+from moderation.kernel.actions import Action, Card, DirectMessage, Edit, Form, OpenForm, OpenSettings, Reply, Send
 from moderation.kernel.commands import COMMANDS, CommandSpec
 from moderation.kernel.errors import BadArgument
 from moderation.kernel.events import ButtonPressed, CoreEvent
@@ -482,6 +482,8 @@ class DiscordAdapter:
                     await self.outbox.reply(action, answering)
                 elif isinstance(action, OpenForm):
                     await self._open_form(action.form, answering)
+                elif isinstance(action, OpenSettings):
+                    await self.outbox.reply(Reply(action.form.card(), private=True), answering)
                 elif platform_of(action) == self.platform:
                     await self.deliver(action)
             except discord.HTTPException as exc:

@@ -47,7 +47,7 @@ from bot.telegram.forms import (
 from bot.telegram.outbox import Outbox
 from bot.telegram.private import DELIVERED_NOTE, PendingAnswers, deep_link, link_note
 from moderation.core import Core
-from moderation.kernel.actions import Action, Card, DirectMessage, Edit, Form, OpenForm, Reply, Send
+from moderation.kernel.actions import Action, Card, DirectMessage, Edit, Form, OpenForm, OpenSettings, Reply, Send
 from moderation.kernel.commands import COMMANDS, resolve_name
 from moderation.kernel.errors import UserError
 from moderation.kernel.events import Actor, ChatRef, CommandInvoked, Posted
@@ -348,6 +348,8 @@ class TelegramAdapter:
             await self.outbox.send(answering.chat, html, markup, reply_to=answering.reply_to)
         elif isinstance(action, OpenForm):
             await self._open_form(action.form, answering, progress)
+        elif isinstance(action, OpenSettings):
+            await self._show(Reply(action.form.card(), private=True), answering, progress)
         elif platform_of(action) == self.platform:
             await self.deliver(action)
 

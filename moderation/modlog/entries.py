@@ -148,7 +148,12 @@ def _watched(e: dict[str, Any], who: str, release: Release | None) -> Line:
 @register("community.setting_changed")
 def _setting(e: dict[str, Any], who: str, release: Release | None) -> Line:
     p = e["payload"]
-    return Line("⚙️", f"{who} set {p.get('key', e['subject'])} to {clip(str(readable(p.get('new', '?'))), 80)}")
+    key = str(e["subject"]).removeprefix("setting:").replace("_", "-")
+    where = f" ({p['platform']})" if p.get("platform") else ""
+    old, new = (
+        clip(str(readable(p.get(k))), 60) if p.get(k) is not None else "the file's value" for k in ("old", "new")
+    )
+    return Line("⚙️", f"{who} changed {key}{where}: {old} → {new} (/setup)")
 
 
 def logged() -> frozenset[str]:
