@@ -132,3 +132,18 @@ async def test_two_replicas_post_one_entry(pg_store: Store) -> None:
     )
     entries = [s for r in racing for s in logged(r)]
     assert len(entries) == 1 and "F2 on R1" in entries[0].card.title
+
+
+async def test_the_log_chat_set_with_setup_receives_the_log(store: Store, clock: ManualClock) -> None:
+    """`/setup log-chat here` (stored, overriding the file) is where the next decision is logged."""
+    core = await build_core(store, [community()], clock=clock, rules_only=True, migrate=False)
+    chat = Chat(core, clock)
+    await chat.say("ada", GOOD, message_id="ann1")
+    log = Chat(core, clock, chat_id="releases-mods")
+    changed = await log.cmd("mia", "/setup log-chat here")
+    assert not [a for a in changed if isinstance(a, Send)]  # the log chat is set by this very change
+    entries = [a for a in await chat.cmd("mia", "/status R1 removed spam") if isinstance(a, Send)]
+    assert [s.chat for s in entries] == [ChatRef("console", "releases-mods")]
+    assert "R1: in review → removed by mia" in entries[0].card.title
+    again = [a for a in await log.cmd("mia", "/setup quorum 3") if isinstance(a, Send)]
+    assert "mia changed quorum: the file's value → 3 (/setup)" in text_of(again)
