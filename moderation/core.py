@@ -50,6 +50,7 @@ from moderation.kernel.permissions import Privilege, resolve_pinned, resolve_pri
 from moderation.kernel.redaction import handling, redacting_logger
 from moderation.kernel.retry import RetryPolicy, retry_connect
 from moderation.kernel.visible import visible
+from moderation.modlog.entries import log_entries
 from moderation.norms_admin.packs import PackProvider
 from moderation.releases.lifecycle import CLOSED
 from moderation.setup.settings import Stored, merged
@@ -535,7 +536,8 @@ class Core:
             inv.require(spec.privilege, f"use {self.command_ref(event.chat.platform, spec.name)}")
             if bad is not None:
                 raise bad
-            return await spec.handler(inv, dict(values))
+            actions = await spec.handler(inv, dict(values))
+            return actions + await log_entries(self, tx)
 
     async def _unserved(self, tx: Tx, chat: ChatRef) -> bool:
         """True when no community claims this chat (a private chat with the bot, usually)."""
@@ -569,7 +571,8 @@ class Core:
             route = BUTTONS.get(payload.action)
             if route is None:
                 raise UserError("This button is not valid any more.")
-            return await route(inv, payload)
+            actions = await route(inv, payload)
+            return actions + await log_entries(self, tx)
 
     # -- autocomplete ----------------------------------------------------------------------------------
 

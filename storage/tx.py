@@ -83,6 +83,9 @@ class Tx(ReleaseQueries, SocialQueries, SettingsQueries):
         self._latest_checks = {}
         self._pending_audit: list[dict[str, Any]] = []  # appended, not chained yet (no head locked for them)
         self._chained: list[dict[str, Any]] = []  # chained (seq and hash known), not stored yet
+        # Every event this unit appended, in call order (the mod log is derived from them before COMMIT: only
+        # the unit of work that really made a decision appends its events, so a replay posts nothing twice).
+        self.appended_audit: list[dict[str, Any]] = []
         # Releases created here that nobody endorsed or flagged here: no other transaction can have rows that
         # point at them yet (the release is not committed), so their counts are known to be zero.
         self._fresh_releases = set()
@@ -150,6 +153,7 @@ class Tx(ReleaseQueries, SocialQueries, SettingsQueries):
         self._heads.clear()
         self._pending_audit.clear()
         self._chained.clear()
+        self.appended_audit.clear()
         self._latest_checks.clear()
         self._fresh_releases.clear()
         self.memo.clear()
@@ -278,6 +282,11 @@ class Tx(ReleaseQueries, SocialQueries, SettingsQueries):
         elif row.display_name != name[:200] and not row.redacted:
             row.display_name = name[:200]
         return row
+
+    async def account_by_user(self, platform: str, user_id: str) -> Account | None:
+        """The account of a platform user, if seen before (the mod log names the moderator who acted)."""
+        params = {"platform": platform, "user_id": user_id}
+        return (await self.s.execute(_ACCOUNT_BY_USER, params)).scalar_one_or_none()
 
     async def account(self, account_id: int) -> Account | None:
         """An account by id."""
@@ -596,16 +605,16 @@ class Tx(ReleaseQueries, SocialQueries, SettingsQueries):
         burst"). It also means a unit of work holding a head waits for no other row (heads are locked in
         community order), except after `audit_now`, whose callers touch only their own new rows.
         """
-        self._pending_audit.append(
-            {
-                "community_id": community_id,
-                "at": at,
-                "actor": actor,
-                "action": action,
-                "subject": subject,
-                "payload": payload,
-            }
-        )
+        event = {
+            "community_id": community_id,
+            "at": at,
+            "actor": actor,
+            "action": action,
+            "subject": subject,
+            "payload": payload,
+        }
+        self._pending_audit.append(event)
+        self.appended_audit.append(event)
 
     async def audit_now(
         self,

@@ -17,12 +17,13 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from moderation.kernel import buttons
 from moderation.kernel.actions import Action, Button, Card, Send
 from moderation.kernel.events import ChatRef
 from moderation.kernel.redaction import redacting_logger
+from moderation.modlog.entries import Line, log_entries, register
 from moderation.releases.cards import NormHelp, clip, human_evidence, release_ref, title_of
 from moderation.releases.lifecycle import CLOSED
 from moderation.releases.reviewing import check_release, notify_creator, pack_label, refresh_prompts, settle_after_check
@@ -139,7 +140,7 @@ async def _recheck_one(
             actor="normbot",
             action="release.checked",
             subject=release_ref(release),
-            payload={"pack": pack.digest, "status": release.status, "trigger": TRIGGER},
+            payload={"pack": pack.digest, "from": status_before, "status": release.status, "trigger": TRIGGER},
             at=now,
         )
         actions += await notify_creator(tx, release, change_card(release, change, fixes, pack))
@@ -179,7 +180,7 @@ async def _batch(core: Core, tx: Tx, recheck_id: int, now: datetime) -> tuple[bo
         rc.changed += int(change.changed)
         rc.failing += int(failing)
     if len(releases) == BATCH:
-        return False, actions
+        return False, actions + await log_entries(core, tx)
     rc.state, rc.finished_at = "done", now
     revisions = [r for r in await tx.pack_revisions(rc.community_id) if r.id == rc.revision_id]
     number = revisions[0].number if revisions else None
@@ -199,7 +200,17 @@ async def _batch(core: Core, tx: Tx, recheck_id: int, now: datetime) -> tuple[bo
         c for c in chats_for(community, "mod") if (c.platform, c.chat_id) != (rc.report_platform, rc.report_chat_id)
     ]
     actions += [Send(chat, card) for chat in chats]
-    return True, actions
+    return True, actions + await log_entries(core, tx)
+
+
+@register("norms.rechecked")
+def _logged(e: dict[str, Any], who: str, release: Release | None) -> Line:
+    p = e["payload"]
+    return Line(
+        "🔁",
+        f"Open releases re-checked after the norm change ({e['subject']}): {p.get('checked')} checked, "
+        f"{p.get('changed')} changed, {p.get('failing')} now failing",
+    )
 
 
 async def run(core: Core, job_id: int, recheck_id: int) -> list[Action]:

@@ -135,3 +135,23 @@ async def test_norms_simulate_summarises_without_adopting(chat: Chat) -> None:
         await chat.cmd("bo", "/norms simulate", attachment_texts={"draft.yaml": TRIGGER_PACK})
     )
     assert "Attach the norm file" in reply_text(await chat.cmd("mia", "/norms simulate"))
+
+
+async def test_the_mod_log_gets_the_consequences_and_the_summary_once(store: Store, clock: object) -> None:
+    """With a log chat: the re-check's automatic moves and its summary are posted there, once."""
+    from bot.wiring import build_core
+    from moderation.kernel.clock import ManualClock
+    from tests.core.harness import community
+    from tests.core.test_modlog import logged, text_of, with_log
+
+    assert isinstance(clock, ManualClock)
+    core = await build_core(store, [with_log(community())], clock=clock, rules_only=True, migrate=False)
+    chat = Chat(core, clock)
+    await _three_releases(chat)
+    answer = await _adopt(chat)
+    await chat.press("mia", answer.buttons[0].payload)
+    text = text_of(logged(await core.run_due_jobs()))
+    assert "R2: changes requested by the norm check (a block norm fails)" in text
+    assert "Open releases re-checked after the norm change (pack:1): 3 checked, 2 changed, 2 now failing" in text
+    assert text.count("re-checked after the norm change") == 1
+    assert logged(await core.run_due_jobs()) == []
