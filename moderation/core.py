@@ -51,6 +51,7 @@ from moderation.kernel.permissions import Privilege, resolve_pinned, resolve_pri
 from moderation.kernel.redaction import handling, redacting_logger
 from moderation.kernel.retry import RetryPolicy, retry_connect
 from moderation.kernel.visible import visible
+from moderation.modlog.entries import log_entries
 from moderation.norms_admin.packs import PackProvider
 from moderation.releases.lifecycle import CLOSED
 from moderation.setup.settings import Stored, merged
@@ -594,7 +595,10 @@ class Core:
             inv.require(spec.privilege, _("use {command}").format(command=ref))
             if bad is not None:
                 raise bad
-            return self._checked(inv, await spec.handler(inv, dict(values)))
+            actions = await spec.handler(inv, dict(values))
+            with inv.public():  # the mod log is the moderators' chat: the community's language
+                logged = await log_entries(self, tx)
+            return self._checked(inv, actions + logged)
 
     async def _unserved(self, tx: Tx, chat: ChatRef) -> bool:
         """True when no community claims this chat (a private chat with the bot, usually)."""
@@ -635,7 +639,10 @@ class Core:
             route = BUTTONS.get(payload.action)
             if route is None:
                 raise UserError(_("This button is not valid any more."))
-            return self._checked(inv, await route(inv, payload))
+            actions = await route(inv, payload)
+            with inv.public():
+                logged = await log_entries(self, tx)
+            return self._checked(inv, actions + logged)
 
     def _checked(self, inv: Invocation, actions: list[Action]) -> list[Action]:
         return self.checked_audience(

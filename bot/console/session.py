@@ -50,7 +50,7 @@ __all__ = ["ConsoleSession", "parse_duration"]
 
 LINE = re.compile(r"^@([A-Za-z0-9_.-]{1,40})\s*:\s?(.*)$")
 ATTACH = re.compile(r"\[attach:\s*([^\]]{1,200})\]")
-PRESS = re.compile(r"^\[press\s+(\S+)\s+on\s+(m\d+)\]$")
+PRESS = re.compile(r"^\[press\s+(.+?)\s+on\s+(m\d+)\]$")
 REPLY = re.compile(r"^\[reply\s+(?:to\s+)?(m\d+)\]\s*(.*)$", re.DOTALL)
 EDIT = re.compile(r"^\[edit\s+(m\d+)\]\s*(.*)$", re.DOTALL)
 LOCALE = re.compile(r"^\[locale\s+([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?)\]$")
@@ -226,7 +226,10 @@ class ConsoleSession:
         await self._render(await self.core.handle(event), to=name)
 
     async def _press(self, name: str, label: str, message_id: str) -> None:
-        payload = self._buttons.get(f"{self.run}.{message_id}", {}).get(label.lower())
+        labels = self._buttons.get(f"{self.run}.{message_id}", {})
+        # A label of several words may be given whole or by its start ("Re-check" for "Re-check 3 open releases").
+        starting = [p for lbl, p in labels.items() if lbl.startswith(label.lower())]
+        payload = labels.get(label.lower()) or (starting[0] if len(starting) == 1 else None)
         self.write(f"[{self._stamp()}] {name} presses [{visible(label)}] on {message_id}")
         if payload is None:
             self.write(f"  ! there is no button {label!r} on {message_id}")
@@ -266,7 +269,13 @@ class ConsoleSession:
             elif isinstance(action, Reply):
                 who = f" → {to}" if to else ""
                 private = " (only you)" if action.only_for_actor else ""
-                self.write(f"[{self._stamp()}] normbot{who}{private}:")
+                named = ""
+                if action.buttons:  # a reply with buttons (`/norms set`'s re-check) gets an id to press them on
+                    message_id = self._new_message_id()
+                    named = f" ({self._short(message_id)})"
+                    self._bot_said.add(self._short(message_id))
+                    self._buttons[message_id] = {b.label.lower(): b.payload for b in action.buttons}
+                self.write(f"[{self._stamp()}] normbot{named}{who}{private}:")
                 self._card(action.card, action.buttons)
             elif isinstance(action, DirectMessage):
                 self.write(f"[{self._stamp()}] normbot → DM {action.user_id}:")
