@@ -4,7 +4,7 @@ from storage import corrections as corrections
 from storage import privacy as privacy
 from storage import provenance as provenance
 from storage import registry as registry
-from storage.audit import ChainProblem, personal
+from storage.audit import ChainProblem, personal, readable
 from storage.engine import create_engine, default_url, normalise_url, redact_url, sqlite_file
 from storage.models import (
     Account,
@@ -17,6 +17,7 @@ from storage.models import (
     Flag,
     NormCheck,
     NormPackRevision,
+    NormRecheck,
     NormResult,
     PostedMessage,
     Release,
@@ -43,6 +44,7 @@ __all__ = [
     "InviteRow",
     "NormCheck",
     "NormPackRevision",
+    "NormRecheck",
     "NormResult",
     "PostedMessage",
     "Release",
@@ -59,6 +61,7 @@ __all__ = [
     "default_url",
     "normalise_url",
     "personal",
+    "readable",
     "redact_url",
     "sqlite_file",
 ]
