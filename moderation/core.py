@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from moderation.enforcement.deletion import enforcement_actions, on_delete_reported
 from moderation.handlers import MODULES
 from moderation.kernel import buttons
 from moderation.kernel.actions import Action, Card, Reply
@@ -40,6 +41,7 @@ from moderation.kernel.events import (
     ChatRef,
     CommandInvoked,
     CoreEvent,
+    DeleteReported,
     MessageEdited,
     MessagePosted,
     Posted,
@@ -394,6 +396,8 @@ class Core:
             return await self._on_command(event)
         if isinstance(event, ButtonPressed):
             return await self._on_button(event)
+        if isinstance(event, DeleteReported):
+            return await on_delete_reported(self, event)
         if isinstance(event, ChatInvited):
             from moderation.setup.invites import redeem
 
@@ -537,6 +541,7 @@ class Core:
             if bad is not None:
                 raise bad
             actions = await spec.handler(inv, dict(values))
+            actions += await enforcement_actions(self, tx)
             return actions + await log_entries(self, tx)
 
     async def _unserved(self, tx: Tx, chat: ChatRef) -> bool:
@@ -572,6 +577,7 @@ class Core:
             if route is None:
                 raise UserError("This button is not valid any more.")
             actions = await route(inv, payload)
+            actions += await enforcement_actions(self, tx)
             return actions + await log_entries(self, tx)
 
     # -- autocomplete ----------------------------------------------------------------------------------

@@ -37,14 +37,21 @@ _KEYS = tuple(s.key for s in SPECS)
     ),
     Param(
         "value",
-        "here (this chat), roles with commas, a number, a duration like 48h, a language code, or reset",
+        "here (this chat), roles with commas, a number, a duration like 48h, a language, on/off, or reset",
         "text",
         required=False,
         rest=True,
         max_length=400,
     ),
     privilege=Privilege.MODERATOR,
-    examples=("/setup", "/setup review-chat here", "/setup quorum 3", "/setup review-window 48h", "/setup language es"),
+    examples=(
+        "/setup",
+        "/setup review-chat here",
+        "/setup quorum 3",
+        "/setup review-window 48h",
+        "/setup language es",
+        "/setup enforcement on",
+    ),
     private_chat=True,
 )
 async def setup(inv: Invocation, args: dict[str, Any]) -> list[Action]:
