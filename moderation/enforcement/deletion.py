@@ -173,7 +173,10 @@ async def on_delete_reported(core: Core, event: DeleteReported) -> list[Action]:
         slug = core.community_slug(cid)
         community = core.communities.get(slug) if slug else None
         mods = chats_for(community, "mod", "review") if community is not None else []
-        too_old = platform == "telegram" and now - _aware(announcement.created_at, now) >= TELEGRAM_DELETE_WINDOW
+        # Telegram refuses a message older than 48 hours even to an administrator: the adapter then reports
+        # no missing permission (the bot's rights allow deleting), and the announcement's age says the same.
+        old = now - _aware(announcement.created_at, now) >= TELEGRAM_DELETE_WINDOW
+        too_old = platform == "telegram" and (old or not event.permission)
         if too_old:
             if not await tx.mark_processed(platform, f"undeletable:{chat_id}:{event.message_id}", now):
                 return []

@@ -182,9 +182,10 @@ class ChatInvited:
 @dataclass(frozen=True, slots=True)
 class DeleteReported:
     """The adapter reports what became of a `Delete` (moderation.enforcement): `outcome` is `deleted`, `gone`
-    (the message was already deleted: the deletion's goal holds) or `refused` (the platform said the bot
-    lacks `permission`, for example Discord's Manage Messages or Telegram's can_delete_messages, or that the
-    message is too old to delete). `reason` is the platform's own words, for the moderators' card."""
+    (the message was already deleted: the deletion's goal holds) or `refused`. A refusal names the
+    `permission` the bot lacks (Discord's Manage Messages, Telegram's can_delete_messages), or none when the
+    bot has it and the message itself cannot be deleted (Telegram: older than 48 hours). `reason` is the
+    platform's own words, for the moderators' card."""
 
     chat: ChatRef
     message_id: str

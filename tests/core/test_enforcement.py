@@ -125,7 +125,10 @@ async def test_telegram_message_older_than_48h_is_named_not_a_permission(store: 
     chat = Chat(core, clock, platform="telegram", chat_id="-100")
     await chat.say("ada", GOOD, message_id="7")
     clock.advance(timedelta(hours=49))
-    cards = await core.handle(DeleteReported(ChatRef("telegram", "-100"), "7", "refused", reason="can't be deleted"))
+    refused = DeleteReported(
+        ChatRef("telegram", "-100"), "7", "refused", permission="can_delete_messages", reason="can't be deleted"
+    )
+    cards = await core.handle(refused)
     text = "\n".join(a.card.as_text() for a in cards if isinstance(a, Send))
     assert "48 hours" in text and "can_delete_messages" not in text
 

@@ -13,6 +13,8 @@ from tests.fakes.discord.harness import discord_world
 from tests.fakes.discord.harness import release_id_of as discord_release_id
 from tests.fakes.discord.interactions import response_to, slash
 from tests.fakes.discord.payloads import MANAGE_MESSAGES
+from tests.fakes.telegram.harness import telegram_world
+from tests.fakes.telegram.server import Call
 
 pytestmark = pytest.mark.e2e
 
@@ -68,3 +70,61 @@ async def test_discord_missing_manage_messages_is_one_card_for_the_moderators(tm
         assert len(cards) == 1
         assert "Manage Messages" in str(cards[0].body["embeds"]) and "Traceback" not in str(cards[0].body)
         assert int(first["id"]) in w.fake.messages  # nothing was deleted
+
+
+async def test_telegram_removal_deletes_the_announcement_once_even_when_redelivered(tmp_path: Path) -> None:
+    async with telegram_world(tmp_path, enforcement=True) as w:
+        w.fake.promote_bot(w.group, "can_delete_messages")
+        update, prompt = await w.announce(w.group, w.alice)
+        rid = int(prompt.payloads[0].split(":")[2])
+        announced = update["message"]["message_id"]
+        mark = w.fake.mark()
+        command = w.fake.say(w.group, w.mia, f"/status R{rid} removed copied from elsewhere")
+        deleted = await w.fake.wait_for("deleteMessage", lambda c: c.ok, after=mark)
+        assert deleted.params["message_id"] == announced and (w.group.id, announced) in w.fake.state.deleted
+
+        def told(call: Call) -> bool:
+            return call.ok and call.params.get("chat_id") == w.alice.id and f"/appeal R{rid}" in call.params["text"]
+
+        await w.fake.wait_for("sendMessage", told, after=mark)
+        # The same update delivered again (Telegram retries after a timeout): nothing deleted or told twice.
+        w.fake.redeliver(command)
+        await w.sync(w.group)
+        await w.core.drain(10.0)
+        assert len(w.fake.calls_to("deleteMessage")) == 1
+        assert len([c for c in w.fake.calls_to("sendMessage") if told(c)]) == 1
+
+
+async def test_telegram_without_the_right_tells_the_moderators_once(tmp_path: Path) -> None:
+    async with telegram_world(tmp_path, enforcement=True) as w:  # the bot is no administrator
+        update, prompt = await w.announce(w.group, w.alice)
+        rid = int(prompt.payloads[0].split(":")[2])
+        mark = w.fake.mark()
+        w.fake.say(w.group, w.mia, f"/status R{rid} removed spam")
+
+        def card(call: Call) -> bool:
+            return call.ok and call.params.get("chat_id") == w.mods.id and "can't delete" in call.params["text"]
+
+        sent = await w.fake.wait_for("sendMessage", card, after=mark)
+        assert "can_delete_messages" in sent.params["text"] and "Delete messages" in sent.params["text"]
+        refused = w.fake.calls_to("deleteMessage")
+        assert len(refused) == 1 and not refused[0].ok and "can't be deleted" in (refused[0].error or "")
+        assert (w.group.id, update["message"]["message_id"]) in w.fake.state.messages
+
+
+async def test_telegram_message_older_than_48_hours_is_named_as_such(tmp_path: Path) -> None:
+    """An administrator bot still may not delete a message older than 48 hours: the moderators hear that,
+    not that a right is missing."""
+    async with telegram_world(tmp_path, enforcement=True) as w:
+        w.fake.promote_bot(w.group, "can_delete_messages")
+        update, prompt = await w.announce(w.group, w.alice)
+        rid = int(prompt.payloads[0].split(":")[2])
+        w.fake.age(w.group, update["message"]["message_id"], 49 * 3600)
+        mark = w.fake.mark()
+        w.fake.say(w.group, w.mia, f"/status R{rid} removed spam")
+
+        def card(call: Call) -> bool:
+            return call.ok and call.params.get("chat_id") == w.mods.id and "can't delete" in call.params["text"]
+
+        sent = await w.fake.wait_for("sendMessage", card, after=mark)
+        assert "48 hours" in sent.params["text"] and "can_delete_messages" not in sent.params["text"]
