@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from moderation.jobs import chats_for
 from moderation.kernel.actions import Action, Card, Delete, Send
 from moderation.kernel.events import ChatRef, DeleteReported
+from moderation.kernel.i18n import using
 from moderation.modlog.entries import Line, log_entries, register
 from moderation.releases.cards import clip, release_ref, title_of
 from moderation.releases.reviewing import notify_creator
@@ -33,6 +34,7 @@ from storage import Release, Tx, readable
 
 if TYPE_CHECKING:
     from moderation.core import Core
+    from moderation.kernel.community import CommunityConfig
 
 __all__ = ["TELEGRAM_DELETE_WINDOW", "enforcement_actions", "on_delete_reported"]
 
@@ -172,42 +174,56 @@ async def on_delete_reported(core: Core, event: DeleteReported) -> list[Action]:
             return []
         slug = core.community_slug(cid)
         community = core.communities.get(slug) if slug else None
-        mods = chats_for(community, "mod", "review") if community is not None else []
-        # Telegram refuses a message older than 48 hours even to an administrator: the adapter then reports
-        # no missing permission (the bot's rights allow deleting), and the announcement's age says the same.
-        old = now - _aware(announcement.created_at, now) >= TELEGRAM_DELETE_WINDOW
-        too_old = platform == "telegram" and (old or not event.permission)
-        if too_old:
-            if not await tx.mark_processed(platform, f"undeletable:{chat_id}:{event.message_id}", now):
-                return []
-            card = Card(
-                f"I can't delete the announcement of {release_ref(release)}",
-                "Telegram lets bots delete messages only within 48 hours of posting, and this one is older. "
-                "Delete it by hand if it should go.",
-                fields=(("Chat", chat_id), ("Message", event.message_id)),
-                footer="enforcement",
-            )
-            return [Send(chat, card) for chat in mods]
-        if not await tx.mark_processed(platform, f"delete-refused:{chat_id}", now):
-            return []  # the moderators were told about this chat already
-        permission, how = PERMISSIONS.get(platform, (event.permission or "the right to delete messages", ""))
-        await tx.audit(
-            cid,
-            actor="normbot",
-            action="enforcement.refused",
-            subject=f"{platform}:{chat_id}",
-            payload={"permission": permission, "release": release.id, "reason": clip(event.reason, 200)},
-            at=now,
-        )
+        if community is None:
+            return []
+        with using(community.language):  # the moderators' chat reads the community's language
+            return await _refused(core, tx, event, community, release, announcement.created_at)
+
+
+async def _refused(
+    core: Core, tx: Tx, event: DeleteReported, community: CommunityConfig, release: Release, posted_at: Any
+) -> list[Action]:
+    """The moderators' card for a refused deletion: once per message that is too old, once per chat that
+    lacks the permission."""
+    platform, chat_id = event.chat.platform, event.chat.chat_id
+    now = core.clock()
+    cid = release.community_id
+    mods = chats_for(community, "mod", "review")
+    # Telegram refuses a message older than 48 hours even to an administrator: the adapter then reports
+    # no missing permission (the bot's rights allow deleting), and the announcement's age says the same.
+    old = now - _aware(posted_at, now) >= TELEGRAM_DELETE_WINDOW
+    too_old = platform == "telegram" and (old or not event.permission)
+    if too_old:
+        if not await tx.mark_processed(platform, f"undeletable:{chat_id}:{event.message_id}", now):
+            return []
         card = Card(
-            f"I can't delete announcements in {platform} chat {chat_id}",
-            f"Enforcement is on, but normbot lacks {permission} there, so the announcement of "
-            f"{release_ref(release)} ({title_of(release)}) is still up. {how} "
-            "Until then, delete it by hand. I say this once per chat.",
-            fields=(("Permission", permission), ("Platform said", clip(event.reason, 200) or "refused")),
+            f"I can't delete the announcement of {release_ref(release)}",
+            "Telegram lets bots delete messages only within 48 hours of posting, and this one is older. "
+            "Delete it by hand if it should go.",
+            fields=(("Chat", chat_id), ("Message", event.message_id)),
             footer="enforcement",
         )
-        return [Send(chat, card) for chat in mods] + await log_entries(core, tx)
+        return [Send(chat, card) for chat in mods]
+    if not await tx.mark_processed(platform, f"delete-refused:{chat_id}", now):
+        return []  # the moderators were told about this chat already
+    permission, how = PERMISSIONS.get(platform, (event.permission or "the right to delete messages", ""))
+    await tx.audit(
+        cid,
+        actor="normbot",
+        action="enforcement.refused",
+        subject=f"{platform}:{chat_id}",
+        payload={"permission": permission, "release": release.id, "reason": clip(event.reason, 200)},
+        at=now,
+    )
+    card = Card(
+        f"I can't delete announcements in {platform} chat {chat_id}",
+        f"Enforcement is on, but normbot lacks {permission} there, so the announcement of "
+        f"{release_ref(release)} ({title_of(release)}) is still up. {how} "
+        "Until then, delete it by hand. I say this once per chat.",
+        fields=(("Permission", permission), ("Platform said", clip(event.reason, 200) or "refused")),
+        footer="enforcement",
+    )
+    return [Send(chat, card) for chat in mods] + await log_entries(core, tx)
 
 
 async def _release_of(tx: Tx, release_id: int) -> Release | None:

@@ -37,7 +37,7 @@ _KEYS = tuple(s.key for s in SPECS)
     ),
     Param(
         "value",
-        "here (this chat), roles with commas, a number, a duration like 48h, a language, on/off, or reset",
+        "here (this chat), roles with commas, a number, a duration like 48h, a language code, or reset",
         "text",
         required=False,
         rest=True,
