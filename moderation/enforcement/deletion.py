@@ -142,7 +142,7 @@ def _enforced(e: dict[str, Any], who: str, release: Release | None) -> Line:
 
 
 @register("enforcement.refused")
-def _refused(e: dict[str, Any], who: str, release: Release | None) -> Line:
+def _refused_line(e: dict[str, Any], who: str, release: Release | None) -> Line:
     p = e["payload"]
     return Line("⚠️", f"enforcement could not delete in {e['subject']}: normbot lacks {p.get('permission')}")
 
