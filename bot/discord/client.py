@@ -474,6 +474,7 @@ class DiscordAdapter:
         if interaction is None:
             await self.outbox.reply(Reply(form.card(), private=True), answering)
             return
+        form = setup_view.permission_note(form, interaction.guild)
         kwargs: dict[str, Any] = {
             "embed": setup_view.settings_embed(form, page),
             "view": setup_view.settings_view(form, page),
@@ -506,8 +507,9 @@ class DiscordAdapter:
         found = [a.form for a in actions if isinstance(a, OpenSettings)]
         rest: list[Action] = [a for a in actions if not isinstance(a, OpenSettings)]
         if found:
-            embed = setup_view.settings_embed(found[-1], page)
-            view = setup_view.settings_view(found[-1], page)
+            form = setup_view.permission_note(found[-1], interaction.guild)
+            embed = setup_view.settings_embed(form, page)
+            view = setup_view.settings_view(form, page)
             if interaction.response.is_done():
                 await interaction.edit_original_response(embed=embed, view=view)
             else:

@@ -11,7 +11,7 @@ import pytest
 
 from tests.fakes.discord.harness import discord_world
 from tests.fakes.discord.harness import release_id_of as discord_release_id
-from tests.fakes.discord.interactions import response_to, slash
+from tests.fakes.discord.interactions import press, response_to, select, slash
 from tests.fakes.discord.payloads import MANAGE_MESSAGES
 from tests.fakes.telegram.harness import telegram_world
 from tests.fakes.telegram.server import Call
@@ -128,3 +128,23 @@ async def test_telegram_message_older_than_48_hours_is_named_as_such(tmp_path: P
 
         sent = await w.fake.wait_for("sendMessage", card, after=mark)
         assert "48 hours" in sent.params["text"] and "can_delete_messages" not in sent.params["text"]
+
+
+async def test_discord_setup_turns_enforcement_on_and_warns_without_manage_messages(tmp_path: Path) -> None:
+    """The settings message's second page has an Enforcement select; choosing On saves it and, since the bot's
+    member lacks Manage Messages (read from the gateway cache), the redrawn message says so."""
+    async with discord_world(tmp_path, start=False) as w:
+        w.guild.members[w.fake.bot.id] = ()  # the bot is a member without any role
+        await w.adapter.start()
+        first = await response_to(w.fake, await slash(w.fake, w.releases, w.mia, "setup"))
+        message = w.fake.messages[int(first.result["resource"]["message"]["id"])]
+        page2 = await response_to(w.fake, await press(w.fake, w.releases, w.mia, message, "nbs1:p:1"))
+        message = w.fake.messages[int(page2.result["resource"]["message"]["id"])]
+        ids = [c["custom_id"] for row in message["components"] for c in row["components"]]
+        assert "nbs1:s:enforcement" in ids
+        chosen = await response_to(
+            w.fake, await select(w.fake, w.releases, w.mia, message, "nbs1:s:enforcement", ["on"])
+        )
+        message = w.fake.messages[int(chosen.result["resource"]["message"]["id"])]
+        assert "lacks Manage Messages" in (message["embeds"][0].get("description") or "")
+        assert w.core.communities["makers"].enforcement
