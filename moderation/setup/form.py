@@ -53,7 +53,8 @@ async def build_form(
         pack_quorum=configured.review.quorum,
         pack_window=configured.review.window,
         pack_name=f"{configured.id} {configured.version}",
-        file_keys=frozenset({"language", "reviewer_roles", "enforcement"}),
+        # Enforcement on without a stored row can only come from the file; off is the default.
+        file_keys=frozenset({"language", "reviewer_roles"} | ({"enforcement"} if community.enforcement else set())),
         platforms=(platform,),
     )
     titles: dict[str, str] = {}

@@ -115,3 +115,21 @@ async def test_add_a_group_through_a_startgroup_link(w: World) -> None:
     w.fake.say(private(w.mia), w.mia, "/setup")
     again_form = await sent_to(w, w.mia, mark)
     assert "Review chat: Makers reviews" in again_form.text
+
+
+async def test_enforcement_on_without_the_delete_right_is_said_in_the_dialogue(w: World) -> None:
+    """Enforcement → On is saved; the bot is no administrator of the group /setup came from (its own
+    getChatMember says so), so the updated message warns; once it may delete, the warning is gone."""
+    form = await open_setup(w)
+    assert "Enforcement: off (default)" in form.text
+    choices, _ = await press(w, form, w.mia, "Enforcement")
+    on = next(t for row in choices.buttons for t, _ in row if t.lstrip("✓ ").startswith("On"))
+    saved, answer = await press(w, choices, w.mia, on)
+    assert answer.get("text") == "Saved." and w.core.communities["makers"].enforcement
+    assert "may not delete messages in this group" in saved.text
+    assert [c.params["user_id"] for c in w.fake.calls_to("getChatMember")][-1:] == [w.fake.state.bot.id]
+    w.fake.promote_bot(w.group, "can_delete_messages")
+    choices, _ = await press(w, saved, w.mia, "Enforcement")
+    on = next(t for row in choices.buttons for t, _ in row if t.lstrip("✓ ").startswith("On"))
+    again, _ = await press(w, choices, w.mia, on)
+    assert "may not delete" not in again.text
