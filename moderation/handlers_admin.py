@@ -20,7 +20,7 @@ MAX_PACK_BYTES = 256 * 1024
 
 async def _set_watched(inv: Invocation, watched: bool) -> None:
     """Bind the current chat to the community, watched or not, and record who did it."""
-    await inv.tx.bind_chat(inv.community_id, inv.chat.platform, inv.chat.chat_id, watched=watched)
+    await inv.tx.chats.bind(inv.community_id, inv.chat.platform, inv.chat.chat_id, watched=watched)
     inv.core.forget_binding(inv.chat.platform, inv.chat.chat_id)
     await inv.audit("chat.watched" if watched else "chat.unwatched", f"{inv.chat.platform}:{inv.chat.chat_id}", {})
 
@@ -57,7 +57,7 @@ async def _adopt(inv: Invocation, source: str, name: str, action: str) -> list[A
         raise BadArgument(
             f"{name} has {len(exc.problems)} problem(s); nothing was changed.", hint="\n".join(lines)
         ) from None
-    revision = await inv.tx.add_pack_revision(
+    revision = await inv.tx.pack_revisions.add(
         inv.community_id,
         digest=pack.digest,
         pack_id=pack.id,
@@ -93,7 +93,7 @@ async def norms_set(inv: Invocation, args: dict[str, Any]) -> list[Action]:
 @command("norms history", "Norm pack revisions adopted in chat", privilege=Privilege.MODERATOR)
 async def norms_history(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """Newest first, with author and time."""
-    revisions = await inv.tx.pack_revisions(inv.community_id)
+    revisions = await inv.tx.pack_revisions.all(inv.community_id)
     if not revisions:
         return [
             Reply(Card("No revisions", f"The configured pack ({inv.community.norms}) is in force."), ephemeral=True)
@@ -114,7 +114,7 @@ async def norms_history(inv: Invocation, args: dict[str, Any]) -> list[Action]:
 async def norms_rollback(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """A rollback is a new revision with old content, so history never loses anything."""
     number = int(args["revision"].lstrip("#Rr"))
-    match = [r for r in await inv.tx.pack_revisions(inv.community_id) if r.number == number]
+    match = [r for r in await inv.tx.pack_revisions.all(inv.community_id) if r.number == number]
     if not match:
         raise NotFound(f"There is no revision #{number}.", hint="See /norms history.")
     return await _adopt(inv, match[0].source, f"revision-{number}.yaml", "norms.rolled_back")

@@ -69,21 +69,21 @@ async def endorse(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     release = await inv.target_release(args.get("release"))
     _open_for_review(release, "endorsements")
     mine = await _not_own(inv, release, "endorse")
-    if await inv.tx.endorsed_by_any(release.id, mine):
+    if await inv.tx.endorsements.endorsed_by_any(release.id, mine):
         raise AlreadyDone(f"You already endorsed {release_ref(release)} (from this or a linked account).")
     by_reviewer = inv.privilege >= Privilege.REVIEWER
-    if not await inv.tx.add_endorsement(
+    if not await inv.tx.endorsements.add(
         release.id, inv.account.id, args.get("note", ""), inv.now, by_reviewer=by_reviewer
     ):
         raise AlreadyDone(f"You already endorsed {release_ref(release)}.")
     inv.core.stats["endorsements"] += 1
     await inv.audit("endorsement.added", release_ref(release), {"account": inv.account.id})
-    await inv.tx.lock_release(release)  # counted under the lock: simultaneous endorsements reach the quorum
+    await inv.tx.releases.lock(release)  # counted under the lock: simultaneous endorsements reach the quorum
     reached, count, quorum = await quorum_reached(inv.tx, release, inv.pack)
     just_endorsed = False
     if reached and release.status == "in_review" and await set_status(inv.tx, release, "endorsed", inv.now):
-        await inv.tx.cancel_jobs("review_reminder", str(release.id))
-        await inv.tx.cancel_jobs("review_deadline", str(release.id))
+        await inv.tx.jobs.cancel("review_reminder", str(release.id))
+        await inv.tx.jobs.cancel("review_deadline", str(release.id))
         await inv.audit("release.endorsed", release_ref(release), {"endorsements": count}, actor="normbot")
         just_endorsed = True
     text = f"Thanks! Endorsements on {release_ref(release)}: {endorsement_text(count, quorum, release.status)}."
@@ -99,10 +99,10 @@ async def endorse(inv: Invocation, args: dict[str, Any]) -> list[Action]:
 async def unendorse(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """Withdrawing may drop an endorsed release back to review."""
     release = await inv.target_release(args.get("release"))
-    if not await inv.tx.remove_endorsement(release.id, await inv.person_accounts()):
+    if not await inv.tx.endorsements.remove(release.id, await inv.person_accounts()):
         raise AlreadyDone(f"You had not endorsed {release_ref(release)}.")
     await inv.audit("endorsement.removed", release_ref(release), {"account": inv.account.id})
-    await inv.tx.lock_release(release)
+    await inv.tx.releases.lock(release)
     reached, count, quorum = await quorum_reached(inv.tx, release, inv.pack)
     if release.status == "endorsed" and not reached:
         await set_status(inv.tx, release, "in_review", inv.now)
@@ -188,14 +188,14 @@ async def flag(inv: Invocation, args: dict[str, Any]) -> list[Action]:
         raise BadArgument("A flag needs a reason.", hint="Usage: /flag [release] <norm> <reason…>")
     settings = inv.pack.review
     mine = await inv.person_accounts()
-    recent = await inv.tx.count_flags_since(mine, inv.now - settings.flag_rate_per)
+    recent = await inv.tx.flags.count_since(mine, inv.now - settings.flag_rate_per)
     if recent >= settings.flag_rate_count:
         raise RateLimited(f"You have filed {recent} flags recently; please wait before filing more.")
-    if await inv.tx.flagged_by_any(release.id, mine, norm_id):
+    if await inv.tx.flags.flagged_by_any(release.id, mine, norm_id):
         raise AlreadyDone(
             f"You already flagged {release_ref(release)} under {norm_id} (from this or a linked account)."
         )
-    row = await inv.tx.add_flag(release.id, inv.account.id, norm_id, reason, inv.now)
+    row = await inv.tx.flags.add(release.id, inv.account.id, norm_id, reason, inv.now)
     if row is None:
         raise AlreadyDone(f"You already flagged {release_ref(release)} under {norm_id}.")
     inv.core.stats["flags"] += 1
@@ -213,10 +213,10 @@ async def flag(inv: Invocation, args: dict[str, Any]) -> list[Action]:
             private=True,
         )
     ]
-    await inv.tx.lock_release(release)  # counted under the lock: simultaneous flags reach the threshold
-    open_flags = await inv.tx.flags_of(release.id, "open")
+    await inv.tx.releases.lock(release)  # counted under the lock: simultaneous flags reach the threshold
+    open_flags = await inv.tx.flags.of_release(release.id, "open")
     # People, not accounts: one person's flags from linked accounts are one reporter.
-    people = await inv.tx.person_keys([f.account_id for f in open_flags])
+    people = await inv.tx.accounts.person_keys([f.account_id for f in open_flags])
     reporters = {people.get(f.account_id, -f.account_id) for f in open_flags}
     if len(reporters) >= settings.flag_threshold:
         # A release an upheld `block` flag holds stays held: flagging it would let dismissals lift the hold.
@@ -258,7 +258,7 @@ async def moderator_alert(inv: Invocation, release: Release, open_flags: list[Fl
             Button(f"Dismiss F{f.id}", buttons.encode("dismiss", release.id, f.id), "secondary"),
             Button(f"Penalise F{f.id}", buttons.encode("penalise", release.id, f.id), "secondary"),
         ]
-    posted = await inv.tx.posted(f"alert:{release.id}")
+    posted = await inv.tx.posted.under_key(f"alert:{release.id}")
     if posted:
         return [Edit(ChatRef(p.platform, p.chat_id, p.thread_id), p.message_id, card, tuple(btns)) for p in posted]
     return [
@@ -284,11 +284,11 @@ async def resolve_flag(inv: Invocation, args: dict[str, Any], *, penalise: bool)
     """Shared by `/resolve` and the alert buttons."""
     inv.require(Privilege.MODERATOR, "resolve flags")
     flag_id = int(str(args["flag"]).lstrip("Ff#"))
-    row = await inv.tx.flag(inv.community_id, flag_id)
+    row = await inv.tx.flags.get(inv.community_id, flag_id)
     if row is None:
         raise NotFound(f"There is no flag F{flag_id} in this community.")
     outcome = args["outcome"]
-    if not await inv.tx.resolve_flag(
+    if not await inv.tx.flags.resolve(
         flag_id, status=outcome, by=inv.account.id, note=args.get("note", ""), penalise=penalise, at=inv.now
     ):
         raise AlreadyDone(f"F{flag_id} was already {row.status}.")
@@ -296,10 +296,10 @@ async def resolve_flag(inv: Invocation, args: dict[str, Any], *, penalise: bool)
         f"flag.{outcome}", f"F{flag_id}", {"penalised": penalise, "note": personal(args.get("note", "")[:200])}
     )
     await inv.tx.reload(row)
-    release = await inv.tx.release(inv.community_id, row.release_id)
+    release = await inv.tx.releases.get(inv.community_id, row.release_id)
     assert release is not None
-    await inv.tx.lock_release(release)  # the last flags decided at once: one of the deciders sees none open
-    open_flags = await inv.tx.flags_of(release.id, "open")
+    await inv.tx.releases.lock(release)  # the last flags decided at once: one of the deciders sees none open
+    open_flags = await inv.tx.flags.of_release(release.id, "open")
     before = release.status
     severity = flag_severity(inv.pack, row.norm_id)
     target = upheld_move(severity, release.status) if outcome == "upheld" else None
@@ -307,7 +307,7 @@ async def resolve_flag(inv: Invocation, args: dict[str, Any], *, penalise: bool)
         await set_status(inv.tx, release, target, inv.now)
     elif not open_flags and release.status == "flagged":
         # Every flag is decided and none held it: back to where review left it, unless the check blocks it.
-        if await inv.tx.blocking_norms(release.id):
+        if await inv.tx.norm_checks.blocking_norms(release.id):
             await set_status(inv.tx, release, "changes_requested", inv.now)
         else:
             reached, _, _ = await quorum_reached(inv.tx, release, inv.pack)
@@ -329,7 +329,7 @@ async def resolve_flag(inv: Invocation, args: dict[str, Any], *, penalise: bool)
             ephemeral=False,
         )
     ]
-    if await inv.tx.posted(f"alert:{release.id}"):
+    if await inv.tx.posted.under_key(f"alert:{release.id}"):
         actions.extend(await moderator_alert(inv, release, open_flags))
     actions.extend(
         await notify_creator(
@@ -435,7 +435,7 @@ async def review(inv: Invocation, args: dict[str, Any]) -> list[Action]:
         )
     note = clip(ANSWER.sub("", raw), 500)
     answers = {n.lower(): (a.lower(), note) for n, a in pairs}
-    _, created = await inv.tx.upsert_review(release.id, inv.account.id, answers, inv.now)
+    _, created = await inv.tx.reviews.upsert(release.id, inv.account.id, answers, inv.now)
     await inv.audit(
         "review.submitted" if created else "review.revised", release_ref(release), {k: v[0] for k, v in answers.items()}
     )
@@ -456,9 +456,9 @@ async def whyflagged(inv: Invocation, args: dict[str, Any]) -> list[Action]:
         release = await inv.target_release(args.get("release"))
         if release.creator_id not in mine and inv.privilege < Privilege.MODERATOR:
             raise NotPermitted("You can only see the flags on your own releases.")
-        flags = await inv.tx.flags_of(release.id)
+        flags = await inv.tx.flags.of_release(release.id)
     else:
-        flags = [f for f in await inv.tx.flags_against_creator(mine)]
+        flags = [f for f in await inv.tx.flags.against_creator(mine)]
     if not flags:
         return [Reply(Card("No flags", "None of these releases has been flagged."), ephemeral=True, private=True)]
     lines = [f"R{f.release_id} " + flag_line(f) for f in flags[:25]]

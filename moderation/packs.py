@@ -35,7 +35,7 @@ class PackProvider:
 
     async def current(self, tx: Tx, community: CommunityConfig, community_id: int) -> NormPack:
         """The pack in force: the latest adopted revision, else the configured pack."""
-        revision = await tx.current_pack_revision(community_id)
+        revision = await tx.pack_revisions.current(community_id)
         if revision is None:
             return self.configured(community)
         pack = self._by_digest.get(revision.digest)

@@ -14,8 +14,7 @@ from typing import Any
 from moderation.lifecycle import standing
 from moderation.render import human_evidence, setting_text
 from norms import NormPack
-from storage import Release
-from storage.registry import CommunitySummary, ReleaseDetail, ReleasePage
+from storage import CommunitySummary, Release, ReleaseDetail, ReleasePage
 
 __all__ = [
     "STATUS_LABELS",
