@@ -1,9 +1,9 @@
 """How many SQL statements an announcement and an endorsement cost, pinned.
 
 Round trips are what an announcement's time goes to (docs/performance.md), so a refactoring of the store (such
-as moving queries into repositories, docs/architecture.md "One storage style") must not add any. Counted on the
-SQLite and on PostgreSQL (the core tests run on both); a change that really needs another statement updates the numbers here
-and says why in its commit."""
+as moving queries into repositories, docs/architecture.md "One storage style") must not add any. Counted on
+SQLite and on PostgreSQL (the core tests run on both); a change that really needs another statement updates the
+numbers here and says why in its commit."""
 
 from __future__ import annotations
 
