@@ -26,10 +26,10 @@ from datetime import timedelta
 from typing import Any
 
 from bench.stream import Planned, Stream, endorse_event, flag_event
-from moderation.actions import Action, Reply, Send
-from moderation.clock import ManualClock
 from moderation.core import Core
-from moderation.events import CoreEvent
+from moderation.kernel.actions import Action, Reply, Send
+from moderation.kernel.clock import ManualClock
+from moderation.kernel.events import CoreEvent
 from storage import Store
 
 __all__ = [

@@ -33,7 +33,7 @@ async def _process(rules_only: bool, messages: int, concurrency: int = 1) -> dic
     from bench.databases import sqlite_database
     from bench.scenario import new_core
     from bench.stream import Stream
-    from moderation.clock import ManualClock
+    from moderation.kernel.clock import ManualClock
     from storage import Store
 
     async with sqlite_database() as url:

@@ -12,7 +12,7 @@ from bench.databases import sqlite_database
 from bench.load import prompt_release
 from bench.scenario import new_core
 from bench.stream import Stream, endorse_event
-from moderation.clock import ManualClock
+from moderation.kernel.clock import ManualClock
 from storage import Store
 
 __all__ = ["profile_hot_paths"]

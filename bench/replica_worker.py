@@ -25,9 +25,9 @@ from bench.load import burst_events, drive, fire, run_until_idle, saturate, shar
 from bench.scenario import new_core
 from bench.stream import Stream
 from bot.wiring import settle
-from moderation.actions import Send
-from moderation.clock import ManualClock
 from moderation.core import Core
+from moderation.kernel.actions import Send
+from moderation.kernel.clock import ManualClock
 from storage import Store
 from storage.store import DEFAULT_MAX_UNITS
 

@@ -21,8 +21,8 @@ from bench.databases import pg_database
 from bench.load import expected_reminders, prompt_release, reminder_audit, verify_endorsements, verify_flags
 from bench.scenario import new_core
 from bench.stream import announcement_text, releases_chat
-from moderation.clock import ManualClock
-from moderation.events import Actor, MessagePosted
+from moderation.kernel.clock import ManualClock
+from moderation.kernel.events import Actor, MessagePosted
 from storage import Store
 from storage.store import DEFAULT_MAX_UNITS
 

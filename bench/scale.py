@@ -27,9 +27,9 @@ from bench.fill import FillPlan, fill
 from bench.load import percentile, prompt_release
 from bench.scenario import database_for, new_core
 from bench.stream import PLATFORM, announcement_text, releases_chat
-from moderation.actions import Reply
-from moderation.clock import ManualClock
-from moderation.events import Actor, CommandInvoked, MessagePosted
+from moderation.kernel.actions import Reply
+from moderation.kernel.clock import ManualClock
+from moderation.kernel.events import Actor, CommandInvoked, MessagePosted
 from storage import ReleaseFilter, Store
 
 __all__ = ["TARGET_MS", "run_scale"]

@@ -17,8 +17,8 @@ from bench.load import Step, burst, drive, flag_storm, reminders, saturate
 from bench.stream import Stream, announcement_text, communities, releases_chat
 from bench.workflow import endorsements_per_second
 from bot.wiring import build_core, settle
-from moderation.clock import ManualClock
 from moderation.core import Core
+from moderation.kernel.clock import ManualClock
 from storage import Store
 
 __all__ = ["best_sustained", "database_for", "new_core", "run_backend", "store_path_ab", "sweep", "variant"]
@@ -190,7 +190,7 @@ async def run_backend(backend: str, *, quick: bool, n_communities: int = 200) ->
 async def _announce(core: Core, slug: str, name: str) -> int:
     """Announce one release in `slug` and return its id (the target of a burst or a storm)."""
     from bench.load import prompt_release
-    from moderation.events import Actor, MessagePosted
+    from moderation.kernel.events import Actor, MessagePosted
 
     chat = releases_chat(slug)
     text = announcement_text(random.Random(name), f"{name}Model")

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from moderation.community import ChatBinding, CommunityConfig
-from moderation.events import Actor, ChatRef, CommandInvoked, MessagePosted
+from moderation.kernel.community import ChatBinding, CommunityConfig
+from moderation.kernel.events import Actor, ChatRef, CommandInvoked, MessagePosted
 
 __all__ = [
     "PLATFORM",

@@ -12,8 +12,8 @@ from typing import Any
 
 from bench.baseline import raw_inserts
 from bench.stream import endorse_event
-from moderation.actions import Reply
 from moderation.core import Core
+from moderation.kernel.actions import Reply
 
 __all__ = ["endorsements_per_second"]
 

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from moderation.community import ChatBinding, CommunityConfig
+from moderation.kernel.community import ChatBinding, CommunityConfig
 from storage.store import DEFAULT_MAX_UNITS
 
 __all__ = ["ConfigError", "ListenError", "Secret", "Settings", "load_settings"]
@@ -58,7 +58,7 @@ class _Model(BaseModel):
 class ChatSettings(_Model):
     platform: Literal["discord", "telegram", "console"]
     chat_id: str
-    role: Literal["releases", "review", "mod"] = "releases"
+    role: Literal["releases", "review", "mod", "log"] = "releases"
 
     @field_validator("chat_id", mode="before")
     @classmethod
@@ -81,6 +81,17 @@ class CommunitySettings(_Model):
     # The detector's score at which a message counts as a release in this community (default: the
     # detector's own threshold). Lower finds more announcements and more false ones; see docs/detection.md.
     detect_threshold: float | None = None
+    # The community's language (replies, prompts); `/setup language` overrides it from chat.
+    language: str = "en"
+
+    @field_validator("language")
+    @classmethod
+    def _language_known(cls, v: str) -> str:
+        from moderation.setup.settings import LANGUAGES
+
+        if v not in LANGUAGES:
+            raise ValueError(f"language must be one of {', '.join(LANGUAGES)}; got {v!r}")
+        return v
 
     @field_validator("detect_threshold")
     @classmethod
@@ -177,6 +188,7 @@ class Settings(_Model):
                     spaces=frozenset(spaces),
                     web_token=token or None,
                     detect_threshold=c.detect_threshold,
+                    language=c.language,
                 )
             )
         return out

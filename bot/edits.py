@@ -21,7 +21,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeAlias
 
-from moderation.actions import Edit
+from moderation.kernel.actions import Edit
 
 __all__ = ["LatestEdits", "flush"]
 

@@ -3,7 +3,7 @@
 Libraries log request URLs (PTB's contain the bot token) and exceptions may carry them; the filter replaces
 every known secret value in the message, its arguments and the formatted traceback before any handler sees it.
 Exceptions may also carry what a member wrote (a failed statement's row, a message the code held): the
-core's `PrivateTextFilter` (moderation/redaction.py) masks the text of the event being handled and the values
+core's `PrivateTextFilter` (moderation/kernel/redaction.py) masks the text of the event being handled and the values
 PostgreSQL echoes in DETAIL lines, on the process's handler too, so library loggers are covered.
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from moderation.redaction import PrivateTextFilter
+from moderation.kernel.redaction import PrivateTextFilter
 
 __all__ = ["JsonFormatter", "SecretMaskFilter", "TokenMask", "configure_logging"]
 

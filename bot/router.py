@@ -11,7 +11,7 @@ import logging
 from collections.abc import Sequence
 from typing import Protocol
 
-from moderation.actions import Action, DirectMessage, Edit, Send
+from moderation.kernel.actions import Action, DirectMessage, Edit, Send
 
 __all__ = ["Adapter", "Router", "platform_of"]
 

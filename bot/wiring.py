@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from moderation.clock import Clock, utcnow
-from moderation.community import CommunityConfig
 from moderation.core import Core
+from moderation.kernel.clock import Clock, utcnow
+from moderation.kernel.community import CommunityConfig
 from moderation.provenance import Provenance
 from storage import Store
 

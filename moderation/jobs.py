@@ -12,17 +12,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from moderation.actions import Action, Card, Send
-from moderation.events import ChatRef
-from moderation.lifecycle import flag_severity, quorum_reached, standing
-from moderation.redaction import redacting_logger
-from moderation.render import clip, endorsement_text, how_to_review, release_ref, title_of
+from moderation.kernel.actions import Action, Card, Send
+from moderation.kernel.events import ChatRef
+from moderation.kernel.redaction import redacting_logger
+from moderation.releases.cards import clip, endorsement_text, how_to_review, release_ref, title_of
+from moderation.releases.lifecycle import flag_severity, quorum_reached, standing
 from norms import NormPack
 from storage import Release, Tx
 
 if TYPE_CHECKING:
-    from moderation.community import CommunityConfig
     from moderation.core import Core
+    from moderation.kernel.community import CommunityConfig
 
 __all__ = ["ensure_digests", "run_due", "schedule_release_jobs"]
 

@@ -21,7 +21,15 @@ from storage.models import (
     ScheduledJob,
     WatchedChat,
 )
-from storage.repositories import AnnouncementRef, Correction, Redaction, ResultRow, guess_lang
+from storage.repositories import (
+    AnnouncementRef,
+    Correction,
+    InviteRow,
+    Redaction,
+    ResultRow,
+    SettingRow,
+    guess_lang,
+)
 from storage.repositories.registry import (
     WAITING_STATUSES,
     AuditPage,
@@ -54,6 +62,7 @@ __all__ = [
     "Endorsement",
     "Flag",
     "FlagForModerators",
+    "InviteRow",
     "ModQueue",
     "NormCheck",
     "NormPackRevision",
@@ -70,6 +79,7 @@ __all__ = [
     "ReviewAnswer",
     "ReviewView",
     "ScheduledJob",
+    "SettingRow",
     "Store",
     "StoreUnavailable",
     "Tx",

@@ -24,6 +24,7 @@ from storage.repositories import (
     Corrections,
     Endorsements,
     Flags,
+    Invites,
     Jobs,
     NormChecks,
     PackRevisions,
@@ -33,6 +34,7 @@ from storage.repositories import (
     Registry,
     Releases,
     Reviews,
+    Settings,
     UnitMemory,
 )
 from storage.repositories.chats import BindingRow
@@ -57,6 +59,8 @@ class Tx:
         self.processed_events = ProcessedEvents(session, memory)
         self.communities = communities = Communities(session, memory, audit_log)
         self.chats = Chats(session, memory)
+        self.settings = Settings(session, memory)
+        self.invites = Invites(session, memory)
         self.accounts = accounts = Accounts(session, memory)
         self.pack_revisions = PackRevisions(session, memory)
         self.jobs = Jobs(session, memory)

@@ -19,8 +19,8 @@ from bot.cli.failures import norm_file_failure
 from bot.cli.stores import DbOption, open_store, store_url
 from bot.console import ConsoleSession
 from bot.wiring import build_core
-from moderation.clock import ManualClock, utcnow
-from moderation.community import ChatBinding, CommunityConfig
+from moderation.kernel.clock import ManualClock, utcnow
+from moderation.kernel.community import ChatBinding, CommunityConfig
 from norms import NormError, resolve_pack
 from storage import Store, default_url, normalise_url, redact_url
 

@@ -29,7 +29,7 @@ def export(
     """Write every release (with checks, endorsements, flags, reviews, announcements) for audits and tools."""
     if fmt not in ("jsonl", "csv"):
         raise fail(f"--format must be jsonl or csv, not {fmt!r}")
-    from moderation.reports import export_rows
+    from moderation.privacy.export import export_rows
 
     url = store_url(db)
 
@@ -64,7 +64,7 @@ def simulate(
 ) -> None:
     """Dry run: which stored releases would get a different result under the draft pack. Writes nothing (a
     store that does not exist is reported, not created)."""
-    from moderation.reports import simulate as simulate_pack
+    from moderation.norms_admin.simulate import simulate as simulate_pack
     from norms import NormError, resolve_pack
 
     try:

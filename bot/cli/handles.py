@@ -1,7 +1,7 @@
 """`normbot handles`: which account each configured `platform:@handle` was pinned to, and unpinning one.
 
 A config may name a moderator by handle (`telegram:@mia`); the bot resolves it to the user id it first saw
-with that handle and from then on trusts that id only (`moderation.permissions.resolve_pinned`). Operators
+with that handle and from then on trusts that id only (`moderation.kernel.permissions.resolve_pinned`). Operators
 see the pins here and, when a person really moved to another account, unpin the handle.
 """
 

@@ -1,4 +1,4 @@
-"""Slash commands rendered from `moderation.commands.COMMANDS`, never from a list of our own.
+"""Slash commands rendered from `moderation.kernel.commands.COMMANDS`, never from a list of our own.
 
 Two-word names become groups (`/release show`, `/norms set`); each parameter becomes an option: `choices`
 as Discord choices, `int` as an integer, everything else a string; `release` and `norm` options get
@@ -19,7 +19,7 @@ from typing import Any, Literal, Protocol
 import discord
 from discord import app_commands
 
-from moderation.commands import COMMANDS, CommandSpec, Param
+from moderation.kernel.commands import COMMANDS, CommandSpec, Param
 
 __all__ = ["CHECK_MENU", "MARK_MENU", "MESSAGE_MENUS", "NORM_FILE_OPTION", "NOT_MENU", "CommandHost", "build_tree"]
 

@@ -12,9 +12,9 @@ from collections.abc import Mapping
 
 import discord
 
-from moderation import forms
-from moderation.actions import Form
-from moderation.events import (
+from moderation.kernel import forms
+from moderation.kernel.actions import Form
+from moderation.kernel.events import (
     Actor,
     Attachment,
     ButtonPressed,
@@ -181,7 +181,7 @@ def button_event(interaction: discord.Interaction, payload: str) -> ButtonPresse
 
 
 def form_options(form: Form, answers: Mapping[str, str]) -> dict[str, str]:
-    """A form's answers as the options of its command (the core's mapping, `moderation.forms`)."""
+    """A form's answers as the options of its command (the core's mapping, `moderation.kernel.forms`)."""
     return forms.form_options(form, answers)
 
 

@@ -11,7 +11,7 @@ options gets pages of its own, each with the field's pinned choices ("Other"). A
 field (the flag's norm) opens its modal as soon as the choice is made.
 
 Stateless, like the buttons: every component's custom id is the core's progress payload
-(`moderation.forms.Progress`: command, release, form digest, page, the answers so far, and the step the
+(`moderation.kernel.forms.Progress`: command, release, form digest, page, the answers so far, and the step the
 component does), so a half-filled form keeps working after a restart and on any replica. Each step asks
 the core for the form again (release and permissions checked every time) and the final submission is the
 form's command, run by the core like a typed one.
@@ -26,8 +26,8 @@ from typing import Any
 import discord
 
 from bot.discord import render
-from moderation.actions import Card, Choice, Form, FormField
-from moderation.forms import Progress, answers_of
+from moderation.kernel.actions import Card, Choice, Form, FormField
+from moderation.kernel.forms import Progress, answers_of
 
 __all__ = ["MAX_OPTIONS", "SELECTS_PER_PAGE", "Part", "form_card", "form_view", "pages", "step_modal", "text_values"]
 

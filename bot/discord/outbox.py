@@ -17,9 +17,9 @@ import discord
 
 from bot.discord import render
 from bot.discord.events import PLATFORM
-from moderation.actions import Card, DirectMessage, Edit, Form, Reply, Send
-from moderation.commands import COMMANDS
-from moderation.events import ChatRef, Posted
+from moderation.kernel.actions import Card, DirectMessage, Edit, Form, Reply, Send
+from moderation.kernel.commands import COMMANDS
+from moderation.kernel.events import ChatRef, Posted
 
 if TYPE_CHECKING:
     from moderation.core import Core

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import discord
 
-from moderation.actions import Button, Card
+from moderation.kernel.actions import Button, Card
 
 __all__ = ["COLOURS", "NO_MENTIONS", "STYLES", "buttons_view", "card_embed", "card_text", "escape"]
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import discord
 
-from moderation.actions import Choice, Form, FormField
-from moderation.commands import COMMANDS
+from moderation.kernel.actions import Choice, Form, FormField
+from moderation.kernel.commands import COMMANDS
 
 __all__ = ["FORM_ID", "PAYLOAD_ID", "PayloadButton", "PressHandler", "read_submission"]
 

@@ -1,4 +1,4 @@
-"""`setMyCommands` from `moderation.commands.COMMANDS`: the command list is never written out here.
+"""`setMyCommands` from `moderation.kernel.commands.COMMANDS`: the command list is never written out here.
 
 Members (`BotCommandScopeAllGroupChats`) see the commands a member may run; group administrators
 (`BotCommandScopeAllChatAdministrators`) see all of them. Two-word commands (`release show`) are typed with
@@ -13,8 +13,8 @@ import re
 
 from telegram import Bot, BotCommand, BotCommandScopeAllChatAdministrators, BotCommandScopeAllGroupChats
 
-from moderation.commands import CommandSpec, visible_commands
-from moderation.permissions import Privilege
+from moderation.kernel.commands import CommandSpec, visible_commands
+from moderation.kernel.permissions import Privilege
 
 __all__ = ["register_commands", "telegram_commands", "typed_name"]
 

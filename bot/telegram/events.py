@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from telegram import CallbackQuery, Chat, Message, User
 
-from moderation.events import (
+from moderation.kernel.events import (
     Actor,
     Attachment,
     ButtonPressed,

@@ -28,8 +28,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.telegram.expiring import ExpiringTokens
 from bot.telegram.render import escape
-from moderation.actions import Choice, Form, FormField
-from moderation.events import ChatRef
+from moderation.kernel.actions import Choice, Form, FormField
+from moderation.kernel.events import ChatRef
 
 __all__ = [
     "FORM_TTL",

@@ -15,7 +15,7 @@ from telegram import Bot, ForceReply, InlineKeyboardMarkup, LinkPreviewOptions, 
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden
 
-from moderation.events import ChatRef
+from moderation.kernel.events import ChatRef
 
 __all__ = ["Outbox", "tg_id"]
 

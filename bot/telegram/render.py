@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from moderation.actions import Button, Card, Form
-from moderation.commands import COMMANDS, Spelling, as_typed
+from moderation.kernel.actions import Button, Card, Form
+from moderation.kernel.commands import COMMANDS, Spelling, as_typed
 
 __all__ = [
     "MAX_TEXT",

@@ -21,8 +21,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.web import api, mod, pages
 from bot.web.context import Registry
 from bot.web.errors import install_error_handlers
-from moderation.clock import Clock, utcnow
-from moderation.community import CommunityConfig
+from moderation.kernel.clock import Clock, utcnow
+from moderation.kernel.community import CommunityConfig
 from storage import Store
 
 __all__ = ["STATIC_DIR", "HeadAsGet", "create_app"]

@@ -20,11 +20,11 @@ from starlette.templating import Jinja2Templates
 from bot.web.errors import NotFound, Unavailable
 from bot.web.lockout import Lockout
 from bot.web.views import STATUS_LABELS, release_detail_json
-from moderation.clock import Clock, utcnow
-from moderation.community import CommunityConfig
-from moderation.packs import PackProvider
-from moderation.render import setting_text
-from moderation.visible import visible
+from moderation.kernel.clock import Clock, utcnow
+from moderation.kernel.community import CommunityConfig
+from moderation.kernel.visible import visible
+from moderation.norms_admin.packs import PackProvider
+from moderation.releases.cards import setting_text
 from norms import NormError, NormPack
 from storage import Community, Store, Tx
 
@@ -43,7 +43,7 @@ def http_url(value: object) -> str | None:
 
 def shown(value: object) -> object:
     """Every `{{ value }}` on a page goes through here before escaping: member text with invisible control
-    characters (a bidi override, NUL) shows them as `[U+202E]` (see `moderation.visible`). Markup is ours
+    characters (a bidi override, NUL) shows them as `[U+202E]` (see `moderation.kernel.visible`). Markup is ours
     (macros, `tojson`, which escapes to ASCII) and passes unchanged."""
     if isinstance(value, str) and not isinstance(value, Markup):
         return visible(value)

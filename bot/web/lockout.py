@@ -23,7 +23,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from moderation.clock import Clock, utcnow
+from moderation.kernel.clock import Clock, utcnow
 
 __all__ = ["Lockout", "client_key"]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import uvicorn
 
 from bot.web.app import create_app
-from moderation.community import CommunityConfig
+from moderation.kernel.community import CommunityConfig
 from storage import Store
 
 __all__ = ["make_server", "serve"]

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from moderation.lifecycle import standing
-from moderation.render import human_evidence, setting_text
+from moderation.releases.cards import human_evidence, setting_text
+from moderation.releases.lifecycle import standing
 from norms import NormPack
 from storage import CommunitySummary, Release, ReleaseDetail, ReleasePage
 

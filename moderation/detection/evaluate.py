@@ -146,7 +146,7 @@ def _name_key(value: Any) -> str:
     """A name as compared: case, spaces and punctuation ignored, a Hugging Face `owner/` prefix dropped
     ("Qwen/Qwen2.5-7B" names the model "Qwen2.5-7B"). Labels keep names as the text writes them, and the
     extractor may return a canonical table name for the same model ("SDXL" -> "SDXL 1.0")."""
-    from moderation.extraction_tables import key_of, tables
+    from moderation.extraction.tables import key_of, tables
 
     raw = str(value).strip().rstrip("/")
     if "/" in raw and " " not in raw:
@@ -180,7 +180,7 @@ def _comparable(name: str, value: Any) -> Any:
     if name == "parents":
         return frozenset(_name_key(v) for v in value)
     if name == "license":
-        from moderation.extraction_tables import key_of, tables
+        from moderation.extraction.tables import key_of, tables
 
         lic = tables().licenses.lookup(str(value))
         return key_of(lic if lic is not None else str(value))

@@ -26,7 +26,7 @@ import numpy.typing as npt
 
 from moderation.data import load_packaged
 from moderation.detection.head import fit_logistic
-from moderation.extraction_type import features, sparse_dot
+from moderation.extraction.model_type import features, sparse_dot
 
 __all__ = ["GATE_FILE", "KEEP_OF_HEAD", "Gate", "load_gate"]
 

@@ -40,8 +40,8 @@ from moderation.detection.finetune import FinetuneConfig, finetune
 from moderation.detection.gate import GATE_FILE, Gate
 from moderation.detection.head import HEAD_FILE, Head, fit_logistic
 from moderation.extraction import name_candidates_of
-from moderation.extraction_name_rank import NAME_RANKER_FILE, NameRanker
-from moderation.extraction_type import TYPE_MODEL_FILE, TYPES, TypeModel
+from moderation.extraction.model_type import TYPE_MODEL_FILE, TYPES, TypeModel
+from moderation.extraction.name_rank import NAME_RANKER_FILE, NameRanker
 
 __all__ = ["DEFAULT_DATA", "calibrate", "choose_threshold", "features_of", "main", "train"]
 

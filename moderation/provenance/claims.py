@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from moderation.actions import Action, Card, DirectMessage, Send
-from moderation.events import ChatRef
+from moderation.kernel.actions import Action, Card, DirectMessage, Send
+from moderation.kernel.events import ChatRef
 from moderation.provenance.keys import KeyProblem, KeyStore
 from moderation.provenance.receipts import iso_time, sign_receipt
 from moderation.provenance.values import ClaimValue
-from moderation.render import clip, release_ref, title_of
+from moderation.releases.cards import clip, release_ref, title_of
 from storage import Account, Claim, Release, Tx
 
 __all__ = ["RecordedClaim", "ReuploadMatch", "alert_actions", "claim_matches", "record_claim", "record_claims"]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from moderation.provenance.permissions import ALLOW_DERIVATIVES, REQUIRE_CREDIT, parse_permissions, permission_of
-from moderation.render import clip, release_ref
+from moderation.releases.cards import clip, release_ref
 from norms import ParentFacts
 from norms.fields import ReleaseFields
 from storage import Account, Release, Tx

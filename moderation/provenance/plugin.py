@@ -15,9 +15,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from moderation.actions import Action, Card, DirectMessage
-from moderation.events import MessagePosted
 from moderation.jobs import chats_for
+from moderation.kernel.actions import Action, Card, DirectMessage
+from moderation.kernel.events import MessagePosted
+from moderation.kernel.redaction import redacting_logger
 from moderation.provenance.claims import ReuploadMatch, alert_actions, claim_matches, record_claims
 from moderation.provenance.keys import KeyStore
 from moderation.provenance.lineage import parent_facts, resolve_parents
@@ -37,8 +38,7 @@ from moderation.provenance.similarity import (
     unpack_vector,
 )
 from moderation.provenance.values import ClaimValue, claim_values
-from moderation.redaction import redacting_logger
-from moderation.render import clip, release_ref, title_of
+from moderation.releases.cards import clip, release_ref, title_of
 from norms import ParentFacts
 from norms.fields import ReleaseFields
 from norms.licenses import normalize_license

@@ -13,9 +13,9 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from moderation.actions import Card
+from moderation.kernel.actions import Card
 from moderation.provenance.lineage import LineageIndex
-from moderation.render import clip
+from moderation.releases.cards import clip
 from storage import Account, Tx
 
 __all__ = ["DEFAULT_HALF_LIFE", "Profile", "decayed", "most_credited", "profile_card", "profile_of"]

@@ -16,6 +16,7 @@ from storage.repositories.communities import Communities
 from storage.repositories.corrections import Correction, Corrections, guess_lang
 from storage.repositories.endorsements import Endorsements
 from storage.repositories.flags import Flags
+from storage.repositories.invites import InviteRow, Invites
 from storage.repositories.jobs import Jobs
 from storage.repositories.norm_checks import NormChecks, ResultRow
 from storage.repositories.pack_revisions import PackRevisions
@@ -25,6 +26,7 @@ from storage.repositories.processed_events import ProcessedEvents
 from storage.repositories.registry import Registry
 from storage.repositories.releases import Releases
 from storage.repositories.reviews import Reviews
+from storage.repositories.settings import SettingRow, Settings
 
 __all__ = [
     "Accounts",
@@ -39,6 +41,8 @@ __all__ = [
     "Corrections",
     "Endorsements",
     "Flags",
+    "InviteRow",
+    "Invites",
     "Jobs",
     "NormChecks",
     "PackRevisions",
@@ -51,6 +55,8 @@ __all__ = [
     "Repository",
     "ResultRow",
     "Reviews",
+    "SettingRow",
+    "Settings",
     "UnitMemory",
     "escape_like",
     "guess_lang",

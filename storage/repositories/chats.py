@@ -51,9 +51,16 @@ class Chats(Repository):
         return [BindingRow(*row) for row in (await self.s.execute(stmt)).all()]
 
     async def bind(
-        self, community_id: int, platform: str, chat_id: str, *, watched: bool, role: str = "releases"
+        self,
+        community_id: int,
+        platform: str,
+        chat_id: str,
+        *,
+        watched: bool,
+        role: str = "releases",
+        title: str | None = None,
     ) -> None:
-        """Attach a chat to a community (or update whether it is watched)."""
+        """Attach a chat to a community (or update whether it is watched); `title` names it where known."""
         existing = await self.binding(platform, chat_id)
         if existing is None:
             await self.insert_ignore(
@@ -64,12 +71,15 @@ class Chats(Repository):
                     "chat_id": chat_id,
                     "watched": watched,
                     "role": role,
+                    "title": title[:200] if title else None,
                 },
             )
             return
         existing.community_id = community_id
         existing.watched = watched
         existing.role = role
+        if title:
+            existing.title = title[:200]
 
     async def migrate(self, platform: str, old_chat_id: str, new_chat_id: str) -> int:
         """Follow a Telegram group -> supergroup migration: every row keyed by the old id moves."""
@@ -84,3 +94,20 @@ class Chats(Repository):
             )
             n += result.rowcount  # type: ignore[attr-defined]
         return n
+
+    async def of_community(self, community_id: int, platform: str) -> list[WatchedChat]:
+        """The chats bound to a community on one platform (what `/setup` offers as review or log chat)."""
+        stmt = (
+            select(WatchedChat)
+            .where(WatchedChat.community_id == community_id, WatchedChat.platform == platform)
+            .order_by(WatchedChat.id)
+        )
+        return list((await self.s.execute(stmt)).scalars())
+
+    async def set_title(self, platform: str, chat_id: str, title: str) -> None:
+        """Remember a chat's name (shown instead of its id)."""
+        await self.s.execute(
+            update(WatchedChat)
+            .where(WatchedChat.platform == platform, WatchedChat.chat_id == chat_id)
+            .values(title=title[:200])
+        )

@@ -12,7 +12,7 @@ from pathlib import Path
 from bench.load import burst, drive, flag_storm, percentile, reminders
 from bench.scenario import _announce, new_core, store_path_ab
 from bench.stream import Stream
-from moderation.clock import ManualClock
+from moderation.kernel.clock import ManualClock
 from storage import Store
 
 

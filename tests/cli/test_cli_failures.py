@@ -29,7 +29,7 @@ from typer.testing import CliRunner, Result
 from bot.cli import _load_areas
 from bot.cli.app import app
 from bot.cli.failures import EXIT_TABLE, Failure
-from moderation.clock import utcnow
+from moderation.kernel.clock import utcnow
 from storage import Store
 from tests.conftest import REPO_ROOT, _pg_admin, _pg_dsn, _truncate
 

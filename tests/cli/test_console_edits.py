@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.cli.console import console_community
 from bot.console import ConsoleSession
 from bot.wiring import build_core
-from moderation.clock import ManualClock
+from moderation.kernel.clock import ManualClock
 from storage import Store
 
 ANNOUNCE = (

@@ -10,11 +10,11 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from moderation.actions import Action, Reply, Send
-from moderation.clock import ManualClock
-from moderation.community import ChatBinding, CommunityConfig
 from moderation.core import Core
-from moderation.events import (
+from moderation.kernel.actions import Action, Reply, Send
+from moderation.kernel.clock import ManualClock
+from moderation.kernel.community import ChatBinding, CommunityConfig
+from moderation.kernel.events import (
     Actor,
     Attachment,
     ButtonPressed,

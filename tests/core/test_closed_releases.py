@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from bot.cli.console import console_community
 from bot.console import ConsoleSession
 from bot.wiring import build_core
-from moderation.clock import ManualClock
+from moderation.kernel.clock import ManualClock
 from storage import AuditEvent, Store
 
 ANNOUNCE = (

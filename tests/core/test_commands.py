@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from moderation import buttons
-from moderation.actions import Edit, OpenForm
+from moderation.kernel import buttons
+from moderation.kernel.actions import Edit, OpenForm
 from storage import Store
 from tests.core.harness import GOOD, Chat, reply_text, sends
 
@@ -223,15 +223,24 @@ async def test_a_burst_of_commands_reads_the_chat_bindings_once(announced: Chat,
 
 
 def test_every_command_module_is_listed_and_every_button_is_routed() -> None:
-    """Commands are found in one place: a `handlers_*` module missing from `moderation.handlers.MODULES` would
-    register nothing in a process that does not happen to import it. Every button action has one route."""
-    import pkgutil
+    """Commands are found in one place: a module that defines commands (`@command` / `@button`) but is missing
+    from `moderation.handlers.MODULES` would register nothing in a process that does not happen to import it.
+    Every command lives in a feature folder's `commands.py`, so its name leads to its code in one hop. Every
+    button action has one route."""
+    import re
+    from pathlib import Path
 
     import moderation
-    from moderation import buttons
-    from moderation.commands import BUTTONS
     from moderation.handlers import MODULES
+    from moderation.kernel import buttons
+    from moderation.kernel.commands import BUTTONS
 
-    found = {m.name for m in pkgutil.iter_modules(moderation.__path__) if m.name.startswith("handlers_")}
-    assert found == {m.__name__.rsplit(".", 1)[1] for m in MODULES}
+    root = Path(moderation.__file__).parent
+    defining = {
+        ".".join(("moderation", *path.relative_to(root).with_suffix("").parts))
+        for path in root.rglob("*.py")
+        if re.search(r"^@(command|button)\(", path.read_text(encoding="utf-8"), re.M)
+    }
+    assert defining == {m.__name__ for m in MODULES}
+    assert all(name.endswith(".commands") for name in defining)
     assert set(BUTTONS) == set(buttons.ACTIONS)

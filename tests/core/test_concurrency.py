@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.wiring import build_core
-from moderation.clock import ManualClock
+from moderation.kernel.clock import ManualClock
 from storage import Store
 from tests.core.harness import GOOD, Chat, community
 

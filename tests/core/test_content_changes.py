@@ -3,7 +3,7 @@ item 1, issue 21 item 2): edited announcements, corrected reposts, and `/release
 
 from __future__ import annotations
 
-from moderation.actions import DirectMessage, Edit
+from moderation.kernel.actions import DirectMessage, Edit
 from storage import Store
 from tests.core.harness import GOOD, Chat, reply_text, sends
 

@@ -12,11 +12,11 @@ import pytest
 
 from bot.config import ConfigError, load_settings
 from bot.wiring import build_core
-from moderation.actions import Edit
-from moderation.clock import ManualClock
-from moderation.community import CommunityConfig
+from moderation.announcements.watcher import is_release_for
 from moderation.detection import Detection
-from moderation.watcher import is_release_for
+from moderation.kernel.actions import Edit
+from moderation.kernel.clock import ManualClock
+from moderation.kernel.community import CommunityConfig
 from storage import Store, guess_lang
 from tests.core.harness import GOOD, Chat, community, reply_text, sends
 

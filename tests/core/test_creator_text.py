@@ -13,9 +13,9 @@ from datetime import timedelta
 
 import pytest
 
-from moderation.actions import Action, DirectMessage, Edit, Reply, Send
-from moderation.lifecycle import UPHELD, standing
-from moderation.render import clip, endorsement_text, human_evidence
+from moderation.kernel.actions import Action, DirectMessage, Edit, Reply, Send
+from moderation.releases.cards import clip, endorsement_text, human_evidence
+from moderation.releases.lifecycle import UPHELD, standing
 from storage import Store
 from tests.core.harness import GOOD, Chat, reply_text
 

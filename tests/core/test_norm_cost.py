@@ -9,7 +9,7 @@ import dataclasses
 import threading
 
 from bot.wiring import build_core
-from moderation.clock import ManualClock
+from moderation.kernel.clock import ManualClock
 from norms import Norm, ReleaseContext, load_pack_text
 from norms.cost import MAX_NORMS, MAX_PACK_PROGRAM
 from norms.model import CheckOutcome

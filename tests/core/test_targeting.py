@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.wiring import build_core
-from moderation.actions import Send
-from moderation.clock import ManualClock
-from moderation.events import Actor, ChatRef, CommandInvoked, Posted
+from moderation.kernel.actions import Send
+from moderation.kernel.clock import ManualClock
+from moderation.kernel.events import Actor, ChatRef, CommandInvoked, Posted
 from storage import Store
 from tests.core.harness import GOOD, Chat, community, reply_text
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from moderation.actions import DirectMessage
+from moderation.kernel.actions import DirectMessage
 from storage import Store
 from tests.core.harness import GOOD, Chat, sends
 

@@ -215,7 +215,7 @@ def fixed_name_order(monkeypatch: pytest.MonkeyPatch) -> None:
 
     The ranker (trained on the real corpus, docs/detection.md) abstains on some chat-style headlines whose
     shapes the corpus has few of; these cases pin down what the rules themselves propose."""
-    import moderation.extraction_fields as fields
+    import moderation.extraction.fields as fields
 
     monkeypatch.setattr(fields, "load_name_ranker", lambda: None)
 
@@ -245,7 +245,7 @@ def test_model_names_in_messy_headlines(text: str, name: str) -> None:
 
 
 def test_a_base_model_said_after_the_parents_is_not_a_parent() -> None:
-    """"a merge of A and B, SD 1.5 based" credits A and B; "SD 1.5 based" is the base model (it was a parent,
+    """ "a merge of A and B, SD 1.5 based" credits A and B; "SD 1.5 based" is the base model (it was a parent,
     visible on the demo's registry page)."""
     f = extract("New checkpoint out: Velvet Mix v1, a merge of Neon Dreams and Pastel Haze, SD 1.5 based.")
     assert f.parents == ("Neon Dreams", "Pastel Haze")

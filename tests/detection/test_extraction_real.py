@@ -9,8 +9,8 @@ import pytest
 
 from moderation.detection.evaluate import Example, _comparable, load_examples
 from moderation.extraction import extract
-from moderation.extraction_name_rank import Candidate, NameRanker
-from moderation.extraction_type import TypeModel
+from moderation.extraction.model_type import TypeModel
+from moderation.extraction.name_rank import Candidate, NameRanker
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus" / "corpus.jsonl"
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from moderation.extraction_tables import key_of, tables
+from moderation.extraction.tables import key_of, tables
 
 
 def _load(name: str) -> Any:

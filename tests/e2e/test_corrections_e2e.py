@@ -14,7 +14,7 @@ import pytest
 from bot.console import ConsoleSession
 from bot.discord.commands import MARK_MENU, NOT_MENU
 from bot.wiring import build_core
-from moderation.clock import ManualClock
+from moderation.kernel.clock import ManualClock
 from storage import Store
 from tests.core.harness import community
 from tests.fakes.discord.harness import GOOD, discord_world, release_id_of

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.discord.commands import MESSAGE_MENUS, NORM_FILE_OPTION
-from moderation.commands import COMMANDS
+from moderation.kernel.commands import COMMANDS
 from tests.fakes.discord.harness import World, discord_world, payloads_of, release_id_of
 from tests.fakes.discord.interactions import autocomplete, press, response_to, slash, submit_modal
 

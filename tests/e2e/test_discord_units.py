@@ -14,9 +14,9 @@ from bot.discord.commands import MESSAGE_MENUS, NORM_FILE_OPTION, build_tree
 from bot.discord.outbox import form_instructions
 from bot.discord.views import read_submission
 from bot.logs import TokenMask
-from moderation.actions import Button, Card, Form, FormField
-from moderation.commands import COMMANDS
-from moderation.events import ChatRef
+from moderation.kernel.actions import Button, Card, Form, FormField
+from moderation.kernel.commands import COMMANDS
+from moderation.kernel.events import ChatRef
 from tests.fakes.discord.payloads import (
     MANAGE_GUILD,
     FakeChannel,
@@ -57,7 +57,6 @@ class _Host:
 def client() -> discord.Client:
     """A client that never connects; its state holds the guild built from the fake's GUILD_CREATE."""
     import moderation.core  # noqa: F401  (registers the commands)
-    from moderation import handlers_admin, handlers_provenance, handlers_releases, handlers_social  # noqa: F401
 
     intents = discord.Intents.none()
     intents.guilds = intents.members = True  # so the state caches GUILD_CREATE's members
@@ -158,8 +157,8 @@ def test_interaction_events_carry_the_interaction_id_and_member(client: discord.
 
 def test_form_options_fill_parameters_and_the_free_text_rest() -> None:
     """Flag answers map to its parameters; review answers become `question=answer` words."""
-    import moderation.core  # noqa: F401
-    from moderation import handlers_social  # noqa: F401
+    import moderation.core
+    import moderation.handlers  # noqa: F401  (registers every command)
 
     flag = Form("flag", "Flag R3", "R3", (FormField("norm", "Norm", ("a", "b")), FormField("reason", "Why", long=True)))
     assert events.form_options(flag, {"norm": "a", "reason": " no base "}) == {
@@ -238,8 +237,8 @@ def test_tree_has_every_command_once(client: discord.Client) -> None:
 
 def test_form_instructions_name_the_command() -> None:
     """Where no modal can open, the member is told which command to type."""
-    import moderation.core  # noqa: F401
-    from moderation import handlers_social  # noqa: F401
+    import moderation.core
+    import moderation.handlers  # noqa: F401  (registers every command)
 
     card = form_instructions(Form("flag", "Flag R3", "R3", (FormField("norm", "Norm", ("a", "b")),)))
     assert card.title == "Flag R3" and "/flag" in card.body and "R3" in card.body
@@ -266,7 +265,7 @@ async def test_step_modal_asks_only_the_text_fields_and_is_not_kept() -> None:
     """The modal of a form holds its text fields only (the choices were made in selects); its custom id is
     the progress with the choice; a label over 45 characters is written whole as the placeholder."""
     from bot.discord.forms import step_modal
-    from moderation.forms import Progress, start, with_answer
+    from moderation.kernel.forms import Progress, start, with_answer
 
     label = "What is wrong? (moderators see this; your name is not shown publicly)"
     form = Form("flag", "Flag R3", "R3", (FormField("norm", "Norm", ("a", "b")), FormField("reason", label, long=True)))
@@ -324,7 +323,7 @@ def test_the_fake_enforces_discords_message_limits() -> None:
     assert invalid_body({"content": "c" * 2001}) is not None
     assert invalid_modal({"title": "t" * 46, "components": [{}]}) is not None
     from bot.discord.forms import step_modal
-    from moderation.forms import start
+    from moderation.kernel.forms import start
 
     form = Form("flag", "Flag R3", "R3", (FormField("reason", "N" * 60, long=True),))
     assert invalid_modal(step_modal(form, start(form)).to_dict()) is None

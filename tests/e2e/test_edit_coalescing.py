@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.edits import LatestEdits, flush
-from moderation.actions import Card, Edit
-from moderation.events import ChatRef
+from moderation.kernel.actions import Card, Edit
+from moderation.kernel.events import ChatRef
 from tests.fakes.telegram.harness import World, release_id_of, telegram_world
 from tests.fakes.telegram.payloads import FakeUser
 

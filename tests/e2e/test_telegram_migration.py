@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from moderation.actions import Card, Send
-from moderation.events import ChatRef
+from moderation.kernel.actions import Card, Send
+from moderation.kernel.events import ChatRef
 from tests.fakes.telegram.harness import World, release_id_of, telegram_world
 
 pytestmark = pytest.mark.e2e

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from moderation.commands import COMMANDS
+from moderation.kernel.commands import COMMANDS
 from tests.fakes.telegram.harness import TOKEN, World, release_id_of, telegram_world
 
 pytestmark = pytest.mark.e2e

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from moderation.events import ChatRef, Posted
+from moderation.kernel.events import ChatRef, Posted
 from storage import Store
 from tests.fakes.telegram.harness import World, release_id_of, telegram_world
 

@@ -11,14 +11,14 @@ import pytest
 from telegram import CallbackQuery, Message
 from telegram.error import NetworkError
 
+import moderation.handlers  # noqa: F401  (registers every command)
 from bot.logs import TokenMask
 from bot.telegram import events, render
 from bot.telegram.admins import AdminCache
 from bot.telegram.commands import NAME, telegram_commands
-from moderation import handlers_admin, handlers_releases, handlers_social  # noqa: F401  (register the commands)
-from moderation.actions import Button, Card, Form, FormField
-from moderation.events import Actor, Attachment, ChatRef
-from moderation.permissions import Privilege
+from moderation.kernel.actions import Button, Card, Form, FormField
+from moderation.kernel.events import Actor, Attachment, ChatRef
+from moderation.kernel.permissions import Privilege
 from tests.fakes.telegram.html import parse_html
 from tests.fakes.telegram.payloads import FakeChat, FakeUser, document_payload, message_payload, user_payload
 

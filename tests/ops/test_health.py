@@ -7,7 +7,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.health import HealthServer
 from bot.wiring import build_core
-from moderation.clock import ManualClock
+from moderation.kernel.clock import ManualClock
 from storage import Store
 from tests.core.harness import GOOD, Chat, community
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from bot.wiring import build_core
-from moderation.clock import ManualClock
-from moderation.community import ChatBinding, CommunityConfig
+from moderation.kernel.clock import ManualClock
+from moderation.kernel.community import ChatBinding, CommunityConfig
 from moderation.provenance import KeyStore, Provenance
 from storage import Store
 from tests.core.harness import Chat

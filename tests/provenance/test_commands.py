@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 from safetensors.numpy import save_file
 
-from moderation.actions import DirectMessage, Send
-from moderation.events import Attachment, MessagePosted
+from moderation.kernel.actions import DirectMessage, Send
+from moderation.kernel.events import Attachment, MessagePosted
 from moderation.provenance import Provenance, verify_receipt
 from moderation.provenance.receipts import canonical
 from storage import Store

@@ -12,7 +12,7 @@ from bot.cli import _load_areas, app
 from bot.cli.console import console_community
 from bot.console import ConsoleSession
 from bot.wiring import build_core
-from moderation.clock import ManualClock
+from moderation.kernel.clock import ManualClock
 from moderation.provenance import Provenance
 from storage import Store
 

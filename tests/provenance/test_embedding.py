@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 from bot.wiring import build_core
-from moderation.actions import Send
-from moderation.clock import ManualClock
 from moderation.detection import Detection, Detector
+from moderation.kernel.actions import Send
+from moderation.kernel.clock import ManualClock
 from moderation.provenance import Provenance
 from storage import Store
 from tests.core.harness import Chat

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from moderation.actions import DirectMessage
+from moderation.kernel.actions import DirectMessage
 from moderation.provenance import LineageIndex, parent_facts
 from storage import Store
 from tests.core.harness import Chat, reply_text

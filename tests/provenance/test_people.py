@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from moderation.actions import DirectMessage, Edit, Send
+from moderation.kernel.actions import DirectMessage, Edit, Send
 from storage import Store
 from tests.core.harness import Chat, reply_text
 

@@ -43,7 +43,7 @@ async def _migrate(spec: dict[str, Any]) -> dict[str, Any]:
 async def _in_chat(spec: dict[str, Any], race: Callable[[Chat], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
     """A replica's core on the shared store and a chat of its community; `race` runs after the barrier."""
     from bot.wiring import build_core
-    from moderation.clock import ManualClock
+    from moderation.kernel.clock import ManualClock
     from tests.core.harness import community
 
     store = Store.from_url(spec["url"])

@@ -11,10 +11,10 @@ from datetime import timedelta
 import pytest
 
 from bot.wiring import build_core
-from moderation.actions import Action
-from moderation.clock import ManualClock
 from moderation.core import Core
 from moderation.jobs import STALE_CLAIM
+from moderation.kernel.actions import Action
+from moderation.kernel.clock import ManualClock
 from storage import Store
 from tests.core.harness import GOOD, Chat, community, sends
 

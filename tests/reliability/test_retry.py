@@ -7,7 +7,7 @@ import socket
 import pytest
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from moderation.retry import RetryPolicy, is_connect_failure, retry_connect
+from moderation.kernel.retry import RetryPolicy, is_connect_failure, retry_connect
 from storage import StoreUnavailable
 
 

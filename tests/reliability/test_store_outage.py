@@ -17,13 +17,17 @@ import pytest
 from sqlalchemy import event, func, select
 
 from bot.wiring import build_core
-from moderation.clock import ManualClock
 from moderation.core import Core
-from moderation.retry import RetryPolicy
+from moderation.kernel.clock import ManualClock
+from moderation.kernel.retry import RetryPolicy
 from storage import Store
 from storage.models import AuditEvent, Endorsement, ProcessedEvent
 from tests.core.harness import GOOD, Chat, community, reply_text, sends
 from tests.reliability.pgcluster import PgCluster
+
+# Slow (a throwaway PostgreSQL cluster, stopped and started): deselected by a developer's `make test`,
+# always run by CI (see the Makefile).
+pytestmark = pytest.mark.slow
 
 NOT_RECORDED = "Not recorded yet"
 

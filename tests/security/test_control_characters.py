@@ -11,9 +11,9 @@ from pathlib import Path
 from bot.cli.console import console_community
 from bot.console import ConsoleSession
 from bot.wiring import build_core
-from moderation.actions import Button, Card, Form, FormField
-from moderation.clock import ManualClock
-from moderation.visible import UNSAFE, visible
+from moderation.kernel.actions import Button, Card, Form, FormField
+from moderation.kernel.clock import ManualClock
+from moderation.kernel.visible import UNSAFE, visible
 from storage import Store
 
 RLO, LRI, PDI, ESC = "\u202e", "\u2066", "\u2069", "\x1b"

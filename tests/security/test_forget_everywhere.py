@@ -26,9 +26,9 @@ from typer.testing import CliRunner
 from bot.cli import _load_areas, app
 from bot.web import create_app
 from bot.wiring import build_core
-from moderation.clock import ManualClock
-from moderation.community import CommunityConfig
-from moderation.events import Actor
+from moderation.kernel.clock import ManualClock
+from moderation.kernel.community import CommunityConfig
+from moderation.kernel.events import Actor
 from moderation.provenance import KeyStore, Provenance, canonical
 from moderation.provenance.receipts import sign_receipt
 from storage import Claim, Store

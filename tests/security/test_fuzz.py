@@ -2,7 +2,7 @@
 
 - `moderation.extraction.extract`: never raises, fields stay within their documented shapes and sizes.
 - `norms.lint_text`: never raises; a problem list is the only answer to bad input.
-- `moderation.commands.resolve_name` + `bind_text`: only `UnknownCommand` / `BadArgument` (both `UserError`).
+- `moderation.kernel.commands.resolve_name` + `bind_text`: only `UnknownCommand` / `BadArgument` (both `UserError`).
 - The whole core: a seeded stream of hostile command lines and messages never produces an internal error.
 """
 
@@ -14,17 +14,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 # The handler modules register the commands (Core imports them the same way); the strategies need the names.
-import moderation.handlers_admin
-import moderation.handlers_privacy
-import moderation.handlers_provenance
-import moderation.handlers_releases
-import moderation.handlers_social  # noqa: F401
-from moderation import buttons
-from moderation.actions import Reply
-from moderation.commands import COMMANDS, bind_text, release_id_of, resolve_name
-from moderation.errors import BadArgument, UnknownCommand
+import moderation.handlers  # noqa: F401  (registers every command)
 from moderation.extraction import extract
+from moderation.kernel import buttons
+from moderation.kernel.actions import Reply
+from moderation.kernel.commands import COMMANDS, bind_text, release_id_of, resolve_name
+from moderation.kernel.errors import BadArgument, UnknownCommand
 from norms import Problem, lint_text
+from tests.conftest import examples
 from tests.core.harness import GOOD, Chat
 
 HOSTILE = [
@@ -52,7 +49,7 @@ YAMLISH = st.lists(
 ).map("".join)  # fmt: skip
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(MESSY, st.lists(MESSY, max_size=3))
 def test_extract_never_raises_and_stays_bounded(text: str, attachments: list[str]) -> None:
     fields = extract(text, attachments)
@@ -63,13 +60,13 @@ def test_extract_never_raises_and_stays_bounded(text: str, attachments: list[str
         assert value is None or (isinstance(value, str) and len(value) <= 2 * len(text) + 200)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.text(max_size=40).map(lambda s: "a" * 20000 + s))
 def test_extract_handles_long_runs(text: str) -> None:
     extract(text)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(YAMLISH, MESSY, st.text(max_size=300)))
 def test_lint_text_only_answers_with_problems(text: str) -> None:
     problems = lint_text(text, "fuzz.yaml")
@@ -78,7 +75,7 @@ def test_lint_text_only_answers_with_problems(text: str) -> None:
         assert isinstance(p, Problem) and p.line >= 0 and p.message
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=examples(600), deadline=None)
 @given(st.one_of(st.sampled_from([*sorted(COMMANDS), "norms", "release", "x"]), MESSY), MESSY)
 def test_command_parser_raises_only_user_errors(name: str, args: str) -> None:
     try:
@@ -95,7 +92,7 @@ def test_command_parser_raises_only_user_errors(name: str, args: str) -> None:
             assert release_id_of(value) >= 0
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(st.one_of(MESSY, st.text(max_size=80), st.from_regex(r"nb1:[a-z]{1,12}:[0-9]{1,20}(:[0-9]{1,20})?")))
 def test_button_parser_raises_only_bad_argument(payload: str) -> None:
     try:

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import pytest
 from sqlalchemy import func, select
 
-from moderation.actions import Action, Reply, Send
 from moderation.core import Core
+from moderation.kernel.actions import Action, Reply, Send
 from storage import Store
 from storage.models import AuditEvent, Endorsement, Flag, NormPackRevision, Release
 from tests.core.harness import GOOD, Chat, reply_text

@@ -16,9 +16,9 @@ from typer.testing import CliRunner, Result
 
 from bot.cli import _load_areas
 from bot.cli.app import app
-from moderation.community import CommunityConfig
-from moderation.events import Actor
-from moderation.permissions import Privilege, resolve_privilege
+from moderation.kernel.community import CommunityConfig
+from moderation.kernel.events import Actor
+from moderation.kernel.permissions import Privilege, resolve_privilege
 from storage import Store
 from tests.fakes.telegram.harness import telegram_world
 from tests.fakes.telegram.payloads import FakeUser

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
-from moderation.actions import DirectMessage
-from moderation.commands import resolve_name
-from moderation.handlers_privacy import MAX_EXPORT_CHARS
+from moderation.kernel.actions import DirectMessage
+from moderation.kernel.commands import resolve_name
+from moderation.privacy.commands import MAX_EXPORT_CHARS
 from storage import Store
 from storage.models import Account, Endorsement, Flag, LinkCode, ReviewAnswer
 from tests.core.harness import GOOD, Chat, reply_text
@@ -124,7 +124,6 @@ async def test_forget_me_reaches_linked_accounts(chat: Chat, store: Store) -> No
 
 def test_privacy_commands_resolve_from_telegram_names() -> None:
     """Telegram registers `forget-me` as /forget_me (names are [a-z0-9_]); typing that must find the command."""
-    from moderation import handlers_privacy  # noqa: F401
 
     assert resolve_name("forget_me", "confirm")[0].name == "forget-me"
     assert resolve_name("/export_my_data@normbot", "")[0].name == "export-my-data"

@@ -17,7 +17,7 @@ import pytest
 
 from bot.discord import render as discord_render
 from bot.telegram import render as telegram_render
-from moderation.actions import Action, Card, DirectMessage, Edit, Reply, Send
+from moderation.kernel.actions import Action, Card, DirectMessage, Edit, Reply, Send
 from tests.core.harness import GOOD, Chat
 
 INJECTION = "@everyone **bold** <@&123456789012345678> <@123456789012345678> @here [x](https://evil.example)"

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from moderation.clock import utcnow
+from moderation.kernel.clock import utcnow
 from storage import Store
 from storage.migrate import alembic_config, downgrade_connection, upgrade_connection
 

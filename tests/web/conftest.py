@@ -13,8 +13,8 @@ from bot.cli.console import DEMO_SCRIPT, console_community
 from bot.console import ConsoleSession
 from bot.web import create_app
 from bot.wiring import build_core
-from moderation.clock import ManualClock
-from moderation.community import CommunityConfig
+from moderation.kernel.clock import ManualClock
+from moderation.kernel.community import CommunityConfig
 from storage import Store
 
 TOKEN = "t0ken-for-the-moderators-of-pixel-forge"

@@ -12,7 +12,7 @@ from fastapi.routing import APIRoute
 
 from bot.web import api, create_app, mod, pages
 from bot.web.server import make_server
-from moderation.visible import UNSAFE
+from moderation.kernel.visible import UNSAFE
 from storage import Store
 from tests.web.conftest import EXTRA_LINES, TOKEN, Demo, demo_community, replay_demo
 

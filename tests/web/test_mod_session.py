@@ -11,7 +11,7 @@ import pytest
 from bot.web import create_app
 from bot.web.lockout import Lockout, client_key
 from bot.web.mod import COOKIE, SESSION_TTL
-from moderation.clock import ManualClock
+from moderation.kernel.clock import ManualClock
 from tests.web.conftest import SECRET_REASON, TOKEN, Demo
 
 SLUG = "pixel-forge"

@@ -9,7 +9,7 @@ import httpx
 from sqlalchemy import select
 
 from bot.web import create_app
-from moderation.community import CommunityConfig
+from moderation.kernel.community import CommunityConfig
 from norms import load_builtin
 from storage import Announcement, Store
 from tests.web.conftest import Demo, utc

@@ -21,8 +21,8 @@ from bot.config import DiscordSettings, Secret
 from bot.discord import DiscordAdapter
 from bot.router import Router
 from bot.wiring import build_core
-from moderation.community import ChatBinding, CommunityConfig
 from moderation.core import Core
+from moderation.kernel.community import ChatBinding, CommunityConfig
 from storage import Store
 from tests.fakes.discord.payloads import JSON, MANAGE_GUILD, FakeChannel, FakeGuild, FakeRole, FakeUser
 from tests.fakes.discord.server import FakeDiscord

@@ -24,8 +24,8 @@ from bot.config import Secret, TelegramSettings
 from bot.router import Router
 from bot.telegram import TelegramAdapter
 from bot.wiring import build_core
-from moderation.community import ChatBinding, CommunityConfig
 from moderation.core import Core
+from moderation.kernel.community import ChatBinding, CommunityConfig
 from storage import Store
 from tests.fakes.telegram.payloads import FakeChat, FakeUser
 from tests.fakes.telegram.server import FakeTelegram

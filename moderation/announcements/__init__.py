@@ -1,0 +1,3 @@
+"""Noticing releases: the watcher (message -> detect -> extract -> register -> check -> prompt), edited and reposted
+announcements, and /watch, /unwatch.
+"""

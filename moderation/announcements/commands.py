@@ -1,0 +1,33 @@
+"""/watch and /unwatch: which chats the watcher reads for release announcements."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moderation.kernel.actions import Action, Card, Reply
+from moderation.kernel.commands import command
+from moderation.kernel.invocation import Invocation
+from moderation.kernel.permissions import Privilege
+
+__all__: list[str] = []
+
+
+async def _set_watched(inv: Invocation, watched: bool) -> None:
+    """Bind the current chat to the community, watched or not, and record who did it."""
+    await inv.tx.chats.bind(inv.community_id, inv.chat.platform, inv.chat.chat_id, watched=watched)
+    inv.core.forget_binding(inv.chat.platform, inv.chat.chat_id)
+    await inv.audit("chat.watched" if watched else "chat.unwatched", f"{inv.chat.platform}:{inv.chat.chat_id}", {})
+
+
+@command("watch", "Watch this chat for release announcements", privilege=Privilege.MODERATOR)
+async def watch(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+    """Binds the current chat to the community as a releases chat."""
+    await _set_watched(inv, True)
+    return [Reply(Card("Watching this chat", "I'll check release announcements posted here against the norms."))]
+
+
+@command("unwatch", "Stop watching this chat", privilege=Privilege.MODERATOR)
+async def unwatch(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+    """Commands keep working here; only announcements are no longer picked up."""
+    await _set_watched(inv, False)
+    return [Reply(Card("Stopped watching this chat", "Announcements here are no longer checked."))]

@@ -1,0 +1,1 @@
+"""/endorse and /unendorse (and the prompt's Endorse button)."""

@@ -1,0 +1,1 @@
+"""/flag, the moderators' alert (Uphold / Dismiss / Penalise), /resolve and /whyflagged."""

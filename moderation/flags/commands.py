@@ -1,0 +1,309 @@
+"""Flags: /flag (and the prompt's Flag form), the moderators' alert, /resolve (Uphold / Dismiss / Penalise) and
+/whyflagged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moderation.jobs import chats_for, schedule_flag_escalation
+from moderation.kernel import buttons
+from moderation.kernel.actions import Action, Button, Card, Choice, Edit, Form, FormField, OpenForm, Reply, Send
+from moderation.kernel.buttons import ButtonPayload
+from moderation.kernel.commands import Param, button, command
+from moderation.kernel.errors import AlreadyDone, BadArgument, NotFound, NotPermitted, RateLimited, UserError
+from moderation.kernel.events import ChatRef
+from moderation.kernel.invocation import Invocation
+from moderation.kernel.permissions import Privilege
+from moderation.kernel.redaction import redacting_logger
+from moderation.releases.cards import clip, flag_line, release_ref, title_of
+from moderation.releases.guards import RELEASE, open_for_review
+from moderation.releases.lifecycle import flag_severity, quorum_reached, upheld_move
+from moderation.releases.reviewing import NEXT_STEPS, held_by_upheld, notify_creator, refresh_prompts, set_status
+from storage import Flag, Release, personal
+
+__all__ = ["OTHER", "flag_choices", "flag_form", "resolve_flag"]
+
+log = redacting_logger("normbot.flags")
+
+OTHER = Choice("other", "Other: a problem no norm names", "Say what it is in the reason", pinned=True)
+
+
+def flag_choices(inv: Invocation) -> tuple[Choice, ...]:
+    """Every norm of the pack by title (its need and severity as the hint), then "Other" (offered on every
+    page where a platform pages them). Chosen by title, sent as the norm id: nothing to type, no typo."""
+    norms = tuple(Choice(n.id, clip(n.title, 100), f"{n.need}, {n.severity} · {n.id}") for n in inv.pack.norms)
+    return (*norms, OTHER)
+
+
+@button("flag")
+async def flag_button(inv: Invocation, payload: ButtonPayload) -> list[Action]:
+    """The prompt's Flag button opens the flag form for its release."""
+    return await flag_form(inv, f"R{payload.release_id}")
+
+
+@button("uphold", "dismiss", "penalise")
+async def decide_from_alert(inv: Invocation, payload: ButtonPayload) -> list[Action]:
+    """The moderators' alert buttons decide the flag their payload names, as `/resolve` would."""
+    inv.require(Privilege.MODERATOR, "decide on flags")
+    if payload.flag_id is None:
+        raise UserError("This button is not valid any more.")
+    outcome = "upheld" if payload.action == "uphold" else "dismissed"
+    note = "dismissed; reporter penalised" if payload.action == "penalise" else "decided with the alert buttons"
+    values = {"flag": str(payload.flag_id), "outcome": outcome, "note": note}
+    return await resolve_flag(inv, values, penalise=payload.action == "penalise")
+
+
+async def flag_form(inv: Invocation, ref: str) -> list[Action]:
+    """The Flag button: pick the norm among the pack's norms (by title), then write the reason."""
+    release = await inv.target_release(ref)
+    open_for_review(release, "flags")
+    return [
+        OpenForm(
+            Form(
+                "flag",
+                f"Flag {release_ref(release)}",
+                release_ref(release),
+                (
+                    FormField("norm", f"Which norm does {release_ref(release)} break?", flag_choices(inv)),
+                    FormField(
+                        "reason", "What is wrong? (moderators see this; your name is not shown publicly)", long=True
+                    ),
+                ),
+            )
+        )
+    ]
+
+
+@command(
+    "flag",
+    "Report that a release breaks a norm (moderators decide)",
+    RELEASE,
+    Param("norm", "The norm it breaks (see /norms), or 'other'", "norm"),
+    Param("reason", "What is wrong, in a sentence", "text", rest=True, max_length=1000),
+    examples=("/flag R12 credit-base-model no base model named",),
+)
+async def flag(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+    """One flag per member per release per norm, with a reason, within the pack's rate limit."""
+    release = await inv.target_release(args.get("release"))
+    open_for_review(release, "flags")
+    norm_id = args["norm"].lower()
+    if norm_id != "other" and inv.pack.norm(norm_id) is None:
+        raise BadArgument(f"There is no norm {clip(norm_id, 40)!r} in this community.", hint="See /norms for the ids.")
+    reason = args.get("reason", "").strip()
+    if not reason:
+        raise BadArgument("A flag needs a reason.", hint="Usage: /flag [release] <norm> <reason…>")
+    settings = inv.pack.review
+    mine = await inv.person_accounts()
+    recent = await inv.tx.flags.count_since(mine, inv.now - settings.flag_rate_per)
+    if recent >= settings.flag_rate_count:
+        raise RateLimited(f"You have filed {recent} flags recently; please wait before filing more.")
+    if await inv.tx.flags.flagged_by_any(release.id, mine, norm_id):
+        raise AlreadyDone(
+            f"You already flagged {release_ref(release)} under {norm_id} (from this or a linked account)."
+        )
+    row = await inv.tx.flags.add(release.id, inv.account.id, norm_id, reason, inv.now)
+    if row is None:
+        raise AlreadyDone(f"You already flagged {release_ref(release)} under {norm_id}.")
+    inv.core.stats["flags"] += 1
+    log.info("flag F%s filed", row.id, extra={"community": inv.community.slug, "release": release_ref(release)})
+    await inv.audit("flag.filed", f"F{row.id}", {"release": release.id, "norm": norm_id})
+    await schedule_flag_escalation(inv.tx, row.id, inv.community_id, inv.pack, inv.now)
+    actions: list[Action] = [
+        Reply(
+            Card(
+                "Flag recorded",
+                f"F{row.id} on {release_ref(release)} ({norm_id}). "
+                "Moderators will look at it; your name is not shown publicly.",
+            ),
+            ephemeral=True,
+            private=True,
+        )
+    ]
+    await inv.tx.releases.lock(release)  # counted under the lock: simultaneous flags reach the threshold
+    open_flags = await inv.tx.flags.of_release(release.id, "open")
+    # People, not accounts: one person's flags from linked accounts are one reporter.
+    people = await inv.tx.accounts.person_keys([f.account_id for f in open_flags])
+    reporters = {people.get(f.account_id, -f.account_id) for f in open_flags}
+    if len(reporters) >= settings.flag_threshold:
+        # A release an upheld `block` flag holds stays held: flagging it would let dismissals lift the hold.
+        held = await held_by_upheld(inv.tx, release, inv.pack)
+        if not held and release.status != "flagged" and await set_status(inv.tx, release, "flagged", inv.now):
+            await inv.audit("release.flagged", release_ref(release), {"reporters": len(reporters)}, actor="normbot")
+        actions.extend(await moderator_alert(inv, release, open_flags))
+    actions.extend(await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.core.phrasing))
+    return actions
+
+
+def _status_line(release: Release, before: str, still_open: int) -> str:
+    state = release.status.replace("_", " ")
+    if release.status != before:
+        return f"{release_ref(release)} is now {state}."
+    waiting = f"; {still_open} flag{'s' if still_open != 1 else ''} still open" if still_open else ""
+    return f"{release_ref(release)} stays {state}{waiting}."
+
+
+async def moderator_alert(inv: Invocation, release: Release, open_flags: list[Flag]) -> list[Action]:
+    """One alert per release for moderators, edited in place as flags arrive or are decided."""
+    lines = [flag_line(f) for f in open_flags[:10]]
+    card = Card(
+        f"🚩 {release_ref(release)} ({title_of(release)}) has {len(open_flags)} open flags",
+        "\n".join(lines),
+        status=release.status,
+        footer="Decide with the buttons or /resolve F<id> upheld|dismissed <note>.",
+    )
+    if not open_flags:
+        card = Card(
+            f"✅ Every flag on {release_ref(release)} ({title_of(release)}) is decided",
+            f"Status: {release.status.replace('_', ' ')}. Details: /whyflagged {release_ref(release)}",
+            status=release.status,
+        )
+    btns: list[Button] = []
+    for f in open_flags[:3]:
+        btns += [
+            Button(f"Uphold F{f.id}", buttons.encode("uphold", release.id, f.id), "danger"),
+            Button(f"Dismiss F{f.id}", buttons.encode("dismiss", release.id, f.id), "secondary"),
+            Button(f"Penalise F{f.id}", buttons.encode("penalise", release.id, f.id), "secondary"),
+        ]
+    posted = await inv.tx.posted.under_key(f"alert:{release.id}")
+    if posted:
+        return [Edit(ChatRef(p.platform, p.chat_id, p.thread_id), p.message_id, card, tuple(btns)) for p in posted]
+    return [
+        Send(chat, card, tuple(btns), key=f"alert:{release.id}")
+        for chat in chats_for(inv.community, "mod", "review", "releases")
+    ]
+
+
+@command(
+    "resolve",
+    "Decide a flag: upheld or dismissed, with a note",
+    Param("flag", "The flag id, like F7", "flag"),
+    Param("outcome", "upheld or dismissed", choices=("upheld", "dismissed")),
+    Param("note", "Why (shown to the creator)", "text", rest=True, max_length=500),
+    privilege=Privilege.MODERATOR,
+)
+async def resolve(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+    """Moderators only; resolving twice is refused, not repeated."""
+    return await resolve_flag(inv, args, penalise=False)
+
+
+async def resolve_flag(inv: Invocation, args: dict[str, Any], *, penalise: bool) -> list[Action]:
+    """Shared by `/resolve` and the alert buttons."""
+    inv.require(Privilege.MODERATOR, "resolve flags")
+    flag_id = int(str(args["flag"]).lstrip("Ff#"))
+    row = await inv.tx.flags.get(inv.community_id, flag_id)
+    if row is None:
+        raise NotFound(f"There is no flag F{flag_id} in this community.")
+    outcome = args["outcome"]
+    if not await inv.tx.flags.resolve(
+        flag_id, status=outcome, by=inv.account.id, note=args.get("note", ""), penalise=penalise, at=inv.now
+    ):
+        raise AlreadyDone(f"F{flag_id} was already {row.status}.")
+    await inv.audit(
+        f"flag.{outcome}", f"F{flag_id}", {"penalised": penalise, "note": personal(args.get("note", "")[:200])}
+    )
+    await inv.tx.reload(row)
+    release = await inv.tx.releases.get(inv.community_id, row.release_id)
+    assert release is not None
+    await inv.tx.releases.lock(release)  # the last flags decided at once: one of the deciders sees none open
+    open_flags = await inv.tx.flags.of_release(release.id, "open")
+    before = release.status
+    severity = flag_severity(inv.pack, row.norm_id)
+    target = upheld_move(severity, release.status) if outcome == "upheld" else None
+    if target is not None:
+        await set_status(inv.tx, release, target, inv.now)
+    elif not open_flags and release.status == "flagged":
+        # Every flag is decided and none held it: back to where review left it, unless the check blocks it.
+        if await inv.tx.norm_checks.blocking_norms(release.id):
+            await set_status(inv.tx, release, "changes_requested", inv.now)
+        else:
+            reached, _, _ = await quorum_reached(inv.tx, release, inv.pack)
+            await set_status(inv.tx, release, "endorsed" if reached else "in_review", inv.now)
+    if release.status != before:
+        await inv.audit(
+            "release.status",
+            release_ref(release),
+            {"from": before, "to": release.status, "flag": f"F{flag_id}", "severity": severity},
+            actor="normbot",
+        )
+    effect = _effect_line(outcome, severity, release.status, before)
+    actions: list[Action] = [
+        Reply(
+            Card(
+                f"F{flag_id} {outcome}",
+                f"{effect} {_status_line(release, before, len(open_flags))} The creator has been told.",
+            ),
+            ephemeral=False,
+        )
+    ]
+    if await inv.tx.posted.under_key(f"alert:{release.id}"):
+        actions.extend(await moderator_alert(inv, release, open_flags))
+    actions.extend(
+        await notify_creator(
+            inv.tx,
+            release,
+            _decision_card(inv, release, row, outcome, severity, effect, args.get("note", "")),
+            actor_ids=frozenset(await inv.person_accounts()),
+        )
+    )
+    actions.extend(await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.core.phrasing))
+    return actions
+
+
+def _effect_line(outcome: str, severity: str, status: str, before: str) -> str:
+    """What deciding the flag did to the release, in words (lifecycle `UPHELD`)."""
+    if outcome != "upheld":
+        return "Dismissed: it does not count against the release."
+    target = upheld_move(severity, "in_review")
+    if target is not None and status == target:
+        if status != before:
+            return f"Upheld under a {severity} norm: the release needs changes, and its endorsements stop counting."
+        return f"Upheld under a {severity} norm: the release still needs changes; its endorsements do not count."
+    return f"Upheld under a {severity} norm: the release keeps its status and shows the upheld flag."
+
+
+def _decision_card(
+    inv: Invocation, release: Release, flag: Flag, outcome: str, severity: str, effect: str, note: str
+) -> Card:
+    """The creator's message about a decided flag: the norm in words, the moderator's reason, what it did,
+    what they can do next. Never who filed the flag."""
+    ref = release_ref(release)
+    norm = inv.pack.norm(flag.norm_id)
+    name = f"{clip(norm.title, 80)} ({flag.norm_id}, {severity})" if norm else f"{flag.norm_id} ({severity})"
+    lines = [
+        f"Norm: {name}",
+        f"Moderator's reason: {clip(note, 300) or 'none given'}",
+        effect,
+        f"Status: {release.status.replace('_', ' ')}.",
+    ]
+    if outcome == "upheld":
+        if norm is not None and norm.fix:
+            lines.append(f"How to meet the norm: {clip(norm.fix, 200)}")
+        lines.append(
+            "What you can do: " + NEXT_STEPS.get(release.status, NEXT_STEPS["changes_requested"]).format(ref=ref)
+        )
+        lines.append("Disagree? There is no appeal command yet: ask a moderator in the community's chat.")
+    else:
+        lines.append("Nothing to do about this flag.")
+    return Card(
+        f"A flag on your release {ref} ({title_of(release)}) was {outcome}",
+        "\n".join(lines),
+        status=release.status,
+        footer=f"All flags on it and how they were decided: /whyflagged {ref}",
+    )
+
+
+@command("whyflagged", "See the flags on your own releases and how they were decided", RELEASE)
+async def whyflagged(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+    """Creators see flags on their releases (never who filed them); moderators may ask about any release."""
+    mine = await inv.person_accounts()
+    if args.get("release") or inv.reply_to:
+        release = await inv.target_release(args.get("release"))
+        if release.creator_id not in mine and inv.privilege < Privilege.MODERATOR:
+            raise NotPermitted("You can only see the flags on your own releases.")
+        flags = await inv.tx.flags.of_release(release.id)
+    else:
+        flags = [f for f in await inv.tx.flags.against_creator(mine)]
+    if not flags:
+        return [Reply(Card("No flags", "None of these releases has been flagged."), ephemeral=True, private=True)]
+    lines = [f"R{f.release_id} " + flag_line(f) for f in flags[:25]]
+    return [Reply(Card("Flags on your releases", "\n".join(lines)), ephemeral=True, private=True)]

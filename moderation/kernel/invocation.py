@@ -1,0 +1,118 @@
+"""What a command handler gets: who, where, in which community, inside which transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from moderation.kernel.commands import Phrasing, release_id_of
+from moderation.kernel.community import CommunityConfig
+from moderation.kernel.errors import BadArgument, NotFound, NotPermitted
+from moderation.kernel.events import Actor, ChatRef, RepliedMessage
+from moderation.kernel.permissions import Privilege
+from norms import NormPack
+from storage import Account, Release, Tx
+
+if TYPE_CHECKING:
+    from moderation.core import Core
+
+__all__ = ["Invocation", "which_release"]
+
+
+@dataclass
+class Invocation:
+    """The context of one command or button press."""
+
+    core: Core
+    tx: Tx
+    community: CommunityConfig
+    community_id: int
+    actor: Actor
+    account: Account
+    privilege: Privilege
+    chat: ChatRef
+    now: datetime
+    pack: NormPack
+    reply_to: str | None = None
+    attachment_texts: Mapping[str, str] = field(default_factory=dict)
+    replied: RepliedMessage | None = None  # the replied-to message itself, when a person wrote it
+    prepared: object = None  # what the command's `prepare` step computed before the unit of work
+
+    @property
+    def actor_ref(self) -> str:
+        """How the audit log names the actor."""
+        return f"{self.actor.platform}:{self.actor.user_id}"
+
+    def ref(self, name: str) -> str:
+        """A command as the actor types it on this platform (`/forget_me` on Telegram, `/forget-me` elsewhere)."""
+        return self.core.command_ref(self.chat.platform, name)
+
+    async def audit(self, action: str, subject: str, payload: dict[str, Any], *, actor: str | None = None) -> None:
+        """Audit an action of this invocation in its community, now: by the actor unless `actor` says who
+        (`"normbot"` for what the bot did in consequence), so handlers name only what is particular."""
+        await self.tx.audit_log.append(
+            self.community_id,
+            actor=self.actor_ref if actor is None else actor,
+            action=action,
+            subject=subject,
+            payload=payload,
+            at=self.now,
+        )
+
+    def require(self, level: Privilege, what: str) -> None:
+        """Refuse unless the actor has at least `level`."""
+        if self.privilege < level:
+            raise NotPermitted(f"Only {level.name.lower()}s can {what}.")
+
+    async def person_accounts(self) -> list[int]:
+        """Every account of the actor's person (so linked accounts count as one member)."""
+        return await self.tx.accounts.of_person(self.account)
+
+    async def target_release(self, ref: str | None) -> Release:
+        """The release a command is about: an explicit id, else the replied-to message, else the release whose
+        review thread the command was typed in, else (console only) the latest release announced in this chat.
+
+        Why the thread: Discord slash commands cannot be replies, so inside a release's review thread the
+        thread itself says which release is meant. It is read from the store (the thread the bot opened for
+        the release), not from the platform, so a Telegram forum topic opened per release works alike."""
+        release_id: int | None = None
+        if ref:
+            release_id = release_id_of(ref)
+        else:
+            if self.reply_to:
+                release_id = await self.tx.announcements.release_for_message(
+                    self.chat.platform, self.chat.chat_id, self.reply_to
+                )
+            if release_id is None and self.chat.thread_id is not None:
+                release_id = await self.tx.posted.release_for_thread(
+                    self.chat.platform, self.chat.chat_id, self.chat.thread_id
+                )
+            if release_id is None and self.reply_to:
+                raise BadArgument("The message you replied to is not a release announcement I know.")
+            if release_id is None and self.chat.platform in self.core.latest_release_fallback:
+                release_id = await self.tx.announcements.latest_release_in_chat(self.chat.platform, self.chat.chat_id)
+        if release_id is None:
+            raise which_release(self.core.phrasing(self.chat.platform))
+        release = await self.tx.releases.get(self.community_id, release_id)
+        if release is None:
+            raise NotFound(f"There is no release R{release_id} in this community.")
+        return release
+
+
+def which_release(phrasing: Phrasing) -> BadArgument:
+    """ "Which release?" in the words of the platform: where commands reply, say reply; where they cannot
+    (Discord), point at the review thread and the release option instead."""
+    endorse = phrasing.ref("endorse")
+    if phrasing.targeting == "thread":
+        return BadArgument(
+            "Which release? Choose it in the release option, or use the command in the release's review thread.",
+            hint=f"For example: {endorse} release:R12",
+        )
+    if phrasing.targeting == "reply":
+        return BadArgument(
+            "Which release? Reply to its announcement or review prompt with the command, or give its id.",
+            hint=f"For example: {endorse} R12",
+        )
+    return BadArgument("Which release? Reply to its announcement or give its id.", hint=f"For example: {endorse} R12")

@@ -1,0 +1,1 @@
+"""/export-my-data, /forget-me and the export rows."""

@@ -1,0 +1,295 @@
+"""Commands about one release: /release show|list|edit, /normcheck, /status, /queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moderation.announcements.content import change_card, change_content
+from moderation.kernel.actions import Action, Card, Reply
+from moderation.kernel.commands import Param, command
+from moderation.kernel.errors import AlreadyDone, BadArgument, NotPermitted
+from moderation.kernel.invocation import Invocation
+from moderation.kernel.permissions import Privilege
+from moderation.releases.cards import (
+    clip,
+    endorsement_text,
+    flag_line,
+    nudge_card,
+    release_ref,
+    results_lines,
+    title_of,
+)
+from moderation.releases.lifecycle import CLOSED, STATES, can_move, flag_severity, quorum_reached, standing
+from moderation.releases.reviewing import (
+    NEXT_STEPS,
+    check_release,
+    notify_creator,
+    pack_label,
+    refresh_prompts,
+    settle_after_check,
+)
+from norms.fields import ReleaseFields
+from storage import personal
+
+__all__: list[str] = []
+
+RELEASE_OPT = Param("release", "The release id, like R12 (or reply to its announcement)", "release", required=False)
+RELEASE_REQ = Param("release", "The release id, like R12", "release")
+EDITABLE = ("license", "base_model", "model_type", "trigger_words", "nsfw", "parents", "links", "hashes", "model_name")
+
+
+@command("release show", "Everything about one release", RELEASE_OPT, button="show")
+async def release_show(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+    """Fields, check results, endorsements, resolved flags (open ones only for moderators and the creator)."""
+    release = await inv.target_release(args.get("release"))
+    tx = inv.tx
+    creator = await tx.accounts.get(release.creator_id)
+    fields = ReleaseFields.from_json(release.fields_json)
+    _, count, quorum = await quorum_reached(tx, release, inv.pack)
+    all_flags = await tx.flags.of_release(release.id)
+    upheld = [flag_severity(inv.pack, f.norm_id) for f in all_flags if f.status == "upheld"]
+    rows: list[tuple[str, str]] = [
+        ("Creator", clip(creator.display_name if creator else "?", 40)),
+        ("Status", standing(release.status, upheld).label),
+        ("Endorsements", endorsement_text(count, quorum, release.status)),
+    ]
+    for name in ("model_type", "base_model", "license"):
+        value = getattr(fields, name)
+        if value:
+            rows.append((name.replace("_", " ").capitalize(), clip(str(value), 60)))
+    if fields.links:
+        rows.append(("Links", clip(" ".join(link.url for link in fields.links[:4]), 300)))
+    if release.previous_id:
+        rows.append(("Previous version", f"R{release.previous_id}"))
+    latest = await tx.norm_checks.latest(release.id)
+    body = "\n".join(results_lines(latest[1], include_pass=True)) if latest else "Not checked yet."
+    mine = release.creator_id in await inv.person_accounts()
+    flags = [f for f in all_flags if f.status != "open" or mine or inv.privilege >= Privilege.MODERATOR]
+    if flags:
+        body += "\nFlags:\n" + "\n".join(
+            flag_line(f, show_reason=f.status != "open" or mine or inv.privilege >= Privilege.MODERATOR)
+            for f in flags[:10]
+        )
+    announcements = await tx.announcements.of_release(release.id)
+    footer = (
+        f"Announced {len(announcements)}×" + (f" · {announcements[0].url}" if announcements[0].url else "")
+        if announcements
+        else None
+    )
+    return [
+        Reply(
+            Card(f"{release_ref(release)}: {title_of(release)}", body, tuple(rows), release.status, footer),
+            ephemeral=True,
+        )
+    ]
+
+
+@command(
+    "release list",
+    "Recent releases, optionally in one state",
+    Param("status", "Only releases in this state", choices=STATES, required=False),
+)
+async def release_list(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+    """The 15 newest releases."""
+    releases = await inv.tx.releases.page(inv.community_id, status=args.get("status"), limit=15)
+    if not releases:
+        return [Reply(Card("No releases", "Nothing here yet."), ephemeral=True)]
+    lines = [f"{release_ref(r)} {title_of(r)} — {r.status.replace('_', ' ')}" for r in releases]
+    return [Reply(Card(f"Releases in {inv.community.name}", "\n".join(lines)), ephemeral=True)]
+
+
+def _edited(fields: ReleaseFields, name: str, value: str) -> ReleaseFields:
+    data = fields.to_json()
+    items = [v.strip() for v in value.replace(";", ",").split(",") if v.strip()]
+    if name in ("license", "base_model", "model_type", "model_name"):
+        data[name] = value.strip()[:200]
+    elif name == "nsfw":
+        if value.lower() not in ("yes", "no", "true", "false"):
+            raise BadArgument("nsfw takes yes or no.")
+        data[name] = value.lower() in ("yes", "true")
+    elif name in ("trigger_words", "parents"):
+        data[name] = items[:50]
+    elif name == "links":
+        from moderation.extraction import extract
+
+        data[name] = [{"url": link.url, "kind": link.kind} for link in extract(value).links] or [
+            {"url": i, "kind": "other"} for i in items
+        ]
+    elif name == "hashes":
+        hashes = []
+        for i in items:
+            h = i.lower()
+            if len(h) == 64 and all(c in "0123456789abcdef" for c in h):
+                hashes.append({"kind": "sha256", "value": h})
+            elif len(h) == 10 and all(c in "0123456789abcdef" for c in h):
+                hashes.append({"kind": "autov2", "value": h.upper()})
+            else:
+                raise BadArgument(f"{clip(i, 20)!r} is not a SHA-256 (64 hex) or AutoV2 (10 hex) hash.")
+        data[name] = hashes
+    return ReleaseFields.from_json(data)
+
+
+@command(
+    "release edit",
+    "Fix a field of your release; the norm check runs again",
+    RELEASE_REQ,
+    Param("field", "Which field", choices=EDITABLE),
+    Param("value", "The new value", "text", rest=True, max_length=500),
+    examples=("/release edit R12 license openrail++",),
+)
+async def release_edit(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+    """Creators fix their own releases (moderators may too); the version is not editable: announce anew.
+
+    The edit goes through the one content-change path (`moderation.announcements.content`): the check runs again, new
+    hashes and links meet provenance (claims, re-upload alerts), and a change to what was endorsed resets
+    the endorsements and reviews given to the old content and tells their authors."""
+    release = await inv.target_release(args["release"])
+    if release.creator_id not in await inv.person_accounts() and inv.privilege < Privilege.MODERATOR:
+        raise NotPermitted("Only the creator or a moderator can edit a release.")
+    if release.status in CLOSED:
+        raise BadArgument(f"{release_ref(release)} is {release.status}: its review is closed, so it can't be edited.")
+    name = args["field"]
+    fields = _edited(ReleaseFields.from_json(release.fields_json), name, args["value"])
+    change = await change_content(
+        inv.core,
+        inv.tx,
+        release,
+        inv.pack,
+        fields,
+        actor=inv.account,
+        actor_ref=inv.actor_ref,
+        trigger="edit",
+        now=inv.now,
+        chat=inv.chat,
+    )
+    if change is None:
+        raise AlreadyDone(f"{release_ref(release)} already says that; nothing changed.")
+    return [Reply(change_card(change), ephemeral=False), *change.actions]
+
+
+async def _recheck(inv: Invocation, release: Any, *, trigger: str) -> list[Action]:
+    results, fixes = await check_release(
+        inv.core, inv.tx, release, inv.pack, trigger=trigger, actor_id=inv.account.id, now=inv.now
+    )
+    before = release.status
+    await settle_after_check(inv.tx, release, inv.pack, results, inv.now)
+    await inv.audit(
+        "release.checked", release_ref(release), {"pack": inv.pack.digest, "status": release.status, "trigger": trigger}
+    )
+    failures = [(r, fixes.get(r.norm_id)) for r in results if r.outcome == "fail" and r.severity != "info"]
+    moved = (
+        f" Status: {before.replace('_', ' ')} → {release.status.replace('_', ' ')}." if before != release.status else ""
+    )
+    card = (
+        nudge_card(release, failures)
+        if failures
+        else Card(
+            f"{release_ref(release)} meets every automatic norm",
+            f"Checked against {pack_label(inv.pack)}.{moved}",
+            status=release.status,
+        )
+    )
+    if failures and moved:
+        card = Card(card.title, card.body + "\n" + moved.strip(), card.fields, card.status, card.footer)
+    refreshed = await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.core.phrasing)
+    if release.creator_id in await inv.person_accounts():
+        return [Reply(card, ephemeral=False), *refreshed]
+    # Someone else's release (a moderator's /normcheck or edit): the creator gets what to fix, the actor a
+    # private summary, so nobody is told "your release" about a release that is not theirs.
+    told = await notify_creator(inv.tx, release, card) if failures or moved else []
+    names = ", ".join(f"{r.norm_id} ({r.severity})" for r, _ in failures)
+    summary = f"{len(failures)} norm{'s' if len(failures) != 1 else ''} not met: {names}." if failures else ""
+    summary += f"{moved} Checked against {pack_label(inv.pack)}."
+    if told:
+        summary += " The creator has been sent what to fix." if failures else " The creator has been told."
+    title = (
+        f"Norm check of {release_ref(release)} ({title_of(release)})"
+        if failures
+        else f"{release_ref(release)} meets every automatic norm"
+    )
+    return [
+        Reply(Card(title, summary.strip(), status=release.status), ephemeral=True),
+        *told,
+        *refreshed,
+    ]
+
+
+@command("normcheck", "Check a release again against the current norms", RELEASE_OPT, privilege=Privilege.MODERATOR)
+async def normcheck(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+    """Moderators re-run the check (for example after the norms changed)."""
+    release = await inv.target_release(args.get("release"))
+    return await _recheck(inv, release, trigger="normcheck")
+
+
+@command(
+    "status",
+    "Set a release's state (moderators)",
+    RELEASE_REQ,
+    Param("state", "The new state", choices=STATES),
+    Param("note", "Why", "text", required=False, rest=True, max_length=500),
+    privilege=Privilege.MODERATOR,
+)
+async def status(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+    """Any move the lifecycle table allows."""
+    release = await inv.target_release(args["release"])
+    target = args["state"]
+    if "withdrawn" in (target, release.status) and target != release.status:
+        # Withdrawing is a detection correction: it stores a labelled example and closes the prompt.
+        command = (
+            f"/notrelease {release_ref(release)}"
+            if target == "withdrawn"
+            else "/markrelease (reply to its announcement)"
+        )
+        raise BadArgument(
+            f"{release_ref(release)}: use {command} instead.",
+            hint="It records the correction as a labelled example for the detector.",
+        )
+    if not can_move(release.status, target):
+        raise BadArgument(f"{release_ref(release)} can't go from {release.status} to {target}.")
+    before = release.status
+    if not await inv.tx.releases.move(release, before, target, inv.now):
+        raise AlreadyDone(f"{release_ref(release)} changed meanwhile (now {release.status}); nothing was changed.")
+    await inv.audit(
+        "release.status",
+        release_ref(release),
+        {"from": before, "to": target, "note": personal(clip(args.get("note"), 200))},
+    )
+    note = clip(args.get("note"), 300)
+    ref = release_ref(release)
+    told = await notify_creator(
+        inv.tx,
+        release,
+        Card(
+            f"Your release {ref} ({title_of(release)}) is now {target.replace('_', ' ')}",
+            "\n".join(
+                (
+                    f"A moderator moved it from {before.replace('_', ' ')} to {target.replace('_', ' ')}.",
+                    f"Moderator's reason: {note or 'none given'}",
+                    "What you can do: " + NEXT_STEPS[target].format(ref=ref),
+                    "Disagree? There is no appeal command yet: ask a moderator in the community's chat.",
+                )
+            ),
+            status=target,
+            footer=f"Details: /release show {ref}",
+        ),
+        actor_ids=frozenset(await inv.person_accounts()),
+    )
+    body = note + ("\n" if note else "") + ("The creator has been told." if told else "")
+    return [
+        Reply(Card(f"{ref} is now {target.replace('_', ' ')}", body.strip())),
+        *told,
+        *await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.core.phrasing),
+    ]
+
+
+@command("queue", "What waits on the moderators", privilege=Privilege.MODERATOR)
+async def queue(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+    """Open flags first, then flagged releases and releases waiting for changes."""
+    flags = await inv.tx.flags.open(inv.community_id, limit=20)
+    lines = [f"R{f.release_id} " + flag_line(f) for f in flags]
+    for state in ("flagged", "changes_requested", "in_review"):
+        rows = await inv.tx.releases.page(inv.community_id, status=state, limit=10)
+        lines += [f"{release_ref(r)} {title_of(r)} — {state.replace('_', ' ')}" for r in rows]
+    return [
+        Reply(Card("Moderation queue", "\n".join(lines) or "Nothing waits on you. 🎉"), ephemeral=True, private=True)
+    ]

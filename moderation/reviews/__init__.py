@@ -1,0 +1,1 @@
+"""/review: answers to a release's review questions."""
