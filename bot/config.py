@@ -87,7 +87,7 @@ class CommunitySettings(_Model):
     @field_validator("language")
     @classmethod
     def _language_known(cls, v: str) -> str:
-        from moderation.setup.settings import LANGUAGES
+        from moderation.kernel.i18n import LANGUAGES
 
         if v not in LANGUAGES:
             raise ValueError(f"language must be one of {', '.join(LANGUAGES)}; got {v!r}")
@@ -129,6 +129,11 @@ class HealthSettings(_Model):
     listen: str | None = None
 
 
+class WebSettings(_Model):
+    # The registry's public address (https://registry.example.org): the mod log links each release's page.
+    url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")
+
+
 class LogSettings(_Model):
     format: Literal["text", "json"] = "text"
     level: str = "INFO"
@@ -142,6 +147,7 @@ class Settings(_Model):
     telegram: TelegramSettings = TelegramSettings()
     health: HealthSettings = HealthSettings()
     log: LogSettings = LogSettings()
+    web: WebSettings = WebSettings()
     communities: list[CommunitySettings] = []
     source: str = "<defaults>"
 
@@ -189,6 +195,7 @@ class Settings(_Model):
                     web_token=token or None,
                     detect_threshold=c.detect_threshold,
                     language=c.language,
+                    registry_url=self.web.url,
                 )
             )
         return out

@@ -1,6 +1,6 @@
 """The shared store: SQLAlchemy models, the unit of work, migrations. The only package that speaks SQL."""
 
-from storage.audit import REDACTED, ChainProblem, personal
+from storage.audit import REDACTED, ChainProblem, personal, readable
 from storage.engine import create_engine, default_url, normalise_url, redact_url, sqlite_file
 from storage.models import (
     Account,
@@ -13,6 +13,7 @@ from storage.models import (
     Flag,
     NormCheck,
     NormPackRevision,
+    NormRecheck,
     NormResult,
     PostedMessage,
     Release,
@@ -66,6 +67,7 @@ __all__ = [
     "ModQueue",
     "NormCheck",
     "NormPackRevision",
+    "NormRecheck",
     "NormResult",
     "PostedMessage",
     "Redaction",
@@ -89,6 +91,7 @@ __all__ = [
     "guess_lang",
     "normalise_url",
     "personal",
+    "readable",
     "redact_url",
     "sqlite_file",
 ]

@@ -31,6 +31,7 @@ from storage.repositories import (
     PostedMessages,
     Privacy,
     ProcessedEvents,
+    Rechecks,
     Registry,
     Releases,
     Reviews,
@@ -63,6 +64,7 @@ class Tx:
         self.invites = Invites(session, memory)
         self.accounts = accounts = Accounts(session, memory)
         self.pack_revisions = PackRevisions(session, memory)
+        self.rechecks = Rechecks(session, memory)
         self.jobs = Jobs(session, memory)
         self.releases = releases = Releases(session, memory)
         self.announcements = Announcements(session, memory)

@@ -11,7 +11,7 @@ __all__ = ["ChatBinding", "CommunityConfig"]
 @dataclass(frozen=True, slots=True)
 class ChatBinding:
     """A chat of the community. `role`: releases (watched for announcements), review (prompts go here),
-    mod (moderator alerts go here), log (the record of what moderators and the bot decided)."""
+    mod (moderator alerts go here), log (the mod log: every decision and its consequences, posted once)."""
 
     platform: str
     chat_id: str
@@ -48,6 +48,7 @@ class CommunityConfig:
     language: str = "en"
     quorum: int | None = None  # the norm pack's when None
     review_window: timedelta | None = None  # the norm pack's when None
+    registry_url: str | None = None  # the web registry's address (`[web] url`): the mod log links release pages
 
     def __post_init__(self) -> None:
         t = self.detect_threshold

@@ -23,6 +23,7 @@ from storage.repositories.pack_revisions import PackRevisions
 from storage.repositories.posted import PostedMessages
 from storage.repositories.privacy import Privacy, Redaction
 from storage.repositories.processed_events import ProcessedEvents
+from storage.repositories.rechecks import Rechecks
 from storage.repositories.registry import Registry
 from storage.repositories.releases import Releases
 from storage.repositories.reviews import Reviews
@@ -49,6 +50,7 @@ __all__ = [
     "PostedMessages",
     "Privacy",
     "ProcessedEvents",
+    "Rechecks",
     "Redaction",
     "Registry",
     "Releases",

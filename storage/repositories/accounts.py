@@ -130,6 +130,7 @@ class Accounts(Repository):
         return first
 
     async def by_user(self, platform: str, user_id: str) -> Account | None:
-        """An account by its platform user id (a Discord mention `<@123>` names the id, not the name)."""
-        stmt = select(Account).where(Account.platform == platform, Account.user_id == user_id)
-        return (await self.s.execute(stmt)).scalar_one_or_none()
+        """The account of a platform user, if seen before (the mod log names the moderator who acted; a Discord
+        mention `<@123>` names the id, not the name)."""
+        params = {"platform": platform, "user_id": user_id}
+        return (await self.s.execute(_ACCOUNT_BY_USER, params)).scalar_one_or_none()

@@ -28,7 +28,7 @@ class AuditLog(Repository):
     """The communities' tamper-evident audit chains: events are queued in the unit of work, chained and stored
     just before COMMIT (`write`), so a chain head stays locked for as short a time as possible."""
 
-    __slots__ = ("_chained", "_heads", "_pending")
+    __slots__ = ("_chained", "_heads", "_pending", "appended")
 
     def __init__(self, session: AsyncSession, memory: UnitMemory) -> None:
         super().__init__(session, memory)
@@ -38,6 +38,9 @@ class AuditLog(Repository):
         self._heads: dict[int, AuditHead] = {}
         self._pending: list[dict[str, Any]] = []
         self._chained: list[dict[str, Any]] = []
+        # Every event this unit appended, in call order (the mod log is derived from them before COMMIT: only
+        # the unit of work that really made a decision appends its events, so a replay posts nothing twice).
+        self.appended: list[dict[str, Any]] = []
 
     def forget_heads(self) -> None:
         """Forget the locked heads (their community was deleted in this unit of work)."""
@@ -48,6 +51,7 @@ class AuditLog(Repository):
         self._heads.clear()
         self._pending.clear()
         self._chained.clear()
+        self.appended.clear()
 
     async def append(
         self,
@@ -70,16 +74,16 @@ class AuditLog(Repository):
         burst"). It also means a unit of work holding a head waits for no other row (heads are locked in
         community order), except after `append_now`, whose callers touch only their own new rows.
         """
-        self._pending.append(
-            {
-                "community_id": community_id,
-                "at": at,
-                "actor": actor,
-                "action": action,
-                "subject": subject,
-                "payload": payload,
-            }
-        )
+        event = {
+            "community_id": community_id,
+            "at": at,
+            "actor": actor,
+            "action": action,
+            "subject": subject,
+            "payload": payload,
+        }
+        self._pending.append(event)
+        self.appended.append(event)
 
     async def append_now(
         self,

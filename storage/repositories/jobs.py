@@ -101,3 +101,12 @@ class Jobs(Repository):
         if state is not None:
             stmt = stmt.where(ScheduledJob.state == state)
         return list((await self.s.execute(stmt)).scalars())
+
+    async def requeue(self, job_id: int) -> None:
+        """Put a claimed job back to pending (a long job that used its share of a tick continues at the next
+        one, on whichever replica claims it then)."""
+        await self.s.execute(
+            update(ScheduledJob)
+            .where(ScheduledJob.id == job_id, ScheduledJob.state == "running")
+            .values(state="pending", claimed_by=None)
+        )

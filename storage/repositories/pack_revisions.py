@@ -75,3 +75,10 @@ class PackRevisions(Repository):
         """The latest adopted revision (None: the configured pack applies). Asked on every event, so it reads
         one row (the unique (community, number) index), not the whole history."""
         return (await self.s.execute(_CURRENT_REVISION, {"community_id": community_id})).scalar_one_or_none()
+
+    async def get(self, community_id: int, number: int) -> NormPackRevision | None:
+        """One revision by its number in the community (a button names the revision it was offered for)."""
+        stmt = select(NormPackRevision).where(
+            NormPackRevision.community_id == community_id, NormPackRevision.number == number
+        )
+        return (await self.s.execute(stmt)).scalar_one_or_none()

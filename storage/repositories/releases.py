@@ -225,3 +225,21 @@ class Releases(Repository):
         """How many releases these accounts created."""
         stmt = select(func.count()).select_from(Release).where(Release.creator_id.in_(account_ids))
         return int((await self.s.execute(stmt)).scalar_one())
+
+    async def count_except(self, community_id: int, exclude_statuses: Sequence[str]) -> int:
+        """How many of a community's releases are in none of `exclude_statuses` (the open ones)."""
+        stmt = select(func.count()).select_from(Release).where(Release.community_id == community_id)
+        if exclude_statuses:
+            stmt = stmt.where(Release.status.not_in(exclude_statuses))
+        return int((await self.s.execute(stmt)).scalar_one())
+
+    async def after(
+        self, community_id: int, after_id: int, *, exclude_statuses: Sequence[str] = (), limit: int = 25
+    ) -> list[Release]:
+        """The next `limit` releases by id after `after_id` (oldest first): a batch of a re-check, which
+        resumes from the last id it finished instead of an offset that shifts as statuses change."""
+        stmt = select(Release).where(Release.community_id == community_id, Release.id > after_id)
+        if exclude_statuses:
+            stmt = stmt.where(Release.status.not_in(exclude_statuses))
+        stmt = stmt.order_by(Release.id).limit(limit)
+        return list((await self.s.execute(stmt)).scalars())
