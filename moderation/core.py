@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from moderation.enforcement.deletion import enforcement_actions, on_delete_reported
 from moderation.handlers import MODULES
 from moderation.kernel import buttons
 from moderation.kernel.actions import Action, Card, Reply
@@ -40,6 +41,7 @@ from moderation.kernel.events import (
     ChatRef,
     CommandInvoked,
     CoreEvent,
+    DeleteReported,
     MessageEdited,
     MessagePosted,
     Posted,
@@ -443,6 +445,8 @@ class Core:
             return await self._on_command(event)
         if isinstance(event, ButtonPressed):
             return await self._on_button(event)
+        if isinstance(event, DeleteReported):
+            return await on_delete_reported(self, event)
         if isinstance(event, ChatInvited):
             from moderation.setup.invites import redeem
 
@@ -597,6 +601,7 @@ class Core:
                 raise bad
             actions = await spec.handler(inv, dict(values))
             with inv.public():  # the mod log is the moderators' chat: the community's language
+                actions += await enforcement_actions(self, tx)  # before the log: it shows the release.enforced line
                 logged = await log_entries(self, tx)
             return self._checked(inv, actions + logged)
 
@@ -641,6 +646,7 @@ class Core:
                 raise UserError(_("This button is not valid any more."))
             actions = await route(inv, payload)
             with inv.public():
+                actions += await enforcement_actions(self, tx)
                 logged = await log_entries(self, tx)
             return self._checked(inv, actions + logged)
 
