@@ -59,7 +59,7 @@ async def build_form(
     )
     titles: dict[str, str] = {}
     known: list[Choice] = []
-    for chat in await tx.community_chats(community_id, platform):
+    for chat in await tx.chats.of_community(community_id, platform):
         titles[chat.chat_id] = chat.title or chat.chat_id
         known.append(Choice(chat.chat_id, chat.title or f"chat {chat.chat_id}"))
     for binding in community.chats:

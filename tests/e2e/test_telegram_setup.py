@@ -55,8 +55,8 @@ async def test_setup_in_the_group_opens_the_settings_privately_and_saves_a_choic
     assert "Quorum: 1 (set with /setup by telegram:1004)" in saved.text and "Quorum: the file’s value → 1" in saved.text
     assert w.core.communities["makers"].quorum == 1
     async with w.store.transaction() as tx:
-        cid = (await tx.community_by_slug("makers")).id  # type: ignore[union-attr]
-        events = [e for e in await tx.audit_events(cid) if e.action == "community.setting_changed"]
+        cid = (await tx.communities.by_slug("makers")).id  # type: ignore[union-attr]
+        events = [e for e in await tx.audit_log.events(cid) if e.action == "community.setting_changed"]
     assert [(e.actor, e.payload["new"]) for e in events] == [("telegram:1004", 1)]
     choices, _ = await press(w, saved, w.mia, "Language")
     saved, _ = await press(w, choices, w.mia, "Español (es)")
