@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING
 
 from moderation.kernel.actions import Action, Card, Send
 from moderation.kernel.events import ChatRef
+from moderation.kernel.i18n import _, localized, ngettext, using
 from moderation.kernel.redaction import redacting_logger
-from moderation.releases.cards import clip, endorsement_text, how_to_review, release_ref, title_of
-from moderation.releases.lifecycle import flag_severity, quorum_reached, standing
+from moderation.releases.cards import clip, endorsement_text, how_to_review, release_ref, severity_label, title_of
+from moderation.releases.lifecycle import flag_severity, quorum_reached, standing, status_label
 from norms import NormPack
 from storage import Release, Tx
 
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from moderation.core import Core
     from moderation.kernel.community import CommunityConfig
 
-__all__ = ["ensure_digests", "run_due", "schedule_release_jobs"]
+__all__ = ["community_language", "ensure_digests", "run_due", "schedule_release_jobs"]
 
 log = redacting_logger("normbot.jobs")
 DIGEST_EVERY = timedelta(days=7)
@@ -44,21 +45,29 @@ async def schedule_release_jobs(tx: Tx, release: Release, pack: NormPack, now: d
         for offset in pack.review.reminders
         if offset < pack.review.window
     ]
-    await tx.schedule_jobs(jobs, now, release.community_id)
+    await tx.jobs.schedule_many(jobs, now, release.community_id)
 
 
 async def schedule_flag_escalation(tx: Tx, flag_id: int, community_id: int, pack: NormPack, now: datetime) -> None:
     """Escalate a flag that is still open after the pack's `escalate_after`."""
-    await tx.schedule_job("flag_escalation", str(flag_id), now + pack.review.escalate_after, now, community_id)
+    await tx.jobs.schedule("flag_escalation", str(flag_id), now + pack.review.escalate_after, now, community_id)
 
 
 async def ensure_digests(tx: Tx, core: Core, now: datetime) -> None:
     """Every community with digests on has one pending digest job."""
-    pending = {(j.kind, j.subject) for j in await tx.jobs("pending")}
+    pending = {(j.kind, j.subject) for j in await tx.jobs.all("pending")}
     for slug in core.communities:
         cid = await core.community_id(tx, slug)
         if ("weekly_digest", str(cid)) not in pending:
-            await tx.schedule_job("weekly_digest", str(cid), now + DIGEST_EVERY, now, cid)
+            await tx.jobs.schedule("weekly_digest", str(cid), now + DIGEST_EVERY, now, cid)
+
+
+async def community_language(core: Core, tx: Tx, community_id: int | None) -> str | None:
+    """The language of a community by its id (None when this deployment does not serve it): scheduled work
+    speaks to the community's chats, so it writes in the community's language."""
+    row = await tx.communities.get(community_id) if community_id is not None else None
+    community = core.communities.get(row.slug) if row is not None else None
+    return community.language if community is not None else None
 
 
 def chats_for(community: CommunityConfig, *roles: str) -> list[ChatRef]:
@@ -73,7 +82,7 @@ def chats_for(community: CommunityConfig, *roles: str) -> list[ChatRef]:
 async def run_due(core: Core) -> list[Action]:
     """Claim and run every due job, batch after batch (after downtime there may be more than one batch)."""
     actions: list[Action] = []
-    for _ in range(MAX_BATCHES):
+    for _batch_number in range(MAX_BATCHES):
         batch, full = await _run_batch(core)
         actions.extend(batch)
         if not full:
@@ -85,19 +94,19 @@ async def _run_batch(core: Core) -> tuple[list[Action], bool]:
     """One batch of due jobs; the flag says whether the batch was full (more may be waiting)."""
     now = core.clock()
     async with core.store.transaction() as tx:
-        await tx.release_stale_jobs(now - STALE_CLAIM)
-        due = [(j.id, j.kind, j.subject, j.community_id, _aware(j.due_at)) for j in await tx.due_jobs(now, BATCH)]
+        await tx.jobs.release_stale(now - STALE_CLAIM)
+        due = [(j.id, j.kind, j.subject, j.community_id, _aware(j.due_at)) for j in await tx.jobs.due(now, BATCH)]
     # After downtime several reminders of one release may be due at once: only the newest one speaks.
-    newest = {(kind, subject): job_id for job_id, kind, subject, _, _ in due if kind == "review_reminder"}
+    newest = {(kind, subject): job_id for job_id, kind, subject, _cid, _due in due if kind == "review_reminder"}
     from moderation.modlog.entries import log_entries  # the mod log reads `chats_for` from here
 
     actions: list[Action] = []
     for job_id, kind, subject, community_id, due_at in due:
         async with core.store.transaction() as tx:
-            if not await tx.claim_job(job_id, core.worker_id, now):
+            if not await tx.jobs.claim(job_id, core.worker_id, now):
                 continue  # another replica took it
             if kind == "review_reminder" and newest[(kind, subject)] != job_id:
-                await tx.finish_job(job_id)
+                await tx.jobs.finish(job_id)
                 continue
         if kind == "norm_recheck":
             # Many units of work, one per batch of releases (moderation/norms_admin/recheck.py); it finishes
@@ -111,9 +120,11 @@ async def _run_batch(core: Core) -> tuple[list[Action], bool]:
             continue
         try:
             async with core.store.transaction() as tx:
-                actions.extend(await _run_one(core, tx, kind, subject, community_id, now, due_at))
-                await tx.finish_job(job_id)
-                actions.extend(await log_entries(core, tx))
+                # Reminders, deadlines, escalations, digests and their mod-log lines go to the community's chats.
+                with using(await community_language(core, tx, community_id)):
+                    actions.extend(await _run_one(core, tx, kind, subject, community_id, now, due_at))
+                    await tx.jobs.finish(job_id)
+                    actions.extend(await log_entries(core, tx))
         except Exception:
             log.exception("job %s (%s %s) failed; it will be retried", job_id, kind, subject)
     return actions, len(due) == BATCH
@@ -126,7 +137,7 @@ def _community_of(core: Core, tx_slug: str | None) -> CommunityConfig | None:
 async def _run_one(
     core: Core, tx: Tx, kind: str, subject: str, community_id: int | None, now: datetime, due_at: datetime
 ) -> list[Action]:
-    row = await tx.community(community_id) if community_id is not None else None
+    row = await tx.communities.get(community_id) if community_id is not None else None
     community = _community_of(core, row.slug if row else None)
     if community is None or row is None:
         return []
@@ -135,16 +146,18 @@ async def _run_one(
         return await _digest(core, tx, community, row.id, pack, now, due_at)
     if kind == "flag_escalation":
         return await _escalate(tx, community, row.id, int(subject))
-    release = await tx.release(row.id, int(subject))
+    release = await tx.releases.get(row.id, int(subject))
     if release is None or release.status != "in_review":
         return []  # decided already: nothing to remind anyone of
     reached, count, quorum = await quorum_reached(tx, release, pack)
     if reached:
         return []
     if kind == "review_reminder":
-        title = f"Reminder: {release_ref(release)} ({title_of(release)}) still needs review"
-        counted = f"Endorsements: {endorsement_text(count, quorum, release.status)}."
-        await tx.audit(
+        title = _("Reminder: {ref} ({title}) still needs review").format(
+            ref=release_ref(release), title=title_of(release)
+        )
+        counted = _("Endorsements: {count}.").format(count=endorsement_text(count, quorum, release.status))
+        await tx.audit_log.append(
             row.id, actor="normbot", action="review.reminded", subject=release_ref(release), payload={}, at=now
         )
         return [
@@ -156,13 +169,15 @@ async def _run_one(
         ]
     if kind == "review_deadline":
         card = Card(
-            f"Review window closed for {release_ref(release)} ({title_of(release)})",
-            f"Endorsements: {endorsement_text(count, quorum, release.status)}. "
-            f"Moderators: decide with /status {release_ref(release)} "
-            "<state>, or leave it in review.",
+            _("Review window closed for {ref} ({title})").format(ref=release_ref(release), title=title_of(release)),
+            _("Endorsements: {count}.").format(count=endorsement_text(count, quorum, release.status))
+            + " "
+            + _("Moderators: decide with /status {ref} <state>, or leave it in review.").format(
+                ref=release_ref(release)
+            ),
             status=release.status,
         )
-        await tx.audit(
+        await tx.audit_log.append(
             row.id, actor="normbot", action="review.window_closed", subject=release_ref(release), payload={}, at=now
         )
         return [Send(chat, card) for chat in chats_for(community, "mod", "review", "releases")]
@@ -170,12 +185,13 @@ async def _run_one(
 
 
 async def _escalate(tx: Tx, community: CommunityConfig, community_id: int, flag_id: int) -> list[Action]:
-    flag = await tx.flag(community_id, flag_id)
+    flag = await tx.flags.get(community_id, flag_id)
     if flag is None or flag.status != "open":
         return []
     card = Card(
-        f"Flag F{flag.id} on R{flag.release_id} is still open",
-        f"{flag.norm_id}: {clip(flag.reason, 150)}\nResolve it with /resolve F{flag.id} upheld|dismissed <note>.",
+        _("Flag {flag} on {ref} is still open").format(flag=f"F{flag.id}", ref=f"R{flag.release_id}"),
+        f"{flag.norm_id}: {clip(flag.reason, 150)}\n"
+        + _("Resolve it with /resolve {flag} upheld|dismissed <note>.").format(flag=f"F{flag.id}"),
         status="flagged",
     )
     return [Send(chat, card) for chat in chats_for(community, "mod", "review", "releases")]
@@ -188,42 +204,48 @@ async def _digest(
     next_due = due_at + DIGEST_EVERY
     while next_due <= now:
         next_due += DIGEST_EVERY
-    await tx.schedule_job("weekly_digest", str(community_id), next_due, now, community_id)
+    await tx.jobs.schedule("weekly_digest", str(community_id), next_due, now, community_id)
     if pack.review.digest == "off":
         return []
     since = due_at - DIGEST_EVERY
     endorsed = [
-        r for r in await tx.releases(community_id, status="endorsed", limit=200) if _aware(r.updated_at) >= since
+        r for r in await tx.releases.page(community_id, status="endorsed", limit=200) if _aware(r.updated_at) >= since
     ]
-    upheld = await tx.flags_resolved_since(community_id, since, "upheld")
+    upheld = await tx.flags.resolved_since(community_id, since, "upheld")
     if not endorsed and not upheld:
         return []
     lines = []
     for r in endorsed[:15]:
-        creator = await tx.account(r.creator_id)
-        marks = [flag_severity(pack, f.norm_id) for f in await tx.flags_of(r.id, "upheld")]
+        creator = await tx.accounts.get(r.creator_id)
+        marks = [flag_severity(pack, f.norm_id) for f in await tx.flags.of_release(r.id, "upheld")]
         shown = standing(r.status, marks)
         mark = f" ({shown.label})" if marks else ""
-        lines.append(f"• {release_ref(r)} {title_of(r)} by {clip(creator.display_name if creator else '?', 40)}{mark}")
+        lines.append(
+            "• "
+            + _("{ref} {title} by {creator}").format(
+                ref=release_ref(r), title=title_of(r), creator=clip(creator.display_name if creator else "?", 40)
+            )
+            + mark
+        )
     if upheld:
         # Upheld outcomes are news too: a digest of only green ticks would hide what the moderators decided.
-        lines.append("Flags upheld:")
+        lines.append(_("Flags upheld:"))
         grouped: dict[tuple[int, str], tuple[Release, int]] = {}
         for f, r in upheld:
-            _, n = grouped.get((r.id, f.norm_id), (r, 0))
+            _r, n = grouped.get((r.id, f.norm_id), (r, 0))
             grouped[(r.id, f.norm_id)] = (r, n + 1)
-        for (_, norm_id), (r, n) in list(grouped.items())[:15]:
+        for (_rid, norm_id), (r, n) in list(grouped.items())[:15]:
             norm = pack.norm(norm_id)
-            name = clip(norm.title, 60) if norm else norm_id
+            name = clip(localized(norm.title), 60) if norm else norm_id
             times = f" ×{n}" if n > 1 else ""
             lines.append(
-                f"• {release_ref(r)} {title_of(r)}: {name} ({flag_severity(pack, norm_id)}){times} "
-                f"— now {r.status.replace('_', ' ')}"
+                f"• {release_ref(r)} {title_of(r)}: {name} ({severity_label(flag_severity(pack, norm_id))}){times} "
+                + _("— now {status}").format(status=status_label(r.status))
             )
     lines.extend(await core.hooks.digest_lines(core, tx, community_id, since))
-    title = f"This week in {community.name}: {len(endorsed)} newly endorsed"
+    title = _("This week in {community}: {n} newly endorsed").format(community=community.name, n=len(endorsed))
     if upheld:
-        title += f", {len(upheld)} flag{'s' if len(upheld) != 1 else ''} upheld"
+        title += ngettext(", {n} flag upheld", ", {n} flags upheld", len(upheld)).format(n=len(upheld))
     card = Card(title, "\n".join(lines))
     return [Send(chat, card) for chat in chats_for(community, "releases", "review")]
 

@@ -19,13 +19,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from moderation.jobs import community_language
 from moderation.kernel import buttons
 from moderation.kernel.actions import Action, Button, Card, Send
 from moderation.kernel.events import ChatRef
+from moderation.kernel.i18n import _, localized, ngettext, using
 from moderation.kernel.redaction import redacting_logger
 from moderation.modlog.entries import Line, log_entries, register
-from moderation.releases.cards import NormHelp, clip, human_evidence, release_ref, title_of
-from moderation.releases.lifecycle import CLOSED
+from moderation.releases.cards import NormHelp, clip, human_evidence, release_ref, severity_label, title_of
+from moderation.releases.lifecycle import CLOSED, status_label
 from moderation.releases.reviewing import check_release, notify_creator, pack_label, refresh_prompts, settle_after_check
 from norms import NormPack
 from storage import NormRecheck, NormResult, Release, Tx
@@ -47,14 +49,14 @@ TRIGGER = "norm_change"
 
 async def open_count(tx: Tx, community_id: int) -> int:
     """How many releases a re-check would look at: every release not closed (removed or withdrawn)."""
-    return await tx.count_releases_except(community_id, sorted(CLOSED))
+    return await tx.releases.count_except(community_id, sorted(CLOSED))
 
 
 def offer_button(revision_number: int, count: int) -> Button:
     """The "Re-check N open releases" button under `/norms set`'s answer. Its payload names the revision,
     so a press after a later change is refused instead of re-checking against a pack nobody offered."""
-    noun = "release" if count == 1 else "releases"
-    return Button(f"Re-check {count} open {noun}", buttons.encode("recheck", revision_number), "primary")
+    label = ngettext("Re-check {n} open release", "Re-check {n} open releases", count).format(n=count)
+    return Button(label, buttons.encode("recheck", revision_number), "primary")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,24 +101,33 @@ def change_card(release: Release, change: Change, fixes: dict[str, NormHelp], pa
     lines: list[str] = []
     for result in change.now_failing:
         help_ = fixes.get(result.norm_id, NormHelp(result.norm_id))
-        line = f"❌ Now not met: {clip(help_.title, 80)} ({result.severity}, {result.norm_id})"
+        line = "❌ " + _("Now not met: {title} ({severity}, {norm})").format(
+            title=clip(localized(help_.title), 80), severity=severity_label(result.severity), norm=result.norm_id
+        )
         found = human_evidence(result.evidence, 120)
         if found:
-            line += f"\n   Found: {found}"
+            line += "\n   " + _("Found: {found}").format(found=found)
         if help_.fix:
-            line += f"\n   How to fix: {clip(help_.fix, 200)}"
+            line += "\n   " + _("How to fix: {fix}").format(fix=clip(localized(help_.fix), 200))
         lines.append(line)
     for norm_id in change.now_met:
         norm = pack.norm(norm_id)
-        lines.append(f"✅ Now met (or no longer a norm): {clip(norm.title, 80) if norm else norm_id} ({norm_id})")
+        title = clip(localized(norm.title), 80) if norm else norm_id
+        lines.append("✅ " + _("Now met (or no longer a norm): {title} ({norm})").format(title=title, norm=norm_id))
     if change.status_before != change.status_after:
-        lines.append(f"Status: {change.status_before.replace('_', ' ')} → {change.status_after.replace('_', ' ')}.")
-    footer = f"Checked against {pack_label(pack)}. "
+        lines.append(
+            _("Status: {before} → {after}.").format(
+                before=status_label(change.status_before), after=status_label(change.status_after)
+            )
+        )
+    footer = _("Checked against {pack}.").format(pack=pack_label(pack)) + " "
     if change.now_failing:
-        footer += f"Fix it with /release edit {ref} <field> <value> or by editing your announcement. "
-    footer += "The community's norms: /norms"
+        footer += (
+            _("Fix it with /release edit {ref} <field> <value> or by editing your announcement.").format(ref=ref) + " "
+        )
+    footer += _("The community's norms: /norms")
     return Card(
-        f"The community's norms changed: {ref} ({title_of(release)}) was checked again",
+        _("The community's norms changed: {ref} ({title}) was checked again").format(ref=ref, title=title_of(release)),
         "\n".join(lines),
         status=release.status,
         footer=footer,
@@ -127,7 +138,7 @@ async def _recheck_one(
     core: Core, tx: Tx, release: Release, pack: NormPack, now: datetime
 ) -> tuple[Change, bool, list[Action]]:
     """Check one release against `pack`: (what changed, whether it now misses a norm, what to show)."""
-    latest = await tx.latest_norm_check(release.id)
+    latest = await tx.norm_checks.latest(release.id)
     before = latest[1] if latest else []
     status_before = release.status
     results, fixes = await check_release(core, tx, release, pack, trigger=TRIGGER, actor_id=None, now=now)
@@ -135,7 +146,7 @@ async def _recheck_one(
     change = result_change(before, results, status_before, release.status)
     actions = await refresh_prompts(tx, release, pack, phrasing=core.phrasing)
     if change.changed:
-        await tx.audit(
+        await tx.audit_log.append(
             release.community_id,
             actor="normbot",
             action="release.checked",
@@ -149,26 +160,34 @@ async def _recheck_one(
 
 
 def _summary(rc: NormRecheck, pack: NormPack, revision_number: int | None) -> Card:
-    which = f" (revision {revision_number})" if revision_number is not None else ""
+    which = (
+        _("{pack} (revision {number})").format(pack=pack_label(pack), number=revision_number)
+        if revision_number is not None
+        else pack_label(pack)
+    )
     return Card(
-        f"Re-check after the norm change: {rc.checked} checked, {rc.changed} changed, {rc.failing} now failing",
-        f"Open releases checked against {pack_label(pack)}{which}. Their review prompts show the new results; "
-        f"the {rc.changed} creator(s) whose result changed were sent what changed and how to fix it. "
-        f"{rc.failing} release(s) now miss at least one norm; /queue lists those waiting for changes.",
+        _("Re-check after the norm change: {checked} checked, {changed} changed, {failing} now failing").format(
+            checked=rc.checked, changed=rc.changed, failing=rc.failing
+        ),
+        _(
+            "Open releases checked against {pack}. Their review prompts show the new results; the {changed} "
+            "creator(s) whose result changed were sent what changed and how to fix it. {failing} release(s) now "
+            "miss at least one norm; /queue lists those waiting for changes."
+        ).format(pack=which, changed=rc.changed, failing=rc.failing),
     )
 
 
 async def _batch(core: Core, tx: Tx, recheck_id: int, now: datetime) -> tuple[bool, list[Action]]:
     """One batch: (finished, actions)."""
-    rc = await tx.recheck(recheck_id)
+    rc = await tx.rechecks.get(recheck_id)
     if rc is None or rc.state == "done":
         return True, []
-    row = await tx.community(rc.community_id)
+    row = await tx.communities.get(rc.community_id)
     community = core.communities.get(row.slug) if row is not None else None
     if community is None:
         return True, []  # not a community this deployment serves (any more)
     pack = await core.packs.current(tx, community, rc.community_id)
-    releases = await tx.releases_after(
+    releases = await tx.releases.after(
         rc.community_id, rc.after_release_id, exclude_statuses=sorted(CLOSED), limit=BATCH
     )
     actions: list[Action] = []
@@ -182,9 +201,9 @@ async def _batch(core: Core, tx: Tx, recheck_id: int, now: datetime) -> tuple[bo
     if len(releases) == BATCH:
         return False, actions + await log_entries(core, tx)
     rc.state, rc.finished_at = "done", now
-    revisions = [r for r in await tx.pack_revisions(rc.community_id) if r.id == rc.revision_id]
+    revisions = [r for r in await tx.pack_revisions.all(rc.community_id) if r.id == rc.revision_id]
     number = revisions[0].number if revisions else None
-    await tx.audit(
+    await tx.audit_log.append(
         rc.community_id,
         actor="normbot",
         action="norms.rechecked",
@@ -208,8 +227,10 @@ def _logged(e: dict[str, Any], who: str, release: Release | None) -> Line:
     p = e["payload"]
     return Line(
         "🔁",
-        f"Open releases re-checked after the norm change ({e['subject']}): {p.get('checked')} checked, "
-        f"{p.get('changed')} changed, {p.get('failing')} now failing",
+        _(
+            "Open releases re-checked after the norm change ({revision}): {checked} checked, {changed} changed, "
+            "{failing} now failing"
+        ).format(revision=e["subject"], checked=p.get("checked"), changed=p.get("changed"), failing=p.get("failing")),
     )
 
 
@@ -220,12 +241,16 @@ async def run(core: Core, job_id: int, recheck_id: int) -> list[Action]:
     started = time.monotonic()
     while True:
         async with core.store.transaction() as tx:
-            finished, done = await _batch(core, tx, recheck_id, core.clock())
+            # Everything a batch writes (prompts, creators' messages, the summary, the mod log) is read in the
+            # community's chats: the community's language.
+            rc = await tx.rechecks.get(recheck_id)
+            with using(await community_language(core, tx, rc.community_id if rc else None)):
+                finished, done = await _batch(core, tx, recheck_id, core.clock())
             handed_back = not finished and time.monotonic() - started > TIME_SHARE
             if finished:
-                await tx.finish_job(job_id)
+                await tx.jobs.finish(job_id)
             elif handed_back:
-                await tx.requeue_job(job_id)
+                await tx.jobs.requeue(job_id)
         actions += done
         if finished or handed_back:
             return actions
