@@ -55,7 +55,14 @@ _KEYS = tuple(s.key for s in SPECS)
         max_length=400,
     ),
     privilege=Privilege.MODERATOR,
-    examples=("/setup", "/setup review-chat here", "/setup quorum 3", "/setup review-window 48h", "/setup language es"),
+    examples=(
+        "/setup",
+        "/setup review-chat here",
+        "/setup quorum 3",
+        "/setup review-window 48h",
+        "/setup language es",
+        "/setup enforcement on",
+    ),
     private_chat=True,
 )
 async def setup(inv: Invocation, args: dict[str, Any]) -> list[Action]:
@@ -85,9 +92,7 @@ async def setup(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     platform = inv.chat.platform if spec.per_platform else ""
     if spec.kind == "chat" and value is not None:
         await _check_chat(inv, str(value))
-    old = await inv.tx.set_community_setting(
-        inv.community_id, spec.stored, platform, value, by=inv.actor_ref, at=inv.now
-    )
+    old = await inv.tx.settings.set(inv.community_id, spec.stored, platform, value, by=inv.actor_ref, at=inv.now)
     if old == value:
         note = _("{setting} was already {value}; nothing changed.").format(
             setting=label_of(spec), value=_said(spec, value)
@@ -99,7 +104,7 @@ async def setup(inv: Invocation, args: dict[str, Any]) -> list[Action]:
             {"platform": platform, "old": old, "new": value},
         )
         note = f"{label_of(spec)}: {_said(spec, old)} → {_said(spec, value)}."
-    rows = await inv.tx.community_settings(inv.community_id)
+    rows = await inv.tx.settings.all(inv.community_id)
     slug = inv.community.slug
     inv.tx.on_commit(lambda: inv.core.settings_changed(slug, rows))
     return [OpenSettings(await _form(inv, rows, note=note))]
@@ -118,7 +123,7 @@ async def _check_chat(inv: Invocation, chat_id: str) -> None:
     """A chat another community owns (bound in the store or named in its file) cannot become this one's:
     prompts and alerts would go to the other community. Anything else is the moderator's choice."""
     platform = inv.chat.platform
-    binding = await inv.tx.chat_binding(platform, chat_id)
+    binding = await inv.tx.chats.binding(platform, chat_id)
     if binding is not None and binding.community_id != inv.community_id:
         raise NotPermitted(_("That chat belongs to another community I serve; choose one of this community's chats."))
     for slug, config in inv.core.file_communities.items():
@@ -132,7 +137,7 @@ async def _form(inv: Invocation, rows: Any = None, *, note: str = "", invite: st
     """The form as it reads after this invocation's change (built from the rows just written: the core's
     own copy changes only when the unit of work commits)."""
     if rows is None:
-        rows = await inv.tx.community_settings(inv.community_id)
+        rows = await inv.tx.settings.all(inv.community_id)
     file_config = inv.core.file_communities.get(inv.community.slug, inv.community)
     community = merged(file_config, stored_of(rows))
     pack = await inv.core.packs.current(inv.tx, community, inv.community_id)
@@ -160,7 +165,7 @@ async def _invite(inv: Invocation, role: str) -> list[Action]:
             hint=_("For example: {example}").format(example=f"{inv.ref('setup')} invite review"),
         )
     token = secrets.token_urlsafe(24)
-    await inv.tx.add_chat_invite(
+    await inv.tx.invites.add(
         inv.community_id,
         token_hash=token_hash(token),
         platform=inv.chat.platform,
