@@ -9,6 +9,7 @@ from storage.engine import create_engine, default_url, normalise_url, redact_url
 from storage.models import (
     Account,
     Announcement,
+    Appeal,
     AuditEvent,
     Claim,
     Community,
@@ -33,6 +34,7 @@ from storage.tx_settings import InviteRow, SettingRow
 __all__ = [
     "Account",
     "Announcement",
+    "Appeal",
     "AuditEvent",
     "ChainProblem",
     "Claim",

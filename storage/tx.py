@@ -30,6 +30,7 @@ from storage.models import (
     ScheduledJob,
     WatchedChat,
 )
+from storage.tx_appeals import AppealQueries
 from storage.tx_releases import ReleaseQueries
 from storage.tx_settings import SettingsQueries
 from storage.tx_social import SocialQueries
@@ -67,7 +68,7 @@ class BindingRow(NamedTuple):
     role: str
 
 
-class Tx(ReleaseQueries, SocialQueries, SettingsQueries):
+class Tx(ReleaseQueries, SocialQueries, AppealQueries, SettingsQueries):
     """Queries and writes inside one transaction."""
 
     def __init__(self, session: AsyncSession) -> None:

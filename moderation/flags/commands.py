@@ -281,7 +281,7 @@ def _decision_card(
         lines.append(
             "What you can do: " + NEXT_STEPS.get(release.status, NEXT_STEPS["changes_requested"]).format(ref=ref)
         )
-        lines.append("Disagree? There is no appeal command yet: ask a moderator in the community's chat.")
+        lines.append(f"Disagree? Appeal with /appeal {ref} <why>; a moderator decides.")
     else:
         lines.append("Nothing to do about this flag.")
     return Card(

@@ -15,13 +15,14 @@ from moderation.kernel.errors import BadArgument
 __all__ = ["ACTIONS", "ButtonPayload", "encode", "parse"]
 
 VERSION = "nb1"
-ACTIONS = ("endorse", "flag", "review", "show", "uphold", "dismiss", "penalise")
+ACTIONS = ("endorse", "flag", "review", "show", "uphold", "dismiss", "penalise", "grant", "deny")
 _PATTERN = re.compile(r"nb1:([a-z]{1,12}):([0-9]{1,18})(?::([0-9]{1,18}))?")
 
 
 @dataclass(frozen=True, slots=True)
 class ButtonPayload:
-    """A parsed payload: the action, the release, and for flag decisions the flag id."""
+    """A parsed payload: the action, the release, and for flag decisions the flag id (for appeal decisions,
+    `grant` and `deny`, the appeal id)."""
 
     action: str
     release_id: int

@@ -116,7 +116,8 @@ async def forget_me(inv: Invocation, args: dict[str, Any]) -> list[Action]:
                 "Forgotten",
                 f"Redacted {done.accounts} account(s), {done.announcement_texts} announcement(s), "
                 f"{done.edited_fields} edited field(s), {done.flag_reasons} flag reason(s), "
-                f"{done.endorsement_notes + done.review_notes + done.resolution_notes} note(s), "
+                f"{done.appeal_texts} appeal(s), "
+                f"{done.endorsement_notes + done.review_notes + done.resolution_notes + done.appeal_notes} note(s), "
                 f"{done.audit_values} audit detail(s); re-issued {receipts} claim receipt(s) without your name; "
                 f"deleted {done.link_codes} link code(s).",
             ),

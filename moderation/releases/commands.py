@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from moderation.announcements.content import change_card, change_content
+from moderation.appeals.deciding import appeal_line
 from moderation.kernel.actions import Action, Card, Reply
 from moderation.kernel.commands import Param, command
 from moderation.kernel.errors import AlreadyDone, BadArgument, NotPermitted
@@ -268,7 +269,9 @@ async def status(inv: Invocation, args: dict[str, Any]) -> list[Action]:
                     f"A moderator moved it from {before.replace('_', ' ')} to {target.replace('_', ' ')}.",
                     f"Moderator's reason: {note or 'none given'}",
                     "What you can do: " + NEXT_STEPS[target].format(ref=ref),
-                    "Disagree? There is no appeal command yet: ask a moderator in the community's chat.",
+                    f"Disagree? Appeal with /appeal {ref} <why>; a moderator decides."
+                    if target in ("removed", "changes_requested")
+                    else "Questions? Ask a moderator in the community's chat.",
                 )
             ),
             status=target,
@@ -286,9 +289,11 @@ async def status(inv: Invocation, args: dict[str, Any]) -> list[Action]:
 
 @command("queue", "What waits on the moderators", privilege=Privilege.MODERATOR)
 async def queue(inv: Invocation, args: dict[str, Any]) -> list[Action]:
-    """Open flags first, then flagged releases and releases waiting for changes."""
+    """Open appeals first, then open flags, then flagged releases and releases waiting for changes."""
+    appeals = await inv.tx.open_appeals(inv.community_id, limit=10)
+    lines = [f"📨 {appeal_line(a)} — /grant A{a.id} or /deny A{a.id}" for a in appeals]
     flags = await inv.tx.open_flags(inv.community_id, limit=20)
-    lines = [f"R{f.release_id} " + flag_line(f) for f in flags]
+    lines += [f"R{f.release_id} " + flag_line(f) for f in flags]
     for state in ("flagged", "changes_requested", "in_review"):
         rows = await inv.tx.releases(inv.community_id, status=state, limit=10)
         lines += [f"{release_ref(r)} {title_of(r)} — {state.replace('_', ' ')}" for r in rows]

@@ -56,8 +56,8 @@ NEXT_STEPS: dict[str, str] = {
     "<field> <value> or post a corrected announcement, then ask a moderator to restore it.",
     "withdrawn": "If it is a release after all, reply to the announcement with /markrelease.",
 }
-"""What a creator can do next, by the state a moderator's decision left the release in. There is no appeal
-command yet: asking a moderator (in the community's chat) is the way to contest a decision."""
+"""What a creator can do next, by the state a moderator's decision left the release in. Contesting a decision
+is `/appeal` (moderation/appeals), which the decision cards name."""
 
 
 def pack_label(pack: NormPack) -> str:
