@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import timedelta
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 

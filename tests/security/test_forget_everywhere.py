@@ -2,9 +2,10 @@
 
 A member (platform id 7001, shown as "Jane Doe") puts their name and e-mail in an announcement, a license
 they set with `/release edit`, a review note, a flag reason, an endorsement note, a flag decision, an appeal
-and an appeal decision, and holds claim receipts. After forget-me the test reads every text column of every table (generically, from the
-SQLAlchemy metadata), `normbot export`, every registry page and API response (public and the moderators'),
-`normbot claim receipt`, and the captured logs; and the audit chain still verifies (`normbot audit verify`).
+and an appeal decision, and holds claim receipts. After forget-me the test reads every text column of every
+table (generically, from the SQLAlchemy metadata), `normbot export`, every registry page and API response
+(public and the moderators'), `normbot claim receipt`, and the captured logs; and the audit chain still
+verifies (`normbot audit verify`).
 SQLite and PostgreSQL.
 """
 
