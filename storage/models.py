@@ -47,6 +47,7 @@ __all__ = [
     "NormCheck",
     "NormPackRevision",
     "NormResult",
+    "OutboxAction",
     "Person",
     "PostedMessage",
     "ProcessedEvent",
@@ -459,6 +460,17 @@ class Appeal(Base):
     decision_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
+
+
+class OutboxAction(Base):
+    """A message a process without chat adapters (the web registry) decided to send: a bot process delivers
+    it on its next tick. Claimed by deleting the row (one replica's DELETE matches), so it is sent once."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    action: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
 
 
 class Claim(Base):

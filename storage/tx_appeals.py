@@ -1,4 +1,4 @@
-"""Appeals: a creator asks moderators to look again at one decision (a mixin of `Tx`)."""
+"""Appeals, and the outbox the registry's decisions leave for a bot process (a mixin of `Tx`)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Appeal, Flag
+from storage.models import Appeal, Flag, OutboxAction
 
 __all__ = ["AppealQueries"]
 
@@ -93,4 +93,22 @@ class AppealQueries:
             .where(Flag.id == flag_id, Flag.status == "upheld")
             .values(status="dismissed", resolved_by=by, resolution_note=note, resolved_at=at)
         )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    # -- the outbox (messages decided where no chat adapter runs) --------------------------------------
+
+    async def add_outbox(self, community_id: int | None, actions: Sequence[dict[str, Any]], at: datetime) -> None:
+        """Queue encoded actions for a bot process to deliver (`moderation.kernel.serial`)."""
+        if actions:
+            rows = [{"community_id": community_id, "action": a, "created_at": at} for a in actions]
+            await self.s.execute(insert(OutboxAction), rows)
+
+    async def pending_outbox(self, limit: int = 100) -> list[OutboxAction]:
+        """Queued actions, oldest first."""
+        stmt = select(OutboxAction).order_by(OutboxAction.id).limit(limit)
+        return list((await self.s.execute(stmt)).scalars())
+
+    async def take_outbox(self, outbox_id: int) -> bool:
+        """Claim one queued action by deleting it; True for exactly one caller across replicas."""
+        result = await self.s.execute(delete(OutboxAction).where(OutboxAction.id == outbox_id))
         return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -33,7 +33,15 @@ from moderation.releases.lifecycle import quorum_reached
 from moderation.releases.reviewing import held_by_upheld, notify_creator, refresh_prompts, set_status
 from storage import Appeal, Release, personal, readable
 
-__all__ = ["APPEAL_RATE", "appeal_buttons", "appeal_line", "decide", "file_appeal", "parse_appeal_id"]
+__all__ = [
+    "APPEAL_RATE",
+    "appeal_buttons",
+    "appeal_line",
+    "decide",
+    "decision_words",
+    "file_appeal",
+    "parse_appeal_id",
+]
 
 APPEAL_RATE = (3, timedelta(days=1))
 """At most this many appeals per person per period: an appeal asks a moderator's time."""
@@ -55,7 +63,8 @@ def appeal_buttons(appeal_id: int, release_id: int) -> tuple[Button, ...]:
     )
 
 
-def _decision_words(decision: str) -> str:
+def decision_words(decision: str) -> str:
+    """`F7` -> "the upheld flag F7", `status:removed` -> "the removal" (what an appeal is about, in words)."""
     if decision.startswith("F"):
         return f"the upheld flag {decision}"
     return {"status:removed": "the removal", "status:changes_requested": "the request for changes"}.get(
@@ -65,7 +74,7 @@ def _decision_words(decision: str) -> str:
 
 def appeal_line(appeal: Appeal) -> str:
     """`A3 R12 (the upheld flag F7): “text”` for /queue."""
-    return f"A{appeal.id} R{appeal.release_id} ({_decision_words(appeal.decision)}): “{clip(appeal.text, 120)}”"
+    return f"A{appeal.id} R{appeal.release_id} ({decision_words(appeal.decision)}): “{clip(appeal.text, 120)}”"
 
 
 async def _appealable(inv: Invocation, release: Release) -> str:
@@ -81,8 +90,8 @@ async def _appealable(inv: Invocation, release: Release) -> str:
         return "status:changes_requested"
     ref = release_ref(release)
     raise BadArgument(
-        f"There is no decision on {ref} to appeal: it has no upheld flag (or its appeals were decided), "
-        "and it is neither removed nor waiting for changes.",
+        f"Nothing to appeal: {ref} had not been removed or sent back for changes, and no flag on it is upheld "
+        "(or its appeals were decided).",
         hint=f"/whyflagged {ref} shows its flags; /release show {ref} its state.",
     )
 
@@ -99,13 +108,13 @@ async def file_appeal(inv: Invocation, release: Release, text: str) -> list[Acti
     decision = await _appealable(inv, release)
     waiting = await inv.tx.open_appeal_for(release.id, decision)
     if waiting is not None:
-        raise AlreadyDone(f"Your appeal A{waiting.id} of {_decision_words(decision)} on {ref} is waiting already.")
+        raise AlreadyDone(f"Your appeal A{waiting.id} of {decision_words(decision)} on {ref} is waiting already.")
     count, per = APPEAL_RATE
     if await inv.tx.count_appeals_since(mine, inv.now - per) >= count:
         raise RateLimited(f"You have filed {count} appeals in the last day; please wait before filing more.")
     appeal = await inv.tx.add_appeal(inv.community_id, release.id, inv.account.id, decision, text[:1000], inv.now)
     if appeal is None:  # another replica stored the same appeal a moment ago
-        raise AlreadyDone(f"Your appeal of {_decision_words(decision)} on {ref} is waiting already.")
+        raise AlreadyDone(f"Your appeal of {decision_words(decision)} on {ref} is waiting already.")
     inv.core.stats["appeals"] += 1
     await inv.audit(
         "appeal.filed", f"A{appeal.id}", {"release": release.id, "decision": decision, "text": personal(text[:300])}
@@ -114,7 +123,7 @@ async def file_appeal(inv: Invocation, release: Release, text: str) -> list[Acti
         Reply(
             Card(
                 f"Appeal A{appeal.id} recorded",
-                f"Moderators will look again at {_decision_words(decision)} on {ref} ({title_of(release)}). "
+                f"Moderators will look again at {decision_words(decision)} on {ref} ({title_of(release)}). "
                 "You will get a message when they decide.",
             ),
             ephemeral=True,
@@ -125,7 +134,7 @@ async def file_appeal(inv: Invocation, release: Release, text: str) -> list[Acti
         # Without a log chat the moderators' chat gets the appeal (with the buttons), so it is seen at once.
         card = Card(
             f"📨 Appeal A{appeal.id} on {ref} ({title_of(release)})",
-            f"Of {_decision_words(decision)}: “{clip(text, 300)}”",
+            f"Of {decision_words(decision)}: “{clip(text, 300)}”",
             status=release.status,
             footer="Decide with the buttons, or /grant A<id> <note> or /deny A<id> <note>.",
         )
@@ -171,7 +180,7 @@ async def decide(inv: Invocation, appeal_id: int, outcome: str, note: str) -> li
             f"Your appeal A{appeal_id} on {ref} ({title_of(release)}) was {outcome}",
             "\n".join(
                 (
-                    f"You appealed {_decision_words(appeal.decision)}.",
+                    f"You appealed {decision_words(appeal.decision)}.",
                     f"Moderator's note: {clip(note, 300) or 'none given'}",
                     effect,
                     f"Status: {release.status.replace('_', ' ')}.",
@@ -230,7 +239,7 @@ async def _back_to_review(inv: Invocation, release: Release) -> None:
 def _filed(e: dict[str, Any], who: str, release: Release | None) -> Line:
     p = e["payload"]
     ref = release_ref(release) if release is not None else f"R{p.get('release')}"
-    words = _decision_words(str(p.get("decision", "")))
+    words = decision_words(str(p.get("decision", "")))
     text = clip(str(readable(p.get("text")) or ""), 200)
     appeal_id = int(str(e["subject"]).lstrip("A"))
     btns = appeal_buttons(appeal_id, int(p["release"])) if isinstance(p.get("release"), int) else ()
@@ -240,7 +249,7 @@ def _filed(e: dict[str, Any], who: str, release: Release | None) -> Line:
 @register("appeal.granted", "appeal.denied")
 def _decided(e: dict[str, Any], who: str, release: Release | None) -> Line:
     outcome = e["action"].split(".", 1)[1]
-    words = _decision_words(str(e["payload"].get("decision", "")))
+    words = decision_words(str(e["payload"].get("decision", "")))
     note = readable(e["payload"].get("note"))
     said = f" — “{clip(str(note), 160)}”" if note else ""
     return Line("✅" if outcome == "granted" else "🚫", f"{e['subject']} ({words}) {outcome} by {who}{said}")

@@ -101,7 +101,7 @@ async def test_one_open_appeal_per_decision_and_the_rate_limit(upheld: Chat, sto
 
 async def test_a_removal_is_appealed_and_granted_back_to_review(chat: Chat, store: Store) -> None:
     await chat.say("ada", GOOD, message_id="ann1")
-    assert "There is no decision on R1 to appeal" in reply_text(await chat.cmd("ada", "/appeal R1 why"))
+    assert "Nothing to appeal: R1 had not been removed" in reply_text(await chat.cmd("ada", "/appeal R1 why"))
     removed = await chat.cmd("mia", "/status R1 removed spam")
     assert "/appeal R1" in dms_to(removed, "ada")[0].card.body  # the decision card names the appeal
     await chat.cmd("ada", "/appeal R1 it is not spam")
