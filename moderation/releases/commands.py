@@ -322,7 +322,9 @@ async def status(inv: Invocation, args: dict[str, Any]) -> list[Action]:
                         ),
                         _("Moderator's reason: {reason}").format(reason=note or _("none given")),
                         _("What you can do: {step}").format(step=translate(NEXT_STEPS[target]).format(ref=ref)),
-                        _("Disagree? Appeal with {command}; a moderator decides.").format(command=f"/appeal {ref} <why>")
+                        _("Disagree? Appeal with {command}; a moderator decides.").format(
+                            command=f"/appeal {ref} <why>"
+                        )
                         if target in ("removed", "changes_requested")
                         else _("Questions? Ask a moderator in the community's chat."),
                     )
