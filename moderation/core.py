@@ -19,6 +19,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from moderation.enforcement.deletion import enforcement_actions, on_delete_reported
 from moderation.handlers import MODULES
 from moderation.kernel import buttons
 from moderation.kernel.actions import Action, Card, Reply
@@ -41,6 +42,7 @@ from moderation.kernel.events import (
     ChatRef,
     CommandInvoked,
     CoreEvent,
+    DeleteReported,
     MessageEdited,
     MessagePosted,
     Posted,
@@ -450,6 +452,8 @@ class Core:
             return await self._on_command(event)
         if isinstance(event, ButtonPressed):
             return await self._on_button(event)
+        if isinstance(event, DeleteReported):
+            return await on_delete_reported(self, event)
         if isinstance(event, ChatInvited):
             from moderation.setup.invites import redeem
 
@@ -604,6 +608,7 @@ class Core:
                 raise bad
             actions = await spec.handler(inv, dict(values))
             with inv.public():  # the mod log is the moderators' chat: the community's language
+                actions += await enforcement_actions(self, tx)  # before the log: it shows the release.enforced line
                 logged = await log_entries(self, tx)
             return await self._answer(tx, inv.community_id, self._checked(inv, actions + logged))
 
@@ -648,6 +653,7 @@ class Core:
                 raise UserError(_("This button is not valid any more."))
             actions = await route(inv, payload)
             with inv.public():
+                actions += await enforcement_actions(self, tx)
                 logged = await log_entries(self, tx)
             return await self._answer(tx, inv.community_id, self._checked(inv, actions + logged))
 

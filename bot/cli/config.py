@@ -97,7 +97,7 @@ def show(
             f"  norms: {pack.id} {pack.version} ← "
             + (f"store (adopted in chat, revision {adopted[0]})" if adopted else f"file ({base.norms})")
         )
-        file_keys = frozenset(k for k in ("language", "reviewer_roles") if k in raw.model_fields_set)
+        file_keys = frozenset(k for k in ("language", "reviewer_roles", "enforcement") if k in raw.model_fields_set)
         for item in explain(
             base,
             stored.get(raw.slug, []),

@@ -52,6 +52,7 @@ from moderation.core import Core
 from moderation.kernel.actions import (
     Action,
     Card,
+    Delete,
     DirectMessage,
     Edit,
     Form,
@@ -635,7 +636,7 @@ class TelegramAdapter:
             log.warning("telegram: editing message %s failed: %s", action.message_id, exc)
 
     async def deliver(self, action: Action) -> None:
-        """Render a Send / Edit / DirectMessage addressed to Telegram (from this or another platform)."""
+        """Render a Send / Edit / Delete / DirectMessage addressed to Telegram (from this or another platform)."""
         if isinstance(action, Send):
             posted = await self.outbox.send(
                 action.chat, render.card_html(action.card), render.keyboard(action.buttons), reply_to=action.reply_to
@@ -647,8 +648,22 @@ class TelegramAdapter:
             self.edits.submit(action)
         elif isinstance(action, DirectMessage):
             await self.outbox.direct(action.user_id, render.card_html(action.card), action.fallback_chat)
+        elif isinstance(action, Delete):
+            report = await self.outbox.delete(action)
+            if report is not None:  # the core records it and may answer (the moderators' card)
+                await self._deliver_all(await self.core.handle(report))
         else:
             log.warning("telegram adapter cannot deliver a %s", type(action).__name__)
+
+    async def _deliver_all(self, actions: list[Action]) -> None:
+        """Addressed actions the core answered a report with: ours here, the rest through the router."""
+        for action in actions:
+            if platform_of(action) == self.platform:
+                try:
+                    await self.deliver(action)
+                except TelegramError as exc:
+                    log.warning("telegram: showing a %s failed: %s", type(action).__name__, exc)
+        await self.router.dispatch(actions, skip_platform=self.platform)
 
 
 def _reads_attachments(command: events.ParsedCommand) -> bool:

@@ -247,16 +247,25 @@ async def resolve_flag(inv: Invocation, args: dict[str, Any], *, penalise: bool)
         raise AlreadyDone(
             _("{flag} was already {state}.").format(flag=f"F{flag_id}", state=flag_status_label(row.status))
         )
-    await inv.audit(
-        f"flag.{outcome}", f"F{flag_id}", {"penalised": penalise, "note": personal(args.get("note", "")[:200])}
-    )
     await inv.tx.reload(row)
     release = await inv.tx.release(inv.community_id, row.release_id)
     assert release is not None
+    severity = flag_severity(inv.pack, row.norm_id)
+    # The release and the norm's severity travel with the decision: the mod log names the release, and
+    # optional enforcement (moderation.enforcement) acts on flags upheld under a block norm.
+    await inv.audit(
+        f"flag.{outcome}",
+        f"F{flag_id}",
+        {
+            "penalised": penalise,
+            "note": personal(args.get("note", "")[:200]),
+            "release": release.id,
+            "severity": severity,
+        },
+    )
     await inv.tx.lock_release(release)  # the last flags decided at once: one of the deciders sees none open
     open_flags = await inv.tx.flags_of(release.id, "open")
     before = release.status
-    severity = flag_severity(inv.pack, row.norm_id)
     target = upheld_move(severity, release.status) if outcome == "upheld" else None
     if target is not None:
         await set_status(inv.tx, release, target, inv.now)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from moderation.jobs import chats_for
 from moderation.kernel.actions import Action, Card, DirectMessage
 from moderation.kernel.events import MessagePosted
+from moderation.kernel.i18n import _
 from moderation.kernel.redaction import redacting_logger
 from moderation.provenance.claims import ReuploadMatch, alert_actions, claim_matches, record_claims
 from moderation.provenance.keys import KeyStore
@@ -300,13 +301,19 @@ class Provenance:
                 _same_name(info.author, author.display_name) or _same_name(info.author, author.user_id)
             ):
                 evidence.append(
-                    f"{clip(att.name, 60)} header names author {clip(info.author, 40)!r}, "
-                    f"but {clip(author.display_name, 40)!r} announced it"
+                    _("{file} header names author {author}, but {announcer} announced it").format(
+                        file=clip(att.name, 60),
+                        author=repr(clip(info.author, 40)),
+                        announcer=repr(clip(author.display_name, 40)),
+                    )
                 )
             if info.license and fields.license and normalize_license(info.license) != normalize_license(fields.license):
                 evidence.append(
-                    f"{clip(att.name, 60)} header says license {clip(info.license, 40)!r}, "
-                    f"the announcement says {clip(fields.license, 40)!r}"
+                    _("{file} header says license {license}, the announcement says {stated}").format(
+                        file=clip(att.name, 60),
+                        license=repr(clip(info.license, 40)),
+                        stated=repr(clip(fields.license, 40)),
+                    )
                 )
         return infos, evidence
 
@@ -393,9 +400,9 @@ class Provenance:
                 continue
             reasons = []
             if jac >= self.jaccard_threshold:
-                reasons.append(f"{jac:.0%} character-shingle Jaccard")
+                reasons.append(_("{share} character-shingle Jaccard").format(share=f"{jac:.0%}"))
             if cos is not None and cos >= self.cosine_threshold:
-                reasons.append(f"{cos:.2f} embedding cosine")
+                reasons.append(_("{score} embedding cosine").format(score=f"{cos:.2f}"))
             if not reasons:
                 continue
             earlier = await tx.release(release.community_id, ref.release_id)
@@ -406,7 +413,9 @@ class Provenance:
             if m is None:
                 m = matches[account.id] = ReuploadMatch(earlier, account, ref.created_at)
             m.evidence.append(
-                f"announcement text near-identical to {release_ref(earlier)} {title_of(earlier)} ({', '.join(reasons)})"
+                _("announcement text near-identical to {ref} {title} ({reasons})").format(
+                    ref=release_ref(earlier), title=title_of(earlier), reasons=", ".join(reasons)
+                )
             )
 
     def _shingles_of(self, announcement_id: int, text: str) -> frozenset[str]:
@@ -448,7 +457,7 @@ class Provenance:
         if embed is None:
             return None, None, {}
         # Vectors are taken out of the cache before the model runs: other announcements use it meanwhile.
-        have = {i: self._vectors[i] for i, _ in others if i in self._vectors}
+        have = {i: self._vectors[i] for i, _text in others if i in self._vectors}
         missing = [(i, t or "") for i, t in others if i not in have]
         wanted = ([] if embedding is not None else [text]) + [t for _, t in missing]
         try:
@@ -461,14 +470,14 @@ class Provenance:
         if embedding is None:
             embedding, vectors = vectors[0], vectors[1:]
         embedded: dict[int, Any] = {}
-        for (i, _), vec in zip(missing, vectors, strict=True):
+        for (i, _text), vec in zip(missing, vectors, strict=True):
             have[i] = embedded[i] = vec
             self._cache_vector(i, vec)
         if not others:
             return embedding, [], embedded
         import numpy as np
 
-        stack = np.stack([have[i] for i, _ in others])
+        stack = np.stack([have[i] for i, _text in others])
         return embedding, cosine_scores(embedding, stack), embedded
 
     async def _credit_notices(self, tx: Tx, release: Release, author: Account, same_person: set[int]) -> list[Action]:
@@ -481,19 +490,21 @@ class Provenance:
             if creator is None:
                 continue
             told.add(parent.creator_id)
-            role = "base model" if relation == "base" else "parent"
-            body = (
-                f"{release_ref(release)} {title_of(release)} names your {release_ref(parent)} "
-                f"{clip(parent.model_name, 60)} as its {role}. See /provenance {release_ref(release)}."
+            names = (
+                _("{release} names your {parent} as its base model. See /provenance {ref}.")
+                if relation == "base"
+                else _("{release} names your {parent} as its parent. See /provenance {ref}.")
+            )
+            body = names.format(
+                release=f"{release_ref(release)} {title_of(release)}",
+                parent=f"{release_ref(parent)} {clip(parent.model_name, 60)}",
+                ref=release_ref(release),
             )
             stated = ReleaseFields.from_json(parent.fields_json).extra
             if permission_of(stated, ALLOW_DERIVATIVES) is False:
-                body += "\nYou said derivatives are not allowed; the norm check shows this to the reviewers."
-            actions.append(
-                DirectMessage(
-                    creator.platform,
-                    creator.user_id,
-                    Card(f"{clip(author.display_name, 40)} credits your model {clip(parent.model_name, 60)}", body),
-                )
+                body += "\n" + _("You said derivatives are not allowed; the norm check shows this to the reviewers.")
+            title = _("{author} credits your model {model}").format(
+                author=clip(author.display_name, 40), model=clip(parent.model_name, 60)
             )
+            actions.append(DirectMessage(creator.platform, creator.user_id, Card(title, body)))
         return actions

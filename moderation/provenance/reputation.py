@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from moderation.kernel.actions import Card
+from moderation.kernel.i18n import _
 from moderation.provenance.lineage import LineageIndex
 from moderation.releases.cards import clip
 from storage import Account, Tx
@@ -86,19 +87,25 @@ def profile_card(p: Profile, half_life: timedelta) -> Card:
     """The `/profile` reply."""
     days = round(half_life.total_seconds() / 86400)
     fields = (
-        ("Releases", str(p.releases)),
+        (_("Releases"), str(p.releases)),
         (
-            "Endorsements received",
-            f"{p.endorsements_received} ({p.endorsements_decayed:g} with a {days}-day half-life)",
+            _("Endorsements received"),
+            _("{n} ({decayed} with a {days}-day half-life)").format(
+                n=p.endorsements_received, decayed=f"{p.endorsements_decayed:g}", days=days
+            ),
         ),
-        ("Credited by", f"{p.credited_by} derivative release(s)"),
-        ("Claims (signed)", str(p.claims)),
-        ("Reviews given", str(p.reviews_given)),
-        ("Endorsements given", str(p.endorsements_given)),
-        ("Flags upheld against their releases", str(p.flags_upheld_against)),
-        ("Flags they filed that were upheld", str(p.flags_filed_upheld)),
+        (_("Credited by"), _("{n} derivative release(s)").format(n=p.credited_by)),
+        (_("Claims (signed)"), str(p.claims)),
+        (_("Reviews given"), str(p.reviews_given)),
+        (_("Endorsements given"), str(p.endorsements_given)),
+        (_("Flags upheld against their releases"), str(p.flags_upheld_against)),
+        (_("Flags they filed that were upheld"), str(p.flags_filed_upheld)),
     )
-    return Card(f"Profile of {clip(p.name, 60)}", "Accounts: " + ", ".join(p.accounts), fields)
+    return Card(
+        _("Profile of {name}").format(name=clip(p.name, 60)),
+        _("Accounts: {accounts}").format(accounts=", ".join(p.accounts)),
+        fields,
+    )
 
 
 async def most_credited(tx: Tx, community_id: int, since: datetime, top: int = 3) -> list[str]:
@@ -109,12 +116,17 @@ async def most_credited(tx: Tx, community_id: int, since: datetime, top: int = 3
     index = await LineageIndex.load(tx, community_id)
     counts: Counter[int] = Counter()
     for rid in new:
-        for parent, _ in index.parents.get(rid, ()):
+        for parent, _relation in index.parents.get(rid, ()):
             counts[parent] += 1
     lines = []
     for parent, n in counts.most_common(top):
         r = index.releases[parent]
         creator = index.creators.get(r.creator_id)
         who = clip(creator.display_name, 40) if creator else "?"
-        lines.append(f"🔗 Most credited: R{r.id} {clip(r.model_name, 50)} by {who} ({n} new derivative(s))")
+        lines.append(
+            "🔗 "
+            + _("Most credited: {ref} {name} by {who} ({n} new derivative(s))").format(
+                ref=f"R{r.id}", name=clip(r.model_name, 50), who=who, n=n
+            )
+        )
     return lines

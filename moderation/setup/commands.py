@@ -44,7 +44,14 @@ _KEYS = tuple(s.key for s in SPECS)
         max_length=400,
     ),
     privilege=Privilege.MODERATOR,
-    examples=("/setup", "/setup review-chat here", "/setup quorum 3", "/setup review-window 48h", "/setup language es"),
+    examples=(
+        "/setup",
+        "/setup review-chat here",
+        "/setup quorum 3",
+        "/setup review-window 48h",
+        "/setup language es",
+        "/setup enforcement on",
+    ),
     private_chat=True,
 )
 async def setup(inv: Invocation, args: dict[str, Any]) -> list[Action]:

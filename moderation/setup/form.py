@@ -53,7 +53,7 @@ async def build_form(
         pack_quorum=configured.review.quorum,
         pack_window=configured.review.window,
         pack_name=f"{configured.id} {configured.version}",
-        file_keys=frozenset({"language", "reviewer_roles"}),
+        file_keys=frozenset({"language", "reviewer_roles", "enforcement"}),
         platforms=(platform,),
     )
     titles: dict[str, str] = {}
@@ -96,4 +96,6 @@ def _choice_value(stored_key: str, community: CommunityConfig, pack: NormPack) -
         return str(pack.review.quorum)
     if stored_key == "review_window":
         return format_duration(pack.review.window)
+    if stored_key == "enforcement":
+        return "on" if community.enforcement else "off"
     return community.language

@@ -32,7 +32,16 @@ async def test_setup_shows_every_setting_with_its_source(chat: Chat) -> None:
     """A moderator sees each setting, the value in force and where it came from."""
     form = form_of(await chat.cmd("mia", "/setup"))
     keys = [f.key for f in form.fields]
-    assert keys == ["review-chat", "mod-chat", "log-chat", "reviewer-roles", "quorum", "review-window", "language"]
+    assert keys == [
+        "review-chat",
+        "mod-chat",
+        "log-chat",
+        "reviewer-roles",
+        "quorum",
+        "review-window",
+        "language",
+        "enforcement",
+    ]
     quorum = form.field("quorum")
     assert quorum is not None and quorum.values == ("2",) and quorum.source.startswith("norm pack baseline")
     mod = form.field("mod-chat")

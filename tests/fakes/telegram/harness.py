@@ -216,11 +216,13 @@ async def telegram_world(
     moderators: frozenset[str] = frozenset(),
     language: str = "en",
     log: bool = False,
+    enforcement: bool = False,
 ) -> AsyncIterator[World]:
     """Start the fake, the store, the core and the adapter; stop them all in reverse order. `store`: a store
     of the caller's (the `store` fixture, for a test on both databases), left open; else a SQLite file.
     `moderators`: the community's configured moderators (`telegram:<id>` or `telegram:@handle`). `log`: the
-    community has a mod-log chat (`world.log`)."""
+    community has a mod-log chat (`world.log`). `enforcement`: the community turned optional enforcement on
+    (the bot still needs to be an administrator who may delete: `fake.promote_bot`)."""
     fake = FakeTelegram(TOKEN)
     await fake.start()
     n = next(_ids)
@@ -243,6 +245,7 @@ async def telegram_world(
             ChatBinding("telegram", str(mods.id), "mod"),
             *((ChatBinding("telegram", str(log_chat.id), "log"),) if log_chat is not None else ()),
         ),
+        enforcement=enforcement,
     )
     own_store = store is None
     if store is None:

@@ -4,8 +4,8 @@ Issue 23, item 6: a moderator who upholds a flag or decides an appeal on the reg
 core path as in chat; the creator's message, the alert's edit and the mod-log line it produces are stored here
 and a bot process delivers them on its next tick, claiming each row by deleting it (one replica wins).
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-14 13:00:00
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

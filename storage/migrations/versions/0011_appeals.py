@@ -4,8 +4,8 @@ Issue 23, item 3: `/appeal R12 <text>` after an upheld flag, changes requested o
 per decision is a partial unique index (`uq_appeals_open_decision`), so two replicas taking the same appeal at
 once store one; the text is the appellant's (forget-me redacts it, as it does flag reasons).
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-14 12:00:00
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
