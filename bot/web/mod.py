@@ -29,7 +29,6 @@ from bot.web.views import STATUS_LABELS, iso, release_summary_json
 from moderation.appeals.deciding import decision_words as appeal_words
 from storage import Community
 from storage.audit import readable
-from storage.registry import audit_page, moderation_queue
 
 __all__ = ["COOKIE", "SESSION_TTL", "router", "session_value"]
 
@@ -160,8 +159,8 @@ async def queue(request: Request, slug: str, token: Token = None) -> Response:
     if refusal is not None:
         return refusal
     async with registry.read() as tx:
-        q = await moderation_queue(tx, community.id)
-        appeals = [(a, await tx.release(community.id, a.release_id)) for a in await tx.open_appeals(community.id)]
+        q = await tx.registry.moderation_queue(community.id)
+        appeals = [(a, await tx.releases.get(community.id, a.release_id)) for a in await tx.appeals.open(community.id)]
     from bot.web.acting import csrf_token, new_nonce  # the forms post to bot/web/acting.py
 
     token = registry.config_for(community).web_token or ""
@@ -209,7 +208,7 @@ async def audit(
     if refusal is not None:
         return refusal
     async with registry.read() as tx:
-        log = await audit_page(tx, community.id, limit=AUDIT_PER_PAGE, offset=(page - 1) * AUDIT_PER_PAGE)
+        log = await tx.registry.audit_page(community.id, limit=AUDIT_PER_PAGE, offset=(page - 1) * AUDIT_PER_PAGE)
     pages = max(1, -(-log.total // AUDIT_PER_PAGE))
     base = f"/c/{community.slug}/mod/audit"
     context = {

@@ -82,8 +82,8 @@ async def _appealable(inv: Invocation, release: Release) -> str:
     appealed and denied already, then changes requested."""
     if release.status == "removed":
         return "status:removed"
-    denied = {a.decision for a in await inv.tx.appeals_of_release(release.id) if a.status == "denied"}
-    upheld = [f for f in await inv.tx.flags_of(release.id, "upheld") if f"F{f.id}" not in denied]
+    denied = {a.decision for a in await inv.tx.appeals.of_release(release.id) if a.status == "denied"}
+    upheld = [f for f in await inv.tx.flags.of_release(release.id, "upheld") if f"F{f.id}" not in denied]
     if upheld:
         return f"F{upheld[-1].id}"
     if release.status == "changes_requested":
@@ -106,13 +106,13 @@ async def file_appeal(inv: Invocation, release: Release, text: str) -> list[Acti
     if not text:
         raise BadArgument("An appeal needs a reason: say why the decision should change.", hint="/appeal R12 <why>")
     decision = await _appealable(inv, release)
-    waiting = await inv.tx.open_appeal_for(release.id, decision)
+    waiting = await inv.tx.appeals.open_for(release.id, decision)
     if waiting is not None:
         raise AlreadyDone(f"Your appeal A{waiting.id} of {decision_words(decision)} on {ref} is waiting already.")
     count, per = APPEAL_RATE
-    if await inv.tx.count_appeals_since(mine, inv.now - per) >= count:
+    if await inv.tx.appeals.count_since(mine, inv.now - per) >= count:
         raise RateLimited(f"You have filed {count} appeals in the last day; please wait before filing more.")
-    appeal = await inv.tx.add_appeal(inv.community_id, release.id, inv.account.id, decision, text[:1000], inv.now)
+    appeal = await inv.tx.appeals.add(inv.community_id, release.id, inv.account.id, decision, text[:1000], inv.now)
     if appeal is None:  # another replica stored the same appeal a moment ago
         raise AlreadyDone(f"Your appeal of {decision_words(decision)} on {ref} is waiting already.")
     inv.core.stats["appeals"] += 1
@@ -146,15 +146,15 @@ async def file_appeal(inv: Invocation, release: Release, text: str) -> list[Acti
 async def decide(inv: Invocation, appeal_id: int, outcome: str, note: str) -> list[Action]:
     """Grant or deny an appeal (moderators; not on their own release); once, on any replica."""
     inv.require(Privilege.MODERATOR, "decide appeals")
-    appeal = await inv.tx.appeal(inv.community_id, appeal_id)
+    appeal = await inv.tx.appeals.get(inv.community_id, appeal_id)
     if appeal is None:
         raise NotFound(f"There is no appeal A{appeal_id} in this community.")
-    release = await inv.tx.release(inv.community_id, appeal.release_id)
+    release = await inv.tx.releases.get(inv.community_id, appeal.release_id)
     assert release is not None  # the appeal's foreign key cascades with the release
     if release.creator_id in await inv.person_accounts():
         raise NotPermitted("You can't decide an appeal about your own release; another moderator will.")
     note = note.strip()[:500]
-    if not await inv.tx.decide_appeal(appeal_id, status=outcome, by=inv.account.id, note=note, at=inv.now):
+    if not await inv.tx.appeals.decide(appeal_id, status=outcome, by=inv.account.id, note=note, at=inv.now):
         await inv.tx.reload(appeal)
         raise AlreadyDone(f"A{appeal_id} was already {appeal.status}.")
     await inv.audit(
@@ -162,7 +162,7 @@ async def decide(inv: Invocation, appeal_id: int, outcome: str, note: str) -> li
         f"A{appeal_id}",
         {"release": release.id, "decision": appeal.decision, "note": personal(clip(note, 200))},
     )
-    await inv.tx.lock_release(release)
+    await inv.tx.releases.lock(release)
     before = release.status
     effect = await _reverse(inv, release, appeal) if outcome == "granted" else "The decision stands."
     if release.status != before:
@@ -204,14 +204,14 @@ async def _reverse(inv: Invocation, release: Release, appeal: Appeal) -> str:
     decision = appeal.decision
     if decision.startswith("F"):
         flag_id = int(decision[1:])
-        reversed_ = await inv.tx.reverse_flag(
+        reversed_ = await inv.tx.appeals.reverse_flag(
             flag_id, by=inv.account.id, note=f"reversed on appeal A{appeal.id}", at=inv.now
         )
         if not reversed_:
             return f"{decision} is not upheld any more; nothing was left to reverse."
         await inv.audit("flag.reversed", decision, {"release": release.id, "appeal": f"A{appeal.id}"})
         held = release.status == "changes_requested" and (
-            await held_by_upheld(inv.tx, release, inv.pack) or bool(await inv.tx.blocking_norms(release.id))
+            await held_by_upheld(inv.tx, release, inv.pack) or bool(await inv.tx.norm_checks.blocking_norms(release.id))
         )
         if release.status == "changes_requested" and not held:
             await _back_to_review(inv, release)
@@ -220,7 +220,7 @@ async def _reverse(inv: Invocation, release: Release, appeal: Appeal) -> str:
     if release.status != wanted:
         return f"It is no longer {wanted.replace('_', ' ')}; nothing was left to reverse."
     await _back_to_review(inv, release)
-    if wanted == "removed" and await inv.tx.blocking_norms(release.id):
+    if wanted == "removed" and await inv.tx.norm_checks.blocking_norms(release.id):
         await set_status(inv.tx, release, "changes_requested", inv.now)
     return f"Granted: the {wanted.replace('_', ' ')} decision is reversed."
 

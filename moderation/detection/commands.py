@@ -34,7 +34,7 @@ from moderation.releases.cards import release_ref
 from moderation.releases.lifecycle import status_label
 from moderation.releases.reviewing import check_release, refresh_prompts, set_status, settle_after_check
 from norms.fields import ReleaseFields
-from storage import Release, corrections
+from storage import Correction, Release
 
 if TYPE_CHECKING:
     from moderation.core import Core
@@ -98,13 +98,12 @@ async def _require_mod_or_creator(inv: Invocation, release: Release, what: str) 
         raise NotPermitted(_("Only moderators, or the person who announced it, can {what}.").format(what=what))
 
 
-async def _correct(inv: Invocation, release: Release, *, is_release: bool) -> list[corrections.Correction]:
+async def _correct(inv: Invocation, release: Release, *, is_release: bool) -> list[Correction]:
     """A correction for every announcement of `release` (each was a message the detector judged); each
     change is audited, a repeat is not."""
-    out: list[corrections.Correction] = []
-    for ann in await inv.tx.announcements(release.id):
-        correction = await corrections.record_correction(
-            inv.tx,
+    out: list[Correction] = []
+    for ann in await inv.tx.announcements.of_release(release.id):
+        correction = await inv.tx.corrections.record(
             community_id=inv.community_id,
             platform=ann.platform,
             chat_id=ann.chat_id,
@@ -123,7 +122,7 @@ async def _correct(inv: Invocation, release: Release, *, is_release: bool) -> li
 
 async def _audit(
     inv: Invocation,
-    c: corrections.Correction,
+    c: Correction,
     platform: str,
     chat_id: str,
     message_id: str,
@@ -152,9 +151,9 @@ async def mark_release(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     message_id = target.message_id if target is not None else inv.reply_to
     if message_id is None:
         raise BadArgument(_("Which message is the release?"), hint=translate(_WHICH))
-    known = await inv.tx.release_for_message(inv.chat.platform, inv.chat.chat_id, message_id)
+    known = await inv.tx.announcements.release_for_message(inv.chat.platform, inv.chat.chat_id, message_id)
     if known is not None:
-        release = await inv.tx.release(inv.community_id, known)
+        release = await inv.tx.releases.get(inv.community_id, known)
         if release is None:
             raise NotFound(_("There is no release {ref} in this community.").format(ref=f"R{known}"))
         await _require_mod_or_creator(inv, release, _("mark it as a release"))
@@ -163,7 +162,7 @@ async def mark_release(inv: Invocation, args: dict[str, Any]) -> list[Action]:
         raise BadArgument(_("I can only mark a message a person posted."), hint=translate(_WHICH))
     if not target.text.strip() and not target.attachments:
         raise BadArgument(_("That message has nothing in it I could learn from."))
-    author = await inv.tx.upsert_account(target.author.platform, target.author.user_id, target.author.name, inv.now)
+    author = await inv.tx.accounts.upsert(target.author.platform, target.author.user_id, target.author.name, inv.now)
     if inv.privilege < Privilege.MODERATOR and author.id not in await inv.person_accounts():
         raise NotPermitted(_("Only moderators, or the person who posted it, can mark a message as a release."))
     prepared = inv.prepared if isinstance(inv.prepared, _Prepared) else None
@@ -185,8 +184,7 @@ async def mark_release(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     if announced is None:  # the watcher registered it in the meantime
         raise AlreadyDone(_("That message is already being handled as a release."))
     release = announced.release
-    correction = await corrections.record_correction(
-        inv.tx,
+    correction = await inv.tx.corrections.record(
         community_id=inv.community_id,
         platform=inv.chat.platform,
         chat_id=inv.chat.chat_id,
@@ -284,9 +282,9 @@ async def not_release(inv: Invocation, args: dict[str, Any]) -> list[Action]:
         )
     cancelled = 0
     for kind in ("review_reminder", "review_deadline"):
-        cancelled += await inv.tx.cancel_jobs(kind, str(release.id))
-    for flag in await inv.tx.flags_of(release.id, "open"):
-        cancelled += await inv.tx.cancel_jobs("flag_escalation", str(flag.id))
+        cancelled += await inv.tx.jobs.cancel(kind, str(release.id))
+    for flag in await inv.tx.flags.of_release(release.id, "open"):
+        cancelled += await inv.tx.jobs.cancel("flag_escalation", str(flag.id))
     await inv.audit(
         "release.withdrawn", release_ref(release), {"from": before, "to": "withdrawn", "jobs_cancelled": cancelled}
     )

@@ -59,7 +59,7 @@ def _triggers(tx: Tx) -> dict[int, tuple[int, str, dict[str, Any]]]:
     Removal by a moderator (`release.status` to removed) or an upheld flag under a block norm (its release
     is then held in changes requested, `moderation.releases.lifecycle.UPHELD`)."""
     found: dict[int, tuple[int, str, dict[str, Any]]] = {}
-    for e in list(tx.appended_audit):
+    for e in list(tx.audit_log.appended):
         payload = e["payload"]
         release_id: int | None = None
         why = ""
@@ -87,15 +87,15 @@ async def enforcement_actions(core: Core, tx: Tx) -> list[Action]:
         community = core.communities.get(slug) if slug else None
         if community is None or not community.enforcement:
             continue
-        release = await tx.release(cid, release_id)
+        release = await tx.releases.get(cid, release_id)
         if release is None:
             continue
-        announcements = await tx.announcements(release.id)
+        announcements = await tx.announcements.of_release(release.id)
         deletes = [
             Delete(ChatRef(a.platform, a.chat_id, a.thread_id), a.message_id, release_id=release.id)
             for a in announcements
         ]
-        await tx.audit(
+        await tx.audit_log.append(
             cid,
             actor="normbot",
             action="release.enforced",
@@ -105,7 +105,7 @@ async def enforcement_actions(core: Core, tx: Tx) -> list[Action]:
         )
         actions.extend(deletes)
         note = readable(payload.get("note"))
-        creator = await tx.account(release.creator_id)
+        creator = await tx.accounts.get(release.creator_id)
         platform = creator.platform if creator is not None else "console"
         card = _creator_card(core, release, why, str(note) if note else "", len(deletes), platform)
         actions.extend(await notify_creator(tx, release, card))
@@ -153,7 +153,7 @@ async def on_delete_reported(core: Core, event: DeleteReported) -> list[Action]:
     platform, chat_id = event.chat.platform, event.chat.chat_id
     now = core.clock()
     async with core.store.transaction() as tx:
-        announcement = await tx.announcement_at(platform, chat_id, event.message_id)
+        announcement = await tx.announcements.by_message(platform, chat_id, event.message_id)
         if announcement is None:
             return []  # not an announcement we know (forgotten meanwhile): nothing to record
         release = await _release_of(tx, announcement.release_id)
@@ -161,9 +161,9 @@ async def on_delete_reported(core: Core, event: DeleteReported) -> list[Action]:
             return []
         cid = release.community_id
         if event.outcome in ("deleted", "gone"):
-            if not await tx.mark_processed(platform, f"deleted:{chat_id}:{event.message_id}", now):
+            if not await tx.processed_events.mark(platform, f"deleted:{chat_id}:{event.message_id}", now):
                 return []
-            await tx.audit(
+            await tx.audit_log.append(
                 cid,
                 actor="normbot",
                 action="release.announcement_deleted",
@@ -194,7 +194,7 @@ async def _refused(
     old = now - _aware(posted_at, now) >= TELEGRAM_DELETE_WINDOW
     too_old = platform == "telegram" and (old or not event.permission)
     if too_old:
-        if not await tx.mark_processed(platform, f"undeletable:{chat_id}:{event.message_id}", now):
+        if not await tx.processed_events.mark(platform, f"undeletable:{chat_id}:{event.message_id}", now):
             return []
         card = Card(
             f"I can't delete the announcement of {release_ref(release)}",
@@ -204,10 +204,10 @@ async def _refused(
             footer="enforcement",
         )
         return [Send(chat, card) for chat in mods]
-    if not await tx.mark_processed(platform, f"delete-refused:{chat_id}", now):
+    if not await tx.processed_events.mark(platform, f"delete-refused:{chat_id}", now):
         return []  # the moderators were told about this chat already
     permission, how = PERMISSIONS.get(platform, (event.permission or "the right to delete messages", ""))
-    await tx.audit(
+    await tx.audit_log.append(
         cid,
         actor="normbot",
         action="enforcement.refused",
@@ -227,7 +227,7 @@ async def _refused(
 
 
 async def _release_of(tx: Tx, release_id: int) -> Release | None:
-    return await tx.release_any(release_id)
+    return await tx.releases.get_any(release_id)
 
 
 def _aware(at: Any, now: Any) -> Any:

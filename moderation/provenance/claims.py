@@ -24,7 +24,6 @@ from moderation.provenance.receipts import iso_time, sign_receipt
 from moderation.provenance.values import ClaimValue
 from moderation.releases.cards import clip, release_ref, title_of
 from storage import Account, Claim, Release, Tx
-from storage import provenance as q
 
 __all__ = ["RecordedClaim", "ReuploadMatch", "alert_actions", "claim_matches", "record_claim", "record_claims"]
 
@@ -95,7 +94,7 @@ async def record_claims(
         }
         for v in values
     ]
-    inserted = {(kind, value): claim_id for claim_id, kind, value in await tx.add_claims(rows)}
+    inserted = {(kind, value): claim_id for claim_id, kind, value in await tx.claims.add_many(rows)}
     actor = f"{account.platform}:{account.user_id}"
     problem: KeyProblem | None = None
     claims: list[RecordedClaim] = []
@@ -103,7 +102,7 @@ async def record_claims(
         claim_id = inserted.get((v.kind, v.value))
         if claim_id is None:
             continue
-        seq, digest = await tx.audit_now(
+        seq, digest = await tx.audit_log.append_now(
             community_id,
             actor=actor,
             action="claim.recorded",
@@ -131,7 +130,7 @@ async def record_claims(
             except KeyProblem as exc:
                 problem = exc
         claims.append(RecordedClaim(claim_id, v.kind, v.value, seq, receipt))
-    await tx.set_claim_receipts([(c.id, c.audit_seq, c.receipt) for c in claims])
+    await tx.claims.set_receipts([(c.id, c.audit_seq, c.receipt) for c in claims])
     return claims, problem
 
 
@@ -162,15 +161,15 @@ async def claim_matches(
     tx: Tx, community_id: int, values: Sequence[ClaimValue], same_person: set[int], release_id: int | None
 ) -> dict[int, ReuploadMatch]:
     """Earlier claims by other people on the same values, grouped by the earlier account."""
-    found = await q.matching_claims(tx, community_id, [(v.kind, v.value) for v in values])
+    found = await tx.claims.matching(community_id, [(v.kind, v.value) for v in values])
     out: dict[int, ReuploadMatch] = {}
     for c in found:
         if c.account_id in same_person or (release_id is not None and c.release_id == release_id):
             continue
         m = out.get(c.account_id)
         if m is None:
-            earlier = await tx.release(community_id, c.release_id) if c.release_id else None
-            m = out[c.account_id] = ReuploadMatch(earlier, await tx.account(c.account_id), c.created_at)
+            earlier = await tx.releases.get(community_id, c.release_id) if c.release_id else None
+            m = out[c.account_id] = ReuploadMatch(earlier, await tx.accounts.get(c.account_id), c.created_at)
         m.earlier_claims.append(c)
         kind = c.kind.replace("_", "-")
         short = clip(c.value, 80) if c.kind == "link" or len(c.value) <= 24 else f"{c.value[:12]}…"

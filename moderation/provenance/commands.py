@@ -125,7 +125,7 @@ async def provenance(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """Lineage is public: anyone may see what a model descends from and who credits it."""
     release = await inv.target_release(args.get("release"))
     index = await LineageIndex.load(inv.tx, inv.community_id)
-    claims = await inv.tx.claims_of_release(release.id)
+    claims = await inv.tx.claims.of_release(release.id)
     fields: tuple[tuple[str, str], ...] = ()
     if claims:
         fields = ((_("Claims"), ", ".join(f"C{c.id} {c.kind.replace('_', '-')}" for c in claims[:6])),)
@@ -146,17 +146,17 @@ async def _recount_after_link(inv: Invocation) -> list[Action]:
     endorsed may no longer have its quorum (two endorsements became one, or an endorser is now the creator).
     Such a release goes back to review, is audited, and its prompts show the new count."""
     actions: list[Action] = []
-    for release in await inv.tx.endorsed_releases_of_people(await inv.person_accounts()):
+    for release in await inv.tx.endorsements.endorsed_releases_of_people(await inv.person_accounts()):
         slug = inv.core.community_slug(release.community_id)
         config = inv.core.communities.get(slug) if slug else None
         if config is None:
             continue
         pack = await inv.core.packs.current(inv.tx, config, release.community_id)
-        await inv.tx.lock_release(release)
+        await inv.tx.releases.lock(release)
         reached, count, quorum = await quorum_reached(inv.tx, release, pack)
         if reached or not await set_status(inv.tx, release, "in_review", inv.now):
             continue
-        await inv.tx.audit(
+        await inv.tx.audit_log.append(
             release.community_id,
             actor="normbot",
             action="release.quorum_lost",
@@ -174,11 +174,9 @@ async def _member(inv: Invocation, who: str | None) -> Account:
         return inv.account
     m = _MENTION.fullmatch(who.strip())
     if m is not None:
-        from storage import provenance as q
-
-        found = await q.account_by_user(inv.tx, inv.chat.platform, m.group(1))
+        found = await inv.tx.accounts.by_user(inv.chat.platform, m.group(1))
     else:
-        found = await inv.tx.account_by_name(inv.chat.platform, who.strip().lstrip("@"))
+        found = await inv.tx.accounts.by_name(inv.chat.platform, who.strip().lstrip("@"))
     if found is None:
         raise NotFound(_("I don't know a member called {name} here.").format(name=repr(clip(who, 40))))
     return found
@@ -210,7 +208,7 @@ async def link(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     ttl = prov.link_code_ttl if prov else DEFAULT_LINK_TTL
     if not code:
         code = "".join(secrets.choice(_CODE_ALPHABET) for _i in range(8))
-        await inv.tx.create_link_code(inv.account.id, code, inv.now + ttl)
+        await inv.tx.accounts.create_link_code(inv.account.id, code, inv.now + ttl)
         minutes = round(ttl.total_seconds() / 60)
         # A private message, never the chat: on Telegram an "ephemeral" reply would be seen by the whole group,
         # and whoever uses the code gets linked to this account.
@@ -234,7 +232,7 @@ async def link(inv: Invocation, args: dict[str, Any]) -> list[Action]:
                 ephemeral=True,
             ),
         ]
-    first = await inv.tx.redeem_link_code(code, inv.account.id, inv.now)
+    first = await inv.tx.accounts.redeem_link_code(code, inv.account.id, inv.now)
     if first is None:
         raise BadArgument(_("That code is unknown, expired, already used, or your own."), hint=_("Run /link again."))
     await inv.audit(

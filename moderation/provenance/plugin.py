@@ -43,8 +43,7 @@ from moderation.releases.cards import clip, release_ref, title_of
 from norms import ParentFacts
 from norms.fields import ReleaseFields
 from norms.licenses import normalize_license
-from storage import Account, Release, Tx, personal
-from storage import provenance as q
+from storage import Account, AnnouncementRef, Release, Tx, personal
 
 if TYPE_CHECKING:
     from moderation.core import Core
@@ -59,7 +58,7 @@ class TextNeighbours:
     """A new announcement's text scored against recent ones, before its unit of work (`prepare_announcement`)."""
 
     vector: Any
-    scored: list[tuple[q.AnnouncementRef, float, float | None]]  # (neighbour, Jaccard, cosine or None)
+    scored: list[tuple[AnnouncementRef, float, float | None]]  # (neighbour, Jaccard, cosine or None)
     embedded: dict[int, Any]  # neighbours' vectors the model made just now (none stored): kept with this one
 
 
@@ -144,7 +143,7 @@ class Provenance:
         if not created:
             return ()  # a cross-post by the same person: its claims were recorded the first time
         slug = core.community_slug(release.community_id) or str(release.community_id)
-        same_person = set(await tx.accounts_of_person(author))
+        same_person = set(await tx.accounts.of_person(author))
         headers, header_evidence = await self._read_headers(event, author, fields)
         self._remember_stated(release, event.text, headers)
         values = claim_values(fields) + [ClaimValue("tensor_sha256", h.tensor_sha256) for h in headers]
@@ -166,7 +165,7 @@ class Provenance:
             else:
                 matches[0] = ReuploadMatch(None, None, None, list(header_evidence))
         if announcement_id is None:
-            announcement = await tx.announcement_at(event.chat.platform, event.chat.chat_id, event.message_id)
+            announcement = await tx.announcements.by_message(event.chat.platform, event.chat.chat_id, event.message_id)
             announcement_id = announcement.id if announcement else None
         model = self._model_name(core)
         if neighbours is not None and neighbours.vector is not None and model:
@@ -175,7 +174,7 @@ class Provenance:
             fresh = dict(neighbours.embedded)
             if announcement_id is not None:
                 fresh[announcement_id] = neighbours.vector
-            await q.add_announcement_vectors(tx, model, {i: pack_vector(v) for i, v in fresh.items()})
+            await tx.announcements.add_vectors(model, {i: pack_vector(v) for i, v in fresh.items()})
         recorded = await self._record(tx, slug, author, values, release, announcement_id, now, core)
         actions = await self._alerts(core, tx, release, author, matches, recorded, now)
         actions.extend(await self._credit_notices(tx, release, author, same_person))
@@ -202,14 +201,14 @@ class Provenance:
         if announcement_id is not None and text is not None:
             self._shingles.pop(announcement_id, None)
             self._vectors.pop(announcement_id, None)
-            await q.forget_announcement_vectors(tx, [announcement_id])
+            await tx.announcements.forget_vectors([announcement_id])
             self._remember_stated(release, text, ())
         known = set(claim_values(before))
         values = [v for v in claim_values(after) if v not in known]
         if not values:
             return ()
         slug = core.community_slug(release.community_id) or str(release.community_id)
-        same_person = set(await tx.accounts_of_person(creator))
+        same_person = set(await tx.accounts.of_person(creator))
         matches = await claim_matches(tx, release.community_id, values, same_person, release.id)
         recorded = await self._record(tx, slug, creator, values, release, announcement_id, now, core, source="edit")
         return await self._alerts(core, tx, release, creator, matches, recorded, now)
@@ -235,7 +234,7 @@ class Provenance:
                     m, later=release, later_account=author, later_claims=recorded, now=now, mod_chats=mod_chats
                 )
             )
-            await tx.audit(
+            await tx.audit_log.append(
                 release.community_id,
                 actor="normbot",
                 action="provenance.reupload_suspected",
@@ -346,29 +345,27 @@ class Provenance:
         recent, texts = await self._neighbours(core, tx, community_id)
         return await self._score(core, text, None, recent, texts)
 
-    async def _neighbours(
-        self, core: Core, tx: Tx, community_id: int
-    ) -> tuple[list[q.AnnouncementRef], dict[int, str]]:
+    async def _neighbours(self, core: Core, tx: Tx, community_id: int) -> tuple[list[AnnouncementRef], dict[int, str]]:
         """The community's recent announcements, and the texts of those whose shingles or vector (with a
         model) are not cached yet."""
-        recent = await q.recent_announcement_refs(tx, community_id, limit=self.compare_last)
+        recent = await tx.announcements.recent_refs(community_id, limit=self.compare_last)
         with_model = self._embedder(core) is not None
         model = self._model_name(core)
         if with_model and model is not None:
             # Vectors stored at registration: a restarted process or another replica reads them instead
             # of running the model over every neighbour again.
             unseen = [r.announcement_id for r in recent if r.announcement_id not in self._vectors]
-            for i, data in (await q.announcement_vectors(tx, unseen, model)).items():
+            for i, data in (await tx.announcements.vectors(unseen, model)).items():
                 self._cache_vector(i, unpack_vector(data))
         missing = [
             r.announcement_id
             for r in recent
             if r.announcement_id not in self._shingles or (with_model and r.announcement_id not in self._vectors)
         ]
-        return recent, await q.announcement_texts(tx, missing)
+        return recent, await tx.announcements.texts(missing)
 
     async def _score(
-        self, core: Core, text: str, embedding: Any, recent: Sequence[q.AnnouncementRef], texts: dict[int, str]
+        self, core: Core, text: str, embedding: Any, recent: Sequence[AnnouncementRef], texts: dict[int, str]
     ) -> TextNeighbours:
         """Jaccard (and cosine, with a model) of `text` against each neighbour long enough to compare."""
         rows = [
@@ -405,8 +402,8 @@ class Provenance:
                 reasons.append(_("{score} embedding cosine").format(score=f"{cos:.2f}"))
             if not reasons:
                 continue
-            earlier = await tx.release(release.community_id, ref.release_id)
-            account = await tx.account(ref.author_id)
+            earlier = await tx.releases.get(release.community_id, ref.release_id)
+            account = await tx.accounts.get(ref.author_id)
             if earlier is None or account is None:
                 continue  # removed meanwhile (forget-me): nothing to show
             m = matches.get(account.id)
@@ -486,7 +483,7 @@ class Provenance:
         for parent, relation in await resolve_parents(tx, release):
             if parent.creator_id in same_person or parent.creator_id in told:
                 continue
-            creator = await tx.account(parent.creator_id)
+            creator = await tx.accounts.get(parent.creator_id)
             if creator is None:
                 continue
             told.add(parent.creator_id)

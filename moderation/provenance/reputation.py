@@ -18,7 +18,6 @@ from moderation.kernel.i18n import _
 from moderation.provenance.lineage import LineageIndex
 from moderation.releases.cards import clip
 from storage import Account, Tx
-from storage import provenance as q
 
 __all__ = ["DEFAULT_HALF_LIFE", "Profile", "decayed", "most_credited", "profile_card", "profile_of"]
 
@@ -58,28 +57,28 @@ async def profile_of(
     tx: Tx, account: Account, community_id: int, now: datetime, half_life: timedelta = DEFAULT_HALF_LIFE
 ) -> Profile:
     """Gather a person's numbers (credits within the community; the rest across the store)."""
-    ids = await tx.accounts_of_person(account)
+    ids = await tx.accounts.of_person(account)
     accounts: list[str] = []
     for i in ids:
-        acc = await tx.account(i)
+        acc = await tx.accounts.get(i)
         if acc is not None:
             accounts.append(f"{acc.platform}:{clip(acc.display_name, 30)}")
-    times = await tx.endorsement_times_for_creator(ids)
+    times = await tx.endorsements.times_for_creator(ids)
     index = await LineageIndex.load(tx, community_id)
     mine = {rid for rid, r in index.releases.items() if r.creator_id in ids}
     credited = {child for rid in mine for child, _ in index.children.get(rid, ()) if child not in mine}
     return Profile(
         name=account.display_name,
         accounts=tuple(sorted(accounts)),
-        releases=await q.count_releases_by(tx, ids),
+        releases=await tx.releases.count_by(ids),
         endorsements_received=len(times),
         endorsements_decayed=round(decayed(times, now, half_life), 2),
         credited_by=len(credited),
-        reviews_given=await tx.count_reviews_given(ids),
-        endorsements_given=await tx.count_endorsements_given(ids),
-        flags_upheld_against=await q.count_upheld_flags(tx, ids, against=True),
-        flags_filed_upheld=await q.count_upheld_flags(tx, ids, against=False),
-        claims=len(await q.claims_by_accounts(tx, ids)),
+        reviews_given=await tx.reviews.count_given(ids),
+        endorsements_given=await tx.endorsements.count_given(ids),
+        flags_upheld_against=await tx.flags.count_upheld(ids, against=True),
+        flags_filed_upheld=await tx.flags.count_upheld(ids, against=False),
+        claims=len(await tx.claims.by_accounts(ids)),
     )
 
 
@@ -110,7 +109,7 @@ def profile_card(p: Profile, half_life: timedelta) -> Card:
 
 async def most_credited(tx: Tx, community_id: int, since: datetime, top: int = 3) -> list[str]:
     """Digest lines: the models most credited by releases announced since `since`."""
-    new = {r.id for r in await q.releases_since(tx, community_id, since)}
+    new = {r.id for r in await tx.releases.since(community_id, since)}
     if not new:
         return []
     index = await LineageIndex.load(tx, community_id)

@@ -29,9 +29,9 @@ async def test_a_scripted_removal_deletes_the_announcement(store: Store) -> None
     assert "normbot → DM ada:" in transcript and "/appeal R1" in transcript
     assert transcript.count("🗑 deleted") == 1
     async with store.transaction() as tx:
-        release = await tx.release_any(1)
+        release = await tx.releases.get_any(1)
         assert release is not None
-        actions = [e.action for e in await tx.audit_events(release.community_id)]
+        actions = [e.action for e in await tx.audit_log.events(release.community_id)]
     assert actions.count("release.announcement_deleted") == 1 and actions.count("release.enforced") == 1
 
 

@@ -23,7 +23,7 @@ from tests.core.test_modlog import LOG, logged, text_of, with_log
 
 async def status_of(store: Store, release_id: int = 1) -> str:
     async with store.transaction() as tx:
-        release = await tx.release(1, release_id)
+        release = await tx.releases.get(1, release_id)
         assert release is not None
         return release.status
 
@@ -67,9 +67,9 @@ async def test_the_creator_appeals_an_upheld_flag_and_a_grant_reverses_it(upheld
     assert "the uploads are the same person's" in told[0].card.body
     assert await status_of(store) == "in_review"
     async with store.transaction() as tx:
-        assert [f.status for f in await tx.flags_of(1)] == ["dismissed"]
-        actions = [e.action for e in await tx.audit_events(1)]
-        assert await tx.verify_audit() == []
+        assert [f.status for f in await tx.flags.of_release(1)] == ["dismissed"]
+        actions = [e.action for e in await tx.audit_log.events(1)]
+        assert await tx.audit_log.verify() == []
     assert actions[-4:] == ["appeal.filed", "appeal.granted", "flag.reversed", "release.status"]
     assert "already granted" in reply_text(await upheld.cmd("mia", "/deny A1 changed my mind"))
     assert "A1" not in reply_text(await upheld.cmd("mia", "/queue"))
@@ -82,7 +82,7 @@ async def test_one_open_appeal_per_decision_and_the_rate_limit(upheld: Chat, sto
     )
     # The store refuses a second open appeal of the same decision, whoever writes it.
     async with store.transaction() as tx:
-        assert await tx.add_appeal(1, 1, 1, "F1", "direct", upheld.clock()) is None
+        assert await tx.appeals.add(1, 1, 1, "F1", "direct", upheld.clock()) is None
     # Denied: the flag stands and is not offered again; the state it left (changes requested) may be appealed,
     # again after a denial too, within the rate limit.
     denied = await upheld.cmd("mia", "/deny A1 it is the same file")
@@ -164,6 +164,6 @@ async def test_two_replicas_decide_one_appeal_once(pg_store: Store) -> None:
     assert len(decided) == 1
     assert sum(len(logged(r)) for r in results) == 1
     async with pg_store.transaction() as tx:
-        appeal = await tx.appeal(1, 1)
+        appeal = await tx.appeals.get(1, 1)
         assert appeal is not None and appeal.status in ("granted", "denied")
-        assert [e.action for e in await tx.audit_events(1)].count(f"appeal.{appeal.status}") == 1
+        assert [e.action for e in await tx.audit_log.events(1)].count(f"appeal.{appeal.status}") == 1

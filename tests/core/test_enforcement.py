@@ -45,7 +45,7 @@ async def chat(store: Store, clock: ManualClock) -> Chat:
 async def audit_actions(chat: Chat) -> list[str]:
     async with chat.core.store.transaction() as tx:
         cid = await chat.core.community_id(tx, "forge")
-        return [e.action for e in await tx.audit_events(cid)]
+        return [e.action for e in await tx.audit_log.events(cid)]
 
 
 async def test_removal_deletes_every_announcement_and_tells_the_creator(chat: Chat) -> None:

@@ -40,7 +40,7 @@ async def test_discord_appeal_is_granted_with_the_button(tmp_path: Path) -> None
         sent = await w.fake.rec.wait_for("POST", rf"/channels/{dm.id}/messages", after=mark)
         assert sent.body["embeds"][0]["title"].startswith(f"Your appeal A1 on R{rid}")
         async with w.store.transaction() as tx:
-            release = await tx.release(1, rid)
+            release = await tx.releases.get(1, rid)
             assert release is not None and release.status == "in_review"
 
 

@@ -37,9 +37,9 @@ async def test_discord_removal_deletes_the_announcement_and_dms_the_creator(tmp_
         assert "taken down" in told.body["embeds"][0]["title"]
         await w.idle()
         async with w.store.transaction() as tx:
-            release = await tx.release_any(rid)
+            release = await tx.releases.get_any(rid)
             assert release is not None
-            events = [e.action for e in await tx.audit_events(release.community_id)]
+            events = [e.action for e in await tx.audit_log.events(release.community_id)]
         assert events.count("release.announcement_deleted") == 1
 
 

@@ -65,7 +65,7 @@ def form_of(page: str, action: str) -> dict[str, str]:
 
 async def flag_status(store: Store, flag_id: int = 1) -> str:
     async with store.transaction() as tx:
-        flag = await tx.flag(1, flag_id)
+        flag = await tx.flags.get(1, flag_id)
         assert flag is not None
         return flag.status
 
@@ -81,7 +81,7 @@ async def test_uphold_from_the_registry_goes_through_the_chat_path(
     assert response.status_code == 200 and "F1 upheld" in response.text
     assert await flag_status(store) == "upheld"
     async with store.transaction() as tx:
-        events = await tx.audit_events(1)
+        events = await tx.audit_log.events(1)
     upheld = [e for e in events if e.action == "flag.upheld"]
     assert len(upheld) == 1 and upheld[0].actor.startswith("web:token-")
     assert TOKEN not in str([(e.actor, e.payload) for e in events])  # the token is never written down
@@ -132,7 +132,7 @@ async def test_grant_an_appeal_from_the_registry(client: httpx.AsyncClient, stor
     response = await client.post("/c/forge/mod/appeals/1", data={**fields, "outcome": "grant", "note": "not spam"})
     assert response.status_code == 200 and "A1 granted" in response.text
     async with store.transaction() as tx:
-        release = await tx.release(1, 2)
+        release = await tx.releases.get(1, 2)
         assert release is not None and release.status == "in_review"
     told = [a for a in await bot.run_due_jobs() if isinstance(a, DirectMessage)]  # the scheduler tick delivers
     assert len(told) == 1 and told[0].user_id == "cy" and "was granted" in told[0].card.title

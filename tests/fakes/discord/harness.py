@@ -84,7 +84,7 @@ class World:
         async def wait() -> None:
             while True:
                 async with self.store.transaction() as tx:
-                    if any(thread_id is None or p.thread_id == thread_id for p in await tx.posted(key)):
+                    if any(thread_id is None or p.thread_id == thread_id for p in await tx.posted.under_key(key)):
                         return
                 await asyncio.sleep(0.02)
 
@@ -108,12 +108,12 @@ class World:
     async def endorsements(self, release_id: int) -> int:
         """Endorsements recorded in the store."""
         async with self.store.transaction() as tx:
-            return await tx.count_endorsements(release_id)
+            return await tx.endorsements.count(release_id)
 
     async def flags(self, release_id: int) -> list[tuple[str, str]]:
         """(norm, reason) of each flag recorded in the store."""
         async with self.store.transaction() as tx:
-            return [(f.norm_id, f.reason) for f in await tx.flags_of(release_id)]
+            return [(f.norm_id, f.reason) for f in await tx.flags.of_release(release_id)]
 
 
 def payloads_of(message: JSON) -> list[str]:

@@ -146,7 +146,7 @@ class World:
         async def wait() -> None:
             while True:
                 async with self.store.transaction() as tx:
-                    if await tx.posted(key):
+                    if await tx.posted.under_key(key):
                         return
                 await asyncio.sleep(0.02)
 
@@ -155,12 +155,12 @@ class World:
     async def endorsements(self, release_id: int) -> int:
         """Endorsements recorded in the store."""
         async with self.store.transaction() as tx:
-            return await tx.count_endorsements(release_id)
+            return await tx.endorsements.count(release_id)
 
     async def flags(self, release_id: int) -> list[tuple[str, str]]:
         """(norm, reason) of each flag recorded in the store."""
         async with self.store.transaction() as tx:
-            return [(f.norm_id, f.reason) for f in await tx.flags_of(release_id)]
+            return [(f.norm_id, f.reason) for f in await tx.flags.of_release(release_id)]
 
 
 def private(user: FakeUser) -> FakeChat:

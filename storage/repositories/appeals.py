@@ -1,4 +1,5 @@
-"""Appeals, and the outbox the registry's decisions leave for a bot process (a mixin of `Tx`)."""
+"""Appeals: a creator asks moderators to look again at one decision; and the outbox, where the registry's
+decisions leave what they send to chats for a bot process."""
 
 from __future__ import annotations
 
@@ -7,22 +8,19 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Appeal, Flag, OutboxAction
+from storage.repositories.base import Repository
 
-__all__ = ["AppealQueries"]
+__all__ = ["Appeals", "Outbox"]
 
 
-class AppealQueries:
-    """Mixin of `Tx`: appeals and the flag reversal a granted appeal makes."""
+class Appeals(Repository):
+    """Appeals of one unit of work, and the flag reversal a granted appeal makes."""
 
-    s: AsyncSession
+    __slots__ = ()
 
-    async def insert_ignore_returning(self, table: Any, values: dict[str, Any]) -> int | None:  # provided by Tx
-        raise NotImplementedError
-
-    async def add_appeal(
+    async def add(
         self, community_id: int, release_id: int, account_id: int, decision: str, text: str, at: datetime
     ) -> Appeal | None:
         """File an appeal; None when this decision already has an open appeal (the partial unique index
@@ -41,24 +39,24 @@ class AppealQueries:
         )
         return await self.s.get(Appeal, new_id) if new_id is not None else None
 
-    async def appeal(self, community_id: int, appeal_id: int) -> Appeal | None:
+    async def get(self, community_id: int, appeal_id: int) -> Appeal | None:
         """An appeal of this community (other communities' ids are not found)."""
         stmt = select(Appeal).where(Appeal.id == appeal_id, Appeal.community_id == community_id)
         return (await self.s.execute(stmt)).scalar_one_or_none()
 
-    async def open_appeal_for(self, release_id: int, decision: str) -> Appeal | None:
+    async def open_for(self, release_id: int, decision: str) -> Appeal | None:
         """The open appeal of a decision, if any."""
         stmt = select(Appeal).where(
             Appeal.release_id == release_id, Appeal.decision == decision, Appeal.status == "open"
         )
         return (await self.s.execute(stmt)).scalar_one_or_none()
 
-    async def appeals_of_release(self, release_id: int) -> list[Appeal]:
+    async def of_release(self, release_id: int) -> list[Appeal]:
         """Every appeal of a release, oldest first."""
         stmt = select(Appeal).where(Appeal.release_id == release_id).order_by(Appeal.id)
         return list((await self.s.execute(stmt)).scalars())
 
-    async def open_appeals(self, community_id: int, limit: int = 50) -> list[Appeal]:
+    async def open(self, community_id: int, limit: int = 50) -> list[Appeal]:
         """Open appeals of a community, oldest first (the moderators' queue)."""
         stmt = (
             select(Appeal)
@@ -68,7 +66,7 @@ class AppealQueries:
         )
         return list((await self.s.execute(stmt)).scalars())
 
-    async def count_appeals_since(self, account_ids: Sequence[int], since: datetime) -> int:
+    async def count_since(self, account_ids: Sequence[int], since: datetime) -> int:
         """Appeals these accounts (one person's) filed since a time: the rate limit is per person."""
         stmt = (
             select(func.count())
@@ -77,7 +75,7 @@ class AppealQueries:
         )
         return int((await self.s.execute(stmt)).scalar_one())
 
-    async def decide_appeal(self, appeal_id: int, *, status: str, by: int, note: str, at: datetime) -> bool:
+    async def decide(self, appeal_id: int, *, status: str, by: int, note: str, at: datetime) -> bool:
         """Grant or deny an open appeal; False when it was decided already (a replayed or racing decision)."""
         result = await self.s.execute(
             update(Appeal)
@@ -95,20 +93,24 @@ class AppealQueries:
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    # -- the outbox (messages decided where no chat adapter runs) --------------------------------------
 
-    async def add_outbox(self, community_id: int | None, actions: Sequence[dict[str, Any]], at: datetime) -> None:
-        """Queue encoded actions for a bot process to deliver (`moderation.kernel.serial`)."""
+class Outbox(Repository):
+    """Messages decided where no chat adapter runs (the registry), for a bot process to deliver."""
+
+    __slots__ = ()
+
+    async def add(self, community_id: int | None, actions: Sequence[dict[str, Any]], at: datetime) -> None:
+        """Queue encoded actions (`moderation.kernel.serial`)."""
         if actions:
             rows = [{"community_id": community_id, "action": a, "created_at": at} for a in actions]
             await self.s.execute(insert(OutboxAction), rows)
 
-    async def pending_outbox(self, limit: int = 100) -> list[OutboxAction]:
+    async def pending(self, limit: int = 100) -> list[OutboxAction]:
         """Queued actions, oldest first."""
         stmt = select(OutboxAction).order_by(OutboxAction.id).limit(limit)
         return list((await self.s.execute(stmt)).scalars())
 
-    async def take_outbox(self, outbox_id: int) -> bool:
+    async def take(self, outbox_id: int) -> bool:
         """Claim one queued action by deleting it; True for exactly one caller across replicas."""
         result = await self.s.execute(delete(OutboxAction).where(OutboxAction.id == outbox_id))
         return bool(result.rowcount)  # type: ignore[attr-defined]
