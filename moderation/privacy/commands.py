@@ -123,8 +123,8 @@ async def forget_me(inv: Invocation, args: dict[str, Any]) -> list[Action]:
                     accounts=done.accounts,
                     announcements=done.announcement_texts,
                     fields=done.edited_fields,
-                    reasons=done.flag_reasons,
-                    notes=done.endorsement_notes + done.review_notes + done.resolution_notes,
+                    reasons=done.flag_reasons + done.appeal_texts,  # an appeal's text is a reason too
+                    notes=done.endorsement_notes + done.review_notes + done.resolution_notes + done.appeal_notes,
                     audit=done.audit_values,
                     receipts=receipts,
                     codes=done.link_codes,
