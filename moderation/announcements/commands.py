@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from moderation.kernel.actions import Action, Card, Reply
 from moderation.kernel.commands import command
 from moderation.kernel.invocation import Invocation
@@ -20,14 +18,14 @@ async def _set_watched(inv: Invocation, watched: bool) -> None:
 
 
 @command("watch", "Watch this chat for release announcements", privilege=Privilege.MODERATOR)
-async def watch(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def watch(inv: Invocation) -> list[Action]:
     """Binds the current chat to the community as a releases chat."""
     await _set_watched(inv, True)
     return [Reply(Card("Watching this chat", "I'll check release announcements posted here against the norms."))]
 
 
 @command("unwatch", "Stop watching this chat", privilege=Privilege.MODERATOR)
-async def unwatch(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def unwatch(inv: Invocation) -> list[Action]:
     """Commands keep working here; only announcements are no longer picked up."""
     await _set_watched(inv, False)
     return [Reply(Card("Stopped watching this chat", "Announcements here are no longer checked."))]

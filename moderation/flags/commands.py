@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from moderation.jobs import chats_for, schedule_flag_escalation
 from moderation.kernel import buttons
 from moderation.kernel.actions import Action, Button, Card, Choice, Edit, Form, FormField, OpenForm, Reply, Send
@@ -13,6 +11,7 @@ from moderation.kernel.commands import Param, button, command
 from moderation.kernel.errors import AlreadyDone, BadArgument, NotFound, NotPermitted, RateLimited, UserError
 from moderation.kernel.events import ChatRef
 from moderation.kernel.invocation import Invocation
+from moderation.kernel.params import FlagRef, NormId, OneOf, ReleaseRef, Text
 from moderation.kernel.permissions import Privilege
 from moderation.kernel.redaction import redacting_logger
 from moderation.releases.cards import clip, flag_line, release_ref, title_of
@@ -38,7 +37,7 @@ def flag_choices(inv: Invocation) -> tuple[Choice, ...]:
 @button("flag")
 async def flag_button(inv: Invocation, payload: ButtonPayload) -> list[Action]:
     """The prompt's Flag button opens the flag form for its release."""
-    return await flag_form(inv, f"R{payload.release_id}")
+    return await flag_form(inv, ReleaseRef(payload.release_id))
 
 
 @button("uphold", "dismiss", "penalise")
@@ -49,11 +48,10 @@ async def decide_from_alert(inv: Invocation, payload: ButtonPayload) -> list[Act
         raise UserError("This button is not valid any more.")
     outcome = "upheld" if payload.action == "uphold" else "dismissed"
     note = "dismissed; reporter penalised" if payload.action == "penalise" else "decided with the alert buttons"
-    values = {"flag": str(payload.flag_id), "outcome": outcome, "note": note}
-    return await resolve_flag(inv, values, penalise=payload.action == "penalise")
+    return await resolve_flag(inv, FlagRef(payload.flag_id), outcome, note, penalise=payload.action == "penalise")
 
 
-async def flag_form(inv: Invocation, ref: str) -> list[Action]:
+async def flag_form(inv: Invocation, ref: ReleaseRef) -> list[Action]:
     """The Flag button: pick the norm among the pack's norms (by title), then write the reason."""
     release = await inv.target_release(ref)
     open_for_review(release, "flags")
@@ -78,18 +76,18 @@ async def flag_form(inv: Invocation, ref: str) -> list[Action]:
     "flag",
     "Report that a release breaks a norm (moderators decide)",
     RELEASE,
-    Param("norm", "The norm it breaks (see /norms), or 'other'", "norm"),
-    Param("reason", "What is wrong, in a sentence", "text", rest=True, max_length=1000),
+    Param("norm", "The norm it breaks (see /norms), or 'other'", NormId),
+    Param("reason", "What is wrong, in a sentence", Text(1000)),
     examples=("/flag R12 credit-base-model no base model named",),
 )
-async def flag(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def flag(inv: Invocation, *, release: ReleaseRef | None, norm: NormId, reason: str) -> list[Action]:
     """One flag per member per release per norm, with a reason, within the pack's rate limit."""
-    release = await inv.target_release(args.get("release"))
-    open_for_review(release, "flags")
-    norm_id = args["norm"].lower()
+    target = await inv.target_release(release)
+    open_for_review(target, "flags")
+    norm_id = norm
     if norm_id != "other" and inv.pack.norm(norm_id) is None:
         raise BadArgument(f"There is no norm {clip(norm_id, 40)!r} in this community.", hint="See /norms for the ids.")
-    reason = args.get("reason", "").strip()
+    reason = reason.strip()
     if not reason:
         raise BadArgument("A flag needs a reason.", hint="Usage: /flag [release] <norm> <reason…>")
     settings = inv.pack.review
@@ -97,40 +95,38 @@ async def flag(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     recent = await inv.tx.count_flags_since(mine, inv.now - settings.flag_rate_per)
     if recent >= settings.flag_rate_count:
         raise RateLimited(f"You have filed {recent} flags recently; please wait before filing more.")
-    if await inv.tx.flagged_by_any(release.id, mine, norm_id):
-        raise AlreadyDone(
-            f"You already flagged {release_ref(release)} under {norm_id} (from this or a linked account)."
-        )
-    row = await inv.tx.add_flag(release.id, inv.account.id, norm_id, reason, inv.now)
+    if await inv.tx.flagged_by_any(target.id, mine, norm_id):
+        raise AlreadyDone(f"You already flagged {release_ref(target)} under {norm_id} (from this or a linked account).")
+    row = await inv.tx.add_flag(target.id, inv.account.id, norm_id, reason, inv.now)
     if row is None:
-        raise AlreadyDone(f"You already flagged {release_ref(release)} under {norm_id}.")
+        raise AlreadyDone(f"You already flagged {release_ref(target)} under {norm_id}.")
     inv.core.stats["flags"] += 1
-    log.info("flag F%s filed", row.id, extra={"community": inv.community.slug, "release": release_ref(release)})
-    await inv.audit("flag.filed", f"F{row.id}", {"release": release.id, "norm": norm_id})
+    log.info("flag F%s filed", row.id, extra={"community": inv.community.slug, "release": release_ref(target)})
+    await inv.audit("flag.filed", f"F{row.id}", {"release": target.id, "norm": norm_id})
     await schedule_flag_escalation(inv.tx, row.id, inv.community_id, inv.pack, inv.now)
     actions: list[Action] = [
         Reply(
             Card(
                 "Flag recorded",
-                f"F{row.id} on {release_ref(release)} ({norm_id}). "
+                f"F{row.id} on {release_ref(target)} ({norm_id}). "
                 "Moderators will look at it; your name is not shown publicly.",
             ),
             ephemeral=True,
             private=True,
         )
     ]
-    await inv.tx.lock_release(release)  # counted under the lock: simultaneous flags reach the threshold
-    open_flags = await inv.tx.flags_of(release.id, "open")
+    await inv.tx.lock_release(target)  # counted under the lock: simultaneous flags reach the threshold
+    open_flags = await inv.tx.flags_of(target.id, "open")
     # People, not accounts: one person's flags from linked accounts are one reporter.
     people = await inv.tx.person_keys([f.account_id for f in open_flags])
     reporters = {people.get(f.account_id, -f.account_id) for f in open_flags}
     if len(reporters) >= settings.flag_threshold:
         # A release an upheld `block` flag holds stays held: flagging it would let dismissals lift the hold.
-        held = await held_by_upheld(inv.tx, release, inv.pack)
-        if not held and release.status != "flagged" and await set_status(inv.tx, release, "flagged", inv.now):
-            await inv.audit("release.flagged", release_ref(release), {"reporters": len(reporters)}, actor="normbot")
-        actions.extend(await moderator_alert(inv, release, open_flags))
-    actions.extend(await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.core.phrasing))
+        held = await held_by_upheld(inv.tx, target, inv.pack)
+        if not held and target.status != "flagged" and await set_status(inv.tx, target, "flagged", inv.now):
+            await inv.audit("release.flagged", release_ref(target), {"reporters": len(reporters)}, actor="normbot")
+        actions.extend(await moderator_alert(inv, target, open_flags))
+    actions.extend(await refresh_prompts(inv.tx, target, inv.pack, phrasing=inv.core.phrasing))
     return actions
 
 
@@ -176,31 +172,28 @@ async def moderator_alert(inv: Invocation, release: Release, open_flags: list[Fl
 @command(
     "resolve",
     "Decide a flag: upheld or dismissed, with a note",
-    Param("flag", "The flag id, like F7", "flag"),
-    Param("outcome", "upheld or dismissed", choices=("upheld", "dismissed")),
-    Param("note", "Why (shown to the creator)", "text", rest=True, max_length=500),
+    Param("flag", "The flag id, like F7", FlagRef),
+    Param("outcome", "upheld or dismissed", OneOf("upheld", "dismissed")),
+    Param("note", "Why (shown to the creator)", Text(500)),
     privilege=Privilege.MODERATOR,
 )
-async def resolve(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def resolve(inv: Invocation, *, flag: FlagRef, outcome: str, note: str) -> list[Action]:
     """Moderators only; resolving twice is refused, not repeated."""
-    return await resolve_flag(inv, args, penalise=False)
+    return await resolve_flag(inv, flag, outcome, note, penalise=False)
 
 
-async def resolve_flag(inv: Invocation, args: dict[str, Any], *, penalise: bool) -> list[Action]:
+async def resolve_flag(inv: Invocation, flag: FlagRef, outcome: str, note: str, *, penalise: bool) -> list[Action]:
     """Shared by `/resolve` and the alert buttons."""
     inv.require(Privilege.MODERATOR, "resolve flags")
-    flag_id = int(str(args["flag"]).lstrip("Ff#"))
+    flag_id = flag.id
     row = await inv.tx.flag(inv.community_id, flag_id)
     if row is None:
         raise NotFound(f"There is no flag F{flag_id} in this community.")
-    outcome = args["outcome"]
     if not await inv.tx.resolve_flag(
-        flag_id, status=outcome, by=inv.account.id, note=args.get("note", ""), penalise=penalise, at=inv.now
+        flag_id, status=outcome, by=inv.account.id, note=note, penalise=penalise, at=inv.now
     ):
         raise AlreadyDone(f"F{flag_id} was already {row.status}.")
-    await inv.audit(
-        f"flag.{outcome}", f"F{flag_id}", {"penalised": penalise, "note": personal(args.get("note", "")[:200])}
-    )
+    await inv.audit(f"flag.{outcome}", f"F{flag_id}", {"penalised": penalise, "note": personal(note[:200])})
     await inv.tx.reload(row)
     release = await inv.tx.release(inv.community_id, row.release_id)
     assert release is not None
@@ -241,7 +234,7 @@ async def resolve_flag(inv: Invocation, args: dict[str, Any], *, penalise: bool)
         await notify_creator(
             inv.tx,
             release,
-            _decision_card(inv, release, row, outcome, severity, effect, args.get("note", "")),
+            _decision_card(inv, release, row, outcome, severity, effect, note),
             actor_ids=frozenset(await inv.person_accounts()),
         )
     )
@@ -293,14 +286,14 @@ def _decision_card(
 
 
 @command("whyflagged", "See the flags on your own releases and how they were decided", RELEASE)
-async def whyflagged(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def whyflagged(inv: Invocation, *, release: ReleaseRef | None) -> list[Action]:
     """Creators see flags on their releases (never who filed them); moderators may ask about any release."""
     mine = await inv.person_accounts()
-    if args.get("release") or inv.reply_to:
-        release = await inv.target_release(args.get("release"))
-        if release.creator_id not in mine and inv.privilege < Privilege.MODERATOR:
+    if release is not None or inv.reply_to:
+        target = await inv.target_release(release)
+        if target.creator_id not in mine and inv.privilege < Privilege.MODERATOR:
             raise NotPermitted("You can only see the flags on your own releases.")
-        flags = await inv.tx.flags_of(release.id)
+        flags = await inv.tx.flags_of(target.id)
     else:
         flags = [f for f in await inv.tx.flags_against_creator(mine)]
     if not flags:

@@ -10,6 +10,7 @@ from moderation.kernel.actions import Action, Card, Reply
 from moderation.kernel.commands import Param, command
 from moderation.kernel.errors import BadArgument, NotFound
 from moderation.kernel.invocation import Invocation
+from moderation.kernel.params import Attachment, AttachmentConverter, Int, NormId, ReleaseRef
 from moderation.kernel.permissions import Privilege
 from moderation.releases.cards import (
     clip,
@@ -23,6 +24,8 @@ from norms import NormFileError, load_pack_text
 __all__: list[str] = []
 
 MAX_PACK_BYTES = 256 * 1024
+NORM_FILE = AttachmentConverter(MAX_PACK_BYTES, what="norm file (YAML)", hint="Check it first with: normbot norms lint")
+"""The norm file of `/norms set`: adapters download at most `MAX_PACK_BYTES` of it, as for any file parameter."""
 
 
 async def _adopt(inv: Invocation, source: str, name: str, action: str) -> list[Action]:
@@ -65,19 +68,20 @@ async def _adopt(inv: Invocation, source: str, name: str, action: str) -> list[A
     ]
 
 
-@command("norms set", "Adopt a new norm file (attach the YAML)", privilege=Privilege.MODERATOR)
-async def norms_set(inv: Invocation, args: dict[str, Any]) -> list[Action]:
-    """Lint problems are answered in chat; nothing is applied unless the whole file is valid."""
-    if not inv.attachment_texts:
-        raise BadArgument("Attach the norm file (YAML) to the command.", hint="Check it first with: normbot norms lint")
-    name, source = next(iter(inv.attachment_texts.items()))
-    if len(source.encode("utf-8", "replace")) > MAX_PACK_BYTES:
-        raise BadArgument(f"{clip(name, 60)} is larger than {MAX_PACK_BYTES // 1024} KB.")
-    return await _adopt(inv, source, clip(name, 60) or "norms.yaml", "norms.adopted")
+@command(
+    "norms set",
+    "Adopt a new norm file (attach the YAML)",
+    Param("file", "The norm file (YAML, at most 256 KB)", NORM_FILE),
+    privilege=Privilege.MODERATOR,
+)
+async def norms_set(inv: Invocation, *, file: Attachment) -> list[Action]:
+    """Lint problems are answered in chat; nothing is applied unless the whole file is valid. The file's
+    presence and size are the parameter's business (`NORM_FILE`), checked before this runs."""
+    return await _adopt(inv, file.text, clip(file.name, 60) or "norms.yaml", "norms.adopted")
 
 
 @command("norms history", "Norm pack revisions adopted in chat", privilege=Privilege.MODERATOR)
-async def norms_history(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def norms_history(inv: Invocation) -> list[Action]:
     """Newest first, with author and time."""
     revisions = await inv.tx.pack_revisions(inv.community_id)
     if not revisions:
@@ -94,44 +98,43 @@ async def norms_history(inv: Invocation, args: dict[str, Any]) -> list[Action]:
 @command(
     "norms rollback",
     "Adopt an earlier revision again",
-    Param("revision", "The revision number from /norms history", "int"),
+    Param("revision", "The revision number from /norms history", Int(example="3")),
     privilege=Privilege.MODERATOR,
 )
-async def norms_rollback(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def norms_rollback(inv: Invocation, *, revision: int) -> list[Action]:
     """A rollback is a new revision with old content, so history never loses anything."""
-    number = int(args["revision"].lstrip("#Rr"))
+    number = revision
     match = [r for r in await inv.tx.pack_revisions(inv.community_id) if r.number == number]
     if not match:
         raise NotFound(f"There is no revision #{number}.", hint="See /norms history.")
     return await _adopt(inv, match[0].source, f"revision-{number}.yaml", "norms.rolled_back")
 
 
-RELEASE_OPT = Param("release", "The release id, like R12 (or reply to its announcement)", "release", required=False)
+RELEASE_OPT = Param("release", "The release id, like R12 (or reply to its announcement)", ReleaseRef, required=False)
 
 
 @command(
-    "norms show", "The community's norms, or one norm in detail", Param("norm", "A norm id", "norm", required=False)
+    "norms show", "The community's norms, or one norm in detail", Param("norm", "A norm id", NormId, required=False)
 )
-async def norms_show(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def norms_show(inv: Invocation, *, norm: NormId | None) -> list[Action]:
     """Everyone may read the norms they are held to."""
     pack = inv.pack
-    norm_id = args.get("norm")
-    if norm_id:
-        norm = pack.norm(norm_id.lower())
-        if norm is None:
-            raise NotFound(f"There is no norm {clip(norm_id, 40)!r}.", hint="Send /norms for the list.")
-        fields = [("Need", norm.need), ("Severity", norm.severity)]
-        if norm.question:
-            fields.append(("Reviewers are asked", clip(norm.question, 200)))
-        if norm.fix:
-            fields.append(("How to meet it", clip(norm.fix, 300)))
-        details = [clip(line, 300) for line in check_details(norm.config)]
-        body = clip(norm.description or "", 600)
+    if norm:
+        found = pack.norm(norm)
+        if found is None:
+            raise NotFound(f"There is no norm {clip(norm, 40)!r}.", hint="Send /norms for the list.")
+        fields = [("Need", found.need), ("Severity", found.severity)]
+        if found.question:
+            fields.append(("Reviewers are asked", clip(found.question, 200)))
+        if found.fix:
+            fields.append(("How to meet it", clip(found.fix, 300)))
+        details = [clip(line, 300) for line in check_details(found.config)]
+        body = clip(found.description or "", 600)
         if details:
             body += ("\n\n" if body else "") + "What it checks:\n" + "\n".join(details)
         return [
             Reply(
-                Card(f"{norm.id}: {clip(norm.title, 80)}", body, tuple(fields)),
+                Card(f"{found.id}: {clip(found.title, 80)}", body, tuple(fields)),
                 ephemeral=True,
             )
         ]

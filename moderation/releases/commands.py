@@ -9,6 +9,7 @@ from moderation.kernel.actions import Action, Card, Reply
 from moderation.kernel.commands import Param, command
 from moderation.kernel.errors import AlreadyDone, BadArgument, NotPermitted
 from moderation.kernel.invocation import Invocation
+from moderation.kernel.params import OneOf, ReleaseRef, Text
 from moderation.kernel.permissions import Privilege
 from moderation.releases.cards import (
     clip,
@@ -33,25 +34,25 @@ from storage import personal
 
 __all__: list[str] = []
 
-RELEASE_OPT = Param("release", "The release id, like R12 (or reply to its announcement)", "release", required=False)
-RELEASE_REQ = Param("release", "The release id, like R12", "release")
+RELEASE_OPT = Param("release", "The release id, like R12 (or reply to its announcement)", ReleaseRef, required=False)
+RELEASE_REQ = Param("release", "The release id, like R12", ReleaseRef)
 EDITABLE = ("license", "base_model", "model_type", "trigger_words", "nsfw", "parents", "links", "hashes", "model_name")
 
 
 @command("release show", "Everything about one release", RELEASE_OPT, button="show")
-async def release_show(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def release_show(inv: Invocation, *, release: ReleaseRef | None) -> list[Action]:
     """Fields, check results, endorsements, resolved flags (open ones only for moderators and the creator)."""
-    release = await inv.target_release(args.get("release"))
+    target = await inv.target_release(release)
     tx = inv.tx
-    creator = await tx.account(release.creator_id)
-    fields = ReleaseFields.from_json(release.fields_json)
-    _, count, quorum = await quorum_reached(tx, release, inv.pack)
-    all_flags = await tx.flags_of(release.id)
+    creator = await tx.account(target.creator_id)
+    fields = ReleaseFields.from_json(target.fields_json)
+    _, count, quorum = await quorum_reached(tx, target, inv.pack)
+    all_flags = await tx.flags_of(target.id)
     upheld = [flag_severity(inv.pack, f.norm_id) for f in all_flags if f.status == "upheld"]
     rows: list[tuple[str, str]] = [
         ("Creator", clip(creator.display_name if creator else "?", 40)),
-        ("Status", standing(release.status, upheld).label),
-        ("Endorsements", endorsement_text(count, quorum, release.status)),
+        ("Status", standing(target.status, upheld).label),
+        ("Endorsements", endorsement_text(count, quorum, target.status)),
     ]
     for name in ("model_type", "base_model", "license"):
         value = getattr(fields, name)
@@ -59,18 +60,18 @@ async def release_show(inv: Invocation, args: dict[str, Any]) -> list[Action]:
             rows.append((name.replace("_", " ").capitalize(), clip(str(value), 60)))
     if fields.links:
         rows.append(("Links", clip(" ".join(link.url for link in fields.links[:4]), 300)))
-    if release.previous_id:
-        rows.append(("Previous version", f"R{release.previous_id}"))
-    latest = await tx.latest_norm_check(release.id)
+    if target.previous_id:
+        rows.append(("Previous version", f"R{target.previous_id}"))
+    latest = await tx.latest_norm_check(target.id)
     body = "\n".join(results_lines(latest[1], include_pass=True)) if latest else "Not checked yet."
-    mine = release.creator_id in await inv.person_accounts()
+    mine = target.creator_id in await inv.person_accounts()
     flags = [f for f in all_flags if f.status != "open" or mine or inv.privilege >= Privilege.MODERATOR]
     if flags:
         body += "\nFlags:\n" + "\n".join(
             flag_line(f, show_reason=f.status != "open" or mine or inv.privilege >= Privilege.MODERATOR)
             for f in flags[:10]
         )
-    announcements = await tx.announcements(release.id)
+    announcements = await tx.announcements(target.id)
     footer = (
         f"Announced {len(announcements)}×" + (f" · {announcements[0].url}" if announcements[0].url else "")
         if announcements
@@ -78,7 +79,7 @@ async def release_show(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     )
     return [
         Reply(
-            Card(f"{release_ref(release)}: {title_of(release)}", body, tuple(rows), release.status, footer),
+            Card(f"{release_ref(target)}: {title_of(target)}", body, tuple(rows), target.status, footer),
             ephemeral=True,
         )
     ]
@@ -87,11 +88,11 @@ async def release_show(inv: Invocation, args: dict[str, Any]) -> list[Action]:
 @command(
     "release list",
     "Recent releases, optionally in one state",
-    Param("status", "Only releases in this state", choices=STATES, required=False),
+    Param("status", "Only releases in this state", OneOf(*STATES), required=False),
 )
-async def release_list(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def release_list(inv: Invocation, *, status: str | None) -> list[Action]:
     """The 15 newest releases."""
-    releases = await inv.tx.releases(inv.community_id, status=args.get("status"), limit=15)
+    releases = await inv.tx.releases(inv.community_id, status=status, limit=15)
     if not releases:
         return [Reply(Card("No releases", "Nothing here yet."), ephemeral=True)]
     lines = [f"{release_ref(r)} {title_of(r)} — {r.status.replace('_', ' ')}" for r in releases]
@@ -133,27 +134,27 @@ def _edited(fields: ReleaseFields, name: str, value: str) -> ReleaseFields:
     "release edit",
     "Fix a field of your release; the norm check runs again",
     RELEASE_REQ,
-    Param("field", "Which field", choices=EDITABLE),
-    Param("value", "The new value", "text", rest=True, max_length=500),
+    Param("field", "Which field", OneOf(*EDITABLE)),
+    Param("value", "The new value", Text(500)),
     examples=("/release edit R12 license openrail++",),
 )
-async def release_edit(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def release_edit(inv: Invocation, *, release: ReleaseRef, field: str, value: str) -> list[Action]:
     """Creators fix their own releases (moderators may too); the version is not editable: announce anew.
 
     The edit goes through the one content-change path (`moderation.announcements.content`): the check runs again, new
     hashes and links meet provenance (claims, re-upload alerts), and a change to what was endorsed resets
     the endorsements and reviews given to the old content and tells their authors."""
-    release = await inv.target_release(args["release"])
-    if release.creator_id not in await inv.person_accounts() and inv.privilege < Privilege.MODERATOR:
+    target = await inv.target_release(release)
+    if target.creator_id not in await inv.person_accounts() and inv.privilege < Privilege.MODERATOR:
         raise NotPermitted("Only the creator or a moderator can edit a release.")
-    if release.status in CLOSED:
-        raise BadArgument(f"{release_ref(release)} is {release.status}: its review is closed, so it can't be edited.")
-    name = args["field"]
-    fields = _edited(ReleaseFields.from_json(release.fields_json), name, args["value"])
+    if target.status in CLOSED:
+        raise BadArgument(f"{release_ref(target)} is {target.status}: its review is closed, so it can't be edited.")
+    name = field
+    fields = _edited(ReleaseFields.from_json(target.fields_json), name, value)
     change = await change_content(
         inv.core,
         inv.tx,
-        release,
+        target,
         inv.pack,
         fields,
         actor=inv.account,
@@ -163,7 +164,7 @@ async def release_edit(inv: Invocation, args: dict[str, Any]) -> list[Action]:
         chat=inv.chat,
     )
     if change is None:
-        raise AlreadyDone(f"{release_ref(release)} already says that; nothing changed.")
+        raise AlreadyDone(f"{release_ref(target)} already says that; nothing changed.")
     return [Reply(change_card(change), ephemeral=False), *change.actions]
 
 
@@ -215,52 +216,50 @@ async def _recheck(inv: Invocation, release: Any, *, trigger: str) -> list[Actio
 
 
 @command("normcheck", "Check a release again against the current norms", RELEASE_OPT, privilege=Privilege.MODERATOR)
-async def normcheck(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def normcheck(inv: Invocation, *, release: ReleaseRef | None) -> list[Action]:
     """Moderators re-run the check (for example after the norms changed)."""
-    release = await inv.target_release(args.get("release"))
-    return await _recheck(inv, release, trigger="normcheck")
+    target = await inv.target_release(release)
+    return await _recheck(inv, target, trigger="normcheck")
 
 
 @command(
     "status",
     "Set a release's state (moderators)",
     RELEASE_REQ,
-    Param("state", "The new state", choices=STATES),
-    Param("note", "Why", "text", required=False, rest=True, max_length=500),
+    Param("state", "The new state", OneOf(*STATES)),
+    Param("note", "Why", Text(500), required=False),
     privilege=Privilege.MODERATOR,
 )
-async def status(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def status(inv: Invocation, *, release: ReleaseRef, state: str, note: str | None) -> list[Action]:
     """Any move the lifecycle table allows."""
-    release = await inv.target_release(args["release"])
-    target = args["state"]
-    if "withdrawn" in (target, release.status) and target != release.status:
+    row = await inv.target_release(release)
+    target = state
+    if "withdrawn" in (target, row.status) and target != row.status:
         # Withdrawing is a detection correction: it stores a labelled example and closes the prompt.
         command = (
-            f"/notrelease {release_ref(release)}"
-            if target == "withdrawn"
-            else "/markrelease (reply to its announcement)"
+            f"/notrelease {release_ref(row)}" if target == "withdrawn" else "/markrelease (reply to its announcement)"
         )
         raise BadArgument(
-            f"{release_ref(release)}: use {command} instead.",
+            f"{release_ref(row)}: use {command} instead.",
             hint="It records the correction as a labelled example for the detector.",
         )
-    if not can_move(release.status, target):
-        raise BadArgument(f"{release_ref(release)} can't go from {release.status} to {target}.")
-    before = release.status
-    if not await inv.tx.move_release(release, before, target, inv.now):
-        raise AlreadyDone(f"{release_ref(release)} changed meanwhile (now {release.status}); nothing was changed.")
+    if not can_move(row.status, target):
+        raise BadArgument(f"{release_ref(row)} can't go from {row.status} to {target}.")
+    before = row.status
+    if not await inv.tx.move_release(row, before, target, inv.now):
+        raise AlreadyDone(f"{release_ref(row)} changed meanwhile (now {row.status}); nothing was changed.")
     await inv.audit(
         "release.status",
-        release_ref(release),
-        {"from": before, "to": target, "note": personal(clip(args.get("note"), 200))},
+        release_ref(row),
+        {"from": before, "to": target, "note": personal(clip(note, 200))},
     )
-    note = clip(args.get("note"), 300)
-    ref = release_ref(release)
+    note = clip(note, 300)
+    ref = release_ref(row)
     told = await notify_creator(
         inv.tx,
-        release,
+        row,
         Card(
-            f"Your release {ref} ({title_of(release)}) is now {target.replace('_', ' ')}",
+            f"Your release {ref} ({title_of(row)}) is now {target.replace('_', ' ')}",
             "\n".join(
                 (
                     f"A moderator moved it from {before.replace('_', ' ')} to {target.replace('_', ' ')}.",
@@ -278,12 +277,12 @@ async def status(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     return [
         Reply(Card(f"{ref} is now {target.replace('_', ' ')}", body.strip())),
         *told,
-        *await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.core.phrasing),
+        *await refresh_prompts(inv.tx, row, inv.pack, phrasing=inv.core.phrasing),
     ]
 
 
 @command("queue", "What waits on the moderators", privilege=Privilege.MODERATOR)
-async def queue(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def queue(inv: Invocation) -> list[Action]:
     """Open flags first, then flagged releases and releases waiting for changes."""
     flags = await inv.tx.open_flags(inv.community_id, limit=20)
     lines = [f"R{f.release_id} " + flag_line(f) for f in flags]

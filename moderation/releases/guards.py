@@ -6,12 +6,13 @@ from __future__ import annotations
 from moderation.kernel.commands import Param
 from moderation.kernel.errors import BadArgument, NotPermitted
 from moderation.kernel.invocation import Invocation
+from moderation.kernel.params import ReleaseRef
 from moderation.releases.cards import release_ref
 from storage import Release
 
 __all__ = ["RELEASE", "not_own", "open_for_review"]
 
-RELEASE = Param("release", "The release id, like R12 (or reply to its announcement)", "release", required=False)
+RELEASE = Param("release", "The release id, like R12 (or reply to its announcement)", ReleaseRef, required=False)
 
 
 async def not_own(inv: Invocation, release: Release, what: str) -> list[int]:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from moderation.kernel.actions import Action, Card, Choice, Form, FormField, OpenForm, Reply
 from moderation.kernel.commands import Param, command
 from moderation.kernel.errors import BadArgument
 from moderation.kernel.invocation import Invocation
+from moderation.kernel.params import ReleaseRef, Text
 from moderation.kernel.permissions import Privilege
 from moderation.releases.cards import clip, release_ref
 from moderation.releases.guards import RELEASE, not_own, open_for_review
@@ -26,23 +26,21 @@ YES_NO_NA = (Choice("yes", "Yes"), Choice("no", "No"), Choice("na", "N.A. (does 
     Param(
         "answers",
         "Answers like harm-real-person=no, then an optional note",
-        "text",
+        Text(2000),
         required=False,
-        rest=True,
-        max_length=2000,
     ),
     button="review",
 )
-async def review(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def review(inv: Invocation, *, release: ReleaseRef | None, answers: str | None) -> list[Action]:
     """One checklist per reviewer (answers can be revised); without answers, shows the checklist."""
-    release = await inv.target_release(args.get("release"))
-    open_for_review(release, "reviews")
-    await not_own(inv, release, "review")
+    target = await inv.target_release(release)
+    open_for_review(target, "reviews")
+    await not_own(inv, target, "review")
     reviewers = {r.lower() for r in inv.pack.review.reviewers}
     if reviewers and not reviewers & {"members", "anyone"}:
         inv.require(Privilege.REVIEWER, "review releases here")
     questions = inv.pack.questions()
-    raw = args.get("answers", "") or ""
+    raw = answers or ""
     pairs = ANSWER.findall(raw)
     if not pairs:
         if not questions:
@@ -51,8 +49,8 @@ async def review(inv: Invocation, args: dict[str, Any]) -> list[Action]:
             OpenForm(
                 Form(
                     "review",
-                    f"Review {release_ref(release)}",
-                    release_ref(release),
+                    f"Review {release_ref(target)}",
+                    release_ref(target),
                     (
                         *(FormField(q.id, q.question or q.title, YES_NO_NA) for q in questions),
                         FormField("_note", "A note for the creator (optional)", required=False, long=True),
@@ -67,15 +65,15 @@ async def review(inv: Invocation, args: dict[str, Any]) -> list[Action]:
             f"{clip(unknown[0], 40)!r} is not a checklist question.", hint="Questions: " + ", ".join(sorted(known))
         )
     note = clip(ANSWER.sub("", raw), 500)
-    answers = {n.lower(): (a.lower(), note) for n, a in pairs}
-    _, created = await inv.tx.upsert_review(release.id, inv.account.id, answers, inv.now)
+    given = {n.lower(): (a.lower(), note) for n, a in pairs}
+    _, created = await inv.tx.upsert_review(target.id, inv.account.id, given, inv.now)
     await inv.audit(
-        "review.submitted" if created else "review.revised", release_ref(release), {k: v[0] for k, v in answers.items()}
+        "review.submitted" if created else "review.revised", release_ref(target), {k: v[0] for k, v in given.items()}
     )
-    summary = ", ".join(f"{k}={v[0]}" for k, v in answers.items())
+    summary = ", ".join(f"{k}={v[0]}" for k, v in given.items())
     return [
         Reply(
-            Card("Review recorded" if created else "Review updated", f"{release_ref(release)}: {summary}"),
+            Card("Review recorded" if created else "Review updated", f"{release_ref(target)}: {summary}"),
             ephemeral=True,
         )
     ]
