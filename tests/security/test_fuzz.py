@@ -19,8 +19,8 @@ from moderation.extraction import extract
 from moderation.kernel import buttons
 from moderation.kernel.actions import Reply
 from moderation.kernel.commands import COMMANDS, bind_text, release_id_of, resolve_name
-from moderation.kernel.params import FlagRef, ReleaseRef
 from moderation.kernel.errors import BadArgument, UnknownCommand
+from moderation.kernel.params import FlagRef, ReleaseRef
 from norms import Problem, lint_text
 from tests.conftest import examples
 from tests.core.harness import GOOD, Chat
