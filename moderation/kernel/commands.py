@@ -4,10 +4,12 @@ A `CommandSpec` holds the name, description, typed parameters, required privileg
 renders specs as slash commands (groups for names with a space), Telegram as `/commands` registered with
 `setMyCommands`, the console as text; help text and usage lines come from the same objects.
 
-Text arguments are parsed by `bind_text`: tokens are split on white space (quotes group words), a `rest`
-parameter takes the remaining raw text verbatim, and an optional leading release parameter is recognised by
-its shape (`R12`, `#12` or `12`), so `/flag credit-base-model no base` and `/flag R3 credit-base-model no base`
-both work.
+Arguments are bound by `bind_text` (typed text) and `bind_options` (Discord options, forms) into the values
+handlers are typed with, each through its parameter's converter (`moderation.kernel.params`): tokens are split
+on white space (quotes group words), a `Text` parameter takes the remaining raw text verbatim, a file
+parameter takes the attached file, and an optional parameter followed by others is skipped when the word does
+not parse for it (`R12`, `#12` or `12` for a release), so `/flag credit-base-model no base` and
+`/flag R3 credit-base-model no base` both work.
 
 A command has one canonical name (`forget-me`), but platforms spell typed names differently: Telegram allows
 only `[a-z0-9_]`, so it shows `/forget_me`. A `Spelling` turns a canonical name into the platform's; help,
