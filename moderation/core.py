@@ -37,6 +37,7 @@ from moderation.kernel.community import CommunityConfig
 from moderation.kernel.errors import BadArgument, NotPermitted, UnknownCommand, UserError
 from moderation.kernel.events import (
     ButtonPressed,
+    ChatInvited,
     ChatRef,
     CommandInvoked,
     CoreEvent,
@@ -47,14 +48,16 @@ from moderation.kernel.events import (
 from moderation.kernel.hooks import CoreHooks, NoHooks
 from moderation.kernel.invocation import Invocation
 from moderation.kernel.params import Converter, converter_for
-from moderation.kernel.permissions import resolve_pinned
+from moderation.kernel.permissions import Privilege, resolve_pinned, resolve_privilege
 from moderation.kernel.redaction import handling, redacting_logger
 from moderation.kernel.retry import RetryPolicy, retry_connect
+from moderation.modlog.entries import log_entries
 from moderation.norms_admin.packs import PackProvider
 from moderation.releases.lifecycle import CLOSED
+from moderation.setup.settings import Stored, merged
 from norms import Norm
 from norms.fields import ReleaseFields
-from storage import Release, Store, StoreUnavailable, Tx
+from storage import Release, SettingRow, Store, StoreUnavailable, Tx
 
 __all__ = ["Core", "DetectionLike", "DetectorLike"]
 
@@ -105,7 +108,11 @@ class Core:
         hooks: CoreHooks | None = None,
     ) -> None:
         self.store = store
-        self.communities = {c.slug: c for c in communities}
+        # The file's communities, and the effective ones: the file's with the settings moderators changed
+        # from chat merged in (`apply_settings`). Every reader uses `communities`.
+        self.file_communities = {c.slug: c for c in communities}
+        self.communities = dict(self.file_communities)
+        self._settings_generation = 0
         self.detector = detector
         self.hooks: CoreHooks = hooks or NoHooks()
         self.clock = clock
@@ -126,9 +133,9 @@ class Core:
         self._targeting: dict[str, Targeting] = {}
         self._chat_index: dict[tuple[str, str], tuple[str, str]] = {}
         self._space_index: dict[tuple[str, str], str] = {}
+        self._moved_chats: dict[tuple[str, str], tuple[str, str]] = {}  # chats that migrated (new id)
+        self._index_chats()
         for c in communities:
-            for chat in c.chats:
-                self._chat_index[(chat.platform, chat.chat_id)] = (c.slug, chat.role)
             for space in c.spaces:
                 self._space_index[space] = c.slug
 
@@ -151,6 +158,49 @@ class Core:
             from moderation.jobs import ensure_digests
 
             await ensure_digests(tx, self, now)
+            self.apply_settings(await tx.community_settings())
+
+    def apply_settings(self, rows: Sequence[SettingRow], *, only: str | None = None) -> None:
+        """Rebuild the effective communities from the file's and these stored settings (every community's,
+        or `only` this one's). Called with the binding snapshot (so another replica's change arrives within
+        `BINDING_TTL`) and, on this replica, as soon as a change commits."""
+        by_slug: dict[str, list[Stored]] = {}
+        for r in rows:
+            by_slug.setdefault(r.community_slug, []).append(
+                Stored(r.key, r.platform, r.value, r.updated_by, r.updated_at)
+            )
+        for slug, config in self.file_communities.items():
+            if only is None or slug == only:
+                self.communities[slug] = merged(config, by_slug.get(slug, ()))
+        self._index_chats()
+
+    def _index_chats(self) -> None:
+        """Which community each chat named by the file or a setting belongs to (after the store's bindings,
+        which win): a review chat set with /setup is the community's chat as if the file named it."""
+        index: dict[tuple[str, str], tuple[str, str]] = {}
+        for slug in sorted(self.communities):
+            for chat in self.communities[slug].chats:
+                index.setdefault((chat.platform, chat.chat_id), (slug, chat.role))
+        for slug, config in self.file_communities.items():  # the file's releases chats first, as before
+            for chat in config.chats:
+                index[(chat.platform, chat.chat_id)] = (slug, chat.role)
+        index.update(self._moved_chats)
+        self._chat_index = index
+
+    def settings_changed(self, slug: str, rows: Sequence[SettingRow]) -> None:
+        """A setting of `slug` changed here and committed: use it now, and keep a snapshot read that started
+        before the change from putting the old value back."""
+        self._settings_generation += 1
+        self.apply_settings(rows, only=slug)
+
+    def community_of_moderator(self, actor: Any) -> CommunityConfig | None:
+        """In a private chat no community claims: the community whose file names the actor as owner or
+        moderator (the first by slug when several do). Platform admin rights say nothing here (a private
+        chat has no admins), so only the file's names count."""
+        for slug in sorted(self.communities):
+            if resolve_privilege(actor, self.communities[slug]) >= Privilege.MODERATOR:
+                return self.communities[slug]
+        return None
 
     async def migrate_chat(self, platform: str, old_chat_id: str, new_chat_id: str) -> int:
         """Follow a chat whose id changed (Telegram group -> supergroup): bindings, announcements and posted
@@ -172,6 +222,7 @@ class Core:
         key = (platform, old_chat_id)
         if key in self._chat_index:
             self._chat_index[(platform, new_chat_id)] = self._chat_index[key]
+            self._moved_chats[(platform, new_chat_id)] = self._chat_index[key]
         return moved
 
     async def community_id(self, tx: Tx, slug: str) -> int:
@@ -215,8 +266,12 @@ class Core:
 
     async def _load_snapshot(self) -> dict[tuple[str, str], tuple[int, str, bool]]:
         started, generation = time.monotonic(), self._generation
+        settings_generation = self._settings_generation
         async with self.store.transaction() as tx:
             rows = await tx.chat_bindings()
+            settings = await tx.community_settings()
+        if settings_generation == self._settings_generation:  # else a change here may be newer than this read
+            self.apply_settings(settings)
         snapshot = {
             (r.platform, r.chat_id): (r.community_id, r.community_slug, r.watched and r.role == "releases")
             for r in rows
@@ -341,6 +396,10 @@ class Core:
             return await self._on_command(event)
         if isinstance(event, ButtonPressed):
             return await self._on_button(event)
+        if isinstance(event, ChatInvited):
+            from moderation.setup.invites import redeem
+
+            return await redeem(self, event)
         return []
 
     def _count_retry(self, attempt: int, exc: BaseException) -> None:
@@ -407,8 +466,14 @@ class Core:
             return None
         return self.communities[bound[1]], bound[0], bound[2]
 
-    async def _invocation(self, tx: Tx, chat: ChatRef, actor: Any, reply_to: str | None) -> Invocation:
+    async def _invocation(
+        self, tx: Tx, chat: ChatRef, actor: Any, reply_to: str | None, *, private_chat: bool = False
+    ) -> Invocation:
         resolved = self._bound_in_snapshot(chat) or await self.resolve_community(tx, chat)
+        if resolved is None and private_chat and chat.private:
+            mine = self.community_of_moderator(actor)
+            if mine is not None:
+                resolved = (mine, await self.community_id(tx, mine.slug), False)
         if resolved is None:
             raise NotPermitted("This chat is not part of a community I serve. An operator can add it in normbot.toml.")
         community, cid, _ = resolved
@@ -469,14 +534,15 @@ class Core:
                 return []
             if spec.name == "help" and event.chat.private and await self._unserved(tx, event.chat):
                 return [self._private_help(event.chat.platform)]
-            inv = await self._invocation(tx, event.chat, event.author, event.reply_to)
+            inv = await self._invocation(tx, event.chat, event.author, event.reply_to, private_chat=spec.private_chat)
             inv.attachment_texts = event.attachment_texts
             inv.replied = event.replied
             inv.prepared = prepared
             inv.require(spec.privilege, f"use {self.command_ref(event.chat.platform, spec.name)}")
             if bad is not None:
                 raise bad
-            return await spec.run(inv, values)
+            actions = await spec.run(inv, values)
+            return actions + await log_entries(self, tx)
 
     async def _unserved(self, tx: Tx, chat: ChatRef) -> bool:
         """True when no community claims this chat (a private chat with the bot, usually)."""
@@ -510,7 +576,8 @@ class Core:
             route = BUTTONS.get(payload.action)
             if route is None:
                 raise UserError("This button is not valid any more.")
-            return await route(inv, payload)
+            actions = await route(inv, payload)
+            return actions + await log_entries(self, tx)
 
     # -- autocomplete ----------------------------------------------------------------------------------
 

@@ -89,6 +89,8 @@ async def _run_batch(core: Core) -> tuple[list[Action], bool]:
         due = [(j.id, j.kind, j.subject, j.community_id, _aware(j.due_at)) for j in await tx.due_jobs(now, BATCH)]
     # After downtime several reminders of one release may be due at once: only the newest one speaks.
     newest = {(kind, subject): job_id for job_id, kind, subject, _, _ in due if kind == "review_reminder"}
+    from moderation.modlog.entries import log_entries  # the mod log reads `chats_for` from here
+
     actions: list[Action] = []
     for job_id, kind, subject, community_id, due_at in due:
         async with core.store.transaction() as tx:
@@ -101,6 +103,7 @@ async def _run_batch(core: Core) -> tuple[list[Action], bool]:
             async with core.store.transaction() as tx:
                 actions.extend(await _run_one(core, tx, kind, subject, community_id, now, due_at))
                 await tx.finish_job(job_id)
+                actions.extend(await log_entries(core, tx))
         except Exception:
             log.exception("job %s (%s %s) failed; it will be retried", job_id, kind, subject)
     return actions, len(due) == BATCH

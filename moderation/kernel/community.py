@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 __all__ = ["ChatBinding", "CommunityConfig"]
 
@@ -10,7 +11,7 @@ __all__ = ["ChatBinding", "CommunityConfig"]
 @dataclass(frozen=True, slots=True)
 class ChatBinding:
     """A chat of the community. `role`: releases (watched for announcements), review (prompts go here),
-    mod (moderator alerts go here)."""
+    mod (moderator alerts go here), log (the mod log: every decision and its consequences, posted once)."""
 
     platform: str
     chat_id: str
@@ -25,6 +26,11 @@ class CommunityConfig:
     against the platform's unique handle only, never a display name: `moderation.kernel.permissions`);
     role names are compared case-insensitively. `detect_threshold` moves the score at which the detector's
     verdict counts as a release in this community (see `moderation.announcements.watcher.is_release_for`).
+
+    `quorum` and `review_window`, when set, replace the norm pack's `review.quorum` and `review.window`
+    (`moderation.norms_admin.packs.PackProvider.current` applies them); `language` is the community's language.
+    The core's copy has the settings moderators changed from chat merged in (`moderation.setup.settings.merged`),
+    so every reader sees the one effective configuration.
     """
 
     slug: str
@@ -39,6 +45,10 @@ class CommunityConfig:
     spaces: frozenset[tuple[str, str]] = frozenset()  # (platform, guild or group id)
     web_token: str | None = None
     detect_threshold: float | None = None  # the detector's own threshold when None
+    language: str = "en"
+    quorum: int | None = None  # the norm pack's when None
+    review_window: timedelta | None = None  # the norm pack's when None
+    registry_url: str | None = None  # the web registry's address (`[web] url`): the mod log links release pages
 
     def __post_init__(self) -> None:
         t = self.detect_threshold
