@@ -7,8 +7,8 @@ renders specs as slash commands (groups for names with a space), Telegram as `/c
 Arguments are bound by `bind_text` (typed text) and `bind_options` (Discord options, forms) into the values
 handlers are typed with, each through its parameter's converter (`moderation.kernel.params`): tokens are split
 on white space (quotes group words), a `Text` parameter takes the remaining raw text verbatim, a file
-parameter takes the attached file, and an optional parameter followed by others is skipped when the word does
-not parse for it (`R12`, `#12` or `12` for a release), so `/flag credit-base-model no base` and
+parameter takes the attached file, and an optional id parameter followed by others is skipped when the word
+does not parse for it (`R12`, `#12` or `12` for a release), so `/flag credit-base-model no base` and
 `/flag R3 credit-base-model no base` both work.
 
 A command has one canonical name (`forget-me`), but platforms spell typed names differently: Telegram allows
@@ -453,7 +453,8 @@ def bind_text(
                 raise _missing(spec, param, spell)
             continue
         token, end = tokens[i]
-        if not param.required and index + 1 < len(typed) and not param.converter.recognises(token):
+        skip = param.converter.skippable and not param.required and index + 1 < len(typed)
+        if skip and not param.converter.recognises(token):
             continue  # an optional release omitted: the reply, the thread or the latest release is the target
         values[param.name] = _convert(spec, param, token, spell)
         consumed_to = end

@@ -92,9 +92,13 @@ class Converter(Generic[T]):
         """The value of one argument as typed (already stripped and within `max_length`)."""
         raise NotImplementedError
 
+    skippable: ClassVar[bool] = False
+    """An optional parameter of this kind, followed by others, is left out when the word does not parse for it
+    (`/flag credit-base-model no base` has no release id), as discord.ext.commands' `Optional[T]`. Only ids,
+    which have a shape of their own: a misspelt choice (`/setup colour blue`) is answered, not skipped."""
+
     def recognises(self, token: str) -> bool:
-        """Whether a word could be this parameter: an optional parameter followed by others is skipped when
-        it does not (`/flag credit-base-model no base` has no release id), as discord.py's `Optional[T]`."""
+        """Whether a word could be this parameter (see `skippable`)."""
         try:
             self.parse(token)
         except BadValue:
@@ -157,6 +161,7 @@ class Attachment:
 
 class _IdConverter(Converter[T]):
     prefix: ClassVar[str] = "R"
+    skippable = True
 
     def __init__(self) -> None:
         self.example = f"{self.prefix}12" if self.prefix == "R" else f"{self.prefix}7"

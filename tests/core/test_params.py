@@ -189,6 +189,7 @@ def test_text_and_options_bind_to_the_same_typed_values() -> None:
         ("/claim https://example.com/x", '"value" is not a SHA-256'),
         ("/flag R1", '"norm" is missing.'),
         ("/norms set", "Attach the norm file (YAML) to the command."),
+        ("/setup colour blue", '"setting" must be one of:'),  # an optional choice is answered, never skipped
     ],
 )
 def test_a_bad_value_names_the_parameter_with_an_example_or_usage(line: str, says: str) -> None:
