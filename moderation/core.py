@@ -46,7 +46,8 @@ from moderation.kernel.events import (
     Posted,
 )
 from moderation.kernel.hooks import CoreHooks, NoHooks
-from moderation.kernel.invocation import Invocation
+from moderation.kernel.i18n import DEFAULT_LANGUAGE, _, language_of, settle, translations, using
+from moderation.kernel.invocation import Invocation, audience_language, cards_of
 from moderation.kernel.params import Converter, converter_for
 from moderation.kernel.permissions import Privilege, resolve_pinned, resolve_privilege
 from moderation.kernel.redaction import handling, redacting_logger
@@ -144,6 +145,8 @@ class Core:
     async def setup(self) -> None:
         """Make sure every configured community and chat exists in the store; validate packs early."""
         now = self.clock()
+        for c in self.communities.values():  # compiled now, not while the first member waits (docs/i18n.md)
+            translations(language_of(c.language) or DEFAULT_LANGUAGE)
         async with self.store.transaction() as tx:
             for c in self.communities.values():
                 self.packs.configured(c)
@@ -363,12 +366,58 @@ class Core:
         self._inflight += 1
         self._idle.clear()
         try:
-            with handling(event):  # the member's text of this event is masked in every log record of ours
+            # The member's text of this event is masked in every log record of ours; text is written in the
+            # language of whoever reads it (settled once the community is known: `_invocation`, the watcher).
+            with handling(event), using(self._first_language(event)):
                 return await self._handle(event)
         finally:
             self._inflight -= 1
             if self._inflight == 0:
                 self._idle.set()
+
+    def language_hint(self, chat: ChatRef) -> str:
+        """The language of the community a chat belongs to, as far as the binding snapshot and the config tell
+        without the store (the default language for a chat they do not know)."""
+        slug: str | None = None
+        bound = (self._snapshot or {}).get((chat.platform, chat.chat_id))
+        if bound is not None:
+            slug = bound[1]
+        if slug is None:
+            hit = self._chat_index.get((chat.platform, chat.chat_id))
+            slug = hit[0] if hit is not None else None
+        if slug is None and chat.space_id is not None:
+            slug = self._space_index.get((chat.platform, chat.space_id))
+        community = self.communities.get(slug) if slug is not None else None
+        found = language_of(community.language) if community is not None else None
+        return found or DEFAULT_LANGUAGE
+
+    def _first_language(self, event: CoreEvent) -> str:
+        """The language an event's answers start in: the actor's own for a command or a button (answers go to
+        them: errors, confirmations), else the chat's community's."""
+        if isinstance(event, CommandInvoked | ButtonPressed):
+            return language_of(event.author.locale) or self.language_hint(event.chat)
+        if isinstance(event, MessageEdited):
+            return self.language_hint(event.message.chat)
+        return self.language_hint(event.chat)
+
+    def checked_audience(
+        self, actions: list[Action], *, community: str, actor: Any, actor_language: str
+    ) -> list[Action]:
+        """`actions`, after checking that each is written in its reader's language (a log line and a counter
+        when not: a handler built a public card in the actor's language, or the other way round)."""
+        for action in actions:
+            expected = audience_language(action, community=community, actor=actor, actor_language=actor_language)
+            for card in cards_of(action):
+                if card.locale != expected:
+                    self.stats["audience_mismatches"] += 1
+                    log.warning(
+                        "%s card %r written in %s for readers of %s",
+                        type(action).__name__,
+                        card.title[:40],
+                        card.locale,
+                        expected,
+                    )
+        return actions
 
     async def drain(self, timeout: float) -> bool:
         """Wait until no event is being handled (graceful shutdown); False if `timeout` ran out first."""
@@ -411,10 +460,10 @@ class Core:
             return await retry_connect(lambda: self._dispatch(event), self.retry_policy, on_retry=self._count_retry)
         except UnknownCommand as exc:
             self.stats["command_errors"] += 1
-            return [Reply(Card("Unknown command", str(exc)), ephemeral=True)]
+            return [Reply(Card(_("Unknown command"), str(exc)), ephemeral=True)]
         except UserError as exc:
             self.stats["command_errors"] += 1
-            title = "Not allowed" if isinstance(exc, NotPermitted) else "Can't do that"
+            title = _("Not allowed") if isinstance(exc, NotPermitted) else _("Can't do that")
             return [Reply(Card(title, str(exc)), ephemeral=True)]
         except StoreUnavailable:
             self.stats["store_errors"] += 1
@@ -422,8 +471,11 @@ class Core:
             return [
                 Reply(
                     Card(
-                        "Not recorded yet",
-                        "I can't reach my database right now, so nothing was recorded. Please try again in a minute.",
+                        _("Not recorded yet"),
+                        _(
+                            "I can't reach my database right now, so nothing was recorded. "
+                            "Please try again in a minute."
+                        ),
                     ),
                     ephemeral=True,
                 )
@@ -434,14 +486,17 @@ class Core:
             log.exception("internal error %s while handling %s", incident, type(event).__name__)
             return [
                 Reply(
-                    Card("Something went wrong", f"That failed on my side (incident {incident}); nothing was lost."),
+                    Card(
+                        _("Something went wrong"),
+                        _("That failed on my side (incident {incident}); nothing was lost.").format(incident=incident),
+                    ),
                     ephemeral=True,
                 )
             ]
 
     async def _record_posted(self, event: Posted) -> None:
         release_id: int | None = None
-        head, _, tail = event.key.partition(":")
+        head, _sep, tail = event.key.partition(":")
         if head in ("prompt", "alert", "thread") and tail.isdigit():
             release_id = int(tail)
         async with self.store.transaction() as tx:
@@ -475,8 +530,11 @@ class Core:
             if mine is not None:
                 resolved = (mine, await self.community_id(tx, mine.slug), False)
         if resolved is None:
-            raise NotPermitted("This chat is not part of a community I serve. An operator can add it in normbot.toml.")
-        community, cid, _ = resolved
+            raise NotPermitted(
+                _("This chat is not part of a community I serve. An operator can add it in normbot.toml.")
+            )
+        community, cid, _watched = resolved
+        settle(language_of(actor.locale) or community.language)  # answers to the actor: their language
         now = self.clock()
         account = await tx.upsert_account(actor.platform, actor.user_id, actor.name, now)
         return Invocation(
@@ -538,11 +596,14 @@ class Core:
             inv.attachment_texts = event.attachment_texts
             inv.replied = event.replied
             inv.prepared = prepared
-            inv.require(spec.privilege, f"use {self.command_ref(event.chat.platform, spec.name)}")
+            ref = self.command_ref(event.chat.platform, spec.name)
+            inv.require(spec.privilege, _("use {command}").format(command=ref))
             if bad is not None:
                 raise bad
             actions = await spec.run(inv, values)
-            return actions + await log_entries(self, tx)
+            with inv.public():  # the mod log is the moderators' chat: the community's language
+                logged = await log_entries(self, tx)
+            return self._checked(inv, actions + logged)
 
     async def _unserved(self, tx: Tx, chat: ChatRef) -> bool:
         """True when no community claims this chat (a private chat with the bot, usually)."""
@@ -555,13 +616,20 @@ class Core:
         ref = functools.partial(self.command_ref, platform)
         return Reply(
             Card(
-                "normbot in a private chat",
-                f"Here: {ref('help')} shows this message. Commands run in your community's group, which tells me "
-                "which community you mean; send them there "
-                f"({ref('help')} in the group lists the ones you may use, "
-                f"such as {ref('whyflagged')}, {ref('link')}, {ref('export-my-data')} and {ref('forget-me')}).\n"
-                "Answers meant for you alone arrive in this chat rather than in the group: help, your flags, "
-                "link codes, your data.",
+                _("normbot in a private chat"),
+                _(
+                    "Here: {help} shows this message. Commands run in your community's group, which tells me "
+                    "which community you mean; send them there ({help} in the group lists the ones you may use, "
+                    "such as {whyflagged}, {link}, {export} and {forget}).\n"
+                    "Answers meant for you alone arrive in this chat rather than in the group: help, your flags, "
+                    "link codes, your data."
+                ).format(
+                    help=ref("help"),
+                    whyflagged=ref("whyflagged"),
+                    link=ref("link"),
+                    export=ref("export-my-data"),
+                    forget=ref("forget-me"),
+                ),
             ),
             private=True,
         )
@@ -575,9 +643,16 @@ class Core:
             inv = await self._invocation(tx, event.chat, event.author, None)
             route = BUTTONS.get(payload.action)
             if route is None:
-                raise UserError("This button is not valid any more.")
+                raise UserError(_("This button is not valid any more."))
             actions = await route(inv, payload)
-            return actions + await log_entries(self, tx)
+            with inv.public():
+                logged = await log_entries(self, tx)
+            return self._checked(inv, actions + logged)
+
+    def _checked(self, inv: Invocation, actions: list[Action]) -> list[Action]:
+        return self.checked_audience(
+            actions, community=inv.language, actor=inv.actor, actor_language=inv.actor_language
+        )
 
     # -- autocomplete ----------------------------------------------------------------------------------
 
@@ -598,7 +673,7 @@ class Core:
                 resolved = await self.resolve_community(tx, chat)
                 if resolved is None:
                     return []
-                community, cid, _ = resolved
+                community, cid, _watched = resolved
                 catalogue = _Catalogue(self, tx, community, cid, chat)
                 return (await converter.suggest(catalogue, prefix))[:limit]
         except StoreUnavailable:

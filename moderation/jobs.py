@@ -1,4 +1,4 @@
-"""Scheduled work: review deadlines, reminders, flag escalation, weekly digests.
+"""Scheduled work: review deadlines, reminders, flag escalation, weekly digests, re-checks after a norm change.
 
 The store is the source of truth. A job is a row (`kind`, `subject` id, due time); APScheduler only wakes a
 replica up to call `run_due`. Each due job is claimed with a conditional UPDATE (pending -> running), so with
@@ -99,6 +99,16 @@ async def _run_batch(core: Core) -> tuple[list[Action], bool]:
             if kind == "review_reminder" and newest[(kind, subject)] != job_id:
                 await tx.finish_job(job_id)
                 continue
+        if kind == "norm_recheck":
+            # Many units of work, one per batch of releases (moderation/norms_admin/recheck.py); it finishes
+            # or hands the job back itself.
+            from moderation.norms_admin import recheck
+
+            try:
+                actions.extend(await recheck.run(core, job_id, int(subject)))
+            except Exception:
+                log.exception("job %s (%s %s) failed; it will be retried", job_id, kind, subject)
+            continue
         try:
             async with core.store.transaction() as tx:
                 actions.extend(await _run_one(core, tx, kind, subject, community_id, now, due_at))

@@ -385,7 +385,7 @@ class DiscordAdapter:
         event = ButtonPressed(
             f"form:{interaction.id}",
             events.chat_ref(interaction.channel, interaction.guild_id),
-            events.actor_of(interaction.user, interaction.permissions),
+            events.actor_of(interaction.user, interaction.permissions, interaction.locale),
             buttons.encode(OPENERS[progress.command], progress.release_id),
             str(interaction.message.id) if interaction.message is not None else None,
         )

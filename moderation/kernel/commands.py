@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from moderation.kernel.errors import BadArgument, UnknownCommand
+from moderation.kernel.i18n import _, translate
 from moderation.kernel.params import (
     FLAG_REF,
     ID_SHAPE,
@@ -70,6 +71,7 @@ __all__ = [
     "command",
     "lookup",
     "resolve_name",
+    "usage_hint",
     "visible_commands",
 ]
 
@@ -225,6 +227,11 @@ class CommandSpec:
         return " ".join(parts)
 
     @property
+    def summary(self) -> str:
+        """The description in the current language (help, usage)."""
+        return translate(self.description)
+
+    @property
     def group(self) -> str | None:
         """The group of a two-word command (`release` for `release show`)."""
         return self.name.split(" ", 1)[0] if " " in self.name else None
@@ -350,7 +357,7 @@ def resolve_name(name: str, args: str, spell: Spelling = as_typed) -> tuple[Comm
         return COMMANDS[name], args
     if name.replace(" ", "-") in COMMANDS:  # `forget_me` and `forget me` mean `forget-me`
         return COMMANDS[name.replace(" ", "-")], args
-    first, _, remainder = args.strip().partition(" ")
+    first, _sep, remainder = args.strip().partition(" ")
     candidate = f"{name} {first.lower()}"
     if first and candidate in COMMANDS:
         return COMMANDS[candidate], remainder
@@ -358,8 +365,9 @@ def resolve_name(name: str, args: str, spell: Spelling = as_typed) -> tuple[Comm
         return COMMANDS[f"{name} {DEFAULT_SUBCOMMAND[name]}"], args
     hint = _closest(name)
     raise UnknownCommand(
-        f"I don't know the command /{name[:40]}.",
-        hint=(f"Did you mean /{spell(hint)}? " if hint else "") + f"Send /{spell('help')} for the list.",
+        _("I don't know the command {command}.").format(command=f"/{name[:40]}"),
+        hint=(_("Did you mean {command}?").format(command=f"/{spell(hint)}") + " " if hint else "")
+        + _("Send {help} for the list.").format(help=f"/{spell('help')}"),
     )
 
 
@@ -384,28 +392,31 @@ def _split(text: str) -> list[tuple[str, int]]:
     return tokens
 
 
-def _usage(spec: CommandSpec, spell: Spelling) -> str:
-    return f"Usage: {spec.usage_in(spell)}"
-
-
 def _convert(spec: CommandSpec, param: Param, value: str, spell: Spelling = as_typed) -> Any:
     """One typed value through its parameter's converter; a refusal names the parameter and shows usage."""
     value = value.strip()
+    usage = usage_hint(spec, spell)
     if len(value) > param.max_length:
         raise BadArgument(
-            f'"{param.name}" is too long (at most {param.max_length} characters).', hint=_usage(spec, spell)
+            _('"{name}" is too long (at most {limit} characters).').format(name=param.name, limit=param.max_length),
+            hint=usage,
         )
     try:
         return param.converter.parse(value)
     except BadValue as exc:
-        raise BadArgument(f'"{param.name}" {exc}.', hint=_usage(spec, spell)) from None
+        raise BadArgument(exc.said_of(param.name), hint=usage) from None
+
+
+def usage_hint(spec: CommandSpec, spell: Spelling = as_typed) -> str:
+    """`Usage: /flag [release] <norm> <reason…>` in the current language."""
+    return _("Usage: {usage}").format(usage=spec.usage_in(spell))
 
 
 def _missing(spec: CommandSpec, param: Param, spell: Spelling) -> BadArgument:
     converter = param.converter
     if isinstance(converter, AttachmentConverter):
-        return BadArgument(converter.missing(), hint=converter.hint or _usage(spec, spell))
-    return BadArgument(f'"{param.name}" is missing.', hint=_usage(spec, spell))
+        return BadArgument(converter.missing(), hint=converter.hint or usage_hint(spec, spell))
+    return BadArgument(_('"{name}" is missing.').format(name=param.name), hint=usage_hint(spec, spell))
 
 
 def _bind_file(spec: CommandSpec, param: Param, files: Mapping[str, str], chosen: str | None, spell: Spelling) -> Any:
@@ -420,7 +431,7 @@ def _bind_file(spec: CommandSpec, param: Param, files: Mapping[str, str], chosen
     try:
         return converter.parse_file(name, files[name])
     except BadValue as exc:
-        raise BadArgument(str(exc)) from None
+        raise BadArgument(exc.said_of(param.name)) from None
 
 
 def bind_text(
@@ -461,7 +472,7 @@ def bind_text(
         i += 1
     if i < len(tokens):
         extra = " ".join(t for t, _ in tokens[i:])[:40]
-        raise BadArgument(f"I didn't expect {extra!r} here.", hint=_usage(spec, spell))
+        raise BadArgument(_("I didn't expect {text} here.").format(text=repr(extra)), hint=usage_hint(spec, spell))
     return values
 
 
@@ -474,7 +485,9 @@ def bind_options(
     known = {p.name for p in spec.params}
     unknown = set(options) - known
     if unknown:
-        raise BadArgument(f"Unknown option {sorted(unknown)[0]!r}.", hint=_usage(spec, spell))
+        raise BadArgument(
+            _("Unknown option {name}.").format(name=repr(sorted(unknown)[0])), hint=usage_hint(spec, spell)
+        )
     for param in spec.params:
         raw = options.get(param.name)
         if param.is_file:
@@ -494,5 +507,5 @@ def release_id_of(value: str) -> int:
     """The numeric id of a release reference (`R12`, `#12`, `12`)."""
     m = ID_SHAPE.fullmatch(value.strip())
     if m is None:
-        raise BadArgument(f"{value[:30]!r} is not a release id (try R12).")
+        raise BadArgument(_("{value} is not a release id (try R12).").format(value=repr(value[:30])))
     return int(m.group(1))

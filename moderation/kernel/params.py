@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
+from moderation.kernel.i18n import N_, _
 from moderation.kernel.visible import visible
 
 if TYPE_CHECKING:
@@ -59,7 +60,19 @@ ID_SHAPE = re.compile(r"(?:[RrFf]|#)?([0-9]{1,18})")
 
 
 class BadValue(ValueError):
-    """A value a converter refuses; `str()` is a predicate about the parameter ("should be an id like R12")."""
+    """A value a converter refuses: a message about the parameter `{name}` (marked with `N_` when it is in the
+    catalogs) and the values to format into it once translated, so user text never reaches `_` or `format`."""
+
+    def __init__(self, message: str, **fields: object) -> None:
+        super().__init__(message)
+        self.message, self.fields = message, fields
+
+    def said_of(self, name: str) -> str:
+        """The message for parameter `name`, in the current language."""
+        return _(self.message).format(name=name, **self.fields)
+
+    def __str__(self) -> str:
+        return self.said_of("value")
 
 
 class Catalogue(Protocol):
@@ -169,7 +182,9 @@ class _IdConverter(Converter[T]):
     def _id(self, raw: str) -> int:
         m = ID_SHAPE.fullmatch(raw.strip())
         if m is None:
-            raise BadValue(f"should be an id like {self.example}, not {raw[:30]!r}")
+            raise BadValue(
+                N_('"{name}" should be an id like {example}, not {value}.'), example=self.example, value=repr(raw[:30])
+            )
         return int(m.group(1))
 
 
@@ -265,7 +280,7 @@ class OneOf(Converter[str]):
     def parse(self, raw: str) -> str:
         value = raw.strip().lower()
         if value not in self.choices:
-            raise BadValue(f"must be one of: {', '.join(self.choices)}")
+            raise BadValue(N_('"{name}" must be one of: {choices}.'), choices=", ".join(self.choices))
         return value
 
 
@@ -281,16 +296,18 @@ class Int(Converter[int]):
     def parse(self, raw: str) -> int:
         m = ID_SHAPE.fullmatch(raw.strip())
         if m is None:
-            raise BadValue(f"should be a number like {self.example}, not {raw[:30]!r}")
+            raise BadValue(
+                N_('"{name}" should be an id like {example}, not {value}.'), example=self.example, value=repr(raw[:30])
+            )
         value = int(m.group(1))
         low, high = self.min_value, self.max_value
         if (low is not None and value < low) or (high is not None and value > high):
-            bounds = (
-                f"from {low} to {high}"
-                if low is not None and high is not None
-                else (f"at least {low}" if low is not None else f"at most {high}")
+            raise BadValue(
+                N_('"{name}" should be a number from {low} to {high}, not {value}.'),
+                low="…" if low is None else low,
+                high="…" if high is None else high,
+                value=value,
             )
-            raise BadValue(f"should be a number {bounds}, not {value}")
         return value
 
 
@@ -307,7 +324,7 @@ class AttachmentConverter(Converter[Attachment]):
         self.example = "file.yaml"
 
     def parse(self, raw: str) -> Attachment:
-        raise BadValue(f"is a file: attach the {self.what} to the command")
+        raise BadValue("{text}", text=self.missing())
 
     def recognises(self, token: str) -> bool:
         return False
@@ -318,7 +335,7 @@ class AttachmentConverter(Converter[Attachment]):
     def parse_file(self, name: str, text: str) -> Attachment:
         """An attached file's name and text; refused above `max_bytes` (the console reads files unchecked)."""
         if len(text.encode("utf-8", "replace")) > self.max_bytes:
-            raise BadValue(self.too_large(name))
+            raise BadValue("{text}", text=self.too_large(name))
         return Attachment(name, text)
 
     def missing(self) -> str:

@@ -1,34 +1,40 @@
-"""The community's norm pack from chat: /norms show, and for moderators /norms set (attach the YAML),
+"""The community's norm pack from chat: /norms show, and for moderators /norms set (attach the YAML; its
+answer offers to re-check the open releases), /norms simulate (attach a draft: what would change),
 /norms history and /norms rollback."""
 
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from typing import Any
 
 from moderation.kernel.actions import Action, Card, Reply
-from moderation.kernel.commands import Param, command
-from moderation.kernel.errors import BadArgument, NotFound
+from moderation.kernel.buttons import ButtonPayload
+from moderation.kernel.commands import Param, button, command
+from moderation.kernel.errors import AlreadyDone, BadArgument, NotFound
 from moderation.kernel.invocation import Invocation
 from moderation.kernel.params import Attachment, AttachmentConverter, Int, NormId, ReleaseRef
 from moderation.kernel.permissions import Privilege
+from moderation.norms_admin import recheck
+from moderation.norms_admin.simulate import simulate_releases
 from moderation.releases.cards import (
     clip,
     setting_text,
 )
+from moderation.releases.lifecycle import CLOSED
 from moderation.releases.reviewing import (
+    context_for,
     pack_label,
 )
-from norms import NormFileError, load_pack_text
+from norms import NormFileError, NormPack, load_pack_text
 
 __all__: list[str] = []
 
 MAX_PACK_BYTES = 256 * 1024
-NORM_FILE = AttachmentConverter(MAX_PACK_BYTES, what="norm file (YAML)", hint="Check it first with: normbot norms lint")
-"""The norm file of `/norms set`: adapters download at most `MAX_PACK_BYTES` of it, as for any file parameter."""
 
 
-async def _adopt(inv: Invocation, source: str, name: str, action: str) -> list[Action]:
+async def _load(inv: Invocation, source: str, name: str) -> NormPack:
+    """Parse and lint a pack from chat; a broken one is a `BadArgument` listing its problems."""
     try:
         # Off the event loop: compiling and costing a pack of up to 200 norms takes a while (norms/cost.py).
         pack = await asyncio.to_thread(load_pack_text, source, name, inv.core.packs.base_dir)
@@ -46,6 +52,23 @@ async def _adopt(inv: Invocation, source: str, name: str, action: str) -> list[A
         raise BadArgument(
             f"{name} has {len(exc.problems)} problem(s); nothing was changed.", hint="\n".join(lines)
         ) from None
+    return pack
+
+
+_YAML = AttachmentConverter(MAX_PACK_BYTES, what="norm file (YAML)", hint="Check it first with: normbot norms lint")
+NORM_FILE = Param("file", "The norm file (YAML, at most 256 KB)", _YAML)
+DRAFT_FILE = Param("file", "The draft norm file (YAML, at most 256 KB)", _YAML)
+"""The norm files of `/norms set` and `/norms simulate`: file parameters, which adapters render and download
+(never more than `MAX_PACK_BYTES`) without naming either command; presence and size are checked by binding."""
+
+
+def _named(file: Attachment) -> tuple[str, str]:
+    """(name, text) of the attached norm file, the name clipped for messages."""
+    return clip(file.name, 60) or "norms.yaml", file.text
+
+
+async def _adopt(inv: Invocation, source: str, name: str, action: str) -> list[Action]:
+    pack = await _load(inv, source, name)
     revision = await inv.tx.add_pack_revision(
         inv.community_id,
         digest=pack.digest,
@@ -57,27 +80,123 @@ async def _adopt(inv: Invocation, source: str, name: str, action: str) -> list[A
     )
     inv.core.packs.remember(pack)
     await inv.audit(action, f"pack:{revision.number}", {"digest": pack.digest, "id": pack.id, "version": pack.version})
+    count = await recheck.open_count(inv.tx, inv.community_id)
+    offer = (
+        f"Press the button to re-check the {count} open release(s) against it: their prompts are updated and "
+        "creators whose result changes are told."
+        if count
+        else "No release is open, so there is nothing to re-check."
+    )
     return [
         Reply(
             Card(
                 f"Norms updated to {pack.id} {pack.version} (revision {revision.number})",
-                f"{len(pack.norms)} norms, digest {pack.digest[:12]}. New checks use it; /normcheck re-checks "
-                "a release.",
+                f"{len(pack.norms)} norms, digest {pack.digest[:12]}. New checks use it. {offer}",
+            ),
+            buttons=(recheck.offer_button(revision.number, count),) if count else (),
+        )
+    ]
+
+
+@command("norms set", "Adopt a new norm file (attach the YAML)", NORM_FILE, privilege=Privilege.MODERATOR)
+async def norms_set(inv: Invocation, *, file: Attachment) -> list[Action]:
+    """Lint problems are answered in chat; nothing is applied unless the whole file is valid."""
+    name, source = _named(file)
+    return await _adopt(inv, source, name, "norms.adopted")
+
+
+@button("recheck")
+async def recheck_pressed(inv: Invocation, payload: ButtonPayload) -> list[Action]:
+    """Queue the re-check of the open releases against the revision the button was offered for. Moderators
+    only (checked here, not by hiding the button). One run per revision: a second press says where the
+    first one is."""
+    inv.require(Privilege.MODERATOR, "re-check the releases")
+    number = payload.release_id  # a revision number (see ButtonPayload)
+    revision = await inv.tx.pack_revision(inv.community_id, number)
+    current = await inv.tx.current_pack_revision(inv.community_id)
+    if revision is None or current is None:
+        raise NotFound(f"There is no revision #{number} any more.", hint="See /norms history.")
+    if current.id != revision.id:
+        raise BadArgument(
+            f"The norms changed again since revision #{number} (revision #{current.number} is in force).",
+            hint="Use the button under the answer to the newest /norms set, or /normcheck for one release.",
+        )
+    count = await recheck.open_count(inv.tx, inv.community_id)
+    started = await inv.tx.start_recheck(
+        inv.community_id,
+        revision.id,
+        total=count,
+        report=(inv.chat.platform, inv.chat.chat_id, inv.chat.thread_id),
+        at=inv.now,
+    )
+    if started is None:
+        run = await inv.tx.recheck_of_revision(revision.id)
+        where = (
+            f"done: {run.checked} checked, {run.changed} changed, {run.failing} now failing"
+            if run is not None and run.state == "done"
+            else f"under way: {run.checked if run else 0} of about {run.total if run else count} checked so far"
+        )
+        raise AlreadyDone(f"The re-check for revision #{number} was asked for already; it is {where}.")
+    await inv.tx.schedule_job(recheck.JOB_KIND, str(started), inv.now, inv.now, inv.community_id)
+    await inv.audit("norms.recheck_requested", f"pack:{number}", {"open": count})
+    return [
+        Reply(
+            Card(
+                f"Re-checking {count} open release(s) against revision #{number}",
+                "It runs in the background: each review prompt is updated in place, and creators whose result "
+                "changes are told what changed and how to fix it. A summary follows here and in the moderators' "
+                "chat when it is done.",
             )
         )
     ]
 
 
+MAX_SIMULATED = 500
+"""Open releases `/norms simulate` evaluates in the command's own unit of work (the newest first would hide
+the old ones; the oldest are taken, and the answer says when there were more: `normbot simulate` covers all)."""
+
+
 @command(
-    "norms set",
-    "Adopt a new norm file (attach the YAML)",
-    Param("file", "The norm file (YAML, at most 256 KB)", NORM_FILE),
+    "norms simulate",
+    "What a draft norm file would change (attach the YAML; nothing is adopted)",
+    DRAFT_FILE,
     privilege=Privilege.MODERATOR,
 )
-async def norms_set(inv: Invocation, *, file: Attachment) -> list[Action]:
-    """Lint problems are answered in chat; nothing is applied unless the whole file is valid. The file's
-    presence and size are the parameter's business (`NORM_FILE`), checked before this runs."""
-    return await _adopt(inv, file.text, clip(file.name, 60) or "norms.yaml", "norms.adopted")
+async def norms_simulate(inv: Invocation, *, file: Attachment) -> list[Action]:
+    """The chat twin of `normbot simulate`: the draft is linted like `/norms set` (file:line:col problems),
+    then evaluated against the open releases and compared with their latest check. Nothing is written."""
+    name, source = _named(file)
+    draft = await _load(inv, source, name)
+    total = await recheck.open_count(inv.tx, inv.community_id)
+    releases = await inv.tx.releases_after(inv.community_id, 0, exclude_statuses=sorted(CLOSED), limit=MAX_SIMULATED)
+    changes = await simulate_releases(inv.tx, draft, releases, context=lambda r: context_for(inv.core, inv.tx, r))
+    severity = {n.id: n.severity for n in draft.norms}
+    # As the re-check counts: a norm added that a release meets (or dropped that it met) changes nothing for it.
+    changed = {c.release for c in changes if not {c.before, c.after} <= {None, "pass"}}
+    failing = {
+        c.release for c in changes if c.after == "fail" and c.before != "fail" and severity.get(c.norm_id) != "info"
+    }
+    grouped: Counter[tuple[str, str, str]] = Counter((c.norm_id, c.before or "—", c.after or "—") for c in changes)
+    examples: dict[tuple[str, str, str], list[str]] = {}
+    for c in changes:
+        examples.setdefault((c.norm_id, c.before or "—", c.after or "—"), []).append(c.release)
+    lines = [
+        f"{norm_id}: {before} → {after} on {n} ({', '.join(examples[(norm_id, before, after)][:5])}"
+        + (", …" if n > 5 else "")
+        + ")"
+        for (norm_id, before, after), n in grouped.most_common(12)
+    ]
+    if len(grouped) > 12:
+        lines.append(f"... and {len(grouped) - 12} more norm changes")
+    seen = f"{len(releases)} of {total}" if total > len(releases) else str(len(releases))
+    title = (
+        f"{draft.id} {draft.version} would change {len(changed)} of {seen} open release(s); "
+        f"{len(failing)} would newly miss a norm"
+    )
+    footer = f"Nothing was adopted; /norms set with this file adopts it (now in force: {pack_label(inv.pack)})."
+    if total > len(releases):
+        footer += " `normbot simulate` covers every release."
+    return [Reply(Card(title, "\n".join(lines) or "No result would change.", footer=footer), ephemeral=True)]
 
 
 @command("norms history", "Norm pack revisions adopted in chat", privilege=Privilege.MODERATOR)

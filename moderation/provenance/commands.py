@@ -50,8 +50,10 @@ class ClaimValueConverter(Converter[ClaimValue]):
         value = parse_claim_value(raw)
         if value is None:
             raise BadValue(
-                f"is not a SHA-256, an AutoV2 hash or a Hugging Face / Civitai model link ({clip(raw, 40)!r}); "
-                f"for example {self.example}"
+                '"{name}" is not a SHA-256, an AutoV2 hash or a Hugging Face / Civitai model link ({value}); '
+                "for example {example}.",
+                value=repr(clip(raw, 40)),
+                example=self.example,
             )
         return value
 

@@ -171,6 +171,7 @@ async def telegram_world(
     start: bool = True,
     store: Store | None = None,
     moderators: frozenset[str] = frozenset(),
+    language: str = "en",
     log: bool = False,
 ) -> AsyncIterator[World]:
     """Start the fake, the store, the core and the adapter; stop them all in reverse order. `store`: a store
@@ -192,6 +193,7 @@ async def telegram_world(
         slug="makers",
         name="Makers",
         moderators=moderators,
+        language=language,
         chats=(
             ChatBinding("telegram", str(group.id), "releases"),
             ChatBinding("telegram", str(forum.id), "releases"),
