@@ -66,11 +66,11 @@ def test_one_of_is_case_insensitive_and_lists_the_choices() -> None:
 
 def test_int_reads_numbers_and_keeps_its_bounds() -> None:
     assert Int().parse("#3") == 3
-    with pytest.raises(BadValue, match="should be a number like 3, not 'three'"):
+    with pytest.raises(BadValue, match="should be an id like 3, not 'three'"):
         Int().parse("three")
     with pytest.raises(BadValue, match="from 1 to 5, not 9"):
         Int(1, 5).parse("9")
-    with pytest.raises(BadValue, match="at least 1, not 0"):
+    with pytest.raises(BadValue, match="from 1 to …, not 0"):
         Int(1).parse("0")
     assert Int(max_value=5).parse("5") == 5
 
@@ -185,7 +185,7 @@ def test_text_and_options_bind_to_the_same_typed_values() -> None:
         ("/release show banana", "\"release\" should be an id like R12, not 'banana'."),
         ("/resolve seven upheld ok", "\"flag\" should be an id like F7, not 'seven'."),
         ("/resolve F7 maybe ok", '"outcome" must be one of: upheld, dismissed.'),
-        ("/norms rollback three", "\"revision\" should be a number like 3, not 'three'."),
+        ("/norms rollback three", "\"revision\" should be an id like 3, not 'three'."),
         ("/claim https://example.com/x", '"value" is not a SHA-256'),
         ("/flag R1", '"norm" is missing.'),
         ("/norms set", "Attach the norm file (YAML) to the command."),
@@ -259,5 +259,5 @@ async def test_typed_values_reach_the_handler_and_bad_ones_are_answered(chat: Ch
     # a lone number has the shape of a release id, so the number is what is missing
     assert '"n" is missing.' in reply_text(await chat.cmd("bo", "/zz-typed 8"))
     # a word that is no release id is not taken for the optional release: it is the (bad) number
-    assert "\"n\" should be a number like 3, not 'nine'." in reply_text(await chat.cmd("bo", "/zz-typed nine"))
+    assert "\"n\" should be an id like 3, not 'nine'." in reply_text(await chat.cmd("bo", "/zz-typed nine"))
     assert len(got) == 1
