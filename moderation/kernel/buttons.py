@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from moderation.kernel.errors import BadArgument
+from moderation.kernel.i18n import _
 
 __all__ = ["ACTIONS", "ButtonPayload", "encode", "parse"]
 
@@ -44,6 +45,6 @@ def parse(payload: str) -> ButtonPayload:
     """Parse a payload; raises BadArgument for anything forged, stale or malformed."""
     m = _PATTERN.fullmatch(payload or "")
     if m is None or m.group(1) not in ACTIONS:
-        raise BadArgument("This button is not valid any more.")
+        raise BadArgument(_("This button is not valid any more."))
     flag = int(m.group(3)) if m.group(3) else None
     return ButtonPayload(m.group(1), int(m.group(2)), flag)
