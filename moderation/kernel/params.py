@@ -68,8 +68,9 @@ class BadValue(ValueError):
         self.message, self.fields = message, fields
 
     def said_of(self, name: str) -> str:
-        """The message for parameter `name`, in the current language."""
-        return _(self.message).format(name=name, **self.fields)
+        """The message for parameter `name` (unless the message names something else as `name`), in the
+        current language."""
+        return _(self.message).format(**{"name": name, **self.fields})
 
     def __str__(self) -> str:
         return self.said_of("value")
@@ -319,8 +320,12 @@ class AttachmentConverter(Converter[Attachment]):
     kind = "attachment"
     option = "attachment"
 
-    def __init__(self, max_bytes: int, *, what: str = "file", hint: str | None = None) -> None:
-        self.max_bytes, self.what, self.hint = max_bytes, what, hint
+    def __init__(
+        self, max_bytes: int, *, what: str = "file", missing: str | None = None, hint: str | None = None
+    ) -> None:
+        """`what` names the file in the adapters' refusals; `missing` and `hint` (messages marked with `N_`,
+        translated when said) replace "Attach the file to the command." and the usage line."""
+        self.max_bytes, self.what, self._missing, self._hint = max_bytes, what, missing, hint
         self.example = "file.yaml"
 
     def parse(self, raw: str) -> Attachment:
@@ -335,12 +340,17 @@ class AttachmentConverter(Converter[Attachment]):
     def parse_file(self, name: str, text: str) -> Attachment:
         """An attached file's name and text; refused above `max_bytes` (the console reads files unchecked)."""
         if len(text.encode("utf-8", "replace")) > self.max_bytes:
-            raise BadValue("{text}", text=self.too_large(name))
+            raise BadValue(N_("{name} is larger than {size} KB."), name=name[:60], size=self.max_bytes // 1024)
         return Attachment(name, text)
 
     def missing(self) -> str:
-        """What to say when no file was attached."""
-        return f"Attach the {self.what} to the command."
+        """What to say when no file was attached, in the current language."""
+        return _(self._missing) if self._missing else f"Attach the {self.what} to the command."
+
+    @property
+    def hint(self) -> str | None:
+        """The hint after `missing`, in the current language (None: the usage line)."""
+        return _(self._hint) if self._hint else None
 
     def too_large(self, name: str) -> str:
         """Said by adapters and the core alike when a file is over `max_bytes`."""

@@ -12,6 +12,7 @@ from moderation.kernel.actions import Action, Card, Reply
 from moderation.kernel.buttons import ButtonPayload
 from moderation.kernel.commands import Param, button, command
 from moderation.kernel.errors import AlreadyDone, BadArgument, NotFound
+from moderation.kernel.i18n import N_, _, localized
 from moderation.kernel.invocation import Invocation
 from moderation.kernel.params import Attachment, AttachmentConverter, Int, NormId, ReleaseRef
 from moderation.kernel.permissions import Privilege
@@ -20,6 +21,7 @@ from moderation.norms_admin.simulate import simulate_releases
 from moderation.releases.cards import (
     clip,
     setting_text,
+    severity_label,
 )
 from moderation.releases.lifecycle import CLOSED
 from moderation.releases.reviewing import (
@@ -48,16 +50,22 @@ async def _load(inv: Invocation, source: str, name: str) -> NormPack:
         ]
         more = len(exc.problems) - len(lines)
         if more > 0:
-            lines.append(f"... and {more} more; `normbot norms lint` lists every one")
+            lines.append(_("... and {n} more; `normbot norms lint` lists every one").format(n=more))
         raise BadArgument(
-            f"{name} has {len(exc.problems)} problem(s); nothing was changed.", hint="\n".join(lines)
+            _("{name} has {n} problem(s); nothing was changed.").format(name=name, n=len(exc.problems)),
+            hint="\n".join(lines),
         ) from None
     return pack
 
 
-_YAML = AttachmentConverter(MAX_PACK_BYTES, what="norm file (YAML)", hint="Check it first with: normbot norms lint")
-NORM_FILE = Param("file", "The norm file (YAML, at most 256 KB)", _YAML)
-DRAFT_FILE = Param("file", "The draft norm file (YAML, at most 256 KB)", _YAML)
+_YAML = AttachmentConverter(
+    MAX_PACK_BYTES,
+    what="norm file (YAML)",
+    missing=N_("Attach the norm file (YAML) to the command."),
+    hint=N_("Check it first with: normbot norms lint"),
+)
+NORM_FILE = Param("file", N_("The norm file (YAML, at most 256 KB)"), _YAML)
+DRAFT_FILE = Param("file", N_("The draft norm file (YAML, at most 256 KB)"), _YAML)
 """The norm files of `/norms set` and `/norms simulate`: file parameters, which adapters render and download
 (never more than `MAX_PACK_BYTES`) without naming either command; presence and size are checked by binding."""
 
@@ -81,24 +89,33 @@ async def _adopt(inv: Invocation, source: str, name: str, action: str) -> list[A
     inv.core.packs.remember(pack)
     await inv.audit(action, f"pack:{revision.number}", {"digest": pack.digest, "id": pack.id, "version": pack.version})
     count = await recheck.open_count(inv.tx, inv.community_id)
-    offer = (
-        f"Press the button to re-check the {count} open release(s) against it: their prompts are updated and "
-        "creators whose result changes are told."
-        if count
-        else "No release is open, so there is nothing to re-check."
-    )
-    return [
-        Reply(
-            Card(
-                f"Norms updated to {pack.id} {pack.version} (revision {revision.number})",
-                f"{len(pack.norms)} norms, digest {pack.digest[:12]}. New checks use it. {offer}",
-            ),
-            buttons=(recheck.offer_button(revision.number, count),) if count else (),
+    with inv.public():  # the answer stays in the chat, with the button for any moderator there
+        offer = (
+            _(
+                "Press the button to re-check the {n} open release(s) against it: their prompts are updated and "
+                "creators whose result changes are told."
+            ).format(n=count)
+            if count
+            else _("No release is open, so there is nothing to re-check.")
         )
-    ]
+        return [
+            Reply(
+                Card(
+                    _("Norms updated to {pack} (revision {number})").format(
+                        pack=f"{pack.id} {pack.version}", number=revision.number
+                    ),
+                    _("{n} norms, digest {digest}. New checks use it.").format(
+                        n=len(pack.norms), digest=pack.digest[:12]
+                    )
+                    + " "
+                    + offer,
+                ),
+                buttons=(recheck.offer_button(revision.number, count),) if count else (),
+            )
+        ]
 
 
-@command("norms set", "Adopt a new norm file (attach the YAML)", NORM_FILE, privilege=Privilege.MODERATOR)
+@command("norms set", N_("Adopt a new norm file (attach the YAML)"), NORM_FILE, privilege=Privilege.MODERATOR)
 async def norms_set(inv: Invocation, *, file: Attachment) -> list[Action]:
     """Lint problems are answered in chat; nothing is applied unless the whole file is valid."""
     name, source = _named(file)
@@ -110,16 +127,20 @@ async def recheck_pressed(inv: Invocation, payload: ButtonPayload) -> list[Actio
     """Queue the re-check of the open releases against the revision the button was offered for. Moderators
     only (checked here, not by hiding the button). One run per revision: a second press says where the
     first one is."""
-    inv.require(Privilege.MODERATOR, "re-check the releases")
+    inv.require(Privilege.MODERATOR, _("re-check the releases"))
     number = payload.release_id  # a revision number (see ButtonPayload)
     revision = await inv.tx.pack_revision(inv.community_id, number)
     current = await inv.tx.current_pack_revision(inv.community_id)
     if revision is None or current is None:
-        raise NotFound(f"There is no revision #{number} any more.", hint="See /norms history.")
+        raise NotFound(
+            _("There is no revision #{number} any more.").format(number=number), hint=_("See /norms history.")
+        )
     if current.id != revision.id:
         raise BadArgument(
-            f"The norms changed again since revision #{number} (revision #{current.number} is in force).",
-            hint="Use the button under the answer to the newest /norms set, or /normcheck for one release.",
+            _("The norms changed again since revision #{number} (revision #{current} is in force).").format(
+                number=number, current=current.number
+            ),
+            hint=_("Use the button under the answer to the newest /norms set, or /normcheck for one release."),
         )
     count = await recheck.open_count(inv.tx, inv.community_id)
     started = await inv.tx.start_recheck(
@@ -132,23 +153,34 @@ async def recheck_pressed(inv: Invocation, payload: ButtonPayload) -> list[Actio
     if started is None:
         run = await inv.tx.recheck_of_revision(revision.id)
         where = (
-            f"done: {run.checked} checked, {run.changed} changed, {run.failing} now failing"
+            _("done: {checked} checked, {changed} changed, {failing} now failing").format(
+                checked=run.checked, changed=run.changed, failing=run.failing
+            )
             if run is not None and run.state == "done"
-            else f"under way: {run.checked if run else 0} of about {run.total if run else count} checked so far"
-        )
-        raise AlreadyDone(f"The re-check for revision #{number} was asked for already; it is {where}.")
-    await inv.tx.schedule_job(recheck.JOB_KIND, str(started), inv.now, inv.now, inv.community_id)
-    await inv.audit("norms.recheck_requested", f"pack:{number}", {"open": count})
-    return [
-        Reply(
-            Card(
-                f"Re-checking {count} open release(s) against revision #{number}",
-                "It runs in the background: each review prompt is updated in place, and creators whose result "
-                "changes are told what changed and how to fix it. A summary follows here and in the moderators' "
-                "chat when it is done.",
+            else _("under way: {checked} of about {total} checked so far").format(
+                checked=run.checked if run else 0, total=run.total if run else count
             )
         )
-    ]
+        raise AlreadyDone(
+            _("The re-check for revision #{number} was asked for already; it is {where}.").format(
+                number=number, where=where
+            )
+        )
+    await inv.tx.schedule_job(recheck.JOB_KIND, str(started), inv.now, inv.now, inv.community_id)
+    await inv.audit("norms.recheck_requested", f"pack:{number}", {"open": count})
+    with inv.public():
+        return [
+            Reply(
+                Card(
+                    _("Re-checking {n} open release(s) against revision #{number}").format(n=count, number=number),
+                    _(
+                        "It runs in the background: each review prompt is updated in place, and creators whose "
+                        "result changes are told what changed and how to fix it. A summary follows here and in "
+                        "the moderators' chat when it is done."
+                    ),
+                )
+            )
+        ]
 
 
 MAX_SIMULATED = 500
@@ -158,7 +190,7 @@ the old ones; the oldest are taken, and the answer says when there were more: `n
 
 @command(
     "norms simulate",
-    "What a draft norm file would change (attach the YAML; nothing is adopted)",
+    N_("What a draft norm file would change (attach the YAML; nothing is adopted)"),
     DRAFT_FILE,
     privilege=Privilege.MODERATOR,
 )
@@ -181,43 +213,62 @@ async def norms_simulate(inv: Invocation, *, file: Attachment) -> list[Action]:
     for c in changes:
         examples.setdefault((c.norm_id, c.before or "—", c.after or "—"), []).append(c.release)
     lines = [
-        f"{norm_id}: {before} → {after} on {n} ({', '.join(examples[(norm_id, before, after)][:5])}"
-        + (", …" if n > 5 else "")
-        + ")"
+        _("{norm}: {before} → {after} on {n} ({releases})").format(
+            norm=norm_id,
+            before=before,
+            after=after,
+            n=n,
+            releases=", ".join(examples[(norm_id, before, after)][:5]) + (", …" if n > 5 else ""),
+        )
         for (norm_id, before, after), n in grouped.most_common(12)
     ]
     if len(grouped) > 12:
-        lines.append(f"... and {len(grouped) - 12} more norm changes")
-    seen = f"{len(releases)} of {total}" if total > len(releases) else str(len(releases))
-    title = (
-        f"{draft.id} {draft.version} would change {len(changed)} of {seen} open release(s); "
-        f"{len(failing)} would newly miss a norm"
+        lines.append(_("... and {n} more norm changes").format(n=len(grouped) - 12))
+    seen = (
+        _("{seen} of {total}").format(seen=len(releases), total=total) if total > len(releases) else str(len(releases))
     )
-    footer = f"Nothing was adopted; /norms set with this file adopts it (now in force: {pack_label(inv.pack)})."
+    title = _("{pack} would change {changed} of {seen} open release(s); {failing} would newly miss a norm").format(
+        pack=f"{draft.id} {draft.version}", changed=len(changed), seen=seen, failing=len(failing)
+    )
+    footer = _("Nothing was adopted; /norms set with this file adopts it (now in force: {pack}).").format(
+        pack=pack_label(inv.pack)
+    )
     if total > len(releases):
-        footer += " `normbot simulate` covers every release."
-    return [Reply(Card(title, "\n".join(lines) or "No result would change.", footer=footer), ephemeral=True)]
+        footer += " " + _("`normbot simulate` covers every release.")
+    return [Reply(Card(title, "\n".join(lines) or _("No result would change."), footer=footer), ephemeral=True)]
 
 
-@command("norms history", "Norm pack revisions adopted in chat", privilege=Privilege.MODERATOR)
+@command("norms history", N_("Norm pack revisions adopted in chat"), privilege=Privilege.MODERATOR)
 async def norms_history(inv: Invocation) -> list[Action]:
     """Newest first, with author and time."""
     revisions = await inv.tx.pack_revisions(inv.community_id)
     if not revisions:
         return [
-            Reply(Card("No revisions", f"The configured pack ({inv.community.norms}) is in force."), ephemeral=True)
+            Reply(
+                Card(
+                    _("No revisions"),
+                    _("The configured pack ({pack}) is in force.").format(pack=inv.community.norms),
+                ),
+                ephemeral=True,
+            )
         ]
     lines = [
-        f"#{r.number} {r.pack_id} {r.pack_version} by {r.author} at {r.created_at:%Y-%m-%d %H:%M} ({r.digest[:12]})"
+        _("#{number} {pack} by {author} at {at} ({digest})").format(
+            number=r.number,
+            pack=f"{r.pack_id} {r.pack_version}",
+            author=r.author,
+            at=f"{r.created_at:%Y-%m-%d %H:%M}",
+            digest=r.digest[:12],
+        )
         for r in revisions[:20]
     ]
-    return [Reply(Card("Norm pack history", "\n".join(lines)), ephemeral=True)]
+    return [Reply(Card(_("Norm pack history"), "\n".join(lines)), ephemeral=True)]
 
 
 @command(
     "norms rollback",
-    "Adopt an earlier revision again",
-    Param("revision", "The revision number from /norms history", Int(example="3")),
+    N_("Adopt an earlier revision again"),
+    Param("revision", N_("The revision number from /norms history"), Int(example="3")),
     privilege=Privilege.MODERATOR,
 )
 async def norms_rollback(inv: Invocation, *, revision: int) -> list[Action]:
@@ -225,15 +276,19 @@ async def norms_rollback(inv: Invocation, *, revision: int) -> list[Action]:
     number = revision
     match = [r for r in await inv.tx.pack_revisions(inv.community_id) if r.number == number]
     if not match:
-        raise NotFound(f"There is no revision #{number}.", hint="See /norms history.")
+        raise NotFound(_("There is no revision #{number}.").format(number=number), hint=_("See /norms history."))
     return await _adopt(inv, match[0].source, f"revision-{number}.yaml", "norms.rolled_back")
 
 
-RELEASE_OPT = Param("release", "The release id, like R12 (or reply to its announcement)", ReleaseRef, required=False)
+RELEASE_OPT = Param(
+    "release", N_("The release id, like R12 (or reply to its announcement)"), ReleaseRef, required=False
+)
 
 
 @command(
-    "norms show", "The community's norms, or one norm in detail", Param("norm", "A norm id", NormId, required=False)
+    "norms show",
+    N_("The community's norms, or one norm in detail"),
+    Param("norm", N_("A norm id"), NormId, required=False),
 )
 async def norms_show(inv: Invocation, *, norm: NormId | None) -> list[Action]:
     """Everyone may read the norms they are held to."""
@@ -241,29 +296,33 @@ async def norms_show(inv: Invocation, *, norm: NormId | None) -> list[Action]:
     if norm:
         found = pack.norm(norm)
         if found is None:
-            raise NotFound(f"There is no norm {clip(norm, 40)!r}.", hint="Send /norms for the list.")
-        fields = [("Need", found.need), ("Severity", found.severity)]
+            raise NotFound(
+                _("There is no norm {norm}.").format(norm=repr(clip(norm, 40))), hint=_("Send /norms for the list.")
+            )
+        fields = [(_("Need"), found.need), (_("Severity"), severity_label(found.severity))]
         if found.question:
-            fields.append(("Reviewers are asked", clip(found.question, 200)))
+            fields.append((_("Reviewers are asked"), clip(localized(found.question), 200)))
         if found.fix:
-            fields.append(("How to meet it", clip(found.fix, 300)))
+            fields.append((_("How to meet it"), clip(localized(found.fix), 300)))
         details = [clip(line, 300) for line in check_details(found.config)]
-        body = clip(found.description or "", 600)
+        body = clip(localized(found.description) or "", 600)
         if details:
-            body += ("\n\n" if body else "") + "What it checks:\n" + "\n".join(details)
+            body += ("\n\n" if body else "") + _("What it checks:") + "\n" + "\n".join(details)
         return [
             Reply(
-                Card(f"{found.id}: {clip(found.title, 80)}", body, tuple(fields)),
+                Card(f"{found.id}: {clip(localized(found.title), 80)}", body, tuple(fields)),
                 ephemeral=True,
             )
         ]
-    lines = [f"{n.id} [{n.need}, {n.severity}] {clip(n.title, 60)}" for n in pack.norms]
+    lines = [f"{n.id} [{n.need}, {severity_label(n.severity)}] {clip(localized(n.title), 60)}" for n in pack.norms]
     return [
         Reply(
             Card(
-                f"Norms of {inv.community.name} ({pack_label(pack)})",
+                _("Norms of {community} ({pack})").format(community=inv.community.name, pack=pack_label(pack)),
                 "\n".join(lines),
-                footer=f"Digest {pack.digest[:12]}. What a norm checks, patterns included: /norms show <id>",
+                footer=_("Digest {digest}. What a norm checks, patterns included: /norms show <id>").format(
+                    digest=pack.digest[:12]
+                ),
             ),
             ephemeral=True,
         )

@@ -19,13 +19,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from moderation.jobs import community_language
 from moderation.kernel import buttons
 from moderation.kernel.actions import Action, Button, Card, Send
 from moderation.kernel.events import ChatRef
+from moderation.kernel.i18n import _, localized, ngettext, using
 from moderation.kernel.redaction import redacting_logger
 from moderation.modlog.entries import Line, log_entries, register
-from moderation.releases.cards import NormHelp, clip, human_evidence, release_ref, title_of
-from moderation.releases.lifecycle import CLOSED
+from moderation.releases.cards import NormHelp, clip, human_evidence, release_ref, severity_label, title_of
+from moderation.releases.lifecycle import CLOSED, status_label
 from moderation.releases.reviewing import check_release, notify_creator, pack_label, refresh_prompts, settle_after_check
 from norms import NormPack
 from storage import NormRecheck, NormResult, Release, Tx
@@ -53,8 +55,8 @@ async def open_count(tx: Tx, community_id: int) -> int:
 def offer_button(revision_number: int, count: int) -> Button:
     """The "Re-check N open releases" button under `/norms set`'s answer. Its payload names the revision,
     so a press after a later change is refused instead of re-checking against a pack nobody offered."""
-    noun = "release" if count == 1 else "releases"
-    return Button(f"Re-check {count} open {noun}", buttons.encode("recheck", revision_number), "primary")
+    label = ngettext("Re-check {n} open release", "Re-check {n} open releases", count).format(n=count)
+    return Button(label, buttons.encode("recheck", revision_number), "primary")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,24 +101,33 @@ def change_card(release: Release, change: Change, fixes: dict[str, NormHelp], pa
     lines: list[str] = []
     for result in change.now_failing:
         help_ = fixes.get(result.norm_id, NormHelp(result.norm_id))
-        line = f"❌ Now not met: {clip(help_.title, 80)} ({result.severity}, {result.norm_id})"
+        line = "❌ " + _("Now not met: {title} ({severity}, {norm})").format(
+            title=clip(localized(help_.title), 80), severity=severity_label(result.severity), norm=result.norm_id
+        )
         found = human_evidence(result.evidence, 120)
         if found:
-            line += f"\n   Found: {found}"
+            line += "\n   " + _("Found: {found}").format(found=found)
         if help_.fix:
-            line += f"\n   How to fix: {clip(help_.fix, 200)}"
+            line += "\n   " + _("How to fix: {fix}").format(fix=clip(localized(help_.fix), 200))
         lines.append(line)
     for norm_id in change.now_met:
         norm = pack.norm(norm_id)
-        lines.append(f"✅ Now met (or no longer a norm): {clip(norm.title, 80) if norm else norm_id} ({norm_id})")
+        title = clip(localized(norm.title), 80) if norm else norm_id
+        lines.append("✅ " + _("Now met (or no longer a norm): {title} ({norm})").format(title=title, norm=norm_id))
     if change.status_before != change.status_after:
-        lines.append(f"Status: {change.status_before.replace('_', ' ')} → {change.status_after.replace('_', ' ')}.")
-    footer = f"Checked against {pack_label(pack)}. "
+        lines.append(
+            _("Status: {before} → {after}.").format(
+                before=status_label(change.status_before), after=status_label(change.status_after)
+            )
+        )
+    footer = _("Checked against {pack}.").format(pack=pack_label(pack)) + " "
     if change.now_failing:
-        footer += f"Fix it with /release edit {ref} <field> <value> or by editing your announcement. "
-    footer += "The community's norms: /norms"
+        footer += (
+            _("Fix it with /release edit {ref} <field> <value> or by editing your announcement.").format(ref=ref) + " "
+        )
+    footer += _("The community's norms: /norms")
     return Card(
-        f"The community's norms changed: {ref} ({title_of(release)}) was checked again",
+        _("The community's norms changed: {ref} ({title}) was checked again").format(ref=ref, title=title_of(release)),
         "\n".join(lines),
         status=release.status,
         footer=footer,
@@ -149,12 +160,20 @@ async def _recheck_one(
 
 
 def _summary(rc: NormRecheck, pack: NormPack, revision_number: int | None) -> Card:
-    which = f" (revision {revision_number})" if revision_number is not None else ""
+    which = (
+        _("{pack} (revision {number})").format(pack=pack_label(pack), number=revision_number)
+        if revision_number is not None
+        else pack_label(pack)
+    )
     return Card(
-        f"Re-check after the norm change: {rc.checked} checked, {rc.changed} changed, {rc.failing} now failing",
-        f"Open releases checked against {pack_label(pack)}{which}. Their review prompts show the new results; "
-        f"the {rc.changed} creator(s) whose result changed were sent what changed and how to fix it. "
-        f"{rc.failing} release(s) now miss at least one norm; /queue lists those waiting for changes.",
+        _("Re-check after the norm change: {checked} checked, {changed} changed, {failing} now failing").format(
+            checked=rc.checked, changed=rc.changed, failing=rc.failing
+        ),
+        _(
+            "Open releases checked against {pack}. Their review prompts show the new results; the {changed} "
+            "creator(s) whose result changed were sent what changed and how to fix it. {failing} release(s) now "
+            "miss at least one norm; /queue lists those waiting for changes."
+        ).format(pack=which, changed=rc.changed, failing=rc.failing),
     )
 
 
@@ -208,8 +227,10 @@ def _logged(e: dict[str, Any], who: str, release: Release | None) -> Line:
     p = e["payload"]
     return Line(
         "🔁",
-        f"Open releases re-checked after the norm change ({e['subject']}): {p.get('checked')} checked, "
-        f"{p.get('changed')} changed, {p.get('failing')} now failing",
+        _(
+            "Open releases re-checked after the norm change ({revision}): {checked} checked, {changed} changed, "
+            "{failing} now failing"
+        ).format(revision=e["subject"], checked=p.get("checked"), changed=p.get("changed"), failing=p.get("failing")),
     )
 
 
@@ -220,7 +241,11 @@ async def run(core: Core, job_id: int, recheck_id: int) -> list[Action]:
     started = time.monotonic()
     while True:
         async with core.store.transaction() as tx:
-            finished, done = await _batch(core, tx, recheck_id, core.clock())
+            # Everything a batch writes (prompts, creators' messages, the summary, the mod log) is read in the
+            # community's chats: the community's language.
+            rc = await tx.recheck(recheck_id)
+            with using(await community_language(core, tx, rc.community_id if rc else None)):
+                finished, done = await _batch(core, tx, recheck_id, core.clock())
             handed_back = not finished and time.monotonic() - started > TIME_SHARE
             if finished:
                 await tx.finish_job(job_id)
