@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from moderation.enforcement.deletion import enforcement_actions, on_delete_reported
 from moderation.handlers import MODULES
 from moderation.kernel import buttons
 from moderation.kernel.actions import Action, Card, Reply
@@ -41,6 +42,7 @@ from moderation.kernel.events import (
     ChatRef,
     CommandInvoked,
     CoreEvent,
+    DeleteReported,
     MessageEdited,
     MessagePosted,
     Posted,
@@ -150,18 +152,18 @@ class Core:
         async with self.store.transaction() as tx:
             for c in self.communities.values():
                 self.packs.configured(c)
-                row = await tx.ensure_community(c.slug, c.name, now)
+                row = await tx.communities.ensure(c.slug, c.name, now)
                 self._community_ids[c.slug] = row.id
                 for chat in c.chats:
-                    existing = await tx.chat_binding(chat.platform, chat.chat_id)
+                    existing = await tx.chats.binding(chat.platform, chat.chat_id)
                     if existing is None:
-                        await tx.bind_chat(
+                        await tx.chats.bind(
                             row.id, chat.platform, chat.chat_id, watched=chat.role == "releases", role=chat.role
                         )
             from moderation.jobs import ensure_digests
 
             await ensure_digests(tx, self, now)
-            self.apply_settings(await tx.community_settings())
+            self.apply_settings(await tx.settings.all())
 
     def apply_settings(self, rows: Sequence[SettingRow], *, only: str | None = None) -> None:
         """Rebuild the effective communities from the file's and these stored settings (every community's,
@@ -209,10 +211,10 @@ class Core:
         """Follow a chat whose id changed (Telegram group -> supergroup): bindings, announcements and posted
         messages move to the new id, so replies in the new chat still find their releases."""
         async with self.store.transaction() as tx:
-            moved = await tx.migrate_chat(platform, old_chat_id, new_chat_id)
+            moved = await tx.chats.migrate(platform, old_chat_id, new_chat_id)
             resolved = await self.resolve_community(tx, ChatRef(platform, new_chat_id))
             if resolved is not None:
-                await tx.audit(
+                await tx.audit_log.append(
                     resolved[1],
                     actor="normbot",
                     action="chat.migrated",
@@ -233,7 +235,7 @@ class Core:
         cid = self._community_ids.get(slug)
         if cid is None:
             c = self.communities[slug]
-            cid = (await tx.ensure_community(c.slug, c.name, self.clock())).id
+            cid = (await tx.communities.ensure(c.slug, c.name, self.clock())).id
             self._community_ids[slug] = cid
         return cid
 
@@ -271,8 +273,8 @@ class Core:
         started, generation = time.monotonic(), self._generation
         settings_generation = self._settings_generation
         async with self.store.transaction() as tx:
-            rows = await tx.chat_bindings()
-            settings = await tx.community_settings()
+            rows = await tx.chats.bindings()
+            settings = await tx.settings.all()
         if settings_generation == self._settings_generation:  # else a change here may be newer than this read
             self.apply_settings(settings)
         snapshot = {
@@ -314,12 +316,12 @@ class Core:
 
     async def resolve_community(self, tx: Tx, chat: ChatRef) -> tuple[CommunityConfig, int, bool] | None:
         """(community, id, watched) of a chat: store binding first, then config chats, then the space."""
-        binding = await tx.chat_binding(chat.platform, chat.chat_id)
+        binding = await tx.chats.binding(chat.platform, chat.chat_id)
         if binding is not None:
             for slug, cid in self._community_ids.items():
                 if cid == binding.community_id:
                     return self.communities[slug], cid, binding.watched and binding.role == "releases"
-            row = await tx.community(binding.community_id)
+            row = await tx.communities.get(binding.community_id)
             if row is not None and row.slug in self.communities:
                 cid = await self.community_id(tx, row.slug)
                 return self.communities[row.slug], cid, binding.watched and binding.role == "releases"
@@ -445,6 +447,8 @@ class Core:
             return await self._on_command(event)
         if isinstance(event, ButtonPressed):
             return await self._on_button(event)
+        if isinstance(event, DeleteReported):
+            return await on_delete_reported(self, event)
         if isinstance(event, ChatInvited):
             from moderation.setup.invites import redeem
 
@@ -500,7 +504,7 @@ class Core:
         if head in ("prompt", "alert", "thread") and tail.isdigit():
             release_id = int(tail)
         async with self.store.transaction() as tx:
-            await tx.record_posted(
+            await tx.posted.record(
                 event.key,
                 release_id=release_id,
                 platform=event.chat.platform,
@@ -536,7 +540,7 @@ class Core:
         community, cid, _watched = resolved
         settle(language_of(actor.locale) or community.language)  # answers to the actor: their language
         now = self.clock()
-        account = await tx.upsert_account(actor.platform, actor.user_id, actor.name, now)
+        account = await tx.accounts.upsert(actor.platform, actor.user_id, actor.name, now)
         return Invocation(
             core=self,
             tx=tx,
@@ -588,7 +592,7 @@ class Core:
         # Slow work (a model call) before the unit of work, which on SQLite holds every other event up.
         prepared = await spec.prepare(self, event) if spec.prepare is not None and bad is None else None
         async with self.store.transaction() as tx:
-            if not await tx.mark_processed(event.chat.platform, f"cmd:{event.event_id}", self.clock()):
+            if not await tx.processed_events.mark(event.chat.platform, f"cmd:{event.event_id}", self.clock()):
                 return []
             if spec.name == "help" and event.chat.private and await self._unserved(tx, event.chat):
                 return [self._private_help(event.chat.platform)]
@@ -602,6 +606,7 @@ class Core:
                 raise bad
             actions = await spec.run(inv, values)
             with inv.public():  # the mod log is the moderators' chat: the community's language
+                actions += await enforcement_actions(self, tx)  # before the log: it shows the release.enforced line
                 logged = await log_entries(self, tx)
             return self._checked(inv, actions + logged)
 
@@ -638,7 +643,7 @@ class Core:
         payload = buttons.parse(event.payload)
         await self._warm_snapshot()
         async with self.store.transaction() as tx:
-            if not await tx.mark_processed(event.chat.platform, f"btn:{event.event_id}", self.clock()):
+            if not await tx.processed_events.mark(event.chat.platform, f"btn:{event.event_id}", self.clock()):
                 return []
             inv = await self._invocation(tx, event.chat, event.author, None)
             route = BUTTONS.get(payload.action)
@@ -646,6 +651,7 @@ class Core:
                 raise UserError(_("This button is not valid any more."))
             actions = await route(inv, payload)
             with inv.public():
+                actions += await enforcement_actions(self, tx)
                 logged = await log_entries(self, tx)
             return self._checked(inv, actions + logged)
 
@@ -687,15 +693,15 @@ class Core:
         not whichever release of the community is newest."""
         first: list[int] = []
         if chat.thread_id is not None:
-            own = await tx.release_for_thread(chat.platform, chat.chat_id, chat.thread_id)
+            own = await tx.posted.release_for_thread(chat.platform, chat.chat_id, chat.thread_id)
             if own is not None:
                 first.append(own)
-        first += await tx.chat_release_ids(cid, chat.platform, chat.chat_id, exclude_statuses=sorted(CLOSED))
-        newest = await tx.releases(cid, limit=200)
+        first += await tx.releases.ids_in_chat(cid, chat.platform, chat.chat_id, exclude_statuses=sorted(CLOSED))
+        newest = await tx.releases.page(cid, limit=200)
         by_id = {r.id: r for r in newest}
         ordered: list[Release] = []
         for rid in dict.fromkeys(first):
-            release = by_id.pop(rid, None) or await tx.release(cid, rid)  # older than the newest 200: rare
+            release = by_id.pop(rid, None) or await tx.releases.get(cid, rid)  # older than the newest 200: rare
             if release is not None:
                 ordered.append(release)
         return ordered + [r for r in newest if r.id in by_id]

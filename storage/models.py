@@ -107,7 +107,16 @@ class WatchedChat(Base):
     title: Mapped[str | None] = mapped_column(String(200), default=None)
 
 
-SETTING_KEYS = ("review_chat", "mod_chat", "log_chat", "reviewer_roles", "quorum", "review_window", "language")
+SETTING_KEYS = (
+    "review_chat",
+    "mod_chat",
+    "log_chat",
+    "reviewer_roles",
+    "quorum",
+    "review_window",
+    "language",
+    "enforcement",
+)
 CHAT_SETTING_KEYS = ("review_chat", "mod_chat", "log_chat")
 LANGUAGES = ("en", "zh", "ja", "ru", "es")
 MAX_QUORUM = 50
@@ -153,6 +162,7 @@ class CommunitySetting(Base):
             name="chat_given",
         ),
         CheckConstraint("key <> 'reviewer_roles' OR value_text IS NOT NULL", name="roles_given"),
+        CheckConstraint("key <> 'enforcement' OR value_text IN ('on', 'off')", name="enforcement_on_off"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)

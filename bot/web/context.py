@@ -27,7 +27,6 @@ from moderation.norms_admin.packs import PackProvider
 from moderation.releases.cards import setting_text
 from norms import NormError, NormPack
 from storage import Community, Store, Tx
-from storage.registry import release_detail
 
 __all__ = ["TEMPLATES_DIR", "Registry", "http_url", "registry_of", "shown"]
 
@@ -90,7 +89,7 @@ class Registry:
 
     async def community(self, tx: Tx, slug: str) -> Community:
         """The community with this slug, or a 404."""
-        row = await tx.community_by_slug(slug) if len(slug) <= 64 else None
+        row = await tx.communities.by_slug(slug) if len(slug) <= 64 else None
         if row is None:
             raise NotFound(f"There is no community called “{slug[:64]}”.")
         return row
@@ -106,9 +105,9 @@ class Registry:
         titles, not the page.
         """
         async with self.read() as tx:
-            row = await tx.release_any(release_id)
-            detail = await release_detail(tx, row.community_id, release_id) if row is not None else None
-            community = await tx.community(row.community_id) if row is not None else None
+            row = await tx.releases.get_any(release_id)
+            detail = await tx.registry.release_detail(row.community_id, release_id) if row is not None else None
+            community = await tx.communities.get(row.community_id) if row is not None else None
             titles: dict[str, str] = {}
             if community is not None:
                 try:
@@ -125,7 +124,7 @@ class Registry:
     async def pack(self, tx: Tx, community: Community) -> tuple[NormPack, str, int | None]:
         """The pack in force with where it comes from: (pack, origin, revision number or None)."""
         config = self.config_for(community)
-        revision = await tx.current_pack_revision(community.id)
+        revision = await tx.pack_revisions.current(community.id)
         try:
             pack = await self.packs.current(tx, config, community.id)
         except NormError as exc:

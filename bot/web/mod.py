@@ -28,7 +28,6 @@ from bot.web.lockout import client_key
 from bot.web.views import STATUS_LABELS, iso, release_summary_json
 from storage import Community
 from storage.audit import readable
-from storage.registry import audit_page, moderation_queue
 
 __all__ = ["COOKIE", "SESSION_TTL", "router", "session_value"]
 
@@ -159,7 +158,7 @@ async def queue(request: Request, slug: str, token: Token = None) -> Response:
     if refusal is not None:
         return refusal
     async with registry.read() as tx:
-        q = await moderation_queue(tx, community.id)
+        q = await tx.registry.moderation_queue(community.id)
     flags = [
         {
             "id": f.flag.id,
@@ -185,7 +184,7 @@ async def audit(
     if refusal is not None:
         return refusal
     async with registry.read() as tx:
-        log = await audit_page(tx, community.id, limit=AUDIT_PER_PAGE, offset=(page - 1) * AUDIT_PER_PAGE)
+        log = await tx.registry.audit_page(community.id, limit=AUDIT_PER_PAGE, offset=(page - 1) * AUDIT_PER_PAGE)
     pages = max(1, -(-log.total // AUDIT_PER_PAGE))
     base = f"/c/{community.slug}/mod/audit"
     context = {

@@ -247,7 +247,7 @@ async def change_content(
     nothing changed. `text` is the message's new wording (kept as the release's text when it changed;
     with `text_counts` a change of wording alone re-runs the check); `chat` is where members who cannot be
     messaged privately are told."""
-    await tx.lock_release(release)  # an endorsement in flight either lands before the drop or sees the change
+    await tx.releases.lock(release)  # an endorsement in flight either lands before the drop or sees the change
     old = ReleaseFields.from_json(release.fields_json)
     # Identity stays: a different version is a new release, and `extra` holds what provenance read.
     new = replace(new_fields, version=old.version, extra=old.extra, model_name=new_fields.model_name or old.model_name)
@@ -264,7 +264,7 @@ async def change_content(
         release.text = new_text
     release.updated_at = now
     ref = release_ref(release)
-    await tx.audit(
+    await tx.audit_log.append(
         release.community_id,
         actor=actor_ref,
         action="release.edited",
@@ -281,10 +281,10 @@ async def change_content(
     )
     change = ContentChange(release, trigger, changes, text_changed, release.status, [], {})
     if change.voided:
-        change.endorsers = await tx.drop_endorsements(release.id)
-        change.reviewers = await tx.drop_reviews(release.id)
+        change.endorsers = await tx.endorsements.drop(release.id)
+        change.reviewers = await tx.reviews.drop(release.id)
         if change.endorsers or change.reviewers:
-            await tx.audit(
+            await tx.audit_log.append(
                 release.community_id,
                 actor=actor_ref,
                 action="release.endorsements_reset",
@@ -297,7 +297,7 @@ async def change_content(
                 at=now,
             )
         if release.status == "endorsed" and await set_status(tx, release, "in_review", now):
-            await tx.audit(
+            await tx.audit_log.append(
                 release.community_id,
                 actor="normbot",
                 action="release.status",
@@ -311,7 +311,7 @@ async def change_content(
     )
     checked_from = release.status
     await settle_after_check(tx, release, pack, change.results, now)
-    await tx.audit(
+    await tx.audit_log.append(
         release.community_id,
         actor="normbot",
         action="release.checked",
@@ -319,7 +319,7 @@ async def change_content(
         payload={"pack": pack.digest, "status": release.status, "trigger": trigger, "from": checked_from},
         at=now,
     )
-    creator = await tx.account(release.creator_id) or actor
+    creator = await tx.accounts.get(release.creator_id) or actor
     change.actions.extend(
         await core.hooks.after_content_change(
             core, tx, release, creator, old, new, now, announcement_id=announcement_id, text=new_text

@@ -29,21 +29,21 @@ async def endorse(inv: Invocation, *, release: ReleaseRef | None, note: str | No
     target = await inv.target_release(release)
     open_for_review(target, _("endorsements"))
     mine = await not_own(inv, target, _("endorse"))
-    if await inv.tx.endorsed_by_any(target.id, mine):
+    if await inv.tx.endorsements.endorsed_by_any(target.id, mine):
         raise AlreadyDone(
             _("You already endorsed {ref} (from this or a linked account).").format(ref=release_ref(target))
         )
     by_reviewer = inv.privilege >= Privilege.REVIEWER
-    if not await inv.tx.add_endorsement(target.id, inv.account.id, (note or ""), inv.now, by_reviewer=by_reviewer):
+    if not await inv.tx.endorsements.add(target.id, inv.account.id, (note or ""), inv.now, by_reviewer=by_reviewer):
         raise AlreadyDone(_("You already endorsed {ref}.").format(ref=release_ref(target)))
     inv.core.stats["endorsements"] += 1
     await inv.audit("endorsement.added", release_ref(target), {"account": inv.account.id})
-    await inv.tx.lock_release(target)  # counted under the lock: simultaneous endorsements reach the quorum
+    await inv.tx.releases.lock(target)  # counted under the lock: simultaneous endorsements reach the quorum
     reached, count, quorum = await quorum_reached(inv.tx, target, inv.pack)
     just_endorsed = False
     if reached and target.status == "in_review" and await set_status(inv.tx, target, "endorsed", inv.now):
-        await inv.tx.cancel_jobs("review_reminder", str(target.id))
-        await inv.tx.cancel_jobs("review_deadline", str(target.id))
+        await inv.tx.jobs.cancel("review_reminder", str(target.id))
+        await inv.tx.jobs.cancel("review_deadline", str(target.id))
         await inv.audit("release.endorsed", release_ref(target), {"endorsements": count}, actor="normbot")
         just_endorsed = True
     text = _("Thanks! Endorsements on {ref}: {count}.").format(
@@ -60,10 +60,10 @@ async def endorse(inv: Invocation, *, release: ReleaseRef | None, note: str | No
 async def unendorse(inv: Invocation, *, release: ReleaseRef | None) -> list[Action]:
     """Withdrawing may drop an endorsed release back to review."""
     target = await inv.target_release(release)
-    if not await inv.tx.remove_endorsement(target.id, await inv.person_accounts()):
+    if not await inv.tx.endorsements.remove(target.id, await inv.person_accounts()):
         raise AlreadyDone(_("You had not endorsed {ref}.").format(ref=release_ref(target)))
     await inv.audit("endorsement.removed", release_ref(target), {"account": inv.account.id})
-    await inv.tx.lock_release(target)
+    await inv.tx.releases.lock(target)
     reached, count, quorum = await quorum_reached(inv.tx, target, inv.pack)
     if target.status == "endorsed" and not reached:
         await set_status(inv.tx, target, "in_review", inv.now)

@@ -404,7 +404,7 @@ def _convert(spec: CommandSpec, param: Param, value: str, spell: Spelling = as_t
     try:
         return param.converter.parse(value)
     except BadValue as exc:
-        raise BadArgument(exc.said_of(param.name), hint=usage) from None
+        raise BadArgument(exc.said_of(param.name), hint=exc.hint or usage) from None
 
 
 def usage_hint(spec: CommandSpec, spell: Spelling = as_typed) -> str:

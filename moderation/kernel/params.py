@@ -63,9 +63,14 @@ class BadValue(ValueError):
     """A value a converter refuses: a message about the parameter `{name}` (marked with `N_` when it is in the
     catalogs) and the values to format into it once translated, so user text never reaches `_` or `format`."""
 
-    def __init__(self, message: str, **fields: object) -> None:
+    def __init__(self, message: str, *, hint: str | None = None, **fields: object) -> None:
         super().__init__(message)
-        self.message, self.fields = message, fields
+        self.message, self.fields, self._hint = message, fields, hint
+
+    @property
+    def hint(self) -> str | None:
+        """An example that works (a message marked with `N_`), in the current language; None: the usage line."""
+        return _(self._hint) if self._hint else None
 
     def said_of(self, name: str) -> str:
         """The message for parameter `name` (unless the message names something else as `name`), in the

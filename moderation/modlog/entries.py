@@ -3,7 +3,7 @@
 Why derived from the audit events of the unit of work, right before it commits: the audit chain already
 records each decision exactly once (a replayed platform event stops at `processed_events`, concurrent deciders
 on several replicas are settled by compare-and-set moves and unique rows, so only the unit of work that really
-decided appends the event). Building the log's messages from `Tx.appended_audit` inherits that: the messages
+decided appends the event). Building the log's messages from `tx.audit_log.appended` inherits that: the messages
 travel with the answer of the one unit of work that committed, and a unit that rolls back (or a replay that
 returned early) has none. No second source of truth, no outbox row per event, nothing read on the hot path
 when the community has no log chat. What it does not give is delivery after a crash between COMMIT and the
@@ -173,9 +173,9 @@ async def _release_of(tx: Tx, cid: int, e: dict[str, Any], cache: dict[str, Rele
     elif isinstance(payload.get("release"), int):
         release_id = payload["release"]
     elif m := _FLAG.fullmatch(subject):
-        flag = await tx.flag(cid, int(m.group(1)))
+        flag = await tx.flags.get(cid, int(m.group(1)))
         release_id = flag.release_id if flag is not None else None
-    release = await tx.release(cid, release_id) if release_id is not None else None
+    release = await tx.releases.get(cid, release_id) if release_id is not None else None
     cache[subject] = release
     return release
 
@@ -185,7 +185,7 @@ async def _who(tx: Tx, actor: str, names: dict[str, str]) -> str:
     if actor in names:
         return names[actor]
     platform, _, user_id = actor.partition(":")
-    account = await tx.account_by_user(platform, user_id) if user_id else None
+    account = await tx.accounts.by_user(platform, user_id) if user_id else None
     names[actor] = clip(account.display_name, 40) if account is not None else actor
     return names[actor]
 
@@ -199,7 +199,7 @@ async def log_entries(core: Core, tx: Tx) -> list[Action]:
     """The mod-log messages for the decisions this unit of work made (call it inside the unit, after its
     work and before COMMIT; the caller returns them with its other actions). Nothing is read from the store
     unless an event is logged and its community has a log chat."""
-    events = [e for e in tx.appended_audit if e["action"] in _DESCRIBERS]
+    events = [e for e in tx.audit_log.appended if e["action"] in _DESCRIBERS]
     if not events:
         return []
     by_community: dict[int, list[dict[str, Any]]] = {}

@@ -17,7 +17,6 @@ from moderation.kernel.invocation import Invocation
 from moderation.kernel.params import OneOf
 from moderation.provenance import KeyProblem, KeyStore, Provenance
 from moderation.provenance.receipts import sign_receipt
-from storage import privacy
 
 __all__ = ["MAX_EXPORT_CHARS", "export_json"]
 
@@ -30,11 +29,11 @@ async def export_json(inv: Invocation) -> str:
     """The member's data as compact JSON of at most `MAX_EXPORT_CHARS`; lists are cut newest-first to fit,
     and each says its total so the member sees what was left out."""
     ids = await inv.person_accounts()
-    accounts = [a for a in [await inv.tx.account(i) for i in ids] if a is not None]
+    accounts = [a for a in [await inv.tx.accounts.get(i) for i in ids] if a is not None]
     refs = [f"{a.platform}:{a.user_id}" for a in accounts]
     text = ""
     for limit in _LIMITS:
-        data = await privacy.export_member(inv.tx, ids, refs, limit=limit)
+        data = await inv.tx.privacy.export_member(ids, refs, limit=limit)
         data["note"] = "Newest first; 'total' counts every row. Releases are shared records of the community."
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         if len(text) <= MAX_EXPORT_CHARS:
@@ -71,14 +70,14 @@ async def _reissue_receipts(inv: Invocation, ids: list[int]) -> int:
     hooks = inv.core.hooks
     keys = hooks.keys if isinstance(hooks, Provenance) else KeyStore()
     reissued: list[tuple[int, int, dict[str, Any] | None]] = []
-    for claim_id, seq, receipt in await privacy.named_receipts(inv.tx, ids):
+    for claim_id, seq, receipt in await inv.tx.privacy.named_receipts(ids):
         body = {k: v for k, v in receipt.items() if k not in ("signature", "key_id", "type")}
         body["creator"] = {k: v for k, v in dict(receipt["creator"]).items() if k != "name"}
         try:
             reissued.append((claim_id, seq, sign_receipt(body, keys)))
         except KeyProblem:
             reissued.append((claim_id, seq, None))
-    await inv.tx.set_claim_receipts(reissued)
+    await inv.tx.claims.set_receipts(reissued)
     return len(reissued)
 
 
@@ -108,7 +107,7 @@ async def forget_me(inv: Invocation, *, confirm: str | None) -> list[Action]:
         ]
     ids = await inv.person_accounts()
     receipts = await _reissue_receipts(inv, ids)
-    done = dataclasses.replace(await privacy.redact_member(inv.tx, ids), receipts=receipts)
+    done = dataclasses.replace(await inv.tx.privacy.redact_member(ids), receipts=receipts)
     await inv.audit("privacy.forgotten", inv.actor_ref, done.as_payload())
     inv.core.stats["members_forgotten"] += 1
     return [

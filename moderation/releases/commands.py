@@ -56,10 +56,10 @@ async def release_show(inv: Invocation, *, release: ReleaseRef | None) -> list[A
     """Fields, check results, endorsements, resolved flags (open ones only for moderators and the creator)."""
     target = await inv.target_release(release)
     tx = inv.tx
-    creator = await tx.account(target.creator_id)
+    creator = await tx.accounts.get(target.creator_id)
     fields = ReleaseFields.from_json(target.fields_json)
     _reached, count, quorum = await quorum_reached(tx, target, inv.pack)
-    all_flags = await tx.flags_of(target.id)
+    all_flags = await tx.flags.of_release(target.id)
     upheld = [flag_severity(inv.pack, f.norm_id) for f in all_flags if f.status == "upheld"]
     rows: list[tuple[str, str]] = [
         (_("Creator"), clip(creator.display_name if creator else "?", 40)),
@@ -74,7 +74,7 @@ async def release_show(inv: Invocation, *, release: ReleaseRef | None) -> list[A
         rows.append((_("Links"), clip(" ".join(link.url for link in fields.links[:4]), 300)))
     if target.previous_id:
         rows.append((_("Previous version"), f"R{target.previous_id}"))
-    latest = await tx.latest_norm_check(target.id)
+    latest = await tx.norm_checks.latest(target.id)
     body = "\n".join(results_lines(latest[1], include_pass=True)) if latest else _("Not checked yet.")
     mine = target.creator_id in await inv.person_accounts()
     flags = [f for f in all_flags if f.status != "open" or mine or inv.privilege >= Privilege.MODERATOR]
@@ -88,7 +88,7 @@ async def release_show(inv: Invocation, *, release: ReleaseRef | None) -> list[A
                 for f in flags[:10]
             )
         )
-    announcements = await tx.announcements(target.id)
+    announcements = await tx.announcements.of_release(target.id)
     footer = (
         _("Announced {n}×").format(n=len(announcements))
         + (f" · {announcements[0].url}" if announcements[0].url else "")
@@ -110,7 +110,7 @@ async def release_show(inv: Invocation, *, release: ReleaseRef | None) -> list[A
 )
 async def release_list(inv: Invocation, *, status: str | None) -> list[Action]:
     """The 15 newest releases."""
-    releases = await inv.tx.releases(inv.community_id, status=status, limit=15)
+    releases = await inv.tx.releases.page(inv.community_id, status=status, limit=15)
     if not releases:
         return [Reply(Card(_("No releases"), _("Nothing here yet.")), ephemeral=True)]
     lines = [f"{release_ref(r)} {title_of(r)} — {status_label(r.status)}" for r in releases]
@@ -296,7 +296,7 @@ async def status(inv: Invocation, *, release: ReleaseRef, state: str, note: str 
             )
         )
     before = row.status
-    if not await inv.tx.move_release(row, before, target, inv.now):
+    if not await inv.tx.releases.move(row, before, target, inv.now):
         raise AlreadyDone(
             _("{ref} changed meanwhile (now {status}); nothing was changed.").format(
                 ref=release_ref(row), status=status_label(row.status)
@@ -343,10 +343,10 @@ async def status(inv: Invocation, *, release: ReleaseRef, state: str, note: str 
 @command("queue", N_("What waits on the moderators"), privilege=Privilege.MODERATOR)
 async def queue(inv: Invocation) -> list[Action]:
     """Open flags first, then flagged releases and releases waiting for changes."""
-    flags = await inv.tx.open_flags(inv.community_id, limit=20)
+    flags = await inv.tx.flags.open(inv.community_id, limit=20)
     lines = [f"R{f.release_id} " + flag_line(f) for f in flags]
     for state in ("flagged", "changes_requested", "in_review"):
-        rows = await inv.tx.releases(inv.community_id, status=state, limit=10)
+        rows = await inv.tx.releases.page(inv.community_id, status=state, limit=10)
         lines += [f"{release_ref(r)} {title_of(r)} — {status_label(state)}" for r in rows]
     return [
         Reply(

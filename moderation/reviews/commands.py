@@ -75,7 +75,7 @@ async def review(inv: Invocation, *, release: ReleaseRef | None, answers: str | 
         )
     note = clip(ANSWER.sub("", raw), 500)
     given = {n.lower(): (a.lower(), note) for n, a in pairs}
-    _review, created = await inv.tx.upsert_review(target.id, inv.account.id, given, inv.now)
+    _review, created = await inv.tx.reviews.upsert(target.id, inv.account.id, given, inv.now)
     await inv.audit(
         "review.submitted" if created else "review.revised", release_ref(target), {k: v[0] for k, v in given.items()}
     )

@@ -41,7 +41,14 @@ _KEYS = tuple(s.key for s in SPECS)
         required=False,
     ),
     privilege=Privilege.MODERATOR,
-    examples=("/setup", "/setup review-chat here", "/setup quorum 3", "/setup review-window 48h", "/setup language es"),
+    examples=(
+        "/setup",
+        "/setup review-chat here",
+        "/setup quorum 3",
+        "/setup review-window 48h",
+        "/setup language es",
+        "/setup enforcement on",
+    ),
     private_chat=True,
 )
 async def setup(inv: Invocation, *, setting: str | None, value: str | None) -> list[Action]:
@@ -56,9 +63,8 @@ async def setup(inv: Invocation, *, setting: str | None, value: str | None) -> l
     if raw is None or not raw.strip():
         raise BadArgument(f'"{spec.key}" needs a value: {spec.help}.', hint=f"For example: {_example(inv, spec)}")
     here = None if inv.chat.private else inv.chat.chat_id
-    new: Any
     if raw.strip().lower() in RESET:
-        new = None
+        new: Any = None
     else:
         if spec.kind == "chat" and inv.chat.private and raw.strip().lower() in ("here", "this"):
             raise BadArgument(
@@ -69,7 +75,7 @@ async def setup(inv: Invocation, *, setting: str | None, value: str | None) -> l
     platform = inv.chat.platform if spec.per_platform else ""
     if spec.kind == "chat" and new is not None:
         await _check_chat(inv, str(new))
-    old = await inv.tx.set_community_setting(inv.community_id, spec.stored, platform, new, by=inv.actor_ref, at=inv.now)
+    old = await inv.tx.settings.set(inv.community_id, spec.stored, platform, new, by=inv.actor_ref, at=inv.now)
     if old == new:
         note = f"{spec.label} was already {_said(spec, new)}; nothing changed."
     else:
@@ -79,7 +85,7 @@ async def setup(inv: Invocation, *, setting: str | None, value: str | None) -> l
             {"platform": platform, "old": old, "new": new},
         )
         note = f"{spec.label}: {_said(spec, old)} → {_said(spec, new)}."
-    rows = await inv.tx.community_settings(inv.community_id)
+    rows = await inv.tx.settings.all(inv.community_id)
     slug = inv.community.slug
     inv.tx.on_commit(lambda: inv.core.settings_changed(slug, rows))
     return [OpenSettings(await _form(inv, rows, note=note))]
@@ -98,7 +104,7 @@ async def _check_chat(inv: Invocation, chat_id: str) -> None:
     """A chat another community owns (bound in the store or named in its file) cannot become this one's:
     prompts and alerts would go to the other community. Anything else is the moderator's choice."""
     platform = inv.chat.platform
-    binding = await inv.tx.chat_binding(platform, chat_id)
+    binding = await inv.tx.chats.binding(platform, chat_id)
     if binding is not None and binding.community_id != inv.community_id:
         raise NotPermitted("That chat belongs to another community I serve; choose one of this community's chats.")
     for slug, config in inv.core.file_communities.items():
@@ -110,7 +116,7 @@ async def _form(inv: Invocation, rows: Any = None, *, note: str = "", invite: st
     """The form as it reads after this invocation's change (built from the rows just written: the core's
     own copy changes only when the unit of work commits)."""
     if rows is None:
-        rows = await inv.tx.community_settings(inv.community_id)
+        rows = await inv.tx.settings.all(inv.community_id)
     file_config = inv.core.file_communities.get(inv.community.slug, inv.community)
     community = merged(file_config, stored_of(rows))
     pack = await inv.core.packs.current(inv.tx, community, inv.community_id)
@@ -138,7 +144,7 @@ async def _invite(inv: Invocation, role: str) -> list[Action]:
             hint=f"For example: {inv.ref('setup')} invite review",
         )
     token = secrets.token_urlsafe(24)
-    await inv.tx.add_chat_invite(
+    await inv.tx.invites.add(
         inv.community_id,
         token_hash=token_hash(token),
         platform=inv.chat.platform,

@@ -53,12 +53,13 @@ async def build_form(
         pack_quorum=configured.review.quorum,
         pack_window=configured.review.window,
         pack_name=f"{configured.id} {configured.version}",
-        file_keys=frozenset({"language", "reviewer_roles"}),
+        # Enforcement on without a stored row can only come from the file; off is the default.
+        file_keys=frozenset({"language", "reviewer_roles"} | ({"enforcement"} if community.enforcement else set())),
         platforms=(platform,),
     )
     titles: dict[str, str] = {}
     known: list[Choice] = []
-    for chat in await tx.community_chats(community_id, platform):
+    for chat in await tx.chats.of_community(community_id, platform):
         titles[chat.chat_id] = chat.title or chat.chat_id
         known.append(Choice(chat.chat_id, chat.title or f"chat {chat.chat_id}"))
     for binding in community.chats:
@@ -96,4 +97,6 @@ def _choice_value(stored_key: str, community: CommunityConfig, pack: NormPack) -
         return str(pack.review.quorum)
     if stored_key == "review_window":
         return format_duration(pack.review.window)
+    if stored_key == "enforcement":
+        return "on" if community.enforcement else "off"
     return community.language

@@ -51,10 +51,10 @@ async def redeem(core: Core, event: ChatInvited) -> list[Action]:
         return [Reply(Card("Add me to a group", "An invite link adds a group or channel, not a private chat."))]
     now = core.clock()
     async with core.store.transaction() as tx:
-        if not await tx.mark_processed(chat.platform, f"invite:{event.event_id}", now):
+        if not await tx.processed_events.mark(chat.platform, f"invite:{event.event_id}", now):
             return []
-        binding = await tx.chat_binding(chat.platform, chat.chat_id)
-        invite = await tx.redeem_chat_invite(
+        binding = await tx.chats.binding(chat.platform, chat.chat_id)
+        invite = await tx.invites.redeem(
             token_hash(event.token.strip()), chat.platform, f"{author.platform}:{author.user_id}", now
         )
         if invite is None:
@@ -62,19 +62,19 @@ async def redeem(core: Core, event: ChatInvited) -> list[Action]:
         if binding is not None and binding.community_id != invite.community_id:
             await tx.discard()
             return [Reply(Card("Already taken", "This chat already belongs to another community I serve."))]
-        row = await tx.community(invite.community_id)
+        row = await tx.communities.get(invite.community_id)
         slug = row.slug if row is not None else ""
         if slug not in core.communities:
             await tx.discard()
             return [Reply(INVALID)]
         watched = invite.role == "releases" or (binding is not None and binding.watched and binding.role == "releases")
         role = "releases" if watched else invite.role
-        await tx.bind_chat(
+        await tx.chats.bind(
             invite.community_id, chat.platform, chat.chat_id, watched=watched, role=role, title=event.title or None
         )
         actor = invite.created_by
         subject = f"{chat.platform}:{chat.chat_id}"
-        await tx.audit(
+        await tx.audit_log.append(
             invite.community_id,
             actor=actor,
             action="chat.added",
@@ -84,11 +84,9 @@ async def redeem(core: Core, event: ChatInvited) -> list[Action]:
         )
         if invite.role != "releases":
             key = f"{invite.role}_chat"
-            old = await tx.set_community_setting(
-                invite.community_id, key, chat.platform, chat.chat_id, by=actor, at=now
-            )
+            old = await tx.settings.set(invite.community_id, key, chat.platform, chat.chat_id, by=actor, at=now)
             if old != chat.chat_id:
-                await tx.audit(
+                await tx.audit_log.append(
                     invite.community_id,
                     actor=actor,
                     action="community.setting_changed",
@@ -96,7 +94,7 @@ async def redeem(core: Core, event: ChatInvited) -> list[Action]:
                     payload={"platform": chat.platform, "old": old, "new": chat.chat_id},
                     at=now,
                 )
-        rows = await tx.community_settings(invite.community_id)
+        rows = await tx.settings.all(invite.community_id)
         tx.on_commit(lambda: core.settings_changed(slug, rows))
         tx.on_commit(lambda: core.forget_binding(chat.platform, chat.chat_id))
     name = core.communities[slug].name

@@ -109,6 +109,14 @@ SPECS: tuple[SettingSpec, ...] = (
         "the community's language",
         choices=tuple(Choice(code, f"{name} ({code})") for code, name in LANGUAGES.items()),
     ),
+    SettingSpec(
+        "enforcement",
+        "enforcement",
+        "Enforcement",
+        "choice",
+        "delete a removed release's announcements and tell the creator (needs the delete permission)",
+        choices=(Choice("off", "Off (moderators delete by hand)"), Choice("on", "On (delete the announcements)")),
+    ),
 )
 _BY_KEY = {s.key: s for s in SPECS}
 _BY_STORED = {s.stored: s for s in SPECS}
@@ -170,6 +178,13 @@ def parse_value(spec: SettingSpec, raw: str, *, here: str | None = None) -> Any:
         if not MIN_WINDOW <= window <= MAX_WINDOW:
             raise BadArgument("The review window must be between 1h and 30d.", hint=_usage(spec))
         return int(window.total_seconds())
+    if spec.stored == "enforcement":
+        switch = text.lower()
+        if switch in ("on", "yes", "true", "enabled"):
+            return "on"
+        if switch in ("off", "no", "false", "disabled"):
+            return "off"
+        raise BadArgument(f"Enforcement is on or off, not {text[:20]!r}.", hint=_usage(spec))
     code = text.lower()
     if code not in LANGUAGES:
         named = ", ".join(f"{c} ({n})" for c, n in LANGUAGES.items())
@@ -187,6 +202,8 @@ def shown(spec: SettingSpec, value: Any) -> str:
         return format_duration(timedelta(seconds=int(value)))
     if spec.stored == "language":
         return f"{LANGUAGES.get(str(value), str(value))} ({value})"
+    if spec.stored == "enforcement":
+        return "on" if value in ("on", True) else "off"
     return str(value)
 
 
@@ -210,6 +227,8 @@ def merged(config: CommunityConfig, stored: Iterable[Stored]) -> CommunityConfig
             changes["review_window"] = timedelta(seconds=int(row.value))
         elif spec.stored == "language":
             changes["language"] = str(row.value)
+        elif spec.stored == "enforcement":
+            changes["enforcement"] = row.value == "on"
     return replace(config, chats=tuple(chats), **changes)
 
 
@@ -279,6 +298,9 @@ def explain(
         elif spec.stored == "reviewer_roles":
             roles = ", ".join(sorted(config.reviewer_roles)) or "none"
             out.append(Explained(spec.key, "", roles, "file" if spec.stored in file_keys else "default"))
+        elif spec.stored == "enforcement":
+            source = "file" if spec.stored in file_keys else "default"
+            out.append(Explained(spec.key, "", shown(spec, config.enforcement), source))
         else:
             source = "file" if spec.stored in file_keys else "default"
             out.append(Explained(spec.key, "", shown(spec, config.language), source))

@@ -148,8 +148,8 @@ async def test_forget_me_leaves_the_name_and_e_mail_nowhere(
     # 1. The store: every text and JSON column of every table.
     assert await _leaks_in_store(store) == []
     async with store.transaction() as tx:
-        assert await tx.verify_audit() == []
-        release = await tx.release(1, 2)
+        assert await tx.audit_log.verify() == []
+        release = await tx.releases.get(1, 2)
         assert release is not None
         assert release.fields_json["license"] == "[redacted]" and release.model_name == "Velvet Hour"
         assert release.text == "[redacted]" and release.status != "removed"
@@ -194,7 +194,7 @@ async def test_a_receipt_signed_with_the_name_is_reissued_without_it(
         assert claim.receipt is not None and "name" not in claim.receipt["creator"]
         body = {k: v for k, v in claim.receipt.items() if k not in ("signature", "key_id", "type")}
         legacy = sign_receipt({**body, "creator": {**body["creator"], "name": NAME}}, keys)
-        await tx.set_claim_receipts([(claim.id, int(claim.audit_seq or 0), legacy)])
+        await tx.claims.set_receipts([(claim.id, int(claim.audit_seq or 0), legacy)])
     code, out = await asyncio.to_thread(cli, "claim", "receipt", OWN_LINK, "--db", db_url)
     assert NAME in out
 
@@ -210,4 +210,4 @@ async def test_a_receipt_signed_with_the_name_is_reissued_without_it(
     code, out = await asyncio.to_thread(cli, "claim", "verify", str(path), "--key", keys.public_b64())
     assert code == 0, out
     async with store.transaction() as tx:
-        assert await tx.verify_audit() == []
+        assert await tx.audit_log.verify() == []
