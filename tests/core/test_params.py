@@ -186,7 +186,7 @@ def test_text_and_options_bind_to_the_same_typed_values() -> None:
         ("/resolve seven upheld ok", "\"flag\" should be an id like F7, not 'seven'."),
         ("/resolve F7 maybe ok", '"outcome" must be one of: upheld, dismissed.'),
         ("/norms rollback three", "\"revision\" should be an id like 3, not 'three'."),
-        ("/claim https://example.com/x", '"value" is not a SHA-256'),
+        ("/claim https://example.com/x", "'https://example.com/x' is not a SHA-256"),
         ("/flag R1", '"norm" is missing.'),
         ("/norms set", "Attach the norm file (YAML) to the command."),
         ("/setup colour blue", '"setting" must be one of:'),  # an optional choice is answered, never skipped
@@ -200,7 +200,8 @@ def test_a_bad_value_names_the_parameter_with_an_example_or_usage(line: str, say
     with pytest.raises(BadArgument) as caught:
         bind_text(spec, rest)
     assert says in str(caught.value)
-    assert "Usage: /" in str(caught.value) or "normbot norms lint" in str(caught.value)
+    said = str(caught.value)
+    assert "Usage: /" in said or "normbot norms lint" in said or "For example: /claim https://" in said
 
 
 def test_a_file_parameter_takes_no_word_and_binds_the_named_or_first_file() -> None:
