@@ -15,6 +15,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -54,6 +55,7 @@ from moderation.kernel.params import Converter, converter_for
 from moderation.kernel.permissions import Privilege, resolve_pinned, resolve_privilege
 from moderation.kernel.redaction import handling, redacting_logger
 from moderation.kernel.retry import RetryPolicy, retry_connect
+from moderation.kernel.serial import ADDRESSED, decode_action, encode_action
 from moderation.modlog.entries import log_entries
 from moderation.norms_admin.packs import PackProvider
 from moderation.releases.lifecycle import CLOSED
@@ -65,6 +67,8 @@ from storage import Release, SettingRow, Store, StoreUnavailable, Tx
 __all__ = ["Core", "DetectionLike", "DetectorLike"]
 
 log = redacting_logger("normbot.core")
+WEB = "web"
+_REMOTE: ContextVar[bool] = ContextVar("normbot_remote", default=False)
 BINDING_TTL = 5.0
 
 
@@ -141,6 +145,9 @@ class Core:
         for c in communities:
             for space in c.spaces:
                 self._space_index[space] = c.slug
+            # The web registry acts for a community in the space ("web", slug): its moderator forms run the
+            # chat commands there (`handle_remote`), with the same checks.
+            self._space_index[(WEB, c.slug)] = c.slug
 
     # -- set-up ----------------------------------------------------------------------------------------
 
@@ -608,7 +615,7 @@ class Core:
             with inv.public():  # the mod log is the moderators' chat: the community's language
                 actions += await enforcement_actions(self, tx)  # before the log: it shows the release.enforced line
                 logged = await log_entries(self, tx)
-            return self._checked(inv, actions + logged)
+            return await self._answer(tx, inv.community_id, self._checked(inv, actions + logged))
 
     async def _unserved(self, tx: Tx, chat: ChatRef) -> bool:
         """True when no community claims this chat (a private chat with the bot, usually)."""
@@ -653,12 +660,45 @@ class Core:
             with inv.public():
                 actions += await enforcement_actions(self, tx)
                 logged = await log_entries(self, tx)
-            return self._checked(inv, actions + logged)
+            return await self._answer(tx, inv.community_id, self._checked(inv, actions + logged))
 
     def _checked(self, inv: Invocation, actions: list[Action]) -> list[Action]:
         return self.checked_audience(
             actions, community=inv.language, actor=inv.actor, actor_language=inv.actor_language
         )
+
+    # -- callers without chat adapters (the web registry) ------------------------------------------------
+
+    async def handle_remote(self, event: CoreEvent) -> list[Action]:
+        """`handle` for a caller that cannot show messages in chats (the web registry's moderator forms): the
+        messages the event produces (the creator's DM, the alert's edit, the mod-log line) are stored in the
+        outbox *in the event's own unit of work*, so they exist exactly when the decision does, and a bot
+        process delivers them on its tick (`deliver_outbox`). Returns the rest (the reply)."""
+        token = _REMOTE.set(True)
+        try:
+            return await self.handle(event)
+        finally:
+            _REMOTE.reset(token)
+
+    async def _answer(self, tx: Tx, community_id: int, actions: list[Action]) -> list[Action]:
+        """The actions for the caller; for a remote caller the addressed ones go to the outbox instead."""
+        if not _REMOTE.get():
+            return actions
+        addressed = [encode_action(a) for a in actions if isinstance(a, ADDRESSED)]
+        await tx.outbox.add(community_id, addressed, self.clock())
+        return [a for a in actions if not isinstance(a, ADDRESSED)]
+
+    async def deliver_outbox(self, limit: int = 100) -> list[Action]:
+        """The queued messages this replica claims (each row is deleted by one replica only), for its
+        adapters to show. Called on every scheduler tick."""
+        async with self.store.transaction() as tx:
+            pending = [(row.id, row.action) for row in await tx.outbox.pending(limit)]
+        out: list[Action] = []
+        for outbox_id, data in pending:
+            async with self.store.transaction() as tx:
+                if await tx.outbox.take(outbox_id):
+                    out.append(decode_action(data))
+        return out
 
     # -- autocomplete ----------------------------------------------------------------------------------
 
@@ -713,7 +753,7 @@ class Core:
         from moderation.jobs import run_due
 
         try:
-            return await run_due(self)
+            return [*await run_due(self), *await self.deliver_outbox()]
         except StoreUnavailable:
             log.warning("store unavailable; scheduled jobs will run when it is back")
             return []

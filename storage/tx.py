@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.repositories import (
     Accounts,
     Announcements,
+    Appeals,
     AuditLog,
     Chats,
     Claims,
@@ -27,6 +28,7 @@ from storage.repositories import (
     Invites,
     Jobs,
     NormChecks,
+    Outbox,
     PackRevisions,
     PostedMessages,
     Privacy,
@@ -72,6 +74,8 @@ class Tx:
         self.posted = PostedMessages(session, memory)
         self.endorsements = Endorsements(session, memory, norm_checks)
         self.flags = Flags(session, memory)
+        self.appeals = Appeals(session, memory)
+        self.outbox = Outbox(session, memory)
         self.reviews = Reviews(session, memory)
         self.claims = claims = Claims(session, memory)
         self.corrections = Corrections(session, memory)

@@ -20,6 +20,7 @@ from starlette.templating import Jinja2Templates
 from bot.web.errors import NotFound, Unavailable
 from bot.web.lockout import Lockout
 from bot.web.views import STATUS_LABELS, release_detail_json
+from moderation.core import Core
 from moderation.kernel.clock import Clock, utcnow
 from moderation.kernel.community import CommunityConfig
 from moderation.kernel.visible import visible
@@ -64,8 +65,16 @@ def _environment() -> Environment:
     return env
 
 
+class _NoDetector:
+    """The registry's core never reads chat messages, so it needs no detector."""
+
+    async def adetect_many(self, items: Sequence[tuple[str, Sequence[str]]]) -> Sequence[Any]:
+        return []
+
+
 class Registry:
-    """What every request handler needs; read-only over the store."""
+    """What every request handler needs. Pages only read the store; the moderators' forms act through a core
+    (`core()`), exactly as the chat commands do."""
 
     def __init__(
         self,
@@ -80,6 +89,14 @@ class Registry:
         self.configs = {c.slug: c for c in communities}
         self.packs = PackProvider(base_dir)
         self.templates = Jinja2Templates(env=_environment())
+        self._core: Core | None = None
+
+    def core(self) -> Core:
+        """The core the moderators' forms run commands through (built on first use; no chat adapters, so what
+        a decision sends to chats waits in the outbox for a bot process: `Core.handle_remote`)."""
+        if self._core is None:
+            self._core = Core(self.store, list(self.configs.values()), detector=_NoDetector(), clock=self.clock)
+        return self._core
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Tx]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from moderation.kernel.actions import Action, Card, Reply
 from moderation.kernel.commands import command
+from moderation.kernel.i18n import N_, _
 from moderation.kernel.invocation import Invocation
 from moderation.kernel.permissions import Privilege
 
@@ -17,15 +18,19 @@ async def _set_watched(inv: Invocation, watched: bool) -> None:
     await inv.audit("chat.watched" if watched else "chat.unwatched", f"{inv.chat.platform}:{inv.chat.chat_id}", {})
 
 
-@command("watch", "Watch this chat for release announcements", privilege=Privilege.MODERATOR)
+@command("watch", N_("Watch this chat for release announcements"), privilege=Privilege.MODERATOR)
 async def watch(inv: Invocation) -> list[Action]:
     """Binds the current chat to the community as a releases chat."""
     await _set_watched(inv, True)
-    return [Reply(Card("Watching this chat", "I'll check release announcements posted here against the norms."))]
+    with inv.public():
+        return [
+            Reply(Card(_("Watching this chat"), _("I'll check release announcements posted here against the norms.")))
+        ]
 
 
-@command("unwatch", "Stop watching this chat", privilege=Privilege.MODERATOR)
+@command("unwatch", N_("Stop watching this chat"), privilege=Privilege.MODERATOR)
 async def unwatch(inv: Invocation) -> list[Action]:
     """Commands keep working here; only announcements are no longer picked up."""
     await _set_watched(inv, False)
-    return [Reply(Card("Stopped watching this chat", "Announcements here are no longer checked."))]
+    with inv.public():
+        return [Reply(Card(_("Stopped watching this chat"), _("Announcements here are no longer checked.")))]

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from moderation.jobs import chats_for
 from moderation.kernel.actions import Action, Card, Delete, Send
 from moderation.kernel.events import ChatRef, DeleteReported
-from moderation.kernel.i18n import using
+from moderation.kernel.i18n import N_, _, ngettext, translate, using
 from moderation.modlog.entries import Line, log_entries, register
 from moderation.releases.cards import clip, release_ref, title_of
 from moderation.releases.reviewing import notify_creator
@@ -44,11 +44,11 @@ TELEGRAM_DELETE_WINDOW = timedelta(hours=48)  # Bot API deleteMessage: "sent les
 PERMISSIONS: dict[str, tuple[str, str]] = {
     "discord": (
         "Manage Messages",
-        "Give normbot's role Manage Messages (Server Settings → Roles, or the channel's permissions).",
+        N_("Give normbot's role Manage Messages (Server Settings → Roles, or the channel's permissions)."),
     ),
     "telegram": (
         "can_delete_messages",
-        "Make normbot an administrator of the group with the right “Delete messages”.",
+        N_("Make normbot an administrator of the group with the right “Delete messages”."),
     ),
 }
 
@@ -114,23 +114,36 @@ async def enforcement_actions(core: Core, tx: Tx) -> list[Action]:
 
 def _creator_card(core: Core, release: Release, why: str, note: str, count: int, platform: str) -> Card:
     """Why the announcement went, and how to appeal. The appeal command is `/appeal R12 <text>` (issue 23,
-    item 3), spelled as the creator's platform types it."""
+    item 3), spelled as the creator's platform types it. Whole sentences per case, so each language words
+    them its own way."""
     ref = release_ref(release)
-    decided = "a moderator removed it" if why == "removed" else f"a moderator upheld a flag under a block norm ({why})"
-    gone = "Its announcement was deleted" if count == 1 else f"Its {count} announcements were deleted"
-    if count == 0:
-        gone = "It had no announcement left to delete"
+    if why == "removed":
+        gone = ngettext(
+            "Its announcement was deleted because a moderator removed the release.",
+            "Its {n} announcements were deleted because a moderator removed the release.",
+            count,
+        )
+    else:
+        gone = ngettext(
+            "Its announcement was deleted because a moderator upheld flag {flag} under a block norm.",
+            "Its {n} announcements were deleted because a moderator upheld flag {flag} under a block norm.",
+            count,
+        )
+    flag = why.split(" ")[1] if why.startswith("flag ") else ""
     lines = [
-        f"{gone} because {decided}; this community has normbot delete the announcements of such releases.",
-        f"Moderator's reason: {clip(note, 300) or 'none given'}",
-        f"To appeal, send {core.command_ref(platform, 'appeal')} {ref} followed by your reasons "
-        "in the community's chat; a moderator decides and you are told.",
+        gone.format(n=count, flag=flag),
+        _("This community has normbot delete the announcements of releases taken down."),
+        _("Moderator's reason: {reason}").format(reason=clip(note, 300) or _("none given")),
+        _(
+            "To appeal, send {command} {ref} followed by your reasons in the community's chat; a moderator "
+            "decides and you are told."
+        ).format(command=core.command_ref(platform, "appeal"), ref=ref),
     ]
     return Card(
-        f"Your release {ref} ({title_of(release)}) was taken down",
+        _("Your release {ref} ({title}) was taken down").format(ref=ref, title=title_of(release)),
         "\n".join(lines),
         status=release.status,
-        footer=f"Details: /release show {ref}",
+        footer=_("Details: /release show {ref}").format(ref=ref),
     )
 
 
@@ -197,16 +210,18 @@ async def _refused(
         if not await tx.processed_events.mark(platform, f"undeletable:{chat_id}:{event.message_id}", now):
             return []
         card = Card(
-            f"I can't delete the announcement of {release_ref(release)}",
-            "Telegram lets bots delete messages only within 48 hours of posting, and this one is older. "
-            "Delete it by hand if it should go.",
-            fields=(("Chat", chat_id), ("Message", event.message_id)),
-            footer="enforcement",
+            _("I can't delete the announcement of {ref}").format(ref=release_ref(release)),
+            _(
+                "Telegram lets bots delete messages only within 48 hours of posting, and this one is older. "
+                "Delete it by hand if it should go."
+            ),
+            fields=((_("Chat"), chat_id), (_("Message"), event.message_id)),
+            footer=_("enforcement"),
         )
         return [Send(chat, card) for chat in mods]
     if not await tx.processed_events.mark(platform, f"delete-refused:{chat_id}", now):
         return []  # the moderators were told about this chat already
-    permission, how = PERMISSIONS.get(platform, (event.permission or "the right to delete messages", ""))
+    permission, how = PERMISSIONS.get(platform, (event.permission or "delete messages", ""))
     await tx.audit_log.append(
         cid,
         actor="normbot",
@@ -216,12 +231,13 @@ async def _refused(
         at=now,
     )
     card = Card(
-        f"I can't delete announcements in {platform} chat {chat_id}",
-        f"Enforcement is on, but normbot lacks {permission} there, so the announcement of "
-        f"{release_ref(release)} ({title_of(release)}) is still up. {how} "
-        "Until then, delete it by hand. I say this once per chat.",
-        fields=(("Permission", permission), ("Platform said", clip(event.reason, 200) or "refused")),
-        footer="enforcement",
+        _("I can't delete announcements in {platform} chat {chat}").format(platform=platform, chat=chat_id),
+        _(
+            "Enforcement is on, but normbot lacks {permission} there, so the announcement of {ref} ({title}) is "
+            "still up. {how} Until then, delete it by hand. I say this once per chat."
+        ).format(permission=permission, ref=release_ref(release), title=title_of(release), how=translate(how)),
+        fields=((_("Permission"), permission), (_("Platform said"), clip(event.reason, 200) or _("refused"))),
+        footer=_("enforcement"),
     )
     return [Send(chat, card) for chat in mods] + await log_entries(core, tx)
 

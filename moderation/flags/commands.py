@@ -344,7 +344,7 @@ def _decision_card(
             lines.append(_("How to meet the norm: {fix}").format(fix=clip(localized(norm.fix), 200)))
         step = NEXT_STEPS.get(release.status, NEXT_STEPS["changes_requested"])
         lines.append(_("What you can do: {step}").format(step=translate(step).format(ref=ref)))
-        lines.append(_("Disagree? There is no appeal command yet: ask a moderator in the community's chat."))
+        lines.append(_("Disagree? Appeal with {command}; a moderator decides.").format(command=f"/appeal {ref} <why>"))
     else:
         lines.append(_("Nothing to do about this flag."))
     title = (

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from moderation.core import Core
     from moderation.kernel.community import CommunityConfig
 
-__all__ = ["log_entries", "logged", "register"]
+__all__ = ["Line", "log_entries", "logged", "register"]
 
 _REF = re.compile(r"R([0-9]{1,18})")
 _FLAG = re.compile(r"F([0-9]{1,18})")

@@ -13,6 +13,7 @@ from typing import Any
 
 from moderation.kernel.actions import Action, Card, DirectMessage, Reply
 from moderation.kernel.commands import Param, command
+from moderation.kernel.i18n import N_, _
 from moderation.kernel.invocation import Invocation
 from moderation.kernel.params import OneOf
 from moderation.provenance import KeyProblem, KeyStore, Provenance
@@ -34,26 +35,26 @@ async def export_json(inv: Invocation) -> str:
     text = ""
     for limit in _LIMITS:
         data = await inv.tx.privacy.export_member(ids, refs, limit=limit)
-        data["note"] = "Newest first; 'total' counts every row. Releases are shared records of the community."
+        data["note"] = _("Newest first; 'total' counts every row. Releases are shared records of the community.")
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         if len(text) <= MAX_EXPORT_CHARS:
             return text
     # Even the empty lists do not fit (many long display names): cut the account list too.
-    data = {"accounts": len(ids), "note": "Too much to send in one message; ask a moderator for a full export."}
+    data = {"accounts": len(ids), "note": _("Too much to send in one message; ask a moderator for a full export.")}
     return json.dumps(data)
 
 
-@command("export-my-data", "Get everything normbot stores about you, as JSON, in a direct message")
+@command("export-my-data", N_("Get everything normbot stores about you, as JSON, in a direct message"))
 async def export_my_data(inv: Invocation) -> list[Action]:
     """Sent by DM with no chat fallback: a member's data must never land in a public channel."""
     text = await export_json(inv)
     await inv.audit("privacy.exported", inv.actor_ref, {"chars": len(text)})
     return [
-        DirectMessage(inv.actor.platform, inv.actor.user_id, Card("Your data in normbot (JSON)", text)),
+        DirectMessage(inv.actor.platform, inv.actor.user_id, Card(_("Your data in normbot (JSON)"), text)),
         Reply(
             Card(
-                "Check your private messages",
-                "I sent you your data in a direct message (open a DM with me if it's not there, then ask again).",
+                _("Check your private messages"),
+                _("I sent you your data in a direct message (open a DM with me if it's not there, then ask again)."),
             ),
             ephemeral=True,
         ),
@@ -83,8 +84,8 @@ async def _reissue_receipts(inv: Invocation, ids: list[int]) -> int:
 
 @command(
     "forget-me",
-    "Redact your name and everything you wrote (announcements, edits, reasons, notes); add confirm",
-    Param("confirm", "Type confirm to go ahead", OneOf("confirm"), required=False),
+    N_("Redact your name and everything you wrote (announcements, edits, reasons, notes); add confirm"),
+    Param("confirm", N_("Type confirm to go ahead"), OneOf("confirm"), required=False),
 )
 async def forget_me(inv: Invocation, *, confirm: str | None) -> list[Action]:
     """Irreversible, so it asks for `confirm` first; what stays is said up front."""
@@ -92,14 +93,15 @@ async def forget_me(inv: Invocation, *, confirm: str | None) -> list[Action]:
         return [
             Reply(
                 Card(
-                    "Forget me?",
-                    "This replaces your display name with [redacted] on every linked account, redacts the text "
-                    "of your announcements, the field values you set with /release edit, the reasons of flags "
-                    "you filed and the notes of your endorsements, reviews and flag decisions (also in the audit "
-                    "log, which stays verifiable), re-issues your claim receipts without your name, and deletes "
-                    "your link codes. Your releases, endorsements and flags stay as anonymous records. "
-                    f"Send {inv.ref('forget-me')} confirm to go ahead; {inv.ref('export-my-data')} first if you "
-                    "want a copy.",
+                    _("Forget me?"),
+                    _(
+                        "This replaces your display name with [redacted] on every linked account, redacts the text "
+                        "of your announcements, the field values you set with /release edit, the reasons of flags "
+                        "you filed and the notes of your endorsements, reviews and flag decisions (also in the "
+                        "audit log, which stays verifiable), re-issues your claim receipts without your name, and "
+                        "deletes your link codes. Your releases, endorsements and flags stay as anonymous records. "
+                        "Send {forget} confirm to go ahead; {export} first if you want a copy."
+                    ).format(forget=inv.ref("forget-me"), export=inv.ref("export-my-data")),
                 ),
                 ephemeral=True,
                 private=True,
@@ -113,12 +115,21 @@ async def forget_me(inv: Invocation, *, confirm: str | None) -> list[Action]:
     return [
         Reply(
             Card(
-                "Forgotten",
-                f"Redacted {done.accounts} account(s), {done.announcement_texts} announcement(s), "
-                f"{done.edited_fields} edited field(s), {done.flag_reasons} flag reason(s), "
-                f"{done.endorsement_notes + done.review_notes + done.resolution_notes} note(s), "
-                f"{done.audit_values} audit detail(s); re-issued {receipts} claim receipt(s) without your name; "
-                f"deleted {done.link_codes} link code(s).",
+                _("Forgotten"),
+                _(
+                    "Redacted {accounts} account(s), {announcements} announcement(s), {fields} edited field(s), "
+                    "{reasons} flag reason(s), {notes} note(s), {audit} audit detail(s); re-issued {receipts} claim "
+                    "receipt(s) without your name; deleted {codes} link code(s)."
+                ).format(
+                    accounts=done.accounts,
+                    announcements=done.announcement_texts,
+                    fields=done.edited_fields,
+                    reasons=done.flag_reasons + done.appeal_texts,  # an appeal's text is a reason too
+                    notes=done.endorsement_notes + done.review_notes + done.resolution_notes + done.appeal_notes,
+                    audit=done.audit_values,
+                    receipts=receipts,
+                    codes=done.link_codes,
+                ),
             ),
             ephemeral=True,
             private=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from moderation.announcements.content import change_card, change_content
+from moderation.appeals.deciding import appeal_line
 from moderation.kernel.actions import Action, Card, Reply
 from moderation.kernel.commands import Param, command
 from moderation.kernel.errors import AlreadyDone, BadArgument, NotPermitted
@@ -324,7 +325,11 @@ async def status(inv: Invocation, *, release: ReleaseRef, state: str, note: str 
                         ),
                         _("Moderator's reason: {reason}").format(reason=note or _("none given")),
                         _("What you can do: {step}").format(step=translate(NEXT_STEPS[target]).format(ref=ref)),
-                        _("Disagree? There is no appeal command yet: ask a moderator in the community's chat."),
+                        _("Disagree? Appeal with {command}; a moderator decides.").format(
+                            command=f"/appeal {ref} <why>"
+                        )
+                        if target in ("removed", "changes_requested")
+                        else _("Questions? Ask a moderator in the community's chat."),
                     )
                 ),
                 status=target,
@@ -342,9 +347,11 @@ async def status(inv: Invocation, *, release: ReleaseRef, state: str, note: str 
 
 @command("queue", N_("What waits on the moderators"), privilege=Privilege.MODERATOR)
 async def queue(inv: Invocation) -> list[Action]:
-    """Open flags first, then flagged releases and releases waiting for changes."""
+    """Open appeals first, then open flags, then flagged releases and releases waiting for changes."""
+    appeals = await inv.tx.appeals.open(inv.community_id, limit=10)
+    lines = [f"📨 {appeal_line(a)} — /grant A{a.id} or /deny A{a.id}" for a in appeals]
     flags = await inv.tx.flags.open(inv.community_id, limit=20)
-    lines = [f"R{f.release_id} " + flag_line(f) for f in flags]
+    lines += [f"R{f.release_id} " + flag_line(f) for f in flags]
     for state in ("flagged", "changes_requested", "in_review"):
         rows = await inv.tx.releases.page(inv.community_id, status=state, limit=10)
         lines += [f"{release_ref(r)} {title_of(r)} — {status_label(state)}" for r in rows]

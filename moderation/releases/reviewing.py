@@ -69,8 +69,7 @@ NEXT_STEPS: dict[str, str] = {
     "withdrawn": N_("If it is a release after all, reply to the announcement with /markrelease."),
 }
 """What a creator can do next, by the state a moderator's decision left the release in (messages: shown
-through `translate`). There is no appeal command yet: asking a moderator (in the community's chat) is the way
-to contest a decision."""
+through `translate`). Contesting a decision is `/appeal` (moderation/appeals), which the decision cards name."""
 
 
 def pack_label(pack: NormPack) -> str:

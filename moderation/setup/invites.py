@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from moderation.kernel.actions import Action, Card, Reply
 from moderation.kernel.events import ChatInvited
+from moderation.kernel.i18n import N_, _, translate, using
 
 if TYPE_CHECKING:
     from moderation.core import Core
@@ -32,23 +33,28 @@ def token_hash(token: str) -> str:
 
 
 ROLE_WORDS = {
-    "releases": "a releases chat: I'll check release announcements posted here",
-    "review": "the review chat: review prompts are posted here",
-    "mod": "the moderators' chat: flags and deadlines alert moderators here",
-    "log": "the log chat: every decision is recorded here",
+    "releases": N_("a releases chat: I'll check release announcements posted here"),
+    "review": N_("the review chat: review prompts are posted here"),
+    "mod": N_("the moderators' chat: flags and deadlines alert moderators here"),
+    "log": N_("the log chat: every decision is recorded here"),
 }
-INVALID = Card(
-    "This invite link is not valid",
-    "It was used already, it expired (links work for an hour), or it was meant for another moderator. "
-    "Ask for a new one with /setup in your private chat with me.",
-)
+
+
+def _invalid() -> Card:
+    return Card(
+        _("This invite link is not valid"),
+        _(
+            "It was used already, it expired (links work for an hour), or it was meant for another moderator. "
+            "Ask for a new one with /setup in your private chat with me."
+        ),
+    )
 
 
 async def redeem(core: Core, event: ChatInvited) -> list[Action]:
     """Bind `event.chat` to the invite's community; a refusal says why and binds nothing."""
     chat, author = event.chat, event.author
     if chat.private:
-        return [Reply(Card("Add me to a group", "An invite link adds a group or channel, not a private chat."))]
+        return [Reply(Card(_("Add me to a group"), _("An invite link adds a group or channel, not a private chat.")))]
     now = core.clock()
     async with core.store.transaction() as tx:
         if not await tx.processed_events.mark(chat.platform, f"invite:{event.event_id}", now):
@@ -58,15 +64,15 @@ async def redeem(core: Core, event: ChatInvited) -> list[Action]:
             token_hash(event.token.strip()), chat.platform, f"{author.platform}:{author.user_id}", now
         )
         if invite is None:
-            return [Reply(INVALID)]
+            return [Reply(_invalid())]
         if binding is not None and binding.community_id != invite.community_id:
             await tx.discard()
-            return [Reply(Card("Already taken", "This chat already belongs to another community I serve."))]
+            return [Reply(Card(_("Already taken"), _("This chat already belongs to another community I serve.")))]
         row = await tx.communities.get(invite.community_id)
         slug = row.slug if row is not None else ""
         if slug not in core.communities:
             await tx.discard()
-            return [Reply(INVALID)]
+            return [Reply(_invalid())]
         watched = invite.role == "releases" or (binding is not None and binding.watched and binding.role == "releases")
         role = "releases" if watched else invite.role
         await tx.chats.bind(
@@ -97,5 +103,13 @@ async def redeem(core: Core, event: ChatInvited) -> list[Action]:
         rows = await tx.settings.all(invite.community_id)
         tx.on_commit(lambda: core.settings_changed(slug, rows))
         tx.on_commit(lambda: core.forget_binding(chat.platform, chat.chat_id))
-    name = core.communities[slug].name
-    return [Reply(Card(f"Added to {name}", f"This chat is now {ROLE_WORDS[invite.role]}."))]
+    community = core.communities[slug]
+    with using(community.language):  # the chat just joined the community: its language from now on
+        return [
+            Reply(
+                Card(
+                    _("Added to {community}").format(community=community.name),
+                    _("This chat is now {role}.").format(role=translate(ROLE_WORDS[invite.role])),
+                )
+            )
+        ]

@@ -8,6 +8,7 @@ needs another aggregate names it in its constructor instead of reaching into a m
 
 from storage.repositories.accounts import Accounts
 from storage.repositories.announcements import AnnouncementRef, Announcements
+from storage.repositories.appeals import Appeals, Outbox
 from storage.repositories.audit_log import AuditLog
 from storage.repositories.base import Repository, UnitMemory, escape_like
 from storage.repositories.chats import BindingRow, Chats
@@ -33,6 +34,7 @@ __all__ = [
     "Accounts",
     "AnnouncementRef",
     "Announcements",
+    "Appeals",
     "AuditLog",
     "BindingRow",
     "Chats",
@@ -46,6 +48,7 @@ __all__ = [
     "Invites",
     "Jobs",
     "NormChecks",
+    "Outbox",
     "PackRevisions",
     "PostedMessages",
     "Privacy",

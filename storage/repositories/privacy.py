@@ -30,6 +30,7 @@ from storage.models import (
     Account,
     Announcement,
     AnnouncementVector,
+    Appeal,
     AuditEvent,
     Claim,
     DetectionCorrection,
@@ -73,6 +74,8 @@ class Redaction:
     evidence_lines: int = 0
     audit_values: int = 0
     receipts: int = 0
+    appeal_texts: int = 0
+    appeal_notes: int = 0
 
     def as_payload(self) -> dict[str, int]:
         """Counts only: an audit payload must not carry the text it removed."""
@@ -90,6 +93,8 @@ class Redaction:
             "evidence_lines": self.evidence_lines,
             "audit_values": self.audit_values,
             "receipts": self.receipts,
+            "appeal_texts": self.appeal_texts,
+            "appeal_notes": self.appeal_notes,
         }
 
 
@@ -219,6 +224,8 @@ class Privacy(Repository):
             .join(Review, Review.id == ReviewAnswer.review_id)
             .where(Review.reviewer_id.in_(ids)),
             select(DetectionCorrection.text).where(DetectionCorrection.author_id.in_(ids)),
+            select(Appeal.text).where(Appeal.account_id.in_(ids)),
+            select(Appeal.decision_note).where(Appeal.decided_by.in_(ids)),
         ):
             out.extend(t for t in (await s.execute(stmt)).scalars() if t)
         return out
@@ -227,14 +234,15 @@ class Privacy(Repository):
         """Redact the personal data of these accounts (all accounts of one person) everywhere in the store.
 
         Display names become "[redacted]" and `redacted` is set so later messages do not bring the name back;
-        flag reasons (the column must not be empty), announcement and release texts and the text of their
-        messages kept as detection corrections become "[redacted]"; resolution, endorsement and review notes are
-        blanked; one-time link codes are deleted, and so are the embeddings of their announcements (derived from
-        the text). Field values they set with `/release edit` are redacted; on the releases they created or
-        edited, remaining mentions of their names and e-mail addresses are scrubbed from the fields, the model
-        name and the norm-check evidence. Audit payload values written with `personal` are redacted in place
-        (the chain still verifies; see `storage.audit.personal`) when the member wrote them or they mention the
-        member. Claim receipts are the handler's job (they need the signing key): see `named_receipts`.
+        flag reasons and appeal texts (the columns must not be empty), announcement and release texts and the
+        text of their messages kept as detection corrections become "[redacted]"; resolution, appeal-decision,
+        endorsement and review notes are blanked; one-time link codes are deleted, and so are the embeddings of
+        their announcements (derived from the text). Field values they set with `/release edit` are redacted; on
+        the releases they created or edited, remaining mentions of their names and e-mail addresses are scrubbed
+        from the fields, the model name and the norm-check evidence. Audit payload values written with
+        `personal` are redacted in place (the chain still verifies; see `storage.audit.personal`) when the
+        member wrote them or they mention the member. Claim receipts are the handler's job (they need the
+        signing key): see `named_receipts`.
         """
         ids = list(account_ids)
         s = self.s
@@ -267,6 +275,15 @@ class Privacy(Repository):
             .where(ReviewAnswer.review_id.in_(review_ids), ReviewAnswer.note != "")
             .values(note="")
             .execution_options(synchronize_session=False)
+        )
+        # Appeals: the text is the appellant's (the column must not be empty), the note the deciding moderator's.
+        appeal_texts = await s.execute(
+            update(Appeal).where(Appeal.account_id.in_(ids), Appeal.text != REDACTED).values(text=REDACTED)
+        )
+        appeal_notes = await s.execute(
+            update(Appeal)
+            .where(Appeal.decided_by.in_(ids), Appeal.decision_note.is_not(None), Appeal.decision_note != "")
+            .values(decision_note="")
         )
         codes = await s.execute(delete(LinkCode).where(LinkCode.account_id.in_(ids)))
         examples = await s.execute(
@@ -303,6 +320,8 @@ class Privacy(Repository):
             edited_fields=edited_fields,
             evidence_lines=evidence,
             audit_values=audit_values,
+            appeal_texts=_rowcount(appeal_texts),
+            appeal_notes=_rowcount(appeal_notes),
         )
 
     async def _scrub_releases(
@@ -426,6 +445,9 @@ class Privacy(Repository):
                 .limit(limit)
             )
         ).scalars()
+        appeals = (
+            await s.execute(select(Appeal).where(Appeal.account_id.in_(ids)).order_by(Appeal.id.desc()).limit(limit))
+        ).scalars()
         refs = list(actor_refs)
         audit_total = int(
             (
@@ -494,6 +516,20 @@ class Privacy(Repository):
                 "items": [
                     {"message": e.message_id, "text": e.text, "is_release": e.is_release, "at": _iso(e.corrected_at)}
                     for e in examples
+                ],
+            },
+            "appeals": {
+                "total": await total(Appeal, Appeal.account_id),
+                "items": [
+                    {
+                        "id": f"A{a.id}",
+                        "release": f"R{a.release_id}",
+                        "decision": a.decision,
+                        "text": a.text,
+                        "status": a.status,
+                        "at": _iso(a.created_at),
+                    }
+                    for a in appeals
                 ],
             },
             "audit_events": {

@@ -143,3 +143,16 @@ async def test_setup_turns_enforcement_on(store: Store, clock: ManualClock) -> N
     await c.cmd("mia", "/setup enforcement on")
     assert core.communities["forge"].enforcement
     assert [d.message_id for d in deletes(await c.cmd("mia", "/status R1 removed spam"))] == ["a1"]
+
+
+async def test_the_creator_and_the_moderators_read_the_community_language(store: Store, clock: ManualClock) -> None:
+    config = replace(enforcing(community(platform="discord", chat="c1")), language="zh")
+    core = await build_core(store, [config], clock=clock, rules_only=True, migrate=False)
+    chat = Chat(core, clock, platform="discord", chat_id="c1")
+    await chat.say("ada", GOOD, message_id="ann1")
+    actions = await chat.cmd("mia", "/status R1 removed spam")
+    told = [d for d in dms(actions) if "已被下架" in d.card.title]
+    assert len(told) == 1 and "/appeal R1" in told[0].card.body and "公告已被删除" in told[0].card.body
+    refused = DeleteReported(ChatRef("discord", "c1"), "ann1", "refused", permission="Manage Messages")
+    cards = [a for a in await core.handle(refused) if isinstance(a, Send) and a.chat.chat_id == "c1-mods"]
+    assert len(cards) == 1 and "我无法删除" in cards[0].card.title and "管理消息" in cards[0].card.body
