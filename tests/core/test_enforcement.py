@@ -4,6 +4,7 @@ card per chat for the moderators."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
@@ -14,7 +15,7 @@ from moderation.kernel import buttons
 from moderation.kernel.actions import Action, Delete, DirectMessage, Send
 from moderation.kernel.clock import ManualClock
 from moderation.kernel.community import ChatBinding, CommunityConfig
-from moderation.kernel.events import ChatRef, DeleteReported
+from moderation.kernel.events import Actor, ChatRef, CommandInvoked, DeleteReported
 from storage import Store
 from tests.core.harness import GOOD, Chat, community, reply_text
 
@@ -156,3 +157,31 @@ async def test_the_creator_and_the_moderators_read_the_community_language(store:
     refused = DeleteReported(ChatRef("discord", "c1"), "ann1", "refused", permission="Manage Messages")
     cards = [a for a in await core.handle(refused) if isinstance(a, Send) and a.chat.chat_id == "c1-mods"]
     assert len(cards) == 1 and "我无法删除" in cards[0].card.title and "管理消息" in cards[0].card.body
+
+
+async def test_two_replicas_delete_once(pg_store: Store) -> None:
+    """One `/status removed` delivered to two replicas at once, and two moderators removing the same release
+    on two replicas at once: one Delete and one message to the creator each time."""
+    clock = ManualClock()
+    config = replace(enforcing(community()), moderators=frozenset({"console:mia", "console:max"}))
+    cores = [
+        await build_core(pg_store, [config], clock=clock, rules_only=True, migrate=False, worker_id=f"r{i}")
+        for i in range(2)
+    ]
+    chat = Chat(cores[0], clock)
+    await chat.say("ada", GOOD, message_id="ann1")
+    await chat.say("bo", GOOD.replace("Neon Dreams", "Calm Lake"), message_id="ann2")
+
+    def removal(event_id: str, who: str, ref: str) -> CommandInvoked:
+        return CommandInvoked(
+            event_id, ChatRef("console", "releases"), Actor("console", who, who), "status", f"{ref} removed spam"
+        )
+
+    same = removal("replayed", "mia", "R1")
+    results = await asyncio.gather(*(c.handle(same) for c in cores))
+    assert [d.message_id for r in results for d in deletes(r)] == ["ann1"]
+    racing = await asyncio.gather(
+        cores[0].handle(removal("a", "mia", "R2")), cores[1].handle(removal("b", "max", "R2"))
+    )
+    assert [d.message_id for r in racing for d in deletes(r)] == ["ann2"]
+    assert len([d for r in racing for d in dms(r) if "taken down" in d.card.title]) == 1
