@@ -150,14 +150,23 @@ def _creator_card(core: Core, release: Release, why: str, note: str, count: int,
 @register("release.enforced")
 def _enforced(e: dict[str, Any], who: str, release: Release | None) -> Line:
     n = int(e["payload"].get("announcements", 0))
-    what = "its announcement" if n == 1 else f"its {n} announcements"
-    return Line("🧹", f"{e['subject']}: enforcement deletes {what} and tells the creator")
+    said = ngettext(
+        "{ref}: enforcement deletes its announcement and tells the creator",
+        "{ref}: enforcement deletes its {n} announcements and tells the creator",
+        n,
+    )
+    return Line("🧹", said.format(ref=e["subject"], n=n))
 
 
 @register("enforcement.refused")
 def _refused_line(e: dict[str, Any], who: str, release: Release | None) -> Line:
     p = e["payload"]
-    return Line("⚠️", f"enforcement could not delete in {e['subject']}: normbot lacks {p.get('permission')}")
+    return Line(
+        "⚠️",
+        _("enforcement could not delete in {chat}: normbot lacks {permission}").format(
+            chat=e["subject"], permission=p.get("permission")
+        ),
+    )
 
 
 async def on_delete_reported(core: Core, event: DeleteReported) -> list[Action]:

@@ -225,7 +225,7 @@ def parse_value(spec: SettingSpec, raw: str, *, here: str | None = None) -> Any:
             return "on"
         if switch in ("off", "no", "false", "disabled"):
             return "off"
-        raise BadArgument(f"Enforcement is on or off, not {text[:20]!r}.", hint=_usage(spec))
+        raise BadArgument(_("Enforcement is on or off, not {value}.").format(value=repr(text[:20])), hint=_usage(spec))
     code = text.lower()
     if code not in LANGUAGES:
         named = ", ".join(f"{c} ({n})" for c, n in LANGUAGES.items())
