@@ -11,21 +11,22 @@ from moderation.kernel.actions import Action
 from moderation.kernel.buttons import ButtonPayload
 from moderation.kernel.commands import Param, button, command
 from moderation.kernel.errors import UserError
+from moderation.kernel.i18n import N_, _
 from moderation.kernel.invocation import Invocation
 from moderation.kernel.permissions import Privilege
 from moderation.releases.guards import RELEASE
 
 __all__: list[str] = []
 
-_APPEAL = Param("appeal", "The appeal id, like A3 (see /queue)", "word")
-_NOTE = Param("note", "Why (the creator reads it)", "text", required=False, rest=True, max_length=500)
+_APPEAL = Param("appeal", N_("The appeal id, like A3 (see /queue)"), "word")
+_NOTE = Param("note", N_("Why (the creator reads it)"), "text", required=False, rest=True, max_length=500)
 
 
 @command(
     "appeal",
-    "Ask the moderators to look again at a decision on your release",
+    N_("Ask the moderators to look again at a decision on your release"),
     RELEASE,
-    Param("text", "Why the decision should change", "text", rest=True, max_length=1000),
+    Param("text", N_("Why the decision should change"), "text", rest=True, max_length=1000),
     examples=("/appeal R12 the base model is named in the second line",),
 )
 async def appeal(inv: Invocation, args: dict[str, Any]) -> list[Action]:
@@ -34,13 +35,13 @@ async def appeal(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     return await file_appeal(inv, release, args.get("text", ""))
 
 
-@command("grant", "Grant an appeal: the decision is reversed", _APPEAL, _NOTE, privilege=Privilege.MODERATOR)
+@command("grant", N_("Grant an appeal: the decision is reversed"), _APPEAL, _NOTE, privilege=Privilege.MODERATOR)
 async def grant(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """Moderators only; deciding twice is refused, not repeated."""
     return await decide(inv, parse_appeal_id(args["appeal"]), "granted", args.get("note", ""))
 
 
-@command("deny", "Deny an appeal: the decision stands", _APPEAL, _NOTE, privilege=Privilege.MODERATOR)
+@command("deny", N_("Deny an appeal: the decision stands"), _APPEAL, _NOTE, privilege=Privilege.MODERATOR)
 async def deny(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """Moderators only; deciding twice is refused, not repeated."""
     return await decide(inv, parse_appeal_id(args["appeal"]), "denied", args.get("note", ""))
@@ -50,6 +51,6 @@ async def deny(inv: Invocation, args: dict[str, Any]) -> list[Action]:
 async def decide_from_buttons(inv: Invocation, payload: ButtonPayload) -> list[Action]:
     """The Grant / Deny buttons decide the appeal their payload names, as /grant and /deny would."""
     if payload.flag_id is None:
-        raise UserError("This button is not valid any more.")
+        raise UserError(_("This button is not valid any more."))
     outcome = "granted" if payload.action == "grant" else "denied"
     return await decide(inv, payload.flag_id, outcome, "decided with the buttons")
