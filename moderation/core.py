@@ -16,6 +16,7 @@ import uuid
 from collections import Counter
 from collections.abc import Sequence
 from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -50,15 +51,16 @@ from moderation.kernel.events import (
 from moderation.kernel.hooks import CoreHooks, NoHooks
 from moderation.kernel.i18n import DEFAULT_LANGUAGE, _, language_of, settle, translations, using
 from moderation.kernel.invocation import Invocation, audience_language, cards_of
+from moderation.kernel.params import Converter, converter_for
 from moderation.kernel.permissions import Privilege, resolve_pinned, resolve_privilege
 from moderation.kernel.redaction import handling, redacting_logger
 from moderation.kernel.retry import RetryPolicy, retry_connect
 from moderation.kernel.serial import ADDRESSED, decode_action, encode_action
-from moderation.kernel.visible import visible
 from moderation.modlog.entries import log_entries
 from moderation.norms_admin.packs import PackProvider
 from moderation.releases.lifecycle import CLOSED
 from moderation.setup.settings import Stored, merged
+from norms import Norm
 from norms.fields import ReleaseFields
 from storage import Release, SettingRow, Store, StoreUnavailable, Tx
 
@@ -582,11 +584,14 @@ class Core:
         bound first (cheap, no store) but a `BadArgument` waits until the privilege check has passed."""
         spell = self.spelling(event.chat.platform)
         spec, rest = resolve_name(event.name, event.args, spell)
-        values: dict[str, str] = {}
+        values: dict[str, Any] = {}
         bad: BadArgument | None = None
         try:
+            files = event.attachment_texts
             values = (
-                bind_options(spec, event.options, spell) if event.options is not None else bind_text(spec, rest, spell)
+                bind_options(spec, event.options, spell, files)
+                if event.options is not None
+                else bind_text(spec, rest, spell, files)
             )
         except BadArgument as exc:
             bad = exc
@@ -606,7 +611,7 @@ class Core:
             inv.require(spec.privilege, _("use {command}").format(command=ref))
             if bad is not None:
                 raise bad
-            actions = await spec.handler(inv, dict(values))
+            actions = await spec.run(inv, values)
             with inv.public():  # the mod log is the moderators' chat: the community's language
                 actions += await enforcement_actions(self, tx)  # before the log: it shows the release.enforced line
                 logged = await log_entries(self, tx)
@@ -697,36 +702,28 @@ class Core:
 
     # -- autocomplete ----------------------------------------------------------------------------------
 
-    async def suggest(self, chat: ChatRef, kind: str, prefix: str, limit: int = 25) -> list[tuple[str, str]]:
-        """(value, label) choices for a parameter of `kind` (release, norm, state) typed so far as `prefix`.
+    async def suggest(
+        self, chat: ChatRef, what: Converter[Any] | str, prefix: str, limit: int = 25
+    ) -> list[tuple[str, str]]:
+        """(value, label) choices for a parameter (its converter, or a kind: `release`, `norm`) typed so far as
+        `prefix`: the converter filters and labels (`moderation.kernel.params`), the core supplies the chat's
+        releases and the pack in force.
 
         Adapters call this for Discord autocomplete; it never raises (an unknown chat gets no choices).
         """
-        prefix = prefix.strip().lower()
+        converter = converter_for(what) if isinstance(what, str) else what
+        if not converter.completes:
+            return (await converter.suggest(_NoCatalogue(), prefix))[:limit]
         try:
             async with self.store.transaction() as tx:
                 resolved = await self.resolve_community(tx, chat)
                 if resolved is None:
                     return []
                 community, cid, _watched = resolved
-                if kind == "norm":
-                    pack = await self.packs.current(tx, community, cid)
-                    return [
-                        (n.id, f"{n.id} — {n.title}"[:100])
-                        for n in pack.norms
-                        if prefix in n.id or prefix in n.title.lower()
-                    ][:limit]
-                if kind == "release":
-                    rows = await self._release_choices(tx, cid, chat)
-                    digits = prefix.lstrip("r#")
-                    return [
-                        (f"R{r.id}", visible(f"R{r.id} {r.model_name} {r.version or ''} ({r.status})")[:100])
-                        for r in rows
-                        if not prefix or str(r.id).startswith(digits) or prefix in r.model_name.lower()
-                    ][:limit]
+                catalogue = _Catalogue(self, tx, community, cid, chat)
+                return (await converter.suggest(catalogue, prefix))[:limit]
         except StoreUnavailable:
             return []
-        return []
 
     async def _release_choices(self, tx: Tx, cid: int, chat: ChatRef) -> list[Release]:
         """Releases in the order a member here most likely means them: the review thread's own release, then
@@ -760,6 +757,33 @@ class Core:
         except StoreUnavailable:
             log.warning("store unavailable; scheduled jobs will run when it is back")
             return []
+
+
+@dataclass
+class _Catalogue:
+    """What autocomplete may look at in one chat, read only when a converter asks (one unit of work)."""
+
+    core: Core
+    tx: Tx
+    community: CommunityConfig
+    community_id: int
+    chat: ChatRef
+
+    async def releases(self) -> Sequence[Release]:
+        return await self.core._release_choices(self.tx, self.community_id, self.chat)
+
+    async def norms(self) -> Sequence[Norm]:
+        return (await self.core.packs.current(self.tx, self.community, self.community_id)).norms
+
+
+class _NoCatalogue:
+    """For converters whose suggestions are fixed (choices): nothing to read."""
+
+    async def releases(self) -> Sequence[Release]:
+        return []
+
+    async def norms(self) -> Sequence[Norm]:
+        return []
 
 
 # The modules whose `@command`s this core serves, imported (so registered) with the core; see moderation/handlers.py.

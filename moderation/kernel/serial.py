@@ -1,17 +1,17 @@
 """Actions as JSON and back, for the outbox: what a process without chat adapters (the web registry) decided
-to send is stored and delivered by a bot process. Only addressed actions travel (Send, Edit, DirectMessage);
-replies answer the request that made them."""
+to send is stored and delivered by a bot process. Only addressed actions travel (Send, Edit, Delete,
+DirectMessage); replies answer the request that made them."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from moderation.kernel.actions import Action, Button, Card, DirectMessage, Edit, Send
+from moderation.kernel.actions import Action, Button, Card, Delete, DirectMessage, Edit, Send
 from moderation.kernel.events import ChatRef
 
 __all__ = ["ADDRESSED", "decode_action", "encode_action"]
 
-ADDRESSED = (Send, Edit, DirectMessage)
+ADDRESSED = (Send, Edit, Delete, DirectMessage)
 
 
 def _chat(c: ChatRef | None) -> dict[str, Any] | None:
@@ -54,6 +54,8 @@ def encode_action(a: Action) -> dict[str, Any]:
             "card": _card(a.card),
             "buttons": _buttons(a.buttons),
         }
+    if isinstance(a, Delete):  # optional enforcement decided from the registry: a bot process deletes
+        return {"kind": "delete", "chat": _chat(a.chat), "message_id": a.message_id, "release_id": a.release_id}
     if isinstance(a, DirectMessage):
         return {
             "kind": "dm",
@@ -96,6 +98,11 @@ def decode_action(d: dict[str, Any]) -> Action:
         chat = _chat_of(d["chat"])
         assert chat is not None
         return Edit(chat, str(d["message_id"]), _card_of(d["card"]), buttons)
+    if kind == "delete":
+        chat = _chat_of(d["chat"])
+        assert chat is not None
+        release_id = d.get("release_id")
+        return Delete(chat, str(d["message_id"]), int(release_id) if release_id is not None else None)
     if kind == "dm":
         return DirectMessage(
             str(d["platform"]), str(d["user_id"]), _card_of(d["card"]), _chat_of(d.get("fallback_chat"))

@@ -30,7 +30,10 @@ async def test_discord_removal_deletes_the_announcement_and_dms_the_creator(tmp_
         deleted = await w.fake.rec.wait_for("DELETE", path, after=mark)
         assert deleted.status == 204 and int(announcement["id"]) in w.fake.deleted
         told = await w.fake.rec.wait_for(
-            "POST", r"/channels/\d+/messages", lambda c: c.ok and f"/appeal R{rid}" in str(c.body), after=mark
+            "POST",
+            r"/channels/\d+/messages",
+            lambda c: c.ok and "taken down" in str(c.body) and f"/appeal R{rid}" in str(c.body),
+            after=mark,
         )
         channel = w.fake.channel(int(told.path.split("/")[2]))
         assert channel is not None and channel[0].type == 1  # a DM
@@ -84,7 +87,13 @@ async def test_telegram_removal_deletes_the_announcement_once_even_when_redelive
         assert deleted.params["message_id"] == announced and (w.group.id, announced) in w.fake.state.deleted
 
         def told(call: Call) -> bool:
-            return call.ok and call.params.get("chat_id") == w.alice.id and f"/appeal R{rid}" in call.params["text"]
+            text = call.params["text"]
+            return (
+                call.ok
+                and call.params.get("chat_id") == w.alice.id
+                and "taken down" in text
+                and f"/appeal R{rid}" in text
+            )
 
         await w.fake.wait_for("sendMessage", told, after=mark)
         # The same update delivered again (Telegram retries after a timeout): nothing deleted or told twice.
