@@ -26,6 +26,7 @@ from bot.discord import events, forms, render
 from bot.discord import setup as setup_view
 from bot.discord.commands import build_tree
 from bot.discord.outbox import Answering, Outbox, form_instructions
+from bot.discord.translator import CatalogTranslator
 from bot.discord.views import PAYLOAD_ID, PayloadButton, read_submission
 from bot.edits import LatestEdits, flush
 from bot.logs import TokenMask
@@ -183,6 +184,8 @@ class DiscordAdapter:
     async def _sync_commands(self) -> None:
         """Per configured guild (community `spaces` on discord): instant updates; else globally."""
         assert self.tree is not None
+        # Descriptions in every language we have a catalog for (names stay as typed): bot/discord/translator.py.
+        await self.tree.set_translator(CatalogTranslator())
         guilds = sorted(
             {
                 int(space)
