@@ -636,7 +636,9 @@ class TelegramAdapter:
                 await query.answer(url=url)  # opens the private chat; Start delivers the answer
                 progress.answered = True
             else:
-                await self.outbox.send(answering.chat, link_note(url), reply_to=answering.reply_to)
+                with using(self.core.language_hint(answering.chat)):  # said in the group
+                    note = link_note(url)
+                await self.outbox.send(answering.chat, note, reply_to=answering.reply_to)
             return
         if query is not None and not progress.answered:
             await query.answer(in_language_of(query, DELIVERED_NOTE))

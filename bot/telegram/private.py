@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardMarkup
 
 from bot.telegram.expiring import ExpiringTokens
-from moderation.kernel.i18n import N_
+from moderation.kernel.i18n import N_, _
 
 __all__ = ["DELIVERED_NOTE", "PENDING_TTL", "Pending", "PendingAnswers", "deep_link", "link_note"]
 
@@ -74,7 +74,8 @@ def deep_link(bot_username: str, token: str) -> str:
 
 def link_note(url: str) -> str:
     """The one-line group pointer for a member the bot cannot write to yet (HTML)."""
-    return (
-        f'This answer is for you only: <a href="{html.escape(url, quote=True)}">open a private chat with me</a> '
-        "and press Start to read it."
-    )
+    # In the language in force (the caller's: the group's community's); the link's markup is ours, and the
+    # catalogs keep it (`{url}` is escaped before it is formatted in).
+    return _(
+        'This answer is for you only: <a href="{url}">open a private chat with me</a> and press Start to read it.'
+    ).format(url=html.escape(url, quote=True))
