@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     for component in found:
         print(f"  {len(component)}: {', '.join(component)}")
     if args.largest:
-        print(f"largest functions (lines):")
+        print("largest functions (lines):")
         for lines, where in largest_functions(args.package, args.largest):
             print(f"  {lines:4d}  {where}")
     return 0

@@ -1,90 +1,41 @@
-"""The application core: core events in, actions out.
+"""The composition of the core: the one object adapters hold.
 
-`Core.handle(event)` is the single entry point every adapter calls. It resolves the community, opens one
-unit of work, records the platform event id so replays change nothing, runs the watcher, a command or a
-button, and returns actions. Errors are handled once here, in priority order: unknown command -> help;
-`UserError` -> a reply with its message; store outage -> "not recorded, try again"; anything else -> a log
-line with an incident id and a generic reply. A traceback never reaches chat.
+`Core` builds the parts and hands them to each other; it decides nothing itself:
+- `CommunityDirectory` (`moderation.kernel.directory`): which community a chat belongs to, and whether it
+  is watched;
+- `Services` (`moderation.kernel.services`): store, packs, detector, hooks, clock, counters, retry policy,
+  directory and phrasings, handed to the watcher, jobs, norm checks, provenance and every command;
+- `Dispatcher` (`moderation.dispatcher`): `handle(event)` routes a message, command, button or posted
+  message, and maps errors to replies.
+
+Adapters call `handle`, `suggest`, `run_due_jobs`, `drain`, `set_spelling` and `set_targeting` here, and read
+`stats` for metrics. No module of the core imports this one (`tests/test_layers.py`): they are handed
+`Services`, so the core has no import cycle.
 """
 
 from __future__ import annotations
 
-import asyncio
-import functools
-import time
-import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal, Protocol
 
-from moderation.handlers import MODULES
-from moderation.kernel import buttons
-from moderation.kernel.actions import Action, Card, Reply
+from moderation.dispatcher import COMMAND_MODULES, Dispatcher
+from moderation.jobs import ensure_digests, run_due
+from moderation.kernel.actions import Action
 from moderation.kernel.clock import Clock, utcnow
-from moderation.kernel.commands import (
-    BUTTONS,
-    Phrasing,
-    Spelling,
-    Targeting,
-    as_typed,
-    bind_options,
-    bind_text,
-    resolve_name,
-)
 from moderation.kernel.community import CommunityConfig
-from moderation.kernel.errors import BadArgument, NotPermitted, UnknownCommand, UserError
-from moderation.kernel.events import (
-    ButtonPressed,
-    ChatRef,
-    CommandInvoked,
-    CoreEvent,
-    MessageEdited,
-    MessagePosted,
-    Posted,
-)
-from moderation.kernel.hooks import CoreHooks, NoHooks
-from moderation.kernel.invocation import Invocation
-from moderation.kernel.permissions import resolve_pinned
-from moderation.kernel.redaction import handling, redacting_logger
-from moderation.kernel.retry import RetryPolicy, retry_connect
-from moderation.kernel.visible import visible
+from moderation.kernel.directory import CommunityDirectory
+from moderation.kernel.events import ChatRef, CoreEvent
+from moderation.kernel.phrasing import Phrasing, Spelling, Targeting
+from moderation.kernel.redaction import redacting_logger
+from moderation.kernel.retry import RetryPolicy
+from moderation.kernel.services import CoreHooks, DetectionLike, DetectorLike, NoHooks, PackSource, Services
 from moderation.norms_admin.packs import PackProvider
-from moderation.releases.lifecycle import CLOSED
-from norms.fields import ReleaseFields
-from storage import Release, Store, StoreUnavailable, Tx
+from storage import Store, StoreUnavailable, Tx
 
-__all__ = ["Core", "DetectionLike", "DetectorLike"]
+__all__ = ["COMMAND_MODULES", "Core", "DetectionLike", "DetectorLike"]
 
 log = redacting_logger("normbot.core")
-BINDING_TTL = 5.0
-
-
-class DetectionLike(Protocol):
-    """What the core needs from a detection result (read-only: `moderation.detection.Detection` is frozen):
-    the verdict, the stage that decided it (a community's `detect_threshold` applies to some stages only), the
-    fields, and the vector the model scored (provenance compares announcements with it; None without one)."""
-
-    @property
-    def is_release(self) -> bool: ...
-
-    @property
-    def score(self) -> float: ...
-
-    @property
-    def stage(self) -> str: ...
-
-    @property
-    def fields(self) -> ReleaseFields | None: ...
-
-    @property
-    def embedding(self) -> Any | None: ...
-
-
-class DetectorLike(Protocol):
-    """What the core needs from the detector (see `moderation.detection.Detector`)."""
-
-    async def adetect_many(self, items: Sequence[tuple[str, Sequence[str]]]) -> Sequence[DetectionLike]: ...
 
 
 class Core:
@@ -102,60 +53,90 @@ class Core:
         latest_release_fallback: Sequence[str] = ("console",),
         hooks: CoreHooks | None = None,
     ) -> None:
-        self.store = store
-        self.communities = {c.slug: c for c in communities}
-        self.detector = detector
-        self.hooks: CoreHooks = hooks or NoHooks()
-        self.clock = clock
-        self.worker_id = worker_id or f"worker-{uuid.uuid4().hex[:8]}"
-        self.packs = PackProvider(base_dir)
-        self.latest_release_fallback = frozenset(latest_release_fallback)
-        self.stats: Counter[str] = Counter()
-        self.retry_policy = RetryPolicy()
-        self._community_ids: dict[str, int] = {}
-        self._snapshot: dict[tuple[str, str], tuple[int, str, bool]] | None = None
-        self._snapshot_until = 0.0
-        self._refreshing = False
-        self._generation = 0
-        self._inflight = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
-        self._spellings: dict[str, Spelling] = {}
-        self._targeting: dict[str, Targeting] = {}
-        self._chat_index: dict[tuple[str, str], tuple[str, str]] = {}
-        self._space_index: dict[tuple[str, str], str] = {}
-        for c in communities:
-            for chat in c.chats:
-                self._chat_index[(chat.platform, chat.chat_id)] = (c.slug, chat.role)
-            for space in c.spaces:
-                self._space_index[space] = c.slug
+        self.directory = CommunityDirectory(store, communities, clock)
+        self.services = Services(
+            store=store,
+            directory=self.directory,
+            packs=PackProvider(base_dir),
+            detector=detector,
+            hooks=hooks or NoHooks(),
+            clock=clock,
+            latest_release_fallback=frozenset(latest_release_fallback),
+        )
+        if worker_id:
+            self.services.worker_id = worker_id
+        self.dispatcher = Dispatcher(self.services)
 
-    # -- set-up ----------------------------------------------------------------------------------------
+    # -- what adapters call ----------------------------------------------------------------------------
+
+    async def handle(self, event: CoreEvent) -> list[Action]:
+        """Handle one core event and return what to show. Never raises for bad input or store outages."""
+        return await self.dispatcher.handle(event)
+
+    async def drain(self, timeout: float) -> bool:
+        """Wait until no event is being handled (graceful shutdown); False if `timeout` ran out first."""
+        return await self.dispatcher.drain(timeout)
+
+    async def suggest(self, chat: ChatRef, kind: str, prefix: str, limit: int = 25) -> list[tuple[str, str]]:
+        """Autocomplete choices (see `Dispatcher.suggest`); never raises."""
+        return await self.dispatcher.suggest(chat, kind, prefix, limit)
+
+    async def run_due_jobs(self) -> list[Action]:
+        """Run every due job this replica manages to claim (see `moderation.jobs`)."""
+        try:
+            return await run_due(self.services)
+        except StoreUnavailable:
+            log.warning("store unavailable; scheduled jobs will run when it is back")
+            return []
+
+    def set_spelling(self, platform: str, spell: Spelling) -> None:
+        """How `platform` spells typed command names (an adapter says so at start-up: Telegram has no
+        hyphens). Help, usage lines and hints shown on that platform use it."""
+        self.services.phrasings.set_spelling(platform, spell)
+
+    def set_targeting(self, platform: str, targeting: Targeting) -> None:
+        """How a command on `platform` finds its release when no id is typed (an adapter says so at start-up:
+        Telegram commands reply to the announcement, Discord's run in the review thread). Prompt footers and
+        "Which release?" answers shown there describe it."""
+        self.services.phrasings.set_targeting(platform, targeting)
+
+    def spelling(self, platform: str) -> Spelling:
+        """The spelling of command names on `platform` (canonical unless its adapter set one)."""
+        return self.services.phrasings.spelling(platform)
+
+    def phrasing(self, platform: str) -> Phrasing:
+        """Command names and release targeting on `platform`."""
+        return self.services.phrasing(platform)
+
+    def command_ref(self, platform: str, name: str) -> str:
+        """`/forget-me` as a member on `platform` types it (`/forget_me` on Telegram)."""
+        return self.services.command_ref(platform, name)
+
+    # -- set-up and chat moves -------------------------------------------------------------------------
 
     async def setup(self) -> None:
         """Make sure every configured community and chat exists in the store; validate packs early."""
-        now = self.clock()
-        async with self.store.transaction() as tx:
-            for c in self.communities.values():
-                self.packs.configured(c)
+        services = self.services
+        now = services.clock()
+        async with services.store.transaction() as tx:
+            for c in self.directory.communities.values():
+                services.packs.configured(c)
                 row = await tx.ensure_community(c.slug, c.name, now)
-                self._community_ids[c.slug] = row.id
+                self.directory.remember(c.slug, row.id)
                 for chat in c.chats:
                     existing = await tx.chat_binding(chat.platform, chat.chat_id)
                     if existing is None:
                         await tx.bind_chat(
                             row.id, chat.platform, chat.chat_id, watched=chat.role == "releases", role=chat.role
                         )
-            from moderation.jobs import ensure_digests
-
-            await ensure_digests(tx, self, now)
+            await ensure_digests(tx, services, now)
 
     async def migrate_chat(self, platform: str, old_chat_id: str, new_chat_id: str) -> int:
         """Follow a chat whose id changed (Telegram group -> supergroup): bindings, announcements and posted
         messages move to the new id, so replies in the new chat still find their releases."""
         async with self.store.transaction() as tx:
             moved = await tx.migrate_chat(platform, old_chat_id, new_chat_id)
-            resolved = await self.resolve_community(tx, ChatRef(platform, new_chat_id))
+            resolved = await self.directory.resolve(tx, ChatRef(platform, new_chat_id))
             if resolved is not None:
                 await tx.audit(
                     resolved[1],
@@ -165,414 +146,59 @@ class Core:
                     payload={"to": new_chat_id, "rows": moved},
                     at=self.clock(),
                 )
-        self.forget_binding(platform, old_chat_id)
-        self.forget_binding(platform, new_chat_id)
-        key = (platform, old_chat_id)
-        if key in self._chat_index:
-            self._chat_index[(platform, new_chat_id)] = self._chat_index[key]
+        self.directory.chat_moved(platform, old_chat_id, new_chat_id)
         return moved
+
+    def forget_binding(self, platform: str, chat_id: str) -> None:
+        """Drop the binding snapshot (see `CommunityDirectory.forget`)."""
+        self.directory.forget(platform, chat_id)
 
     async def community_id(self, tx: Tx, slug: str) -> int:
         """The store id of a configured community (cached)."""
-        cid = self._community_ids.get(slug)
-        if cid is None:
-            c = self.communities[slug]
-            cid = (await tx.ensure_community(c.slug, c.name, self.clock())).id
-            self._community_ids[slug] = cid
-        return cid
+        return await self.directory.id_of(tx, slug)
 
-    def community_slug(self, community_id: int) -> str | None:
-        """The slug of a configured community by its store id (None: not configured here)."""
-        for slug, cid in self._community_ids.items():
-            if cid == community_id:
-                return slug
-        return None
+    # -- the services, by their old names (adapters, the CLI and tests read them here) -----------------
 
-    async def community_for_chat(self, chat: ChatRef) -> tuple[CommunityConfig, int, bool] | None:
-        """`resolve_community` for the message hot path, answered from a snapshot of every chat binding.
+    @property
+    def store(self) -> Store:
+        return self.services.store
 
-        Nearly every chat message is ordinary chat. Looking its chat up in the store would cost a unit of
-        work per message, a large share of the watcher's whole time, and a per-chat cache with a TTL still
-        costs one per chat every TTL, which grows with the number of chats. The snapshot is one query every
-        `BINDING_TTL` seconds whatever the number of chats; while one task refreshes it the others keep using
-        the previous one. `/watch`, `/unwatch` and migrations drop it, so the next message reads afresh; the
-        TTL bounds how long another replica can lag.
-        """
-        snapshot = self._snapshot
-        if snapshot is None or (time.monotonic() >= self._snapshot_until and not self._refreshing):
-            self._refreshing = snapshot is not None
-            try:
-                snapshot = await self._load_snapshot()
-            finally:
-                self._refreshing = False
-        resolved = self._resolve_from(snapshot, chat)
-        if resolved == "store":
-            async with self.store.transaction() as tx:
-                return await self.resolve_community(tx, chat)
-        return resolved
+    @property
+    def communities(self) -> Mapping[str, CommunityConfig]:
+        return self.directory.communities
 
-    async def _load_snapshot(self) -> dict[tuple[str, str], tuple[int, str, bool]]:
-        started, generation = time.monotonic(), self._generation
-        async with self.store.transaction() as tx:
-            rows = await tx.chat_bindings()
-        snapshot = {
-            (r.platform, r.chat_id): (r.community_id, r.community_slug, r.watched and r.role == "releases")
-            for r in rows
-        }
-        if generation == self._generation:  # a /watch meanwhile: this read may predate it, so do not keep it
-            self._snapshot, self._snapshot_until = snapshot, started + BINDING_TTL
-        return snapshot
+    @property
+    def detector(self) -> DetectorLike:
+        return self.services.detector
 
-    def _resolve_from(
-        self, snapshot: dict[tuple[str, str], tuple[int, str, bool]], chat: ChatRef
-    ) -> tuple[CommunityConfig, int, bool] | Literal["store"] | None:
-        """What `resolve_community` answers, from the snapshot and the config (same order of precedence), or
-        "store" when only a unit of work can answer."""
-        bound = snapshot.get((chat.platform, chat.chat_id))
-        if bound is not None:
-            cid, slug, watched = bound
-            if slug in self.communities:
-                self._community_ids.setdefault(slug, cid)
-                return self.communities[slug], cid, watched
-        hit = self._chat_index.get((chat.platform, chat.chat_id))
-        slug_or_none = hit[0] if hit is not None else None
-        watched = hit is not None and hit[1] == "releases"
-        if slug_or_none is None and chat.space_id is not None:
-            slug_or_none = self._space_index.get((chat.platform, chat.space_id))
-        if slug_or_none is None:
-            return None
-        cid_or_none = self._community_ids.get(slug_or_none)
-        if cid_or_none is None:
-            return "store"  # a configured community set-up has not stored yet: resolve_community creates it
-        return self.communities[slug_or_none], cid_or_none, watched
+    @property
+    def hooks(self) -> CoreHooks:
+        return self.services.hooks
 
-    def forget_binding(self, platform: str, chat_id: str) -> None:
-        """Drop the binding snapshot (after /watch, /unwatch or a migration of this chat): the next message
-        reads every binding afresh instead of acting on the old one."""
-        self._snapshot = None
-        self._generation += 1
+    @property
+    def packs(self) -> PackSource:
+        return self.services.packs
 
-    async def resolve_community(self, tx: Tx, chat: ChatRef) -> tuple[CommunityConfig, int, bool] | None:
-        """(community, id, watched) of a chat: store binding first, then config chats, then the space."""
-        binding = await tx.chat_binding(chat.platform, chat.chat_id)
-        if binding is not None:
-            for slug, cid in self._community_ids.items():
-                if cid == binding.community_id:
-                    return self.communities[slug], cid, binding.watched and binding.role == "releases"
-            row = await tx.community(binding.community_id)
-            if row is not None and row.slug in self.communities:
-                cid = await self.community_id(tx, row.slug)
-                return self.communities[row.slug], cid, binding.watched and binding.role == "releases"
-        hit = self._chat_index.get((chat.platform, chat.chat_id))
-        if hit is not None:
-            slug, role = hit
-            return self.communities[slug], await self.community_id(tx, slug), role == "releases"
-        if chat.space_id is not None:
-            slug_or_none = self._space_index.get((chat.platform, chat.space_id))
-            if slug_or_none is not None:
-                return self.communities[slug_or_none], await self.community_id(tx, slug_or_none), False
-        return None
+    @property
+    def clock(self) -> Clock:
+        return self.services.clock
 
-    # -- command names per platform -------------------------------------------------------------------
+    @property
+    def stats(self) -> Counter[str]:
+        return self.services.stats
 
-    def set_spelling(self, platform: str, spell: Spelling) -> None:
-        """How `platform` spells typed command names (an adapter says so at start-up: Telegram has no
-        hyphens). Help, usage lines and hints shown on that platform use it."""
-        self._spellings[platform] = spell
+    @property
+    def worker_id(self) -> str:
+        return self.services.worker_id
 
-    def spelling(self, platform: str) -> Spelling:
-        """The spelling of command names on `platform` (canonical unless its adapter set one)."""
-        return self._spellings.get(platform, as_typed)
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        return self.services.retry_policy
 
-    def command_ref(self, platform: str, name: str) -> str:
-        """`/forget-me` as a member on `platform` types it (`/forget_me` on Telegram)."""
-        return f"/{self.spelling(platform)(name)}"
+    @retry_policy.setter
+    def retry_policy(self, policy: RetryPolicy) -> None:
+        self.services.retry_policy = policy
 
-    def set_targeting(self, platform: str, targeting: Targeting) -> None:
-        """How a command on `platform` finds its release when no id is typed (an adapter says so at start-up:
-        Telegram commands reply to the announcement, Discord's run in the review thread). Prompt footers and
-        "Which release?" answers shown there describe it."""
-        self._targeting[platform] = targeting
-
-    def phrasing(self, platform: str) -> Phrasing:
-        """Command names and release targeting on `platform` (the console's, `latest`, unless its adapter
-        said otherwise)."""
-        return Phrasing(self.spelling(platform), self._targeting.get(platform, "latest"))
-
-    # -- the entry point -------------------------------------------------------------------------------
-
-    async def handle(self, event: CoreEvent) -> list[Action]:
-        """Handle one core event and return what to show. Never raises for bad input or store outages."""
-        self._inflight += 1
-        self._idle.clear()
-        try:
-            with handling(event):  # the member's text of this event is masked in every log record of ours
-                return await self._handle(event)
-        finally:
-            self._inflight -= 1
-            if self._inflight == 0:
-                self._idle.set()
-
-    async def drain(self, timeout: float) -> bool:
-        """Wait until no event is being handled (graceful shutdown); False if `timeout` ran out first."""
-        try:
-            await asyncio.wait_for(self._idle.wait(), timeout)
-        except TimeoutError:
-            return False
-        return True
-
-    async def _dispatch(self, event: CoreEvent) -> list[Action]:
-        if isinstance(event, MessagePosted):
-            self.stats["messages_seen"] += 1
-            from moderation.announcements.watcher import on_message
-
-            return await on_message(self, event)
-        if isinstance(event, MessageEdited):
-            self.stats["messages_edited"] += 1
-            from moderation.announcements.watcher import on_message_edited
-
-            return await on_message_edited(self, event)
-        if isinstance(event, Posted):
-            await self._record_posted(event)
-            return []
-        if isinstance(event, CommandInvoked):
-            return await self._on_command(event)
-        if isinstance(event, ButtonPressed):
-            return await self._on_button(event)
-        return []
-
-    def _count_retry(self, attempt: int, exc: BaseException) -> None:
-        self.stats["store_retries"] += 1
-
-    async def _handle(self, event: CoreEvent) -> list[Action]:
-        try:
-            # A refused connection wrote nothing, so the whole event may run again (moderation.kernel.retry).
-            return await retry_connect(lambda: self._dispatch(event), self.retry_policy, on_retry=self._count_retry)
-        except UnknownCommand as exc:
-            self.stats["command_errors"] += 1
-            return [Reply(Card("Unknown command", str(exc)), ephemeral=True)]
-        except UserError as exc:
-            self.stats["command_errors"] += 1
-            title = "Not allowed" if isinstance(exc, NotPermitted) else "Can't do that"
-            return [Reply(Card(title, str(exc)), ephemeral=True)]
-        except StoreUnavailable:
-            self.stats["store_errors"] += 1
-            log.warning("store unavailable while handling %s", type(event).__name__)
-            return [
-                Reply(
-                    Card(
-                        "Not recorded yet",
-                        "I can't reach my database right now, so nothing was recorded. Please try again in a minute.",
-                    ),
-                    ephemeral=True,
-                )
-            ]
-        except Exception:
-            incident = uuid.uuid4().hex[:8]
-            self.stats["internal_errors"] += 1
-            log.exception("internal error %s while handling %s", incident, type(event).__name__)
-            return [
-                Reply(
-                    Card("Something went wrong", f"That failed on my side (incident {incident}); nothing was lost."),
-                    ephemeral=True,
-                )
-            ]
-
-    async def _record_posted(self, event: Posted) -> None:
-        release_id: int | None = None
-        head, _, tail = event.key.partition(":")
-        if head in ("prompt", "alert", "thread") and tail.isdigit():
-            release_id = int(tail)
-        async with self.store.transaction() as tx:
-            await tx.record_posted(
-                event.key,
-                release_id=release_id,
-                platform=event.chat.platform,
-                chat_id=event.chat.chat_id,
-                thread_id=event.chat.thread_id,
-                message_id=event.message_id,
-                at=self.clock(),
-            )
-
-    def _bound_in_snapshot(self, chat: ChatRef) -> tuple[CommunityConfig, int, bool] | None:
-        """A chat's binding from a snapshot that is still fresh, or None (then ask the store). Only positive
-        answers are trusted: a chat bound a moment ago on another replica is not in this snapshot yet."""
-        snapshot = self._snapshot
-        if snapshot is None or time.monotonic() >= self._snapshot_until:
-            return None
-        bound = snapshot.get((chat.platform, chat.chat_id))
-        if bound is None or bound[1] not in self.communities:
-            return None
-        return self.communities[bound[1]], bound[0], bound[2]
-
-    async def _invocation(self, tx: Tx, chat: ChatRef, actor: Any, reply_to: str | None) -> Invocation:
-        resolved = self._bound_in_snapshot(chat) or await self.resolve_community(tx, chat)
-        if resolved is None:
-            raise NotPermitted("This chat is not part of a community I serve. An operator can add it in normbot.toml.")
-        community, cid, _ = resolved
-        now = self.clock()
-        account = await tx.upsert_account(actor.platform, actor.user_id, actor.name, now)
-        return Invocation(
-            core=self,
-            tx=tx,
-            community=community,
-            community_id=cid,
-            actor=actor,
-            account=account,
-            privilege=await resolve_pinned(tx, cid, actor, community, now),
-            chat=chat,
-            now=now,
-            pack=await self.packs.current(tx, community, cid),
-            reply_to=reply_to,
-        )
-
-    async def _warm_snapshot(self) -> None:
-        """Refresh a stale binding snapshot before a command's unit of work, so `_bound_in_snapshot` answers.
-
-        Messages keep the snapshot fresh in a busy chat, but a burst of button presses has no messages
-        between them: each command then asked the store for its chat's binding, one statement per
-        endorsement, where refreshing costs one query per `BINDING_TTL`. One task refreshes at a time; the
-        others do not wait for it (they ask the store, as before). Outside the unit of work, which on
-        SQLite may not nest."""
-        if self._refreshing or (self._snapshot is not None and time.monotonic() < self._snapshot_until):
-            return
-        self._refreshing = True  # messages meanwhile keep the previous snapshot, as in `community_for_chat`
-        try:
-            await self._load_snapshot()
-        finally:
-            self._refreshing = False
-
-    async def _on_command(self, event: CommandInvoked) -> list[Action]:
-        """Permission before usage: a member who may not run a command hears "Not allowed", whatever they
-        typed after it, so a usage error never teaches the shape of a command they cannot use. Arguments are
-        bound first (cheap, no store) but a `BadArgument` waits until the privilege check has passed."""
-        spell = self.spelling(event.chat.platform)
-        spec, rest = resolve_name(event.name, event.args, spell)
-        values: dict[str, str] = {}
-        bad: BadArgument | None = None
-        try:
-            values = (
-                bind_options(spec, event.options, spell) if event.options is not None else bind_text(spec, rest, spell)
-            )
-        except BadArgument as exc:
-            bad = exc
-        await self._warm_snapshot()
-        # Slow work (a model call) before the unit of work, which on SQLite holds every other event up.
-        prepared = await spec.prepare(self, event) if spec.prepare is not None and bad is None else None
-        async with self.store.transaction() as tx:
-            if not await tx.mark_processed(event.chat.platform, f"cmd:{event.event_id}", self.clock()):
-                return []
-            if spec.name == "help" and event.chat.private and await self._unserved(tx, event.chat):
-                return [self._private_help(event.chat.platform)]
-            inv = await self._invocation(tx, event.chat, event.author, event.reply_to)
-            inv.attachment_texts = event.attachment_texts
-            inv.replied = event.replied
-            inv.prepared = prepared
-            inv.require(spec.privilege, f"use {self.command_ref(event.chat.platform, spec.name)}")
-            if bad is not None:
-                raise bad
-            return await spec.handler(inv, dict(values))
-
-    async def _unserved(self, tx: Tx, chat: ChatRef) -> bool:
-        """True when no community claims this chat (a private chat with the bot, usually)."""
-        return (self._bound_in_snapshot(chat) or await self.resolve_community(tx, chat)) is None
-
-    def _private_help(self, platform: str) -> Reply:
-        """`/help` in a private chat no community claims: what works here, instead of a refusal. Community
-        commands need the community's chat (it says which community is meant); what they answer for the
-        member alone is delivered here."""
-        ref = functools.partial(self.command_ref, platform)
-        return Reply(
-            Card(
-                "normbot in a private chat",
-                f"Here: {ref('help')} shows this message. Commands run in your community's group, which tells me "
-                "which community you mean; send them there "
-                f"({ref('help')} in the group lists the ones you may use, "
-                f"such as {ref('whyflagged')}, {ref('link')}, {ref('export-my-data')} and {ref('forget-me')}).\n"
-                "Answers meant for you alone arrive in this chat rather than in the group: help, your flags, "
-                "link codes, your data.",
-            ),
-            private=True,
-        )
-
-    async def _on_button(self, event: ButtonPressed) -> list[Action]:
-        payload = buttons.parse(event.payload)
-        await self._warm_snapshot()
-        async with self.store.transaction() as tx:
-            if not await tx.mark_processed(event.chat.platform, f"btn:{event.event_id}", self.clock()):
-                return []
-            inv = await self._invocation(tx, event.chat, event.author, None)
-            route = BUTTONS.get(payload.action)
-            if route is None:
-                raise UserError("This button is not valid any more.")
-            return await route(inv, payload)
-
-    # -- autocomplete ----------------------------------------------------------------------------------
-
-    async def suggest(self, chat: ChatRef, kind: str, prefix: str, limit: int = 25) -> list[tuple[str, str]]:
-        """(value, label) choices for a parameter of `kind` (release, norm, state) typed so far as `prefix`.
-
-        Adapters call this for Discord autocomplete; it never raises (an unknown chat gets no choices).
-        """
-        prefix = prefix.strip().lower()
-        try:
-            async with self.store.transaction() as tx:
-                resolved = await self.resolve_community(tx, chat)
-                if resolved is None:
-                    return []
-                community, cid, _ = resolved
-                if kind == "norm":
-                    pack = await self.packs.current(tx, community, cid)
-                    return [
-                        (n.id, f"{n.id} — {n.title}"[:100])
-                        for n in pack.norms
-                        if prefix in n.id or prefix in n.title.lower()
-                    ][:limit]
-                if kind == "release":
-                    rows = await self._release_choices(tx, cid, chat)
-                    digits = prefix.lstrip("r#")
-                    return [
-                        (f"R{r.id}", visible(f"R{r.id} {r.model_name} {r.version or ''} ({r.status})")[:100])
-                        for r in rows
-                        if not prefix or str(r.id).startswith(digits) or prefix in r.model_name.lower()
-                    ][:limit]
-        except StoreUnavailable:
-            return []
-        return []
-
-    async def _release_choices(self, tx: Tx, cid: int, chat: ChatRef) -> list[Release]:
-        """Releases in the order a member here most likely means them: the review thread's own release, then
-        the open releases of this channel (announced or prompted here), then the community's newest.
-
-        Why: typing `/flag` in a channel, the release you are looking at is one of the channel's open ones,
-        not whichever release of the community is newest."""
-        first: list[int] = []
-        if chat.thread_id is not None:
-            own = await tx.release_for_thread(chat.platform, chat.chat_id, chat.thread_id)
-            if own is not None:
-                first.append(own)
-        first += await tx.chat_release_ids(cid, chat.platform, chat.chat_id, exclude_statuses=sorted(CLOSED))
-        newest = await tx.releases(cid, limit=200)
-        by_id = {r.id: r for r in newest}
-        ordered: list[Release] = []
-        for rid in dict.fromkeys(first):
-            release = by_id.pop(rid, None) or await tx.release(cid, rid)  # older than the newest 200: rare
-            if release is not None:
-                ordered.append(release)
-        return ordered + [r for r in newest if r.id in by_id]
-
-    # -- scheduled work --------------------------------------------------------------------------------
-
-    async def run_due_jobs(self) -> list[Action]:
-        """Run every due job this replica manages to claim (see `moderation.jobs`)."""
-        from moderation.jobs import run_due
-
-        try:
-            return await run_due(self)
-        except StoreUnavailable:
-            log.warning("store unavailable; scheduled jobs will run when it is back")
-            return []
-
-
-# The modules whose `@command`s this core serves, imported (so registered) with the core; see moderation/handlers.py.
-COMMAND_MODULES = MODULES
+    @property
+    def latest_release_fallback(self) -> frozenset[str]:
+        return self.services.latest_release_fallback

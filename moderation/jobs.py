@@ -21,8 +21,8 @@ from norms import NormPack
 from storage import Release, Tx
 
 if TYPE_CHECKING:
-    from moderation.core import Core
     from moderation.kernel.community import CommunityConfig
+    from moderation.kernel.services import Services
 
 __all__ = ["ensure_digests", "run_due", "schedule_release_jobs"]
 
@@ -52,11 +52,11 @@ async def schedule_flag_escalation(tx: Tx, flag_id: int, community_id: int, pack
     await tx.schedule_job("flag_escalation", str(flag_id), now + pack.review.escalate_after, now, community_id)
 
 
-async def ensure_digests(tx: Tx, core: Core, now: datetime) -> None:
+async def ensure_digests(tx: Tx, services: Services, now: datetime) -> None:
     """Every community with digests on has one pending digest job."""
     pending = {(j.kind, j.subject) for j in await tx.jobs("pending")}
-    for slug in core.communities:
-        cid = await core.community_id(tx, slug)
+    for slug in services.communities:
+        cid = await services.directory.id_of(tx, slug)
         if ("weekly_digest", str(cid)) not in pending:
             await tx.schedule_job("weekly_digest", str(cid), now + DIGEST_EVERY, now, cid)
 
@@ -70,56 +70,56 @@ def chats_for(community: CommunityConfig, *roles: str) -> list[ChatRef]:
     return []
 
 
-async def run_due(core: Core) -> list[Action]:
+async def run_due(services: Services) -> list[Action]:
     """Claim and run every due job, batch after batch (after downtime there may be more than one batch)."""
     actions: list[Action] = []
     for _ in range(MAX_BATCHES):
-        batch, full = await _run_batch(core)
+        batch, full = await _run_batch(services)
         actions.extend(batch)
         if not full:
             break
     return actions
 
 
-async def _run_batch(core: Core) -> tuple[list[Action], bool]:
+async def _run_batch(services: Services) -> tuple[list[Action], bool]:
     """One batch of due jobs; the flag says whether the batch was full (more may be waiting)."""
-    now = core.clock()
-    async with core.store.transaction() as tx:
+    now = services.clock()
+    async with services.store.transaction() as tx:
         await tx.release_stale_jobs(now - STALE_CLAIM)
         due = [(j.id, j.kind, j.subject, j.community_id, _aware(j.due_at)) for j in await tx.due_jobs(now, BATCH)]
     # After downtime several reminders of one release may be due at once: only the newest one speaks.
     newest = {(kind, subject): job_id for job_id, kind, subject, _, _ in due if kind == "review_reminder"}
     actions: list[Action] = []
     for job_id, kind, subject, community_id, due_at in due:
-        async with core.store.transaction() as tx:
-            if not await tx.claim_job(job_id, core.worker_id, now):
+        async with services.store.transaction() as tx:
+            if not await tx.claim_job(job_id, services.worker_id, now):
                 continue  # another replica took it
             if kind == "review_reminder" and newest[(kind, subject)] != job_id:
                 await tx.finish_job(job_id)
                 continue
         try:
-            async with core.store.transaction() as tx:
-                actions.extend(await _run_one(core, tx, kind, subject, community_id, now, due_at))
+            async with services.store.transaction() as tx:
+                actions.extend(await _run_one(services, tx, kind, subject, community_id, now, due_at))
                 await tx.finish_job(job_id)
         except Exception:
             log.exception("job %s (%s %s) failed; it will be retried", job_id, kind, subject)
     return actions, len(due) == BATCH
 
 
-def _community_of(core: Core, tx_slug: str | None) -> CommunityConfig | None:
-    return core.communities.get(tx_slug) if tx_slug else None
+def _community_of(services: Services, tx_slug: str | None) -> CommunityConfig | None:
+    return services.communities.get(tx_slug) if tx_slug else None
 
 
 async def _run_one(
-    core: Core, tx: Tx, kind: str, subject: str, community_id: int | None, now: datetime, due_at: datetime
+    services: Services, tx: Tx, kind: str, subject: str, community_id: int | None, now: datetime, due_at: datetime
 ) -> list[Action]:
     row = await tx.community(community_id) if community_id is not None else None
-    community = _community_of(core, row.slug if row else None)
+    community = _community_of(services, row.slug if row else None)
     if community is None or row is None:
         return []
-    pack = await core.packs.current(tx, community, row.id)
+    pack = await services.packs.current(tx, community, row.id)
     if kind == "weekly_digest":
-        return await _digest(core, tx, community, row.id, pack, now, due_at)
+        return await _digest(services, tx, community, row.id, pack, now, due_at)
     if kind == "flag_escalation":
         return await _escalate(tx, community, row.id, int(subject))
     release = await tx.release(row.id, int(subject))
@@ -137,7 +137,11 @@ async def _run_one(
         return [
             Send(
                 chat,
-                Card(title, f"{counted} {how_to_review(release, core.phrasing(chat.platform))}", status=release.status),
+                Card(
+                    title,
+                    f"{counted} {how_to_review(release, services.phrasing(chat.platform))}",
+                    status=release.status,
+                ),
             )
             for chat in chats_for(community, "review", "releases")
         ]
@@ -169,7 +173,13 @@ async def _escalate(tx: Tx, community: CommunityConfig, community_id: int, flag_
 
 
 async def _digest(
-    core: Core, tx: Tx, community: CommunityConfig, community_id: int, pack: NormPack, now: datetime, due_at: datetime
+    services: Services,
+    tx: Tx,
+    community: CommunityConfig,
+    community_id: int,
+    pack: NormPack,
+    now: datetime,
+    due_at: datetime,
 ) -> list[Action]:
     # The next digest follows the schedule, not the (possibly late) run, and covers the week before it.
     next_due = due_at + DIGEST_EVERY
@@ -207,7 +217,7 @@ async def _digest(
                 f"• {release_ref(r)} {title_of(r)}: {name} ({flag_severity(pack, norm_id)}){times} "
                 f"— now {r.status.replace('_', ' ')}"
             )
-    lines.extend(await core.hooks.digest_lines(core, tx, community_id, since))
+    lines.extend(await services.hooks.digest_lines(services, tx, community_id, since))
     title = f"This week in {community.name}: {len(endorsed)} newly endorsed"
     if upheld:
         title += f", {len(upheld)} flag{'s' if len(upheld) != 1 else ''} upheld"

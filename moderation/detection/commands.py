@@ -35,8 +35,8 @@ from norms.fields import ReleaseFields
 from storage import Release, corrections
 
 if TYPE_CHECKING:
-    from moderation.core import Core
     from moderation.kernel.events import ChatRef, CommandInvoked
+    from moderation.kernel.services import Services
 
 __all__ = ["MARK_RELEASE", "NOT_RELEASE"]
 
@@ -73,13 +73,13 @@ def _names(target: RepliedMessage) -> list[str]:
     return [a.name for a in target.attachments]
 
 
-async def _prepare_mark(core: Core, event: CommandInvoked) -> object:
+async def _prepare_mark(services: Services, event: CommandInvoked) -> object:
     """Extraction and provenance's model call for the message, outside the unit of work. Skipped for anyone
     who will clearly be refused (the handler decides; this only avoids slow work for them)."""
     target = event.replied
     if target is None:
         return None
-    resolved = await core.community_for_chat(event.chat)
+    resolved = await services.directory.for_chat(event.chat)
     if resolved is None:
         return None
     community, cid, _ = resolved
@@ -87,7 +87,7 @@ async def _prepare_mark(core: Core, event: CommandInvoked) -> object:
     if not own and resolve_privilege(event.author, community) < Privilege.MODERATOR:
         return None
     fields = extract(target.text, _names(target))
-    hooked = await core.hooks.prepare_announcement(core, cid, _as_message(event.chat, target), None)
+    hooked = await services.hooks.prepare_announcement(services, cid, _as_message(event.chat, target), None)
     return _Prepared(target.message_id, fields, hooked)
 
 
@@ -170,7 +170,7 @@ async def mark_release(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     fields = prepared.fields if prepared is not None else extract(target.text, _names(target))
     message = _as_message(inv.chat, target)
     announced = await register_announcement(
-        inv.core,
+        inv.services,
         inv.tx,
         inv.community,
         inv.community_id,
@@ -196,7 +196,7 @@ async def mark_release(inv: Invocation, args: dict[str, Any]) -> list[Action]:
         at=inv.now,
     )
     await _audit(inv, correction, inv.chat.platform, inv.chat.chat_id, target.message_id, True, release.id)
-    inv.core.stats["corrections"] += 1
+    inv.services.stats["corrections"] += 1
     reply = Reply(
         Card(
             f"Marked as a release: {release_ref(release)}",
@@ -205,7 +205,7 @@ async def mark_release(inv: Invocation, args: dict[str, Any]) -> list[Action]:
         ),
         ephemeral=True,
     )
-    return [reply, *await announcement_actions(inv.core, inv.community.slug, message, announced)]
+    return [reply, *await announcement_actions(inv.services, inv.community.slug, message, announced)]
 
 
 async def _restore(inv: Invocation, release: Release) -> list[Action]:
@@ -223,17 +223,20 @@ async def _restore(inv: Invocation, release: Release) -> list[Action]:
         raise AlreadyDone(f"{release_ref(release)} changed meanwhile (now {release.status}); nothing was changed.")
     await inv.audit("release.restored", release_ref(release), {"from": "withdrawn", "to": "in_review"})
     results, _ = await check_release(
-        inv.core, inv.tx, release, inv.pack, trigger="restore", actor_id=inv.account.id, now=inv.now
+        inv.services, inv.tx, release, inv.pack, trigger="restore", actor_id=inv.account.id, now=inv.now
     )
     await settle_after_check(inv.tx, release, inv.pack, results, inv.now)
     await schedule_release_jobs(inv.tx, release, inv.pack, inv.now)
-    inv.core.stats["corrections"] += 1
+    inv.services.stats["corrections"] += 1
     card = Card(
         f"{release_ref(release)} is a release again",
         f"It is back in review ({release.status.replace('_', ' ')}) and its prompt is live again. {_THANKS}",
         status=release.status,
     )
-    return [Reply(card, ephemeral=True), *await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.core.phrasing)]
+    return [
+        Reply(card, ephemeral=True),
+        *await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.services.phrasing),
+    ]
 
 
 @command(
@@ -265,11 +268,14 @@ async def not_release(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     await inv.audit(
         "release.withdrawn", release_ref(release), {"from": before, "to": "withdrawn", "jobs_cancelled": cancelled}
     )
-    inv.core.stats["corrections"] += 1
+    inv.services.stats["corrections"] += 1
     card = Card(
         f"{release_ref(release)} withdrawn: not a release",
         "Its review prompt is withdrawn and its reminders are cancelled; its endorsements, flags and checks "
         f"are kept. {_THANKS}",
         status=release.status,
     )
-    return [Reply(card, ephemeral=True), *await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.core.phrasing)]
+    return [
+        Reply(card, ephemeral=True),
+        *await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.services.phrasing),
+    ]

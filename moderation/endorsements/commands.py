@@ -36,7 +36,7 @@ async def endorse(inv: Invocation, args: dict[str, Any]) -> list[Action]:
         release.id, inv.account.id, args.get("note", ""), inv.now, by_reviewer=by_reviewer
     ):
         raise AlreadyDone(f"You already endorsed {release_ref(release)}.")
-    inv.core.stats["endorsements"] += 1
+    inv.services.stats["endorsements"] += 1
     await inv.audit("endorsement.added", release_ref(release), {"account": inv.account.id})
     await inv.tx.lock_release(release)  # counted under the lock: simultaneous endorsements reach the quorum
     reached, count, quorum = await quorum_reached(inv.tx, release, inv.pack)
@@ -51,7 +51,7 @@ async def endorse(inv: Invocation, args: dict[str, Any]) -> list[Action]:
         text += " It is now endorsed. 🎉"
     return [
         Reply(Card("Endorsed", text), ephemeral=True),
-        *await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.core.phrasing),
+        *await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.services.phrasing),
     ]
 
 
@@ -74,5 +74,5 @@ async def unendorse(inv: Invocation, args: dict[str, Any]) -> list[Action]:
             ),
             ephemeral=True,
         ),
-        *await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.core.phrasing),
+        *await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.services.phrasing),
     ]

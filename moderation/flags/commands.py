@@ -104,7 +104,7 @@ async def flag(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     row = await inv.tx.add_flag(release.id, inv.account.id, norm_id, reason, inv.now)
     if row is None:
         raise AlreadyDone(f"You already flagged {release_ref(release)} under {norm_id}.")
-    inv.core.stats["flags"] += 1
+    inv.services.stats["flags"] += 1
     log.info("flag F%s filed", row.id, extra={"community": inv.community.slug, "release": release_ref(release)})
     await inv.audit("flag.filed", f"F{row.id}", {"release": release.id, "norm": norm_id})
     await schedule_flag_escalation(inv.tx, row.id, inv.community_id, inv.pack, inv.now)
@@ -130,7 +130,7 @@ async def flag(inv: Invocation, args: dict[str, Any]) -> list[Action]:
         if not held and release.status != "flagged" and await set_status(inv.tx, release, "flagged", inv.now):
             await inv.audit("release.flagged", release_ref(release), {"reporters": len(reporters)}, actor="normbot")
         actions.extend(await moderator_alert(inv, release, open_flags))
-    actions.extend(await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.core.phrasing))
+    actions.extend(await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.services.phrasing))
     return actions
 
 
@@ -245,7 +245,7 @@ async def resolve_flag(inv: Invocation, args: dict[str, Any], *, penalise: bool)
             actor_ids=frozenset(await inv.person_accounts()),
         )
     )
-    actions.extend(await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.core.phrasing))
+    actions.extend(await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.services.phrasing))
     return actions
 
 

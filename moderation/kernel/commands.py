@@ -24,17 +24,18 @@ import re
 import shlex
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from moderation.kernel.errors import BadArgument, UnknownCommand
 from moderation.kernel.permissions import Privilege
+from moderation.kernel.phrasing import Phrasing, Spelling, Targeting, as_typed
 
 if TYPE_CHECKING:
-    from moderation.core import Core
     from moderation.kernel.actions import Action
     from moderation.kernel.buttons import ButtonPayload
     from moderation.kernel.events import CommandInvoked
     from moderation.kernel.invocation import Invocation
+    from moderation.kernel.services import Services
 
 __all__ = [
     "BUTTONS",
@@ -58,35 +59,8 @@ __all__ = [
 Handler = Callable[["Invocation", dict[str, Any]], Awaitable[list["Action"]]]
 # Slow work a command needs that holds no lock (a model call), run before its unit of work; the result
 # reaches the handler as `Invocation.prepared`. It must not decide anything: the handler checks again.
-Prepare = Callable[["Core", "CommandInvoked"], Awaitable[object]]
+Prepare = Callable[["Services", "CommandInvoked"], Awaitable[object]]
 RELEASE_REF = re.compile(r"(?:[RrFf]|#)?([0-9]{1,18})")
-Spelling = Callable[[str], str]
-"""A platform's spelling of a canonical command name (`forget-me` -> `forget_me` on Telegram)."""
-
-
-Targeting = Literal["reply", "thread", "latest"]
-"""How a member points a command at a release without typing its id on a platform: `reply` to its announcement
-or prompt (Telegram), type it in the release's review `thread` (Discord, whose slash commands cannot be
-replies), or the `latest` release announced in the chat (the console, which also takes replies)."""
-
-
-def as_typed(name: str) -> str:
-    """The canonical spelling (the default for platforms that take it as it is: Discord, the console)."""
-    return name
-
-
-@dataclass(frozen=True, slots=True)
-class Phrasing:
-    """How members on one platform type commands: the names (`spell`) and how a command finds its release
-    (`targeting`). Cards that tell people which command to use are worded with it, so a footer never asks a
-    Discord member to reply with a slash command, which Discord cannot do."""
-
-    spell: Spelling = as_typed
-    targeting: Targeting = "latest"
-
-    def ref(self, name: str) -> str:
-        """`/forget-me` as typed here (`/forget_me` on Telegram)."""
-        return f"/{self.spell(name)}"
 
 
 @dataclass(frozen=True, slots=True)

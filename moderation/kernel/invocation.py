@@ -5,27 +5,27 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from moderation.kernel.commands import Phrasing, release_id_of
+from moderation.kernel.commands import release_id_of
 from moderation.kernel.community import CommunityConfig
 from moderation.kernel.errors import BadArgument, NotFound, NotPermitted
 from moderation.kernel.events import Actor, ChatRef, RepliedMessage
 from moderation.kernel.permissions import Privilege
+from moderation.kernel.phrasing import Phrasing
+from moderation.kernel.services import Services
 from norms import NormPack
 from storage import Account, Release, Tx
-
-if TYPE_CHECKING:
-    from moderation.core import Core
 
 __all__ = ["Invocation", "which_release"]
 
 
 @dataclass
 class Invocation:
-    """The context of one command or button press."""
+    """The context of one command or button press: the process's `services`, and this event's unit of work,
+    community, actor and privilege."""
 
-    core: Core
+    services: Services
     tx: Tx
     community: CommunityConfig
     community_id: int
@@ -47,7 +47,7 @@ class Invocation:
 
     def ref(self, name: str) -> str:
         """A command as the actor types it on this platform (`/forget_me` on Telegram, `/forget-me` elsewhere)."""
-        return self.core.command_ref(self.chat.platform, name)
+        return self.services.command_ref(self.chat.platform, name)
 
     async def audit(self, action: str, subject: str, payload: dict[str, Any], *, actor: str | None = None) -> None:
         """Audit an action of this invocation in its community, now: by the actor unless `actor` says who
@@ -89,10 +89,10 @@ class Invocation:
                 )
             if release_id is None and self.reply_to:
                 raise BadArgument("The message you replied to is not a release announcement I know.")
-            if release_id is None and self.chat.platform in self.core.latest_release_fallback:
+            if release_id is None and self.chat.platform in self.services.latest_release_fallback:
                 release_id = await self.tx.latest_release_in_chat(self.chat.platform, self.chat.chat_id)
         if release_id is None:
-            raise which_release(self.core.phrasing(self.chat.platform))
+            raise which_release(self.services.phrasing(self.chat.platform))
         release = await self.tx.release(self.community_id, release_id)
         if release is None:
             raise NotFound(f"There is no release R{release_id} in this community.")

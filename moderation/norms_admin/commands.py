@@ -28,7 +28,7 @@ MAX_PACK_BYTES = 256 * 1024
 async def _adopt(inv: Invocation, source: str, name: str, action: str) -> list[Action]:
     try:
         # Off the event loop: compiling and costing a pack of up to 200 norms takes a while (norms/cost.py).
-        pack = await asyncio.to_thread(load_pack_text, source, name, inv.core.packs.base_dir)
+        pack = await asyncio.to_thread(load_pack_text, source, name, inv.services.packs.base_dir)
     except NormFileError as exc:
         # The same positioned, coded form as `normbot norms lint` (file:line:col code: message), the file
         # being the upload or an extended pack; the message names the limit when one was exceeded.
@@ -52,7 +52,7 @@ async def _adopt(inv: Invocation, source: str, name: str, action: str) -> list[A
         author=inv.actor_ref,
         at=inv.now,
     )
-    inv.core.packs.remember(pack)
+    inv.services.packs.remember(pack)
     await inv.audit(action, f"pack:{revision.number}", {"digest": pack.digest, "id": pack.id, "version": pack.version})
     return [
         Reply(

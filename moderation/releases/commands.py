@@ -151,7 +151,7 @@ async def release_edit(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     name = args["field"]
     fields = _edited(ReleaseFields.from_json(release.fields_json), name, args["value"])
     change = await change_content(
-        inv.core,
+        inv.services,
         inv.tx,
         release,
         inv.pack,
@@ -169,7 +169,7 @@ async def release_edit(inv: Invocation, args: dict[str, Any]) -> list[Action]:
 
 async def _recheck(inv: Invocation, release: Any, *, trigger: str) -> list[Action]:
     results, fixes = await check_release(
-        inv.core, inv.tx, release, inv.pack, trigger=trigger, actor_id=inv.account.id, now=inv.now
+        inv.services, inv.tx, release, inv.pack, trigger=trigger, actor_id=inv.account.id, now=inv.now
     )
     before = release.status
     await settle_after_check(inv.tx, release, inv.pack, results, inv.now)
@@ -191,7 +191,7 @@ async def _recheck(inv: Invocation, release: Any, *, trigger: str) -> list[Actio
     )
     if failures and moved:
         card = Card(card.title, card.body + "\n" + moved.strip(), card.fields, card.status, card.footer)
-    refreshed = await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.core.phrasing)
+    refreshed = await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.services.phrasing)
     if release.creator_id in await inv.person_accounts():
         return [Reply(card, ephemeral=False), *refreshed]
     # Someone else's release (a moderator's /normcheck or edit): the creator gets what to fix, the actor a
@@ -278,7 +278,7 @@ async def status(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     return [
         Reply(Card(f"{ref} is now {target.replace('_', ' ')}", body.strip())),
         *told,
-        *await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.core.phrasing),
+        *await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.services.phrasing),
     ]
 
 

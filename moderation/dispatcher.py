@@ -1,0 +1,293 @@
+"""The dispatcher: a core event in, actions out; what `Core.handle` (so every adapter) calls.
+
+It routes each event (a message to the watcher, a command to its handler, a button to its route, a posted
+message to the store), records the platform event id in the event's unit of work so replays change nothing,
+and maps errors to replies once, in priority order: unknown command -> help; `UserError` -> a reply with its
+message; store outage -> "not recorded, try again"; anything else -> a log line with an incident id and a
+generic reply. A traceback never reaches chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import uuid
+from typing import Any
+
+from moderation.announcements.watcher import on_message, on_message_edited
+from moderation.handlers import MODULES
+from moderation.kernel import buttons
+from moderation.kernel.actions import Action, Card, Reply
+from moderation.kernel.commands import BUTTONS, bind_options, bind_text, resolve_name
+from moderation.kernel.errors import BadArgument, NotPermitted, UnknownCommand, UserError
+from moderation.kernel.events import (
+    ButtonPressed,
+    ChatRef,
+    CommandInvoked,
+    CoreEvent,
+    MessageEdited,
+    MessagePosted,
+    Posted,
+)
+from moderation.kernel.invocation import Invocation
+from moderation.kernel.permissions import resolve_pinned
+from moderation.kernel.redaction import handling, redacting_logger
+from moderation.kernel.retry import retry_connect
+from moderation.kernel.services import Services
+from moderation.kernel.visible import visible
+from moderation.releases.lifecycle import CLOSED
+from storage import Release, StoreUnavailable, Tx
+
+__all__ = ["COMMAND_MODULES", "Dispatcher"]
+
+log = redacting_logger("normbot.core")
+
+# The modules whose `@command`s the dispatcher serves, imported (so registered) with it; see moderation/handlers.py.
+COMMAND_MODULES = MODULES
+
+
+class Dispatcher:
+    """Routes core events to the watcher, commands and buttons; one per process, shared by every adapter."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._inflight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def handle(self, event: CoreEvent) -> list[Action]:
+        """Handle one core event and return what to show. Never raises for bad input or store outages."""
+        self._inflight += 1
+        self._idle.clear()
+        try:
+            with handling(event):  # the member's text of this event is masked in every log record of ours
+                return await self._handle(event)
+        finally:
+            self._inflight -= 1
+            if self._inflight == 0:
+                self._idle.set()
+
+    async def drain(self, timeout: float) -> bool:
+        """Wait until no event is being handled (graceful shutdown); False if `timeout` ran out first."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    async def _route(self, event: CoreEvent) -> list[Action]:
+        stats = self.services.stats
+        if isinstance(event, MessagePosted):
+            stats["messages_seen"] += 1
+            return await on_message(self.services, event)
+        if isinstance(event, MessageEdited):
+            stats["messages_edited"] += 1
+            return await on_message_edited(self.services, event)
+        if isinstance(event, Posted):
+            await self._record_posted(event)
+            return []
+        if isinstance(event, CommandInvoked):
+            return await self._on_command(event)
+        if isinstance(event, ButtonPressed):
+            return await self._on_button(event)
+        return []
+
+    def _count_retry(self, attempt: int, exc: BaseException) -> None:
+        self.services.stats["store_retries"] += 1
+
+    async def _handle(self, event: CoreEvent) -> list[Action]:
+        stats = self.services.stats
+        try:
+            # A refused connection wrote nothing, so the whole event may run again (moderation.kernel.retry).
+            return await retry_connect(
+                lambda: self._route(event), self.services.retry_policy, on_retry=self._count_retry
+            )
+        except UnknownCommand as exc:
+            stats["command_errors"] += 1
+            return [Reply(Card("Unknown command", str(exc)), ephemeral=True)]
+        except UserError as exc:
+            stats["command_errors"] += 1
+            title = "Not allowed" if isinstance(exc, NotPermitted) else "Can't do that"
+            return [Reply(Card(title, str(exc)), ephemeral=True)]
+        except StoreUnavailable:
+            stats["store_errors"] += 1
+            log.warning("store unavailable while handling %s", type(event).__name__)
+            return [
+                Reply(
+                    Card(
+                        "Not recorded yet",
+                        "I can't reach my database right now, so nothing was recorded. Please try again in a minute.",
+                    ),
+                    ephemeral=True,
+                )
+            ]
+        except Exception:
+            incident = uuid.uuid4().hex[:8]
+            stats["internal_errors"] += 1
+            log.exception("internal error %s while handling %s", incident, type(event).__name__)
+            return [
+                Reply(
+                    Card("Something went wrong", f"That failed on my side (incident {incident}); nothing was lost."),
+                    ephemeral=True,
+                )
+            ]
+
+    async def _record_posted(self, event: Posted) -> None:
+        release_id: int | None = None
+        head, _, tail = event.key.partition(":")
+        if head in ("prompt", "alert", "thread") and tail.isdigit():
+            release_id = int(tail)
+        async with self.services.store.transaction() as tx:
+            await tx.record_posted(
+                event.key,
+                release_id=release_id,
+                platform=event.chat.platform,
+                chat_id=event.chat.chat_id,
+                thread_id=event.chat.thread_id,
+                message_id=event.message_id,
+                at=self.services.clock(),
+            )
+
+    async def _invocation(self, tx: Tx, chat: ChatRef, actor: Any, reply_to: str | None) -> Invocation:
+        services = self.services
+        resolved = services.directory.fresh(chat) or await services.directory.resolve(tx, chat)
+        if resolved is None:
+            raise NotPermitted("This chat is not part of a community I serve. An operator can add it in normbot.toml.")
+        community, cid, _ = resolved
+        now = services.clock()
+        account = await tx.upsert_account(actor.platform, actor.user_id, actor.name, now)
+        return Invocation(
+            services=services,
+            tx=tx,
+            community=community,
+            community_id=cid,
+            actor=actor,
+            account=account,
+            privilege=await resolve_pinned(tx, cid, actor, community, now),
+            chat=chat,
+            now=now,
+            pack=await services.packs.current(tx, community, cid),
+            reply_to=reply_to,
+        )
+
+    async def _on_command(self, event: CommandInvoked) -> list[Action]:
+        """Permission before usage: a member who may not run a command hears "Not allowed", whatever they
+        typed after it, so a usage error never teaches the shape of a command they cannot use. Arguments are
+        bound first (cheap, no store) but a `BadArgument` waits until the privilege check has passed."""
+        services = self.services
+        spell = services.phrasings.spelling(event.chat.platform)
+        spec, rest = resolve_name(event.name, event.args, spell)
+        values: dict[str, str] = {}
+        bad: BadArgument | None = None
+        try:
+            values = (
+                bind_options(spec, event.options, spell) if event.options is not None else bind_text(spec, rest, spell)
+            )
+        except BadArgument as exc:
+            bad = exc
+        await services.directory.warm()
+        # Slow work (a model call) before the unit of work, which on SQLite holds every other event up.
+        prepared = await spec.prepare(services, event) if spec.prepare is not None and bad is None else None
+        async with services.store.transaction() as tx:
+            if not await tx.mark_processed(event.chat.platform, f"cmd:{event.event_id}", services.clock()):
+                return []
+            if spec.name == "help" and event.chat.private and await self._unserved(tx, event.chat):
+                return [self._private_help(event.chat.platform)]
+            inv = await self._invocation(tx, event.chat, event.author, event.reply_to)
+            inv.attachment_texts = event.attachment_texts
+            inv.replied = event.replied
+            inv.prepared = prepared
+            inv.require(spec.privilege, f"use {services.command_ref(event.chat.platform, spec.name)}")
+            if bad is not None:
+                raise bad
+            return await spec.handler(inv, dict(values))
+
+    async def _unserved(self, tx: Tx, chat: ChatRef) -> bool:
+        """True when no community claims this chat (a private chat with the bot, usually)."""
+        directory = self.services.directory
+        return (directory.fresh(chat) or await directory.resolve(tx, chat)) is None
+
+    def _private_help(self, platform: str) -> Reply:
+        """`/help` in a private chat no community claims: what works here, instead of a refusal. Community
+        commands need the community's chat (it says which community is meant); what they answer for the
+        member alone is delivered here."""
+        ref = functools.partial(self.services.command_ref, platform)
+        return Reply(
+            Card(
+                "normbot in a private chat",
+                f"Here: {ref('help')} shows this message. Commands run in your community's group, which tells me "
+                "which community you mean; send them there "
+                f"({ref('help')} in the group lists the ones you may use, "
+                f"such as {ref('whyflagged')}, {ref('link')}, {ref('export-my-data')} and {ref('forget-me')}).\n"
+                "Answers meant for you alone arrive in this chat rather than in the group: help, your flags, "
+                "link codes, your data.",
+            ),
+            private=True,
+        )
+
+    async def _on_button(self, event: ButtonPressed) -> list[Action]:
+        payload = buttons.parse(event.payload)
+        await self.services.directory.warm()
+        async with self.services.store.transaction() as tx:
+            if not await tx.mark_processed(event.chat.platform, f"btn:{event.event_id}", self.services.clock()):
+                return []
+            inv = await self._invocation(tx, event.chat, event.author, None)
+            route = BUTTONS.get(payload.action)
+            if route is None:
+                raise UserError("This button is not valid any more.")
+            return await route(inv, payload)
+
+    # -- autocomplete ----------------------------------------------------------------------------------
+
+    async def suggest(self, chat: ChatRef, kind: str, prefix: str, limit: int = 25) -> list[tuple[str, str]]:
+        """(value, label) choices for a parameter of `kind` (release, norm, state) typed so far as `prefix`.
+
+        Adapters call this for Discord autocomplete; it never raises (an unknown chat gets no choices).
+        """
+        prefix = prefix.strip().lower()
+        try:
+            async with self.services.store.transaction() as tx:
+                resolved = await self.services.directory.resolve(tx, chat)
+                if resolved is None:
+                    return []
+                community, cid, _ = resolved
+                if kind == "norm":
+                    pack = await self.services.packs.current(tx, community, cid)
+                    return [
+                        (n.id, f"{n.id} — {n.title}"[:100])
+                        for n in pack.norms
+                        if prefix in n.id or prefix in n.title.lower()
+                    ][:limit]
+                if kind == "release":
+                    rows = await _release_choices(tx, cid, chat)
+                    digits = prefix.lstrip("r#")
+                    return [
+                        (f"R{r.id}", visible(f"R{r.id} {r.model_name} {r.version or ''} ({r.status})")[:100])
+                        for r in rows
+                        if not prefix or str(r.id).startswith(digits) or prefix in r.model_name.lower()
+                    ][:limit]
+        except StoreUnavailable:
+            return []
+        return []
+
+
+async def _release_choices(tx: Tx, cid: int, chat: ChatRef) -> list[Release]:
+    """Releases in the order a member here most likely means them: the review thread's own release, then
+    the open releases of this channel (announced or prompted here), then the community's newest.
+
+    Why: typing `/flag` in a channel, the release you are looking at is one of the channel's open ones,
+    not whichever release of the community is newest."""
+    first: list[int] = []
+    if chat.thread_id is not None:
+        own = await tx.release_for_thread(chat.platform, chat.chat_id, chat.thread_id)
+        if own is not None:
+            first.append(own)
+    first += await tx.chat_release_ids(cid, chat.platform, chat.chat_id, exclude_statuses=sorted(CLOSED))
+    newest = await tx.releases(cid, limit=200)
+    by_id = {r.id: r for r in newest}
+    ordered: list[Release] = []
+    for rid in dict.fromkeys(first):
+        release = by_id.pop(rid, None) or await tx.release(cid, rid)  # older than the newest 200: rare
+        if release is not None:
+            ordered.append(release)
+    return ordered + [r for r in newest if r.id in by_id]
