@@ -179,7 +179,7 @@ async def refresh_prompts(
 ) -> list[Action]:
     """Edit every posted prompt of the release in place (counts and status changed); a withdrawn release's
     prompt becomes a short note without buttons. `note`: a line on what just changed (content edits).
-    `phrasing` (`Core.phrasing`): each prompt's footer is worded for the platform it is on, as when posted."""
+    `phrasing` (`Services.phrasing`): each prompt's footer is worded for the platform it is on, as when posted."""
     posted = await tx.posted(f"prompt:{release.id}")
     if not posted:
         return []
