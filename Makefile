@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck pytest bench bench-quick clean
+.PHONY: install demo test lint typecheck pytest pytest-all bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,19 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy bot norms moderation storage
 
+# CI (CI=true, set by .ci/run) runs every test with the full Hypothesis budget; a developer's run leaves out
+# the tests marked `slow` (real processes, throwaway clusters, the real model over whole corpora) and runs
+# the "dev" Hypothesis profile (tests/conftest.py). `make pytest-all` runs everything locally, as CI does.
+# --dist worksteal: an idle worker takes queued tests from a busy one, so a few long tests at the end of
+# one worker's share do not leave the other core idle.
+PYTEST      := $(BIN)/pytest -q -n auto --dist worksteal --durations=10
+PYTEST_MARK := $(if $(filter true,$(CI)),,-m "not slow")
+
 pytest: $(STAMP)
-	$(BIN)/pytest -q -n auto --durations=10
+	$(PYTEST) $(PYTEST_MARK)
+
+pytest-all: $(STAMP)
+	CI=true $(PYTEST)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

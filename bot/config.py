@@ -58,7 +58,7 @@ class _Model(BaseModel):
 class ChatSettings(_Model):
     platform: Literal["discord", "telegram", "console"]
     chat_id: str
-    role: Literal["releases", "review", "mod"] = "releases"
+    role: Literal["releases", "review", "mod", "log"] = "releases"
 
     @field_validator("chat_id", mode="before")
     @classmethod
@@ -81,6 +81,17 @@ class CommunitySettings(_Model):
     # The detector's score at which a message counts as a release in this community (default: the
     # detector's own threshold). Lower finds more announcements and more false ones; see docs/detection.md.
     detect_threshold: float | None = None
+    # The community's language (replies, prompts); `/setup language` overrides it from chat.
+    language: str = "en"
+
+    @field_validator("language")
+    @classmethod
+    def _language_known(cls, v: str) -> str:
+        from moderation.setup.settings import LANGUAGES
+
+        if v not in LANGUAGES:
+            raise ValueError(f"language must be one of {', '.join(LANGUAGES)}; got {v!r}")
+        return v
 
     @field_validator("detect_threshold")
     @classmethod
@@ -118,6 +129,11 @@ class HealthSettings(_Model):
     listen: str | None = None
 
 
+class WebSettings(_Model):
+    # The registry's public address (https://registry.example.org): the mod log links each release's page.
+    url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")
+
+
 class LogSettings(_Model):
     format: Literal["text", "json"] = "text"
     level: str = "INFO"
@@ -131,6 +147,7 @@ class Settings(_Model):
     telegram: TelegramSettings = TelegramSettings()
     health: HealthSettings = HealthSettings()
     log: LogSettings = LogSettings()
+    web: WebSettings = WebSettings()
     communities: list[CommunitySettings] = []
     source: str = "<defaults>"
 
@@ -177,6 +194,8 @@ class Settings(_Model):
                     spaces=frozenset(spaces),
                     web_token=token or None,
                     detect_threshold=c.detect_threshold,
+                    language=c.language,
+                    registry_url=self.web.url,
                 )
             )
         return out

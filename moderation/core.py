@@ -31,7 +31,8 @@ from moderation.kernel.redaction import redacting_logger
 from moderation.kernel.retry import RetryPolicy
 from moderation.kernel.services import CoreHooks, DetectionLike, DetectorLike, NoHooks, PackSource, Services
 from moderation.norms_admin.packs import PackProvider
-from storage import Store, StoreUnavailable, Tx
+from moderation.setup.settings import Stored, merged
+from storage import SettingRow, Store, StoreUnavailable, Tx
 
 __all__ = ["COMMAND_MODULES", "Core", "DetectionLike", "DetectorLike"]
 
@@ -53,7 +54,7 @@ class Core:
         latest_release_fallback: Sequence[str] = ("console",),
         hooks: CoreHooks | None = None,
     ) -> None:
-        self.directory = CommunityDirectory(store, communities, clock)
+        self.directory = CommunityDirectory(store, communities, clock, merge=_merge_settings)
         self.services = Services(
             store=store,
             directory=self.directory,
@@ -130,6 +131,7 @@ class Core:
                             row.id, chat.platform, chat.chat_id, watched=chat.role == "releases", role=chat.role
                         )
             await ensure_digests(tx, services, now)
+            self.directory.apply_settings(await tx.community_settings())
 
     async def migrate_chat(self, platform: str, old_chat_id: str, new_chat_id: str) -> int:
         """Follow a chat whose id changed (Telegram group -> supergroup): bindings, announcements and posted
@@ -168,6 +170,10 @@ class Core:
         return self.directory.communities
 
     @property
+    def file_communities(self) -> Mapping[str, CommunityConfig]:
+        return self.directory.file_communities
+
+    @property
     def detector(self) -> DetectorLike:
         return self.services.detector
 
@@ -202,3 +208,8 @@ class Core:
     @property
     def latest_release_fallback(self) -> frozenset[str]:
         return self.services.latest_release_fallback
+
+
+def _merge_settings(config: CommunityConfig, rows: Sequence[SettingRow]) -> CommunityConfig:
+    """The community the file configures, with the settings moderators stored from chat (`/setup`)."""
+    return merged(config, [Stored(r.key, r.platform, r.value, r.updated_by, r.updated_at) for r in rows])

@@ -22,6 +22,7 @@ from moderation.kernel.commands import BUTTONS, bind_options, bind_text, resolve
 from moderation.kernel.errors import BadArgument, NotPermitted, UnknownCommand, UserError
 from moderation.kernel.events import (
     ButtonPressed,
+    ChatInvited,
     ChatRef,
     CommandInvoked,
     CoreEvent,
@@ -35,7 +36,9 @@ from moderation.kernel.redaction import handling, redacting_logger
 from moderation.kernel.retry import retry_connect
 from moderation.kernel.services import Services
 from moderation.kernel.visible import visible
+from moderation.modlog.entries import log_entries
 from moderation.releases.lifecycle import CLOSED
+from moderation.setup.invites import redeem
 from storage import Release, StoreUnavailable, Tx
 
 __all__ = ["COMMAND_MODULES", "Dispatcher"]
@@ -90,6 +93,8 @@ class Dispatcher:
             return await self._on_command(event)
         if isinstance(event, ButtonPressed):
             return await self._on_button(event)
+        if isinstance(event, ChatInvited):
+            return await redeem(self.services, event)
         return []
 
     def _count_retry(self, attempt: int, exc: BaseException) -> None:
@@ -148,9 +153,15 @@ class Dispatcher:
                 at=self.services.clock(),
             )
 
-    async def _invocation(self, tx: Tx, chat: ChatRef, actor: Any, reply_to: str | None) -> Invocation:
+    async def _invocation(
+        self, tx: Tx, chat: ChatRef, actor: Any, reply_to: str | None, *, private_chat: bool = False
+    ) -> Invocation:
         services = self.services
         resolved = services.directory.fresh(chat) or await services.directory.resolve(tx, chat)
+        if resolved is None and private_chat and chat.private:
+            mine = services.directory.community_of_moderator(actor)
+            if mine is not None:
+                resolved = (mine, await services.directory.id_of(tx, mine.slug), False)
         if resolved is None:
             raise NotPermitted("This chat is not part of a community I serve. An operator can add it in normbot.toml.")
         community, cid, _ = resolved
@@ -193,14 +204,15 @@ class Dispatcher:
                 return []
             if spec.name == "help" and event.chat.private and await self._unserved(tx, event.chat):
                 return [self._private_help(event.chat.platform)]
-            inv = await self._invocation(tx, event.chat, event.author, event.reply_to)
+            inv = await self._invocation(tx, event.chat, event.author, event.reply_to, private_chat=spec.private_chat)
             inv.attachment_texts = event.attachment_texts
             inv.replied = event.replied
             inv.prepared = prepared
             inv.require(spec.privilege, f"use {services.command_ref(event.chat.platform, spec.name)}")
             if bad is not None:
                 raise bad
-            return await spec.handler(inv, dict(values))
+            actions = await spec.handler(inv, dict(values))
+            return actions + await log_entries(services, tx)
 
     async def _unserved(self, tx: Tx, chat: ChatRef) -> bool:
         """True when no community claims this chat (a private chat with the bot, usually)."""
@@ -235,7 +247,8 @@ class Dispatcher:
             route = BUTTONS.get(payload.action)
             if route is None:
                 raise UserError("This button is not valid any more.")
-            return await route(inv, payload)
+            actions = await route(inv, payload)
+            return actions + await log_entries(self.services, tx)
 
     # -- autocomplete ----------------------------------------------------------------------------------
 

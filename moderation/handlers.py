@@ -22,6 +22,7 @@ from moderation.privacy import commands as privacy
 from moderation.provenance import commands as provenance
 from moderation.releases import commands as releases
 from moderation.reviews import commands as reviews
+from moderation.setup import commands as setup
 
 __all__ = ["MODULES"]
 
@@ -36,4 +37,5 @@ MODULES: tuple[ModuleType, ...] = (
     provenance,
     releases,
     reviews,
+    setup,
 )

@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from moderation.kernel.actions import Action, Card, Send
-from moderation.kernel.events import ChatRef
+from moderation.kernel.community import chats_for
 from moderation.kernel.redaction import redacting_logger
+from moderation.modlog.entries import log_entries
 from moderation.releases.cards import clip, endorsement_text, how_to_review, release_ref, title_of
 from moderation.releases.lifecycle import flag_severity, quorum_reached, standing
 from norms import NormPack
@@ -61,15 +62,6 @@ async def ensure_digests(tx: Tx, services: Services, now: datetime) -> None:
             await tx.schedule_job("weekly_digest", str(cid), now + DIGEST_EVERY, now, cid)
 
 
-def chats_for(community: CommunityConfig, *roles: str) -> list[ChatRef]:
-    """The community's chats of the first role that has any (e.g. mod, else review, else releases)."""
-    for role in roles:
-        found = [ChatRef(c.platform, c.chat_id) for c in community.chats if c.role == role]
-        if found:
-            return found
-    return []
-
-
 async def run_due(services: Services) -> list[Action]:
     """Claim and run every due job, batch after batch (after downtime there may be more than one batch)."""
     actions: list[Action] = []
@@ -101,6 +93,7 @@ async def _run_batch(services: Services) -> tuple[list[Action], bool]:
             async with services.store.transaction() as tx:
                 actions.extend(await _run_one(services, tx, kind, subject, community_id, now, due_at))
                 await tx.finish_job(job_id)
+                actions.extend(await log_entries(services, tx))
         except Exception:
             log.exception("job %s (%s %s) failed; it will be retried", job_id, kind, subject)
     return actions, len(due) == BATCH

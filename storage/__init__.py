@@ -4,7 +4,7 @@ from storage import corrections as corrections
 from storage import privacy as privacy
 from storage import provenance as provenance
 from storage import registry as registry
-from storage.audit import ChainProblem, personal
+from storage.audit import ChainProblem, personal, readable
 from storage.engine import create_engine, default_url, normalise_url, redact_url, sqlite_file
 from storage.models import (
     Account,
@@ -28,6 +28,7 @@ from storage.models import (
 from storage.store import Store, StoreUnavailable
 from storage.tx import Tx
 from storage.tx_releases import ResultRow
+from storage.tx_settings import InviteRow, SettingRow
 
 __all__ = [
     "Account",
@@ -39,6 +40,7 @@ __all__ = [
     "DetectionCorrection",
     "Endorsement",
     "Flag",
+    "InviteRow",
     "NormCheck",
     "NormPackRevision",
     "NormResult",
@@ -48,6 +50,7 @@ __all__ = [
     "Review",
     "ReviewAnswer",
     "ScheduledJob",
+    "SettingRow",
     "Store",
     "StoreUnavailable",
     "Tx",
@@ -56,6 +59,7 @@ __all__ = [
     "default_url",
     "normalise_url",
     "personal",
+    "readable",
     "redact_url",
     "sqlite_file",
 ]

@@ -35,8 +35,10 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "Base",
+    "ChatInvite",
     "Claim",
     "Community",
+    "CommunitySetting",
     "DetectionCorrection",
     "Endorsement",
     "Flag",
@@ -98,7 +100,91 @@ class WatchedChat(Base):
     platform: Mapped[str] = mapped_column(String(16))
     chat_id: Mapped[str] = mapped_column(String(64))
     watched: Mapped[bool] = mapped_column(default=True)
-    role: Mapped[str] = mapped_column(String(16), default="releases")  # releases | review | mod
+    role: Mapped[str] = mapped_column(String(16), default="releases")  # releases | review | mod | log
+    # The chat's name when the platform told us (a Telegram group added through an invite link): `/setup`
+    # offers chats by name, so nobody has to read a chat id.
+    title: Mapped[str | None] = mapped_column(String(200), default=None)
+
+
+SETTING_KEYS = ("review_chat", "mod_chat", "log_chat", "reviewer_roles", "quorum", "review_window", "language")
+CHAT_SETTING_KEYS = ("review_chat", "mod_chat", "log_chat")
+LANGUAGES = ("en", "zh", "ja", "ru", "es")
+MAX_QUORUM = 50
+MIN_WINDOW_SECONDS, MAX_WINDOW_SECONDS = 3600, 30 * 86400
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
+class CommunitySetting(Base):
+    """One setting a moderator changed from chat (`/setup`), overriding `normbot.toml` and the norm pack.
+
+    One row per (community, key, platform): chats are per platform (a community's Discord review channel and
+    its Telegram review group are two settings), the others are community-wide (`platform = ''`). Who set it
+    and when are kept beside the value so `normbot config show` can say where a value came from; the audit
+    chain has the history (`community.setting_changed`). The invariants the core checks are also constraints
+    here, so a value no chat could enter (a quorum of 0) cannot be written by any other path either.
+    """
+
+    __tablename__ = "community_settings"
+    __table_args__ = (
+        UniqueConstraint("community_id", "key", "platform"),
+        CheckConstraint(f"key IN ({_in(SETTING_KEYS)})", name="key_known"),
+        CheckConstraint(
+            f"(key IN ({_in(CHAT_SETTING_KEYS)}) AND platform <> '') "
+            f"OR (key NOT IN ({_in(CHAT_SETTING_KEYS)}) AND platform = '')",
+            name="platform_only_for_chats",
+        ),
+        CheckConstraint(
+            f"key <> 'quorum' OR (value_int IS NOT NULL AND value_int >= 1 AND value_int <= {MAX_QUORUM})",
+            name="quorum_in_range",
+        ),
+        CheckConstraint(
+            "key <> 'review_window' OR (value_int IS NOT NULL AND "
+            f"value_int >= {MIN_WINDOW_SECONDS} AND value_int <= {MAX_WINDOW_SECONDS})",
+            name="window_in_range",
+        ),
+        CheckConstraint(f"key <> 'language' OR value_text IN ({_in(LANGUAGES)})", name="language_known"),
+        CheckConstraint(
+            f"key NOT IN ({_in(CHAT_SETTING_KEYS)}) OR (value_text IS NOT NULL AND length(value_text) >= 1 "
+            "AND length(value_text) <= 64)",
+            name="chat_given",
+        ),
+        CheckConstraint("key <> 'reviewer_roles' OR value_text IS NOT NULL", name="roles_given"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(32))
+    platform: Mapped[str] = mapped_column(String(16), default="")
+    value_int: Mapped[int | None] = mapped_column(Integer, default=None)
+    value_text: Mapped[str | None] = mapped_column(Text, default=None)  # reviewer_roles: a JSON list of strings
+    updated_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime]
+
+
+class ChatInvite(Base):
+    """A one-time "add this group" link a moderator asked for in `/setup` (Telegram's `startgroup` deep link).
+
+    Only a hash of the token is stored: the token is a bearer credential until it is used. It is good once
+    (`used_at`), until `expires_at`, and only for the account that asked for it (`created_by`), so a link
+    forwarded to someone else binds nothing.
+    """
+
+    __tablename__ = "chat_invites"
+    __table_args__ = (
+        UniqueConstraint("token_hash"),
+        CheckConstraint("role IN ('releases', 'review', 'mod', 'log')", name="role_known"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[str] = mapped_column(String(200))  # platform:user_id
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class NormPackRevision(Base):

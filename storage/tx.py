@@ -31,6 +31,7 @@ from storage.models import (
     WatchedChat,
 )
 from storage.tx_releases import ReleaseQueries
+from storage.tx_settings import SettingsQueries
 from storage.tx_social import SocialQueries
 
 __all__ = ["BindingRow", "Tx"]
@@ -66,7 +67,7 @@ class BindingRow(NamedTuple):
     role: str
 
 
-class Tx(ReleaseQueries, SocialQueries):
+class Tx(ReleaseQueries, SocialQueries, SettingsQueries):
     """Queries and writes inside one transaction."""
 
     def __init__(self, session: AsyncSession) -> None:
@@ -80,6 +81,9 @@ class Tx(ReleaseQueries, SocialQueries):
         self._latest_checks = {}
         self._pending_audit: list[dict[str, Any]] = []  # appended, not chained yet (no head locked for them)
         self._chained: list[dict[str, Any]] = []  # chained (seq and hash known), not stored yet
+        # Every event this unit appended, in call order (the mod log is derived from them before COMMIT: only
+        # the unit of work that really made a decision appends its events, so a replay posts nothing twice).
+        self.appended_audit: list[dict[str, Any]] = []
         # Releases created here that nobody endorsed or flagged here: no other transaction can have rows that
         # point at them yet (the release is not committed), so their counts are known to be zero.
         self._fresh_releases = set()
@@ -147,6 +151,7 @@ class Tx(ReleaseQueries, SocialQueries):
         self._heads.clear()
         self._pending_audit.clear()
         self._chained.clear()
+        self.appended_audit.clear()
         self._latest_checks.clear()
         self._fresh_releases.clear()
         self.memo.clear()
@@ -214,9 +219,16 @@ class Tx(ReleaseQueries, SocialQueries):
         return [BindingRow(*row) for row in (await self.s.execute(stmt)).all()]
 
     async def bind_chat(
-        self, community_id: int, platform: str, chat_id: str, *, watched: bool, role: str = "releases"
+        self,
+        community_id: int,
+        platform: str,
+        chat_id: str,
+        *,
+        watched: bool,
+        role: str = "releases",
+        title: str | None = None,
     ) -> None:
-        """Attach a chat to a community (or update whether it is watched)."""
+        """Attach a chat to a community (or update whether it is watched); `title` names it where known."""
         existing = await self.chat_binding(platform, chat_id)
         if existing is None:
             await self.insert_ignore(
@@ -227,12 +239,15 @@ class Tx(ReleaseQueries, SocialQueries):
                     "chat_id": chat_id,
                     "watched": watched,
                     "role": role,
+                    "title": title[:200] if title else None,
                 },
             )
             return
         existing.community_id = community_id
         existing.watched = watched
         existing.role = role
+        if title:
+            existing.title = title[:200]
 
     async def migrate_chat(self, platform: str, old_chat_id: str, new_chat_id: str) -> int:
         """Follow a Telegram group -> supergroup migration: every row keyed by the old id moves."""
@@ -265,6 +280,11 @@ class Tx(ReleaseQueries, SocialQueries):
         elif row.display_name != name[:200] and not row.redacted:
             row.display_name = name[:200]
         return row
+
+    async def account_by_user(self, platform: str, user_id: str) -> Account | None:
+        """The account of a platform user, if seen before (the mod log names the moderator who acted)."""
+        params = {"platform": platform, "user_id": user_id}
+        return (await self.s.execute(_ACCOUNT_BY_USER, params)).scalar_one_or_none()
 
     async def account(self, account_id: int) -> Account | None:
         """An account by id."""
@@ -508,16 +528,16 @@ class Tx(ReleaseQueries, SocialQueries):
         burst"). It also means a unit of work holding a head waits for no other row (heads are locked in
         community order), except after `audit_now`, whose callers touch only their own new rows.
         """
-        self._pending_audit.append(
-            {
-                "community_id": community_id,
-                "at": at,
-                "actor": actor,
-                "action": action,
-                "subject": subject,
-                "payload": payload,
-            }
-        )
+        event = {
+            "community_id": community_id,
+            "at": at,
+            "actor": actor,
+            "action": action,
+            "subject": subject,
+            "payload": payload,
+        }
+        self._pending_audit.append(event)
+        self.appended_audit.append(event)
 
     async def audit_now(
         self,

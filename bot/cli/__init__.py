@@ -28,6 +28,7 @@ _AREAS = (
     "bot.cli.provenance",
     "bot.cli.web",
     "bot.cli.handles",
+    "bot.cli.config",
 )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -27,39 +29,137 @@ level = "INFO"
 
 [[communities]]
 slug = "{slug}"
-name = "{name}"
+name = {name}
 norms = "{norms}"             # a file, or a built-in pack name such as "baseline"
+language = "{language}"              # en | zh | ja | ru | es
+owners = [{owners}]   # who may run /setup (also in a private chat with the bot); ids or "platform:@handle"
 moderators = []               # "discord:<user id>", "telegram:<user id>"
 moderator_roles = ["Moderator"]
 reviewer_roles = ["Reviewer"]
-spaces = []                   # "discord:<guild id>": every channel of the server belongs here
+spaces = [{spaces}]                   # "discord:<guild id>": every channel of the server belongs here
 
+# Chats are set from chat: run /setup as a moderator (Discord: in the server; Telegram: in a private
+# chat with the bot, which gives you "add to group" links), or name them here:
 # [[communities.chats]]
 # platform = "discord"        # or "telegram"
 # chat_id = "123456789012345678"
-# role = "releases"           # releases (watched) | review (prompts) | mod (moderator alerts)
+# role = "releases"           # releases (watched) | review (prompts) | mod (alerts) | log (decisions)
 """
+
+PLATFORMS = ("discord", "telegram", "both")
+
+
+def _slug_of(name: str) -> str:
+    """A slug from a name: `LoRA Guild!` -> `lora-guild` (the config's slug pattern)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:63]
+    return slug if re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}", slug) else "my-community"
+
+
+def _handle(value: str, platform: str) -> str:
+    """`@mia`, `mia` or `telegram:@mia` -> `telegram:@mia`; a number -> `telegram:<id>`."""
+    value = value.strip().removeprefix(f"{platform}:")
+    if not value:
+        return ""
+    if value.lstrip("-").isdigit():
+        return f"{platform}:{value}"
+    return f"{platform}:@{value.lstrip('@')}"
+
+
+def _toml_list(items: list[str]) -> str:
+    return ", ".join(json.dumps(i) for i in items)
 
 
 @app.command("init")
 def init(
     directory: Annotated[Path, typer.Argument(help="Where to write the files")] = Path("."),
-    slug: Annotated[str, typer.Option(help="The community's short id")] = "my-community",
-    name: Annotated[str, typer.Option(help="The community's name")] = "My Community",
+    name: Annotated[str | None, typer.Option(help="The community's name (asked when left out)")] = None,
+    slug: Annotated[str | None, typer.Option(help="The community's short id (default: from the name)")] = None,
+    platform: Annotated[str | None, typer.Option(help="discord, telegram or both")] = None,
+    discord_server: Annotated[
+        str | None, typer.Option("--discord-server", help="The Discord server (guild) id: its channels belong here")
+    ] = None,
+    owner: Annotated[
+        list[str] | None,
+        typer.Option("--owner", help="An owner as platform:@handle or platform:<id> (repeatable); may run /setup"),
+    ] = None,
+    language: Annotated[str, typer.Option(help="The community's language: en, zh, ja, ru or es")] = "en",
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Ask nothing; defaults for what is left out")] = False,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing files")] = False,
 ) -> None:
-    """Write normbot.toml and norms/<slug>.yaml (extends the built-in baseline) to start from."""
+    """Write normbot.toml and norms/<slug>.yaml (extends the built-in baseline) to start from.
+
+    Without --name (and without --yes) it asks the few questions it needs: the community's name, the
+    platforms, the Discord server, and who you are on each platform (so you can run /setup). With --name it
+    asks nothing, for scripts."""
     from importlib.resources import files
 
+    from moderation.setup.settings import LANGUAGES
+
     config = directory / "normbot.toml"
+    if config.exists() and not force:
+        raise fail(f"{config} exists; use --force to overwrite")
+    ask = name is None and not yes
+    if ask:
+        typer.echo("A few questions to write normbot.toml (Ctrl-C to stop; flags such as --name skip them).")
+        name = typer.prompt("Your community's name", default="My Community").strip()
+    name = (name or "My Community").strip() or "My Community"
+    slug = slug or (typer.prompt("Short id (letters, digits, -)", default=_slug_of(name)) if ask else _slug_of(name))
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}", slug):
+        raise fail(f"--slug {slug!r}: use lower-case letters, digits and -, starting with a letter or digit")
+    if platform is None:
+        platform = typer.prompt("Platforms: discord, telegram or both", default="both") if ask else "both"
+    platform = platform.strip().lower()
+    if platform not in PLATFORMS:
+        raise fail(f"--platform {platform!r}: choose discord, telegram or both")
+    if language not in LANGUAGES:
+        raise fail(f"--language {language!r}: choose one of {', '.join(LANGUAGES)}")
+    on = ("discord", "telegram") if platform == "both" else (platform,)
+    owners = [o.strip() for o in owner or [] if o.strip()]
+    for o in owners:
+        if ":" not in o:
+            raise fail(f"--owner {o!r}: write it as platform:@handle or platform:<id>, e.g. telegram:@mia")
+    spaces: list[str] = []
+    if "discord" in on:
+        if discord_server is None and ask:
+            discord_server = typer.prompt(
+                "Discord server id (Server Settings -> Widget, or right-click the server with Developer Mode on; "
+                "empty to add it later)",
+                default="",
+                show_default=False,
+            )
+        if discord_server and discord_server.strip():
+            if not discord_server.strip().isdigit():
+                raise fail(f"--discord-server {discord_server!r}: a Discord server id is a number")
+            spaces.append(f"discord:{discord_server.strip()}")
+    if ask and not owners:
+        for p in on:
+            label = "Telegram @username" if p == "telegram" else "Discord username"
+            answer = typer.prompt(f"Your {label} (you become an owner; empty to skip)", default="", show_default=False)
+            if _handle(answer, p):
+                owners.append(_handle(answer, p))
     norm_file = directory / "norms" / f"{slug}.yaml"
-    for path in (config, norm_file):
-        if path.exists() and not force:
-            raise fail(f"{path} exists; use --force to overwrite")
+    if norm_file.exists() and not force:
+        raise fail(f"{norm_file} exists; use --force to overwrite")
     starter = files("norms").joinpath("packs/starter.yaml").read_text(encoding="utf-8")
     norm_file.parent.mkdir(parents=True, exist_ok=True)
     norm_file.write_text(starter.replace("id: starter", f"id: {slug}", 1), encoding="utf-8")
-    config.write_text(CONFIG_TEMPLATE.format(slug=slug, name=name, norms=f"norms/{slug}.yaml"), encoding="utf-8")
-    typer.echo(
-        f"wrote {config} and {norm_file}\nnext: normbot norms lint {norm_file} && normbot norms test {norm_file}"
+    config.write_text(
+        CONFIG_TEMPLATE.format(
+            slug=slug,
+            name=json.dumps(name, ensure_ascii=False),
+            norms=f"norms/{slug}.yaml",
+            language=language,
+            owners=_toml_list(owners),
+            spaces=_toml_list(spaces),
+        ),
+        encoding="utf-8",
     )
+    steps = [
+        f"wrote {config} and {norm_file}",
+        f"next: normbot norms lint {norm_file} && normbot norms test {norm_file}",
+    ]
+    if "telegram" in on:
+        steps.append("then: start normbot, open a private chat with your bot and send /setup to add your groups")
+    if "discord" in on:
+        steps.append("then: invite the bot to your server and run /setup there to choose the channels")
+    typer.echo("\n".join(steps))

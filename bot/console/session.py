@@ -19,12 +19,23 @@ from datetime import timedelta
 from pathlib import Path
 
 from moderation.core import Core
-from moderation.kernel.actions import Action, Card, DirectMessage, Edit, OpenForm, Reply, Send
+from moderation.kernel.actions import (
+    Action,
+    Card,
+    DirectMessage,
+    Edit,
+    OpenForm,
+    OpenSettings,
+    Reply,
+    Send,
+    SettingsForm,
+)
 from moderation.kernel.clock import ManualClock
 from moderation.kernel.events import (
     Actor,
     Attachment,
     ButtonPressed,
+    ChatInvited,
     ChatRef,
     CommandInvoked,
     MessageEdited,
@@ -189,6 +200,10 @@ class ConsoleSession:
             except OSError as exc:
                 self.write(f"  ! cannot attach {path_text.strip()!r}: {exc.strerror}")
                 return
+        if head == "start" and args.strip():  # a chat joining through an invite (Telegram's startgroup link)
+            invited = ChatInvited(f"{self.chat.chat_id}:{message_id}", self.chat, self._actor(name), args.strip())
+            await self._render(await self.core.handle(invited), to=name)
+            return
         event = CommandInvoked(
             event_id=f"{self.chat.chat_id}:{message_id}",
             chat=self.chat,
@@ -258,6 +273,22 @@ class ConsoleSession:
                     else "<norm> <reason>"
                 )
                 self._card(Card(f"Answer with /{form.command} {form.release_ref} {example}", "\n".join(lines)), ())
+            elif isinstance(action, OpenSettings):
+                self.write(f"[{self._stamp()}] normbot → {to or 'you'} (only you) settings:")
+                self._card(self._settings_card(action.form), ())
+
+    @staticmethod
+    def _settings_card(form: SettingsForm) -> Card:
+        """The settings and, for each, the line that changes it (the console has no selects)."""
+        rows = []
+        for f in form.fields:
+            options = " | ".join(c.value for c in f.choices[:10]) if f.kind == "choice" else ""
+            how = {"chat": "here | <chat> | reset", "roles": "<role>, <role> | none | reset"}.get(f.kind, options)
+            rows.append((f.label, f"{f.shown} ({f.source}) · /{form.command} {f.key} {how}"))
+        body = form.note
+        if form.invite:
+            body += f"\nIn the chat to add, send: /start {form.invite}"
+        return Card(form.title, body.strip(), tuple(rows))
 
     def _card(self, card: Card, buttons: tuple[object, ...]) -> None:
         for line in card.as_text().splitlines():

@@ -23,6 +23,7 @@ from discord.http import Route
 
 from bot.config import ConfigError, DiscordSettings, Secret
 from bot.discord import events, forms, render
+from bot.discord import setup as setup_view
 from bot.discord.commands import NORM_FILE_OPTION, build_tree
 from bot.discord.outbox import Answering, Outbox, form_instructions
 from bot.discord.views import PAYLOAD_ID, PayloadButton, read_submission
@@ -31,7 +32,18 @@ from bot.logs import TokenMask
 from bot.router import Router, platform_of
 from moderation.core import Core
 from moderation.kernel import buttons
-from moderation.kernel.actions import Action, Card, DirectMessage, Edit, Form, OpenForm, Reply, Send
+from moderation.kernel.actions import (
+    Action,
+    Card,
+    DirectMessage,
+    Edit,
+    Form,
+    OpenForm,
+    OpenSettings,
+    Reply,
+    Send,
+    SettingsForm,
+)
 from moderation.kernel.commands import COMMANDS, CommandSpec
 from moderation.kernel.errors import BadArgument
 from moderation.kernel.events import ButtonPressed, CoreEvent
@@ -256,6 +268,9 @@ class DiscordAdapter:
         if custom_id.startswith("nbf1:"):
             await self._on_form_step(interaction, custom_id)
             return
+        if custom_id.startswith("nbs1:"):
+            await self._on_setup_step(interaction, custom_id)
+            return
         if PAYLOAD_ID.fullmatch(custom_id) is None:
             answering = Answering(events.chat_ref(interaction.channel, interaction.guild_id), interaction)
             await self._say(answering, "Not valid", "This button is not valid any more.")
@@ -448,6 +463,55 @@ class DiscordAdapter:
         event = events.command_event(interaction, form.command, form_options(form, answers))
         await self._render(await self._handle(interaction, event), answering)
 
+    # -- /setup (see bot.discord.setup) ------------------------------------------------------------------
+
+    async def _open_settings(self, form: SettingsForm, answering: Answering, page: int = 0) -> None:
+        """The settings as an ephemeral message with pickers (a text path gets the settings as a card)."""
+        assert self.outbox is not None
+        interaction = answering.interaction
+        if interaction is None:
+            await self.outbox.reply(Reply(form.card(), private=True), answering)
+            return
+        kwargs: dict[str, Any] = {
+            "embed": setup_view.settings_embed(form, page),
+            "view": setup_view.settings_view(form, page),
+            "ephemeral": True,
+            "allowed_mentions": render.NO_MENTIONS,
+        }
+        if interaction.response.is_done():
+            await interaction.followup.send(**kwargs)
+        else:
+            await interaction.response.send_message(**kwargs)
+
+    async def _on_setup_step(self, interaction: discord.Interaction, custom_id: str) -> None:
+        """A picker or the page button of the settings message: the choice goes to the core as `/setup
+        <setting> <value>` (the core checks who and what), and the message is redrawn in place from the form
+        the core answers with; a refusal is answered ephemerally and the message left as it was."""
+        answering = Answering(events.chat_ref(interaction.channel, interaction.guild_id), interaction)
+        parsed = setup_view.parse_id(custom_id)
+        values = interaction.data.get("values") if interaction.data else None
+        if parsed is None or (parsed[0] == "set" and not isinstance(values, list)):
+            await self._say(answering, "Not valid", "This settings message is not valid any more: send /setup again.")
+            return
+        kind, what = parsed
+        options: dict[str, str] | None = None
+        page = int(what) if kind == "page" else setup_view.page_of(what)
+        if kind == "set":
+            assert isinstance(values, list)
+            picked = "roles" if what == "reviewer-roles" else "value"
+            options = {"setting": what, "value": setup_view.chosen_value(picked, [str(v) for v in values])}
+        actions = await self._handle(interaction, events.command_event(interaction, "setup", options))
+        found = [a.form for a in actions if isinstance(a, OpenSettings)]
+        rest: list[Action] = [a for a in actions if not isinstance(a, OpenSettings)]
+        if found:
+            embed = setup_view.settings_embed(found[-1], page)
+            view = setup_view.settings_view(found[-1], page)
+            if interaction.response.is_done():
+                await interaction.edit_original_response(embed=embed, view=view)
+            else:
+                await interaction.response.edit_message(embed=embed, view=view)
+        await self._render(rest, answering)
+
     async def _on_tree_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         """A command's options that do not fit its signature (a stale registration, a malformed request) are
         the member's usage problem, not our failure: the core binds them as sent and answers with the
@@ -482,6 +546,8 @@ class DiscordAdapter:
                     await self.outbox.reply(action, answering)
                 elif isinstance(action, OpenForm):
                     await self._open_form(action.form, answering)
+                elif isinstance(action, OpenSettings):
+                    await self._open_settings(action.form, answering)
                 elif platform_of(action) == self.platform:
                     await self.deliver(action)
             except discord.HTTPException as exc:

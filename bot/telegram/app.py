@@ -46,11 +46,24 @@ from bot.telegram.forms import (
 )
 from bot.telegram.outbox import Outbox
 from bot.telegram.private import DELIVERED_NOTE, PendingAnswers, deep_link, link_note
+from bot.telegram.setup import ROLE_OF, SetupSession, SetupSessions, field_html, field_markup, form_html, form_markup
+from bot.telegram.setup import parse_step as parse_setup_step
 from moderation.core import Core
-from moderation.kernel.actions import Action, Card, DirectMessage, Edit, Form, OpenForm, Reply, Send
+from moderation.kernel.actions import (
+    Action,
+    Card,
+    DirectMessage,
+    Edit,
+    Form,
+    OpenForm,
+    OpenSettings,
+    Reply,
+    Send,
+    SettingsForm,
+)
 from moderation.kernel.commands import COMMANDS, resolve_name
 from moderation.kernel.errors import UserError
-from moderation.kernel.events import Actor, ChatRef, CommandInvoked, Posted
+from moderation.kernel.events import Actor, ChatInvited, ChatRef, CommandInvoked, Posted
 from moderation.kernel.forms import form_options
 from storage import StoreUnavailable
 
@@ -64,6 +77,7 @@ ATTACHMENT_COMMANDS = frozenset({"norms set"})
 WEBHOOK_SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"  # noqa: S105 (the variable's name, not a secret)
 _SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,256}")
 FORM_EXPIRED = "This form is not open any more: press the button on the release again."
+SETUP_EXPIRED = "These settings are not open any more: send /setup again (every change was saved)."
 NOTE_LIMIT = 500  # a text field that is no parameter of its command (the review's note)
 
 
@@ -117,6 +131,7 @@ class TelegramAdapter:
         self._migrations: set[tuple[str, str]] = set()
         self.pending = PendingAnswers()  # private answers waiting for their member to open the chat
         self.forms = FormSessions()  # forms in progress in members' private chats (see bot.telegram.forms)
+        self.setups = SetupSessions()  # /setup dialogues in moderators' private chats (see bot.telegram.setup)
         core.set_spelling(self.platform, typed_name)  # help and hints say /forget_me, as the menu does
         core.set_targeting(self.platform, "reply")  # commands reply to the announcement or its prompt
 
@@ -215,6 +230,20 @@ class TelegramAdapter:
             return
         person = message.from_user if message.sender_chat is None else None
         answering = _Answering(chat, str(message.message_id), actor_id=str(person.id) if person else None)
+        if command is not None and command.name == "start" and message.chat.type != "private" and command.args.strip():
+            # The bot was added through a /setup "add this group" link (`startgroup`): the token goes to the
+            # core, which binds the group to the community if the moderator who asked for it added it.
+            actor = events.actor_of(message, person, is_admin=False) if person is not None else None
+            if actor is not None:
+                invited = ChatInvited(
+                    f"{chat.chat_id}:{message.message_id}",
+                    chat,
+                    actor,
+                    command.args.split()[0],
+                    title=message.chat.title or "",
+                )
+                await self._render(await self.core.handle(invited), answering)
+            return
         if command is not None and command.name == "start" and message.chat.type == "private":
             # Telegram sends /start when someone opens a private chat with the bot (so DMs can reach them),
             # with the token of a deep link when they came for an answer that was waiting for them.
@@ -276,6 +305,9 @@ class TelegramAdapter:
             return
         if isinstance(query.data, str) and query.data.startswith("nbt1:"):
             await self._on_form_step(query)
+            return
+        if isinstance(query.data, str) and query.data.startswith("nbs1:"):
+            await self._on_setup_step(query)
             return
         shown = query.message
         is_admin = False
@@ -348,6 +380,8 @@ class TelegramAdapter:
             await self.outbox.send(answering.chat, html, markup, reply_to=answering.reply_to)
         elif isinstance(action, OpenForm):
             await self._open_form(action.form, answering, progress)
+        elif isinstance(action, OpenSettings):
+            await self._open_settings(action.form, answering, progress)
         elif platform_of(action) == self.platform:
             await self.deliver(action)
 
@@ -465,6 +499,87 @@ class TelegramAdapter:
         )
         private = ChatRef(self.platform, session.user_id, None, session.user_id, private=True)
         await self._render(await self.core.handle(event), _Answering(private, None, actor_id=session.user_id))
+
+    # -- /setup (see bot.telegram.setup) -----------------------------------------------------------------
+
+    async def _open_settings(self, form: SettingsForm, answering: _Answering, progress: _Progress) -> None:
+        """The settings dialogue in the moderator's private chat (the group gets the one-line pointer)."""
+        if answering.actor_id is None:  # an anonymous admin posting as the group: no private chat to use
+            await self.outbox.send(answering.chat, render.card_html(form.card()), reply_to=answering.reply_to)
+            return
+        session = self.setups.open(answering.actor_id, answering.chat, form)
+        html, markup = form_html(form), form_markup(session, self.app.bot.username)
+        if answering.chat.private:
+            await self.outbox.send(answering.chat, html, markup)
+            return
+        await self._privately(html, markup, answering, progress)
+
+    async def _on_setup_step(self, query: CallbackQuery) -> None:
+        """A button of a /setup dialogue: open a setting, go back, or choose (a value, Reset, Add a group),
+        which goes to the core as `/setup <setting> <value>` in the chat /setup was typed in; the message then
+        shows the form the core answered with. Only the moderator who opened it can use it."""
+        step = parse_setup_step(str(query.data))
+        session = self.setups.get(step[0], str(query.from_user.id)) if step is not None else None
+        if step is None or session is None or query.message is None:
+            await query.answer(SETUP_EXPIRED)
+            return
+        shown = ChatRef(self.platform, str(query.message.chat.id), None, private=True)
+        message_id, op, fields = str(query.message.message_id), step[1], session.form.fields
+        if op == "b":
+            await query.answer()
+            await self._show_settings(session, shown, message_id)
+            return
+        index = int(op[1:].split(".")[0])
+        if index >= len(fields):
+            await query.answer("This button is not valid any more.")
+            return
+        field = fields[index]
+        if op[0] == "o":
+            await query.answer()
+            await self.outbox.edit(shown, message_id, field_html(session.form, field), field_markup(session, index))
+            return
+        options = self._setup_options(op, field.key, field.kind, [c.value for c in field.choices])
+        if options is None:
+            await query.answer("This button is not valid any more.")
+            return
+        await self._setup_change(session, query, options, shown, message_id)
+
+    @staticmethod
+    def _setup_options(op: str, key: str, kind: str, values: list[str]) -> dict[str, str] | None:
+        """The `/setup` options a choice button stands for (None: a button this setting does not have)."""
+        if op[0] == "v" and kind != "roles":
+            choice = int(op.split(".")[1])
+            return {"setting": key, "value": values[choice]} if choice < len(values) else None
+        if op[0] == "r" and kind != "roles":
+            return {"setting": key, "value": "reset"}
+        if op[0] == "i" and key in ROLE_OF:
+            return {"setting": "invite", "value": ROLE_OF[key]}
+        return None
+
+    async def _setup_change(
+        self, session: SetupSession, query: CallbackQuery, options: dict[str, str], shown: ChatRef, message_id: str
+    ) -> None:
+        origin, user = session.origin, query.from_user
+        is_admin = False
+        if not origin.private and origin.chat_id.lstrip("-").isdigit():
+            is_admin = await self.admins.is_admin(int(origin.chat_id), user.id)
+        actor = events.actor_of(None, user, is_admin=is_admin)
+        assert actor is not None
+        event = CommandInvoked(f"setup:{query.id}", origin, actor, "setup", options=options)
+        actions = await self.core.handle(event)
+        forms = [a.form for a in actions if isinstance(a, OpenSettings)]
+        rest: list[Action] = [a for a in actions if not isinstance(a, OpenSettings)]
+        if forms:
+            session.form = forms[-1]
+            await query.answer("Saved." if options["setting"] != "invite" else "Press ➕ to choose the group.")
+            await self._show_settings(session, shown, message_id)
+        answering = _Answering(shown, None, None if forms else query, actor_id=session.user_id)
+        if rest or not forms:
+            await self._render(rest, answering)
+
+    async def _show_settings(self, session: SetupSession, shown: ChatRef, message_id: str) -> None:
+        markup = form_markup(session, self.app.bot.username)
+        await self.outbox.edit(shown, message_id, form_html(session.form), markup)
 
     @staticmethod
     def _privately_possible(answering: _Answering) -> bool:

@@ -309,13 +309,14 @@ async def change_content(
     change.results, change.fixes = await check_release(
         services, tx, release, pack, trigger=trigger, actor_id=actor.id, now=now
     )
+    checked_from = release.status
     await settle_after_check(tx, release, pack, change.results, now)
     await tx.audit(
         release.community_id,
         actor="normbot",
         action="release.checked",
         subject=ref,
-        payload={"pack": pack.digest, "status": release.status, "trigger": trigger},
+        payload={"pack": pack.digest, "status": release.status, "trigger": trigger, "from": checked_from},
         at=now,
     )
     creator = await tx.account(release.creator_id) or actor

@@ -26,6 +26,7 @@ from moderation.jobs import schedule_release_jobs
 from moderation.kernel.actions import Action, DirectMessage, Send
 from moderation.kernel.events import ChatRef, MessageEdited, MessagePosted
 from moderation.kernel.redaction import redacting_logger
+from moderation.modlog.entries import log_entries
 from moderation.releases.cards import (
     PromptData,
     clip,
@@ -135,9 +136,10 @@ async def on_message(services: Services, ev: MessagePosted) -> list[Action]:
     now = services.clock()
     async with services.store.transaction() as tx:
         announced = await register_announcement(services, tx, community, cid, ev, fields, prepared, now)
+        logged = await log_entries(services, tx)
     if announced is None:
         return []
-    return await announcement_actions(services, community.slug, ev, announced)
+    return [*await announcement_actions(services, community.slug, ev, announced), *logged]
 
 
 async def register_announcement(
@@ -215,7 +217,7 @@ async def register_announcement(
             actor="normbot",
             action="release.checked",
             subject=release_ref(release),
-            payload={"pack": pack.digest, "status": release.status},
+            payload={"pack": pack.digest, "status": release.status, "from": "announced"},
             at=now,
         )
         await schedule_release_jobs(tx, release, pack, now)
@@ -257,7 +259,8 @@ async def on_message_edited(services: Services, ev: MessageEdited) -> list[Actio
             return []
         announcement = await tx.announcement_at(msg.chat.platform, msg.chat.chat_id, msg.message_id)
         if announcement is not None:
-            return await _edit_announcement(services, tx, community, cid, announcement, msg, now)
+            actions = await _edit_announcement(services, tx, community, cid, announcement, msg, now)
+            return actions + await log_entries(services, tx)
     if not watched:
         return []
     return await on_message(services, msg)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from moderation.jobs import chats_for, schedule_flag_escalation
+from moderation.jobs import schedule_flag_escalation
 from moderation.kernel import buttons
 from moderation.kernel.actions import Action, Button, Card, Choice, Edit, Form, FormField, OpenForm, Reply, Send
 from moderation.kernel.buttons import ButtonPayload
 from moderation.kernel.commands import Param, button, command
+from moderation.kernel.community import chats_for
 from moderation.kernel.errors import AlreadyDone, BadArgument, NotFound, NotPermitted, RateLimited, UserError
 from moderation.kernel.events import ChatRef
 from moderation.kernel.invocation import Invocation

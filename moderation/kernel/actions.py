@@ -27,8 +27,11 @@ __all__ = [
     "Form",
     "FormField",
     "OpenForm",
+    "OpenSettings",
     "Reply",
     "Send",
+    "SettingField",
+    "SettingsForm",
 ]
 
 
@@ -222,4 +225,64 @@ class OpenForm:
     form: Form
 
 
-Action = Send | Edit | Reply | DirectMessage | OpenForm
+@dataclass(frozen=True, slots=True)
+class SettingField:
+    """One setting of a community as `/setup` shows it: `kind` says how a platform lets people pick it (a
+    `chat` of the platform, platform `roles`, or one of `choices`); `values` is what is in force now (chat
+    ids, role ids or names, the choice's value), `shown` the same as a person reads it, `source` where it
+    came from. For a chat, `choices` are the community's chats the platform cannot list itself (Telegram
+    groups the bot was added to), by name."""
+
+    key: str
+    label: str
+    kind: str
+    values: tuple[str, ...]
+    shown: str
+    source: str
+    choices: tuple[Choice, ...] = ()
+    help: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "label", visible(self.label))
+        object.__setattr__(self, "shown", visible(self.shown))
+        object.__setattr__(self, "source", visible(self.source))
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsForm:
+    """A community's settings as a form (`moderation.setup`): each field changed alone, through the form's
+    command (`/setup <key> <value>`), so a select on Discord, a button on Telegram and a typed line in the
+    console are checked by the core alike. `note` says what the last change did; `invite` is a one-time
+    token just minted for adding a chat as `invite_role` (Telegram turns it into a `startgroup` link)."""
+
+    command: str
+    title: str
+    fields: tuple[SettingField, ...]
+    note: str = ""
+    invite: str | None = None
+    invite_role: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "title", visible(self.title))
+        object.__setattr__(self, "note", visible(self.note))
+
+    def field(self, key: str) -> SettingField | None:
+        """The field named `key` (None for a key the form does not have: a forged interaction)."""
+        return next((f for f in self.fields if f.key == key), None)
+
+    def card(self) -> Card:
+        """The form as plain text (the console, and every platform's heading)."""
+        rows = tuple((f.label, f"{f.shown} ({f.source})") for f in self.fields)
+        return Card(self.title, self.note, rows)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenSettings:
+    """Show (or, answering a change, refresh) a settings form, for the actor alone: Discord an ephemeral
+    message with channel, role and string selects; Telegram an inline-keyboard dialogue in the private chat;
+    the console the settings and the lines to type."""
+
+    form: SettingsForm
+
+
+Action = Send | Edit | Reply | DirectMessage | OpenForm | OpenSettings

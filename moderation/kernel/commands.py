@@ -88,6 +88,9 @@ class CommandSpec:
     targets_release: bool = False
     examples: tuple[str, ...] = field(default=())
     prepare: Prepare | None = None
+    private_chat: bool = False
+    """In a private chat no community claims, the command runs for the community that names the actor as
+    owner or moderator (`/setup` on day one, before any group of the community is known to the bot)."""
 
     @property
     def usage(self) -> str:
@@ -127,15 +130,17 @@ def command(
     examples: tuple[str, ...] = (),
     prepare: Prepare | None = None,
     button: str | None = None,
+    private_chat: bool = False,
 ) -> Callable[[Handler], Handler]:
     """Register a handler as the command `name` (`prepare`: slow work done before its unit of work; `button`:
-    the prompt button that runs this command on its release, with the command's own privilege)."""
+    the prompt button that runs this command on its release, with the command's own privilege;
+    `private_chat`: see `CommandSpec.private_chat`)."""
 
     def register(fn: Handler) -> Handler:
         if name in COMMANDS:
             raise RuntimeError(f"command {name!r} defined twice")
         targets = any(p.kind == "release" for p in params)
-        spec = CommandSpec(name, description, params, privilege, fn, targets, examples, prepare)
+        spec = CommandSpec(name, description, params, privilege, fn, targets, examples, prepare, private_chat)
         COMMANDS[name] = spec
         if button is not None:
 

@@ -1,21 +1,25 @@
 """Which community a chat belongs to, and whether it is watched: the community directory.
 
 Every event starts here. A chat is bound to a community in the store (`/watch`, set-up, a migration), in
-`normbot.toml` (its `chats`), or through the space (guild, group) it sits in; in that order of precedence. The
-directory answers from a snapshot of every chat binding where it can, because nearly every message is
-ordinary chat and a unit of work per message would be most of the watcher's time.
+`normbot.toml` (its `chats`) or a `/setup` setting, or through the space (guild, group) it sits in; in that
+order of precedence. The directory answers from a snapshot of every chat binding where it can, because nearly
+every message is ordinary chat and a unit of work per message would be most of the watcher's time.
+
+It also keeps the effective communities: the file's, with the settings moderators changed from chat merged
+in (`apply_settings`; how a setting changes a community is `moderation.setup.settings`, handed in as `merge`).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
-from typing import Literal
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
 
 from moderation.kernel.clock import Clock
 from moderation.kernel.community import CommunityConfig
 from moderation.kernel.events import ChatRef
-from storage import Store, Tx
+from moderation.kernel.permissions import Privilege, resolve_privilege
+from storage import SettingRow, Store, Tx
 
 __all__ = ["BINDING_TTL", "CommunityDirectory", "Resolved"]
 
@@ -24,15 +28,28 @@ BINDING_TTL = 5.0
 Resolved = tuple[CommunityConfig, int, bool]
 """(community, its store id, whether the chat is watched for announcements)."""
 _Snapshot = dict[tuple[str, str], tuple[int, str, bool]]
+Merge = Callable[[CommunityConfig, Sequence[SettingRow]], CommunityConfig]
+"""A community from the file's config and its stored settings."""
+
+
+def _unchanged(config: CommunityConfig, rows: Sequence[SettingRow]) -> CommunityConfig:
+    return config
 
 
 class CommunityDirectory:
     """The configured communities, their store ids, and the chat -> community resolution (one per process)."""
 
-    def __init__(self, store: Store, communities: Sequence[CommunityConfig], clock: Clock) -> None:
+    def __init__(
+        self, store: Store, communities: Sequence[CommunityConfig], clock: Clock, *, merge: Merge = _unchanged
+    ) -> None:
         self.store = store
         self.clock = clock
-        self.communities = {c.slug: c for c in communities}
+        self._merge = merge
+        # The file's communities, and the effective ones: the file's with the settings moderators changed
+        # from chat merged in (`apply_settings`). Every reader uses `communities`.
+        self.file_communities = {c.slug: c for c in communities}
+        self.communities = dict(self.file_communities)
+        self._settings_generation = 0
         self._ids: dict[str, int] = {}
         self._snapshot: _Snapshot | None = None
         self._snapshot_until = 0.0
@@ -40,9 +57,9 @@ class CommunityDirectory:
         self._generation = 0
         self._chat_index: dict[tuple[str, str], tuple[str, str]] = {}
         self._space_index: dict[tuple[str, str], str] = {}
+        self._moved_chats: dict[tuple[str, str], tuple[str, str]] = {}  # chats that migrated (new id)
+        self._index_chats()
         for c in communities:
-            for chat in c.chats:
-                self._chat_index[(chat.platform, chat.chat_id)] = (c.slug, chat.role)
             for space in c.spaces:
                 self._space_index[space] = c.slug
 
@@ -67,6 +84,48 @@ class CommunityDirectory:
             if cid == community_id:
                 return slug
         return None
+
+    def community_of_moderator(self, actor: Any) -> CommunityConfig | None:
+        """In a private chat no community claims: the community whose file names the actor as owner or
+        moderator (the first by slug when several do). Platform admin rights say nothing here (a private
+        chat has no admins), so only the file's names count."""
+        for slug in sorted(self.communities):
+            if resolve_privilege(actor, self.communities[slug]) >= Privilege.MODERATOR:
+                return self.communities[slug]
+        return None
+
+    # -- settings changed from chat ----------------------------------------------------------------------
+
+    def apply_settings(self, rows: Sequence[SettingRow], *, only: str | None = None) -> None:
+        """Rebuild the effective communities from the file's and these stored settings (every community's,
+        or `only` this one's). Called with the binding snapshot (so another replica's change arrives within
+        `BINDING_TTL`) and, on this replica, as soon as a change commits."""
+        by_slug: dict[str, list[SettingRow]] = {}
+        for r in rows:
+            by_slug.setdefault(r.community_slug, []).append(r)
+        for slug, config in self.file_communities.items():
+            if only is None or slug == only:
+                self.communities[slug] = self._merge(config, by_slug.get(slug, []))
+        self._index_chats()
+
+    def settings_changed(self, slug: str, rows: Sequence[SettingRow]) -> None:
+        """A setting of `slug` changed here and committed: use it now, and keep a snapshot read that started
+        before the change from putting the old value back."""
+        self._settings_generation += 1
+        self.apply_settings(rows, only=slug)
+
+    def _index_chats(self) -> None:
+        """Which community each chat named by the file or a setting belongs to (after the store's bindings,
+        which win): a review chat set with /setup is the community's chat as if the file named it."""
+        index: dict[tuple[str, str], tuple[str, str]] = {}
+        for slug in sorted(self.communities):
+            for chat in self.communities[slug].chats:
+                index.setdefault((chat.platform, chat.chat_id), (slug, chat.role))
+        for slug, config in self.file_communities.items():  # the file's releases chats first, as before
+            for chat in config.chats:
+                index[(chat.platform, chat.chat_id)] = (slug, chat.role)
+        index.update(self._moved_chats)
+        self._chat_index = index
 
     # -- chats -----------------------------------------------------------------------------------------
 
@@ -154,11 +213,16 @@ class CommunityDirectory:
         key = (platform, old_chat_id)
         if key in self._chat_index:
             self._chat_index[(platform, new_chat_id)] = self._chat_index[key]
+            self._moved_chats[(platform, new_chat_id)] = self._chat_index[key]
 
     async def _load_snapshot(self) -> _Snapshot:
         started, generation = time.monotonic(), self._generation
+        settings_generation = self._settings_generation
         async with self.store.transaction() as tx:
             rows = await tx.chat_bindings()
+            settings = await tx.community_settings()
+        if settings_generation == self._settings_generation:  # else a change here may be newer than this read
+            self.apply_settings(settings)
         snapshot = {
             (r.platform, r.chat_id): (r.community_id, r.community_slug, r.watched and r.role == "releases")
             for r in rows

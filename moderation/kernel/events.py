@@ -15,6 +15,7 @@ __all__ = [
     "Actor",
     "Attachment",
     "ButtonPressed",
+    "ChatInvited",
     "ChatRef",
     "CommandInvoked",
     "CoreEvent",
@@ -162,4 +163,18 @@ class Posted:
     message_id: str
 
 
-CoreEvent = MessagePosted | MessageEdited | CommandInvoked | ButtonPressed | Posted
+@dataclass(frozen=True, slots=True)
+class ChatInvited:
+    """The bot was added to a chat through a one-time "add this group" link a moderator asked `/setup` for
+    (Telegram's `startgroup` deep link delivers the token as `/start <token>` in the new group). The chat
+    belongs to no community yet: the token says which one, and only the moderator who asked for it can use
+    it. `title` is the chat's name, kept so `/setup` can offer the chat by name."""
+
+    event_id: str
+    chat: ChatRef
+    author: Actor
+    token: str
+    title: str = ""
+
+
+CoreEvent = MessagePosted | MessageEdited | CommandInvoked | ButtonPressed | Posted | ChatInvited

@@ -98,7 +98,7 @@ async def claim(inv: Invocation, args: dict[str, Any]) -> list[Action]:
 
 
 def _mod_chats(inv: Invocation) -> list[Any]:
-    from moderation.jobs import chats_for
+    from moderation.kernel.community import chats_for
 
     return chats_for(inv.community, "mod", "review", "releases")
 

@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from moderation.jobs import chats_for
 from moderation.kernel.actions import Action, Card, DirectMessage
+from moderation.kernel.community import chats_for
 from moderation.kernel.events import MessagePosted
 from moderation.kernel.redaction import redacting_logger
 from moderation.provenance.claims import ReuploadMatch, alert_actions, claim_matches, record_claims

@@ -174,7 +174,9 @@ async def _recheck(inv: Invocation, release: Any, *, trigger: str) -> list[Actio
     before = release.status
     await settle_after_check(inv.tx, release, inv.pack, results, inv.now)
     await inv.audit(
-        "release.checked", release_ref(release), {"pack": inv.pack.digest, "status": release.status, "trigger": trigger}
+        "release.checked",
+        release_ref(release),
+        {"pack": inv.pack.digest, "status": release.status, "trigger": trigger, "from": before},
     )
     failures = [(r, fixes.get(r.norm_id)) for r in results if r.outcome == "fail" and r.severity != "info"]
     moved = (

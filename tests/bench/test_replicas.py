@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bench.replicas import run_replicas
 from storage import Store
+
+# Slow (three replicas racing on PostgreSQL): deselected by a developer's `make test`, always run by CI.
+pytestmark = pytest.mark.slow
 
 
 async def test_three_replicas_record_everything_exactly_once(pg_store: Store) -> None:

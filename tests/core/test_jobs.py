@@ -8,6 +8,8 @@ import subprocess
 import sys
 from datetime import timedelta
 
+import pytest
+
 from bot.wiring import build_core
 from moderation.kernel.actions import Send
 from moderation.kernel.clock import ManualClock
@@ -96,6 +98,7 @@ asyncio.run(main())
 """
 
 
+@pytest.mark.slow
 async def test_three_replicas_fire_each_job_exactly_once(pg_store: Store, clock: ManualClock) -> None:
     """Three processes sharing PostgreSQL race for 40 due reminders: each fires exactly once."""
     store = pg_store
@@ -136,6 +139,7 @@ async def test_three_replicas_fire_each_job_exactly_once(pg_store: Store, clock:
     assert workers <= {"replica-0", "replica-1", "replica-2"}
 
 
+@pytest.mark.slow
 async def test_more_due_jobs_than_one_batch_all_run(chat: Chat) -> None:
     """After long downtime, 120 due reminders (more than a batch of 100) all fire in one run."""
     for i in range(120):

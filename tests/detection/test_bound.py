@@ -73,6 +73,7 @@ def test_the_bound_changes_no_verdict_even_for_an_adversarial_encoder(
     assert sum(bound_encoder.calls) == sum(full_encoder.calls) - len(settled)
 
 
+@pytest.mark.slow
 def test_the_real_model_gives_the_same_verdicts_with_the_bound_and_the_gate_spares_the_encoder(
     examples: list[Example],
 ) -> None:

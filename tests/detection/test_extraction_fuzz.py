@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from moderation.extraction import extract
 from norms.fields import LINK_KINDS, ReleaseFields
+from tests.conftest import examples
 
 _PIECES = st.sampled_from(
     [
@@ -29,14 +30,14 @@ def _well_formed(f: ReleaseFields) -> None:
     f.to_json()
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.text(max_size=2000), st.lists(st.text(max_size=40), max_size=3))
 def test_never_raises_on_any_text(text: str, attachments: list[str]) -> None:
     """Arbitrary unicode and attachment names give well-formed fields."""
     _well_formed(extract(text, attachments))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(_MESSY)
 def test_never_raises_on_messy_announcements(text: str) -> None:
     """Fragments of real formatting glued at random give well-formed fields."""

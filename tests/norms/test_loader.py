@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from norms import NormFileError, Problem, lint_path, lint_text, load_builtin, load_pack, load_pack_text, resolve_pack
+from tests.conftest import examples
 
 CASES = Path(__file__).parent / "cases"
 INVALID = sorted((CASES / "invalid").glob("*.yaml"))
@@ -169,7 +170,7 @@ def _load_problems(text: str) -> tuple[Problem, ...] | None:
     return None
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=400))
 def test_fuzz_loader_raises_only_norm_file_error(text: str) -> None:
     """Random text either loads or raises NormFileError; lint never raises."""
@@ -217,7 +218,7 @@ _yamlish = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_yamlish)
 def test_fuzz_structured_norm_files(body: object) -> None:
     """Norm-file-shaped random structures never crash the loader."""

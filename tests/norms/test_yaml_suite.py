@@ -62,6 +62,7 @@ def _lint(path: Path) -> tuple[int, str, BaseException | None]:
     return result.exit_code, result.output, result.exception
 
 
+@pytest.mark.slow
 def test_every_case_lints_without_a_traceback(suite: Path, big_scalar: Path) -> None:
     """All 408 files: exit 0/1, no unexpected exception; every problem line is file:line:col."""
     failures = []

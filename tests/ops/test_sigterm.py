@@ -16,7 +16,9 @@ from tests.fakes.telegram.harness import GOOD, TOKEN
 from tests.fakes.telegram.payloads import FakeChat, FakeUser
 from tests.fakes.telegram.server import FakeTelegram
 
-pytestmark = pytest.mark.e2e
+# Slow (a real `normbot` process under load, stopped by SIGTERM): deselected by a developer's `make test`,
+# always run by CI (see the Makefile).
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 # Few enough that replies stay under Telegram's 20 messages a minute per group (PTB's limiter would queue them).
 MEMBERS = 6
 

@@ -27,6 +27,10 @@ from storage.models import Account, Endorsement, Flag, ScheduledJob
 from tests.core.harness import GOOD
 from tests.reliability.pgcluster import PgCluster
 
+# Slow (a throwaway PostgreSQL cluster and real processes killed mid-run): deselected by a developer's
+# `make test`, always run by CI (see the Makefile).
+pytestmark = pytest.mark.slow
+
 MEMBERS = 240
 KILL_AFTER_ACKS = 25
 COMMAND = re.compile(r"^\[[^\]]+\] (\S+) \(m\d+\): (/\S+) (R\d+)")

@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select, text
 
 from bot.wiring import build_core
@@ -26,6 +27,10 @@ from storage import Store
 from storage.models import Review, ReviewAnswer
 from tests.conftest import REPO_ROOT, _pg_admin, _pg_dsn
 from tests.core.harness import GOOD, Chat, community
+
+# Slow (several real processes, each importing the bot and migrating): deselected by a developer's
+# `make test`, always run by CI (see the Makefile).
+pytestmark = pytest.mark.slow
 
 TRIALS = 3
 REPLICAS = 3

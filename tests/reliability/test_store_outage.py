@@ -25,6 +25,10 @@ from storage.models import AuditEvent, Endorsement, ProcessedEvent
 from tests.core.harness import GOOD, Chat, community, reply_text, sends
 from tests.reliability.pgcluster import PgCluster
 
+# Slow (a throwaway PostgreSQL cluster, stopped and started): deselected by a developer's `make test`,
+# always run by CI (see the Makefile).
+pytestmark = pytest.mark.slow
+
 NOT_RECORDED = "Not recorded yet"
 
 

@@ -21,6 +21,7 @@ from moderation.kernel.actions import Reply
 from moderation.kernel.commands import COMMANDS, bind_text, release_id_of, resolve_name
 from moderation.kernel.errors import BadArgument, UnknownCommand
 from norms import Problem, lint_text
+from tests.conftest import examples
 from tests.core.harness import GOOD, Chat
 
 HOSTILE = [
@@ -48,7 +49,7 @@ YAMLISH = st.lists(
 ).map("".join)  # fmt: skip
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(MESSY, st.lists(MESSY, max_size=3))
 def test_extract_never_raises_and_stays_bounded(text: str, attachments: list[str]) -> None:
     fields = extract(text, attachments)
@@ -59,13 +60,13 @@ def test_extract_never_raises_and_stays_bounded(text: str, attachments: list[str
         assert value is None or (isinstance(value, str) and len(value) <= 2 * len(text) + 200)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.text(max_size=40).map(lambda s: "a" * 20000 + s))
 def test_extract_handles_long_runs(text: str) -> None:
     extract(text)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(YAMLISH, MESSY, st.text(max_size=300)))
 def test_lint_text_only_answers_with_problems(text: str) -> None:
     problems = lint_text(text, "fuzz.yaml")
@@ -74,7 +75,7 @@ def test_lint_text_only_answers_with_problems(text: str) -> None:
         assert isinstance(p, Problem) and p.line >= 0 and p.message
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=examples(600), deadline=None)
 @given(st.one_of(st.sampled_from([*sorted(COMMANDS), "norms", "release", "x"]), MESSY), MESSY)
 def test_command_parser_raises_only_user_errors(name: str, args: str) -> None:
     try:
@@ -91,7 +92,7 @@ def test_command_parser_raises_only_user_errors(name: str, args: str) -> None:
             assert release_id_of(value) >= 0
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(st.one_of(MESSY, st.text(max_size=80), st.from_regex(r"nb1:[a-z]{1,12}:[0-9]{1,20}(:[0-9]{1,20})?")))
 def test_button_parser_raises_only_bad_argument(payload: str) -> None:
     try:

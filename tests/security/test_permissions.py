@@ -18,7 +18,15 @@ from moderation.core import Core
 from moderation.kernel.actions import Reply
 from moderation.kernel.commands import COMMANDS
 from storage import Store
-from storage.models import AuditEvent, Endorsement, Flag, NormPackRevision, Release, WatchedChat
+from storage.models import (
+    AuditEvent,
+    CommunitySetting,
+    Endorsement,
+    Flag,
+    NormPackRevision,
+    Release,
+    WatchedChat,
+)
 from tests.core.harness import GOOD, Chat
 
 ROLES = ("creator", "member", "reviewer", "moderator", "admin", "outsider", "foreign")
@@ -56,6 +64,7 @@ TABLE: dict[str, tuple[str, dict[str, str] | str]] = {
     "release show": ("/release show R1", "all"),
     "resolve": ("/resolve F1 upheld copied", MODS),
     "review": ("/review R1 harm-real-person-consent=no", NOT_CREATOR),
+    "setup": ("/setup quorum 3", MODS),
     "status": ("/status R1 removed spam", MODS),
     "unendorse": ("/unendorse R1", NOT_CREATOR | {"creator": NOTHING}),
     "unwatch": ("/unwatch", MODS),
@@ -112,7 +121,7 @@ async def scene(chat: Chat) -> Chat:
 async def _snapshot(store: Store) -> tuple[int, ...]:
     async with store.transaction() as tx:
         counts = []
-        for model in (AuditEvent, Endorsement, Flag, NormPackRevision, Release, WatchedChat):
+        for model in (AuditEvent, CommunitySetting, Endorsement, Flag, NormPackRevision, Release, WatchedChat):
             counts.append(int((await tx.s.execute(select(func.count()).select_from(model))).scalar_one()))
         statuses = tuple((await tx.s.execute(select(Flag.status).order_by(Flag.id))).scalars())
         release_status = (await tx.s.execute(select(Release.status).where(Release.id == 1))).scalar_one()

@@ -154,10 +154,17 @@ class LoopbackOnly:
 
 @contextlib.asynccontextmanager
 async def discord_world(
-    tmp_path: Path, *, sharded: bool = False, start: bool = True, spaces: bool = True, store: Store | None = None
+    tmp_path: Path,
+    *,
+    sharded: bool = False,
+    start: bool = True,
+    spaces: bool = True,
+    store: Store | None = None,
+    log: bool = False,
 ) -> AsyncIterator[World]:
     """Start the fake, the store, the core and the adapter; stop them all in reverse order. `store`: a store
-    of the caller's (the `store` fixture, for a test on both databases), left open; else a SQLite file."""
+    of the caller's (the `store` fixture, for a test on both databases), left open; else a SQLite file.
+    `log`: the community has a mod-log channel (`world.extra["log"]`)."""
     fake = FakeDiscord(TOKEN)
     ids = fake.ids
     mods = FakeRole(ids.next(), "Moderators", MANAGE_GUILD)
@@ -165,7 +172,8 @@ async def discord_world(
     releases = FakeChannel(ids.next(), "releases")
     chat = FakeChannel(ids.next(), "general")
     mods_channel = FakeChannel(ids.next(), "mods")
-    channels = [releases, chat, mods_channel]
+    log_channel = FakeChannel(ids.next(), "mod-log")
+    channels = [releases, chat, mods_channel, log_channel]
     guild = fake.add_guild(FakeGuild(ids.next(), "Model makers", fake.owner.id, [mods, reviewers], channels))
     alice = fake.add_user(FakeUser(ids.next(), "alice_makes"), guild=guild)
     bob = fake.add_user(FakeUser(ids.next(), "bob_reviews"), guild=guild, roles=(reviewers.id,))
@@ -178,6 +186,7 @@ async def discord_world(
         chats=(
             ChatBinding("discord", str(releases.id), "releases"),
             ChatBinding("discord", str(mods_channel.id), "mod"),
+            *((ChatBinding("discord", str(log_channel.id), "log"),) if log else ()),
         ),
         spaces=frozenset({("discord", str(guild.id))}) if spaces else frozenset(),
         reviewer_roles=frozenset({"reviewers"}),
@@ -191,6 +200,8 @@ async def discord_world(
     adapter.guild_ready_timeout = 0.1
     router.register(adapter)
     world = World(fake, store, core, adapter, guild, releases, chat, mods_channel, alice, bob, carol, mia)
+    if log:
+        world.extra["log"] = log_channel
     with LoopbackOnly() as network:
         try:
             if start:

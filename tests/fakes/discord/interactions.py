@@ -12,7 +12,7 @@ from tests.fakes.discord.payloads import JSON, FakeChannel, FakeUser, interactio
 from tests.fakes.discord.server import FakeDiscord, public
 from tests.fakes.discord.state import Call
 
-__all__ = ["autocomplete", "context_menu", "press", "response_to", "select", "slash", "submit_modal"]
+__all__ = ["autocomplete", "context_menu", "pick", "press", "response_to", "select", "slash", "submit_modal"]
 
 APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 2, 3, 4, 5
 STRING, INTEGER, ATTACHMENT, SUB_COMMAND = 3, 4, 11, 1
@@ -120,6 +120,34 @@ async def select(
     offered = {o["value"] for o in found[0].get("options", [])}
     assert set(values) <= offered, f"{values} are not options of the select"
     data = {"custom_id": custom_id, "component_type": 3, "values": values}
+    return await _send(fake, channel, user, MESSAGE_COMPONENT, data, public(message))
+
+
+PICKERS = {5: "users", 6: "roles", 7: "mentionables", 8: "channels"}
+
+
+async def pick(
+    fake: FakeDiscord, channel: FakeChannel, user: FakeUser, message: JSON, custom_id: str, values: list[str]
+) -> JSON:
+    """A choice in a channel or role select (Discord lists the guild's channels or roles itself; `values` are
+    their ids). Like Discord, the fake sends the chosen objects in `resolved`, and refuses a picker the message
+    does not have or more values than it takes."""
+    found = [
+        c for row in message.get("components", []) for c in row.get("components", []) if c.get("custom_id") == custom_id
+    ]
+    assert found and found[0].get("type") in PICKERS, f"no channel or role select {custom_id!r} on the message"
+    component = found[0]
+    assert int(component.get("min_values", 1)) <= len(values) <= int(component.get("max_values", 1))
+    resolved: JSON = {}
+    if component["type"] == 8:
+        chats = {v: fake.channel(int(v)) for v in values}
+        assert all(c is not None for c in chats.values()), "Discord offers the guild's channels only"
+        resolved["channels"] = {
+            v: {"id": v, "name": c[0].name, "type": 0, "permissions": "0"} for v, c in chats.items() if c
+        }
+    elif component["type"] == 6:
+        resolved["roles"] = {v: {"id": v, "name": f"role {v}", "permissions": "0", "position": 1} for v in values}
+    data = {"custom_id": custom_id, "component_type": component["type"], "values": values, "resolved": resolved}
     return await _send(fake, channel, user, MESSAGE_COMPONENT, data, public(message))
 
 

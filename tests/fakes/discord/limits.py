@@ -49,8 +49,15 @@ def invalid_components(rows: list[JSON]) -> str | None:
         if row.get("type") != 1 or not 1 <= len(children) <= 5:
             return f"components.{i}: an action row holds 1 to 5 components."
         selects = [c for c in children if c.get("type") == 3]
-        if selects and len(children) != 1:
+        pickers = [c for c in children if c.get("type") in (5, 6, 7, 8)]  # user, role, mentionable, channel
+        if (selects or pickers) and len(children) != 1:
             return f"components.{i}: a select menu takes a whole action row."
+        for picker in pickers:
+            low, high = int(picker.get("min_values", 1)), int(picker.get("max_values", 1))
+            if not 0 <= low <= high <= 25 or len(picker.get("default_values") or []) > high:
+                return f"components.{i}.components.0: min_values, max_values or default_values out of range."
+            if len(picker.get("placeholder") or "") > 150:
+                return f"components.{i}.components.0.placeholder: Must be 150 or fewer in length."
         for component in children:
             custom_id = component.get("custom_id") or ""
             if len(component.get("label") or "") > 80 or len(custom_id) > 100:

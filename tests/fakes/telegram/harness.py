@@ -73,6 +73,7 @@ class World:
     bob: FakeUser
     carol: FakeUser
     mia: FakeUser
+    log: FakeChat | None = None  # the mod-log chat, when the world has one
 
     async def reply_to(self, update: dict[str, Any], *, after: int = 0, timeout: float = 10.0) -> BotMessage:
         """The bot's message that replies to the message of `update` (waits for it)."""
@@ -170,10 +171,12 @@ async def telegram_world(
     start: bool = True,
     store: Store | None = None,
     moderators: frozenset[str] = frozenset(),
+    log: bool = False,
 ) -> AsyncIterator[World]:
     """Start the fake, the store, the core and the adapter; stop them all in reverse order. `store`: a store
     of the caller's (the `store` fixture, for a test on both databases), left open; else a SQLite file.
-    `moderators`: the community's configured moderators (`telegram:<id>` or `telegram:@handle`)."""
+    `moderators`: the community's configured moderators (`telegram:<id>` or `telegram:@handle`). `log`: the
+    community has a mod-log chat (`world.log`)."""
     fake = FakeTelegram(TOKEN)
     await fake.start()
     n = next(_ids)
@@ -184,6 +187,7 @@ async def telegram_world(
     group = fake.add_chat(FakeChat(-4000 - n, "group", "Model makers"), admins=(mia,))
     forum = fake.add_chat(FakeChat(-100_5000 - n, "supergroup", "Makers forum", is_forum=True), admins=(mia,))
     mods = fake.add_chat(FakeChat(-100_6000 - n, "supergroup", "Makers mods"), admins=(mia,))
+    log_chat = fake.add_chat(FakeChat(-100_7000 - n, "supergroup", "Makers log"), admins=(mia,)) if log else None
     community = CommunityConfig(
         slug="makers",
         name="Makers",
@@ -192,6 +196,7 @@ async def telegram_world(
             ChatBinding("telegram", str(group.id), "releases"),
             ChatBinding("telegram", str(forum.id), "releases"),
             ChatBinding("telegram", str(mods.id), "mod"),
+            *((ChatBinding("telegram", str(log_chat.id), "log"),) if log_chat is not None else ()),
         ),
     )
     own_store = store is None
@@ -204,7 +209,7 @@ async def telegram_world(
     adapter = TelegramAdapter(core, router, config, Secret(TOKEN))
     adapter.poll_timeout = 2
     router.register(adapter)
-    world = World(fake, store, core, adapter, group, forum, mods, alice, bob, carol, mia)
+    world = World(fake, store, core, adapter, group, forum, mods, alice, bob, carol, mia, log_chat)
     try:
         if start:
             await adapter.start()

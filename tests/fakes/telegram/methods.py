@@ -72,6 +72,12 @@ def _keyboard(params: JSON) -> tuple[list[list[tuple[str, str]]], bool]:
     for row in markup.get("inline_keyboard", []):
         out = []
         for button in row:
+            url = button.get("url")
+            if url is not None and button.get("callback_data") is None:  # a link button: kept as "url:<url>"
+                if not str(url).startswith(("https://", "http://", "tg://")):
+                    raise ApiError(400, "Bad Request: wrong HTTP URL")
+                out.append((str(button["text"]), f"url:{url}"))
+                continue
             data = button.get("callback_data")
             if data is None or not 1 <= len(str(data).encode()) <= 64:
                 raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
@@ -85,7 +91,12 @@ def _keyboard(params: JSON) -> tuple[list[list[tuple[str, str]]], bool]:
 def _markup_json(rows: list[list[tuple[str, str]]]) -> JSON | None:
     if not rows:
         return None
-    return {"inline_keyboard": [[{"text": t, "callback_data": d} for t, d in row] for row in rows]}
+    return {
+        "inline_keyboard": [
+            [{"text": t, "url": d[4:]} if d.startswith("url:") else {"text": t, "callback_data": d} for t, d in row]
+            for row in rows
+        ]
+    }
 
 
 def _message_json(state: FakeState, msg: BotMessage) -> JSON:
