@@ -87,7 +87,7 @@ class CommunitySettings(_Model):
     @field_validator("language")
     @classmethod
     def _language_known(cls, v: str) -> str:
-        from moderation.setup.settings import LANGUAGES
+        from moderation.kernel.i18n import LANGUAGES
 
         if v not in LANGUAGES:
             raise ValueError(f"language must be one of {', '.join(LANGUAGES)}; got {v!r}")

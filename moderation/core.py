@@ -26,6 +26,7 @@ from moderation.kernel.clock import Clock, utcnow
 from moderation.kernel.community import CommunityConfig
 from moderation.kernel.directory import CommunityDirectory
 from moderation.kernel.events import ChatRef, CoreEvent
+from moderation.kernel.i18n import DEFAULT_LANGUAGE, language_of, translations
 from moderation.kernel.phrasing import Phrasing, Spelling, Targeting
 from moderation.kernel.redaction import redacting_logger
 from moderation.kernel.retry import RetryPolicy
@@ -119,6 +120,8 @@ class Core:
         """Make sure every configured community and chat exists in the store; validate packs early."""
         services = self.services
         now = services.clock()
+        for c in self.directory.communities.values():  # compiled now, not while the first member waits (docs/i18n.md)
+            translations(language_of(c.language) or DEFAULT_LANGUAGE)
         async with services.store.transaction() as tx:
             for c in self.directory.communities.values():
                 services.packs.configured(c)

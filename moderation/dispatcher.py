@@ -30,7 +30,8 @@ from moderation.kernel.events import (
     MessagePosted,
     Posted,
 )
-from moderation.kernel.invocation import Invocation
+from moderation.kernel.i18n import _, language_of, settle, using
+from moderation.kernel.invocation import Invocation, checked_audience
 from moderation.kernel.permissions import resolve_pinned
 from moderation.kernel.redaction import handling, redacting_logger
 from moderation.kernel.retry import retry_connect
@@ -63,12 +64,24 @@ class Dispatcher:
         self._inflight += 1
         self._idle.clear()
         try:
-            with handling(event):  # the member's text of this event is masked in every log record of ours
+            # The member's text of this event is masked in every log record of ours; text is written in the
+            # language of whoever reads it (settled once the community is known: `_invocation`, the watcher).
+            with handling(event), using(self._first_language(event)):
                 return await self._handle(event)
         finally:
             self._inflight -= 1
             if self._inflight == 0:
                 self._idle.set()
+
+    def _first_language(self, event: CoreEvent) -> str:
+        """The language an event's answers start in: the actor's own for a command or a button (answers go to
+        them: errors, confirmations), else the chat's community's."""
+        directory = self.services.directory
+        if isinstance(event, CommandInvoked | ButtonPressed):
+            return language_of(event.author.locale) or directory.language_hint(event.chat)
+        if isinstance(event, MessageEdited):
+            return directory.language_hint(event.message.chat)
+        return directory.language_hint(event.chat)
 
     async def drain(self, timeout: float) -> bool:
         """Wait until no event is being handled (graceful shutdown); False if `timeout` ran out first."""
@@ -109,10 +122,10 @@ class Dispatcher:
             )
         except UnknownCommand as exc:
             stats["command_errors"] += 1
-            return [Reply(Card("Unknown command", str(exc)), ephemeral=True)]
+            return [Reply(Card(_("Unknown command"), str(exc)), ephemeral=True)]
         except UserError as exc:
             stats["command_errors"] += 1
-            title = "Not allowed" if isinstance(exc, NotPermitted) else "Can't do that"
+            title = _("Not allowed") if isinstance(exc, NotPermitted) else _("Can't do that")
             return [Reply(Card(title, str(exc)), ephemeral=True)]
         except StoreUnavailable:
             stats["store_errors"] += 1
@@ -120,8 +133,11 @@ class Dispatcher:
             return [
                 Reply(
                     Card(
-                        "Not recorded yet",
-                        "I can't reach my database right now, so nothing was recorded. Please try again in a minute.",
+                        _("Not recorded yet"),
+                        _(
+                            "I can't reach my database right now, so nothing was recorded. "
+                            "Please try again in a minute."
+                        ),
                     ),
                     ephemeral=True,
                 )
@@ -132,14 +148,17 @@ class Dispatcher:
             log.exception("internal error %s while handling %s", incident, type(event).__name__)
             return [
                 Reply(
-                    Card("Something went wrong", f"That failed on my side (incident {incident}); nothing was lost."),
+                    Card(
+                        _("Something went wrong"),
+                        _("That failed on my side (incident {incident}); nothing was lost.").format(incident=incident),
+                    ),
                     ephemeral=True,
                 )
             ]
 
     async def _record_posted(self, event: Posted) -> None:
         release_id: int | None = None
-        head, _, tail = event.key.partition(":")
+        head, _sep, tail = event.key.partition(":")
         if head in ("prompt", "alert", "thread") and tail.isdigit():
             release_id = int(tail)
         async with self.services.store.transaction() as tx:
@@ -163,8 +182,11 @@ class Dispatcher:
             if mine is not None:
                 resolved = (mine, await services.directory.id_of(tx, mine.slug), False)
         if resolved is None:
-            raise NotPermitted("This chat is not part of a community I serve. An operator can add it in normbot.toml.")
-        community, cid, _ = resolved
+            raise NotPermitted(
+                _("This chat is not part of a community I serve. An operator can add it in normbot.toml.")
+            )
+        community, cid, _watched = resolved
+        settle(language_of(actor.locale) or community.language)  # answers to the actor: their language
         now = services.clock()
         account = await tx.upsert_account(actor.platform, actor.user_id, actor.name, now)
         return Invocation(
@@ -208,11 +230,14 @@ class Dispatcher:
             inv.attachment_texts = event.attachment_texts
             inv.replied = event.replied
             inv.prepared = prepared
-            inv.require(spec.privilege, f"use {services.command_ref(event.chat.platform, spec.name)}")
+            ref = services.command_ref(event.chat.platform, spec.name)
+            inv.require(spec.privilege, _("use {command}").format(command=ref))
             if bad is not None:
                 raise bad
             actions = await spec.handler(inv, dict(values))
-            return actions + await log_entries(services, tx)
+            with inv.public():  # the mod log is the moderators' chat: the community's language
+                logged = await log_entries(services, tx)
+            return _checked(inv, actions + logged)
 
     async def _unserved(self, tx: Tx, chat: ChatRef) -> bool:
         """True when no community claims this chat (a private chat with the bot, usually)."""
@@ -226,13 +251,20 @@ class Dispatcher:
         ref = functools.partial(self.services.command_ref, platform)
         return Reply(
             Card(
-                "normbot in a private chat",
-                f"Here: {ref('help')} shows this message. Commands run in your community's group, which tells me "
-                "which community you mean; send them there "
-                f"({ref('help')} in the group lists the ones you may use, "
-                f"such as {ref('whyflagged')}, {ref('link')}, {ref('export-my-data')} and {ref('forget-me')}).\n"
-                "Answers meant for you alone arrive in this chat rather than in the group: help, your flags, "
-                "link codes, your data.",
+                _("normbot in a private chat"),
+                _(
+                    "Here: {help} shows this message. Commands run in your community's group, which tells me "
+                    "which community you mean; send them there ({help} in the group lists the ones you may use, "
+                    "such as {whyflagged}, {link}, {export} and {forget}).\n"
+                    "Answers meant for you alone arrive in this chat rather than in the group: help, your flags, "
+                    "link codes, your data."
+                ).format(
+                    help=ref("help"),
+                    whyflagged=ref("whyflagged"),
+                    link=ref("link"),
+                    export=ref("export-my-data"),
+                    forget=ref("forget-me"),
+                ),
             ),
             private=True,
         )
@@ -246,9 +278,11 @@ class Dispatcher:
             inv = await self._invocation(tx, event.chat, event.author, None)
             route = BUTTONS.get(payload.action)
             if route is None:
-                raise UserError("This button is not valid any more.")
+                raise UserError(_("This button is not valid any more."))
             actions = await route(inv, payload)
-            return actions + await log_entries(self.services, tx)
+            with inv.public():
+                logged = await log_entries(self.services, tx)
+            return _checked(inv, actions + logged)
 
     # -- autocomplete ----------------------------------------------------------------------------------
 
@@ -263,7 +297,7 @@ class Dispatcher:
                 resolved = await self.services.directory.resolve(tx, chat)
                 if resolved is None:
                     return []
-                community, cid, _ = resolved
+                community, cid, _watched = resolved
                 if kind == "norm":
                     pack = await self.services.packs.current(tx, community, cid)
                     return [
@@ -282,6 +316,12 @@ class Dispatcher:
         except StoreUnavailable:
             return []
         return []
+
+
+def _checked(inv: Invocation, actions: list[Action]) -> list[Action]:
+    return checked_audience(
+        inv.services, actions, community=inv.language, actor=inv.actor, actor_language=inv.actor_language
+    )
 
 
 async def _release_choices(tx: Tx, cid: int, chat: ChatRef) -> list[Release]:

@@ -1,4 +1,4 @@
-"""Scheduled work: review deadlines, reminders, flag escalation, weekly digests.
+"""Scheduled work: review deadlines, reminders, flag escalation, weekly digests, re-checks after a norm change.
 
 The store is the source of truth. A job is a row (`kind`, `subject` id, due time); APScheduler only wakes a
 replica up to call `run_due`. Each due job is claimed with a conditional UPDATE (pending -> running), so with
@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING
 
 from moderation.kernel.actions import Action, Card, Send
 from moderation.kernel.community import chats_for
+from moderation.kernel.i18n import _, localized, ngettext, using
 from moderation.kernel.redaction import redacting_logger
 from moderation.modlog.entries import log_entries
-from moderation.releases.cards import clip, endorsement_text, how_to_review, release_ref, title_of
-from moderation.releases.lifecycle import flag_severity, quorum_reached, standing
+from moderation.releases.cards import clip, endorsement_text, how_to_review, release_ref, severity_label, title_of
+from moderation.releases.lifecycle import flag_severity, quorum_reached, standing, status_label
 from norms import NormPack
 from storage import Release, Tx
 
@@ -65,7 +66,7 @@ async def ensure_digests(tx: Tx, services: Services, now: datetime) -> None:
 async def run_due(services: Services) -> list[Action]:
     """Claim and run every due job, batch after batch (after downtime there may be more than one batch)."""
     actions: list[Action] = []
-    for _ in range(MAX_BATCHES):
+    for _batch_number in range(MAX_BATCHES):
         batch, full = await _run_batch(services)
         actions.extend(batch)
         if not full:
@@ -80,7 +81,7 @@ async def _run_batch(services: Services) -> tuple[list[Action], bool]:
         await tx.release_stale_jobs(now - STALE_CLAIM)
         due = [(j.id, j.kind, j.subject, j.community_id, _aware(j.due_at)) for j in await tx.due_jobs(now, BATCH)]
     # After downtime several reminders of one release may be due at once: only the newest one speaks.
-    newest = {(kind, subject): job_id for job_id, kind, subject, _, _ in due if kind == "review_reminder"}
+    newest = {(kind, subject): job_id for job_id, kind, subject, _cid, _due in due if kind == "review_reminder"}
     actions: list[Action] = []
     for job_id, kind, subject, community_id, due_at in due:
         async with services.store.transaction() as tx:
@@ -89,11 +90,23 @@ async def _run_batch(services: Services) -> tuple[list[Action], bool]:
             if kind == "review_reminder" and newest[(kind, subject)] != job_id:
                 await tx.finish_job(job_id)
                 continue
+        if kind == "norm_recheck":
+            # Many units of work, one per batch of releases (moderation/norms_admin/recheck.py); it finishes
+            # or hands the job back itself.
+            from moderation.norms_admin import recheck
+
+            try:
+                actions.extend(await recheck.run(services, job_id, int(subject)))
+            except Exception:
+                log.exception("job %s (%s %s) failed; it will be retried", job_id, kind, subject)
+            continue
         try:
             async with services.store.transaction() as tx:
-                actions.extend(await _run_one(services, tx, kind, subject, community_id, now, due_at))
-                await tx.finish_job(job_id)
-                actions.extend(await log_entries(services, tx))
+                # Reminders, deadlines, escalations, digests and their mod-log lines go to the community's chats.
+                with using(await services.directory.language(tx, community_id)):
+                    actions.extend(await _run_one(services, tx, kind, subject, community_id, now, due_at))
+                    await tx.finish_job(job_id)
+                    actions.extend(await log_entries(services, tx))
         except Exception:
             log.exception("job %s (%s %s) failed; it will be retried", job_id, kind, subject)
     return actions, len(due) == BATCH
@@ -122,8 +135,10 @@ async def _run_one(
     if reached:
         return []
     if kind == "review_reminder":
-        title = f"Reminder: {release_ref(release)} ({title_of(release)}) still needs review"
-        counted = f"Endorsements: {endorsement_text(count, quorum, release.status)}."
+        title = _("Reminder: {ref} ({title}) still needs review").format(
+            ref=release_ref(release), title=title_of(release)
+        )
+        counted = _("Endorsements: {count}.").format(count=endorsement_text(count, quorum, release.status))
         await tx.audit(
             row.id, actor="normbot", action="review.reminded", subject=release_ref(release), payload={}, at=now
         )
@@ -140,10 +155,12 @@ async def _run_one(
         ]
     if kind == "review_deadline":
         card = Card(
-            f"Review window closed for {release_ref(release)} ({title_of(release)})",
-            f"Endorsements: {endorsement_text(count, quorum, release.status)}. "
-            f"Moderators: decide with /status {release_ref(release)} "
-            "<state>, or leave it in review.",
+            _("Review window closed for {ref} ({title})").format(ref=release_ref(release), title=title_of(release)),
+            _("Endorsements: {count}.").format(count=endorsement_text(count, quorum, release.status))
+            + " "
+            + _("Moderators: decide with /status {ref} <state>, or leave it in review.").format(
+                ref=release_ref(release)
+            ),
             status=release.status,
         )
         await tx.audit(
@@ -158,8 +175,9 @@ async def _escalate(tx: Tx, community: CommunityConfig, community_id: int, flag_
     if flag is None or flag.status != "open":
         return []
     card = Card(
-        f"Flag F{flag.id} on R{flag.release_id} is still open",
-        f"{flag.norm_id}: {clip(flag.reason, 150)}\nResolve it with /resolve F{flag.id} upheld|dismissed <note>.",
+        _("Flag {flag} on {ref} is still open").format(flag=f"F{flag.id}", ref=f"R{flag.release_id}"),
+        f"{flag.norm_id}: {clip(flag.reason, 150)}\n"
+        + _("Resolve it with /resolve {flag} upheld|dismissed <note>.").format(flag=f"F{flag.id}"),
         status="flagged",
     )
     return [Send(chat, card) for chat in chats_for(community, "mod", "review", "releases")]
@@ -194,26 +212,32 @@ async def _digest(
         marks = [flag_severity(pack, f.norm_id) for f in await tx.flags_of(r.id, "upheld")]
         shown = standing(r.status, marks)
         mark = f" ({shown.label})" if marks else ""
-        lines.append(f"• {release_ref(r)} {title_of(r)} by {clip(creator.display_name if creator else '?', 40)}{mark}")
+        lines.append(
+            "• "
+            + _("{ref} {title} by {creator}").format(
+                ref=release_ref(r), title=title_of(r), creator=clip(creator.display_name if creator else "?", 40)
+            )
+            + mark
+        )
     if upheld:
         # Upheld outcomes are news too: a digest of only green ticks would hide what the moderators decided.
-        lines.append("Flags upheld:")
+        lines.append(_("Flags upheld:"))
         grouped: dict[tuple[int, str], tuple[Release, int]] = {}
         for f, r in upheld:
-            _, n = grouped.get((r.id, f.norm_id), (r, 0))
+            _r, n = grouped.get((r.id, f.norm_id), (r, 0))
             grouped[(r.id, f.norm_id)] = (r, n + 1)
-        for (_, norm_id), (r, n) in list(grouped.items())[:15]:
+        for (_rid, norm_id), (r, n) in list(grouped.items())[:15]:
             norm = pack.norm(norm_id)
-            name = clip(norm.title, 60) if norm else norm_id
+            name = clip(localized(norm.title), 60) if norm else norm_id
             times = f" ×{n}" if n > 1 else ""
             lines.append(
-                f"• {release_ref(r)} {title_of(r)}: {name} ({flag_severity(pack, norm_id)}){times} "
-                f"— now {r.status.replace('_', ' ')}"
+                f"• {release_ref(r)} {title_of(r)}: {name} ({severity_label(flag_severity(pack, norm_id))}){times} "
+                + _("— now {status}").format(status=status_label(r.status))
             )
     lines.extend(await services.hooks.digest_lines(services, tx, community_id, since))
-    title = f"This week in {community.name}: {len(endorsed)} newly endorsed"
+    title = _("This week in {community}: {n} newly endorsed").format(community=community.name, n=len(endorsed))
     if upheld:
-        title += f", {len(upheld)} flag{'s' if len(upheld) != 1 else ''} upheld"
+        title += ngettext(", {n} flag upheld", ", {n} flags upheld", len(upheld)).format(n=len(upheld))
     card = Card(title, "\n".join(lines))
     return [Send(chat, card) for chat in chats_for(community, "releases", "review")]
 

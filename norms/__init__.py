@@ -29,6 +29,8 @@ from norms.model import (
     ParentFacts,
     ReleaseContext,
     ReviewSettings,
+    Text,
+    in_language,
 )
 from norms.problems import FORMATS, Problem, render_problems
 
@@ -53,11 +55,13 @@ __all__ = [
     "ReleaseContext",
     "ReleaseFields",
     "ReviewSettings",
+    "Text",
     "UnknownPackError",
     "builtin_pack_names",
     "evaluate",
     "evaluate_norm",
     "example_context",
+    "in_language",
     "lint_path",
     "lint_text",
     "load_builtin",

@@ -84,6 +84,23 @@ def _kind(value: Any) -> str:
     return "nothing" if value is None else type(value).__name__
 
 
+_JSON_TYPES = {"string": str, "object": dict, "array": list, "integer": int, "boolean": bool}
+
+
+def _branch_fits(error: ValidationError, sub: ValidationError) -> bool:
+    """Whether `sub` comes from a branch of `error`'s anyOf/oneOf whose declared type is the instance's."""
+    if not sub.schema_path:
+        return False
+    branches = error.validator_value
+    index = sub.schema_path[0]
+    if not isinstance(index, int) or not isinstance(branches, list) or index >= len(branches):
+        return False
+    want = _JSON_TYPES.get(str(branches[index].get("type")))
+    return (
+        want is not None and isinstance(error.instance, want) and not (want is int and isinstance(error.instance, bool))
+    )
+
+
 def _expand(error: ValidationError) -> Iterator[tuple[Path, bool, str, str, str | None]]:
     """(path, at_key, code, message, hint) for one jsonschema error."""
     path: Path = tuple(error.absolute_path)
@@ -91,7 +108,8 @@ def _expand(error: ValidationError) -> Iterator[tuple[Path, bool, str, str, str 
     if v in ("oneOf", "anyOf") and error.context:
         # Prefer the branch whose type fits (a mapping override is judged as a mapping, not as `off`).
         fitting = [e for e in error.context if e.relative_path or e.validator not in ("type", "const", "enum")]
-        best = best_match(fitting or error.context)
+        typed = [e for e in error.context if _branch_fits(error, e)]  # `title: {xx: …}` is judged as a mapping
+        best = best_match(typed or fitting or error.context)
         yield from _expand(best)
         return
     if v == "additionalProperties" and isinstance(error.instance, dict):

@@ -20,7 +20,7 @@ from norms.checks.question import DEFAULT_ANSWERS
 from norms.cost import MAX_NORMS, MAX_PACK_PROGRAM, check_cost
 from norms.durations import format_duration, parse_duration
 from norms.errors import NormFileError, UnknownPackError
-from norms.model import Example, Norm, NormPack, ParentFacts, ReviewSettings
+from norms.model import Example, Norm, NormPack, ParentFacts, ReviewSettings, Text
 from norms.problems import Problem
 from norms.when import build_when
 
@@ -62,18 +62,23 @@ def _review(raw: dict[str, Any]) -> ReviewSettings:
     )
 
 
+def _text(value: object) -> str | None:
+    """A text key's value (a string, or one per language), None when absent."""
+    return None if value is None else Text.of(value)
+
+
 def _norm(config: dict[str, Any], source: str) -> Norm:
     checks, errors = compile_checks(config)
     if errors:  # pragma: no cover - every config was compiled at its own location first
         raise AssertionError(errors)
     return Norm(
         id=config["id"],
-        title=config.get("title", config["id"]),
+        title=Text.of(config.get("title", config["id"])),
         need=config["need"],
         severity=config["severity"],
-        description=config.get("description"),
-        fix=config.get("fix"),
-        question=config.get("question"),
+        description=_text(config.get("description")),
+        fix=_text(config.get("fix")),
+        question=_text(config.get("question")),
         answers=tuple(config.get("answers", DEFAULT_ANSWERS)) if config.get("question") else (),
         when=build_when(config["when"]) if "when" in config else None,
         checks=tuple(checks),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from types import MappingProxyType
 from typing import Any, Protocol
 
 from norms.fields import ReleaseFields
@@ -26,13 +27,50 @@ __all__ = [
     "ParentFacts",
     "ReleaseContext",
     "ReviewSettings",
+    "Text",
     "When",
+    "in_language",
 ]
 
 NEEDS = ("harms", "credit", "ownership")
 SEVERITIES = ("info", "nudge", "warn", "block")
 """Ordered from mildest to strictest; severity alone picks the bot's action."""
 OUTCOMES = ("pass", "fail", "needs_review", "not_applicable")
+
+
+class Text(str):
+    """A norm's words as the norm file gives them in several languages (`title: {en: …, zh: …}`).
+
+    It *is* the default wording (English when given, else the first language listed), so every reader that
+    wants one string (the digest, `norms lint`, the CLI) keeps working; readers that know their reader's
+    language ask `in_language`. Why a `str` subclass rather than a mapping field beside `title`: a norm's
+    title travels as a string through results, forms and the store, and only the places that show it need
+    to know it has other languages."""
+
+    translations: Mapping[str, str]
+
+    def __new__(cls, value: str, translations: Mapping[str, str] | None = None) -> Text:
+        text = super().__new__(cls, value)
+        text.translations = MappingProxyType(dict(translations or {}))
+        return text
+
+    @classmethod
+    def of(cls, value: object) -> str:
+        """A norm file's value for a text key: a plain string stays one; `{en: …, zh: …}` becomes a `Text`."""
+        if isinstance(value, Mapping):
+            entries = {str(k): str(v) for k, v in value.items()}
+            default = entries.get("en") or next(iter(entries.values()), "")
+            return cls(default, entries)
+        return str(value)
+
+    def in_language(self, language: str) -> str:
+        """The wording in `language`, else the default."""
+        return self.translations.get(language) or str(self)
+
+
+def in_language(value: str | None, language: str) -> str | None:
+    """A norm's title, fix or question in `language` where the norm file gives one, else as it is."""
+    return value.in_language(language) if isinstance(value, Text) else value
 
 
 @dataclass(frozen=True, slots=True)

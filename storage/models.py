@@ -45,6 +45,7 @@ __all__ = [
     "LinkCode",
     "NormCheck",
     "NormPackRevision",
+    "NormRecheck",
     "NormResult",
     "Person",
     "PostedMessage",
@@ -201,6 +202,36 @@ class NormPackRevision(Base):
     source: Mapped[str] = mapped_column(Text)
     author: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
+
+
+class NormRecheck(Base):
+    """A re-check of a community's open releases after a norm change (`/norms set`, then the button).
+
+    One row per adopted revision, by constraint, so a second press (or a replayed one on another replica)
+    finds the row instead of starting a second run. The scheduled job (`norm_recheck`, subject = this id)
+    does the work in bounded batches; `after_release_id` (the last release checked) and the counters advance in
+    the batch's own unit of work, so a run interrupted by a restart resumes where it stopped and never
+    counts or notifies a release twice."""
+
+    __tablename__ = "norm_rechecks"
+    __table_args__ = (
+        UniqueConstraint("revision_id"),
+        CheckConstraint("state IN ('queued','done')", name="state_known"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("norm_pack_revisions.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(12), default="queued")
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    after_release_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    checked: Mapped[int] = mapped_column(Integer, default=0)
+    changed: Mapped[int] = mapped_column(Integer, default=0)
+    failing: Mapped[int] = mapped_column(Integer, default=0)
+    report_platform: Mapped[str] = mapped_column(String(16))
+    report_chat_id: Mapped[str] = mapped_column(String(64))
+    report_thread_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
 
 
 class Person(Base):

@@ -25,8 +25,10 @@ from storage.models import (
     HandlePin,
     LinkCode,
     NormPackRevision,
+    NormRecheck,
     Person,
     ProcessedEvent,
+    Release,
     ScheduledJob,
     WatchedChat,
 )
@@ -419,6 +421,72 @@ class Tx(ReleaseQueries, SocialQueries, SettingsQueries):
         one row (the unique (community, number) index), not the whole history."""
         return (await self.s.execute(_CURRENT_REVISION, {"community_id": community_id})).scalar_one_or_none()
 
+    async def pack_revision(self, community_id: int, number: int) -> NormPackRevision | None:
+        """One revision by its number in the community (a button names the revision it was offered for)."""
+        stmt = select(NormPackRevision).where(
+            NormPackRevision.community_id == community_id, NormPackRevision.number == number
+        )
+        return (await self.s.execute(stmt)).scalar_one_or_none()
+
+    # -- re-checks after a norm change -----------------------------------------------------------------
+
+    async def count_releases_except(self, community_id: int, exclude_statuses: Sequence[str]) -> int:
+        """How many of a community's releases are in none of `exclude_statuses` (the open ones)."""
+        stmt = select(func.count()).select_from(Release).where(Release.community_id == community_id)
+        if exclude_statuses:
+            stmt = stmt.where(Release.status.not_in(exclude_statuses))
+        return int((await self.s.execute(stmt)).scalar_one())
+
+    async def releases_after(
+        self, community_id: int, after_id: int, *, exclude_statuses: Sequence[str] = (), limit: int = 25
+    ) -> list[Release]:
+        """The next `limit` releases by id after `after_id` (oldest first): a batch of a re-check, which
+        resumes from the last id it finished instead of an offset that shifts as statuses change."""
+        stmt = select(Release).where(Release.community_id == community_id, Release.id > after_id)
+        if exclude_statuses:
+            stmt = stmt.where(Release.status.not_in(exclude_statuses))
+        stmt = stmt.order_by(Release.id).limit(limit)
+        return list((await self.s.execute(stmt)).scalars())
+
+    async def start_recheck(
+        self,
+        community_id: int,
+        revision_id: int,
+        *,
+        total: int,
+        report: tuple[str, str, str | None],
+        at: datetime,
+    ) -> int | None:
+        """Record a re-check of the releases for this revision; None when one exists already (one per
+        revision, by constraint: a second press or a replica's replay starts nothing)."""
+        platform, chat_id, thread_id = report
+        return await self.insert_ignore_returning(
+            NormRecheck.__table__,  # type: ignore[arg-type]
+            {
+                "community_id": community_id,
+                "revision_id": revision_id,
+                "state": "queued",
+                "total": total,
+                "after_release_id": 0,
+                "checked": 0,
+                "changed": 0,
+                "failing": 0,
+                "report_platform": platform,
+                "report_chat_id": chat_id,
+                "report_thread_id": thread_id,
+                "created_at": at,
+            },
+        )
+
+    async def recheck(self, recheck_id: int) -> NormRecheck | None:
+        """A re-check by id (the job's subject)."""
+        return await self.s.get(NormRecheck, recheck_id)
+
+    async def recheck_of_revision(self, revision_id: int) -> NormRecheck | None:
+        """The re-check started for a revision, if any."""
+        stmt = select(NormRecheck).where(NormRecheck.revision_id == revision_id)
+        return (await self.s.execute(stmt)).scalar_one_or_none()
+
     # -- scheduled jobs --------------------------------------------------------------------------------
 
     async def schedule_jobs(
@@ -488,6 +556,15 @@ class Tx(ReleaseQueries, SocialQueries, SettingsQueries):
     async def finish_job(self, job_id: int) -> None:
         """Mark a claimed job done."""
         await self.s.execute(update(ScheduledJob).where(ScheduledJob.id == job_id).values(state="done"))
+
+    async def requeue_job(self, job_id: int) -> None:
+        """Put a claimed job back to pending (a long job that used its share of a tick continues at the next
+        one, on whichever replica claims it then)."""
+        await self.s.execute(
+            update(ScheduledJob)
+            .where(ScheduledJob.id == job_id, ScheduledJob.state == "running")
+            .values(state="pending", claimed_by=None)
+        )
 
     async def release_stale_jobs(self, before: datetime) -> int:
         """Return jobs claimed by a replica that died before finishing them to the pending state."""

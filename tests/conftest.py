@@ -88,15 +88,71 @@ def pg_database() -> Iterator[str]:
     asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+def _emptying_statements() -> list[str]:
+    """Empty every table and restart every sequence: children before parents, so no foreign key objects.
+
+    DELETE rather than TRUNCATE: the tables of one test hold a handful of rows, and TRUNCATE's fixed cost
+    (new files for 23 tables and their indexes, WAL for each) was 0.25-0.8 s per PostgreSQL test on this
+    machine against ~10-40 ms for the same emptiness by DELETE. Sequences restart at their start value,
+    which is what TRUNCATE ... RESTART IDENTITY did."""
+    from storage.models import Base
+
+    return [
+        *(f'DELETE FROM "{t.name}";' for t in reversed(Base.metadata.sorted_tables)),
+        "PERFORM setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false)"
+        " FROM pg_sequences WHERE schemaname = current_schema();",
+    ]
+
+
+async def _run_block(store: Store, statements: list[str]) -> None:
+    """Run `statements` as one PL/pgSQL block: one round trip and one transaction."""
+    from sqlalchemy import text
+
+    async with store.engine.begin() as conn:
+        await conn.execute(text("DO $$ BEGIN " + " ".join(statements) + " END $$"))
+
+
 async def _truncate(store: Store) -> None:
+    """Leave the PostgreSQL store as empty as a fresh migration does (the schema and `alembic_version` stay)."""
+    await _run_block(store, _emptying_statements())
+
+
+async def pg_snapshot(store: Store, schema: str) -> list[tuple[str, int]]:
+    """Copy every table's rows into `schema` (beside the live tables) and return the sequences' positions.
+
+    With `pg_restore` this lets a fixture fill the session's database once (an expensive replay, say) and
+    give each test exactly those rows again for the price of a few DELETEs and INSERT ... SELECTs."""
     from sqlalchemy import text
 
     from storage.models import Base
 
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     async with store.engine.begin() as conn:
-        await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        await conn.execute(text("DELETE FROM alembic_version WHERE false"))
+        await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        for table in Base.metadata.sorted_tables:
+            await conn.execute(text(f'CREATE TABLE "{schema}"."{table.name}" AS TABLE "{table.name}"'))
+        rows = await conn.execute(
+            text(
+                "SELECT sequencename, last_value FROM pg_sequences"
+                " WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+            )
+        )
+        return [(str(name), int(value)) for name, value in rows]
+
+
+async def pg_restore(store: Store, schema: str, sequences: list[tuple[str, int]]) -> None:
+    """Make the live tables hold exactly the rows `pg_snapshot` copied into `schema`, ids and sequences too
+    (parents before children), so the next id a test gets is the one it got after a replay of its own."""
+    from storage.models import Base
+
+    await _run_block(
+        store,
+        [
+            *_emptying_statements(),
+            *(f'INSERT INTO "{t.name}" SELECT * FROM "{schema}"."{t.name}";' for t in Base.metadata.sorted_tables),
+            *(f"PERFORM setval('\"{name}\"', {int(value)});" for name, value in sequences),
+        ],
+    )
 
 
 @pytest.fixture(scope="session")

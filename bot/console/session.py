@@ -7,7 +7,8 @@ and renders the actions it gets back. Script lines are `@name: text`, `@name: /c
 /markrelease` replies to message m3 (as a Telegram reply or a Discord context menu would): commands then
 target that message, and `/markrelease` gets the message itself. Replies show as `mia (m7) ↩ m3:`.
 `@ada: [edit m3] new text` is ada editing her message m3 (only its author can, as on the platforms); the
-transcript shows `ada ✏️ m3:`.
+transcript shows `ada ✏️ m3:`. `@ada: [locale ja]` sets the language ada's app is in from then on (as a
+Discord interaction or a Telegram update says it): answers for her alone are written in it.
 """
 
 from __future__ import annotations
@@ -49,9 +50,10 @@ __all__ = ["ConsoleSession", "parse_duration"]
 
 LINE = re.compile(r"^@([A-Za-z0-9_.-]{1,40})\s*:\s?(.*)$")
 ATTACH = re.compile(r"\[attach:\s*([^\]]{1,200})\]")
-PRESS = re.compile(r"^\[press\s+(\S+)\s+on\s+(m\d+)\]$")
+PRESS = re.compile(r"^\[press\s+(.+?)\s+on\s+(m\d+)\]$")
 REPLY = re.compile(r"^\[reply\s+(?:to\s+)?(m\d+)\]\s*(.*)$", re.DOTALL)
 EDIT = re.compile(r"^\[edit\s+(m\d+)\]\s*(.*)$", re.DOTALL)
+LOCALE = re.compile(r"^\[locale\s+([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?)\]$")
 DURATION = re.compile(r"^\+?\s*(\d+)\s*([smhdw])$")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 PLATFORM = "console"
@@ -90,6 +92,7 @@ class ConsoleSession:
         self._buttons: dict[str, dict[str, str]] = {}
         self._said: dict[str, RepliedMessage] = {}  # people's messages, by full id, for replies
         self._bot_said: set[str] = set()  # the bot's messages, by short id
+        self._locales: dict[str, str] = {}  # person (lower case) -> their app's language, from `[locale ja]`
 
     def _new_message_id(self) -> str:
         self._next_message += 1
@@ -103,7 +106,7 @@ class ConsoleSession:
         return self.clock().strftime("%a %H:%M")
 
     def _actor(self, name: str) -> Actor:
-        return Actor(PLATFORM, name.lower(), name, handle=name.lower())
+        return Actor(PLATFORM, name.lower(), name, handle=name.lower(), locale=self._locales.get(name.lower()))
 
     async def feed(self, line: str) -> None:
         """Process one script or typed line."""
@@ -118,6 +121,11 @@ class ConsoleSession:
         name, text = m.group(1), m.group(2).strip()
         if name.lower() == "clock":
             await self._advance(text)
+            return
+        locale = LOCALE.match(text)
+        if locale is not None:
+            self._locales[name.lower()] = locale.group(1)
+            self.write(f"[{self._stamp()}] {name} 🌐 {locale.group(1)}")
             return
         press = PRESS.match(text)
         if press is not None:
@@ -218,7 +226,10 @@ class ConsoleSession:
         await self._render(await self.core.handle(event), to=name)
 
     async def _press(self, name: str, label: str, message_id: str) -> None:
-        payload = self._buttons.get(f"{self.run}.{message_id}", {}).get(label.lower())
+        labels = self._buttons.get(f"{self.run}.{message_id}", {})
+        # A label of several words may be given whole or by its start ("Re-check" for "Re-check 3 open releases").
+        starting = [p for lbl, p in labels.items() if lbl.startswith(label.lower())]
+        payload = labels.get(label.lower()) or (starting[0] if len(starting) == 1 else None)
         self.write(f"[{self._stamp()}] {name} presses [{visible(label)}] on {message_id}")
         if payload is None:
             self.write(f"  ! there is no button {label!r} on {message_id}")
@@ -258,7 +269,13 @@ class ConsoleSession:
             elif isinstance(action, Reply):
                 who = f" → {to}" if to else ""
                 private = " (only you)" if action.only_for_actor else ""
-                self.write(f"[{self._stamp()}] normbot{who}{private}:")
+                named = ""
+                if action.buttons:  # a reply with buttons (`/norms set`'s re-check) gets an id to press them on
+                    message_id = self._new_message_id()
+                    named = f" ({self._short(message_id)})"
+                    self._bot_said.add(self._short(message_id))
+                    self._buttons[message_id] = {b.label.lower(): b.payload for b in action.buttons}
+                self.write(f"[{self._stamp()}] normbot{named}{who}{private}:")
                 self._card(action.card, action.buttons)
             elif isinstance(action, DirectMessage):
                 self.write(f"[{self._stamp()}] normbot → DM {action.user_id}:")

@@ -24,7 +24,7 @@ from discord.http import Route
 from bot.config import ConfigError, DiscordSettings, Secret
 from bot.discord import events, forms, render
 from bot.discord import setup as setup_view
-from bot.discord.commands import NORM_FILE_OPTION, build_tree
+from bot.discord.commands import NORM_FILE_COMMANDS, NORM_FILE_OPTION, build_tree
 from bot.discord.outbox import Answering, Outbox, form_instructions
 from bot.discord.views import PAYLOAD_ID, PayloadButton, read_submission
 from bot.edits import LatestEdits, flush
@@ -276,10 +276,11 @@ class DiscordAdapter:
             await self._say(answering, "Not valid", "This button is not valid any more.")
 
     async def run_command(self, interaction: discord.Interaction, spec: CommandSpec, values: dict[str, Any]) -> None:
-        """A slash command: options as text; `/norms set` reads its attachment (at most 256 KB)."""
+        """A slash command: options as text; `/norms set` and `/norms simulate` read their attachment (at most
+        256 KB)."""
         chat = events.chat_ref(interaction.channel, interaction.guild_id)
         texts: dict[str, str] = {}
-        attachment = values.pop(NORM_FILE_OPTION, None) if spec.name == "norms set" else None
+        attachment = values.pop(NORM_FILE_OPTION, None) if spec.name in NORM_FILE_COMMANDS else None
         if isinstance(attachment, discord.Attachment):
             problem = None
             if attachment.size > MAX_NORM_FILE_BYTES:
@@ -379,7 +380,7 @@ class DiscordAdapter:
         event = ButtonPressed(
             f"form:{interaction.id}",
             events.chat_ref(interaction.channel, interaction.guild_id),
-            events.actor_of(interaction.user, interaction.permissions),
+            events.actor_of(interaction.user, interaction.permissions, interaction.locale),
             buttons.encode(OPENERS[progress.command], progress.release_id),
             str(interaction.message.id) if interaction.message is not None else None,
         )

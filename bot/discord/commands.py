@@ -2,9 +2,10 @@
 
 Two-word names become groups (`/release show`, `/norms set`); each parameter becomes an option: `choices`
 as Discord choices, `int` as an integer, everything else a string; `release` and `norm` options get
-autocomplete from `Core.suggest`. `/norms set` gains an attachment option for the norm file. The message
-context menus run a command on the message they were used on (`MESSAGE_MENUS`): "Check against norms" is
-`normcheck`, "Mark as release" is `markrelease` (the detector missed it), "Not a release" is `notrelease`.
+autocomplete from `Core.suggest`. `/norms set` and `/norms simulate` gain an attachment option for the norm
+file. The message context menus run a command on the message they were used on (`MESSAGE_MENUS`): "Check
+against norms" is `normcheck`, "Mark as release" is `markrelease` (the detector missed it), "Not a release" is
+`notrelease`.
 
 discord.py reads options from the callback's signature, so each command gets a small callback whose
 `__signature__` lists the spec's parameters; the callback hands the values to the adapter unchanged.
@@ -29,6 +30,11 @@ NOT_MENU = "Not a release"
 MESSAGE_MENUS = {CHECK_MENU: "normcheck", MARK_MENU: "markrelease", NOT_MENU: "notrelease"}
 """Message context menus (right-click a message -> Apps) and the core command each runs on the message."""
 NORM_FILE_OPTION = "file"
+NORM_FILE_COMMANDS = {
+    "norms set": "The norm file (YAML, at most 256 KB)",
+    "norms simulate": "The draft norm file (YAML, at most 256 KB)",
+}
+"""Commands that read an attached norm file, and how their attachment option is described."""
 _DESCRIPTION = 100
 _AUTOCOMPLETE_KINDS = ("release", "norm")
 
@@ -63,7 +69,7 @@ def _signature(spec: CommandSpec) -> inspect.Signature:
             params.append(inspect.Parameter(p.name, kind, annotation=annotation))
         else:
             params.append(inspect.Parameter(p.name, kind, annotation=annotation | None, default=None))
-    if spec.name == "norms set":
+    if spec.name in NORM_FILE_COMMANDS:
         params.append(inspect.Parameter(NORM_FILE_OPTION, kind, annotation=discord.Attachment))
     return inspect.Signature(params)
 
@@ -75,8 +81,8 @@ def _callback(spec: CommandSpec, host: CommandHost) -> Callable[..., Coroutine[A
     callback.__signature__ = _signature(spec)  # type: ignore[attr-defined]
     callback.__name__ = callback.__qualname__ = f"normbot_{spec.name.replace(' ', '_')}"
     descriptions = {p.name: p.description[:_DESCRIPTION] for p in spec.params}
-    if spec.name == "norms set":
-        descriptions[NORM_FILE_OPTION] = "The norm file (YAML, at most 256 KB)"
+    if spec.name in NORM_FILE_COMMANDS:
+        descriptions[NORM_FILE_OPTION] = NORM_FILE_COMMANDS[spec.name]
     described: Callable[..., Coroutine[Any, Any, None]] = app_commands.describe(**descriptions)(callback)
     return described
 

@@ -51,9 +51,14 @@ def chat_ref(channel: object, guild_id: int | None) -> ChatRef:
     return ChatRef(PLATFORM, str(channel_id), None, space)
 
 
-def actor_of(user: discord.User | discord.Member, permissions: discord.Permissions | None = None) -> Actor:
+def actor_of(
+    user: discord.User | discord.Member,
+    permissions: discord.Permissions | None = None,
+    locale: discord.Locale | None = None,
+) -> Actor:
     """The person behind an event; `permissions` (an interaction's resolved permissions) is the fallback
-    when the member's guild roles are not cached."""
+    when the member's guild roles are not cached. `locale` is an interaction's (the member's client language:
+    answers for them alone are written in it); messages carry none."""
     roles: set[str] = set()
     is_admin = False
     if isinstance(user, discord.Member):
@@ -66,7 +71,15 @@ def actor_of(user: discord.User | discord.Member, permissions: discord.Permissio
     if not is_admin and permissions is not None and isinstance(user, discord.Member):
         is_admin = permissions.manage_guild
     # `user.name` is the unique username Discord checks; the nickname (`display_name`) is never matched.
-    return Actor(PLATFORM, str(user.id), user.name, is_admin=is_admin, roles=frozenset(roles), handle=user.name)
+    return Actor(
+        PLATFORM,
+        str(user.id),
+        user.name,
+        is_admin=is_admin,
+        roles=frozenset(roles),
+        handle=user.name,
+        locale=locale.value if locale is not None else None,
+    )
 
 
 def message_event(message: discord.Message) -> MessagePosted | None:
@@ -119,7 +132,7 @@ def replied_of(message: discord.Message) -> RepliedMessage | None:
 
 
 def _actor(interaction: discord.Interaction) -> Actor:
-    return actor_of(interaction.user, interaction.permissions)
+    return actor_of(interaction.user, interaction.permissions, interaction.locale)
 
 
 def _chat(interaction: discord.Interaction) -> ChatRef:

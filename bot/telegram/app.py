@@ -73,7 +73,7 @@ log = logging.getLogger("normbot.telegram")
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
 POLL_TIMEOUT = 25
 MAX_RETRIES = 2  # after a 429 flood-control answer
-ATTACHMENT_COMMANDS = frozenset({"norms set"})
+ATTACHMENT_COMMANDS = frozenset({"norms set", "norms simulate"})
 WEBHOOK_SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"  # noqa: S105 (the variable's name, not a secret)
 _SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,256}")
 FORM_EXPIRED = "This form is not open any more: press the button on the release again."
@@ -652,7 +652,8 @@ class TelegramAdapter:
 
 
 def _reads_attachments(command: events.ParsedCommand) -> bool:
-    """Only commands that take a file (`/norms set`) make us download one; others ignore attachments."""
+    """Only commands that take a file (`/norms set`, `/norms simulate`) make us download one; others ignore
+    attachments."""
     try:
         spec, _ = resolve_name(command.name, command.args)
     except UserError:

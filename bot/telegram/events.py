@@ -140,7 +140,8 @@ def actor_of(message: Message | None, user: User | None, *, is_admin: bool) -> A
         return None
     # The handle is the @username Telegram checks for uniqueness; a user without one has no handle, and their
     # display name (which anyone can set to "Mia") is never matched against a config's `telegram:@mia`.
-    return Actor(PLATFORM, str(user.id), _user_name(user), is_admin, handle=user.username)
+    # `language_code` is the member's app language (IETF tag, may be absent): their private answers use it.
+    return Actor(PLATFORM, str(user.id), _user_name(user), is_admin, handle=user.username, locale=user.language_code)
 
 
 def attachments_of(message: Message) -> tuple[Attachment, ...]:

@@ -25,6 +25,8 @@ from moderation.extraction import INVISIBLE, extract
 from moderation.jobs import schedule_release_jobs
 from moderation.kernel.actions import Action, DirectMessage, Send
 from moderation.kernel.events import ChatRef, MessageEdited, MessagePosted
+from moderation.kernel.i18n import DEFAULT_LANGUAGE, _, language_of, settle, using
+from moderation.kernel.invocation import checked_audience
 from moderation.kernel.redaction import redacting_logger
 from moderation.modlog.entries import log_entries
 from moderation.releases.cards import (
@@ -123,7 +125,8 @@ async def on_message(services: Services, ev: MessagePosted) -> list[Action]:
     resolved = await services.directory.for_chat(ev.chat)
     if resolved is None or not resolved[2]:
         return []
-    community, cid, _ = resolved
+    community, cid, _watched = resolved
+    settle(community.language)  # the prompt is for the chat; what is said to the author alone, in theirs
     names = [a.name for a in ev.attachments]
     detection = (await services.detector.adetect_many([(ev.text, names)]))[0]
     if not is_release_for(detection, community.detect_threshold):
@@ -139,7 +142,19 @@ async def on_message(services: Services, ev: MessagePosted) -> list[Action]:
         logged = await log_entries(services, tx)
     if announced is None:
         return []
-    return [*await announcement_actions(services, community.slug, ev, announced), *logged]
+    return checked_audience(
+        services,
+        [*await announcement_actions(services, community.slug, ev, announced), *logged],
+        community=language_of(community.language) or DEFAULT_LANGUAGE,
+        actor=ev.author,
+        actor_language=author_language(ev, community),
+    )
+
+
+def author_language(ev: MessagePosted, community: CommunityConfig) -> str:
+    """The language a message's author reads what is said to them alone in (their app's, where the platform
+    says it: Telegram does for messages, Discord only for interactions), else the community's."""
+    return language_of(ev.author.locale) or language_of(community.language) or DEFAULT_LANGUAGE
 
 
 async def register_announcement(
@@ -204,7 +219,8 @@ async def register_announcement(
             announcement_id=announcement_id,
         )
         if change is not None:
-            card = change_card(change)
+            with using(author_language(ev, community)):
+                card = change_card(change)
             actions.append(DirectMessage(ev.author.platform, ev.author.user_id, card, fallback_chat=ev.chat))
             actions.extend(change.actions)
     if created:
@@ -223,14 +239,9 @@ async def register_announcement(
         await schedule_release_jobs(tx, release, pack, now)
         failures = [(r, fixes.get(r.norm_id)) for r in results if r.outcome == "fail" and r.severity != "info"]
         if failures:
-            actions.append(
-                DirectMessage(
-                    ev.author.platform,
-                    ev.author.user_id,
-                    nudge_card(release, failures),
-                    fallback_chat=ev.chat,
-                )
-            )
+            with using(author_language(ev, community)):
+                nudge = nudge_card(release, failures)
+            actions.append(DirectMessage(ev.author.platform, ev.author.user_id, nudge, fallback_chat=ev.chat))
     actions.extend(
         await services.hooks.after_announcement(
             services, tx, release, author, fields, ev, created, now, announcement_id=announcement_id, prepared=prepared
@@ -253,6 +264,7 @@ async def on_message_edited(services: Services, ev: MessageEdited) -> list[Actio
     if resolved is None:
         return []
     community, cid, watched = resolved
+    settle(community.language)
     now = services.clock()
     async with services.store.transaction() as tx:
         if not await tx.mark_processed(msg.chat.platform, f"edit:{ev.event_id}"[:128], now):
@@ -306,14 +318,17 @@ async def _edit_announcement(
     if change is None:
         return []
     if after.version and model_key(None, after.version)[1] != model_key(None, release.version)[1]:
-        change.version_note = (
-            f"Your edit names version {clip(after.version, 30)}; {release_ref(release)} stays "
-            f"{clip(release.version, 30) or 'unversioned'}. A new version is a new release: "
-            "announce it in a new message."
-        )
+        with using(author_language(msg, community)):
+            change.version_note = _(
+                "Your edit names version {new}; {ref} stays {old}. A new version is a new release: "
+                "announce it in a new message."
+            ).format(
+                new=clip(after.version, 30), ref=release_ref(release), old=clip(release.version, 30) or _("unversioned")
+            )
     if not change.changes and change.status_before == release.status:
         return change.actions  # only the wording changed: prompts refreshed, nobody to tell
-    card = change_card(change)
+    with using(author_language(msg, community)):
+        card = change_card(change)
     return [DirectMessage(msg.author.platform, msg.author.user_id, card, fallback_chat=msg.chat), *change.actions]
 
 
@@ -337,7 +352,7 @@ async def announcement_actions(services: Services, slug: str, ev: MessagePosted,
         prompt_buttons(release),
         reply_to=ev.message_id if same_chat else None,
         key=f"prompt:{release.id}",
-        thread_title=f"Review {release_ref(release)}: {clip(release.model_name, 60)}",
+        thread_title=_("Review {ref}: {title}").format(ref=release_ref(release), title=clip(release.model_name, 60)),
         thread_intro=thread_intro(release, phrasing),
         thread_key=f"thread:{release.id}",
     )

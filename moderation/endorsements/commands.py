@@ -7,6 +7,7 @@ from typing import Any
 from moderation.kernel.actions import Action, Card, Reply
 from moderation.kernel.commands import Param, command
 from moderation.kernel.errors import AlreadyDone
+from moderation.kernel.i18n import N_, _
 from moderation.kernel.invocation import Invocation
 from moderation.kernel.permissions import Privilege
 from moderation.releases.cards import endorsement_text, release_ref
@@ -19,23 +20,25 @@ __all__: list[str] = []
 
 @command(
     "endorse",
-    "Endorse a release (+1) so it can reach its review quorum",
+    N_("Endorse a release (+1) so it can reach its review quorum"),
     RELEASE,
-    Param("note", "An optional note for the creator", "text", required=False, rest=True, max_length=500),
+    Param("note", N_("An optional note for the creator"), "text", required=False, rest=True, max_length=500),
     button="endorse",
 )
 async def endorse(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """One endorsement per member; the creator cannot endorse their own release."""
     release = await inv.target_release(args.get("release"))
-    open_for_review(release, "endorsements")
-    mine = await not_own(inv, release, "endorse")
+    open_for_review(release, _("endorsements"))
+    mine = await not_own(inv, release, _("endorse"))
     if await inv.tx.endorsed_by_any(release.id, mine):
-        raise AlreadyDone(f"You already endorsed {release_ref(release)} (from this or a linked account).")
+        raise AlreadyDone(
+            _("You already endorsed {ref} (from this or a linked account).").format(ref=release_ref(release))
+        )
     by_reviewer = inv.privilege >= Privilege.REVIEWER
     if not await inv.tx.add_endorsement(
         release.id, inv.account.id, args.get("note", ""), inv.now, by_reviewer=by_reviewer
     ):
-        raise AlreadyDone(f"You already endorsed {release_ref(release)}.")
+        raise AlreadyDone(_("You already endorsed {ref}.").format(ref=release_ref(release)))
     inv.services.stats["endorsements"] += 1
     await inv.audit("endorsement.added", release_ref(release), {"account": inv.account.id})
     await inv.tx.lock_release(release)  # counted under the lock: simultaneous endorsements reach the quorum
@@ -46,33 +49,30 @@ async def endorse(inv: Invocation, args: dict[str, Any]) -> list[Action]:
         await inv.tx.cancel_jobs("review_deadline", str(release.id))
         await inv.audit("release.endorsed", release_ref(release), {"endorsements": count}, actor="normbot")
         just_endorsed = True
-    text = f"Thanks! Endorsements on {release_ref(release)}: {endorsement_text(count, quorum, release.status)}."
+    text = _("Thanks! Endorsements on {ref}: {count}.").format(
+        ref=release_ref(release), count=endorsement_text(count, quorum, release.status)
+    )
     if just_endorsed:
-        text += " It is now endorsed. 🎉"
-    return [
-        Reply(Card("Endorsed", text), ephemeral=True),
-        *await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.services.phrasing),
-    ]
+        text += " " + _("It is now endorsed. 🎉")
+    with inv.public():
+        refreshed = await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.services.phrasing)
+    return [Reply(Card(_("Endorsed"), text), ephemeral=True), *refreshed]
 
 
-@command("unendorse", "Withdraw your endorsement", RELEASE)
+@command("unendorse", N_("Withdraw your endorsement"), RELEASE)
 async def unendorse(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """Withdrawing may drop an endorsed release back to review."""
     release = await inv.target_release(args.get("release"))
     if not await inv.tx.remove_endorsement(release.id, await inv.person_accounts()):
-        raise AlreadyDone(f"You had not endorsed {release_ref(release)}.")
+        raise AlreadyDone(_("You had not endorsed {ref}.").format(ref=release_ref(release)))
     await inv.audit("endorsement.removed", release_ref(release), {"account": inv.account.id})
     await inv.tx.lock_release(release)
     reached, count, quorum = await quorum_reached(inv.tx, release, inv.pack)
     if release.status == "endorsed" and not reached:
         await set_status(inv.tx, release, "in_review", inv.now)
-    return [
-        Reply(
-            Card(
-                "Endorsement withdrawn",
-                f"{release_ref(release)} endorsements: {endorsement_text(count, quorum, release.status)}.",
-            ),
-            ephemeral=True,
-        ),
-        *await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.services.phrasing),
-    ]
+    text = _("{ref} endorsements: {count}.").format(
+        ref=release_ref(release), count=endorsement_text(count, quorum, release.status)
+    )
+    with inv.public():
+        refreshed = await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.services.phrasing)
+    return [Reply(Card(_("Endorsement withdrawn"), text), ephemeral=True), *refreshed]

@@ -13,12 +13,13 @@ from moderation.kernel.commands import Param, button, command
 from moderation.kernel.community import chats_for
 from moderation.kernel.errors import AlreadyDone, BadArgument, NotFound, NotPermitted, RateLimited, UserError
 from moderation.kernel.events import ChatRef
+from moderation.kernel.i18n import N_, _, localized, ngettext, translate
 from moderation.kernel.invocation import Invocation
 from moderation.kernel.permissions import Privilege
 from moderation.kernel.redaction import redacting_logger
-from moderation.releases.cards import clip, flag_line, release_ref, title_of
+from moderation.releases.cards import clip, flag_line, flag_status_label, release_ref, severity_label, title_of
 from moderation.releases.guards import RELEASE, open_for_review
-from moderation.releases.lifecycle import flag_severity, quorum_reached, upheld_move
+from moderation.releases.lifecycle import flag_severity, quorum_reached, status_label, upheld_move
 from moderation.releases.reviewing import NEXT_STEPS, held_by_upheld, notify_creator, refresh_prompts, set_status
 from storage import Flag, Release, personal
 
@@ -26,14 +27,23 @@ __all__ = ["OTHER", "flag_choices", "flag_form", "resolve_flag"]
 
 log = redacting_logger("normbot.flags")
 
-OTHER = Choice("other", "Other: a problem no norm names", "Say what it is in the reason", pinned=True)
+
+def other_choice() -> Choice:
+    """The flag form's way out, in the current language."""
+    return Choice("other", _("Other: a problem no norm names"), _("Say what it is in the reason"), pinned=True)
+
+
+OTHER = other_choice()  # its value and place are what matter; forms build it in the reader's language
 
 
 def flag_choices(inv: Invocation) -> tuple[Choice, ...]:
     """Every norm of the pack by title (its need and severity as the hint), then "Other" (offered on every
     page where a platform pages them). Chosen by title, sent as the norm id: nothing to type, no typo."""
-    norms = tuple(Choice(n.id, clip(n.title, 100), f"{n.need}, {n.severity} · {n.id}") for n in inv.pack.norms)
-    return (*norms, OTHER)
+    norms = tuple(
+        Choice(n.id, clip(localized(n.title), 100), f"{n.need}, {severity_label(n.severity)} · {n.id}")
+        for n in inv.pack.norms
+    )
+    return (*norms, other_choice())
 
 
 @button("flag")
@@ -45,11 +55,14 @@ async def flag_button(inv: Invocation, payload: ButtonPayload) -> list[Action]:
 @button("uphold", "dismiss", "penalise")
 async def decide_from_alert(inv: Invocation, payload: ButtonPayload) -> list[Action]:
     """The moderators' alert buttons decide the flag their payload names, as `/resolve` would."""
-    inv.require(Privilege.MODERATOR, "decide on flags")
+    inv.require(Privilege.MODERATOR, _("decide on flags"))
     if payload.flag_id is None:
-        raise UserError("This button is not valid any more.")
+        raise UserError(_("This button is not valid any more."))
     outcome = "upheld" if payload.action == "uphold" else "dismissed"
-    note = "dismissed; reporter penalised" if payload.action == "penalise" else "decided with the alert buttons"
+    with inv.public():  # stored with the decision and shown to the creator: the community's language
+        note = (
+            _("dismissed; reporter penalised") if payload.action == "penalise" else _("decided with the alert buttons")
+        )
     values = {"flag": str(payload.flag_id), "outcome": outcome, "note": note}
     return await resolve_flag(inv, values, penalise=payload.action == "penalise")
 
@@ -57,17 +70,21 @@ async def decide_from_alert(inv: Invocation, payload: ButtonPayload) -> list[Act
 async def flag_form(inv: Invocation, ref: str) -> list[Action]:
     """The Flag button: pick the norm among the pack's norms (by title), then write the reason."""
     release = await inv.target_release(ref)
-    open_for_review(release, "flags")
+    open_for_review(release, _("flags"))
     return [
         OpenForm(
             Form(
                 "flag",
-                f"Flag {release_ref(release)}",
+                _("Flag {ref}").format(ref=release_ref(release)),
                 release_ref(release),
                 (
-                    FormField("norm", f"Which norm does {release_ref(release)} break?", flag_choices(inv)),
                     FormField(
-                        "reason", "What is wrong? (moderators see this; your name is not shown publicly)", long=True
+                        "norm", _("Which norm does {ref} break?").format(ref=release_ref(release)), flag_choices(inv)
+                    ),
+                    FormField(
+                        "reason",
+                        _("What is wrong? (moderators see this; your name is not shown publicly)"),
+                        long=True,
                     ),
                 ),
             )
@@ -77,34 +94,47 @@ async def flag_form(inv: Invocation, ref: str) -> list[Action]:
 
 @command(
     "flag",
-    "Report that a release breaks a norm (moderators decide)",
+    N_("Report that a release breaks a norm (moderators decide)"),
     RELEASE,
-    Param("norm", "The norm it breaks (see /norms), or 'other'", "norm"),
-    Param("reason", "What is wrong, in a sentence", "text", rest=True, max_length=1000),
+    Param("norm", N_("The norm it breaks (see /norms), or 'other'"), "norm"),
+    Param("reason", N_("What is wrong, in a sentence"), "text", rest=True, max_length=1000),
     examples=("/flag R12 credit-base-model no base model named",),
 )
 async def flag(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """One flag per member per release per norm, with a reason, within the pack's rate limit."""
     release = await inv.target_release(args.get("release"))
-    open_for_review(release, "flags")
+    open_for_review(release, _("flags"))
     norm_id = args["norm"].lower()
     if norm_id != "other" and inv.pack.norm(norm_id) is None:
-        raise BadArgument(f"There is no norm {clip(norm_id, 40)!r} in this community.", hint="See /norms for the ids.")
+        raise BadArgument(
+            _("There is no norm {norm} in this community.").format(norm=repr(clip(norm_id, 40))),
+            hint=_("See /norms for the ids."),
+        )
     reason = args.get("reason", "").strip()
     if not reason:
-        raise BadArgument("A flag needs a reason.", hint="Usage: /flag [release] <norm> <reason…>")
+        raise BadArgument(
+            _("A flag needs a reason."), hint=_("Usage: {usage}").format(usage="/flag [release] <norm> <reason…>")
+        )
     settings = inv.pack.review
     mine = await inv.person_accounts()
     recent = await inv.tx.count_flags_since(mine, inv.now - settings.flag_rate_per)
     if recent >= settings.flag_rate_count:
-        raise RateLimited(f"You have filed {recent} flags recently; please wait before filing more.")
+        raise RateLimited(
+            ngettext(
+                "You have filed {n} flag recently; please wait before filing more.",
+                "You have filed {n} flags recently; please wait before filing more.",
+                recent,
+            ).format(n=recent)
+        )
     if await inv.tx.flagged_by_any(release.id, mine, norm_id):
         raise AlreadyDone(
-            f"You already flagged {release_ref(release)} under {norm_id} (from this or a linked account)."
+            _("You already flagged {ref} under {norm} (from this or a linked account).").format(
+                ref=release_ref(release), norm=norm_id
+            )
         )
     row = await inv.tx.add_flag(release.id, inv.account.id, norm_id, reason, inv.now)
     if row is None:
-        raise AlreadyDone(f"You already flagged {release_ref(release)} under {norm_id}.")
+        raise AlreadyDone(_("You already flagged {ref} under {norm}.").format(ref=release_ref(release), norm=norm_id))
     inv.services.stats["flags"] += 1
     log.info("flag F%s filed", row.id, extra={"community": inv.community.slug, "release": release_ref(release)})
     await inv.audit("flag.filed", f"F{row.id}", {"release": release.id, "norm": norm_id})
@@ -112,9 +142,10 @@ async def flag(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     actions: list[Action] = [
         Reply(
             Card(
-                "Flag recorded",
-                f"F{row.id} on {release_ref(release)} ({norm_id}). "
-                "Moderators will look at it; your name is not shown publicly.",
+                _("Flag recorded"),
+                _("{flag} on {ref} ({norm}). Moderators will look at it; your name is not shown publicly.").format(
+                    flag=f"F{row.id}", ref=release_ref(release), norm=norm_id
+                ),
             ),
             ephemeral=True,
             private=True,
@@ -130,40 +161,56 @@ async def flag(inv: Invocation, args: dict[str, Any]) -> list[Action]:
         held = await held_by_upheld(inv.tx, release, inv.pack)
         if not held and release.status != "flagged" and await set_status(inv.tx, release, "flagged", inv.now):
             await inv.audit("release.flagged", release_ref(release), {"reporters": len(reporters)}, actor="normbot")
-        actions.extend(await moderator_alert(inv, release, open_flags))
-    actions.extend(await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.services.phrasing))
+        with inv.public():
+            actions.extend(await moderator_alert(inv, release, open_flags))
+    with inv.public():
+        actions.extend(await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.services.phrasing))
     return actions
 
 
 def _status_line(release: Release, before: str, still_open: int) -> str:
-    state = release.status.replace("_", " ")
+    state = status_label(release.status)
+    ref = release_ref(release)
     if release.status != before:
-        return f"{release_ref(release)} is now {state}."
-    waiting = f"; {still_open} flag{'s' if still_open != 1 else ''} still open" if still_open else ""
-    return f"{release_ref(release)} stays {state}{waiting}."
+        return _("{ref} is now {state}.").format(ref=ref, state=state)
+    if still_open:
+        return ngettext(
+            "{ref} stays {state}; {n} flag still open.", "{ref} stays {state}; {n} flags still open.", still_open
+        ).format(ref=ref, state=state, n=still_open)
+    return _("{ref} stays {state}.").format(ref=ref, state=state)
 
 
 async def moderator_alert(inv: Invocation, release: Release, open_flags: list[Flag]) -> list[Action]:
     """One alert per release for moderators, edited in place as flags arrive or are decided."""
     lines = [flag_line(f) for f in open_flags[:10]]
     card = Card(
-        f"🚩 {release_ref(release)} ({title_of(release)}) has {len(open_flags)} open flags",
+        "🚩 "
+        + ngettext("{ref} ({title}) has {n} open flag", "{ref} ({title}) has {n} open flags", len(open_flags)).format(
+            ref=release_ref(release), title=title_of(release), n=len(open_flags)
+        ),
         "\n".join(lines),
         status=release.status,
-        footer="Decide with the buttons or /resolve F<id> upheld|dismissed <note>.",
+        footer=_("Decide with the buttons or {command}.").format(command="/resolve F<id> upheld|dismissed <note>"),
     )
     if not open_flags:
         card = Card(
-            f"✅ Every flag on {release_ref(release)} ({title_of(release)}) is decided",
-            f"Status: {release.status.replace('_', ' ')}. Details: /whyflagged {release_ref(release)}",
+            "✅ "
+            + _("Every flag on {ref} ({title}) is decided").format(ref=release_ref(release), title=title_of(release)),
+            _("Status: {state}. Details: {command}").format(
+                state=status_label(release.status), command=f"/whyflagged {release_ref(release)}"
+            ),
             status=release.status,
         )
     btns: list[Button] = []
     for f in open_flags[:3]:
         btns += [
-            Button(f"Uphold F{f.id}", buttons.encode("uphold", release.id, f.id), "danger"),
-            Button(f"Dismiss F{f.id}", buttons.encode("dismiss", release.id, f.id), "secondary"),
-            Button(f"Penalise F{f.id}", buttons.encode("penalise", release.id, f.id), "secondary"),
+            Button(_("Uphold {flag}").format(flag=f"F{f.id}"), buttons.encode("uphold", release.id, f.id), "danger"),
+            Button(
+                _("Dismiss {flag}").format(flag=f"F{f.id}"), buttons.encode("dismiss", release.id, f.id), "secondary"
+            ),
+            Button(
+                _("Penalise {flag}").format(flag=f"F{f.id}"), buttons.encode("penalise", release.id, f.id), "secondary"
+            ),
         ]
     posted = await inv.tx.posted(f"alert:{release.id}")
     if posted:
@@ -176,10 +223,10 @@ async def moderator_alert(inv: Invocation, release: Release, open_flags: list[Fl
 
 @command(
     "resolve",
-    "Decide a flag: upheld or dismissed, with a note",
-    Param("flag", "The flag id, like F7", "flag"),
-    Param("outcome", "upheld or dismissed", choices=("upheld", "dismissed")),
-    Param("note", "Why (shown to the creator)", "text", rest=True, max_length=500),
+    N_("Decide a flag: upheld or dismissed, with a note"),
+    Param("flag", N_("The flag id, like F7"), "flag"),
+    Param("outcome", N_("upheld or dismissed"), choices=("upheld", "dismissed")),
+    Param("note", N_("Why (shown to the creator)"), "text", rest=True, max_length=500),
     privilege=Privilege.MODERATOR,
 )
 async def resolve(inv: Invocation, args: dict[str, Any]) -> list[Action]:
@@ -189,16 +236,18 @@ async def resolve(inv: Invocation, args: dict[str, Any]) -> list[Action]:
 
 async def resolve_flag(inv: Invocation, args: dict[str, Any], *, penalise: bool) -> list[Action]:
     """Shared by `/resolve` and the alert buttons."""
-    inv.require(Privilege.MODERATOR, "resolve flags")
+    inv.require(Privilege.MODERATOR, _("resolve flags"))
     flag_id = int(str(args["flag"]).lstrip("Ff#"))
     row = await inv.tx.flag(inv.community_id, flag_id)
     if row is None:
-        raise NotFound(f"There is no flag F{flag_id} in this community.")
+        raise NotFound(_("There is no flag {flag} in this community.").format(flag=f"F{flag_id}"))
     outcome = args["outcome"]
     if not await inv.tx.resolve_flag(
         flag_id, status=outcome, by=inv.account.id, note=args.get("note", ""), penalise=penalise, at=inv.now
     ):
-        raise AlreadyDone(f"F{flag_id} was already {row.status}.")
+        raise AlreadyDone(
+            _("{flag} was already {state}.").format(flag=f"F{flag_id}", state=flag_status_label(row.status))
+        )
     await inv.audit(
         f"flag.{outcome}", f"F{flag_id}", {"penalised": penalise, "note": personal(args.get("note", "")[:200])}
     )
@@ -217,7 +266,7 @@ async def resolve_flag(inv: Invocation, args: dict[str, Any], *, penalise: bool)
         if await inv.tx.blocking_norms(release.id):
             await set_status(inv.tx, release, "changes_requested", inv.now)
         else:
-            reached, _, _ = await quorum_reached(inv.tx, release, inv.pack)
+            reached, _count, _quorum = await quorum_reached(inv.tx, release, inv.pack)
             await set_status(inv.tx, release, "endorsed" if reached else "in_review", inv.now)
     if release.status != before:
         await inv.audit(
@@ -226,40 +275,48 @@ async def resolve_flag(inv: Invocation, args: dict[str, Any], *, penalise: bool)
             {"from": before, "to": release.status, "flag": f"F{flag_id}", "severity": severity},
             actor="normbot",
         )
-    effect = _effect_line(outcome, severity, release.status, before)
-    actions: list[Action] = [
-        Reply(
-            Card(
-                f"F{flag_id} {outcome}",
-                f"{effect} {_status_line(release, before, len(open_flags))} The creator has been told.",
-            ),
-            ephemeral=False,
+    with inv.public():  # the decision is said in the chat, the moderators' alert and the creator's message
+        effect = _effect_line(outcome, severity, release.status, before)
+        actions: list[Action] = [
+            Reply(
+                Card(
+                    f"F{flag_id} {flag_status_label(outcome)}",
+                    f"{effect} {_status_line(release, before, len(open_flags))} " + _("The creator has been told."),
+                ),
+                ephemeral=False,
+            )
+        ]
+        if await inv.tx.posted(f"alert:{release.id}"):
+            actions.extend(await moderator_alert(inv, release, open_flags))
+        actions.extend(
+            await notify_creator(
+                inv.tx,
+                release,
+                _decision_card(inv, release, row, outcome, severity, effect, args.get("note", "")),
+                actor_ids=frozenset(await inv.person_accounts()),
+            )
         )
-    ]
-    if await inv.tx.posted(f"alert:{release.id}"):
-        actions.extend(await moderator_alert(inv, release, open_flags))
-    actions.extend(
-        await notify_creator(
-            inv.tx,
-            release,
-            _decision_card(inv, release, row, outcome, severity, effect, args.get("note", "")),
-            actor_ids=frozenset(await inv.person_accounts()),
-        )
-    )
-    actions.extend(await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.services.phrasing))
+        actions.extend(await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.services.phrasing))
     return actions
 
 
 def _effect_line(outcome: str, severity: str, status: str, before: str) -> str:
     """What deciding the flag did to the release, in words (lifecycle `UPHELD`)."""
     if outcome != "upheld":
-        return "Dismissed: it does not count against the release."
+        return _("Dismissed: it does not count against the release.")
     target = upheld_move(severity, "in_review")
+    shown = severity_label(severity)
     if target is not None and status == target:
         if status != before:
-            return f"Upheld under a {severity} norm: the release needs changes, and its endorsements stop counting."
-        return f"Upheld under a {severity} norm: the release still needs changes; its endorsements do not count."
-    return f"Upheld under a {severity} norm: the release keeps its status and shows the upheld flag."
+            return _(
+                "Upheld under a {severity} norm: the release needs changes, and its endorsements stop counting."
+            ).format(severity=shown)
+        return _(
+            "Upheld under a {severity} norm: the release still needs changes; its endorsements do not count."
+        ).format(severity=shown)
+    return _("Upheld under a {severity} norm: the release keeps its status and shows the upheld flag.").format(
+        severity=shown
+    )
 
 
 def _decision_card(
@@ -269,42 +326,47 @@ def _decision_card(
     what they can do next. Never who filed the flag."""
     ref = release_ref(release)
     norm = inv.pack.norm(flag.norm_id)
-    name = f"{clip(norm.title, 80)} ({flag.norm_id}, {severity})" if norm else f"{flag.norm_id} ({severity})"
+    shown = severity_label(severity)
+    name = f"{clip(localized(norm.title), 80)} ({flag.norm_id}, {shown})" if norm else f"{flag.norm_id} ({shown})"
     lines = [
-        f"Norm: {name}",
-        f"Moderator's reason: {clip(note, 300) or 'none given'}",
+        _("Norm: {norm}").format(norm=name),
+        _("Moderator's reason: {reason}").format(reason=clip(note, 300) or _("none given")),
         effect,
-        f"Status: {release.status.replace('_', ' ')}.",
+        _("Status: {state}.").format(state=status_label(release.status)),
     ]
     if outcome == "upheld":
         if norm is not None and norm.fix:
-            lines.append(f"How to meet the norm: {clip(norm.fix, 200)}")
-        lines.append(
-            "What you can do: " + NEXT_STEPS.get(release.status, NEXT_STEPS["changes_requested"]).format(ref=ref)
-        )
-        lines.append("Disagree? There is no appeal command yet: ask a moderator in the community's chat.")
+            lines.append(_("How to meet the norm: {fix}").format(fix=clip(localized(norm.fix), 200)))
+        step = NEXT_STEPS.get(release.status, NEXT_STEPS["changes_requested"])
+        lines.append(_("What you can do: {step}").format(step=translate(step).format(ref=ref)))
+        lines.append(_("Disagree? There is no appeal command yet: ask a moderator in the community's chat."))
     else:
-        lines.append("Nothing to do about this flag.")
+        lines.append(_("Nothing to do about this flag."))
+    title = (
+        _("A flag on your release {ref} ({title}) was upheld")
+        if outcome == "upheld"
+        else _("A flag on your release {ref} ({title}) was dismissed")
+    )
     return Card(
-        f"A flag on your release {ref} ({title_of(release)}) was {outcome}",
+        title.format(ref=ref, title=title_of(release)),
         "\n".join(lines),
         status=release.status,
-        footer=f"All flags on it and how they were decided: /whyflagged {ref}",
+        footer=_("All flags on it and how they were decided: {command}").format(command=f"/whyflagged {ref}"),
     )
 
 
-@command("whyflagged", "See the flags on your own releases and how they were decided", RELEASE)
+@command("whyflagged", N_("See the flags on your own releases and how they were decided"), RELEASE)
 async def whyflagged(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """Creators see flags on their releases (never who filed them); moderators may ask about any release."""
     mine = await inv.person_accounts()
     if args.get("release") or inv.reply_to:
         release = await inv.target_release(args.get("release"))
         if release.creator_id not in mine and inv.privilege < Privilege.MODERATOR:
-            raise NotPermitted("You can only see the flags on your own releases.")
+            raise NotPermitted(_("You can only see the flags on your own releases."))
         flags = await inv.tx.flags_of(release.id)
     else:
         flags = [f for f in await inv.tx.flags_against_creator(mine)]
     if not flags:
-        return [Reply(Card("No flags", "None of these releases has been flagged."), ephemeral=True, private=True)]
+        return [Reply(Card(_("No flags"), _("None of these releases has been flagged.")), ephemeral=True, private=True)]
     lines = [f"R{f.release_id} " + flag_line(f) for f in flags[:25]]
-    return [Reply(Card("Flags on your releases", "\n".join(lines)), ephemeral=True, private=True)]
+    return [Reply(Card(_("Flags on your releases"), "\n".join(lines)), ephemeral=True, private=True)]

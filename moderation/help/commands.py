@@ -7,6 +7,7 @@ from typing import Any
 from moderation.kernel.actions import Action, Card, Reply
 from moderation.kernel.commands import Param, command, lookup, visible_commands
 from moderation.kernel.errors import NotFound
+from moderation.kernel.i18n import _, translate
 from moderation.kernel.invocation import Invocation
 from moderation.releases.cards import (
     clip,
@@ -25,22 +26,23 @@ async def help_(inv: Invocation, args: dict[str, Any]) -> list[Action]:
         spec = lookup(name)
         if spec is None:
             raise NotFound(
-                f"There is no command /{clip(name.lstrip('/'), 30)}.", hint=f"Send {inv.ref('help')} for the list."
+                _("There is no command {command}.").format(command=f"/{clip(name.lstrip('/'), 30)}"),
+                hint=_("Send {help} for the list.").format(help=inv.ref("help")),
             )
         lines = [
-            spec.description,
-            f"Usage: {spec.usage_in(spell)}",
-            *(f"  {p.name}: {p.description}" for p in spec.params),
+            spec.summary,
+            _("Usage: {usage}").format(usage=spec.usage_in(spell)),
+            *(f"  {p.name}: {translate(p.description)}" for p in spec.params),
         ]
-        lines += [f"Example: {e}" for e in spec.examples]
+        lines += [_("Example: {example}").format(example=e) for e in spec.examples]
         return [Reply(Card(inv.ref(spec.name), "\n".join(lines)), ephemeral=True, private=True)]
-    lines = [f"{c.usage_in(spell)} — {c.description}" for c in visible_commands(inv.privilege)]
+    lines = [f"{c.usage_in(spell)} — {c.summary}" for c in visible_commands(inv.privilege)]
     return [
         Reply(
             Card(
-                "normbot commands",
+                _("normbot commands"),
                 "\n".join(lines),
-                footer="Reply to an announcement with a command to target that release.",
+                footer=_("Reply to an announcement with a command to target that release."),
             ),
             ephemeral=True,
             private=True,

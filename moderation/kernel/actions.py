@@ -12,9 +12,10 @@ can pass them on raw: this is the one place every piece of text the core shows g
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from moderation.kernel.events import ChatRef
+from moderation.kernel.i18n import current_locale
 from moderation.kernel.visible import visible
 
 __all__ = [
@@ -49,13 +50,17 @@ class Button:
 
 @dataclass(frozen=True, slots=True)
 class Card:
-    """A titled block of text with named fields; `status` picks the colour where a platform has colours."""
+    """A titled block of text with named fields; `status` picks the colour where a platform has colours.
+
+    `locale` is the language the card was written in (the one in force when it was built,
+    `moderation.kernel.i18n`): the core checks it against the audience of the action that carries it."""
 
     title: str
     body: str = ""
     fields: tuple[tuple[str, str], ...] = ()
     status: str | None = None
     footer: str | None = None
+    locale: str = field(default_factory=current_locale, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "title", visible(self.title))
@@ -192,6 +197,7 @@ class Form:
     title: str
     release_ref: str
     fields: tuple[FormField, ...]
+    locale: str = field(default_factory=current_locale, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "title", visible(self.title))

@@ -11,17 +11,21 @@ import re
 from dataclasses import dataclass
 
 from moderation.kernel.errors import BadArgument
+from moderation.kernel.i18n import _
 
 __all__ = ["ACTIONS", "ButtonPayload", "encode", "parse"]
 
 VERSION = "nb1"
-ACTIONS = ("endorse", "flag", "review", "show", "uphold", "dismiss", "penalise")
+ACTIONS = ("endorse", "flag", "review", "show", "uphold", "dismiss", "penalise", "recheck")
 _PATTERN = re.compile(r"nb1:([a-z]{1,12}):([0-9]{1,18})(?::([0-9]{1,18}))?")
 
 
 @dataclass(frozen=True, slots=True)
 class ButtonPayload:
-    """A parsed payload: the action, the release, and for flag decisions the flag id."""
+    """A parsed payload: the action, the release, and for flag decisions the flag id.
+
+    `recheck` (under `/norms set`'s answer) is about a norm pack revision, not a release: its number rides in
+    `release_id`, the payload's one subject id, so the format stays the one every adapter already parses."""
 
     action: str
     release_id: int
@@ -41,6 +45,6 @@ def parse(payload: str) -> ButtonPayload:
     """Parse a payload; raises BadArgument for anything forged, stale or malformed."""
     m = _PATTERN.fullmatch(payload or "")
     if m is None or m.group(1) not in ACTIONS:
-        raise BadArgument("This button is not valid any more.")
+        raise BadArgument(_("This button is not valid any more."))
     flag = int(m.group(3)) if m.group(3) else None
     return ButtonPayload(m.group(1), int(m.group(2)), flag)

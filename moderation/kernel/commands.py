@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from moderation.kernel.errors import BadArgument, UnknownCommand
+from moderation.kernel.i18n import _, translate
 from moderation.kernel.permissions import Privilege
 from moderation.kernel.phrasing import Phrasing, Spelling, Targeting, as_typed
 
@@ -53,6 +54,7 @@ __all__ = [
     "command",
     "lookup",
     "resolve_name",
+    "usage_hint",
     "visible_commands",
 ]
 
@@ -106,6 +108,11 @@ class CommandSpec:
                 label = "|".join(p.choices)
             parts.append(f"<{label}>" if p.required else f"[{label}]")
         return " ".join(parts)
+
+    @property
+    def summary(self) -> str:
+        """The description in the current language (help, usage)."""
+        return translate(self.description)
 
     @property
     def group(self) -> str | None:
@@ -210,7 +217,7 @@ def resolve_name(name: str, args: str, spell: Spelling = as_typed) -> tuple[Comm
         return COMMANDS[name], args
     if name.replace(" ", "-") in COMMANDS:  # `forget_me` and `forget me` mean `forget-me`
         return COMMANDS[name.replace(" ", "-")], args
-    first, _, remainder = args.strip().partition(" ")
+    first, _sep, remainder = args.strip().partition(" ")
     candidate = f"{name} {first.lower()}"
     if first and candidate in COMMANDS:
         return COMMANDS[candidate], remainder
@@ -218,8 +225,9 @@ def resolve_name(name: str, args: str, spell: Spelling = as_typed) -> tuple[Comm
         return COMMANDS[f"{name} {DEFAULT_SUBCOMMAND[name]}"], args
     hint = _closest(name)
     raise UnknownCommand(
-        f"I don't know the command /{name[:40]}.",
-        hint=(f"Did you mean /{spell(hint)}? " if hint else "") + f"Send /{spell('help')} for the list.",
+        _("I don't know the command {command}.").format(command=f"/{name[:40]}"),
+        hint=(_("Did you mean {command}?").format(command=f"/{spell(hint)}") + " " if hint else "")
+        + _("Send {help} for the list.").format(help=f"/{spell('help')}"),
     )
 
 
@@ -246,19 +254,35 @@ def _split(text: str) -> list[tuple[str, int]]:
 
 def _check(spec: CommandSpec, param: Param, value: str, spell: Spelling = as_typed) -> str:
     value = value.strip()
-    usage = f"Usage: {spec.usage_in(spell)}"
+    usage = usage_hint(spec, spell)
     if len(value) > param.max_length:
-        raise BadArgument(f'"{param.name}" is too long (at most {param.max_length} characters).', hint=usage)
+        raise BadArgument(
+            _('"{name}" is too long (at most {limit} characters).').format(name=param.name, limit=param.max_length),
+            hint=usage,
+        )
     if param.choices and value.lower() not in param.choices:
-        raise BadArgument(f'"{param.name}" must be one of: {", ".join(param.choices)}.', hint=usage)
+        raise BadArgument(
+            _('"{name}" must be one of: {choices}.').format(name=param.name, choices=", ".join(param.choices)),
+            hint=usage,
+        )
     if param.kind in ("release", "flag", "int") and not RELEASE_REF.fullmatch(value):
         example = "F7" if param.kind == "flag" else "R12"
-        raise BadArgument(f'"{param.name}" should be an id like {example}, not {value[:30]!r}.', hint=usage)
+        raise BadArgument(
+            _('"{name}" should be an id like {example}, not {value}.').format(
+                name=param.name, example=example, value=repr(value[:30])
+            ),
+            hint=usage,
+        )
     return value.lower() if param.choices else value
 
 
+def usage_hint(spec: CommandSpec, spell: Spelling = as_typed) -> str:
+    """`Usage: /flag [release] <norm> <reason…>` in the current language."""
+    return _("Usage: {usage}").format(usage=spec.usage_in(spell))
+
+
 def _missing(spec: CommandSpec, param: Param, spell: Spelling) -> BadArgument:
-    return BadArgument(f'"{param.name}" is missing.', hint=f"Usage: {spec.usage_in(spell)}")
+    return BadArgument(_('"{name}" is missing.').format(name=param.name), hint=usage_hint(spec, spell))
 
 
 def bind_text(spec: CommandSpec, text: str, spell: Spelling = as_typed) -> dict[str, str]:
@@ -292,7 +316,7 @@ def bind_text(spec: CommandSpec, text: str, spell: Spelling = as_typed) -> dict[
         i += 1
     if i < len(tokens):
         extra = " ".join(t for t, _ in tokens[i:])[:40]
-        raise BadArgument(f"I didn't expect {extra!r} here.", hint=f"Usage: {spec.usage_in(spell)}")
+        raise BadArgument(_("I didn't expect {text} here.").format(text=repr(extra)), hint=usage_hint(spec, spell))
     return values
 
 
@@ -302,7 +326,9 @@ def bind_options(spec: CommandSpec, options: Mapping[str, str], spell: Spelling 
     known = {p.name for p in spec.params}
     unknown = set(options) - known
     if unknown:
-        raise BadArgument(f"Unknown option {sorted(unknown)[0]!r}.", hint=f"Usage: {spec.usage_in(spell)}")
+        raise BadArgument(
+            _("Unknown option {name}.").format(name=repr(sorted(unknown)[0])), hint=usage_hint(spec, spell)
+        )
     for param in spec.params:
         raw = options.get(param.name)
         if raw is None or not str(raw).strip():
@@ -317,5 +343,5 @@ def release_id_of(value: str) -> int:
     """The numeric id of a release reference (`R12`, `#12`, `12`)."""
     m = RELEASE_REF.fullmatch(value.strip())
     if m is None:
-        raise BadArgument(f"{value[:30]!r} is not a release id (try R12).")
+        raise BadArgument(_("{value} is not a release id (try R12).").format(value=repr(value[:30])))
     return int(m.group(1))

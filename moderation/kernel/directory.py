@@ -18,6 +18,7 @@ from typing import Any, Literal
 from moderation.kernel.clock import Clock
 from moderation.kernel.community import CommunityConfig
 from moderation.kernel.events import ChatRef
+from moderation.kernel.i18n import DEFAULT_LANGUAGE, language_of
 from moderation.kernel.permissions import Privilege, resolve_privilege
 from storage import SettingRow, Store, Tx
 
@@ -93,6 +94,13 @@ class CommunityDirectory:
             if resolve_privilege(actor, self.communities[slug]) >= Privilege.MODERATOR:
                 return self.communities[slug]
         return None
+
+    async def language(self, tx: Tx, community_id: int | None) -> str | None:
+        """The language of a community by its id (None when this deployment does not serve it): scheduled work
+        speaks to the community's chats, so it writes in the community's language."""
+        row = await tx.community(community_id) if community_id is not None else None
+        community = self.communities.get(row.slug) if row is not None else None
+        return community.language if community is not None else None
 
     # -- settings changed from chat ----------------------------------------------------------------------
 
@@ -171,6 +179,22 @@ class CommunityDirectory:
             async with self.store.transaction() as tx:
                 return await self.resolve(tx, chat)
         return resolved
+
+    def language_hint(self, chat: ChatRef) -> str:
+        """The language of the community a chat belongs to, as far as the binding snapshot and the config tell
+        without the store (the default language for a chat they do not know)."""
+        slug: str | None = None
+        bound = (self._snapshot or {}).get((chat.platform, chat.chat_id))
+        if bound is not None:
+            slug = bound[1]
+        if slug is None:
+            hit = self._chat_index.get((chat.platform, chat.chat_id))
+            slug = hit[0] if hit is not None else None
+        if slug is None and chat.space_id is not None:
+            slug = self._space_index.get((chat.platform, chat.space_id))
+        community = self.communities.get(slug) if slug is not None else None
+        found = language_of(community.language) if community is not None else None
+        return found or DEFAULT_LANGUAGE
 
     def fresh(self, chat: ChatRef) -> Resolved | None:
         """A chat's binding from a snapshot that is still fresh, or None (then ask the store). Only positive

@@ -34,7 +34,10 @@ class Actor:
     `roles` holds platform role ids *and* names so a config can name either. `name` is for showing only:
     anyone can set a display name. `handle` is the platform's unique, platform-checked handle (a Telegram
     @username, a Discord username), or None when the account has none; a config's `platform:@handle`
-    matches it and nothing else.
+    matches it and nothing else. `locale` is the language the member's app is set to, as the platform says
+    it (a Discord interaction's `zh-CN`, a Telegram `language_code`), or None where the platform does not say
+    (Discord messages, the console): answers meant for them alone are written in it
+    (`moderation.kernel.i18n`).
     """
 
     platform: str
@@ -43,6 +46,7 @@ class Actor:
     is_admin: bool = False
     roles: frozenset[str] = frozenset()
     handle: str | None = None
+    locale: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

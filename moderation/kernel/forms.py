@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from moderation.kernel.actions import Form, FormField
 from moderation.kernel.commands import COMMANDS
 from moderation.kernel.errors import BadArgument
+from moderation.kernel.i18n import N_, translate
 
 __all__ = [
     "OPENERS",
@@ -46,8 +47,8 @@ _PROGRESS = re.compile(
 OPENERS = {"flag": "flag", "review": "review"}
 """Commands whose form a button opens (command -> `moderation.kernel.buttons` action): a step of such a form asks
 the core for the form again through that button, so the release and the actor are checked at every step."""
-STALE = "This form is not valid any more: press the button on the release again."
-CHANGED = "The community's norms changed while you were filling this form: press the button on the release again."
+STALE = N_("This form is not valid any more: press the button on the release again.")
+CHANGED = N_("The community's norms changed while you were filling this form: press the button on the release again.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +85,7 @@ class Progress:
         """Parse a payload; raises BadArgument for anything forged, stale or malformed."""
         m = _PROGRESS.fullmatch(payload or "")
         if m is None or m.group(1) not in OPENERS:
-            raise BadArgument(STALE)
+            raise BadArgument(translate(STALE))
         return Progress(m.group(1), int(m.group(2)), m.group(3), int(m.group(4)), m.group(5), m.group(6) or "")
 
 
@@ -114,7 +115,7 @@ def start(form: Form) -> Progress:
     """The progress of a form nobody has answered yet."""
     rid = release_id_of(form)
     if rid is None:
-        raise BadArgument(STALE)
+        raise BadArgument(translate(STALE))
     blank = "".join("-" * _width(f) for f in form.choice_fields)
     return Progress(form.command, rid, form.digest, 0, blank)
 
@@ -122,9 +123,9 @@ def start(form: Form) -> Progress:
 def _slots(form: Form, progress: Progress) -> list[tuple[FormField, str]]:
     """Each choice field with its encoded answer; BadArgument when the progress is not for this form."""
     if progress.command != form.command or progress.release_id != release_id_of(form):
-        raise BadArgument(STALE)
+        raise BadArgument(translate(STALE))
     if progress.digest != form.digest:
-        raise BadArgument(CHANGED)
+        raise BadArgument(translate(CHANGED))
     out: list[tuple[FormField, str]] = []
     at = 0
     for field in form.choice_fields:
@@ -132,7 +133,7 @@ def _slots(form: Form, progress: Progress) -> list[tuple[FormField, str]]:
         out.append((field, progress.answers[at : at + width]))
         at += width
     if at != len(progress.answers):
-        raise BadArgument(STALE)
+        raise BadArgument(translate(STALE))
     return out
 
 
@@ -143,10 +144,10 @@ def answers_of(form: Form, progress: Progress) -> dict[str, str]:
         if set(code) == {"-"}:
             continue
         if "-" in code:
-            raise BadArgument(STALE)
+            raise BadArgument(translate(STALE))
         position = int(code, 36)
         if position >= len(field.choices):
-            raise BadArgument(STALE)
+            raise BadArgument(translate(STALE))
         answers[field.name] = field.choices[position].value
     return answers
 
@@ -160,12 +161,12 @@ def with_answer(form: Form, progress: Progress, name: str, value: str) -> Progre
         if field.name == name:
             values = field.values
             if value not in values:
-                raise BadArgument(STALE)
+                raise BadArgument(translate(STALE))
             code = _code(values.index(value), _width(field))
             found = True
         codes.append(code)
     if not found:
-        raise BadArgument(STALE)
+        raise BadArgument(translate(STALE))
     return replace(progress, answers="".join(codes), step="")
 
 

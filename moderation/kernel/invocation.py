@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from moderation.kernel.actions import Action, Card, DirectMessage, Edit, OpenForm, Reply, Send
 from moderation.kernel.commands import release_id_of
 from moderation.kernel.community import CommunityConfig
 from moderation.kernel.errors import BadArgument, NotFound, NotPermitted
 from moderation.kernel.events import Actor, ChatRef, RepliedMessage
+from moderation.kernel.i18n import DEFAULT_LANGUAGE, _, language_of, using
 from moderation.kernel.permissions import Privilege
 from moderation.kernel.phrasing import Phrasing
+from moderation.kernel.redaction import redacting_logger
 from moderation.kernel.services import Services
 from norms import NormPack
 from storage import Account, Release, Tx
 
-__all__ = ["Invocation", "which_release"]
+__all__ = ["Invocation", "audience_language", "cards_of", "checked_audience", "which_release"]
+
+log = redacting_logger("normbot.core")
 
 
 @dataclass
@@ -39,6 +45,25 @@ class Invocation:
     attachment_texts: Mapping[str, str] = field(default_factory=dict)
     replied: RepliedMessage | None = None  # the replied-to message itself, when a person wrote it
     prepared: object = None  # what the command's `prepare` step computed before the unit of work
+
+    @property
+    def language(self) -> str:
+        """The community's language: what everybody in its chats reads (prompts, alerts, public replies)."""
+        return language_of(self.community.language) or DEFAULT_LANGUAGE
+
+    @property
+    def actor_language(self) -> str:
+        """The language answers for the actor alone are written in: their app's, else the community's."""
+        return language_of(self.actor.locale) or self.language
+
+    def public(self) -> AbstractContextManager[str]:
+        """Write the text built inside the block for the whole chat, in the community's language (a handler
+        runs in the actor's language: most of what it writes answers them)."""
+        return using(self.language)
+
+    def privately(self) -> AbstractContextManager[str]:
+        """Write the text built inside the block for the actor alone (inside a `public` block)."""
+        return using(self.actor_language)
 
     @property
     def actor_ref(self) -> str:
@@ -64,7 +89,7 @@ class Invocation:
     def require(self, level: Privilege, what: str) -> None:
         """Refuse unless the actor has at least `level`."""
         if self.privilege < level:
-            raise NotPermitted(f"Only {level.name.lower()}s can {what}.")
+            raise NotPermitted(_("Only {role} can {what}.").format(role=role_name(level), what=what))
 
     async def person_accounts(self) -> list[int]:
         """Every account of the actor's person (so linked accounts count as one member)."""
@@ -88,14 +113,14 @@ class Invocation:
                     self.chat.platform, self.chat.chat_id, self.chat.thread_id
                 )
             if release_id is None and self.reply_to:
-                raise BadArgument("The message you replied to is not a release announcement I know.")
+                raise BadArgument(_("The message you replied to is not a release announcement I know."))
             if release_id is None and self.chat.platform in self.services.latest_release_fallback:
                 release_id = await self.tx.latest_release_in_chat(self.chat.platform, self.chat.chat_id)
         if release_id is None:
             raise which_release(self.services.phrasing(self.chat.platform))
         release = await self.tx.release(self.community_id, release_id)
         if release is None:
-            raise NotFound(f"There is no release R{release_id} in this community.")
+            raise NotFound(_("There is no release R{id} in this community.").format(id=release_id))
         return release
 
 
@@ -105,12 +130,69 @@ def which_release(phrasing: Phrasing) -> BadArgument:
     endorse = phrasing.ref("endorse")
     if phrasing.targeting == "thread":
         return BadArgument(
-            "Which release? Choose it in the release option, or use the command in the release's review thread.",
-            hint=f"For example: {endorse} release:R12",
+            _("Which release? Choose it in the release option, or use the command in the release's review thread."),
+            hint=_("For example: {example}").format(example=f"{endorse} release:R12"),
         )
     if phrasing.targeting == "reply":
         return BadArgument(
-            "Which release? Reply to its announcement or review prompt with the command, or give its id.",
-            hint=f"For example: {endorse} R12",
+            _("Which release? Reply to its announcement or review prompt with the command, or give its id."),
+            hint=_("For example: {example}").format(example=f"{endorse} R12"),
         )
-    return BadArgument("Which release? Reply to its announcement or give its id.", hint=f"For example: {endorse} R12")
+    return BadArgument(
+        _("Which release? Reply to its announcement or give its id."),
+        hint=_("For example: {example}").format(example=f"{endorse} R12"),
+    )
+
+
+def role_name(level: Privilege) -> str:
+    """The privilege as people say it, plural ("moderators"), in the current language."""
+    names = {
+        Privilege.MEMBER: _("members"),
+        Privilege.REVIEWER: _("reviewers"),
+        Privilege.MODERATOR: _("moderators"),
+        Privilege.OWNER: _("owners"),
+    }
+    return names.get(level, level.name.lower() + "s")
+
+
+def cards_of(action: Action) -> Iterable[Card]:
+    """The cards an action shows (a prompt and its thread's first message; none for a form)."""
+    if isinstance(action, Send):
+        yield action.card
+        if action.thread_intro is not None:
+            yield action.thread_intro
+    elif isinstance(action, Edit | Reply | DirectMessage):
+        yield action.card
+
+
+def audience_language(action: Action, *, community: str, actor: Actor | None, actor_language: str) -> str:
+    """The language the reader of `action` reads: the actor's for what only they see (ephemeral and private
+    replies, forms, a direct message to them), the community's for everything a chat sees."""
+    if isinstance(action, OpenForm):
+        return actor_language
+    if isinstance(action, Reply):
+        return actor_language if action.only_for_actor else community
+    if isinstance(action, DirectMessage):
+        mine = actor is not None and (action.platform, action.user_id) == (actor.platform, actor.user_id)
+        return actor_language if mine else community
+    return community
+
+
+def checked_audience(
+    services: Services, actions: list[Action], *, community: str, actor: Any, actor_language: str
+) -> list[Action]:
+    """`actions`, after checking that each is written in its reader's language (a log line and a counter
+    when not: a handler built a public card in the actor's language, or the other way round)."""
+    for action in actions:
+        expected = audience_language(action, community=community, actor=actor, actor_language=actor_language)
+        for card in cards_of(action):
+            if card.locale != expected:
+                services.stats["audience_mismatches"] += 1
+                log.warning(
+                    "%s card %r written in %s for readers of %s",
+                    type(action).__name__,
+                    card.title[:40],
+                    card.locale,
+                    expected,
+                )
+    return actions

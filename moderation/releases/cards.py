@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from moderation.kernel import buttons
 from moderation.kernel.actions import Button, Card
 from moderation.kernel.commands import Phrasing
-from moderation.releases.lifecycle import Standing
+from moderation.kernel.i18n import N_, _, localized, translate
+from moderation.releases.lifecycle import Standing, status_label
 from storage import Flag, NormResult, Release
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "PromptData",
     "clip",
     "endorsement_text",
+    "flag_status_label",
     "how_to_review",
     "human_evidence",
     "nudge_card",
@@ -36,11 +38,19 @@ __all__ = [
     "release_ref",
     "results_lines",
     "setting_text",
+    "severity_label",
     "thread_intro",
     "withdrawn_card",
 ]
 
 ICON = {"pass": "✅", "fail": "❌", "needs_review": "❓", "not_applicable": "➖"}
+SEVERITY_LABELS = {"info": N_("info"), "nudge": N_("nudge"), "warn": N_("warn"), "block": N_("block")}
+
+
+def severity_label(severity: str) -> str:
+    """A norm's severity as people read it, in the current language (the norm file's word stays English)."""
+    known = SEVERITY_LABELS.get(severity)
+    return translate(known) if known is not None else severity
 
 
 _PATTERN_TAIL = re.compile(r" matches /.*$")
@@ -70,7 +80,8 @@ def human_evidence(evidence: str | None, limit: int = 120) -> str:
     if not evidence:
         return ""
     items = [
-        _PATTERN_TAIL.sub("", _NO_MATCH.sub("not in the expected form", item.strip())) for item in evidence.split("; ")
+        _PATTERN_TAIL.sub("", _NO_MATCH.sub(_("not in the expected form"), item.strip()))
+        for item in evidence.split("; ")
     ]
     return clip("; ".join(i for i in items if i), limit)
 
@@ -79,7 +90,7 @@ def setting_text(value: object) -> str:
     """A norm's check setting as people read it in a details view (`files (?i)\\.(ckpt|pt)$`, `yes`), never a
     Python repr such as `{'files': …}` or `True`."""
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, dict):
         return "; ".join(f"{k} {setting_text(v)}" for k, v in value.items())
     if isinstance(value, list | tuple):
@@ -93,12 +104,14 @@ def endorsement_text(count: int, quorum: int, status: str) -> str:
 
     Why not `3/2`: a fraction over 1 reads like a bug, and a met quorum on a held release is not endorsement."""
     if count < quorum:
-        return f"{count} of {quorum} needed"
+        return _("{count} of {quorum} needed").format(count=count, quorum=quorum)
     if status == "endorsed":
-        return f"{count} (quorum {quorum} reached)"
+        return _("{count} (quorum {quorum} reached)").format(count=count, quorum=quorum)
     if status in ("changes_requested", "flagged", "removed", "withdrawn"):
-        return f"{count} (quorum {quorum} met; not endorsed while {status.replace('_', ' ')})"
-    return f"{count} (quorum {quorum} met)"
+        return _("{count} (quorum {quorum} met; not endorsed while {status})").format(
+            count=count, quorum=quorum, status=status_label(status)
+        )
+    return _("{count} (quorum {quorum} met)").format(count=count, quorum=quorum)
 
 
 def release_ref(release: Release) -> str:
@@ -124,7 +137,7 @@ def results_lines(results: Sequence[NormResult], *, include_pass: bool = False) 
             continue
         shown = human_evidence(r.evidence, 100) if r.outcome == "fail" else ""
         evidence = f" — {shown}" if shown else ""
-        lines.append(f"{ICON.get(r.outcome, '•')} {r.norm_id} ({r.severity}){evidence}")
+        lines.append(f"{ICON.get(r.outcome, '•')} {r.norm_id} ({severity_label(r.severity)}){evidence}")
     return lines
 
 
@@ -159,32 +172,32 @@ def prompt_footer(release: Release, phrasing: Phrasing, *, in_thread: bool = Fal
     option is the way. Telegram commands reply to the announcement or the prompt."""
     ref = release_ref(release)
     endorse, flag, review = phrasing.ref("endorse"), phrasing.ref("flag"), phrasing.ref("review")
-    details = f"Details: {phrasing.ref('release show')} {ref}"
+    details = _("Details: {command}").format(command=f"{phrasing.ref('release show')} {ref}")
     if phrasing.targeting == "thread" and in_thread:
-        return (
-            f"Endorse, flag or review with the buttons, or with {endorse} release:{ref} ({flag}, {review}). {details}"
+        how = _("Endorse, flag or review with the buttons, or with {endorse} release:{ref} ({flag}, {review}).")
+    elif phrasing.targeting == "thread":
+        how = _(
+            "Endorse, flag or review with the buttons, or type {endorse}, {flag} or {review} in this prompt's "
+            "review thread; elsewhere, choose {ref} in the release option."
         )
-    if phrasing.targeting == "thread":
-        return (
-            f"Endorse, flag or review with the buttons, or type {endorse}, {flag} or {review} in this prompt's "
-            f"review thread; elsewhere, choose {ref} in the release option. {details}"
+    elif phrasing.targeting == "reply":
+        how = _(
+            "Endorse, flag or review with the buttons, or reply to the announcement or this prompt with "
+            "{endorse}, {flag} <norm> <reason> or {review}."
         )
-    if phrasing.targeting == "reply":
-        return (
-            f"Endorse, flag or review with the buttons, or reply to the announcement or this prompt with "
-            f"{endorse}, {flag} <norm> <reason> or {review}. {details}"
-        )
-    return f"Endorse, flag or review with the buttons, or reply: {endorse}, {flag} <norm> <reason>, {review}. {details}"
+    else:
+        how = _("Endorse, flag or review with the buttons, or reply: {endorse}, {flag} <norm> <reason>, {review}.")
+    return how.format(endorse=endorse, flag=flag, review=review, ref=ref) + " " + details
 
 
 def how_to_review(release: Release, phrasing: Phrasing) -> str:
     """One sentence on endorsing or reviewing a release from a chat message (reminders), per platform."""
     endorse, review = phrasing.ref("endorse"), phrasing.ref("review")
     if phrasing.targeting == "thread":
-        return (
-            f"Use {endorse} or {review} in its review thread, or choose {release_ref(release)} in the release option."
+        return _("Use {endorse} or {review} in its review thread, or choose {ref} in the release option.").format(
+            endorse=endorse, review=review, ref=release_ref(release)
         )
-    return f"Reply to the announcement with {endorse} or {review}."
+    return _("Reply to the announcement with {endorse} or {review}.").format(endorse=endorse, review=review)
 
 
 def thread_intro(release: Release, phrasing: Phrasing) -> Card:
@@ -193,9 +206,11 @@ def thread_intro(release: Release, phrasing: Phrasing) -> Card:
     ref = release_ref(release)
     names = ", ".join(phrasing.ref(n) for n in ("endorse", "flag", "review", "release show"))
     return Card(
-        title=f"Review thread for {ref}: {title_of(release)}",
-        body=f"Commands typed in this thread act on {ref} without naming it: {names}. "
-        "The buttons are on the prompt above.",
+        title=_("Review thread for {ref}: {title}").format(ref=ref, title=title_of(release)),
+        body=_(
+            "Commands typed in this thread act on {ref} without naming it: {commands}. "
+            "The buttons are on the prompt above."
+        ).format(ref=ref, commands=names),
         status=release.status,
     )
 
@@ -207,27 +222,34 @@ def prompt_card(d: PromptData, phrasing: Phrasing, *, in_thread: bool = False) -
     passed = sum(1 for r in d.results if r.outcome == "pass")
     failed = sum(1 for r in d.results if r.outcome == "fail")
     questions = sum(1 for r in d.results if r.outcome == "needs_review")
-    status_text = d.standing.label if d.standing is not None else rel.status.replace("_", " ")
+    status_text = d.standing.label if d.standing is not None else status_label(rel.status)
     fields: list[tuple[str, str]] = [
-        ("Status", status_text),
-        ("Endorsements", endorsement_text(d.endorsements, d.quorum, rel.status)),
-        ("Norm check", f"{d.pack_label}: {passed} passed, {failed} failed, {questions} for reviewers"),
+        (_("Status"), status_text),
+        (_("Endorsements"), endorsement_text(d.endorsements, d.quorum, rel.status)),
+        (
+            _("Norm check"),
+            _("{pack}: {passed} passed, {failed} failed, {questions} for reviewers").format(
+                pack=d.pack_label, passed=passed, failed=failed, questions=questions
+            ),
+        ),
     ]
-    for label, value in (("Type", rel.model_type), ("Base model", rel.base_model)):
+    for label, value in ((_("Type"), rel.model_type), (_("Base model"), rel.base_model)):
         if value:
             fields.append((label, clip(value, 60)))
     if d.open_flags:
-        fields.append(("Open flags", str(d.open_flags)))
+        fields.append((_("Open flags"), str(d.open_flags)))
     if d.upheld:
-        fields.append(("Upheld flags", clip(", ".join(d.upheld), 200)))
+        fields.append((_("Upheld flags"), clip(", ".join(d.upheld), 200)))
     body_lines = results_lines(d.results)
-    body = "\n".join(body_lines[:12]) if body_lines else "All automatic checks passed."
+    body = "\n".join(body_lines[:12]) if body_lines else _("All automatic checks passed.")
     # The colour follows the standing: an endorsed release with an upheld flag is not painted green.
     colour = "upheld" if d.standing is not None and d.upheld and rel.status in UPHELD_COLOURED else rel.status
     if d.note:
         body = f"{clip(d.note, 300)}\n{body}"
     return Card(
-        title=f"Review {release_ref(rel)}: {title_of(rel)} by {clip(d.creator, 40)}",
+        title=_("Review {ref}: {title} by {creator}").format(
+            ref=release_ref(rel), title=title_of(rel), creator=clip(d.creator, 40)
+        ),
         body=body,
         fields=tuple(fields),
         status=colour,
@@ -238,9 +260,9 @@ def prompt_card(d: PromptData, phrasing: Phrasing, *, in_thread: bool = False) -
 def prompt_buttons(release: Release) -> tuple[Button, ...]:
     """Endorse / Flag / Review, carrying the release id in a versioned payload."""
     return (
-        Button("Endorse", buttons.encode("endorse", release.id), "success"),
-        Button("Flag", buttons.encode("flag", release.id), "danger"),
-        Button("Review", buttons.encode("review", release.id), "primary"),
+        Button(_("Endorse"), buttons.encode("endorse", release.id), "success"),
+        Button(_("Flag"), buttons.encode("flag", release.id), "danger"),
+        Button(_("Review"), buttons.encode("review", release.id), "primary"),
     )
 
 
@@ -260,18 +282,22 @@ def nudge_card(release: Release, failures: Sequence[tuple[NormResult, NormHelp |
     for result, help_ in failures:
         note = help_ if isinstance(help_, NormHelp) else NormHelp(result.norm_id, help_)
         found = human_evidence(result.evidence, 120)
-        line = f"❌ {clip(note.title, 80)} ({result.severity}, {result.norm_id})"
+        line = f"❌ {clip(localized(note.title), 80)} ({severity_label(result.severity)}, {result.norm_id})"
         if found:
-            line += f"\n   Found: {found}"
+            line += "\n   " + _("Found: {evidence}").format(evidence=found)
         if note.fix:
-            line += f"\n   How to fix: {clip(note.fix, 200)}"
+            line += "\n   " + _("How to fix: {fix}").format(fix=clip(localized(note.fix), 200))
         lines.append(line)
     first = failures[0][0].norm_id if failures else "<id>"
     return Card(
-        title=f"Your release {release_ref(release)} ({title_of(release)}) misses some community norms",
+        title=_("Your release {ref} ({title}) misses some community norms").format(
+            ref=release_ref(release), title=title_of(release)
+        ),
         body="\n".join(lines),
-        footer=f"Fix it with /release edit {release_ref(release)} <field> <value>, by editing your announcement, "
-        f"or by posting a corrected one. What a norm checks: /norms show {first}. Reviewers see the same list.",
+        footer=_(
+            "Fix it with {edit}, by editing your announcement, or by posting a corrected one. "
+            "What a norm checks: {show}. Reviewers see the same list."
+        ).format(edit=f"/release edit {release_ref(release)} <field> <value>", show=f"/norms show {first}"),
         status=release.status,
     )
 
@@ -279,21 +305,41 @@ def nudge_card(release: Release, failures: Sequence[tuple[NormResult, NormHelp |
 def flag_line(flag: Flag, *, show_reason: bool = True) -> str:
     """`F3 credit-base-model: open — no base model named` (never shows who reported it)."""
     reason = f" — {clip(flag.reason, 100)}" if show_reason else ""
-    note = f" (moderator: {clip(flag.resolution_note, 80)})" if flag.resolution_note else ""
-    return f"F{flag.id} {flag.norm_id}: {flag.status}{reason}{note}"
+    note = (
+        " (" + _("moderator: {note}").format(note=clip(flag.resolution_note, 80)) + ")" if flag.resolution_note else ""
+    )
+    return f"F{flag.id} {flag.norm_id}: {flag_status_label(flag.status)}{reason}{note}"
+
+
+FLAG_STATUS_LABELS = {
+    "open": N_("open"),
+    "upheld": N_("upheld"),
+    "dismissed": N_("dismissed"),
+    "escalated": N_("escalated"),
+}
+
+
+def flag_status_label(status: str) -> str:
+    """A flag's state as people read it, in the current language."""
+    known = FLAG_STATUS_LABELS.get(status)
+    return translate(known) if known is not None else status
 
 
 def withdrawn_card(release: Release, phrasing: Phrasing) -> Card:
     """What a withdrawn release's review prompt becomes: a short note, no buttons. The way back is worded per
     platform: Discord marks a message from its menu (slash commands cannot be replies)."""
     if phrasing.targeting == "thread":
-        undo = "Marked by mistake? Open the announcement's menu: Apps → Mark as release."
+        undo = _("Marked by mistake? Open the announcement's menu: Apps → Mark as release.")
     else:
-        undo = f"Marked by mistake? Reply to the announcement with {phrasing.ref('markrelease')}."
+        undo = _("Marked by mistake? Reply to the announcement with {command}.").format(
+            command=phrasing.ref("markrelease")
+        )
     return Card(
-        title=f"{release_ref(release)} withdrawn: not a release",
-        body="A moderator or the author marked this message as not a release, so its review is closed. "
-        "Its endorsements, flags and checks are kept.",
+        title=_("{ref} withdrawn: not a release").format(ref=release_ref(release)),
+        body=_(
+            "A moderator or the author marked this message as not a release, so its review is closed. "
+            "Its endorsements, flags and checks are kept."
+        ),
         status=release.status,
         footer=undo,
     )

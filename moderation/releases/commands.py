@@ -8,6 +8,7 @@ from moderation.announcements.content import change_card, change_content
 from moderation.kernel.actions import Action, Card, Reply
 from moderation.kernel.commands import Param, command
 from moderation.kernel.errors import AlreadyDone, BadArgument, NotPermitted
+from moderation.kernel.i18n import N_, _, ngettext, translate
 from moderation.kernel.invocation import Invocation
 from moderation.kernel.permissions import Privilege
 from moderation.releases.cards import (
@@ -19,7 +20,15 @@ from moderation.releases.cards import (
     results_lines,
     title_of,
 )
-from moderation.releases.lifecycle import CLOSED, STATES, can_move, flag_severity, quorum_reached, standing
+from moderation.releases.lifecycle import (
+    CLOSED,
+    STATES,
+    can_move,
+    flag_severity,
+    quorum_reached,
+    standing,
+    status_label,
+)
 from moderation.releases.reviewing import (
     NEXT_STEPS,
     check_release,
@@ -33,46 +42,53 @@ from storage import personal
 
 __all__: list[str] = []
 
-RELEASE_OPT = Param("release", "The release id, like R12 (or reply to its announcement)", "release", required=False)
-RELEASE_REQ = Param("release", "The release id, like R12", "release")
+RELEASE_OPT = Param("release", N_("The release id, like R12 (or reply to its announcement)"), "release", required=False)
+RELEASE_REQ = Param("release", N_("The release id, like R12"), "release")
 EDITABLE = ("license", "base_model", "model_type", "trigger_words", "nsfw", "parents", "links", "hashes", "model_name")
+FIELD_LABELS = {"model_type": N_("Model type"), "base_model": N_("Base model"), "license": N_("License")}
 
 
-@command("release show", "Everything about one release", RELEASE_OPT, button="show")
+@command("release show", N_("Everything about one release"), RELEASE_OPT, button="show")
 async def release_show(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """Fields, check results, endorsements, resolved flags (open ones only for moderators and the creator)."""
     release = await inv.target_release(args.get("release"))
     tx = inv.tx
     creator = await tx.account(release.creator_id)
     fields = ReleaseFields.from_json(release.fields_json)
-    _, count, quorum = await quorum_reached(tx, release, inv.pack)
+    _reached, count, quorum = await quorum_reached(tx, release, inv.pack)
     all_flags = await tx.flags_of(release.id)
     upheld = [flag_severity(inv.pack, f.norm_id) for f in all_flags if f.status == "upheld"]
     rows: list[tuple[str, str]] = [
-        ("Creator", clip(creator.display_name if creator else "?", 40)),
-        ("Status", standing(release.status, upheld).label),
-        ("Endorsements", endorsement_text(count, quorum, release.status)),
+        (_("Creator"), clip(creator.display_name if creator else "?", 40)),
+        (_("Status"), standing(release.status, upheld).label),
+        (_("Endorsements"), endorsement_text(count, quorum, release.status)),
     ]
     for name in ("model_type", "base_model", "license"):
         value = getattr(fields, name)
         if value:
-            rows.append((name.replace("_", " ").capitalize(), clip(str(value), 60)))
+            rows.append((translate(FIELD_LABELS[name]), clip(str(value), 60)))
     if fields.links:
-        rows.append(("Links", clip(" ".join(link.url for link in fields.links[:4]), 300)))
+        rows.append((_("Links"), clip(" ".join(link.url for link in fields.links[:4]), 300)))
     if release.previous_id:
-        rows.append(("Previous version", f"R{release.previous_id}"))
+        rows.append((_("Previous version"), f"R{release.previous_id}"))
     latest = await tx.latest_norm_check(release.id)
-    body = "\n".join(results_lines(latest[1], include_pass=True)) if latest else "Not checked yet."
+    body = "\n".join(results_lines(latest[1], include_pass=True)) if latest else _("Not checked yet.")
     mine = release.creator_id in await inv.person_accounts()
     flags = [f for f in all_flags if f.status != "open" or mine or inv.privilege >= Privilege.MODERATOR]
     if flags:
-        body += "\nFlags:\n" + "\n".join(
-            flag_line(f, show_reason=f.status != "open" or mine or inv.privilege >= Privilege.MODERATOR)
-            for f in flags[:10]
+        body += (
+            "\n"
+            + _("Flags:")
+            + "\n"
+            + "\n".join(
+                flag_line(f, show_reason=f.status != "open" or mine or inv.privilege >= Privilege.MODERATOR)
+                for f in flags[:10]
+            )
         )
     announcements = await tx.announcements(release.id)
     footer = (
-        f"Announced {len(announcements)}×" + (f" · {announcements[0].url}" if announcements[0].url else "")
+        _("Announced {n}×").format(n=len(announcements))
+        + (f" · {announcements[0].url}" if announcements[0].url else "")
         if announcements
         else None
     )
@@ -86,16 +102,17 @@ async def release_show(inv: Invocation, args: dict[str, Any]) -> list[Action]:
 
 @command(
     "release list",
-    "Recent releases, optionally in one state",
-    Param("status", "Only releases in this state", choices=STATES, required=False),
+    N_("Recent releases, optionally in one state"),
+    Param("status", N_("Only releases in this state"), choices=STATES, required=False),
 )
 async def release_list(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """The 15 newest releases."""
     releases = await inv.tx.releases(inv.community_id, status=args.get("status"), limit=15)
     if not releases:
-        return [Reply(Card("No releases", "Nothing here yet."), ephemeral=True)]
-    lines = [f"{release_ref(r)} {title_of(r)} — {r.status.replace('_', ' ')}" for r in releases]
-    return [Reply(Card(f"Releases in {inv.community.name}", "\n".join(lines)), ephemeral=True)]
+        return [Reply(Card(_("No releases"), _("Nothing here yet.")), ephemeral=True)]
+    lines = [f"{release_ref(r)} {title_of(r)} — {status_label(r.status)}" for r in releases]
+    title = _("Releases in {community}").format(community=inv.community.name)
+    return [Reply(Card(title, "\n".join(lines)), ephemeral=True)]
 
 
 def _edited(fields: ReleaseFields, name: str, value: str) -> ReleaseFields:
@@ -105,7 +122,7 @@ def _edited(fields: ReleaseFields, name: str, value: str) -> ReleaseFields:
         data[name] = value.strip()[:200]
     elif name == "nsfw":
         if value.lower() not in ("yes", "no", "true", "false"):
-            raise BadArgument("nsfw takes yes or no.")
+            raise BadArgument(_("nsfw takes yes or no."))
         data[name] = value.lower() in ("yes", "true")
     elif name in ("trigger_words", "parents"):
         data[name] = items[:50]
@@ -124,17 +141,19 @@ def _edited(fields: ReleaseFields, name: str, value: str) -> ReleaseFields:
             elif len(h) == 10 and all(c in "0123456789abcdef" for c in h):
                 hashes.append({"kind": "autov2", "value": h.upper()})
             else:
-                raise BadArgument(f"{clip(i, 20)!r} is not a SHA-256 (64 hex) or AutoV2 (10 hex) hash.")
+                raise BadArgument(
+                    _("{value} is not a SHA-256 (64 hex) or AutoV2 (10 hex) hash.").format(value=repr(clip(i, 20)))
+                )
         data[name] = hashes
     return ReleaseFields.from_json(data)
 
 
 @command(
     "release edit",
-    "Fix a field of your release; the norm check runs again",
+    N_("Fix a field of your release; the norm check runs again"),
     RELEASE_REQ,
-    Param("field", "Which field", choices=EDITABLE),
-    Param("value", "The new value", "text", rest=True, max_length=500),
+    Param("field", N_("Which field"), choices=EDITABLE),
+    Param("value", N_("The new value"), "text", rest=True, max_length=500),
     examples=("/release edit R12 license openrail++",),
 )
 async def release_edit(inv: Invocation, args: dict[str, Any]) -> list[Action]:
@@ -145,26 +164,32 @@ async def release_edit(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     the endorsements and reviews given to the old content and tells their authors."""
     release = await inv.target_release(args["release"])
     if release.creator_id not in await inv.person_accounts() and inv.privilege < Privilege.MODERATOR:
-        raise NotPermitted("Only the creator or a moderator can edit a release.")
+        raise NotPermitted(_("Only the creator or a moderator can edit a release."))
     if release.status in CLOSED:
-        raise BadArgument(f"{release_ref(release)} is {release.status}: its review is closed, so it can't be edited.")
+        raise BadArgument(
+            _("{ref} is {status}: its review is closed, so it can't be edited.").format(
+                ref=release_ref(release), status=status_label(release.status)
+            )
+        )
     name = args["field"]
     fields = _edited(ReleaseFields.from_json(release.fields_json), name, args["value"])
-    change = await change_content(
-        inv.services,
-        inv.tx,
-        release,
-        inv.pack,
-        fields,
-        actor=inv.account,
-        actor_ref=inv.actor_ref,
-        trigger="edit",
-        now=inv.now,
-        chat=inv.chat,
-    )
-    if change is None:
-        raise AlreadyDone(f"{release_ref(release)} already says that; nothing changed.")
-    return [Reply(change_card(change), ephemeral=False), *change.actions]
+    with inv.public():  # the answer is public, and the members told about the change read the chat
+        change = await change_content(
+            inv.services,
+            inv.tx,
+            release,
+            inv.pack,
+            fields,
+            actor=inv.account,
+            actor_ref=inv.actor_ref,
+            trigger="edit",
+            now=inv.now,
+            chat=inv.chat,
+        )
+        card = change_card(change) if change is not None else None
+    if change is None or card is None:
+        raise AlreadyDone(_("{ref} already says that; nothing changed.").format(ref=release_ref(release)))
+    return [Reply(card, ephemeral=False), *change.actions]
 
 
 async def _recheck(inv: Invocation, release: Any, *, trigger: str) -> list[Action]:
@@ -179,35 +204,50 @@ async def _recheck(inv: Invocation, release: Any, *, trigger: str) -> list[Actio
         {"pack": inv.pack.digest, "status": release.status, "trigger": trigger, "from": before},
     )
     failures = [(r, fixes.get(r.norm_id)) for r in results if r.outcome == "fail" and r.severity != "info"]
-    moved = (
-        f" Status: {before.replace('_', ' ')} → {release.status.replace('_', ' ')}." if before != release.status else ""
-    )
-    card = (
-        nudge_card(release, failures)
-        if failures
-        else Card(
-            f"{release_ref(release)} meets every automatic norm",
-            f"Checked against {pack_label(inv.pack)}.{moved}",
-            status=release.status,
+
+    def moved_text() -> str:
+        if before == release.status:
+            return ""
+        return " " + _("Status: {before} → {after}.").format(
+            before=status_label(before), after=status_label(release.status)
         )
-    )
-    if failures and moved:
-        card = Card(card.title, card.body + "\n" + moved.strip(), card.fields, card.status, card.footer)
-    refreshed = await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.services.phrasing)
+
+    # The card goes to the chat (the creator's own /normcheck) or to the creator: the community's language.
+    with inv.public():
+        moved = moved_text()
+        card = (
+            nudge_card(release, failures)
+            if failures
+            else Card(
+                _("{ref} meets every automatic norm").format(ref=release_ref(release)),
+                _("Checked against {pack}.").format(pack=pack_label(inv.pack)) + moved,
+                status=release.status,
+            )
+        )
+        if failures and moved:
+            card = Card(card.title, card.body + "\n" + moved.strip(), card.fields, card.status, card.footer)
+        refreshed = await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.services.phrasing)
     if release.creator_id in await inv.person_accounts():
         return [Reply(card, ephemeral=False), *refreshed]
     # Someone else's release (a moderator's /normcheck or edit): the creator gets what to fix, the actor a
     # private summary, so nobody is told "your release" about a release that is not theirs.
     told = await notify_creator(inv.tx, release, card) if failures or moved else []
-    names = ", ".join(f"{r.norm_id} ({r.severity})" for r, _ in failures)
-    summary = f"{len(failures)} norm{'s' if len(failures) != 1 else ''} not met: {names}." if failures else ""
-    summary += f"{moved} Checked against {pack_label(inv.pack)}."
-    if told:
-        summary += " The creator has been sent what to fix." if failures else " The creator has been told."
-    title = (
-        f"Norm check of {release_ref(release)} ({title_of(release)})"
+    moved = moved_text()
+    names = ", ".join(f"{r.norm_id} ({r.severity})" for r, _fix in failures)
+    summary = (
+        ngettext("{n} norm not met: {names}.", "{n} norms not met: {names}.", len(failures)).format(
+            n=len(failures), names=names
+        )
         if failures
-        else f"{release_ref(release)} meets every automatic norm"
+        else ""
+    )
+    summary += moved + " " + _("Checked against {pack}.").format(pack=pack_label(inv.pack))
+    if told:
+        summary += " " + (_("The creator has been sent what to fix.") if failures else _("The creator has been told."))
+    title = (
+        _("Norm check of {ref} ({title})").format(ref=release_ref(release), title=title_of(release))
+        if failures
+        else _("{ref} meets every automatic norm").format(ref=release_ref(release))
     )
     return [
         Reply(Card(title, summary.strip(), status=release.status), ephemeral=True),
@@ -216,7 +256,7 @@ async def _recheck(inv: Invocation, release: Any, *, trigger: str) -> list[Actio
     ]
 
 
-@command("normcheck", "Check a release again against the current norms", RELEASE_OPT, privilege=Privilege.MODERATOR)
+@command("normcheck", N_("Check a release again against the current norms"), RELEASE_OPT, privilege=Privilege.MODERATOR)
 async def normcheck(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """Moderators re-run the check (for example after the norms changed)."""
     release = await inv.target_release(args.get("release"))
@@ -225,10 +265,10 @@ async def normcheck(inv: Invocation, args: dict[str, Any]) -> list[Action]:
 
 @command(
     "status",
-    "Set a release's state (moderators)",
+    N_("Set a release's state (moderators)"),
     RELEASE_REQ,
-    Param("state", "The new state", choices=STATES),
-    Param("note", "Why", "text", required=False, rest=True, max_length=500),
+    Param("state", N_("The new state"), choices=STATES),
+    Param("note", N_("Why"), "text", required=False, rest=True, max_length=500),
     privilege=Privilege.MODERATOR,
 )
 async def status(inv: Invocation, args: dict[str, Any]) -> list[Action]:
@@ -240,17 +280,25 @@ async def status(inv: Invocation, args: dict[str, Any]) -> list[Action]:
         command = (
             f"/notrelease {release_ref(release)}"
             if target == "withdrawn"
-            else "/markrelease (reply to its announcement)"
+            else _("/markrelease (reply to its announcement)")
         )
         raise BadArgument(
-            f"{release_ref(release)}: use {command} instead.",
-            hint="It records the correction as a labelled example for the detector.",
+            _("{ref}: use {command} instead.").format(ref=release_ref(release), command=command),
+            hint=_("It records the correction as a labelled example for the detector."),
         )
     if not can_move(release.status, target):
-        raise BadArgument(f"{release_ref(release)} can't go from {release.status} to {target}.")
+        raise BadArgument(
+            _("{ref} can't go from {before} to {after}.").format(
+                ref=release_ref(release), before=status_label(release.status), after=status_label(target)
+            )
+        )
     before = release.status
     if not await inv.tx.move_release(release, before, target, inv.now):
-        raise AlreadyDone(f"{release_ref(release)} changed meanwhile (now {release.status}); nothing was changed.")
+        raise AlreadyDone(
+            _("{ref} changed meanwhile (now {status}); nothing was changed.").format(
+                ref=release_ref(release), status=status_label(release.status)
+            )
+        )
     await inv.audit(
         "release.status",
         release_ref(release),
@@ -258,40 +306,49 @@ async def status(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     )
     note = clip(args.get("note"), 300)
     ref = release_ref(release)
-    told = await notify_creator(
-        inv.tx,
-        release,
-        Card(
-            f"Your release {ref} ({title_of(release)}) is now {target.replace('_', ' ')}",
-            "\n".join(
-                (
-                    f"A moderator moved it from {before.replace('_', ' ')} to {target.replace('_', ' ')}.",
-                    f"Moderator's reason: {note or 'none given'}",
-                    "What you can do: " + NEXT_STEPS[target].format(ref=ref),
-                    "Disagree? There is no appeal command yet: ask a moderator in the community's chat.",
-                )
+    with inv.public():  # the creator and the chat read what follows
+        told = await notify_creator(
+            inv.tx,
+            release,
+            Card(
+                _("Your release {ref} ({title}) is now {status}").format(
+                    ref=ref, title=title_of(release), status=status_label(target)
+                ),
+                "\n".join(
+                    (
+                        _("A moderator moved it from {before} to {after}.").format(
+                            before=status_label(before), after=status_label(target)
+                        ),
+                        _("Moderator's reason: {reason}").format(reason=note or _("none given")),
+                        _("What you can do: {step}").format(step=translate(NEXT_STEPS[target]).format(ref=ref)),
+                        _("Disagree? There is no appeal command yet: ask a moderator in the community's chat."),
+                    )
+                ),
+                status=target,
+                footer=_("Details: /release show {ref}").format(ref=ref),
             ),
-            status=target,
-            footer=f"Details: /release show {ref}",
-        ),
-        actor_ids=frozenset(await inv.person_accounts()),
-    )
-    body = note + ("\n" if note else "") + ("The creator has been told." if told else "")
-    return [
-        Reply(Card(f"{ref} is now {target.replace('_', ' ')}", body.strip())),
-        *told,
-        *await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.services.phrasing),
-    ]
+            actor_ids=frozenset(await inv.person_accounts()),
+        )
+        body = note + ("\n" if note else "") + (_("The creator has been told.") if told else "")
+        return [
+            Reply(Card(_("{ref} is now {status}").format(ref=ref, status=status_label(target)), body.strip())),
+            *told,
+            *await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.services.phrasing),
+        ]
 
 
-@command("queue", "What waits on the moderators", privilege=Privilege.MODERATOR)
+@command("queue", N_("What waits on the moderators"), privilege=Privilege.MODERATOR)
 async def queue(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """Open flags first, then flagged releases and releases waiting for changes."""
     flags = await inv.tx.open_flags(inv.community_id, limit=20)
     lines = [f"R{f.release_id} " + flag_line(f) for f in flags]
     for state in ("flagged", "changes_requested", "in_review"):
         rows = await inv.tx.releases(inv.community_id, status=state, limit=10)
-        lines += [f"{release_ref(r)} {title_of(r)} — {state.replace('_', ' ')}" for r in rows]
+        lines += [f"{release_ref(r)} {title_of(r)} — {status_label(state)}" for r in rows]
     return [
-        Reply(Card("Moderation queue", "\n".join(lines) or "Nothing waits on you. 🎉"), ephemeral=True, private=True)
+        Reply(
+            Card(_("Moderation queue"), "\n".join(lines) or _("Nothing waits on you. 🎉")),
+            ephemeral=True,
+            private=True,
+        )
     ]

@@ -5,20 +5,21 @@ from __future__ import annotations
 
 from moderation.kernel.commands import Param
 from moderation.kernel.errors import BadArgument, NotPermitted
+from moderation.kernel.i18n import N_, _
 from moderation.kernel.invocation import Invocation
 from moderation.releases.cards import release_ref
 from storage import Release
 
 __all__ = ["RELEASE", "not_own", "open_for_review"]
 
-RELEASE = Param("release", "The release id, like R12 (or reply to its announcement)", "release", required=False)
+RELEASE = Param("release", N_("The release id, like R12 (or reply to its announcement)"), "release", required=False)
 
 
 async def not_own(inv: Invocation, release: Release, what: str) -> list[int]:
     """Refuse the creator's person; returns the actor's accounts (the caller's next check needs them too)."""
     mine = await inv.person_accounts()
     if release.creator_id in mine:
-        raise NotPermitted(f"You can't {what} your own release.")
+        raise NotPermitted(_("You can't {what} your own release.").format(what=what))
     return mine
 
 
@@ -32,12 +33,16 @@ def open_for_review(release: Release, taking: str) -> None:
     ref = release_ref(release)
     if release.status == "removed":
         raise BadArgument(
-            f"{ref} was removed by the moderators, so it takes no new {taking}.",
-            hint=f"If it comes back (a moderator can move it back to review with /status {ref} in_review), "
-            f"you can send them again. See why: /release show {ref}",
+            _("{ref} was removed by the moderators, so it takes no new {taking}.").format(ref=ref, taking=taking),
+            hint=_(
+                "If it comes back (a moderator can move it back to review with /status {ref} in_review), "
+                "you can send them again. See why: /release show {ref}"
+            ).format(ref=ref),
         )
     if release.status == "withdrawn":
         raise BadArgument(
-            f"{ref} was withdrawn: it was marked as not a release, so it takes no new {taking}.",
-            hint="Marked by mistake? A moderator or its author can reply to it with /markrelease.",
+            _("{ref} was withdrawn: it was marked as not a release, so it takes no new {taking}.").format(
+                ref=ref, taking=taking
+            ),
+            hint=_("Marked by mistake? A moderator or its author can reply to it with /markrelease."),
         )

@@ -35,6 +35,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from moderation.kernel.i18n import N_, ngettext, translate
 from norms import NormPack
 from storage import Release, Tx
 
@@ -42,6 +43,7 @@ __all__ = [
     "CLOSED",
     "HELD_BY_UPHELD",
     "STATES",
+    "STATUS_LABELS",
     "TRANSITIONS",
     "UPHELD",
     "Standing",
@@ -50,6 +52,7 @@ __all__ = [
     "flag_severity",
     "quorum_reached",
     "standing",
+    "status_label",
     "upheld_move",
 ]
 
@@ -143,15 +146,33 @@ _TONES = {
 }
 
 
+STATUS_LABELS: dict[str, str] = {
+    "announced": N_("announced"),
+    "in_review": N_("in review"),
+    "endorsed": N_("endorsed"),
+    "changes_requested": N_("changes requested"),
+    "flagged": N_("flagged"),
+    "resolved": N_("resolved"),
+    "removed": N_("removed"),
+    "withdrawn": N_("withdrawn"),
+}
+
+
+def status_label(status: str) -> str:
+    """A release state as people read it, in the current language (`changes requested`)."""
+    known = STATUS_LABELS.get(status)
+    return translate(known) if known is not None else status.replace("_", " ")
+
+
 def standing(status: str, upheld: Sequence[str] = ()) -> Standing:
     """The label and tone of a release in `status` with flags upheld under norms of these severities.
 
     Any upheld flag makes a would-be green or neutral release `warn`, and says so in the label."""
-    label = status.replace("_", " ")
+    label = status_label(status)
     tone = _TONES.get(status, "info")
     if upheld:
         n = len(upheld)
-        label += f" · {n} upheld flag{'s' if n != 1 else ''}"
+        label += " · " + ngettext("{n} upheld flag", "{n} upheld flags", n).format(n=n)
         if tone in ("ok", "info", "muted"):
             tone = "warn"
     return Standing(label, tone)

@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING
 from moderation.kernel.actions import Action, Card, DirectMessage, Edit
 from moderation.kernel.commands import Phrasing
 from moderation.kernel.events import ChatRef
-from moderation.releases.cards import NormHelp, PromptData, prompt_buttons, prompt_card, withdrawn_card
+from moderation.kernel.i18n import N_, translate
+from moderation.releases.cards import (
+    NormHelp,
+    PromptData,
+    prompt_buttons,
+    prompt_card,
+    severity_label,
+    withdrawn_card,
+)
 from moderation.releases.lifecycle import (
     CLOSED,
     HELD_BY_UPHELD,
@@ -45,19 +53,24 @@ __all__ = [
 ]
 
 NEXT_STEPS: dict[str, str] = {
-    "announced": "Nothing to do yet: it goes to review after its norm check.",
-    "in_review": "Nothing to do: it is open for review again, and endorsements count.",
-    "endorsed": "Nothing to do: it is endorsed.",
-    "changes_requested": "Fix it with /release edit {ref} <field> <value>, or post a corrected announcement; "
-    "then ask a moderator to look again.",
-    "flagged": "Moderators are deciding its flags; /whyflagged {ref} shows them and how they are decided.",
-    "resolved": "Its flags are decided; /whyflagged {ref} shows how.",
-    "removed": "It takes no endorsements or flags now. Fix what the reason names with /release edit {ref} "
-    "<field> <value> or post a corrected announcement, then ask a moderator to restore it.",
-    "withdrawn": "If it is a release after all, reply to the announcement with /markrelease.",
+    "announced": N_("Nothing to do yet: it goes to review after its norm check."),
+    "in_review": N_("Nothing to do: it is open for review again, and endorsements count."),
+    "endorsed": N_("Nothing to do: it is endorsed."),
+    "changes_requested": N_(
+        "Fix it with /release edit {ref} <field> <value>, or post a corrected announcement; "
+        "then ask a moderator to look again."
+    ),
+    "flagged": N_("Moderators are deciding its flags; /whyflagged {ref} shows them and how they are decided."),
+    "resolved": N_("Its flags are decided; /whyflagged {ref} shows how."),
+    "removed": N_(
+        "It takes no endorsements or flags now. Fix what the reason names with /release edit {ref} "
+        "<field> <value> or post a corrected announcement, then ask a moderator to restore it."
+    ),
+    "withdrawn": N_("If it is a release after all, reply to the announcement with /markrelease."),
 }
-"""What a creator can do next, by the state a moderator's decision left the release in. There is no appeal
-command yet: asking a moderator (in the community's chat) is the way to contest a decision."""
+"""What a creator can do next, by the state a moderator's decision left the release in (messages: shown
+through `translate`). There is no appeal command yet: asking a moderator (in the community's chat) is the way
+to contest a decision."""
 
 
 def pack_label(pack: NormPack) -> str:
@@ -114,7 +127,7 @@ async def settle_after_check(tx: Tx, release: Release, pack: NormPack, results: 
     ):
         await set_status(tx, release, "in_review", now)
     if release.status == "in_review":
-        reached, _, _ = await quorum_reached(tx, release, pack)
+        reached, _count, _quorum = await quorum_reached(tx, release, pack)
         if reached:
             await set_status(tx, release, "endorsed", now)
     return release.status
@@ -140,7 +153,7 @@ async def set_status(tx: Tx, release: Release, status: str, now: datetime) -> bo
     return await tx.move_release(release, release.status, status, now)
 
 
-CHANGED_NOTE = "✏️ Changed after it was announced; checked again. Endorsements count from the change."
+CHANGED_NOTE = N_("✏️ Changed after it was announced; checked again. Endorsements count from the change.")
 _CHANGE_TRIGGERS = frozenset({"edit", "message_edit", "repost"})  # `moderation.announcements.content.CHANGE_TRIGGERS`
 
 
@@ -149,9 +162,9 @@ async def prompt_for(tx: Tx, release: Release, pack: NormPack, *, note: str | No
     check followed a content change says so (the change's own note listed the fields)."""
     latest = await tx.latest_norm_check(release.id)
     if note is None and latest is not None and latest[0].trigger in _CHANGE_TRIGGERS:
-        note = CHANGED_NOTE
+        note = translate(CHANGED_NOTE)
     creator = await tx.account(release.creator_id)
-    _, count, quorum = await quorum_reached(tx, release, pack)
+    _reached, count, quorum = await quorum_reached(tx, release, pack)
     flags = await tx.flags_of(release.id)  # one statement for both counts: prompts refresh on every endorsement
     upheld = [f for f in flags if f.status == "upheld"]
     severities = [flag_severity(pack, f.norm_id) for f in upheld]
@@ -163,7 +176,7 @@ async def prompt_for(tx: Tx, release: Release, pack: NormPack, *, note: str | No
         endorsements=count,
         quorum=quorum,
         open_flags=sum(1 for f in flags if f.status == "open"),
-        upheld=tuple(f"F{f.id} {f.norm_id} ({sev})" for f, sev in zip(upheld, severities, strict=True)),
+        upheld=tuple(f"F{f.id} {f.norm_id} ({severity_label(sev)})" for f, sev in zip(upheld, severities, strict=True)),
         standing=standing(release.status, severities),
         note=note,
     )

@@ -8,6 +8,7 @@ from typing import Any
 from moderation.kernel.actions import Action, Card, Choice, Form, FormField, OpenForm, Reply
 from moderation.kernel.commands import Param, command
 from moderation.kernel.errors import BadArgument
+from moderation.kernel.i18n import N_, _, localized
 from moderation.kernel.invocation import Invocation
 from moderation.kernel.permissions import Privilege
 from moderation.releases.cards import clip, release_ref
@@ -19,13 +20,18 @@ ANSWER = re.compile(r"([a-z0-9][a-z0-9._-]{0,99})=(yes|no|na)", re.IGNORECASE)
 YES_NO_NA = (Choice("yes", "Yes"), Choice("no", "No"), Choice("na", "N.A. (does not apply)"))
 
 
+def yes_no_na() -> tuple[Choice, ...]:
+    """The checklist's answers in the current language (values stay yes, no, na)."""
+    return (Choice("yes", _("Yes")), Choice("no", _("No")), Choice("na", _("N.A. (does not apply)")))
+
+
 @command(
     "review",
-    "Answer the review checklist: /review R12 norm-id=yes|no|na … [note]",
+    N_("Answer the review checklist: /review R12 norm-id=yes|no|na … [note]"),
     RELEASE,
     Param(
         "answers",
-        "Answers like harm-real-person=no, then an optional note",
+        N_("Answers like harm-real-person=no, then an optional note"),
         "text",
         required=False,
         rest=True,
@@ -36,46 +42,49 @@ YES_NO_NA = (Choice("yes", "Yes"), Choice("no", "No"), Choice("na", "N.A. (does 
 async def review(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """One checklist per reviewer (answers can be revised); without answers, shows the checklist."""
     release = await inv.target_release(args.get("release"))
-    open_for_review(release, "reviews")
-    await not_own(inv, release, "review")
+    open_for_review(release, _("reviews"))
+    await not_own(inv, release, _("review"))
     reviewers = {r.lower() for r in inv.pack.review.reviewers}
     if reviewers and not reviewers & {"members", "anyone"}:
-        inv.require(Privilege.REVIEWER, "review releases here")
+        inv.require(Privilege.REVIEWER, _("review releases here"))
     questions = inv.pack.questions()
     raw = args.get("answers", "") or ""
     pairs = ANSWER.findall(raw)
     if not pairs:
         if not questions:
-            return [Reply(Card("No checklist", "This community's norms have no review questions."), ephemeral=True)]
+            return [
+                Reply(Card(_("No checklist"), _("This community's norms have no review questions.")), ephemeral=True)
+            ]
         return [
             OpenForm(
                 Form(
                     "review",
-                    f"Review {release_ref(release)}",
+                    _("Review {ref}").format(ref=release_ref(release)),
                     release_ref(release),
                     (
-                        *(FormField(q.id, q.question or q.title, YES_NO_NA) for q in questions),
-                        FormField("_note", "A note for the creator (optional)", required=False, long=True),
+                        *(FormField(q.id, localized(q.question or q.title) or q.id, yes_no_na()) for q in questions),
+                        FormField("_note", _("A note for the creator (optional)"), required=False, long=True),
                     ),
                 )
             )
         ]
     known = {q.id for q in questions}
-    unknown = [n for n, _ in pairs if n.lower() not in known]
+    unknown = [n for n, _answer in pairs if n.lower() not in known]
     if unknown:
         raise BadArgument(
-            f"{clip(unknown[0], 40)!r} is not a checklist question.", hint="Questions: " + ", ".join(sorted(known))
+            _("{name} is not a checklist question.").format(name=repr(clip(unknown[0], 40))),
+            hint=_("Questions: {names}").format(names=", ".join(sorted(known))),
         )
     note = clip(ANSWER.sub("", raw), 500)
     answers = {n.lower(): (a.lower(), note) for n, a in pairs}
-    _, created = await inv.tx.upsert_review(release.id, inv.account.id, answers, inv.now)
+    _review, created = await inv.tx.upsert_review(release.id, inv.account.id, answers, inv.now)
     await inv.audit(
         "review.submitted" if created else "review.revised", release_ref(release), {k: v[0] for k, v in answers.items()}
     )
     summary = ", ".join(f"{k}={v[0]}" for k, v in answers.items())
     return [
         Reply(
-            Card("Review recorded" if created else "Review updated", f"{release_ref(release)}: {summary}"),
+            Card(_("Review recorded") if created else _("Review updated"), f"{release_ref(release)}: {summary}"),
             ephemeral=True,
         )
     ]

@@ -8,6 +8,7 @@ from moderation.kernel.actions import Choice, SettingField, SettingsForm
 from moderation.kernel.community import CommunityConfig
 from moderation.setup.settings import SPECS, Explained, Stored, explain
 from norms import NormPack
+from norms.durations import format_duration
 from storage import SettingRow, Tx
 
 __all__ = ["SOURCES", "build_form", "stored_of"]
@@ -91,8 +92,6 @@ async def build_form(
 
 
 def _choice_value(stored_key: str, community: CommunityConfig, pack: NormPack) -> str:
-    from norms.durations import format_duration
-
     if stored_key == "quorum":
         return str(pack.review.quorum)
     if stored_key == "review_window":

@@ -23,6 +23,7 @@ from typing import Any, Literal
 from moderation.kernel.actions import Choice
 from moderation.kernel.community import ChatBinding, CommunityConfig
 from moderation.kernel.errors import BadArgument
+from moderation.kernel.i18n import LANGUAGES
 from norms.durations import format_duration, parse_duration
 
 __all__ = [
@@ -41,7 +42,6 @@ __all__ = [
 
 MAX_QUORUM = 50  # the store's constraint (storage.models.CommunitySetting) says the same
 MIN_WINDOW, MAX_WINDOW = timedelta(hours=1), timedelta(days=30)
-LANGUAGES: dict[str, str] = {"en": "English", "zh": "简体中文", "ja": "日本語", "ru": "Русский", "es": "Español"}
 RESET = frozenset({"reset", "default", "unset"})
 _CHAT_ID = re.compile(r"-?[0-9]{1,20}|[A-Za-z0-9_.:-]{1,64}")
 _ROLE = re.compile(r"[^,\n]{1,100}")

@@ -14,9 +14,17 @@ import pytest
 
 from norms.loader import load_builtin
 from storage import Store
-from tests.fakes.telegram.harness import World, deep_link_token, release_id_of, telegram_world
-from tests.fakes.telegram.payloads import FakeChat, FakeUser
-from tests.fakes.telegram.state import BotMessage, Call
+from tests.fakes.telegram.harness import (
+    World,
+    button,
+    deep_link_token,
+    edited,
+    private,
+    release_id_of,
+    sent_to,
+    telegram_world,
+)
+from tests.fakes.telegram.state import BotMessage
 
 pytestmark = pytest.mark.e2e
 BASELINE = load_builtin("baseline")
@@ -26,37 +34,6 @@ BASELINE = load_builtin("baseline")
 async def w(tmp_path: Path, store: Store) -> AsyncIterator[World]:
     async with telegram_world(tmp_path, store=store) as world:
         yield world
-
-
-def private(user: FakeUser) -> FakeChat:
-    return FakeChat(user.id, "private", user.first_name)
-
-
-async def sent_to(w: World, user: FakeUser, mark: int) -> BotMessage:
-    """The next message the bot sends to `user`'s private chat after `mark`."""
-
-    def to_user(call: Call) -> bool:
-        return call.ok and call.params.get("chat_id") == user.id
-
-    call = await w.fake.wait_for("sendMessage", to_user, after=mark)
-    return w.fake.bot_message(user.id, call.result["message_id"])
-
-
-async def edited(w: World, message: BotMessage, mark: int) -> BotMessage:
-    """`message` after the bot edited it (after `mark`)."""
-
-    def this(call: Call) -> bool:
-        return call.ok and call.params.get("message_id") == message.message_id
-
-    await w.fake.wait_for("editMessageText", this, after=mark)
-    return w.fake.bot_message(message.chat_id, message.message_id)
-
-
-def button(message: BotMessage, label: str) -> str:
-    """The callback data of the button labelled `label`."""
-    found = [data for row in message.buttons for text, data in row if text == label]
-    assert found, f"no button {label!r} in {[t for row in message.buttons for t, _ in row]}"
-    return found[0]
 
 
 def labels(message: BotMessage) -> list[str]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from storage import Store
-from tests.fakes.telegram.harness import GOOD, World, telegram_world
+from tests.fakes.telegram.harness import GOOD, World, button, edited, private, sent_to, telegram_world
 from tests.fakes.telegram.payloads import FakeChat, FakeUser
 from tests.fakes.telegram.state import BotMessage, Call
 
@@ -23,32 +23,6 @@ BOT = "normbot_test_bot"
 async def w(tmp_path: Path, store: Store) -> AsyncIterator[World]:
     async with telegram_world(tmp_path, store=store, moderators=frozenset({"telegram:@mia_mod"})) as world:
         yield world
-
-
-def private(user: FakeUser) -> FakeChat:
-    return FakeChat(user.id, "private", user.first_name)
-
-
-async def sent_to(w: World, user: FakeUser, mark: int) -> BotMessage:
-    def to_user(call: Call) -> bool:
-        return call.ok and call.params.get("chat_id") == user.id
-
-    call = await w.fake.wait_for("sendMessage", to_user, after=mark)
-    return w.fake.bot_message(user.id, call.result["message_id"])
-
-
-async def edited(w: World, message: BotMessage, mark: int) -> BotMessage:
-    def this(call: Call) -> bool:
-        return call.ok and call.params.get("message_id") == message.message_id
-
-    await w.fake.wait_for("editMessageText", this, after=mark)
-    return w.fake.bot_message(message.chat_id, message.message_id)
-
-
-def button(message: BotMessage, label: str) -> str:
-    found = [data for row in message.buttons for text, data in row if text == label or text.startswith(label)]
-    assert found, f"no button {label!r} in {[t for row in message.buttons for t, _ in row]}"
-    return found[0]
 
 
 async def press(w: World, message: BotMessage, user: FakeUser, label: str) -> tuple[BotMessage, dict[str, object]]:

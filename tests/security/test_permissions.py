@@ -55,6 +55,7 @@ TABLE: dict[str, tuple[str, dict[str, str] | str]] = {
     "norms history": ("/norms history", MODS),
     "norms rollback": ("/norms rollback 1", MODS),
     "norms set": ("/norms set", MODS),
+    "norms simulate": ("/norms simulate", MODS),
     "norms show": ("/norms show", "all"),
     "profile": ("/profile", "all"),
     "provenance": ("/provenance R1", "all"),
@@ -130,7 +131,7 @@ async def _snapshot(store: Store) -> tuple[int, ...]:
 
 async def _run(scene: Chat, other: Chat, command: str, role: str) -> list[object]:
     line, _ = TABLE[command]
-    attach = {"forge.yaml": PACK.replace("1.1.0", "1.2.0")} if command == "norms set" else None
+    attach = {"forge.yaml": PACK.replace("1.1.0", "1.2.0")} if command in ("norms set", "norms simulate") else None
     who = {
         "creator": ("ada", False, ()),
         "member": ("cy", False, ()),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -16,6 +19,7 @@ from bot.wiring import build_core
 from moderation.kernel.clock import ManualClock
 from moderation.kernel.community import CommunityConfig
 from storage import Store
+from tests.conftest import _truncate, pg_restore, pg_snapshot
 
 TOKEN = "t0ken-for-the-moderators-of-pixel-forge"
 SECRET_REPORTER = "quinnreporter"
@@ -51,12 +55,86 @@ async def replay_demo(store: Store, community: CommunityConfig, extra: tuple[str
     return transcript
 
 
+@pytest.fixture(scope="session")
+def demo_sqlite(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory, _private_key_dir: None
+) -> tuple[Path, list[str]]:
+    """The demo replayed once per worker into a SQLite file (and its transcript); `demo` hands out copies."""
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    shutil.copyfile(sqlite_template, path)
+
+    async def fill() -> list[str]:
+        store = Store.from_url(f"sqlite+aiosqlite:///{path}")
+        try:
+            return await replay_demo(store, demo_community())
+        finally:
+            await store.close()
+
+    transcript = asyncio.run(fill())
+    assert not path.with_name(path.name + "-wal").exists(), "the demo file left a WAL behind: a copy would lose rows"
+    return path, transcript
+
+
+@pytest.fixture(scope="session")
+def demo_postgresql(pg_database: str, _private_key_dir: None) -> tuple[list[tuple[str, int]], list[str]]:
+    """The demo replayed once per worker into the session's PostgreSQL database, its rows kept in a schema
+    of their own (`pg_snapshot`); `demo` restores them into the live tables for every test."""
+
+    async def fill() -> tuple[list[tuple[str, int]], list[str]]:
+        store = Store.from_url(pg_database)
+        try:
+            await _truncate(store)
+            transcript = await replay_demo(store, demo_community())
+            return await pg_snapshot(store, "demo_snapshot"), transcript
+        finally:
+            await store.close()
+
+    return asyncio.run(fill())
+
+
+@dataclass
+class DemoSnapshot:
+    """Where the worker's replayed demo is kept for one backend."""
+
+    backend: str
+    sqlite_file: Path | None
+    pg_url: str | None
+    sequences: list[tuple[str, int]]
+    transcript: list[str]
+
+
 @pytest.fixture
-async def demo(store: Store) -> Demo:
-    """A store holding the demo community after the whole demo script plus one open flag."""
-    community = demo_community()
-    transcript = await replay_demo(store, community)
-    return Demo(store, community, transcript)
+def demo_snapshot(backend: str, request: pytest.FixtureRequest) -> DemoSnapshot:
+    """The session's replayed demo for `backend` (a plain fixture: the session fixtures behind it run their own
+    event loop, which they could not inside the async `demo`)."""
+    if backend == "sqlite":
+        path, transcript = request.getfixturevalue("demo_sqlite")
+        return DemoSnapshot(backend, path, None, [], transcript)
+    sequences, transcript = request.getfixturevalue("demo_postgresql")
+    return DemoSnapshot(backend, None, request.getfixturevalue("pg_database"), sequences, transcript)
+
+
+@pytest.fixture
+async def demo(demo_snapshot: DemoSnapshot, tmp_path: Path) -> AsyncIterator[Demo]:
+    """A store holding the demo community after the whole demo script plus one open flag.
+
+    Each test gets its own store in exactly the state its own replay would leave (the replay is
+    deterministic: a manual clock, the same script), but the replay runs once per worker and backend: a SQLite
+    test gets a copy of the replayed file, a PostgreSQL test the replayed rows restored into the live tables.
+    Tests may write to it; the next test starts from the snapshot again."""
+    snap = demo_snapshot
+    if snap.sqlite_file is not None:
+        target = tmp_path / "demo.db"
+        shutil.copyfile(snap.sqlite_file, target)
+        store = Store.from_url(f"sqlite+aiosqlite:///{target}")
+    else:
+        assert snap.pg_url is not None
+        store = Store.from_url(snap.pg_url)
+        await pg_restore(store, "demo_snapshot", snap.sequences)
+    try:
+        yield Demo(store, demo_community(), list(snap.transcript))
+    finally:
+        await store.close()
 
 
 @pytest.fixture

@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-import subprocess
 import sys
 from pathlib import Path
 
 import httpx
+import pytest
+from typer.testing import CliRunner, Result
 
+from bot.cli import _load_areas
+from bot.cli.app import app
 from storage import Store
 from tests.conftest import REPO_ROOT
 from tests.web.conftest import demo_community, replay_demo
@@ -29,35 +32,39 @@ def _env(**extra: str) -> dict[str, str]:
     return {**clean, "PYTHONPATH": str(REPO_ROOT), **extra}
 
 
-def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "web", *args],
-        cwd=cwd,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+runner = CliRunner()
+_load_areas()
 
 
-def test_missing_sqlite_file_is_refused_and_not_created(tmp_path: Path) -> None:
+def _run(args: list[str], cwd: Path, monkeypatch: pytest.MonkeyPatch) -> Result:
+    """`normbot web ...` in this process through the real Typer app and argument parser (the refusals below
+    happen before anything is served or logged; `test_serves_...` runs the real console script)."""
+    monkeypatch.delenv("NORMBOT_DATABASE_URL", raising=False)
+    monkeypatch.delenv("NORMBOT_CONFIG", raising=False)
+    monkeypatch.chdir(cwd)
+    result = runner.invoke(app, ["web", *args])
+    # An exception escaping the command would have been a traceback in a real process.
+    assert isinstance(result.exception, SystemExit), result.exception
+    return result
+
+
+def test_missing_sqlite_file_is_refused_and_not_created(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A SQLite URL naming no file: the store failure (exit 3) with a hint, and no empty database left behind."""
     target = tmp_path / "nowhere" / "registry.db"
-    result = _run(["--db", f"sqlite:///{target}"], tmp_path)
-    assert result.returncode == 3
+    result = _run(["--db", f"sqlite:///{target}"], tmp_path, monkeypatch)
+    assert result.exit_code == 3
     assert f"no store at {target}" in result.stderr and "normbot db upgrade" in result.stderr
     assert "Traceback" not in result.stderr
     assert not target.exists() and not target.parent.exists()
 
 
-def test_missing_or_broken_config_is_refused(tmp_path: Path) -> None:
+def test_missing_or_broken_config_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A named config file that is missing or invalid: exit 2 naming the file."""
-    result = _run(["--config", "absent.toml"], tmp_path)
-    assert result.returncode == 2 and "absent.toml: file not found" in result.stderr
+    result = _run(["--config", "absent.toml"], tmp_path, monkeypatch)
+    assert result.exit_code == 2 and "absent.toml: file not found" in result.stderr
     (tmp_path / "bad.toml").write_text("[[communities]]\nslug = 'Bad Slug'\nname = 'x'\n", encoding="utf-8")
-    result = _run(["--config", "bad.toml"], tmp_path)
-    assert result.returncode == 2 and "bad.toml: communities.0.slug" in result.stderr
+    result = _run(["--config", "bad.toml"], tmp_path, monkeypatch)
+    assert result.exit_code == 2 and "bad.toml: communities.0.slug" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -160,11 +160,12 @@ async def discord_world(
     start: bool = True,
     spaces: bool = True,
     store: Store | None = None,
+    language: str = "en",
     log: bool = False,
 ) -> AsyncIterator[World]:
     """Start the fake, the store, the core and the adapter; stop them all in reverse order. `store`: a store
     of the caller's (the `store` fixture, for a test on both databases), left open; else a SQLite file.
-    `log`: the community has a mod-log channel (`world.extra["log"]`)."""
+    `log`: the community has a mod-log channel (`world.extra["log"]`). `language`: the community's."""
     fake = FakeDiscord(TOKEN)
     ids = fake.ids
     mods = FakeRole(ids.next(), "Moderators", MANAGE_GUILD)
@@ -190,6 +191,7 @@ async def discord_world(
         ),
         spaces=frozenset({("discord", str(guild.id))}) if spaces else frozenset(),
         reviewer_roles=frozenset({"reviewers"}),
+        language=language,
     )
     own_store = store is None
     store = store or Store.from_url(f"sqlite+aiosqlite:///{tmp_path}/t.db")

@@ -49,6 +49,7 @@ class FakeUser:
     id: int
     name: str
     bot: bool = False
+    locale: str = "en-US"  # the client's language, sent with each of their interactions
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,7 +293,7 @@ def interaction_payload(
         "member": member_payload(guild, user, permissions=True),
         "token": token,
         "version": 1,
-        "locale": "en-US",
+        "locale": user.locale,
         "guild_locale": "en-US",
         "app_permissions": str((1 << 53) - 1),
         "entitlements": [],

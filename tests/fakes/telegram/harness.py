@@ -31,7 +31,18 @@ from tests.fakes.telegram.payloads import FakeChat, FakeUser
 from tests.fakes.telegram.server import FakeTelegram
 from tests.fakes.telegram.state import BotMessage, Call
 
-__all__ = ["GOOD", "TOKEN", "World", "deep_link_token", "release_id_of", "telegram_world"]
+__all__ = [
+    "GOOD",
+    "TOKEN",
+    "World",
+    "button",
+    "deep_link_token",
+    "edited",
+    "private",
+    "release_id_of",
+    "sent_to",
+    "telegram_world",
+]
 
 # Shaped like a real token (bot id, colon, 35 characters) so every code path treats it as one.
 TOKEN = "7000000001:AAHk3-known-test-token-Zq9xW4vB7nM2"
@@ -152,6 +163,38 @@ class World:
             return [(f.norm_id, f.reason) for f in await tx.flags_of(release_id)]
 
 
+def private(user: FakeUser) -> FakeChat:
+    """The user's private chat with the bot."""
+    return FakeChat(user.id, "private", user.first_name)
+
+
+async def sent_to(w: World, user: FakeUser, mark: int) -> BotMessage:
+    """The next message the bot sends to `user`'s private chat after `mark`."""
+
+    def to_user(call: Call) -> bool:
+        return call.ok and call.params.get("chat_id") == user.id
+
+    call = await w.fake.wait_for("sendMessage", to_user, after=mark)
+    return w.fake.bot_message(user.id, call.result["message_id"])
+
+
+async def edited(w: World, message: BotMessage, mark: int) -> BotMessage:
+    """`message` after the bot edited it (after `mark`)."""
+
+    def this(call: Call) -> bool:
+        return call.ok and call.params.get("message_id") == message.message_id
+
+    await w.fake.wait_for("editMessageText", this, after=mark)
+    return w.fake.bot_message(message.chat_id, message.message_id)
+
+
+def button(message: BotMessage, label: str) -> str:
+    """The callback data of the button labelled `label` (a link button's as `url:<url>`)."""
+    found = [data for row in message.buttons for text, data in row if text == label]
+    assert found, f"no button {label!r} in {[t for row in message.buttons for t, _ in row]}"
+    return found[0]
+
+
 def deep_link_token(html: str) -> str | None:
     """The start parameter of a `https://t.me/<bot>?start=<token>` link in a message, if there is one."""
     m = re.search(r"t\.me/[A-Za-z0-9_]+\?start=([A-Za-z0-9_-]{1,64})", html)
@@ -171,6 +214,7 @@ async def telegram_world(
     start: bool = True,
     store: Store | None = None,
     moderators: frozenset[str] = frozenset(),
+    language: str = "en",
     log: bool = False,
 ) -> AsyncIterator[World]:
     """Start the fake, the store, the core and the adapter; stop them all in reverse order. `store`: a store
@@ -192,6 +236,7 @@ async def telegram_world(
         slug="makers",
         name="Makers",
         moderators=moderators,
+        language=language,
         chats=(
             ChatBinding("telegram", str(group.id), "releases"),
             ChatBinding("telegram", str(forum.id), "releases"),

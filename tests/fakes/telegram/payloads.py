@@ -23,6 +23,7 @@ class FakeUser:
     first_name: str
     username: str | None = None
     is_bot: bool = False
+    language_code: str | None = None  # the app's language (IETF tag), sent with the user when set
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,8 @@ def user_payload(user: FakeUser) -> JSON:
     data: JSON = {"id": user.id, "is_bot": user.is_bot, "first_name": user.first_name}
     if user.username:
         data["username"] = user.username
+    if user.language_code:
+        data["language_code"] = user.language_code
     return data
 
 
