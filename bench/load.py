@@ -229,13 +229,13 @@ async def fire(core: Core, events: Sequence[CoreEvent]) -> dict[str, int]:
 
 async def _audit_events(store: Store, community_id: int) -> list[Any]:
     async with store.transaction() as tx:
-        return list(await tx.audit_events(community_id))
+        return list(await tx.audit_log.events(community_id))
 
 
 async def verify_endorsements(store: Store, community_id: int, release_id: int, members: int) -> dict[str, Any]:
     """Rows and audit events after a burst: both must equal `members`."""
     async with store.transaction() as tx:
-        rows = await tx.count_endorsements(release_id)
+        rows = await tx.endorsements.count(release_id)
     events = await _audit_events(store, community_id)
     audits = sum(1 for e in events if e.action == "endorsement.added" and e.subject == f"R{release_id}")
     endorsed = sum(1 for e in events if e.action == "release.endorsed" and e.subject == f"R{release_id}")
@@ -251,7 +251,7 @@ async def verify_endorsements(store: Store, community_id: int, release_id: int, 
 async def verify_flags(store: Store, community_id: int, release_id: int, members: int) -> dict[str, Any]:
     """Flag rows, `flag.filed` events (distinct flags) and a single `release.flagged` transition."""
     async with store.transaction() as tx:
-        rows = len(await tx.flags_of(release_id))
+        rows = len(await tx.flags.of_release(release_id))
     events = await _audit_events(store, community_id)
     filed = [e.subject for e in events if e.action == "flag.filed" and e.payload.get("release") == release_id]
     flagged = sum(1 for e in events if e.action == "release.flagged" and e.subject == f"R{release_id}")
@@ -307,10 +307,10 @@ async def flag_storm(cores: Sequence[Core], slug: str, release_id: int, members:
 async def expected_reminders(store: Store) -> set[str]:
     """Releases that should get exactly one 24h reminder: in review, with a pending reminder job."""
     async with store.transaction() as tx:
-        pending = {j.subject for j in await tx.jobs("pending") if j.kind == "review_reminder"}
+        pending = {j.subject for j in await tx.jobs.all("pending") if j.kind == "review_reminder"}
         out = set()
         for subject in pending:
-            release = await tx.release_any(int(subject))
+            release = await tx.releases.get_any(int(subject))
             if release is not None and release.status == "in_review":
                 out.add(f"R{subject}")
     return out
@@ -323,7 +323,7 @@ async def run_until_idle(core: Core, max_rounds: int = 100) -> list[Action]:
     for _ in range(max_rounds):
         actions += await core.run_due_jobs()
         async with core.store.transaction() as tx:
-            if not await tx.due_jobs(core.clock(), limit=1):
+            if not await tx.jobs.due(core.clock(), limit=1):
                 break
     return actions
 
@@ -343,11 +343,11 @@ async def reminders(cores: Sequence[Core], clocks: Sequence[ManualClock], hours:
 
 async def reminder_audit(store: Store) -> dict[str, Any]:
     async with store.transaction() as tx:
-        ids = [c.id for c in await tx.communities()]
+        ids = [c.id for c in await tx.communities.all()]
     counts: Counter[str] = Counter()
     for cid in ids:
         async with store.transaction() as tx:
-            for e in await tx.audit_events(cid):
+            for e in await tx.audit_log.events(cid):
                 if e.action == "review.reminded":
                     counts[e.subject] += 1
     return {"audited": sum(counts.values()), "doubled": sum(1 for v in counts.values() if v > 1)}

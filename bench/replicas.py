@@ -160,8 +160,8 @@ async def run_replicas(
                 [{**base, **burst_spec, "index": i, "phase": "burst", "at": at} for i in range(replicas)]
             )
             async with store.transaction() as tx:
-                cid0 = (await tx.community_by_slug(slugs[0])).id  # type: ignore[union-attr]
-                cid1 = (await tx.community_by_slug(slugs[1])).id  # type: ignore[union-attr]
+                cid0 = (await tx.communities.by_slug(slugs[0])).id  # type: ignore[union-attr]
+                cid1 = (await tx.communities.by_slug(slugs[1])).id  # type: ignore[union-attr]
             out["burst"] = {
                 "members": members,
                 "seconds": round(max(r["ended"] for r in fired) - min(r["started"] for r in fired), 3),
@@ -186,8 +186,8 @@ async def run_replicas(
                 ]
             )  # fmt: skip
             async with store.transaction() as tx:
-                cid2 = (await tx.community_by_slug(slugs[2])).id  # type: ignore[union-attr]
-                cid3 = (await tx.community_by_slug(slugs[3])).id  # type: ignore[union-attr]
+                cid2 = (await tx.communities.by_slug(slugs[2])).id  # type: ignore[union-attr]
+                cid3 = (await tx.communities.by_slug(slugs[3])).id  # type: ignore[union-attr]
             out["burst_uncapped"] = {
                 "members": members,
                 "max_units": None,
@@ -207,7 +207,7 @@ async def run_replicas(
                 "exactly_once": sent == len(expected) == audit["audited"] and audit["doubled"] == 0,
             }  # fmt: skip
             async with store.transaction() as tx:
-                out["audit_chain_problems"] = len(await tx.verify_audit())
+                out["audit_chain_problems"] = len(await tx.audit_log.verify())
         finally:
             await store.close()
     return out

@@ -30,8 +30,7 @@ from bench.stream import PLATFORM, announcement_text, releases_chat
 from moderation.kernel.actions import Reply
 from moderation.kernel.clock import ManualClock
 from moderation.kernel.events import Actor, CommandInvoked, MessagePosted
-from storage import Store
-from storage.registry import ReleaseFilter, list_releases
+from storage import ReleaseFilter, Store
 
 __all__ = ["TARGET_MS", "run_scale"]
 
@@ -147,11 +146,11 @@ async def _index_effects(store: Store, url: str, backend: str, plan: FillPlan) -
 
     async def open_flags(i: int) -> None:
         async with store.transaction() as tx:
-            await tx.open_flags(i % plan.communities + 1, limit=20)
+            await tx.flags.open(i % plan.communities + 1, limit=20)
 
     async def by_name(i: int) -> None:
         async with store.transaction() as tx:
-            await tx.account_by_name(PLATFORM, f"user{plan.creators + plan.members - 1 - i}")
+            await tx.accounts.by_name(PLATFORM, f"user{plan.creators + plan.members - 1 - i}")
 
     out: dict[str, Any] = {"open_flags_with_0002": await _time(open_flags, 40)}
     await _sql(url, "DROP INDEX ix_flags_open_release")
@@ -212,7 +211,9 @@ async def run_scale(backend: str, *, quick: bool, runs: int = 40, plan: FillPlan
                 async def go(i: int) -> None:
                     cid = i % plan.communities + 1
                     async with store.transaction() as tx:
-                        await list_releases(tx, cid, ReleaseFilter(status="in_review"), limit=25, offset=page * 25)
+                        await tx.registry.list_releases(
+                            cid, ReleaseFilter(status="in_review"), limit=25, offset=page * 25
+                        )
 
                 return go
 

@@ -111,7 +111,7 @@ async def store_path_ab(url: str, n_communities: int, *, messages: int, rounds: 
             ratio = round(row["inline"]["msgs_per_s"] / max(row["thread"]["msgs_per_s"], 0.1), 2)
             out[f"in_flight_{concurrency}"] = {**row, "ratio": ratio}
         async with stores["inline"].transaction() as tx:
-            out["audit_chain_problems"] = len(await tx.verify_audit())
+            out["audit_chain_problems"] = len(await tx.audit_log.verify())
         return out
     finally:
         for st in stores.values():
@@ -150,7 +150,7 @@ async def run_backend(backend: str, *, quick: bool, n_communities: int = 200) ->
             out["flag_storm"] = await flag_storm([core], slugs[1], storm_target, members=50)
             out["reminders"] = await reminders([core], [clock])
             async with store.transaction() as tx:
-                out["audit_chain_problems"] = len(await tx.verify_audit())
+                out["audit_chain_problems"] = len(await tx.audit_log.verify())
             out["stats"] = dict(core.stats)
 
             # The model detector (the transformer stage), when it loads: the same sweep, then saturation.

@@ -38,7 +38,7 @@ async def endorsements_per_second(
     async with core.store.transaction() as tx:
         recorded = 0
         for _, rid in targets:
-            recorded += len([1 for _, acc in await tx.endorsements(rid) if acc.user_id.startswith("wf")])
+            recorded += len([1 for _, acc in await tx.endorsements.of_release(rid) if acc.user_id.startswith("wf")])
     raw = await raw_inserts(url, max(500, total), concurrency=members)
     rate = total / elapsed
     return {

@@ -83,6 +83,9 @@ class CommunitySettings(_Model):
     detect_threshold: float | None = None
     # The community's language (replies, prompts); `/setup language` overrides it from chat.
     language: str = "en"
+    # Optional enforcement: when a release is removed (or a block flag upheld), delete its announcements and
+    # tell the creator why. Off by default; `/setup enforcement on` overrides it from chat.
+    enforcement: bool = False
 
     @field_validator("language")
     @classmethod
@@ -195,6 +198,7 @@ class Settings(_Model):
                     web_token=token or None,
                     detect_threshold=c.detect_threshold,
                     language=c.language,
+                    enforcement=c.enforcement,
                     registry_url=self.web.url,
                 )
             )

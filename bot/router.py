@@ -11,7 +11,7 @@ import logging
 from collections.abc import Sequence
 from typing import Protocol
 
-from moderation.kernel.actions import Action, DirectMessage, Edit, Send
+from moderation.kernel.actions import Action, Delete, DirectMessage, Edit, Send
 
 __all__ = ["Adapter", "Router", "platform_of"]
 
@@ -24,12 +24,12 @@ class Adapter(Protocol):
     platform: str
 
     async def deliver(self, action: Action) -> None:
-        """Render one Send / Edit / DirectMessage addressed to this platform."""
+        """Render one Send / Edit / Delete / DirectMessage addressed to this platform."""
 
 
 def platform_of(action: Action) -> str | None:
     """The platform an action is addressed to; None for replies and forms (they answer the event)."""
-    if isinstance(action, Send | Edit):
+    if isinstance(action, Send | Edit | Delete):
         return action.chat.platform
     if isinstance(action, DirectMessage):
         return action.platform

@@ -24,7 +24,7 @@ from moderation.jobs import ensure_digests, run_due
 from moderation.kernel.actions import Action
 from moderation.kernel.clock import Clock, utcnow
 from moderation.kernel.community import CommunityConfig
-from moderation.kernel.directory import CommunityDirectory
+from moderation.kernel.directory import WEB, CommunityDirectory
 from moderation.kernel.events import ChatRef, CoreEvent
 from moderation.kernel.i18n import DEFAULT_LANGUAGE, language_of, translations
 from moderation.kernel.phrasing import Phrasing, Spelling, Targeting
@@ -35,7 +35,7 @@ from moderation.norms_admin.packs import PackProvider
 from moderation.setup.settings import Stored, merged
 from storage import SettingRow, Store, StoreUnavailable, Tx
 
-__all__ = ["COMMAND_MODULES", "Core", "DetectionLike", "DetectorLike"]
+__all__ = ["COMMAND_MODULES", "WEB", "Core", "DetectionLike", "DetectorLike"]
 
 log = redacting_logger("normbot.core")
 
@@ -75,6 +75,15 @@ class Core:
         """Handle one core event and return what to show. Never raises for bad input or store outages."""
         return await self.dispatcher.handle(event)
 
+    async def handle_remote(self, event: CoreEvent) -> list[Action]:
+        """`handle` for a caller without chats (the web registry's moderator forms): what the event says in
+        chats waits in the outbox for a bot process (see `Dispatcher.handle_remote`)."""
+        return await self.dispatcher.handle_remote(event)
+
+    async def deliver_outbox(self, limit: int = 100) -> list[Action]:
+        """The outbox's queued messages this replica claims, for its adapters to show (every tick)."""
+        return await self.dispatcher.deliver_outbox(limit)
+
     async def drain(self, timeout: float) -> bool:
         """Wait until no event is being handled (graceful shutdown); False if `timeout` ran out first."""
         return await self.dispatcher.drain(timeout)
@@ -86,7 +95,7 @@ class Core:
     async def run_due_jobs(self) -> list[Action]:
         """Run every due job this replica manages to claim (see `moderation.jobs`)."""
         try:
-            return await run_due(self.services)
+            return [*await run_due(self.services), *await self.dispatcher.deliver_outbox()]
         except StoreUnavailable:
             log.warning("store unavailable; scheduled jobs will run when it is back")
             return []
@@ -125,25 +134,25 @@ class Core:
         async with services.store.transaction() as tx:
             for c in self.directory.communities.values():
                 services.packs.configured(c)
-                row = await tx.ensure_community(c.slug, c.name, now)
+                row = await tx.communities.ensure(c.slug, c.name, now)
                 self.directory.remember(c.slug, row.id)
                 for chat in c.chats:
-                    existing = await tx.chat_binding(chat.platform, chat.chat_id)
+                    existing = await tx.chats.binding(chat.platform, chat.chat_id)
                     if existing is None:
-                        await tx.bind_chat(
+                        await tx.chats.bind(
                             row.id, chat.platform, chat.chat_id, watched=chat.role == "releases", role=chat.role
                         )
             await ensure_digests(tx, services, now)
-            self.directory.apply_settings(await tx.community_settings())
+            self.directory.apply_settings(await tx.settings.all())
 
     async def migrate_chat(self, platform: str, old_chat_id: str, new_chat_id: str) -> int:
         """Follow a chat whose id changed (Telegram group -> supergroup): bindings, announcements and posted
         messages move to the new id, so replies in the new chat still find their releases."""
         async with self.store.transaction() as tx:
-            moved = await tx.migrate_chat(platform, old_chat_id, new_chat_id)
+            moved = await tx.chats.migrate(platform, old_chat_id, new_chat_id)
             resolved = await self.directory.resolve(tx, ChatRef(platform, new_chat_id))
             if resolved is not None:
-                await tx.audit(
+                await tx.audit_log.append(
                     resolved[1],
                     actor="normbot",
                     action="chat.migrated",

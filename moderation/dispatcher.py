@@ -12,9 +12,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import uuid
+from contextvars import ContextVar
 from typing import Any
 
 from moderation.announcements.watcher import on_message, on_message_edited
+from moderation.enforcement.deletion import enforcement_actions, on_delete_reported
 from moderation.handlers import MODULES
 from moderation.kernel import buttons
 from moderation.kernel.actions import Action, Card, Reply
@@ -26,6 +28,7 @@ from moderation.kernel.events import (
     ChatRef,
     CommandInvoked,
     CoreEvent,
+    DeleteReported,
     MessageEdited,
     MessagePosted,
     Posted,
@@ -35,6 +38,7 @@ from moderation.kernel.invocation import Invocation, checked_audience
 from moderation.kernel.permissions import resolve_pinned
 from moderation.kernel.redaction import handling, redacting_logger
 from moderation.kernel.retry import retry_connect
+from moderation.kernel.serial import ADDRESSED, decode_action, encode_action
 from moderation.kernel.services import Services
 from moderation.kernel.visible import visible
 from moderation.modlog.entries import log_entries
@@ -45,6 +49,7 @@ from storage import Release, StoreUnavailable, Tx
 __all__ = ["COMMAND_MODULES", "Dispatcher"]
 
 log = redacting_logger("normbot.core")
+_REMOTE: ContextVar[bool] = ContextVar("normbot_remote", default=False)
 
 # The modules whose `@command`s the dispatcher serves, imported (so registered) with it; see moderation/handlers.py.
 COMMAND_MODULES = MODULES
@@ -106,6 +111,8 @@ class Dispatcher:
             return await self._on_command(event)
         if isinstance(event, ButtonPressed):
             return await self._on_button(event)
+        if isinstance(event, DeleteReported):
+            return await on_delete_reported(self.services, event)
         if isinstance(event, ChatInvited):
             return await redeem(self.services, event)
         return []
@@ -162,7 +169,7 @@ class Dispatcher:
         if head in ("prompt", "alert", "thread") and tail.isdigit():
             release_id = int(tail)
         async with self.services.store.transaction() as tx:
-            await tx.record_posted(
+            await tx.posted.record(
                 event.key,
                 release_id=release_id,
                 platform=event.chat.platform,
@@ -188,7 +195,7 @@ class Dispatcher:
         community, cid, _watched = resolved
         settle(language_of(actor.locale) or community.language)  # answers to the actor: their language
         now = services.clock()
-        account = await tx.upsert_account(actor.platform, actor.user_id, actor.name, now)
+        account = await tx.accounts.upsert(actor.platform, actor.user_id, actor.name, now)
         return Invocation(
             services=services,
             tx=tx,
@@ -222,7 +229,7 @@ class Dispatcher:
         # Slow work (a model call) before the unit of work, which on SQLite holds every other event up.
         prepared = await spec.prepare(services, event) if spec.prepare is not None and bad is None else None
         async with services.store.transaction() as tx:
-            if not await tx.mark_processed(event.chat.platform, f"cmd:{event.event_id}", services.clock()):
+            if not await tx.processed_events.mark(event.chat.platform, f"cmd:{event.event_id}", services.clock()):
                 return []
             if spec.name == "help" and event.chat.private and await self._unserved(tx, event.chat):
                 return [self._private_help(event.chat.platform)]
@@ -236,8 +243,9 @@ class Dispatcher:
                 raise bad
             actions = await spec.handler(inv, dict(values))
             with inv.public():  # the mod log is the moderators' chat: the community's language
+                actions += await enforcement_actions(services, tx)  # before the log: it shows the release.enforced line
                 logged = await log_entries(services, tx)
-            return _checked(inv, actions + logged)
+            return await self._answer(tx, inv.community_id, _checked(inv, actions + logged))
 
     async def _unserved(self, tx: Tx, chat: ChatRef) -> bool:
         """True when no community claims this chat (a private chat with the bot, usually)."""
@@ -273,7 +281,7 @@ class Dispatcher:
         payload = buttons.parse(event.payload)
         await self.services.directory.warm()
         async with self.services.store.transaction() as tx:
-            if not await tx.mark_processed(event.chat.platform, f"btn:{event.event_id}", self.services.clock()):
+            if not await tx.processed_events.mark(event.chat.platform, f"btn:{event.event_id}", self.services.clock()):
                 return []
             inv = await self._invocation(tx, event.chat, event.author, None)
             route = BUTTONS.get(payload.action)
@@ -281,8 +289,43 @@ class Dispatcher:
                 raise UserError(_("This button is not valid any more."))
             actions = await route(inv, payload)
             with inv.public():
+                actions += await enforcement_actions(self.services, tx)
                 logged = await log_entries(self.services, tx)
-            return _checked(inv, actions + logged)
+            return await self._answer(tx, inv.community_id, _checked(inv, actions + logged))
+
+    # -- callers without chat adapters (the web registry) ------------------------------------------------
+
+    async def handle_remote(self, event: CoreEvent) -> list[Action]:
+        """`handle` for a caller that cannot show messages in chats (the web registry's moderator forms): the
+        messages the event produces (the creator's DM, the alert's edit, the mod-log line) are stored in the
+        outbox *in the event's own unit of work*, so they exist exactly when the decision does, and a bot
+        process delivers them on its tick (`deliver_outbox`). Returns the rest (the reply)."""
+        token = _REMOTE.set(True)
+        try:
+            return await self.handle(event)
+        finally:
+            _REMOTE.reset(token)
+
+    async def _answer(self, tx: Tx, community_id: int, actions: list[Action]) -> list[Action]:
+        """The actions for the caller; for a remote caller the addressed ones go to the outbox instead."""
+        if not _REMOTE.get():
+            return actions
+        addressed = [encode_action(a) for a in actions if isinstance(a, ADDRESSED)]
+        await tx.outbox.add(community_id, addressed, self.services.clock())
+        return [a for a in actions if not isinstance(a, ADDRESSED)]
+
+    async def deliver_outbox(self, limit: int = 100) -> list[Action]:
+        """The queued messages this replica claims (each row is deleted by one replica only), for its
+        adapters to show. Called on every scheduler tick."""
+        store = self.services.store
+        async with store.transaction() as tx:
+            pending = [(row.id, row.action) for row in await tx.outbox.pending(limit)]
+        out: list[Action] = []
+        for outbox_id, data in pending:
+            async with store.transaction() as tx:
+                if await tx.outbox.take(outbox_id):
+                    out.append(decode_action(data))
+        return out
 
     # -- autocomplete ----------------------------------------------------------------------------------
 
@@ -332,15 +375,15 @@ async def _release_choices(tx: Tx, cid: int, chat: ChatRef) -> list[Release]:
     not whichever release of the community is newest."""
     first: list[int] = []
     if chat.thread_id is not None:
-        own = await tx.release_for_thread(chat.platform, chat.chat_id, chat.thread_id)
+        own = await tx.posted.release_for_thread(chat.platform, chat.chat_id, chat.thread_id)
         if own is not None:
             first.append(own)
-    first += await tx.chat_release_ids(cid, chat.platform, chat.chat_id, exclude_statuses=sorted(CLOSED))
-    newest = await tx.releases(cid, limit=200)
+    first += await tx.releases.ids_in_chat(cid, chat.platform, chat.chat_id, exclude_statuses=sorted(CLOSED))
+    newest = await tx.releases.page(cid, limit=200)
     by_id = {r.id: r for r in newest}
     ordered: list[Release] = []
     for rid in dict.fromkeys(first):
-        release = by_id.pop(rid, None) or await tx.release(cid, rid)  # older than the newest 200: rare
+        release = by_id.pop(rid, None) or await tx.releases.get(cid, rid)  # older than the newest 200: rare
         if release is not None:
             ordered.append(release)
     return ordered + [r for r in newest if r.id in by_id]

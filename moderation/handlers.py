@@ -13,6 +13,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from moderation.announcements import commands as announcements
+from moderation.appeals import commands as appeals
 from moderation.detection import commands as detection
 from moderation.endorsements import commands as endorsements
 from moderation.flags import commands as flags
@@ -28,6 +29,7 @@ __all__ = ["MODULES"]
 
 MODULES: tuple[ModuleType, ...] = (
     announcements,
+    appeals,
     detection,
     endorsements,
     flags,

@@ -46,21 +46,21 @@ async def schedule_release_jobs(tx: Tx, release: Release, pack: NormPack, now: d
         for offset in pack.review.reminders
         if offset < pack.review.window
     ]
-    await tx.schedule_jobs(jobs, now, release.community_id)
+    await tx.jobs.schedule_many(jobs, now, release.community_id)
 
 
 async def schedule_flag_escalation(tx: Tx, flag_id: int, community_id: int, pack: NormPack, now: datetime) -> None:
     """Escalate a flag that is still open after the pack's `escalate_after`."""
-    await tx.schedule_job("flag_escalation", str(flag_id), now + pack.review.escalate_after, now, community_id)
+    await tx.jobs.schedule("flag_escalation", str(flag_id), now + pack.review.escalate_after, now, community_id)
 
 
 async def ensure_digests(tx: Tx, services: Services, now: datetime) -> None:
     """Every community with digests on has one pending digest job."""
-    pending = {(j.kind, j.subject) for j in await tx.jobs("pending")}
+    pending = {(j.kind, j.subject) for j in await tx.jobs.all("pending")}
     for slug in services.communities:
         cid = await services.directory.id_of(tx, slug)
         if ("weekly_digest", str(cid)) not in pending:
-            await tx.schedule_job("weekly_digest", str(cid), now + DIGEST_EVERY, now, cid)
+            await tx.jobs.schedule("weekly_digest", str(cid), now + DIGEST_EVERY, now, cid)
 
 
 async def run_due(services: Services) -> list[Action]:
@@ -78,17 +78,17 @@ async def _run_batch(services: Services) -> tuple[list[Action], bool]:
     """One batch of due jobs; the flag says whether the batch was full (more may be waiting)."""
     now = services.clock()
     async with services.store.transaction() as tx:
-        await tx.release_stale_jobs(now - STALE_CLAIM)
-        due = [(j.id, j.kind, j.subject, j.community_id, _aware(j.due_at)) for j in await tx.due_jobs(now, BATCH)]
+        await tx.jobs.release_stale(now - STALE_CLAIM)
+        due = [(j.id, j.kind, j.subject, j.community_id, _aware(j.due_at)) for j in await tx.jobs.due(now, BATCH)]
     # After downtime several reminders of one release may be due at once: only the newest one speaks.
     newest = {(kind, subject): job_id for job_id, kind, subject, _cid, _due in due if kind == "review_reminder"}
     actions: list[Action] = []
     for job_id, kind, subject, community_id, due_at in due:
         async with services.store.transaction() as tx:
-            if not await tx.claim_job(job_id, services.worker_id, now):
+            if not await tx.jobs.claim(job_id, services.worker_id, now):
                 continue  # another replica took it
             if kind == "review_reminder" and newest[(kind, subject)] != job_id:
-                await tx.finish_job(job_id)
+                await tx.jobs.finish(job_id)
                 continue
         if kind == "norm_recheck":
             # Many units of work, one per batch of releases (moderation/norms_admin/recheck.py); it finishes
@@ -105,7 +105,7 @@ async def _run_batch(services: Services) -> tuple[list[Action], bool]:
                 # Reminders, deadlines, escalations, digests and their mod-log lines go to the community's chats.
                 with using(await services.directory.language(tx, community_id)):
                     actions.extend(await _run_one(services, tx, kind, subject, community_id, now, due_at))
-                    await tx.finish_job(job_id)
+                    await tx.jobs.finish(job_id)
                     actions.extend(await log_entries(services, tx))
         except Exception:
             log.exception("job %s (%s %s) failed; it will be retried", job_id, kind, subject)
@@ -119,7 +119,7 @@ def _community_of(services: Services, tx_slug: str | None) -> CommunityConfig | 
 async def _run_one(
     services: Services, tx: Tx, kind: str, subject: str, community_id: int | None, now: datetime, due_at: datetime
 ) -> list[Action]:
-    row = await tx.community(community_id) if community_id is not None else None
+    row = await tx.communities.get(community_id) if community_id is not None else None
     community = _community_of(services, row.slug if row else None)
     if community is None or row is None:
         return []
@@ -128,7 +128,7 @@ async def _run_one(
         return await _digest(services, tx, community, row.id, pack, now, due_at)
     if kind == "flag_escalation":
         return await _escalate(tx, community, row.id, int(subject))
-    release = await tx.release(row.id, int(subject))
+    release = await tx.releases.get(row.id, int(subject))
     if release is None or release.status != "in_review":
         return []  # decided already: nothing to remind anyone of
     reached, count, quorum = await quorum_reached(tx, release, pack)
@@ -139,7 +139,7 @@ async def _run_one(
             ref=release_ref(release), title=title_of(release)
         )
         counted = _("Endorsements: {count}.").format(count=endorsement_text(count, quorum, release.status))
-        await tx.audit(
+        await tx.audit_log.append(
             row.id, actor="normbot", action="review.reminded", subject=release_ref(release), payload={}, at=now
         )
         return [
@@ -163,7 +163,7 @@ async def _run_one(
             ),
             status=release.status,
         )
-        await tx.audit(
+        await tx.audit_log.append(
             row.id, actor="normbot", action="review.window_closed", subject=release_ref(release), payload={}, at=now
         )
         return [Send(chat, card) for chat in chats_for(community, "mod", "review", "releases")]
@@ -171,7 +171,7 @@ async def _run_one(
 
 
 async def _escalate(tx: Tx, community: CommunityConfig, community_id: int, flag_id: int) -> list[Action]:
-    flag = await tx.flag(community_id, flag_id)
+    flag = await tx.flags.get(community_id, flag_id)
     if flag is None or flag.status != "open":
         return []
     card = Card(
@@ -196,20 +196,20 @@ async def _digest(
     next_due = due_at + DIGEST_EVERY
     while next_due <= now:
         next_due += DIGEST_EVERY
-    await tx.schedule_job("weekly_digest", str(community_id), next_due, now, community_id)
+    await tx.jobs.schedule("weekly_digest", str(community_id), next_due, now, community_id)
     if pack.review.digest == "off":
         return []
     since = due_at - DIGEST_EVERY
     endorsed = [
-        r for r in await tx.releases(community_id, status="endorsed", limit=200) if _aware(r.updated_at) >= since
+        r for r in await tx.releases.page(community_id, status="endorsed", limit=200) if _aware(r.updated_at) >= since
     ]
-    upheld = await tx.flags_resolved_since(community_id, since, "upheld")
+    upheld = await tx.flags.resolved_since(community_id, since, "upheld")
     if not endorsed and not upheld:
         return []
     lines = []
     for r in endorsed[:15]:
-        creator = await tx.account(r.creator_id)
-        marks = [flag_severity(pack, f.norm_id) for f in await tx.flags_of(r.id, "upheld")]
+        creator = await tx.accounts.get(r.creator_id)
+        marks = [flag_severity(pack, f.norm_id) for f in await tx.flags.of_release(r.id, "upheld")]
         shown = standing(r.status, marks)
         mark = f" ({shown.label})" if marks else ""
         lines.append(

@@ -1,14 +1,11 @@
 """The shared store: SQLAlchemy models, the unit of work, migrations. The only package that speaks SQL."""
 
-from storage import corrections as corrections
-from storage import privacy as privacy
-from storage import provenance as provenance
-from storage import registry as registry
-from storage.audit import ChainProblem, personal, readable
+from storage.audit import REDACTED, ChainProblem, personal, readable
 from storage.engine import create_engine, default_url, normalise_url, redact_url, sqlite_file
 from storage.models import (
     Account,
     Announcement,
+    Appeal,
     AuditEvent,
     Claim,
     Community,
@@ -19,6 +16,7 @@ from storage.models import (
     NormPackRevision,
     NormRecheck,
     NormResult,
+    OutboxAction,
     PostedMessage,
     Release,
     Review,
@@ -26,31 +24,66 @@ from storage.models import (
     ScheduledJob,
     WatchedChat,
 )
+from storage.repositories import (
+    AnnouncementRef,
+    Correction,
+    InviteRow,
+    Redaction,
+    ResultRow,
+    SettingRow,
+    guess_lang,
+)
+from storage.repositories.registry import (
+    WAITING_STATUSES,
+    AuditPage,
+    CommunitySummary,
+    FlagForModerators,
+    ModQueue,
+    ReleaseDetail,
+    ReleaseFilter,
+    ReleasePage,
+    ResolvedFlag,
+    ReviewView,
+)
 from storage.store import Store, StoreUnavailable
 from storage.tx import Tx
-from storage.tx_releases import ResultRow
-from storage.tx_settings import InviteRow, SettingRow
 
 __all__ = [
+    "REDACTED",
+    "WAITING_STATUSES",
     "Account",
     "Announcement",
+    "AnnouncementRef",
+    "Appeal",
     "AuditEvent",
+    "AuditPage",
     "ChainProblem",
     "Claim",
     "Community",
+    "CommunitySummary",
+    "Correction",
     "DetectionCorrection",
     "Endorsement",
     "Flag",
+    "FlagForModerators",
     "InviteRow",
+    "ModQueue",
     "NormCheck",
     "NormPackRevision",
     "NormRecheck",
     "NormResult",
+    "OutboxAction",
     "PostedMessage",
+    "Redaction",
     "Release",
+    "ReleaseDetail",
+    "ReleaseFilter",
+    "ReleasePage",
+    "ResolvedFlag",
     "ResultRow",
     "Review",
     "ReviewAnswer",
+    "ReviewView",
     "ScheduledJob",
     "SettingRow",
     "Store",
@@ -59,6 +92,7 @@ __all__ = [
     "WatchedChat",
     "create_engine",
     "default_url",
+    "guess_lang",
     "normalise_url",
     "personal",
     "readable",

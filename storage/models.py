@@ -32,6 +32,7 @@ __all__ = [
     "Account",
     "Announcement",
     "AnnouncementVector",
+    "Appeal",
     "AuditEvent",
     "AuditHead",
     "Base",
@@ -47,6 +48,7 @@ __all__ = [
     "NormPackRevision",
     "NormRecheck",
     "NormResult",
+    "OutboxAction",
     "Person",
     "PostedMessage",
     "ProcessedEvent",
@@ -107,7 +109,16 @@ class WatchedChat(Base):
     title: Mapped[str | None] = mapped_column(String(200), default=None)
 
 
-SETTING_KEYS = ("review_chat", "mod_chat", "log_chat", "reviewer_roles", "quorum", "review_window", "language")
+SETTING_KEYS = (
+    "review_chat",
+    "mod_chat",
+    "log_chat",
+    "reviewer_roles",
+    "quorum",
+    "review_window",
+    "language",
+    "enforcement",
+)
 CHAT_SETTING_KEYS = ("review_chat", "mod_chat", "log_chat")
 LANGUAGES = ("en", "zh", "ja", "ru", "es")
 MAX_QUORUM = 50
@@ -153,6 +164,7 @@ class CommunitySetting(Base):
             name="chat_given",
         ),
         CheckConstraint("key <> 'reviewer_roles' OR value_text IS NOT NULL", name="roles_given"),
+        CheckConstraint("key <> 'enforcement' OR value_text IN ('on', 'off')", name="enforcement_on_off"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)
@@ -450,6 +462,56 @@ class Flag(Base):
     penalised: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
+
+
+class Appeal(Base):
+    """A creator's request that moderators look again at one decision on their release: an upheld flag
+    (`decision` = `F7`) or the state a moderator or the check left it in (`status:removed`,
+    `status:changes_requested`). A moderator grants it (the decision is reversed, docs/lifecycle.md) or
+    denies it.
+
+    One *open* appeal per decision (a partial unique index): a second `/appeal` of the same decision while the
+    first waits is refused by the store, whichever replica takes it; once decided, the decision may be
+    appealed again (rate-limited per person)."""
+
+    __tablename__ = "appeals"
+    __table_args__ = (
+        CheckConstraint("length(text) > 0", name="text_given"),
+        CheckConstraint("status IN ('open','granted','denied')", name="status_known"),
+        CheckConstraint("decision LIKE 'F%' OR decision LIKE 'status:%'", name="decision_known"),
+        Index(
+            "uq_appeals_open_decision",
+            "release_id",
+            "decision",
+            unique=True,
+            postgresql_where=text("status = 'open'"),
+            sqlite_where=text("status = 'open'"),
+        ),
+        Index("ix_appeals_account_created", "account_id", "created_at"),
+        Index("ix_appeals_community_status", "community_id", "status"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    decision: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+
+
+class OutboxAction(Base):
+    """A message a process without chat adapters (the web registry) decided to send: a bot process delivers
+    it on its next tick. Claimed by deleting the row (one replica's DELETE matches), so it is sent once."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    action: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
 
 
 class Claim(Base):

@@ -1,6 +1,6 @@
 """The store: one engine, one unit of work per event or job.
 
-`Store.transaction()` opens a session and a transaction and yields a `Tx` whose methods are the only way
+`Store.transaction()` opens a session and a transaction and yields a `Tx` whose repositories are the only way
 the rest of normbot reads or writes the database. Connection failures surface as `StoreUnavailable`, which
 the core turns into "not recorded yet" replies instead of tracebacks.
 """
@@ -159,7 +159,7 @@ class Store:
                 async with session.begin():
                     tx = Tx(session)
                     yield tx
-                    await tx.write_audit()
+                    await tx.audit_log.write()
                 for callback in tx.committed_callbacks:
                     callback()
         except Exception as exc:

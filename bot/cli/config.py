@@ -47,12 +47,12 @@ async def _stored(url: str) -> tuple[dict[str, list[Stored]], dict[str, tuple[in
     settings: dict[str, list[Stored]] = {}
     revisions: dict[str, tuple[int, str]] = {}
     async with open_store(url) as store, store.transaction() as tx:
-        for r in await tx.community_settings():
+        for r in await tx.settings.all():
             settings.setdefault(r.community_slug, []).append(
                 Stored(r.key, r.platform, r.value, r.updated_by, r.updated_at)
             )
-        for community in await tx.communities():
-            revision = await tx.current_pack_revision(community.id)
+        for community in await tx.communities.all():
+            revision = await tx.pack_revisions.current(community.id)
             if revision is not None:
                 revisions[community.slug] = (revision.number, revision.source)
     return settings, revisions, True
@@ -97,7 +97,7 @@ def show(
             f"  norms: {pack.id} {pack.version} ← "
             + (f"store (adopted in chat, revision {adopted[0]})" if adopted else f"file ({base.norms})")
         )
-        file_keys = frozenset(k for k in ("language", "reviewer_roles") if k in raw.model_fields_set)
+        file_keys = frozenset(k for k in ("language", "reviewer_roles", "enforcement") if k in raw.model_fields_set)
         for item in explain(
             base,
             stored.get(raw.slug, []),

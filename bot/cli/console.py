@@ -70,18 +70,18 @@ async def _summary(store: Store, slug: str) -> Table:
     for col in ("release", "model", "creator", "status", "endorsements", "flags (open/upheld/dismissed)"):
         table.add_column(col)
     async with store.transaction() as tx:
-        community = await tx.community_by_slug(slug)
+        community = await tx.communities.by_slug(slug)
         assert community is not None
-        for r in reversed(await tx.releases(community.id, limit=50)):
-            creator = await tx.account(r.creator_id)
-            flags = await tx.flags_of(r.id)
+        for r in reversed(await tx.releases.page(community.id, limit=50)):
+            creator = await tx.accounts.get(r.creator_id)
+            flags = await tx.flags.of_release(r.id)
             counts = "/".join(str(sum(f.status == s for f in flags)) for s in ("open", "upheld", "dismissed"))
             table.add_row(
                 f"R{r.id}",
                 f"{r.model_name} {r.version or ''}".strip(),
                 creator.display_name if creator else "?",
                 r.status,
-                str(await tx.count_endorsements(r.id)),
+                str(await tx.endorsements.count(r.id)),
                 counts,
             )
     return table
@@ -147,10 +147,10 @@ class _Found:
 
 async def _find_demo_community(store: Store) -> _Found | None:
     async with store.transaction() as tx:
-        row = await tx.community_by_slug(DEMO_SLUG)
+        row = await tx.communities.by_slug(DEMO_SLUG)
         if row is None:
             return None
-        return _Found(row.origin == DEMO_ORIGIN, len(await tx.all_releases(row.id)))
+        return _Found(row.origin == DEMO_ORIGIN, len(await tx.releases.all(row.id)))
 
 
 def _may_delete(found: _Found | None, url: str, *, reset: bool, yes: bool) -> None:
@@ -205,16 +205,16 @@ def demo(
     async def go() -> Table:
         async with open_store(url, write=True) as store:
             async with store.transaction() as tx:
-                row = await tx.community_by_slug(DEMO_SLUG)
+                row = await tx.communities.by_slug(DEMO_SLUG)
                 if row is not None and (row.origin == DEMO_ORIGIN or agreed_foreign):
-                    await tx.delete_community(DEMO_SLUG)
+                    await tx.communities.delete(DEMO_SLUG)
                 elif row is not None:  # appeared since the question: not ours, not agreed
                     raise fail(f"a {DEMO_SLUG!r} community appeared in the store meanwhile; nothing deleted")
             session = await _session(store, community, ManualClock(), rules_only, DEMO_SCRIPT.parent)
             async with store.transaction() as tx:
-                row = await tx.community_by_slug(DEMO_SLUG)
+                row = await tx.communities.by_slug(DEMO_SLUG)
                 assert row is not None  # build_core registered it
-                await tx.mark_community_origin(row.id, DEMO_ORIGIN)
+                await tx.communities.mark_origin(row.id, DEMO_ORIGIN)
             await _run_lines(session, DEMO_SCRIPT.read_text(encoding="utf-8").splitlines())
             return await _summary(store, community.slug)
 

@@ -33,7 +33,7 @@ def verify(db: DbOption = None) -> None:
 
     async def go() -> list[str]:
         async with open_store(url) as store, store.transaction() as tx:
-            return [f"community {p.community_id}, event {p.seq}: {p.message}" for p in await tx.verify_audit()]
+            return [f"community {p.community_id}, event {p.seq}: {p.message}" for p in await tx.audit_log.verify()]
 
     problems = run(go())
     if problems:

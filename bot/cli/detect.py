@@ -143,7 +143,6 @@ def export_labels(
     corpus format, for `normbot detect train --extra` and `normbot eval --data`."""
     from bot.cli._async import run
     from bot.cli.stores import open_store, require_community, store_url
-    from storage.corrections import detection_corrections
 
     url = store_url(db)
 
@@ -151,7 +150,7 @@ def export_labels(
         async with open_store(url) as store:
             await require_community(store, community)
             async with store.transaction() as tx:
-                return [row async for row in detection_corrections(tx, community)]
+                return [row async for row in tx.corrections.detection_corrections(community)]
 
     rows = run(go())
     for row in rows:

@@ -32,7 +32,7 @@ def show(ctx: typer.Context, db: DbOption = None) -> None:
         async with open_store(url) as store, store.transaction() as tx:
             return [
                 f"{p.platform}:@{p.handle} -> {p.platform}:{p.user_id} (pinned {p.pinned_at:%Y-%m-%d %H:%M})"
-                for p in await tx.handle_pins()
+                for p in await tx.accounts.handle_pins()
             ]
 
     lines = run(go())
@@ -53,7 +53,7 @@ def unpin(
 
     async def go() -> bool:
         async with open_store(url) as store, store.transaction() as tx:
-            return await tx.unpin_handle(platform, name)
+            return await tx.accounts.unpin_handle(platform, name)
 
     if not run(go()):
         raise fail(f"{handle} is not pinned")

@@ -18,7 +18,6 @@ from bot.cli.app import EXIT_FINDINGS, app
 from bot.cli.stores import DbOption, open_store, store_url
 from moderation.provenance import KeyProblem, KeyStore, canonical, load_public_key, parse_claim_value, verify_receipt
 from moderation.provenance.receipts import MAX_RECEIPT_BYTES
-from storage import provenance as q
 
 keys_app = typer.Typer(help="The community signing key.", no_args_is_help=True)
 claim_app = typer.Typer(help="Signed claim receipts.", no_args_is_help=True)
@@ -107,7 +106,7 @@ def claim_receipt(
 
     async def go() -> dict[str, object] | None:
         async with open_store(url) as store, store.transaction() as tx:
-            row = await q.earliest_claim(tx, parsed.kind, parsed.value)
+            row = await tx.claims.earliest(parsed.kind, parsed.value)
             return dict(row.receipt) if row is not None and row.receipt else None
 
     found = run(go())

@@ -113,7 +113,7 @@ async def require_community(store: Store, slug: str | None) -> None:
     if slug is None:
         return
     async with store.transaction() as tx:
-        slugs = [c.slug for c in await tx.communities()]
+        slugs = [c.slug for c in await tx.communities.all()]
     if slug not in slugs:
         known = ", ".join(slugs) if slugs else "none"
         raise fail(f"no community named {slug!r} in the store (communities: {known})")

@@ -23,6 +23,7 @@ from moderation.core import Core
 from moderation.kernel.actions import (
     Action,
     Card,
+    Delete,
     DirectMessage,
     Edit,
     OpenForm,
@@ -39,6 +40,7 @@ from moderation.kernel.events import (
     ChatInvited,
     ChatRef,
     CommandInvoked,
+    DeleteReported,
     MessageEdited,
     MessagePosted,
     Posted,
@@ -277,6 +279,15 @@ class ConsoleSession:
                     self._buttons[message_id] = {b.label.lower(): b.payload for b in action.buttons}
                 self.write(f"[{self._stamp()}] normbot{named}{who}{private}:")
                 self._card(action.card, action.buttons)
+            elif isinstance(action, Delete):
+                # The console can always delete: the transcript says so and the core records it, as a
+                # platform adapter reports what its platform answered.
+                where = "" if action.chat.chat_id == self.chat.chat_id else f" in #{action.chat.chat_id}"
+                about = f" (the announcement of R{action.release_id})" if action.release_id else ""
+                self.write(f"[{self._stamp()}] normbot 🗑 deleted {self._short(action.message_id)}{where}{about}")
+                self._said.pop(action.message_id, None)
+                report = DeleteReported(action.chat, action.message_id, "deleted", release_id=action.release_id)
+                await self._render(await self.core.handle(report))
             elif isinstance(action, DirectMessage):
                 self.write(f"[{self._stamp()}] normbot → DM {action.user_id}:")
                 self._card(action.card, ())

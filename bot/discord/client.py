@@ -35,6 +35,7 @@ from moderation.kernel import buttons
 from moderation.kernel.actions import (
     Action,
     Card,
+    Delete,
     DirectMessage,
     Edit,
     Form,
@@ -473,6 +474,7 @@ class DiscordAdapter:
         if interaction is None:
             await self.outbox.reply(Reply(form.card(), private=True), answering)
             return
+        form = setup_view.permission_note(form, interaction.guild)
         kwargs: dict[str, Any] = {
             "embed": setup_view.settings_embed(form, page),
             "view": setup_view.settings_view(form, page),
@@ -505,8 +507,9 @@ class DiscordAdapter:
         found = [a.form for a in actions if isinstance(a, OpenSettings)]
         rest: list[Action] = [a for a in actions if not isinstance(a, OpenSettings)]
         if found:
-            embed = setup_view.settings_embed(found[-1], page)
-            view = setup_view.settings_view(found[-1], page)
+            form = setup_view.permission_note(found[-1], interaction.guild)
+            embed = setup_view.settings_embed(form, page)
+            view = setup_view.settings_view(form, page)
             if interaction.response.is_done():
                 await interaction.edit_original_response(embed=embed, view=view)
             else:
@@ -576,7 +579,7 @@ class DiscordAdapter:
             log.warning("discord: editing message %s failed: %s", action.message_id, exc)
 
     async def deliver(self, action: Action) -> None:
-        """Render a Send / Edit / DirectMessage addressed to Discord (from this or another platform)."""
+        """Render a Send / Edit / Delete / DirectMessage addressed to Discord (from this or another platform)."""
         if self.outbox is None:
             log.warning("discord adapter not started; dropped a %s", type(action).__name__)
             return
@@ -586,5 +589,19 @@ class DiscordAdapter:
             self.edits.submit(action)
         elif isinstance(action, DirectMessage):
             await self.outbox.direct(action)
+        elif isinstance(action, Delete):
+            report = await self.outbox.delete(action)
+            if report is not None:  # the core records it and may answer (the moderators' card)
+                await self._deliver_all(await self.core.handle(report))
         else:
             log.warning("discord adapter cannot deliver a %s", type(action).__name__)
+
+    async def _deliver_all(self, actions: list[Action]) -> None:
+        """Addressed actions the core answered a report with: ours here, the rest through the router."""
+        for action in actions:
+            if platform_of(action) == self.platform:
+                try:
+                    await self.deliver(action)
+                except discord.HTTPException as exc:
+                    log.warning("discord: showing a %s failed: %s", type(action).__name__, exc)
+        await self.router.dispatch(actions, skip_platform=self.platform)

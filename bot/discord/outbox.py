@@ -17,9 +17,9 @@ import discord
 
 from bot.discord import render
 from bot.discord.events import PLATFORM
-from moderation.kernel.actions import Card, DirectMessage, Edit, Form, Reply, Send
+from moderation.kernel.actions import Card, Delete, DirectMessage, Edit, Form, Reply, Send
 from moderation.kernel.commands import COMMANDS
-from moderation.kernel.events import ChatRef, Posted
+from moderation.kernel.events import ChatRef, DeleteReported, Posted
 
 if TYPE_CHECKING:
     from moderation.core import Core
@@ -141,6 +141,30 @@ class Outbox:
         partial = channel.get_partial_message(int(action.message_id))
         view = render.buttons_view(action.buttons)
         await partial.edit(embed=render.card_embed(action.card), view=view, allowed_mentions=render.NO_MENTIONS)
+
+    async def delete(self, action: Delete) -> DeleteReported | None:
+        """Delete a member's message (optional enforcement) and say what Discord answered: 403 Missing
+        Permissions (50013) is a refusal the moderators must fix (the bot needs Manage Messages), Unknown
+        Message (10008) or Unknown Channel (10003) means it is already gone. Anything else (a 5xx, a rate
+        limit discord.py gave up on) is logged and not reported: nothing is known yet."""
+        try:
+            channel = await self._channel(action.chat.thread_id or action.chat.chat_id)
+            await channel.get_partial_message(int(action.message_id)).delete()
+        except discord.Forbidden as exc:
+            return DeleteReported(
+                action.chat,
+                action.message_id,
+                "refused",
+                release_id=action.release_id,
+                permission="Manage Messages",
+                reason=f"{exc.status} {exc.text or 'Forbidden'}"[:200],
+            )
+        except discord.NotFound:
+            return DeleteReported(action.chat, action.message_id, "gone", release_id=action.release_id)
+        except discord.HTTPException as exc:
+            log.warning("discord: deleting message %s failed: %s", action.message_id, exc)
+            return None
+        return DeleteReported(action.chat, action.message_id, "deleted", release_id=action.release_id)
 
     async def direct(self, action: DirectMessage) -> None:
         """A DM; when the member refuses DMs, the card goes to the fallback chat instead."""

@@ -10,6 +10,7 @@ sets (`nbs1:s:<setting>`) or which page it shows (`nbs1:p:<n>`); the values come
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import discord
@@ -17,11 +18,11 @@ import discord
 from bot.discord import render
 from moderation.kernel.actions import SettingField, SettingsForm
 
-__all__ = ["PAGES", "parse_id", "settings_embed", "settings_view"]
+__all__ = ["PAGES", "parse_id", "permission_note", "settings_embed", "settings_view"]
 
 PAGES: tuple[tuple[str, ...], ...] = (
     ("review-chat", "mod-chat", "log-chat", "reviewer-roles"),
-    ("quorum", "review-window", "language"),
+    ("quorum", "review-window", "language", "enforcement"),
 )
 PAGE_LABELS = ("◀ Chats and roles", "More settings ▶")
 _ID = re.compile(r"nbs1:(?:s:([a-z-]{1,20})|p:([0-9]))")
@@ -39,6 +40,24 @@ def parse_id(custom_id: str) -> tuple[str, str] | None:
 def page_of(key: str) -> int:
     """The page a setting is on."""
     return next((i for i, keys in enumerate(PAGES) if key in keys), 0)
+
+
+MISSING_MANAGE_MESSAGES = (
+    "⚠️ Enforcement is on, but normbot lacks Manage Messages in this server, so deleting announcements will "
+    "fail: give normbot's role Manage Messages (Server Settings → Roles)."
+)
+
+
+def permission_note(form: SettingsForm, guild: discord.Guild | None) -> SettingsForm:
+    """The form with a warning when enforcement is on and the bot's own member lacks Manage Messages in the
+    guild. Cheap: the bot's member and its roles are in the gateway cache (`guild.me.guild_permissions`), no
+    request. Channel overwrites can still refuse; the first refused deletion then tells the moderators."""
+    field = form.field("enforcement")
+    me = guild.me if guild is not None else None
+    if field is None or field.values != ("on",) or me is None or me.guild_permissions.manage_messages:
+        return form
+    note = f"{form.note}\n{MISSING_MANAGE_MESSAGES}" if form.note else MISSING_MANAGE_MESSAGES
+    return dataclasses.replace(form, note=note)
 
 
 def _shown(field: SettingField) -> str:

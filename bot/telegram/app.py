@@ -9,6 +9,7 @@ reply after its announcement.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import re
@@ -52,6 +53,7 @@ from moderation.core import Core
 from moderation.kernel.actions import (
     Action,
     Card,
+    Delete,
     DirectMessage,
     Edit,
     Form,
@@ -507,6 +509,7 @@ class TelegramAdapter:
         if answering.actor_id is None:  # an anonymous admin posting as the group: no private chat to use
             await self.outbox.send(answering.chat, render.card_html(form.card()), reply_to=answering.reply_to)
             return
+        form = await self._permission_note(form, answering.chat)
         session = self.setups.open(answering.actor_id, answering.chat, form)
         html, markup = form_html(form), form_markup(session, self.app.bot.username)
         if answering.chat.private:
@@ -570,12 +573,26 @@ class TelegramAdapter:
         forms = [a.form for a in actions if isinstance(a, OpenSettings)]
         rest: list[Action] = [a for a in actions if not isinstance(a, OpenSettings)]
         if forms:
-            session.form = forms[-1]
+            session.form = await self._permission_note(forms[-1], origin)
             await query.answer("Saved." if options["setting"] != "invite" else "Press ➕ to choose the group.")
             await self._show_settings(session, shown, message_id)
         answering = _Answering(shown, None, None if forms else query, actor_id=session.user_id)
         if rest or not forms:
             await self._render(rest, answering)
+
+    async def _permission_note(self, form: SettingsForm, origin: ChatRef) -> SettingsForm:
+        """The form with a warning when enforcement is on and the bot may not delete members' messages in
+        the group /setup was typed in: one getChatMember of the bot (`Outbox.may_delete`), only while
+        enforcement is on. Other groups of the community are not asked; their first refused deletion tells
+        the moderators."""
+        field = form.field("enforcement")
+        if field is None or field.values != ("on",) or origin.private or await self.outbox.may_delete(origin.chat_id):
+            return form
+        warning = (
+            "⚠️ Enforcement is on, but normbot may not delete messages in this group: make it an administrator "
+            "with “Delete messages”, or deleting announcements will fail."
+        )
+        return dataclasses.replace(form, note=f"{form.note}\n{warning}" if form.note else warning)
 
     async def _show_settings(self, session: SetupSession, shown: ChatRef, message_id: str) -> None:
         markup = form_markup(session, self.app.bot.username)
@@ -635,7 +652,7 @@ class TelegramAdapter:
             log.warning("telegram: editing message %s failed: %s", action.message_id, exc)
 
     async def deliver(self, action: Action) -> None:
-        """Render a Send / Edit / DirectMessage addressed to Telegram (from this or another platform)."""
+        """Render a Send / Edit / Delete / DirectMessage addressed to Telegram (from this or another platform)."""
         if isinstance(action, Send):
             posted = await self.outbox.send(
                 action.chat, render.card_html(action.card), render.keyboard(action.buttons), reply_to=action.reply_to
@@ -647,8 +664,22 @@ class TelegramAdapter:
             self.edits.submit(action)
         elif isinstance(action, DirectMessage):
             await self.outbox.direct(action.user_id, render.card_html(action.card), action.fallback_chat)
+        elif isinstance(action, Delete):
+            report = await self.outbox.delete(action)
+            if report is not None:  # the core records it and may answer (the moderators' card)
+                await self._deliver_all(await self.core.handle(report))
         else:
             log.warning("telegram adapter cannot deliver a %s", type(action).__name__)
+
+    async def _deliver_all(self, actions: list[Action]) -> None:
+        """Addressed actions the core answered a report with: ours here, the rest through the router."""
+        for action in actions:
+            if platform_of(action) == self.platform:
+                try:
+                    await self.deliver(action)
+                except TelegramError as exc:
+                    log.warning("telegram: showing a %s failed: %s", type(action).__name__, exc)
+        await self.router.dispatch(actions, skip_platform=self.platform)
 
 
 def _reads_attachments(command: events.ParsedCommand) -> bool:

@@ -13,9 +13,10 @@ from collections.abc import Awaitable, Callable
 
 from telegram import Bot, ForceReply, InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden
+from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 
-from moderation.kernel.events import ChatRef
+from moderation.kernel.actions import Delete
+from moderation.kernel.events import ChatRef, DeleteReported
 
 __all__ = ["Outbox", "tg_id"]
 
@@ -106,3 +107,48 @@ class Outbox:
                 return None
             log.info("could not DM telegram user %s (%s); posting in the chat instead", user_id, exc.message)
             return await self.send(fallback, html)
+
+    async def delete(self, action: Delete) -> DeleteReported | None:
+        """deleteMessage (optional enforcement), and what Telegram answered: "message to delete not found"
+        means already gone; "message can't be deleted" is a refusal (the bot is not an administrator with
+        can_delete_messages, or the message is older than 48 hours: the core tells which from the
+        announcement's age); Forbidden (the bot was removed from the chat) is a refusal too. Other errors
+        (a timeout, a flood wait PTB gave up on) are logged and not reported: nothing is known yet."""
+        try:
+            await self.bot.delete_message(tg_id(action.chat.chat_id), int(action.message_id))
+        except BadRequest as exc:
+            if "not found" in exc.message.lower():
+                return DeleteReported(action.chat, action.message_id, "gone", release_id=action.release_id)
+            # Telegram words both refusals alike; the bot's own rights tell them apart (one getChatMember).
+            lacking = "" if await self.may_delete(action.chat.chat_id) else "can_delete_messages"
+            return DeleteReported(
+                action.chat,
+                action.message_id,
+                "refused",
+                release_id=action.release_id,
+                permission=lacking,
+                reason=exc.message[:200],
+            )
+        except Forbidden as exc:
+            return DeleteReported(
+                action.chat,
+                action.message_id,
+                "refused",
+                release_id=action.release_id,
+                permission="can_delete_messages",
+                reason=exc.message[:200],
+            )
+        except TelegramError as exc:
+            log.warning("telegram: deleting message %s failed: %s", action.message_id, exc)
+            return None
+        return DeleteReported(action.chat, action.message_id, "deleted", release_id=action.release_id)
+
+    async def may_delete(self, chat_id: str) -> bool:
+        """Whether the bot may delete members' messages in a chat: its own getChatMember says it is the
+        creator or an administrator with can_delete_messages. False when Telegram does not answer."""
+        try:
+            member = await self.bot.get_chat_member(tg_id(chat_id), self.bot.id)
+        except TelegramError as exc:
+            log.info("telegram: cannot read my rights in %s: %s", chat_id, exc)
+            return False
+        return member.status == "creator" or bool(getattr(member, "can_delete_messages", False))

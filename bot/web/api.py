@@ -14,7 +14,6 @@ from bot.web.context import registry_of
 from bot.web.errors import NotFound
 from bot.web.params import PER_PAGE, ListingQuery, listing_query
 from bot.web.views import community_json, pack_json, release_page_json
-from storage.registry import community_summaries, filter_choices, list_releases
 
 __all__ = ["parse_release_ref", "router"]
 
@@ -33,7 +32,7 @@ def parse_release_ref(ref: str) -> int:
 async def communities(request: Request) -> dict[str, Any]:
     """Every community in the registry."""
     async with registry_of(request).read() as tx:
-        return {"communities": [community_json(c) for c in await community_summaries(tx)]}
+        return {"communities": [community_json(c) for c in await tx.registry.community_summaries()]}
 
 
 @router.get("/communities/{slug}/releases", summary="A community's releases, filtered and paginated")
@@ -44,8 +43,8 @@ async def releases(
     registry = registry_of(request)
     async with registry.read() as tx:
         community = await registry.community(tx, slug)
-        page = await list_releases(tx, community.id, query.filter, limit=PER_PAGE, offset=query.offset)
-        model_types, base_models = await filter_choices(tx, community.id)
+        page = await tx.registry.list_releases(community.id, query.filter, limit=PER_PAGE, offset=query.offset)
+        model_types, base_models = await tx.registry.filter_choices(community.id)
     out = release_page_json(page, number=query.page, per_page=PER_PAGE)
     out["community"] = {"slug": community.slug, "name": community.name}
     out["filters"] = {**query.as_params(), "choices": {"model_type": model_types, "base_model": base_models}}

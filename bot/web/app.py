@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.web import api, mod, pages
+from bot.web import acting, api, mod, pages
 from bot.web.context import Registry
 from bot.web.errors import install_error_handlers
 from moderation.kernel.clock import Clock, utcnow
@@ -81,6 +81,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(pages.router)
     app.include_router(mod.router)
+    app.include_router(acting.router)
     app.include_router(api.router)
 
     @app.middleware("http")

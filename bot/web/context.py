@@ -20,6 +20,7 @@ from starlette.templating import Jinja2Templates
 from bot.web.errors import NotFound, Unavailable
 from bot.web.lockout import Lockout
 from bot.web.views import STATUS_LABELS, release_detail_json
+from moderation.core import Core
 from moderation.kernel.clock import Clock, utcnow
 from moderation.kernel.community import CommunityConfig
 from moderation.kernel.visible import visible
@@ -27,7 +28,6 @@ from moderation.norms_admin.packs import PackProvider
 from moderation.releases.cards import setting_text
 from norms import NormError, NormPack
 from storage import Community, Store, Tx
-from storage.registry import release_detail
 
 __all__ = ["TEMPLATES_DIR", "Registry", "http_url", "registry_of", "shown"]
 
@@ -65,8 +65,16 @@ def _environment() -> Environment:
     return env
 
 
+class _NoDetector:
+    """The registry's core never reads chat messages, so it needs no detector."""
+
+    async def adetect_many(self, items: Sequence[tuple[str, Sequence[str]]]) -> Sequence[Any]:
+        return []
+
+
 class Registry:
-    """What every request handler needs; read-only over the store."""
+    """What every request handler needs. Pages only read the store; the moderators' forms act through a core
+    (`core()`), exactly as the chat commands do."""
 
     def __init__(
         self,
@@ -81,6 +89,14 @@ class Registry:
         self.configs = {c.slug: c for c in communities}
         self.packs = PackProvider(base_dir)
         self.templates = Jinja2Templates(env=_environment())
+        self._core: Core | None = None
+
+    def core(self) -> Core:
+        """The core the moderators' forms run commands through (built on first use; no chat adapters, so what
+        a decision sends to chats waits in the outbox for a bot process: `Core.handle_remote`)."""
+        if self._core is None:
+            self._core = Core(self.store, list(self.configs.values()), detector=_NoDetector(), clock=self.clock)
+        return self._core
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Tx]:
@@ -90,7 +106,7 @@ class Registry:
 
     async def community(self, tx: Tx, slug: str) -> Community:
         """The community with this slug, or a 404."""
-        row = await tx.community_by_slug(slug) if len(slug) <= 64 else None
+        row = await tx.communities.by_slug(slug) if len(slug) <= 64 else None
         if row is None:
             raise NotFound(f"There is no community called “{slug[:64]}”.")
         return row
@@ -106,9 +122,9 @@ class Registry:
         titles, not the page.
         """
         async with self.read() as tx:
-            row = await tx.release_any(release_id)
-            detail = await release_detail(tx, row.community_id, release_id) if row is not None else None
-            community = await tx.community(row.community_id) if row is not None else None
+            row = await tx.releases.get_any(release_id)
+            detail = await tx.registry.release_detail(row.community_id, release_id) if row is not None else None
+            community = await tx.communities.get(row.community_id) if row is not None else None
             titles: dict[str, str] = {}
             if community is not None:
                 try:
@@ -125,7 +141,7 @@ class Registry:
     async def pack(self, tx: Tx, community: Community) -> tuple[NormPack, str, int | None]:
         """The pack in force with where it comes from: (pack, origin, revision number or None)."""
         config = self.config_for(community)
-        revision = await tx.current_pack_revision(community.id)
+        revision = await tx.pack_revisions.current(community.id)
         try:
             pack = await self.packs.current(tx, config, community.id)
         except NormError as exc:

@@ -26,9 +26,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from bot.web.context import Registry, registry_of
 from bot.web.lockout import client_key
 from bot.web.views import STATUS_LABELS, iso, release_summary_json
+from moderation.appeals.deciding import decision_words as appeal_words
 from storage import Community
 from storage.audit import readable
-from storage.registry import audit_page, moderation_queue
 
 __all__ = ["COOKIE", "SESSION_TTL", "router", "session_value"]
 
@@ -159,9 +159,15 @@ async def queue(request: Request, slug: str, token: Token = None) -> Response:
     if refusal is not None:
         return refusal
     async with registry.read() as tx:
-        q = await moderation_queue(tx, community.id)
+        q = await tx.registry.moderation_queue(community.id)
+        appeals = [(a, await tx.releases.get(community.id, a.release_id)) for a in await tx.appeals.open(community.id)]
+    from bot.web.acting import csrf_token, new_nonce  # the forms post to bot/web/acting.py
+
+    token = registry.config_for(community).web_token or ""
+    csrf = csrf_token(token, community.slug, request.cookies.get(COOKIE, ""))
     flags = [
         {
+            "nonce": new_nonce(),
             "id": f.flag.id,
             "norm_id": f.flag.norm_id,
             "reason": f.flag.reason,
@@ -172,7 +178,24 @@ async def queue(request: Request, slug: str, token: Token = None) -> Response:
         for f in q.open_flags
     ]
     waiting = [{**release_summary_json(r), "review_due_at": iso(r.review_due_at)} for r in q.waiting]
-    context = {"community": {"slug": community.slug, "name": community.name}, "flags": flags, "waiting": waiting}
+    appeal_rows = [
+        {
+            "nonce": new_nonce(),
+            "id": a.id,
+            "decision": appeal_words(a.decision),
+            "text": a.text,
+            "filed_at": iso(a.created_at),
+            "release": release_summary_json(r) if r is not None else None,
+        }
+        for a, r in appeals
+    ]
+    context = {
+        "community": {"slug": community.slug, "name": community.name},
+        "flags": flags,
+        "waiting": waiting,
+        "appeals": appeal_rows,
+        "csrf": csrf,
+    }
     return registry.templates.TemplateResponse(request, "mod_queue.html", context, headers=_NO_STORE)
 
 
@@ -185,7 +208,7 @@ async def audit(
     if refusal is not None:
         return refusal
     async with registry.read() as tx:
-        log = await audit_page(tx, community.id, limit=AUDIT_PER_PAGE, offset=(page - 1) * AUDIT_PER_PAGE)
+        log = await tx.registry.audit_page(community.id, limit=AUDIT_PER_PAGE, offset=(page - 1) * AUDIT_PER_PAGE)
     pages = max(1, -(-log.total // AUDIT_PER_PAGE))
     base = f"/c/{community.slug}/mod/audit"
     context = {

@@ -17,7 +17,6 @@ from bot.web.context import registry_of
 from bot.web.params import PER_PAGE, STATUSES, ListingQuery, listing_query
 from bot.web.views import community_json, pack_json, release_page_json
 from norms import NEEDS
-from storage.registry import community_summaries, filter_choices, list_releases
 
 __all__ = ["router"]
 
@@ -29,7 +28,7 @@ async def index(request: Request) -> Response:
     """The communities in the registry."""
     registry = registry_of(request)
     async with registry.read() as tx:
-        communities = [community_json(c) for c in await community_summaries(tx)]
+        communities = [community_json(c) for c in await tx.registry.community_summaries()]
     return registry.templates.TemplateResponse(request, "index.html", {"communities": communities})
 
 
@@ -39,8 +38,8 @@ async def community(request: Request, slug: str, query: Annotated[ListingQuery, 
     registry = registry_of(request)
     async with registry.read() as tx:
         row = await registry.community(tx, slug)
-        page = await list_releases(tx, row.id, query.filter, limit=PER_PAGE, offset=query.offset)
-        model_types, base_models = await filter_choices(tx, row.id)
+        page = await tx.registry.list_releases(row.id, query.filter, limit=PER_PAGE, offset=query.offset)
+        model_types, base_models = await tx.registry.filter_choices(row.id)
     listing = release_page_json(page, number=query.page, per_page=PER_PAGE)
     path = f"/c/{row.slug}"
     context = {

@@ -15,7 +15,7 @@ from fastapi import Query
 from bot.web.errors import BadQuery
 from bot.web.views import STATUS_LABELS
 from norms import NEEDS
-from storage.registry import ReleaseFilter
+from storage import ReleaseFilter
 
 __all__ = ["PER_PAGE", "STATUSES", "ListingQuery", "listing_query"]
 

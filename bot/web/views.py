@@ -14,8 +14,7 @@ from typing import Any
 from moderation.releases.cards import human_evidence, setting_text
 from moderation.releases.lifecycle import standing
 from norms import NormPack
-from storage import Release
-from storage.registry import CommunitySummary, ReleaseDetail, ReleasePage
+from storage import CommunitySummary, Release, ReleaseDetail, ReleasePage
 
 __all__ = [
     "STATUS_LABELS",

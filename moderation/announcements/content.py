@@ -30,7 +30,9 @@ from typing import TYPE_CHECKING
 from moderation.jobs import schedule_release_jobs
 from moderation.kernel.actions import Action, Card, DirectMessage
 from moderation.kernel.events import ChatRef
-from moderation.releases.cards import NormHelp, clip, human_evidence, release_ref, title_of
+from moderation.kernel.i18n import N_, _, localized, ngettext, translate
+from moderation.releases.cards import NormHelp, clip, human_evidence, release_ref, severity_label, title_of
+from moderation.releases.lifecycle import status_label
 from moderation.releases.reviewing import check_release, refresh_prompts, set_status, settle_after_check
 from norms import NormPack
 from norms.fields import FIELD_NAMES, ReleaseFields
@@ -56,13 +58,35 @@ ENDORSED_FIELDS = ("hashes", "links", "files", "base_model", "license")
 
 CHANGE_TRIGGERS = {
     "edit": "/release edit",
-    "message_edit": "the edited announcement",
-    "repost": "a corrected announcement",
+    "message_edit": N_("the edited announcement"),
+    "repost": N_("a corrected announcement"),
 }
 """Norm-check triggers of a content change, and how people are told where the change came from."""
 
 _COMPARED = tuple(n for n in FIELD_NAMES if n != "version")
-_LABELS = {"base_model": "base model", "model_type": "type", "trigger_words": "trigger words", "model_name": "name"}
+_LABELS = {
+    "base_model": N_("base model"),
+    "model_type": N_("type"),
+    "trigger_words": N_("trigger words"),
+    "model_name": N_("name"),
+    "links": N_("links"),
+    "license": N_("license"),
+    "nsfw": N_("nsfw"),
+    "hashes": N_("hashes"),
+    "parents": N_("parents"),
+    "files": N_("files"),
+}
+
+
+def _label(name: str) -> str:
+    """A field's name as people read it, in the current language."""
+    known = _LABELS.get(name)
+    return translate(known) if known is not None else name
+
+
+def _trigger(trigger: str) -> str:
+    known = CHANGE_TRIGGERS.get(trigger)
+    return translate(known) if known is not None else trigger
 
 
 def _shown(fields: ReleaseFields, name: str) -> str:
@@ -79,7 +103,7 @@ def _shown(fields: ReleaseFields, name: str) -> str:
     if isinstance(value, tuple):
         return ", ".join(str(v) for v in value)
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     return str(value)
 
 
@@ -94,8 +118,8 @@ class FieldChange:
     @property
     def line(self) -> str:
         """`license: (none) → openrail++`"""
-        label = _LABELS.get(self.name, self.name)
-        return f"{label}: {clip(self.before, 90) or '(none)'} → {clip(self.after, 90) or '(none)'}"
+        none = _("(none)")
+        return f"{_label(self.name)}: {clip(self.before, 90) or none} → {clip(self.after, 90) or none}"
 
 
 def diff_fields(old: ReleaseFields, new: ReleaseFields) -> list[FieldChange]:
@@ -169,62 +193,86 @@ class ContentChange:
     @property
     def summary(self) -> str:
         """One line for the review prompt: what changed and what it cost."""
-        names = ", ".join(_LABELS.get(c.name, c.name) for c in self.changes) or "its wording"
-        text = f"✏️ Changed by {CHANGE_TRIGGERS.get(self.trigger, self.trigger)}: {names}."
+        names = ", ".join(_label(c.name) for c in self.changes) or _("its wording")
+        text = "✏️ " + _("Changed by {source}: {names}.").format(source=_trigger(self.trigger), names=names)
         if self.endorsers or self.reviewers:
-            text += f" {_counted(len(self.endorsers), len(self.reviewers))} of the old content were reset."
+            text += " " + _("{counted} of the old content were reset.").format(
+                counted=_counted(len(self.endorsers), len(self.reviewers))
+            )
         return text
 
 
 def _counted(endorsers: int, reviewers: int) -> str:
     """`2 endorsements and 1 review` (only what there was)."""
-    counts = ((endorsers, "endorsement"), (reviewers, "review"))
-    parts = [f"{n} {word}{'s' if n != 1 else ''}" for n, word in counts if n]
-    return " and ".join(parts)
+    parts = []
+    if endorsers:
+        parts.append(ngettext("{n} endorsement", "{n} endorsements", endorsers).format(n=endorsers))
+    if reviewers:
+        parts.append(ngettext("{n} review", "{n} reviews", reviewers).format(n=reviewers))
+    return _(" and ").join(parts)
 
 
 def change_card(change: ContentChange) -> Card:
     """What the creator (or the moderator who edited) is told: the diff, the reset, the new check."""
     release = change.release
-    lines = [c.line for c in change.changes] or ["The wording changed; no field did."]
+    lines = [c.line for c in change.changes] or [_("The wording changed; no field did.")]
     if change.endorsers or change.reviewers:
         lines.append(
-            f"Because the {', '.join(_LABELS.get(n, n) for n in change.voided)} changed, the "
-            f"{_counted(len(change.endorsers), len(change.reviewers))} given to the old content were reset; "
-            "those members were told."
+            _(
+                "Because the {fields} changed, the {counted} given to the old content were reset; those members "
+                "were told."
+            ).format(
+                fields=", ".join(_label(n) for n in change.voided),
+                counted=_counted(len(change.endorsers), len(change.reviewers)),
+            )
         )
     if change.status_before != release.status:
-        lines.append(f"Status: {change.status_before.replace('_', ' ')} → {release.status.replace('_', ' ')}.")
+        lines.append(
+            _("Status: {before} → {after}.").format(
+                before=status_label(change.status_before), after=status_label(release.status)
+            )
+        )
     failures = [r for r in change.results if r.outcome == "fail" and r.severity != "info"]
     if failures:
-        lines.append("Still missing:")
+        lines.append(_("Still missing:"))
         for r in failures:
             help_ = change.fixes.get(r.norm_id) or NormHelp(r.norm_id)
             found = human_evidence(r.evidence, 120)
-            how = f" How to fix: {clip(help_.fix, 160)}" if help_.fix else ""
-            lines.append(f"❌ {clip(help_.title, 80)} ({r.severity}, {r.norm_id}){': ' + found if found else ''}.{how}")
+            how = " " + _("How to fix: {fix}").format(fix=clip(localized(help_.fix), 160)) if help_.fix else ""
+            lines.append(
+                f"❌ {clip(localized(help_.title), 80)} ({severity_label(r.severity)}, {r.norm_id})"
+                f"{': ' + found if found else ''}.{how}"
+            )
     else:
-        lines.append("It now meets every automatic norm.")
+        lines.append(_("It now meets every automatic norm."))
     if change.version_note:
         lines.append(change.version_note)
-    source = CHANGE_TRIGGERS.get(change.trigger, change.trigger)
     return Card(
-        f"{release_ref(release)} ({title_of(release)}) updated from {source}",
+        _("{ref} ({title}) updated from {source}").format(
+            ref=release_ref(release), title=title_of(release), source=_trigger(change.trigger)
+        ),
         "\n".join(lines),
         status=release.status,
-        footer=f"Details: /release show {release_ref(release)}",
+        footer=_("Details: /release show {ref}").format(ref=release_ref(release)),
     )
 
 
 def _voided_card(release: Release, what: str, fields: Sequence[str]) -> Card:
-    names = ", ".join(_LABELS.get(n, n) for n in fields)
-    return Card(
-        f"{release_ref(release)} changed after your {what}",
-        f"{title_of(release)}: its {names} changed after you looked at it, so your {what} was reset. "
-        f"Look at it again and {'endorse' if what == 'endorsement' else 'review'} it if it still deserves it.",
-        status=release.status,
-        footer=f"What it says now: /release show {release_ref(release)}",
-    )
+    names = ", ".join(_label(n) for n in fields)
+    ref, title = release_ref(release), title_of(release)
+    if what == "endorsement":
+        heading = _("{ref} changed after your endorsement").format(ref=ref)
+        body = _(
+            "{title}: its {fields} changed after you looked at it, so your endorsement was reset. Look at it again "
+            "and endorse it if it still deserves it."
+        ).format(title=title, fields=names)
+    else:
+        heading = _("{ref} changed after your review").format(ref=ref)
+        body = _(
+            "{title}: its {fields} changed after you looked at it, so your review was reset. Look at it again and "
+            "review it if it still deserves it."
+        ).format(title=title, fields=names)
+    return Card(heading, body, status=release.status, footer=_("What it says now: /release show {ref}").format(ref=ref))
 
 
 async def change_content(
@@ -247,7 +295,7 @@ async def change_content(
     nothing changed. `text` is the message's new wording (kept as the release's text when it changed;
     with `text_counts` a change of wording alone re-runs the check); `chat` is where members who cannot be
     messaged privately are told."""
-    await tx.lock_release(release)  # an endorsement in flight either lands before the drop or sees the change
+    await tx.releases.lock(release)  # an endorsement in flight either lands before the drop or sees the change
     old = ReleaseFields.from_json(release.fields_json)
     # Identity stays: a different version is a new release, and `extra` holds what provenance read.
     new = replace(new_fields, version=old.version, extra=old.extra, model_name=new_fields.model_name or old.model_name)
@@ -264,7 +312,7 @@ async def change_content(
         release.text = new_text
     release.updated_at = now
     ref = release_ref(release)
-    await tx.audit(
+    await tx.audit_log.append(
         release.community_id,
         actor=actor_ref,
         action="release.edited",
@@ -281,10 +329,10 @@ async def change_content(
     )
     change = ContentChange(release, trigger, changes, text_changed, release.status, [], {})
     if change.voided:
-        change.endorsers = await tx.drop_endorsements(release.id)
-        change.reviewers = await tx.drop_reviews(release.id)
+        change.endorsers = await tx.endorsements.drop(release.id)
+        change.reviewers = await tx.reviews.drop(release.id)
         if change.endorsers or change.reviewers:
-            await tx.audit(
+            await tx.audit_log.append(
                 release.community_id,
                 actor=actor_ref,
                 action="release.endorsements_reset",
@@ -297,7 +345,7 @@ async def change_content(
                 at=now,
             )
         if release.status == "endorsed" and await set_status(tx, release, "in_review", now):
-            await tx.audit(
+            await tx.audit_log.append(
                 release.community_id,
                 actor="normbot",
                 action="release.status",
@@ -311,7 +359,7 @@ async def change_content(
     )
     checked_from = release.status
     await settle_after_check(tx, release, pack, change.results, now)
-    await tx.audit(
+    await tx.audit_log.append(
         release.community_id,
         actor="normbot",
         action="release.checked",
@@ -319,7 +367,7 @@ async def change_content(
         payload={"pack": pack.digest, "status": release.status, "trigger": trigger, "from": checked_from},
         at=now,
     )
-    creator = await tx.account(release.creator_id) or actor
+    creator = await tx.accounts.get(release.creator_id) or actor
     change.actions.extend(
         await services.hooks.after_content_change(
             services, tx, release, creator, old, new, now, announcement_id=announcement_id, text=new_text

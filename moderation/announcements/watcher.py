@@ -83,8 +83,8 @@ async def _find_cross_post(tx: Tx, community_id: int, key_prefix: str, author: A
     release, the real creator's later posts reported to them). Anything else with the same name is a release
     of its own, which provenance compares by hash, link and text and alerts moderators about.
     """
-    same_person = set(await tx.accounts_of_person(author))
-    for candidate in await tx.releases_by_key_prefix(community_id, key_prefix + "#"):
+    same_person = set(await tx.accounts.of_person(author))
+    for candidate in await tx.releases.by_key_prefix(community_id, key_prefix + "#"):
         if candidate.creator_id in same_person:
             return candidate
     return None
@@ -170,16 +170,16 @@ async def register_announcement(
     """Register `ev` as an announcement in the caller's unit of work: find or create the release, check it,
     schedule its jobs, audit. None when this message was registered before (a replay). The watcher calls it
     for detected announcements, `/markrelease` for the ones the detector missed."""
-    if not await tx.mark_processed(ev.chat.platform, f"msg:{ev.chat.chat_id}:{ev.message_id}", now):
+    if not await tx.processed_events.mark(ev.chat.platform, f"msg:{ev.chat.chat_id}:{ev.message_id}", now):
         return None
-    author = await tx.upsert_account(ev.author.platform, ev.author.user_id, ev.author.name, now)
+    author = await tx.accounts.upsert(ev.author.platform, ev.author.user_id, ev.author.name, now)
     pack = await services.packs.current(tx, community, cid)
     base, key_prefix = model_key(fields.model_name, fields.version)
     release = await _find_cross_post(tx, cid, key_prefix, author)
     created = False
     if release is None:  # a twin on another replica may register it meanwhile: then this is its cross-post
         release, created = await _register(tx, cid, author, key_prefix, base, fields, ev, now, now + pack.review.window)
-    announcement_id = await tx.add_announcement(
+    announcement_id = await tx.announcements.add(
         release_id=release.id,
         author_id=author.id,
         platform=ev.chat.platform,
@@ -191,7 +191,7 @@ async def register_announcement(
         created_at=now,
     )
     actor = f"{ev.author.platform}:{ev.author.user_id}"
-    await tx.audit(
+    await tx.audit_log.append(
         cid,
         actor=actor,
         action="release.announced" if created else "release.cross_posted",
@@ -201,7 +201,7 @@ async def register_announcement(
     )
     actions: list[Action] = []
     change: ContentChange | None = None
-    if not created and release.creator_id in await tx.accounts_of_person(author) and release.status not in CLOSED:
+    if not created and release.creator_id in await tx.accounts.of_person(author) and release.status not in CLOSED:
         # The creator announced this release again: what the repost states is what the release says now.
         current = ReleaseFields.from_json(release.fields_json)
         change = await change_content(
@@ -228,7 +228,7 @@ async def register_announcement(
             services, tx, release, pack, trigger="announce", actor_id=author.id, now=now
         )
         await settle_after_check(tx, release, pack, results, now)
-        await tx.audit(
+        await tx.audit_log.append(
             cid,
             actor="normbot",
             action="release.checked",
@@ -267,9 +267,9 @@ async def on_message_edited(services: Services, ev: MessageEdited) -> list[Actio
     settle(community.language)
     now = services.clock()
     async with services.store.transaction() as tx:
-        if not await tx.mark_processed(msg.chat.platform, f"edit:{ev.event_id}"[:128], now):
+        if not await tx.processed_events.mark(msg.chat.platform, f"edit:{ev.event_id}"[:128], now):
             return []
-        announcement = await tx.announcement_at(msg.chat.platform, msg.chat.chat_id, msg.message_id)
+        announcement = await tx.announcements.by_message(msg.chat.platform, msg.chat.chat_id, msg.message_id)
         if announcement is not None:
             actions = await _edit_announcement(services, tx, community, cid, announcement, msg, now)
             return actions + await log_entries(services, tx)
@@ -290,10 +290,10 @@ async def _edit_announcement(
     text = msg.text[:20000]
     if text == announcement.text:
         return []
-    release = await tx.release(cid, announcement.release_id)
+    release = await tx.releases.get(cid, announcement.release_id)
     if release is None or release.status in CLOSED:
         return []  # removed or withdrawn: its review is closed, and an edit does not reopen it
-    author = await tx.upsert_account(msg.author.platform, msg.author.user_id, msg.author.name, now)
+    author = await tx.accounts.upsert(msg.author.platform, msg.author.user_id, msg.author.name, now)
     pack = await services.packs.current(tx, community, cid)
     current = ReleaseFields.from_json(release.fields_json)
     # The same extractor on both wordings: a field changes because the words did (see `content.restated`).
@@ -370,8 +370,8 @@ async def _register(
     now: datetime,
     review_due_at: datetime,
 ) -> tuple[Release, bool]:
-    previous = await tx.latest_version_of(community_id, await tx.accounts_of_person(author), base)
-    return await tx.add_release_once(
+    previous = await tx.releases.latest_version_of(community_id, await tx.accounts.of_person(author), base)
+    return await tx.releases.add_once(
         community_id=community_id,
         creator_id=author.id,
         release_key=f"{key_prefix}#{author.id}",

@@ -27,12 +27,14 @@ from moderation.kernel.actions import Action, Card, Reply
 from moderation.kernel.commands import Param, command
 from moderation.kernel.errors import AlreadyDone, BadArgument, NotFound, NotPermitted
 from moderation.kernel.events import MessagePosted, RepliedMessage
+from moderation.kernel.i18n import N_, _, translate
 from moderation.kernel.invocation import Invocation
 from moderation.kernel.permissions import Privilege, resolve_privilege
 from moderation.releases.cards import release_ref
+from moderation.releases.lifecycle import status_label
 from moderation.releases.reviewing import check_release, refresh_prompts, set_status, settle_after_check
 from norms.fields import ReleaseFields
-from storage import Release, corrections
+from storage import Correction, Release
 
 if TYPE_CHECKING:
     from moderation.kernel.events import ChatRef, CommandInvoked
@@ -42,8 +44,8 @@ __all__ = ["MARK_RELEASE", "NOT_RELEASE"]
 
 MARK_RELEASE = "markrelease"
 NOT_RELEASE = "notrelease"
-_WHICH = "Reply to the message with /markrelease (on Discord: right-click it → Apps → Mark as release)."
-_THANKS = "I keep this as an example to learn from."
+_WHICH = N_("Reply to the message with /markrelease (on Discord: right-click it → Apps → Mark as release).")
+_THANKS = N_("I keep this as an example to learn from.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +84,7 @@ async def _prepare_mark(services: Services, event: CommandInvoked) -> object:
     resolved = await services.directory.for_chat(event.chat)
     if resolved is None:
         return None
-    community, cid, _ = resolved
+    community, cid, _chat = resolved
     own = (target.author.platform, target.author.user_id) == (event.author.platform, event.author.user_id)
     if not own and resolve_privilege(event.author, community) < Privilege.MODERATOR:
         return None
@@ -93,16 +95,15 @@ async def _prepare_mark(services: Services, event: CommandInvoked) -> object:
 
 async def _require_mod_or_creator(inv: Invocation, release: Release, what: str) -> None:
     if inv.privilege < Privilege.MODERATOR and release.creator_id not in await inv.person_accounts():
-        raise NotPermitted(f"Only moderators, or the person who announced it, can {what}.")
+        raise NotPermitted(_("Only moderators, or the person who announced it, can {what}.").format(what=what))
 
 
-async def _correct(inv: Invocation, release: Release, *, is_release: bool) -> list[corrections.Correction]:
+async def _correct(inv: Invocation, release: Release, *, is_release: bool) -> list[Correction]:
     """A correction for every announcement of `release` (each was a message the detector judged); each
     change is audited, a repeat is not."""
-    out: list[corrections.Correction] = []
-    for ann in await inv.tx.announcements(release.id):
-        correction = await corrections.record_correction(
-            inv.tx,
+    out: list[Correction] = []
+    for ann in await inv.tx.announcements.of_release(release.id):
+        correction = await inv.tx.corrections.record(
             community_id=inv.community_id,
             platform=ann.platform,
             chat_id=ann.chat_id,
@@ -121,7 +122,7 @@ async def _correct(inv: Invocation, release: Release, *, is_release: bool) -> li
 
 async def _audit(
     inv: Invocation,
-    c: corrections.Correction,
+    c: Correction,
     platform: str,
     chat_id: str,
     message_id: str,
@@ -139,7 +140,7 @@ async def _audit(
 
 @command(
     MARK_RELEASE,
-    "Mark a message the detector missed as a release announcement (reply to it)",
+    N_("Mark a message the detector missed as a release announcement (reply to it)"),
     prepare=_prepare_mark,
     examples=("Reply to the announcement with /markrelease",),
 )
@@ -149,41 +150,41 @@ async def mark_release(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     target = inv.replied
     message_id = target.message_id if target is not None else inv.reply_to
     if message_id is None:
-        raise BadArgument("Which message is the release?", hint=_WHICH)
-    known = await inv.tx.release_for_message(inv.chat.platform, inv.chat.chat_id, message_id)
+        raise BadArgument(_("Which message is the release?"), hint=translate(_WHICH))
+    known = await inv.tx.announcements.release_for_message(inv.chat.platform, inv.chat.chat_id, message_id)
     if known is not None:
-        release = await inv.tx.release(inv.community_id, known)
+        release = await inv.tx.releases.get(inv.community_id, known)
         if release is None:
-            raise NotFound(f"There is no release R{known} in this community.")
-        await _require_mod_or_creator(inv, release, "mark it as a release")
+            raise NotFound(_("There is no release {ref} in this community.").format(ref=f"R{known}"))
+        await _require_mod_or_creator(inv, release, _("mark it as a release"))
         return await _restore(inv, release)
     if target is None:
-        raise BadArgument("I can only mark a message a person posted.", hint=_WHICH)
+        raise BadArgument(_("I can only mark a message a person posted."), hint=translate(_WHICH))
     if not target.text.strip() and not target.attachments:
-        raise BadArgument("That message has nothing in it I could learn from.")
-    author = await inv.tx.upsert_account(target.author.platform, target.author.user_id, target.author.name, inv.now)
+        raise BadArgument(_("That message has nothing in it I could learn from."))
+    author = await inv.tx.accounts.upsert(target.author.platform, target.author.user_id, target.author.name, inv.now)
     if inv.privilege < Privilege.MODERATOR and author.id not in await inv.person_accounts():
-        raise NotPermitted("Only moderators, or the person who posted it, can mark a message as a release.")
+        raise NotPermitted(_("Only moderators, or the person who posted it, can mark a message as a release."))
     prepared = inv.prepared if isinstance(inv.prepared, _Prepared) else None
     if prepared is not None and prepared.message_id != target.message_id:
         prepared = None
     fields = prepared.fields if prepared is not None else extract(target.text, _names(target))
     message = _as_message(inv.chat, target)
-    announced = await register_announcement(
-        inv.services,
-        inv.tx,
-        inv.community,
-        inv.community_id,
-        message,
-        fields,
-        prepared.hooked if prepared is not None else None,
-        inv.now,
-    )
+    with inv.public():  # what registering writes (alerts, the prompt) is for the community's chats
+        announced = await register_announcement(
+            inv.services,
+            inv.tx,
+            inv.community,
+            inv.community_id,
+            message,
+            fields,
+            prepared.hooked if prepared is not None else None,
+            inv.now,
+        )
     if announced is None:  # the watcher registered it in the meantime
-        raise AlreadyDone("That message is already being handled as a release.")
+        raise AlreadyDone(_("That message is already being handled as a release."))
     release = announced.release
-    correction = await corrections.record_correction(
-        inv.tx,
+    correction = await inv.tx.corrections.record(
         community_id=inv.community_id,
         platform=inv.chat.platform,
         chat_id=inv.chat.chat_id,
@@ -199,13 +200,14 @@ async def mark_release(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     inv.services.stats["corrections"] += 1
     reply = Reply(
         Card(
-            f"Marked as a release: {release_ref(release)}",
-            f"Its review prompt is posted. {_THANKS}",
+            _("Marked as a release: {ref}").format(ref=release_ref(release)),
+            _("Its review prompt is posted.") + " " + translate(_THANKS),
             status=release.status,
         ),
         ephemeral=True,
     )
-    return [reply, *await announcement_actions(inv.services, inv.community.slug, message, announced)]
+    with inv.public():
+        return [reply, *await announcement_actions(inv.services, inv.community.slug, message, announced)]
 
 
 async def _restore(inv: Invocation, release: Release) -> list[Action]:
@@ -215,67 +217,88 @@ async def _restore(inv: Invocation, release: Release) -> list[Action]:
     if release.status != "withdrawn":
         return [
             Reply(
-                Card(f"{release_ref(release)} is already a release", f"Nothing to change. {_THANKS}"),
+                Card(
+                    _("{ref} is already a release").format(ref=release_ref(release)),
+                    _("Nothing to change.") + " " + translate(_THANKS),
+                ),
                 ephemeral=True,
             )
         ]
     if not await set_status(inv.tx, release, "in_review", inv.now):
-        raise AlreadyDone(f"{release_ref(release)} changed meanwhile (now {release.status}); nothing was changed.")
+        raise AlreadyDone(
+            _("{ref} changed meanwhile (now {status}); nothing was changed.").format(
+                ref=release_ref(release), status=status_label(release.status)
+            )
+        )
     await inv.audit("release.restored", release_ref(release), {"from": "withdrawn", "to": "in_review"})
-    results, _ = await check_release(
+    results, _fixes = await check_release(
         inv.services, inv.tx, release, inv.pack, trigger="restore", actor_id=inv.account.id, now=inv.now
     )
     await settle_after_check(inv.tx, release, inv.pack, results, inv.now)
     await schedule_release_jobs(inv.tx, release, inv.pack, inv.now)
     inv.services.stats["corrections"] += 1
     card = Card(
-        f"{release_ref(release)} is a release again",
-        f"It is back in review ({release.status.replace('_', ' ')}) and its prompt is live again. {_THANKS}",
+        _("{ref} is a release again").format(ref=release_ref(release)),
+        _("It is back in review ({status}) and its prompt is live again.").format(status=status_label(release.status))
+        + " "
+        + translate(_THANKS),
         status=release.status,
     )
-    return [
-        Reply(card, ephemeral=True),
-        *await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.services.phrasing),
-    ]
+    with inv.public():
+        refreshed = await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.services.phrasing)
+    return [Reply(card, ephemeral=True), *refreshed]
 
 
 @command(
     NOT_RELEASE,
-    "Mark a release as not a release: its prompt is withdrawn, nothing else is lost",
-    Param("release", "The release id, like R12 (or reply to its announcement or prompt)", "release", required=False),
+    N_("Mark a release as not a release: its prompt is withdrawn, nothing else is lost"),
+    Param(
+        "release", N_("The release id, like R12 (or reply to its announcement or prompt)"), "release", required=False
+    ),
     examples=("/notrelease R12", "Reply to the announcement or its prompt with /notrelease"),
 )
 async def not_release(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """Moderators, or the release's creator: the release is withdrawn (rows kept), the prompt edited into a
     note, reminders and flag escalations cancelled, each announcement stored as a negative example."""
     release = await inv.target_release(args.get("release"))
-    await _require_mod_or_creator(inv, release, "mark it as not a release")
+    await _require_mod_or_creator(inv, release, _("mark it as not a release"))
     await _correct(inv, release, is_release=False)
     if release.status == "withdrawn":
         return [
             Reply(
-                Card(f"{release_ref(release)} was already withdrawn", f"Nothing to change. {_THANKS}"), ephemeral=True
+                Card(
+                    _("{ref} was already withdrawn").format(ref=release_ref(release)),
+                    _("Nothing to change.") + " " + translate(_THANKS),
+                ),
+                ephemeral=True,
             )
         ]
     before = release.status
     if not await set_status(inv.tx, release, "withdrawn", inv.now):
-        raise AlreadyDone(f"{release_ref(release)} changed meanwhile (now {release.status}); nothing was changed.")
+        raise AlreadyDone(
+            _("{ref} changed meanwhile (now {status}); nothing was changed.").format(
+                ref=release_ref(release), status=status_label(release.status)
+            )
+        )
     cancelled = 0
     for kind in ("review_reminder", "review_deadline"):
-        cancelled += await inv.tx.cancel_jobs(kind, str(release.id))
-    for flag in await inv.tx.flags_of(release.id, "open"):
-        cancelled += await inv.tx.cancel_jobs("flag_escalation", str(flag.id))
+        cancelled += await inv.tx.jobs.cancel(kind, str(release.id))
+    for flag in await inv.tx.flags.of_release(release.id, "open"):
+        cancelled += await inv.tx.jobs.cancel("flag_escalation", str(flag.id))
     await inv.audit(
         "release.withdrawn", release_ref(release), {"from": before, "to": "withdrawn", "jobs_cancelled": cancelled}
     )
     inv.services.stats["corrections"] += 1
     card = Card(
-        f"{release_ref(release)} withdrawn: not a release",
-        "Its review prompt is withdrawn and its reminders are cancelled; its endorsements, flags and checks "
-        f"are kept. {_THANKS}",
+        _("{ref} withdrawn: not a release").format(ref=release_ref(release)),
+        _(
+            "Its review prompt is withdrawn and its reminders are cancelled; its endorsements, flags and checks "
+            "are kept."
+        )
+        + " "
+        + translate(_THANKS),
         status=release.status,
     )
-    return [
-        Reply(card, ephemeral=True),
-        *await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.services.phrasing),
-    ]
+    with inv.public():
+        refreshed = await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.services.phrasing)
+    return [Reply(card, ephemeral=True), *refreshed]

@@ -30,23 +30,23 @@ async def endorse(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     release = await inv.target_release(args.get("release"))
     open_for_review(release, _("endorsements"))
     mine = await not_own(inv, release, _("endorse"))
-    if await inv.tx.endorsed_by_any(release.id, mine):
+    if await inv.tx.endorsements.endorsed_by_any(release.id, mine):
         raise AlreadyDone(
             _("You already endorsed {ref} (from this or a linked account).").format(ref=release_ref(release))
         )
     by_reviewer = inv.privilege >= Privilege.REVIEWER
-    if not await inv.tx.add_endorsement(
+    if not await inv.tx.endorsements.add(
         release.id, inv.account.id, args.get("note", ""), inv.now, by_reviewer=by_reviewer
     ):
         raise AlreadyDone(_("You already endorsed {ref}.").format(ref=release_ref(release)))
     inv.services.stats["endorsements"] += 1
     await inv.audit("endorsement.added", release_ref(release), {"account": inv.account.id})
-    await inv.tx.lock_release(release)  # counted under the lock: simultaneous endorsements reach the quorum
+    await inv.tx.releases.lock(release)  # counted under the lock: simultaneous endorsements reach the quorum
     reached, count, quorum = await quorum_reached(inv.tx, release, inv.pack)
     just_endorsed = False
     if reached and release.status == "in_review" and await set_status(inv.tx, release, "endorsed", inv.now):
-        await inv.tx.cancel_jobs("review_reminder", str(release.id))
-        await inv.tx.cancel_jobs("review_deadline", str(release.id))
+        await inv.tx.jobs.cancel("review_reminder", str(release.id))
+        await inv.tx.jobs.cancel("review_deadline", str(release.id))
         await inv.audit("release.endorsed", release_ref(release), {"endorsements": count}, actor="normbot")
         just_endorsed = True
     text = _("Thanks! Endorsements on {ref}: {count}.").format(
@@ -63,10 +63,10 @@ async def endorse(inv: Invocation, args: dict[str, Any]) -> list[Action]:
 async def unendorse(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """Withdrawing may drop an endorsed release back to review."""
     release = await inv.target_release(args.get("release"))
-    if not await inv.tx.remove_endorsement(release.id, await inv.person_accounts()):
+    if not await inv.tx.endorsements.remove(release.id, await inv.person_accounts()):
         raise AlreadyDone(_("You had not endorsed {ref}.").format(ref=release_ref(release)))
     await inv.audit("endorsement.removed", release_ref(release), {"account": inv.account.id})
-    await inv.tx.lock_release(release)
+    await inv.tx.releases.lock(release)
     reached, count, quorum = await quorum_reached(inv.tx, release, inv.pack)
     if release.status == "endorsed" and not reached:
         await set_status(inv.tx, release, "in_review", inv.now)

@@ -117,7 +117,7 @@ async def flag(inv: Invocation, args: dict[str, Any]) -> list[Action]:
         )
     settings = inv.pack.review
     mine = await inv.person_accounts()
-    recent = await inv.tx.count_flags_since(mine, inv.now - settings.flag_rate_per)
+    recent = await inv.tx.flags.count_since(mine, inv.now - settings.flag_rate_per)
     if recent >= settings.flag_rate_count:
         raise RateLimited(
             ngettext(
@@ -126,13 +126,13 @@ async def flag(inv: Invocation, args: dict[str, Any]) -> list[Action]:
                 recent,
             ).format(n=recent)
         )
-    if await inv.tx.flagged_by_any(release.id, mine, norm_id):
+    if await inv.tx.flags.flagged_by_any(release.id, mine, norm_id):
         raise AlreadyDone(
             _("You already flagged {ref} under {norm} (from this or a linked account).").format(
                 ref=release_ref(release), norm=norm_id
             )
         )
-    row = await inv.tx.add_flag(release.id, inv.account.id, norm_id, reason, inv.now)
+    row = await inv.tx.flags.add(release.id, inv.account.id, norm_id, reason, inv.now)
     if row is None:
         raise AlreadyDone(_("You already flagged {ref} under {norm}.").format(ref=release_ref(release), norm=norm_id))
     inv.services.stats["flags"] += 1
@@ -151,10 +151,10 @@ async def flag(inv: Invocation, args: dict[str, Any]) -> list[Action]:
             private=True,
         )
     ]
-    await inv.tx.lock_release(release)  # counted under the lock: simultaneous flags reach the threshold
-    open_flags = await inv.tx.flags_of(release.id, "open")
+    await inv.tx.releases.lock(release)  # counted under the lock: simultaneous flags reach the threshold
+    open_flags = await inv.tx.flags.of_release(release.id, "open")
     # People, not accounts: one person's flags from linked accounts are one reporter.
-    people = await inv.tx.person_keys([f.account_id for f in open_flags])
+    people = await inv.tx.accounts.person_keys([f.account_id for f in open_flags])
     reporters = {people.get(f.account_id, -f.account_id) for f in open_flags}
     if len(reporters) >= settings.flag_threshold:
         # A release an upheld `block` flag holds stays held: flagging it would let dismissals lift the hold.
@@ -212,7 +212,7 @@ async def moderator_alert(inv: Invocation, release: Release, open_flags: list[Fl
                 _("Penalise {flag}").format(flag=f"F{f.id}"), buttons.encode("penalise", release.id, f.id), "secondary"
             ),
         ]
-    posted = await inv.tx.posted(f"alert:{release.id}")
+    posted = await inv.tx.posted.under_key(f"alert:{release.id}")
     if posted:
         return [Edit(ChatRef(p.platform, p.chat_id, p.thread_id), p.message_id, card, tuple(btns)) for p in posted]
     return [
@@ -238,32 +238,41 @@ async def resolve_flag(inv: Invocation, args: dict[str, Any], *, penalise: bool)
     """Shared by `/resolve` and the alert buttons."""
     inv.require(Privilege.MODERATOR, _("resolve flags"))
     flag_id = int(str(args["flag"]).lstrip("Ff#"))
-    row = await inv.tx.flag(inv.community_id, flag_id)
+    row = await inv.tx.flags.get(inv.community_id, flag_id)
     if row is None:
         raise NotFound(_("There is no flag {flag} in this community.").format(flag=f"F{flag_id}"))
     outcome = args["outcome"]
-    if not await inv.tx.resolve_flag(
+    if not await inv.tx.flags.resolve(
         flag_id, status=outcome, by=inv.account.id, note=args.get("note", ""), penalise=penalise, at=inv.now
     ):
         raise AlreadyDone(
             _("{flag} was already {state}.").format(flag=f"F{flag_id}", state=flag_status_label(row.status))
         )
-    await inv.audit(
-        f"flag.{outcome}", f"F{flag_id}", {"penalised": penalise, "note": personal(args.get("note", "")[:200])}
-    )
     await inv.tx.reload(row)
-    release = await inv.tx.release(inv.community_id, row.release_id)
+    release = await inv.tx.releases.get(inv.community_id, row.release_id)
     assert release is not None
-    await inv.tx.lock_release(release)  # the last flags decided at once: one of the deciders sees none open
-    open_flags = await inv.tx.flags_of(release.id, "open")
-    before = release.status
     severity = flag_severity(inv.pack, row.norm_id)
+    # The release and the norm's severity travel with the decision: the mod log names the release, and
+    # optional enforcement (moderation.enforcement) acts on flags upheld under a block norm.
+    await inv.audit(
+        f"flag.{outcome}",
+        f"F{flag_id}",
+        {
+            "penalised": penalise,
+            "note": personal(args.get("note", "")[:200]),
+            "release": release.id,
+            "severity": severity,
+        },
+    )
+    await inv.tx.releases.lock(release)  # the last flags decided at once: one of the deciders sees none open
+    open_flags = await inv.tx.flags.of_release(release.id, "open")
+    before = release.status
     target = upheld_move(severity, release.status) if outcome == "upheld" else None
     if target is not None:
         await set_status(inv.tx, release, target, inv.now)
     elif not open_flags and release.status == "flagged":
         # Every flag is decided and none held it: back to where review left it, unless the check blocks it.
-        if await inv.tx.blocking_norms(release.id):
+        if await inv.tx.norm_checks.blocking_norms(release.id):
             await set_status(inv.tx, release, "changes_requested", inv.now)
         else:
             reached, _count, _quorum = await quorum_reached(inv.tx, release, inv.pack)
@@ -286,7 +295,7 @@ async def resolve_flag(inv: Invocation, args: dict[str, Any], *, penalise: bool)
                 ephemeral=False,
             )
         ]
-        if await inv.tx.posted(f"alert:{release.id}"):
+        if await inv.tx.posted.under_key(f"alert:{release.id}"):
             actions.extend(await moderator_alert(inv, release, open_flags))
         actions.extend(
             await notify_creator(
@@ -339,7 +348,7 @@ def _decision_card(
             lines.append(_("How to meet the norm: {fix}").format(fix=clip(localized(norm.fix), 200)))
         step = NEXT_STEPS.get(release.status, NEXT_STEPS["changes_requested"])
         lines.append(_("What you can do: {step}").format(step=translate(step).format(ref=ref)))
-        lines.append(_("Disagree? There is no appeal command yet: ask a moderator in the community's chat."))
+        lines.append(_("Disagree? Appeal with {command}; a moderator decides.").format(command=f"/appeal {ref} <why>"))
     else:
         lines.append(_("Nothing to do about this flag."))
     title = (
@@ -363,9 +372,9 @@ async def whyflagged(inv: Invocation, args: dict[str, Any]) -> list[Action]:
         release = await inv.target_release(args.get("release"))
         if release.creator_id not in mine and inv.privilege < Privilege.MODERATOR:
             raise NotPermitted(_("You can only see the flags on your own releases."))
-        flags = await inv.tx.flags_of(release.id)
+        flags = await inv.tx.flags.of_release(release.id)
     else:
-        flags = [f for f in await inv.tx.flags_against_creator(mine)]
+        flags = [f for f in await inv.tx.flags.against_creator(mine)]
     if not flags:
         return [Reply(Card(_("No flags"), _("None of these releases has been flagged.")), ephemeral=True, private=True)]
     lines = [f"R{f.release_id} " + flag_line(f) for f in flags[:25]]

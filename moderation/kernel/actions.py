@@ -23,6 +23,7 @@ __all__ = [
     "Button",
     "Card",
     "Choice",
+    "Delete",
     "DirectMessage",
     "Edit",
     "Form",
@@ -109,6 +110,19 @@ class Edit:
     message_id: str
     card: Card
     buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Delete:
+    """Delete a member's message (optional enforcement: the announcement of a removed release).
+
+    The adapter reports what the platform said with a `DeleteReported` event: deleted, already gone (counts
+    as done), or refused for want of a permission, which the core turns into one card for the moderators
+    rather than a log line nobody reads. `release_id` is what the message announced (for the audit)."""
+
+    chat: ChatRef
+    message_id: str
+    release_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,4 +305,4 @@ class OpenSettings:
     form: SettingsForm
 
 
-Action = Send | Edit | Reply | DirectMessage | OpenForm | OpenSettings
+Action = Send | Edit | Delete | Reply | DirectMessage | OpenForm | OpenSettings

@@ -16,13 +16,14 @@ from moderation.kernel.i18n import _
 __all__ = ["ACTIONS", "ButtonPayload", "encode", "parse"]
 
 VERSION = "nb1"
-ACTIONS = ("endorse", "flag", "review", "show", "uphold", "dismiss", "penalise", "recheck")
+ACTIONS = ("endorse", "flag", "review", "show", "uphold", "dismiss", "penalise", "recheck", "grant", "deny")
 _PATTERN = re.compile(r"nb1:([a-z]{1,12}):([0-9]{1,18})(?::([0-9]{1,18}))?")
 
 
 @dataclass(frozen=True, slots=True)
 class ButtonPayload:
-    """A parsed payload: the action, the release, and for flag decisions the flag id.
+    """A parsed payload: the action, the release, and for flag decisions the flag id (for appeal decisions,
+    `grant` and `deny`, the appeal id).
 
     `recheck` (under `/norms set`'s answer) is about a norm pack revision, not a release: its number rides in
     `release_id`, the payload's one subject id, so the format stays the one every adapter already parses."""

@@ -30,7 +30,8 @@ class CommunityConfig:
     verdict counts as a release in this community (see `moderation.announcements.watcher.is_release_for`).
 
     `quorum` and `review_window`, when set, replace the norm pack's `review.quorum` and `review.window`
-    (`moderation.norms_admin.packs.PackProvider.current` applies them); `language` is the community's language.
+    (`moderation.norms_admin.packs.PackProvider.current` applies them); `language` is the community's language;
+    `enforcement` deletes a removed release's announcements (`moderation.enforcement`).
     The core's copy has the settings moderators changed from chat merged in (`moderation.setup.settings.merged`),
     so every reader sees the one effective configuration.
     """
@@ -51,6 +52,9 @@ class CommunityConfig:
     quorum: int | None = None  # the norm pack's when None
     review_window: timedelta | None = None  # the norm pack's when None
     registry_url: str | None = None  # the web registry's address (`[web] url`): the mod log links release pages
+    # Optional enforcement (`moderation.enforcement`): off unless the community turns it on, since deleting
+    # a member's message is a step some communities leave to people.
+    enforcement: bool = False
 
     def __post_init__(self) -> None:
         t = self.detect_threshold

@@ -22,9 +22,10 @@ from moderation.kernel.i18n import DEFAULT_LANGUAGE, language_of
 from moderation.kernel.permissions import Privilege, resolve_privilege
 from storage import SettingRow, Store, Tx
 
-__all__ = ["BINDING_TTL", "CommunityDirectory", "Resolved"]
+__all__ = ["BINDING_TTL", "WEB", "CommunityDirectory", "Resolved"]
 
 BINDING_TTL = 5.0
+WEB = "web"
 
 Resolved = tuple[CommunityConfig, int, bool]
 """(community, its store id, whether the chat is watched for announcements)."""
@@ -63,6 +64,9 @@ class CommunityDirectory:
         for c in communities:
             for space in c.spaces:
                 self._space_index[space] = c.slug
+            # The web registry acts for a community in the space ("web", slug): its moderator forms run the
+            # chat commands there (`Core.handle_remote`), with the same checks.
+            self._space_index[(WEB, c.slug)] = c.slug
 
     # -- communities and their store ids ---------------------------------------------------------------
 
@@ -75,7 +79,7 @@ class CommunityDirectory:
         cid = self._ids.get(slug)
         if cid is None:
             c = self.communities[slug]
-            cid = (await tx.ensure_community(c.slug, c.name, self.clock())).id
+            cid = (await tx.communities.ensure(c.slug, c.name, self.clock())).id
             self._ids[slug] = cid
         return cid
 
@@ -98,7 +102,7 @@ class CommunityDirectory:
     async def language(self, tx: Tx, community_id: int | None) -> str | None:
         """The language of a community by its id (None when this deployment does not serve it): scheduled work
         speaks to the community's chats, so it writes in the community's language."""
-        row = await tx.community(community_id) if community_id is not None else None
+        row = await tx.communities.get(community_id) if community_id is not None else None
         community = self.communities.get(row.slug) if row is not None else None
         return community.language if community is not None else None
 
@@ -139,12 +143,12 @@ class CommunityDirectory:
 
     async def resolve(self, tx: Tx, chat: ChatRef) -> Resolved | None:
         """(community, id, watched) of a chat: store binding first, then config chats, then the space."""
-        binding = await tx.chat_binding(chat.platform, chat.chat_id)
+        binding = await tx.chats.binding(chat.platform, chat.chat_id)
         if binding is not None:
             for slug, cid in self._ids.items():
                 if cid == binding.community_id:
                     return self.communities[slug], cid, binding.watched and binding.role == "releases"
-            row = await tx.community(binding.community_id)
+            row = await tx.communities.get(binding.community_id)
             if row is not None and row.slug in self.communities:
                 cid = await self.id_of(tx, row.slug)
                 return self.communities[row.slug], cid, binding.watched and binding.role == "releases"
@@ -243,8 +247,8 @@ class CommunityDirectory:
         started, generation = time.monotonic(), self._generation
         settings_generation = self._settings_generation
         async with self.store.transaction() as tx:
-            rows = await tx.chat_bindings()
-            settings = await tx.community_settings()
+            rows = await tx.chats.bindings()
+            settings = await tx.settings.all()
         if settings_generation == self._settings_generation:  # else a change here may be newer than this read
             self.apply_settings(settings)
         snapshot = {

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 __all__ = [
     "Actor",
@@ -19,6 +20,7 @@ __all__ = [
     "ChatRef",
     "CommandInvoked",
     "CoreEvent",
+    "DeleteReported",
     "MessageEdited",
     "MessagePosted",
     "Posted",
@@ -181,4 +183,20 @@ class ChatInvited:
     title: str = ""
 
 
-CoreEvent = MessagePosted | MessageEdited | CommandInvoked | ButtonPressed | Posted | ChatInvited
+@dataclass(frozen=True, slots=True)
+class DeleteReported:
+    """The adapter reports what became of a `Delete` (moderation.enforcement): `outcome` is `deleted`, `gone`
+    (the message was already deleted: the deletion's goal holds) or `refused`. A refusal names the
+    `permission` the bot lacks (Discord's Manage Messages, Telegram's can_delete_messages), or none when the
+    bot has it and the message itself cannot be deleted (Telegram: older than 48 hours). `reason` is the
+    platform's own words, for the moderators' card."""
+
+    chat: ChatRef
+    message_id: str
+    outcome: Literal["deleted", "gone", "refused"]
+    release_id: int | None = None
+    permission: str = ""
+    reason: str = ""
+
+
+CoreEvent = MessagePosted | MessageEdited | CommandInvoked | ButtonPressed | Posted | ChatInvited | DeleteReported

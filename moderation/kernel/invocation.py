@@ -77,7 +77,7 @@ class Invocation:
     async def audit(self, action: str, subject: str, payload: dict[str, Any], *, actor: str | None = None) -> None:
         """Audit an action of this invocation in its community, now: by the actor unless `actor` says who
         (`"normbot"` for what the bot did in consequence), so handlers name only what is particular."""
-        await self.tx.audit(
+        await self.tx.audit_log.append(
             self.community_id,
             actor=self.actor_ref if actor is None else actor,
             action=action,
@@ -93,7 +93,7 @@ class Invocation:
 
     async def person_accounts(self) -> list[int]:
         """Every account of the actor's person (so linked accounts count as one member)."""
-        return await self.tx.accounts_of_person(self.account)
+        return await self.tx.accounts.of_person(self.account)
 
     async def target_release(self, ref: str | None) -> Release:
         """The release a command is about: an explicit id, else the replied-to message, else the release whose
@@ -107,18 +107,20 @@ class Invocation:
             release_id = release_id_of(ref)
         else:
             if self.reply_to:
-                release_id = await self.tx.release_for_message(self.chat.platform, self.chat.chat_id, self.reply_to)
+                release_id = await self.tx.announcements.release_for_message(
+                    self.chat.platform, self.chat.chat_id, self.reply_to
+                )
             if release_id is None and self.chat.thread_id is not None:
-                release_id = await self.tx.release_for_thread(
+                release_id = await self.tx.posted.release_for_thread(
                     self.chat.platform, self.chat.chat_id, self.chat.thread_id
                 )
             if release_id is None and self.reply_to:
                 raise BadArgument(_("The message you replied to is not a release announcement I know."))
             if release_id is None and self.chat.platform in self.services.latest_release_fallback:
-                release_id = await self.tx.latest_release_in_chat(self.chat.platform, self.chat.chat_id)
+                release_id = await self.tx.announcements.latest_release_in_chat(self.chat.platform, self.chat.chat_id)
         if release_id is None:
             raise which_release(self.services.phrasing(self.chat.platform))
-        release = await self.tx.release(self.community_id, release_id)
+        release = await self.tx.releases.get(self.community_id, release_id)
         if release is None:
             raise NotFound(_("There is no release R{id} in this community.").format(id=release_id))
         return release

@@ -90,7 +90,7 @@ async def resolve_pinned(
     if ref is None:
         return resolve_privilege(actor, community)
     platform, _, handle = ref.partition(":@")
-    pinned, created = await tx.pin_handle(platform, handle, actor.user_id, now)
+    pinned, created = await tx.accounts.pin_handle(platform, handle, actor.user_id, now)
     if created:
         _log.info(
             "config handle %s pinned to user id %s (name it as %s:%s to say so in the config)",
@@ -99,7 +99,7 @@ async def resolve_pinned(
             platform,
             actor.user_id,
         )
-        await tx.audit(
+        await tx.audit_log.append(
             community_id,
             actor="normbot",
             action="identity.handle_pinned",

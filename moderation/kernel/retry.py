@@ -29,6 +29,10 @@ T = TypeVar("T")
 # asyncpg: the server is starting up / shutting down, or has no free connection slots. Matched by name so the
 # core never imports a driver.
 _CONNECT_ERROR_NAMES = frozenset({"CannotConnectNowError", "TooManyConnectionsError"})
+# The same two by SQLSTATE, which SQLAlchemy's adapted driver errors carry (`sqlstate`/`pgcode`): 57P03
+# cannot_connect_now ("the database system is starting up / not yet accepting connections"), 53300
+# too_many_connections.
+_CONNECT_SQLSTATES = frozenset({"57P03", "53300"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,14 +53,23 @@ class RetryPolicy:
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
+    """Every error behind `exc`: causes, contexts and SQLAlchemy's `orig`, each followed to its own causes.
+
+    Why a walk and not a line: SQLAlchemy raises `DBAPIError(orig=adapted) from adapted`, and the asyncpg
+    dialect raises its adapted `Error from <asyncpg error>`; following only the outer chain stops at the
+    adapted error and never sees the driver's `CannotConnectNowError` behind it.
+    """
     seen: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in seen and len(seen) < 20:
+    todo: list[BaseException] = [exc]
+    while todo and len(seen) < 20:
+        current = todo.pop(0)
+        if any(current is s for s in seen):
+            continue
         seen.append(current)
         orig = getattr(current, "orig", None)  # SQLAlchemy's DBAPIError wraps the driver's error here
-        if isinstance(orig, BaseException) and orig not in seen:
-            seen.append(orig)
-        current = current.__cause__ or current.__context__
+        for nxt in (orig, current.__cause__, current.__context__):
+            if isinstance(nxt, BaseException):
+                todo.append(nxt)
     return seen
 
 
@@ -66,6 +79,8 @@ def is_connect_failure(exc: BaseException) -> bool:
         if isinstance(err, ConnectionRefusedError | socket.gaierror):
             return True
         if type(err).__name__ in _CONNECT_ERROR_NAMES:
+            return True
+        if getattr(err, "sqlstate", None) in _CONNECT_SQLSTATES or getattr(err, "pgcode", None) in _CONNECT_SQLSTATES:
             return True
     return False
 

@@ -3,7 +3,7 @@
 Why derived from the audit events of the unit of work, right before it commits: the audit chain already
 records each decision exactly once (a replayed platform event stops at `processed_events`, concurrent deciders
 on several replicas are settled by compare-and-set moves and unique rows, so only the unit of work that really
-decided appends the event). Building the log's messages from `Tx.appended_audit` inherits that: the messages
+decided appends the event). Building the log's messages from `tx.audit_log.appended` inherits that: the messages
 travel with the answer of the one unit of work that committed, and a unit that rolls back (or a replay that
 returned early) has none. No second source of truth, no outbox row per event, nothing read on the hot path
 when the community has no log chat. What it does not give is delivery after a crash between COMMIT and the
@@ -23,14 +23,16 @@ from typing import TYPE_CHECKING, Any
 
 from moderation.kernel.actions import Action, Button, Card, Send
 from moderation.kernel.community import chats_for
+from moderation.kernel.i18n import _, ngettext, using
 from moderation.releases.cards import clip, release_ref, title_of
+from moderation.releases.lifecycle import status_label
 from storage import Release, Tx, readable
 
 if TYPE_CHECKING:
     from moderation.kernel.community import CommunityConfig
     from moderation.kernel.services import Services
 
-__all__ = ["log_entries", "logged", "register"]
+__all__ = ["Line", "log_entries", "logged", "register"]
 
 _REF = re.compile(r"R([0-9]{1,18})")
 _FLAG = re.compile(r"F([0-9]{1,18})")
@@ -64,7 +66,7 @@ def register(*actions: str) -> Callable[[Describer], Describer]:
 
 
 def _state(value: object) -> str:
-    return str(value).replace("_", " ")
+    return status_label(str(value))
 
 
 def _note(payload: Mapping[str, Any]) -> str:
@@ -75,21 +77,31 @@ def _note(payload: Mapping[str, Any]) -> str:
 @register("release.endorsed")
 def _endorsed(e: dict[str, Any], who: str, release: Release | None) -> Line:
     n = e["payload"].get("endorsements")
-    return Line("✅", f"{e['subject']} endorsed: quorum reached" + (f" ({n} endorsements)" if n else ""))
+    text = _("{ref} endorsed: quorum reached").format(ref=e["subject"])
+    if n:
+        text += " " + ngettext("({n} endorsement)", "({n} endorsements)", int(n)).format(n=n)
+    return Line("✅", text)
 
 
 @register("release.flagged")
 def _flagged(e: dict[str, Any], who: str, release: Release | None) -> Line:
     n = e["payload"].get("reporters")
-    return Line("🚩", f"{e['subject']} flagged: {n} people reported it (the flag threshold)")
+    return Line("🚩", _("{ref} flagged: {n} people reported it (the flag threshold)").format(ref=e["subject"], n=n))
 
 
 @register("flag.upheld", "flag.dismissed")
 def _flag_decided(e: dict[str, Any], who: str, release: Release | None) -> Line:
-    outcome = e["action"].split(".", 1)[1]
-    on = f" on {release_ref(release)}" if release is not None else ""
-    penalised = "; reporter penalised" if e["payload"].get("penalised") else ""
-    return Line("⚖️", f"{e['subject']}{on} {outcome} by {who}{penalised}{_note(e['payload'])}")
+    upheld = e["action"] == "flag.upheld"
+    if release is not None:
+        text = (_("{flag} on {ref} upheld by {who}") if upheld else _("{flag} on {ref} dismissed by {who}")).format(
+            flag=e["subject"], ref=release_ref(release), who=who
+        )
+    else:
+        text = (_("{flag} upheld by {who}") if upheld else _("{flag} dismissed by {who}")).format(
+            flag=e["subject"], who=who
+        )
+    penalised = "; " + _("reporter penalised") if e["payload"].get("penalised") else ""
+    return Line("⚖️", f"{text}{penalised}{_note(e['payload'])}")
 
 
 @register("release.status")
@@ -97,8 +109,8 @@ def _status(e: dict[str, Any], who: str, release: Release | None) -> Line:
     p = e["payload"]
     to = str(p.get("to", ""))
     mark = {"removed": "⛔", "changes_requested": "✏️", "endorsed": "✅", "resolved": "☑️"}.get(to, "↪️")
-    by = "automatically" if who == "normbot" else f"by {who}"
-    because = f" (flag {p['flag']})" if p.get("flag") else ""
+    by = _("automatically") if who == "normbot" else _("by {who}").format(who=who)
+    because = " " + _("(flag {flag})").format(flag=p["flag"]) if p.get("flag") else ""
     return Line(mark, f"{e['subject']}: {_state(p.get('from'))} → {_state(to)} {by}{because}{_note(p)}")
 
 
@@ -108,14 +120,14 @@ def _checked(e: dict[str, Any], who: str, release: Release | None) -> Line | Non
     p = e["payload"]
     if p.get("status") != "changes_requested" or p.get("from") == "changes_requested":
         return None
-    return Line("✏️", f"{e['subject']}: changes requested by the norm check (a block norm fails)")
+    return Line("✏️", _("{ref}: changes requested by the norm check (a block norm fails)").format(ref=e["subject"]))
 
 
 @register("release.withdrawn", "release.restored")
 def _withdrawn(e: dict[str, Any], who: str, release: Release | None) -> Line:
     if e["action"] == "release.withdrawn":
-        return Line("🙈", f"{e['subject']} marked not a release by {who} (/notrelease)")
-    return Line("↩️", f"{e['subject']} marked a release again by {who} (/markrelease)")
+        return Line("🙈", _("{ref} marked not a release by {who} (/notrelease)").format(ref=e["subject"], who=who))
+    return Line("↩️", _("{ref} marked a release again by {who} (/markrelease)").format(ref=e["subject"], who=who))
 
 
 @register("detection.corrected")
@@ -123,26 +135,39 @@ def _corrected(e: dict[str, Any], who: str, release: Release | None) -> Line | N
     p = e["payload"]
     if not p.get("is_release") or p.get("was") is not None:
         return None  # /notrelease is logged as release.withdrawn, a restore as release.restored
-    ref = release_ref(release) if release is not None else "a message"
-    return Line("🎯", f"{ref}: {who} marked the message a release (/markrelease; the detector learns from it)")
+    ref = release_ref(release) if release is not None else _("a message")
+    return Line(
+        "🎯",
+        _("{ref}: {who} marked the message a release (/markrelease; the detector learns from it)").format(
+            ref=ref, who=who
+        ),
+    )
 
 
 @register("norms.adopted", "norms.rolled_back")
 def _norms(e: dict[str, Any], who: str, release: Release | None) -> Line:
     p = e["payload"]
-    verb = "adopted" if e["action"] == "norms.adopted" else "rolled back to"
-    return Line("📜", f"{who} {verb} norm pack {p.get('id')} {p.get('version')} ({e['subject']})")
+    said = (
+        _("{who} adopted norm pack {pack} ({revision})")
+        if e["action"] == "norms.adopted"
+        else _("{who} rolled back to norm pack {pack} ({revision})")
+    )
+    return Line("📜", said.format(who=who, pack=f"{p.get('id')} {p.get('version')}", revision=e["subject"]))
 
 
 @register("review.window_closed")
 def _window(e: dict[str, Any], who: str, release: Release | None) -> Line:
-    return Line("⏰", f"{e['subject']}: review window closed without a quorum")
+    return Line("⏰", _("{ref}: review window closed without a quorum").format(ref=e["subject"]))
 
 
 @register("chat.watched", "chat.unwatched")
 def _watched(e: dict[str, Any], who: str, release: Release | None) -> Line:
-    verb = "watches" if e["action"] == "chat.watched" else "no longer watches"
-    return Line("👁", f"normbot {verb} {e['subject']} ({who})")
+    said = (
+        _("normbot watches {chat} ({who})")
+        if e["action"] == "chat.watched"
+        else _("normbot no longer watches {chat} ({who})")
+    )
+    return Line("👁", said.format(chat=e["subject"], who=who))
 
 
 @register("community.setting_changed")
@@ -151,9 +176,12 @@ def _setting(e: dict[str, Any], who: str, release: Release | None) -> Line:
     key = str(e["subject"]).removeprefix("setting:").replace("_", "-")
     where = f" ({p['platform']})" if p.get("platform") else ""
     old, new = (
-        clip(str(readable(p.get(k))), 60) if p.get(k) is not None else "the file's value" for k in ("old", "new")
+        clip(str(readable(p.get(k))), 60) if p.get(k) is not None else _("the file's value") for k in ("old", "new")
     )
-    return Line("⚙️", f"{who} changed {key}{where}: {old} → {new} (/setup)")
+    return Line(
+        "⚙️",
+        _("{who} changed {setting}: {old} → {new} (/setup)").format(who=who, setting=f"{key}{where}", old=old, new=new),
+    )
 
 
 def logged() -> frozenset[str]:
@@ -173,9 +201,9 @@ async def _release_of(tx: Tx, cid: int, e: dict[str, Any], cache: dict[str, Rele
     elif isinstance(payload.get("release"), int):
         release_id = payload["release"]
     elif m := _FLAG.fullmatch(subject):
-        flag = await tx.flag(cid, int(m.group(1)))
+        flag = await tx.flags.get(cid, int(m.group(1)))
         release_id = flag.release_id if flag is not None else None
-    release = await tx.release(cid, release_id) if release_id is not None else None
+    release = await tx.releases.get(cid, release_id) if release_id is not None else None
     cache[subject] = release
     return release
 
@@ -185,7 +213,7 @@ async def _who(tx: Tx, actor: str, names: dict[str, str]) -> str:
     if actor in names:
         return names[actor]
     platform, _, user_id = actor.partition(":")
-    account = await tx.account_by_user(platform, user_id) if user_id else None
+    account = await tx.accounts.by_user(platform, user_id) if user_id else None
     names[actor] = clip(account.display_name, 40) if account is not None else actor
     return names[actor]
 
@@ -199,7 +227,7 @@ async def log_entries(services: Services, tx: Tx) -> list[Action]:
     """The mod-log messages for the decisions this unit of work made (call it inside the unit, after its
     work and before COMMIT; the caller returns them with its other actions). Nothing is read from the store
     unless an event is logged and its community has a log chat."""
-    events = [e for e in tx.appended_audit if e["action"] in _DESCRIBERS]
+    events = [e for e in tx.audit_log.appended if e["action"] in _DESCRIBERS]
     if not events:
         return []
     by_community: dict[int, list[dict[str, Any]]] = {}
@@ -218,7 +246,8 @@ async def log_entries(services: Services, tx: Tx) -> list[Action]:
         releases: dict[int, Release] = {}
         for e in evs:
             release = await _release_of(tx, cid, e, cache)
-            line = _DESCRIBERS[e["action"]](e, await _who(tx, str(e["actor"]), names), release)
+            with using(community.language):  # the log chat is the community's: its language, whoever acted
+                line = _DESCRIBERS[e["action"]](e, await _who(tx, str(e["actor"]), names), release)
             if line is None:
                 continue
             lines.append(line)
@@ -235,6 +264,7 @@ async def log_entries(services: Services, tx: Tx) -> list[Action]:
         body = "\n".join([f"{ln.mark} {ln.text}" for ln in rest] + links)
         status = about.status if about is not None and len(releases) == 1 else None
         btns = tuple(b for ln in lines for b in ln.buttons)
-        card = Card(clip(title, 250), body, status=status, footer="mod log")
+        with using(community.language):
+            card = Card(clip(title, 250), body, status=status, footer=_("mod log"))
         actions.extend(Send(chat, card, btns) for chat in chats)
     return actions

@@ -73,7 +73,7 @@ def _attached(inv: Invocation) -> tuple[str, str]:
 
 async def _adopt(inv: Invocation, source: str, name: str, action: str) -> list[Action]:
     pack = await _load(inv, source, name)
-    revision = await inv.tx.add_pack_revision(
+    revision = await inv.tx.pack_revisions.add(
         inv.community_id,
         digest=pack.digest,
         pack_id=pack.id,
@@ -125,8 +125,8 @@ async def recheck_pressed(inv: Invocation, payload: ButtonPayload) -> list[Actio
     first one is."""
     inv.require(Privilege.MODERATOR, _("re-check the releases"))
     number = payload.release_id  # a revision number (see ButtonPayload)
-    revision = await inv.tx.pack_revision(inv.community_id, number)
-    current = await inv.tx.current_pack_revision(inv.community_id)
+    revision = await inv.tx.pack_revisions.get(inv.community_id, number)
+    current = await inv.tx.pack_revisions.current(inv.community_id)
     if revision is None or current is None:
         raise NotFound(
             _("There is no revision #{number} any more.").format(number=number), hint=_("See /norms history.")
@@ -139,7 +139,7 @@ async def recheck_pressed(inv: Invocation, payload: ButtonPayload) -> list[Actio
             hint=_("Use the button under the answer to the newest /norms set, or /normcheck for one release."),
         )
     count = await recheck.open_count(inv.tx, inv.community_id)
-    started = await inv.tx.start_recheck(
+    started = await inv.tx.rechecks.start(
         inv.community_id,
         revision.id,
         total=count,
@@ -147,7 +147,7 @@ async def recheck_pressed(inv: Invocation, payload: ButtonPayload) -> list[Actio
         at=inv.now,
     )
     if started is None:
-        run = await inv.tx.recheck_of_revision(revision.id)
+        run = await inv.tx.rechecks.of_revision(revision.id)
         where = (
             _("done: {checked} checked, {changed} changed, {failing} now failing").format(
                 checked=run.checked, changed=run.changed, failing=run.failing
@@ -162,7 +162,7 @@ async def recheck_pressed(inv: Invocation, payload: ButtonPayload) -> list[Actio
                 number=number, where=where
             )
         )
-    await inv.tx.schedule_job(recheck.JOB_KIND, str(started), inv.now, inv.now, inv.community_id)
+    await inv.tx.jobs.schedule(recheck.JOB_KIND, str(started), inv.now, inv.now, inv.community_id)
     await inv.audit("norms.recheck_requested", f"pack:{number}", {"open": count})
     with inv.public():
         return [
@@ -195,7 +195,7 @@ async def norms_simulate(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     name, source = _attached(inv)
     draft = await _load(inv, source, name)
     total = await recheck.open_count(inv.tx, inv.community_id)
-    releases = await inv.tx.releases_after(inv.community_id, 0, exclude_statuses=sorted(CLOSED), limit=MAX_SIMULATED)
+    releases = await inv.tx.releases.after(inv.community_id, 0, exclude_statuses=sorted(CLOSED), limit=MAX_SIMULATED)
     changes = await simulate_releases(inv.tx, draft, releases, context=lambda r: context_for(inv.services, inv.tx, r))
     severity = {n.id: n.severity for n in draft.norms}
     # As the re-check counts: a norm added that a release meets (or dropped that it met) changes nothing for it.
@@ -236,7 +236,7 @@ async def norms_simulate(inv: Invocation, args: dict[str, Any]) -> list[Action]:
 @command("norms history", N_("Norm pack revisions adopted in chat"), privilege=Privilege.MODERATOR)
 async def norms_history(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """Newest first, with author and time."""
-    revisions = await inv.tx.pack_revisions(inv.community_id)
+    revisions = await inv.tx.pack_revisions.all(inv.community_id)
     if not revisions:
         return [
             Reply(
@@ -269,7 +269,7 @@ async def norms_history(inv: Invocation, args: dict[str, Any]) -> list[Action]:
 async def norms_rollback(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """A rollback is a new revision with old content, so history never loses anything."""
     number = int(args["revision"].lstrip("#Rr"))
-    match = [r for r in await inv.tx.pack_revisions(inv.community_id) if r.number == number]
+    match = [r for r in await inv.tx.pack_revisions.all(inv.community_id) if r.number == number]
     if not match:
         raise NotFound(_("There is no revision #{number}.").format(number=number), hint=_("See /norms history."))
     return await _adopt(inv, match[0].source, f"revision-{number}.yaml", "norms.rolled_back")

@@ -41,7 +41,7 @@ class PackProvider:
     async def current(self, tx: Tx, community: CommunityConfig, community_id: int) -> NormPack:
         """The pack in force: the latest adopted revision, else the configured pack, with the community's
         quorum and review window where `/setup` set them."""
-        revision = await tx.current_pack_revision(community_id)
+        revision = await tx.pack_revisions.current(community_id)
         if revision is None:
             return self.with_settings(self.configured(community), community)
         pack = self._by_digest.get(revision.digest)

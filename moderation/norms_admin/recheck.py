@@ -49,7 +49,7 @@ TRIGGER = "norm_change"
 
 async def open_count(tx: Tx, community_id: int) -> int:
     """How many releases a re-check would look at: every release not closed (removed or withdrawn)."""
-    return await tx.count_releases_except(community_id, sorted(CLOSED))
+    return await tx.releases.count_except(community_id, sorted(CLOSED))
 
 
 def offer_button(revision_number: int, count: int) -> Button:
@@ -138,7 +138,7 @@ async def _recheck_one(
     services: Services, tx: Tx, release: Release, pack: NormPack, now: datetime
 ) -> tuple[Change, bool, list[Action]]:
     """Check one release against `pack`: (what changed, whether it now misses a norm, what to show)."""
-    latest = await tx.latest_norm_check(release.id)
+    latest = await tx.norm_checks.latest(release.id)
     before = latest[1] if latest else []
     status_before = release.status
     results, fixes = await check_release(services, tx, release, pack, trigger=TRIGGER, actor_id=None, now=now)
@@ -146,7 +146,7 @@ async def _recheck_one(
     change = result_change(before, results, status_before, release.status)
     actions = await refresh_prompts(tx, release, pack, phrasing=services.phrasing)
     if change.changed:
-        await tx.audit(
+        await tx.audit_log.append(
             release.community_id,
             actor="normbot",
             action="release.checked",
@@ -179,15 +179,15 @@ def _summary(rc: NormRecheck, pack: NormPack, revision_number: int | None) -> Ca
 
 async def _batch(services: Services, tx: Tx, recheck_id: int, now: datetime) -> tuple[bool, list[Action]]:
     """One batch: (finished, actions)."""
-    rc = await tx.recheck(recheck_id)
+    rc = await tx.rechecks.get(recheck_id)
     if rc is None or rc.state == "done":
         return True, []
-    row = await tx.community(rc.community_id)
+    row = await tx.communities.get(rc.community_id)
     community = services.communities.get(row.slug) if row is not None else None
     if community is None:
         return True, []  # not a community this deployment serves (any more)
     pack = await services.packs.current(tx, community, rc.community_id)
-    releases = await tx.releases_after(
+    releases = await tx.releases.after(
         rc.community_id, rc.after_release_id, exclude_statuses=sorted(CLOSED), limit=BATCH
     )
     actions: list[Action] = []
@@ -201,9 +201,9 @@ async def _batch(services: Services, tx: Tx, recheck_id: int, now: datetime) -> 
     if len(releases) == BATCH:
         return False, actions + await log_entries(services, tx)
     rc.state, rc.finished_at = "done", now
-    revisions = [r for r in await tx.pack_revisions(rc.community_id) if r.id == rc.revision_id]
+    revisions = [r for r in await tx.pack_revisions.all(rc.community_id) if r.id == rc.revision_id]
     number = revisions[0].number if revisions else None
-    await tx.audit(
+    await tx.audit_log.append(
         rc.community_id,
         actor="normbot",
         action="norms.rechecked",
@@ -241,14 +241,14 @@ async def run(services: Services, job_id: int, recheck_id: int) -> list[Action]:
         async with services.store.transaction() as tx:
             # Everything a batch writes (prompts, creators' messages, the summary, the mod log) is read in the
             # community's chats: the community's language.
-            rc = await tx.recheck(recheck_id)
+            rc = await tx.rechecks.get(recheck_id)
             with using(await services.directory.language(tx, rc.community_id if rc else None)):
                 finished, done = await _batch(services, tx, recheck_id, services.clock())
             handed_back = not finished and time.monotonic() - started > TIME_SHARE
             if finished:
-                await tx.finish_job(job_id)
+                await tx.jobs.finish(job_id)
             elif handed_back:
-                await tx.requeue_job(job_id)
+                await tx.jobs.requeue(job_id)
         actions += done
         if finished or handed_back:
             return actions

@@ -38,7 +38,7 @@ async def simulate_releases(
     fields and text only."""
     changes: list[ResultChange] = []
     for release in releases:
-        latest = await tx.latest_norm_check(release.id)
+        latest = await tx.norm_checks.latest(release.id)
         before = {r.norm_id: r.outcome for r in latest[1]} if latest else {}
         ctx = (
             await context(release)
@@ -59,10 +59,10 @@ async def simulate(store: Store, draft: NormPack, community: str | None = None) 
     changes: list[ResultChange] = []
     seen = 0
     async with store.transaction() as tx:
-        for c in await tx.communities():
+        for c in await tx.communities.all():
             if community is not None and c.slug != community:
                 continue
-            releases = await tx.all_releases(c.id)
+            releases = await tx.releases.all(c.id)
             seen += len(releases)
             changes += await simulate_releases(tx, draft, releases)
         await tx.discard()

@@ -13,10 +13,10 @@ from typing import Any
 
 from moderation.kernel.actions import Action, Card, DirectMessage, Reply
 from moderation.kernel.commands import Param, command
+from moderation.kernel.i18n import N_, _
 from moderation.kernel.invocation import Invocation
 from moderation.provenance import KeyProblem, KeyStore, Provenance
 from moderation.provenance.receipts import sign_receipt
-from storage import privacy
 
 __all__ = ["MAX_EXPORT_CHARS", "export_json"]
 
@@ -29,31 +29,31 @@ async def export_json(inv: Invocation) -> str:
     """The member's data as compact JSON of at most `MAX_EXPORT_CHARS`; lists are cut newest-first to fit,
     and each says its total so the member sees what was left out."""
     ids = await inv.person_accounts()
-    accounts = [a for a in [await inv.tx.account(i) for i in ids] if a is not None]
+    accounts = [a for a in [await inv.tx.accounts.get(i) for i in ids] if a is not None]
     refs = [f"{a.platform}:{a.user_id}" for a in accounts]
     text = ""
     for limit in _LIMITS:
-        data = await privacy.export_member(inv.tx, ids, refs, limit=limit)
-        data["note"] = "Newest first; 'total' counts every row. Releases are shared records of the community."
+        data = await inv.tx.privacy.export_member(ids, refs, limit=limit)
+        data["note"] = _("Newest first; 'total' counts every row. Releases are shared records of the community.")
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         if len(text) <= MAX_EXPORT_CHARS:
             return text
     # Even the empty lists do not fit (many long display names): cut the account list too.
-    data = {"accounts": len(ids), "note": "Too much to send in one message; ask a moderator for a full export."}
+    data = {"accounts": len(ids), "note": _("Too much to send in one message; ask a moderator for a full export.")}
     return json.dumps(data)
 
 
-@command("export-my-data", "Get everything normbot stores about you, as JSON, in a direct message")
+@command("export-my-data", N_("Get everything normbot stores about you, as JSON, in a direct message"))
 async def export_my_data(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """Sent by DM with no chat fallback: a member's data must never land in a public channel."""
     text = await export_json(inv)
     await inv.audit("privacy.exported", inv.actor_ref, {"chars": len(text)})
     return [
-        DirectMessage(inv.actor.platform, inv.actor.user_id, Card("Your data in normbot (JSON)", text)),
+        DirectMessage(inv.actor.platform, inv.actor.user_id, Card(_("Your data in normbot (JSON)"), text)),
         Reply(
             Card(
-                "Check your private messages",
-                "I sent you your data in a direct message (open a DM with me if it's not there, then ask again).",
+                _("Check your private messages"),
+                _("I sent you your data in a direct message (open a DM with me if it's not there, then ask again)."),
             ),
             ephemeral=True,
         ),
@@ -70,21 +70,21 @@ async def _reissue_receipts(inv: Invocation, ids: list[int]) -> int:
     hooks = inv.services.hooks
     keys = hooks.keys if isinstance(hooks, Provenance) else KeyStore()
     reissued: list[tuple[int, int, dict[str, Any] | None]] = []
-    for claim_id, seq, receipt in await privacy.named_receipts(inv.tx, ids):
+    for claim_id, seq, receipt in await inv.tx.privacy.named_receipts(ids):
         body = {k: v for k, v in receipt.items() if k not in ("signature", "key_id", "type")}
         body["creator"] = {k: v for k, v in dict(receipt["creator"]).items() if k != "name"}
         try:
             reissued.append((claim_id, seq, sign_receipt(body, keys)))
         except KeyProblem:
             reissued.append((claim_id, seq, None))
-    await inv.tx.set_claim_receipts(reissued)
+    await inv.tx.claims.set_receipts(reissued)
     return len(reissued)
 
 
 @command(
     "forget-me",
-    "Redact your name and everything you wrote (announcements, edits, reasons, notes); add confirm",
-    Param("confirm", "Type confirm to go ahead", choices=("confirm",), required=False),
+    N_("Redact your name and everything you wrote (announcements, edits, reasons, notes); add confirm"),
+    Param("confirm", N_("Type confirm to go ahead"), choices=("confirm",), required=False),
 )
 async def forget_me(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """Irreversible, so it asks for `confirm` first; what stays is said up front."""
@@ -92,14 +92,15 @@ async def forget_me(inv: Invocation, args: dict[str, Any]) -> list[Action]:
         return [
             Reply(
                 Card(
-                    "Forget me?",
-                    "This replaces your display name with [redacted] on every linked account, redacts the text "
-                    "of your announcements, the field values you set with /release edit, the reasons of flags "
-                    "you filed and the notes of your endorsements, reviews and flag decisions (also in the audit "
-                    "log, which stays verifiable), re-issues your claim receipts without your name, and deletes "
-                    "your link codes. Your releases, endorsements and flags stay as anonymous records. "
-                    f"Send {inv.ref('forget-me')} confirm to go ahead; {inv.ref('export-my-data')} first if you "
-                    "want a copy.",
+                    _("Forget me?"),
+                    _(
+                        "This replaces your display name with [redacted] on every linked account, redacts the text "
+                        "of your announcements, the field values you set with /release edit, the reasons of flags "
+                        "you filed and the notes of your endorsements, reviews and flag decisions (also in the "
+                        "audit log, which stays verifiable), re-issues your claim receipts without your name, and "
+                        "deletes your link codes. Your releases, endorsements and flags stay as anonymous records. "
+                        "Send {forget} confirm to go ahead; {export} first if you want a copy."
+                    ).format(forget=inv.ref("forget-me"), export=inv.ref("export-my-data")),
                 ),
                 ephemeral=True,
                 private=True,
@@ -107,18 +108,27 @@ async def forget_me(inv: Invocation, args: dict[str, Any]) -> list[Action]:
         ]
     ids = await inv.person_accounts()
     receipts = await _reissue_receipts(inv, ids)
-    done = dataclasses.replace(await privacy.redact_member(inv.tx, ids), receipts=receipts)
+    done = dataclasses.replace(await inv.tx.privacy.redact_member(ids), receipts=receipts)
     await inv.audit("privacy.forgotten", inv.actor_ref, done.as_payload())
     inv.services.stats["members_forgotten"] += 1
     return [
         Reply(
             Card(
-                "Forgotten",
-                f"Redacted {done.accounts} account(s), {done.announcement_texts} announcement(s), "
-                f"{done.edited_fields} edited field(s), {done.flag_reasons} flag reason(s), "
-                f"{done.endorsement_notes + done.review_notes + done.resolution_notes} note(s), "
-                f"{done.audit_values} audit detail(s); re-issued {receipts} claim receipt(s) without your name; "
-                f"deleted {done.link_codes} link code(s).",
+                _("Forgotten"),
+                _(
+                    "Redacted {accounts} account(s), {announcements} announcement(s), {fields} edited field(s), "
+                    "{reasons} flag reason(s), {notes} note(s), {audit} audit detail(s); re-issued {receipts} claim "
+                    "receipt(s) without your name; deleted {codes} link code(s)."
+                ).format(
+                    accounts=done.accounts,
+                    announcements=done.announcement_texts,
+                    fields=done.edited_fields,
+                    reasons=done.flag_reasons + done.appeal_texts,  # an appeal's text is a reason too
+                    notes=done.endorsement_notes + done.review_notes + done.resolution_notes + done.appeal_notes,
+                    audit=done.audit_values,
+                    receipts=receipts,
+                    codes=done.link_codes,
+                ),
             ),
             ephemeral=True,
             private=True,

@@ -11,11 +11,11 @@ __all__ = ["export_rows"]
 
 
 async def _release_row(tx: Tx, release: Release, slug: str) -> dict[str, Any]:
-    creator = await tx.account(release.creator_id)
-    latest = await tx.latest_norm_check(release.id)
+    creator = await tx.accounts.get(release.creator_id)
+    latest = await tx.norm_checks.latest(release.id)
     flags = []
-    for flag in await tx.flags_of(release.id):
-        reporter = await tx.account(flag.account_id)
+    for flag in await tx.flags.of_release(release.id):
+        reporter = await tx.accounts.get(flag.account_id)
         flags.append(
             {
                 "id": f"F{flag.id}",
@@ -28,7 +28,7 @@ async def _release_row(tx: Tx, release: Release, slug: str) -> dict[str, Any]:
         )
     reviews = [
         {"reviewer": account.display_name, "answers": {a.norm_id: a.answer for a in answers}}
-        for _, account, answers in await tx.reviews(release.id)
+        for _, account, answers in await tx.reviews.of_release(release.id)
     ]
     return {
         "id": f"R{release.id}",
@@ -41,12 +41,12 @@ async def _release_row(tx: Tx, release: Release, slug: str) -> dict[str, Any]:
         "fields": release.fields_json,
         "norm_pack": latest[0].pack_digest if latest else None,
         "norm_results": {r.norm_id: r.outcome for r in latest[1]} if latest else {},
-        "endorsements": [a.display_name for _, a in await tx.endorsements(release.id)],
+        "endorsements": [a.display_name for _, a in await tx.endorsements.of_release(release.id)],
         "flags": flags,
         "reviews": reviews,
         "announcements": [
             {"platform": a.platform, "chat": a.chat_id, "message": a.message_id, "url": a.url}
-            for a in await tx.announcements(release.id)
+            for a in await tx.announcements.of_release(release.id)
         ],
         "previous": f"R{release.previous_id}" if release.previous_id else None,
         "created_at": release.created_at.isoformat(),
@@ -56,11 +56,11 @@ async def _release_row(tx: Tx, release: Release, slug: str) -> dict[str, Any]:
 async def export_rows(store: Store, community: str | None = None) -> AsyncIterator[dict[str, Any]]:
     """One dict per release (oldest first), optionally of one community; raises KeyError for an unknown one."""
     async with store.transaction() as tx:
-        communities = await tx.communities()
+        communities = await tx.communities.all()
         if community is not None:
             communities = [c for c in communities if c.slug == community]
             if not communities:
                 raise KeyError(community)
         for c in communities:
-            for release in await tx.all_releases(c.id):
+            for release in await tx.releases.all(c.id):
                 yield await _release_row(tx, release, c.slug)

@@ -18,12 +18,12 @@ from typing import Any
 
 from moderation.kernel.actions import Action, Card, DirectMessage, Send
 from moderation.kernel.events import ChatRef
+from moderation.kernel.i18n import _
 from moderation.provenance.keys import KeyProblem, KeyStore
 from moderation.provenance.receipts import iso_time, sign_receipt
 from moderation.provenance.values import ClaimValue
 from moderation.releases.cards import clip, release_ref, title_of
 from storage import Account, Claim, Release, Tx
-from storage import provenance as q
 
 __all__ = ["RecordedClaim", "ReuploadMatch", "alert_actions", "claim_matches", "record_claim", "record_claims"]
 
@@ -94,7 +94,7 @@ async def record_claims(
         }
         for v in values
     ]
-    inserted = {(kind, value): claim_id for claim_id, kind, value in await tx.add_claims(rows)}
+    inserted = {(kind, value): claim_id for claim_id, kind, value in await tx.claims.add_many(rows)}
     actor = f"{account.platform}:{account.user_id}"
     problem: KeyProblem | None = None
     claims: list[RecordedClaim] = []
@@ -102,7 +102,7 @@ async def record_claims(
         claim_id = inserted.get((v.kind, v.value))
         if claim_id is None:
             continue
-        seq, digest = await tx.audit_now(
+        seq, digest = await tx.audit_log.append_now(
             community_id,
             actor=actor,
             action="claim.recorded",
@@ -130,7 +130,7 @@ async def record_claims(
             except KeyProblem as exc:
                 problem = exc
         claims.append(RecordedClaim(claim_id, v.kind, v.value, seq, receipt))
-    await tx.set_claim_receipts([(c.id, c.audit_seq, c.receipt) for c in claims])
+    await tx.claims.set_receipts([(c.id, c.audit_seq, c.receipt) for c in claims])
     return claims, problem
 
 
@@ -161,29 +161,33 @@ async def claim_matches(
     tx: Tx, community_id: int, values: Sequence[ClaimValue], same_person: set[int], release_id: int | None
 ) -> dict[int, ReuploadMatch]:
     """Earlier claims by other people on the same values, grouped by the earlier account."""
-    found = await q.matching_claims(tx, community_id, [(v.kind, v.value) for v in values])
+    found = await tx.claims.matching(community_id, [(v.kind, v.value) for v in values])
     out: dict[int, ReuploadMatch] = {}
     for c in found:
         if c.account_id in same_person or (release_id is not None and c.release_id == release_id):
             continue
         m = out.get(c.account_id)
         if m is None:
-            earlier = await tx.release(community_id, c.release_id) if c.release_id else None
-            m = out[c.account_id] = ReuploadMatch(earlier, await tx.account(c.account_id), c.created_at)
+            earlier = await tx.releases.get(community_id, c.release_id) if c.release_id else None
+            m = out[c.account_id] = ReuploadMatch(earlier, await tx.accounts.get(c.account_id), c.created_at)
         m.earlier_claims.append(c)
         kind = c.kind.replace("_", "-")
         short = clip(c.value, 80) if c.kind == "link" or len(c.value) <= 24 else f"{c.value[:12]}…"
-        m.evidence.append(f"same {kind} {short} (claim C{c.id}, {iso_time(c.created_at)[:16].replace('T', ' ')})")
+        m.evidence.append(
+            _("same {kind} {value} (claim {claim}, {at})").format(
+                kind=kind, value=short, claim=f"C{c.id}", at=iso_time(c.created_at)[:16].replace("T", " ")
+            )
+        )
     return out
 
 
 def _side(release: Release | None, account: Account | None, at: datetime | None, claims: Sequence[str]) -> str:
     who = clip(account.display_name, 40) if account else "?"
-    what = f"{release_ref(release)} {title_of(release)}" if release else "(no release)"
+    what = f"{release_ref(release)} {title_of(release)}" if release else _("(no release)")
     when = iso_time(at)[:16].replace("T", " ") + " UTC" if at else "?"
-    text = f"{what} by {who}, {when}"
+    text = _("{what} by {who}, {when}").format(what=what, who=who, when=when)
     if claims:
-        text += "; claims: " + ", ".join(claims[:4])
+        text += "; " + _("claims: {claims}").format(claims=", ".join(claims[:4]))
     return clip(text, 400)
 
 
@@ -199,27 +203,27 @@ def alert_actions(
     """The moderators' card with both sides, and a DM to the earlier creator (when there is one)."""
     earlier_labels = [f"C{c.id} {c.kind.replace('_', '-')}" for c in match.earlier_claims]
     later_side = _side(later, later_account, now, later_claims)
-    later_label = f"{release_ref(later)} ({title_of(later)})" if later else "A claim made with /claim"
+    later_label = f"{release_ref(later)} ({title_of(later)})" if later else _("A claim made with /claim")
     if match.earlier is None and match.earlier_account is None:
-        title = f"⚠️ {later_label}: its file disagrees with the announcement"
-        fields: tuple[tuple[str, str], ...] = (("Announcement", later_side),)
+        title = "⚠️ " + _("{later}: its file disagrees with the announcement").format(later=later_label)
+        fields: tuple[tuple[str, str], ...] = ((_("Announcement"), later_side),)
     else:
-        earlier_ref = release_ref(match.earlier) if match.earlier else "an earlier claim"
-        title = f"⚠️ Possible re-upload: {later_label} matches {earlier_ref}"
+        earlier_ref = release_ref(match.earlier) if match.earlier else _("an earlier claim")
+        title = "⚠️ " + _("Possible re-upload: {later} matches {earlier}").format(later=later_label, earlier=earlier_ref)
         fields = (
-            ("Earlier", _side(match.earlier, match.earlier_account, match.earlier_at, earlier_labels)),
-            ("Later", later_side),
+            (_("Earlier"), _side(match.earlier, match.earlier_account, match.earlier_at, earlier_labels)),
+            (_("Later"), later_side),
         )
-    body = "Evidence:\n" + "\n".join(f"• {clip(e, 200)}" for e in match.evidence[:10])
-    footer = "Evidence for people to weigh, not a verdict. Receipts: /claim, normbot claim receipt <hash|link>."
+    body = _("Evidence:") + "\n" + "\n".join(f"• {clip(e, 200)}" for e in match.evidence[:10])
+    footer = _("Evidence for people to weigh, not a verdict. Receipts: /claim, normbot claim receipt <hash|link>.")
     card = Card(title, body, fields, status="flagged", footer=footer)
     actions: list[Action] = [Send(chat, card) for chat in mod_chats]
     if match.earlier_account is not None:
         dm = Card(
-            "Someone may have re-uploaded your model",
+            _("Someone may have re-uploaded your model"),
             body,
             fields,
-            footer="The moderators have the same evidence; nothing has been decided. Reply to them if it is yours.",
+            footer=_("The moderators have the same evidence; nothing has been decided. Reply to them if it is yours."),
         )
         actions.append(DirectMessage(match.earlier_account.platform, match.earlier_account.user_id, dm))
     return actions

@@ -11,6 +11,7 @@ from typing import Any
 from moderation.kernel.actions import Action, Card, DirectMessage, Reply
 from moderation.kernel.commands import Param, command
 from moderation.kernel.errors import AlreadyDone, BadArgument, NotFound
+from moderation.kernel.i18n import N_, _
 from moderation.kernel.invocation import Invocation
 from moderation.provenance.claims import alert_actions, claim_matches, record_claim
 from moderation.provenance.keys import KeyProblem, KeyStore
@@ -25,7 +26,7 @@ from storage import Account, Release
 
 __all__: list[str] = []
 
-RELEASE_OPT = Param("release", "The release id, like R12 (or reply to its announcement)", "release", required=False)
+RELEASE_OPT = Param("release", N_("The release id, like R12 (or reply to its announcement)"), "release", required=False)
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are typed by hand
 DEFAULT_LINK_TTL = timedelta(minutes=10)
 _MENTION = re.compile(r"<@!?(\d{1,20})>")
@@ -38,8 +39,10 @@ def _provenance(inv: Invocation) -> Provenance | None:
 
 @command(
     "claim",
-    "Register a file hash or model link as yours; you get a signed receipt",
-    Param("value", "A SHA-256 (64 hex), an AutoV2 (10 hex), or a Hugging Face / Civitai model link", max_length=500),
+    N_("Register a file hash or model link as yours; you get a signed receipt"),
+    Param(
+        "value", N_("A SHA-256 (64 hex), an AutoV2 (10 hex), or a Hugging Face / Civitai model link"), max_length=500
+    ),
     examples=("/claim 4f1c2b8e9d0a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c",),
 )
 async def claim(inv: Invocation, args: dict[str, Any]) -> list[Action]:
@@ -48,14 +51,17 @@ async def claim(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     value = parse_claim_value(args["value"])
     if value is None:
         raise BadArgument(
-            f"{clip(args['value'], 40)!r} is not a SHA-256, an AutoV2 hash or a Hugging Face / Civitai model link.",
-            hint="For example: /claim https://huggingface.co/you/your-model",
+            _("{value} is not a SHA-256, an AutoV2 hash or a Hugging Face / Civitai model link.").format(
+                value=repr(clip(args["value"], 40))
+            ),
+            hint=_("For example: /claim https://huggingface.co/you/your-model"),
         )
     prov = _provenance(inv)
     keys = prov.keys if prov else KeyStore()
     release: Release | None = await inv.target_release(None) if inv.reply_to else None
     same = set(await inv.person_accounts())
-    matches = await claim_matches(inv.tx, inv.community_id, [value], same, None)
+    with inv.public():  # the evidence lines are shown to the moderators and the earlier creator
+        matches = await claim_matches(inv.tx, inv.community_id, [value], same, None)
     try:
         row = await record_claim(
             inv.tx,
@@ -70,30 +76,41 @@ async def claim(inv: Invocation, args: dict[str, Any]) -> list[Action]:
             now=inv.now,
         )
     except KeyProblem as exc:
-        raise BadArgument(f"I can't sign receipts right now ({exc}); ask an operator.") from None
+        raise BadArgument(
+            _("I can't sign receipts right now ({problem}); ask an operator.").format(problem=exc)
+        ) from None
     if row is None:
-        raise AlreadyDone(f"You already claimed {value.label}.", hint="normbot claim receipt <value> prints it.")
+        raise AlreadyDone(
+            _("You already claimed {value}.").format(value=value.label),
+            hint=_("normbot claim receipt <value> prints it."),
+        )
     inv.services.stats["claims_recorded"] += 1
     receipt = json.dumps(row.receipt, sort_keys=True, separators=(",", ":"))
-    fields = (("Claim", f"C{row.id} {value.label}"), ("Audit log", f"#{row.audit_seq}"))
+    fields = ((_("Claim"), f"C{row.id} {value.label}"), (_("Audit log"), f"#{row.audit_seq}"))
     note = ""
     if matches:
         first = min((c for m in matches.values() for c in m.earlier_claims), key=lambda c: (c.created_at, c.id))
-        note = f"\nNote: C{first.id} claimed this earlier; the moderators will see both claims."
+        note = "\n" + _("Note: {claim} claimed this earlier; the moderators will see both claims.").format(
+            claim=f"C{first.id}"
+        )
     actions: list[Action] = [
-        Reply(Card("Claim recorded", f"Your signed receipt (keep it):\n{receipt}{note}", fields), ephemeral=True)
+        Reply(
+            Card(_("Claim recorded"), _("Your signed receipt (keep it):") + f"\n{receipt}{note}", fields),
+            ephemeral=True,
+        )
     ]
     for m in matches.values():
-        actions.extend(
-            alert_actions(
-                m,
-                later=release,
-                later_account=inv.account,
-                later_claims=[f"C{row.id} {value.kind}"],
-                now=inv.now,
-                mod_chats=_mod_chats(inv),
+        with inv.public():  # the moderators' chat
+            actions.extend(
+                alert_actions(
+                    m,
+                    later=release,
+                    later_account=inv.account,
+                    later_claims=[f"C{row.id} {value.kind}"],
+                    now=inv.now,
+                    mod_chats=_mod_chats(inv),
+                )
             )
-        )
     return actions
 
 
@@ -103,18 +120,22 @@ def _mod_chats(inv: Invocation) -> list[Any]:
     return chats_for(inv.community, "mod", "review", "releases")
 
 
-@command("provenance", "A release's ancestors and descendants, as a tree", RELEASE_OPT)
+@command("provenance", N_("A release's ancestors and descendants, as a tree"), RELEASE_OPT)
 async def provenance(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """Lineage is public: anyone may see what a model descends from and who credits it."""
     release = await inv.target_release(args.get("release"))
     index = await LineageIndex.load(inv.tx, inv.community_id)
-    claims = await inv.tx.claims_of_release(release.id)
+    claims = await inv.tx.claims.of_release(release.id)
     fields: tuple[tuple[str, str], ...] = ()
     if claims:
-        fields = (("Claims", ", ".join(f"C{c.id} {c.kind.replace('_', '-')}" for c in claims[:6])),)
+        fields = ((_("Claims"), ", ".join(f"C{c.id} {c.kind.replace('_', '-')}" for c in claims[:6])),)
     return [
         Reply(
-            Card(f"Lineage of {release_ref(release)}: {title_of(release)}", render_tree(index, release.id), fields),
+            Card(
+                _("Lineage of {ref}: {title}").format(ref=release_ref(release), title=title_of(release)),
+                render_tree(index, release.id),
+                fields,
+            ),
             ephemeral=True,
         ),
     ]
@@ -125,17 +146,17 @@ async def _recount_after_link(inv: Invocation) -> list[Action]:
     endorsed may no longer have its quorum (two endorsements became one, or an endorser is now the creator).
     Such a release goes back to review, is audited, and its prompts show the new count."""
     actions: list[Action] = []
-    for release in await inv.tx.endorsed_releases_of_people(await inv.person_accounts()):
+    for release in await inv.tx.endorsements.endorsed_releases_of_people(await inv.person_accounts()):
         slug = inv.services.directory.slug_of(release.community_id)
         config = inv.services.communities.get(slug) if slug else None
         if config is None:
             continue
         pack = await inv.services.packs.current(inv.tx, config, release.community_id)
-        await inv.tx.lock_release(release)
+        await inv.tx.releases.lock(release)
         reached, count, quorum = await quorum_reached(inv.tx, release, pack)
         if reached or not await set_status(inv.tx, release, "in_review", inv.now):
             continue
-        await inv.tx.audit(
+        await inv.tx.audit_log.append(
             release.community_id,
             actor="normbot",
             action="release.quorum_lost",
@@ -143,7 +164,8 @@ async def _recount_after_link(inv: Invocation) -> list[Action]:
             payload={"endorsements": count, "quorum": quorum, "why": "accounts linked"},
             at=inv.now,
         )
-        actions.extend(await refresh_prompts(inv.tx, release, pack, phrasing=inv.services.phrasing))
+        with inv.public():
+            actions.extend(await refresh_prompts(inv.tx, release, pack, phrasing=inv.services.phrasing))
     return actions
 
 
@@ -152,20 +174,18 @@ async def _member(inv: Invocation, who: str | None) -> Account:
         return inv.account
     m = _MENTION.fullmatch(who.strip())
     if m is not None:
-        from storage import provenance as q
-
-        found = await q.account_by_user(inv.tx, inv.chat.platform, m.group(1))
+        found = await inv.tx.accounts.by_user(inv.chat.platform, m.group(1))
     else:
-        found = await inv.tx.account_by_name(inv.chat.platform, who.strip().lstrip("@"))
+        found = await inv.tx.accounts.by_name(inv.chat.platform, who.strip().lstrip("@"))
     if found is None:
-        raise NotFound(f"I don't know a member called {clip(who, 40)!r} here.")
+        raise NotFound(_("I don't know a member called {name} here.").format(name=repr(clip(who, 40))))
     return found
 
 
 @command(
     "profile",
-    "Someone's releases, credits, endorsements and reviews (yours without a name)",
-    Param("member", "@name of the member", required=False, max_length=100),
+    N_("Someone's releases, credits, endorsements and reviews (yours without a name)"),
+    Param("member", N_("@name of the member"), required=False, max_length=100),
 )
 async def profile(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """Reputation is shown as numbers people can read, not a single score."""
@@ -178,8 +198,8 @@ async def profile(inv: Invocation, args: dict[str, Any]) -> list[Action]:
 
 @command(
     "link",
-    "Link your accounts on two platforms: run /link here, then /link <code> on the other platform",
-    Param("code", "The code /link gave you on your other account", required=False, max_length=32),
+    N_("Link your accounts on two platforms: run /link here, then /link <code> on the other platform"),
+    Param("code", N_("The code /link gave you on your other account"), required=False, max_length=32),
 )
 async def link(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """A one-time code proves control of both accounts; afterwards claims and reputation follow the person."""
@@ -187,8 +207,8 @@ async def link(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     prov = _provenance(inv)
     ttl = prov.link_code_ttl if prov else DEFAULT_LINK_TTL
     if not code:
-        code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
-        await inv.tx.create_link_code(inv.account.id, code, inv.now + ttl)
+        code = "".join(secrets.choice(_CODE_ALPHABET) for _i in range(8))
+        await inv.tx.accounts.create_link_code(inv.account.id, code, inv.now + ttl)
         minutes = round(ttl.total_seconds() / 60)
         # A private message, never the chat: on Telegram an "ephemeral" reply would be seen by the whole group,
         # and whoever uses the code gets linked to this account.
@@ -197,22 +217,24 @@ async def link(inv: Invocation, args: dict[str, Any]) -> list[Action]:
                 inv.actor.platform,
                 inv.actor.user_id,
                 Card(
-                    "Your link code",
-                    f"{code}\nOn your other account, send: /link {code}\nIt works once and expires in {minutes} "
-                    "minutes. Don't share it: whoever uses it is linked to you.",
+                    _("Your link code"),
+                    _(
+                        "{code}\nOn your other account, send: /link {code}\nIt works once and expires in {minutes} "
+                        "minutes. Don't share it: whoever uses it is linked to you."
+                    ).format(code=code, minutes=minutes),
                 ),
             ),
             Reply(
                 Card(
-                    "Check your private messages",
-                    "I sent you a one-time link code (open a DM with me if it's not there).",
+                    _("Check your private messages"),
+                    _("I sent you a one-time link code (open a DM with me if it's not there)."),
                 ),
                 ephemeral=True,
             ),
         ]
-    first = await inv.tx.redeem_link_code(code, inv.account.id, inv.now)
+    first = await inv.tx.accounts.redeem_link_code(code, inv.account.id, inv.now)
     if first is None:
-        raise BadArgument("That code is unknown, expired, already used, or your own.", hint="Run /link again.")
+        raise BadArgument(_("That code is unknown, expired, already used, or your own."), hint=_("Run /link again."))
     await inv.audit(
         "identity.linked",
         f"person:{first.person_id}",
@@ -223,9 +245,11 @@ async def link(inv: Invocation, args: dict[str, Any]) -> list[Action]:
         *actions,
         Reply(
             Card(
-                "Accounts linked",
-                f"This account and {first.platform}:{clip(first.display_name, 40)} are now one person: claims, "
-                "'your own release' checks and reputation follow you on both.",
+                _("Accounts linked"),
+                _(
+                    "This account and {account} are now one person: claims, 'your own release' checks and "
+                    "reputation follow you on both."
+                ).format(account=f"{first.platform}:{clip(first.display_name, 40)}"),
             ),
             ephemeral=True,
         ),

@@ -56,7 +56,7 @@ async def resolve_parents(tx: Tx, release: Release) -> list[tuple[Release, str]]
     remembered = tx.memo.get(key)
     if remembered is not None:
         return list(remembered)
-    found = await tx.find_releases_by_name(release.community_id, [n for n, _ in declared])
+    found = await tx.releases.by_names(release.community_id, [n for n, _ in declared])
     by_name: dict[str, list[Release]] = defaultdict(list)
     for r in found:
         by_name[r.model_name.casefold()].append(r)
@@ -134,8 +134,8 @@ class LineageIndex:
     @classmethod
     async def load(cls, tx: Tx, community_id: int) -> LineageIndex:
         """Build the index for one community."""
-        releases = await tx.all_releases(community_id)
-        creators = {a.id: a for a in await tx.accounts_by_ids({r.creator_id for r in releases})}
+        releases = await tx.releases.all(community_id)
+        creators = {a.id: a for a in await tx.accounts.by_ids({r.creator_id for r in releases})}
         return cls(releases, creators)
 
     def _node(self, release_id: int, relation: str) -> TreeNode:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from moderation.kernel.actions import Action, Card, DirectMessage
 from moderation.kernel.community import chats_for
 from moderation.kernel.events import MessagePosted
+from moderation.kernel.i18n import _
 from moderation.kernel.redaction import redacting_logger
 from moderation.provenance.claims import ReuploadMatch, alert_actions, claim_matches, record_claims
 from moderation.provenance.keys import KeyStore
@@ -42,8 +43,7 @@ from moderation.releases.cards import clip, release_ref, title_of
 from norms import ParentFacts
 from norms.fields import ReleaseFields
 from norms.licenses import normalize_license
-from storage import Account, Release, Tx, personal
-from storage import provenance as q
+from storage import Account, AnnouncementRef, Release, Tx, personal
 
 if TYPE_CHECKING:
     from moderation.kernel.services import Services
@@ -58,7 +58,7 @@ class TextNeighbours:
     """A new announcement's text scored against recent ones, before its unit of work (`prepare_announcement`)."""
 
     vector: Any
-    scored: list[tuple[q.AnnouncementRef, float, float | None]]  # (neighbour, Jaccard, cosine or None)
+    scored: list[tuple[AnnouncementRef, float, float | None]]  # (neighbour, Jaccard, cosine or None)
     embedded: dict[int, Any]  # neighbours' vectors the model made just now (none stored): kept with this one
 
 
@@ -143,7 +143,7 @@ class Provenance:
         if not created:
             return ()  # a cross-post by the same person: its claims were recorded the first time
         slug = services.directory.slug_of(release.community_id) or str(release.community_id)
-        same_person = set(await tx.accounts_of_person(author))
+        same_person = set(await tx.accounts.of_person(author))
         headers, header_evidence = await self._read_headers(event, author, fields)
         self._remember_stated(release, event.text, headers)
         values = claim_values(fields) + [ClaimValue("tensor_sha256", h.tensor_sha256) for h in headers]
@@ -165,7 +165,7 @@ class Provenance:
             else:
                 matches[0] = ReuploadMatch(None, None, None, list(header_evidence))
         if announcement_id is None:
-            announcement = await tx.announcement_at(event.chat.platform, event.chat.chat_id, event.message_id)
+            announcement = await tx.announcements.by_message(event.chat.platform, event.chat.chat_id, event.message_id)
             announcement_id = announcement.id if announcement else None
         model = self._model_name(services)
         if neighbours is not None and neighbours.vector is not None and model:
@@ -174,7 +174,7 @@ class Provenance:
             fresh = dict(neighbours.embedded)
             if announcement_id is not None:
                 fresh[announcement_id] = neighbours.vector
-            await q.add_announcement_vectors(tx, model, {i: pack_vector(v) for i, v in fresh.items()})
+            await tx.announcements.add_vectors(model, {i: pack_vector(v) for i, v in fresh.items()})
         recorded = await self._record(tx, slug, author, values, release, announcement_id, now, services)
         actions = await self._alerts(services, tx, release, author, matches, recorded, now)
         actions.extend(await self._credit_notices(tx, release, author, same_person))
@@ -201,14 +201,14 @@ class Provenance:
         if announcement_id is not None and text is not None:
             self._shingles.pop(announcement_id, None)
             self._vectors.pop(announcement_id, None)
-            await q.forget_announcement_vectors(tx, [announcement_id])
+            await tx.announcements.forget_vectors([announcement_id])
             self._remember_stated(release, text, ())
         known = set(claim_values(before))
         values = [v for v in claim_values(after) if v not in known]
         if not values:
             return ()
         slug = services.directory.slug_of(release.community_id) or str(release.community_id)
-        same_person = set(await tx.accounts_of_person(creator))
+        same_person = set(await tx.accounts.of_person(creator))
         matches = await claim_matches(tx, release.community_id, values, same_person, release.id)
         recorded = await self._record(tx, slug, creator, values, release, announcement_id, now, services, source="edit")
         return await self._alerts(services, tx, release, creator, matches, recorded, now)
@@ -234,7 +234,7 @@ class Provenance:
                     m, later=release, later_account=author, later_claims=recorded, now=now, mod_chats=mod_chats
                 )
             )
-            await tx.audit(
+            await tx.audit_log.append(
                 release.community_id,
                 actor="normbot",
                 action="provenance.reupload_suspected",
@@ -300,13 +300,19 @@ class Provenance:
                 _same_name(info.author, author.display_name) or _same_name(info.author, author.user_id)
             ):
                 evidence.append(
-                    f"{clip(att.name, 60)} header names author {clip(info.author, 40)!r}, "
-                    f"but {clip(author.display_name, 40)!r} announced it"
+                    _("{file} header names author {author}, but {announcer} announced it").format(
+                        file=clip(att.name, 60),
+                        author=repr(clip(info.author, 40)),
+                        announcer=repr(clip(author.display_name, 40)),
+                    )
                 )
             if info.license and fields.license and normalize_license(info.license) != normalize_license(fields.license):
                 evidence.append(
-                    f"{clip(att.name, 60)} header says license {clip(info.license, 40)!r}, "
-                    f"the announcement says {clip(fields.license, 40)!r}"
+                    _("{file} header says license {license}, the announcement says {stated}").format(
+                        file=clip(att.name, 60),
+                        license=repr(clip(info.license, 40)),
+                        stated=repr(clip(fields.license, 40)),
+                    )
                 )
         return infos, evidence
 
@@ -341,27 +347,27 @@ class Provenance:
 
     async def _neighbours(
         self, services: Services, tx: Tx, community_id: int
-    ) -> tuple[list[q.AnnouncementRef], dict[int, str]]:
+    ) -> tuple[list[AnnouncementRef], dict[int, str]]:
         """The community's recent announcements, and the texts of those whose shingles or vector (with a
         model) are not cached yet."""
-        recent = await q.recent_announcement_refs(tx, community_id, limit=self.compare_last)
+        recent = await tx.announcements.recent_refs(community_id, limit=self.compare_last)
         with_model = self._embedder(services) is not None
         model = self._model_name(services)
         if with_model and model is not None:
             # Vectors stored at registration: a restarted process or another replica reads them instead
             # of running the model over every neighbour again.
             unseen = [r.announcement_id for r in recent if r.announcement_id not in self._vectors]
-            for i, data in (await q.announcement_vectors(tx, unseen, model)).items():
+            for i, data in (await tx.announcements.vectors(unseen, model)).items():
                 self._cache_vector(i, unpack_vector(data))
         missing = [
             r.announcement_id
             for r in recent
             if r.announcement_id not in self._shingles or (with_model and r.announcement_id not in self._vectors)
         ]
-        return recent, await q.announcement_texts(tx, missing)
+        return recent, await tx.announcements.texts(missing)
 
     async def _score(
-        self, services: Services, text: str, embedding: Any, recent: Sequence[q.AnnouncementRef], texts: dict[int, str]
+        self, services: Services, text: str, embedding: Any, recent: Sequence[AnnouncementRef], texts: dict[int, str]
     ) -> TextNeighbours:
         """Jaccard (and cosine, with a model) of `text` against each neighbour long enough to compare."""
         rows = [
@@ -393,20 +399,22 @@ class Provenance:
                 continue
             reasons = []
             if jac >= self.jaccard_threshold:
-                reasons.append(f"{jac:.0%} character-shingle Jaccard")
+                reasons.append(_("{share} character-shingle Jaccard").format(share=f"{jac:.0%}"))
             if cos is not None and cos >= self.cosine_threshold:
-                reasons.append(f"{cos:.2f} embedding cosine")
+                reasons.append(_("{score} embedding cosine").format(score=f"{cos:.2f}"))
             if not reasons:
                 continue
-            earlier = await tx.release(release.community_id, ref.release_id)
-            account = await tx.account(ref.author_id)
+            earlier = await tx.releases.get(release.community_id, ref.release_id)
+            account = await tx.accounts.get(ref.author_id)
             if earlier is None or account is None:
                 continue  # removed meanwhile (forget-me): nothing to show
             m = matches.get(account.id)
             if m is None:
                 m = matches[account.id] = ReuploadMatch(earlier, account, ref.created_at)
             m.evidence.append(
-                f"announcement text near-identical to {release_ref(earlier)} {title_of(earlier)} ({', '.join(reasons)})"
+                _("announcement text near-identical to {ref} {title} ({reasons})").format(
+                    ref=release_ref(earlier), title=title_of(earlier), reasons=", ".join(reasons)
+                )
             )
 
     def _shingles_of(self, announcement_id: int, text: str) -> frozenset[str]:
@@ -448,7 +456,7 @@ class Provenance:
         if embed is None:
             return None, None, {}
         # Vectors are taken out of the cache before the model runs: other announcements use it meanwhile.
-        have = {i: self._vectors[i] for i, _ in others if i in self._vectors}
+        have = {i: self._vectors[i] for i, _text in others if i in self._vectors}
         missing = [(i, t or "") for i, t in others if i not in have]
         wanted = ([] if embedding is not None else [text]) + [t for _, t in missing]
         try:
@@ -461,14 +469,14 @@ class Provenance:
         if embedding is None:
             embedding, vectors = vectors[0], vectors[1:]
         embedded: dict[int, Any] = {}
-        for (i, _), vec in zip(missing, vectors, strict=True):
+        for (i, _text), vec in zip(missing, vectors, strict=True):
             have[i] = embedded[i] = vec
             self._cache_vector(i, vec)
         if not others:
             return embedding, [], embedded
         import numpy as np
 
-        stack = np.stack([have[i] for i, _ in others])
+        stack = np.stack([have[i] for i, _text in others])
         return embedding, cosine_scores(embedding, stack), embedded
 
     async def _credit_notices(self, tx: Tx, release: Release, author: Account, same_person: set[int]) -> list[Action]:
@@ -477,23 +485,25 @@ class Provenance:
         for parent, relation in await resolve_parents(tx, release):
             if parent.creator_id in same_person or parent.creator_id in told:
                 continue
-            creator = await tx.account(parent.creator_id)
+            creator = await tx.accounts.get(parent.creator_id)
             if creator is None:
                 continue
             told.add(parent.creator_id)
-            role = "base model" if relation == "base" else "parent"
-            body = (
-                f"{release_ref(release)} {title_of(release)} names your {release_ref(parent)} "
-                f"{clip(parent.model_name, 60)} as its {role}. See /provenance {release_ref(release)}."
+            names = (
+                _("{release} names your {parent} as its base model. See /provenance {ref}.")
+                if relation == "base"
+                else _("{release} names your {parent} as its parent. See /provenance {ref}.")
+            )
+            body = names.format(
+                release=f"{release_ref(release)} {title_of(release)}",
+                parent=f"{release_ref(parent)} {clip(parent.model_name, 60)}",
+                ref=release_ref(release),
             )
             stated = ReleaseFields.from_json(parent.fields_json).extra
             if permission_of(stated, ALLOW_DERIVATIVES) is False:
-                body += "\nYou said derivatives are not allowed; the norm check shows this to the reviewers."
-            actions.append(
-                DirectMessage(
-                    creator.platform,
-                    creator.user_id,
-                    Card(f"{clip(author.display_name, 40)} credits your model {clip(parent.model_name, 60)}", body),
-                )
+                body += "\n" + _("You said derivatives are not allowed; the norm check shows this to the reviewers.")
+            title = _("{author} credits your model {model}").format(
+                author=clip(author.display_name, 40), model=clip(parent.model_name, 60)
             )
+            actions.append(DirectMessage(creator.platform, creator.user_id, Card(title, body)))
         return actions

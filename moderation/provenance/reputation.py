@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from moderation.kernel.actions import Card
+from moderation.kernel.i18n import _
 from moderation.provenance.lineage import LineageIndex
 from moderation.releases.cards import clip
 from storage import Account, Tx
-from storage import provenance as q
 
 __all__ = ["DEFAULT_HALF_LIFE", "Profile", "decayed", "most_credited", "profile_card", "profile_of"]
 
@@ -57,28 +57,28 @@ async def profile_of(
     tx: Tx, account: Account, community_id: int, now: datetime, half_life: timedelta = DEFAULT_HALF_LIFE
 ) -> Profile:
     """Gather a person's numbers (credits within the community; the rest across the store)."""
-    ids = await tx.accounts_of_person(account)
+    ids = await tx.accounts.of_person(account)
     accounts: list[str] = []
     for i in ids:
-        acc = await tx.account(i)
+        acc = await tx.accounts.get(i)
         if acc is not None:
             accounts.append(f"{acc.platform}:{clip(acc.display_name, 30)}")
-    times = await tx.endorsement_times_for_creator(ids)
+    times = await tx.endorsements.times_for_creator(ids)
     index = await LineageIndex.load(tx, community_id)
     mine = {rid for rid, r in index.releases.items() if r.creator_id in ids}
     credited = {child for rid in mine for child, _ in index.children.get(rid, ()) if child not in mine}
     return Profile(
         name=account.display_name,
         accounts=tuple(sorted(accounts)),
-        releases=await q.count_releases_by(tx, ids),
+        releases=await tx.releases.count_by(ids),
         endorsements_received=len(times),
         endorsements_decayed=round(decayed(times, now, half_life), 2),
         credited_by=len(credited),
-        reviews_given=await tx.count_reviews_given(ids),
-        endorsements_given=await tx.count_endorsements_given(ids),
-        flags_upheld_against=await q.count_upheld_flags(tx, ids, against=True),
-        flags_filed_upheld=await q.count_upheld_flags(tx, ids, against=False),
-        claims=len(await q.claims_by_accounts(tx, ids)),
+        reviews_given=await tx.reviews.count_given(ids),
+        endorsements_given=await tx.endorsements.count_given(ids),
+        flags_upheld_against=await tx.flags.count_upheld(ids, against=True),
+        flags_filed_upheld=await tx.flags.count_upheld(ids, against=False),
+        claims=len(await tx.claims.by_accounts(ids)),
     )
 
 
@@ -86,35 +86,46 @@ def profile_card(p: Profile, half_life: timedelta) -> Card:
     """The `/profile` reply."""
     days = round(half_life.total_seconds() / 86400)
     fields = (
-        ("Releases", str(p.releases)),
+        (_("Releases"), str(p.releases)),
         (
-            "Endorsements received",
-            f"{p.endorsements_received} ({p.endorsements_decayed:g} with a {days}-day half-life)",
+            _("Endorsements received"),
+            _("{n} ({decayed} with a {days}-day half-life)").format(
+                n=p.endorsements_received, decayed=f"{p.endorsements_decayed:g}", days=days
+            ),
         ),
-        ("Credited by", f"{p.credited_by} derivative release(s)"),
-        ("Claims (signed)", str(p.claims)),
-        ("Reviews given", str(p.reviews_given)),
-        ("Endorsements given", str(p.endorsements_given)),
-        ("Flags upheld against their releases", str(p.flags_upheld_against)),
-        ("Flags they filed that were upheld", str(p.flags_filed_upheld)),
+        (_("Credited by"), _("{n} derivative release(s)").format(n=p.credited_by)),
+        (_("Claims (signed)"), str(p.claims)),
+        (_("Reviews given"), str(p.reviews_given)),
+        (_("Endorsements given"), str(p.endorsements_given)),
+        (_("Flags upheld against their releases"), str(p.flags_upheld_against)),
+        (_("Flags they filed that were upheld"), str(p.flags_filed_upheld)),
     )
-    return Card(f"Profile of {clip(p.name, 60)}", "Accounts: " + ", ".join(p.accounts), fields)
+    return Card(
+        _("Profile of {name}").format(name=clip(p.name, 60)),
+        _("Accounts: {accounts}").format(accounts=", ".join(p.accounts)),
+        fields,
+    )
 
 
 async def most_credited(tx: Tx, community_id: int, since: datetime, top: int = 3) -> list[str]:
     """Digest lines: the models most credited by releases announced since `since`."""
-    new = {r.id for r in await q.releases_since(tx, community_id, since)}
+    new = {r.id for r in await tx.releases.since(community_id, since)}
     if not new:
         return []
     index = await LineageIndex.load(tx, community_id)
     counts: Counter[int] = Counter()
     for rid in new:
-        for parent, _ in index.parents.get(rid, ()):
+        for parent, _relation in index.parents.get(rid, ()):
             counts[parent] += 1
     lines = []
     for parent, n in counts.most_common(top):
         r = index.releases[parent]
         creator = index.creators.get(r.creator_id)
         who = clip(creator.display_name, 40) if creator else "?"
-        lines.append(f"🔗 Most credited: R{r.id} {clip(r.model_name, 50)} by {who} ({n} new derivative(s))")
+        lines.append(
+            "🔗 "
+            + _("Most credited: {ref} {name} by {who} ({n} new derivative(s))").format(
+                ref=f"R{r.id}", name=clip(r.model_name, 50), who=who, n=n
+            )
+        )
     return lines

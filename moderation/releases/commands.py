@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from moderation.announcements.content import change_card, change_content
+from moderation.appeals.deciding import appeal_line
 from moderation.kernel.actions import Action, Card, Reply
 from moderation.kernel.commands import Param, command
 from moderation.kernel.errors import AlreadyDone, BadArgument, NotPermitted
@@ -53,10 +54,10 @@ async def release_show(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """Fields, check results, endorsements, resolved flags (open ones only for moderators and the creator)."""
     release = await inv.target_release(args.get("release"))
     tx = inv.tx
-    creator = await tx.account(release.creator_id)
+    creator = await tx.accounts.get(release.creator_id)
     fields = ReleaseFields.from_json(release.fields_json)
     _reached, count, quorum = await quorum_reached(tx, release, inv.pack)
-    all_flags = await tx.flags_of(release.id)
+    all_flags = await tx.flags.of_release(release.id)
     upheld = [flag_severity(inv.pack, f.norm_id) for f in all_flags if f.status == "upheld"]
     rows: list[tuple[str, str]] = [
         (_("Creator"), clip(creator.display_name if creator else "?", 40)),
@@ -71,7 +72,7 @@ async def release_show(inv: Invocation, args: dict[str, Any]) -> list[Action]:
         rows.append((_("Links"), clip(" ".join(link.url for link in fields.links[:4]), 300)))
     if release.previous_id:
         rows.append((_("Previous version"), f"R{release.previous_id}"))
-    latest = await tx.latest_norm_check(release.id)
+    latest = await tx.norm_checks.latest(release.id)
     body = "\n".join(results_lines(latest[1], include_pass=True)) if latest else _("Not checked yet.")
     mine = release.creator_id in await inv.person_accounts()
     flags = [f for f in all_flags if f.status != "open" or mine or inv.privilege >= Privilege.MODERATOR]
@@ -85,7 +86,7 @@ async def release_show(inv: Invocation, args: dict[str, Any]) -> list[Action]:
                 for f in flags[:10]
             )
         )
-    announcements = await tx.announcements(release.id)
+    announcements = await tx.announcements.of_release(release.id)
     footer = (
         _("Announced {n}×").format(n=len(announcements))
         + (f" · {announcements[0].url}" if announcements[0].url else "")
@@ -107,7 +108,7 @@ async def release_show(inv: Invocation, args: dict[str, Any]) -> list[Action]:
 )
 async def release_list(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     """The 15 newest releases."""
-    releases = await inv.tx.releases(inv.community_id, status=args.get("status"), limit=15)
+    releases = await inv.tx.releases.page(inv.community_id, status=args.get("status"), limit=15)
     if not releases:
         return [Reply(Card(_("No releases"), _("Nothing here yet.")), ephemeral=True)]
     lines = [f"{release_ref(r)} {title_of(r)} — {status_label(r.status)}" for r in releases]
@@ -293,7 +294,7 @@ async def status(inv: Invocation, args: dict[str, Any]) -> list[Action]:
             )
         )
     before = release.status
-    if not await inv.tx.move_release(release, before, target, inv.now):
+    if not await inv.tx.releases.move(release, before, target, inv.now):
         raise AlreadyDone(
             _("{ref} changed meanwhile (now {status}); nothing was changed.").format(
                 ref=release_ref(release), status=status_label(release.status)
@@ -321,7 +322,11 @@ async def status(inv: Invocation, args: dict[str, Any]) -> list[Action]:
                         ),
                         _("Moderator's reason: {reason}").format(reason=note or _("none given")),
                         _("What you can do: {step}").format(step=translate(NEXT_STEPS[target]).format(ref=ref)),
-                        _("Disagree? There is no appeal command yet: ask a moderator in the community's chat."),
+                        _("Disagree? Appeal with {command}; a moderator decides.").format(
+                            command=f"/appeal {ref} <why>"
+                        )
+                        if target in ("removed", "changes_requested")
+                        else _("Questions? Ask a moderator in the community's chat."),
                     )
                 ),
                 status=target,
@@ -339,11 +344,13 @@ async def status(inv: Invocation, args: dict[str, Any]) -> list[Action]:
 
 @command("queue", N_("What waits on the moderators"), privilege=Privilege.MODERATOR)
 async def queue(inv: Invocation, args: dict[str, Any]) -> list[Action]:
-    """Open flags first, then flagged releases and releases waiting for changes."""
-    flags = await inv.tx.open_flags(inv.community_id, limit=20)
-    lines = [f"R{f.release_id} " + flag_line(f) for f in flags]
+    """Open appeals first, then open flags, then flagged releases and releases waiting for changes."""
+    appeals = await inv.tx.appeals.open(inv.community_id, limit=10)
+    lines = [f"📨 {appeal_line(a)} — /grant A{a.id} or /deny A{a.id}" for a in appeals]
+    flags = await inv.tx.flags.open(inv.community_id, limit=20)
+    lines += [f"R{f.release_id} " + flag_line(f) for f in flags]
     for state in ("flagged", "changes_requested", "in_review"):
-        rows = await inv.tx.releases(inv.community_id, status=state, limit=10)
+        rows = await inv.tx.releases.page(inv.community_id, status=state, limit=10)
         lines += [f"{release_ref(r)} {title_of(r)} — {status_label(state)}" for r in rows]
     return [
         Reply(

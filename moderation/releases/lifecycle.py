@@ -95,7 +95,7 @@ async def quorum_reached(tx: Tx, release: Release, pack: NormPack) -> tuple[bool
     """(reached, counted endorsements, quorum). Only reviewers count unless the pack lets members review."""
     reviewers = {r.lower() for r in pack.review.reviewers}
     members_count = not reviewers or "members" in reviewers or "anyone" in reviewers
-    count, blocked = await tx.quorum_facts(release.id, reviewers_only=not members_count)
+    count, blocked = await tx.endorsements.quorum_facts(release.id, reviewers_only=not members_count)
     quorum = pack.review.quorum
     return (count >= quorum and not blocked), count, quorum
 

@@ -69,8 +69,7 @@ NEXT_STEPS: dict[str, str] = {
     "withdrawn": N_("If it is a release after all, reply to the announcement with /markrelease."),
 }
 """What a creator can do next, by the state a moderator's decision left the release in (messages: shown
-through `translate`). There is no appeal command yet: asking a moderator (in the community's chat) is the way
-to contest a decision."""
+through `translate`). Contesting a decision is `/appeal` (moderation/appeals), which the decision cards name."""
 
 
 def pack_label(pack: NormPack) -> str:
@@ -99,7 +98,7 @@ async def check_release(
     fix (the stored rows carry neither: they are the pack's words, shown from the pack in force)."""
     results = await asyncio.to_thread(evaluate, pack, await context_for(services, tx, release))
     rows = [ResultRow(r.norm_id, r.need, r.severity, r.outcome, "; ".join(r.evidence)[:2000]) for r in results]
-    await tx.add_norm_check(
+    await tx.norm_checks.add(
         release.id,
         pack_id=pack.id,
         pack_version=pack.version,
@@ -109,7 +108,7 @@ async def check_release(
         results=rows,
         at=now,
     )
-    latest = await tx.latest_norm_check(release.id)
+    latest = await tx.norm_checks.latest(release.id)
     assert latest is not None
     fixes = {r.norm_id: NormHelp(r.title, r.fix) for r in results}
     return latest[1], fixes
@@ -117,7 +116,7 @@ async def check_release(
 
 async def settle_after_check(tx: Tx, release: Release, pack: NormPack, results: list[NormResult], now: datetime) -> str:
     """Apply the automatic moves that a fresh check implies; returns the status."""
-    await tx.lock_release(release)  # a concurrent endorsement and an unblocking re-check see each other
+    await tx.releases.lock(release)  # a concurrent endorsement and an unblocking re-check see each other
     blocked = blocking_failures([(r.norm_id, r.severity, r.outcome) for r in results])
     if blocked and release.status in ("announced", "in_review", "endorsed"):
         await set_status(tx, release, "changes_requested", now)
@@ -139,7 +138,7 @@ async def held_by_upheld(tx: Tx, release: Release, pack: NormPack) -> bool:
     not lift such a hold, since the check did not see what the flag reported; a moderator's `/status` does."""
     if release.status not in HELD_BY_UPHELD:
         return False
-    for flag in await tx.flags_of(release.id, "upheld"):
+    for flag in await tx.flags.of_release(release.id, "upheld"):
         if upheld_move(flag_severity(pack, flag.norm_id), "in_review") == release.status:
             return True
     return False
@@ -150,7 +149,7 @@ async def set_status(tx: Tx, release: Release, status: str, now: datetime) -> bo
     so of several concurrent deciders exactly one moves it and audits the move)."""
     if release.status == status or not can_move(release.status, status):
         return False
-    return await tx.move_release(release, release.status, status, now)
+    return await tx.releases.move(release, release.status, status, now)
 
 
 CHANGED_NOTE = N_("✏️ Changed after it was announced; checked again. Endorsements count from the change.")
@@ -160,12 +159,12 @@ _CHANGE_TRIGGERS = frozenset({"edit", "message_edit", "repost"})  # `moderation.
 async def prompt_for(tx: Tx, release: Release, pack: NormPack, *, note: str | None = None) -> PromptData:
     """Gather what a review prompt shows. `note` says what just changed; without one, a release whose newest
     check followed a content change says so (the change's own note listed the fields)."""
-    latest = await tx.latest_norm_check(release.id)
+    latest = await tx.norm_checks.latest(release.id)
     if note is None and latest is not None and latest[0].trigger in _CHANGE_TRIGGERS:
         note = translate(CHANGED_NOTE)
-    creator = await tx.account(release.creator_id)
+    creator = await tx.accounts.get(release.creator_id)
     _reached, count, quorum = await quorum_reached(tx, release, pack)
-    flags = await tx.flags_of(release.id)  # one statement for both counts: prompts refresh on every endorsement
+    flags = await tx.flags.of_release(release.id)  # one statement for both counts: prompts refresh on every endorsement
     upheld = [f for f in flags if f.status == "upheld"]
     severities = [flag_severity(pack, f.norm_id) for f in upheld]
     return PromptData(
@@ -192,8 +191,8 @@ async def refresh_prompts(
 ) -> list[Action]:
     """Edit every posted prompt of the release in place (counts and status changed); a withdrawn release's
     prompt becomes a short note without buttons. `note`: a line on what just changed (content edits).
-    `phrasing` (`Services.phrasing`): each prompt's footer is worded for the platform it is on, as when posted."""
-    posted = await tx.posted(f"prompt:{release.id}")
+    `phrasing` (`Core.phrasing`): each prompt's footer is worded for the platform it is on, as when posted."""
+    posted = await tx.posted.under_key(f"prompt:{release.id}")
     if not posted:
         return []
     btns = prompt_buttons(release) if release.status not in CLOSED else ()
@@ -227,13 +226,13 @@ async def notify_creator(
     Why a fallback chat: Telegram bots may only message people who started them, and Discord members can
     refuse DMs, so the message falls back to the chat the release was announced in (on the creator's
     platform), where the creator looks for answers."""
-    creator = await tx.account(release.creator_id)
+    creator = await tx.accounts.get(release.creator_id)
     if creator is None or creator.id in actor_ids:
         return []
     fallback = next(
         (
             ChatRef(a.platform, a.chat_id, a.thread_id)
-            for a in await tx.announcements(release.id)
+            for a in await tx.announcements.of_release(release.id)
             if a.platform == creator.platform
         ),
         None,

@@ -77,7 +77,7 @@ async def review(inv: Invocation, args: dict[str, Any]) -> list[Action]:
         )
     note = clip(ANSWER.sub("", raw), 500)
     answers = {n.lower(): (a.lower(), note) for n, a in pairs}
-    _review, created = await inv.tx.upsert_review(release.id, inv.account.id, answers, inv.now)
+    _review, created = await inv.tx.reviews.upsert(release.id, inv.account.id, answers, inv.now)
     await inv.audit(
         "review.submitted" if created else "review.revised", release_ref(release), {k: v[0] for k, v in answers.items()}
     )

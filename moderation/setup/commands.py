@@ -18,11 +18,22 @@ from typing import Any
 from moderation.kernel.actions import Action, OpenSettings
 from moderation.kernel.commands import Param, command
 from moderation.kernel.errors import BadArgument, NotPermitted
+from moderation.kernel.i18n import _
 from moderation.kernel.invocation import Invocation
 from moderation.kernel.permissions import Privilege
 from moderation.setup.form import build_form, stored_of
 from moderation.setup.invites import INVITE_ROLES, INVITE_TTL, token_hash
-from moderation.setup.settings import RESET, SPECS, SettingSpec, merged, parse_value, shown, spec_for
+from moderation.setup.settings import (
+    RESET,
+    SPECS,
+    SettingSpec,
+    help_of,
+    label_of,
+    merged,
+    parse_value,
+    shown,
+    spec_for,
+)
 
 __all__: list[str] = []
 
@@ -44,7 +55,14 @@ _KEYS = tuple(s.key for s in SPECS)
         max_length=400,
     ),
     privilege=Privilege.MODERATOR,
-    examples=("/setup", "/setup review-chat here", "/setup quorum 3", "/setup review-window 48h", "/setup language es"),
+    examples=(
+        "/setup",
+        "/setup review-chat here",
+        "/setup quorum 3",
+        "/setup review-window 48h",
+        "/setup language es",
+        "/setup enforcement on",
+    ),
     private_chat=True,
 )
 async def setup(inv: Invocation, args: dict[str, Any]) -> list[Action]:
@@ -57,40 +75,43 @@ async def setup(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     spec = spec_for(key)
     assert spec is not None  # the parameter's choices are the keys
     if raw is None or not raw.strip():
-        raise BadArgument(f'"{spec.key}" needs a value: {spec.help}.', hint=f"For example: {_example(inv, spec)}")
+        raise BadArgument(
+            _('"{key}" needs a value: {help}.').format(key=spec.key, help=help_of(spec)),
+            hint=_("For example: {example}").format(example=_example(inv, spec)),
+        )
     here = None if inv.chat.private else inv.chat.chat_id
     if raw.strip().lower() in RESET:
         value: Any = None
     else:
         if spec.kind == "chat" and inv.chat.private and raw.strip().lower() in ("here", "this"):
             raise BadArgument(
-                "This private chat cannot be the community's chat.",
-                hint="Choose one of the community's chats in the form (/setup), or type the command in that chat.",
+                _("This private chat cannot be the community's chat."),
+                hint=_("Choose one of the community's chats in the form (/setup), or type the command in that chat."),
             )
         value = parse_value(spec, raw, here=here)
     platform = inv.chat.platform if spec.per_platform else ""
     if spec.kind == "chat" and value is not None:
         await _check_chat(inv, str(value))
-    old = await inv.tx.set_community_setting(
-        inv.community_id, spec.stored, platform, value, by=inv.actor_ref, at=inv.now
-    )
+    old = await inv.tx.settings.set(inv.community_id, spec.stored, platform, value, by=inv.actor_ref, at=inv.now)
     if old == value:
-        note = f"{spec.label} was already {_said(spec, value)}; nothing changed."
+        note = _("{setting} was already {value}; nothing changed.").format(
+            setting=label_of(spec), value=_said(spec, value)
+        )
     else:
         await inv.audit(
             "community.setting_changed",
             f"setting:{spec.stored}",
             {"platform": platform, "old": old, "new": value},
         )
-        note = f"{spec.label}: {_said(spec, old)} → {_said(spec, value)}."
-    rows = await inv.tx.community_settings(inv.community_id)
+        note = f"{label_of(spec)}: {_said(spec, old)} → {_said(spec, value)}."
+    rows = await inv.tx.settings.all(inv.community_id)
     slug = inv.community.slug
     inv.tx.on_commit(lambda: inv.services.directory.settings_changed(slug, rows))
     return [OpenSettings(await _form(inv, rows, note=note))]
 
 
 def _said(spec: SettingSpec, value: Any) -> str:
-    return "the file’s value" if value is None else shown(spec, value)
+    return _("the file’s value") if value is None else shown(spec, value)
 
 
 def _example(inv: Invocation, spec: SettingSpec) -> str:
@@ -102,19 +123,21 @@ async def _check_chat(inv: Invocation, chat_id: str) -> None:
     """A chat another community owns (bound in the store or named in its file) cannot become this one's:
     prompts and alerts would go to the other community. Anything else is the moderator's choice."""
     platform = inv.chat.platform
-    binding = await inv.tx.chat_binding(platform, chat_id)
+    binding = await inv.tx.chats.binding(platform, chat_id)
     if binding is not None and binding.community_id != inv.community_id:
-        raise NotPermitted("That chat belongs to another community I serve; choose one of this community's chats.")
+        raise NotPermitted(_("That chat belongs to another community I serve; choose one of this community's chats."))
     for slug, config in inv.services.directory.file_communities.items():
         if slug != inv.community.slug and any(c.platform == platform and c.chat_id == chat_id for c in config.chats):
-            raise NotPermitted("That chat belongs to another community I serve; choose one of this community's chats.")
+            raise NotPermitted(
+                _("That chat belongs to another community I serve; choose one of this community's chats.")
+            )
 
 
 async def _form(inv: Invocation, rows: Any = None, *, note: str = "", invite: str | None = None, role: str = "") -> Any:
     """The form as it reads after this invocation's change (built from the rows just written: the core's
     own copy changes only when the unit of work commits)."""
     if rows is None:
-        rows = await inv.tx.community_settings(inv.community_id)
+        rows = await inv.tx.settings.all(inv.community_id)
     file_config = inv.services.directory.file_communities.get(inv.community.slug, inv.community)
     community = merged(file_config, stored_of(rows))
     pack = await inv.services.packs.current(inv.tx, community, inv.community_id)
@@ -138,11 +161,11 @@ async def _invite(inv: Invocation, role: str) -> list[Action]:
     moderator only)."""
     if role not in INVITE_ROLES:
         raise BadArgument(
-            f"A chat can join as one of: {', '.join(INVITE_ROLES)}.",
-            hint=f"For example: {inv.ref('setup')} invite review",
+            _("A chat can join as one of: {roles}.").format(roles=", ".join(INVITE_ROLES)),
+            hint=_("For example: {example}").format(example=f"{inv.ref('setup')} invite review"),
         )
     token = secrets.token_urlsafe(24)
-    await inv.tx.add_chat_invite(
+    await inv.tx.invites.add(
         inv.community_id,
         token_hash=token_hash(token),
         platform=inv.chat.platform,
@@ -152,5 +175,7 @@ async def _invite(inv: Invocation, role: str) -> list[Action]:
         expires_at=inv.now + INVITE_TTL,
     )
     await inv.audit("chat.invite_created", f"invite:{role}", {"platform": inv.chat.platform})
-    note = f"Add me to the chat that should be the community's {role} chat; the link works once, for you, for an hour."
+    note = _(
+        "Add me to the chat that should be the community's {role} chat; the link works once, for you, for an hour."
+    ).format(role=role)
     return [OpenSettings(await _form(inv, note=note, invite=token, role=role))]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from moderation.kernel.actions import Action, Card, Reply
 from moderation.kernel.events import ChatInvited
+from moderation.kernel.i18n import N_, _, translate, using
 
 if TYPE_CHECKING:
     from moderation.kernel.services import Services
@@ -32,49 +33,54 @@ def token_hash(token: str) -> str:
 
 
 ROLE_WORDS = {
-    "releases": "a releases chat: I'll check release announcements posted here",
-    "review": "the review chat: review prompts are posted here",
-    "mod": "the moderators' chat: flags and deadlines alert moderators here",
-    "log": "the log chat: every decision is recorded here",
+    "releases": N_("a releases chat: I'll check release announcements posted here"),
+    "review": N_("the review chat: review prompts are posted here"),
+    "mod": N_("the moderators' chat: flags and deadlines alert moderators here"),
+    "log": N_("the log chat: every decision is recorded here"),
 }
-INVALID = Card(
-    "This invite link is not valid",
-    "It was used already, it expired (links work for an hour), or it was meant for another moderator. "
-    "Ask for a new one with /setup in your private chat with me.",
-)
+
+
+def _invalid() -> Card:
+    return Card(
+        _("This invite link is not valid"),
+        _(
+            "It was used already, it expired (links work for an hour), or it was meant for another moderator. "
+            "Ask for a new one with /setup in your private chat with me."
+        ),
+    )
 
 
 async def redeem(services: Services, event: ChatInvited) -> list[Action]:
     """Bind `event.chat` to the invite's community; a refusal says why and binds nothing."""
     chat, author = event.chat, event.author
     if chat.private:
-        return [Reply(Card("Add me to a group", "An invite link adds a group or channel, not a private chat."))]
+        return [Reply(Card(_("Add me to a group"), _("An invite link adds a group or channel, not a private chat.")))]
     now = services.clock()
     async with services.store.transaction() as tx:
-        if not await tx.mark_processed(chat.platform, f"invite:{event.event_id}", now):
+        if not await tx.processed_events.mark(chat.platform, f"invite:{event.event_id}", now):
             return []
-        binding = await tx.chat_binding(chat.platform, chat.chat_id)
-        invite = await tx.redeem_chat_invite(
+        binding = await tx.chats.binding(chat.platform, chat.chat_id)
+        invite = await tx.invites.redeem(
             token_hash(event.token.strip()), chat.platform, f"{author.platform}:{author.user_id}", now
         )
         if invite is None:
-            return [Reply(INVALID)]
+            return [Reply(_invalid())]
         if binding is not None and binding.community_id != invite.community_id:
             await tx.discard()
-            return [Reply(Card("Already taken", "This chat already belongs to another community I serve."))]
-        row = await tx.community(invite.community_id)
+            return [Reply(Card(_("Already taken"), _("This chat already belongs to another community I serve.")))]
+        row = await tx.communities.get(invite.community_id)
         slug = row.slug if row is not None else ""
         if slug not in services.communities:
             await tx.discard()
-            return [Reply(INVALID)]
+            return [Reply(_invalid())]
         watched = invite.role == "releases" or (binding is not None and binding.watched and binding.role == "releases")
         role = "releases" if watched else invite.role
-        await tx.bind_chat(
+        await tx.chats.bind(
             invite.community_id, chat.platform, chat.chat_id, watched=watched, role=role, title=event.title or None
         )
         actor = invite.created_by
         subject = f"{chat.platform}:{chat.chat_id}"
-        await tx.audit(
+        await tx.audit_log.append(
             invite.community_id,
             actor=actor,
             action="chat.added",
@@ -84,11 +90,9 @@ async def redeem(services: Services, event: ChatInvited) -> list[Action]:
         )
         if invite.role != "releases":
             key = f"{invite.role}_chat"
-            old = await tx.set_community_setting(
-                invite.community_id, key, chat.platform, chat.chat_id, by=actor, at=now
-            )
+            old = await tx.settings.set(invite.community_id, key, chat.platform, chat.chat_id, by=actor, at=now)
             if old != chat.chat_id:
-                await tx.audit(
+                await tx.audit_log.append(
                     invite.community_id,
                     actor=actor,
                     action="community.setting_changed",
@@ -96,8 +100,16 @@ async def redeem(services: Services, event: ChatInvited) -> list[Action]:
                     payload={"platform": chat.platform, "old": old, "new": chat.chat_id},
                     at=now,
                 )
-        rows = await tx.community_settings(invite.community_id)
+        rows = await tx.settings.all(invite.community_id)
         tx.on_commit(lambda: services.directory.settings_changed(slug, rows))
         tx.on_commit(lambda: services.directory.forget(chat.platform, chat.chat_id))
-    name = services.communities[slug].name
-    return [Reply(Card(f"Added to {name}", f"This chat is now {ROLE_WORDS[invite.role]}."))]
+    community = services.communities[slug]
+    with using(community.language):  # the chat just joined the community: its language from now on
+        return [
+            Reply(
+                Card(
+                    _("Added to {community}").format(community=community.name),
+                    _("This chat is now {role}.").format(role=translate(ROLE_WORDS[invite.role])),
+                )
+            )
+        ]

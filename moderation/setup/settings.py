@@ -23,7 +23,7 @@ from typing import Any, Literal
 from moderation.kernel.actions import Choice
 from moderation.kernel.community import ChatBinding, CommunityConfig
 from moderation.kernel.errors import BadArgument
-from moderation.kernel.i18n import LANGUAGES
+from moderation.kernel.i18n import LANGUAGES, N_, _, ngettext, translate
 from norms.durations import format_duration, parse_duration
 
 __all__ = [
@@ -70,44 +70,78 @@ class SettingSpec:
         return self.kind == "chat"
 
 
-def _window_choices() -> tuple[Choice, ...]:
-    """Values in `format_duration`'s canonical form, so the value in force is found among them."""
+def window_choices() -> tuple[Choice, ...]:
+    """Values in `format_duration`'s canonical form, so the value in force is found among them; the labels
+    in the current language (the form calls it again when it is drawn)."""
     hours = (12, 24, 48, 72, 120, 168, 336)
     return tuple(
-        Choice(format_duration(timedelta(hours=h)), f"{h} hours" if h <= 72 else f"{h // 24} days") for h in hours
+        Choice(
+            format_duration(timedelta(hours=h)),
+            ngettext("{n} hour", "{n} hours", h).format(n=h)
+            if h <= 72
+            else ngettext("{n} day", "{n} days", h // 24).format(n=h // 24),
+        )
+        for h in hours
     )
 
 
+def label_of(spec: SettingSpec) -> str:
+    """The setting's name in the current language."""
+    return translate(spec.label)
+
+
+def help_of(spec: SettingSpec) -> str:
+    """What the setting does, in the current language."""
+    return translate(spec.help).format(max=MAX_QUORUM)
+
+
 SPECS: tuple[SettingSpec, ...] = (
-    SettingSpec("review-chat", "review_chat", "Review chat", "chat", "where review prompts are posted", role="review"),
     SettingSpec(
-        "mod-chat", "mod_chat", "Moderators' chat", "chat", "where flags and deadlines alert moderators", role="mod"
+        "review-chat", "review_chat", N_("Review chat"), "chat", N_("where review prompts are posted"), role="review"
     ),
-    SettingSpec("log-chat", "log_chat", "Log chat", "chat", "where every decision is recorded", role="log"),
-    SettingSpec("reviewer-roles", "reviewer_roles", "Reviewer roles", "roles", "roles whose endorsements count"),
+    SettingSpec(
+        "mod-chat",
+        "mod_chat",
+        N_("Moderators' chat"),
+        "chat",
+        N_("where flags and deadlines alert moderators"),
+        role="mod",
+    ),
+    SettingSpec("log-chat", "log_chat", N_("Log chat"), "chat", N_("where every decision is recorded"), role="log"),
+    SettingSpec(
+        "reviewer-roles", "reviewer_roles", N_("Reviewer roles"), "roles", N_("roles whose endorsements count")
+    ),
     SettingSpec(
         "quorum",
         "quorum",
-        "Quorum",
+        N_("Quorum"),
         "choice",
-        f"reviewer endorsements a release needs (1 to {MAX_QUORUM})",
+        N_("reviewer endorsements a release needs (1 to {max})"),
         choices=tuple(Choice(str(n), str(n)) for n in range(1, 11)),
     ),
     SettingSpec(
         "review-window",
         "review_window",
-        "Review window",
+        N_("Review window"),
         "choice",
-        "how long a release stays open for review (1h to 30d)",
-        choices=_window_choices(),
+        N_("how long a release stays open for review (1h to 30d)"),
+        choices=window_choices(),
     ),
     SettingSpec(
         "language",
         "language",
-        "Language",
+        N_("Language"),
         "choice",
-        "the community's language",
+        N_("the community's language"),
         choices=tuple(Choice(code, f"{name} ({code})") for code, name in LANGUAGES.items()),
+    ),
+    SettingSpec(
+        "enforcement",
+        "enforcement",
+        "Enforcement",
+        "choice",
+        "delete a removed release's announcements and tell the creator (needs the delete permission)",
+        choices=(Choice("off", "Off (moderators delete by hand)"), Choice("on", "On (delete the announcements)")),
     ),
 )
 _BY_KEY = {s.key: s for s in SPECS}
@@ -135,7 +169,9 @@ class Stored:
 
 def _usage(spec: SettingSpec) -> str:
     example = {"chat": "here", "roles": "Reviewer, Curator", "choice": spec.choices[0].value if spec.choices else ""}
-    return f"For example: /setup {spec.key} {example[spec.kind]} (or /setup {spec.key} reset for the file's value)"
+    return _("For example: /setup {key} {example} (or /setup {key} reset for the file's value)").format(
+        key=spec.key, example=example[spec.kind]
+    )
 
 
 def parse_value(spec: SettingSpec, raw: str, *, here: str | None = None) -> Any:
@@ -147,46 +183,71 @@ def parse_value(spec: SettingSpec, raw: str, *, here: str | None = None) -> Any:
             return here
         value = text.lstrip("#").removeprefix("<#").removesuffix(">")
         if not _CHAT_ID.fullmatch(value):
-            raise BadArgument(f"{text[:40]!r} is not a chat I can use as the {spec.label.lower()}.", hint=_usage(spec))
+            raise BadArgument(
+                _("{value} is not a chat I can use as the {setting}.").format(
+                    value=repr(text[:40]), setting=label_of(spec).lower()
+                ),
+                hint=_usage(spec),
+            )
         return value
     if spec.kind == "roles":
         if text.lower() in ("none", "nobody", "-"):
             return []
         roles = sorted({r.strip().lstrip("@") for r in text.split(",") if r.strip()})
         if not roles or len(roles) > MAX_ROLES or not all(_ROLE.fullmatch(r) for r in roles):
-            raise BadArgument(f"Name 1 to {MAX_ROLES} roles separated by commas, or none.", hint=_usage(spec))
+            raise BadArgument(
+                _("Name 1 to {max} roles separated by commas, or none.").format(max=MAX_ROLES), hint=_usage(spec)
+            )
         return roles
     if spec.stored == "quorum":
         if not text.isdigit() or not 1 <= int(text) <= MAX_QUORUM:
             raise BadArgument(
-                f"The quorum must be a whole number from 1 to {MAX_QUORUM}, not {text[:20]!r}.", hint=_usage(spec)
+                _("The quorum must be a whole number from 1 to {max}, not {value}.").format(
+                    max=MAX_QUORUM, value=repr(text[:20])
+                ),
+                hint=_usage(spec),
             )
         return int(text)
     if spec.stored == "review_window":
         try:
             window = parse_duration(text.lower().replace(" ", ""))
         except ValueError:
-            raise BadArgument(f"{text[:20]!r} is not a duration; write it like 48h or 7d.", hint=_usage(spec)) from None
+            raise BadArgument(
+                _("{value} is not a duration; write it like 48h or 7d.").format(value=repr(text[:20])),
+                hint=_usage(spec),
+            ) from None
         if not MIN_WINDOW <= window <= MAX_WINDOW:
-            raise BadArgument("The review window must be between 1h and 30d.", hint=_usage(spec))
+            raise BadArgument(_("The review window must be between 1h and 30d."), hint=_usage(spec))
         return int(window.total_seconds())
+    if spec.stored == "enforcement":
+        switch = text.lower()
+        if switch in ("on", "yes", "true", "enabled"):
+            return "on"
+        if switch in ("off", "no", "false", "disabled"):
+            return "off"
+        raise BadArgument(_("Enforcement is on or off, not {value}.").format(value=repr(text[:20])), hint=_usage(spec))
     code = text.lower()
     if code not in LANGUAGES:
         named = ", ".join(f"{c} ({n})" for c, n in LANGUAGES.items())
-        raise BadArgument(f"I don't speak {text[:20]!r} yet. Choose one of: {named}.", hint=_usage(spec))
+        raise BadArgument(
+            _("I don't speak {value} yet. Choose one of: {languages}.").format(value=repr(text[:20]), languages=named),
+            hint=_usage(spec),
+        )
     return code
 
 
 def shown(spec: SettingSpec, value: Any) -> str:
     """A stored value as a person reads it."""
     if value is None or value == "":
-        return "not set"
+        return _("not set")
     if spec.kind == "roles":
-        return ", ".join(value) if value else "none"
+        return ", ".join(value) if value else _("none")
     if spec.stored == "review_window":
         return format_duration(timedelta(seconds=int(value)))
     if spec.stored == "language":
         return f"{LANGUAGES.get(str(value), str(value))} ({value})"
+    if spec.stored == "enforcement":
+        return "on" if value in ("on", True) else "off"
     return str(value)
 
 
@@ -210,6 +271,8 @@ def merged(config: CommunityConfig, stored: Iterable[Stored]) -> CommunityConfig
             changes["review_window"] = timedelta(seconds=int(row.value))
         elif spec.stored == "language":
             changes["language"] = str(row.value)
+        elif spec.stored == "enforcement":
+            changes["enforcement"] = row.value == "on"
     return replace(config, chats=tuple(chats), **changes)
 
 
@@ -279,6 +342,9 @@ def explain(
         elif spec.stored == "reviewer_roles":
             roles = ", ".join(sorted(config.reviewer_roles)) or "none"
             out.append(Explained(spec.key, "", roles, "file" if spec.stored in file_keys else "default"))
+        elif spec.stored == "enforcement":
+            source = "file" if spec.stored in file_keys else "default"
+            out.append(Explained(spec.key, "", shown(spec, config.enforcement), source))
         else:
             source = "file" if spec.stored in file_keys else "default"
             out.append(Explained(spec.key, "", shown(spec, config.language), source))

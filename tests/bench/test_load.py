@@ -67,7 +67,7 @@ async def test_load_burst_storm_and_reminders_exactly_once(store: Store) -> None
     assert fired["sent"] == fired["expected"] == fired["audited"]
     assert fired["doubled"] == 0
     async with store.transaction() as tx:
-        assert await tx.verify_audit() == []
+        assert await tx.audit_log.verify() == []
 
 
 async def test_inline_prefilter_decides_like_the_detector() -> None:

@@ -102,8 +102,8 @@ def _releases(url: str, slug: str = "pixel-forge") -> int | None:
         store = Store.from_url(url)
         try:
             async with store.transaction() as tx:
-                row = await tx.community_by_slug(slug)
-                return None if row is None else len(await tx.all_releases(row.id))
+                row = await tx.communities.by_slug(slug)
+                return None if row is None else len(await tx.releases.all(row.id))
         finally:
             await store.close()
 
@@ -179,7 +179,7 @@ def test_demo_in_another_store_leaves_other_communities_and_marks_its_own(url: s
         store = Store.from_url(url)
         try:
             async with store.transaction() as tx:
-                await tx.ensure_community("lora-guild", "LoRA Guild", utcnow())
+                await tx.communities.ensure("lora-guild", "LoRA Guild", utcnow())
         finally:
             await store.close()
 
@@ -187,7 +187,7 @@ def test_demo_in_another_store_leaves_other_communities_and_marks_its_own(url: s
         store = Store.from_url(url)
         try:
             async with store.transaction() as tx:
-                return {c.slug: c.origin for c in await tx.communities()}
+                return {c.slug: c.origin for c in await tx.communities.all()}
         finally:
             await store.close()
 

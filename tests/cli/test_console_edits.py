@@ -37,5 +37,5 @@ async def test_a_scripted_edit_updates_the_release_and_says_what_changed(store: 
     assert "✏️ Changed by the edited announcement: license." in transcript
     assert transcript.count("updated from the edited announcement") == 1  # the repeated edit changed nothing
     async with store.transaction() as tx:
-        release = await tx.release_any(1)
+        release = await tx.releases.get_any(1)
         assert release is not None and release.fields_json["license"] == "openrail++"

@@ -36,3 +36,18 @@ def test_console_permission_comes_before_usage(tmp_path: Path) -> None:
     """A member's /resolve without a note is refused as not allowed, not answered with the usage line."""
     out = _run(tmp_path, ["@bo: /resolve F1 upheld"])
     assert "Not allowed" in out and "Only moderators" in out and "is missing" not in out
+
+
+def test_console_appeal_grant_with_the_button(tmp_path: Path) -> None:
+    """A removal appealed in the console: the moderators' chat shows Grant / Deny, and pressing Grant reverses it."""
+    announce = (
+        "@ada: Releasing Neon Dreams v2, a LoRA for SDXL 1.0. Trigger: `neondrm`. License: openrail++. NSFW: no. "
+        "https://huggingface.co/ada/neon-dreams"
+    )
+    out = _run(
+        tmp_path,
+        [announce, "@mia: /status R1 removed spam", "@ada: /appeal R1 it is not spam", "@mia: [press grant on m5]"],
+    )
+    assert "Appeal A1 recorded" in out and "[Grant] [Deny]" in out
+    assert "A1 granted" in out and "R1 is in review" in out
+    assert "Your appeal A1 on R1 (Neon Dreams v2) was granted" in out

@@ -38,9 +38,9 @@ async def _run(session: ConsoleSession, out: list[str], *lines: str) -> str:
 async def _counts(store: Store) -> tuple[int, int, int, int]:
     """(flags, endorsements, reviews, flag.filed audit events) on R1."""
     async with store.transaction() as tx:
-        flags = len(await tx.flags_of(1))
-        endorsements = await tx.count_endorsements(1)
-        reviews = len(await tx.reviews(1))
+        flags = len(await tx.flags.of_release(1))
+        endorsements = await tx.endorsements.count(1)
+        reviews = len(await tx.reviews.of_release(1))
         filed = (
             await tx.s.execute(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "flag.filed"))
         ).scalar_one()

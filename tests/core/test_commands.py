@@ -47,7 +47,7 @@ async def test_second_endorsement_is_refused(announced: Chat, store: Store) -> N
     await announced.cmd("bo", "/endorse R1")
     assert "already endorsed" in reply_text(await announced.cmd("bo", "/endorse R1"))
     async with store.transaction() as tx:
-        assert await tx.count_endorsements(1) == 1
+        assert await tx.endorsements.count(1) == 1
 
 
 async def test_creator_cannot_endorse_or_review_own_release(announced: Chat) -> None:
@@ -62,7 +62,7 @@ async def test_quorum_endorses_and_unendorse_reverts(announced: Chat, store: Sto
     assert "now endorsed" in reply_text(await announced.cmd("cy", "/endorse R1"))
     await announced.cmd("cy", "/unendorse R1")
     async with store.transaction() as tx:
-        assert (await tx.release_any(1)).status == "in_review"  # type: ignore[union-attr]
+        assert (await tx.releases.get_any(1)).status == "in_review"  # type: ignore[union-attr]
 
 
 async def test_flag_needs_known_norm_and_reason(announced: Chat) -> None:
@@ -120,7 +120,7 @@ async def test_review_checklist_and_answers(announced: Chat, store: Store) -> No
     await announced.cmd("bo", "/review R1 own-no-reupload=yes harm-real-person-consent=na looks original")
     await announced.cmd("bo", "/review R1 own-no-reupload=no")
     async with store.transaction() as tx:
-        ((_, _account, answers),) = await tx.reviews(1)
+        ((_, _account, answers),) = await tx.reviews.of_release(1)
     assert {a.norm_id: a.answer for a in answers} == {"own-no-reupload": "no", "harm-real-person-consent": "na"}
 
 
@@ -130,7 +130,7 @@ async def test_release_edit_reruns_check_and_is_creator_only(chat: Chat, store: 
     assert "Only the creator" in reply_text(await chat.cmd("bo", "/release edit R1 license mit"))
     await chat.cmd("kai", "/release edit R1 license creativeml-openrail-m")
     async with store.transaction() as tx:
-        _, results = await tx.latest_norm_check(1)  # type: ignore[misc]
+        _, results = await tx.norm_checks.latest(1)  # type: ignore[misc]
     assert {r.norm_id: r.outcome for r in results}["own-license-stated"] == "pass"
 
 
@@ -155,7 +155,7 @@ async def test_buttons_endorse_and_forged_payloads_are_refused(announced: Chat, 
     assert "not valid" in reply_text(await announced.press("bo", "nb1:endorse:1;DROP TABLE"))
     assert "not valid" in reply_text(await announced.press("bo", "nb9:endorse:1"))
     async with store.transaction() as tx:
-        assert await tx.count_endorsements(1) == 1
+        assert await tx.endorsements.count(1) == 1
 
 
 async def test_replayed_button_press_changes_nothing(announced: Chat, store: Store) -> None:

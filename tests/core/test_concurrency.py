@@ -17,13 +17,13 @@ async def test_concurrent_endorsements_endorse_and_audit_once(pg_store: Store, c
     await chat.say("ada", GOOD)
     await asyncio.gather(*(chat.cmd(f"member{i}", "/endorse R1") for i in range(40)))
     async with pg_store.transaction() as tx:
-        assert await tx.count_endorsements(1) == 40
-        release = await tx.release_any(1)
+        assert await tx.endorsements.count(1) == 40
+        release = await tx.releases.get_any(1)
         assert release is not None and release.status == "endorsed"
-        (c,) = [c for c in await tx.communities() if c.slug == "forge"]
-        moves = [e for e in await tx.audit_events(c.id) if e.action == "release.endorsed"]
+        (c,) = [c for c in await tx.communities.all() if c.slug == "forge"]
+        moves = [e for e in await tx.audit_log.events(c.id) if e.action == "release.endorsed"]
         assert len(moves) == 1
-        assert await tx.verify_audit() == []
+        assert await tx.audit_log.verify() == []
 
 
 async def test_status_command_refuses_a_stale_move(store: Store, clock: ManualClock) -> None:
@@ -32,10 +32,10 @@ async def test_status_command_refuses_a_stale_move(store: Store, clock: ManualCl
     chat = Chat(core, clock)
     await chat.say("ada", GOOD)
     async with store.transaction() as tx:
-        release = await tx.release_any(1)
+        release = await tx.releases.get_any(1)
         assert release is not None
-        assert await tx.move_release(release, "in_review", "flagged", clock())
-        assert not await tx.move_release(release, "in_review", "removed", clock())
+        assert await tx.releases.move(release, "in_review", "flagged", clock())
+        assert not await tx.releases.move(release, "in_review", "removed", clock())
         assert release.status == "flagged"
 
 
@@ -50,7 +50,7 @@ def _announcement(i: int) -> str:
 
 async def _statuses(store: Store, ids: range) -> dict[int, str]:
     async with store.transaction() as tx:
-        return {i: (await tx.release_any(i)).status for i in ids}  # type: ignore[union-attr]
+        return {i: (await tx.releases.get_any(i)).status for i in ids}  # type: ignore[union-attr]
 
 
 async def test_a_quorum_reached_by_simultaneous_endorsements_is_not_lost(pg_store: Store, clock: ManualClock) -> None:
@@ -90,7 +90,7 @@ async def test_the_last_open_flags_resolved_together_release_the_flag(pg_store: 
             await chat.cmd(f"{who}{i}", f"/flag R{i} other looks stolen")
     assert await _statuses(pg_store, rounds) == {i: "flagged" for i in rounds}
     async with pg_store.transaction() as tx:
-        flags = {i: [f.id for f in await tx.flags_of(i, "open")] for i in rounds}
+        flags = {i: [f.id for f in await tx.flags.of_release(i, "open")] for i in rounds}
     for i in rounds:
         await asyncio.gather(
             *(chat.cmd(mod, f"/resolve F{f} dismissed not stolen") for mod, f in zip(mods, flags[i], strict=True))

@@ -25,14 +25,14 @@ def prompt_edits(actions: list) -> list[Edit]:  # type: ignore[type-arg]
 async def failing(store: Store, release_id: int) -> list[str]:
     """Norm ids the newest check of a release failed."""
     async with store.transaction() as tx:
-        latest = await tx.latest_norm_check(release_id)
+        latest = await tx.norm_checks.latest(release_id)
     assert latest is not None
     return sorted(r.norm_id for r in latest[1] if r.outcome == "fail")
 
 
 async def audit_actions(store: Store) -> list[str]:
     async with store.transaction() as tx:
-        return [e.action for e in await tx.audit_events(1)]
+        return [e.action for e in await tx.audit_log.events(1)]
 
 
 async def endorsed_to_quorum(chat: Chat) -> None:
@@ -54,10 +54,10 @@ async def test_edited_announcement_is_checked_again_and_the_prompt_says_what_cha
     (prompt,) = prompt_edits(actions)
     assert "Changed by the edited announcement: license" in prompt.card.body
     async with store.transaction() as tx:
-        release = await tx.release_any(1)
+        release = await tx.releases.get_any(1)
         assert release is not None and release.fields_json["license"] == "openrail++"
-        assert len(await tx.announcements(1)) == 1  # an edit is not a second announcement
-        assert (await tx.announcements(1))[0].text == GOOD
+        assert len(await tx.announcements.of_release(1)) == 1  # an edit is not a second announcement
+        assert (await tx.announcements.of_release(1))[0].text == GOOD
     assert "release.edited" in await audit_actions(store)
 
 
@@ -78,7 +78,7 @@ async def test_a_field_set_by_command_survives_an_unrelated_edit(chat: Chat, sto
     await chat.cmd("ada", "/release edit R1 license openrail++")
     await chat.edit("ada", "ann1", NO_LICENSE.replace("Releasing", "Now releasing"))
     async with store.transaction() as tx:
-        release = await tx.release_any(1)
+        release = await tx.releases.get_any(1)
         assert release is not None and release.fields_json["license"] == "openrail++"
 
 
@@ -121,11 +121,11 @@ async def test_endorse_then_swap_hash_resets_endorsements_and_raises_the_reuploa
     assert [a.chat.chat_id for a in alerts] == ["releases-mods"]
     assert dms(actions, "eve") and "re-uploaded" in dms(actions, "eve")[0].card.title
     async with store.transaction() as tx:
-        release = await tx.release_any(1)
+        release = await tx.releases.get_any(1)
         assert release is not None and release.status == "in_review"
-        assert await tx.count_endorsements(1) == 0
-        assert [c.value for c in await tx.claims_of_release(1) if c.kind == "sha256"][-1] == OTHER_SHA
-        reset = [e for e in await tx.audit_events(1) if e.action == "release.endorsements_reset"]
+        assert await tx.endorsements.count(1) == 0
+        assert [c.value for c in await tx.claims.of_release(1) if c.kind == "sha256"][-1] == OTHER_SHA
+        reset = [e for e in await tx.audit_log.events(1) if e.action == "release.endorsements_reset"]
     assert len(reset) == 1 and reset[0].payload["endorsements"] == ["console:bo", "console:cy"]
     assert {"release.edited", "provenance.reupload_suspected"} <= set(await audit_actions(store))
 
@@ -143,8 +143,8 @@ async def test_endorse_then_swap_link_resets_endorsements_and_repeating_it_chang
     again = await chat.cmd("ada", f"/release edit R1 links https://huggingface.co/ada/neon-dreams, {EVIL}")
     assert "nothing changed" in reply_text(again) and not dms(again, "bo")
     async with store.transaction() as tx:
-        assert await tx.count_endorsements(1) == 0
-        release = await tx.release_any(1)
+        assert await tx.endorsements.count(1) == 0
+        release = await tx.releases.get_any(1)
         assert release is not None and release.status == "in_review"
 
 
@@ -155,8 +155,8 @@ async def test_a_change_outside_the_endorsed_content_keeps_the_endorsements(chat
     actions = await chat.cmd("ada", "/release edit R1 trigger_words neondrm, neon")
     assert "trigger words:" in reply_text(actions) and not dms(actions, "bo")
     async with store.transaction() as tx:
-        assert await tx.count_endorsements(1) == 2
-        release = await tx.release_any(1)
+        assert await tx.endorsements.count(1) == 2
+        release = await tx.releases.get_any(1)
         assert release is not None and release.status == "endorsed"
 
 
@@ -169,4 +169,4 @@ async def test_an_edited_announcement_that_swaps_the_hash_after_quorum_resets_to
     assert dms(actions, "bo") and dms(actions, "cy")
     assert any("Possible re-upload" in a.card.title for a in sends(actions))
     async with store.transaction() as tx:
-        assert await tx.count_endorsements(1) == 0
+        assert await tx.endorsements.count(1) == 0

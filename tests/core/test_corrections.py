@@ -17,7 +17,7 @@ from moderation.detection import Detection
 from moderation.kernel.actions import Edit
 from moderation.kernel.clock import ManualClock
 from moderation.kernel.community import CommunityConfig
-from storage import Store, corrections
+from storage import Store, guess_lang
 from tests.core.harness import GOOD, Chat, community, reply_text, sends
 
 # The rules-only detector does not see a release in this (it is one: a creator's casual announcement).
@@ -26,21 +26,21 @@ MISSED = "finally finished Glass Skin v1, been cooking it for weeks, grab it on 
 
 async def _corrections(store: Store) -> list[Any]:
     async with store.transaction() as tx:
-        row = await tx.community_by_slug("forge")
+        row = await tx.communities.by_slug("forge")
         assert row is not None
-        return await corrections.corrections_of(tx, row.id)
+        return await tx.corrections.of_community(row.id)
 
 
 async def _audit_actions(store: Store) -> list[str]:
     async with store.transaction() as tx:
-        row = await tx.community_by_slug("forge")
+        row = await tx.communities.by_slug("forge")
         assert row is not None
-        return [e.action for e in await tx.audit_events(row.id)]
+        return [e.action for e in await tx.audit_log.events(row.id)]
 
 
 async def _status(store: Store, release_id: int) -> str:
     async with store.transaction() as tx:
-        release = await tx.release_any(release_id)
+        release = await tx.releases.get_any(release_id)
         assert release is not None
         return release.status
 
@@ -54,12 +54,12 @@ async def test_missed_message_marked_by_a_moderator_becomes_a_release(chat: Chat
     # (what the prompt names the model is extraction's business, tested there)
     assert prompt.reply_to == "miss1" and prompt.card.title.startswith("Review R1:") and prompt.buttons
     async with store.transaction() as tx:
-        (ann,) = await tx.announcements(1)
+        (ann,) = await tx.announcements.of_release(1)
         assert ann.message_id == "miss1" and ann.text == MISSED
-        assert await tx.latest_norm_check(1) is not None
-        assert {j.kind for j in await tx.jobs("pending") if j.subject == "1"} >= {"review_deadline"}
-        mia = await tx.account_by_name("console", "mia")
-        ada = await tx.account_by_name("console", "ada")
+        assert await tx.norm_checks.latest(1) is not None
+        assert {j.kind for j in await tx.jobs.all("pending") if j.subject == "1"} >= {"review_deadline"}
+        mia = await tx.accounts.by_name("console", "mia")
+        ada = await tx.accounts.by_name("console", "ada")
     (row,) = await _corrections(store)
     assert row.is_release and row.release_id == 1 and row.text == MISSED
     assert mia is not None and ada is not None and row.corrected_by == mia.id and row.author_id == ada.id
@@ -74,7 +74,7 @@ async def test_a_stranger_cannot_mark_someone_elses_message(chat: Chat, store: S
     assert "Only moderators, or the person who posted it" in text
     assert await _corrections(store) == []
     async with store.transaction() as tx:
-        assert await tx.release_any(1) is None
+        assert await tx.releases.get_any(1) is None
 
 
 async def test_the_author_can_mark_their_own_message(chat: Chat, store: Store) -> None:
@@ -95,8 +95,8 @@ async def test_marking_twice_stores_one_row_and_a_replay_changes_nothing(chat: C
     assert len(await _corrections(store)) == 1
     assert (await _audit_actions(store)).count("detection.corrected") == 1
     async with store.transaction() as tx:
-        assert len(await tx.releases(1)) == 1
-        assert len(await tx.announcements(1)) == 1
+        assert len(await tx.releases.page(1)) == 1
+        assert len(await tx.announcements.of_release(1)) == 1
 
 
 async def test_not_a_release_withdraws_the_prompt_and_keeps_everything(chat: Chat, store: Store) -> None:
@@ -110,11 +110,11 @@ async def test_not_a_release_withdraws_the_prompt_and_keeps_everything(chat: Cha
     assert "withdrawn" in edit.card.title and edit.buttons == ()
     assert await _status(store, 1) == "withdrawn"
     async with store.transaction() as tx:
-        assert await tx.count_endorsements(1) == 1
-        assert len(await tx.flags_of(1)) == 1
-        assert len(await tx.announcements(1)) == 1
-        pending = [j for j in await tx.jobs("pending") if j.kind != "weekly_digest"]
-        cancelled = {j.kind for j in await tx.jobs("cancelled")}
+        assert await tx.endorsements.count(1) == 1
+        assert len(await tx.flags.of_release(1)) == 1
+        assert len(await tx.announcements.of_release(1)) == 1
+        pending = [j for j in await tx.jobs.all("pending") if j.kind != "weekly_digest"]
+        cancelled = {j.kind for j in await tx.jobs.all("cancelled")}
     assert pending == []
     assert {"review_reminder", "review_deadline", "flag_escalation"} <= cancelled
     (row,) = await _corrections(store)
@@ -162,7 +162,7 @@ async def test_an_opposite_correction_updates_the_row_and_restores(chat: Chat, s
     audit = await _audit_actions(store)
     assert audit.count("detection.corrected") == 3 and "release.restored" in audit
     async with store.transaction() as tx:
-        assert [j for j in await tx.jobs("pending") if j.kind == "review_deadline" and j.subject == "1"]
+        assert [j for j in await tx.jobs.all("pending") if j.kind == "review_deadline" and j.subject == "1"]
 
 
 async def test_markrelease_needs_a_message_and_status_points_to_the_commands(chat: Chat) -> None:
@@ -181,9 +181,9 @@ async def test_detection_corrections_are_corpus_records(chat: Chat, store: Store
     await chat.say("kai", GOOD, message_id="ann2")
     await chat.cmd("mia", "/notrelease", reply_to="ann2")
     async with store.transaction() as tx:
-        records = [r async for r in corrections.detection_corrections(tx)]
-        mine = [r async for r in corrections.detection_corrections(tx, "forge", batch=1)]
-        none = [r async for r in corrections.detection_corrections(tx, "elsewhere")]
+        records = [r async for r in tx.corrections.detection_corrections()]
+        mine = [r async for r in tx.corrections.detection_corrections("forge", batch=1)]
+        none = [r async for r in tx.corrections.detection_corrections("elsewhere")]
     assert records == mine and none == []
     first, second = records
     assert set(first) == {
@@ -207,11 +207,11 @@ async def test_detection_corrections_are_corpus_records(chat: Chat, store: Store
 
 def test_language_guess() -> None:
     """The `lang` of a record is a guess from the script and a few function words, else English."""
-    assert corrections.guess_lang("新しいLoRAを公開しました") == "ja"
-    assert corrections.guess_lang("Новая модель для SDXL") == "ru"
-    assert corrections.guess_lang("Nuevo modelo para SDXL con la licencia de la comunidad") == "es"
-    assert corrections.guess_lang("Neues Modell für SDXL, das ist die erste Version und nicht die letzte") == "de"
-    assert corrections.guess_lang("New LoRA for SDXL") == "en"
+    assert guess_lang("新しいLoRAを公開しました") == "ja"
+    assert guess_lang("Новая модель для SDXL") == "ru"
+    assert guess_lang("Nuevo modelo para SDXL con la licencia de la comunidad") == "es"
+    assert guess_lang("Neues Modell für SDXL, das ist die erste Version und nicht die letzte") == "de"
+    assert guess_lang("New LoRA for SDXL") == "en"
 
 
 # -- the community's detection threshold ------------------------------------------------------------------

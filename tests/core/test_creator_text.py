@@ -45,7 +45,7 @@ def prompt_fields(actions: Sequence[Action]) -> dict[str, str]:
 async def status_of(store: Store, release_id: int = 1) -> str:
     """The stored status of a release."""
     async with store.transaction() as tx:
-        row = await tx.release_any(release_id)
+        row = await tx.releases.get_any(release_id)
         assert row is not None
         return row.status
 

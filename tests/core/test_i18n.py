@@ -173,3 +173,78 @@ async def test_a_chinese_community_in_the_console(store: Store) -> None:
         refusal = _("You can't {what} your own release.").format(what=_("endorse"))
     assert refusal in transcript
     assert core.stats["audience_mismatches"] == 0
+
+
+MOD_SCRIPT = """
+@ada: Releasing Neon Dreams v2, a LoRA. Trigger: neondrm. NSFW: no. https://huggingface.co/ada/neon-dreams
+@mia: /queue
+@mia: /release show R1
+@mia: /status R1 flagged looks like a re-upload
+"""
+
+
+async def test_a_moderators_commands_in_a_chinese_community(store: Store) -> None:
+    """zh community, a moderator without a locale of her own: /queue, /release show and /status answer in
+    Chinese (the release's name, which ada wrote, and mia's reason stay as written); the creator is told about
+    the moderator's decision in Chinese too. Every action went out in its reader's language."""
+    clock = ManualClock()
+    community = replace(console_community("baseline", ["mia"], []), language="zh")
+    core = await build_core(store, [community], clock=clock, rules_only=True)
+    out: list[str] = []
+    session = ConsoleSession(core, clock, write=out.append)
+    for line in MOD_SCRIPT.strip().splitlines():
+        await session.feed(line)
+    transcript = "\n".join(out)
+    assert "审核队列" in transcript  # /queue's title
+    assert "R1 Neon Dreams v2 — 审核中" in transcript  # a queue line: the state in Chinese, the name as written
+    assert "创作者" in transcript and "认可" in transcript  # /release show's fields
+    with using("zh"):
+        told = _("Your release {ref} ({title}) is now {status}").format(
+            ref="R1", title="Neon Dreams v2", status=_("flagged")
+        )
+    assert told in transcript  # the creator's message about mia's decision
+    assert "looks like a re-upload" in transcript  # mia's reason, untranslated
+    assert "Moderation queue" not in transcript and "Everything about" not in transcript
+    assert core.stats["audience_mismatches"] == 0
+
+
+NUDGE_NORMS = """
+schema_version: 1
+id: strict
+version: "1.0.0"
+norms:
+  - id: license
+    title: {en: State the license, ja: ライセンスを明記}
+    need: credit
+    severity: nudge
+    fix: {en: Add "License - <name>", ja: 「ライセンス：<名前>」を追加}
+    require: [license]
+"""
+
+NUDGE_SCRIPT = """
+@ada: Releasing Neon Dreams v2, a LoRA. Trigger: neondrm. https://huggingface.co/ada/neon-dreams
+@mia: [locale ru]
+@mia: /normcheck R1
+"""
+
+
+async def test_a_normcheck_nudge_in_a_japanese_community(store: Store, tmp_path: Path) -> None:
+    """ja community: a moderator (ru) re-checks ada's release; ada is sent what to fix in Japanese, with the
+    norm's Japanese title and fix from the norm file; mia's own summary is in Russian."""
+    (tmp_path / "strict.yaml").write_text(NUDGE_NORMS, encoding="utf-8")
+    clock = ManualClock()
+    community = replace(console_community(str(tmp_path / "strict.yaml"), ["mia"], []), language="ja")
+    core = await build_core(store, [community], clock=clock, rules_only=True, base_dir=tmp_path)
+    out: list[str] = []
+    session = ConsoleSession(core, clock, write=out.append, base_dir=tmp_path)
+    for line in NUDGE_SCRIPT.strip().splitlines():
+        await session.feed(line)
+    transcript = "\n".join(out)
+    with using("ja"):
+        nudge = _("Your release {ref} ({title}) misses some community norms").format(ref="R1", title="Neon Dreams v2")
+    assert nudge in transcript and "ライセンスを明記" in transcript and "「ライセンス：<名前>」を追加" in transcript
+    with using("ru"):
+        summary = _("Norm check of {ref} ({title})").format(ref="R1", title="Neon Dreams v2")
+        sent = _("The creator has been sent what to fix.")
+    assert summary in transcript and sent in transcript
+    assert core.stats["audience_mismatches"] == 0

@@ -128,9 +128,9 @@ async def test_three_replicas_fire_each_job_exactly_once(pg_store: Store, clock:
     assert all(p.returncode == 0 for p in procs), [o[1].decode()[-2000:] for o in outputs]
     posted = sum(int(out.decode().strip().splitlines()[-1]) for out, _ in outputs)
     async with store.transaction() as tx:
-        (c,) = [c for c in await tx.communities() if c.slug == "forge"]
-        reminded = [e for e in await tx.audit_events(c.id) if e.action == "review.reminded"]
-        reminders = [j for j in await tx.jobs() if j.kind == "review_reminder" and j.state == "done"]
+        (c,) = [c for c in await tx.communities.all() if c.slug == "forge"]
+        reminded = [e for e in await tx.audit_log.events(c.id) if e.action == "review.reminded"]
+        reminders = [j for j in await tx.jobs.all() if j.kind == "review_reminder" and j.state == "done"]
         workers = {j.claimed_by for j in reminders}
     assert len(reminded) == 40
     assert len({e.subject for e in reminded}) == 40

@@ -79,9 +79,9 @@ async def test_norms_set_offers_the_recheck_and_the_job_reports(chat: Chat, stor
     status = reply_text(await chat.cmd("mia", "/release show R2"))
     assert "changes requested" in status
     async with store.transaction() as tx:
-        jobs = [j for j in await tx.jobs() if j.kind == recheck.JOB_KIND]
+        jobs = [j for j in await tx.jobs.all() if j.kind == recheck.JOB_KIND]
         assert [j.state for j in jobs] == ["done"]
-        actions_audited = [e.action for e in await tx.audit_events(await chat.core.community_id(tx, "forge"))]
+        actions_audited = [e.action for e in await tx.audit_log.events(await chat.core.community_id(tx, "forge"))]
     assert actions_audited.count("norms.recheck_requested") == 1
     assert actions_audited.count("norms.rechecked") == 1
 
@@ -103,7 +103,7 @@ async def test_a_run_in_small_batches_resumes_and_tells_each_creator_once(
     summaries = [a for a in seen if isinstance(a, Send)]
     assert len(summaries) == 2 and "3 checked, 2 changed, 2 now failing" in summaries[0].card.title
     async with store.transaction() as tx:
-        assert [j.state for j in await tx.jobs() if j.kind == recheck.JOB_KIND] == ["done"]
+        assert [j.state for j in await tx.jobs.all() if j.kind == recheck.JOB_KIND] == ["done"]
 
 
 async def test_a_button_of_an_older_revision_is_refused(chat: Chat) -> None:

@@ -23,8 +23,8 @@ def form_of(actions: Sequence[Action]) -> SettingsForm:
 
 async def changes(store: Store) -> list[tuple[str, str, dict[str, object]]]:
     async with store.transaction() as tx:
-        cid = (await tx.community_by_slug("forge")).id  # type: ignore[union-attr]
-        events = await tx.audit_events(cid)
+        cid = (await tx.communities.by_slug("forge")).id  # type: ignore[union-attr]
+        events = await tx.audit_log.events(cid)
     return [(e.actor, e.subject, e.payload) for e in events if e.action == "community.setting_changed"]
 
 
@@ -32,7 +32,16 @@ async def test_setup_shows_every_setting_with_its_source(chat: Chat) -> None:
     """A moderator sees each setting, the value in force and where it came from."""
     form = form_of(await chat.cmd("mia", "/setup"))
     keys = [f.key for f in form.fields]
-    assert keys == ["review-chat", "mod-chat", "log-chat", "reviewer-roles", "quorum", "review-window", "language"]
+    assert keys == [
+        "review-chat",
+        "mod-chat",
+        "log-chat",
+        "reviewer-roles",
+        "quorum",
+        "review-window",
+        "language",
+        "enforcement",
+    ]
     quorum = form.field("quorum")
     assert quorum is not None and quorum.values == ("2",) and quorum.source.startswith("norm pack baseline")
     mod = form.field("mod-chat")
@@ -47,7 +56,7 @@ async def test_members_may_not_setup(chat: Chat, store: Store) -> None:
     text = reply_text(await chat.cmd("bo", "/setup quorum banana"))
     assert "Not allowed" in text and "quorum" not in text.split("\n", 1)[1]
     async with store.transaction() as tx:
-        assert await tx.community_settings() == []
+        assert await tx.settings.all() == []
 
 
 async def test_quorum_from_chat_overrides_the_pack_and_is_audited(chat: Chat, store: Store) -> None:
@@ -69,7 +78,8 @@ async def test_same_value_twice_is_not_a_change(chat: Chat, store: Store) -> Non
     """Saving the value in force again audits nothing."""
     await chat.cmd("mia", "/setup language es")
     form = form_of(await chat.cmd("mia", "/setup language es"))
-    assert "nothing changed" in form.note
+    # mia's platform tells no locale of hers: the form speaks the community's language, Spanish by now.
+    assert "no ha cambiado nada" in form.note and form.title == "Ajustes de Forge"
     assert len(await changes(store)) == 1
     assert chat.core.communities["forge"].language == "es"
 
@@ -93,7 +103,7 @@ async def test_bad_values_get_a_helpful_reply(chat: Chat, store: Store, line: st
     text = reply_text(await chat.cmd("mia", line))
     assert expected in text, text
     async with store.transaction() as tx:
-        assert await tx.community_settings() == []
+        assert await tx.settings.all() == []
 
 
 async def test_review_chat_from_chat_moves_the_prompts(chat: Chat) -> None:
@@ -179,7 +189,7 @@ async def test_invite_binds_a_new_chat_once_for_its_moderator(chat: Chat, store:
     in_group = Chat(chat.core, chat.clock, chat_id="-100777")
     assert form_of(await in_group.cmd("mia", "/setup")).title == "Settings of Forge"
     async with store.transaction() as tx:
-        binding = await tx.chat_binding("console", "-100777")
+        binding = await tx.chats.binding("console", "-100777")
         assert binding is not None and binding.role == "review" and not binding.watched
 
 
@@ -200,7 +210,7 @@ async def test_store_refuses_what_the_core_refuses(store: Store, clock: ManualCl
     for key, platform, value in bad:
         with pytest.raises(Exception, match=r"(?i)check|constraint"):
             async with store.transaction() as tx:
-                cid = (await tx.community_by_slug("forge")).id  # type: ignore[union-attr]
-                await tx.set_community_setting(cid, key, platform, value, by="test", at=at)
+                cid = (await tx.communities.by_slug("forge")).id  # type: ignore[union-attr]
+                await tx.settings.set(cid, key, platform, value, by="test", at=at)
     async with store.transaction() as tx:
-        assert await tx.community_settings() == []
+        assert await tx.settings.all() == []

@@ -9,8 +9,8 @@ from tests.core.harness import GOOD, Chat, sends
 
 async def _releases(store: Store) -> list[tuple[int, str]]:
     async with store.transaction() as tx:
-        (c,) = [c for c in await tx.communities() if c.slug == "forge"]
-        return [(r.id, r.status) for r in await tx.releases(c.id)]
+        (c,) = [c for c in await tx.communities.all() if c.slug == "forge"]
+        return [(r.id, r.status) for r in await tx.releases.page(c.id)]
 
 
 async def test_announcement_gets_a_prompt_with_buttons(chat: Chat, store: Store) -> None:
@@ -43,7 +43,7 @@ async def test_cross_post_by_same_creator_is_one_release(chat: Chat, store: Stor
     await chat.say("ada", GOOD, message_id="m2")
     assert len(await _releases(store)) == 1
     async with store.transaction() as tx:
-        assert len(await tx.announcements(1)) == 2
+        assert len(await tx.announcements.of_release(1)) == 2
 
 
 async def test_same_name_by_another_creator_is_another_release(chat: Chat, store: Store) -> None:
@@ -72,10 +72,10 @@ async def test_new_version_links_previous_and_starts_without_endorsements(chat: 
     await chat.cmd("bo", "/endorse R1")
     await chat.say("ada", GOOD.replace("v2", "v3"))
     async with store.transaction() as tx:
-        r2 = await tx.release_any(2)
+        r2 = await tx.releases.get_any(2)
         assert r2 is not None and r2.previous_id == 1
-        assert await tx.count_endorsements(2) == 0
-        assert await tx.count_endorsements(1) == 1
+        assert await tx.endorsements.count(2) == 0
+        assert await tx.endorsements.count(1) == 1
 
 
 async def test_look_alike_names_collide(chat: Chat, store: Store) -> None:

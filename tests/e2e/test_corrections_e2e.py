@@ -15,7 +15,7 @@ from bot.console import ConsoleSession
 from bot.discord.commands import MARK_MENU, NOT_MENU
 from bot.wiring import build_core
 from moderation.kernel.clock import ManualClock
-from storage import Store, corrections
+from storage import Store
 from tests.core.harness import community
 from tests.fakes.discord.harness import GOOD, discord_world, release_id_of
 from tests.fakes.discord.harness import World as DiscordWorld
@@ -31,20 +31,20 @@ MISSED_TOO = "ok Velvet Haze v3 is done, the pastel one, my page has it now http
 
 async def _examples(store: Store, slug: str = "makers") -> list[Any]:
     async with store.transaction() as tx:
-        row = await tx.community_by_slug(slug)
+        row = await tx.communities.by_slug(slug)
         assert row is not None
-        return await corrections.corrections_of(tx, row.id)
+        return await tx.corrections.of_community(row.id)
 
 
 async def _release(store: Store, release_id: int) -> tuple[str, int, list[str]]:
     """(status, endorsements, pending job kinds) of a release."""
     async with store.transaction() as tx:
-        release = await tx.release_any(release_id)
+        release = await tx.releases.get_any(release_id)
         assert release is not None
         pending = [
-            j.kind for j in await tx.jobs("pending") if j.subject == str(release_id) and j.kind != "weekly_digest"
+            j.kind for j in await tx.jobs.all("pending") if j.subject == str(release_id) and j.kind != "weekly_digest"
         ]
-        return release.status, await tx.count_endorsements(release_id), pending
+        return release.status, await tx.endorsements.count(release_id), pending
 
 
 # -- Discord ------------------------------------------------------------------------------------------------

@@ -86,8 +86,8 @@ async def test_norms_set_reads_the_attachment(w: World) -> None:
     answer = await response_to(w.fake, await slash(w.fake, w.chat, w.mia, "norms set", file=good))
     assert "Norms updated to makers 1.0.0" in str(answer.body["data"]["embeds"][0])
     async with w.store.transaction() as tx:
-        (community,) = await tx.communities()
-        (revision,) = await tx.pack_revisions(community.id)
+        (community,) = await tx.communities.all()
+        (revision,) = await tx.pack_revisions.all(community.id)
     assert revision.source == PACK
     downloads = w.fake.rec.find("GET", r"/attachments/.*")
     assert [c.path for c in downloads] == [f"/attachments/{good['id']}/makers.yaml"]
@@ -108,7 +108,7 @@ async def test_an_announcement_in_a_thread_is_prompted_in_that_thread(w: World) 
     assert prompt["channel_id"] == str(thread.id)
     assert w.fake.rec.find("POST", r"/channels/\d+/messages/\d+/threads") == []
     async with w.store.transaction() as tx:
-        (posted,) = await tx.posted(f"prompt:{release_id_of(prompt)}")
+        (posted,) = await tx.posted.under_key(f"prompt:{release_id_of(prompt)}")
     assert (posted.chat_id, posted.thread_id) == (str(w.releases.id), str(thread.id))
     assert announcement["channel_id"] == str(thread.id)
 

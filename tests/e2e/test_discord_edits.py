@@ -56,7 +56,7 @@ async def test_an_edited_announcement_is_read_again_and_the_prompt_is_edited_in_
     assert "Changed by the edited announcement: license" in text_of(edit)
     assert "updated from the edited announcement" in await wait_dm(w, w.alice.id, "license: (none) → openrail++", mark)
     async with store.transaction() as tx:
-        latest = await tx.latest_norm_check(rid)
+        latest = await tx.norm_checks.latest(rid)
         assert latest is not None and "own-license-stated" not in [r.norm_id for r in latest[1] if r.outcome == "fail"]
     again, seen = w.fake.rec.mark(), w.core.stats["messages_edited"]
     await w.fake.redeliver_update(announcement)
@@ -103,5 +103,5 @@ async def test_endorse_then_swap_through_release_edit_resets_and_alerts(w: World
         assert f"R{rid}" in await wait_dm(w, member.id, "changed after your endorsement", mark)
     assert await w.endorsements(rid) == 0
     async with store.transaction() as tx:
-        release = await tx.release_any(rid)
+        release = await tx.releases.get_any(rid)
         assert release is not None and release.status == "in_review"

@@ -120,7 +120,7 @@ async def test_three_flags_alert_the_moderators_who_decide_with_buttons(w: World
     await response_to(w.fake, await press(w.fake, w.mods_channel, w.mia, alert, uphold))
     await w.fake.rec.wait_for("PATCH", rf"/channels/{w.mods_channel.id}/messages/{alert['id']}", after=mark)
     async with w.store.transaction() as tx:
-        states = sorted(f.status for f in await tx.flags_of(rid))
+        states = sorted(f.status for f in await tx.flags.of_release(rid))
     assert states.count("upheld") == 1 and states.count("open") == 2
 
 

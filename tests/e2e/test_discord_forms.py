@@ -155,7 +155,7 @@ async def test_review_shows_every_question_whole_with_a_select_each(w: World) ->
     )
     assert answer.body["data"]["embeds"][0]["title"] == "Review recorded", answer.body
     async with w.store.transaction() as tx:
-        ((_, account, rows),) = await tx.reviews(rid)
+        ((_, account, rows),) = await tx.reviews.of_release(rid)
     assert account.display_name == "bob_reviews"
     assert {a.norm_id: a.answer for a in rows} == given
     assert all("Clear card" in (a.note or "") for a in rows)
@@ -174,7 +174,7 @@ async def test_continue_waits_for_every_answer(w: World) -> None:
     again = await shown(w, await press(w.fake, w.releases, w.bob, message, continue_["custom_id"]))
     assert "Answer question 1 first." in again["embeds"][0]["description"]
     async with w.store.transaction() as tx:
-        assert await tx.reviews(rid) == []
+        assert await tx.reviews.of_release(rid) == []
 
 
 async def test_a_half_filled_form_survives_a_restart_and_forged_steps_are_refused(w: World) -> None:
@@ -223,4 +223,4 @@ async def test_each_step_is_checked_by_the_core(w: World) -> None:
     )
     assert answer.body["data"]["embeds"][0]["title"] == "Not allowed"
     async with w.store.transaction() as tx:
-        assert await tx.reviews(rid) == []
+        assert await tx.reviews.of_release(rid) == []

@@ -27,7 +27,7 @@ async def w(tmp_path: Path) -> AsyncIterator[World]:
 
 async def _release_count(w: World) -> int:
     async with w.store.transaction() as tx:
-        return len(await tx.releases(await w.core.community_id(tx, "makers"), limit=100))
+        return len(await tx.releases.page(await w.core.community_id(tx, "makers"), limit=100))
 
 
 def _mentions_nobody(allowed: object) -> bool:

@@ -73,8 +73,8 @@ async def test_setup_pickers_save_each_choice_and_redraw_the_message(w: World) -
     assert w.core.communities["makers"].quorum == 1
     assert any(c.chat_id == str(w.chat.id) and c.role == "review" for c in w.core.communities["makers"].chats)
     async with w.store.transaction() as tx:
-        cid = (await tx.community_by_slug("makers")).id  # type: ignore[union-attr]
-        changed = [e.subject for e in await tx.audit_events(cid) if e.action == "community.setting_changed"]
+        cid = (await tx.communities.by_slug("makers")).id  # type: ignore[union-attr]
+        changed = [e.subject for e in await tx.audit_log.events(cid) if e.action == "community.setting_changed"]
     assert changed == ["setting:review_chat", "setting:reviewer_roles", "setting:quorum"]
 
 
@@ -89,7 +89,7 @@ async def test_members_are_refused_and_nothing_changes(w: World) -> None:
     )
     assert answer.body["data"]["embeds"][0]["title"] == "Not allowed"
     async with w.store.transaction() as tx:
-        assert await tx.community_settings() == []
+        assert await tx.settings.all() == []
 
 
 async def test_typed_setup_with_a_bad_value_gets_a_helpful_answer(w: World) -> None:

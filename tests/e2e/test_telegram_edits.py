@@ -36,7 +36,7 @@ def sent_to(chat_id: int, *words: str) -> object:
 
 async def failing(store: Store, release_id: int) -> list[str]:
     async with store.transaction() as tx:
-        latest = await tx.latest_norm_check(release_id)
+        latest = await tx.norm_checks.latest(release_id)
     assert latest is not None
     return sorted(r.norm_id for r in latest[1] if r.outcome == "fail")
 
@@ -62,8 +62,8 @@ async def test_an_edited_announcement_is_read_again_and_the_prompt_is_edited_in_
     assert not [c for c in later if c.method == "sendMessage" and c.params.get("chat_id") == w.alice.id]
     assert not [c for c in later if c.method == "editMessageText"]
     async with store.transaction() as tx:
-        assert len(await tx.announcements(rid)) == 1
-        assert [e.action for e in await tx.audit_events(1)].count("release.edited") == 1
+        assert len(await tx.announcements.of_release(rid)) == 1
+        assert [e.action for e in await tx.audit_log.events(1)].count("release.edited") == 1
 
 
 async def test_a_corrected_repost_refreshes_the_release_instead_of_keeping_the_stale_check(
@@ -95,7 +95,7 @@ async def test_endorse_then_swap_through_release_edit_resets_and_alerts(w: World
         w.fake.press(prompt, member, prompt.payloads[0])
         await w.fake.wait_for("answerCallbackQuery", after=mark)
     async with store.transaction() as tx:
-        release = await tx.release_any(rid)
+        release = await tx.releases.get_any(rid)
         assert release is not None and release.status == "endorsed"
     mark = w.fake.mark()
     reply = await w.command(
@@ -105,8 +105,8 @@ async def test_endorse_then_swap_through_release_edit_resets_and_alerts(w: World
     await w.fake.wait_for("sendMessage", sent_to(w.mods.id, "Possible re-upload"), after=mark)
     await w.fake.wait_for("sendMessage", sent_to(w.group.id, "changed after your endorsement"), after=mark)
     async with store.transaction() as tx:
-        release = await tx.release_any(rid)
+        release = await tx.releases.get_any(rid)
         assert release is not None and release.status == "in_review"
-        assert await tx.count_endorsements(rid) == 0
-        actions = [e.action for e in await tx.audit_events(1)]
+        assert await tx.endorsements.count(rid) == 0
+        actions = [e.action for e in await tx.audit_log.events(1)]
     assert {"release.endorsements_reset", "provenance.reupload_suspected"} <= set(actions)

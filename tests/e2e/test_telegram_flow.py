@@ -89,11 +89,11 @@ async def test_non_admin_resolve_is_refused_and_group_admin_may_resolve(w: World
     refused = await w.command(w.group, w.bob, "/resolve F1 upheld fine")
     assert "Only moderators" in refused.text
     async with w.store.transaction() as tx:
-        assert [f.status for f in await tx.flags_of(release_id_of(prompt))] == ["open"]
+        assert [f.status for f in await tx.flags.of_release(release_id_of(prompt))] == ["open"]
     done = await w.command(w.group, w.mia, "/resolve F1 dismissed the base is named")
     assert "F1" in done.text and "Only moderators" not in done.text
     async with w.store.transaction() as tx:
-        assert [f.status for f in await tx.flags_of(release_id_of(prompt))] == ["dismissed"]
+        assert [f.status for f in await tx.flags.of_release(release_id_of(prompt))] == ["dismissed"]
     assert len(w.fake.calls_to("getChatAdministrators")) == 1  # cached between the two commands
 
 
@@ -118,7 +118,7 @@ async def test_forum_topics_keep_prompts_and_replies_in_the_topic(w: World) -> N
     update, prompt = await w.announce(w.forum, w.alice, thread_id=topic)
     assert prompt.thread_id == topic
     async with w.store.transaction() as tx:
-        (posted,) = await tx.posted(f"prompt:{release_id_of(prompt)}")
+        (posted,) = await tx.posted.under_key(f"prompt:{release_id_of(prompt)}")
     assert posted.thread_id == str(topic)
     reply = await w.command(w.forum, w.bob, "/endorse", reply_to=update["message"]["message_id"], thread_id=topic)
     assert reply.thread_id == topic
@@ -238,7 +238,7 @@ async def test_moderators_decide_flags_with_the_alert_buttons(w: World) -> None:
     await w.fake.wait_for("editMessageText", lambda c: c.ok and c.params["chat_id"] == w.mods.id, after=mark)
     assert "has 2 open flags" in alert.text
     async with w.store.transaction() as tx:
-        statuses = sorted(f.status for f in await tx.flags_of(release_id_of(prompt)))
+        statuses = sorted(f.status for f in await tx.flags.of_release(release_id_of(prompt)))
     assert statuses == ["open", "open", "upheld"]
 
 

@@ -129,7 +129,7 @@ async def test_review_steps_through_each_question_whole_then_an_optional_note(w:
     w.fake.say(private(w.carol), w.carol, "Clear card; consent=documented", reply_to=ask.message_id)
     assert "Review recorded" in (await sent_to(w, w.carol, mark)).text
     async with w.store.transaction() as tx:
-        ((_, account, rows),) = await tx.reviews(rid)
+        ((_, account, rows),) = await tx.reviews.of_release(rid)
     assert account.display_name == "carol"
     expected = {"Yes": "yes", "No": "no"}
     assert {a.norm_id: a.answer for a in rows} == {
@@ -163,7 +163,7 @@ async def test_review_sent_without_a_note_and_buttons_are_the_openers_own(w: Wor
     w.fake.press(form, w.carol, button(form, "Send without it"))
     assert "Review recorded" in (await sent_to(w, w.carol, mark)).text
     async with w.store.transaction() as tx:
-        ((_, _, rows),) = await tx.reviews(rid)
+        ((_, _, rows),) = await tx.reviews.of_release(rid)
     assert {a.answer for a in rows} == {"yes"} and len(rows) == len(BASELINE.questions())
     late = w.fake.press(form, w.carol, button(form, "Send without it"))
     await w.fake.wait_for(

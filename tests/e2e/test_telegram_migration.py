@@ -28,9 +28,9 @@ async def test_release_announced_before_migration_can_be_endorsed_in_the_supergr
     supergroup = w.fake.migrate(w.group, -100_777_000_1)
     await w.sync(supergroup)  # both service messages were handled before this
     async with w.store.transaction() as tx:
-        binding = await tx.chat_binding("telegram", str(supergroup.id))
+        binding = await tx.chats.binding("telegram", str(supergroup.id))
         assert binding is not None and binding.watched
-        assert await tx.chat_binding("telegram", str(w.group.id)) is None
+        assert await tx.chats.binding("telegram", str(w.group.id)) is None
     mark = w.fake.mark()
     reply = await w.command(supergroup, w.bob, "/endorse", reply_to=update["message"]["message_id"])
     assert f"Endorsements on R{rid}: 1 of" in reply.text

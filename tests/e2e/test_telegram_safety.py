@@ -123,8 +123,8 @@ async def test_norms_set_reads_the_attached_yaml(w: World) -> None:
     reply = await w.command(w.group, w.mia, None, caption="/norms set", document=doc)  # type: ignore[arg-type]
     assert "Norms updated to makers 1.0.0" in reply.text
     async with w.store.transaction() as tx:
-        (community,) = await tx.communities()
-        (revision,) = await tx.pack_revisions(community.id)
+        (community,) = await tx.communities.all()
+        (revision,) = await tx.pack_revisions.all(community.id)
     assert revision.source == pack
     assert [c.params["file_id"] for c in w.fake.calls_to("getFile")] == [doc["file_id"]]
     big = w.fake.add_file("huge.yaml", b"#" * (256 * 1024 + 1))

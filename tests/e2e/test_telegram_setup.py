@@ -55,15 +55,17 @@ async def test_setup_in_the_group_opens_the_settings_privately_and_saves_a_choic
     assert "Quorum: 1 (set with /setup by telegram:1004)" in saved.text and "Quorum: the file’s value → 1" in saved.text
     assert w.core.communities["makers"].quorum == 1
     async with w.store.transaction() as tx:
-        cid = (await tx.community_by_slug("makers")).id  # type: ignore[union-attr]
-        events = [e for e in await tx.audit_events(cid) if e.action == "community.setting_changed"]
+        cid = (await tx.communities.by_slug("makers")).id  # type: ignore[union-attr]
+        events = [e for e in await tx.audit_log.events(cid) if e.action == "community.setting_changed"]
     assert [(e.actor, e.payload["new"]) for e in events] == [("telegram:1004", 1)]
-    choices, _ = await press(w, saved, w.mia, "Language")
-    saved, _ = await press(w, choices, w.mia, "Español (es)")
-    assert w.core.communities["makers"].language == "es"
+    # The quorum is reset before the language changes: Mia's account tells no language of hers, so the
+    # settings speak the community's language, Spanish once it is chosen.
     quorum, _ = await press(w, saved, w.mia, "Quorum")
     reset, _ = await press(w, quorum, w.mia, "↺ Use the file's value")
     assert "Quorum: 2 (norm pack baseline" in reset.text and w.core.communities["makers"].quorum is None
+    choices, _ = await press(w, reset, w.mia, "Language")
+    saved, _ = await press(w, choices, w.mia, "Español (es)")
+    assert w.core.communities["makers"].language == "es"
 
 
 async def test_others_cannot_use_a_moderators_dialogue(w: World) -> None:
@@ -115,3 +117,21 @@ async def test_add_a_group_through_a_startgroup_link(w: World) -> None:
     w.fake.say(private(w.mia), w.mia, "/setup")
     again_form = await sent_to(w, w.mia, mark)
     assert "Review chat: Makers reviews" in again_form.text
+
+
+async def test_enforcement_on_without_the_delete_right_is_said_in_the_dialogue(w: World) -> None:
+    """Enforcement → On is saved; the bot is no administrator of the group /setup came from (its own
+    getChatMember says so), so the updated message warns; once it may delete, the warning is gone."""
+    form = await open_setup(w)
+    assert "Enforcement: off (default)" in form.text
+    choices, _ = await press(w, form, w.mia, "Enforcement")
+    on = next(t for row in choices.buttons for t, _ in row if t.lstrip("✓ ").startswith("On"))
+    saved, answer = await press(w, choices, w.mia, on)
+    assert answer.get("text") == "Saved." and w.core.communities["makers"].enforcement
+    assert "may not delete messages in this group" in saved.text
+    assert [c.params["user_id"] for c in w.fake.calls_to("getChatMember")][-1:] == [w.fake.state.bot.id]
+    w.fake.promote_bot(w.group, "can_delete_messages")
+    choices, _ = await press(w, saved, w.mia, "Enforcement")
+    on = next(t for row in choices.buttons for t, _ in row if t.lstrip("✓ ").startswith("On"))
+    again, _ = await press(w, choices, w.mia, on)
+    assert "may not delete" not in again.text

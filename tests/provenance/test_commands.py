@@ -158,7 +158,7 @@ async def test_safetensors_header_and_tensor_hash(chat: Chat, store: Store, tmp_
     assert "header names author 'someone', but 'bo' announced it" in alert.card.body
     assert "header says license 'mit'" in alert.card.body
     async with store.transaction() as tx:
-        r2 = await tx.release(1, 2)
+        r2 = await tx.releases.get(1, 2)
         assert r2 is not None and r2.fields_json["extra"]["header_author"] == "someone"
 
 
@@ -166,7 +166,7 @@ async def test_stored_receipts_round_trip_through_the_database(chat: Chat, store
     """Receipts stored as JSON come back byte-identical in canonical form and still verify."""
     await chat.say("ada", TEXT)
     async with store.transaction() as tx:
-        claims = await tx.claims_of_release(1)
+        claims = await tx.claims.of_release(1)
     assert [c.kind for c in claims] == ["link"]
     receipt = claims[0].receipt
     assert receipt is not None

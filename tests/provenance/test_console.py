@@ -80,10 +80,10 @@ async def test_reupload_alert_and_receipts(
     assert "invalid" in text and "altered" in text
 
     async with store.transaction() as tx:
-        events = [e.action for e in await tx.audit_events(1)]
+        events = [e.action for e in await tx.audit_log.events(1)]
         assert events.count("claim.recorded") == 2
         assert "provenance.reupload_suspected" in events
-        assert await tx.verify_audit() == []
+        assert await tx.audit_log.verify() == []
 
 
 async def test_same_person_reposting_is_not_a_reupload(

@@ -26,7 +26,7 @@ DELTA = "New merge: Delta Mix v1, a merge of Alpha Base. Base model: SDXL 1.0. L
 
 async def _results(store: Store, release_id: int) -> dict[str, tuple[str, str]]:
     async with store.transaction() as tx:
-        latest = await tx.latest_norm_check(release_id)
+        latest = await tx.norm_checks.latest(release_id)
         assert latest is not None
         return {r.norm_id: (r.outcome, r.evidence) for r in latest[1]}
 
@@ -83,7 +83,7 @@ async def test_tree_as_data_and_chat(three: Chat, store: Store) -> None:
         index = await LineageIndex.load(tx, 1)
         tree = index.tree(3)
         down = index.tree(1)["descendants"]
-        gamma = await tx.release(1, 3)
+        gamma = await tx.releases.get(1, 3)
         assert gamma is not None
         facts = await parent_facts(tx, gamma)
     assert tree["ancestors"][0]["release"] == "R2"
@@ -100,4 +100,4 @@ async def test_a_later_version_is_never_an_earlier_childs_parent(chat: Chat, sto
     await chat.say("bo", BETA)
     await chat.say("ada", ALPHA)
     async with store.transaction() as tx:
-        assert LineageIndex(await tx.all_releases(1), {}).parents.get(1, []) == []
+        assert LineageIndex(await tx.releases.all(1), {}).parents.get(1, []) == []

@@ -39,15 +39,15 @@ async def _link(console: Chat, tg: Chat, console_name: str, tg_name: str) -> lis
 
 async def _state(store: Store, release_id: int) -> tuple[str, int]:
     async with store.transaction() as tx:
-        release = await tx.release_any(release_id)
+        release = await tx.releases.get_any(release_id)
         assert release is not None
-        return release.status, await tx.count_endorsements(release_id)
+        return release.status, await tx.endorsements.count(release_id)
 
 
 async def _audit_actions(store: Store) -> list[str]:
     async with store.transaction() as tx:
-        (c,) = [c for c in await tx.communities() if c.slug == "forge"]
-        return [e.action for e in await tx.audit_events(c.id)]
+        (c,) = [c for c in await tx.communities.all() if c.slug == "forge"]
+        return [e.action for e in await tx.audit_log.events(c.id)]
 
 
 # -- item 3: a same display name proves nothing ---------------------------------------------------------------
@@ -76,10 +76,10 @@ async def test_impersonator_who_posts_first_does_not_absorb_the_real_post(chat: 
     await tg.say("ada", TEXT)
     actions = await chat.say("ada", TEXT)
     async with store.transaction() as tx:
-        assert len(await tx.announcements(1)) == 1
-        r2 = await tx.release_any(2)
+        assert len(await tx.announcements.of_release(1)) == 1
+        r2 = await tx.releases.get_any(2)
         assert r2 is not None
-        creator = await tx.account(r2.creator_id)
+        creator = await tx.accounts.get(r2.creator_id)
         assert creator is not None and creator.platform == "console"
     assert _alerts(actions)
 
@@ -91,8 +91,8 @@ async def test_linked_accounts_still_cross_post_into_one_release(chat: Chat, tg:
     actions = await tg.say("ada_tg", TEXT)
     assert _alerts(actions) == []
     async with store.transaction() as tx:
-        assert len(await tx.announcements(1)) == 2
-        assert await tx.release_any(2) is None
+        assert len(await tx.announcements.of_release(1)) == 2
+        assert await tx.releases.get_any(2) is None
 
 
 # -- item 4: count people ------------------------------------------------------------------------------------

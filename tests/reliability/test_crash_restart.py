@@ -118,7 +118,7 @@ async def _stored(db: str) -> tuple[set[tuple[str, str, str]], list[ScheduledJob
             flags = select(Account.user_id, Flag.release_id).join(Flag, Flag.account_id == Account.id)
             for user, release_id in (await tx.s.execute(flags)).all():
                 rows.add((user, "/flag", f"R{release_id}"))
-            jobs = await tx.jobs()
+            jobs = await tx.jobs.all()
         return rows, jobs
     finally:
         await store.close()

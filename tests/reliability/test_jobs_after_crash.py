@@ -35,14 +35,14 @@ async def test_job_claimed_by_a_dead_replica_runs_once_after_the_stale_window(co
     await chat.say("ada", GOOD, message_id="ann1")
     clock.advance(timedelta(hours=25))
     async with store.transaction() as tx:
-        due = [j for j in await tx.due_jobs(clock()) if j.kind == "review_reminder"]
+        due = [j for j in await tx.jobs.due(clock()) if j.kind == "review_reminder"]
         assert len(due) == 1
-        assert await tx.claim_job(due[0].id, "replica-that-dies", clock())
+        assert await tx.jobs.claim(due[0].id, "replica-that-dies", clock())
     # The dead replica's claim is fresh: nobody else runs the job yet.
     assert _reminders(await core.run_due_jobs()) == []
     clock.advance(STALE_CLAIM + timedelta(minutes=1))
     assert len(_reminders(await core.run_due_jobs())) == 1
     assert _reminders(await core.run_due_jobs()) == []
     async with store.transaction() as tx:
-        job = next(j for j in await tx.jobs() if j.id == due[0].id)
+        job = next(j for j in await tx.jobs.all() if j.id == due[0].id)
         assert job.state == "done" and job.claimed_by == core.worker_id

@@ -156,8 +156,8 @@ async def test_two_processes_storing_the_same_review_both_succeed(pg_store: Stor
     async with pg_store.transaction() as tx:
         reviews = (await tx.s.execute(select(Review.release_id, func.count()).group_by(Review.release_id))).all()
         answers = (await tx.s.execute(select(func.count()).select_from(ReviewAnswer))).scalar_one()
-        events = [e.action for e in await tx.audit_events(1)]
-        assert await tx.verify_audit() == []
+        events = [e.action for e in await tx.audit_log.events(1)]
+        assert await tx.audit_log.verify() == []
     assert sorted(n for _, n in reviews) == [1] * RELEASES
     assert answers == RELEASES
     assert events.count("review.submitted") == RELEASES
@@ -178,8 +178,8 @@ async def test_a_cross_post_reaching_two_replicas_at_once_is_one_release(pg_stor
         assert code == 0 and data is not None, err
         assert data["internal_errors"] == 0, err
     async with pg_store.transaction() as tx:
-        (c,) = await tx.communities()
-        releases = await tx.releases(c.id, limit=10 * RELEASES)
+        (c,) = await tx.communities.all()
+        releases = await tx.releases.page(c.id, limit=10 * RELEASES)
         assert len(releases) == RELEASES
-        assert [len(await tx.announcements(r.id)) for r in releases] == [2] * RELEASES
-        assert await tx.verify_audit() == []
+        assert [len(await tx.announcements.of_release(r.id)) for r in releases] == [2] * RELEASES
+        assert await tx.audit_log.verify() == []

@@ -40,6 +40,41 @@ def test_only_connect_phase_errors_count(cause: BaseException, connect: bool) ->
     assert is_connect_failure(_unavailable(cause)) is connect
 
 
+def _as_sqlalchemy_raises_it(driver_error: BaseException) -> StoreUnavailable:
+    """The chain SQLAlchemy's asyncpg dialect builds: the adapted `Error from <asyncpg error>` (carrying its
+    SQLSTATE), then `DBAPIError(orig=adapted) from adapted`, then our `StoreUnavailable` on top."""
+    import asyncpg
+    from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_dbapi
+
+    adapted_class = AsyncAdapt_asyncpg_dbapi(asyncpg).OperationalError
+    try:
+        try:
+            try:
+                raise driver_error
+            except Exception as err:
+                adapted = adapted_class(str(err))
+                adapted.pgcode = adapted.sqlstate = getattr(err, "sqlstate", None)  # type: ignore[attr-defined]
+                raise adapted from err
+        except Exception as adapted_err:
+            raise DBAPIError.instance("SELECT 1", {}, adapted_err, Exception) from adapted_err
+    except DBAPIError as wrapped:
+        return _unavailable(wrapped)
+
+
+def test_a_server_still_starting_up_is_a_connect_failure_through_sqlalchemys_chain() -> None:
+    """Seen under load: a restarted server answers 57P03 "not yet accepting connections"; the core took it for
+    a lost connection and answered "something went wrong" instead of waiting for it (the chain walk stopped
+    at SQLAlchemy's adapted error)."""
+    import asyncpg.exceptions
+
+    starting = asyncpg.exceptions.CannotConnectNowError("the database system is not yet accepting connections")
+    assert is_connect_failure(_as_sqlalchemy_raises_it(starting))
+    full = asyncpg.exceptions.TooManyConnectionsError("sorry, too many clients already")
+    assert is_connect_failure(_as_sqlalchemy_raises_it(full))
+    lost = asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed in the middle of operation")
+    assert not is_connect_failure(_as_sqlalchemy_raises_it(lost))
+
+
 def test_policy_delays_grow_exponentially_and_are_capped() -> None:
     assert RetryPolicy(attempts=4, base=0.1, cap=2.0).delays() == pytest.approx([0.1, 0.2, 0.4])
     assert RetryPolicy(attempts=7, base=0.5, cap=2.0).delays() == pytest.approx([0.5, 1.0, 2.0, 2.0, 2.0, 2.0])

@@ -76,7 +76,7 @@ async def _endorsers(store: Store) -> set[str]:
 async def _audit_consistent(store: Store) -> None:
     """The chain verifies and has exactly one endorsement.added event per endorsement row."""
     async with store.transaction() as tx:
-        assert await tx.verify_audit() == []
+        assert await tx.audit_log.verify() == []
         added = (
             await tx.s.execute(
                 select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "endorsement.added")

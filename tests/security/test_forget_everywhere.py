@@ -1,10 +1,11 @@
 """forget-me, walked surface by surface: after `/forget-me confirm` the member's name and e-mail are nowhere.
 
 A member (platform id 7001, shown as "Jane Doe") puts their name and e-mail in an announcement, a license
-they set with `/release edit`, a review note, a flag reason, an endorsement note and a flag decision, and
-holds claim receipts. After forget-me the test reads every text column of every table (generically, from the
-SQLAlchemy metadata), `normbot export`, every registry page and API response (public and the moderators'),
-`normbot claim receipt`, and the captured logs; and the audit chain still verifies (`normbot audit verify`).
+they set with `/release edit`, a review note, a flag reason, an endorsement note, a flag decision, an appeal
+and an appeal decision, and holds claim receipts. After forget-me the test reads every text column of every
+table (generically, from the SQLAlchemy metadata), `normbot export`, every registry page and API response
+(public and the moderators'), `normbot claim receipt`, and the captured logs; and the audit chain still
+verifies (`normbot audit verify`).
 SQLite and PostgreSQL.
 """
 
@@ -110,6 +111,15 @@ async def _jane_busy(people: People) -> None:
     await people.cmd("bo", "/flag R1 own-no-reupload looks like a re-upload")
     await people.cmd("jane", f"/resolve F2 dismissed checked by {NAME} ({EMAIL})")
     assert "Claim recorded" in reply_text(await people.cmd("jane", f"/claim {OWN_LINK}"))
+    # Appeals: Jane appeals an upheld flag on her release, and as a moderator denies someone else's appeal.
+    await people.cmd("bo", "/flag R2 credit-base-model no base named")
+    await people.cmd("mia", "/resolve F3 upheld no base named")
+    appealed = reply_text(await people.cmd("jane", f"/appeal R2 {NAME} here ({EMAIL}): the base is named"))
+    assert "Appeal A1 recorded" in appealed, appealed
+    await people.cmd("mia", "/status R1 removed spam")
+    await people.cmd("ada", "/appeal R1 not spam")
+    denied = reply_text(await people.cmd("jane", f"/deny A2 decided by {NAME}, write to {EMAIL}"))
+    assert "A2 denied" in denied, denied
 
 
 async def _walk_registry(store: Store) -> dict[str, str]:
@@ -138,7 +148,14 @@ async def test_forget_me_leaves_the_name_and_e_mail_nowhere(
     await _jane_busy(people)
     before = await _leaks_in_store(store)
     # The scenario put the name and e-mail where the issue found them: announcement, edited license, audit.
-    for where in ("announcements.text", "releases.text", "releases.fields_json", "audit_events.payload"):
+    for where in (
+        "announcements.text",
+        "releases.text",
+        "releases.fields_json",
+        "audit_events.payload",
+        "appeals.text",
+        "appeals.decision_note",
+    ):
         assert any(line.startswith(where) for line in before), (where, before)
     assert any(NAME in b for b in (await _walk_registry(store)).values())
 
@@ -148,8 +165,8 @@ async def test_forget_me_leaves_the_name_and_e_mail_nowhere(
     # 1. The store: every text and JSON column of every table.
     assert await _leaks_in_store(store) == []
     async with store.transaction() as tx:
-        assert await tx.verify_audit() == []
-        release = await tx.release(1, 2)
+        assert await tx.audit_log.verify() == []
+        release = await tx.releases.get(1, 2)
         assert release is not None
         assert release.fields_json["license"] == "[redacted]" and release.model_name == "Velvet Hour"
         assert release.text == "[redacted]" and release.status != "removed"
@@ -194,7 +211,7 @@ async def test_a_receipt_signed_with_the_name_is_reissued_without_it(
         assert claim.receipt is not None and "name" not in claim.receipt["creator"]
         body = {k: v for k, v in claim.receipt.items() if k not in ("signature", "key_id", "type")}
         legacy = sign_receipt({**body, "creator": {**body["creator"], "name": NAME}}, keys)
-        await tx.set_claim_receipts([(claim.id, int(claim.audit_seq or 0), legacy)])
+        await tx.claims.set_receipts([(claim.id, int(claim.audit_seq or 0), legacy)])
     code, out = await asyncio.to_thread(cli, "claim", "receipt", OWN_LINK, "--db", db_url)
     assert NAME in out
 
@@ -210,4 +227,4 @@ async def test_a_receipt_signed_with_the_name_is_reissued_without_it(
     code, out = await asyncio.to_thread(cli, "claim", "verify", str(path), "--key", keys.public_b64())
     assert code == 0, out
     async with store.transaction() as tx:
-        assert await tx.verify_audit() == []
+        assert await tx.audit_log.verify() == []

@@ -141,7 +141,7 @@ async def test_tricks_do_not_bypass_permissions(announced: Chat, store: Store, l
     _no_internal_error(announced.core, actions)
     assert await _state(store) == before
     async with store.transaction() as tx:
-        release = await tx.release_any(1)
+        release = await tx.releases.get_any(1)
         assert release is not None and release.status != "removed"
 
 
@@ -213,7 +213,7 @@ async def test_catastrophic_regex_runs_in_linear_time_through_the_core(chat: Cha
     async with store.transaction() as tx:
         outcomes = {}
         for release_id in (1, 2):
-            check = await tx.latest_norm_check(release_id)
+            check = await tx.norm_checks.latest(release_id)
             assert check is not None
             outcomes[release_id] = {r.norm_id: r.outcome for r in check[1]}["no-trailing-a"]
     assert outcomes == {1: "pass", 2: "fail"}

@@ -81,8 +81,8 @@ async def test_a_handle_is_pinned_to_the_first_id_and_a_new_holder_gets_nothing(
         refused = await w.command(w.group, successor, "/queue")
         assert refused.text.startswith("Not allowed")
         async with w.store.transaction() as tx:
-            (c,) = await tx.communities()
-            assert [e.action for e in await tx.audit_events(c.id)].count("identity.handle_pinned") == 1
+            (c,) = await tx.communities.all()
+            assert [e.action for e in await tx.audit_log.events(c.id)].count("identity.handle_pinned") == 1
     db = ["--db", f"sqlite+aiosqlite:///{tmp_path}/t.db"]
     shown = await _cli("handles", *db)
     assert shown.exit_code == 0 and "telegram:@realmia -> telegram:1010" in shown.stdout
@@ -99,6 +99,6 @@ async def test_pins_race_to_one_account(store: Store) -> None:
 
     now = datetime(2026, 12, 5, tzinfo=UTC)
     async with store.transaction() as tx:
-        assert await tx.pin_handle("telegram", "@RealMia", "1010", now) == ("1010", True)
+        assert await tx.accounts.pin_handle("telegram", "@RealMia", "1010", now) == ("1010", True)
     async with store.transaction() as tx:
-        assert await tx.pin_handle("telegram", "realmia", "2020", now) == ("1010", False)
+        assert await tx.accounts.pin_handle("telegram", "realmia", "2020", now) == ("1010", False)

@@ -40,12 +40,19 @@ MODS = {"moderator": ALLOWED, "admin": ALLOWED}
 OWN = {"creator": ALLOWED, "moderator": ALLOWED, "admin": ALLOWED}  # creator or moderators
 NOT_CREATOR = {r: ALLOWED for r in ROLES if r not in ("creator", "foreign")} | {"creator": REFUSED}
 
+# Appeals: the scene has nothing to appeal (R1 is in review, F1 open) and no appeal A1, so who may run them gets
+# past the permission check to "nothing to do" / "not found"; everyone else is refused.
+DECIDERS = {"moderator": NOT_FOUND, "admin": NOT_FOUND}
+
 TABLE: dict[str, tuple[str, dict[str, str] | str]] = {
+    "appeal": ("/appeal R1 please look again", {"creator": NOTHING}),
     "claim": (f"/claim {HASH}", "all"),
+    "deny": ("/deny A1 no", DECIDERS),
     "endorse": ("/endorse R1", NOT_CREATOR),
     "export-my-data": ("/export-my-data", "all"),
     "flag": ("/flag R1 own-no-reupload copied from elsewhere", "all"),
     "forget-me": ("/forget-me", "all"),
+    "grant": ("/grant A1 fine", DECIDERS),
     "help": ("/help", "all"),
     "link": ("/link", "all"),
     # Reply to a message by ada the detector missed (see `_run`): moderators, or ada herself (its author).
@@ -79,7 +86,8 @@ def expected(command: str, role: str) -> str:
     if role == "foreign":
         # From their own community: our ids do not exist there; commands without ids act on their community,
         # where they are a moderator (and where revision #1 does not exist either).
-        if any(p.kind in ("release", "flag") for p in COMMANDS[command].params) or command == "norms rollback":
+        ids = command in ("norms rollback", "grant", "deny")  # revision #1 and appeal A1 are not theirs either
+        if any(p.kind in ("release", "flag") for p in COMMANDS[command].params) or ids:
             return NOT_FOUND
         return ALLOWED
     if who == "all":

@@ -92,8 +92,8 @@ async def test_forget_me_redacts_personal_data_and_keeps_the_chain(chat: Chat, s
         answers = list((await tx.s.execute(select(ReviewAnswer))).scalars())
         assert answers and all(a.note == "" for a in answers)
         assert not list((await tx.s.execute(select(LinkCode))).scalars())
-        assert await tx.verify_audit() == []
-        events = await tx.audit_events(1)
+        assert await tx.audit_log.verify() == []
+        events = await tx.audit_log.events(1)
         forgotten = [e for e in events if e.action == "privacy.forgotten"]
         assert [e.subject for e in forgotten] == ["console:rex", "console:bo"]
         assert forgotten[1].payload["flag_reasons"] == 1

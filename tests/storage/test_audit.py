@@ -17,9 +17,9 @@ T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
 async def _fill(store: Store, n: int = 5) -> int:
     async with store.transaction() as tx:
-        c = await tx.ensure_community("c", "C", T0)
+        c = await tx.communities.ensure("c", "C", T0)
         for i in range(n):
-            await tx.audit(
+            await tx.audit_log.append(
                 c.id,
                 actor="discord:1",
                 action="endorse",
@@ -34,7 +34,7 @@ async def test_intact_chain_verifies(store: Store) -> None:
     """A chain nobody touched has no problems."""
     await _fill(store)
     async with store.transaction() as tx:
-        assert await tx.verify_audit() == []
+        assert await tx.audit_log.verify() == []
 
 
 async def test_edited_row_is_detected(store: Store) -> None:
@@ -45,7 +45,7 @@ async def test_edited_row_is_detected(store: Store) -> None:
             update(AuditEvent).where(AuditEvent.community_id == cid, AuditEvent.seq == 3).values(payload={"i": 99})
         )
     async with store.transaction() as tx:
-        problems = await tx.verify_audit()
+        problems = await tx.audit_log.verify()
     assert [p.seq for p in problems] == [3]
 
 
@@ -55,7 +55,7 @@ async def test_deleted_row_is_detected(store: Store) -> None:
     async with store.transaction() as tx:
         await tx.s.execute(delete(AuditEvent).where(AuditEvent.community_id == cid, AuditEvent.seq == 2))
     async with store.transaction() as tx:
-        problems = await tx.verify_audit()
+        problems = await tx.audit_log.verify()
     assert problems and problems[0].seq == 2
 
 
@@ -65,15 +65,19 @@ async def test_deleted_tail_is_detected(store: Store) -> None:
     async with store.transaction() as tx:
         await tx.s.execute(delete(AuditEvent).where(AuditEvent.community_id == cid, AuditEvent.seq == 5))
     async with store.transaction() as tx:
-        assert await tx.verify_audit() != []
+        assert await tx.audit_log.verify() != []
 
 
 async def _personal_event(store: Store, text: str) -> tuple[int, dict[str, Any]]:
     async with store.transaction() as tx:
-        c = await tx.ensure_community("c", "C", T0)
-        await tx.audit(c.id, actor="discord:1", action="flag.dismissed", subject="F1", payload={"n": 1}, at=T0)
+        c = await tx.communities.ensure("c", "C", T0)
+        await tx.audit_log.append(
+            c.id, actor="discord:1", action="flag.dismissed", subject="F1", payload={"n": 1}, at=T0
+        )
         payload = {"penalised": False, "note": personal(text)}
-        await tx.audit(c.id, actor="discord:1", action="flag.dismissed", subject="F2", payload=payload, at=T0)
+        await tx.audit_log.append(
+            c.id, actor="discord:1", action="flag.dismissed", subject="F2", payload=payload, at=T0
+        )
         return c.id, payload
 
 
@@ -88,12 +92,12 @@ async def test_a_redacted_personal_value_keeps_the_chain_verifiable(store: Store
     async with store.transaction() as tx:
         await tx.s.execute(update(AuditEvent).where(*where).values(payload=redacted))
     async with store.transaction() as tx:
-        assert await tx.verify_audit() == []
+        assert await tx.audit_log.verify() == []
     forged = {"penalised": False, "note": {"redacted": "0" * 64}}
     async with store.transaction() as tx:
         await tx.s.execute(update(AuditEvent).where(*where).values(payload=forged))
     async with store.transaction() as tx:
-        assert [p.seq for p in await tx.verify_audit()] == [2]
+        assert [p.seq for p in await tx.audit_log.verify()] == [2]
 
 
 async def test_an_edited_personal_text_is_detected(store: Store) -> None:
@@ -108,7 +112,7 @@ async def test_an_edited_personal_text_is_detected(store: Store) -> None:
             .values(payload={**payload, "note": note})
         )
     async with store.transaction() as tx:
-        assert [p.seq for p in await tx.verify_audit()] == [2]
+        assert [p.seq for p in await tx.audit_log.verify()] == [2]
 
 
 def test_events_without_personal_values_hash_as_before() -> None:

@@ -28,10 +28,10 @@ def _before_origin() -> str:
 
 async def test_origin_migration_keeps_every_row_and_constrains_the_value(store: Store) -> None:
     async with store.transaction() as tx:
-        forge = await tx.ensure_community("forge", "Forge", utcnow())
-        await tx.bind_chat(forge.id, "console", "releases", watched=True, role="releases")
-        demo = await tx.ensure_community("pixel-forge", "Pixel Forge", utcnow())
-        await tx.mark_community_origin(demo.id, "demo")
+        forge = await tx.communities.ensure("forge", "Forge", utcnow())
+        await tx.chats.bind(forge.id, "console", "releases", watched=True, role="releases")
+        demo = await tx.communities.ensure("pixel-forge", "Pixel Forge", utcnow())
+        await tx.communities.mark_origin(demo.id, "demo")
     async with store.engine.connect() as conn:  # migrations commit on SQLite (storage.migrate)
         await conn.run_sync(downgrade_connection, _before_origin())
         assert (await conn.execute(text("SELECT count(*) FROM watched_chats"))).scalar_one() == 1
@@ -41,8 +41,8 @@ async def test_origin_migration_keeps_every_row_and_constrains_the_value(store: 
         assert (await conn.execute(text("SELECT count(*) FROM watched_chats"))).scalar_one() == 1
         await conn.commit()
     async with store.transaction() as tx:
-        await tx.mark_community_origin(demo.id, "demo")
-        assert {c.slug: c.origin for c in await tx.communities()} == {"forge": None, "pixel-forge": "demo"}
+        await tx.communities.mark_origin(demo.id, "demo")
+        assert {c.slug: c.origin for c in await tx.communities.all()} == {"forge": None, "pixel-forge": "demo"}
     with pytest.raises(IntegrityError):
         async with store.transaction() as tx:
-            await tx.mark_community_origin(forge.id, "someone")
+            await tx.communities.mark_origin(forge.id, "someone")

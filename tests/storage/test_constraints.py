@@ -13,10 +13,10 @@ NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
 
 async def _release(tx: Tx) -> tuple[int, int, int]:
-    c = await tx.ensure_community("pixel-forge", "Pixel Forge", NOW)
-    creator = await tx.upsert_account("discord", "111", "ada", NOW)
-    member = await tx.upsert_account("discord", "222", "bo", NOW)
-    rel = await tx.add_release(
+    c = await tx.communities.ensure("pixel-forge", "Pixel Forge", NOW)
+    creator = await tx.accounts.upsert("discord", "111", "ada", NOW)
+    member = await tx.accounts.upsert("discord", "222", "bo", NOW)
+    rel = await tx.releases.add(
         community_id=c.id,
         creator_id=creator.id,
         release_key="k@1",
@@ -35,9 +35,9 @@ async def test_second_endorsement_is_refused_not_duplicated(store: Store) -> Non
     """One endorsement per account per release: the second insert writes nothing."""
     async with store.transaction() as tx:
         _, rid, member = await _release(tx)
-        assert await tx.add_endorsement(rid, member, "", NOW) is True
-        assert await tx.add_endorsement(rid, member, "again", NOW) is False
-        assert await tx.count_endorsements(rid) == 1
+        assert await tx.endorsements.add(rid, member, "", NOW) is True
+        assert await tx.endorsements.add(rid, member, "again", NOW) is False
+        assert await tx.endorsements.count(rid) == 1
 
 
 async def test_endorsement_constraint_holds_against_raw_orm_insert(store: Store) -> None:
@@ -46,7 +46,7 @@ async def test_endorsement_constraint_holds_against_raw_orm_insert(store: Store)
 
     async with store.transaction() as tx:
         _, rid, member = await _release(tx)
-        await tx.add_endorsement(rid, member, "", NOW)
+        await tx.endorsements.add(rid, member, "", NOW)
     with pytest.raises(IntegrityError):
         async with store.transaction() as tx:
             tx.s.add(Endorsement(release_id=rid, account_id=member, note="", created_at=NOW))
@@ -57,11 +57,11 @@ async def test_one_flag_per_account_release_norm(store: Store) -> None:
     """A second flag on the same norm is refused; another norm is a new flag."""
     async with store.transaction() as tx:
         _, rid, member = await _release(tx)
-        first = await tx.add_flag(rid, member, "credit-base-model", "no base named", NOW)
+        first = await tx.flags.add(rid, member, "credit-base-model", "no base named", NOW)
         assert first is not None
-        assert await tx.add_flag(rid, member, "credit-base-model", "again", NOW) is None
-        assert await tx.add_flag(rid, member, "harm-safe-format", "ckpt file", NOW) is not None
-        assert len(await tx.flags_of(rid)) == 2
+        assert await tx.flags.add(rid, member, "credit-base-model", "again", NOW) is None
+        assert await tx.flags.add(rid, member, "harm-safe-format", "ckpt file", NOW) is not None
+        assert len(await tx.flags.of_release(rid)) == 2
 
 
 async def test_flag_needs_a_reason(store: Store) -> None:
@@ -89,29 +89,29 @@ async def test_one_announcement_per_platform_message(store: Store) -> None:
             "text": "x",
             "created_at": NOW,
         }
-        first = await tx.add_announcement(**values)
+        first = await tx.announcements.add(**values)
         assert isinstance(first, int)
-        assert await tx.add_announcement(**values) is None
-        assert len(await tx.announcements(rid)) == 1
+        assert await tx.announcements.add(**values) is None
+        assert len(await tx.announcements.of_release(rid)) == 1
 
 
 async def test_processed_events_are_recorded_once(store: Store) -> None:
     """A replayed platform event is recognised."""
     async with store.transaction() as tx:
-        assert await tx.mark_processed("discord", "interaction:9", NOW) is True
-        assert await tx.mark_processed("discord", "interaction:9", NOW) is False
-        assert await tx.mark_processed("telegram", "interaction:9", NOW) is True
+        assert await tx.processed_events.mark("discord", "interaction:9", NOW) is True
+        assert await tx.processed_events.mark("discord", "interaction:9", NOW) is False
+        assert await tx.processed_events.mark("telegram", "interaction:9", NOW) is True
 
 
 async def test_platform_ids_keep_64_bits(store: Store) -> None:
     """Snowflakes and negative Telegram ids survive a round trip unchanged."""
     big = str(2**63 - 1)
     async with store.transaction() as tx:
-        a = await tx.upsert_account("discord", big, "z", NOW)
-        b = await tx.upsert_account("telegram", "-1001234567890123", "y", NOW)
+        a = await tx.accounts.upsert("discord", big, "z", NOW)
+        b = await tx.accounts.upsert("telegram", "-1001234567890123", "y", NOW)
     async with store.transaction() as tx:
-        assert (await tx.account(a.id)).user_id == big  # type: ignore[union-attr]
-        assert (await tx.account(b.id)).user_id == "-1001234567890123"  # type: ignore[union-attr]
+        assert (await tx.accounts.get(a.id)).user_id == big  # type: ignore[union-attr]
+        assert (await tx.accounts.get(b.id)).user_id == "-1001234567890123"  # type: ignore[union-attr]
 
 
 async def test_release_status_must_be_known(store: Store) -> None:
@@ -120,7 +120,7 @@ async def test_release_status_must_be_known(store: Store) -> None:
         _, rid, _ = await _release(tx)
     with pytest.raises(IntegrityError):
         async with store.transaction() as tx:
-            rel = await tx.release_any(rid)
+            rel = await tx.releases.get_any(rid)
             assert rel is not None
             rel.status = "approved-ish"
             await tx.s.flush()
@@ -129,20 +129,20 @@ async def test_release_status_must_be_known(store: Store) -> None:
 async def test_job_claim_is_exclusive(store: Store) -> None:
     """Only one claimant moves a pending job to running."""
     async with store.transaction() as tx:
-        assert await tx.schedule_job("review_deadline", "1", NOW, NOW)
-        assert not await tx.schedule_job("review_deadline", "1", NOW, NOW)
+        assert await tx.jobs.schedule("review_deadline", "1", NOW, NOW)
+        assert not await tx.jobs.schedule("review_deadline", "1", NOW, NOW)
     async with store.transaction() as tx:
-        (job,) = await tx.due_jobs(NOW)
-        assert await tx.claim_job(job.id, "a", NOW) is True
-        assert await tx.claim_job(job.id, "b", NOW) is False
+        (job,) = await tx.jobs.due(NOW)
+        assert await tx.jobs.claim(job.id, "a", NOW) is True
+        assert await tx.jobs.claim(job.id, "b", NOW) is False
 
 
 async def test_release_lookup_is_scoped_to_its_community(store: Store) -> None:
     """A release id of another community is not found."""
     async with store.transaction() as tx:
         _, rid, _ = await _release(tx)
-        other = await tx.ensure_community("other", "Other", NOW)
-        assert await tx.release(other.id, rid) is None
+        other = await tx.communities.ensure("other", "Other", NOW)
+        assert await tx.releases.get(other.id, rid) is None
 
 
 async def test_a_stored_vector_must_have_the_length_its_dimension_says(store: Store) -> None:
@@ -151,7 +151,7 @@ async def test_a_stored_vector_must_have_the_length_its_dimension_says(store: St
 
     async with store.transaction() as tx:
         _, rid, member = await _release(tx)
-        ann = await tx.add_announcement(
+        ann = await tx.announcements.add(
             release_id=rid, author_id=member, platform="console", chat_id="releases", thread_id=None,
             message_id="m1", url=None, text="x", created_at=NOW,
         )  # fmt: skip

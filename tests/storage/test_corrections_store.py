@@ -9,17 +9,17 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from storage import DetectionCorrection, Store, Tx, corrections
+from storage import Correction, DetectionCorrection, Store, Tx
 from storage.migrate import downgrade_connection, upgrade_connection
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
 
 async def _setup(tx: Tx) -> tuple[int, int, int, int]:
-    c = await tx.ensure_community("forge", "Forge", NOW)
-    author = await tx.upsert_account("discord", "111", "ada", NOW)
-    mod = await tx.upsert_account("discord", "222", "mia", NOW)
-    rel = await tx.add_release(
+    c = await tx.communities.ensure("forge", "Forge", NOW)
+    author = await tx.accounts.upsert("discord", "111", "ada", NOW)
+    mod = await tx.accounts.upsert("discord", "222", "mia", NOW)
+    rel = await tx.releases.add(
         community_id=c.id,
         creator_id=author.id,
         release_key="k@1",
@@ -34,10 +34,9 @@ async def _setup(tx: Tx) -> tuple[int, int, int, int]:
     return c.id, author.id, mod.id, rel.id
 
 
-async def _mark(tx: Tx, ids: tuple[int, int, int, int], is_release: bool, at: datetime) -> corrections.Correction:
+async def _mark(tx: Tx, ids: tuple[int, int, int, int], is_release: bool, at: datetime) -> Correction:
     cid, author, mod, rel = ids
-    return await corrections.record_correction(
-        tx,
+    return await tx.corrections.record(
         community_id=cid,
         platform="discord",
         chat_id="10",
@@ -58,7 +57,7 @@ async def test_one_row_per_message_and_the_latest_label(store: Store) -> None:
         first = await _mark(tx, ids, True, NOW)
         again = await _mark(tx, ids, True, NOW + timedelta(minutes=1))
         flipped = await _mark(tx, ids, False, NOW + timedelta(minutes=2))
-        rows = await corrections.corrections_of(tx, ids[0])
+        rows = await tx.corrections.of_community(ids[0])
     assert (first.outcome, again.outcome, flipped.outcome) == ("stored", "unchanged", "changed")
     assert first.id == again.id == flipped.id and flipped.was_release is True
     (row,) = rows
@@ -124,5 +123,5 @@ async def test_migration_0005_down_and_up_with_data(store: Store) -> None:
         await conn.commit()
     async with store.transaction() as tx:
         await _mark(tx, ids, True, NOW)
-        (row,) = await corrections.corrections_of(tx, ids[0])
+        (row,) = await tx.corrections.of_community(ids[0])
         assert row.is_release

@@ -33,7 +33,7 @@ async def test_concurrent_units_of_work_run_one_at_a_time_and_all_commit(store: 
             inside += 1
             most = max(most, inside)
             assert store.busy
-            await tx.mark_processed("console", f"ev-{i}", NOW)
+            await tx.processed_events.mark("console", f"ev-{i}", NOW)
             await asyncio.sleep(0)  # give the others every chance to barge in
             inside -= 1
 
@@ -41,7 +41,7 @@ async def test_concurrent_units_of_work_run_one_at_a_time_and_all_commit(store: 
     assert most == 1
     assert not store.busy
     async with store.transaction() as tx:
-        assert not await tx.mark_processed("console", "ev-7", NOW)  # recorded before: a replay
+        assert not await tx.processed_events.mark("console", "ev-7", NOW)  # recorded before: a replay
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -49,10 +49,10 @@ async def test_a_failed_unit_of_work_releases_the_lock_and_writes_nothing(store:
     """The lock is released on error and the rollback leaves nothing behind."""
     with pytest.raises(ValueError, match="handler failed"):
         async with store.transaction() as tx:
-            await tx.mark_processed("console", "boom", NOW)
+            await tx.processed_events.mark("console", "boom", NOW)
             raise ValueError("handler failed")
     async with store.transaction() as tx:
-        assert await tx.mark_processed("console", "boom", NOW)  # rolled back, so new again
+        assert await tx.processed_events.mark("console", "boom", NOW)  # rolled back, so new again
 
 
 async def test_on_commit_runs_after_commit_and_never_after_a_rollback(store: Store) -> None:

@@ -8,8 +8,7 @@ from pathlib import Path
 import httpx
 
 from norms import load_builtin
-from storage import Store
-from storage.registry import ReleaseFilter, list_releases
+from storage import ReleaseFilter, Store
 from tests.web.conftest import Demo, utc
 
 SLUG = "pixel-forge"
@@ -18,7 +17,7 @@ STARTER = Path(__file__).resolve().parents[2] / "norms" / "packs" / "starter.yam
 
 async def _community_id(store: Store) -> int:
     async with store.transaction() as tx:
-        c = await tx.community_by_slug(SLUG)
+        c = await tx.communities.by_slug(SLUG)
         assert c is not None
         return c.id
 
@@ -27,7 +26,7 @@ async def test_communities_lists_counts_from_the_store(client: httpx.AsyncClient
     """/api/v1/communities gives each community's release count and per-status counts as stored."""
     cid = await _community_id(demo.store)
     async with demo.store.transaction() as tx:
-        statuses = Counter(r.status for r in await tx.releases(cid, limit=100))
+        statuses = Counter(r.status for r in await tx.releases.page(cid, limit=100))
     body = (await client.get("/api/v1/communities")).json()
     [c] = body["communities"]
     assert c["slug"] == SLUG and c["name"] == "Pixel Forge"
@@ -68,8 +67,8 @@ async def test_need_filter_follows_the_latest_norm_check(client: httpx.AsyncClie
     cid = await _community_id(demo.store)
     async with demo.store.transaction() as tx:
         expected: dict[str, set[str]] = {"harms": set(), "credit": set(), "ownership": set()}
-        for r in await tx.releases(cid, limit=100):
-            latest = await tx.latest_norm_check(r.id)
+        for r in await tx.releases.page(cid, limit=100):
+            latest = await tx.norm_checks.latest(r.id)
             assert latest is not None
             for result in latest[1]:
                 if result.outcome == "fail":
@@ -84,9 +83,9 @@ async def test_pagination_25_a_page(client: httpx.AsyncClient, demo: Demo) -> No
     """60 releases make three pages of 25, 25 and 10 with no release on two pages."""
     cid = await _community_id(demo.store)
     async with demo.store.transaction() as tx:
-        creator = await tx.upsert_account("console", "bulk", "bulk", utc(2026, 1, 1))
+        creator = await tx.accounts.upsert("console", "bulk", "bulk", utc(2026, 1, 1))
         for i in range(57):
-            await tx.add_release(
+            await tx.releases.add(
                 community_id=cid,
                 creator_id=creator.id,
                 release_key=f"bulk-{i}@v1",
@@ -147,8 +146,8 @@ async def test_release_detail_matches_the_store(client: httpx.AsyncClient, demo:
     """R2's fields, announcement, latest check (digest, every result), endorsers and review come from the store."""
     cid = await _community_id(demo.store)
     async with demo.store.transaction() as tx:
-        latest = await tx.latest_norm_check(2)
-        announcement = await tx.latest_release_in_chat("console", "releases")
+        latest = await tx.norm_checks.latest(2)
+        announcement = await tx.announcements.latest_release_in_chat("console", "releases")
         assert latest is not None and announcement is not None
     body = (await client.get("/api/v1/releases/R2")).json()
     assert body["ref"] == "R2" and body["community"]["slug"] == SLUG and cid
@@ -194,9 +193,9 @@ async def test_lineage_parents_children_and_versions(client: httpx.AsyncClient, 
     assert r1["previous_version"] is None and r1["next_versions"] == []
     cid = await _community_id(demo.store)
     async with demo.store.transaction() as tx:
-        release = await tx.release(cid, 1)
+        release = await tx.releases.get(cid, 1)
         assert release is not None
-        v3 = await tx.add_release(
+        v3 = await tx.releases.add(
             community_id=cid,
             creator_id=release.creator_id,
             release_key="neon dreams@v3",
@@ -219,9 +218,9 @@ async def test_claims_from_the_claims_table(client: httpx.AsyncClient, demo: Dem
     cid = await _community_id(demo.store)
     link = "https://example.org/neon-dreams-v2-first-upload"
     async with demo.store.transaction() as tx:
-        release = await tx.release(cid, 1)
+        release = await tx.releases.get(cid, 1)
         assert release is not None
-        await tx.add_claim(
+        await tx.claims.add(
             community_id=cid,
             account_id=release.creator_id,
             release_id=1,
@@ -230,7 +229,7 @@ async def test_claims_from_the_claims_table(client: httpx.AsyncClient, demo: Dem
             receipt=None,
             created_at=utc(2026, 1, 5, 9, 30),
         )
-        stored = await tx.claims_of_release(1)
+        stored = await tx.claims.of_release(1)
     claims = (await client.get("/api/v1/releases/1")).json()["claims"]
     assert [(c["kind"], c["value"], c["signed"]) for c in claims] == [
         (c.kind, c.value, c.receipt is not None) for c in stored
@@ -247,7 +246,7 @@ async def test_norms_configured_pack_then_adopted_revision(client: httpx.AsyncCl
     source = STARTER.read_text(encoding="utf-8")
     cid = await _community_id(demo.store)
     async with demo.store.transaction() as tx:
-        await tx.add_pack_revision(
+        await tx.pack_revisions.add(
             cid, digest="d" * 64, pack_id="starter", version="0.1.0", source=source, author="x", at=utc(2026, 2, 1)
         )
     body = (await client.get(f"/api/v1/communities/{SLUG}/norms")).json()["pack"]
@@ -276,5 +275,5 @@ async def test_registry_functions_agree_with_the_api(demo: Demo) -> None:
     """`storage.registry.list_releases` combined filters return the same rows the API shows."""
     cid = await _community_id(demo.store)
     async with demo.store.transaction() as tx:
-        page = await list_releases(tx, cid, ReleaseFilter(model_type="lora", search="neon"))
+        page = await tx.registry.list_releases(cid, ReleaseFilter(model_type="lora", search="neon"))
     assert [(r.id, creator) for r, creator in page.releases] == [(1, "ada")] and page.total == 1

@@ -59,7 +59,7 @@ async def _bodies(client: httpx.AsyncClient) -> dict[str, str]:
 async def test_open_flag_and_its_reporter_appear_nowhere_public(client: httpx.AsyncClient, demo: Demo) -> None:
     """The open flag's reporter and reason are in the store but on no public page or API response."""
     async with demo.store.transaction() as tx:
-        open_flags = await tx.open_flags(1)
+        open_flags = await tx.flags.open(1)
     assert [f.reason for f in open_flags] == [SECRET_REASON]
     for url, body in (await _bodies(client)).items():
         assert SECRET_REPORTER not in body, url
@@ -107,8 +107,8 @@ async def test_audit_log_not_public(client: httpx.AsyncClient, demo: Demo) -> No
 async def test_everything_is_escaped(client: httpx.AsyncClient, demo: Demo) -> None:
     """Markup in model names, announcement text and links is shown as text; `javascript:` links are not links."""
     async with demo.store.transaction() as tx:
-        creator = await tx.upsert_account("console", "mallory", "<b>mallory</b>", utc(2026, 1, 1))
-        release = await tx.add_release(
+        creator = await tx.accounts.upsert("console", "mallory", "<b>mallory</b>", utc(2026, 1, 1))
+        release = await tx.releases.add(
             community_id=1,
             creator_id=creator.id,
             release_key="evil@v1",
@@ -149,12 +149,12 @@ async def test_no_external_resources(client: httpx.AsyncClient) -> None:
 
 async def test_forgotten_member_disappears_from_the_registry(client: httpx.AsyncClient, demo: Demo) -> None:
     """After `forget-me` redaction, R2's endorser and reviewer shows as "[redacted]" and their review notes go."""
-    from storage.privacy import REDACTED, redact_member
+    from storage import REDACTED
 
     async with demo.store.transaction() as tx:
-        dee = await tx.account_by_name("console", "dee")
+        dee = await tx.accounts.by_name("console", "dee")
         assert dee is not None
-        await redact_member(tx, [dee.id])
+        await tx.privacy.redact_member([dee.id])
     body = (await client.get("/api/v1/releases/2")).json()
     assert body["endorsements"] == [REDACTED]
     assert [r["reviewer"] for r in body["reviews"]] == [REDACTED]

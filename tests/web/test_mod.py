@@ -71,7 +71,7 @@ async def test_audit_log_paginated_with_chain_status(client: httpx.AsyncClient, 
     """The audit page lists events newest first with the chain intact; an edited row is reported by number."""
     auth = {"Authorization": f"Bearer {TOKEN}"}
     async with demo.store.transaction() as tx:
-        events = await tx.audit_events(1)
+        events = await tx.audit_log.events(1)
     html = (await client.get(AUDIT, headers=auth)).text
     assert f"Chain intact: all {len(events)} events verify." in html
     assert f'<td data-label="#">{events[-1].seq}</td>' in html
@@ -91,8 +91,10 @@ async def test_audit_pages_of_fifty(client: httpx.AsyncClient, demo: Demo) -> No
 
     async with demo.store.transaction() as tx:
         for i in range(60):
-            await tx.audit(1, actor="normbot", action="test.event", subject=f"n{i}", payload={}, at=utc(2026, 3, 1))
-        total = len(await tx.audit_events(1))
+            await tx.audit_log.append(
+                1, actor="normbot", action="test.event", subject=f"n{i}", payload={}, at=utc(2026, 3, 1)
+            )
+        total = len(await tx.audit_log.events(1))
     auth = {"Authorization": f"Bearer {TOKEN}"}
     first = (await client.get(AUDIT, headers=auth)).text
     second = (await client.get(AUDIT, headers=auth, params={"page": 2})).text

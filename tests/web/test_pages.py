@@ -59,8 +59,8 @@ async def test_filter_form_round_trips(client: httpx.AsyncClient) -> None:
 async def test_release_page_shows_everything_public(client: httpx.AsyncClient, demo: Demo) -> None:
     """R2's page: "R2", fields, per-norm results with evidence, the pack digest, endorser, review, lineage."""
     async with demo.store.transaction() as tx:
-        latest = await tx.latest_norm_check(2)
-        r2 = await tx.release_any(2)
+        latest = await tx.norm_checks.latest(2)
+        r2 = await tx.releases.get_any(2)
         assert latest is not None and r2 is not None
     html = (await client.get("/r/2")).text
     assert f'<span class="ref">R2</span> {r2.model_name} <span class="version">v1</span>' in html
@@ -122,7 +122,7 @@ async def test_pagination_links_keep_filters(client: httpx.AsyncClient, demo: De
     """With more than 25 matches the page links to the next one, keeping the filters."""
     async with demo.store.transaction() as tx:
         for i in range(30):
-            await tx.add_release(
+            await tx.releases.add(
                 community_id=1,
                 creator_id=1,
                 release_key=f"p{i}@v1",

@@ -20,7 +20,7 @@ UPHELD_BADGE = '<span class="badge s-changes_requested t-warn">changes requested
 async def test_two_upheld_block_flags_are_not_a_green_resolved(client: httpx.AsyncClient, demo: Demo) -> None:
     """R3 is "changes requested · 2 upheld flags" in amber on its page and in the listing; not resolved."""
     async with demo.store.transaction() as tx:
-        r3 = await tx.release_any(3)
+        r3 = await tx.releases.get_any(3)
         assert r3 is not None and r3.status == "changes_requested"
     page = (await client.get("/r/3")).text
     assert f'<p class="lead">{UPHELD_BADGE} by' in page

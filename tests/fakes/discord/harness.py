@@ -84,7 +84,7 @@ class World:
         async def wait() -> None:
             while True:
                 async with self.store.transaction() as tx:
-                    if any(thread_id is None or p.thread_id == thread_id for p in await tx.posted(key)):
+                    if any(thread_id is None or p.thread_id == thread_id for p in await tx.posted.under_key(key)):
                         return
                 await asyncio.sleep(0.02)
 
@@ -108,12 +108,12 @@ class World:
     async def endorsements(self, release_id: int) -> int:
         """Endorsements recorded in the store."""
         async with self.store.transaction() as tx:
-            return await tx.count_endorsements(release_id)
+            return await tx.endorsements.count(release_id)
 
     async def flags(self, release_id: int) -> list[tuple[str, str]]:
         """(norm, reason) of each flag recorded in the store."""
         async with self.store.transaction() as tx:
-            return [(f.norm_id, f.reason) for f in await tx.flags_of(release_id)]
+            return [(f.norm_id, f.reason) for f in await tx.flags.of_release(release_id)]
 
 
 def payloads_of(message: JSON) -> list[str]:
@@ -162,10 +162,13 @@ async def discord_world(
     store: Store | None = None,
     language: str = "en",
     log: bool = False,
+    enforcement: bool = False,
 ) -> AsyncIterator[World]:
     """Start the fake, the store, the core and the adapter; stop them all in reverse order. `store`: a store
     of the caller's (the `store` fixture, for a test on both databases), left open; else a SQLite file.
-    `log`: the community has a mod-log channel (`world.extra["log"]`). `language`: the community's."""
+    `log`: the community has a mod-log channel (`world.extra["log"]`). `language`: the community's.
+    `enforcement`: the community turned optional enforcement on (the bot still needs Manage Messages:
+    `fake.grant_bot`)."""
     fake = FakeDiscord(TOKEN)
     ids = fake.ids
     mods = FakeRole(ids.next(), "Moderators", MANAGE_GUILD)
@@ -192,6 +195,7 @@ async def discord_world(
         spaces=frozenset({("discord", str(guild.id))}) if spaces else frozenset(),
         reviewer_roles=frozenset({"reviewers"}),
         language=language,
+        enforcement=enforcement,
     )
     own_store = store is None
     store = store or Store.from_url(f"sqlite+aiosqlite:///{tmp_path}/t.db")

@@ -13,8 +13,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 __all__ = [
+    "ADMINISTRATOR",
     "JSON",
     "MANAGE_GUILD",
+    "MANAGE_MESSAGES",
     "MESSAGE_CONTENT_INTENT",
     "FakeChannel",
     "FakeGuild",
@@ -30,7 +32,9 @@ __all__ = [
 ]
 
 JSON = dict[str, Any]
+ADMINISTRATOR = 1 << 3
 MANAGE_GUILD = 1 << 5
+MANAGE_MESSAGES = 1 << 13
 MESSAGE_CONTENT_INTENT = 1 << 15
 # What @everyone may do in a fresh server: view channels, send messages, read history, use commands.
 EVERYONE_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 16) | (1 << 31) | (1 << 38)

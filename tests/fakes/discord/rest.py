@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import BodyPartReader, web
 
 from tests.fakes.discord.limits import invalid_body, invalid_choices, invalid_modal
-from tests.fakes.discord.payloads import JSON, channel_payload, user_payload
+from tests.fakes.discord.payloads import ADMINISTRATOR, JSON, MANAGE_MESSAGES, channel_payload, user_payload
 from tests.fakes.discord.state import Call, json_of
 
 if TYPE_CHECKING:
@@ -60,6 +60,7 @@ class Rest:
         add("POST", r"/channels/(\d+)/messages", self.create_message)
         add("GET", r"/channels/(\d+)/messages/(\d+)", self.get_message)
         add("PATCH", r"/channels/(\d+)/messages/(\d+)", self.edit_message)
+        add("DELETE", r"/channels/(\d+)/messages/(\d+)", self.delete_message)
         add("POST", r"/channels/(\d+)/messages/(\d+)/threads", self.create_thread)
         add("POST", r"/channels/(\d+)/threads", self.create_thread)
         add("POST", r"/users/@me/channels", self.create_dm)
@@ -206,6 +207,21 @@ class Rest:
             return invalid
         await self.fake.edit_message(message, json_of(body))
         return 200, message
+
+    async def delete_message(self, request: web.Request, body: Any, m: re.Match[str]) -> tuple[int, Any]:
+        """DELETE a message: the bot's own always; another member's only with Manage Messages (or
+        Administrator) in the guild (channel overwrites are not modelled). 204 with no body, as Discord."""
+        message = self.fake.messages.get(int(m.group(2)))
+        if message is None or message["channel_id"] != m.group(1):
+            return _error(404, 10008, "Unknown Message")
+        if message["author"]["id"] != str(self.fake.bot.id):
+            found = self.fake.channel(int(m.group(1)))
+            guild = found[1] if found is not None else None
+            bits = guild.permissions_of(self.fake.bot.id) if guild is not None else 0
+            if not bits & (MANAGE_MESSAGES | ADMINISTRATOR):
+                return _error(403, 50013, "Missing Permissions")
+        await self.fake.delete_message(message)
+        return 204, None
 
     async def create_thread(self, request: web.Request, body: Any, m: re.Match[str]) -> tuple[int, Any]:
         found = self.fake.channel(int(m.group(1)))

@@ -22,6 +22,7 @@ from tests.fakes.discord.payloads import (
     JSON,
     FakeChannel,
     FakeGuild,
+    FakeRole,
     FakeUser,
     channel_payload,
     guild_payload,
@@ -49,6 +50,7 @@ class FakeDiscord:
         self.users: dict[int, FakeUser] = {self.bot.id: self.bot}
         self.guilds: dict[int, FakeGuild] = {}
         self.messages: dict[int, JSON] = {}
+        self.deleted: list[int] = []  # ids of deleted messages, in order
         self.interactions: dict[int, JSON] = {}
         self.responded: set[int] = set()
         self.commands: dict[str | None, list[JSON]] = {}
@@ -228,6 +230,22 @@ class FakeDiscord:
             message["_allowed_mentions"] = changes["allowed_mentions"]
         message["_edits"] += 1
         await self.gateway.dispatch("MESSAGE_UPDATE", public(message))
+
+    async def delete_message(self, message: JSON) -> None:
+        """Forget a message and send MESSAGE_DELETE (id, channel and guild only, as Discord does)."""
+        self.messages.pop(int(message["id"]), None)
+        self.deleted.append(int(message["id"]))
+        event: JSON = {"id": message["id"], "channel_id": message["channel_id"]}
+        if message.get("guild_id"):
+            event["guild_id"] = message["guild_id"]
+        await self.gateway.dispatch("MESSAGE_DELETE", event)
+
+    def grant_bot(self, guild: FakeGuild, permissions: int, name: str = "normbot") -> FakeRole:
+        """Give the bot a role with `permissions` in `guild` (a moderator adding Manage Messages)."""
+        role = FakeRole(self.ids.next(), name, permissions)
+        guild.roles.append(role)
+        guild.members[self.bot.id] = (*guild.members.get(self.bot.id, ()), role.id)
+        return role
 
     async def say(
         self,

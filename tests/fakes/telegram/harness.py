@@ -146,7 +146,7 @@ class World:
         async def wait() -> None:
             while True:
                 async with self.store.transaction() as tx:
-                    if await tx.posted(key):
+                    if await tx.posted.under_key(key):
                         return
                 await asyncio.sleep(0.02)
 
@@ -155,12 +155,12 @@ class World:
     async def endorsements(self, release_id: int) -> int:
         """Endorsements recorded in the store."""
         async with self.store.transaction() as tx:
-            return await tx.count_endorsements(release_id)
+            return await tx.endorsements.count(release_id)
 
     async def flags(self, release_id: int) -> list[tuple[str, str]]:
         """(norm, reason) of each flag recorded in the store."""
         async with self.store.transaction() as tx:
-            return [(f.norm_id, f.reason) for f in await tx.flags_of(release_id)]
+            return [(f.norm_id, f.reason) for f in await tx.flags.of_release(release_id)]
 
 
 def private(user: FakeUser) -> FakeChat:
@@ -216,11 +216,13 @@ async def telegram_world(
     moderators: frozenset[str] = frozenset(),
     language: str = "en",
     log: bool = False,
+    enforcement: bool = False,
 ) -> AsyncIterator[World]:
     """Start the fake, the store, the core and the adapter; stop them all in reverse order. `store`: a store
     of the caller's (the `store` fixture, for a test on both databases), left open; else a SQLite file.
     `moderators`: the community's configured moderators (`telegram:<id>` or `telegram:@handle`). `log`: the
-    community has a mod-log chat (`world.log`)."""
+    community has a mod-log chat (`world.log`). `enforcement`: the community turned optional enforcement on
+    (the bot still needs to be an administrator who may delete: `fake.promote_bot`)."""
     fake = FakeTelegram(TOKEN)
     await fake.start()
     n = next(_ids)
@@ -243,6 +245,7 @@ async def telegram_world(
             ChatBinding("telegram", str(mods.id), "mod"),
             *((ChatBinding("telegram", str(log_chat.id), "log"),) if log_chat is not None else ()),
         ),
+        enforcement=enforcement,
     )
     own_store = store is None
     if store is None:

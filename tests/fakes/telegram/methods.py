@@ -313,6 +313,77 @@ async def get_chat_administrators(state: FakeState, params: JSON) -> list[JSON]:
     return out
 
 
+DELETE_WINDOW = 48 * 3600  # "A message can only be deleted if it was sent less than 48 hours ago."
+
+
+async def delete_message(state: FakeState, params: JSON) -> bool:
+    """deleteMessage, with the Bot API's rules: only within 48 hours of sending; the bot's own messages and
+    any message in a private chat; another member's message in a group only when the bot is an administrator
+    (a supergroup: with `can_delete_messages`). Telegram answers every refusal with the same words."""
+    chat = state.chat(params.get("chat_id"))
+    message_id = _int(params, "message_id") or 0
+    message = state.messages.get((chat.id, message_id))
+    if message is None:
+        raise ApiError(400, "Bad Request: message to delete not found")
+    if time.time() - int(message.get("date", time.time())) >= DELETE_WINDOW:
+        raise ApiError(400, "Bad Request: message can't be deleted")
+    own = (message.get("from") or {}).get("id") == state.bot.id
+    rights = state.bot_rights.get(chat.id)
+    if chat.type != "private" and not own:
+        allowed = rights is not None and (chat.type == "group" or "can_delete_messages" in rights)
+        if not allowed:
+            raise ApiError(400, "Bad Request: message can't be deleted")
+    del state.messages[(chat.id, message_id)]
+    state.bot_messages.pop((chat.id, message_id), None)
+    state.deleted.append((chat.id, message_id))
+    return True
+
+
+async def get_chat_member(state: FakeState, params: JSON) -> JSON:
+    """One member's status; for the bot itself, its administrator rights (`promote_bot`) or `member`."""
+    chat = state.chat(params.get("chat_id"))
+    user_id = _int(params, "user_id") or 0
+    user = state.bot if user_id == state.bot.id else state.users.get(user_id)
+    if user is None:
+        raise ApiError(400, "Bad Request: user not found")
+    if user_id == state.bot.id and chat.id in state.bot_rights:
+        rights = state.bot_rights[chat.id]
+        member: JSON = {"user": user_payload(user), "status": "administrator", "is_anonymous": False}
+        for right in (
+            "can_be_edited",
+            "can_manage_chat",
+            "can_delete_messages",
+            "can_restrict_members",
+            "can_promote_members",
+            "can_change_info",
+            "can_invite_users",
+            "can_manage_video_chats",
+            "can_post_stories",
+            "can_edit_stories",
+            "can_delete_stories",
+        ):
+            member[right] = right in rights
+        return member
+    if user_id in state.admins.get(chat.id, set()):
+        return {
+            "user": user_payload(user),
+            "status": "administrator",
+            "is_anonymous": False,
+            "can_be_edited": False,
+            "can_manage_chat": True,
+            "can_delete_messages": True,
+            "can_manage_video_chats": True,
+            "can_restrict_members": True,
+            "can_promote_members": False,
+            "can_change_info": True,
+            "can_invite_users": True,
+            "can_post_stories": False,
+            "can_edit_stories": False,
+            "can_delete_stories": False,
+        }
+    return {"user": user_payload(user), "status": "member"}
+
+
 async def get_file(state: FakeState, params: JSON) -> JSON:
     """A file's path for download from `/file/bot<token>/<path>`."""
     file_id = str(params.get("file_id", ""))
@@ -334,4 +405,6 @@ METHODS: dict[str, Method] = {
     "setMyCommands": set_my_commands,
     "getChatAdministrators": get_chat_administrators,
     "getFile": get_file,
+    "deleteMessage": delete_message,
+    "getChatMember": get_chat_member,
 }

@@ -179,6 +179,15 @@ class FakeTelegram:
         self.state.topics[(chat.id, message_id)] = created
         return message_id
 
+    def promote_bot(self, chat: FakeChat, *rights: str) -> None:
+        """Make the bot an administrator of `chat` with `rights` (`can_delete_messages`, ...)."""
+        self.state.bot_rights[chat.id] = set(rights)
+
+    def age(self, chat: FakeChat, message_id: int, seconds: int) -> None:
+        """Make a stored message `seconds` older (Telegram's 48-hour deletion window, without waiting)."""
+        message = self.state.messages[(chat.id, message_id)]
+        message["date"] = int(message.get("date", 0)) - seconds
+
     def add_file(self, name: str, content: bytes) -> JSON:
         """Store a file; returns the `Document` object to attach to a message."""
         file_id = f"F{next(self.state.next_file_id)}"

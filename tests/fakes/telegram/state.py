@@ -69,6 +69,9 @@ class FakeState:
     chats: dict[int, FakeChat] = field(default_factory=dict)
     users: dict[int, FakeUser] = field(default_factory=dict)
     admins: dict[int, set[int]] = field(default_factory=dict)
+    # The bot's own administrator rights per chat (`promote_bot`): deleting others' messages needs them.
+    bot_rights: dict[int, set[str]] = field(default_factory=dict)
+    deleted: list[tuple[int, int]] = field(default_factory=list)  # (chat, message) deleted, in order
     started: set[int] = field(default_factory=set)
     migrated: dict[int, int] = field(default_factory=dict)
     messages: dict[tuple[int, int], JSON] = field(default_factory=dict)
