@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from moderation.dispatcher import COMMAND_MODULES, Dispatcher
 from moderation.jobs import ensure_digests, run_due
@@ -27,6 +28,7 @@ from moderation.kernel.community import CommunityConfig
 from moderation.kernel.directory import WEB, CommunityDirectory
 from moderation.kernel.events import ChatRef, CoreEvent
 from moderation.kernel.i18n import DEFAULT_LANGUAGE, language_of, translations
+from moderation.kernel.params import Converter
 from moderation.kernel.phrasing import Phrasing, Spelling, Targeting
 from moderation.kernel.redaction import redacting_logger
 from moderation.kernel.retry import RetryPolicy
@@ -88,9 +90,11 @@ class Core:
         """Wait until no event is being handled (graceful shutdown); False if `timeout` ran out first."""
         return await self.dispatcher.drain(timeout)
 
-    async def suggest(self, chat: ChatRef, kind: str, prefix: str, limit: int = 25) -> list[tuple[str, str]]:
+    async def suggest(
+        self, chat: ChatRef, what: Converter[Any] | str, prefix: str, limit: int = 25
+    ) -> list[tuple[str, str]]:
         """Autocomplete choices (see `Dispatcher.suggest`); never raises."""
-        return await self.dispatcher.suggest(chat, kind, prefix, limit)
+        return await self.dispatcher.suggest(chat, what, prefix, limit)
 
     async def run_due_jobs(self) -> list[Action]:
         """Run every due job this replica manages to claim (see `moderation.jobs`)."""

@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import uuid
+from collections.abc import Sequence
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from moderation.announcements.watcher import on_message, on_message_edited
@@ -21,6 +23,7 @@ from moderation.handlers import MODULES
 from moderation.kernel import buttons
 from moderation.kernel.actions import Action, Card, Reply
 from moderation.kernel.commands import BUTTONS, bind_options, bind_text, resolve_name
+from moderation.kernel.community import CommunityConfig
 from moderation.kernel.errors import BadArgument, NotPermitted, UnknownCommand, UserError
 from moderation.kernel.events import (
     ButtonPressed,
@@ -35,15 +38,16 @@ from moderation.kernel.events import (
 )
 from moderation.kernel.i18n import _, language_of, settle, using
 from moderation.kernel.invocation import Invocation, checked_audience
+from moderation.kernel.params import Converter, converter_for
 from moderation.kernel.permissions import resolve_pinned
 from moderation.kernel.redaction import handling, redacting_logger
 from moderation.kernel.retry import retry_connect
 from moderation.kernel.serial import ADDRESSED, decode_action, encode_action
 from moderation.kernel.services import Services
-from moderation.kernel.visible import visible
 from moderation.modlog.entries import log_entries
 from moderation.releases.lifecycle import CLOSED
 from moderation.setup.invites import redeem
+from norms import Norm
 from storage import Release, StoreUnavailable, Tx
 
 __all__ = ["COMMAND_MODULES", "Dispatcher"]
@@ -217,11 +221,14 @@ class Dispatcher:
         services = self.services
         spell = services.phrasings.spelling(event.chat.platform)
         spec, rest = resolve_name(event.name, event.args, spell)
-        values: dict[str, str] = {}
+        values: dict[str, Any] = {}
         bad: BadArgument | None = None
         try:
+            files = event.attachment_texts
             values = (
-                bind_options(spec, event.options, spell) if event.options is not None else bind_text(spec, rest, spell)
+                bind_options(spec, event.options, spell, files)
+                if event.options is not None
+                else bind_text(spec, rest, spell, files)
             )
         except BadArgument as exc:
             bad = exc
@@ -241,7 +248,7 @@ class Dispatcher:
             inv.require(spec.privilege, _("use {command}").format(command=ref))
             if bad is not None:
                 raise bad
-            actions = await spec.handler(inv, dict(values))
+            actions = await spec.run(inv, values)
             with inv.public():  # the mod log is the moderators' chat: the community's language
                 actions += await enforcement_actions(services, tx)  # before the log: it shows the release.enforced line
                 logged = await log_entries(services, tx)
@@ -329,35 +336,54 @@ class Dispatcher:
 
     # -- autocomplete ----------------------------------------------------------------------------------
 
-    async def suggest(self, chat: ChatRef, kind: str, prefix: str, limit: int = 25) -> list[tuple[str, str]]:
-        """(value, label) choices for a parameter of `kind` (release, norm, state) typed so far as `prefix`.
+    async def suggest(
+        self, chat: ChatRef, what: Converter[Any] | str, prefix: str, limit: int = 25
+    ) -> list[tuple[str, str]]:
+        """(value, label) choices for a parameter (its converter, or a kind: `release`, `norm`) typed so far as
+        `prefix`: the converter filters and labels (`moderation.kernel.params`), the dispatcher supplies the
+        chat's releases and the pack in force.
 
         Adapters call this for Discord autocomplete; it never raises (an unknown chat gets no choices).
         """
-        prefix = prefix.strip().lower()
+        converter = converter_for(what) if isinstance(what, str) else what
+        if not converter.completes:
+            return (await converter.suggest(_NoCatalogue(), prefix))[:limit]
         try:
             async with self.services.store.transaction() as tx:
                 resolved = await self.services.directory.resolve(tx, chat)
                 if resolved is None:
                     return []
                 community, cid, _watched = resolved
-                if kind == "norm":
-                    pack = await self.services.packs.current(tx, community, cid)
-                    return [
-                        (n.id, f"{n.id} — {n.title}"[:100])
-                        for n in pack.norms
-                        if prefix in n.id or prefix in n.title.lower()
-                    ][:limit]
-                if kind == "release":
-                    rows = await _release_choices(tx, cid, chat)
-                    digits = prefix.lstrip("r#")
-                    return [
-                        (f"R{r.id}", visible(f"R{r.id} {r.model_name} {r.version or ''} ({r.status})")[:100])
-                        for r in rows
-                        if not prefix or str(r.id).startswith(digits) or prefix in r.model_name.lower()
-                    ][:limit]
+                catalogue = _Catalogue(self.services, tx, community, cid, chat)
+                return (await converter.suggest(catalogue, prefix))[:limit]
         except StoreUnavailable:
             return []
+
+
+@dataclass
+class _Catalogue:
+    """What autocomplete may look at in one chat, read only when a converter asks (one unit of work)."""
+
+    services: Services
+    tx: Tx
+    community: CommunityConfig
+    community_id: int
+    chat: ChatRef
+
+    async def releases(self) -> Sequence[Release]:
+        return await _release_choices(self.tx, self.community_id, self.chat)
+
+    async def norms(self) -> Sequence[Norm]:
+        return (await self.services.packs.current(self.tx, self.community, self.community_id)).norms
+
+
+class _NoCatalogue:
+    """For converters whose suggestions are fixed (choices): nothing to read."""
+
+    async def releases(self) -> Sequence[Release]:
+        return []
+
+    async def norms(self) -> Sequence[Norm]:
         return []
 
 

@@ -24,7 +24,7 @@ from discord.http import Route
 from bot.config import ConfigError, DiscordSettings, Secret
 from bot.discord import events, forms, render
 from bot.discord import setup as setup_view
-from bot.discord.commands import NORM_FILE_COMMANDS, NORM_FILE_OPTION, build_tree
+from bot.discord.commands import build_tree
 from bot.discord.outbox import Answering, Outbox, form_instructions
 from bot.discord.views import PAYLOAD_ID, PayloadButton, read_submission
 from bot.edits import LatestEdits, flush
@@ -45,15 +45,15 @@ from moderation.kernel.actions import (
     Send,
     SettingsForm,
 )
-from moderation.kernel.commands import COMMANDS, CommandSpec
+from moderation.kernel.commands import COMMANDS, CommandSpec, Param
 from moderation.kernel.errors import BadArgument
 from moderation.kernel.events import ButtonPressed, CoreEvent
 from moderation.kernel.forms import OPENERS, Progress, answers_of, form_options, missing, start, with_answer
+from moderation.kernel.params import AttachmentConverter
 
-__all__ = ["MAX_NORM_FILE_BYTES", "DiscordAdapter"]
+__all__ = ["DiscordAdapter"]
 
 log = logging.getLogger("normbot.discord")
-MAX_NORM_FILE_BYTES = 256 * 1024
 INTENTS_HELP = (
     "Discord refused the message-content intent (gateway close 4014, disallowed intents). Enable it in the "
     "Developer Portal: Applications -> your app -> Bot -> Privileged Gateway Intents -> MESSAGE CONTENT "
@@ -277,25 +277,29 @@ class DiscordAdapter:
             await self._say(answering, "Not valid", "This button is not valid any more.")
 
     async def run_command(self, interaction: discord.Interaction, spec: CommandSpec, values: dict[str, Any]) -> None:
-        """A slash command: options as text; `/norms set` and `/norms simulate` read their attachment (at most
-        256 KB)."""
+        """A slash command: options as text; a file parameter's attachment is read as text (never more than
+        its converter's `max_bytes`) and its option carries the file's name."""
         chat = events.chat_ref(interaction.channel, interaction.guild_id)
         texts: dict[str, str] = {}
-        attachment = values.pop(NORM_FILE_OPTION, None) if spec.name in NORM_FILE_COMMANDS else None
-        if isinstance(attachment, discord.Attachment):
+        for param in spec.params:
+            attachment = values.get(param.name)
+            converter = param.converter
+            if not isinstance(attachment, discord.Attachment) or not isinstance(converter, AttachmentConverter):
+                continue
             problem = None
-            if attachment.size > MAX_NORM_FILE_BYTES:
-                problem = f"{attachment.filename} is larger than {MAX_NORM_FILE_BYTES // 1024} KB."
+            if attachment.size > converter.max_bytes:
+                problem = converter.too_large(attachment.filename)
             else:
                 try:
                     texts[attachment.filename] = (await attachment.read()).decode("utf-8")
                 except UnicodeDecodeError:
-                    problem = f"{attachment.filename} is not UTF-8 text (a norm file is YAML)."
+                    problem = converter.not_text(attachment.filename)
                 except discord.HTTPException as exc:
                     problem = f"I could not download {attachment.filename} ({exc.status}); try again."
             if problem is not None:
                 await self._say(Answering(chat, interaction), "Attachment not read", problem)
                 return
+            values[param.name] = attachment.filename
         options = {k: str(v) for k, v in values.items() if v is not None}
         event = events.command_event(interaction, spec.name, options, attachment_texts=texts)
         await self._render(await self._handle(interaction, event), Answering(chat, interaction))
@@ -317,9 +321,10 @@ class DiscordAdapter:
                 log.warning("discord: deferring interaction %s failed: %s", interaction.id, exc)
         return await work
 
-    async def suggest(self, interaction: discord.Interaction, kind: str, current: str) -> list[tuple[str, str]]:
-        """Autocomplete from the core (never raises; an unknown chat gets nothing)."""
-        return await self.core.suggest(events.chat_ref(interaction.channel, interaction.guild_id), kind, current)
+    async def suggest(self, interaction: discord.Interaction, param: Param, current: str) -> list[tuple[str, str]]:
+        """Autocomplete from the core, by the parameter's converter (never raises; an unknown chat gets nothing)."""
+        chat = events.chat_ref(interaction.channel, interaction.guild_id)
+        return await self.core.suggest(chat, param.converter, current)
 
     async def message_command(self, interaction: discord.Interaction, message: discord.Message, command: str) -> None:
         """A message context menu: the command runs on that message, as a reply to it would (the core checks

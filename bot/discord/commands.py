@@ -1,11 +1,11 @@
 """Slash commands rendered from `moderation.kernel.commands.COMMANDS`, never from a list of our own.
 
-Two-word names become groups (`/release show`, `/norms set`); each parameter becomes an option: `choices`
-as Discord choices, `int` as an integer, everything else a string; `release` and `norm` options get
-autocomplete from `Core.suggest`. `/norms set` and `/norms simulate` gain an attachment option for the norm
-file. The message context menus run a command on the message they were used on (`MESSAGE_MENUS`): "Check
-against norms" is `normcheck`, "Mark as release" is `markrelease` (the detector missed it), "Not a release" is
-`notrelease`.
+Two-word names become groups (`/release show`, `/norms set`); each parameter becomes an option from what its
+converter is (`moderation.kernel.params`): fixed choices as Discord choices, an integer as an integer (with its
+bounds), a file as an attachment option, everything else a string; converters that complete (releases, norms)
+get autocomplete from `Core.suggest`. No command is named here. The message
+context menus run a command on the message they were used on (`MESSAGE_MENUS`): "Check against norms" is
+`normcheck`, "Mark as release" is `markrelease` (the detector missed it), "Not a release" is `notrelease`.
 
 discord.py reads options from the callback's signature, so each command gets a small callback whose
 `__signature__` lists the spec's parameters; the callback hands the values to the adapter unchanged.
@@ -22,21 +22,14 @@ from discord import app_commands
 
 from moderation.kernel.commands import COMMANDS, CommandSpec, Param
 
-__all__ = ["CHECK_MENU", "MARK_MENU", "MESSAGE_MENUS", "NORM_FILE_OPTION", "NOT_MENU", "CommandHost", "build_tree"]
+__all__ = ["CHECK_MENU", "MARK_MENU", "MESSAGE_MENUS", "NOT_MENU", "CommandHost", "build_tree"]
 
 CHECK_MENU = "Check against norms"
 MARK_MENU = "Mark as release"
 NOT_MENU = "Not a release"
 MESSAGE_MENUS = {CHECK_MENU: "normcheck", MARK_MENU: "markrelease", NOT_MENU: "notrelease"}
 """Message context menus (right-click a message -> Apps) and the core command each runs on the message."""
-NORM_FILE_OPTION = "file"
-NORM_FILE_COMMANDS = {
-    "norms set": "The norm file (YAML, at most 256 KB)",
-    "norms simulate": "The draft norm file (YAML, at most 256 KB)",
-}
-"""Commands that read an attached norm file, and how their attachment option is described."""
 _DESCRIPTION = 100
-_AUTOCOMPLETE_KINDS = ("release", "norm")
 
 
 class CommandHost(Protocol):
@@ -45,18 +38,22 @@ class CommandHost(Protocol):
     async def run_command(self, interaction: discord.Interaction, spec: CommandSpec, values: dict[str, Any]) -> None:
         """A slash command was used with these option values (None for omitted options)."""
 
-    async def suggest(self, interaction: discord.Interaction, kind: str, current: str) -> list[tuple[str, str]]:
-        """(value, label) choices for an option of `kind` typed so far as `current`."""
+    async def suggest(self, interaction: discord.Interaction, param: Param, current: str) -> list[tuple[str, str]]:
+        """(value, label) choices for the option of `param` typed so far as `current`."""
 
     async def message_command(self, interaction: discord.Interaction, message: discord.Message, command: str) -> None:
         """A message context menu was used on `message`; `command` is the core command it stands for."""
 
 
 def _annotation(param: Param) -> Any:
+    converter = param.converter
     if param.choices:
         return Literal[param.choices]  # discord.py turns a Literal into choices
-    if param.kind == "int":
-        return int
+    if converter.option == "attachment":
+        return discord.Attachment
+    if converter.option == "integer":
+        low, high = getattr(converter, "min_value", None), getattr(converter, "max_value", None)
+        return app_commands.Range[int, low, high] if low is not None or high is not None else int
     return str
 
 
@@ -69,8 +66,6 @@ def _signature(spec: CommandSpec) -> inspect.Signature:
             params.append(inspect.Parameter(p.name, kind, annotation=annotation))
         else:
             params.append(inspect.Parameter(p.name, kind, annotation=annotation | None, default=None))
-    if spec.name in NORM_FILE_COMMANDS:
-        params.append(inspect.Parameter(NORM_FILE_OPTION, kind, annotation=discord.Attachment))
     return inspect.Signature(params)
 
 
@@ -81,8 +76,6 @@ def _callback(spec: CommandSpec, host: CommandHost) -> Callable[..., Coroutine[A
     callback.__signature__ = _signature(spec)  # type: ignore[attr-defined]
     callback.__name__ = callback.__qualname__ = f"normbot_{spec.name.replace(' ', '_')}"
     descriptions = {p.name: p.description[:_DESCRIPTION] for p in spec.params}
-    if spec.name in NORM_FILE_COMMANDS:
-        descriptions[NORM_FILE_OPTION] = NORM_FILE_COMMANDS[spec.name]
     described: Callable[..., Coroutine[Any, Any, None]] = app_commands.describe(**descriptions)(callback)
     return described
 
@@ -90,9 +83,9 @@ def _callback(spec: CommandSpec, host: CommandHost) -> Callable[..., Coroutine[A
 Suggest = Callable[[discord.Interaction, str], Coroutine[Any, Any, list[app_commands.Choice[str]]]]
 
 
-def _suggester(host: CommandHost, kind: str) -> Suggest:
+def _suggester(host: CommandHost, param: Param) -> Suggest:
     async def suggest(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        pairs = await host.suggest(interaction, kind, current)
+        pairs = await host.suggest(interaction, param, current)
         return [app_commands.Choice(name=label[:100] or value[:100], value=value[:100]) for value, label in pairs[:25]]
 
     return suggest
@@ -103,8 +96,8 @@ def _command(spec: CommandSpec, host: CommandHost, name: str) -> app_commands.Co
         name=name, description=spec.description[:_DESCRIPTION], callback=_callback(spec, host)
     )
     for p in spec.params:
-        if p.kind in _AUTOCOMPLETE_KINDS and not p.choices:
-            command.autocomplete(p.name)(_suggester(host, p.kind))
+        if p.converter.completes and not p.choices:
+            command.autocomplete(p.name)(_suggester(host, p))
     command.guild_only = True
     return command
 

@@ -147,7 +147,7 @@ def raw_options(data: Mapping[str, object] | None) -> dict[str, str]:
     """The option values of a slash command interaction as Discord sent them (inside its subcommand), as
     text. Used when the options do not fit the registered signature (a stale command registration, a
     hand-made request): the core then binds them like typed text and answers with the usage line.
-    Attachments are left out (the file of `/norms set` is read only through the registered signature)."""
+    Attachments are left out (a file parameter is read only through the registered signature)."""
     options = data.get("options") if data else None
     while isinstance(options, list) and options and isinstance(options[0], dict):
         if options[0].get("type") in _SUBCOMMAND_TYPES:

@@ -67,6 +67,7 @@ from moderation.kernel.commands import COMMANDS, resolve_name
 from moderation.kernel.errors import UserError
 from moderation.kernel.events import Actor, ChatInvited, ChatRef, CommandInvoked, Posted
 from moderation.kernel.forms import form_options
+from moderation.kernel.params import AttachmentConverter
 from storage import StoreUnavailable
 
 __all__ = ["ALLOWED_UPDATES", "TelegramAdapter"]
@@ -75,7 +76,6 @@ log = logging.getLogger("normbot.telegram")
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
 POLL_TIMEOUT = 25
 MAX_RETRIES = 2  # after a 429 flood-control answer
-ATTACHMENT_COMMANDS = frozenset({"norms set", "norms simulate"})
 WEBHOOK_SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"  # noqa: S105 (the variable's name, not a secret)
 _SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,256}")
 FORM_EXPIRED = "This form is not open any more: press the button on the release again."
@@ -267,9 +267,10 @@ class TelegramAdapter:
         if actor is None:
             return
         texts: dict[str, str] = {}
-        if message.document is not None and _reads_attachments(command):
+        wanted = _file_param(command) if message.document is not None else None
+        if message.document is not None and wanted is not None:
             try:
-                name, text = await fetch_text(self.app.bot, message.document)
+                name, text = await fetch_text(self.app.bot, message.document, wanted)
             except AttachmentProblem as exc:
                 await self._render([Reply(Card("Attachment not read", str(exc)), ephemeral=True)], answering)
                 return
@@ -682,14 +683,14 @@ class TelegramAdapter:
         await self.router.dispatch(actions, skip_platform=self.platform)
 
 
-def _reads_attachments(command: events.ParsedCommand) -> bool:
-    """Only commands that take a file (`/norms set`, `/norms simulate`) make us download one; others ignore
-    attachments."""
+def _file_param(command: events.ParsedCommand) -> AttachmentConverter | None:
+    """The converter of the command's file parameter: only commands that declare one make us download the
+    attached document (and no more than it allows); others ignore attachments."""
     try:
         spec, _ = resolve_name(command.name, command.args)
     except UserError:
-        return False
-    return spec.name in ATTACHMENT_COMMANDS
+        return None
+    return next((p.converter for p in spec.params if isinstance(p.converter, AttachmentConverter)), None)
 
 
 def _also_mask(mask: TokenMask, secret: str) -> TokenMask:

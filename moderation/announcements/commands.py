@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from moderation.kernel.actions import Action, Card, Reply
 from moderation.kernel.commands import command
 from moderation.kernel.i18n import N_, _
@@ -21,7 +19,7 @@ async def _set_watched(inv: Invocation, watched: bool) -> None:
 
 
 @command("watch", N_("Watch this chat for release announcements"), privilege=Privilege.MODERATOR)
-async def watch(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def watch(inv: Invocation) -> list[Action]:
     """Binds the current chat to the community as a releases chat."""
     await _set_watched(inv, True)
     with inv.public():
@@ -31,7 +29,7 @@ async def watch(inv: Invocation, args: dict[str, Any]) -> list[Action]:
 
 
 @command("unwatch", N_("Stop watching this chat"), privilege=Privilege.MODERATOR)
-async def unwatch(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def unwatch(inv: Invocation) -> list[Action]:
     """Commands keep working here; only announcements are no longer picked up."""
     await _set_watched(inv, False)
     with inv.public():

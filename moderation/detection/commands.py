@@ -18,7 +18,7 @@ Discord message context menu, a console `[reply m3]` line).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from moderation.announcements.watcher import announcement_actions, register_announcement
 from moderation.extraction import extract
@@ -29,6 +29,7 @@ from moderation.kernel.errors import AlreadyDone, BadArgument, NotFound, NotPerm
 from moderation.kernel.events import MessagePosted, RepliedMessage
 from moderation.kernel.i18n import N_, _, translate
 from moderation.kernel.invocation import Invocation
+from moderation.kernel.params import ReleaseRef
 from moderation.kernel.permissions import Privilege, resolve_privilege
 from moderation.releases.cards import release_ref
 from moderation.releases.lifecycle import status_label
@@ -144,7 +145,7 @@ async def _audit(
     prepare=_prepare_mark,
     examples=("Reply to the announcement with /markrelease",),
 )
-async def mark_release(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def mark_release(inv: Invocation) -> list[Action]:
     """Moderators may mark any message, members their own; the message then goes through the announcement
     path, so the community gets its review prompt now."""
     target = inv.replied
@@ -253,52 +254,52 @@ async def _restore(inv: Invocation, release: Release) -> list[Action]:
     NOT_RELEASE,
     N_("Mark a release as not a release: its prompt is withdrawn, nothing else is lost"),
     Param(
-        "release", N_("The release id, like R12 (or reply to its announcement or prompt)"), "release", required=False
+        "release", N_("The release id, like R12 (or reply to its announcement or prompt)"), ReleaseRef, required=False
     ),
     examples=("/notrelease R12", "Reply to the announcement or its prompt with /notrelease"),
 )
-async def not_release(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def not_release(inv: Invocation, *, release: ReleaseRef | None) -> list[Action]:
     """Moderators, or the release's creator: the release is withdrawn (rows kept), the prompt edited into a
     note, reminders and flag escalations cancelled, each announcement stored as a negative example."""
-    release = await inv.target_release(args.get("release"))
-    await _require_mod_or_creator(inv, release, _("mark it as not a release"))
-    await _correct(inv, release, is_release=False)
-    if release.status == "withdrawn":
+    row = await inv.target_release(release)
+    await _require_mod_or_creator(inv, row, _("mark it as not a release"))
+    await _correct(inv, row, is_release=False)
+    if row.status == "withdrawn":
         return [
             Reply(
                 Card(
-                    _("{ref} was already withdrawn").format(ref=release_ref(release)),
+                    _("{ref} was already withdrawn").format(ref=release_ref(row)),
                     _("Nothing to change.") + " " + translate(_THANKS),
                 ),
                 ephemeral=True,
             )
         ]
-    before = release.status
-    if not await set_status(inv.tx, release, "withdrawn", inv.now):
+    before = row.status
+    if not await set_status(inv.tx, row, "withdrawn", inv.now):
         raise AlreadyDone(
             _("{ref} changed meanwhile (now {status}); nothing was changed.").format(
-                ref=release_ref(release), status=status_label(release.status)
+                ref=release_ref(row), status=status_label(row.status)
             )
         )
     cancelled = 0
     for kind in ("review_reminder", "review_deadline"):
-        cancelled += await inv.tx.jobs.cancel(kind, str(release.id))
-    for flag in await inv.tx.flags.of_release(release.id, "open"):
+        cancelled += await inv.tx.jobs.cancel(kind, str(row.id))
+    for flag in await inv.tx.flags.of_release(row.id, "open"):
         cancelled += await inv.tx.jobs.cancel("flag_escalation", str(flag.id))
     await inv.audit(
-        "release.withdrawn", release_ref(release), {"from": before, "to": "withdrawn", "jobs_cancelled": cancelled}
+        "release.withdrawn", release_ref(row), {"from": before, "to": "withdrawn", "jobs_cancelled": cancelled}
     )
     inv.services.stats["corrections"] += 1
     card = Card(
-        _("{ref} withdrawn: not a release").format(ref=release_ref(release)),
+        _("{ref} withdrawn: not a release").format(ref=release_ref(row)),
         _(
             "Its review prompt is withdrawn and its reminders are cancelled; its endorsements, flags and checks "
             "are kept."
         )
         + " "
         + translate(_THANKS),
-        status=release.status,
+        status=row.status,
     )
     with inv.public():
-        refreshed = await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.services.phrasing)
+        refreshed = await refresh_prompts(inv.tx, row, inv.pack, phrasing=inv.services.phrasing)
     return [Reply(card, ephemeral=True), *refreshed]

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from moderation.jobs import schedule_flag_escalation
 from moderation.kernel import buttons
 from moderation.kernel.actions import Action, Button, Card, Choice, Edit, Form, FormField, OpenForm, Reply, Send
@@ -15,6 +13,7 @@ from moderation.kernel.errors import AlreadyDone, BadArgument, NotFound, NotPerm
 from moderation.kernel.events import ChatRef
 from moderation.kernel.i18n import N_, _, localized, ngettext, translate
 from moderation.kernel.invocation import Invocation
+from moderation.kernel.params import FlagRef, NormId, OneOf, ReleaseRef, Text
 from moderation.kernel.permissions import Privilege
 from moderation.kernel.redaction import redacting_logger
 from moderation.releases.cards import clip, flag_line, flag_status_label, release_ref, severity_label, title_of
@@ -49,7 +48,7 @@ def flag_choices(inv: Invocation) -> tuple[Choice, ...]:
 @button("flag")
 async def flag_button(inv: Invocation, payload: ButtonPayload) -> list[Action]:
     """The prompt's Flag button opens the flag form for its release."""
-    return await flag_form(inv, f"R{payload.release_id}")
+    return await flag_form(inv, ReleaseRef(payload.release_id))
 
 
 @button("uphold", "dismiss", "penalise")
@@ -63,11 +62,10 @@ async def decide_from_alert(inv: Invocation, payload: ButtonPayload) -> list[Act
         note = (
             _("dismissed; reporter penalised") if payload.action == "penalise" else _("decided with the alert buttons")
         )
-    values = {"flag": str(payload.flag_id), "outcome": outcome, "note": note}
-    return await resolve_flag(inv, values, penalise=payload.action == "penalise")
+    return await resolve_flag(inv, FlagRef(payload.flag_id), outcome, note, penalise=payload.action == "penalise")
 
 
-async def flag_form(inv: Invocation, ref: str) -> list[Action]:
+async def flag_form(inv: Invocation, ref: ReleaseRef) -> list[Action]:
     """The Flag button: pick the norm among the pack's norms (by title), then write the reason."""
     release = await inv.target_release(ref)
     open_for_review(release, _("flags"))
@@ -96,21 +94,21 @@ async def flag_form(inv: Invocation, ref: str) -> list[Action]:
     "flag",
     N_("Report that a release breaks a norm (moderators decide)"),
     RELEASE,
-    Param("norm", N_("The norm it breaks (see /norms), or 'other'"), "norm"),
-    Param("reason", N_("What is wrong, in a sentence"), "text", rest=True, max_length=1000),
+    Param("norm", N_("The norm it breaks (see /norms), or 'other'"), NormId),
+    Param("reason", N_("What is wrong, in a sentence"), Text(1000)),
     examples=("/flag R12 credit-base-model no base model named",),
 )
-async def flag(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def flag(inv: Invocation, *, release: ReleaseRef | None, norm: NormId, reason: str) -> list[Action]:
     """One flag per member per release per norm, with a reason, within the pack's rate limit."""
-    release = await inv.target_release(args.get("release"))
-    open_for_review(release, _("flags"))
-    norm_id = args["norm"].lower()
+    target = await inv.target_release(release)
+    open_for_review(target, _("flags"))
+    norm_id = norm
     if norm_id != "other" and inv.pack.norm(norm_id) is None:
         raise BadArgument(
             _("There is no norm {norm} in this community.").format(norm=repr(clip(norm_id, 40))),
             hint=_("See /norms for the ids."),
         )
-    reason = args.get("reason", "").strip()
+    reason = reason.strip()
     if not reason:
         raise BadArgument(
             _("A flag needs a reason."), hint=_("Usage: {usage}").format(usage="/flag [release] <norm> <reason…>")
@@ -126,45 +124,45 @@ async def flag(inv: Invocation, args: dict[str, Any]) -> list[Action]:
                 recent,
             ).format(n=recent)
         )
-    if await inv.tx.flags.flagged_by_any(release.id, mine, norm_id):
+    if await inv.tx.flags.flagged_by_any(target.id, mine, norm_id):
         raise AlreadyDone(
             _("You already flagged {ref} under {norm} (from this or a linked account).").format(
-                ref=release_ref(release), norm=norm_id
+                ref=release_ref(target), norm=norm_id
             )
         )
-    row = await inv.tx.flags.add(release.id, inv.account.id, norm_id, reason, inv.now)
+    row = await inv.tx.flags.add(target.id, inv.account.id, norm_id, reason, inv.now)
     if row is None:
-        raise AlreadyDone(_("You already flagged {ref} under {norm}.").format(ref=release_ref(release), norm=norm_id))
+        raise AlreadyDone(_("You already flagged {ref} under {norm}.").format(ref=release_ref(target), norm=norm_id))
     inv.services.stats["flags"] += 1
-    log.info("flag F%s filed", row.id, extra={"community": inv.community.slug, "release": release_ref(release)})
-    await inv.audit("flag.filed", f"F{row.id}", {"release": release.id, "norm": norm_id})
+    log.info("flag F%s filed", row.id, extra={"community": inv.community.slug, "release": release_ref(target)})
+    await inv.audit("flag.filed", f"F{row.id}", {"release": target.id, "norm": norm_id})
     await schedule_flag_escalation(inv.tx, row.id, inv.community_id, inv.pack, inv.now)
     actions: list[Action] = [
         Reply(
             Card(
                 _("Flag recorded"),
                 _("{flag} on {ref} ({norm}). Moderators will look at it; your name is not shown publicly.").format(
-                    flag=f"F{row.id}", ref=release_ref(release), norm=norm_id
+                    flag=f"F{row.id}", ref=release_ref(target), norm=norm_id
                 ),
             ),
             ephemeral=True,
             private=True,
         )
     ]
-    await inv.tx.releases.lock(release)  # counted under the lock: simultaneous flags reach the threshold
-    open_flags = await inv.tx.flags.of_release(release.id, "open")
+    await inv.tx.releases.lock(target)  # counted under the lock: simultaneous flags reach the threshold
+    open_flags = await inv.tx.flags.of_release(target.id, "open")
     # People, not accounts: one person's flags from linked accounts are one reporter.
     people = await inv.tx.accounts.person_keys([f.account_id for f in open_flags])
     reporters = {people.get(f.account_id, -f.account_id) for f in open_flags}
     if len(reporters) >= settings.flag_threshold:
         # A release an upheld `block` flag holds stays held: flagging it would let dismissals lift the hold.
-        held = await held_by_upheld(inv.tx, release, inv.pack)
-        if not held and release.status != "flagged" and await set_status(inv.tx, release, "flagged", inv.now):
-            await inv.audit("release.flagged", release_ref(release), {"reporters": len(reporters)}, actor="normbot")
+        held = await held_by_upheld(inv.tx, target, inv.pack)
+        if not held and target.status != "flagged" and await set_status(inv.tx, target, "flagged", inv.now):
+            await inv.audit("release.flagged", release_ref(target), {"reporters": len(reporters)}, actor="normbot")
         with inv.public():
-            actions.extend(await moderator_alert(inv, release, open_flags))
+            actions.extend(await moderator_alert(inv, target, open_flags))
     with inv.public():
-        actions.extend(await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.services.phrasing))
+        actions.extend(await refresh_prompts(inv.tx, target, inv.pack, phrasing=inv.services.phrasing))
     return actions
 
 
@@ -224,26 +222,25 @@ async def moderator_alert(inv: Invocation, release: Release, open_flags: list[Fl
 @command(
     "resolve",
     N_("Decide a flag: upheld or dismissed, with a note"),
-    Param("flag", N_("The flag id, like F7"), "flag"),
-    Param("outcome", N_("upheld or dismissed"), choices=("upheld", "dismissed")),
-    Param("note", N_("Why (shown to the creator)"), "text", rest=True, max_length=500),
+    Param("flag", N_("The flag id, like F7"), FlagRef),
+    Param("outcome", N_("upheld or dismissed"), OneOf("upheld", "dismissed")),
+    Param("note", N_("Why (shown to the creator)"), Text(500)),
     privilege=Privilege.MODERATOR,
 )
-async def resolve(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def resolve(inv: Invocation, *, flag: FlagRef, outcome: str, note: str) -> list[Action]:
     """Moderators only; resolving twice is refused, not repeated."""
-    return await resolve_flag(inv, args, penalise=False)
+    return await resolve_flag(inv, flag, outcome, note, penalise=False)
 
 
-async def resolve_flag(inv: Invocation, args: dict[str, Any], *, penalise: bool) -> list[Action]:
+async def resolve_flag(inv: Invocation, flag: FlagRef, outcome: str, note: str, *, penalise: bool) -> list[Action]:
     """Shared by `/resolve` and the alert buttons."""
     inv.require(Privilege.MODERATOR, _("resolve flags"))
-    flag_id = int(str(args["flag"]).lstrip("Ff#"))
+    flag_id = flag.id
     row = await inv.tx.flags.get(inv.community_id, flag_id)
     if row is None:
         raise NotFound(_("There is no flag {flag} in this community.").format(flag=f"F{flag_id}"))
-    outcome = args["outcome"]
     if not await inv.tx.flags.resolve(
-        flag_id, status=outcome, by=inv.account.id, note=args.get("note", ""), penalise=penalise, at=inv.now
+        flag_id, status=outcome, by=inv.account.id, note=note, penalise=penalise, at=inv.now
     ):
         raise AlreadyDone(
             _("{flag} was already {state}.").format(flag=f"F{flag_id}", state=flag_status_label(row.status))
@@ -259,7 +256,7 @@ async def resolve_flag(inv: Invocation, args: dict[str, Any], *, penalise: bool)
         f"F{flag_id}",
         {
             "penalised": penalise,
-            "note": personal(args.get("note", "")[:200]),
+            "note": personal(note[:200]),
             "release": release.id,
             "severity": severity,
         },
@@ -301,7 +298,7 @@ async def resolve_flag(inv: Invocation, args: dict[str, Any], *, penalise: bool)
             await notify_creator(
                 inv.tx,
                 release,
-                _decision_card(inv, release, row, outcome, severity, effect, args.get("note", "")),
+                _decision_card(inv, release, row, outcome, severity, effect, note),
                 actor_ids=frozenset(await inv.person_accounts()),
             )
         )
@@ -365,14 +362,14 @@ def _decision_card(
 
 
 @command("whyflagged", N_("See the flags on your own releases and how they were decided"), RELEASE)
-async def whyflagged(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def whyflagged(inv: Invocation, *, release: ReleaseRef | None) -> list[Action]:
     """Creators see flags on their releases (never who filed them); moderators may ask about any release."""
     mine = await inv.person_accounts()
-    if args.get("release") or inv.reply_to:
-        release = await inv.target_release(args.get("release"))
-        if release.creator_id not in mine and inv.privilege < Privilege.MODERATOR:
+    if release is not None or inv.reply_to:
+        target = await inv.target_release(release)
+        if target.creator_id not in mine and inv.privilege < Privilege.MODERATOR:
             raise NotPermitted(_("You can only see the flags on your own releases."))
-        flags = await inv.tx.flags.of_release(release.id)
+        flags = await inv.tx.flags.of_release(target.id)
     else:
         flags = [f for f in await inv.tx.flags.against_creator(mine)]
     if not flags:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from moderation.kernel.actions import Action, Card, Reply
 from moderation.kernel.commands import Param, command, lookup, visible_commands
 from moderation.kernel.errors import NotFound
 from moderation.kernel.i18n import _, translate
 from moderation.kernel.invocation import Invocation
+from moderation.kernel.params import Word
 from moderation.releases.cards import (
     clip,
 )
@@ -16,12 +15,12 @@ from moderation.releases.cards import (
 __all__: list[str] = []
 
 
-@command("help", "What I can do, or how to use one command", Param("command", "A command name", required=False))
-async def help_(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+@command("help", "What I can do, or how to use one command", Param("command", "A command name", Word(), required=False))
+async def help_(inv: Invocation, *, command: str | None) -> list[Action]:
     """Help lists only what the asker may run, spelled as this platform types commands; it is private to the
     asker (a list of 18 commands is noise for everyone else in the group)."""
     spell = inv.services.phrasings.spelling(inv.chat.platform)
-    name = (args.get("command") or "").strip()
+    name = (command or "").strip()
     if name:
         spec = lookup(name)
         if spec is None:

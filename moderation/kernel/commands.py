@@ -4,10 +4,12 @@ A `CommandSpec` holds the name, description, typed parameters, required privileg
 renders specs as slash commands (groups for names with a space), Telegram as `/commands` registered with
 `setMyCommands`, the console as text; help text and usage lines come from the same objects.
 
-Text arguments are parsed by `bind_text`: tokens are split on white space (quotes group words), a `rest`
-parameter takes the remaining raw text verbatim, and an optional leading release parameter is recognised by
-its shape (`R12`, `#12` or `12`), so `/flag credit-base-model no base` and `/flag R3 credit-base-model no base`
-both work.
+Arguments are bound by `bind_text` (typed text) and `bind_options` (Discord options, forms) into the values
+handlers are typed with, each through its parameter's converter (`moderation.kernel.params`): tokens are split
+on white space (quotes group words), a `Text` parameter takes the remaining raw text verbatim, a file
+parameter takes the attached file, and an optional id parameter followed by others is skipped when the word
+does not parse for it (`R12`, `#12` or `12` for a release), so `/flag credit-base-model no base` and
+`/flag R3 credit-base-model no base` both work.
 
 A command has one canonical name (`forget-me`), but platforms spell typed names differently: Telegram allows
 only `[a-z0-9_]`, so it shows `/forget_me`. A `Spelling` turns a canonical name into the platform's; help,
@@ -20,7 +22,7 @@ Text here is plain (adapters escape it), so names are quoted with "", never mark
 
 from __future__ import annotations
 
-import re
+import inspect
 import shlex
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -28,6 +30,22 @@ from typing import TYPE_CHECKING, Any
 
 from moderation.kernel.errors import BadArgument, UnknownCommand
 from moderation.kernel.i18n import _, translate
+from moderation.kernel.params import (
+    FLAG_REF,
+    ID_SHAPE,
+    NORM_ID,
+    RELEASE_REF,
+    AttachmentConverter,
+    BadValue,
+    Converter,
+    FlagRef,
+    Int,
+    NormId,
+    OneOf,
+    ReleaseRef,
+    Word,
+    converter_for,
+)
 from moderation.kernel.permissions import Privilege
 from moderation.kernel.phrasing import Phrasing, Spelling, Targeting, as_typed
 
@@ -58,24 +76,88 @@ __all__ = [
     "visible_commands",
 ]
 
-Handler = Callable[["Invocation", dict[str, Any]], Awaitable[list["Action"]]]
+Handler = Callable[..., Awaitable[list["Action"]]]
+"""`async def endorse(inv: Invocation, *, release: ReleaseRef | None, note: str | None) -> list[Action]`: the
+invocation, then one keyword argument per parameter, converted (None when an optional one was left out).
+(`async def h(inv, args: dict[str, Any])` is the older form and still gets the converted values as a dict.)"""
 # Slow work a command needs that holds no lock (a model call), run before its unit of work; the result
 # reaches the handler as `Invocation.prepared`. It must not decide anything: the handler checks again.
 Prepare = Callable[["Services", "CommandInvoked"], Awaitable[object]]
-RELEASE_REF = re.compile(r"(?:[RrFf]|#)?([0-9]{1,18})")
 
 
-@dataclass(frozen=True, slots=True)
+ConverterLike = Converter[Any] | type | str
+_FOR_TYPE: dict[type, Converter[Any]] = {
+    ReleaseRef: RELEASE_REF,
+    FlagRef: FLAG_REF,
+    NormId: NORM_ID,
+    int: Int(),
+    str: Word(),
+}
+
+
+@dataclass(frozen=True, slots=True, init=False)
 class Param:
-    """One parameter. `kind` drives parsing and autocomplete: release, norm, flag, text, word, choice, int."""
+    """One parameter: its name, what it means (shown by help and Discord), its `converter` (how it is parsed,
+    checked and completed; see `moderation.kernel.params`), and whether it may be left out (then the handler
+    gets None).
+
+    The third argument is a converter (`Text(500)`, `OneOf("upheld", "dismissed")`, `Int(1)`), or a value type
+    that has one (`ReleaseRef`, `FlagRef`, `NormId`, `int`, `str`). A `kind` string with `rest`, `choices` and
+    `max_length` is the older spelling and still binds."""
 
     name: str
     description: str
-    kind: str = "word"
-    required: bool = True
-    rest: bool = False
-    choices: tuple[str, ...] = ()
-    max_length: int = 1000
+    converter: Converter[Any]
+    required: bool
+
+    def __init__(
+        self,
+        name: str,
+        description: str,
+        kind: ConverterLike = "word",
+        required: bool = True,
+        *,
+        rest: bool = False,
+        choices: tuple[str, ...] = (),
+        max_length: int = 1000,
+    ) -> None:
+        if isinstance(kind, Converter):
+            converter: Converter[Any] = kind
+        elif isinstance(kind, type):
+            converter = _FOR_TYPE[kind]
+        elif choices:
+            converter = OneOf(*choices)
+        else:
+            converter = converter_for(kind, max_length=max_length, rest=rest)
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "description", description)
+        object.__setattr__(self, "converter", converter)
+        object.__setattr__(self, "required", required)
+
+    @property
+    def kind(self) -> str:
+        """The converter's kind (`release`, `norm`, `flag`, `text`, `word`, `choice`, `int`, `attachment`)."""
+        return self.converter.kind
+
+    @property
+    def rest(self) -> bool:
+        """Takes the rest of typed text."""
+        return self.converter.rest
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        """Fixed choices, if any."""
+        return self.converter.choices
+
+    @property
+    def max_length(self) -> int:
+        """The longest value accepted, in characters."""
+        return self.converter.max_length
+
+    @property
+    def is_file(self) -> bool:
+        """An attached file rather than typed text (adapters render and fetch it generically)."""
+        return isinstance(self.converter, AttachmentConverter)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +175,17 @@ class CommandSpec:
     private_chat: bool = False
     """In a private chat no community claims, the command runs for the community that names the actor as
     owner or moderator (`/setup` on day one, before any group of the community is known to the bot)."""
+    takes_dict: bool = False
+
+    async def run(self, inv: Invocation, values: Mapping[str, Any]) -> list[Action]:
+        """Call the handler with converted values, every parameter named (None when left out)."""
+        if self.takes_dict:
+            return await self.handler(inv, dict(values))
+        return await self.handler(inv, **{p.name: values.get(p.name) for p in self.params})
+
+    def param(self, name: str) -> Param | None:
+        """The parameter called `name`, if any."""
+        return next((p for p in self.params if p.name == name), None)
 
     @property
     def usage(self) -> str:
@@ -103,9 +196,7 @@ class CommandSpec:
         """The usage line with the command name as a platform spells it."""
         parts = [f"/{spell(self.name)}"]
         for p in self.params:
-            label = f"{p.name}…" if p.rest else p.name
-            if p.choices:
-                label = "|".join(p.choices)
+            label = p.converter.label(p.name)
             parts.append(f"<{label}>" if p.required else f"[{label}]")
         return " ".join(parts)
 
@@ -146,19 +237,42 @@ def command(
     def register(fn: Handler) -> Handler:
         if name in COMMANDS:
             raise RuntimeError(f"command {name!r} defined twice")
-        targets = any(p.kind == "release" for p in params)
-        spec = CommandSpec(name, description, params, privilege, fn, targets, examples, prepare, private_chat)
+        targets = any(p.converter is RELEASE_REF for p in params)
+        takes_dict = _check_signature(name, fn, params)
+        spec = CommandSpec(
+            name, description, params, privilege, fn, targets, examples, prepare, private_chat, takes_dict
+        )
         COMMANDS[name] = spec
         if button is not None:
 
             async def pressed(inv: Invocation, payload: ButtonPayload) -> list[Action]:
                 inv.require(spec.privilege, f"use /{spec.name}")
-                return await spec.handler(inv, {"release": f"R{payload.release_id}"})
+                return await spec.run(inv, {"release": ReleaseRef(payload.release_id)})
 
             _route(button, pressed)
         return fn
 
     return register
+
+
+def _check_signature(name: str, fn: Handler, params: tuple[Param, ...]) -> bool:
+    """A handler must take exactly its command's parameters as keywords, so a renamed parameter fails at import,
+    not when a member first uses it. True for the older `(inv, args)` form."""
+    names = [p.name for p in params]
+    if len(set(names)) != len(names):
+        raise RuntimeError(f"command {name!r} names a parameter twice")
+    if sum(1 for p in params if p.is_file) > 1:
+        raise RuntimeError(f"command {name!r} takes more than one file")
+    signature = inspect.signature(fn)
+    taken = list(signature.parameters.values())[1:]
+    if [p.name for p in taken] == ["args"] and taken[0].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD:
+        return True
+    keywords = {p.name for p in taken if p.kind is inspect.Parameter.KEYWORD_ONLY}
+    if keywords != set(names) or len(taken) != len(names):
+        raise RuntimeError(
+            f"handler of {name!r} must take keyword-only parameters {sorted(names)}, not {sorted(keywords)}"
+        )
+    return False
 
 
 def button(*actions: str) -> Callable[[ButtonRoute], ButtonRoute]:
@@ -252,7 +366,8 @@ def _split(text: str) -> list[tuple[str, int]]:
     return tokens
 
 
-def _check(spec: CommandSpec, param: Param, value: str, spell: Spelling = as_typed) -> str:
+def _convert(spec: CommandSpec, param: Param, value: str, spell: Spelling = as_typed) -> Any:
+    """One typed value through its parameter's converter; a refusal names the parameter and shows usage."""
     value = value.strip()
     usage = usage_hint(spec, spell)
     if len(value) > param.max_length:
@@ -260,20 +375,10 @@ def _check(spec: CommandSpec, param: Param, value: str, spell: Spelling = as_typ
             _('"{name}" is too long (at most {limit} characters).').format(name=param.name, limit=param.max_length),
             hint=usage,
         )
-    if param.choices and value.lower() not in param.choices:
-        raise BadArgument(
-            _('"{name}" must be one of: {choices}.').format(name=param.name, choices=", ".join(param.choices)),
-            hint=usage,
-        )
-    if param.kind in ("release", "flag", "int") and not RELEASE_REF.fullmatch(value):
-        example = "F7" if param.kind == "flag" else "R12"
-        raise BadArgument(
-            _('"{name}" should be an id like {example}, not {value}.').format(
-                name=param.name, example=example, value=repr(value[:30])
-            ),
-            hint=usage,
-        )
-    return value.lower() if param.choices else value
+    try:
+        return param.converter.parse(value)
+    except BadValue as exc:
+        raise BadArgument(exc.said_of(param.name), hint=exc.hint or usage) from None
 
 
 def usage_hint(spec: CommandSpec, spell: Spelling = as_typed) -> str:
@@ -282,21 +387,47 @@ def usage_hint(spec: CommandSpec, spell: Spelling = as_typed) -> str:
 
 
 def _missing(spec: CommandSpec, param: Param, spell: Spelling) -> BadArgument:
+    converter = param.converter
+    if isinstance(converter, AttachmentConverter):
+        return BadArgument(converter.missing(), hint=converter.hint or usage_hint(spec, spell))
     return BadArgument(_('"{name}" is missing.').format(name=param.name), hint=usage_hint(spec, spell))
 
 
-def bind_text(spec: CommandSpec, text: str, spell: Spelling = as_typed) -> dict[str, str]:
-    """Bind raw argument text to the spec's parameters; raises BadArgument naming the parameter (its usage
-    line spelled as the platform types commands)."""
-    values: dict[str, str] = {}
+def _bind_file(spec: CommandSpec, param: Param, files: Mapping[str, str], chosen: str | None, spell: Spelling) -> Any:
+    """The attached file of a file parameter: the one a structured option named, else the first attached."""
+    converter = param.converter
+    assert isinstance(converter, AttachmentConverter)
+    name = chosen if chosen in files else next(iter(files), None)
+    if name is None:
+        if param.required:
+            raise _missing(spec, param, spell)
+        return None
+    try:
+        return converter.parse_file(name, files[name])
+    except BadValue as exc:
+        raise BadArgument(exc.said_of(param.name)) from None
+
+
+def bind_text(
+    spec: CommandSpec, text: str, spell: Spelling = as_typed, files: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Bind raw argument text (and attached files) to the spec's parameters, converted; raises BadArgument
+    naming the parameter (its usage line spelled as the platform types commands)."""
+    values: dict[str, Any] = {}
     tokens = _split(text)
     i = 0
     consumed_to = 0
-    for index, param in enumerate(spec.params):
+    typed = [p for p in spec.params if not p.is_file]
+    for param in spec.params:
+        if param.is_file:
+            value = _bind_file(spec, param, files or {}, None, spell)
+            if value is not None:
+                values[param.name] = value
+    for index, param in enumerate(typed):
         if param.rest:
             remainder = text[consumed_to:].strip()
             if remainder:
-                values[param.name] = _check(spec, param, remainder, spell)
+                values[param.name] = _convert(spec, param, remainder, spell)
             elif param.required:
                 raise _missing(spec, param, spell)
             consumed_to = len(text)
@@ -307,11 +438,10 @@ def bind_text(spec: CommandSpec, text: str, spell: Spelling = as_typed) -> dict[
                 raise _missing(spec, param, spell)
             continue
         token, end = tokens[i]
-        if param.kind == "release" and not param.required and not RELEASE_REF.fullmatch(token):
-            if index + 1 < len(spec.params):
-                continue  # optional release omitted: the reply or the latest release is the target
-            _check(spec, param, token, spell)  # nothing else could take this word: say what a release id is
-        values[param.name] = _check(spec, param, token, spell)
+        skip = param.converter.skippable and not param.required and index + 1 < len(typed)
+        if skip and not param.converter.recognises(token):
+            continue  # an optional release omitted: the reply, the thread or the latest release is the target
+        values[param.name] = _convert(spec, param, token, spell)
         consumed_to = end
         i += 1
     if i < len(tokens):
@@ -320,9 +450,12 @@ def bind_text(spec: CommandSpec, text: str, spell: Spelling = as_typed) -> dict[
     return values
 
 
-def bind_options(spec: CommandSpec, options: Mapping[str, str], spell: Spelling = as_typed) -> dict[str, str]:
-    """Bind structured options (Discord slash commands, forms); same checks as text."""
-    values: dict[str, str] = {}
+def bind_options(
+    spec: CommandSpec, options: Mapping[str, str], spell: Spelling = as_typed, files: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Bind structured options (Discord slash commands, forms), converted; same checks as text. A file
+    parameter's option holds the attached file's name (its text is in `files`)."""
+    values: dict[str, Any] = {}
     known = {p.name for p in spec.params}
     unknown = set(options) - known
     if unknown:
@@ -331,17 +464,22 @@ def bind_options(spec: CommandSpec, options: Mapping[str, str], spell: Spelling 
         )
     for param in spec.params:
         raw = options.get(param.name)
+        if param.is_file:
+            value = _bind_file(spec, param, files or {}, raw, spell)
+            if value is not None:
+                values[param.name] = value
+            continue
         if raw is None or not str(raw).strip():
             if param.required:
                 raise _missing(spec, param, spell)
             continue
-        values[param.name] = _check(spec, param, str(raw), spell)
+        values[param.name] = _convert(spec, param, str(raw), spell)
     return values
 
 
 def release_id_of(value: str) -> int:
     """The numeric id of a release reference (`R12`, `#12`, `12`)."""
-    m = RELEASE_REF.fullmatch(value.strip())
+    m = ID_SHAPE.fullmatch(value.strip())
     if m is None:
         raise BadArgument(_("{value} is not a release id (try R12).").format(value=repr(value[:30])))
     return int(m.group(1))

@@ -14,6 +14,7 @@ from moderation.kernel.community import CommunityConfig
 from moderation.kernel.errors import BadArgument, NotFound, NotPermitted
 from moderation.kernel.events import Actor, ChatRef, RepliedMessage
 from moderation.kernel.i18n import DEFAULT_LANGUAGE, _, language_of, using
+from moderation.kernel.params import ReleaseRef
 from moderation.kernel.permissions import Privilege
 from moderation.kernel.phrasing import Phrasing
 from moderation.kernel.redaction import redacting_logger
@@ -95,7 +96,7 @@ class Invocation:
         """Every account of the actor's person (so linked accounts count as one member)."""
         return await self.tx.accounts.of_person(self.account)
 
-    async def target_release(self, ref: str | None) -> Release:
+    async def target_release(self, ref: ReleaseRef | str | None) -> Release:
         """The release a command is about: an explicit id, else the replied-to message, else the release whose
         review thread the command was typed in, else (console only) the latest release announced in this chat.
 
@@ -103,8 +104,10 @@ class Invocation:
         thread itself says which release is meant. It is read from the store (the thread the bot opened for
         the release), not from the platform, so a Telegram forum topic opened per release works alike."""
         release_id: int | None = None
-        if ref:
-            release_id = release_id_of(ref)
+        if isinstance(ref, ReleaseRef):
+            release_id = ref.id
+        elif ref:
+            release_id = release_id_of(ref)  # an older handler's text
         else:
             if self.reply_to:
                 release_id = await self.tx.announcements.release_for_message(

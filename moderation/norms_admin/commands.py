@@ -14,6 +14,7 @@ from moderation.kernel.commands import Param, button, command
 from moderation.kernel.errors import AlreadyDone, BadArgument, NotFound
 from moderation.kernel.i18n import N_, _, localized
 from moderation.kernel.invocation import Invocation
+from moderation.kernel.params import Attachment, AttachmentConverter, Int, NormId, ReleaseRef
 from moderation.kernel.permissions import Privilege
 from moderation.norms_admin import recheck
 from moderation.norms_admin.simulate import simulate_releases
@@ -57,18 +58,21 @@ async def _load(inv: Invocation, source: str, name: str) -> NormPack:
     return pack
 
 
-def _attached(inv: Invocation) -> tuple[str, str]:
-    """(name, text) of the YAML attached to the command, within the size limit."""
-    if not inv.attachment_texts:
-        raise BadArgument(
-            _("Attach the norm file (YAML) to the command."), hint=_("Check it first with: normbot norms lint")
-        )
-    name, source = next(iter(inv.attachment_texts.items()))
-    if len(source.encode("utf-8", "replace")) > MAX_PACK_BYTES:
-        raise BadArgument(
-            _("{name} is larger than {size} KB.").format(name=clip(name, 60), size=MAX_PACK_BYTES // 1024)
-        )
-    return clip(name, 60) or "norms.yaml", source
+_YAML = AttachmentConverter(
+    MAX_PACK_BYTES,
+    what="norm file (YAML)",
+    missing=N_("Attach the norm file (YAML) to the command."),
+    hint=N_("Check it first with: normbot norms lint"),
+)
+NORM_FILE = Param("file", N_("The norm file (YAML, at most 256 KB)"), _YAML)
+DRAFT_FILE = Param("file", N_("The draft norm file (YAML, at most 256 KB)"), _YAML)
+"""The norm files of `/norms set` and `/norms simulate`: file parameters, which adapters render and download
+(never more than `MAX_PACK_BYTES`) without naming either command; presence and size are checked by binding."""
+
+
+def _named(file: Attachment) -> tuple[str, str]:
+    """(name, text) of the attached norm file, the name clipped for messages."""
+    return clip(file.name, 60) or "norms.yaml", file.text
 
 
 async def _adopt(inv: Invocation, source: str, name: str, action: str) -> list[Action]:
@@ -111,10 +115,10 @@ async def _adopt(inv: Invocation, source: str, name: str, action: str) -> list[A
         ]
 
 
-@command("norms set", N_("Adopt a new norm file (attach the YAML)"), privilege=Privilege.MODERATOR)
-async def norms_set(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+@command("norms set", N_("Adopt a new norm file (attach the YAML)"), NORM_FILE, privilege=Privilege.MODERATOR)
+async def norms_set(inv: Invocation, *, file: Attachment) -> list[Action]:
     """Lint problems are answered in chat; nothing is applied unless the whole file is valid."""
-    name, source = _attached(inv)
+    name, source = _named(file)
     return await _adopt(inv, source, name, "norms.adopted")
 
 
@@ -187,12 +191,13 @@ the old ones; the oldest are taken, and the answer says when there were more: `n
 @command(
     "norms simulate",
     N_("What a draft norm file would change (attach the YAML; nothing is adopted)"),
+    DRAFT_FILE,
     privilege=Privilege.MODERATOR,
 )
-async def norms_simulate(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def norms_simulate(inv: Invocation, *, file: Attachment) -> list[Action]:
     """The chat twin of `normbot simulate`: the draft is linted like `/norms set` (file:line:col problems),
     then evaluated against the open releases and compared with their latest check. Nothing is written."""
-    name, source = _attached(inv)
+    name, source = _named(file)
     draft = await _load(inv, source, name)
     total = await recheck.open_count(inv.tx, inv.community_id)
     releases = await inv.tx.releases.after(inv.community_id, 0, exclude_statuses=sorted(CLOSED), limit=MAX_SIMULATED)
@@ -234,7 +239,7 @@ async def norms_simulate(inv: Invocation, args: dict[str, Any]) -> list[Action]:
 
 
 @command("norms history", N_("Norm pack revisions adopted in chat"), privilege=Privilege.MODERATOR)
-async def norms_history(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def norms_history(inv: Invocation) -> list[Action]:
     """Newest first, with author and time."""
     revisions = await inv.tx.pack_revisions.all(inv.community_id)
     if not revisions:
@@ -263,48 +268,49 @@ async def norms_history(inv: Invocation, args: dict[str, Any]) -> list[Action]:
 @command(
     "norms rollback",
     N_("Adopt an earlier revision again"),
-    Param("revision", N_("The revision number from /norms history"), "int"),
+    Param("revision", N_("The revision number from /norms history"), Int(example="3")),
     privilege=Privilege.MODERATOR,
 )
-async def norms_rollback(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def norms_rollback(inv: Invocation, *, revision: int) -> list[Action]:
     """A rollback is a new revision with old content, so history never loses anything."""
-    number = int(args["revision"].lstrip("#Rr"))
+    number = revision
     match = [r for r in await inv.tx.pack_revisions.all(inv.community_id) if r.number == number]
     if not match:
         raise NotFound(_("There is no revision #{number}.").format(number=number), hint=_("See /norms history."))
     return await _adopt(inv, match[0].source, f"revision-{number}.yaml", "norms.rolled_back")
 
 
-RELEASE_OPT = Param("release", N_("The release id, like R12 (or reply to its announcement)"), "release", required=False)
+RELEASE_OPT = Param(
+    "release", N_("The release id, like R12 (or reply to its announcement)"), ReleaseRef, required=False
+)
 
 
 @command(
     "norms show",
     N_("The community's norms, or one norm in detail"),
-    Param("norm", N_("A norm id"), "norm", required=False),
+    Param("norm", N_("A norm id"), NormId, required=False),
 )
-async def norms_show(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def norms_show(inv: Invocation, *, norm: NormId | None) -> list[Action]:
     """Everyone may read the norms they are held to."""
     pack = inv.pack
-    norm_id = args.get("norm")
-    if norm_id:
-        norm = pack.norm(norm_id.lower())
-        if norm is None:
+    if norm:
+        found = pack.norm(norm)
+        if found is None:
             raise NotFound(
-                _("There is no norm {norm}.").format(norm=repr(clip(norm_id, 40))), hint=_("Send /norms for the list.")
+                _("There is no norm {norm}.").format(norm=repr(clip(norm, 40))), hint=_("Send /norms for the list.")
             )
-        fields = [(_("Need"), norm.need), (_("Severity"), severity_label(norm.severity))]
-        if norm.question:
-            fields.append((_("Reviewers are asked"), clip(localized(norm.question), 200)))
-        if norm.fix:
-            fields.append((_("How to meet it"), clip(localized(norm.fix), 300)))
-        details = [clip(line, 300) for line in check_details(norm.config)]
-        body = clip(localized(norm.description) or "", 600)
+        fields = [(_("Need"), found.need), (_("Severity"), severity_label(found.severity))]
+        if found.question:
+            fields.append((_("Reviewers are asked"), clip(localized(found.question), 200)))
+        if found.fix:
+            fields.append((_("How to meet it"), clip(localized(found.fix), 300)))
+        details = [clip(line, 300) for line in check_details(found.config)]
+        body = clip(localized(found.description) or "", 600)
         if details:
             body += ("\n\n" if body else "") + _("What it checks:") + "\n" + "\n".join(details)
         return [
             Reply(
-                Card(f"{norm.id}: {clip(localized(norm.title), 80)}", body, tuple(fields)),
+                Card(f"{found.id}: {clip(localized(found.title), 80)}", body, tuple(fields)),
                 ephemeral=True,
             )
         ]

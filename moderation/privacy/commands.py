@@ -15,6 +15,7 @@ from moderation.kernel.actions import Action, Card, DirectMessage, Reply
 from moderation.kernel.commands import Param, command
 from moderation.kernel.i18n import N_, _
 from moderation.kernel.invocation import Invocation
+from moderation.kernel.params import OneOf
 from moderation.provenance import KeyProblem, KeyStore, Provenance
 from moderation.provenance.receipts import sign_receipt
 
@@ -44,7 +45,7 @@ async def export_json(inv: Invocation) -> str:
 
 
 @command("export-my-data", N_("Get everything normbot stores about you, as JSON, in a direct message"))
-async def export_my_data(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def export_my_data(inv: Invocation) -> list[Action]:
     """Sent by DM with no chat fallback: a member's data must never land in a public channel."""
     text = await export_json(inv)
     await inv.audit("privacy.exported", inv.actor_ref, {"chars": len(text)})
@@ -84,11 +85,11 @@ async def _reissue_receipts(inv: Invocation, ids: list[int]) -> int:
 @command(
     "forget-me",
     N_("Redact your name and everything you wrote (announcements, edits, reasons, notes); add confirm"),
-    Param("confirm", N_("Type confirm to go ahead"), choices=("confirm",), required=False),
+    Param("confirm", N_("Type confirm to go ahead"), OneOf("confirm"), required=False),
 )
-async def forget_me(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def forget_me(inv: Invocation, *, confirm: str | None) -> list[Action]:
     """Irreversible, so it asks for `confirm` first; what stays is said up front."""
-    if args.get("confirm") != "confirm":
+    if confirm != "confirm":
         return [
             Reply(
                 Card(

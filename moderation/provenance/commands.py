@@ -13,12 +13,13 @@ from moderation.kernel.commands import Param, command
 from moderation.kernel.errors import AlreadyDone, BadArgument, NotFound
 from moderation.kernel.i18n import N_, _
 from moderation.kernel.invocation import Invocation
+from moderation.kernel.params import BadValue, Converter, ReleaseRef, Word
 from moderation.provenance.claims import alert_actions, claim_matches, record_claim
 from moderation.provenance.keys import KeyProblem, KeyStore
 from moderation.provenance.lineage import LineageIndex, render_tree
 from moderation.provenance.plugin import Provenance
 from moderation.provenance.reputation import DEFAULT_HALF_LIFE, profile_card, profile_of
-from moderation.provenance.values import parse_claim_value
+from moderation.provenance.values import ClaimValue, parse_claim_value
 from moderation.releases.cards import clip, release_ref, title_of
 from moderation.releases.lifecycle import quorum_reached
 from moderation.releases.reviewing import refresh_prompts, set_status
@@ -26,7 +27,9 @@ from storage import Account, Release
 
 __all__: list[str] = []
 
-RELEASE_OPT = Param("release", N_("The release id, like R12 (or reply to its announcement)"), "release", required=False)
+RELEASE_OPT = Param(
+    "release", N_("The release id, like R12 (or reply to its announcement)"), ReleaseRef, required=False
+)
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are typed by hand
 DEFAULT_LINK_TTL = timedelta(minutes=10)
 _MENTION = re.compile(r"<@!?(\d{1,20})>")
@@ -37,25 +40,38 @@ def _provenance(inv: Invocation) -> Provenance | None:
     return hooks if isinstance(hooks, Provenance) else None
 
 
+class ClaimValueConverter(Converter[ClaimValue]):
+    """A hash or model link, parsed once by the parameter (a feature's own converter: the kernel knows none)."""
+
+    kind = "claim"
+
+    def __init__(self) -> None:
+        self.max_length = 500
+        self.example = "https://huggingface.co/you/your-model"
+
+    def parse(self, raw: str) -> ClaimValue:
+        value = parse_claim_value(raw)
+        if value is None:
+            raise BadValue(
+                N_("{value} is not a SHA-256, an AutoV2 hash or a Hugging Face / Civitai model link."),
+                value=repr(clip(raw, 40)),
+                hint=N_("For example: /claim https://huggingface.co/you/your-model"),
+            )
+        return value
+
+
+CLAIM_VALUE = ClaimValueConverter()
+
+
 @command(
     "claim",
     N_("Register a file hash or model link as yours; you get a signed receipt"),
-    Param(
-        "value", N_("A SHA-256 (64 hex), an AutoV2 (10 hex), or a Hugging Face / Civitai model link"), max_length=500
-    ),
+    Param("value", N_("A SHA-256 (64 hex), an AutoV2 (10 hex), or a Hugging Face / Civitai model link"), CLAIM_VALUE),
     examples=("/claim 4f1c2b8e9d0a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c",),
 )
-async def claim(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def claim(inv: Invocation, *, value: ClaimValue) -> list[Action]:
     """Claims are first-come evidence, not ownership decisions: a later claim by someone else is recorded too,
     and the moderators see both side by side."""
-    value = parse_claim_value(args["value"])
-    if value is None:
-        raise BadArgument(
-            _("{value} is not a SHA-256, an AutoV2 hash or a Hugging Face / Civitai model link.").format(
-                value=repr(clip(args["value"], 40))
-            ),
-            hint=_("For example: /claim https://huggingface.co/you/your-model"),
-        )
     prov = _provenance(inv)
     keys = prov.keys if prov else KeyStore()
     release: Release | None = await inv.target_release(None) if inv.reply_to else None
@@ -121,19 +137,19 @@ def _mod_chats(inv: Invocation) -> list[Any]:
 
 
 @command("provenance", N_("A release's ancestors and descendants, as a tree"), RELEASE_OPT)
-async def provenance(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def provenance(inv: Invocation, *, release: ReleaseRef | None) -> list[Action]:
     """Lineage is public: anyone may see what a model descends from and who credits it."""
-    release = await inv.target_release(args.get("release"))
+    target = await inv.target_release(release)
     index = await LineageIndex.load(inv.tx, inv.community_id)
-    claims = await inv.tx.claims.of_release(release.id)
+    claims = await inv.tx.claims.of_release(target.id)
     fields: tuple[tuple[str, str], ...] = ()
     if claims:
         fields = ((_("Claims"), ", ".join(f"C{c.id} {c.kind.replace('_', '-')}" for c in claims[:6])),)
     return [
         Reply(
             Card(
-                _("Lineage of {ref}: {title}").format(ref=release_ref(release), title=title_of(release)),
-                render_tree(index, release.id),
+                _("Lineage of {ref}: {title}").format(ref=release_ref(target), title=title_of(target)),
+                render_tree(index, target.id),
                 fields,
             ),
             ephemeral=True,
@@ -185,11 +201,11 @@ async def _member(inv: Invocation, who: str | None) -> Account:
 @command(
     "profile",
     N_("Someone's releases, credits, endorsements and reviews (yours without a name)"),
-    Param("member", N_("@name of the member"), required=False, max_length=100),
+    Param("member", N_("@name of the member"), Word(100), required=False),
 )
-async def profile(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def profile(inv: Invocation, *, member: str | None) -> list[Action]:
     """Reputation is shown as numbers people can read, not a single score."""
-    account = await _member(inv, args.get("member"))
+    account = await _member(inv, member)
     prov = _provenance(inv)
     half_life = prov.half_life if prov else DEFAULT_HALF_LIFE
     p = await profile_of(inv.tx, account, inv.community_id, inv.now, half_life)
@@ -199,11 +215,11 @@ async def profile(inv: Invocation, args: dict[str, Any]) -> list[Action]:
 @command(
     "link",
     N_("Link your accounts on two platforms: run /link here, then /link <code> on the other platform"),
-    Param("code", N_("The code /link gave you on your other account"), required=False, max_length=32),
+    Param("code", N_("The code /link gave you on your other account"), Word(32), required=False),
 )
-async def link(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def link(inv: Invocation, *, code: str | None) -> list[Action]:
     """A one-time code proves control of both accounts; afterwards claims and reputation follow the person."""
-    code = (args.get("code") or "").strip().upper()
+    code = (code or "").strip().upper()
     prov = _provenance(inv)
     ttl = prov.link_code_ttl if prov else DEFAULT_LINK_TTL
     if not code:

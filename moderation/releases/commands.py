@@ -11,6 +11,7 @@ from moderation.kernel.commands import Param, command
 from moderation.kernel.errors import AlreadyDone, BadArgument, NotPermitted
 from moderation.kernel.i18n import N_, _, ngettext, translate
 from moderation.kernel.invocation import Invocation
+from moderation.kernel.params import OneOf, ReleaseRef, Text
 from moderation.kernel.permissions import Privilege
 from moderation.releases.cards import (
     clip,
@@ -43,26 +44,28 @@ from storage import personal
 
 __all__: list[str] = []
 
-RELEASE_OPT = Param("release", N_("The release id, like R12 (or reply to its announcement)"), "release", required=False)
-RELEASE_REQ = Param("release", N_("The release id, like R12"), "release")
+RELEASE_OPT = Param(
+    "release", N_("The release id, like R12 (or reply to its announcement)"), ReleaseRef, required=False
+)
+RELEASE_REQ = Param("release", N_("The release id, like R12"), ReleaseRef)
 EDITABLE = ("license", "base_model", "model_type", "trigger_words", "nsfw", "parents", "links", "hashes", "model_name")
 FIELD_LABELS = {"model_type": N_("Model type"), "base_model": N_("Base model"), "license": N_("License")}
 
 
 @command("release show", N_("Everything about one release"), RELEASE_OPT, button="show")
-async def release_show(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def release_show(inv: Invocation, *, release: ReleaseRef | None) -> list[Action]:
     """Fields, check results, endorsements, resolved flags (open ones only for moderators and the creator)."""
-    release = await inv.target_release(args.get("release"))
+    target = await inv.target_release(release)
     tx = inv.tx
-    creator = await tx.accounts.get(release.creator_id)
-    fields = ReleaseFields.from_json(release.fields_json)
-    _reached, count, quorum = await quorum_reached(tx, release, inv.pack)
-    all_flags = await tx.flags.of_release(release.id)
+    creator = await tx.accounts.get(target.creator_id)
+    fields = ReleaseFields.from_json(target.fields_json)
+    _reached, count, quorum = await quorum_reached(tx, target, inv.pack)
+    all_flags = await tx.flags.of_release(target.id)
     upheld = [flag_severity(inv.pack, f.norm_id) for f in all_flags if f.status == "upheld"]
     rows: list[tuple[str, str]] = [
         (_("Creator"), clip(creator.display_name if creator else "?", 40)),
-        (_("Status"), standing(release.status, upheld).label),
-        (_("Endorsements"), endorsement_text(count, quorum, release.status)),
+        (_("Status"), standing(target.status, upheld).label),
+        (_("Endorsements"), endorsement_text(count, quorum, target.status)),
     ]
     for name in ("model_type", "base_model", "license"):
         value = getattr(fields, name)
@@ -70,11 +73,11 @@ async def release_show(inv: Invocation, args: dict[str, Any]) -> list[Action]:
             rows.append((translate(FIELD_LABELS[name]), clip(str(value), 60)))
     if fields.links:
         rows.append((_("Links"), clip(" ".join(link.url for link in fields.links[:4]), 300)))
-    if release.previous_id:
-        rows.append((_("Previous version"), f"R{release.previous_id}"))
-    latest = await tx.norm_checks.latest(release.id)
+    if target.previous_id:
+        rows.append((_("Previous version"), f"R{target.previous_id}"))
+    latest = await tx.norm_checks.latest(target.id)
     body = "\n".join(results_lines(latest[1], include_pass=True)) if latest else _("Not checked yet.")
-    mine = release.creator_id in await inv.person_accounts()
+    mine = target.creator_id in await inv.person_accounts()
     flags = [f for f in all_flags if f.status != "open" or mine or inv.privilege >= Privilege.MODERATOR]
     if flags:
         body += (
@@ -86,7 +89,7 @@ async def release_show(inv: Invocation, args: dict[str, Any]) -> list[Action]:
                 for f in flags[:10]
             )
         )
-    announcements = await tx.announcements.of_release(release.id)
+    announcements = await tx.announcements.of_release(target.id)
     footer = (
         _("Announced {n}×").format(n=len(announcements))
         + (f" · {announcements[0].url}" if announcements[0].url else "")
@@ -95,7 +98,7 @@ async def release_show(inv: Invocation, args: dict[str, Any]) -> list[Action]:
     )
     return [
         Reply(
-            Card(f"{release_ref(release)}: {title_of(release)}", body, tuple(rows), release.status, footer),
+            Card(f"{release_ref(target)}: {title_of(target)}", body, tuple(rows), target.status, footer),
             ephemeral=True,
         )
     ]
@@ -104,11 +107,11 @@ async def release_show(inv: Invocation, args: dict[str, Any]) -> list[Action]:
 @command(
     "release list",
     N_("Recent releases, optionally in one state"),
-    Param("status", N_("Only releases in this state"), choices=STATES, required=False),
+    Param("status", N_("Only releases in this state"), OneOf(*STATES), required=False),
 )
-async def release_list(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def release_list(inv: Invocation, *, status: str | None) -> list[Action]:
     """The 15 newest releases."""
-    releases = await inv.tx.releases.page(inv.community_id, status=args.get("status"), limit=15)
+    releases = await inv.tx.releases.page(inv.community_id, status=status, limit=15)
     if not releases:
         return [Reply(Card(_("No releases"), _("Nothing here yet.")), ephemeral=True)]
     lines = [f"{release_ref(r)} {title_of(r)} — {status_label(r.status)}" for r in releases]
@@ -153,32 +156,32 @@ def _edited(fields: ReleaseFields, name: str, value: str) -> ReleaseFields:
     "release edit",
     N_("Fix a field of your release; the norm check runs again"),
     RELEASE_REQ,
-    Param("field", N_("Which field"), choices=EDITABLE),
-    Param("value", N_("The new value"), "text", rest=True, max_length=500),
+    Param("field", N_("Which field"), OneOf(*EDITABLE)),
+    Param("value", N_("The new value"), Text(500)),
     examples=("/release edit R12 license openrail++",),
 )
-async def release_edit(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def release_edit(inv: Invocation, *, release: ReleaseRef, field: str, value: str) -> list[Action]:
     """Creators fix their own releases (moderators may too); the version is not editable: announce anew.
 
     The edit goes through the one content-change path (`moderation.announcements.content`): the check runs again, new
     hashes and links meet provenance (claims, re-upload alerts), and a change to what was endorsed resets
     the endorsements and reviews given to the old content and tells their authors."""
-    release = await inv.target_release(args["release"])
-    if release.creator_id not in await inv.person_accounts() and inv.privilege < Privilege.MODERATOR:
+    target = await inv.target_release(release)
+    if target.creator_id not in await inv.person_accounts() and inv.privilege < Privilege.MODERATOR:
         raise NotPermitted(_("Only the creator or a moderator can edit a release."))
-    if release.status in CLOSED:
+    if target.status in CLOSED:
         raise BadArgument(
             _("{ref} is {status}: its review is closed, so it can't be edited.").format(
-                ref=release_ref(release), status=status_label(release.status)
+                ref=release_ref(target), status=status_label(target.status)
             )
         )
-    name = args["field"]
-    fields = _edited(ReleaseFields.from_json(release.fields_json), name, args["value"])
+    name = field
+    fields = _edited(ReleaseFields.from_json(target.fields_json), name, value)
     with inv.public():  # the answer is public, and the members told about the change read the chat
         change = await change_content(
             inv.services,
             inv.tx,
-            release,
+            target,
             inv.pack,
             fields,
             actor=inv.account,
@@ -189,7 +192,7 @@ async def release_edit(inv: Invocation, args: dict[str, Any]) -> list[Action]:
         )
         card = change_card(change) if change is not None else None
     if change is None or card is None:
-        raise AlreadyDone(_("{ref} already says that; nothing changed.").format(ref=release_ref(release)))
+        raise AlreadyDone(_("{ref} already says that; nothing changed.").format(ref=release_ref(target)))
     return [Reply(card, ephemeral=False), *change.actions]
 
 
@@ -258,62 +261,62 @@ async def _recheck(inv: Invocation, release: Any, *, trigger: str) -> list[Actio
 
 
 @command("normcheck", N_("Check a release again against the current norms"), RELEASE_OPT, privilege=Privilege.MODERATOR)
-async def normcheck(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def normcheck(inv: Invocation, *, release: ReleaseRef | None) -> list[Action]:
     """Moderators re-run the check (for example after the norms changed)."""
-    release = await inv.target_release(args.get("release"))
-    return await _recheck(inv, release, trigger="normcheck")
+    target = await inv.target_release(release)
+    return await _recheck(inv, target, trigger="normcheck")
 
 
 @command(
     "status",
     N_("Set a release's state (moderators)"),
     RELEASE_REQ,
-    Param("state", N_("The new state"), choices=STATES),
-    Param("note", N_("Why"), "text", required=False, rest=True, max_length=500),
+    Param("state", N_("The new state"), OneOf(*STATES)),
+    Param("note", N_("Why"), Text(500), required=False),
     privilege=Privilege.MODERATOR,
 )
-async def status(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def status(inv: Invocation, *, release: ReleaseRef, state: str, note: str | None) -> list[Action]:
     """Any move the lifecycle table allows."""
-    release = await inv.target_release(args["release"])
-    target = args["state"]
-    if "withdrawn" in (target, release.status) and target != release.status:
+    row = await inv.target_release(release)
+    target = state
+    if "withdrawn" in (target, row.status) and target != row.status:
         # Withdrawing is a detection correction: it stores a labelled example and closes the prompt.
         command = (
-            f"/notrelease {release_ref(release)}"
+            f"/notrelease {release_ref(row)}"
             if target == "withdrawn"
             else _("/markrelease (reply to its announcement)")
         )
         raise BadArgument(
-            _("{ref}: use {command} instead.").format(ref=release_ref(release), command=command),
+            _("{ref}: use {command} instead.").format(ref=release_ref(row), command=command),
             hint=_("It records the correction as a labelled example for the detector."),
         )
-    if not can_move(release.status, target):
+    if not can_move(row.status, target):
         raise BadArgument(
             _("{ref} can't go from {before} to {after}.").format(
-                ref=release_ref(release), before=status_label(release.status), after=status_label(target)
+                ref=release_ref(row), before=status_label(row.status), after=status_label(target)
             )
         )
-    before = release.status
-    if not await inv.tx.releases.move(release, before, target, inv.now):
+    before = row.status
+    if not await inv.tx.releases.move(row, before, target, inv.now):
         raise AlreadyDone(
             _("{ref} changed meanwhile (now {status}); nothing was changed.").format(
-                ref=release_ref(release), status=status_label(release.status)
+                ref=release_ref(row), status=status_label(row.status)
             )
         )
     await inv.audit(
         "release.status",
-        release_ref(release),
-        {"from": before, "to": target, "note": personal(clip(args.get("note"), 200))},
+        release_ref(row),
+        {"from": before, "to": target, "note": personal(clip(note, 200))},
     )
-    note = clip(args.get("note"), 300)
-    ref = release_ref(release)
+    note = clip(note, 300)
+    ref = release_ref(row)
     with inv.public():  # the creator and the chat read what follows
         told = await notify_creator(
             inv.tx,
-            release,
+            row,
             Card(
                 _("Your release {ref} ({title}) is now {status}").format(
-                    ref=ref, title=title_of(release), status=status_label(target)
+                    ref=ref, title=title_of(row), status=status_label(target)
                 ),
                 "\n".join(
                     (
@@ -338,12 +341,12 @@ async def status(inv: Invocation, args: dict[str, Any]) -> list[Action]:
         return [
             Reply(Card(_("{ref} is now {status}").format(ref=ref, status=status_label(target)), body.strip())),
             *told,
-            *await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.services.phrasing),
+            *await refresh_prompts(inv.tx, row, inv.pack, phrasing=inv.services.phrasing),
         ]
 
 
 @command("queue", N_("What waits on the moderators"), privilege=Privilege.MODERATOR)
-async def queue(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def queue(inv: Invocation) -> list[Action]:
     """Open appeals first, then open flags, then flagged releases and releases waiting for changes."""
     appeals = await inv.tx.appeals.open(inv.community_id, limit=10)
     lines = [f"📨 {appeal_line(a)} — /grant A{a.id} or /deny A{a.id}" for a in appeals]

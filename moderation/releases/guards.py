@@ -7,12 +7,13 @@ from moderation.kernel.commands import Param
 from moderation.kernel.errors import BadArgument, NotPermitted
 from moderation.kernel.i18n import N_, _
 from moderation.kernel.invocation import Invocation
+from moderation.kernel.params import ReleaseRef
 from moderation.releases.cards import release_ref
 from storage import Release
 
 __all__ = ["RELEASE", "not_own", "open_for_review"]
 
-RELEASE = Param("release", N_("The release id, like R12 (or reply to its announcement)"), "release", required=False)
+RELEASE = Param("release", N_("The release id, like R12 (or reply to its announcement)"), ReleaseRef, required=False)
 
 
 async def not_own(inv: Invocation, release: Release, what: str) -> list[int]:

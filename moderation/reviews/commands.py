@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from moderation.kernel.actions import Action, Card, Choice, Form, FormField, OpenForm, Reply
 from moderation.kernel.commands import Param, command
 from moderation.kernel.errors import BadArgument
 from moderation.kernel.i18n import N_, _, localized
 from moderation.kernel.invocation import Invocation
+from moderation.kernel.params import ReleaseRef, Text
 from moderation.kernel.permissions import Privilege
 from moderation.releases.cards import clip, release_ref
 from moderation.releases.guards import RELEASE, not_own, open_for_review
@@ -32,23 +32,21 @@ def yes_no_na() -> tuple[Choice, ...]:
     Param(
         "answers",
         N_("Answers like harm-real-person=no, then an optional note"),
-        "text",
+        Text(2000),
         required=False,
-        rest=True,
-        max_length=2000,
     ),
     button="review",
 )
-async def review(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def review(inv: Invocation, *, release: ReleaseRef | None, answers: str | None) -> list[Action]:
     """One checklist per reviewer (answers can be revised); without answers, shows the checklist."""
-    release = await inv.target_release(args.get("release"))
-    open_for_review(release, _("reviews"))
-    await not_own(inv, release, _("review"))
+    target = await inv.target_release(release)
+    open_for_review(target, _("reviews"))
+    await not_own(inv, target, _("review"))
     reviewers = {r.lower() for r in inv.pack.review.reviewers}
     if reviewers and not reviewers & {"members", "anyone"}:
         inv.require(Privilege.REVIEWER, _("review releases here"))
     questions = inv.pack.questions()
-    raw = args.get("answers", "") or ""
+    raw = answers or ""
     pairs = ANSWER.findall(raw)
     if not pairs:
         if not questions:
@@ -59,8 +57,8 @@ async def review(inv: Invocation, args: dict[str, Any]) -> list[Action]:
             OpenForm(
                 Form(
                     "review",
-                    _("Review {ref}").format(ref=release_ref(release)),
-                    release_ref(release),
+                    _("Review {ref}").format(ref=release_ref(target)),
+                    release_ref(target),
                     (
                         *(FormField(q.id, localized(q.question or q.title) or q.id, yes_no_na()) for q in questions),
                         FormField("_note", _("A note for the creator (optional)"), required=False, long=True),
@@ -76,15 +74,15 @@ async def review(inv: Invocation, args: dict[str, Any]) -> list[Action]:
             hint=_("Questions: {names}").format(names=", ".join(sorted(known))),
         )
     note = clip(ANSWER.sub("", raw), 500)
-    answers = {n.lower(): (a.lower(), note) for n, a in pairs}
-    _review, created = await inv.tx.reviews.upsert(release.id, inv.account.id, answers, inv.now)
+    given = {n.lower(): (a.lower(), note) for n, a in pairs}
+    _review, created = await inv.tx.reviews.upsert(target.id, inv.account.id, given, inv.now)
     await inv.audit(
-        "review.submitted" if created else "review.revised", release_ref(release), {k: v[0] for k, v in answers.items()}
+        "review.submitted" if created else "review.revised", release_ref(target), {k: v[0] for k, v in given.items()}
     )
-    summary = ", ".join(f"{k}={v[0]}" for k, v in answers.items())
+    summary = ", ".join(f"{k}={v[0]}" for k, v in given.items())
     return [
         Reply(
-            Card(_("Review recorded") if created else _("Review updated"), f"{release_ref(release)}: {summary}"),
+            Card(_("Review recorded") if created else _("Review updated"), f"{release_ref(target)}: {summary}"),
             ephemeral=True,
         )
     ]

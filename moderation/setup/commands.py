@@ -20,6 +20,7 @@ from moderation.kernel.commands import Param, command
 from moderation.kernel.errors import BadArgument, NotPermitted
 from moderation.kernel.i18n import _
 from moderation.kernel.invocation import Invocation
+from moderation.kernel.params import OneOf, Text
 from moderation.kernel.permissions import Privilege
 from moderation.setup.form import build_form, stored_of
 from moderation.setup.invites import INVITE_ROLES, INVITE_TTL, token_hash
@@ -43,16 +44,12 @@ _KEYS = tuple(s.key for s in SPECS)
 @command(
     "setup",
     "Set the community up: review, moderators' and log chats, reviewer roles, quorum, window, language",
-    Param(
-        "setting", "The setting to change (leave it out to see them all)", required=False, choices=(*_KEYS, "invite")
-    ),
+    Param("setting", "The setting to change (leave it out to see them all)", OneOf(*_KEYS, "invite"), required=False),
     Param(
         "value",
         "here (this chat), roles with commas, a number, a duration like 48h, a language code, or reset",
-        "text",
+        Text(400),
         required=False,
-        rest=True,
-        max_length=400,
     ),
     privilege=Privilege.MODERATOR,
     examples=(
@@ -65,9 +62,9 @@ _KEYS = tuple(s.key for s in SPECS)
     ),
     private_chat=True,
 )
-async def setup(inv: Invocation, args: dict[str, Any]) -> list[Action]:
+async def setup(inv: Invocation, *, setting: str | None, value: str | None) -> list[Action]:
     """Show the settings, or change one (`reset` gives the file's value back)."""
-    key, raw = args.get("setting"), args.get("value")
+    key, raw = setting, value
     if key is None:
         return [OpenSettings(await _form(inv))]
     if key == "invite":
@@ -81,29 +78,29 @@ async def setup(inv: Invocation, args: dict[str, Any]) -> list[Action]:
         )
     here = None if inv.chat.private else inv.chat.chat_id
     if raw.strip().lower() in RESET:
-        value: Any = None
+        new: Any = None
     else:
         if spec.kind == "chat" and inv.chat.private and raw.strip().lower() in ("here", "this"):
             raise BadArgument(
                 _("This private chat cannot be the community's chat."),
                 hint=_("Choose one of the community's chats in the form (/setup), or type the command in that chat."),
             )
-        value = parse_value(spec, raw, here=here)
+        new = parse_value(spec, raw, here=here)
     platform = inv.chat.platform if spec.per_platform else ""
-    if spec.kind == "chat" and value is not None:
-        await _check_chat(inv, str(value))
-    old = await inv.tx.settings.set(inv.community_id, spec.stored, platform, value, by=inv.actor_ref, at=inv.now)
-    if old == value:
+    if spec.kind == "chat" and new is not None:
+        await _check_chat(inv, str(new))
+    old = await inv.tx.settings.set(inv.community_id, spec.stored, platform, new, by=inv.actor_ref, at=inv.now)
+    if old == new:
         note = _("{setting} was already {value}; nothing changed.").format(
-            setting=label_of(spec), value=_said(spec, value)
+            setting=label_of(spec), value=_said(spec, new)
         )
     else:
         await inv.audit(
             "community.setting_changed",
             f"setting:{spec.stored}",
-            {"platform": platform, "old": old, "new": value},
+            {"platform": platform, "old": old, "new": new},
         )
-        note = f"{label_of(spec)}: {_said(spec, old)} → {_said(spec, value)}."
+        note = f"{label_of(spec)}: {_said(spec, old)} → {_said(spec, new)}."
     rows = await inv.tx.settings.all(inv.community_id)
     slug = inv.community.slug
     inv.tx.on_commit(lambda: inv.services.directory.settings_changed(slug, rows))

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.discord.commands import MESSAGE_MENUS, NORM_FILE_OPTION
+from bot.discord.commands import MESSAGE_MENUS
 from moderation.kernel.commands import COMMANDS
 from tests.fakes.discord.harness import World, discord_world, payloads_of, release_id_of
 from tests.fakes.discord.interactions import autocomplete, press, response_to, slash, submit_modal
@@ -51,7 +51,7 @@ async def test_slash_commands_come_from_the_command_definitions(w: World) -> Non
     assert _option(registered["flag"], "release")["autocomplete"] is True
     assert _option(registered["flag"], "norm")["autocomplete"] is True
     assert _option(registered["flag"], "reason")["required"] is True
-    assert _option(registered["norms"], "set", NORM_FILE_OPTION)["type"] == 11  # an attachment
+    assert _option(registered["norms"], "set", "file")["type"] == 11  # an attachment
     assert all(c.get("contexts") in (None, [0]) or c.get("dm_permission") is False for c in put.body)
 
 

@@ -10,12 +10,12 @@ import discord
 import pytest
 
 from bot.discord import events, render
-from bot.discord.commands import MESSAGE_MENUS, NORM_FILE_OPTION, build_tree
+from bot.discord.commands import MESSAGE_MENUS, build_tree
 from bot.discord.outbox import form_instructions
 from bot.discord.views import read_submission
 from bot.logs import TokenMask
 from moderation.kernel.actions import Button, Card, Form, FormField
-from moderation.kernel.commands import COMMANDS
+from moderation.kernel.commands import COMMANDS, Param
 from moderation.kernel.events import ChatRef
 from tests.fakes.discord.payloads import (
     MANAGE_GUILD,
@@ -46,7 +46,7 @@ class _Host:
     async def run_command(self, interaction: discord.Interaction, spec: object, values: dict[str, object]) -> None:
         return None
 
-    async def suggest(self, interaction: discord.Interaction, kind: str, current: str) -> list[tuple[str, str]]:
+    async def suggest(self, interaction: discord.Interaction, param: Param, current: str) -> list[tuple[str, str]]:
         return []
 
     async def message_command(self, interaction: discord.Interaction, message: discord.Message, command: str) -> None:
@@ -225,7 +225,7 @@ def test_tree_has_every_command_once(client: discord.Client) -> None:
     assert isinstance(norms, discord.app_commands.Group)
     norms_set = norms.get_command("set")
     assert isinstance(norms_set, discord.app_commands.Command)
-    assert [p.name for p in norms_set.parameters] == [NORM_FILE_OPTION]
+    assert [(p.name, p.type) for p in norms_set.parameters] == [("file", discord.AppCommandOptionType.attachment)]
     flag = tree.get_command("flag")
     assert isinstance(flag, discord.app_commands.Command)
     assert {p.name: (p.required, p.autocomplete) for p in flag.parameters} == {
