@@ -7,7 +7,7 @@ process, and `normbot web` builds exactly one from its settings (style.md: one c
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -23,13 +23,16 @@ from bot.web.views import STATUS_LABELS, release_detail_json
 from moderation.core import Core
 from moderation.kernel.clock import Clock, utcnow
 from moderation.kernel.community import CommunityConfig
+from moderation.kernel.i18n import DEFAULT_LANGUAGE, N_, _, current_locale, language_of, ngettext, translate
 from moderation.kernel.visible import visible
 from moderation.norms_admin.packs import PackProvider
 from moderation.releases.cards import setting_text
+from moderation.setup.form import stored_of
+from moderation.setup.settings import merged
 from norms import NormError, NormPack
 from storage import Community, Store, Tx
 
-__all__ = ["TEMPLATES_DIR", "Registry", "http_url", "registry_of", "shown"]
+__all__ = ["TEMPLATES_DIR", "Registry", "http_url", "page_language", "registry_of", "shown"]
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 log = logging.getLogger("normbot.web")
@@ -51,6 +54,52 @@ def shown(value: object) -> object:
     return value
 
 
+_STATUS_WORDS = {
+    "announced": N_("announced"),
+    "in_review": N_("in review"),
+    "endorsed": N_("endorsed"),
+    "changes_requested": N_("changes requested"),
+    "flagged": N_("flagged"),
+    "resolved": N_("resolved"),
+    "removed": N_("removed"),
+    "withdrawn": N_("withdrawn (not a release)"),
+}
+"""`bot.web.views.STATUS_LABELS` (the JSON API's English labels), marked for the catalogs: pages show them
+in the page's language."""
+
+
+class _StatusLabels(Mapping[str, str]):
+    """A release state as the page's reader reads it (looked up when the template asks, in the language of
+    the request being rendered)."""
+
+    def __getitem__(self, status: str) -> str:
+        return translate(_STATUS_WORDS[status])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_STATUS_WORDS)
+
+    def __len__(self) -> int:
+        return len(_STATUS_WORDS)
+
+
+def status_word(label: str, status: str) -> str:
+    """A standing badge's label in the page's language: the plain state's label is translated here; a
+    standing with upheld flags was worded by `standing` in the request's language already."""
+    if label == STATUS_LABELS.get(status) and status in _STATUS_WORDS:
+        return translate(_STATUS_WORDS[status])
+    return label
+
+
+def page_language(request: Request) -> str:
+    """The language of a page no community decides (the list of communities, errors, the moderators' pages):
+    the browser's first `Accept-Language` we speak, else English."""
+    for part in request.headers.get("accept-language", "").split(","):
+        found = language_of(part.split(";", 1)[0].strip())
+        if found:
+            return found
+    return DEFAULT_LANGUAGE
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
@@ -58,8 +107,15 @@ def _environment() -> Environment:
         finalize=shown,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
-    env.globals["status_labels"] = STATUS_LABELS
+    # The same catalogs and the same current language as the core's text (moderation.kernel.i18n): a page is
+    # rendered inside `using(<the community's language>)`. Old-style callables: `_("… {n}").format(n=…)` as in
+    # the Python code, so the catalogs' `{placeholders}` and their check are the same for both.
+    env.install_gettext_callables(_, ngettext, newstyle=False)  # type: ignore[attr-defined]
+    env.globals["current_locale"] = current_locale
+    env.globals["status_labels"] = _StatusLabels()
+    env.filters["status_word"] = status_word
     env.filters["http_url"] = http_url
     env.filters["words"] = setting_text  # norm settings as people read them, never Python reprs
     return env
@@ -110,6 +166,11 @@ class Registry:
         if row is None:
             raise NotFound(f"There is no community called “{slug[:64]}”.")
         return row
+
+    async def language(self, tx: Tx, community: Community) -> str:
+        """The community's language: its file's, or the one a moderator chose with `/setup language`."""
+        config = merged(self.config_for(community), stored_of(await tx.settings.all(community.id)))
+        return language_of(config.language) or DEFAULT_LANGUAGE
 
     def config_for(self, community: Community) -> CommunityConfig:
         """The configured settings, or defaults (baseline pack, no moderator token) for unconfigured ones."""

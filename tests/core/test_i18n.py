@@ -27,10 +27,15 @@ PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 def _source_messages() -> set[str]:
     """Every message the code marks, extracted as `make i18n` does (singular ids; plurals by their singular)."""
     found: set[str] = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(
-        str(ROOT / "moderation"), method_map=[("**.py", "python")], keywords=KEYWORDS
-    ):
-        found.add(message[0] if isinstance(message, tuple) else message)
+    sources = [
+        (ROOT / "moderation", [("**.py", "python")]),
+        (ROOT / "bot" / "web", [("**.py", "python"), ("templates/**.html", "jinja2")]),  # the registry's pages
+    ]
+    for directory, method_map in sources:
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            str(directory), method_map=method_map, keywords=KEYWORDS
+        ):
+            found.add(message[0] if isinstance(message, tuple) else message)
     return found
 
 
