@@ -26,6 +26,7 @@ from bot.discord import events, forms, render
 from bot.discord import setup as setup_view
 from bot.discord.commands import build_tree
 from bot.discord.outbox import Answering, Outbox, form_instructions
+from bot.discord.translator import CatalogTranslator
 from bot.discord.views import PAYLOAD_ID, PayloadButton, read_submission
 from bot.edits import LatestEdits, flush
 from bot.logs import TokenMask
@@ -49,6 +50,7 @@ from moderation.kernel.commands import COMMANDS, CommandSpec, Param
 from moderation.kernel.errors import BadArgument
 from moderation.kernel.events import ButtonPressed, CoreEvent
 from moderation.kernel.forms import OPENERS, Progress, answers_of, form_options, missing, start, with_answer
+from moderation.kernel.i18n import N_, _, language_of, translate, using
 from moderation.kernel.params import AttachmentConverter
 
 __all__ = ["DiscordAdapter"]
@@ -150,7 +152,9 @@ class DiscordAdapter:
             raise ConfigError(f"cannot reach the Discord API at {base}: {exc}") from None
         self._task = asyncio.create_task(client.connect(reconnect=True), name="normbot-discord-gateway")
         ready = asyncio.create_task(self._ready.wait())
-        done, _ = await asyncio.wait({self._task, ready}, timeout=self.connect_timeout, return_when="FIRST_COMPLETED")
+        done, _pending = await asyncio.wait(
+            {self._task, ready}, timeout=self.connect_timeout, return_when="FIRST_COMPLETED"
+        )
         if ready not in done:
             ready.cancel()
             problem = self._connect_problem()
@@ -183,6 +187,8 @@ class DiscordAdapter:
     async def _sync_commands(self) -> None:
         """Per configured guild (community `spaces` on discord): instant updates; else globally."""
         assert self.tree is not None
+        # Descriptions in every language we have a catalog for (names stay as typed): bot/discord/translator.py.
+        await self.tree.set_translator(CatalogTranslator())
         guilds = sorted(
             {
                 int(space)
@@ -274,7 +280,7 @@ class DiscordAdapter:
             return
         if PAYLOAD_ID.fullmatch(custom_id) is None:
             answering = Answering(events.chat_ref(interaction.channel, interaction.guild_id), interaction)
-            await self._say(answering, "Not valid", "This button is not valid any more.")
+            await self._say(answering, N_("Not valid"), N_("This button is not valid any more."))
 
     async def run_command(self, interaction: discord.Interaction, spec: CommandSpec, values: dict[str, Any]) -> None:
         """A slash command: options as text; a file parameter's attachment is read as text (never more than
@@ -297,7 +303,7 @@ class DiscordAdapter:
                 except discord.HTTPException as exc:
                     problem = f"I could not download {attachment.filename} ({exc.status}); try again."
             if problem is not None:
-                await self._say(Answering(chat, interaction), "Attachment not read", problem)
+                await self._say(Answering(chat, interaction), N_("Attachment not read"), problem)
                 return
             values[param.name] = attachment.filename
         options = {k: str(v) for k, v in values.items() if v is not None}
@@ -310,7 +316,7 @@ class DiscordAdapter:
         to the actor only; a press is acknowledged silently) and the answer follows as a followup. A form can
         then no longer open as a modal; the actor is told which command to type instead."""
         work = asyncio.ensure_future(self.core.handle(event))
-        done, _ = await asyncio.wait({work}, timeout=self.defer_after)
+        done, _pending = await asyncio.wait({work}, timeout=self.defer_after)
         if not done and not interaction.response.is_done():
             try:
                 if interaction.type is discord.InteractionType.component:
@@ -341,7 +347,7 @@ class DiscordAdapter:
         submitted = read_submission(interaction.data)
         if submitted is None:
             answering = Answering(events.chat_ref(interaction.channel, interaction.guild_id), interaction)
-            await self._say(answering, "Not valid", "This form is not valid any more.")
+            await self._say(answering, N_("Not valid"), N_("This form is not valid any more."))
             return
         event = events.form_event(interaction, *submitted)
         await self._render(await self._handle(interaction, event), Answering(event.chat, interaction))
@@ -421,7 +427,8 @@ class DiscordAdapter:
                 if not lacking:
                     await self._continue(interaction, form, progress, answering)
                     return
-                note = f"Answer question {form.choice_fields.index(lacking[0]) + 1} first."
+                with using(form.locale):
+                    note = _("Answer question {n} first.").format(n=form.choice_fields.index(lacking[0]) + 1)
                 await self._show_step(interaction, form, progress, note)
                 return
             if step.startswith("p") or step.startswith("s"):
@@ -429,7 +436,7 @@ class DiscordAdapter:
                 return
             raise BadArgument("This form is not valid any more.")
         except BadArgument as exc:
-            await self._say(answering, "Not valid", str(exc))
+            await self._say(answering, N_("Not valid"), str(exc))
 
     @staticmethod
     def _chosen(interaction: discord.Interaction, form: Form, progress: Progress, step: str) -> Progress:
@@ -499,7 +506,9 @@ class DiscordAdapter:
         parsed = setup_view.parse_id(custom_id)
         values = interaction.data.get("values") if interaction.data else None
         if parsed is None or (parsed[0] == "set" and not isinstance(values, list)):
-            await self._say(answering, "Not valid", "This settings message is not valid any more: send /setup again.")
+            await self._say(
+                answering, N_("Not valid"), N_("This settings message is not valid any more: send /setup again.")
+            )
             return
         kind, what = parsed
         options: dict[str, str] | None = None
@@ -537,11 +546,17 @@ class DiscordAdapter:
             await self._render(await self._handle(interaction, event), answering)
             return
         log.error("discord: command %s failed", getattr(command, "name", "?"), exc_info=error)
-        await self._say(answering, "Something went wrong", "That failed on my side; nothing was recorded.")
+        await self._say(answering, N_("Something went wrong"), N_("That failed on my side; nothing was recorded."))
 
     async def _say(self, answering: Answering, title: str, text: str) -> None:
-        """A short ephemeral answer of the adapter's own (refusals that never reach the core)."""
-        await self._render([Reply(Card(title, text), ephemeral=True)], answering)
+        """A short ephemeral answer of the adapter's own (refusals that never reach the core), in the member's
+        language (the interaction's locale; else the chat's community's): `title` and `text` are catalog
+        messages (marked with `N_`) or text already written."""
+        interaction = answering.interaction
+        language = language_of(str(interaction.locale) if interaction is not None else None)
+        with using(language or self.core.language_hint(answering.chat)):
+            card = Card(translate(title), translate(text))
+        await self._render([Reply(card, ephemeral=True)], answering)
 
     # -- outgoing --------------------------------------------------------------------------------------
 

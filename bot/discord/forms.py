@@ -28,6 +28,7 @@ import discord
 from bot.discord import render
 from moderation.kernel.actions import Card, Choice, Form, FormField
 from moderation.kernel.forms import Progress, answers_of
+from moderation.kernel.i18n import _, using
 
 __all__ = ["MAX_OPTIONS", "SELECTS_PER_PAGE", "Part", "form_card", "form_view", "pages", "step_modal", "text_values"]
 
@@ -73,7 +74,13 @@ def _clip(text: str, limit: int) -> str:
 
 
 def form_card(form: Form, progress: Progress, note: str = "") -> Card:
-    """The message above the selects: every question of the page written whole, with the answer so far."""
+    """The message above the selects: every question of the page written whole, with the answer so far (in
+    the form's language, the member's own)."""
+    with using(form.locale):
+        return _form_card(form, progress, note)
+
+
+def _form_card(form: Form, progress: Progress, note: str) -> Card:
     laid = pages(form)
     page = min(progress.page, max(len(laid) - 1, 0))
     answers = answers_of(form, progress)
@@ -83,14 +90,24 @@ def form_card(form: Form, progress: Progress, note: str = "") -> Card:
         chosen = part.field.choice(answers.get(part.field.name, ""))
         prefix = f"{part.index + 1}. " if many else ""
         lines.append(f"{prefix}{part.field.label}")
-        lines.append(f"→ {chosen.label if chosen else 'not answered yet'}")
+        lines.append("→ " + (chosen.label if chosen else _("not answered yet")))
     if not many and laid and len(laid) > 1:
-        lines.append(f"Page {page + 1} of {len(laid)}: the other choices are on the other pages.")
+        lines.append(
+            _("Page {page} of {pages}: the other choices are on the other pages.").format(
+                page=page + 1, pages=len(laid)
+            )
+        )
     then = [f.label.split(" (")[0] for f in form.text_fields]
-    footer = f"Then: {', '.join(then)}." if then else "Then press Continue to send."
+    footer = _("Then: {fields}.").format(fields=", ".join(then)) if then else _("Then press Continue to send.")
     if many:
         done = len(answers)
-        footer = f"{done} of {len(form.choice_fields)} answered · page {page + 1} of {len(laid)}. " + footer
+        footer = (
+            _("{done} of {total} answered · page {page} of {pages}.").format(
+                done=done, total=len(form.choice_fields), page=page + 1, pages=len(laid)
+            )
+            + " "
+            + footer
+        )
     if note:
         lines.append(note)
     return Card(form.title, "\n".join(lines), footer=footer)
@@ -116,18 +133,22 @@ def form_view(form: Form, progress: Progress) -> discord.ui.View:
             )
             for choice in part.options
         ]
-        placeholder = f"Answer question {part.index + 1}" if many else _clip(part.field.label, _SELECT_PLACEHOLDER)
+        with using(form.locale):
+            asked = _("Answer question {n}").format(n=part.index + 1)
+        placeholder = asked if many else _clip(part.field.label, _SELECT_PLACEHOLDER)
         custom_id = at.doing(f"s{part.index}").encode()
         assert custom_id is not None
         view.add_item(discord.ui.Select(custom_id=custom_id, placeholder=placeholder, options=options, row=row))
     row = min(len(laid[page]) if laid else 0, SELECTS_PER_PAGE)
+    with using(form.locale):
+        back, next_, go = _("Back"), _("Next"), _("Continue")
     if page > 0:
-        view.add_item(_button("◀ Back", at.at_page(page - 1).doing(f"p{page - 1}"), row))
+        view.add_item(_button(f"◀ {back}", at.at_page(page - 1).doing(f"p{page - 1}"), row))
     if page < len(laid) - 1:
-        view.add_item(_button("Next ▶", at.at_page(page + 1).doing(f"p{page + 1}"), row))
+        view.add_item(_button(f"{next_} ▶", at.at_page(page + 1).doing(f"p{page + 1}"), row))
     if many and page == len(laid) - 1:
         ready = all(f.name in answers for f in form.choice_fields if f.required)
-        view.add_item(_button("Continue", at.doing("c"), row, primary=True, disabled=not ready))
+        view.add_item(_button(go, at.doing("c"), row, primary=True, disabled=not ready))
     view.stop()
     return view
 

@@ -17,6 +17,7 @@ import discord
 
 from bot.discord import render
 from moderation.kernel.actions import SettingField, SettingsForm
+from moderation.kernel.i18n import N_, _, translate, using
 
 __all__ = ["PAGES", "parse_id", "permission_note", "settings_embed", "settings_view"]
 
@@ -24,7 +25,7 @@ PAGES: tuple[tuple[str, ...], ...] = (
     ("review-chat", "mod-chat", "log-chat", "reviewer-roles"),
     ("quorum", "review-window", "language", "enforcement"),
 )
-PAGE_LABELS = ("◀ Chats and roles", "More settings ▶")
+PAGE_LABELS = (N_("Chats and roles"), N_("More settings"))
 _ID = re.compile(r"nbs1:(?:s:([a-z-]{1,20})|p:([0-9]))")
 MAX_ROLES = 10
 
@@ -77,7 +78,9 @@ def settings_embed(form: SettingsForm, page: int) -> discord.Embed:
     for field in form.fields:
         value = f"{_shown(field)} · {render.escape(field.source, 200)}"
         embed.add_field(name=render.escape(field.label, 100), value=value[:1024], inline=True)
-    embed.set_footer(text=f"Page {page + 1} of {len(PAGES)} · each choice is saved at once")
+    with using(form.locale):
+        footer = _("Page {page} of {pages} · each choice is saved at once").format(page=page + 1, pages=len(PAGES))
+    embed.set_footer(text=footer)
     return embed
 
 
@@ -126,7 +129,10 @@ def settings_view(form: SettingsForm, page: int) -> discord.ui.View:
             ]
             view.add_item(discord.ui.Select(custom_id=custom_id, placeholder=placeholder, options=options, row=row))
     other = 1 - page if len(PAGES) == 2 else 0
-    view.add_item(discord.ui.Button(label=PAGE_LABELS[other > page], custom_id=f"nbs1:p:{other}", row=len(PAGES[page])))
+    with using(form.locale):
+        words = translate(PAGE_LABELS[other > page])
+    label = f"{words} ▶" if other > page else f"◀ {words}"
+    view.add_item(discord.ui.Button(label=label, custom_id=f"nbs1:p:{other}", row=len(PAGES[page])))
     view.stop()
     return view
 

@@ -67,6 +67,7 @@ from moderation.kernel.commands import COMMANDS, resolve_name
 from moderation.kernel.errors import UserError
 from moderation.kernel.events import Actor, ChatInvited, ChatRef, CommandInvoked, Posted
 from moderation.kernel.forms import form_options
+from moderation.kernel.i18n import N_, language_of, translate, using
 from moderation.kernel.params import AttachmentConverter
 from storage import StoreUnavailable
 
@@ -78,8 +79,19 @@ POLL_TIMEOUT = 25
 MAX_RETRIES = 2  # after a 429 flood-control answer
 WEBHOOK_SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"  # noqa: S105 (the variable's name, not a secret)
 _SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,256}")
-FORM_EXPIRED = "This form is not open any more: press the button on the release again."
-SETUP_EXPIRED = "These settings are not open any more: send /setup again (every change was saved)."
+FORM_EXPIRED = N_("This form is not open any more: press the button on the release again.")
+SETUP_EXPIRED = N_("These settings are not open any more: send /setup again (every change was saved).")
+STALE_BUTTON = N_("This button is not valid any more.")
+
+
+def in_language_of(query: object, message: str) -> str:
+    """A catalog message (marked with `N_`) in the language of the member who pressed (their app's
+    `language_code`; English when Telegram does not say one we speak): the adapter's own toasts."""
+    user = getattr(query, "from_user", None)
+    with using(language_of(getattr(user, "language_code", None))):
+        return translate(message)
+
+
 NOTE_LIMIT = 500  # a text field that is no parameter of its command (the review's note)
 
 
@@ -319,7 +331,7 @@ class TelegramAdapter:
         actor = events.actor_of(None, query.from_user, is_admin=is_admin)
         event = events.button_event(query, actor) if actor is not None else None
         if event is None or shown is None:
-            await query.answer("This button is not valid any more.")
+            await query.answer(in_language_of(query, STALE_BUTTON))
             return
         answering = _Answering(event.chat, event.message_id, query, actor_id=str(query.from_user.id))
         await self._render(await self.core.handle(event), answering)
@@ -414,7 +426,7 @@ class TelegramAdapter:
         step = parse_step(str(query.data))
         session = self.forms.get(step[0], str(query.from_user.id)) if step is not None else None
         if step is None or session is None or query.message is None:
-            await query.answer(FORM_EXPIRED)
+            await query.answer(in_language_of(query, FORM_EXPIRED))
             return
         current, op = session.current, step[1]
         shown = ChatRef(self.platform, str(query.message.chat.id), None, private=True)
@@ -436,7 +448,7 @@ class TelegramAdapter:
                 session.advance()
             await self._form_next(session, query.from_user, shown, None)
             return
-        await query.answer("This button is not valid any more.")
+        await query.answer(in_language_of(query, STALE_BUTTON))
 
     async def _form_next(self, session: FormSession, user: User, shown: ChatRef, message_id: str | None) -> None:
         """Ask the next field: a choice edits the stepping message; a text field turns it into a summary of
@@ -525,7 +537,7 @@ class TelegramAdapter:
         step = parse_setup_step(str(query.data))
         session = self.setups.get(step[0], str(query.from_user.id)) if step is not None else None
         if step is None or session is None or query.message is None:
-            await query.answer(SETUP_EXPIRED)
+            await query.answer(in_language_of(query, SETUP_EXPIRED))
             return
         shown = ChatRef(self.platform, str(query.message.chat.id), None, private=True)
         message_id, op, fields = str(query.message.message_id), step[1], session.form.fields
@@ -535,7 +547,7 @@ class TelegramAdapter:
             return
         index = int(op[1:].split(".")[0])
         if index >= len(fields):
-            await query.answer("This button is not valid any more.")
+            await query.answer(in_language_of(query, STALE_BUTTON))
             return
         field = fields[index]
         if op[0] == "o":
@@ -544,7 +556,7 @@ class TelegramAdapter:
             return
         options = self._setup_options(op, field.key, field.kind, [c.value for c in field.choices])
         if options is None:
-            await query.answer("This button is not valid any more.")
+            await query.answer(in_language_of(query, STALE_BUTTON))
             return
         await self._setup_change(session, query, options, shown, message_id)
 
@@ -575,7 +587,8 @@ class TelegramAdapter:
         rest: list[Action] = [a for a in actions if not isinstance(a, OpenSettings)]
         if forms:
             session.form = await self._permission_note(forms[-1], origin)
-            await query.answer("Saved." if options["setting"] != "invite" else "Press ➕ to choose the group.")
+            said = N_("Saved.") if options["setting"] != "invite" else N_("Press ➕ to choose the group.")
+            await query.answer(in_language_of(query, said))
             await self._show_settings(session, shown, message_id)
         answering = _Answering(shown, None, None if forms else query, actor_id=session.user_id)
         if rest or not forms:
@@ -626,10 +639,12 @@ class TelegramAdapter:
                 await self.outbox.send(answering.chat, link_note(url), reply_to=answering.reply_to)
             return
         if query is not None and not progress.answered:
-            await query.answer(DELIVERED_NOTE)
+            await query.answer(in_language_of(query, DELIVERED_NOTE))
             progress.answered = True
         elif query is None and not progress.pointed:
-            await self.outbox.send(answering.chat, render.escape(DELIVERED_NOTE), reply_to=answering.reply_to)
+            with using(self.core.language_hint(answering.chat)):  # said in the group: the community's language
+                note = translate(DELIVERED_NOTE)
+            await self.outbox.send(answering.chat, render.escape(note), reply_to=answering.reply_to)
             progress.pointed = True
 
     async def _start_private(self, args: str, answering: _Answering) -> None:

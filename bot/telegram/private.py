@@ -22,12 +22,13 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardMarkup
 
 from bot.telegram.expiring import ExpiringTokens
+from moderation.kernel.i18n import N_
 
 __all__ = ["DELIVERED_NOTE", "PENDING_TTL", "Pending", "PendingAnswers", "deep_link", "link_note"]
 
 PENDING_TTL = 15 * 60.0  # seconds an answer waits for its deep link
 MAX_PENDING = 1000
-DELIVERED_NOTE = "I sent you the answer in our private chat."
+DELIVERED_NOTE = N_("I sent you the answer in our private chat.")
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from moderation.kernel.actions import Button, Card, Form
 from moderation.kernel.commands import COMMANDS, Spelling, as_typed
+from moderation.kernel.i18n import _, using
 
 __all__ = [
     "MAX_TEXT",
@@ -116,13 +117,14 @@ def form_html(form: Form, spell: Spelling = as_typed) -> str:
     spec = COMMANDS.get(form.command)
     params = {p.name for p in spec.params} if spec else set()
     usage = _clip(_form_usage(form, spell), 1000)
-    lines = [f"<b>{escape(_clip(form.title, 200))}</b>", "Send this command:", f"<code>{escape(usage)}</code>"]
-    for f in form.fields:
-        line = f"• {escape(f.name)}: {escape(_clip(f.label, 200))}"
-        if f.choices and f.name in params:
-            line += f"\n  one of: {escape(_clip(', '.join(f.values), 2000))}"
-        lines.append(line)
-    return "\n".join(lines)
+    with using(form.locale):  # the form's language: the member's own
+        lines = [f"<b>{escape(_clip(form.title, 200))}</b>", _("Send this command:"), f"<code>{escape(usage)}</code>"]
+        for f in form.fields:
+            line = f"• {escape(f.name)}: {escape(_clip(f.label, 200))}"
+            if f.choices and f.name in params:
+                line += "\n  " + escape(_("one of: {values}").format(values=_clip(", ".join(f.values), 2000)))
+            lines.append(line)
+        return "\n".join(lines)
 
 
 def welcome_card() -> Card:

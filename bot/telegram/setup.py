@@ -26,6 +26,7 @@ from bot.telegram.expiring import ExpiringTokens
 from bot.telegram.render import escape
 from moderation.kernel.actions import SettingField, SettingsForm
 from moderation.kernel.events import ChatRef
+from moderation.kernel.i18n import N_, _, translate, using
 
 __all__ = [
     "SETUP_TTL",
@@ -42,7 +43,7 @@ SETUP_TTL = 30 * 60.0
 MAX_SETUPS = 500
 _STEP = re.compile(r"nbs1:([A-Za-z0-9_-]{8,16}):(o[0-9]{1,2}|v[0-9]{1,2}\.[0-9]{1,2}|r[0-9]{1,2}|i[0-9]{1,2}|b)")
 ROLE_OF = {"review-chat": "review", "mod-chat": "mod", "log-chat": "log"}
-NO_ROLES = (
+NO_ROLES = N_(
     "Telegram has no roles: group administrators are moderators, and reviewers are named in normbot.toml "
     '(reviewers = ["telegram:@handle"]). Reviewer roles set on Discord apply there.'
 )
@@ -89,13 +90,19 @@ def _label(text: str, limit: int = 60) -> str:
 
 
 def form_html(form: SettingsForm) -> str:
-    """The settings, one line each: the value in force and where it came from."""
+    """The settings, one line each: the value in force and where it came from (the dialogue's own words in
+    the form's language)."""
+    with using(form.locale):
+        return _form_html(form)
+
+
+def _form_html(form: SettingsForm) -> str:
     lines = [f"<b>{escape(form.title)}</b>"]
     if form.note:
         lines.append(f"<i>{escape(form.note)}</i>")
     for f in form.fields:
         lines.append(f"• {escape(f.label)}: <b>{escape(f.shown)}</b> ({escape(f.source)})")
-    lines.append("Choose a setting to change it; each change is saved at once.")
+    lines.append(_("Choose a setting to change it; each change is saved at once."))
     return "\n".join(lines)
 
 
@@ -110,19 +117,24 @@ def form_markup(session: SetupSession, bot_username: str) -> InlineKeyboardMarku
     invite = session.form.invite
     if invite:
         url = f"https://t.me/{bot_username}?startgroup={invite}"
-        rows.insert(0, [InlineKeyboardButton(f"➕ Add me to the {session.form.invite_role} group", url=url)])
+        with using(session.form.locale):
+            label = "➕ " + _("Add me to the {role} group").format(role=session.form.invite_role)
+        rows.insert(0, [InlineKeyboardButton(label, url=url)])
     return InlineKeyboardMarkup(rows)
 
 
 def field_html(form: SettingsForm, field: SettingField) -> str:
     """One setting: what it does, its value, where the value came from."""
-    lines = [f"<b>{escape(form.title)}</b>", f"<b>{escape(field.label)}</b>: {escape(field.help)}"]
-    lines.append(f"Now: <b>{escape(field.shown)}</b> ({escape(field.source)})")
-    if field.kind == "roles":
-        lines.append(escape(NO_ROLES))
-    elif field.kind == "chat":
-        lines.append("Choose one of the community's groups, or add me to another one.")
-    return "\n".join(lines)
+    with using(form.locale):
+        lines = [f"<b>{escape(form.title)}</b>", f"<b>{escape(field.label)}</b>: {escape(field.help)}"]
+        lines.append(
+            _("Now: {value} ({source})").format(value=f"<b>{escape(field.shown)}</b>", source=escape(field.source))
+        )
+        if field.kind == "roles":
+            lines.append(escape(translate(NO_ROLES)))
+        elif field.kind == "chat":
+            lines.append(_("Choose one of the community's groups, or add me to another one."))
+        return "\n".join(lines)
 
 
 def field_markup(session: SetupSession, index: int) -> InlineKeyboardMarkup:
@@ -140,10 +152,12 @@ def field_markup(session: SetupSession, index: int) -> InlineKeyboardMarkup:
         short = all(len(c.label) <= 8 for c in field.choices)
         width = 5 if short else 1
         rows.extend(choices[i : i + width] for i in range(0, len(choices), width))
+    with using(session.form.locale):
+        add, back, reset = _("Add a group"), _("Back"), _("Use the file's value")
     if field.kind == "chat":
-        rows.append([InlineKeyboardButton("➕ Add a group", callback_data=f"{data}i{index}")])
-    tail = [InlineKeyboardButton("◀ Back", callback_data=f"{data}b")]
+        rows.append([InlineKeyboardButton(f"➕ {add}", callback_data=f"{data}i{index}")])
+    tail = [InlineKeyboardButton(f"◀ {back}", callback_data=f"{data}b")]
     if field.kind != "roles":
-        tail.insert(0, InlineKeyboardButton("↺ Use the file's value", callback_data=f"{data}r{index}"))
+        tail.insert(0, InlineKeyboardButton(f"↺ {reset}", callback_data=f"{data}r{index}"))
     rows.append(tail)
     return InlineKeyboardMarkup(rows)

@@ -281,6 +281,9 @@ class SettingsForm:
     note: str = ""
     invite: str | None = None
     invite_role: str = ""
+    locale: str = field(default_factory=current_locale, compare=False)
+    """The language the form was written in: the adapters write their own words around it (buttons, hints)
+    in the same language."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "title", visible(self.title))

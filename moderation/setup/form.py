@@ -85,7 +85,11 @@ async def build_form(
             )
         else:
             value = _choice_value(spec.stored, community, pack)
-            choices = window_choices() if spec.stored == "review_window" else spec.choices
+            choices = (
+                window_choices()
+                if spec.stored == "review_window"
+                else tuple(Choice(c.value, translate(c.label)) for c in spec.choices)  # language names stay
+            )
             if value not in {c.value for c in choices}:
                 choices = (*choices, Choice(value, value))
             fields.append(

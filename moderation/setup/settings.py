@@ -138,10 +138,13 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec(
         "enforcement",
         "enforcement",
-        "Enforcement",
+        N_("Enforcement"),
         "choice",
-        "delete a removed release's announcements and tell the creator (needs the delete permission)",
-        choices=(Choice("off", "Off (moderators delete by hand)"), Choice("on", "On (delete the announcements)")),
+        N_("delete a removed release's announcements and tell the creator (needs the delete permission)"),
+        choices=(
+            Choice("off", N_("Off (moderators delete by hand)")),
+            Choice("on", N_("On (delete the announcements)")),
+        ),
     ),
 )
 _BY_KEY = {s.key: s for s in SPECS}

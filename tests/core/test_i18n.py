@@ -30,6 +30,8 @@ def _source_messages() -> set[str]:
     sources = [
         (ROOT / "moderation", [("**.py", "python")]),
         (ROOT / "bot" / "web", [("**.py", "python"), ("templates/**.html", "jinja2")]),  # the registry's pages
+        (ROOT / "bot" / "discord", [("**.py", "python")]),  # the adapters' own words (the /setup dialogues)
+        (ROOT / "bot" / "telegram", [("**.py", "python")]),
     ]
     for directory, method_map in sources:
         for _file, _line, message, _comments, _context in extract_from_dir(

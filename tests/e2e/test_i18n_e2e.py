@@ -68,3 +68,20 @@ async def test_telegram_chinese_prompt_and_a_japanese_members_private_answer(tmp
         assert f"R{rid}" in answer.text
         assert await w.flags(rid) == [("credit-base-model", "基础模型链接失效")]
         assert w.core.stats["audience_mismatches"] == 0
+
+
+async def test_discord_slash_command_descriptions_in_our_languages(tmp_path: Path) -> None:
+    """The commands registered with Discord carry description_localizations from the catalogs (zh-CN, ja,
+    ru, es-ES, ...): a member's client shows /endorse's description in their language; names stay English."""
+    async with discord_world(tmp_path) as w:
+        registered = [c for commands in w.fake.commands.values() for c in commands]
+        endorse = next(c for c in registered if c["name"] == "endorse")
+        localized = endorse.get("description_localizations") or {}
+        assert localized.get("zh-CN") == _in("zh", "Endorse a release (+1) so it can reach its review quorum")
+        assert localized.get("ja") == _in("ja", "Endorse a release (+1) so it can reach its review quorum")
+        assert localized.get("ru") and localized.get("es-ES") and "en-US" not in localized
+        assert not endorse.get("name_localizations")  # people type the English name
+        note = next(o for o in endorse.get("options", []) if o["name"] == "note")
+        assert (note.get("description_localizations") or {}).get("zh-CN") == _in(
+            "zh", "An optional note for the creator"
+        )
