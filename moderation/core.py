@@ -167,6 +167,10 @@ class Core:
         self.directory.chat_moved(platform, old_chat_id, new_chat_id)
         return moved
 
+    def language_hint(self, chat: ChatRef) -> str:
+        """The language of a chat's community, without the store (see `CommunityDirectory.language_hint`)."""
+        return self.directory.language_hint(chat)
+
     def forget_binding(self, platform: str, chat_id: str) -> None:
         """Drop the binding snapshot (see `CommunityDirectory.forget`)."""
         self.directory.forget(platform, chat_id)
