@@ -41,22 +41,10 @@ __all__ = [
     "decide",
     "decision_words",
     "file_appeal",
-    "parse_appeal_id",
 ]
 
 APPEAL_RATE = (3, timedelta(days=1))
 """At most this many appeals per person per period: an appeal asks a moderator's time."""
-
-
-def parse_appeal_id(ref: str) -> int:
-    """`A3` (or `3`) -> 3; a helpful error for anything else."""
-    digits = str(ref).strip().lstrip("Aa#")
-    if not digits.isdigit() or len(digits) > 18:
-        raise BadArgument(
-            _("{value} is not an appeal id.").format(value=repr(clip(ref, 20))),
-            hint=_("Appeal ids look like A3 (see /queue)."),
-        )
-    return int(digits)
 
 
 def appeal_buttons(appeal_id: int, release_id: int) -> tuple[Button, ...]:
