@@ -91,10 +91,10 @@ class Core:
         return await self.dispatcher.drain(timeout)
 
     async def suggest(
-        self, chat: ChatRef, what: Converter[Any] | str, prefix: str, limit: int = 25
+        self, chat: ChatRef, converter: Converter[Any], prefix: str, limit: int = 25
     ) -> list[tuple[str, str]]:
         """Autocomplete choices (see `Dispatcher.suggest`); never raises."""
-        return await self.dispatcher.suggest(chat, what, prefix, limit)
+        return await self.dispatcher.suggest(chat, converter, prefix, limit)
 
     async def run_due_jobs(self) -> list[Action]:
         """Run every due job this replica manages to claim (see `moderation.jobs`)."""

@@ -38,7 +38,7 @@ from moderation.kernel.events import (
 )
 from moderation.kernel.i18n import _, language_of, settle, using
 from moderation.kernel.invocation import Invocation, checked_audience
-from moderation.kernel.params import Converter, converter_for
+from moderation.kernel.params import Converter
 from moderation.kernel.permissions import resolve_pinned
 from moderation.kernel.redaction import handling, redacting_logger
 from moderation.kernel.retry import retry_connect
@@ -337,15 +337,14 @@ class Dispatcher:
     # -- autocomplete ----------------------------------------------------------------------------------
 
     async def suggest(
-        self, chat: ChatRef, what: Converter[Any] | str, prefix: str, limit: int = 25
+        self, chat: ChatRef, converter: Converter[Any], prefix: str, limit: int = 25
     ) -> list[tuple[str, str]]:
-        """(value, label) choices for a parameter (its converter, or a kind: `release`, `norm`) typed so far as
+        """(value, label) choices for a parameter (its converter) typed so far as
         `prefix`: the converter filters and labels (`moderation.kernel.params`), the dispatcher supplies the
         chat's releases and the pack in force.
 
         Adapters call this for Discord autocomplete; it never raises (an unknown chat gets no choices).
         """
-        converter = converter_for(what) if isinstance(what, str) else what
         if not converter.completes:
             return (await converter.suggest(_NoCatalogue(), prefix))[:limit]
         try:
