@@ -2,7 +2,7 @@
 
 A command is defined where its behaviour lives: `@command` in the `commands.py` of its feature folder
 (`moderation/flags/commands.py` holds /flag and /resolve, `moderation/endorsements/commands.py` /endorse).
-This list is where they are all found, so `moderation.core` imports it (and so every command and button is
+This list is where they are all found, so `moderation.dispatcher` imports it (and so every command and button is
 registered) at the top, instead of importing the modules for their side effect at the bottom of the core. A
 new feature's commands module is added here, and `tests/core/test_commands.py` fails if a module defines
 commands without being listed.

@@ -13,19 +13,20 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from moderation.kernel.actions import Action, Card, Send
-from moderation.kernel.events import ChatRef
+from moderation.kernel.community import chats_for
 from moderation.kernel.i18n import _, localized, ngettext, using
 from moderation.kernel.redaction import redacting_logger
+from moderation.modlog.entries import log_entries
 from moderation.releases.cards import clip, endorsement_text, how_to_review, release_ref, severity_label, title_of
 from moderation.releases.lifecycle import flag_severity, quorum_reached, standing, status_label
 from norms import NormPack
 from storage import Release, Tx
 
 if TYPE_CHECKING:
-    from moderation.core import Core
     from moderation.kernel.community import CommunityConfig
+    from moderation.kernel.services import Services
 
-__all__ = ["community_language", "ensure_digests", "run_due", "schedule_release_jobs"]
+__all__ = ["ensure_digests", "run_due", "schedule_release_jobs"]
 
 log = redacting_logger("normbot.jobs")
 DIGEST_EVERY = timedelta(days=7)
@@ -53,57 +54,38 @@ async def schedule_flag_escalation(tx: Tx, flag_id: int, community_id: int, pack
     await tx.jobs.schedule("flag_escalation", str(flag_id), now + pack.review.escalate_after, now, community_id)
 
 
-async def ensure_digests(tx: Tx, core: Core, now: datetime) -> None:
+async def ensure_digests(tx: Tx, services: Services, now: datetime) -> None:
     """Every community with digests on has one pending digest job."""
     pending = {(j.kind, j.subject) for j in await tx.jobs.all("pending")}
-    for slug in core.communities:
-        cid = await core.community_id(tx, slug)
+    for slug in services.communities:
+        cid = await services.directory.id_of(tx, slug)
         if ("weekly_digest", str(cid)) not in pending:
             await tx.jobs.schedule("weekly_digest", str(cid), now + DIGEST_EVERY, now, cid)
 
 
-async def community_language(core: Core, tx: Tx, community_id: int | None) -> str | None:
-    """The language of a community by its id (None when this deployment does not serve it): scheduled work
-    speaks to the community's chats, so it writes in the community's language."""
-    row = await tx.communities.get(community_id) if community_id is not None else None
-    community = core.communities.get(row.slug) if row is not None else None
-    return community.language if community is not None else None
-
-
-def chats_for(community: CommunityConfig, *roles: str) -> list[ChatRef]:
-    """The community's chats of the first role that has any (e.g. mod, else review, else releases)."""
-    for role in roles:
-        found = [ChatRef(c.platform, c.chat_id) for c in community.chats if c.role == role]
-        if found:
-            return found
-    return []
-
-
-async def run_due(core: Core) -> list[Action]:
+async def run_due(services: Services) -> list[Action]:
     """Claim and run every due job, batch after batch (after downtime there may be more than one batch)."""
     actions: list[Action] = []
     for _batch_number in range(MAX_BATCHES):
-        batch, full = await _run_batch(core)
+        batch, full = await _run_batch(services)
         actions.extend(batch)
         if not full:
             break
     return actions
 
 
-async def _run_batch(core: Core) -> tuple[list[Action], bool]:
+async def _run_batch(services: Services) -> tuple[list[Action], bool]:
     """One batch of due jobs; the flag says whether the batch was full (more may be waiting)."""
-    now = core.clock()
-    async with core.store.transaction() as tx:
+    now = services.clock()
+    async with services.store.transaction() as tx:
         await tx.jobs.release_stale(now - STALE_CLAIM)
         due = [(j.id, j.kind, j.subject, j.community_id, _aware(j.due_at)) for j in await tx.jobs.due(now, BATCH)]
     # After downtime several reminders of one release may be due at once: only the newest one speaks.
     newest = {(kind, subject): job_id for job_id, kind, subject, _cid, _due in due if kind == "review_reminder"}
-    from moderation.modlog.entries import log_entries  # the mod log reads `chats_for` from here
-
     actions: list[Action] = []
     for job_id, kind, subject, community_id, due_at in due:
-        async with core.store.transaction() as tx:
-            if not await tx.jobs.claim(job_id, core.worker_id, now):
+        async with services.store.transaction() as tx:
+            if not await tx.jobs.claim(job_id, services.worker_id, now):
                 continue  # another replica took it
             if kind == "review_reminder" and newest[(kind, subject)] != job_id:
                 await tx.jobs.finish(job_id)
@@ -114,36 +96,36 @@ async def _run_batch(core: Core) -> tuple[list[Action], bool]:
             from moderation.norms_admin import recheck
 
             try:
-                actions.extend(await recheck.run(core, job_id, int(subject)))
+                actions.extend(await recheck.run(services, job_id, int(subject)))
             except Exception:
                 log.exception("job %s (%s %s) failed; it will be retried", job_id, kind, subject)
             continue
         try:
-            async with core.store.transaction() as tx:
+            async with services.store.transaction() as tx:
                 # Reminders, deadlines, escalations, digests and their mod-log lines go to the community's chats.
-                with using(await community_language(core, tx, community_id)):
-                    actions.extend(await _run_one(core, tx, kind, subject, community_id, now, due_at))
+                with using(await services.directory.language(tx, community_id)):
+                    actions.extend(await _run_one(services, tx, kind, subject, community_id, now, due_at))
                     await tx.jobs.finish(job_id)
-                    actions.extend(await log_entries(core, tx))
+                    actions.extend(await log_entries(services, tx))
         except Exception:
             log.exception("job %s (%s %s) failed; it will be retried", job_id, kind, subject)
     return actions, len(due) == BATCH
 
 
-def _community_of(core: Core, tx_slug: str | None) -> CommunityConfig | None:
-    return core.communities.get(tx_slug) if tx_slug else None
+def _community_of(services: Services, tx_slug: str | None) -> CommunityConfig | None:
+    return services.communities.get(tx_slug) if tx_slug else None
 
 
 async def _run_one(
-    core: Core, tx: Tx, kind: str, subject: str, community_id: int | None, now: datetime, due_at: datetime
+    services: Services, tx: Tx, kind: str, subject: str, community_id: int | None, now: datetime, due_at: datetime
 ) -> list[Action]:
     row = await tx.communities.get(community_id) if community_id is not None else None
-    community = _community_of(core, row.slug if row else None)
+    community = _community_of(services, row.slug if row else None)
     if community is None or row is None:
         return []
-    pack = await core.packs.current(tx, community, row.id)
+    pack = await services.packs.current(tx, community, row.id)
     if kind == "weekly_digest":
-        return await _digest(core, tx, community, row.id, pack, now, due_at)
+        return await _digest(services, tx, community, row.id, pack, now, due_at)
     if kind == "flag_escalation":
         return await _escalate(tx, community, row.id, int(subject))
     release = await tx.releases.get(row.id, int(subject))
@@ -163,7 +145,11 @@ async def _run_one(
         return [
             Send(
                 chat,
-                Card(title, f"{counted} {how_to_review(release, core.phrasing(chat.platform))}", status=release.status),
+                Card(
+                    title,
+                    f"{counted} {how_to_review(release, services.phrasing(chat.platform))}",
+                    status=release.status,
+                ),
             )
             for chat in chats_for(community, "review", "releases")
         ]
@@ -198,7 +184,13 @@ async def _escalate(tx: Tx, community: CommunityConfig, community_id: int, flag_
 
 
 async def _digest(
-    core: Core, tx: Tx, community: CommunityConfig, community_id: int, pack: NormPack, now: datetime, due_at: datetime
+    services: Services,
+    tx: Tx,
+    community: CommunityConfig,
+    community_id: int,
+    pack: NormPack,
+    now: datetime,
+    due_at: datetime,
 ) -> list[Action]:
     # The next digest follows the schedule, not the (possibly late) run, and covers the week before it.
     next_due = due_at + DIGEST_EVERY
@@ -242,7 +234,7 @@ async def _digest(
                 f"• {release_ref(r)} {title_of(r)}: {name} ({severity_label(flag_severity(pack, norm_id))}){times} "
                 + _("— now {status}").format(status=status_label(r.status))
             )
-    lines.extend(await core.hooks.digest_lines(core, tx, community_id, since))
+    lines.extend(await services.hooks.digest_lines(services, tx, community_id, since))
     title = _("This week in {community}: {n} newly endorsed").format(community=community.name, n=len(endorsed))
     if upheld:
         title += ngettext(", {n} flag upheld", ", {n} flags upheld", len(upheld)).format(n=len(upheld))

@@ -98,15 +98,47 @@ def _runtime_imports(path: Path) -> list[tuple[int, str]]:
 
 
 def test_the_kernel_knows_no_feature() -> None:
-    """`moderation/kernel/` is the machinery every feature uses (events, actions, commands, permissions, forms);
-    it never imports a feature folder or the core, so a feature can be read, moved or deleted on its own."""
+    """`moderation/kernel/` is the machinery every feature uses (events, actions, commands, permissions, forms,
+    services); it never imports a feature folder or the core, not even for types (`if TYPE_CHECKING:`), so a
+    feature can be read, moved or deleted on its own and the kernel type-checks without them."""
     bad = [
         f"{path.relative_to(ROOT)}:{line}: imports {name}"
         for path in _files("moderation/kernel")
-        for line, name in _runtime_imports(path)
-        if name.startswith("moderation.") and not name.startswith("moderation.kernel")
+        for line, name in _imports(path)
+        if name.startswith("moderation") and not name.startswith("moderation.kernel")
     ]
     assert bad == []
+
+
+def test_nothing_in_the_core_imports_the_composition() -> None:
+    """`moderation/core.py` composes the parts (directory, services, dispatcher) for the adapters; no module
+    under `moderation/` imports it, not even for types: they are handed `Services` (issue 22). Reaching back
+    into the object that calls you is how 26 modules once formed one import cycle (`bench/import_cycles.py`)."""
+    bad = [
+        f"{path.relative_to(ROOT)}:{line}: imports {name}"
+        for path in _files("moderation")
+        if path != ROOT / "moderation" / "core.py"
+        for line, name in _imports(path)
+        if name == "moderation.core" or name.startswith("moderation.core.")
+    ]
+    bad += [
+        f"{path.relative_to(ROOT)}:{node.lineno}: imports core from moderation"
+        for path in _files("moderation")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom)
+        and node.module == "moderation"
+        and any(a.name == "core" for a in node.names)
+    ]
+    assert bad == []
+
+
+def test_the_core_has_no_import_cycle() -> None:
+    """Counting type-only imports, no modules of `moderation` import each other in a circle except the kernel's
+    command registry and `Invocation` (a handler's type names the invocation it gets; the invocation reads
+    release ids with the registry's parser)."""
+    from bench.import_cycles import cycles, graph
+
+    assert cycles(graph("moderation")) in ([], [["moderation.kernel.commands", "moderation.kernel.invocation"]])
 
 
 def test_commands_modules_are_leaves() -> None:

@@ -14,7 +14,7 @@ __all__: list[str] = []
 async def _set_watched(inv: Invocation, watched: bool) -> None:
     """Bind the current chat to the community, watched or not, and record who did it."""
     await inv.tx.chats.bind(inv.community_id, inv.chat.platform, inv.chat.chat_id, watched=watched)
-    inv.core.forget_binding(inv.chat.platform, inv.chat.chat_id)
+    inv.services.directory.forget(inv.chat.platform, inv.chat.chat_id)
     await inv.audit("chat.watched" if watched else "chat.unwatched", f"{inv.chat.platform}:{inv.chat.chat_id}", {})
 
 

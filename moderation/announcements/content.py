@@ -39,7 +39,7 @@ from norms.fields import FIELD_NAMES, ReleaseFields
 from storage import Account, NormResult, Release, Tx, personal
 
 if TYPE_CHECKING:
-    from moderation.core import Core
+    from moderation.kernel.services import Services
 
 __all__ = [
     "CHANGE_TRIGGERS",
@@ -276,7 +276,7 @@ def _voided_card(release: Release, what: str, fields: Sequence[str]) -> Card:
 
 
 async def change_content(
-    core: Core,
+    services: Services,
     tx: Tx,
     release: Release,
     pack: NormPack,
@@ -355,7 +355,7 @@ async def change_content(
             )
             await schedule_release_jobs(tx, release, pack, now)  # a fresh window to look at the new content
     change.results, change.fixes = await check_release(
-        core, tx, release, pack, trigger=trigger, actor_id=actor.id, now=now
+        services, tx, release, pack, trigger=trigger, actor_id=actor.id, now=now
     )
     checked_from = release.status
     await settle_after_check(tx, release, pack, change.results, now)
@@ -369,8 +369,8 @@ async def change_content(
     )
     creator = await tx.accounts.get(release.creator_id) or actor
     change.actions.extend(
-        await core.hooks.after_content_change(
-            core, tx, release, creator, old, new, now, announcement_id=announcement_id, text=new_text
+        await services.hooks.after_content_change(
+            services, tx, release, creator, old, new, now, announcement_id=announcement_id, text=new_text
         )
     )
     told: set[int] = {actor.id}
@@ -381,5 +381,5 @@ async def change_content(
             told.add(account.id)
             card = _voided_card(release, what, change.voided)
             change.actions.append(DirectMessage(account.platform, account.user_id, card, fallback_chat=chat))
-    change.actions.extend(await refresh_prompts(tx, release, pack, phrasing=core.phrasing, note=change.summary))
+    change.actions.extend(await refresh_prompts(tx, release, pack, phrasing=services.phrasing, note=change.summary))
     return change

@@ -26,6 +26,7 @@ from moderation.jobs import schedule_release_jobs
 from moderation.kernel.actions import Action, DirectMessage, Send
 from moderation.kernel.events import ChatRef, MessageEdited, MessagePosted
 from moderation.kernel.i18n import DEFAULT_LANGUAGE, _, language_of, settle, using
+from moderation.kernel.invocation import checked_audience
 from moderation.kernel.redaction import redacting_logger
 from moderation.modlog.entries import log_entries
 from moderation.releases.cards import (
@@ -43,8 +44,8 @@ from norms.fields import ReleaseFields
 from storage import Account, Announcement, Release, Tx
 
 if TYPE_CHECKING:
-    from moderation.core import Core, DetectionLike
     from moderation.kernel.community import CommunityConfig
+    from moderation.kernel.services import DetectionLike, Services
 
 __all__ = [
     "Announced",
@@ -118,31 +119,32 @@ class Announced:
     prompt: PromptData
 
 
-async def on_message(core: Core, ev: MessagePosted) -> list[Action]:
+async def on_message(services: Services, ev: MessagePosted) -> list[Action]:
     """Handle one chat message in a (possibly) watched chat."""
     # Cheap checks first: most messages are ordinary chat and must not touch the store twice.
-    resolved = await core.community_for_chat(ev.chat)
+    resolved = await services.directory.for_chat(ev.chat)
     if resolved is None or not resolved[2]:
         return []
     community, cid, _watched = resolved
     settle(community.language)  # the prompt is for the chat; what is said to the author alone, in theirs
     names = [a.name for a in ev.attachments]
-    detection = (await core.detector.adetect_many([(ev.text, names)]))[0]
+    detection = (await services.detector.adetect_many([(ev.text, names)]))[0]
     if not is_release_for(detection, community.detect_threshold):
         return []
-    core.stats["announcements_detected"] += 1
+    services.stats["announcements_detected"] += 1
     # A negative the community's threshold turned positive comes without fields: extract them here.
     fields: ReleaseFields = detection.fields or extract(ev.text, names)
     # Model calls and comparisons run before the unit of work, which on SQLite holds every other event up.
-    prepared = await core.hooks.prepare_announcement(core, cid, ev, detection.embedding)
-    now = core.clock()
-    async with core.store.transaction() as tx:
-        announced = await register_announcement(core, tx, community, cid, ev, fields, prepared, now)
-        logged = await log_entries(core, tx)
+    prepared = await services.hooks.prepare_announcement(services, cid, ev, detection.embedding)
+    now = services.clock()
+    async with services.store.transaction() as tx:
+        announced = await register_announcement(services, tx, community, cid, ev, fields, prepared, now)
+        logged = await log_entries(services, tx)
     if announced is None:
         return []
-    return core.checked_audience(
-        [*await announcement_actions(core, community.slug, ev, announced), *logged],
+    return checked_audience(
+        services,
+        [*await announcement_actions(services, community.slug, ev, announced), *logged],
         community=language_of(community.language) or DEFAULT_LANGUAGE,
         actor=ev.author,
         actor_language=author_language(ev, community),
@@ -156,7 +158,7 @@ def author_language(ev: MessagePosted, community: CommunityConfig) -> str:
 
 
 async def register_announcement(
-    core: Core,
+    services: Services,
     tx: Tx,
     community: CommunityConfig,
     cid: int,
@@ -171,7 +173,7 @@ async def register_announcement(
     if not await tx.processed_events.mark(ev.chat.platform, f"msg:{ev.chat.chat_id}:{ev.message_id}", now):
         return None
     author = await tx.accounts.upsert(ev.author.platform, ev.author.user_id, ev.author.name, now)
-    pack = await core.packs.current(tx, community, cid)
+    pack = await services.packs.current(tx, community, cid)
     base, key_prefix = model_key(fields.model_name, fields.version)
     release = await _find_cross_post(tx, cid, key_prefix, author)
     created = False
@@ -203,7 +205,7 @@ async def register_announcement(
         # The creator announced this release again: what the repost states is what the release says now.
         current = ReleaseFields.from_json(release.fields_json)
         change = await change_content(
-            core,
+            services,
             tx,
             release,
             pack,
@@ -222,7 +224,9 @@ async def register_announcement(
             actions.append(DirectMessage(ev.author.platform, ev.author.user_id, card, fallback_chat=ev.chat))
             actions.extend(change.actions)
     if created:
-        results, fixes = await check_release(core, tx, release, pack, trigger="announce", actor_id=author.id, now=now)
+        results, fixes = await check_release(
+            services, tx, release, pack, trigger="announce", actor_id=author.id, now=now
+        )
         await settle_after_check(tx, release, pack, results, now)
         await tx.audit_log.append(
             cid,
@@ -239,15 +243,15 @@ async def register_announcement(
                 nudge = nudge_card(release, failures)
             actions.append(DirectMessage(ev.author.platform, ev.author.user_id, nudge, fallback_chat=ev.chat))
     actions.extend(
-        await core.hooks.after_announcement(
-            core, tx, release, author, fields, ev, created, now, announcement_id=announcement_id, prepared=prepared
+        await services.hooks.after_announcement(
+            services, tx, release, author, fields, ev, created, now, announcement_id=announcement_id, prepared=prepared
         )
     )
     note = change.summary if change is not None else None
     return Announced(release, created, actions, await prompt_for(tx, release, pack, note=note))
 
 
-async def on_message_edited(core: Core, ev: MessageEdited) -> list[Action]:
+async def on_message_edited(services: Services, ev: MessageEdited) -> list[Action]:
     """A person edited a message: a known announcement's release takes what the edit changed (re-extracted,
     re-checked, provenance, endorsements reset when endorsed content changed, prompts edited in place, the
     author told what changed); any other message in a watched chat is read as if just posted.
@@ -256,26 +260,26 @@ async def on_message_edited(core: Core, ev: MessageEdited) -> list[Action]:
     dropped), and an edit whose text equals the stored text changes nothing (a Discord embed unfurl, an
     edit delivered again under another id)."""
     msg = ev.message
-    resolved = await core.community_for_chat(msg.chat)
+    resolved = await services.directory.for_chat(msg.chat)
     if resolved is None:
         return []
     community, cid, watched = resolved
     settle(community.language)
-    now = core.clock()
-    async with core.store.transaction() as tx:
+    now = services.clock()
+    async with services.store.transaction() as tx:
         if not await tx.processed_events.mark(msg.chat.platform, f"edit:{ev.event_id}"[:128], now):
             return []
         announcement = await tx.announcements.by_message(msg.chat.platform, msg.chat.chat_id, msg.message_id)
         if announcement is not None:
-            actions = await _edit_announcement(core, tx, community, cid, announcement, msg, now)
-            return actions + await log_entries(core, tx)
+            actions = await _edit_announcement(services, tx, community, cid, announcement, msg, now)
+            return actions + await log_entries(services, tx)
     if not watched:
         return []
-    return await on_message(core, msg)
+    return await on_message(services, msg)
 
 
 async def _edit_announcement(
-    core: Core,
+    services: Services,
     tx: Tx,
     community: CommunityConfig,
     cid: int,
@@ -290,14 +294,14 @@ async def _edit_announcement(
     if release is None or release.status in CLOSED:
         return []  # removed or withdrawn: its review is closed, and an edit does not reopen it
     author = await tx.accounts.upsert(msg.author.platform, msg.author.user_id, msg.author.name, now)
-    pack = await core.packs.current(tx, community, cid)
+    pack = await services.packs.current(tx, community, cid)
     current = ReleaseFields.from_json(release.fields_json)
     # The same extractor on both wordings: a field changes because the words did (see `content.restated`).
     before = extract(announcement.text, [f.name for f in current.files])
     after = extract(text, [a.name for a in msg.attachments])
     announcement.text = text
     change = await change_content(
-        core,
+        services,
         tx,
         release,
         pack,
@@ -328,19 +332,19 @@ async def _edit_announcement(
     return [DirectMessage(msg.author.platform, msg.author.user_id, card, fallback_chat=msg.chat), *change.actions]
 
 
-async def announcement_actions(core: Core, slug: str, ev: MessagePosted, announced: Announced) -> list[Action]:
+async def announcement_actions(services: Services, slug: str, ev: MessagePosted, announced: Announced) -> list[Action]:
     """The review prompt (first) and the other actions of a registered announcement."""
     release = announced.release
-    prompt_chat = await _prompt_chat(core, ev.chat, slug)
+    prompt_chat = await _prompt_chat(services, ev.chat, slug)
     same_chat = prompt_chat.chat_id == ev.chat.chat_id and prompt_chat.platform == ev.chat.platform
-    core.stats["prompts_sent"] += 1
+    services.stats["prompts_sent"] += 1
     log.info(
         "release %s %s",
         "announced" if announced.created else "cross-posted",
         release_ref(release),
         extra={"community": slug, "release": release_ref(release), "platform": ev.chat.platform},
     )
-    phrasing = core.phrasing(prompt_chat.platform)
+    phrasing = services.phrasing(prompt_chat.platform)
     in_thread = prompt_chat.thread_id is not None  # a prompt inside a thread opens no thread of its own
     prompt = Send(
         prompt_chat,
@@ -385,9 +389,9 @@ async def _register(
     )
 
 
-async def _prompt_chat(core: Core, chat: ChatRef, slug: str) -> ChatRef:
+async def _prompt_chat(services: Services, chat: ChatRef, slug: str) -> ChatRef:
     """Prompts go to the community's review chat on the same platform, else under the announcement."""
-    for binding in core.communities[slug].chats:
+    for binding in services.communities[slug].chats:
         if binding.role == "review" and binding.platform == chat.platform:
             return ChatRef(chat.platform, binding.chat_id, space_id=chat.space_id)
     return chat

@@ -21,9 +21,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from moderation.jobs import chats_for
 from moderation.kernel import buttons
 from moderation.kernel.actions import Action, Button, Card, Reply, Send
+from moderation.kernel.community import chats_for
 from moderation.kernel.errors import AlreadyDone, BadArgument, NotFound, NotPermitted, RateLimited
 from moderation.kernel.i18n import _
 from moderation.kernel.invocation import Invocation
@@ -41,22 +41,10 @@ __all__ = [
     "decide",
     "decision_words",
     "file_appeal",
-    "parse_appeal_id",
 ]
 
 APPEAL_RATE = (3, timedelta(days=1))
 """At most this many appeals per person per period: an appeal asks a moderator's time."""
-
-
-def parse_appeal_id(ref: str) -> int:
-    """`A3` (or `3`) -> 3; a helpful error for anything else."""
-    digits = str(ref).strip().lstrip("Aa#")
-    if not digits.isdigit() or len(digits) > 18:
-        raise BadArgument(
-            _("{value} is not an appeal id.").format(value=repr(clip(ref, 20))),
-            hint=_("Appeal ids look like A3 (see /queue)."),
-        )
-    return int(digits)
 
 
 def appeal_buttons(appeal_id: int, release_id: int) -> tuple[Button, ...]:
@@ -135,7 +123,7 @@ async def file_appeal(inv: Invocation, release: Release, text: str) -> list[Acti
                 decision=decision_words(decision), ref=ref
             )
         )
-    inv.core.stats["appeals"] += 1
+    inv.services.stats["appeals"] += 1
     await inv.audit(
         "appeal.filed", f"A{appeal.id}", {"release": release.id, "decision": decision, "text": personal(text[:300])}
     )
@@ -237,7 +225,7 @@ async def decide(inv: Invocation, appeal_id: int, outcome: str, note: str) -> li
                 + (" " + _("The creator has been told.") if told else ""),
             )
         )
-        return [reply, *told, *await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.core.phrasing)]
+        return [reply, *told, *await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.services.phrasing)]
 
 
 async def _reverse(inv: Invocation, release: Release, appeal: Appeal) -> str:

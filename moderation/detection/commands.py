@@ -38,8 +38,8 @@ from norms.fields import ReleaseFields
 from storage import Correction, Release
 
 if TYPE_CHECKING:
-    from moderation.core import Core
     from moderation.kernel.events import ChatRef, CommandInvoked
+    from moderation.kernel.services import Services
 
 __all__ = ["MARK_RELEASE", "NOT_RELEASE"]
 
@@ -76,13 +76,13 @@ def _names(target: RepliedMessage) -> list[str]:
     return [a.name for a in target.attachments]
 
 
-async def _prepare_mark(core: Core, event: CommandInvoked) -> object:
+async def _prepare_mark(services: Services, event: CommandInvoked) -> object:
     """Extraction and provenance's model call for the message, outside the unit of work. Skipped for anyone
     who will clearly be refused (the handler decides; this only avoids slow work for them)."""
     target = event.replied
     if target is None:
         return None
-    resolved = await core.community_for_chat(event.chat)
+    resolved = await services.directory.for_chat(event.chat)
     if resolved is None:
         return None
     community, cid, _chat = resolved
@@ -90,7 +90,7 @@ async def _prepare_mark(core: Core, event: CommandInvoked) -> object:
     if not own and resolve_privilege(event.author, community) < Privilege.MODERATOR:
         return None
     fields = extract(target.text, _names(target))
-    hooked = await core.hooks.prepare_announcement(core, cid, _as_message(event.chat, target), None)
+    hooked = await services.hooks.prepare_announcement(services, cid, _as_message(event.chat, target), None)
     return _Prepared(target.message_id, fields, hooked)
 
 
@@ -173,7 +173,7 @@ async def mark_release(inv: Invocation) -> list[Action]:
     message = _as_message(inv.chat, target)
     with inv.public():  # what registering writes (alerts, the prompt) is for the community's chats
         announced = await register_announcement(
-            inv.core,
+            inv.services,
             inv.tx,
             inv.community,
             inv.community_id,
@@ -198,7 +198,7 @@ async def mark_release(inv: Invocation) -> list[Action]:
         at=inv.now,
     )
     await _audit(inv, correction, inv.chat.platform, inv.chat.chat_id, target.message_id, True, release.id)
-    inv.core.stats["corrections"] += 1
+    inv.services.stats["corrections"] += 1
     reply = Reply(
         Card(
             _("Marked as a release: {ref}").format(ref=release_ref(release)),
@@ -208,7 +208,7 @@ async def mark_release(inv: Invocation) -> list[Action]:
         ephemeral=True,
     )
     with inv.public():
-        return [reply, *await announcement_actions(inv.core, inv.community.slug, message, announced)]
+        return [reply, *await announcement_actions(inv.services, inv.community.slug, message, announced)]
 
 
 async def _restore(inv: Invocation, release: Release) -> list[Action]:
@@ -233,11 +233,11 @@ async def _restore(inv: Invocation, release: Release) -> list[Action]:
         )
     await inv.audit("release.restored", release_ref(release), {"from": "withdrawn", "to": "in_review"})
     results, _fixes = await check_release(
-        inv.core, inv.tx, release, inv.pack, trigger="restore", actor_id=inv.account.id, now=inv.now
+        inv.services, inv.tx, release, inv.pack, trigger="restore", actor_id=inv.account.id, now=inv.now
     )
     await settle_after_check(inv.tx, release, inv.pack, results, inv.now)
     await schedule_release_jobs(inv.tx, release, inv.pack, inv.now)
-    inv.core.stats["corrections"] += 1
+    inv.services.stats["corrections"] += 1
     card = Card(
         _("{ref} is a release again").format(ref=release_ref(release)),
         _("It is back in review ({status}) and its prompt is live again.").format(status=status_label(release.status))
@@ -246,7 +246,7 @@ async def _restore(inv: Invocation, release: Release) -> list[Action]:
         status=release.status,
     )
     with inv.public():
-        refreshed = await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.core.phrasing)
+        refreshed = await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.services.phrasing)
     return [Reply(card, ephemeral=True), *refreshed]
 
 
@@ -289,7 +289,7 @@ async def not_release(inv: Invocation, *, release: ReleaseRef | None) -> list[Ac
     await inv.audit(
         "release.withdrawn", release_ref(row), {"from": before, "to": "withdrawn", "jobs_cancelled": cancelled}
     )
-    inv.core.stats["corrections"] += 1
+    inv.services.stats["corrections"] += 1
     card = Card(
         _("{ref} withdrawn: not a release").format(ref=release_ref(row)),
         _(
@@ -301,5 +301,5 @@ async def not_release(inv: Invocation, *, release: ReleaseRef | None) -> list[Ac
         status=row.status,
     )
     with inv.public():
-        refreshed = await refresh_prompts(inv.tx, row, inv.pack, phrasing=inv.core.phrasing)
+        refreshed = await refresh_prompts(inv.tx, row, inv.pack, phrasing=inv.services.phrasing)
     return [Reply(card, ephemeral=True), *refreshed]

@@ -36,7 +36,7 @@ async def endorse(inv: Invocation, *, release: ReleaseRef | None, note: str | No
     by_reviewer = inv.privilege >= Privilege.REVIEWER
     if not await inv.tx.endorsements.add(target.id, inv.account.id, (note or ""), inv.now, by_reviewer=by_reviewer):
         raise AlreadyDone(_("You already endorsed {ref}.").format(ref=release_ref(target)))
-    inv.core.stats["endorsements"] += 1
+    inv.services.stats["endorsements"] += 1
     await inv.audit("endorsement.added", release_ref(target), {"account": inv.account.id})
     await inv.tx.releases.lock(target)  # counted under the lock: simultaneous endorsements reach the quorum
     reached, count, quorum = await quorum_reached(inv.tx, target, inv.pack)
@@ -52,7 +52,7 @@ async def endorse(inv: Invocation, *, release: ReleaseRef | None, note: str | No
     if just_endorsed:
         text += " " + _("It is now endorsed. 🎉")
     with inv.public():
-        refreshed = await refresh_prompts(inv.tx, target, inv.pack, phrasing=inv.core.phrasing)
+        refreshed = await refresh_prompts(inv.tx, target, inv.pack, phrasing=inv.services.phrasing)
     return [Reply(Card(_("Endorsed"), text), ephemeral=True), *refreshed]
 
 
@@ -71,5 +71,5 @@ async def unendorse(inv: Invocation, *, release: ReleaseRef | None) -> list[Acti
         ref=release_ref(target), count=endorsement_text(count, quorum, target.status)
     )
     with inv.public():
-        refreshed = await refresh_prompts(inv.tx, target, inv.pack, phrasing=inv.core.phrasing)
+        refreshed = await refresh_prompts(inv.tx, target, inv.pack, phrasing=inv.services.phrasing)
     return [Reply(Card(_("Endorsement withdrawn"), text), ephemeral=True), *refreshed]

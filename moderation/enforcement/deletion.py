@@ -23,8 +23,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from moderation.jobs import chats_for
 from moderation.kernel.actions import Action, Card, Delete, Send
+from moderation.kernel.community import chats_for
 from moderation.kernel.events import ChatRef, DeleteReported
 from moderation.kernel.i18n import N_, _, ngettext, translate, using
 from moderation.modlog.entries import Line, log_entries, register
@@ -33,8 +33,8 @@ from moderation.releases.reviewing import notify_creator
 from storage import Release, Tx, readable
 
 if TYPE_CHECKING:
-    from moderation.core import Core
     from moderation.kernel.community import CommunityConfig
+    from moderation.kernel.services import Services
 
 __all__ = ["TELEGRAM_DELETE_WINDOW", "enforcement_actions", "on_delete_reported"]
 
@@ -75,7 +75,7 @@ def _triggers(tx: Tx) -> dict[int, tuple[int, str, dict[str, Any]]]:
     return found
 
 
-async def enforcement_actions(core: Core, tx: Tx) -> list[Action]:
+async def enforcement_actions(services: Services, tx: Tx) -> list[Action]:
     """A `Delete` of every announcement, and a message to the creator, for each release this unit of work
     took down in a community with enforcement on (call inside the unit, after its work, before the mod log,
     which then shows the `release.enforced` line with the decision). Nothing is read from the store unless
@@ -83,8 +83,8 @@ async def enforcement_actions(core: Core, tx: Tx) -> list[Action]:
     triggers = _triggers(tx)
     actions: list[Action] = []
     for release_id, (cid, why, payload) in triggers.items():
-        slug = core.community_slug(cid)
-        community = core.communities.get(slug) if slug else None
+        slug = services.directory.slug_of(cid)
+        community = services.communities.get(slug) if slug else None
         if community is None or not community.enforcement:
             continue
         release = await tx.releases.get(cid, release_id)
@@ -101,18 +101,18 @@ async def enforcement_actions(core: Core, tx: Tx) -> list[Action]:
             action="release.enforced",
             subject=release_ref(release),
             payload={"why": why, "announcements": len(deletes)},
-            at=core.clock(),
+            at=services.clock(),
         )
         actions.extend(deletes)
         note = readable(payload.get("note"))
         creator = await tx.accounts.get(release.creator_id)
         platform = creator.platform if creator is not None else "console"
-        card = _creator_card(core, release, why, str(note) if note else "", len(deletes), platform)
+        card = _creator_card(services, release, why, str(note) if note else "", len(deletes), platform)
         actions.extend(await notify_creator(tx, release, card))
     return actions
 
 
-def _creator_card(core: Core, release: Release, why: str, note: str, count: int, platform: str) -> Card:
+def _creator_card(services: Services, release: Release, why: str, note: str, count: int, platform: str) -> Card:
     """Why the announcement went, and how to appeal. The appeal command is `/appeal R12 <text>` (issue 23,
     item 3), spelled as the creator's platform types it. Whole sentences per case, so each language words
     them its own way."""
@@ -137,7 +137,7 @@ def _creator_card(core: Core, release: Release, why: str, note: str, count: int,
         _(
             "To appeal, send {command} {ref} followed by your reasons in the community's chat; a moderator "
             "decides and you are told."
-        ).format(command=core.command_ref(platform, "appeal"), ref=ref),
+        ).format(command=services.command_ref(platform, "appeal"), ref=ref),
     ]
     return Card(
         _("Your release {ref} ({title}) was taken down").format(ref=ref, title=title_of(release)),
@@ -169,12 +169,12 @@ def _refused_line(e: dict[str, Any], who: str, release: Release | None) -> Line:
     )
 
 
-async def on_delete_reported(core: Core, event: DeleteReported) -> list[Action]:
+async def on_delete_reported(services: Services, event: DeleteReported) -> list[Action]:
     """Record what the platform said about a deletion (once per message; a refusal once per chat) and tell
     the moderators when they must act: grant the permission, or delete an old message by hand."""
     platform, chat_id = event.chat.platform, event.chat.chat_id
-    now = core.clock()
-    async with core.store.transaction() as tx:
+    now = services.clock()
+    async with services.store.transaction() as tx:
         announcement = await tx.announcements.by_message(platform, chat_id, event.message_id)
         if announcement is None:
             return []  # not an announcement we know (forgotten meanwhile): nothing to record
@@ -194,21 +194,21 @@ async def on_delete_reported(core: Core, event: DeleteReported) -> list[Action]:
                 at=now,
             )
             return []
-        slug = core.community_slug(cid)
-        community = core.communities.get(slug) if slug else None
+        slug = services.directory.slug_of(cid)
+        community = services.communities.get(slug) if slug else None
         if community is None:
             return []
         with using(community.language):  # the moderators' chat reads the community's language
-            return await _refused(core, tx, event, community, release, announcement.created_at)
+            return await _refused(services, tx, event, community, release, announcement.created_at)
 
 
 async def _refused(
-    core: Core, tx: Tx, event: DeleteReported, community: CommunityConfig, release: Release, posted_at: Any
+    services: Services, tx: Tx, event: DeleteReported, community: CommunityConfig, release: Release, posted_at: Any
 ) -> list[Action]:
     """The moderators' card for a refused deletion: once per message that is too old, once per chat that
     lacks the permission."""
     platform, chat_id = event.chat.platform, event.chat.chat_id
-    now = core.clock()
+    now = services.clock()
     cid = release.community_id
     mods = chats_for(community, "mod", "review")
     # Telegram refuses a message older than 48 hours even to an administrator: the adapter then reports
@@ -248,7 +248,7 @@ async def _refused(
         fields=((_("Permission"), permission), (_("Platform said"), clip(event.reason, 200) or _("refused"))),
         footer=_("enforcement"),
     )
-    return [Send(chat, card) for chat in mods] + await log_entries(core, tx)
+    return [Send(chat, card) for chat in mods] + await log_entries(services, tx)
 
 
 async def _release_of(tx: Tx, release_id: int) -> Release | None:

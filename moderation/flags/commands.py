@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from moderation.jobs import chats_for, schedule_flag_escalation
+from moderation.jobs import schedule_flag_escalation
 from moderation.kernel import buttons
 from moderation.kernel.actions import Action, Button, Card, Choice, Edit, Form, FormField, OpenForm, Reply, Send
 from moderation.kernel.buttons import ButtonPayload
 from moderation.kernel.commands import Param, button, command
+from moderation.kernel.community import chats_for
 from moderation.kernel.errors import AlreadyDone, BadArgument, NotFound, NotPermitted, RateLimited, UserError
 from moderation.kernel.events import ChatRef
 from moderation.kernel.i18n import N_, _, localized, ngettext, translate
@@ -132,7 +133,7 @@ async def flag(inv: Invocation, *, release: ReleaseRef | None, norm: NormId, rea
     row = await inv.tx.flags.add(target.id, inv.account.id, norm_id, reason, inv.now)
     if row is None:
         raise AlreadyDone(_("You already flagged {ref} under {norm}.").format(ref=release_ref(target), norm=norm_id))
-    inv.core.stats["flags"] += 1
+    inv.services.stats["flags"] += 1
     log.info("flag F%s filed", row.id, extra={"community": inv.community.slug, "release": release_ref(target)})
     await inv.audit("flag.filed", f"F{row.id}", {"release": target.id, "norm": norm_id})
     await schedule_flag_escalation(inv.tx, row.id, inv.community_id, inv.pack, inv.now)
@@ -161,7 +162,7 @@ async def flag(inv: Invocation, *, release: ReleaseRef | None, norm: NormId, rea
         with inv.public():
             actions.extend(await moderator_alert(inv, target, open_flags))
     with inv.public():
-        actions.extend(await refresh_prompts(inv.tx, target, inv.pack, phrasing=inv.core.phrasing))
+        actions.extend(await refresh_prompts(inv.tx, target, inv.pack, phrasing=inv.services.phrasing))
     return actions
 
 
@@ -301,7 +302,7 @@ async def resolve_flag(inv: Invocation, flag: FlagRef, outcome: str, note: str, 
                 actor_ids=frozenset(await inv.person_accounts()),
             )
         )
-        actions.extend(await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.core.phrasing))
+        actions.extend(await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.services.phrasing))
     return actions
 
 

@@ -19,7 +19,7 @@ __all__: list[str] = []
 async def help_(inv: Invocation, *, command: str | None) -> list[Action]:
     """Help lists only what the asker may run, spelled as this platform types commands; it is private to the
     asker (a list of 18 commands is noise for everyone else in the group)."""
-    spell = inv.core.spelling(inv.chat.platform)
+    spell = inv.services.phrasings.spelling(inv.chat.platform)
     name = (command or "").strip()
     if name:
         spec = lookup(name)

@@ -26,7 +26,7 @@ import inspect
 import shlex
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from moderation.kernel.errors import BadArgument, UnknownCommand
 from moderation.kernel.i18n import _, translate
@@ -41,19 +41,18 @@ from moderation.kernel.params import (
     FlagRef,
     Int,
     NormId,
-    OneOf,
     ReleaseRef,
     Word,
-    converter_for,
 )
 from moderation.kernel.permissions import Privilege
+from moderation.kernel.phrasing import Phrasing, Spelling, Targeting, as_typed
 
 if TYPE_CHECKING:
-    from moderation.core import Core
     from moderation.kernel.actions import Action
     from moderation.kernel.buttons import ButtonPayload
     from moderation.kernel.events import CommandInvoked
     from moderation.kernel.invocation import Invocation
+    from moderation.kernel.services import Services
 
 __all__ = [
     "BUTTONS",
@@ -77,41 +76,13 @@ __all__ = [
 
 Handler = Callable[..., Awaitable[list["Action"]]]
 """`async def endorse(inv: Invocation, *, release: ReleaseRef | None, note: str | None) -> list[Action]`: the
-invocation, then one keyword argument per parameter, converted (None when an optional one was left out).
-(`async def h(inv, args: dict[str, Any])` is the older form and still gets the converted values as a dict.)"""
+invocation, then one keyword argument per parameter, converted (None when an optional one was left out)."""
 # Slow work a command needs that holds no lock (a model call), run before its unit of work; the result
 # reaches the handler as `Invocation.prepared`. It must not decide anything: the handler checks again.
-Prepare = Callable[["Core", "CommandInvoked"], Awaitable[object]]
-Spelling = Callable[[str], str]
-"""A platform's spelling of a canonical command name (`forget-me` -> `forget_me` on Telegram)."""
+Prepare = Callable[["Services", "CommandInvoked"], Awaitable[object]]
 
 
-Targeting = Literal["reply", "thread", "latest"]
-"""How a member points a command at a release without typing its id on a platform: `reply` to its announcement
-or prompt (Telegram), type it in the release's review `thread` (Discord, whose slash commands cannot be
-replies), or the `latest` release announced in the chat (the console, which also takes replies)."""
-
-
-def as_typed(name: str) -> str:
-    """The canonical spelling (the default for platforms that take it as it is: Discord, the console)."""
-    return name
-
-
-@dataclass(frozen=True, slots=True)
-class Phrasing:
-    """How members on one platform type commands: the names (`spell`) and how a command finds its release
-    (`targeting`). Cards that tell people which command to use are worded with it, so a footer never asks a
-    Discord member to reply with a slash command, which Discord cannot do."""
-
-    spell: Spelling = as_typed
-    targeting: Targeting = "latest"
-
-    def ref(self, name: str) -> str:
-        """`/forget-me` as typed here (`/forget_me` on Telegram)."""
-        return f"/{self.spell(name)}"
-
-
-ConverterLike = Converter[Any] | type | str
+ConverterLike = Converter[Any] | type
 _FOR_TYPE: dict[type, Converter[Any]] = {
     ReleaseRef: RELEASE_REF,
     FlagRef: FLAG_REF,
@@ -128,8 +99,7 @@ class Param:
     gets None).
 
     The third argument is a converter (`Text(500)`, `OneOf("upheld", "dismissed")`, `Int(1)`), or a value type
-    that has one (`ReleaseRef`, `FlagRef`, `NormId`, `int`, `str`). A `kind` string with `rest`, `choices` and
-    `max_length` is the older spelling and still binds."""
+    that has one (`ReleaseRef`, `FlagRef`, `NormId`, `int`, `str`)."""
 
     name: str
     description: str
@@ -140,21 +110,10 @@ class Param:
         self,
         name: str,
         description: str,
-        kind: ConverterLike = "word",
+        kind: ConverterLike = str,
         required: bool = True,
-        *,
-        rest: bool = False,
-        choices: tuple[str, ...] = (),
-        max_length: int = 1000,
     ) -> None:
-        if isinstance(kind, Converter):
-            converter: Converter[Any] = kind
-        elif isinstance(kind, type):
-            converter = _FOR_TYPE[kind]
-        elif choices:
-            converter = OneOf(*choices)
-        else:
-            converter = converter_for(kind, max_length=max_length, rest=rest)
+        converter: Converter[Any] = kind if isinstance(kind, Converter) else _FOR_TYPE[kind]
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "description", description)
         object.__setattr__(self, "converter", converter)
@@ -201,12 +160,9 @@ class CommandSpec:
     private_chat: bool = False
     """In a private chat no community claims, the command runs for the community that names the actor as
     owner or moderator (`/setup` on day one, before any group of the community is known to the bot)."""
-    takes_dict: bool = False
 
     async def run(self, inv: Invocation, values: Mapping[str, Any]) -> list[Action]:
         """Call the handler with converted values, every parameter named (None when left out)."""
-        if self.takes_dict:
-            return await self.handler(inv, dict(values))
         return await self.handler(inv, **{p.name: values.get(p.name) for p in self.params})
 
     def param(self, name: str) -> Param | None:
@@ -264,10 +220,8 @@ def command(
         if name in COMMANDS:
             raise RuntimeError(f"command {name!r} defined twice")
         targets = any(p.converter is RELEASE_REF for p in params)
-        takes_dict = _check_signature(name, fn, params)
-        spec = CommandSpec(
-            name, description, params, privilege, fn, targets, examples, prepare, private_chat, takes_dict
-        )
+        _check_signature(name, fn, params)
+        spec = CommandSpec(name, description, params, privilege, fn, targets, examples, prepare, private_chat)
         COMMANDS[name] = spec
         if button is not None:
 
@@ -281,9 +235,9 @@ def command(
     return register
 
 
-def _check_signature(name: str, fn: Handler, params: tuple[Param, ...]) -> bool:
+def _check_signature(name: str, fn: Handler, params: tuple[Param, ...]) -> None:
     """A handler must take exactly its command's parameters as keywords, so a renamed parameter fails at import,
-    not when a member first uses it. True for the older `(inv, args)` form."""
+    not when a member first uses it."""
     names = [p.name for p in params]
     if len(set(names)) != len(names):
         raise RuntimeError(f"command {name!r} names a parameter twice")
@@ -291,14 +245,11 @@ def _check_signature(name: str, fn: Handler, params: tuple[Param, ...]) -> bool:
         raise RuntimeError(f"command {name!r} takes more than one file")
     signature = inspect.signature(fn)
     taken = list(signature.parameters.values())[1:]
-    if [p.name for p in taken] == ["args"] and taken[0].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD:
-        return True
     keywords = {p.name for p in taken if p.kind is inspect.Parameter.KEYWORD_ONLY}
     if keywords != set(names) or len(taken) != len(names):
         raise RuntimeError(
             f"handler of {name!r} must take keyword-only parameters {sorted(names)}, not {sorted(keywords)}"
         )
-    return False
 
 
 def button(*actions: str) -> Callable[[ButtonRoute], ButtonRoute]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-__all__ = ["ChatBinding", "CommunityConfig"]
+from moderation.kernel.events import ChatRef
+
+__all__ = ["ChatBinding", "CommunityConfig", "chats_for"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,3 +60,12 @@ class CommunityConfig:
         t = self.detect_threshold
         if t is not None and not 0.0 < t < 1.0:
             raise ValueError(f"community {self.slug!r}: detect_threshold must be between 0 and 1 (exclusive), not {t}")
+
+
+def chats_for(community: CommunityConfig, *roles: str) -> list[ChatRef]:
+    """The community's chats of the first role that has any (e.g. mod, else review, else releases)."""
+    for role in roles:
+        found = [ChatRef(c.platform, c.chat_id) for c in community.chats if c.role == role]
+        if found:
+            return found
+    return []

@@ -11,7 +11,7 @@ current context (a `ContextVar`), which the core sets for each piece of work by 
 
 Why a context variable and not a `locale` argument threaded through every card function: text is built deep
 in shared helpers (cards, guards, errors raised three calls down), and handlers of every feature would
-otherwise each pass it along; the core chooses the audience once (`moderation.core`, `Invocation.public`),
+otherwise each pass it along; the core chooses the audience once (`moderation.dispatcher`, `Invocation.public`),
 and every `Card` records the locale it was written in, so the core can check that each action went to the
 audience whose language it speaks (`audience_locale`).
 

@@ -6,30 +6,33 @@ from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from moderation.kernel.actions import Action, Card, DirectMessage, Edit, OpenForm, Reply, Send
-from moderation.kernel.commands import Phrasing, release_id_of
+from moderation.kernel.commands import release_id_of
 from moderation.kernel.community import CommunityConfig
 from moderation.kernel.errors import BadArgument, NotFound, NotPermitted
 from moderation.kernel.events import Actor, ChatRef, RepliedMessage
 from moderation.kernel.i18n import DEFAULT_LANGUAGE, _, language_of, using
 from moderation.kernel.params import ReleaseRef
 from moderation.kernel.permissions import Privilege
+from moderation.kernel.phrasing import Phrasing
+from moderation.kernel.redaction import redacting_logger
+from moderation.kernel.services import Services
 from norms import NormPack
 from storage import Account, Release, Tx
 
-if TYPE_CHECKING:
-    from moderation.core import Core
+__all__ = ["Invocation", "audience_language", "cards_of", "checked_audience", "which_release"]
 
-__all__ = ["Invocation", "audience_language", "cards_of", "which_release"]
+log = redacting_logger("normbot.core")
 
 
 @dataclass
 class Invocation:
-    """The context of one command or button press."""
+    """The context of one command or button press: the process's `services`, and this event's unit of work,
+    community, actor and privilege."""
 
-    core: Core
+    services: Services
     tx: Tx
     community: CommunityConfig
     community_id: int
@@ -70,7 +73,7 @@ class Invocation:
 
     def ref(self, name: str) -> str:
         """A command as the actor types it on this platform (`/forget_me` on Telegram, `/forget-me` elsewhere)."""
-        return self.core.command_ref(self.chat.platform, name)
+        return self.services.command_ref(self.chat.platform, name)
 
     async def audit(self, action: str, subject: str, payload: dict[str, Any], *, actor: str | None = None) -> None:
         """Audit an action of this invocation in its community, now: by the actor unless `actor` says who
@@ -116,10 +119,10 @@ class Invocation:
                 )
             if release_id is None and self.reply_to:
                 raise BadArgument(_("The message you replied to is not a release announcement I know."))
-            if release_id is None and self.chat.platform in self.core.latest_release_fallback:
+            if release_id is None and self.chat.platform in self.services.latest_release_fallback:
                 release_id = await self.tx.announcements.latest_release_in_chat(self.chat.platform, self.chat.chat_id)
         if release_id is None:
-            raise which_release(self.core.phrasing(self.chat.platform))
+            raise which_release(self.services.phrasing(self.chat.platform))
         release = await self.tx.releases.get(self.community_id, release_id)
         if release is None:
             raise NotFound(_("There is no release R{id} in this community.").format(id=release_id))
@@ -178,3 +181,23 @@ def audience_language(action: Action, *, community: str, actor: Actor | None, ac
         mine = actor is not None and (action.platform, action.user_id) == (actor.platform, actor.user_id)
         return actor_language if mine else community
     return community
+
+
+def checked_audience(
+    services: Services, actions: list[Action], *, community: str, actor: Any, actor_language: str
+) -> list[Action]:
+    """`actions`, after checking that each is written in its reader's language (a log line and a counter
+    when not: a handler built a public card in the actor's language, or the other way round)."""
+    for action in actions:
+        expected = audience_language(action, community=community, actor=actor, actor_language=actor_language)
+        for card in cards_of(action):
+            if card.locale != expected:
+                services.stats["audience_mismatches"] += 1
+                log.warning(
+                    "%s card %r written in %s for readers of %s",
+                    type(action).__name__,
+                    card.title[:40],
+                    card.locale,
+                    expected,
+                )
+    return actions

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Generic, Literal, Protocol, TypeVar
 
 from moderation.kernel.i18n import N_, _
 from moderation.kernel.visible import visible
@@ -50,7 +50,6 @@ __all__ = [
     "ReleaseRef",
     "Text",
     "Word",
-    "converter_for",
 ]
 
 T = TypeVar("T")
@@ -369,15 +368,3 @@ class AttachmentConverter(Converter[Attachment]):
 RELEASE_REF = ReleaseRefConverter()
 FLAG_REF = FlagRefConverter()
 NORM_ID = NormIdConverter()
-
-_BY_KIND: dict[str, Converter[Any]] = {"release": RELEASE_REF, "flag": FLAG_REF, "norm": NORM_ID, "int": Int()}
-
-
-def converter_for(kind: str, *, max_length: int = 1000, rest: bool = False) -> Converter[Any]:
-    """The converter an old-style `kind` string means (`Param(name, description, "release")`): kept so that
-    commands written before converters still bind; new parameters pass a converter."""
-    if kind in _BY_KIND:
-        return _BY_KIND[kind]
-    if kind == "text" or rest:
-        return Text(max_length)
-    return Word(max_length)

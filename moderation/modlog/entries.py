@@ -21,16 +21,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from moderation.jobs import chats_for
 from moderation.kernel.actions import Action, Button, Card, Send
+from moderation.kernel.community import chats_for
 from moderation.kernel.i18n import _, ngettext, using
 from moderation.releases.cards import clip, release_ref, title_of
 from moderation.releases.lifecycle import status_label
 from storage import Release, Tx, readable
 
 if TYPE_CHECKING:
-    from moderation.core import Core
     from moderation.kernel.community import CommunityConfig
+    from moderation.kernel.services import Services
 
 __all__ = ["Line", "log_entries", "logged", "register"]
 
@@ -223,7 +223,7 @@ def _link(community: CommunityConfig, release: Release) -> str:
     return f"{release_ref(release)}: {base.rstrip('/')}/r/{release.id}" if base else ""
 
 
-async def log_entries(core: Core, tx: Tx) -> list[Action]:
+async def log_entries(services: Services, tx: Tx) -> list[Action]:
     """The mod-log messages for the decisions this unit of work made (call it inside the unit, after its
     work and before COMMIT; the caller returns them with its other actions). Nothing is read from the store
     unless an event is logged and its community has a log chat."""
@@ -236,8 +236,8 @@ async def log_entries(core: Core, tx: Tx) -> list[Action]:
     actions: list[Action] = []
     names: dict[str, str] = {"normbot": "normbot"}
     for cid, evs in by_community.items():
-        slug = core.community_slug(cid)
-        community = core.communities.get(slug) if slug else None
+        slug = services.directory.slug_of(cid)
+        community = services.communities.get(slug) if slug else None
         chats = chats_for(community, "log") if community is not None else []
         if community is None or not chats:
             continue

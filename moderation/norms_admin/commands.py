@@ -39,7 +39,7 @@ async def _load(inv: Invocation, source: str, name: str) -> NormPack:
     """Parse and lint a pack from chat; a broken one is a `BadArgument` listing its problems."""
     try:
         # Off the event loop: compiling and costing a pack of up to 200 norms takes a while (norms/cost.py).
-        pack = await asyncio.to_thread(load_pack_text, source, name, inv.core.packs.base_dir)
+        pack = await asyncio.to_thread(load_pack_text, source, name, inv.services.packs.base_dir)
     except NormFileError as exc:
         # The same positioned, coded form as `normbot norms lint` (file:line:col code: message), the file
         # being the upload or an extended pack; the message names the limit when one was exceeded.
@@ -86,7 +86,7 @@ async def _adopt(inv: Invocation, source: str, name: str, action: str) -> list[A
         author=inv.actor_ref,
         at=inv.now,
     )
-    inv.core.packs.remember(pack)
+    inv.services.packs.remember(pack)
     await inv.audit(action, f"pack:{revision.number}", {"digest": pack.digest, "id": pack.id, "version": pack.version})
     count = await recheck.open_count(inv.tx, inv.community_id)
     with inv.public():  # the answer stays in the chat, with the button for any moderator there
@@ -201,7 +201,7 @@ async def norms_simulate(inv: Invocation, *, file: Attachment) -> list[Action]:
     draft = await _load(inv, source, name)
     total = await recheck.open_count(inv.tx, inv.community_id)
     releases = await inv.tx.releases.after(inv.community_id, 0, exclude_statuses=sorted(CLOSED), limit=MAX_SIMULATED)
-    changes = await simulate_releases(inv.tx, draft, releases, context=lambda r: context_for(inv.core, inv.tx, r))
+    changes = await simulate_releases(inv.tx, draft, releases, context=lambda r: context_for(inv.services, inv.tx, r))
     severity = {n.id: n.severity for n in draft.norms}
     # As the re-check counts: a norm added that a release meets (or dropped that it met) changes nothing for it.
     changed = {c.release for c in changes if not {c.before, c.after} <= {None, "pass"}}

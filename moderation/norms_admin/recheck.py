@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from moderation.jobs import community_language
 from moderation.kernel import buttons
 from moderation.kernel.actions import Action, Button, Card, Send
+from moderation.kernel.community import chats_for
 from moderation.kernel.events import ChatRef
 from moderation.kernel.i18n import _, localized, ngettext, using
 from moderation.kernel.redaction import redacting_logger
@@ -33,7 +33,7 @@ from norms import NormPack
 from storage import NormRecheck, NormResult, Release, Tx
 
 if TYPE_CHECKING:
-    from moderation.core import Core
+    from moderation.kernel.services import Services
 
 __all__ = ["BATCH", "JOB_KIND", "TIME_SHARE", "Change", "offer_button", "open_count", "result_change", "run"]
 
@@ -135,16 +135,16 @@ def change_card(release: Release, change: Change, fixes: dict[str, NormHelp], pa
 
 
 async def _recheck_one(
-    core: Core, tx: Tx, release: Release, pack: NormPack, now: datetime
+    services: Services, tx: Tx, release: Release, pack: NormPack, now: datetime
 ) -> tuple[Change, bool, list[Action]]:
     """Check one release against `pack`: (what changed, whether it now misses a norm, what to show)."""
     latest = await tx.norm_checks.latest(release.id)
     before = latest[1] if latest else []
     status_before = release.status
-    results, fixes = await check_release(core, tx, release, pack, trigger=TRIGGER, actor_id=None, now=now)
+    results, fixes = await check_release(services, tx, release, pack, trigger=TRIGGER, actor_id=None, now=now)
     await settle_after_check(tx, release, pack, results, now)
     change = result_change(before, results, status_before, release.status)
-    actions = await refresh_prompts(tx, release, pack, phrasing=core.phrasing)
+    actions = await refresh_prompts(tx, release, pack, phrasing=services.phrasing)
     if change.changed:
         await tx.audit_log.append(
             release.community_id,
@@ -177,29 +177,29 @@ def _summary(rc: NormRecheck, pack: NormPack, revision_number: int | None) -> Ca
     )
 
 
-async def _batch(core: Core, tx: Tx, recheck_id: int, now: datetime) -> tuple[bool, list[Action]]:
+async def _batch(services: Services, tx: Tx, recheck_id: int, now: datetime) -> tuple[bool, list[Action]]:
     """One batch: (finished, actions)."""
     rc = await tx.rechecks.get(recheck_id)
     if rc is None or rc.state == "done":
         return True, []
     row = await tx.communities.get(rc.community_id)
-    community = core.communities.get(row.slug) if row is not None else None
+    community = services.communities.get(row.slug) if row is not None else None
     if community is None:
         return True, []  # not a community this deployment serves (any more)
-    pack = await core.packs.current(tx, community, rc.community_id)
+    pack = await services.packs.current(tx, community, rc.community_id)
     releases = await tx.releases.after(
         rc.community_id, rc.after_release_id, exclude_statuses=sorted(CLOSED), limit=BATCH
     )
     actions: list[Action] = []
     for release in releases:
-        change, failing, done = await _recheck_one(core, tx, release, pack, now)
+        change, failing, done = await _recheck_one(services, tx, release, pack, now)
         actions += done
         rc.after_release_id = release.id
         rc.checked += 1
         rc.changed += int(change.changed)
         rc.failing += int(failing)
     if len(releases) == BATCH:
-        return False, actions + await log_entries(core, tx)
+        return False, actions + await log_entries(services, tx)
     rc.state, rc.finished_at = "done", now
     revisions = [r for r in await tx.pack_revisions.all(rc.community_id) if r.id == rc.revision_id]
     number = revisions[0].number if revisions else None
@@ -211,15 +211,13 @@ async def _batch(core: Core, tx: Tx, recheck_id: int, now: datetime) -> tuple[bo
         payload={"checked": rc.checked, "changed": rc.changed, "failing": rc.failing, "pack": pack.digest},
         at=now,
     )
-    from moderation.jobs import chats_for
-
     card = _summary(rc, pack, number)
     chats = [ChatRef(rc.report_platform, rc.report_chat_id, rc.report_thread_id)]
     chats += [
         c for c in chats_for(community, "mod") if (c.platform, c.chat_id) != (rc.report_platform, rc.report_chat_id)
     ]
     actions += [Send(chat, card) for chat in chats]
-    return True, actions + await log_entries(core, tx)
+    return True, actions + await log_entries(services, tx)
 
 
 @register("norms.rechecked")
@@ -234,18 +232,18 @@ def _logged(e: dict[str, Any], who: str, release: Release | None) -> Line:
     )
 
 
-async def run(core: Core, job_id: int, recheck_id: int) -> list[Action]:
+async def run(services: Services, job_id: int, recheck_id: int) -> list[Action]:
     """Run a claimed `norm_recheck` job batch after batch; finish it when every open release was checked,
     or hand it back to the next tick after `TIME_SHARE` seconds."""
     actions: list[Action] = []
     started = time.monotonic()
     while True:
-        async with core.store.transaction() as tx:
+        async with services.store.transaction() as tx:
             # Everything a batch writes (prompts, creators' messages, the summary, the mod log) is read in the
             # community's chats: the community's language.
             rc = await tx.rechecks.get(recheck_id)
-            with using(await community_language(core, tx, rc.community_id if rc else None)):
-                finished, done = await _batch(core, tx, recheck_id, core.clock())
+            with using(await services.directory.language(tx, rc.community_id if rc else None)):
+                finished, done = await _batch(services, tx, recheck_id, services.clock())
             handed_back = not finished and time.monotonic() - started > TIME_SHARE
             if finished:
                 await tx.jobs.finish(job_id)

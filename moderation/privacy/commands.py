@@ -68,7 +68,7 @@ async def _reissue_receipts(inv: Invocation, ids: list[int]) -> int:
     it still verifies with the community key and still proves the same thing. Without a usable key the stored
     receipt is dropped rather than kept with the name: the claim stands, and the member kept their copy.
     """
-    hooks = inv.core.hooks
+    hooks = inv.services.hooks
     keys = hooks.keys if isinstance(hooks, Provenance) else KeyStore()
     reissued: list[tuple[int, int, dict[str, Any] | None]] = []
     for claim_id, seq, receipt in await inv.tx.privacy.named_receipts(ids):
@@ -111,7 +111,7 @@ async def forget_me(inv: Invocation, *, confirm: str | None) -> list[Action]:
     receipts = await _reissue_receipts(inv, ids)
     done = dataclasses.replace(await inv.tx.privacy.redact_member(ids), receipts=receipts)
     await inv.audit("privacy.forgotten", inv.actor_ref, done.as_payload())
-    inv.core.stats["members_forgotten"] += 1
+    inv.services.stats["members_forgotten"] += 1
     return [
         Reply(
             Card(

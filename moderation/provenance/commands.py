@@ -36,7 +36,7 @@ _MENTION = re.compile(r"<@!?(\d{1,20})>")
 
 
 def _provenance(inv: Invocation) -> Provenance | None:
-    hooks = inv.core.hooks
+    hooks = inv.services.hooks
     return hooks if isinstance(hooks, Provenance) else None
 
 
@@ -100,7 +100,7 @@ async def claim(inv: Invocation, *, value: ClaimValue) -> list[Action]:
             _("You already claimed {value}.").format(value=value.label),
             hint=_("normbot claim receipt <value> prints it."),
         )
-    inv.core.stats["claims_recorded"] += 1
+    inv.services.stats["claims_recorded"] += 1
     receipt = json.dumps(row.receipt, sort_keys=True, separators=(",", ":"))
     fields = ((_("Claim"), f"C{row.id} {value.label}"), (_("Audit log"), f"#{row.audit_seq}"))
     note = ""
@@ -131,7 +131,7 @@ async def claim(inv: Invocation, *, value: ClaimValue) -> list[Action]:
 
 
 def _mod_chats(inv: Invocation) -> list[Any]:
-    from moderation.jobs import chats_for
+    from moderation.kernel.community import chats_for
 
     return chats_for(inv.community, "mod", "review", "releases")
 
@@ -163,11 +163,11 @@ async def _recount_after_link(inv: Invocation) -> list[Action]:
     Such a release goes back to review, is audited, and its prompts show the new count."""
     actions: list[Action] = []
     for release in await inv.tx.endorsements.endorsed_releases_of_people(await inv.person_accounts()):
-        slug = inv.core.community_slug(release.community_id)
-        config = inv.core.communities.get(slug) if slug else None
+        slug = inv.services.directory.slug_of(release.community_id)
+        config = inv.services.communities.get(slug) if slug else None
         if config is None:
             continue
-        pack = await inv.core.packs.current(inv.tx, config, release.community_id)
+        pack = await inv.services.packs.current(inv.tx, config, release.community_id)
         await inv.tx.releases.lock(release)
         reached, count, quorum = await quorum_reached(inv.tx, release, pack)
         if reached or not await set_status(inv.tx, release, "in_review", inv.now):
@@ -181,7 +181,7 @@ async def _recount_after_link(inv: Invocation) -> list[Action]:
             at=inv.now,
         )
         with inv.public():
-            actions.extend(await refresh_prompts(inv.tx, release, pack, phrasing=inv.core.phrasing))
+            actions.extend(await refresh_prompts(inv.tx, release, pack, phrasing=inv.services.phrasing))
     return actions
 
 

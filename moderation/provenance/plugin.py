@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from moderation.jobs import chats_for
 from moderation.kernel.actions import Action, Card, DirectMessage
+from moderation.kernel.community import chats_for
 from moderation.kernel.events import MessagePosted
 from moderation.kernel.i18n import _
 from moderation.kernel.redaction import redacting_logger
@@ -46,7 +46,7 @@ from norms.licenses import normalize_license
 from storage import Account, AnnouncementRef, Release, Tx, personal
 
 if TYPE_CHECKING:
-    from moderation.core import Core
+    from moderation.kernel.services import Services
 
 __all__ = ["Provenance"]
 
@@ -99,16 +99,16 @@ class Provenance:
 
     # -- CoreHooks -------------------------------------------------------------------------------------
 
-    async def lineage_facts(self, core: Core, tx: Tx, release: Release) -> Sequence[ParentFacts]:
+    async def lineage_facts(self, services: Services, tx: Tx, release: Release) -> Sequence[ParentFacts]:
         """Facts about each resolved parent, for `parent_permissions` and `license_flowdown`."""
         return await parent_facts(tx, release)
 
-    async def digest_lines(self, core: Core, tx: Tx, community_id: int, since: datetime) -> Sequence[str]:
+    async def digest_lines(self, services: Services, tx: Tx, community_id: int, since: datetime) -> Sequence[str]:
         """The week's most-credited models."""
         return await most_credited(tx, community_id, since)
 
     async def prepare_announcement(
-        self, core: Core, community_id: int, event: MessagePosted, embedding: Any = None
+        self, services: Services, community_id: int, event: MessagePosted, embedding: Any = None
     ) -> TextNeighbours | None:
         """Before the announcement's unit of work: score its text against the community's recent announcements.
 
@@ -119,15 +119,15 @@ class Provenance:
         read and the registration are not compared, exactly as if they had arrived a moment later.
         """
         text = event.text
-        if len(normalise_text(text)) < MIN_CHARS or self._embedder(core) is None:
+        if len(normalise_text(text)) < MIN_CHARS or self._embedder(services) is None:
             return None  # without a model nothing here is slow: `after_announcement` scores in its own unit
-        async with core.store.transaction() as tx:
-            recent, texts = await self._neighbours(core, tx, community_id)
-        return await self._score(core, text, embedding, recent, texts)
+        async with services.store.transaction() as tx:
+            recent, texts = await self._neighbours(services, tx, community_id)
+        return await self._score(services, text, embedding, recent, texts)
 
     async def after_announcement(
         self,
-        core: Core,
+        services: Services,
         tx: Tx,
         release: Release,
         author: Account,
@@ -142,7 +142,7 @@ class Provenance:
         """Claims, re-upload evidence and credit notices for a newly registered release."""
         if not created:
             return ()  # a cross-post by the same person: its claims were recorded the first time
-        slug = core.community_slug(release.community_id) or str(release.community_id)
+        slug = services.directory.slug_of(release.community_id) or str(release.community_id)
         same_person = set(await tx.accounts.of_person(author))
         headers, header_evidence = await self._read_headers(event, author, fields)
         self._remember_stated(release, event.text, headers)
@@ -151,7 +151,7 @@ class Provenance:
         neighbours = prepared if isinstance(prepared, TextNeighbours) else None
         if neighbours is None and len(normalise_text(event.text)) >= MIN_CHARS:
             # Called without the preparation step (a hook user of its own): score inside the transaction.
-            neighbours = await self._score_in_tx(core, tx, release.community_id, event.text)
+            neighbours = await self._score_in_tx(services, tx, release.community_id, event.text)
         if neighbours is not None:
             await self._text_matches(tx, release, same_person, neighbours, matches)
             if announcement_id is not None:
@@ -167,7 +167,7 @@ class Provenance:
         if announcement_id is None:
             announcement = await tx.announcements.by_message(event.chat.platform, event.chat.chat_id, event.message_id)
             announcement_id = announcement.id if announcement else None
-        model = self._model_name(core)
+        model = self._model_name(services)
         if neighbours is not None and neighbours.vector is not None and model:
             # This announcement's vector, and those of earlier ones the model just made (announced before
             # the model was on): no process has to embed them again.
@@ -175,14 +175,14 @@ class Provenance:
             if announcement_id is not None:
                 fresh[announcement_id] = neighbours.vector
             await tx.announcements.add_vectors(model, {i: pack_vector(v) for i, v in fresh.items()})
-        recorded = await self._record(tx, slug, author, values, release, announcement_id, now, core)
-        actions = await self._alerts(core, tx, release, author, matches, recorded, now)
+        recorded = await self._record(tx, slug, author, values, release, announcement_id, now, services)
+        actions = await self._alerts(services, tx, release, author, matches, recorded, now)
         actions.extend(await self._credit_notices(tx, release, author, same_person))
         return actions
 
     async def after_content_change(
         self,
-        core: Core,
+        services: Services,
         tx: Tx,
         release: Release,
         creator: Account,
@@ -207,15 +207,15 @@ class Provenance:
         values = [v for v in claim_values(after) if v not in known]
         if not values:
             return ()
-        slug = core.community_slug(release.community_id) or str(release.community_id)
+        slug = services.directory.slug_of(release.community_id) or str(release.community_id)
         same_person = set(await tx.accounts.of_person(creator))
         matches = await claim_matches(tx, release.community_id, values, same_person, release.id)
-        recorded = await self._record(tx, slug, creator, values, release, announcement_id, now, core, source="edit")
-        return await self._alerts(core, tx, release, creator, matches, recorded, now)
+        recorded = await self._record(tx, slug, creator, values, release, announcement_id, now, services, source="edit")
+        return await self._alerts(services, tx, release, creator, matches, recorded, now)
 
     async def _alerts(
         self,
-        core: Core,
+        services: Services,
         tx: Tx,
         release: Release,
         author: Account,
@@ -224,8 +224,8 @@ class Provenance:
         now: datetime,
     ) -> list[Action]:
         """The moderators' card and the earlier creator's DM for each match, audited."""
-        slug = core.community_slug(release.community_id) or str(release.community_id)
-        config = core.communities.get(slug)
+        slug = services.directory.slug_of(release.community_id) or str(release.community_id)
+        config = services.communities.get(slug)
         actions: list[Action] = []
         mod_chats = chats_for(config, "mod", "review", "releases") if config else []
         for m in matches.values():
@@ -245,7 +245,7 @@ class Provenance:
                 },
                 at=now,
             )
-            core.stats["reupload_alerts"] += 1
+            services.stats["reupload_alerts"] += 1
         return actions
 
     # -- pieces ----------------------------------------------------------------------------------------
@@ -259,7 +259,7 @@ class Provenance:
         release: Release,
         announcement_id: int | None,
         now: datetime,
-        core: Core,
+        services: Services,
         *,
         source: str = "announcement",
     ) -> list[str]:
@@ -278,8 +278,8 @@ class Provenance:
         if problem is not None:
             # The claims stand without receipts: keep the announcement flowing.
             log.error("cannot sign claim receipts: %s", problem)
-            core.stats["receipt_errors"] += sum(1 for c in claims if c.receipt is None)
-        core.stats["claims_recorded"] += len(claims)
+            services.stats["receipt_errors"] += sum(1 for c in claims if c.receipt is None)
+        services.stats["claims_recorded"] += len(claims)
         return [f"C{c.id} {c.kind.replace('_', '-')}" for c in claims if c.receipt is not None]
 
     async def _read_headers(
@@ -332,25 +332,27 @@ class Provenance:
         if extra != release.fields_json.get("extra", {}):
             release.fields_json = {**release.fields_json, "extra": extra}
 
-    def _embedder(self, core: Core) -> Callable[[Sequence[str]], Any] | None:
+    def _embedder(self, services: Services) -> Callable[[Sequence[str]], Any] | None:
         """The detector's `embed`, unless the detector says it runs without its model (`model_status`):
         then there is nothing to embed with, and no reason for `prepare_announcement` to read anything."""
-        embed = getattr(core.detector, "embed", None)
+        embed = getattr(services.detector, "embed", None)
         if not callable(embed):
             return None
-        status = getattr(core.detector, "model_status", "loaded")
+        status = getattr(services.detector, "model_status", "loaded")
         return embed if status == "loaded" else None
 
-    async def _score_in_tx(self, core: Core, tx: Tx, community_id: int, text: str) -> TextNeighbours:
-        recent, texts = await self._neighbours(core, tx, community_id)
-        return await self._score(core, text, None, recent, texts)
+    async def _score_in_tx(self, services: Services, tx: Tx, community_id: int, text: str) -> TextNeighbours:
+        recent, texts = await self._neighbours(services, tx, community_id)
+        return await self._score(services, text, None, recent, texts)
 
-    async def _neighbours(self, core: Core, tx: Tx, community_id: int) -> tuple[list[AnnouncementRef], dict[int, str]]:
+    async def _neighbours(
+        self, services: Services, tx: Tx, community_id: int
+    ) -> tuple[list[AnnouncementRef], dict[int, str]]:
         """The community's recent announcements, and the texts of those whose shingles or vector (with a
         model) are not cached yet."""
         recent = await tx.announcements.recent_refs(community_id, limit=self.compare_last)
-        with_model = self._embedder(core) is not None
-        model = self._model_name(core)
+        with_model = self._embedder(services) is not None
+        model = self._model_name(services)
         if with_model and model is not None:
             # Vectors stored at registration: a restarted process or another replica reads them instead
             # of running the model over every neighbour again.
@@ -365,7 +367,7 @@ class Provenance:
         return recent, await tx.announcements.texts(missing)
 
     async def _score(
-        self, core: Core, text: str, embedding: Any, recent: Sequence[AnnouncementRef], texts: dict[int, str]
+        self, services: Services, text: str, embedding: Any, recent: Sequence[AnnouncementRef], texts: dict[int, str]
     ) -> TextNeighbours:
         """Jaccard (and cosine, with a model) of `text` against each neighbour long enough to compare."""
         rows = [
@@ -376,7 +378,7 @@ class Provenance:
         mine = shingles(text)
         jaccards = [jaccard(mine, self._shingles_of(r.announcement_id, "")) for r in rows]
         vector, cosines, embedded = await self._cosines(
-            core, text, embedding, [(r.announcement_id, texts.get(r.announcement_id)) for r in rows]
+            services, text, embedding, [(r.announcement_id, texts.get(r.announcement_id)) for r in rows]
         )
         return TextNeighbours(
             vector,
@@ -440,17 +442,17 @@ class Provenance:
             self._vectors.popitem(last=False)
 
     @staticmethod
-    def _model_name(core: Core) -> str | None:
+    def _model_name(services: Services) -> str | None:
         """The identity of the detector's vectors (`Detector.embedding_model`); None: do not store them."""
-        name = getattr(core.detector, "embedding_model", None)
+        name = getattr(services.detector, "embedding_model", None)
         return name if isinstance(name, str) and name else None
 
     async def _cosines(
-        self, core: Core, text: str, embedding: Any, others: Sequence[tuple[int, str | None]]
+        self, services: Services, text: str, embedding: Any, others: Sequence[tuple[int, str | None]]
     ) -> tuple[Any, list[float] | None, dict[int, Any]]:
         """(this text's vector, cosine with each of `others`, the vectors of `others` the model had to make),
         or (None, None, {}) without a working model."""
-        embed = self._embedder(core)
+        embed = self._embedder(services)
         if embed is None:
             return None, None, {}
         # Vectors are taken out of the cache before the model runs: other announcements use it meanwhile.

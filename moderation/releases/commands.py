@@ -179,7 +179,7 @@ async def release_edit(inv: Invocation, *, release: ReleaseRef, field: str, valu
     fields = _edited(ReleaseFields.from_json(target.fields_json), name, value)
     with inv.public():  # the answer is public, and the members told about the change read the chat
         change = await change_content(
-            inv.core,
+            inv.services,
             inv.tx,
             target,
             inv.pack,
@@ -198,7 +198,7 @@ async def release_edit(inv: Invocation, *, release: ReleaseRef, field: str, valu
 
 async def _recheck(inv: Invocation, release: Any, *, trigger: str) -> list[Action]:
     results, fixes = await check_release(
-        inv.core, inv.tx, release, inv.pack, trigger=trigger, actor_id=inv.account.id, now=inv.now
+        inv.services, inv.tx, release, inv.pack, trigger=trigger, actor_id=inv.account.id, now=inv.now
     )
     before = release.status
     await settle_after_check(inv.tx, release, inv.pack, results, inv.now)
@@ -230,7 +230,7 @@ async def _recheck(inv: Invocation, release: Any, *, trigger: str) -> list[Actio
         )
         if failures and moved:
             card = Card(card.title, card.body + "\n" + moved.strip(), card.fields, card.status, card.footer)
-        refreshed = await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.core.phrasing)
+        refreshed = await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.services.phrasing)
     if release.creator_id in await inv.person_accounts():
         return [Reply(card, ephemeral=False), *refreshed]
     # Someone else's release (a moderator's /normcheck or edit): the creator gets what to fix, the actor a
@@ -341,7 +341,7 @@ async def status(inv: Invocation, *, release: ReleaseRef, state: str, note: str 
         return [
             Reply(Card(_("{ref} is now {status}").format(ref=ref, status=status_label(target)), body.strip())),
             *told,
-            *await refresh_prompts(inv.tx, row, inv.pack, phrasing=inv.core.phrasing),
+            *await refresh_prompts(inv.tx, row, inv.pack, phrasing=inv.services.phrasing),
         ]
 
 

@@ -39,7 +39,7 @@ from norms.fields import ReleaseFields
 from storage import NormResult, Release, ResultRow, Tx
 
 if TYPE_CHECKING:
-    from moderation.core import Core
+    from moderation.kernel.services import Services
 
 __all__ = [
     "NEXT_STEPS",
@@ -77,15 +77,15 @@ def pack_label(pack: NormPack) -> str:
     return f"{pack.id} {pack.version}"
 
 
-async def context_for(core: Core, tx: Tx, release: Release) -> ReleaseContext:
+async def context_for(services: Services, tx: Tx, release: Release) -> ReleaseContext:
     """The evaluation context of a release: its fields, text, and what provenance knows of its parents."""
     fields = ReleaseFields.from_json(release.fields_json)
-    parents = await core.hooks.lineage_facts(core, tx, release)
+    parents = await services.hooks.lineage_facts(services, tx, release)
     return ReleaseContext(fields=fields, text=release.text, parents=tuple(parents))
 
 
 async def check_release(
-    core: Core,
+    services: Services,
     tx: Tx,
     release: Release,
     pack: NormPack,
@@ -96,7 +96,7 @@ async def check_release(
 ) -> tuple[list[NormResult], dict[str, NormHelp]]:
     """Evaluate, store the check (with the pack digest), and return the stored rows plus each norm's title and
     fix (the stored rows carry neither: they are the pack's words, shown from the pack in force)."""
-    results = await asyncio.to_thread(evaluate, pack, await context_for(core, tx, release))
+    results = await asyncio.to_thread(evaluate, pack, await context_for(services, tx, release))
     rows = [ResultRow(r.norm_id, r.need, r.severity, r.outcome, "; ".join(r.evidence)[:2000]) for r in results]
     await tx.norm_checks.add(
         release.id,

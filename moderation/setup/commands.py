@@ -103,7 +103,7 @@ async def setup(inv: Invocation, *, setting: str | None, value: str | None) -> l
         note = f"{label_of(spec)}: {_said(spec, old)} → {_said(spec, new)}."
     rows = await inv.tx.settings.all(inv.community_id)
     slug = inv.community.slug
-    inv.tx.on_commit(lambda: inv.core.settings_changed(slug, rows))
+    inv.tx.on_commit(lambda: inv.services.directory.settings_changed(slug, rows))
     return [OpenSettings(await _form(inv, rows, note=note))]
 
 
@@ -123,7 +123,7 @@ async def _check_chat(inv: Invocation, chat_id: str) -> None:
     binding = await inv.tx.chats.binding(platform, chat_id)
     if binding is not None and binding.community_id != inv.community_id:
         raise NotPermitted(_("That chat belongs to another community I serve; choose one of this community's chats."))
-    for slug, config in inv.core.file_communities.items():
+    for slug, config in inv.services.directory.file_communities.items():
         if slug != inv.community.slug and any(c.platform == platform and c.chat_id == chat_id for c in config.chats):
             raise NotPermitted(
                 _("That chat belongs to another community I serve; choose one of this community's chats.")
@@ -135,10 +135,10 @@ async def _form(inv: Invocation, rows: Any = None, *, note: str = "", invite: st
     own copy changes only when the unit of work commits)."""
     if rows is None:
         rows = await inv.tx.settings.all(inv.community_id)
-    file_config = inv.core.file_communities.get(inv.community.slug, inv.community)
+    file_config = inv.services.directory.file_communities.get(inv.community.slug, inv.community)
     community = merged(file_config, stored_of(rows))
-    pack = await inv.core.packs.current(inv.tx, community, inv.community_id)
-    configured = await inv.core.packs.current(inv.tx, file_config, inv.community_id)
+    pack = await inv.services.packs.current(inv.tx, community, inv.community_id)
+    configured = await inv.services.packs.current(inv.tx, file_config, inv.community_id)
     return await build_form(
         inv.tx,
         community=community,

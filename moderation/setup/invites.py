@@ -19,7 +19,7 @@ from moderation.kernel.events import ChatInvited
 from moderation.kernel.i18n import N_, _, translate, using
 
 if TYPE_CHECKING:
-    from moderation.core import Core
+    from moderation.kernel.services import Services
 
 __all__ = ["INVITE_ROLES", "INVITE_TTL", "redeem", "token_hash"]
 
@@ -50,13 +50,13 @@ def _invalid() -> Card:
     )
 
 
-async def redeem(core: Core, event: ChatInvited) -> list[Action]:
+async def redeem(services: Services, event: ChatInvited) -> list[Action]:
     """Bind `event.chat` to the invite's community; a refusal says why and binds nothing."""
     chat, author = event.chat, event.author
     if chat.private:
         return [Reply(Card(_("Add me to a group"), _("An invite link adds a group or channel, not a private chat.")))]
-    now = core.clock()
-    async with core.store.transaction() as tx:
+    now = services.clock()
+    async with services.store.transaction() as tx:
         if not await tx.processed_events.mark(chat.platform, f"invite:{event.event_id}", now):
             return []
         binding = await tx.chats.binding(chat.platform, chat.chat_id)
@@ -70,7 +70,7 @@ async def redeem(core: Core, event: ChatInvited) -> list[Action]:
             return [Reply(Card(_("Already taken"), _("This chat already belongs to another community I serve.")))]
         row = await tx.communities.get(invite.community_id)
         slug = row.slug if row is not None else ""
-        if slug not in core.communities:
+        if slug not in services.communities:
             await tx.discard()
             return [Reply(_invalid())]
         watched = invite.role == "releases" or (binding is not None and binding.watched and binding.role == "releases")
@@ -101,9 +101,9 @@ async def redeem(core: Core, event: ChatInvited) -> list[Action]:
                     at=now,
                 )
         rows = await tx.settings.all(invite.community_id)
-        tx.on_commit(lambda: core.settings_changed(slug, rows))
-        tx.on_commit(lambda: core.forget_binding(chat.platform, chat.chat_id))
-    community = core.communities[slug]
+        tx.on_commit(lambda: services.directory.settings_changed(slug, rows))
+        tx.on_commit(lambda: services.directory.forget(chat.platform, chat.chat_id))
+    community = services.communities[slug]
     with using(community.language):  # the chat just joined the community: its language from now on
         return [
             Reply(

@@ -167,3 +167,15 @@ async def test_two_replicas_decide_one_appeal_once(pg_store: Store) -> None:
         appeal = await tx.appeals.get(1, 1)
         assert appeal is not None and appeal.status in ("granted", "denied")
         assert [e.action for e in await tx.audit_log.events(1)].count(f"appeal.{appeal.status}") == 1
+
+
+async def test_a_bad_appeal_id_is_answered_with_the_parameter_and_an_example(upheld: Chat, store: Store) -> None:
+    """/grant and /deny take a typed appeal id: a word that is not one is refused in chat, naming the
+    parameter, and decides nothing; `#1` and `1` read as A1, as people copy them from /queue."""
+    await upheld.cmd("ada", "/appeal R1 I made it")
+    refused = reply_text(await upheld.cmd("mia", "/grant banana because"))
+    assert '"appeal" should be an id like A3' in refused and "'banana'" in refused
+    assert await status_of(store) == "changes_requested"
+    granted = reply_text(await upheld.cmd("mia", "/grant #1 checked the upload dates"))
+    assert "A1" in granted
+    assert await status_of(store) != "changes_requested"

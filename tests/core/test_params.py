@@ -14,6 +14,9 @@ from moderation.kernel.commands import COMMANDS, CommandSpec, Param, bind_option
 from moderation.kernel.errors import BadArgument
 from moderation.kernel.invocation import Invocation
 from moderation.kernel.params import (
+    FLAG_REF,
+    NORM_ID,
+    RELEASE_REF,
     Attachment,
     AttachmentConverter,
     BadValue,
@@ -24,7 +27,6 @@ from moderation.kernel.params import (
     ReleaseRef,
     Text,
     Word,
-    converter_for,
 )
 from moderation.kernel.permissions import Privilege
 from tests.core.harness import Chat, reply_text
@@ -34,25 +36,25 @@ from tests.core.harness import Chat, reply_text
 
 @pytest.mark.parametrize("typed", ["R12", "r12", "#12", "12", " R12 "])
 def test_release_ref_reads_every_spelling_of_an_id(typed: str) -> None:
-    assert converter_for("release").parse(typed) == ReleaseRef(12)
+    assert RELEASE_REF.parse(typed) == ReleaseRef(12)
     assert str(ReleaseRef(12)) == "R12"
 
 
 @pytest.mark.parametrize("typed", ["banana", "R", "R-1", "R1234567890123456789", "12a", ""])
 def test_release_ref_refuses_with_an_example(typed: str) -> None:
     with pytest.raises(BadValue, match="should be an id like R12"):
-        converter_for("release").parse(typed)
+        RELEASE_REF.parse(typed)
 
 
 def test_flag_ref_and_its_example() -> None:
-    flag = converter_for("flag")
+    flag = FLAG_REF
     assert flag.parse("F7") == FlagRef(7) and flag.parse("#7") == FlagRef(7) and str(FlagRef(7)) == "F7"
     with pytest.raises(BadValue, match="should be an id like F7"):
         flag.parse("seven")
 
 
 def test_norm_id_is_lower_cased() -> None:
-    value = converter_for("norm").parse(" Credit-Base-Model ")
+    value = NORM_ID.parse(" Credit-Base-Model ")
     assert isinstance(value, NormId) and value == "credit-base-model"
 
 
@@ -122,7 +124,7 @@ async def test_release_suggestions_match_the_id_or_the_name() -> None:
     catalogue = _Catalogue(
         [_Release(12, "Neon Dreams", "v2", "in_review"), _Release(31, "Quiet\u202eModel", None, "endorsed")]
     )
-    release = converter_for("release")
+    release = RELEASE_REF
     assert [v for v, _ in await release.suggest(catalogue, "")] == ["R12", "R31"]
     assert [v for v, _ in await release.suggest(catalogue, "r3")] == ["R31"]
     assert await release.suggest(catalogue, "neon") == [("R12", "R12 Neon Dreams v2 (in_review)")]
@@ -132,7 +134,7 @@ async def test_release_suggestions_match_the_id_or_the_name() -> None:
 
 async def test_norm_suggestions_match_the_id_or_the_title() -> None:
     catalogue = _Catalogue(norm_rows=[_Norm("credit-base-model", "Name the base model"), _Norm("nsfw", "Tag it")])
-    norm = converter_for("norm")
+    norm = NORM_ID
     assert [v for v, _ in await norm.suggest(catalogue, "BASE")] == ["credit-base-model"]
     assert [v for v, _ in await norm.suggest(catalogue, "tag")] == ["nsfw"]
 
@@ -233,8 +235,14 @@ def test_a_handler_must_take_its_parameters_as_typed_keywords(scratch: list[str]
     async def right(inv: Invocation, *, release: ReleaseRef | None, n: int) -> list[Action]:
         return []
 
-    assert COMMANDS["zz-right"].targets_release and not COMMANDS["zz-right"].takes_dict
+    assert COMMANDS["zz-right"].targets_release
     assert "zz-wrong" not in COMMANDS
+    # The untyped `(inv, args)` form is gone: every handler declares its parameters.
+    with pytest.raises(RuntimeError, match="keyword-only parameters"):
+
+        @command("zz-dict", "test", Param("release", "r", ReleaseRef, required=False))
+        async def untyped(inv: Invocation, args: dict[str, object]) -> list[Action]:
+            return []
 
 
 async def test_typed_values_reach_the_handler_and_bad_ones_are_answered(chat: Chat, scratch: list[str]) -> None:

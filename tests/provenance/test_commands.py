@@ -134,7 +134,7 @@ async def test_digest_highlights_most_credited(chat: Chat, prov: Provenance, sto
     await chat.say("bo", "New merge: Beta Mix v1. Merge of Alpha Base. Base model: SDXL 1.0. License: openrail++.")
     await chat.say("cy", "New merge: Gamma Mix v1. Merge of Alpha Base. Base model: SDXL 1.0. License: openrail++.")
     async with store.transaction() as tx:
-        lines = await prov.digest_lines(chat.core, tx, 1, since)
+        lines = await prov.digest_lines(chat.core.services, tx, 1, since)
     assert lines == ["🔗 Most credited: R1 Alpha Base by ada (2 new derivative(s))"]
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import event, func, select
 from bot.wiring import build_core
 from moderation.core import Core
 from moderation.kernel.clock import ManualClock
+from moderation.kernel.params import RELEASE_REF
 from moderation.kernel.retry import RetryPolicy
 from storage import Store
 from storage.models import AuditEvent, Endorsement, ProcessedEvent
@@ -106,7 +107,7 @@ async def test_outage_refuses_cleanly_and_recovers(chat: Chat, core: Core, runni
     assert NOT_RECORDED in reply_text(await chat.press("eve", "nb1:endorse:1"))
     assert NOT_RECORDED in reply_text(await chat.say("kai", "Releasing Velvet Mix v1, an SD 1.5 merge."))
     assert await core.run_due_jobs() == []
-    assert await core.suggest(chat.ref, "release", "") == []
+    assert await core.suggest(chat.ref, RELEASE_REF, "") == []
     assert core.stats["store_errors"] >= 4
     assert core.stats["store_retries"] >= 4  # each refused connection was retried before giving up
 
