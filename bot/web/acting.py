@@ -28,6 +28,7 @@ from bot.web.mod import _NO_STORE, COOKIE, _bearer, _guard
 from moderation.core import WEB
 from moderation.kernel.actions import Reply
 from moderation.kernel.events import Actor, ChatRef, CommandInvoked
+from moderation.kernel.i18n import N_, _, translate, using
 from storage import Community
 
 __all__ = ["csrf_token", "new_nonce", "router"]
@@ -36,7 +37,14 @@ router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 _NONCE = re.compile(r"[0-9a-f]{32}")
 MAX_NOTE = 500
 # The titles of the core's refusals and errors (`moderation.core.Core._handle`): answered with 409, not 200.
-_REFUSALS = frozenset({"Not allowed", "Can't do that", "Unknown command", "Not recorded yet", "Something went wrong"})
+# Compared in the language the core answered in (the community's), hence translated where compared.
+_REFUSALS = (
+    N_("Not allowed"),
+    N_("Can't do that"),
+    N_("Unknown command"),
+    N_("Not recorded yet"),
+    N_("Something went wrong"),
+)
 
 
 def csrf_token(token: str, slug: str, cookie: str) -> str:
@@ -56,6 +64,7 @@ def _actor(token: str) -> Actor:
 
 
 def _page(registry: Registry, request: Request, community: Community, status: int, title: str, detail: str) -> Response:
+    """The answer page; rendered in the current language (`_act` runs in the community's)."""
     context = {"community": {"slug": community.slug, "name": community.name}, "title": title, "detail": detail}
     return registry.templates.TemplateResponse(
         request, "mod_done.html", context, status_code=status, headers=dict(_NO_STORE)
@@ -63,9 +72,15 @@ def _page(registry: Registry, request: Request, community: Community, status: in
 
 
 async def _act(request: Request, slug: str, command: str, args: str) -> Response:
-    registry, community, refusal = await _guard(request, slug, None)
+    registry, community, language, refusal = await _guard(request, slug, None)
     if refusal is not None:
         return refusal
+    with using(language):  # the answer pages in the community's language, as the queue they came from
+        return await _decide(request, registry, community, command, args)
+
+
+async def _decide(request: Request, registry: Registry, community: Community, command: str, args: str) -> Response:
+    """Check the form and run it as the chat command (see the module's docstring)."""
     token = registry.config_for(community).web_token
     assert token  # _guard refused otherwise
     form = await request.form()
@@ -78,21 +93,23 @@ async def _act(request: Request, slug: str, command: str, args: str) -> Response
                 request,
                 community,
                 403,
-                "Form expired",
-                "This form is not valid any more (it came from an older session). Open the queue again.",
+                _("Form expired"),
+                _("This form is not valid any more (it came from an older session). Open the queue again."),
             )
     nonce = str(form.get("nonce", ""))
     if not _NONCE.fullmatch(nonce):
-        return _page(registry, request, community, 400, "Form incomplete", "Open the queue again and resend the form.")
+        return _page(
+            registry, request, community, 400, _("Form incomplete"), _("Open the queue again and resend the form.")
+        )
     outcome = str(form.get("outcome", ""))
     note = " ".join(str(form.get("note", "")).split())[:MAX_NOTE]
     if command == "resolve":
         if outcome not in ("upheld", "dismissed"):
-            return _page(registry, request, community, 400, "Choose an outcome", "Uphold or Dismiss.")
+            return _page(registry, request, community, 400, _("Choose an outcome"), _("Uphold or Dismiss."))
         line = f"{args} {outcome} {note or 'decided on the registry'}"
     else:
         if outcome not in ("grant", "deny"):
-            return _page(registry, request, community, 400, "Choose an outcome", "Grant or Deny.")
+            return _page(registry, request, community, 400, _("Choose an outcome"), _("Grant or Deny."))
         command, line = outcome, f"{args} {note}".strip()
     event = CommandInvoked(
         f"web:{nonce}", ChatRef(WEB, community.slug, space_id=community.slug), _actor(token), command, line
@@ -101,16 +118,10 @@ async def _act(request: Request, slug: str, command: str, args: str) -> Response
     replies = [a for a in actions if isinstance(a, Reply)]
     if not replies:
         return _page(
-            registry, request, community, 200, "Already recorded", "This form was sent before; nothing changed."
+            registry, request, community, 200, _("Already recorded"), _("This form was sent before; nothing changed.")
         )
     card = replies[0].card
-    failed = card.title in (
-        "Not allowed",
-        "Can't do that",
-        "Unknown command",
-        "Not recorded yet",
-        "Something went wrong",
-    )
+    failed = card.title in _REFUSALS or card.title in {translate(t) for t in _REFUSALS}
     return _page(registry, request, community, 409 if failed else 200, card.title, card.body)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from starlette.templating import Jinja2Templates
 
 from bot.web.errors import NotFound, Unavailable
@@ -90,6 +90,13 @@ def status_word(label: str, status: str) -> str:
     return label
 
 
+def markup_format(message: str, **values: object) -> Markup:
+    """A translated sentence with HTML inside it (a link, a `<code>` norm id): the sentence is escaped, member
+    text in `values` is shown (`shown`) and escaped, our markup (macros, `{% set %}` blocks) passes. Why: the
+    translation decides where the link goes, so the sentence cannot be cut around it."""
+    return escape(message).format(**{k: shown(v) for k, v in values.items()})
+
+
 def page_language(request: Request) -> str:
     """The language of a page no community decides (the list of communities, errors, the moderators' pages):
     the browser's first `Accept-Language` we speak, else English."""
@@ -115,6 +122,7 @@ def _environment() -> Environment:
     env.install_gettext_callables(_, ngettext, newstyle=False)  # type: ignore[attr-defined]
     env.globals["current_locale"] = current_locale
     env.globals["status_labels"] = _StatusLabels()
+    env.globals["markup_format"] = markup_format
     env.filters["status_word"] = status_word
     env.filters["http_url"] = http_url
     env.filters["words"] = setting_text  # norm settings as people read them, never Python reprs

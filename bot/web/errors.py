@@ -20,6 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from moderation.kernel.i18n import N_, translate, using
 from storage import StoreUnavailable
 
 __all__ = ["BadQuery", "NotFound", "RegistryError", "Unavailable", "install_error_handlers"]
@@ -59,13 +60,43 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"
 
 
-def _answer(request: Request, status: int, title: str, detail: str, headers: dict[str, str] | None = None) -> Response:
+async def _language(request: Request, store_up: bool) -> str:
+    """The error page's language: the community's under its own addresses (`/c/<slug>/…`, as its pages
+    are), else the browser's (`bot.web.context.page_language`). A store that is down or a slug that does
+    not exist costs only the community's language, never the error page."""
+    from bot.web.context import page_language  # bot.web.context imports this module
+
+    parts = request.url.path.split("/")
+    if store_up and len(parts) > 2 and parts[1] == "c" and parts[2]:
+        registry = request.app.state.registry
+        try:
+            async with registry.read() as tx:
+                language: str = await registry.language(tx, await registry.community(tx, parts[2]))
+                return language
+        except (RegistryError, StoreUnavailable):
+            pass
+    return page_language(request)
+
+
+async def _answer(
+    request: Request,
+    status: int,
+    title: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    *,
+    store_up: bool = True,
+) -> Response:
+    """JSON (English, for programs) under the API; else the error page, its `title` (a message marked with
+    `N_`) and fixed texts in the reader's language. `detail` is shown as given."""
     if _wants_json(request):
         return JSONResponse({"error": title, "detail": detail}, status_code=status, headers=headers)
     templates = request.app.state.registry.templates
-    return templates.TemplateResponse(  # type: ignore[no-any-return]
-        request, "error.html", {"status": status, "title": title, "detail": detail}, status_code=status, headers=headers
-    )
+    with using(await _language(request, store_up)):
+        context = {"status": status, "title": translate(title), "detail": translate(detail)}
+        return templates.TemplateResponse(  # type: ignore[no-any-return]
+            request, "error.html", context, status_code=status, headers=headers
+        )
 
 
 def _validation_detail(exc: RequestValidationError) -> str:
@@ -81,23 +112,24 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def registry_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RegistryError)
-        title = {404: "Not found", 422: "Bad request"}.get(exc.status, "Temporarily unavailable")
-        return _answer(request, exc.status, title, str(exc))
+        title = {404: N_("Not found"), 422: N_("Bad request")}.get(exc.status, N_("Temporarily unavailable"))
+        return await _answer(request, exc.status, title, str(exc))
 
     async def validation_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
-        return _answer(request, 422, "Bad request", _validation_detail(exc))
+        return await _answer(request, 422, N_("Bad request"), _validation_detail(exc))
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
-        titles = {404: "Not found", 405: "Method not allowed", 401: "Token needed", 403: "Not allowed"}
-        detail = str(exc.detail) if exc.status_code != 404 else "There is no page at this address."
+        titles = {404: N_("Not found"), 405: N_("Method not allowed"), 401: N_("Token needed"), 403: N_("Not allowed")}
+        detail = str(exc.detail) if exc.status_code != 404 else N_("There is no page at this address.")
         headers: dict[str, Any] | None = getattr(exc, "headers", None)
-        return _answer(request, exc.status_code, titles.get(exc.status_code, "Error"), detail, headers)
+        return await _answer(request, exc.status_code, titles.get(exc.status_code, N_("Error")), detail, headers)
 
     async def store_down(request: Request, exc: Exception) -> Response:
         log.warning("registry: store unavailable: %s", exc)
-        return _answer(request, 503, "Temporarily unavailable", "The registry cannot reach its database right now.")
+        detail = N_("The registry cannot reach its database right now.")
+        return await _answer(request, 503, N_("Temporarily unavailable"), detail, store_up=False)
 
     app.add_exception_handler(RegistryError, registry_error)
     app.add_exception_handler(RequestValidationError, validation_error)

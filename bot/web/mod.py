@@ -27,6 +27,7 @@ from bot.web.context import Registry, registry_of
 from bot.web.lockout import client_key
 from bot.web.views import STATUS_LABELS, iso, release_summary_json
 from moderation.appeals.deciding import decision_words as appeal_words
+from moderation.kernel.i18n import _, ngettext, using
 from storage import Community
 from storage.audit import readable
 
@@ -86,49 +87,53 @@ def _refuse(
 
 def _locked(registry: Registry, request: Request, community: Community, seconds: int) -> Response:
     minutes = max(1, -(-seconds // 60))
-    detail = f"Too many wrong tokens from your address. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+    detail = ngettext(
+        "Too many wrong tokens from your address. Try again in {n} minute.",
+        "Too many wrong tokens from your address. Try again in {n} minutes.",
+        minutes,
+    ).format(n=minutes)
     return _refuse(registry, request, community, 429, detail, show_form=False, retry_after=seconds)
 
 
-async def _guard(request: Request, slug: str, token: str | None) -> tuple[Registry, Community, Response | None]:
-    """(registry, community, None) when allowed; otherwise the refusal or the cookie-setting redirect."""
+async def _guard(request: Request, slug: str, token: str | None) -> tuple[Registry, Community, str, Response | None]:
+    """(registry, community, language, None) when allowed; otherwise the refusal or the cookie-setting redirect.
+
+    The language is the community's (as its public pages and its chats): the moderators' pages, their
+    refusals and the answers to their forms are rendered in it."""
     registry = registry_of(request)
     async with registry.read() as tx:
         community = await registry.community(tx, slug)
+        language = await registry.language(tx, community)
+    with using(language):
+        return registry, community, language, _guarded(request, registry, community, token)
+
+
+def _guarded(request: Request, registry: Registry, community: Community, token: str | None) -> Response | None:
+    """The check itself, in the community's language (see `_guard`)."""
     expected = registry.config_for(community).web_token
     if not expected:
-        return (
-            registry,
-            community,
-            _refuse(
-                registry,
-                request,
-                community,
-                403,
-                "Moderator pages are switched off for this community.",
-                show_form=False,
-            ),
-        )
+        detail = _("Moderator pages are switched off for this community.")
+        return _refuse(registry, request, community, 403, detail, show_form=False)
     now = int(registry.clock().timestamp())
     cookie = request.cookies.get(COOKIE)
     bearer = _bearer(request)
     offered = token if token is not None else bearer
     if offered is None and cookie is not None and _session_ok(cookie, expected, community.slug, now):
-        return registry, community, None  # a live session passes even while its address is locked out
+        return None  # a live session passes even while its address is locked out
     client = client_key(request.client.host if request.client else None)
     locked = registry.lockout.retry_after(client)
     if locked is not None:
-        return registry, community, _locked(registry, request, community, locked)
+        return _locked(registry, request, community, locked)
     if offered is not None:
         if not hmac.compare_digest(offered.encode(), expected.encode()):
             lock = registry.lockout.failed(client)
             if lock is not None:
                 log.warning("registry: moderator login locked for %s after repeated wrong tokens", client)
-                return registry, community, _locked(registry, request, community, lock)
-            return registry, community, _refuse(registry, request, community, 403, "That token is not valid.")
+                return _locked(registry, request, community, lock)
+            return _refuse(registry, request, community, 403, _("That token is not valid."))
         registry.lockout.succeeded(client)
         if token is None:
-            return registry, community, None  # bearer: every request carries it, no cookie needed
+            return None  # bearer: every request carries it, no cookie needed
         params = {k: v for k, v in request.query_params.items() if k != "token"}
         target = request.url.path + (f"?{urlencode(params)}" if params else "")
         redirect = RedirectResponse(target, status_code=303, headers=_NO_STORE)
@@ -141,12 +146,14 @@ async def _guard(request: Request, slug: str, token: str | None) -> tuple[Regist
             secure=request.url.scheme == "https",
             path=f"/c/{community.slug}/mod",
         )
-        return registry, community, redirect
+        return redirect
     if cookie is not None:
-        refusal = _refuse(registry, request, community, 401, "Your moderator session has ended. Enter the token again.")
+        refusal = _refuse(
+            registry, request, community, 401, _("Your moderator session has ended. Enter the token again.")
+        )
         refusal.delete_cookie(COOKIE, path=f"/c/{community.slug}/mod")
-        return registry, community, refusal
-    return registry, community, _refuse(registry, request, community, 401, "Moderators: enter this community's token.")
+        return refusal
+    return _refuse(registry, request, community, 401, _("Moderators: enter this community's token."))
 
 
 Token = Annotated[str | None, Query(max_length=500)]
@@ -155,7 +162,7 @@ Token = Annotated[str | None, Query(max_length=500)]
 @router.get("/c/{slug}/mod/queue")
 async def queue(request: Request, slug: str, token: Token = None) -> Response:
     """Open flags with reasons and reporters, and the releases waiting for people."""
-    registry, community, refusal = await _guard(request, slug, token)
+    registry, community, language, refusal = await _guard(request, slug, token)
     if refusal is not None:
         return refusal
     async with registry.read() as tx:
@@ -178,11 +185,13 @@ async def queue(request: Request, slug: str, token: Token = None) -> Response:
         for f in q.open_flags
     ]
     waiting = [{**release_summary_json(r), "review_due_at": iso(r.review_due_at)} for r in q.waiting]
+    with using(language):  # what an appeal is about, in words of the page's language
+        decisions = {a.id: appeal_words(a.decision) for a, _r in appeals}
     appeal_rows = [
         {
             "nonce": new_nonce(),
             "id": a.id,
-            "decision": appeal_words(a.decision),
+            "decision": decisions[a.id],
             "text": a.text,
             "filed_at": iso(a.created_at),
             "release": release_summary_json(r) if r is not None else None,
@@ -196,7 +205,8 @@ async def queue(request: Request, slug: str, token: Token = None) -> Response:
         "appeals": appeal_rows,
         "csrf": csrf,
     }
-    return registry.templates.TemplateResponse(request, "mod_queue.html", context, headers=_NO_STORE)
+    with using(language):
+        return registry.templates.TemplateResponse(request, "mod_queue.html", context, headers=_NO_STORE)
 
 
 @router.get("/c/{slug}/mod/audit")
@@ -204,7 +214,7 @@ async def audit(
     request: Request, slug: str, token: Token = None, page: Annotated[int, Query(ge=1, le=1_000_000)] = 1
 ) -> Response:
     """The audit log, newest first, 50 a page, with the verification of the whole chain."""
-    registry, community, refusal = await _guard(request, slug, token)
+    registry, community, language, refusal = await _guard(request, slug, token)
     if refusal is not None:
         return refusal
     async with registry.read() as tx:
@@ -233,4 +243,5 @@ async def audit(
         "next_url": f"{base}?page={page + 1}" if page < pages else None,
         "status_labels": STATUS_LABELS,
     }
-    return registry.templates.TemplateResponse(request, "mod_audit.html", context, headers=_NO_STORE)
+    with using(language):
+        return registry.templates.TemplateResponse(request, "mod_audit.html", context, headers=_NO_STORE)

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from bot.web import create_app
-from tests.web.conftest import Demo
+from tests.web.conftest import SECRET_REASON, SECRET_REPORTER, TOKEN, Demo
 
 SLUG = "pixel-forge"
 
@@ -54,3 +54,24 @@ async def test_the_list_of_communities_follows_the_browser(client: httpx.AsyncCl
     ja = (await client.get("/", headers={"Accept-Language": "ja-JP,ja;q=0.9,en;q=0.8"})).text
     assert "<h1>コミュニティ</h1>" in ja and '<html lang="ja">' in ja
     assert "<h1>Communities</h1>" in (await client.get("/")).text
+
+
+async def test_a_chinese_communitys_moderator_pages_are_chinese(zh_client: httpx.AsyncClient) -> None:
+    """The moderators' queue, audit log, login page and error pages of a zh community are Chinese like its
+    public pages; the reporter and reason stay as written, ids (F4, norm ids) as they are."""
+    queue = f"/c/{SLUG}/mod/queue"
+    html = (await zh_client.get(queue, headers={"Authorization": f"Bearer {TOKEN}"})).text
+    assert '<html lang="zh">' in html and "<h1>审核队列</h1>" in html and "待处理举报" in html
+    assert "给创作者的备注" in html and "等待人工处理" in html and ">支持 F" in html and ">驳回 F" in html
+    assert SECRET_REASON in html and f"<strong>{SECRET_REPORTER}</strong>" in html
+    assert "由 <strong>" in html and '针对 <a href="/r/' in html  # the link is a link, not escaped text
+    for english in ("Moderation queue", "Open flags", "Note for the creator", "Uphold F", "Waiting for people"):
+        assert english not in html, english
+    audit = (await zh_client.get(f"/c/{SLUG}/mod/audit", headers={"Authorization": f"Bearer {TOKEN}"})).text
+    assert "<h1>审计日志</h1>" in audit and "链完整" in audit and "<th>操作</th>" in audit
+    login = await zh_client.get(queue)
+    assert login.status_code == 401 and "仅限版主" in login.text and "版主：请输入此社区的令牌。" in login.text
+    wrong = await zh_client.get(queue, headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 403 and "该令牌无效。" in wrong.text
+    missing = await zh_client.get(f"/c/{SLUG}/no-such-page")
+    assert missing.status_code == 404 and "<h1>未找到</h1>" in missing.text and "此地址没有页面。" in missing.text
