@@ -261,7 +261,7 @@ class TelegramAdapter:
         if command is not None and command.name == "start" and message.chat.type == "private":
             # Telegram sends /start when someone opens a private chat with the bot (so DMs can reach them),
             # with the token of a deep link when they came for an answer that was waiting for them.
-            await self._start_private(command.args, answering)
+            await self._start_private(command.args, answering, person.language_code if person else None)
             return
         if command is None and message.chat.type == "private" and person is not None:
             waiting = self.forms.awaiting_text(str(person.id))
@@ -649,16 +649,17 @@ class TelegramAdapter:
             await self.outbox.send(answering.chat, render.escape(note), reply_to=answering.reply_to)
             progress.pointed = True
 
-    async def _start_private(self, args: str, answering: _Answering) -> None:
-        """`/start` in a private chat: the answer a deep link was waiting to deliver, else the welcome."""
+    async def _start_private(self, args: str, answering: _Answering, language_code: str | None) -> None:
+        """`/start` in a private chat: the answer a deep link was waiting to deliver, else the welcome (or the
+        note that the answer is gone) in the member's app language (English when Telegram says none we speak:
+        a private chat belongs to no community)."""
         token = args.strip()
         waiting = self.pending.take(token, answering.actor_id or "") if token else None
         if waiting is not None:
             await self.outbox.send(answering.chat, waiting.html, waiting.markup)
             return
-        card = render.welcome_card()
-        if token:
-            card = render.expired_card()
+        with using(language_of(language_code)):
+            card = render.expired_card() if token else render.welcome_card()
         await self._render([Reply(card)], answering)
 
     async def _edit(self, action: Edit) -> None:

@@ -128,21 +128,27 @@ def form_html(form: Form, spell: Spelling = as_typed) -> str:
 
 
 def welcome_card() -> Card:
-    """The answer to `/start` in a private chat: why a private chat with the bot is useful."""
+    """The answer to `/start` in a private chat: why a private chat with the bot is useful. In the current
+    language (the caller sets the member's `language_code`)."""
     return Card(
-        "Hi! I'm normbot.",
-        "I help model-making communities review releases against their own norms. I work in your community's "
-        "group; here I'll send you what is meant for you alone: notes about your own releases (what a norm check "
-        "found, and how to fix it) and my answers to you (help, your flags, the moderation queue).",
-        footer="In the group, send /help for the commands.",
+        _("Hi! I'm normbot."),
+        _(
+            "I help model-making communities review releases against their own norms. I work in your community's "
+            "group; here I'll send you what is meant for you alone: notes about your own releases (what a norm "
+            "check found, and how to fix it) and my answers to you (help, your flags, the moderation queue)."
+        ),
+        footer=_("In the group, send /help for the commands."),
     )
 
 
 def expired_card() -> Card:
-    """`/start <token>` whose answer is gone (expired, already read, another member's link, a restart)."""
+    """`/start <token>` whose answer is gone (expired, already read, another member's link, a restart). In the
+    current language, as `welcome_card`."""
     return Card(
-        "That answer is no longer waiting",
-        "Answers wait here for 15 minutes after you ask, and only for the person who asked. "
-        "Send the command again in the group; the answer will come straight here now that we have a chat.",
-        footer="In the group, send /help for the commands.",
+        _("That answer is no longer waiting"),
+        _(
+            "Answers wait here for 15 minutes after you ask, and only for the person who asked. "
+            "Send the command again in the group; the answer will come straight here now that we have a chat."
+        ),
+        footer=_("In the group, send /help for the commands."),
     )

@@ -85,3 +85,23 @@ async def test_discord_slash_command_descriptions_in_our_languages(tmp_path: Pat
         assert (note.get("description_localizations") or {}).get("zh-CN") == _in(
             "zh", "An optional note for the creator"
         )
+
+
+async def test_telegram_start_in_a_private_chat_in_the_members_language(tmp_path: Path) -> None:
+    """/start in a private chat belongs to no community: the welcome, and the note that a deep link's answer
+    is gone, are in the member's app language (`language_code`); English when Telegram says none."""
+    from tests.fakes.telegram.payloads import FakeChat
+
+    async with telegram_world(tmp_path, language="zh") as w:
+        bob = w.fake.add_user(replace(w.bob, language_code="ja"), started_bot=True)
+        private = FakeChat(bob.id, "private", "Bob")
+        w.fake.add_chat(private)
+        welcome = await w.command(private, bob, "/start")
+        assert welcome.text.startswith("こんにちは！normbot です。") and "/help" in welcome.text
+        assert "Hi! I'm normbot." not in welcome.text
+        gone = await w.command(private, bob, "/start 0123456789abcdef")
+        assert "その返答はもう待機していません" in gone.text and "no longer waiting" not in gone.text
+        carol = w.fake.add_user(w.carol, started_bot=True)  # no language_code: English
+        alone = FakeChat(carol.id, "private", "Carol")
+        w.fake.add_chat(alone)
+        assert (await w.command(alone, carol, "/start")).text.startswith("Hi! I'm normbot.")
