@@ -213,3 +213,24 @@ async def pg_store(pg_database: str) -> AsyncIterator[Store]:
         yield s
     finally:
         await s.close()
+
+
+@pytest.fixture(autouse=True)
+def _logging_left_as_found() -> Iterator[None]:
+    """Code run in process that configures logging (the CLI's commands call `bot.logs.configure_logging`, which
+    adds a root handler and quiets httpx and friends to WARNING) must not change what later tests in the same
+    worker see: two token-mask tests read httpx's INFO request lines and failed after an in-process CLI test
+    ran before them on the same xdist worker."""
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    named = {
+        name: logging.getLogger(name).level
+        for name in ("httpx", "httpcore", "apscheduler", "discord.gateway", "aiosqlite")
+    }
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for name, was in named.items():
+        logging.getLogger(name).setLevel(was)
