@@ -14,8 +14,6 @@ from moderation.detection.adapter import Adapter
 from moderation.detection.embedder import Embedder
 from moderation.detection.head import Head
 
-torch = pytest.importorskip("torch")
-
 
 def _tiny_adapter(seed: int = 0, rank: int = 2) -> Adapter:
     rng = np.random.default_rng(seed)
@@ -43,6 +41,8 @@ def test_save_load_keeps_the_digest_of_what_ships(tmp_path: Path) -> None:
 
 
 def test_apply_adds_scale_times_b_at_a() -> None:
+    import torch  # here, not at module level: collection on every worker would pay its ~5 s import
+
     class Block(torch.nn.Module):  # type: ignore[misc]
         def __init__(self) -> None:
             super().__init__()
@@ -62,6 +62,8 @@ def test_apply_adds_scale_times_b_at_a() -> None:
 
 
 def test_adapter_for_another_model_is_refused() -> None:
+    import torch
+
     model = torch.nn.Module()
     model.query = torch.nn.Linear(16, 16)
     bad = Adapter(factors={"query": (np.zeros((2, 384), np.float32), np.zeros((384, 2), np.float32))}, scale=1.0)
