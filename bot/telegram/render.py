@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from moderation.kernel.actions import Button, Card, Form
-from moderation.kernel.commands import COMMANDS, Spelling, as_typed
+from moderation.kernel.commands import COMMANDS
 from moderation.kernel.i18n import _, using
+from moderation.kernel.phrasing import Spelling, as_typed
 
 __all__ = [
     "MAX_TEXT",

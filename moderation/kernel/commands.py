@@ -45,7 +45,7 @@ from moderation.kernel.params import (
     Word,
 )
 from moderation.kernel.permissions import Privilege
-from moderation.kernel.phrasing import Phrasing, Spelling, Targeting, as_typed
+from moderation.kernel.phrasing import Spelling, as_typed
 
 if TYPE_CHECKING:
     from moderation.kernel.actions import Action
@@ -60,10 +60,6 @@ __all__ = [
     "ButtonRoute",
     "CommandSpec",
     "Param",
-    "Phrasing",
-    "Spelling",
-    "Targeting",
-    "as_typed",
     "bind_options",
     "bind_text",
     "button",

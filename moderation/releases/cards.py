@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from moderation.kernel import buttons
 from moderation.kernel.actions import Button, Card
-from moderation.kernel.commands import Phrasing
 from moderation.kernel.i18n import N_, _, localized, translate
+from moderation.kernel.phrasing import Phrasing
 from moderation.releases.lifecycle import Standing, status_label
 from storage import Flag, NormResult, Release
 

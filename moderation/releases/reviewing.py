@@ -13,9 +13,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from moderation.kernel.actions import Action, Card, DirectMessage, Edit
-from moderation.kernel.commands import Phrasing
 from moderation.kernel.events import ChatRef
 from moderation.kernel.i18n import N_, translate
+from moderation.kernel.phrasing import Phrasing
 from moderation.releases.cards import (
     NormHelp,
     PromptData,

@@ -20,7 +20,7 @@ from pathlib import Path
 from bot.wiring import build_core
 from moderation.kernel.clock import ManualClock
 from moderation.kernel.events import Actor, ChatRef, MessagePosted
-from moderation.kernel.hooks import CoreHooks, NoHooks
+from moderation.kernel.services import CoreHooks, NoHooks
 from moderation.provenance import KeyStore, Provenance, canonical, verify_receipt
 from moderation.provenance.receipts import sign_receipt
 from storage import Store
