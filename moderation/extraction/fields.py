@@ -40,10 +40,6 @@ __all__ = [
     "version",
 ]
 
-_BASE_CONTEXT = (
-    "base", "trained on", "for ", "checkpoint:", "basis", "basado", "basiert", "baseado", "ベース",
-    "基于", "底模", "базов", "основ", "modelo base", "model:",
-)  # fmt: skip
 _URLISH = re.compile(r"https?://\S{1,2000}|www\.\S{1,2000}")
 
 
@@ -100,8 +96,9 @@ def license_id(scan: Scan, tables: Tables) -> str | None:
 
 def base_model(scan: Scan, tables: Tables, name: str | None = None, raw: str | None = None) -> str | None:
     """The base model: what the text says it was made from ("fine-tuned version of X", "based on X",
-    `base_model: X`), else the first known base on a line that says "base"/"for"/"trained on", else (in a
-    chat-length post only) the first known base anywhere.
+    `base_model: X`, "Polyglot-ko 5.8B 기반"), else a known base named right after "for"/"trained on"/"base"
+    (`_cued`), else (in a chat-length post only) the first known base anywhere. A table base the text names
+    more specifically ("Qwen-Image-Edit-2511") is returned as written (`_as_written`).
 
     A stated base is returned as the text writes it unless the tables know it (then canonical). Aliases
     inside the model's own name ("Lumina Girls", an Illustrious fine-tune) lose to any alias outside it.
@@ -126,10 +123,71 @@ def base_model(scan: Scan, tables: Tables, name: str | None = None, raw: str | N
     if not hits:
         return None
     for hit in hits:
-        line = scan.lines.line_at(hit.start).lower()
-        if any(c in line for c in _BASE_CONTEXT):
+        if _cued(scan.text, hit):
+            return _as_written(scan.text, hit, tables)
+    return _as_written(scan.text, hits[0], tables) if len(scan.text) <= _CHAT_LENGTH else None
+
+
+_CUE_BEFORE = re.compile(
+    r"(?i)(?:(?<![\w-])for|trained[ \t]+(?:on|with)|built[ \t]+(?:up)?on|building[ \t]+on|on[ \t]+top[ \t]+of|basis|"
+    r"(?:tun|train)[a-z]{0,4}\b[^\n]{0,30}?[ \t]on|"
+    r"(?<![\w-])base(?:[ \t]+model)?[ \t]{0,2}[:=]?|checkpoint[ \t]{0,2}:|model[ \t]{0,2}:|基于|底模[:：]?|基座[:：]?)"
+    r"[ \t]{1,3}(?:(?:the|a|an)[ \t]{1,3})?[\[(*_\"'`]{0,3}(?:[\w.-]{1,40}/)?$|(?:基于|底模|基座)[:：]?$"
+)
+_CUE_AFTER = re.compile(
+    r"(?i)^[\])*_\"'`]{0,3}(?:[ \t]{1,3}(?:as[ \t]+(?:a|the)[ \t]+)?base[ \t]+model\b|"
+    r"[ \t-]based(?![\w-])(?![ \t]+(?:models?|checkpoints?|on|merges?)\b))"
+)
+
+
+def _cued(text: str, hit: AliasMatch) -> bool:
+    """Whether a known base model is named *as* the base: right after "for", "trained on", "built on",
+    "base:", "基于" ("LoRA for Qwen-Image", "Trained on Pony Diffusion V6 XL"), or right before "as a base
+    model". Anywhere on such a line was the old rule: it took "Designed for comprehensive ... in the Qwen
+    series" and "SDXL models trained on the Danbooru dataset" (docs/detection.md has the measurement)."""
+    line_start = text.rfind("\n", 0, hit.start) + 1
+    before = text[max(line_start, hit.start - 40) : hit.start]
+    return bool(_CUE_BEFORE.search(before)) or bool(_CUE_AFTER.match(text[hit.end : hit.end + 40]))
+
+
+_SIZED = re.compile(r"\d(?:\.\d+)?[BM]$|\dx\d+B$")
+_GLUED = re.compile(r"[-_.:]?[A-Za-z0-9][\w.:-]{0,40}")
+_NOT_PART_OF_NAME = frozenset(
+    {"based", "base", "style", "styles", "like", "lora", "loras", "lycoris", "gguf", "model", "models", "version",
+     "checkpoint", "checkpoints", "merge", "finetune", "fine", "tune", "tuned", "compatible", "only", "and", "or",
+     "the", "for", "with", "in", "on", "of", "to", "is", "are", "was", "it", "this", "that", "vae", "xl", "ti",
+     "embedding", "embeddings", "quants", "quant", "adapter", "controlnet", "workflow", "versions"}
+)  # fmt: skip
+
+
+_VARIANT_WORDS = frozenset({"klein", "edit", "image", "kontext", "krea", "vl", "omni", "math", "coder", "turbo"})
+_SIZE_OR_DATE = re.compile(r"\d{1,3}(?:\.\d)?[bBmM]|\d{4}|\d(?:\.\d)?")
+
+
+def _as_written(text: str, hit: AliasMatch, tables: Tables) -> str:
+    """The base as the text names it when the table knows only its family: "Qwen-Image-Edit-2511",
+    "Qwen3.5-4B" and "FLUX.2 Klein 9B" are not "Qwen", "Qwen3" and "Flux.2 D". A table name with a size
+    ("Llama 3 8B") is already specific and stays canonical."""
+    if _SIZED.search(hit.value):
+        return hit.value
+    end = hit.end
+    glued = _GLUED.match(text, end)
+    if glued is not None and end < len(text) and not text[end].isspace():
+        tail = glued.group(0).rstrip(".:-")
+        if tail.strip("-_.:").lower() in _NOT_PART_OF_NAME:
             return hit.value
-    return hits[0].value if len(scan.text) <= _CHAT_LENGTH else None
+        end += len(tail)
+    words = text[end : end + 60].split("\n", 1)[0].split(" ")
+    extra: list[str] = []
+    for word in words[1:3] if words and words[0] == "" else []:
+        core = word.rstrip(",.;:!?)")
+        if not (core.lower() in _VARIANT_WORDS or (extra and _SIZE_OR_DATE.fullmatch(core))):
+            break
+        extra.append(core)
+        if core != word:
+            break
+    written = " ".join([text[hit.start : end], *extra]).strip()
+    return written if written != text[hit.start : hit.end] else hit.value
 
 
 _CHAT_LENGTH = 400
@@ -141,7 +199,7 @@ _SECTION_WORDS = frozenset(
 def _context_hit(scan: Scan) -> bool:
     """Whether a known base model sits on a line that says "base"/"for"/"trained on" (it then beats a weak
     statement such as "merge of A + B, base SDXL")."""
-    return any(any(c in scan.lines.line_at(h.start).lower() for c in _BASE_CONTEXT) for h in scan.base_hits)
+    return any(_cued(scan.text, h) for h in scan.base_hits)
 
 
 _IMAGE_DOMAIN = (
