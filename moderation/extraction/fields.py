@@ -34,6 +34,7 @@ __all__ = [
     "license_id",
     "model_name",
     "model_type",
+    "name_pool",
     "nsfw",
     "parents",
     "trigger_words",
@@ -78,10 +79,13 @@ def license_id(scan: Scan, tables: Tables) -> str | None:
     the hit closest after the word "license" wins (so "Llama-3.2 quants, license apache-2.0" is Apache).
     """
     best: tuple[int, int, int, str] | None = None
+    contexts: dict[int, list[int]] = {}  # per line, computed once: a long line with many hits stays linear
     for hit in tables.licenses.find(scan.tokens):
         line_idx = scan.lines.index(hit.start)
-        line = scan.lines.line(line_idx).lower()
-        ctx = [line.find(c) for c in tables.license_context if c in line]
+        if line_idx not in contexts:
+            line = scan.lines.line(line_idx).lower()
+            contexts[line_idx] = [line.find(c) for c in tables.license_context if c in line]
+        ctx = contexts[line_idx]
         if hit.weak and not ctx:
             continue
         line_start = scan.lines.start(line_idx)
@@ -145,8 +149,7 @@ def _cued(text: str, hit: AliasMatch) -> bool:
     "base:", "基于" ("LoRA for Qwen-Image", "Trained on Pony Diffusion V6 XL"), or right before "as a base
     model". Anywhere on such a line was the old rule: it took "Designed for comprehensive ... in the Qwen
     series" and "SDXL models trained on the Danbooru dataset" (docs/detection.md has the measurement)."""
-    line_start = text.rfind("\n", 0, hit.start) + 1
-    before = text[max(line_start, hit.start - 40) : hit.start]
+    before = text[max(0, hit.start - 40) : hit.start].rsplit("\n", 1)[-1]  # bounded: linear over all hits
     return bool(_CUE_BEFORE.search(before)) or bool(_CUE_AFTER.match(text[hit.end : hit.end + 40]))
 
 
@@ -242,8 +245,14 @@ def implied_type(stated: str | None, cleaned: str) -> str | None:
     found = stated
     if found in _STRONG_TYPES:
         return found
-    if found == "checkpoint" and any(cue in cleaned.lower() for cue in _IMAGE_DOMAIN):
-        return found
+    if found == "checkpoint":
+        if any(cue in cleaned.lower() for cue in _IMAGE_DOMAIN):
+            return found
+        # "We release the checkpoints" in a research README means weights, not a diffusion checkpoint: the word
+        # says little about the type, so the type model's reading wins unless it is unsure.
+        model = load_type_model()
+        guess = model.predict(cleaned) if model is not None else None
+        return guess[0] if guess is not None and guess[1] >= _CHECKPOINT_OVERRULE else found
     model = load_type_model()
     guess = model.predict(cleaned) if model is not None else None
     if guess is None:
@@ -253,6 +262,7 @@ def implied_type(stated: str | None, cleaned: str) -> str | None:
 
 
 _OVERRULE = 0.5
+_CHECKPOINT_OVERRULE = 0.2  # dev: 0.0-0.25 tie; a bare "new checkpoint" chat post keeps its word
 _GUESS = 0.0
 
 
@@ -275,9 +285,17 @@ def _keyword_type(scan: Scan, tables: Tables, base: str | None, file_formats: li
             return first.value
     if file_formats and all(f == "gguf" for f in file_formats):
         return "quantization"
-    if base is not None and base in tables.llm_bases:
+    if base is not None and _is_llm_base(base, tables):
         return "llm"
     return None
+
+
+def _is_llm_base(base: str, tables: Tables) -> bool:
+    """Whether a base (canonical, or as written: "Qwen3.5-4B") belongs to an LLM family of the table."""
+    if base in tables.llm_bases:
+        return True
+    hits = tables.base_models.find(tokenize(base.lower()))
+    return bool(hits) and hits[0].start == 0 and hits[0].value in tables.llm_bases
 
 
 _VERSION = re.compile(
@@ -473,14 +491,24 @@ _FIXED_ORDER = ("field", "heading", "tag", "bold", "before_version", "verb_objec
                 "quoted", "headline", "hf_repo", "token")  # fmt: skip
 
 
-def model_name(raw_text: str, scan: Scan, credited: Sequence[str] = ()) -> str | None:
-    """The model's name: the candidate the learned ranker picks (`extraction_name_rank`), or, without a
-    ranker, the first candidate in the fixed order of `name_candidates`. A credited parent ("= 60% Juggernaut
-    XL v9 + ...") is never the release's own name."""
+def name_pool(raw_text: str, scan: Scan, credited: Sequence[str] = ()) -> list[Candidate]:
+    """The candidates a name is chosen from (and the ranker is trained on): every rule's, less a credited parent
+    ("= 60% Juggernaut XL v9 + ...") and less the model the text says it was made from ("a fine-tuned version
+    of [DialoGPT-medium](...)", a card's `base_model:`), which are never the release's own name."""
     parent_keys = [key_of(p) for p in credited]
-    candidates = [
-        c for c in name_candidates(raw_text, scan) if not any(k.startswith(key_of(c.text)) for k in parent_keys)
+    stated = stated_base(raw_text)
+    base_key = key_of(stated[0].rsplit("/", 1)[-1]) if stated is not None and stated[1] <= 2 else None
+    return [
+        c
+        for c in name_candidates(raw_text, scan)
+        if not any(k.startswith(key_of(c.text)) for k in parent_keys) and key_of(c.text) != base_key
     ]
+
+
+def model_name(raw_text: str, scan: Scan, credited: Sequence[str] = ()) -> str | None:
+    """The model's name: the candidate of `name_pool` the learned ranker picks (`extraction_name_rank`), or,
+    without a ranker, the first candidate in the fixed order of `name_candidates`."""
+    candidates = name_pool(raw_text, scan, credited)
     for cand in candidates:
         if "field" in cand.rules:  # "Name: X" is the creator saying it: nothing to infer
             return cand.text

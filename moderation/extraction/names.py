@@ -33,6 +33,7 @@ _GENERIC_HEADINGS = frozenset(
         "whats new", "highlights", "abstract", "announcement", "announcements", "release", "releases", "models",
         "model information", "model introduction", "model card for model id", "todo", "features", "installation",
         "dataset card", "citation", "license", "training", "evaluation", "results", "limitations", "table of contents",
+        "about the model", "informations", "information", "model info", "details",
         "简介", "介绍", "模型介绍", "更新", "新闻", "概要", "はじめに", "описание", "новости",
     }
 )  # fmt: skip
@@ -123,9 +124,19 @@ _GENERIC_LINKS = frozenset(
 )  # fmt: skip
 
 
+_CJK_LEAD_VERB = re.compile(r"^(?:正式)?(?:开源|開源|发布|發布|开放|推出|更新|新增|公開|公开)了?[ \t]{0,2}(?=[A-Za-z])")
+_SERIES = re.compile(r"(?i)[ \t]+(?:series|family|models)$")
+
+
 def _clean_name(s: str) -> str | None:
     s = s.strip(" \t*_`'\"“”‘’:;,.!?-–—|#~🎉🔥🚀✨📢🆕⚡️🤗👉")
     s = re.sub(r"^[^\w\[(]{1,4}", "", s).strip()
+    # "开源Anima 33B的DPO alignment版本模型", "MacBERT预训练模型": the Latin name inside the CJK sentence
+    s = _CJK_LEAD_VERB.sub("", s)
+    if s[:1].isascii() and s[:1].isalnum():
+        cjk = _CJK_RUN.search(s)
+        s = s[: cjk.start()].rstrip(" \t-_(（") if cjk is not None else s
+    s = _SERIES.sub("", s)  # "the Qwen2-VL series" is Qwen2-VL
     low = s.lower()
     if not s or len(s) > 80 or len(s.split()) > 8 or low in _GENERIC_HEADINGS or low in _GENERIC_LINKS:
         return None
@@ -146,7 +157,9 @@ def heading_name(raw: str) -> str | None:
     text = _strip_markup(m.group(1))
     text = re.split(r"[ \t]+(?:[-–—|:][ \t]+)", text, maxsplit=1)[0] if len(text) > 40 else text
     text = re.sub(r"(?i)[ \t]+(?:model[ \t]+card|card)$", "", text)
+    text = re.sub(r"(?i)^model[ \t]+card[ \t]+(?:for|of)[ \t]+", "", text)  # "Model Card for qwen_lora_adapter"
     text = _HEADING_TAIL.split(text, maxsplit=1)[0]
+    text = re.sub(r"(?i)[ \t]+(?:dreambooth|lora|fine-?tuned)[ \t]+model$", "", text)  # "knight_big Dreambooth model"
     return _clean_name(text)
 
 
@@ -365,7 +378,7 @@ _BEFORE_CUES = (
     # (priority, pattern): the model is named *before* the cue
     (1, re.compile(r"[ \t]?(?:기반|的基础上|をベースに|をベース)")),
     (2, re.compile(r"(?i)(?<=[\w)])[ \t]+model[ \t]+fine-?tuned(?![\w-])|[ \t]?をファインチューニング")),
-    (2, re.compile(r"(?i)[ \t]+base[ \t]+model(?![\w-])")),
+    (2, re.compile(r"(?i)(?<=[\w)])[ \t]{1,3}base[ \t]+model(?![\w-])")),
 )
 _BEFORE_WORD = re.compile(r"[\w.+:-]{1,60}")
 
