@@ -13,12 +13,15 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import Store
+from storage.engine import create_engine
 
 PG_ADMIN_URL = os.environ.get("NORMBOT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -180,39 +183,84 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+# One engine per database URL per worker, reused by every test's `store`. Why: an engine compiles each
+# statement once and keeps the SQL in its own cache, keyed by its dialect; a new engine per test compiled the
+# same ~40 statements again in every store test (~1 ms each: a fifth of a core test's time, measured with
+# cProfile). Compiled SQL does not depend on the rows, so sharing it changes nothing a test can observe; the
+# pool is still disposed after every test (its connections belong to that test's event loop), and an engine
+# a test left a listener on is dropped rather than handed on.
+_ENGINES: dict[str, AsyncEngine] = {}
+
+
+def _listeners(engine: AsyncEngine) -> int:
+    dispatch = engine.sync_engine.dispatch
+    return sum(len(getattr(dispatch, name)) for name in dispatch._event_names)
+
+
+@pytest.fixture(scope="session")
+def sqlite_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This worker's one SQLite store file, refilled from a copy before each test that uses it."""
+    return tmp_path_factory.mktemp("sqlite-store") / "normbot.db"
+
+
+def sqlite_fresh_copy(source: Path, target: Path) -> str:
+    """Make `target` a byte copy of `source` (a new file: a connection a test leaked keeps the old one) and
+    return its URL. Stale WAL and shared-memory files go too, or SQLite would replay them into the copy."""
+    for stale in (target, target.with_name(target.name + "-wal"), target.with_name(target.name + "-shm")):
+        stale.unlink(missing_ok=True)
+    shutil.copyfile(source, target)
+    return f"sqlite+aiosqlite:///{target}"
+
+
 @pytest.fixture
-def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
-    """A URL to a migrated database of the requested backend (SQLite: a fresh copy of the migrated template;
-    PostgreSQL: the session's database, which `store` and `pg_store` truncate)."""
+def db_url(backend: str, request: pytest.FixtureRequest) -> str:
+    """A URL to a migrated database of the requested backend (SQLite: this worker's store file, a fresh copy of
+    the migrated template; PostgreSQL: the session's database, which `store` and `pg_store` truncate)."""
     if backend == "sqlite":
-        target = tmp_path / "normbot.db"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
-        return f"sqlite+aiosqlite:///{target}"
+        path: Path = request.getfixturevalue("sqlite_path")
+        return sqlite_fresh_copy(request.getfixturevalue("sqlite_template"), path)
     url: str = request.getfixturevalue("pg_database")
     return url
 
 
-@pytest.fixture
-async def store(backend: str, db_url: str) -> AsyncIterator[Store]:
-    """A migrated, empty store on `backend`."""
-    s = Store.from_url(db_url)
-    if backend == "postgresql":
-        await _truncate(s)
+@asynccontextmanager
+async def _store_on(url: str, *, warm: bool) -> AsyncIterator[Store]:
+    """A `Store` on `url`: over this worker's engine for it when `warm`, else over a new engine."""
+    engine = _ENGINES.get(url) if warm else None
+    if engine is None:
+        engine = create_engine(url)
+    baseline = _listeners(engine)
+    store = Store(engine)
     try:
-        yield s
+        yield store
     finally:
-        await s.close()
+        await store.close()
+        if warm and _listeners(engine) == baseline:
+            _ENGINES[url] = engine
+        else:
+            _ENGINES.pop(url, None)
+
+
+@pytest.fixture
+async def store(backend: str, db_url: str, request: pytest.FixtureRequest) -> AsyncIterator[Store]:
+    """A migrated, empty store on `backend` (warm: the worker's engine, when `db_url` is the worker's own)."""
+    own = (
+        request.getfixturevalue("pg_database")
+        if backend == "postgresql"
+        else f"sqlite+aiosqlite:///{request.getfixturevalue('sqlite_path')}"
+    )
+    async with _store_on(db_url, warm=db_url == own) as s:
+        if backend == "postgresql":
+            await _truncate(s)
+        yield s
 
 
 @pytest.fixture
 async def pg_store(pg_database: str) -> AsyncIterator[Store]:
     """A migrated, empty PostgreSQL store (for tests that only make sense on a shared server)."""
-    s = Store.from_url(pg_database)
-    await _truncate(s)
-    try:
+    async with _store_on(pg_database, warm=True) as s:
+        await _truncate(s)
         yield s
-    finally:
-        await s.close()
 
 
 @pytest.fixture(autouse=True)

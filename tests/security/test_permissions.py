@@ -5,21 +5,34 @@ Server / Telegram group admin), a moderator of another community acting here (a 
 moderator acting from their own community's chat on our ids (which must not be found there).
 
 `test_matrix_covers_every_command` fails when a command is added without a row: decide who may run it first.
-Each cell runs on a fresh store (SQLite: permissions are decided in Python, the backend does not matter; the
-security tests that touch the store run on both backends), and a refusal must leave the store unchanged.
+Each cell runs on a fresh store and a fresh core (SQLite: permissions are decided in Python, the backend does
+not matter; the security tests that touch the store run on both backends), and a refusal must leave the store
+unchanged.
+
+Why the scene is built once and copied: building it (an announcement, a flag, a norm-pack upload) was ~85% of
+each of the 197 cells' time. The scene is built once per worker through the real core into a SQLite file, and
+every cell starts from a byte copy of that file with a new core over it, so no cell can see another's changes.
+`test_scene_copy_is_the_scene_built_live` checks that a copy is what building the scene in the cell would give.
 """
 
 from __future__ import annotations
 
+import asyncio
+import shutil
+from pathlib import Path
+
 import pytest
 from sqlalchemy import func, select
 
+from bot.wiring import build_core
 from moderation.core import Core
 from moderation.kernel.actions import Reply
+from moderation.kernel.clock import ManualClock
 from moderation.kernel.commands import COMMANDS
 from storage import Store
 from storage.models import (
     AuditEvent,
+    Base,
     CommunitySetting,
     Endorsement,
     Flag,
@@ -27,7 +40,8 @@ from storage.models import (
     Release,
     WatchedChat,
 )
-from tests.core.harness import GOOD, Chat
+from tests.conftest import sqlite_fresh_copy
+from tests.core.harness import GOOD, Chat, community
 
 ROLES = ("creator", "member", "reviewer", "moderator", "admin", "outsider", "foreign")
 ALLOWED, REFUSED, NOT_FOUND, NOTHING = "allowed", "refused", "not found", "nothing to do"
@@ -118,12 +132,42 @@ def backend() -> str:
     return "sqlite"
 
 
-@pytest.fixture
-async def scene(chat: Chat) -> Chat:
+async def _build_scene(chat: Chat) -> None:
     """R1 by ada with an open flag F1 by bo; a norm-pack revision #1 adopted by mia."""
     await chat.say("ada", GOOD, message_id="ann1")
     await chat.cmd("bo", "/flag R1 credit-base-model no base model named")
     await chat.cmd("mia", "/norms set", attachment_texts={"forge.yaml": PACK})
+
+
+@pytest.fixture(scope="module")
+def scene_db(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Path:
+    """The scene, built once per worker through the real core (the same communities as `core`), as a file."""
+    path = tmp_path_factory.mktemp("permission-scene") / "scene.db"
+    shutil.copyfile(sqlite_template, path)
+
+    async def _build() -> None:
+        store = Store.from_url(f"sqlite+aiosqlite:///{path}")
+        clock = ManualClock()
+        forge = community("forge", moderators=("mia",), reviewers=("rex",))
+        other = community("other", moderators=("oz",), chat="elsewhere")
+        core = await build_core(store, [forge, other], clock=clock, rules_only=True, migrate=False)
+        await _build_scene(Chat(core, clock))
+        assert core.stats["internal_errors"] == 0
+        await store.close()
+
+    asyncio.run(_build())
+    assert not path.with_name(path.name + "-wal").exists(), "the scene left a WAL behind: copying would lose rows"
+    return path
+
+
+@pytest.fixture
+def db_url(sqlite_path: Path, scene_db: Path) -> str:
+    """Every cell's store: a fresh copy of the scene (the `core` fixture builds a new core over it)."""
+    return sqlite_fresh_copy(scene_db, sqlite_path)
+
+
+@pytest.fixture
+def scene(chat: Chat) -> Chat:
     return chat
 
 
@@ -177,3 +221,47 @@ async def test_permission_matrix(scene: Chat, other_chat: Chat, store: Store, co
     if want in (REFUSED, NOT_FOUND) and command != "unendorse":
         assert await _snapshot(store) == before, f"/{command} as {role} was refused but changed the store"
     assert scene.core.stats["internal_errors"] == 0
+
+
+async def _table_counts(store: Store) -> dict[str, int]:
+    async with store.transaction() as tx:
+        return {
+            t.name: int((await tx.s.execute(select(func.count()).select_from(t))).scalar_one())
+            for t in Base.metadata.sorted_tables
+        }
+
+
+async def _facts(store: Store) -> tuple[object, ...]:
+    """What the cells depend on: the release, the flag and the adopted pack, as the store has them."""
+    async with store.transaction() as tx:
+        release = (await tx.s.execute(select(Release.id, Release.status, Release.model_name))).all()
+        flags = (await tx.s.execute(select(Flag.id, Flag.status, Flag.norm_id))).all()
+        packs = (
+            await tx.s.execute(select(NormPackRevision.number, NormPackRevision.pack_version, NormPackRevision.digest))
+        ).all()
+    return (release, flags, packs)
+
+
+async def test_scene_copy_is_the_scene_built_live(scene: Chat, tmp_path: Path, sqlite_template: Path) -> None:
+    """A cell's copied scene holds what building the scene through the core in the cell would have written,
+    and a core built over the copy answers as one that lived through the scene (R1 in review, F1 open)."""
+    live_path = tmp_path / "live.db"
+    shutil.copyfile(sqlite_template, live_path)
+    live_store = Store.from_url(f"sqlite+aiosqlite:///{live_path}")
+    try:
+        clock = ManualClock()
+        forge = community("forge", moderators=("mia",), reviewers=("rex",))
+        other = community("other", moderators=("oz",), chat="elsewhere")
+        live = Chat(await build_core(live_store, [forge, other], clock=clock, rules_only=True, migrate=False), clock)
+        await _build_scene(live)
+        copied = scene.core.services.store
+        assert await _table_counts(copied) == await _table_counts(live_store)
+        assert await _facts(copied) == await _facts(live_store)
+        assert (await _facts(copied))[1], "the scene has no flag: the matrix would test nothing"
+        for line in ("/release show R1", "/norms show", "/queue"):
+            answers = [await c.cmd("mia", line) for c in (scene, live)]
+            assert [outcome(a) for a in answers] == [ALLOWED, ALLOWED], line
+            texts = ["\n".join(a.card.as_text() for a in got if isinstance(a, Reply)) for got in answers]
+            assert texts[0] == texts[1], line
+    finally:
+        await live_store.close()
