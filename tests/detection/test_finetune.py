@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("peft")
-
 from moderation.detection import Detector
 from moderation.detection.finetune import FinetuneConfig, finetune
 from moderation.detection.head import Head
@@ -26,6 +24,13 @@ TEXTS = [
 ]
 LABELS = [True, True, True, True, False, False, False, False]
 TINY = FinetuneConfig(rank=2, alpha=4, epochs=1, batch_size=4, max_tokens=24, seed=3, threads=1)
+
+
+@pytest.fixture(autouse=True)
+def _peft() -> None:
+    """Needs peft (the `train` extra). Asked for per test, not at import: importing peft pulls in transformers
+    and torch, ~5.6 s that every pytest worker paid while merely collecting this file."""
+    pytest.importorskip("peft")
 
 
 @pytest.mark.filterwarnings("ignore::FutureWarning")
