@@ -42,7 +42,7 @@ from moderation.detection.finetune import FinetuneConfig, finetune
 from moderation.detection.gate import GATE_FILE, Gate
 from moderation.detection.head import HEAD_FILE, Head, fit_logistic
 from moderation.detection.lexical import LEXICAL_FILE, LexicalModel
-from moderation.extraction import name_candidates_of
+from moderation.extraction import name_candidates_of, type_text_of
 from moderation.extraction.model_type import TYPE_MODEL_FILE, TYPES, TypeModel
 from moderation.extraction.name_rank import NAME_RANKER_FILE, NameRanker
 
@@ -128,7 +128,8 @@ def fit_extraction(train_rows: Sequence[Example], dev: Sequence[Example], out_di
     (seconds, no encoder)."""
     labelled = [e for e in train_rows if e.is_release and e.fields_verified]
     typed = [e for e in labelled if e.fields.get("model_type") in TYPES]
-    TypeModel.fit([e.text for e in typed], [str(e.fields["model_type"]) for e in typed]).save(out_dir / TYPE_MODEL_FILE)
+    texts = [type_text_of(e.text) for e in typed]  # as extraction hands it to the model
+    TypeModel.fit(texts, [str(e.fields["model_type"]) for e in typed]).save(out_dir / TYPE_MODEL_FILE)
     named = [(e.text, e.fields.get("model_name") or None) for e in labelled]
     dev_named = [(e.text, e.fields.get("model_name") or None) for e in dev if e.is_release and e.fields_verified]
     ranker = NameRanker.fit(named, name_candidates_of, same_name).tuned(dev_named, name_candidates_of, same_name)

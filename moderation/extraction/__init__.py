@@ -31,7 +31,7 @@ from moderation.extraction.text import clean, find_files, find_hashes, find_link
 from moderation.kernel.redaction import redacting_logger
 from norms.fields import FileRef, ReleaseFields
 
-__all__ = ["MAX_CHARS", "extract", "name_candidates_of", "with_implied_type"]
+__all__ = ["MAX_CHARS", "extract", "name_candidates_of", "type_text_of", "with_implied_type"]
 
 MAX_CHARS = 200_000
 """Longer messages are cut here; no chat platform allows more than 4096 (Telegram) or 4000 (Discord)."""
@@ -112,10 +112,16 @@ def name_candidates_of(text: str) -> list[Candidate]:
     return name_pool(text, scan, _safe([], lambda: parents(scan, t)))
 
 
+def type_text_of(text: str) -> str:
+    """The text the type model reads for `text` (prepared and flattened as `extract` does), so that it is fitted
+    on what it will see."""
+    return clean(_prepared(text if isinstance(text, str) else str(text)))
+
+
 def with_implied_type(fields: ReleaseFields, text: str) -> ReleaseFields:
     """`fields` as `extract(text, infer_type=False)` gave them, with the type `extract(text)` would give: the
     detector's rule features need the stated type, an announcement the implied one, and extracting twice
     would run every extractor again for one field."""
-    cleaned = clean(_prepared(text if isinstance(text, str) else str(text)))
+    cleaned = type_text_of(text)
     implied = _safe(fields.model_type, lambda: implied_type(fields.model_type, cleaned))
     return fields if implied == fields.model_type else dataclasses.replace(fields, model_type=implied)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from moderation.detection.evaluate import Example, _comparable, load_examples
 from moderation.extraction import extract
-from moderation.extraction.model_type import TypeModel
+from moderation.extraction.model_type import TYPES, TypeModel
 from moderation.extraction.name_rank import Candidate, NameRanker
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus" / "corpus.jsonl"
@@ -82,12 +83,66 @@ def test_no_type_is_guessed_for_what_the_rule_features_read() -> None:
 def test_type_model_learns_and_abstains_on_no_words(tmp_path: Path) -> None:
     texts = ["speech recognition model released", "text to speech voice model", "chat llm 7b instruct model"] * 4
     labels = ["other", "other", "llm"] * 4
-    model = TypeModel.fit(texts, labels, steps=200)
+    model = TypeModel.fit(texts, labels)
     guess = model.predict("a new speech recognition model")
     assert guess is not None and guess[0] == "other"
-    assert model.predict("!!! ...") is None
+    assert model.predict("!!! ...") is None  # punctuation has character n-grams but no words
     model.save(tmp_path / "t.npz")
     assert TypeModel.load(tmp_path / "t.npz").predict("chat llm 7b")[0] == "llm"  # type: ignore[index]
+
+
+def test_type_model_file_round_trip(tmp_path: Path) -> None:
+    """The shipped format (float16 weights) gives the fitted model's probabilities back to float16 precision,
+    every type fitted or ruled out, the same on every load; a file in the old layout is refused, not misread."""
+    texts = ["speech recognition model", "Qwen2.5-7B-Instruct chat model", "GGUF quants Q4_K_M", "SDXL LoRA"] * 3
+    labels = ["other", "llm", "quantization", "lora"] * 3
+    model = TypeModel.fit(texts, labels)
+    model.save(tmp_path / "t.npz")
+    loaded = TypeModel.load(tmp_path / "t.npz")
+    for text in ("a speech model", "Llama-3-8B-Instruct GGUF", "新しいチェックポイント"):
+        p, q = model.probabilities(text), loaded.probabilities(text)
+        assert p is not None and q is not None and p.shape == (len(TYPES),)
+        assert np.allclose(p, q, atol=2e-3) and abs(float(q.sum()) - 1.0) < 1e-9
+        assert np.array_equal(q, TypeModel.load(tmp_path / "t.npz").probabilities(text))
+        assert float(q[TYPES.index("merge")]) < 1e-9  # no merge among the training labels
+    np.savez_compressed(tmp_path / "old.npz", weights=np.zeros((1 << 14, len(TYPES)), dtype=np.float16))
+    with pytest.raises(ValueError, match="type model"):
+        TypeModel.load(tmp_path / "old.npz")
+    one = TypeModel.fit(["an sdxl lora"] * 2, ["lora"] * 2).predict("anything at all")
+    assert one is not None and one[0] == "lora" and one[1] > 0.999
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- 2024.3.20 开源12B版本chat模型及量化版本",  # train nonenglish-0119, labelled llm
+        "* 2024.09.19: The instruction-tuned [Qwen2-VL-72B model](https://huggingface.co/Qwen/Qwen2-VL-72B-Instruct)"
+        " and its quantized version [[AWQ](https://huggingface.co/Qwen/Qwen2-VL-72B-Instruct-AWQ), [GPTQ-Int4]"
+        "(https://huggingface.co/Qwen/Qwen2-VL-72B-Instruct-GPTQ-Int4)]",  # dev readme-llm-0002, labelled llm
+        "[11/1/2023] 🔥开源**XuanYuan-70B-Chat模型及8-bit和4bit量化模型**",  # train nonenglish-0363, labelled llm
+    ],
+)
+def test_quants_released_alongside_a_model_are_not_its_type(text: str) -> None:
+    """Quantized files named after "and its"/"及" come with the release; they do not make it a quantization."""
+    assert extract(text, infer_type=False).model_type != "quantization"
+
+
+def test_a_quant_release_is_still_a_quantization() -> None:
+    assert extract("Qwen2.5-7B-Instruct GGUF quants are up: Q4_K_M and Q8_0").model_type == "quantization"
+    assert extract("Llama-3-8B, quantized to 4 bits with AWQ", infer_type=False).model_type == "quantization"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # dev hfcards-0557 (labelled llm): a "+" and a "%" in a training note, not a recipe
+        "PromptCLUE：全中文任务零样本学习模型\n\n这个模型是基于PromptCLUE-base进一步训练(+50%步数)，以及更多任务(+50%任务)",
+        # train civitai-0007's kind (labelled checkpoint): ingredients joined by "+", no weights
+        "VAE baked in\n\nv15 tinkered with Illustrij13, Editijon K:POP, Fireflij, ILijelle3, Animij2 + new unpublished",
+    ],
+)
+def test_an_unweighted_plus_is_not_a_merge_recipe(text: str) -> None:
+    assert extract(text, infer_type=False).model_type != "merge"
 
 
 def test_name_ranker_learns_which_rule_to_trust() -> None:
