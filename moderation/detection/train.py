@@ -43,7 +43,16 @@ from moderation.extraction import name_candidates_of
 from moderation.extraction.model_type import TYPE_MODEL_FILE, TYPES, TypeModel
 from moderation.extraction.name_rank import NAME_RANKER_FILE, NameRanker
 
-__all__ = ["DEFAULT_DATA", "calibrate", "choose_threshold", "features_of", "main", "train"]
+__all__ = [
+    "DEFAULT_DATA",
+    "calibrate",
+    "choose_threshold",
+    "features_of",
+    "fit_extraction",
+    "main",
+    "train",
+    "train_rows_of",
+]
 
 _ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = _ROOT / "tests" / "data" / "corpus" / "corpus.jsonl"
@@ -89,6 +98,30 @@ def choose_threshold(y: npt.NDArray[np.float64], p: npt.NDArray[np.float64]) -> 
     return chosen["threshold"], curve
 
 
+def fit_extraction(train_rows: Sequence[Example], dev: Sequence[Example], out_dir: Path = DEFAULT_OUT) -> None:
+    """Fit extraction's learned parts and write them into `out_dir`: the model-type fallback on the train rows'
+    announcements with checked fields, the name ranker on the same rows (its abstention threshold on dev).
+    Step 5 of `train`; `--extraction-only` runs just this, for a change to the naming rules or their features
+    (seconds, no encoder)."""
+    labelled = [e for e in train_rows if e.is_release and e.fields_verified]
+    typed = [e for e in labelled if e.fields.get("model_type") in TYPES]
+    TypeModel.fit([e.text for e in typed], [str(e.fields["model_type"]) for e in typed]).save(out_dir / TYPE_MODEL_FILE)
+    named = [(e.text, e.fields.get("model_name") or None) for e in labelled]
+    dev_named = [(e.text, e.fields.get("model_name") or None) for e in dev if e.is_release and e.fields_verified]
+    ranker = NameRanker.fit(named, name_candidates_of, same_name).tuned(dev_named, name_candidates_of, same_name)
+    ranker.save(out_dir / NAME_RANKER_FILE)
+
+
+def train_rows_of(data: Path, extra: Sequence[Path] = (), augment: Sequence[Path] = ()) -> list[Example]:
+    """The training rows: `data`'s train split, every row of `extra`, the train split of `augment`."""
+    rows = load_examples(data, split="train")
+    for path in extra:
+        rows += load_examples(path)
+    for path in augment:
+        rows += load_examples(path, split="train")
+    return rows
+
+
 def train(
     data: Path,
     *,
@@ -104,11 +137,7 @@ def train(
     """Train and write the adapter (unless `use_finetune` is False) and the head into `out_dir`."""
     started = time.monotonic()
     say = print if log else (lambda *_: None)
-    train_rows = load_examples(data, split="train")
-    for path in extra:
-        train_rows += load_examples(path)
-    for path in augment:
-        train_rows += load_examples(path, split="train")
+    train_rows = train_rows_of(data, extra, augment)
     dev = load_examples(data, split="dev")
     if not train_rows or not dev:
         raise ValueError(f"{data} needs rows in the train and dev splits")
@@ -156,13 +185,7 @@ def train(
     )
     gate.save(out_dir / GATE_FILE)
     gate_pass = gate.passes(x_dev[:, -k:], [e.text for e in dev])
-    labelled = [e for e in train_rows if e.is_release and e.fields_verified]
-    typed = [e for e in labelled if e.fields.get("model_type") in TYPES]
-    TypeModel.fit([e.text for e in typed], [str(e.fields["model_type"]) for e in typed]).save(out_dir / TYPE_MODEL_FILE)
-    named = [(e.text, e.fields.get("model_name") or None) for e in labelled]
-    dev_named = [(e.text, e.fields.get("model_name") or None) for e in dev if e.is_release and e.fields_verified]
-    ranker = NameRanker.fit(named, name_candidates_of, same_name).tuned(dev_named, name_candidates_of, same_name)
-    ranker.save(out_dir / NAME_RANKER_FILE)
+    fit_extraction(train_rows, dev, out_dir)
     dev_scores = binary_scores(list(y_dev > 0.5), list(p_dev >= threshold)).as_dict()
     info: dict[str, object] = {
         "train_rows": len(train_rows),
@@ -191,6 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--reuse-adapter", action="store_true", help="keep the adapter in --out-dir; refit head, gate, extraction"
     )
+    parser.add_argument(
+        "--extraction-only", action="store_true", help="refit only the type model and the name ranker (seconds)"
+    )
     parser.add_argument("--int8", action="store_true", help="fit the head on int8 embeddings (not the default)")
     parser.add_argument(
         "--augment", type=Path, nargs="*", default=[DEFAULT_AUGMENT], help="files whose train split is added"
@@ -200,6 +226,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", type=Path, help="write the training figures (dev PR curve too) as JSON")
     args = parser.parse_args(argv)
     cfg = FinetuneConfig(epochs=args.epochs, seed=args.seed, max_tokens=MAX_TOKENS)
+    if args.extraction_only:
+        fit_extraction(
+            train_rows_of(args.data, args.extra, args.augment), load_examples(args.data, split="dev"), args.out_dir
+        )
+        return 0
     info = train(
         args.data,
         extra=args.extra,

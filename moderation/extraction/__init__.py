@@ -19,7 +19,7 @@ from moderation.extraction.fields import (
     license_id,
     model_name,
     model_type,
-    name_candidates,
+    name_pool,
     nsfw,
     parents,
     trigger_words,
@@ -104,9 +104,12 @@ def extract(text: str, attachments: Sequence[str] = (), *, infer_type: bool = Tr
 
 
 def name_candidates_of(text: str) -> list[Candidate]:
-    """Every naming rule's candidate for `text`, prepared as `extract` prepares it (for training the ranker)."""
+    """The candidates `extract` chooses a name from, for `text` prepared as `extract` prepares it (for training
+    the ranker)."""
     text = _prepared(text)
-    return name_candidates(text, Scan.of(clean(text), tables()))
+    t = tables()
+    scan = Scan.of(clean(text), t)
+    return name_pool(text, scan, _safe([], lambda: parents(scan, t)))
 
 
 def with_implied_type(fields: ReleaseFields, text: str) -> ReleaseFields:

@@ -34,16 +34,13 @@ __all__ = [
     "license_id",
     "model_name",
     "model_type",
+    "name_pool",
     "nsfw",
     "parents",
     "trigger_words",
     "version",
 ]
 
-_BASE_CONTEXT = (
-    "base", "trained on", "for ", "checkpoint:", "basis", "basado", "basiert", "baseado", "ベース",
-    "基于", "底模", "базов", "основ", "modelo base", "model:",
-)  # fmt: skip
 _URLISH = re.compile(r"https?://\S{1,2000}|www\.\S{1,2000}")
 
 
@@ -82,10 +79,13 @@ def license_id(scan: Scan, tables: Tables) -> str | None:
     the hit closest after the word "license" wins (so "Llama-3.2 quants, license apache-2.0" is Apache).
     """
     best: tuple[int, int, int, str] | None = None
+    contexts: dict[int, list[int]] = {}  # per line, computed once: a long line with many hits stays linear
     for hit in tables.licenses.find(scan.tokens):
         line_idx = scan.lines.index(hit.start)
-        line = scan.lines.line(line_idx).lower()
-        ctx = [line.find(c) for c in tables.license_context if c in line]
+        if line_idx not in contexts:
+            line = scan.lines.line(line_idx).lower()
+            contexts[line_idx] = [line.find(c) for c in tables.license_context if c in line]
+        ctx = contexts[line_idx]
         if hit.weak and not ctx:
             continue
         line_start = scan.lines.start(line_idx)
@@ -100,8 +100,9 @@ def license_id(scan: Scan, tables: Tables) -> str | None:
 
 def base_model(scan: Scan, tables: Tables, name: str | None = None, raw: str | None = None) -> str | None:
     """The base model: what the text says it was made from ("fine-tuned version of X", "based on X",
-    `base_model: X`), else the first known base on a line that says "base"/"for"/"trained on", else (in a
-    chat-length post only) the first known base anywhere.
+    `base_model: X`, "Polyglot-ko 5.8B 기반"), else a known base named right after "for"/"trained on"/"base"
+    (`_cued`), else (in a chat-length post only) the first known base anywhere. A table base the text names
+    more specifically ("Qwen-Image-Edit-2511") is returned as written (`_as_written`).
 
     A stated base is returned as the text writes it unless the tables know it (then canonical). Aliases
     inside the model's own name ("Lumina Girls", an Illustrious fine-tune) lose to any alias outside it.
@@ -126,10 +127,70 @@ def base_model(scan: Scan, tables: Tables, name: str | None = None, raw: str | N
     if not hits:
         return None
     for hit in hits:
-        line = scan.lines.line_at(hit.start).lower()
-        if any(c in line for c in _BASE_CONTEXT):
+        if _cued(scan.text, hit):
+            return _as_written(scan.text, hit, tables)
+    return _as_written(scan.text, hits[0], tables) if len(scan.text) <= _CHAT_LENGTH else None
+
+
+_CUE_BEFORE = re.compile(
+    r"(?i)(?:(?<![\w-])for|trained[ \t]+(?:on|with)|built[ \t]+(?:up)?on|building[ \t]+on|on[ \t]+top[ \t]+of|basis|"
+    r"(?:tun|train)[a-z]{0,4}\b[^\n]{0,30}?[ \t]on|"
+    r"(?<![\w-])base(?:[ \t]+model)?[ \t]{0,2}[:=]?|checkpoint[ \t]{0,2}:|model[ \t]{0,2}:|基于|底模[:：]?|基座[:：]?)"
+    r"[ \t]{1,3}(?:(?:the|a|an)[ \t]{1,3})?[\[(*_\"'`]{0,3}(?:[\w.-]{1,40}/)?$|(?:基于|底模|基座)[:：]?$"
+)
+_CUE_AFTER = re.compile(
+    r"(?i)^[\])*_\"'`]{0,3}(?:[ \t]{1,3}(?:as[ \t]+(?:a|the)[ \t]+)?base[ \t]+model\b|"
+    r"[ \t-]based(?![\w-])(?![ \t]+(?:models?|checkpoints?|on|merges?)\b))"
+)
+
+
+def _cued(text: str, hit: AliasMatch) -> bool:
+    """Whether a known base model is named *as* the base: right after "for", "trained on", "built on",
+    "base:", "基于" ("LoRA for Qwen-Image", "Trained on Pony Diffusion V6 XL"), or right before "as a base
+    model". Anywhere on such a line was the old rule: it took "Designed for comprehensive ... in the Qwen
+    series" and "SDXL models trained on the Danbooru dataset" (docs/detection.md has the measurement)."""
+    before = text[max(0, hit.start - 40) : hit.start].rsplit("\n", 1)[-1]  # bounded: linear over all hits
+    return bool(_CUE_BEFORE.search(before)) or bool(_CUE_AFTER.match(text[hit.end : hit.end + 40]))
+
+
+_SIZED = re.compile(r"\d(?:\.\d+)?[BM]$|\dx\d+B$")
+_GLUED = re.compile(r"[-_.:]?[A-Za-z0-9][\w.:-]{0,40}")
+_NOT_PART_OF_NAME = frozenset(
+    {"based", "base", "style", "styles", "like", "lora", "loras", "lycoris", "gguf", "model", "models", "version",
+     "checkpoint", "checkpoints", "merge", "finetune", "fine", "tune", "tuned", "compatible", "only", "and", "or",
+     "the", "for", "with", "in", "on", "of", "to", "is", "are", "was", "it", "this", "that", "vae", "xl", "ti",
+     "embedding", "embeddings", "quants", "quant", "adapter", "controlnet", "workflow", "versions"}
+)  # fmt: skip
+
+
+_VARIANT_WORDS = frozenset({"klein", "edit", "image", "kontext", "krea", "vl", "omni", "math", "coder", "turbo"})
+_SIZE_OR_DATE = re.compile(r"\d{1,3}(?:\.\d)?[bBmM]|\d{4}|\d(?:\.\d)?")
+
+
+def _as_written(text: str, hit: AliasMatch, tables: Tables) -> str:
+    """The base as the text names it when the table knows only its family: "Qwen-Image-Edit-2511",
+    "Qwen3.5-4B" and "FLUX.2 Klein 9B" are not "Qwen", "Qwen3" and "Flux.2 D". A table name with a size
+    ("Llama 3 8B") is already specific and stays canonical."""
+    if _SIZED.search(hit.value):
+        return hit.value
+    end = hit.end
+    glued = _GLUED.match(text, end)
+    if glued is not None and end < len(text) and not text[end].isspace():
+        tail = glued.group(0).rstrip(".:-")
+        if tail.strip("-_.:").lower() in _NOT_PART_OF_NAME:
             return hit.value
-    return hits[0].value if len(scan.text) <= _CHAT_LENGTH else None
+        end += len(tail)
+    words = text[end : end + 60].split("\n", 1)[0].split(" ")
+    extra: list[str] = []
+    for word in words[1:3] if words and words[0] == "" else []:
+        core = word.rstrip(",.;:!?)")
+        if not (core.lower() in _VARIANT_WORDS or (extra and _SIZE_OR_DATE.fullmatch(core))):
+            break
+        extra.append(core)
+        if core != word:
+            break
+    written = " ".join([text[hit.start : end], *extra]).strip()
+    return written if written != text[hit.start : hit.end] else hit.value
 
 
 _CHAT_LENGTH = 400
@@ -141,7 +202,7 @@ _SECTION_WORDS = frozenset(
 def _context_hit(scan: Scan) -> bool:
     """Whether a known base model sits on a line that says "base"/"for"/"trained on" (it then beats a weak
     statement such as "merge of A + B, base SDXL")."""
-    return any(any(c in scan.lines.line_at(h.start).lower() for c in _BASE_CONTEXT) for h in scan.base_hits)
+    return any(_cued(scan.text, h) for h in scan.base_hits)
 
 
 _IMAGE_DOMAIN = (
@@ -184,8 +245,14 @@ def implied_type(stated: str | None, cleaned: str) -> str | None:
     found = stated
     if found in _STRONG_TYPES:
         return found
-    if found == "checkpoint" and any(cue in cleaned.lower() for cue in _IMAGE_DOMAIN):
-        return found
+    if found == "checkpoint":
+        if any(cue in cleaned.lower() for cue in _IMAGE_DOMAIN):
+            return found
+        # "We release the checkpoints" in a research README means weights, not a diffusion checkpoint: the word
+        # says little about the type, so the type model's reading wins unless it is unsure.
+        model = load_type_model()
+        guess = model.predict(cleaned) if model is not None else None
+        return guess[0] if guess is not None and guess[1] >= _CHECKPOINT_OVERRULE else found
     model = load_type_model()
     guess = model.predict(cleaned) if model is not None else None
     if guess is None:
@@ -195,6 +262,7 @@ def implied_type(stated: str | None, cleaned: str) -> str | None:
 
 
 _OVERRULE = 0.5
+_CHECKPOINT_OVERRULE = 0.2  # dev: 0.0-0.25 tie; a bare "new checkpoint" chat post keeps its word
 _GUESS = 0.0
 
 
@@ -217,9 +285,17 @@ def _keyword_type(scan: Scan, tables: Tables, base: str | None, file_formats: li
             return first.value
     if file_formats and all(f == "gguf" for f in file_formats):
         return "quantization"
-    if base is not None and base in tables.llm_bases:
+    if base is not None and _is_llm_base(base, tables):
         return "llm"
     return None
+
+
+def _is_llm_base(base: str, tables: Tables) -> bool:
+    """Whether a base (canonical, or as written: "Qwen3.5-4B") belongs to an LLM family of the table."""
+    if base in tables.llm_bases:
+        return True
+    hits = tables.base_models.find(tokenize(base.lower()))
+    return bool(hits) and hits[0].start == 0 and hits[0].value in tables.llm_bases
 
 
 _VERSION = re.compile(
@@ -415,14 +491,24 @@ _FIXED_ORDER = ("field", "heading", "tag", "bold", "before_version", "verb_objec
                 "quoted", "headline", "hf_repo", "token")  # fmt: skip
 
 
-def model_name(raw_text: str, scan: Scan, credited: Sequence[str] = ()) -> str | None:
-    """The model's name: the candidate the learned ranker picks (`extraction_name_rank`), or, without a
-    ranker, the first candidate in the fixed order of `name_candidates`. A credited parent ("= 60% Juggernaut
-    XL v9 + ...") is never the release's own name."""
+def name_pool(raw_text: str, scan: Scan, credited: Sequence[str] = ()) -> list[Candidate]:
+    """The candidates a name is chosen from (and the ranker is trained on): every rule's, less a credited parent
+    ("= 60% Juggernaut XL v9 + ...") and less the model the text says it was made from ("a fine-tuned version
+    of [DialoGPT-medium](...)", a card's `base_model:`), which are never the release's own name."""
     parent_keys = [key_of(p) for p in credited]
-    candidates = [
-        c for c in name_candidates(raw_text, scan) if not any(k.startswith(key_of(c.text)) for k in parent_keys)
+    stated = stated_base(raw_text)
+    base_key = key_of(stated[0].rsplit("/", 1)[-1]) if stated is not None and stated[1] <= 2 else None
+    return [
+        c
+        for c in name_candidates(raw_text, scan)
+        if not any(k.startswith(key_of(c.text)) for k in parent_keys) and key_of(c.text) != base_key
     ]
+
+
+def model_name(raw_text: str, scan: Scan, credited: Sequence[str] = ()) -> str | None:
+    """The model's name: the candidate of `name_pool` the learned ranker picks (`extraction_name_rank`), or,
+    without a ranker, the first candidate in the fixed order of `name_candidates`."""
+    candidates = name_pool(raw_text, scan, credited)
     for cand in candidates:
         if "field" in cand.rules:  # "Name: X" is the creator saying it: nothing to infer
             return cand.text

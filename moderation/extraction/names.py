@@ -33,6 +33,7 @@ _GENERIC_HEADINGS = frozenset(
         "whats new", "highlights", "abstract", "announcement", "announcements", "release", "releases", "models",
         "model information", "model introduction", "model card for model id", "todo", "features", "installation",
         "dataset card", "citation", "license", "training", "evaluation", "results", "limitations", "table of contents",
+        "about the model", "informations", "information", "model info", "details",
         "简介", "介绍", "模型介绍", "更新", "新闻", "概要", "はじめに", "описание", "новости",
     }
 )  # fmt: skip
@@ -91,10 +92,14 @@ _BASE_PHRASES = (
         r"finetuned[ \t]+(?:version[ \t]+)?(?:of|from)|"
         r"fine-?tune[ \t]+of|quanti[sz]ed[ \t]+(?:version[ \t]+)?of|quants?[ \t]+of|"
         r"gguf[ \t]+(?:quants?[ \t]+|version[ \t]+)?of|trained[ \t]+on[ \t]+top[ \t]+of|derived[ \t]+from|"
-        r"initiali[sz]ed[ \t]+from|continued[ \t]+pre-?training[ \t]+(?:of|on|from))",
+        r"initiali[sz]ed[ \t]+(?:from|with)(?:[ \t]+the)?|continued[ \t]+pre-?training[ \t]+(?:of|on|from)|"
+        r"improved[ \t]+from|distilled[ \t]+from)",
     ),
     (3, r"(?:merge[ \t]+of|lora[ \t]+(?:for|of|on)|adapter[ \t]+(?:for|of))"),
+    # "fine-tuning Vicuna-13B on", "fine-tuned the Qwen3:4B model": only a model-like object (see stated_base)
+    (2, r"(?<![\w-])fine-?tun(?:e|ed|ing)[ \t]+(?:the[ \t]+|[A-Z][a-z]{1,20}'s[ \t]+)?"),
 )
+_MODEL_LIKE_GROUP = "p2_3"
 _BASE_PHRASE = re.compile(
     "(?:" + "|".join(f"(?P<p{prio}_{i}>{pattern})" for i, (prio, pattern) in enumerate(_BASE_PHRASES)) + r")[ \t]{0,3}",
     re.IGNORECASE,
@@ -119,9 +124,19 @@ _GENERIC_LINKS = frozenset(
 )  # fmt: skip
 
 
+_CJK_LEAD_VERB = re.compile(r"^(?:正式)?(?:开源|開源|发布|發布|开放|推出|更新|新增|公開|公开)了?[ \t]{0,2}(?=[A-Za-z])")
+_SERIES = re.compile(r"(?i)[ \t]+(?:series|family|models)$")
+
+
 def _clean_name(s: str) -> str | None:
     s = s.strip(" \t*_`'\"“”‘’:;,.!?-–—|#~🎉🔥🚀✨📢🆕⚡️🤗👉")
     s = re.sub(r"^[^\w\[(]{1,4}", "", s).strip()
+    # "开源Anima 33B的DPO alignment版本模型", "MacBERT预训练模型": the Latin name inside the CJK sentence
+    s = _CJK_LEAD_VERB.sub("", s)
+    if s[:1].isascii() and s[:1].isalnum():
+        cjk = _CJK_RUN.search(s)
+        s = s[: cjk.start()].rstrip(" \t-_(（") if cjk is not None else s
+    s = _SERIES.sub("", s)  # "the Qwen2-VL series" is Qwen2-VL
     low = s.lower()
     if not s or len(s) > 80 or len(s.split()) > 8 or low in _GENERIC_HEADINGS or low in _GENERIC_LINKS:
         return None
@@ -142,7 +157,9 @@ def heading_name(raw: str) -> str | None:
     text = _strip_markup(m.group(1))
     text = re.split(r"[ \t]+(?:[-–—|:][ \t]+)", text, maxsplit=1)[0] if len(text) > 40 else text
     text = re.sub(r"(?i)[ \t]+(?:model[ \t]+card|card)$", "", text)
+    text = re.sub(r"(?i)^model[ \t]+card[ \t]+(?:for|of)[ \t]+", "", text)  # "Model Card for qwen_lora_adapter"
     text = _HEADING_TAIL.split(text, maxsplit=1)[0]
+    text = re.sub(r"(?i)[ \t]+(?:dreambooth|lora|fine-?tuned)[ \t]+model$", "", text)  # "knight_big Dreambooth model"
     return _clean_name(text)
 
 
@@ -169,7 +186,7 @@ def _is_name_word(word: str) -> bool:
     return bool(_CAP_WORD.fullmatch(word)) and any(c.isalpha() for c in word)
 
 
-def _phrase_at(text: str, pos: int, *, skip: int = 4) -> str | None:
+def _phrase_at(text: str, pos: int, *, skip: int = 4, versions: bool = False) -> str | None:
     """A model name starting at `pos`: a markdown link's text, or the run of name words that follows at
     most `skip` lowercase words ("a high-quality I2VGen-XL model", "code of mPLUG-Owl")."""
     rest = text[pos : pos + 240].split("\n", 1)[0].lstrip(" \t")
@@ -192,7 +209,9 @@ def _phrase_at(text: str, pos: int, *, skip: int = 4) -> str | None:
                 continue
             else:
                 break
-        elif word and word.lower() not in _NAME_END_WORDS and _is_name_word(word):
+        elif (word and word.lower() not in _NAME_END_WORDS and _is_name_word(word)) or (
+            versions and _VERSION_WORD.fullmatch(word)  # "Stable Diffusion 1.5", "Vicuna v1.3"
+        ):
             words.append(word)
         else:
             break
@@ -207,6 +226,7 @@ def _phrase_at(text: str, pos: int, *, skip: int = 4) -> str | None:
     return _clean_name(" ".join(words[:6]))
 
 
+_VERSION_WORD = re.compile(r"[vV]?\d{1,2}(?:\.\d{1,2}){1,2}|[vV]\d{1,2}")
 _TRAILING_JUNK = re.compile(r"[^\w.+)\]-]{1,8}$")
 _DATE_LIKE = re.compile(
     r"(?i)(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*[-./]\d|\d{1,4}[-./]\d{1,2}[-./]\d{1,4}"
@@ -302,14 +322,94 @@ def stated_base(text: str) -> tuple[str, int] | None:
             return value.split(",")[0].strip().strip("'\""), 0
     best: tuple[int, int, str] | None = None
     for m in _BASE_PHRASE.finditer(text[:5000]):
-        name = _phrase_at(text, m.end())
+        name = _phrase_at(text, m.end(), versions=True, skip=0 if m.lastgroup == _MODEL_LIKE_GROUP else 4)
         if name is None:  # CJK: the model token right after 基于
             after = MODEL_TOKEN.match(text, m.end())
             name = after.group(0) if after is not None else None
-        if name is None or name.lower() in ("a", "the", "our", "my", "model", "models"):
-            continue
+        if name is not None and name in _ENCODERS:  # "built upon SigLIP and Phi-2": the language model
+            rest = re.match(r"[^\n]{0,60}?[ \t]and[ \t]+", text[m.end() + len(name) : m.end() + len(name) + 80])
+            name = _phrase_at(text, m.end() + len(name) + rest.end(), skip=0) if rest is not None else None
+        name = _not_a_base(name)
         group = m.lastgroup or "p3_0"
+        if name is None or (group == _MODEL_LIKE_GROUP and not _model_like(name)):
+            continue
+        if group == _MODEL_LIKE_GROUP and re.match(r"[^\n]{0,3}concept", text[text.find(name, m.end()) + len(name) :]):
+            continue  # DreamBooth cards: "fine-tuned the house-emblem concept" names the concept, not a model
         rank = (int(group[1]), m.start(), name)
         if best is None or rank < best:
             best = rank
+    for prio, name, at in _named_before(text[:5000]):
+        if best is None or (prio, at) < best[:2]:
+            best = (prio, at, name)
     return (best[2], best[0]) if best is not None else None
+
+
+_ENCODERS = frozenset({"SigLIP", "CLIP", "EVA-CLIP", "ViT", "CLIP-ViT", "OpenCLIP"})
+"""Vision encoders a multimodal model is "built upon" beside its language model, which the labels count as the
+base ("It is built upon SigLIP and Phi-2")."""
+_METHODS = frozenset({"lora", "qlora", "dpo", "sft", "rlhf", "ppo", "grpo", "orpo", "peft", "dreambooth"})
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]")
+
+
+def _model_like(name: str) -> bool:
+    """A name with a digit, a hyphen or an inner capital ("Vicuna-13B", "gemma-2 9B"), not a plain word
+    ("fine-tuned Japanese model", "fine-tuned Stable Diffusion model")."""
+    return any(c.isdigit() or c in "-_/" for c in name) or any(c.isupper() for w in name.split() for c in w[1:])
+
+
+def _not_a_base(name: str | None) -> str | None:
+    """`name` as a base model, or None: a Latin name glued to CJK text ends where the CJK starts ("基于LLaMA和医学
+    文献..." is LLaMA), and a training method ("基于QLoRA", "基于DPO的对齐训练") or a license is not a model."""
+    if name is None:
+        return None
+    if name[:1].isascii():
+        cjk = _CJK_RUN.search(name)
+        name = name[: cjk.start()].rstrip(" \t-_(（") if cjk is not None else name
+    if not name or name.lower() in ("a", "the", "our", "my", "model", "models") or name.lower() in _METHODS:
+        return None
+    from moderation.extraction.tables import tables  # the tables import this module's neighbours; late import
+
+    if tables().licenses.lookup(name) is not None:
+        return None
+    return name
+
+
+_BEFORE_CUES = (
+    # (priority, pattern): the model is named *before* the cue
+    (1, re.compile(r"[ \t]?(?:기반|的基础上|をベースに|をベース)")),
+    (2, re.compile(r"(?i)(?<=[\w)])[ \t]+model[ \t]+fine-?tuned(?![\w-])|[ \t]?をファインチューニング")),
+    (2, re.compile(r"(?i)(?<=[\w)])[ \t]{1,3}base[ \t]+model(?![\w-])")),
+)
+_BEFORE_WORD = re.compile(r"[\w.+:-]{1,60}")
+
+
+def _named_before(text: str) -> list[tuple[int, str, int]]:
+    """Bases named before their cue: Korean "Polyglot-ko 5.8B 기반", Chinese "在LLaMA-13B的基础上", Japanese
+    "ACertainThingsをベースに", and model-card templates ("This is a Stable Diffusion model fine-tuned on ...",
+    "with the v1-5 base model"). The name is the run of name words right before the cue, at most three."""
+    out: list[tuple[int, str, int]] = []
+    for prio, cue in _BEFORE_CUES:
+        for m in cue.finditer(text):
+            before = text[max(0, m.start() - 80) : m.start()].rsplit("\n", 1)[-1]
+            before = re.sub(r"[*_`\[\]🤗🐧]", " ", before)
+            cjk = list(_CJK_RUN.finditer(before))
+            if cjk:
+                before = before[cjk[-1].end() :]
+            words: list[str] = []
+            for word in reversed(before.split()):
+                if not _BEFORE_WORD.fullmatch(word) or word.lower() in _NAME_END_WORDS or len(words) >= 3:
+                    break
+                if not (_is_name_word(word) or (words and word[:1].isalpha())):
+                    break
+                words.append(word)
+            if words and "model" in m.group(0).lower() and "fine" in m.group(0).lower():
+                # "This is a Stable Diffusion model fine-tuned on ...": only in that statement
+                lead = before[: len(before) - len(" ".join(reversed(words)))].rstrip()
+                if not re.search(r"(?i)(?:is|are)[ \t]+an?$", lead):
+                    continue
+            name = _not_a_base(_clean_name(" ".join(reversed(words)))) if words else None
+            if name is not None and name.lower() not in _NOT_MODEL_TOKENS:
+                out.append((prio, name, m.start()))
+            if len(out) > 20:
+                return out
+    return out

@@ -101,3 +101,114 @@ def test_name_ranker_learns_which_rule_to_trust() -> None:
     ranker = NameRanker.fit(rows, propose, lambda a, b: a == b)
     assert ranker.choose(propose("Zeta-3B|2025.01"), "Zeta-3B|2025.01") == "Zeta-3B"
     assert ranker.choose([], "") is None
+
+
+# Rules added for issue 19 item 4, each with snippets of train/dev announcements (verbatim, shortened).
+
+
+@pytest.mark.parametrize(
+    ("text", "base"),
+    [
+        # named right after "for" / "trained on": the base, as specific as the text says it
+        (
+            "Over the past few months I've been working on SatEdit, a LoRA for Qwen-Image-Edit-2511",
+            "Qwen-Image-Edit-2511",
+        ),
+        ("This is a LoRA for FLUX.2 Klein 9B designed to generate a font atlas", "FLUX.2 Klein 9B"),
+        ("Trained on Pony Diffusion V6 XL with 63 pictures.", "Pony"),
+        # name before the cue: Korean 기반, Chinese 的基础上
+        (
+            "- [🤗Polyglot-ko 5.8B 기반 KoAlpaca-Polyglot-5.8B-v1.1b fp16 모델](https://huggingface.co/beomi/x) 공개",
+            "Polyglot-ko 5.8B",
+        ),
+        ("开放[BELLE-LLaMA-EXT-13B](https://huggingface.co/x/y)，在LLaMA-13B的基础上扩展中文词表", "LLaMA-13B"),
+        # a DreamBooth card's template sentences
+        ("This is a Stable Diffusion model fine-tuned on the mazapan concept with DreamBooth.", "Stable Diffusion"),
+        ("### clay_icon Dreambooth model trained by andrewburns with the v1-5 base model", "v1-5"),
+        # a Latin name glued to the Chinese sentence ends where the Chinese starts
+        ("[2023/04/24] 增加了基于LLaMA和医学文献进行指令微调的模型发布。", "LLaMA"),
+        # "built upon <vision encoder> and <LLM>": the language model
+        ("Bunny-v1.0-3B-zh is released! It is built upon SigLIP and MiniCPM-2B.", "MiniCPM-2B"),
+        ("We developed Flacuna by fine-tuning Vicuna-13B on the Flan collection.", "Vicuna-13B"),
+        ("Anouncing OtterHD-8B, improved from Fuyu-8B.", "Fuyu-8B"),
+        # a chat post's "base SDXL" and "SD 1.5 based" still count
+        ("Merge of A (0.6) + B (0.4), base SDXL", "SDXL 1.0"),
+    ],
+)
+def test_stated_base_models(text: str, base: str) -> None:
+    assert _comparable("base_model", extract(text).base_model) == _comparable("base_model", base)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a training method or a license after 基于 is not a model
+        "开源了第一个基于QLoRA的中文33B大语言模型",
+        "Aquila系列模型的源代码基于 [Apache 2.0 协议](https://www.apache.org/licenses/LICENSE-2.0)",
+        # "fine-tuned the <x> concept" names a DreamBooth concept, "fine-tuned Japanese model" a language
+        "This your the Stable Diffusion model fine-tuned the house-emblem concept taught to Stable Diffusion",
+        "- Fine-tuned Japanese model: https://huggingface.co/a/b",
+    ],
+)
+def test_no_base_model_stated(text: str) -> None:
+    assert extract(text).base_model is None
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        (
+            "# Model Card for qwen_lora_adapter_0115_s\n\nThis model is a fine-tuned version of a model.",
+            "qwen_lora_adapter_0115_s",
+        ),
+        ("### knight_big Dreambooth model trained by iakl with TheLastBen's fast-DreamBooth notebook", "knight_big"),
+        (
+            "# 开源Anima 33B的DPO alignment版本模型\n\n我们针对我们开源的Anima 33B训练了DPO alignment的版本。",
+            "Anima 33B",
+        ),
+    ],
+)
+def test_names_in_card_headings_and_cjk(text: str, name: str) -> None:
+    assert _comparable("model_name", extract(text).model_name) == _comparable("model_name", name)
+
+
+def test_a_base_elsewhere_on_a_for_line_is_not_the_base(corpus: dict[str, Example]) -> None:
+    """A Civitai description (longer than a chat post) that says "most SDXL models trained on the Danbooru
+    dataset ..." names SDXL, but not as its base: the old rule took any known base on a line with "trained on"."""
+    example = corpus["civitai-0301"]
+    assert example.split == "train" and "most SDXL models trained on the Danbooru" in example.text
+    assert example.fields.get("base_model") is None
+    assert extract(example.text).base_model is None
+
+
+def test_the_stated_base_is_not_the_name() -> None:
+    """`base_model:` in a card's front matter (a mergekit card) and "fine-tuned version of X" name the parent."""
+    card = (
+        "---\nbase_model:\n- unsloth/Meta-Llama-3.1-8B-Instruct\nlibrary_name: transformers\ntags:\n- mergekit\n"
+        "- merge\n\n---\n# ties_1_0845\n\nThis is a merge of pre-trained language models created using mergekit."
+    )
+    assert extract(card).model_name == "ties_1_0845"
+    dialo = (
+        "## Chizuru Ichinose as a DialoGPT model\n\nThis model is a fine-tuned version of "
+        "[DialoGPT-medium](https://huggingface.co/microsoft/DialoGPT-medium/) trained on the show's lines."
+    )
+    assert extract(dialo).model_name != "DialoGPT-medium"
+
+
+def test_a_research_checkpoint_is_typed_by_its_words() -> None:
+    """ "Checkpoint" outside an image-model text means weights: the type model reads the rest (a speech model
+    here); in a diffusion text it stays a checkpoint."""
+    speech = "We've uploaded the checkpoints of our speech recognition model for the paper; see the README."
+    assert extract(speech, infer_type=False).model_type == "checkpoint"
+    assert extract(speech).model_type != "checkpoint"
+    assert extract("New checkpoint for SDXL, trained on 2k images").model_type == "checkpoint"
+
+
+def test_one_long_line_of_license_aliases_stays_linear() -> None:
+    """40,000 context-only license aliases ("Qwen") on one 200,000-character line: the license extractor lowered
+    and searched the whole line once per hit (86 s); it now reads each line once (well under a second)."""
+    import time
+
+    started = time.monotonic()
+    extract("Qwen-" * 40_000)
+    assert time.monotonic() - started < 10
