@@ -6,9 +6,11 @@
                        with the model that gate is off by default, see `Detector(rule_gate=...)`)
     stage "gate"       a linear model over the rule features and hashed words turns away what the head would
                        reject (`gate.py`; its cost in the head's positives is measured, not zero)
-    stage "bound"      the head's verdict without the encoder: the rule features alone keep the score below
-                       the threshold whatever the embedding (Cauchy-Schwarz, exact; see `Head.highest_scores`)
-    stage "model"      sentence embedding + logistic head over [embedding, rule features]
+    stage "bound"      the verdict without the encoder: the rule features and the lexical model's score
+                       alone keep the final score below the threshold whatever the embedding (Cauchy-Schwarz,
+                       exact; see `Head.highest_scores`)
+    stage "model"      sentence embedding + logistic head over [embedding, rule features], mixed with the
+                       lexical model's score (`lexical.py`: TF-IDF word and character n-grams)
 
 Fields are extracted for every message past the pre-filter (the rules need them) but returned only for
 positives. The model is loaded on first use; if it cannot be loaded, or a forward pass fails, the detector
@@ -43,6 +45,7 @@ from moderation.detection.embedder import EMBEDDING_DIM, Embedder
 from moderation.detection.features import FEATURE_NAMES, RulesDetector, RuleView, rule_view
 from moderation.detection.gate import Gate, load_gate
 from moderation.detection.head import Head
+from moderation.detection.lexical import LexicalModel, load_lexical
 from moderation.detection.prefilter import passes
 from moderation.extraction import with_implied_type
 from norms.fields import ReleaseFields
@@ -63,7 +66,7 @@ class Detection:
     Attributes:
         is_release: whether the message announces a release.
         score: the probability-like score the verdict thresholded (0.0 when the pre-filter dropped it; for
-            stage "bound", the highest score the head could give the message, which is below the threshold).
+            stage "bound", the highest final score the message could get, which is below the threshold).
         stage: which stage decided: "prefilter", "rules", "bound" or "model".
         fields: extracted fields, for positives only.
         embedding: for positives decided by the model, the unit-length MiniLM vector (float32, 384, read-only)
@@ -197,6 +200,7 @@ class Detector:
         rule_gate: bool = False,
         gate: bool = True,
         gate_model: Gate | None = None,
+        lexical_model: LexicalModel | None = None,
     ) -> None:
         """`batch_size` bounds one forward pass of `detect_many`; `max_batch` bounds the items that concurrent
         `adetect_many` calls pool into one batch. `embedder` replaces the MiniLM encoder the head asks for
@@ -208,7 +212,8 @@ class Detector:
         keeps the hand-written shape gate (`RuleView.needs_model`) in front of the model as well; by default
         it only decides when the model is off, because on real text it dropped announcements the head keeps
         (docs/detection.md, "What each stage costs"). `gate=False` switches the learned gate off (every
-        candidate then goes to the bound and the encoder); `gate_model` replaces the shipped one."""
+        candidate then goes to the bound and the encoder); `gate_model` replaces the shipped one, and
+        `lexical_model` the shipped lexical model (its digest must be the one the head's mix names)."""
         self._use_model = use_model
         self._threshold = threshold
         self._rules = RulesDetector()
@@ -220,6 +225,7 @@ class Detector:
         self.gate = gate
         """Whether the learned gate (`gate.py`) may turn candidates away before the bound and the encoder."""
         self._gate = gate_model
+        self._lexical: LexicalModel | None = lexical_model
         self._head: Head | None = None
         self._head_error: str | None = None
         self._model_error: str | None = None
@@ -248,6 +254,7 @@ class Detector:
                 expected = EMBEDDING_DIM + len(FEATURE_NAMES)
                 if head.weights.shape != (expected,):
                     raise ValueError(f"head has {head.weights.shape[0]} weights, features have {expected}")
+                self._lexical = self._lexical_for(head)
                 if self._embedder is None:
                     self._embedder = Embedder(
                         model_path=self._model_path,
@@ -272,6 +279,24 @@ class Detector:
         if adapter.digest != head.adapter:
             raise ValueError(f"the head needs adapter {head.adapter}, the installed one is {adapter.digest}")
         return adapter
+
+    def _lexical_for(self, head: Head) -> LexicalModel | None:
+        """The lexical model the head's mix was chosen with; raises when it is missing or another one."""
+        if not head.mix:
+            return None
+        lexical = self._lexical if self._lexical is not None else load_lexical()
+        if lexical is None:
+            raise FileNotFoundError(f"the head mixes in lexical model {head.lexical}, and none is installed")
+        if lexical.digest != head.lexical:
+            raise ValueError(f"the head mixes in lexical model {head.lexical}, the installed one is {lexical.digest}")
+        return lexical
+
+    def _lexical_scores(self, items: Sequence[Item], idx: Sequence[int]) -> dict[int, float]:
+        """The lexical model's probability for the candidates `idx` ({} when the head mixes none in)."""
+        if self._lexical is None or not idx:
+            return {}
+        probs = self._lexical.probabilities([str(items[i][0]) for i in idx])
+        return dict(zip(idx, probs.tolist(), strict=True))
 
     @property
     def model_status(self) -> str:
@@ -354,9 +379,10 @@ class Detector:
             _log.warning("release detector: %s, using rules only", self._model_error)
             return None
 
-    def _settle_by_bound(self, views: dict[int, RuleView]) -> dict[int, Detection]:
-        """The candidates whose rule features alone keep the head's score below the threshold, for any
-        embedding the encoder could return, with their verdicts; the others need the encoder.
+    def _settle_by_bound(self, views: dict[int, RuleView], lexical: dict[int, float]) -> dict[int, Detection]:
+        """The candidates whose rule features and lexical score alone keep the final score below the
+        threshold, for any embedding the encoder could return, with their verdicts; the others need the
+        encoder. The mix is monotone in the head's score, so the head's highest score bounds it.
 
         Exact, not a heuristic: these messages get the verdict the full model would give them, and the
         encoder, the one costly stage, runs only where its output can change a decision. On the labelled
@@ -369,6 +395,7 @@ class Detector:
         threshold = self._threshold if self._threshold is not None else head.threshold
         idx = list(views)
         highest = head.highest_scores(np.stack([views[i].vector for i in idx]))
+        highest = head.mixed(highest, np.array([lexical[i] for i in idx]) if lexical else None)
         return {
             i: Detection(False, score, "bound", None)
             for i, score in zip(idx, highest.tolist(), strict=True)
@@ -398,7 +425,8 @@ class Detector:
         everything = views
         gated = self._settle_by_gate(items, views)
         views = {i: v for i, v in views.items() if i not in gated}
-        settled = self._settle_by_bound(views)
+        lexical = self._lexical_scores(items, list(views)) if self.model_status == "loaded" else {}
+        settled = self._settle_by_bound(views, lexical)
         idx = [i for i in views if i not in settled]
         emb = self._embed_candidates([str(items[i][0]) for i in idx]) if idx else None
         if idx and emb is None:  # no model, or its forward pass failed: rules decide the whole batch
@@ -417,7 +445,7 @@ class Detector:
             return
         head = self._get_head()
         x = np.hstack([emb, np.stack([views[i].vector for i in idx])])
-        scores = head.scores(x)
+        scores = head.mixed(head.scores(x), np.array([lexical[i] for i in idx]) if lexical else None)
         threshold = self._threshold if self._threshold is not None else head.threshold
         for row, i in enumerate(idx):
             score = float(scores[row])

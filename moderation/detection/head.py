@@ -34,6 +34,19 @@ class Head:
     adapter: str = ""
     """The digest of the LoRA adapter (`adapter.py`) whose embeddings the head was trained on; "" for the
     package's weights as they are. The detector refuses to pair the head with any other encoder."""
+    mix: float = 0.0
+    """The lexical model's share of the final score: (1 - mix) * head + mix * lexical (`lexical.py`). The
+    threshold was chosen for that mix on dev; 0.0 is the head alone."""
+    lexical: str = ""
+    """The digest of the lexical model the mix was chosen with; "" when `mix` is 0."""
+
+    def mixed(self, head: Array, lexical: Array | None) -> Array:
+        """The final score from the head's probabilities and the lexical model's (None: mix 0 only)."""
+        if not self.mix:
+            return head
+        if lexical is None:
+            raise ValueError("the head mixes in a lexical model, and none was given")
+        return np.asarray((1.0 - self.mix) * head + self.mix * lexical, dtype=np.float64)
 
     def scores(self, x: npt.NDArray[np.floating]) -> Array:
         """Probabilities for a (n, d) matrix."""
@@ -67,6 +80,8 @@ class Head:
             quantized=np.bool_(self.quantized),
             max_tokens=np.int64(self.max_tokens),
             adapter=np.str_(self.adapter),
+            mix=np.float64(self.mix),
+            lexical=np.str_(self.lexical),
         )
 
     @classmethod
@@ -85,6 +100,8 @@ class Head:
                 quantized=bool(d["quantized"]),
                 max_tokens=int(d["max_tokens"]) if "max_tokens" in d.files else 128,
                 adapter=str(d["adapter"]) if "adapter" in d.files else "",
+                mix=float(d["mix"]) if "mix" in d.files else 0.0,
+                lexical=str(d["lexical"]) if "lexical" in d.files else "",
             )
 
 

@@ -8,12 +8,14 @@ One command reproduces `moderation/data/detector_adapter.npz` and `detector_head
 2. embed the train and dev splits with the adapted encoder exactly as the detector will (fp32, same
    truncation), append the rule features, fit the logistic head on train;
 3. calibrate on dev (Platt scaling, folded into the head's weights, so the head stays linear and the exact
-   bound still holds) and choose the threshold from dev's precision-recall curve;
-4. fit the learned gate (`gate.py`) on train, its threshold on dev (it must pass 99% of the head's dev
+   bound still holds);
+4. fit the lexical model (`lexical.py`: TF-IDF word and character n-grams) on train, choose its share of the
+   final score (the mix) on dev, and the threshold from dev's precision-recall curve of that mix;
+5. fit the learned gate (`gate.py`) on train, its threshold on dev (it must pass 99% of the detector's dev
    positives);
-5. fit extraction's two learned parts on the train split's announcements: the model-type fallback
+6. fit extraction's two learned parts on the train split's announcements: the model-type fallback
    (`extraction_type.py`) and the name ranker (`extraction_name_rank.py`, its abstention threshold on dev);
-6. write the files; the test split is never read here (`normbot eval` reads it).
+7. write the files; the test split is never read here (`normbot eval` reads it).
 
 `--augment FILE...` (default: the templated set) adds the train split of other labelled files; `--extra FILE...`
 adds labelled files (a community's exported corrections, `normbot detect export-labels`) to
@@ -39,6 +41,7 @@ from moderation.detection.features import FEATURE_NAMES, rule_view
 from moderation.detection.finetune import FinetuneConfig, finetune
 from moderation.detection.gate import GATE_FILE, Gate
 from moderation.detection.head import HEAD_FILE, Head, fit_logistic
+from moderation.detection.lexical import LEXICAL_FILE, LexicalModel
 from moderation.extraction import name_candidates_of
 from moderation.extraction.model_type import TYPE_MODEL_FILE, TYPES, TypeModel
 from moderation.extraction.name_rank import NAME_RANKER_FILE, NameRanker
@@ -46,6 +49,7 @@ from moderation.extraction.name_rank import NAME_RANKER_FILE, NameRanker
 __all__ = [
     "DEFAULT_DATA",
     "calibrate",
+    "choose_mix",
     "choose_threshold",
     "features_of",
     "fit_extraction",
@@ -96,6 +100,25 @@ def choose_threshold(y: npt.NDArray[np.float64], p: npt.NDArray[np.float64]) -> 
     near = [c for c in curve if c["f1"] >= best_f1 - 0.005]
     chosen = max(near, key=lambda c: (c["precision"], c["threshold"]))
     return chosen["threshold"], curve
+
+
+MIXES = tuple(round(0.1 * i, 1) for i in range(10))
+"""The lexical model's shares of the final score tried on dev (0.0: the head alone)."""
+
+
+def choose_mix(
+    y: npt.NDArray[np.float64], p_head: npt.NDArray[np.float64], p_lexical: npt.NDArray[np.float64]
+) -> tuple[float, float, list[dict[str, float]]]:
+    """The mix (and its threshold) with the best dev F1 by `choose_threshold`; among equal F1 the smaller mix
+    (the head alone unless the lexical model earns its place). Returns (mix, threshold, the F1 per mix)."""
+    tried = []
+    for mix in MIXES:
+        p = (1.0 - mix) * p_head + mix * p_lexical
+        threshold, curve = choose_threshold(y, p)
+        f1 = next(c["f1"] for c in curve if c["threshold"] == threshold)
+        tried.append({"mix": mix, "threshold": threshold, "f1": round(f1, 4)})
+    best = max(tried, key=lambda t: (t["f1"], -t["mix"]))
+    return best["mix"], best["threshold"], tried
 
 
 def fit_extraction(train_rows: Sequence[Example], dev: Sequence[Example], out_dir: Path = DEFAULT_OUT) -> None:
@@ -166,8 +189,13 @@ def train(
     w, b = fit_logistic(x_train, y_train, l2=1e-4)
     a, c = calibrate(x_dev @ w + b, y_dev)
     w, b = w * a, b * a + c
-    p_dev = 1.0 / (1.0 + np.exp(-np.clip(x_dev @ w + b, -40, 40)))
-    threshold, curve = choose_threshold(y_dev, p_dev)
+    p_head_dev = 1.0 / (1.0 + np.exp(-np.clip(x_dev @ w + b, -40, 40)))
+    LexicalModel.fit([e.text for e in train_rows], [e.is_release for e in train_rows]).save(out_dir / LEXICAL_FILE)
+    lexical = LexicalModel.load(out_dir / LEXICAL_FILE)  # as shipped, so the digest is the runtime one
+    p_lexical_dev = lexical.probabilities([e.text for e in dev])
+    mix, threshold, mixes = choose_mix(y_dev, p_head_dev, p_lexical_dev)
+    p_dev = (1.0 - mix) * p_head_dev + mix * p_lexical_dev
+    _, curve = choose_threshold(y_dev, p_dev)
     names = tuple(f"emb{i}" for i in range(x_train.shape[1] - len(FEATURE_NAMES))) + FEATURE_NAMES
     head = Head(
         weights=w,
@@ -177,6 +205,8 @@ def train(
         quantized=quantize,
         max_tokens=cfg.max_tokens,
         adapter=adapter.digest if adapter is not None else "",
+        mix=mix,
+        lexical=lexical.digest if mix else "",
     )
     head.save(out_dir / HEAD_FILE)
     k = len(FEATURE_NAMES)
@@ -187,6 +217,7 @@ def train(
     gate_pass = gate.passes(x_dev[:, -k:], [e.text for e in dev])
     fit_extraction(train_rows, dev, out_dir)
     dev_scores = binary_scores(list(y_dev > 0.5), list(p_dev >= threshold)).as_dict()
+    head_alone_threshold = next(t["threshold"] for t in mixes if t["mix"] == 0.0)
     info: dict[str, object] = {
         "train_rows": len(train_rows),
         "dev_rows": len(dev),
@@ -194,6 +225,9 @@ def train(
         "adapter": head.adapter,
         "threshold": threshold,
         "platt": [round(a, 4), round(c, 4)],
+        "mix": mix,
+        "mixes": mixes,
+        "dev_head_alone": binary_scores(list(y_dev > 0.5), list(p_head_dev >= head_alone_threshold)).as_dict(),
         "dev": dev_scores,
         "gate_threshold": round(gate.threshold, 4),
         "gate_dev_pass_rate": round(float(gate_pass.mean()), 4),

@@ -1,0 +1,94 @@
+"""The lexical model: hashed TF-IDF word and character n-grams, logistic regression, mixed into the head."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from moderation.detection import Detector
+from moderation.detection.head import Head
+from moderation.detection.lexical import MAX_CHARS, LexicalModel, counts_of, load_lexical
+from tests.conftest import examples
+from tests.detection.test_batching import FakeEncoder
+
+RELEASES = [
+    "We're proud to release Parler-TTS v0.1, our first 300M-parameters model",
+    "New LoRA: Moss Witch v1 for SDXL https://civitai.com/models/1",
+    "We release the Foo-7B weights on Hugging Face: https://huggingface.co/foo/Foo-7B",
+    "Uploaded GGUF quants of Bar-13B https://huggingface.co/me/Bar-13B-GGUF",
+    "My merge Velvet Mix v2 is out https://civitai.com/models/2",
+    "我们发布了 Qwen 的新模型权重",
+]
+OTHERS = [
+    "Does anyone know which sampler works best for Flux?",
+    "ComfyUI-Foo v1.3 adds support for Flux LoRAs",
+    "We released the training code and the dataset today",
+    "The download link in the README is broken",
+    "anyone tried the new civitai generator? looks slow",
+    "这个模型怎么用？有教程吗",
+]
+
+
+@pytest.fixture(scope="module")
+def small_model() -> LexicalModel:
+    pytest.importorskip("sklearn")
+    return LexicalModel.fit(RELEASES + OTHERS, [True] * len(RELEASES) + [False] * len(OTHERS), c=10.0)
+
+
+def test_fit_separates_what_it_was_fitted_on(small_model: LexicalModel) -> None:
+    p = small_model.probabilities(RELEASES + OTHERS)
+    assert p[: len(RELEASES)].min() > p[len(RELEASES) :].max()
+
+
+def test_round_trip_keeps_scores_and_digest(small_model: LexicalModel, tmp_path: Path) -> None:
+    path = tmp_path / "lexical.npz"
+    small_model.save(path)
+    again = LexicalModel.load(path)
+    texts = RELEASES + OTHERS + ["", "   ", "x"]
+    assert np.array_equal(again.probabilities(texts), small_model.probabilities(texts))
+    assert again.digest == small_model.digest
+    nudged = dataclasses.replace(small_model, bias=small_model.bias + 1e-3)
+    assert nudged.digest != small_model.digest
+
+
+def test_only_the_opening_is_read() -> None:
+    """What comes after the first MAX_CHARS characters changes nothing (and costs nothing)."""
+    opening = ("We release the Foo-7B weights today. " * 40)[:MAX_CHARS]
+    assert counts_of(opening) == counts_of(opening + " a tail about something else entirely " * 1000)
+    assert counts_of(opening) != counts_of("something else " + opening)
+
+
+@given(st.text(max_size=300))
+@settings(max_examples=examples(100))
+def test_any_text_gets_a_probability(text: str) -> None:
+    model = load_lexical()
+    assert model is not None
+    p = model.probabilities([text])
+    assert p.shape == (1,) and 0.0 <= float(p[0]) <= 1.0
+
+
+def test_the_shipped_head_mixes_the_shipped_model() -> None:
+    """The shipped head's mix names the shipped lexical model; a detector with another model refuses the
+    model (rules only, saying why) rather than mixing in scores its threshold was not chosen for."""
+    head = Head.load()
+    shipped = load_lexical()
+    assert shipped is not None
+    if not head.mix:
+        pytest.fail("the shipped head does not mix in the lexical model: this test would prove nothing")
+    assert head.lexical == shipped.digest
+    other = dataclasses.replace(shipped, bias=shipped.bias + 0.5)
+    detector = Detector(embedder=FakeEncoder(), lexical_model=other)
+    assert detector.model_status.startswith("rules-only") and "lexical" in detector.model_status
+
+
+def test_a_mixing_head_needs_the_lexical_scores() -> None:
+    head = dataclasses.replace(Head.load(), mix=0.3)
+    with pytest.raises(ValueError, match="lexical"):
+        head.mixed(np.array([0.5]), None)
+    assert np.allclose(head.mixed(np.array([0.5]), np.array([1.0])), [0.65])
+    assert np.array_equal(dataclasses.replace(head, mix=0.0).mixed(np.array([0.25]), None), [0.25])
