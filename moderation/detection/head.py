@@ -39,6 +39,9 @@ class Head:
     threshold was chosen for that mix on dev; 0.0 is the head alone."""
     lexical: str = ""
     """The digest of the lexical model the mix was chosen with; "" when `mix` is 0."""
+    mix_platt: tuple[float, float] = (1.0, 0.0)
+    """Platt scaling (a > 0, b) of the mix's logit, fitted on dev: the lexical model is trained class-balanced,
+    so the raw mix is not a probability; the final score is. Monotone, so the exact bound still holds."""
 
     def mixed(self, head: Array, lexical: Array | None) -> Array:
         """The final score from the head's probabilities and the lexical model's (None: mix 0 only)."""
@@ -46,7 +49,9 @@ class Head:
             return head
         if lexical is None:
             raise ValueError("the head mixes in a lexical model, and none was given")
-        return np.asarray((1.0 - self.mix) * head + self.mix * lexical, dtype=np.float64)
+        raw = np.clip((1.0 - self.mix) * head + self.mix * lexical, 1e-12, 1.0 - 1e-12)
+        a, b = self.mix_platt
+        return _sigmoid(a * np.log(raw / (1.0 - raw)) + b)
 
     def scores(self, x: npt.NDArray[np.floating]) -> Array:
         """Probabilities for a (n, d) matrix."""
@@ -82,6 +87,7 @@ class Head:
             adapter=np.str_(self.adapter),
             mix=np.float64(self.mix),
             lexical=np.str_(self.lexical),
+            mix_platt=np.array(self.mix_platt, dtype=np.float64),
         )
 
     @classmethod
@@ -102,7 +108,15 @@ class Head:
                 adapter=str(d["adapter"]) if "adapter" in d.files else "",
                 mix=float(d["mix"]) if "mix" in d.files else 0.0,
                 lexical=str(d["lexical"]) if "lexical" in d.files else "",
+                mix_platt=_pair(d["mix_platt"]) if "mix_platt" in d.files else (1.0, 0.0),
             )
+
+
+def _pair(values: npt.NDArray[np.floating]) -> tuple[float, float]:
+    a, b = (float(v) for v in values)
+    if not a > 0:
+        raise ValueError(f"mix calibration must be increasing (a > 0), not a={a}")
+    return a, b
 
 
 def _sigmoid(z: Array) -> Array:

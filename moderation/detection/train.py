@@ -193,9 +193,12 @@ def train(
     LexicalModel.fit([e.text for e in train_rows], [e.is_release for e in train_rows]).save(out_dir / LEXICAL_FILE)
     lexical = LexicalModel.load(out_dir / LEXICAL_FILE)  # as shipped, so the digest is the runtime one
     p_lexical_dev = lexical.probabilities([e.text for e in dev])
-    mix, threshold, mixes = choose_mix(y_dev, p_head_dev, p_lexical_dev)
-    p_dev = (1.0 - mix) * p_head_dev + mix * p_lexical_dev
-    _, curve = choose_threshold(y_dev, p_dev)
+    mix, _, mixes = choose_mix(y_dev, p_head_dev, p_lexical_dev)
+    raw_dev = np.clip((1.0 - mix) * p_head_dev + mix * p_lexical_dev, 1e-12, 1.0 - 1e-12)
+    mix_platt = calibrate(np.log(raw_dev / (1.0 - raw_dev)), y_dev) if mix else (1.0, 0.0)
+    probe = Head(weights=w, bias=b, threshold=0.5, feature_names=(), mix=mix, mix_platt=mix_platt)
+    p_dev = probe.mixed(p_head_dev, p_lexical_dev)
+    threshold, curve = choose_threshold(y_dev, p_dev)  # on the calibrated score the communities see
     names = tuple(f"emb{i}" for i in range(x_train.shape[1] - len(FEATURE_NAMES))) + FEATURE_NAMES
     head = Head(
         weights=w,
@@ -207,6 +210,7 @@ def train(
         adapter=adapter.digest if adapter is not None else "",
         mix=mix,
         lexical=lexical.digest if mix else "",
+        mix_platt=mix_platt,
     )
     head.save(out_dir / HEAD_FILE)
     k = len(FEATURE_NAMES)
@@ -226,6 +230,7 @@ def train(
         "threshold": threshold,
         "platt": [round(a, 4), round(c, 4)],
         "mix": mix,
+        "mix_platt": [round(mix_platt[0], 4), round(mix_platt[1], 4)],
         "mixes": mixes,
         "dev_head_alone": binary_scores(list(y_dev > 0.5), list(p_head_dev >= head_alone_threshold)).as_dict(),
         "dev": dev_scores,

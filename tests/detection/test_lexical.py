@@ -90,5 +90,23 @@ def test_a_mixing_head_needs_the_lexical_scores() -> None:
     head = dataclasses.replace(Head.load(), mix=0.3)
     with pytest.raises(ValueError, match="lexical"):
         head.mixed(np.array([0.5]), None)
-    assert np.allclose(head.mixed(np.array([0.5]), np.array([1.0])), [0.65])
+    assert np.allclose(dataclasses.replace(head, mix_platt=(1.0, 0.0)).mixed(np.array([0.5]), np.array([1.0])), [0.65])
     assert np.array_equal(dataclasses.replace(head, mix=0.0).mixed(np.array([0.25]), None), [0.25])
+
+
+def test_the_final_score_is_calibrated_monotone_and_survives_a_round_trip(tmp_path: Path) -> None:
+    """The mix's Platt scaling keeps the score increasing in both inputs (what the exact bound needs), is
+    saved with the head, and a decreasing calibration is refused on load."""
+    head = dataclasses.replace(Head.load(), mix=0.7, mix_platt=(1.9, 0.5))
+    grid = np.linspace(0.0, 1.0, 21)
+    for fixed in (0.0, 0.4, 1.0):
+        assert np.all(np.diff(head.mixed(grid, np.full_like(grid, fixed))) > 0)
+        assert np.all(np.diff(head.mixed(np.full_like(grid, fixed), grid)) > 0)
+    path = tmp_path / "head.npz"
+    head.save(path)
+    again = Head.load(path)
+    assert again.mix_platt == (1.9, 0.5) and again.mix == 0.7
+    assert np.array_equal(again.mixed(grid, grid[::-1]), head.mixed(grid, grid[::-1]))
+    dataclasses.replace(head, mix_platt=(-1.0, 0.0)).save(path)
+    with pytest.raises(ValueError, match="increasing"):
+        Head.load(path)
