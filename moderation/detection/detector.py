@@ -11,10 +11,14 @@
                        exact; see `Head.highest_scores`)
     stage "model"      sentence embedding + logistic head over [embedding, rule features], mixed with the
                        lexical model's score (`lexical.py`: TF-IDF word and character n-grams)
+    stage "lexical"    the fallback when the model was asked for but cannot run (not installed, unreadable,
+                       a failed forward pass): the lexical model alone decides, at its own dev threshold
 
 Fields are extracted for every message past the pre-filter (the rules need them) but returned only for
 positives. The model is loaded on first use; if it cannot be loaded, or a forward pass fails, the detector
-logs one warning and keeps working on rules (`model_status` says why).
+logs one warning and keeps working on the lexical model alone (numpy only; on the real corpus's test split it
+scores far above the rules), or on rules when no lexical model is shipped; `model_status` says which and why.
+`Detector(use_model=False)` (`--rules-only`) asks for the rules and gets them.
 
 The bot calls `adetect_many` once per chat message, with one item, from many concurrent handlers. Each call
 decides ordinary chat inline (pre-filter) and queues its candidates in a per-event-loop `_Coalescer`: one
@@ -67,7 +71,7 @@ class Detection:
         is_release: whether the message announces a release.
         score: the probability-like score the verdict thresholded (0.0 when the pre-filter dropped it; for
             stage "bound", the highest final score the message could get, which is below the threshold).
-        stage: which stage decided: "prefilter", "rules", "bound" or "model".
+        stage: which stage decided: "prefilter", "rules", "gate", "bound", "model" or "lexical" (the fallback).
         fields: extracted fields, for positives only.
         embedding: for positives decided by the model, the unit-length MiniLM vector (float32, 384, read-only)
             the head scored, so that provenance can compare announcements without embedding the text a
@@ -215,6 +219,8 @@ class Detector:
         candidate then goes to the bound and the encoder); `gate_model` replaces the shipped one, and
         `lexical_model` the shipped lexical model (its digest must be the one the head's mix names)."""
         self._use_model = use_model
+        self._fallback_allowed = use_model
+        """A model asked for but unavailable falls back to the lexical model; rules-only asked for stays rules."""
         self._threshold = threshold
         self._rules = RulesDetector()
         self._model_path = model_path
@@ -264,7 +270,7 @@ class Detector:
                     )
             except Exception as exc:  # a broken head file is a broken model: fall back the same way
                 self._head_error = f"head unreadable ({type(exc).__name__}: {exc})"[:300]
-                _log.warning("release detector: %s, using rules only", self._head_error)
+                _log.warning("release detector: %s, using %s", self._head_error, self._fallback_name())
                 self._use_model = False
                 return None
         return self._embedder
@@ -291,6 +297,15 @@ class Detector:
             raise ValueError(f"the head mixes in lexical model {head.lexical}, the installed one is {lexical.digest}")
         return lexical
 
+    def _fallback_model(self) -> LexicalModel | None:
+        """The lexical model that decides alone when the model was asked for and cannot run (None: rules)."""
+        if not self._fallback_allowed:
+            return None
+        return self._lexical if self._lexical is not None else load_lexical()
+
+    def _fallback_name(self) -> str:
+        return "the lexical model alone" if self._fallback_model() is not None else "rules only"
+
     def _lexical_scores(self, items: Sequence[Item], idx: Sequence[int]) -> dict[int, float]:
         """The lexical model's probability for the candidates `idx` ({} when the head mixes none in)."""
         if self._lexical is None or not idx:
@@ -300,13 +315,17 @@ class Detector:
 
     @property
     def model_status(self) -> str:
-        """'loaded', or 'rules-only: <why>' (loads the model if it was not tried yet)."""
+        """'loaded', or 'lexical-only: <why>' / 'rules-only: <why>' for what decides instead (loads the model
+        if it was not tried yet)."""
         embedder = self._get_embedder()
         if embedder is None:
             why = self._model_error or self._head_error or "disabled (use_model=False)"
-            return f"rules-only: {why}"
-        embedder.load()
-        return embedder.status
+        else:
+            embedder.load()
+            if embedder.status == "loaded":
+                return "loaded"
+            why = embedder.status.removeprefix("rules-only: ")  # the encoder's own words for its failure
+        return f"{'lexical-only' if self._fallback_model() is not None else 'rules-only'}: {why}"
 
     @property
     def threshold(self) -> float:
@@ -315,7 +334,8 @@ class Detector:
             return self._threshold
         if self.model_status == "loaded":
             return self._get_head().threshold
-        return self._rules.threshold
+        fallback = self._fallback_model()
+        return fallback.threshold if fallback is not None else self._rules.threshold
 
     def _get_head(self) -> Head:
         if self._head is None:
@@ -346,7 +366,9 @@ class Detector:
         """Detect many messages; the model runs once over all candidates, in batches."""
         results: list[Detection | None] = [None] * len(items)
         views: dict[int, RuleView] = {}
-        gate = self.cascade and (self.rule_gate or self.model_status != "loaded")
+        # The hand shape gate decides only for the rules: the model and the lexical fallback see every candidate.
+        rules_decide = self.model_status != "loaded" and self._fallback_model() is None
+        gate = self.cascade and (self.rule_gate or rules_decide)
         for i, (text, attachments) in enumerate(items):
             text = text if isinstance(text, str) else str(text)
             atts = tuple(a for a in attachments if isinstance(a, str))
@@ -376,7 +398,7 @@ class Detector:
         except Exception as exc:
             self._model_error = f"inference failed ({type(exc).__name__}: {exc})".splitlines()[0][:300]
             self._use_model = False
-            _log.warning("release detector: %s, using rules only", self._model_error)
+            _log.warning("release detector: %s, using %s", self._model_error, self._fallback_name())
             return None
 
     def _settle_by_bound(self, views: dict[int, RuleView], lexical: dict[int, float]) -> dict[int, Detection]:
@@ -429,7 +451,11 @@ class Detector:
         settled = self._settle_by_bound(views, lexical)
         idx = [i for i in views if i not in settled]
         emb = self._embed_candidates([str(items[i][0]) for i in idx]) if idx else None
-        if idx and emb is None:  # no model, or its forward pass failed: rules decide the whole batch
+        if idx and emb is None:  # no model, or its forward pass failed: the fallback decides the whole batch
+            fallback = self._fallback_model()
+            if fallback is not None:
+                self._decide_lexically(items, everything, results, fallback)
+                return
             threshold = self._threshold if self._threshold is not None else self._rules.threshold
             for i in everything:
                 score = RulesDetector.score_view(everything[i])
@@ -455,6 +481,17 @@ class Detector:
                 vector = emb[row].copy()
                 vector.setflags(write=False)
             results[i] = Detection(ok, score, "model", _announced_fields(views[i], items[i]) if ok else None, vector)
+
+    def _decide_lexically(
+        self, items: Sequence[Item], views: dict[int, RuleView], results: list[Detection | None], lexical: LexicalModel
+    ) -> None:
+        """The fallback's verdicts: the lexical model's probability against its own dev threshold."""
+        idx = list(views)
+        threshold = self._threshold if self._threshold is not None else lexical.threshold
+        probs = lexical.probabilities([str(items[i][0]) for i in idx])
+        for i, score in zip(idx, probs.tolist(), strict=True):
+            ok = score >= threshold
+            results[i] = Detection(ok, score, "lexical", _announced_fields(views[i], items[i]) if ok else None)
 
     def _worker(self) -> ThreadPoolExecutor:
         """The one thread batches run in: they are serialised anyway (one forward pass at a time), and a

@@ -147,9 +147,12 @@ class Embedder:
             if not self._loaded:
                 try:
                     self._load()
-                except Exception as exc:  # any failure means "run on rules", never a crash
+                except Exception as exc:  # any failure means "run without the model", never a crash
                     self._error = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
-                    _log.warning("release detector: model unavailable, using rules only (%s)", self._error)
+                    _log.warning(
+                        "release detector: model unavailable (%s), falling back to the lexical model or the rules",
+                        self._error,
+                    )
                 self._loaded = True
         return self._model is not None
 

@@ -87,6 +87,9 @@ class LexicalModel:
     w_words: npt.NDArray[np.float32]
     w_chars: npt.NDArray[np.float32]
     bias: float
+    threshold: float = 0.5
+    """Its own threshold, chosen on dev: used when this model decides alone (the detector's fallback when the
+    encoder cannot run). Not part of the digest: it does not change the scores the head's mix was chosen on."""
 
     @functools.cached_property
     def digest(self) -> str:
@@ -120,6 +123,7 @@ class LexicalModel:
             w_words=self.w_words,
             w_chars=self.w_chars,
             bias=np.float64(self.bias),
+            threshold=np.float64(self.threshold),
         )
 
     @classmethod
@@ -131,6 +135,7 @@ class LexicalModel:
                 w_words=f["w_words"].astype(np.float32),
                 w_chars=f["w_chars"].astype(np.float32),
                 bias=float(f["bias"]),
+                threshold=float(f["threshold"]) if "threshold" in f.files else 0.5,
             )
 
     @classmethod

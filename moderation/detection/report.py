@@ -1,7 +1,8 @@
 """The figures `normbot eval` prints, computed in one place so tests and docs agree with the CLI.
 
 On one split of a labelled file (default: the real corpus's test split) it scores, side by side, the plain
-keyword rule, the rules-only detector and the shipped detector; the shipped detector per language group;
+keyword rule, the rules-only detector, the lexical model alone (the fallback without the encoder) and the
+shipped detector; the shipped detector per language group;
 what each cheap stage of the cascade costs in recall (and how many announcements it drops that the head,
 run on everything, would have kept); and extraction per field on the split's announcements.
 """
@@ -22,6 +23,8 @@ from moderation.detection.evaluate import (
     field_scores,
     load_examples,
 )
+from moderation.detection.lexical import load_lexical
+from moderation.detection.prefilter import passes as prefilter_passes
 from moderation.extraction import extract
 
 __all__ = ["TARGET_F1", "TARGET_FIELDS", "evaluate_all"]
@@ -60,6 +63,12 @@ def evaluate_all(path: Path, *, use_model: bool = True, split: str | None = "tes
     verdicts: dict[str, list[bool]] = {"keyword": [keyword_rule(t, a) for t, a in items]}
     rules = Detector(use_model=False)
     verdicts["rules"] = [d.is_release for d in rules.detect_many(items)]
+    lexical = load_lexical()
+    if lexical is not None:  # the fallback without the encoder: the pre-filter, then the lexical model alone
+        passed = [i for i, (t, a) in enumerate(items) if prefilter_passes(t, a)]
+        probs = lexical.probabilities([items[i][0] for i in passed])
+        hits = {i for i, p in zip(passed, probs.tolist(), strict=True) if p >= lexical.threshold}
+        verdicts["lexical"] = [i in hits for i in range(len(items))]
     status = "rules-only: disabled"
     stages: dict[str, Any] | None = None
     threshold = rules.threshold

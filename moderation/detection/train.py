@@ -25,6 +25,7 @@ the train split: every row of them, whatever its own split says.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -190,9 +191,11 @@ def train(
     a, c = calibrate(x_dev @ w + b, y_dev)
     w, b = w * a, b * a + c
     p_head_dev = 1.0 / (1.0 + np.exp(-np.clip(x_dev @ w + b, -40, 40)))
-    LexicalModel.fit([e.text for e in train_rows], [e.is_release for e in train_rows]).save(out_dir / LEXICAL_FILE)
-    lexical = LexicalModel.load(out_dir / LEXICAL_FILE)  # as shipped, so the digest is the runtime one
+    lexical = LexicalModel.fit([e.text for e in train_rows], [e.is_release for e in train_rows])
     p_lexical_dev = lexical.probabilities([e.text for e in dev])
+    lexical_alone = choose_threshold(y_dev, p_lexical_dev)[0]  # for the fallback without the encoder
+    dataclasses.replace(lexical, threshold=lexical_alone).save(out_dir / LEXICAL_FILE)
+    lexical = LexicalModel.load(out_dir / LEXICAL_FILE)  # as shipped, so the digest is the runtime one
     mix, _, mixes = choose_mix(y_dev, p_head_dev, p_lexical_dev)
     raw_dev = np.clip((1.0 - mix) * p_head_dev + mix * p_lexical_dev, 1e-12, 1.0 - 1e-12)
     mix_platt = calibrate(np.log(raw_dev / (1.0 - raw_dev)), y_dev) if mix else (1.0, 0.0)
@@ -229,6 +232,8 @@ def train(
         "adapter": head.adapter,
         "threshold": threshold,
         "platt": [round(a, 4), round(c, 4)],
+        "lexical_alone_threshold": lexical_alone,
+        "dev_lexical_alone": binary_scores(list(y_dev > 0.5), list(p_lexical_dev >= lexical_alone)).as_dict(),
         "mix": mix,
         "mix_platt": [round(mix_platt[0], 4), round(mix_platt[1], 4)],
         "mixes": mixes,

@@ -83,10 +83,11 @@ def test_adapter_changes_the_embedding_and_the_identity() -> None:
     assert plain.identity != tuned.identity and "+lora-" in tuned.identity
 
 
-def test_head_that_needs_a_missing_adapter_falls_back_to_rules(
+def test_head_that_needs_a_missing_adapter_falls_back_to_the_lexical_model(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A head names its adapter; without that adapter the detector says so and runs on rules."""
+    """A head names its adapter; without that adapter the detector says so and runs on its fallback (the
+    lexical model alone)."""
     head = dataclasses.replace(Head.load(), adapter="0123456789ab")
     path = tmp_path / "head.npz"
     head.save(path)
@@ -95,5 +96,5 @@ def test_head_that_needs_a_missing_adapter_falls_back_to_rules(
     det = Detector(head_path=path, adapter_path=other)
     with caplog.at_level(logging.WARNING):
         d = det.detect("New LoRA: Moss Witch v1 for SDXL, license: MIT https://civitai.com/models/1")
-    assert d.stage == "rules"
-    assert "needs adapter 0123456789ab" in det.model_status
+    assert d.stage == "lexical"
+    assert det.model_status.startswith("lexical-only: ") and "needs adapter 0123456789ab" in det.model_status

@@ -164,13 +164,15 @@ async def test_a_cancelled_caller_does_not_disturb_the_others(examples: list[Exa
     assert det.batch_stats["calls"] == 12  # the cancelled call's item was never decided
 
 
-async def test_a_failing_forward_pass_falls_back_to_rules_for_everyone(
-    examples: list[Example], caplog: pytest.LogCaptureFixture
+async def test_a_failing_forward_pass_falls_back_for_everyone(
+    examples: list[Example], caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
-    """The model raising mid-batch: every caller gets the rules-only verdict, one warning, and the model is
-    not tried again (it is treated like a model that failed to load)."""
+    """The model raising mid-batch: every caller gets the fallback's verdict (the lexical model alone, as for a
+    model that failed to load), one warning, and the model is not tried again."""
     items = _items(examples, 45)
-    rules = Detector(use_model=False).detect_many(items)
+    rules = Detector(model_path=tmp_path / "no-model").detect_many(items)  # the fallback's verdicts
+    assert {d.stage for d in rules} <= {"prefilter", "lexical"}
+    caplog.clear()  # that detector's own warning about its missing model
     fake = FakeEncoder(delay=0.02, fail=True)
     det = Detector(embedder=fake, max_batch=32)
 
@@ -180,7 +182,7 @@ async def test_a_failing_forward_pass_falls_back_to_rules_for_everyone(
 
     assert got == rules and later == rules[:6]
     assert all(d.embedding is None for d in got)
-    assert det.model_status.startswith("rules-only: inference failed (RuntimeError: CUDA error")
+    assert det.model_status.startswith("lexical-only: inference failed (RuntimeError: CUDA error")
     assert len(fake.calls) == 1
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and "inference failed" in warnings[0].getMessage()
@@ -190,14 +192,17 @@ async def test_a_failing_forward_pass_falls_back_to_rules_for_everyone(
 async def test_a_model_that_cannot_load_falls_back_for_concurrent_callers(
     tmp_path: Path, examples: list[Example], caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A missing model folder under concurrent calls: rules-only verdicts for all, one warning."""
+    """A missing model folder under concurrent calls: the fallback's verdicts for all (the same as one
+    synchronous call gives), one warning."""
     items = _items(examples, 20)
-    rules = Detector(use_model=False).detect_many(items)
+    rules = Detector(model_path=tmp_path / "nothing-here-either").detect_many(items)
+    assert any(d.stage == "lexical" for d in rules)
+    caplog.clear()  # that detector's own warning about its missing model
     det = Detector(model_path=tmp_path / "nothing-here")
     with caplog.at_level(logging.WARNING):
         got = await asyncio.gather(*(det.adetect(t, a) for t, a in items))
     assert got == rules
-    assert det.model_status.startswith("rules-only: ")
+    assert det.model_status.startswith("lexical-only: ")
     assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 1
 
 

@@ -94,7 +94,7 @@ def test_eval_reports_the_table_on_the_real_corpus() -> None:
     result = runner.invoke(app, ["eval", "--json"])
     report = json.loads(result.stdout)
     assert report["split"] == "test" and report["rows"] >= 600
-    assert set(report["detection"]) == {"keyword", "rules", "model"}
+    assert set(report["detection"]) == {"keyword", "rules", "lexical", "model"}
     assert {"en", "zh"} <= set(report["by_language"])
     stages = report["stages"]
     assert set(stages) >= {"prefilter", "rules", "gate", "bound", "model", "head_alone_recall"}

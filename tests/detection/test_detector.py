@@ -12,6 +12,7 @@ import pytest
 from moderation.detection import Detector, RulesDetector, prefilter_passes
 from moderation.detection.evaluate import Example, binary_scores
 from moderation.detection.features import rule_view
+from moderation.detection.lexical import load_lexical
 
 HARD_NEGATIVES = [
     "Did you guys see kuro released Moss Witch v2? https://civitai.com/models/884211/moss-witch looks amazing",
@@ -65,10 +66,10 @@ def test_rules_only_detector_returns_fields_for_positives_only() -> None:
 
 
 @pytest.mark.parametrize("broken", ["missing", "empty", "garbage"])
-def test_broken_model_falls_back_to_rules_with_one_warning(
+def test_broken_model_falls_back_to_the_lexical_model_with_one_warning(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, broken: str
 ) -> None:
-    """A missing or corrupt model folder means rules-only, one warning, and no exception."""
+    """A missing or corrupt model folder means the lexical model alone, one warning, and no exception."""
     path = tmp_path / "model"
     if broken != "missing":
         path.mkdir()
@@ -80,10 +81,40 @@ def test_broken_model_falls_back_to_rules_with_one_warning(
         first = det.detect("New LoRA: Moss Witch v1 for SDXL, license: MIT https://civitai.com/models/1")
         det.detect_many([("Merge of A + B for SDXL https://civitai.com/models/2", ())] * 3)
         assert det.embed(["hello"]) is None
-    assert det.model_status.startswith("rules-only: ")
-    assert first.is_release and first.stage == "rules"
+    assert det.model_status.startswith("lexical-only: ")
+    assert first.is_release and first.stage == "lexical" and first.fields is not None
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
-    assert len(warnings) == 1 and "rules only" in warnings[0].getMessage()
+    assert len(warnings) == 1 and "model unavailable" in warnings[0].getMessage()
+
+
+# A plain announcement, verbatim from the corpus's train split (chat-0174, a maintainer's issue reply; the lexical
+# model was fitted on it, so this shows the fallback works, not how well): the rules miss it.
+PLAIN = "Sorry for the delay. I have released the weights and you can try them now."
+
+
+def test_the_fallback_finds_what_the_rules_miss_and_rules_only_stays_rules(tmp_path: Path) -> None:
+    """Without the encoder the lexical model still decides like a model (the rules miss a plain announcement
+    it finds); asking for rules only (`--rules-only`) gets the rules, not the fallback."""
+    fallback = Detector(model_path=tmp_path / "no-model")
+    rules = Detector(use_model=False)
+    assert not rules.detect(PLAIN).is_release
+    found = fallback.detect(PLAIN)
+    assert found.is_release and found.stage == "lexical"
+    assert fallback.threshold == pytest.approx(load_lexical().threshold)  # type: ignore[union-attr]
+    assert rules.model_status == "rules-only: disabled (use_model=False)"
+
+
+def test_without_a_shipped_lexical_model_the_fallback_is_the_rules(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A package without `detector_lexical.npz` (an older install, a stripped image) falls back to the rules."""
+    import moderation.detection.detector as detector_module
+
+    monkeypatch.setattr(detector_module, "load_lexical", lambda: None)
+    det = Detector(model_path=tmp_path / "no-model")
+    d = det.detect("New LoRA: Moss Witch v1 for SDXL, license: MIT https://civitai.com/models/1")
+    assert d.is_release and d.stage == "rules"
+    assert det.model_status.startswith("rules-only: ")
 
 
 @pytest.mark.slow
@@ -165,8 +196,8 @@ def test_link_less_announcements_reach_the_model(text: str) -> None:
     assert rule_view(text, atts).needs_model
 
 
-def test_mismatched_head_falls_back_to_rules(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    """A head file that does not fit the features is a broken model: rules only, one warning."""
+def test_mismatched_head_falls_back_to_the_lexical_model(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A head file that does not fit the features is a broken model: the lexical model alone, one warning."""
     from moderation.detection.head import Head
 
     bad = tmp_path / "head.npz"
@@ -174,6 +205,6 @@ def test_mismatched_head_falls_back_to_rules(tmp_path: Path, caplog: pytest.LogC
     det = Detector(head_path=bad)
     with caplog.at_level(logging.WARNING):
         d = det.detect("New LoRA: Moss Witch v1 for SDXL, license: MIT https://civitai.com/models/1")
-    assert d.is_release and d.stage == "rules"
-    assert det.model_status.startswith("rules-only: head unreadable")
+    assert d.is_release and d.stage == "lexical"
+    assert det.model_status.startswith("lexical-only: head unreadable")
     assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 1

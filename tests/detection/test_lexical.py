@@ -83,7 +83,8 @@ def test_the_shipped_head_mixes_the_shipped_model() -> None:
     assert head.lexical == shipped.digest
     other = dataclasses.replace(shipped, bias=shipped.bias + 0.5)
     detector = Detector(embedder=FakeEncoder(), lexical_model=other)
-    assert detector.model_status.startswith("rules-only") and "lexical" in detector.model_status
+    status = detector.model_status
+    assert status.startswith("lexical-only: head unreadable") and "lexical model" in status
 
 
 def test_a_mixing_head_needs_the_lexical_scores() -> None:
