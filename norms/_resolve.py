@@ -63,6 +63,19 @@ class Loaded:
     ok: bool = True
 
 
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """Where an `extends` entry points (`Resolver.locate`)."""
+
+    key: str
+    """What `Resolver.done` and the extends stack know the file by: its normalised path, or a built-in label."""
+    label: str
+    parent_dir: Path | None
+    """The folder its own relative `extends` resolve against (None for a built-in pack)."""
+    raw: bytes | None
+    """A built-in pack's bytes; None for a file, read only once it is known not to be a cycle or done."""
+
+
 def read_path(path: Path) -> bytes | Problem:
     """The file's bytes, or why not (not-found, too-large, unreadable) as a Problem at 1:1."""
     name = str(path)
@@ -169,6 +182,37 @@ class Resolver:
         self, doc: Document, name: str, i: int, ref: str, base_dir: Path | None, stack: tuple[str, ...]
     ) -> Loaded | None:
         where = ("extends", i)
+        source = self.locate(doc, name, where, ref, base_dir)
+        if source is None:
+            return None
+        if source.key in stack:
+            chain = " -> ".join([*stack[stack.index(source.key) :], source.key])
+            self.problem(doc, name, where, "extends-cycle", f"extends cycle: {chain}")
+            return None
+        if len(stack) >= _MAX_EXTENDS_DEPTH:
+            self.problem(doc, name, where, "extends-too-deep", f"extends chains are limited to {_MAX_EXTENDS_DEPTH}")
+            return None
+        if source.key in self.done:
+            return self.reuse(doc, name, where, ref, self.done[source.key], len(stack))
+        raw = source.raw
+        if raw is None:
+            read = read_path(Path(source.label))
+            if isinstance(read, Problem):
+                code = "unknown-extends" if read.code == "not-found" else read.code
+                self.problem(doc, name, where, code, f"{ref!r}: {read.message} ({source.label})")
+                return None
+            raw = read
+        parent = self.load(raw, source.label, source.parent_dir, (*stack, source.key))
+        self.done[source.key] = parent
+        if parent is None or not parent.ok:
+            self.problem(doc, name, where, "bad-extends", f"{ref!r} has problems (listed for that file)")
+        return parent
+
+    def locate(
+        self, doc: Document, name: str, where: tuple[str | int, ...], ref: str, base_dir: Path | None
+    ) -> _Source | None:
+        """Where an `extends` entry points: a built-in pack by name, or a file relative to the extending one
+        (only when that one has a folder, and inside `confine_to`); None, with a problem, when it cannot."""
         if not ref.startswith("."):
             known = builtin_pack_names()
             if ref not in known:
@@ -182,57 +226,37 @@ class Resolver:
                 )
                 return None
             raw, label, parent_dir = builtin_source(ref)
-            key = label
-        else:
-            if base_dir is None:
-                self.problem(
-                    doc,
-                    name,
-                    where,
-                    "unknown-extends",
-                    f"cannot resolve {ref!r} here",
-                    "packs given as text may extend built-in packs only",
-                )
-                return None
-            target = (base_dir / ref).resolve()
-            if self.confine_to is not None and not target.is_relative_to(self.confine_to):
-                self.problem(
-                    doc,
-                    name,
-                    where,
-                    "unknown-extends",
-                    f"{ref!r} is outside the packs folder",
-                    "uploaded packs may extend files in the packs folder only",
-                )
-                return None
-            key = label = str(target)
-            parent_dir = target.parent
-        if key in stack:
-            chain = " -> ".join([*stack[stack.index(key) :], key])
-            self.problem(doc, name, where, "extends-cycle", f"extends cycle: {chain}")
+            return _Source(label, label, parent_dir, raw)
+        if base_dir is None:
+            self.problem(
+                doc,
+                name,
+                where,
+                "unknown-extends",
+                f"cannot resolve {ref!r} here",
+                "packs given as text may extend built-in packs only",
+            )
             return None
-        if len(stack) >= _MAX_EXTENDS_DEPTH:
+        target = (base_dir / ref).resolve()
+        if self.confine_to is not None and not target.is_relative_to(self.confine_to):
+            self.problem(
+                doc,
+                name,
+                where,
+                "unknown-extends",
+                f"{ref!r} is outside the packs folder",
+                "uploaded packs may extend files in the packs folder only",
+            )
+            return None
+        return _Source(str(target), str(target), target.parent, None)
+
+    def reuse(
+        self, doc: Document, name: str, where: tuple[str | int, ...], ref: str, parent: Loaded | None, depth: int
+    ) -> Loaded | None:
+        """A file already resolved (a diamond): reused as it is, unless the chain through it is now too deep."""
+        if parent is not None and depth + parent.height >= _MAX_EXTENDS_DEPTH:
             self.problem(doc, name, where, "extends-too-deep", f"extends chains are limited to {_MAX_EXTENDS_DEPTH}")
             return None
-        if key in self.done:
-            parent = self.done[key]
-            if parent is not None and len(stack) + parent.height >= _MAX_EXTENDS_DEPTH:
-                self.problem(
-                    doc, name, where, "extends-too-deep", f"extends chains are limited to {_MAX_EXTENDS_DEPTH}"
-                )
-                return None
-            if parent is None or not parent.ok:
-                self.problem(doc, name, where, "bad-extends", f"{ref!r} has problems (listed for that file)")
-            return parent
-        if parent_dir is not None:
-            read = read_path(Path(label))
-            if isinstance(read, Problem):
-                code = "unknown-extends" if read.code == "not-found" else read.code
-                self.problem(doc, name, where, code, f"{ref!r}: {read.message} ({label})")
-                return None
-            raw = read
-        parent = self.load(raw, label, parent_dir, (*stack, key))
-        self.done[key] = parent
         if parent is None or not parent.ok:
             self.problem(doc, name, where, "bad-extends", f"{ref!r} has problems (listed for that file)")
         return parent
@@ -247,18 +271,37 @@ class Resolver:
         """
         before = len(self.problems)
         inherited_ok = loaded.norms_ok
-        doc, name, data = loaded.doc, loaded.name, loaded.data
-        if isinstance(data.get("review"), dict):
-            review = data["review"]
-            loaded.review.update(review)
-            for sub, value in durations(review):
-                if _bad_under(shape, path_str(("review", *sub))):
-                    continue
-                try:
-                    parse_duration(value)
-                except ValueError as exc:
-                    self.problem(doc, name, ("review", *sub), "bad-duration", str(exc))
-        overrides = data.get("overrides", {})
+        if isinstance(loaded.data.get("review"), dict):
+            self.own_review(loaded, shape)
+        self.own_overrides(loaded, shape, inherited_ok)
+        norms = loaded.data.get("norms", [])
+        own_ids: dict[str, int] = {}
+        for i, config in enumerate(norms if isinstance(norms, list) else []):
+            if isinstance(config, dict):
+                self.own_norm(loaded, shape, i, config, own_ids)
+        loaded.norms_ok = (
+            inherited_ok
+            and len(self.problems) == before
+            and not any(_bad_under(shape, part) for part in ("norms", "overrides", "extends"))
+        )
+        return len(self.problems) == before
+
+    def own_review(self, loaded: Loaded, shape: list[Problem]) -> None:
+        """The file's `review:` settings on top of the inherited ones, each duration checked."""
+        review = loaded.data["review"]
+        loaded.review.update(review)
+        for sub, value in durations(review):
+            if _bad_under(shape, path_str(("review", *sub))):
+                continue
+            try:
+                parse_duration(value)
+            except ValueError as exc:
+                self.problem(loaded.doc, loaded.name, ("review", *sub), "bad-duration", str(exc))
+
+    def own_overrides(self, loaded: Loaded, shape: list[Problem], inherited_ok: bool) -> None:
+        """The file's `overrides:`: switch an inherited norm off or change its settings."""
+        doc, name = loaded.doc, loaded.name
+        overrides = loaded.data.get("overrides", {})
         for nid, ov in overrides.items() if isinstance(overrides, dict) else ():
             at = path_str(("overrides", nid))
             if any(p.path == at and p.code == "bad-key" for p in shape):
@@ -285,58 +328,60 @@ class Resolver:
                 continue
             if self.check_norm(doc, name, ("overrides", nid), ov):
                 loaded.norms[nid] = ({**loaded.norms[nid][0], **ov}, name)
-        norms = data.get("norms", [])
-        own_ids: dict[str, int] = {}
-        for i, config in enumerate(norms if isinstance(norms, list) else []):
-            if not isinstance(config, dict):
-                continue
-            where = path_str(("norms", i))
-            good = {k: v for k, v in config.items() if not _bad_under(shape, f"{where}.{k}")}
-            compiled = self.check_norm(doc, name, ("norms", i), good)
-            nid = config.get("id")
-            if not isinstance(nid, str) or _bad_under(shape, f"{where}.id"):
-                continue
-            loaded.declared.add(nid)
-            if nid in own_ids:
-                self.problem(
-                    doc,
-                    name,
-                    ("norms", i, "id"),
-                    "duplicate-norm-id",
-                    f"norm id {nid!r} is already used by norms[{own_ids[nid]}]",
-                )
-                continue
-            own_ids[nid] = i
-            if nid in loaded.norms:
-                self.problem(
-                    doc,
-                    name,
-                    ("norms", i, "id"),
-                    "duplicate-norm-id",
-                    f"norm id {nid!r} is inherited from {loaded.norms[nid][1]}",
-                    "change an inherited norm under `overrides:` instead",
-                )
-                continue
-            typo = any(p.code == "unknown-key" and p.path.startswith(f"{where}.") for p in shape)
-            if not any(k in config for k in (*KINDS, "question")) and not typo:  # a typo'd key is the problem
-                self.problem(
-                    doc,
-                    name,
-                    ("norms", i),
-                    "no-check",
-                    f"norm {nid!r} checks nothing",
-                    f"add one of: {', '.join((*KINDS, 'question'))}",
-                )
-                continue
-            if not compiled or typo or _bad_under(shape, where):
-                continue
-            loaded.norms[nid] = (config, name)
-        loaded.norms_ok = (
-            inherited_ok
-            and len(self.problems) == before
-            and not any(_bad_under(shape, part) for part in ("norms", "overrides", "extends"))
-        )
-        return len(self.problems) == before
+
+    def own_norm(
+        self, loaded: Loaded, shape: list[Problem], i: int, config: dict[str, Any], own_ids: dict[str, int]
+    ) -> None:
+        """`norms[i]`: checked even when parts of it have schema problems, added only when it has none."""
+        doc, name = loaded.doc, loaded.name
+        where = path_str(("norms", i))
+        good = {k: v for k, v in config.items() if not _bad_under(shape, f"{where}.{k}")}
+        compiled = self.check_norm(doc, name, ("norms", i), good)
+        nid = config.get("id")
+        if not isinstance(nid, str) or _bad_under(shape, f"{where}.id"):
+            return
+        loaded.declared.add(nid)
+        if not self.unique_id(loaded, i, nid, own_ids):
+            return
+        typo = any(p.code == "unknown-key" and p.path.startswith(f"{where}.") for p in shape)
+        if not any(k in config for k in (*KINDS, "question")) and not typo:  # a typo'd key is the problem
+            self.problem(
+                doc,
+                name,
+                ("norms", i),
+                "no-check",
+                f"norm {nid!r} checks nothing",
+                f"add one of: {', '.join((*KINDS, 'question'))}",
+            )
+            return
+        if not compiled or typo or _bad_under(shape, where):
+            return
+        loaded.norms[nid] = (config, name)
+
+    def unique_id(self, loaded: Loaded, i: int, nid: str, own_ids: dict[str, int]) -> bool:
+        """Whether `norms[i]`'s id is new: not used earlier in the file (recorded in `own_ids`), nor inherited
+        (an inherited norm is changed under `overrides:`)."""
+        if nid in own_ids:
+            self.problem(
+                loaded.doc,
+                loaded.name,
+                ("norms", i, "id"),
+                "duplicate-norm-id",
+                f"norm id {nid!r} is already used by norms[{own_ids[nid]}]",
+            )
+            return False
+        own_ids[nid] = i
+        if nid in loaded.norms:
+            self.problem(
+                loaded.doc,
+                loaded.name,
+                ("norms", i, "id"),
+                "duplicate-norm-id",
+                f"norm id {nid!r} is inherited from {loaded.norms[nid][1]}",
+                "change an inherited norm under `overrides:` instead",
+            )
+            return False
+        return True
 
     def check_norm(self, doc: Document, name: str, path: tuple[str | int, ...], config: dict[str, Any]) -> bool:
         ok = True

@@ -91,58 +91,21 @@ def init(
     Without --name (and without --yes) it asks the few questions it needs: the community's name, the
     platforms, the Discord server, and who you are on each platform (so you can run /setup). With --name it
     asks nothing, for scripts."""
-    from importlib.resources import files
-
     from moderation.setup.settings import LANGUAGES
 
     config = directory / "normbot.toml"
     if config.exists() and not force:
         raise fail(f"{config} exists; use --force to overwrite")
     ask = name is None and not yes
-    if ask:
-        typer.echo("A few questions to write normbot.toml (Ctrl-C to stop; flags such as --name skip them).")
-        name = typer.prompt("Your community's name", default="My Community").strip()
-    name = (name or "My Community").strip() or "My Community"
-    slug = slug or (typer.prompt("Short id (letters, digits, -)", default=_slug_of(name)) if ask else _slug_of(name))
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}", slug):
-        raise fail(f"--slug {slug!r}: use lower-case letters, digits and -, starting with a letter or digit")
-    if platform is None:
-        platform = typer.prompt("Platforms: discord, telegram or both", default="both") if ask else "both"
-    platform = platform.strip().lower()
-    if platform not in PLATFORMS:
-        raise fail(f"--platform {platform!r}: choose discord, telegram or both")
+    name, slug = _name_and_slug(name, slug, ask)
+    on = _platforms(platform, ask)
     if language not in LANGUAGES:
         raise fail(f"--language {language!r}: choose one of {', '.join(LANGUAGES)}")
-    on = ("discord", "telegram") if platform == "both" else (platform,)
-    owners = [o.strip() for o in owner or [] if o.strip()]
-    for o in owners:
-        if ":" not in o:
-            raise fail(f"--owner {o!r}: write it as platform:@handle or platform:<id>, e.g. telegram:@mia")
-    spaces: list[str] = []
-    if "discord" in on:
-        if discord_server is None and ask:
-            discord_server = typer.prompt(
-                "Discord server id (Server Settings -> Widget, or right-click the server with Developer Mode on; "
-                "empty to add it later)",
-                default="",
-                show_default=False,
-            )
-        if discord_server and discord_server.strip():
-            if not discord_server.strip().isdigit():
-                raise fail(f"--discord-server {discord_server!r}: a Discord server id is a number")
-            spaces.append(f"discord:{discord_server.strip()}")
+    owners = _checked_owners(owner or [])
+    spaces = _discord_spaces(discord_server, ask) if "discord" in on else []
     if ask and not owners:
-        for p in on:
-            label = "Telegram @username" if p == "telegram" else "Discord username"
-            answer = typer.prompt(f"Your {label} (you become an owner; empty to skip)", default="", show_default=False)
-            if _handle(answer, p):
-                owners.append(_handle(answer, p))
-    norm_file = directory / "norms" / f"{slug}.yaml"
-    if norm_file.exists() and not force:
-        raise fail(f"{norm_file} exists; use --force to overwrite")
-    starter = files("norms").joinpath("packs/starter.yaml").read_text(encoding="utf-8")
-    norm_file.parent.mkdir(parents=True, exist_ok=True)
-    norm_file.write_text(starter.replace("id: starter", f"id: {slug}", 1), encoding="utf-8")
+        owners = _ask_owners(on)
+    norm_file = _write_norm_file(directory, slug, force)
     config.write_text(
         CONFIG_TEMPLATE.format(
             slug=slug,
@@ -154,6 +117,81 @@ def init(
         ),
         encoding="utf-8",
     )
+    typer.echo("\n".join(_next_steps(config, norm_file, on)))
+
+
+def _name_and_slug(name: str | None, slug: str | None, ask: bool) -> tuple[str, str]:
+    """The community's name and a valid slug, from the options or (when `ask`) the prompts."""
+    if ask:
+        typer.echo("A few questions to write normbot.toml (Ctrl-C to stop; flags such as --name skip them).")
+        name = typer.prompt("Your community's name", default="My Community").strip()
+    name = (name or "My Community").strip() or "My Community"
+    slug = slug or (typer.prompt("Short id (letters, digits, -)", default=_slug_of(name)) if ask else _slug_of(name))
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}", slug):
+        raise fail(f"--slug {slug!r}: use lower-case letters, digits and -, starting with a letter or digit")
+    return name, slug
+
+
+def _platforms(platform: str | None, ask: bool) -> tuple[str, ...]:
+    """The platforms the community is on (`--platform both` is both), asked when left out and `ask`."""
+    if platform is None:
+        platform = typer.prompt("Platforms: discord, telegram or both", default="both") if ask else "both"
+    platform = platform.strip().lower()
+    if platform not in PLATFORMS:
+        raise fail(f"--platform {platform!r}: choose discord, telegram or both")
+    return ("discord", "telegram") if platform == "both" else (platform,)
+
+
+def _checked_owners(owner: list[str]) -> list[str]:
+    """The --owner values, each required to name its platform."""
+    owners = [o.strip() for o in owner if o.strip()]
+    for o in owners:
+        if ":" not in o:
+            raise fail(f"--owner {o!r}: write it as platform:@handle or platform:<id>, e.g. telegram:@mia")
+    return owners
+
+
+def _discord_spaces(discord_server: str | None, ask: bool) -> list[str]:
+    """The config's `spaces`: the Discord server, asked when left out and `ask` (empty: added later)."""
+    if discord_server is None and ask:
+        discord_server = typer.prompt(
+            "Discord server id (Server Settings -> Widget, or right-click the server with Developer Mode on; "
+            "empty to add it later)",
+            default="",
+            show_default=False,
+        )
+    if not (discord_server and discord_server.strip()):
+        return []
+    if not discord_server.strip().isdigit():
+        raise fail(f"--discord-server {discord_server!r}: a Discord server id is a number")
+    return [f"discord:{discord_server.strip()}"]
+
+
+def _ask_owners(on: tuple[str, ...]) -> list[str]:
+    """Who is running init, on each platform: they become owners, so they can run /setup."""
+    owners: list[str] = []
+    for p in on:
+        label = "Telegram @username" if p == "telegram" else "Discord username"
+        answer = typer.prompt(f"Your {label} (you become an owner; empty to skip)", default="", show_default=False)
+        if _handle(answer, p):
+            owners.append(_handle(answer, p))
+    return owners
+
+
+def _write_norm_file(directory: Path, slug: str, force: bool) -> Path:
+    """norms/<slug>.yaml: the built-in starter pack under the community's id."""
+    from importlib.resources import files
+
+    norm_file = directory / "norms" / f"{slug}.yaml"
+    if norm_file.exists() and not force:
+        raise fail(f"{norm_file} exists; use --force to overwrite")
+    starter = files("norms").joinpath("packs/starter.yaml").read_text(encoding="utf-8")
+    norm_file.parent.mkdir(parents=True, exist_ok=True)
+    norm_file.write_text(starter.replace("id: starter", f"id: {slug}", 1), encoding="utf-8")
+    return norm_file
+
+
+def _next_steps(config: Path, norm_file: Path, on: tuple[str, ...]) -> list[str]:
     steps = [
         f"wrote {config} and {norm_file}",
         f"next: normbot norms lint {norm_file} && normbot norms test {norm_file}",
@@ -162,4 +200,4 @@ def init(
         steps.append("then: start normbot, open a private chat with your bot and send /setup to add your groups")
     if "discord" in on:
         steps.append("then: invite the bot to your server and run /setup there to choose the channels")
-    typer.echo("\n".join(steps))
+    return steps

@@ -304,82 +304,118 @@ async def change_content(
     text_changed = new_text is not None and new_text != release.text
     if not changes and not (text_changed and text_counts):
         return None
-    release.fields_json = new.to_json()
-    release.model_type, release.base_model = new.model_type, new.base_model
-    if new.model_name and new.model_name != old.model_name:
-        release.model_name = clip(new.model_name, 200)
-    if new_text is not None and text_changed:
-        release.text = new_text
-    release.updated_at = now
-    ref = release_ref(release)
-    await tx.audit_log.append(
-        release.community_id,
-        actor=actor_ref,
-        action="release.edited",
-        subject=ref,
-        payload={
-            "trigger": trigger,
-            # Values are what a person wrote: `personal`, so forget-me can drop them and the chain still verifies.
-            "changes": {
-                c.name: {"from": personal(clip(c.before, 300)), "to": personal(clip(c.after, 300))} for c in changes
-            },
-            "text_changed": text_changed,
-        },
-        at=now,
-    )
+    await _store_content(tx, release, old, new, changes, new_text if text_changed else None, actor_ref, trigger, now)
     change = ContentChange(release, trigger, changes, text_changed, release.status, [], {})
     if change.voided:
-        change.endorsers = await tx.endorsements.drop(release.id)
-        change.reviewers = await tx.reviews.drop(release.id)
-        if change.endorsers or change.reviewers:
-            await tx.audit_log.append(
-                release.community_id,
-                actor=actor_ref,
-                action="release.endorsements_reset",
-                subject=ref,
-                payload={
-                    "fields": change.voided,
-                    "endorsements": [f"{a.platform}:{a.user_id}" for a in change.endorsers],
-                    "reviews": [f"{a.platform}:{a.user_id}" for a in change.reviewers],
-                },
-                at=now,
-            )
-        if release.status == "endorsed" and await set_status(tx, release, "in_review", now):
-            await tx.audit_log.append(
-                release.community_id,
-                actor="normbot",
-                action="release.status",
-                subject=ref,
-                payload={"from": "endorsed", "to": "in_review", "note": "endorsed content changed"},
-                at=now,
-            )
-            await schedule_release_jobs(tx, release, pack, now)  # a fresh window to look at the new content
-    change.results, change.fixes = await check_release(
-        services, tx, release, pack, trigger=trigger, actor_id=actor.id, now=now
-    )
-    checked_from = release.status
-    await settle_after_check(tx, release, pack, change.results, now)
-    await tx.audit_log.append(
-        release.community_id,
-        actor="normbot",
-        action="release.checked",
-        subject=ref,
-        payload={"pack": pack.digest, "status": release.status, "trigger": trigger, "from": checked_from},
-        at=now,
-    )
+        await _void_endorsements(tx, change, pack, actor_ref, now)
+    change.results, change.fixes = await _recheck(services, tx, release, pack, trigger, actor, now)
     creator = await tx.accounts.get(release.creator_id) or actor
     change.actions.extend(
         await services.hooks.after_content_change(
             services, tx, release, creator, old, new, now, announcement_id=announcement_id, text=new_text
         )
     )
+    change.actions.extend(_tell_voided(change, actor, chat))
+    change.actions.extend(await refresh_prompts(tx, release, pack, phrasing=services.phrasing, note=change.summary))
+    return change
+
+
+async def _store_content(
+    tx: Tx,
+    release: Release,
+    old: ReleaseFields,
+    new: ReleaseFields,
+    changes: Sequence[FieldChange],
+    new_text: str | None,
+    actor_ref: str,
+    trigger: str,
+    now: datetime,
+) -> None:
+    """Step 2: the release takes the new fields (and `new_text`, the changed wording, if any); audited with
+    every field's before and after."""
+    release.fields_json = new.to_json()
+    release.model_type, release.base_model = new.model_type, new.base_model
+    if new.model_name and new.model_name != old.model_name:
+        release.model_name = clip(new.model_name, 200)
+    if new_text is not None:
+        release.text = new_text
+    release.updated_at = now
+    await tx.audit_log.append(
+        release.community_id,
+        actor=actor_ref,
+        action="release.edited",
+        subject=release_ref(release),
+        payload={
+            "trigger": trigger,
+            # Values are what a person wrote: `personal`, so forget-me can drop them and the chain still verifies.
+            "changes": {
+                c.name: {"from": personal(clip(c.before, 300)), "to": personal(clip(c.after, 300))} for c in changes
+            },
+            "text_changed": new_text is not None,
+        },
+        at=now,
+    )
+
+
+async def _void_endorsements(tx: Tx, change: ContentChange, pack: NormPack, actor_ref: str, now: datetime) -> None:
+    """Step 3: drop the endorsements and reviews of the old content (into `change`); an endorsed release goes
+    back to review with a fresh window."""
+    release = change.release
+    ref = release_ref(release)
+    change.endorsers = await tx.endorsements.drop(release.id)
+    change.reviewers = await tx.reviews.drop(release.id)
+    if change.endorsers or change.reviewers:
+        await tx.audit_log.append(
+            release.community_id,
+            actor=actor_ref,
+            action="release.endorsements_reset",
+            subject=ref,
+            payload={
+                "fields": change.voided,
+                "endorsements": [f"{a.platform}:{a.user_id}" for a in change.endorsers],
+                "reviews": [f"{a.platform}:{a.user_id}" for a in change.reviewers],
+            },
+            at=now,
+        )
+    if release.status == "endorsed" and await set_status(tx, release, "in_review", now):
+        await tx.audit_log.append(
+            release.community_id,
+            actor="normbot",
+            action="release.status",
+            subject=ref,
+            payload={"from": "endorsed", "to": "in_review", "note": "endorsed content changed"},
+            at=now,
+        )
+        await schedule_release_jobs(tx, release, pack, now)  # a fresh window to look at the new content
+
+
+async def _recheck(
+    services: Services, tx: Tx, release: Release, pack: NormPack, trigger: str, actor: Account, now: datetime
+) -> tuple[list[NormResult], dict[str, NormHelp]]:
+    """Step 4's norm check on the new content, with its consequences (a `block` failure moves the release)."""
+    results, fixes = await check_release(services, tx, release, pack, trigger=trigger, actor_id=actor.id, now=now)
+    checked_from = release.status
+    await settle_after_check(tx, release, pack, results, now)
+    await tx.audit_log.append(
+        release.community_id,
+        actor="normbot",
+        action="release.checked",
+        subject=release_ref(release),
+        payload={"pack": pack.digest, "status": release.status, "trigger": trigger, "from": checked_from},
+        at=now,
+    )
+    return results, fixes
+
+
+def _tell_voided(change: ContentChange, actor: Account, chat: ChatRef | None) -> list[DirectMessage]:
+    """One DM per member whose endorsement or review was reset (once each, never the one who changed it)."""
     told: set[int] = {actor.id}
+    out: list[DirectMessage] = []
     for accounts, what in ((change.endorsers, "endorsement"), (change.reviewers, "review")):
         for account in accounts:
             if account.id in told:
                 continue
             told.add(account.id)
-            card = _voided_card(release, what, change.voided)
-            change.actions.append(DirectMessage(account.platform, account.user_id, card, fallback_chat=chat))
-    change.actions.extend(await refresh_prompts(tx, release, pack, phrasing=services.phrasing, note=change.summary))
-    return change
+            card = _voided_card(change.release, what, change.voided)
+            out.append(DirectMessage(account.platform, account.user_id, card, fallback_chat=chat))
+    return out

@@ -40,6 +40,7 @@ from moderation.releases.cards import (
 )
 from moderation.releases.lifecycle import CLOSED
 from moderation.releases.reviewing import check_release, prompt_for, settle_after_check
+from norms import NormPack
 from norms.fields import ReleaseFields
 from storage import Account, Announcement, Release, Tx
 
@@ -180,6 +181,32 @@ async def register_announcement(
     created = False
     if release is None:  # a twin on another replica may register it meanwhile: then this is its cross-post
         release, created = await _register(tx, cid, author, key_prefix, base, fields, ev, now, now + pack.review.window)
+    announcement_id = await _add_announcement(tx, cid, release, author, ev, created, now)
+    actions: list[Action] = []
+    change: ContentChange | None = None
+    if not created and release.creator_id in await tx.accounts.of_person(author) and release.status not in CLOSED:
+        change = await _apply_repost(services, tx, release, pack, fields, author, ev, announcement_id, now)
+        if change is not None:
+            with using(author_language(ev, community)):
+                card = change_card(change)
+            actions.append(DirectMessage(ev.author.platform, ev.author.user_id, card, fallback_chat=ev.chat))
+            actions.extend(change.actions)
+    if created:
+        actions.extend(await _check_new_release(services, tx, community, cid, release, pack, author, ev, now))
+    actions.extend(
+        await services.hooks.after_announcement(
+            services, tx, release, author, fields, ev, created, now, announcement_id=announcement_id, prepared=prepared
+        )
+    )
+    note = change.summary if change is not None else None
+    return Announced(release, created, actions, await prompt_for(tx, release, pack, note=note))
+
+
+async def _add_announcement(
+    tx: Tx, cid: int, release: Release, author: Account, ev: MessagePosted, created: bool, now: datetime
+) -> int | None:
+    """The announcement row of `ev` (its id; None when this message was recorded before) and its
+    audit event: announced, or cross-posted when the release existed."""
     announcement_id = await tx.announcements.add(
         release_id=release.id,
         author_id=author.id,
@@ -191,65 +218,75 @@ async def register_announcement(
         text=ev.text[:20000],
         created_at=now,
     )
-    actor = f"{ev.author.platform}:{ev.author.user_id}"
     await tx.audit_log.append(
         cid,
-        actor=actor,
+        actor=f"{ev.author.platform}:{ev.author.user_id}",
         action="release.announced" if created else "release.cross_posted",
         subject=release_ref(release),
         payload={"platform": ev.chat.platform, "chat": ev.chat.chat_id, "message": ev.message_id},
         at=now,
     )
-    actions: list[Action] = []
-    change: ContentChange | None = None
-    if not created and release.creator_id in await tx.accounts.of_person(author) and release.status not in CLOSED:
-        # The creator announced this release again: what the repost states is what the release says now.
-        current = ReleaseFields.from_json(release.fields_json)
-        change = await change_content(
-            services,
-            tx,
-            release,
-            pack,
-            overlay(current, fields),
-            actor=author,
-            actor_ref=actor,
-            trigger="repost",
-            now=now,
-            chat=ev.chat,
-            text=ev.text,
-            announcement_id=announcement_id,
-        )
-        if change is not None:
-            with using(author_language(ev, community)):
-                card = change_card(change)
-            actions.append(DirectMessage(ev.author.platform, ev.author.user_id, card, fallback_chat=ev.chat))
-            actions.extend(change.actions)
-    if created:
-        results, fixes = await check_release(
-            services, tx, release, pack, trigger="announce", actor_id=author.id, now=now
-        )
-        await settle_after_check(tx, release, pack, results, now)
-        await tx.audit_log.append(
-            cid,
-            actor="normbot",
-            action="release.checked",
-            subject=release_ref(release),
-            payload={"pack": pack.digest, "status": release.status, "from": "announced"},
-            at=now,
-        )
-        await schedule_release_jobs(tx, release, pack, now)
-        failures = [(r, fixes.get(r.norm_id)) for r in results if r.outcome == "fail" and r.severity != "info"]
-        if failures:
-            with using(author_language(ev, community)):
-                nudge = nudge_card(release, failures)
-            actions.append(DirectMessage(ev.author.platform, ev.author.user_id, nudge, fallback_chat=ev.chat))
-    actions.extend(
-        await services.hooks.after_announcement(
-            services, tx, release, author, fields, ev, created, now, announcement_id=announcement_id, prepared=prepared
-        )
+    return announcement_id
+
+
+async def _apply_repost(
+    services: Services,
+    tx: Tx,
+    release: Release,
+    pack: NormPack,
+    fields: ReleaseFields,
+    author: Account,
+    ev: MessagePosted,
+    announcement_id: int | None,
+    now: datetime,
+) -> ContentChange | None:
+    """The creator announced this release again: what the repost states is what the release says now."""
+    current = ReleaseFields.from_json(release.fields_json)
+    return await change_content(
+        services,
+        tx,
+        release,
+        pack,
+        overlay(current, fields),
+        actor=author,
+        actor_ref=f"{ev.author.platform}:{ev.author.user_id}",
+        trigger="repost",
+        now=now,
+        chat=ev.chat,
+        text=ev.text,
+        announcement_id=announcement_id,
     )
-    note = change.summary if change is not None else None
-    return Announced(release, created, actions, await prompt_for(tx, release, pack, note=note))
+
+
+async def _check_new_release(
+    services: Services,
+    tx: Tx,
+    community: CommunityConfig,
+    cid: int,
+    release: Release,
+    pack: NormPack,
+    author: Account,
+    ev: MessagePosted,
+    now: datetime,
+) -> list[Action]:
+    """A new release's first norm check and its jobs; the nudge to its creator when a norm fails."""
+    results, fixes = await check_release(services, tx, release, pack, trigger="announce", actor_id=author.id, now=now)
+    await settle_after_check(tx, release, pack, results, now)
+    await tx.audit_log.append(
+        cid,
+        actor="normbot",
+        action="release.checked",
+        subject=release_ref(release),
+        payload={"pack": pack.digest, "status": release.status, "from": "announced"},
+        at=now,
+    )
+    await schedule_release_jobs(tx, release, pack, now)
+    failures = [(r, fixes.get(r.norm_id)) for r in results if r.outcome == "fail" and r.severity != "info"]
+    if not failures:
+        return []
+    with using(author_language(ev, community)):
+        nudge = nudge_card(release, failures)
+    return [DirectMessage(ev.author.platform, ev.author.user_id, nudge, fallback_chat=ev.chat)]
 
 
 async def on_message_edited(services: Services, ev: MessageEdited) -> list[Action]:

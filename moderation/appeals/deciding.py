@@ -160,21 +160,8 @@ async def file_appeal(inv: Invocation, release: Release, text: str) -> list[Acti
 async def decide(inv: Invocation, appeal_id: int, outcome: str, note: str) -> list[Action]:
     """Grant or deny an appeal (moderators; not on their own release); once, on any replica."""
     inv.require(Privilege.MODERATOR, _("decide appeals"))
-    appeal = await inv.tx.appeals.get(inv.community_id, appeal_id)
-    if appeal is None:
-        raise NotFound(_("There is no appeal {appeal} in this community.").format(appeal=f"A{appeal_id}"))
-    release = await inv.tx.releases.get(inv.community_id, appeal.release_id)
-    assert release is not None  # the appeal's foreign key cascades with the release
-    if release.creator_id in await inv.person_accounts():
-        raise NotPermitted(_("You can't decide an appeal about your own release; another moderator will."))
     note = note.strip()[:500]
-    if not await inv.tx.appeals.decide(appeal_id, status=outcome, by=inv.account.id, note=note, at=inv.now):
-        await inv.tx.reload(appeal)
-        raise AlreadyDone(
-            (
-                _("{appeal} was already granted.") if appeal.status == "granted" else _("{appeal} was already denied.")
-            ).format(appeal=f"A{appeal_id}")
-        )
+    appeal, release = await _record_decision(inv, appeal_id, outcome, note)
     await inv.audit(
         f"appeal.{outcome}",
         f"A{appeal_id}",
@@ -191,41 +178,68 @@ async def decide(inv: Invocation, appeal_id: int, outcome: str, note: str) -> li
             {"from": before, "to": release.status, "appeal": f"A{appeal_id}"},
             actor="normbot",
         )
+    with inv.public():  # the creator's message and the answer in the chat
+        return await _decision_actions(inv, release, appeal, outcome, note, effect)
+
+
+async def _record_decision(inv: Invocation, appeal_id: int, outcome: str, note: str) -> tuple[Appeal, Release]:
+    """Store the decision once: refused for an unknown appeal, a moderator's own release, or an appeal
+    decided already (on this replica or another); the appeal and its release."""
+    appeal = await inv.tx.appeals.get(inv.community_id, appeal_id)
+    if appeal is None:
+        raise NotFound(_("There is no appeal {appeal} in this community.").format(appeal=f"A{appeal_id}"))
+    release = await inv.tx.releases.get(inv.community_id, appeal.release_id)
+    assert release is not None  # the appeal's foreign key cascades with the release
+    if release.creator_id in await inv.person_accounts():
+        raise NotPermitted(_("You can't decide an appeal about your own release; another moderator will."))
+    if not await inv.tx.appeals.decide(appeal_id, status=outcome, by=inv.account.id, note=note, at=inv.now):
+        await inv.tx.reload(appeal)
+        raise AlreadyDone(
+            (
+                _("{appeal} was already granted.") if appeal.status == "granted" else _("{appeal} was already denied.")
+            ).format(appeal=f"A{appeal_id}")
+        )
+    return appeal, release
+
+
+async def _decision_actions(
+    inv: Invocation, release: Release, appeal: Appeal, outcome: str, note: str, effect: str
+) -> list[Action]:
+    """The creator's message about the decision, the answer in the chat and the refreshed prompts."""
     ref = release_ref(release)
     granted = outcome == "granted"
-    with inv.public():  # the creator's message and the answer in the chat
-        heading = (
-            _("Your appeal {appeal} on {ref} ({title}) was granted")
-            if granted
-            else _("Your appeal {appeal} on {ref} ({title}) was denied")
-        )
-        told = await notify_creator(
-            inv.tx,
-            release,
-            Card(
-                heading.format(appeal=f"A{appeal_id}", ref=ref, title=title_of(release)),
-                "\n".join(
-                    (
-                        _("You appealed {decision}.").format(decision=decision_words(appeal.decision)),
-                        _("Moderator's note: {note}").format(note=clip(note, 300) or _("none given")),
-                        effect,
-                        _("Status: {status}.").format(status=status_label(release.status)),
-                    )
-                ),
-                status=release.status,
-                footer=_("Details: /release show {ref}").format(ref=ref),
+    heading = (
+        _("Your appeal {appeal} on {ref} ({title}) was granted")
+        if granted
+        else _("Your appeal {appeal} on {ref} ({title}) was denied")
+    )
+    told = await notify_creator(
+        inv.tx,
+        release,
+        Card(
+            heading.format(appeal=f"A{appeal.id}", ref=ref, title=title_of(release)),
+            "\n".join(
+                (
+                    _("You appealed {decision}.").format(decision=decision_words(appeal.decision)),
+                    _("Moderator's note: {note}").format(note=clip(note, 300) or _("none given")),
+                    effect,
+                    _("Status: {status}.").format(status=status_label(release.status)),
+                )
             ),
+            status=release.status,
+            footer=_("Details: /release show {ref}").format(ref=ref),
+        ),
+    )
+    reply = Reply(
+        Card(
+            (_("{appeal} granted") if granted else _("{appeal} denied")).format(appeal=f"A{appeal.id}"),
+            effect
+            + " "
+            + _("{ref} is {status}.").format(ref=ref, status=status_label(release.status))
+            + (" " + _("The creator has been told.") if told else ""),
         )
-        reply = Reply(
-            Card(
-                (_("{appeal} granted") if granted else _("{appeal} denied")).format(appeal=f"A{appeal_id}"),
-                effect
-                + " "
-                + _("{ref} is {status}.").format(ref=ref, status=status_label(release.status))
-                + (" " + _("The creator has been told.") if told else ""),
-            )
-        )
-        return [reply, *told, *await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.services.phrasing)]
+    )
+    return [reply, *told, *await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.services.phrasing)]
 
 
 async def _reverse(inv: Invocation, release: Release, appeal: Appeal) -> str:

@@ -236,16 +236,7 @@ async def resolve_flag(inv: Invocation, flag: FlagRef, outcome: str, note: str, 
     """Shared by `/resolve` and the alert buttons."""
     inv.require(Privilege.MODERATOR, _("resolve flags"))
     flag_id = flag.id
-    row = await inv.tx.flags.get(inv.community_id, flag_id)
-    if row is None:
-        raise NotFound(_("There is no flag {flag} in this community.").format(flag=f"F{flag_id}"))
-    if not await inv.tx.flags.resolve(
-        flag_id, status=outcome, by=inv.account.id, note=note, penalise=penalise, at=inv.now
-    ):
-        raise AlreadyDone(
-            _("{flag} was already {state}.").format(flag=f"F{flag_id}", state=flag_status_label(row.status))
-        )
-    await inv.tx.reload(row)
+    row = await _decide_flag(inv, flag_id, outcome, note, penalise)
     release = await inv.tx.releases.get(inv.community_id, row.release_id)
     assert release is not None
     severity = flag_severity(inv.pack, row.norm_id)
@@ -264,6 +255,38 @@ async def resolve_flag(inv: Invocation, flag: FlagRef, outcome: str, note: str, 
     await inv.tx.releases.lock(release)  # the last flags decided at once: one of the deciders sees none open
     open_flags = await inv.tx.flags.of_release(release.id, "open")
     before = release.status
+    await _move_after_decision(inv, release, outcome, severity, open_flags)
+    if release.status != before:
+        await inv.audit(
+            "release.status",
+            release_ref(release),
+            {"from": before, "to": release.status, "flag": f"F{flag_id}", "severity": severity},
+            actor="normbot",
+        )
+    with inv.public():  # the decision is said in the chat, the moderators' alert and the creator's message
+        return await _decision_actions(inv, release, row, outcome, severity, note, before, open_flags)
+
+
+async def _decide_flag(inv: Invocation, flag_id: int, outcome: str, note: str, penalise: bool) -> Flag:
+    """Record the decision on the flag (refused when it was decided already, by anyone); the flag as now stored."""
+    row = await inv.tx.flags.get(inv.community_id, flag_id)
+    if row is None:
+        raise NotFound(_("There is no flag {flag} in this community.").format(flag=f"F{flag_id}"))
+    if not await inv.tx.flags.resolve(
+        flag_id, status=outcome, by=inv.account.id, note=note, penalise=penalise, at=inv.now
+    ):
+        raise AlreadyDone(
+            _("{flag} was already {state}.").format(flag=f"F{flag_id}", state=flag_status_label(row.status))
+        )
+    await inv.tx.reload(row)
+    return row
+
+
+async def _move_after_decision(
+    inv: Invocation, release: Release, outcome: str, severity: str, open_flags: list[Flag]
+) -> None:
+    """The release's new status: an upheld flag may hold it (lifecycle `UPHELD`); the last open flag decided
+    releases a flagged release."""
     target = upheld_move(severity, release.status) if outcome == "upheld" else None
     if target is not None:
         await set_status(inv.tx, release, target, inv.now)
@@ -274,35 +297,40 @@ async def resolve_flag(inv: Invocation, flag: FlagRef, outcome: str, note: str, 
         else:
             reached, _count, _quorum = await quorum_reached(inv.tx, release, inv.pack)
             await set_status(inv.tx, release, "endorsed" if reached else "in_review", inv.now)
-    if release.status != before:
-        await inv.audit(
-            "release.status",
-            release_ref(release),
-            {"from": before, "to": release.status, "flag": f"F{flag_id}", "severity": severity},
-            actor="normbot",
+
+
+async def _decision_actions(
+    inv: Invocation,
+    release: Release,
+    row: Flag,
+    outcome: str,
+    severity: str,
+    note: str,
+    before: str,
+    open_flags: list[Flag],
+) -> list[Action]:
+    """The decision said in the chat, the refreshed moderators' alert, the creator's message and the prompts."""
+    effect = _effect_line(outcome, severity, release.status, before)
+    actions: list[Action] = [
+        Reply(
+            Card(
+                f"F{row.id} {flag_status_label(outcome)}",
+                f"{effect} {_status_line(release, before, len(open_flags))} " + _("The creator has been told."),
+            ),
+            ephemeral=False,
         )
-    with inv.public():  # the decision is said in the chat, the moderators' alert and the creator's message
-        effect = _effect_line(outcome, severity, release.status, before)
-        actions: list[Action] = [
-            Reply(
-                Card(
-                    f"F{flag_id} {flag_status_label(outcome)}",
-                    f"{effect} {_status_line(release, before, len(open_flags))} " + _("The creator has been told."),
-                ),
-                ephemeral=False,
-            )
-        ]
-        if await inv.tx.posted.under_key(f"alert:{release.id}"):
-            actions.extend(await moderator_alert(inv, release, open_flags))
-        actions.extend(
-            await notify_creator(
-                inv.tx,
-                release,
-                _decision_card(inv, release, row, outcome, severity, effect, note),
-                actor_ids=frozenset(await inv.person_accounts()),
-            )
+    ]
+    if await inv.tx.posted.under_key(f"alert:{release.id}"):
+        actions.extend(await moderator_alert(inv, release, open_flags))
+    actions.extend(
+        await notify_creator(
+            inv.tx,
+            release,
+            _decision_card(inv, release, row, outcome, severity, effect, note),
+            actor_ids=frozenset(await inv.person_accounts()),
         )
-        actions.extend(await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.services.phrasing))
+    )
+    actions.extend(await refresh_prompts(inv.tx, release, inv.pack, phrasing=inv.services.phrasing))
     return actions
 
 

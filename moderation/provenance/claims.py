@@ -80,20 +80,7 @@ async def record_claims(
     """
     if not values:
         return [], None
-    rows = [
-        {
-            "community_id": community_id,
-            "account_id": account.id,
-            "release_id": release.id if release else None,
-            "announcement_id": announcement_id,
-            "kind": v.kind,
-            "value": v.value,
-            "audit_seq": None,
-            "receipt": None,
-            "created_at": now,
-        }
-        for v in values
-    ]
+    rows = _claim_rows(community_id, account, values, release, announcement_id, now)
     inserted = {(kind, value): claim_id for claim_id, kind, value in await tx.claims.add_many(rows)}
     actor = f"{account.platform}:{account.user_id}"
     problem: KeyProblem | None = None
@@ -111,20 +98,8 @@ async def record_claims(
             at=now,
         )
         receipt: dict[str, Any] | None = None
-        if problem is None:
-            body: dict[str, Any] = {
-                "community": {"id": community_id, "slug": community_slug},
-                # No display name: a receipt must not carry what forget-me erases (docs/provenance.md).
-                "creator": {"account": actor, "person": account.person_id},
-                "claim": {"id": claim_id, "kind": v.kind, "value": v.value},
-                "claimed_at": iso_time(now),
-                "release": release_ref(release) if release else None,
-                "audit": {
-                    "community_id": community_id,
-                    "seq": seq,
-                    "hash": digest,
-                },
-            }
+        if problem is None:  # after one failure the key is not tried again for the other claims
+            body = _receipt_body(community_id, community_slug, account, claim_id, v, release, now, seq, digest)
             try:
                 receipt = sign_receipt(body, keys)
             except KeyProblem as exc:
@@ -132,6 +107,58 @@ async def record_claims(
         claims.append(RecordedClaim(claim_id, v.kind, v.value, seq, receipt))
     await tx.claims.set_receipts([(c.id, c.audit_seq, c.receipt) for c in claims])
     return claims, problem
+
+
+def _claim_rows(
+    community_id: int,
+    account: Account,
+    values: Sequence[ClaimValue],
+    release: Release | None,
+    announcement_id: int | None,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """The claim rows for `tx.claims.add_many`: no audit place or receipt yet (they need the row's id)."""
+    return [
+        {
+            "community_id": community_id,
+            "account_id": account.id,
+            "release_id": release.id if release else None,
+            "announcement_id": announcement_id,
+            "kind": v.kind,
+            "value": v.value,
+            "audit_seq": None,
+            "receipt": None,
+            "created_at": now,
+        }
+        for v in values
+    ]
+
+
+def _receipt_body(
+    community_id: int,
+    community_slug: str,
+    account: Account,
+    claim_id: int,
+    value: ClaimValue,
+    release: Release | None,
+    now: datetime,
+    seq: int,
+    digest: str,
+) -> dict[str, Any]:
+    """What a claim's receipt signs: the claim and its place in the audit log (community, seq, event hash)."""
+    return {
+        "community": {"id": community_id, "slug": community_slug},
+        # No display name: a receipt must not carry what forget-me erases (docs/provenance.md).
+        "creator": {"account": f"{account.platform}:{account.user_id}", "person": account.person_id},
+        "claim": {"id": claim_id, "kind": value.kind, "value": value.value},
+        "claimed_at": iso_time(now),
+        "release": release_ref(release) if release else None,
+        "audit": {
+            "community_id": community_id,
+            "seq": seq,
+            "hash": digest,
+        },
+    }
 
 
 @dataclass(frozen=True, slots=True)

@@ -166,6 +166,62 @@ def _redact_fields(fields: dict[str, Any], names: set[str]) -> dict[str, Any]:
     return out
 
 
+# How each kind of row appears in an export (`Privacy.export_member`).
+
+
+def _account_item(a: Account) -> dict[str, Any]:
+    return {
+        "platform": a.platform,
+        "user_id": a.user_id,
+        "display_name": a.display_name,
+        "redacted": a.redacted,
+        "linked_person": a.person_id,
+        "first_seen": _iso(a.created_at),
+    }
+
+
+def _release_item(r: Release) -> dict[str, Any]:
+    return {"id": f"R{r.id}", "model": r.model_name, "version": r.version, "status": r.status, "at": _iso(r.created_at)}
+
+
+def _endorsement_item(e: Endorsement) -> dict[str, Any]:
+    return {"release": f"R{e.release_id}", "note": e.note, "at": _iso(e.created_at)}
+
+
+def _flag_item(f: Flag) -> dict[str, Any]:
+    return {
+        "id": f"F{f.id}",
+        "release": f"R{f.release_id}",
+        "norm": f.norm_id,
+        "reason": f.reason,
+        "status": f.status,
+        "at": _iso(f.created_at),
+    }
+
+
+def _claim_item(c: Claim) -> dict[str, Any]:
+    return {"id": f"C{c.id}", "kind": c.kind, "value": c.value, "at": _iso(c.created_at)}
+
+
+def _example_item(e: DetectionCorrection) -> dict[str, Any]:
+    return {"message": e.message_id, "text": e.text, "is_release": e.is_release, "at": _iso(e.corrected_at)}
+
+
+def _appeal_item(a: Appeal) -> dict[str, Any]:
+    return {
+        "id": f"A{a.id}",
+        "release": f"R{a.release_id}",
+        "decision": a.decision,
+        "text": a.text,
+        "status": a.status,
+        "at": _iso(a.created_at),
+    }
+
+
+def _audit_item(e: AuditEvent) -> dict[str, Any]:
+    return {"seq": e.seq, "community": e.community_id, "action": e.action, "subject": e.subject, "at": _iso(e.at)}
+
+
 class Privacy(Repository):
     """A member's own data: `export_member` (export-my-data) and `redact_member` (forget-me)."""
 
@@ -245,16 +301,29 @@ class Privacy(Repository):
         signing key): see `named_receipts`.
         """
         ids = list(account_ids)
-        s = self.s
         await self._audit_log.write()  # events queued earlier in this unit of work are redacted too
-        accounts = list((await s.execute(select(Account).where(Account.id.in_(ids)))).scalars())
+        refs, edits, scrub = await self._redaction_scope(ids)
+        counts = await self._redact_names_and_notes(ids)
+        counts.update(await self._redact_own_messages(ids))
+        edited_fields, evidence = await self._scrub_releases(ids, edits, scrub)
+        audit_values = await self._redact_audit(refs, scrub.mentions)
+        return Redaction(**counts, edited_fields=edited_fields, evidence_lines=evidence, audit_values=audit_values)
+
+    async def _redaction_scope(self, ids: Sequence[int]) -> tuple[list[str], dict[int, set[str]], _Scrubber]:
+        """(actor refs, fields the member set with `/release edit`, the scrubber of their names, e-mail addresses
+        and edited values): read before anything is redacted, since the texts they come from are about to go."""
+        accounts = list((await self.s.execute(select(Account).where(Account.id.in_(ids)))).scalars())
         refs = [f"{a.platform}:{a.user_id}" for a in accounts]
         edits, edited_values = await self._member_edits(refs)
         authored = await self._authored_texts(ids)
         emails = {m.group(0) for t in (*authored, *edited_values) for m in _EMAIL.finditer(t)}
         names = [a.display_name for a in accounts if not a.redacted]
-        scrub = _Scrubber([*names, *emails, *edited_values])
+        return refs, edits, _Scrubber([*names, *emails, *edited_values])
 
+    async def _redact_names_and_notes(self, ids: Sequence[int]) -> dict[str, int]:
+        """Display names, and what the member wrote on other people's records (flags, endorsements, reviews,
+        appeals): the rows stay, the text goes. Counts keyed as `Redaction`'s fields."""
+        s = self.s
         accounts_done = await s.execute(
             update(Account).where(Account.id.in_(ids)).values(display_name=REDACTED, redacted=True)
         )
@@ -285,6 +354,20 @@ class Privacy(Repository):
             .where(Appeal.decided_by.in_(ids), Appeal.decision_note.is_not(None), Appeal.decision_note != "")
             .values(decision_note="")
         )
+        return {
+            "accounts": _rowcount(accounts_done),
+            "flag_reasons": _rowcount(reasons),
+            "resolution_notes": _rowcount(resolutions),
+            "endorsement_notes": _rowcount(endorsements),
+            "review_notes": _rowcount(reviews),
+            "appeal_texts": _rowcount(appeal_texts),
+            "appeal_notes": _rowcount(appeal_notes),
+        }
+
+    async def _redact_own_messages(self, ids: Sequence[int]) -> dict[str, int]:
+        """Link codes, and the member's messages: detection examples, announcements (with their embeddings,
+        derived from the text) and release texts. Counts keyed as `Redaction`'s fields."""
+        s = self.s
         codes = await s.execute(delete(LinkCode).where(LinkCode.account_id.in_(ids)))
         examples = await s.execute(
             update(DetectionCorrection)
@@ -305,24 +388,12 @@ class Privacy(Repository):
         release_texts = await s.execute(
             update(Release).where(Release.creator_id.in_(ids), Release.text != REDACTED).values(text=REDACTED)
         )
-        edited_fields, evidence = await self._scrub_releases(ids, edits, scrub)
-        audit_values = await self._redact_audit(refs, scrub.mentions)
-        return Redaction(
-            accounts=_rowcount(accounts_done),
-            flag_reasons=_rowcount(reasons),
-            resolution_notes=_rowcount(resolutions),
-            endorsement_notes=_rowcount(endorsements),
-            review_notes=_rowcount(reviews),
-            link_codes=_rowcount(codes),
-            correction_texts=_rowcount(examples),
-            announcement_texts=_rowcount(announcements),
-            release_texts=_rowcount(release_texts),
-            edited_fields=edited_fields,
-            evidence_lines=evidence,
-            audit_values=audit_values,
-            appeal_texts=_rowcount(appeal_texts),
-            appeal_notes=_rowcount(appeal_notes),
-        )
+        return {
+            "link_codes": _rowcount(codes),
+            "correction_texts": _rowcount(examples),
+            "announcement_texts": _rowcount(announcements),
+            "release_texts": _rowcount(release_texts),
+        }
 
     async def _scrub_releases(
         self, ids: Sequence[int], edits: dict[int, set[str]], scrub: _Scrubber
@@ -399,150 +470,56 @@ class Privacy(Repository):
         """
         ids = list(account_ids)
         await self._audit_log.write()  # events appended earlier in this unit of work belong in the export
-        s = self.s
+        stmt = select(Account).where(Account.id.in_(ids)).order_by(Account.id)
+        accounts = (await self.s.execute(stmt)).scalars()
+        section = self._export_section
+        return {
+            "accounts": [_account_item(a) for a in accounts],
+            "releases": await section(Release, Release.creator_id, ids, limit, _release_item),
+            "endorsements": await section(Endorsement, Endorsement.account_id, ids, limit, _endorsement_item),
+            "flags": await section(Flag, Flag.account_id, ids, limit, _flag_item),
+            "reviews": await self._export_reviews(ids, limit),
+            "claims": await section(Claim, Claim.account_id, ids, limit, _claim_item),
+            "detection_examples": await section(
+                DetectionCorrection, DetectionCorrection.author_id, ids, limit, _example_item
+            ),
+            "appeals": await section(Appeal, Appeal.account_id, ids, limit, _appeal_item),
+            "audit_events": await section(AuditEvent, AuditEvent.actor, list(actor_refs), limit, _audit_item),
+        }
 
-        async def total(model: Any, column: Any) -> int:
-            stmt = select(func.count()).select_from(model).where(column.in_(ids))
-            return int((await s.execute(stmt)).scalar_one())
+    async def _newest(self, model: Any, owner: Any, keys: Sequence[int | str], limit: int) -> list[Any]:
+        """The newest `limit` rows of `model` whose `owner` column is one of `keys`."""
+        stmt = select(model).where(owner.in_(keys)).order_by(model.id.desc()).limit(limit)
+        return list((await self.s.execute(stmt)).scalars())
 
-        accounts = list((await s.execute(select(Account).where(Account.id.in_(ids)).order_by(Account.id))).scalars())
-        releases = (
-            await s.execute(select(Release).where(Release.creator_id.in_(ids)).order_by(Release.id.desc()).limit(limit))
-        ).scalars()
-        endorsements = (
-            await s.execute(
-                select(Endorsement).where(Endorsement.account_id.in_(ids)).order_by(Endorsement.id.desc()).limit(limit)
-            )
-        ).scalars()
-        flags = (
-            await s.execute(select(Flag).where(Flag.account_id.in_(ids)).order_by(Flag.id.desc()).limit(limit))
-        ).scalars()
-        review_rows = (
-            await s.execute(select(Review).where(Review.reviewer_id.in_(ids)).order_by(Review.id.desc()).limit(limit))
-        ).scalars()
-        reviews: list[dict[str, Any]] = []
-        for review in review_rows:
-            answers = (
-                await s.execute(
-                    select(ReviewAnswer).where(ReviewAnswer.review_id == review.id).order_by(ReviewAnswer.id)
-                )
-            ).scalars()
-            reviews.append(
+    async def _total(self, model: Any, owner: Any, keys: Sequence[int | str]) -> int:
+        """How many rows of `model` belong to `keys`: an export's list says it when `limit` cut it."""
+        stmt = select(func.count()).select_from(model).where(owner.in_(keys))
+        return int((await self.s.execute(stmt)).scalar_one())
+
+    async def _export_section(
+        self,
+        model: Any,
+        owner: Any,
+        keys: Sequence[int | str],
+        limit: int,
+        item: Callable[[Any], dict[str, Any]],
+    ) -> dict[str, Any]:
+        """One list of the export: {"total", "items"}, the newest `limit` rows each shown by `item`."""
+        rows = await self._newest(model, owner, keys, limit)
+        return {"total": await self._total(model, owner, keys), "items": [item(r) for r in rows]}
+
+    async def _export_reviews(self, ids: Sequence[int], limit: int) -> dict[str, Any]:
+        """The reviews list: unlike the other lists, each review carries its answers (one query per review)."""
+        items: list[dict[str, Any]] = []
+        for review in await self._newest(Review, Review.reviewer_id, ids, limit):
+            stmt = select(ReviewAnswer).where(ReviewAnswer.review_id == review.id).order_by(ReviewAnswer.id)
+            answers = (await self.s.execute(stmt)).scalars()
+            items.append(
                 {
                     "release": f"R{review.release_id}",
                     "at": _iso(review.updated_at),
                     "answers": {a.norm_id: {"answer": a.answer, "note": a.note} for a in answers},
                 }
             )
-        claims = (
-            await s.execute(select(Claim).where(Claim.account_id.in_(ids)).order_by(Claim.id.desc()).limit(limit))
-        ).scalars()
-        examples = (
-            await s.execute(
-                select(DetectionCorrection)
-                .where(DetectionCorrection.author_id.in_(ids))
-                .order_by(DetectionCorrection.id.desc())
-                .limit(limit)
-            )
-        ).scalars()
-        appeals = (
-            await s.execute(select(Appeal).where(Appeal.account_id.in_(ids)).order_by(Appeal.id.desc()).limit(limit))
-        ).scalars()
-        refs = list(actor_refs)
-        audit_total = int(
-            (
-                await s.execute(select(func.count()).select_from(AuditEvent).where(AuditEvent.actor.in_(refs)))
-            ).scalar_one()
-        )
-        audit = (
-            await s.execute(
-                select(AuditEvent).where(AuditEvent.actor.in_(refs)).order_by(AuditEvent.id.desc()).limit(limit)
-            )
-        ).scalars()
-        return {
-            "accounts": [
-                {
-                    "platform": a.platform,
-                    "user_id": a.user_id,
-                    "display_name": a.display_name,
-                    "redacted": a.redacted,
-                    "linked_person": a.person_id,
-                    "first_seen": _iso(a.created_at),
-                }
-                for a in accounts
-            ],
-            "releases": {
-                "total": await total(Release, Release.creator_id),
-                "items": [
-                    {
-                        "id": f"R{r.id}",
-                        "model": r.model_name,
-                        "version": r.version,
-                        "status": r.status,
-                        "at": _iso(r.created_at),
-                    }
-                    for r in releases
-                ],
-            },
-            "endorsements": {
-                "total": await total(Endorsement, Endorsement.account_id),
-                "items": [
-                    {"release": f"R{e.release_id}", "note": e.note, "at": _iso(e.created_at)} for e in endorsements
-                ],
-            },
-            "flags": {
-                "total": await total(Flag, Flag.account_id),
-                "items": [
-                    {
-                        "id": f"F{f.id}",
-                        "release": f"R{f.release_id}",
-                        "norm": f.norm_id,
-                        "reason": f.reason,
-                        "status": f.status,
-                        "at": _iso(f.created_at),
-                    }
-                    for f in flags
-                ],
-            },
-            "reviews": {"total": await total(Review, Review.reviewer_id), "items": reviews},
-            "claims": {
-                "total": await total(Claim, Claim.account_id),
-                "items": [
-                    {"id": f"C{c.id}", "kind": c.kind, "value": c.value, "at": _iso(c.created_at)} for c in claims
-                ],
-            },
-            "detection_examples": {
-                "total": await total(DetectionCorrection, DetectionCorrection.author_id),
-                "items": [
-                    {"message": e.message_id, "text": e.text, "is_release": e.is_release, "at": _iso(e.corrected_at)}
-                    for e in examples
-                ],
-            },
-            "appeals": {
-                "total": await total(Appeal, Appeal.account_id),
-                "items": [
-                    {
-                        "id": f"A{a.id}",
-                        "release": f"R{a.release_id}",
-                        "decision": a.decision,
-                        "text": a.text,
-                        "status": a.status,
-                        "at": _iso(a.created_at),
-                    }
-                    for a in appeals
-                ],
-            },
-            "audit_events": {
-                "total": audit_total,
-                "items": [
-                    {
-                        "seq": e.seq,
-                        "community": e.community_id,
-                        "action": e.action,
-                        "subject": e.subject,
-                        "at": _iso(e.at),
-                    }
-                    for e in audit
-                ],
-            },
-        }
+        return {"total": await self._total(Review, Review.reviewer_id, ids), "items": items}
