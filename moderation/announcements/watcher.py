@@ -98,9 +98,10 @@ def is_release_for(detection: DetectionLike, threshold: float | None) -> bool:
     are compared with the threshold, in both directions for the model and only to be stricter for rules:
     a rule-stage negative may be the rule gate's rejection of a message without the shape of an
     announcement, whose score is clamped and means nothing to a threshold. The lexical fallback's verdicts
-    (stage "lexical", the model unavailable) stand too: its scores are not calibrated probabilities. The pre-filter's and the exact
-    bound's negatives stand: the bound's score is only the highest the head could give, so a threshold below
-    the detector's own cannot be checked against it without running the encoder (docs/corrections.md).
+    (stage "lexical", the model unavailable) stand too: its scores are not calibrated probabilities. The
+    pre-filter's and the exact bound's negatives stand: the bound's score is only the highest the model could
+    give, so a threshold below the detector's own cannot be checked against it without running the encoder
+    (docs/corrections.md).
     """
     if threshold is None:
         return bool(detection.is_release)
