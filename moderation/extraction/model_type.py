@@ -5,7 +5,7 @@ text-to-image diffusion model" is a `checkpoint`: real announcements imply their
 say "LoRA" or "GGUF" (docs/detection.md: the keyword rules alone got 0.29 of types right on the real corpus).
 Explicit keywords still decide first (`extraction_fields.model_type`); this model is the fallback.
 
-It is multinomial logistic regression over the detector's lexical features (`detection/lexical.py`): hashed
+It is multinomial logistic regression over the features the detector's lexical model reads (`ngrams.py`): hashed
 word unigrams and bigrams plus character 2-4-grams inside words, sublinear TF times IDF, each block
 L2-normalised. The previous model (binary word n-grams only, 2**14 buckets) was right on 0.44 of dev types on
 its own and the field 0.646; this one 0.62 and 0.72 (docs/detection.md, "Extraction on real text"): character
@@ -26,12 +26,13 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from moderation.data import load_packaged
+from moderation.extraction.ngrams import Counts, idf_of, tfidf_matrix, weighted
+from moderation.extraction.ngrams import counts_of as ngram_counts
 
 __all__ = [
     "BITS",
@@ -53,11 +54,6 @@ MAX_CHARS = 2000
 FORMAT = 2
 """The file layout's version: 1 was the binary-unigram model (one `weights` array); a file of another version
 is not loaded (extraction then falls back to keywords instead of misreading it)."""
-_URL = re.compile(r"https?://\S{1,2000}")
-_TOKEN = re.compile(r"\b\w\w+\b|[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
-"""Words as `detection/lexical.py` reads them (that module is not imported: detection imports extraction)."""
-
-Counts = dict[int, int]
 Array = npt.NDArray[np.float64]
 
 # The learned gate's hashed words (`detection/gate.py`): binary unigrams and bigrams in 2**14 buckets, the first
@@ -92,37 +88,10 @@ def sparse_dot(text: str, weights: npt.NDArray[np.floating]) -> npt.NDArray[np.f
     return total
 
 
-def _bucket(gram: str) -> int:
-    return zlib.crc32(gram.encode("utf-8", "surrogatepass")) & MASK
-
-
 def counts_of(text: str) -> tuple[Counts, Counts]:
-    """Bucket counts of the opening's word unigrams and bigrams and of its character 2-4-grams inside each
-    whitespace-separated token (as `lexical.counts_of`, over `MAX_CHARS` with URLs blanked)."""
-    opening = _URL.sub(" ", text[:MAX_CHARS].lower())
-    words = _TOKEN.findall(opening)
-    word_counts: Counts = {}
-    for gram in (*words, *(f"{a} {b}" for a, b in itertools.pairwise(words))):
-        h = _bucket("w" + gram)
-        word_counts[h] = word_counts.get(h, 0) + 1
-    char_counts: Counts = {}
-    for token in opening.split():
-        padded = f" {token} "
-        for n in (2, 3, 4):
-            for i in range(len(padded) - n + 1):
-                h = _bucket("c" + padded[i : i + n])
-                char_counts[h] = char_counts.get(h, 0) + 1
-    return word_counts, char_counts
-
-
-def _weighted(counts: Counts, idf: npt.NDArray[np.floating]) -> tuple[npt.NDArray[np.intp], Array]:
-    """Sublinear TF times IDF, L2-normalised: the block's non-zero entries (as `lexical._weighted`)."""
-    if not counts:
-        return np.zeros(0, dtype=np.intp), np.zeros(0)
-    idx = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
-    tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-    x = (1.0 + np.log(tf)) * idf[idx].astype(np.float64)
-    return idx, x / float(np.sqrt(x @ x))
+    """Bucket counts of the text's word and character n-grams (`ngrams.counts_of`: the first `MAX_CHARS`
+    characters, URLs left out, since a repo slug is not a statement)."""
+    return ngram_counts(text, bits=BITS, max_chars=MAX_CHARS, drop_urls=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +111,7 @@ class TypeModel:
             return None
         z = self.bias.astype(np.float64)
         for counts, idf, w in ((words, self.idf_words, self.w_words), (chars, self.idf_chars, self.w_chars)):
-            idx, x = _weighted(counts, idf)
+            idx, x = weighted(counts, idf)
             if idx.size:
                 z = z + x @ w[idx].astype(np.float64)
         p: npt.NDArray[np.float64] = np.exp(z - z.max())
@@ -188,38 +157,18 @@ class TypeModel:
         L2 logistic regression (lbfgs, deterministic) with inverse strength `c`; labels outside `TYPES` are
         skipped. Dev chose `c` (0.3-10 tried: 0.66, 0.70, 0.71, 0.72; docs/detection.md). A type absent from
         the training rows gets a bias that rules it out."""
-        from scipy import sparse
         from sklearn.linear_model import LogisticRegression
 
         rows = [(t, TYPES.index(lab)) for t, lab in zip(texts, labels, strict=True) if lab in TYPES]
         all_counts = [counts_of(t) for t, _ in rows]
-        n = len(rows)
-        idfs: list[npt.NDArray[np.float32]] = []
-        blocks: list[Any] = []
-        for block in range(2):
-            df = np.zeros(MASK + 1)
-            for counts in all_counts:
-                df[list(counts[block])] += 1
-            idf = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
-            idfs.append(idf)
-            data, indices, indptr = [], [], [0]
-            for counts in all_counts:
-                idx, x = _weighted(counts[block], idf)
-                indices.append(idx)
-                data.append(x)
-                indptr.append(indptr[-1] + idx.size)
-            blocks.append(
-                sparse.csr_matrix(
-                    (np.concatenate(data), np.concatenate(indices), np.array(indptr)), shape=(n, MASK + 1)
-                )
-            )
+        idfs = idf_of(all_counts, BITS)
         y = np.array([k for _, k in rows])
         w = np.zeros((2 * (MASK + 1), len(TYPES)), dtype=np.float32)
         bias = np.full(len(TYPES), -30.0, dtype=np.float32)
         if np.unique(y).size == 1:  # one type to learn (a toy training set): it is always the answer
             bias[y[0]] = 0.0
             return cls(idf_words=idfs[0], idf_chars=idfs[1], w_words=w[: MASK + 1], w_chars=w[MASK + 1 :], bias=bias)
-        lr = LogisticRegression(C=c, max_iter=5000).fit(sparse.hstack(blocks).tocsr(), y)
+        lr = LogisticRegression(C=c, max_iter=5000).fit(tfidf_matrix(all_counts, idfs), y)
         classes = np.asarray(lr.classes_, dtype=np.intp)
         if classes.size == 2:  # scikit-learn fits one weight vector for two classes: the second class's logit
             w[:, classes[1]] = lr.coef_[0]
