@@ -15,10 +15,13 @@ from moderation.extraction.model_type import load_type_model
 from moderation.extraction.name_rank import Candidate, load_name_ranker
 from moderation.extraction.names import (
     before_verb,
+    cjk_verb_object,
+    first_line_names,
     heading_name,
     hf_repo_name,
     model_token,
     stated_base,
+    subject_name,
     tag_name,
     title_name,
     verb_object,
@@ -385,6 +388,9 @@ def _tidy_name(raw: str) -> str | None:
         raw = (" " + raw)[: stop.start()]
     raw = "".join(c for c in raw if c.isalnum() or c in " ._-+'&[]()") if raw else raw
     raw = _TYPE_SUFFIX.sub("", raw.strip(_EDGE)).strip(_EDGE)
+    cjk = _CJK.search(raw) if raw[:1].isascii() else None
+    if cjk is not None:  # "**XuanYuan-13B-Chat模型**": the Latin name ends where the CJK starts
+        raw = _TYPE_SUFFIX.sub("", raw[: cjk.start()].strip(_EDGE)).strip(_EDGE)
     if not raw or len(raw) > 80 or raw.lower() in _NOT_NAMES or raw.startswith("http"):
         return None
     if not any(c.isalpha() for c in raw) or raw.lower() in _SECTION_WORDS:
@@ -479,8 +485,9 @@ def name_candidates(raw_text: str, scan: Scan) -> list[Candidate]:
     """Every rule's proposed name, in the fixed order that decides when no ranker is installed: a "Name:"
     field, a card heading or "[Release] X" title, the first bold phrase, the words before the version, the
     object of a release verb, the token before "released", a "Name: what it does" title, a quoted name, the
-    words after a headline verb, a Hugging Face repo id, the first model-like token; then every link text
-    and bold phrase (for the ranker only)."""
+    words after a headline verb, a Hugging Face repo id, the first model-like token; then (for the ranker only)
+    the title line and its segments, the subject of an opening "X is a ...", the Latin name after a Chinese
+    release verb, every link text and bold phrase."""
     out: dict[str, Candidate] = {}
 
     def add(rule: str, value: str | None) -> None:
@@ -508,6 +515,10 @@ def name_candidates(raw_text: str, scan: Scan) -> list[Candidate]:
         add("headline", _tidy_name(scan.text[head.end() : head.end() + 200].split("\n", 1)[0]) if head else None)
     add("hf_repo", hf_repo_name(raw_text))
     add("token", model_token(raw_text))
+    for rule, name in first_line_names(raw_text):  # for the ranker only: not in the fixed order
+        add(rule, name)
+    add("subject", subject_name(raw_text))
+    add("cjk_verb", cjk_verb_object(raw_text))
     for i, link in enumerate(_MD_LINK_TEXT.finditer(raw_text[:3000])):
         add("link_text", _tidy_name(link.group(1)))
         if i >= 8:

@@ -15,10 +15,13 @@ import re
 __all__ = [
     "MODEL_TOKEN",
     "before_verb",
+    "cjk_verb_object",
+    "first_line_names",
     "heading_name",
     "hf_repo_name",
     "model_token",
     "stated_base",
+    "subject_name",
     "tag_name",
     "title_name",
     "verb_object",
@@ -38,7 +41,13 @@ _GENERIC_HEADINGS = frozenset(
     }
 )  # fmt: skip
 _HEADING_TAIL = re.compile(
-    r"(?i)[ \t]+(?:is|are|was|-|–|—|\|)[ \t]+|[ \t]+(?:trained|fine-?tuned)[ \t]+(?:by|on|with)[ \t]"
+    r"(?i)[ \t]+(?:is|are|was|-|–|—|\|)[ \t]+|[ \t]+on[ \t]+stable[ \t]+diffusion(?:[ \t]|$)|"
+    r"[ \t]+(?:trained|fine-?tuned)[ \t]+(?:by|on|with)[ \t]"
+)
+_TRAINER_HEADING = re.compile(
+    r"(?i)^(?:(?:sdxl[ \t]+)?(?:lora[ \t]+)?"
+    r"(?:text2image[ \t]+fine-?tuning|dreambooth|controlnet|textual[ \t]+inversion)"
+    r"[ \t]+[-–—][ \t]+([^ \t]{1,120})$|dreambooth[ \t]+model[ \t]+for[ \t]+the[ \t]+(.{1,60}?)[ \t]+concept(?![\w-]))"
 )
 _RELEASE_TAG = re.compile(
     r"(?i)^[ \t]{0,3}[\[(【](?:release[ds]?|new[ \t]release|model[ \t]release|new[ \t]model|resource|"
@@ -55,8 +64,9 @@ _VERB = re.compile(
 )
 _MD_LINK_AT = re.compile(r"\[([^\]\n]{1,100})\]\(")
 MODEL_TOKEN = re.compile(
-    r"(?<![\w/.-])(?:[A-Za-z][A-Za-z0-9]{0,30}(?:[-_.][A-Za-z0-9]{1,30}){1,8}|[A-Za-z]{1,30}\d[A-Za-z0-9]{0,30}|"
-    r"[A-Z][a-z]{1,20}[A-Z][A-Za-z0-9]{0,30})(?![\w/])"
+    # ASCII boundaries: a token glued to CJK text is still one ("发布XVERSE-13B-2-Chat", "中文MacBERT已发布")
+    r"(?<![A-Za-z0-9_/.-])(?:[A-Za-z][A-Za-z0-9]{0,30}(?:[-_.][A-Za-z0-9]{1,30}){1,8}|[A-Za-z]{1,30}\d[A-Za-z0-9]{0,30}|"
+    r"[A-Z][a-z]{1,20}[A-Z][A-Za-z0-9]{0,30})(?![A-Za-z0-9_/])"
 )
 _CAP_WORD = re.compile(r"[A-Z0-9][\w.+-]{0,40}")
 _NAME_END_WORDS = frozenset(
@@ -155,8 +165,14 @@ def heading_name(raw: str) -> str | None:
     if m is None:
         return None
     text = _strip_markup(m.group(1))
-    text = re.split(r"[ \t]+(?:[-–—|:][ \t]+)", text, maxsplit=1)[0] if len(text) > 40 else text
-    text = re.sub(r"(?i)[ \t]+(?:model[ \t]+card|card)$", "", text)
+    # trainer templates: "# LoRA text2image fine-tuning - owner/repo", "# DreamBooth model for the `x` concept",
+    # "### x on Stable Diffusion via Dreambooth"
+    template = _TRAINER_HEADING.match(text)
+    if template is not None:
+        text = template.group(1) or template.group(2) or text
+    elif len(text) > 40:
+        text = re.split(r"[ \t]+(?:[-–—|:][ \t]+)", text, maxsplit=1)[0]
+    text = re.sub(r"(?i)[ \t]+(?:model[ \t]+card|card|(?:technical[ \t]+)?report)$", "", text)
     text = re.sub(r"(?i)^model[ \t]+card[ \t]+(?:for|of)[ \t]+", "", text)  # "Model Card for qwen_lora_adapter"
     text = _HEADING_TAIL.split(text, maxsplit=1)[0]
     text = re.sub(r"(?i)[ \t]+(?:dreambooth|lora|fine-?tuned)[ \t]+model$", "", text)  # "knight_big Dreambooth model"
@@ -255,10 +271,15 @@ def before_verb(text: str) -> str | None:
         words: list[str] = []
         for raw_word in reversed(before.rsplit("\n", 1)[-1].split()[-5:]):
             word = raw_word.strip("*_`\"'“”()[]")
-            if not word or not _is_name_word(word) or word.lower() in _NAME_END_WORDS:
+            if not word or word.lower() in _NAME_END_WORDS:
+                break
+            if not (_is_name_word(word) or _VERSION_WORD.fullmatch(word)):  # "Kandinsky 3.1 Released"
                 break
             words.append(word)
-        if words and m.group(0).strip().lower().startswith(("is", "are", "has", "have", "now")):
+        while words and not _is_name_word(words[-1]):  # the name starts with a name word, not "3.1"
+            words.pop()
+        verb = m.group(0).strip()
+        if words and (verb.lower().startswith(("is", "are", "has", "have", "now")) or verb[:1].isupper()):
             return _clean_name(" ".join(reversed(words)))
     return None
 
@@ -413,3 +434,96 @@ def _named_before(text: str) -> list[tuple[int, str, int]]:
             if len(out) > 20:
                 return out
     return out
+
+
+_NEWS_BULLET = re.compile(r"^[ \t]{0,4}(?:[-*+>][ \t]{0,3})?(?:\*\*|__|`)?[ \t]{0,2}[\[(]?\d{1,4}[-./年]\d")
+_TITLE_PARTS = re.compile(r"[ \t]+[-–—|·•][ \t]+|[ \t]*[:：][ \t]+")
+_TITLE_TAG = re.compile(r"^[\[(【][^\])】\n]{1,30}[\])】][ \t]{0,3}(?:[-–—:][ \t]{0,3})?")
+_TRAILING_PAREN = re.compile(r"[ \t]*[(（][^()（）\n]{0,60}[)）]$")
+_SENTENCE_WORDS = frozenset(
+    {"i", "i'm", "i've", "we", "we're", "you", "my", "our", "this", "here", "it", "is", "are", "was", "have", "has",
+     "just", "made", "trained", "released", "can", "will", "hey", "hi", "hello", "thanks", "please", "how", "what",
+     "why"}
+)  # fmt: skip
+
+
+def first_line_names(text: str) -> list[tuple[str, str]]:
+    """A title line's name, as ("first_line", whole) and ("first_line_part", segment) pairs.
+
+    A Civitai page, a forum post and a Rentry open with their title: "Nova Orange XL", "Fantasy Warriors -
+    Japan", "Lenovo UltraReal - Z-Image", "Qwen-Image - Smartphone Snapshot Photo Reality LoRa - Release".
+    The whole line is one candidate and each of its first three " - " / " | " / ": " segments another; the
+    ranker learns which to trust. A line of more than ten words, or one that reads as a sentence ("I made
+    ..."), is no title.
+    """
+    first = text.lstrip("\ufeff \n\t").split("\n", 1)[0]
+    if _NEWS_BULLET.match(first):  # "- [2023.09.06] 我们发布了 ...", "* 2025/06 — ...": a dated news line
+        return []
+    first = _strip_markup(first.lstrip("# \t"))
+    first = _TITLE_TAG.sub("", _clean_name(first) or "")
+    first = _TRAILING_PAREN.sub("", first)  # "Ideogram 4.0 Realism Engine Lora (Beta)"
+    words = first.split()
+    if not 1 <= len(words) <= 10 or any(w.lower().strip(",.!?") in _SENTENCE_WORDS for w in words):
+        return []
+    out: list[tuple[str, str]] = []
+    whole = _clean_name(first)
+    if whole is not None:
+        out.append(("first_line", whole))
+    parts = _TITLE_PARTS.split(first)
+    if len(parts) > 1:
+        for part in parts[:3]:
+            name = _clean_name(_TRAILING_PAREN.sub("", part))
+            if name is not None and len(name.split()) <= 6:
+                out.append(("first_line_part", name))
+    return out
+
+
+_SUBJECT = re.compile(
+    r"(?m)(?:^|(?<=[.!?][ \t]))[ \t>*_`•-]{0,6}((?:[^\n.!?]|\.(?=\S)){1,60}?)[*_`]{0,3}"
+    r"[ \t]+(?:is|are)[ \t]+(?:a|an|the|our)[ \t]"
+)
+_CJK_SUBJECT = re.compile(
+    r"(?m)^[ \t>*_`•-]{0,6}([A-Za-z][A-Za-z0-9_.+/-]{0,60}(?:[ \t][A-Za-z0-9][A-Za-z0-9_.+/-]{0,30}){0,3})[*_`]{0,3}"
+    r"[ \t]{0,2}(?:是一|是首|は、|는[ \t]|은[ \t])"
+)
+_EDITION = re.compile(r"\[[a-z][\w.-]{0,20}\]")  # "FLUX.1 Kontext [dev]"
+_NOT_SUBJECTS = frozenset(
+    {"this", "that", "it", "there", "here", "he", "she", "they", "which", "what", "this model", "the model",
+     "our model", "it also", "this version", "this lora", "this checkpoint", "this merge", "this one"}
+)  # fmt: skip
+
+
+def subject_name(text: str) -> str | None:
+    """The subject of the opening definition: "Equinox is a flexible semi-realistic XL model", "**ChatGLM3** is a
+    generation of ...", "MOSS是一个...", "Orion-14B-Baseは、...": a card or a Civitai page defines its model in
+    its first sentences. Only name words count ("This is a", "It is an" are no names)."""
+    head = text[:3000]
+    for m in _SUBJECT.finditer(head):
+        raw = _strip_markup(m.group(1)).strip(" *_`\"'“”")
+        words = raw.split()
+        if not 1 <= len(words) <= 5 or raw.lower() in _NOT_SUBJECTS:
+            continue
+        if all(
+            _is_name_word(w.strip("*_`\"'“”()[]")) or _VERSION_WORD.fullmatch(w) or _EDITION.fullmatch(w) for w in words
+        ):
+            name = _clean_name(raw)
+            if name is not None and name.lower() not in _NOT_MODEL_TOKENS:
+                return name
+    m2 = _CJK_SUBJECT.search(head)
+    return _clean_name(m2.group(1)) if m2 is not None else None
+
+
+_CJK_VERB_OBJECT = re.compile(
+    r"(?:发布|發布|开源|開源|推出|新增|开放|開放|命名为|上线|公开|公開)了?[ \t]{0,2}((?:中文)?"
+    r"[A-Za-z][A-Za-z0-9_.+/-]{0,60}(?:[ \t][A-Za-z0-9][A-Za-z0-9_.+/-]{0,30}){0,3})"
+)
+
+
+def cjk_verb_object(text: str) -> str | None:
+    """The Latin name right after a Chinese release verb: "发布XVERSE-13B-2-Chat GGUF、GPTQ量化模型",
+    "开源中文Mixtral基础模型", "命名为AltCLIP-m18" (the rules of `verb_object` need a space after the verb)."""
+    for m in _CJK_VERB_OBJECT.finditer(text[:3000]):
+        name = _clean_name(m.group(1))
+        if name is not None and name.lower() not in _NOT_MODEL_TOKENS and not _VERSION_WORD.fullmatch(name):
+            return name
+    return None

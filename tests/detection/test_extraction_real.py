@@ -9,9 +9,16 @@ import numpy as np
 import pytest
 
 from moderation.detection.evaluate import Example, _comparable, load_examples
-from moderation.extraction import extract
+from moderation.extraction import extract, name_candidates_of
 from moderation.extraction.model_type import TYPES, TypeModel
-from moderation.extraction.name_rank import Candidate, NameRanker
+from moderation.extraction.name_rank import _CROSSED, _KINDS, N_FEATURES, Candidate, NameRanker, group_features
+from moderation.extraction.names import (
+    before_verb,
+    cjk_verb_object,
+    first_line_names,
+    heading_name,
+    subject_name,
+)
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus" / "corpus.jsonl"
 
@@ -267,3 +274,127 @@ def test_one_long_line_of_license_aliases_stays_linear() -> None:
     started = time.monotonic()
     extract("Qwen-" * 40_000)
     assert time.monotonic() - started < 10
+
+
+# Naming rules of session 10 round 2 (names-r2), each with snippets of train/dev announcements (verbatim,
+# shortened). They propose candidates; the ranker chooses, so the rules are tested directly.
+
+
+@pytest.mark.parametrize(
+    ("text", "rule", "name"),
+    [
+        # a Civitai page / forum post opening with its title line, whole and by segment
+        (
+            "Nova Orange XL\n\nNova Orange XL is anime checkpoint with detailed skin and depth",
+            "first_line",
+            "Nova Orange XL",
+        ),
+        (
+            "Lenovo UltraReal - Z-Image\nHi all. I noticed everyone is hyped about Z-Image.",
+            "first_line_part",
+            "Lenovo UltraReal",
+        ),
+        (
+            "Ideogram 4.0 Realism Engine Lora (Beta)\n* It improve on missing anatomic knowledge",
+            "first_line",
+            "Ideogram 4.0 Realism Engine Lora",
+        ),
+    ],
+)
+def test_title_line_names(text: str, rule: str, name: str) -> None:
+    assert (rule, name) in first_line_names(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a dated README news line and a sentence are no title
+        "- [2023.09.06] 我们发布了新一代开源模型 [Baichuan 2](https://github.com/baichuan-inc/Baichuan2)，包含 7B",
+        "I pre-trained a 700m on 18B tokens optimized for Python and Wikitext\nI know this is the 1000000th new model",
+    ],
+)
+def test_no_title_line_name(text: str) -> None:
+    assert first_line_names(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Equinox is a flexible semi-realistic XL model.\nBuilt on top of Illustrious‑XL foundations", "Equinox"),
+        (
+            "`FLUX.1 Kontext [dev]` is a 12 billion parameter rectified flow transformer capable of editing images",
+            "FLUX.1 Kontext [dev]",
+        ),
+        ("MOSS是一个支持中英双语和多种插件的开源对话语言模型", "MOSS"),
+        ("- Orion-14B-Baseは、140億のパラメータを持つマルチランゲージの大規模モデルで", "Orion-14B-Base"),
+        ("This is a merge of pre-trained language models created using mergekit.", None),
+    ],
+)
+def test_subject_of_the_opening_definition(text: str, name: str | None) -> None:
+    assert subject_name(text) == name
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("- **[2024/03/25]** 发布XVERSE-13B-2-Chat GGUF、GPTQ量化模型，支持llama.cpp", "XVERSE-13B-2-Chat GGUF"),
+        (
+            "- 🚀 开源中文Mixtral基础模型，该模型在[Mixtral-8x7B-v0.1](https://huggingface.co/mistralai/Mixtral-8x7B-v0.1)的基础上",
+            "中文Mixtral",
+        ),
+        ("继双语模型AltCLIP与9语模型AltCLIP-m9之后，我们训练了18语CLIP模型。命名为AltCLIP-m18。", "AltCLIP-m18"),
+    ],
+)
+def test_latin_name_after_a_chinese_release_verb(text: str, name: str) -> None:
+    assert cjk_verb_object(text) == name
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("2024/12/15: Kandinsky 3.1 Released", "Kandinsky 3.1"),  # a version inside the name, a title-case verb
+        ("2020/11/3 预训练好的中文MacBERT已发布，使用方法与BERT一致。", "MacBERT"),  # a token glued to CJK
+    ],
+)
+def test_name_before_the_release_verb(text: str, name: str) -> None:
+    assert before_verb(text) == name
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        (
+            "# LoRA text2image fine-tuning - mary-ruiliii/genshin-style_character_generator\n\nThese are LoRA",
+            "mary-ruiliii/genshin-style_character_generator",
+        ),
+        (
+            "# DreamBooth model for the `mazapan` concept trained by kokuma on the `kokuma/figuritas-de-mazapan`",
+            "mazapan",
+        ),
+        ("### dulls on Stable Diffusion via Dreambooth\n#### model by thomasjeon", "dulls"),
+        ("# Wan Fun v1.1 Report\n\nIn Wan-Fun v1.1, we updated six models", "Wan Fun v1.1"),
+    ],
+)
+def test_trainer_template_headings(text: str, name: str) -> None:
+    assert heading_name(text) == name
+
+
+def test_a_bold_name_glued_to_cjk_ends_where_the_cjk_starts() -> None:
+    cands = [c.text for c in name_candidates_of("[1/19/2023] 🔥开源**XuanYuan-13B-Chat模型**")]
+    assert "XuanYuan-13B-Chat" in cands and "XuanYuan-13B-Chat模型" not in cands
+
+
+def test_ranker_sees_other_candidates_and_host_links() -> None:
+    """A candidate spelt in a Civitai link's path, and one contained in other candidates, say so."""
+    raw = "Outfit Transfer Helper Lora for Qwen Edit\n[x](https://civitai.com/models/2111450/outfit-transfer-helper)"
+    cands = [Candidate("Outfit Transfer Helper", {"first_line_part"}), Candidate("Qwen Edit", {"first_line_part"})]
+    feats = group_features(cands, raw)
+    assert len(feats[0]) == N_FEATURES
+    in_host = N_FEATURES - 1 - len(_KINDS) * len(_CROSSED) - 2  # the host-link fact, before name_like
+    assert feats[0][in_host] == 1.0 and feats[1][in_host] == 0.0
+
+
+def test_a_ranker_fitted_on_other_features_is_refused(tmp_path: Path) -> None:
+    NameRanker(weights=np.zeros(N_FEATURES - 3), threshold=0.5).save(tmp_path / "r.npz")
+    old = NameRanker.load(tmp_path / "r.npz")
+    assert old.weights.shape != (N_FEATURES,)  # load_name_ranker returns None for such a file
