@@ -30,7 +30,9 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -147,6 +149,70 @@ def train_rows_of(data: Path, extra: Sequence[Path] = (), augment: Sequence[Path
     return rows
 
 
+@dataclass(frozen=True)
+class MixFit:
+    """What choosing the lexical model's share on dev produced (step 4)."""
+
+    lexical: LexicalModel
+    lexical_alone: float
+    mix: float
+    mix_platt: tuple[float, float]
+    mixes: list[dict[str, float]]
+    p_lexical_dev: npt.NDArray[np.float64]
+    p_dev: npt.NDArray[np.float64]
+    threshold: float
+    curve: list[dict[str, float]]
+
+
+def _adapter_for_training(
+    train_rows: Sequence[Example], cfg: FinetuneConfig, adapter_path: Path, *, use_finetune: bool, reuse: bool, say: Any
+) -> Adapter | None:
+    """Step 1: the adapter the head is fitted on: fine-tuned now, the one already in `adapter_path` (`reuse`), or
+    none (the frozen candidate, whose stale adapter file is removed)."""
+    if use_finetune and reuse and adapter_path.exists():
+        say(f"reusing the adapter in {adapter_path}")
+        return Adapter.load(adapter_path)  # the head, gate and extraction models again, on the same adapter
+    if use_finetune:
+        trained = finetune([e.text for e in train_rows], [e.is_release for e in train_rows], config=cfg, log=say)
+        trained.save(adapter_path)
+        return Adapter.load(adapter_path)  # as shipped: float16 factors, so the digest is the runtime one
+    if adapter_path.exists():
+        adapter_path.unlink()  # a frozen head must not be paired with a stale adapter
+    return None
+
+
+def _fit_head(
+    x_train: npt.NDArray[np.float64], y_train: npt.NDArray[np.float64], x_dev: npt.NDArray[np.float64], y_dev: Any
+) -> tuple[npt.NDArray[np.float64], float, tuple[float, float]]:
+    """Steps 2-3: the head's weights and bias fitted on train, with Platt scaling on dev folded in."""
+    w, b = fit_logistic(x_train, y_train, l2=1e-4)
+    a, c = calibrate(x_dev @ w + b, y_dev)
+    return w * a, b * a + c, (a, c)
+
+
+def _fit_mix(
+    train_rows: Sequence[Example],
+    dev: Sequence[Example],
+    y_dev: npt.NDArray[np.float64],
+    p_head_dev: npt.NDArray[np.float64],
+    out_dir: Path,
+) -> MixFit:
+    """Step 4: fit the lexical model on train and write it (with its own dev threshold, for the fallback); choose
+    its share of the final score on dev, calibrate that mix on dev, and read the threshold off its curve."""
+    lexical = LexicalModel.fit([e.text for e in train_rows], [e.is_release for e in train_rows])
+    p_lexical_dev = lexical.probabilities([e.text for e in dev])
+    lexical_alone = choose_threshold(y_dev, p_lexical_dev)[0]  # for the fallback without the encoder
+    dataclasses.replace(lexical, threshold=lexical_alone).save(out_dir / LEXICAL_FILE)
+    lexical = LexicalModel.load(out_dir / LEXICAL_FILE)  # as shipped, so the digest is the runtime one
+    mix, _, mixes = choose_mix(y_dev, p_head_dev, p_lexical_dev)
+    raw_dev = np.clip((1.0 - mix) * p_head_dev + mix * p_lexical_dev, 1e-12, 1.0 - 1e-12)
+    mix_platt = calibrate(np.log(raw_dev / (1.0 - raw_dev)), y_dev) if mix else (1.0, 0.0)
+    probe = Head(weights=np.zeros(1), bias=0.0, threshold=0.5, feature_names=(), mix=mix, mix_platt=mix_platt)
+    p_dev = probe.mixed(p_head_dev, p_lexical_dev)
+    threshold, curve = choose_threshold(y_dev, p_dev)  # on the calibrated score the communities see
+    return MixFit(lexical, lexical_alone, mix, mix_platt, mixes, p_lexical_dev, p_dev, threshold, curve)
+
+
 def train(
     data: Path,
     *,
@@ -159,7 +225,8 @@ def train(
     out_dir: Path = DEFAULT_OUT,
     log: bool = True,
 ) -> dict[str, object]:
-    """Train and write the adapter (unless `use_finetune` is False) and the head into `out_dir`."""
+    """Train and write the adapter (unless `use_finetune` is False), the head, the lexical model, the gate and
+    extraction's learned parts into `out_dir`; returns the dev figures."""
     started = time.monotonic()
     say = print if log else (lambda *_: None)
     train_rows = train_rows_of(data, extra, augment)
@@ -168,17 +235,9 @@ def train(
         raise ValueError(f"{data} needs rows in the train and dev splits")
     say(f"train: {len(train_rows)} rows ({sum(e.is_release for e in train_rows)} releases); dev: {len(dev)}")
     cfg = finetune_config or FinetuneConfig(max_tokens=MAX_TOKENS)
-    adapter: Adapter | None = None
-    adapter_path = out_dir / ADAPTER_FILE
-    if use_finetune and reuse_adapter and adapter_path.exists():
-        adapter = Adapter.load(adapter_path)  # the head, gate and extraction models again, on the same adapter
-        say(f"reusing the adapter in {adapter_path}")
-    elif use_finetune:
-        trained = finetune([e.text for e in train_rows], [e.is_release for e in train_rows], config=cfg, log=say)
-        trained.save(adapter_path)
-        adapter = Adapter.load(adapter_path)  # as shipped: float16 factors, so the digest is the runtime one
-    elif adapter_path.exists():
-        adapter_path.unlink()  # a frozen head must not be paired with a stale adapter
+    adapter = _adapter_for_training(
+        train_rows, cfg, out_dir / ADAPTER_FILE, use_finetune=use_finetune, reuse=reuse_adapter, say=say
+    )
     # fp32 by default: int8 dynamic quantisation scales a batch's activations together, and with the adapter
     # that moved scores by up to 0.27 with the batch mates (verdicts near the threshold flipped, vectors for
     # provenance fell to cosine 0.71 of their batch-of-one selves) for no speed gain at 64 tokens
@@ -188,62 +247,50 @@ def train(
     x_dev = features_of(dev, embedder)
     y_train = np.array([1.0 if e.is_release else 0.0 for e in train_rows])
     y_dev = np.array([1.0 if e.is_release else 0.0 for e in dev])
-    w, b = fit_logistic(x_train, y_train, l2=1e-4)
-    a, c = calibrate(x_dev @ w + b, y_dev)
-    w, b = w * a, b * a + c
+    w, b, platt = _fit_head(x_train, y_train, x_dev, y_dev)
     p_head_dev = 1.0 / (1.0 + np.exp(-np.clip(x_dev @ w + b, -40, 40)))
-    lexical = LexicalModel.fit([e.text for e in train_rows], [e.is_release for e in train_rows])
-    p_lexical_dev = lexical.probabilities([e.text for e in dev])
-    lexical_alone = choose_threshold(y_dev, p_lexical_dev)[0]  # for the fallback without the encoder
-    dataclasses.replace(lexical, threshold=lexical_alone).save(out_dir / LEXICAL_FILE)
-    lexical = LexicalModel.load(out_dir / LEXICAL_FILE)  # as shipped, so the digest is the runtime one
-    mix, _, mixes = choose_mix(y_dev, p_head_dev, p_lexical_dev)
-    raw_dev = np.clip((1.0 - mix) * p_head_dev + mix * p_lexical_dev, 1e-12, 1.0 - 1e-12)
-    mix_platt = calibrate(np.log(raw_dev / (1.0 - raw_dev)), y_dev) if mix else (1.0, 0.0)
-    probe = Head(weights=w, bias=b, threshold=0.5, feature_names=(), mix=mix, mix_platt=mix_platt)
-    p_dev = probe.mixed(p_head_dev, p_lexical_dev)
-    threshold, curve = choose_threshold(y_dev, p_dev)  # on the calibrated score the communities see
+    fit = _fit_mix(train_rows, dev, y_dev, p_head_dev, out_dir)
     names = tuple(f"emb{i}" for i in range(x_train.shape[1] - len(FEATURE_NAMES))) + FEATURE_NAMES
     head = Head(
         weights=w,
         bias=b,
-        threshold=threshold,
+        threshold=fit.threshold,
         feature_names=names,
         quantized=quantize,
         max_tokens=cfg.max_tokens,
         adapter=adapter.digest if adapter is not None else "",
-        mix=mix,
-        lexical=lexical.digest if mix else "",
-        mix_platt=mix_platt,
+        mix=fit.mix,
+        lexical=fit.lexical.digest if fit.mix else "",
+        mix_platt=fit.mix_platt,
     )
     head.save(out_dir / HEAD_FILE)
     k = len(FEATURE_NAMES)
-    gate = Gate.fit(
-        x_train[:, -k:], [e.text for e in train_rows], y_train, x_dev[:, -k:], [e.text for e in dev], p_dev >= threshold
-    )
+    dev_texts = [e.text for e in dev]
+    positives = fit.p_dev >= fit.threshold
+    gate = Gate.fit(x_train[:, -k:], [e.text for e in train_rows], y_train, x_dev[:, -k:], dev_texts, positives)
     gate.save(out_dir / GATE_FILE)
-    gate_pass = gate.passes(x_dev[:, -k:], [e.text for e in dev])
+    gate_pass = gate.passes(x_dev[:, -k:], dev_texts)
     fit_extraction(train_rows, dev, out_dir)
-    dev_scores = binary_scores(list(y_dev > 0.5), list(p_dev >= threshold)).as_dict()
-    head_alone_threshold = next(t["threshold"] for t in mixes if t["mix"] == 0.0)
+    truth = list(y_dev > 0.5)
+    head_alone_threshold = next(t["threshold"] for t in fit.mixes if t["mix"] == 0.0)
     info: dict[str, object] = {
         "train_rows": len(train_rows),
         "dev_rows": len(dev),
         "finetuned": use_finetune,
         "adapter": head.adapter,
-        "threshold": threshold,
-        "platt": [round(a, 4), round(c, 4)],
-        "lexical_alone_threshold": lexical_alone,
-        "dev_lexical_alone": binary_scores(list(y_dev > 0.5), list(p_lexical_dev >= lexical_alone)).as_dict(),
-        "mix": mix,
-        "mix_platt": [round(mix_platt[0], 4), round(mix_platt[1], 4)],
-        "mixes": mixes,
-        "dev_head_alone": binary_scores(list(y_dev > 0.5), list(p_head_dev >= head_alone_threshold)).as_dict(),
-        "dev": dev_scores,
+        "threshold": fit.threshold,
+        "platt": [round(platt[0], 4), round(platt[1], 4)],
+        "lexical_alone_threshold": fit.lexical_alone,
+        "dev_lexical_alone": binary_scores(truth, list(fit.p_lexical_dev >= fit.lexical_alone)).as_dict(),
+        "mix": fit.mix,
+        "mix_platt": [round(fit.mix_platt[0], 4), round(fit.mix_platt[1], 4)],
+        "mixes": fit.mixes,
+        "dev_head_alone": binary_scores(truth, list(p_head_dev >= head_alone_threshold)).as_dict(),
+        "dev": binary_scores(truth, list(positives)).as_dict(),
         "gate_threshold": round(gate.threshold, 4),
         "gate_dev_pass_rate": round(float(gate_pass.mean()), 4),
-        "gate_dev_head_positives_kept": round(float(gate_pass[p_dev >= threshold].mean()), 4),
-        "pr_curve": [c for c in curve if round(c["threshold"] * 100) % 5 == 0],
+        "gate_dev_head_positives_kept": round(float(gate_pass[positives].mean()), 4),
+        "pr_curve": [c for c in fit.curve if round(c["threshold"] * 100) % 5 == 0],
         "seconds": round(time.monotonic() - started),
     }
     say(json.dumps({k: v for k, v in info.items() if k != "pr_curve"}))
