@@ -106,10 +106,18 @@ class Head:
                 quantized=bool(d["quantized"]),
                 max_tokens=int(d["max_tokens"]) if "max_tokens" in d.files else 128,
                 adapter=str(d["adapter"]) if "adapter" in d.files else "",
-                mix=float(d["mix"]) if "mix" in d.files else 0.0,
+                mix=_share(float(d["mix"])) if "mix" in d.files else 0.0,
                 lexical=str(d["lexical"]) if "lexical" in d.files else "",
                 mix_platt=_pair(d["mix_platt"]) if "mix_platt" in d.files else (1.0, 0.0),
             )
+
+
+def _share(mix: float) -> float:
+    """The lexical model's share must leave the head a positive one: the bound needs the final score to rise
+    with the head's."""
+    if not 0.0 <= mix < 1.0:
+        raise ValueError(f"the lexical model's share must be in [0, 1), not {mix}")
+    return mix
 
 
 def _pair(values: npt.NDArray[np.floating]) -> tuple[float, float]:

@@ -111,3 +111,6 @@ def test_the_final_score_is_calibrated_monotone_and_survives_a_round_trip(tmp_pa
     dataclasses.replace(head, mix_platt=(-1.0, 0.0)).save(path)
     with pytest.raises(ValueError, match="increasing"):
         Head.load(path)
+    dataclasses.replace(head, mix=1.0).save(path)  # the head's score would no longer count: no bound
+    with pytest.raises(ValueError, match="share"):
+        Head.load(path)
