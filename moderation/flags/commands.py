@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from moderation.jobs import schedule_flag_escalation
 from moderation.kernel import buttons
 from moderation.kernel.actions import Action, Button, Card, Choice, Edit, Form, FormField, OpenForm, Reply, Send
@@ -102,7 +104,36 @@ async def flag(inv: Invocation, *, release: ReleaseRef | None, norm: NormId, rea
     """One flag per member per release per norm, with a reason, within the pack's rate limit."""
     target = await inv.target_release(release)
     open_for_review(target, _("flags"))
-    norm_id = norm
+    reason = _checked_flag(inv, norm, reason)
+    mine = await inv.person_accounts()
+    await _check_flag_allowed(inv, target, mine, norm)
+    row = await inv.tx.flags.add(target.id, inv.account.id, norm, reason, inv.now)
+    if row is None:
+        raise AlreadyDone(_("You already flagged {ref} under {norm}.").format(ref=release_ref(target), norm=norm))
+    inv.services.stats["flags"] += 1
+    log.info("flag F%s filed", row.id, extra={"community": inv.community.slug, "release": release_ref(target)})
+    await inv.audit("flag.filed", f"F{row.id}", {"release": target.id, "norm": norm})
+    await schedule_flag_escalation(inv.tx, row.id, inv.community_id, inv.pack, inv.now)
+    actions: list[Action] = [
+        Reply(
+            Card(
+                _("Flag recorded"),
+                _("{flag} on {ref} ({norm}). Moderators will look at it; your name is not shown publicly.").format(
+                    flag=f"F{row.id}", ref=release_ref(target), norm=norm
+                ),
+            ),
+            ephemeral=True,
+            private=True,
+        )
+    ]
+    actions.extend(await _after_flag(inv, target))
+    with inv.public():
+        actions.extend(await refresh_prompts(inv.tx, target, inv.pack, phrasing=inv.services.phrasing))
+    return actions
+
+
+def _checked_flag(inv: Invocation, norm_id: str, reason: str) -> str:
+    """The flag's reason, stripped; refuses a norm the community's pack does not have and an empty reason."""
     if norm_id != "other" and inv.pack.norm(norm_id) is None:
         raise BadArgument(
             _("There is no norm {norm} in this community.").format(norm=repr(clip(norm_id, 40))),
@@ -113,8 +144,12 @@ async def flag(inv: Invocation, *, release: ReleaseRef | None, norm: NormId, rea
         raise BadArgument(
             _("A flag needs a reason."), hint=_("Usage: {usage}").format(usage="/flag [release] <norm> <reason…>")
         )
+    return reason
+
+
+async def _check_flag_allowed(inv: Invocation, target: Release, mine: Sequence[int], norm_id: str) -> None:
+    """The pack's rate limit, and one flag per person (linked accounts count as one) per release per norm."""
     settings = inv.pack.review
-    mine = await inv.person_accounts()
     recent = await inv.tx.flags.count_since(mine, inv.now - settings.flag_rate_per)
     if recent >= settings.flag_rate_count:
         raise RateLimited(
@@ -130,40 +165,23 @@ async def flag(inv: Invocation, *, release: ReleaseRef | None, norm: NormId, rea
                 ref=release_ref(target), norm=norm_id
             )
         )
-    row = await inv.tx.flags.add(target.id, inv.account.id, norm_id, reason, inv.now)
-    if row is None:
-        raise AlreadyDone(_("You already flagged {ref} under {norm}.").format(ref=release_ref(target), norm=norm_id))
-    inv.services.stats["flags"] += 1
-    log.info("flag F%s filed", row.id, extra={"community": inv.community.slug, "release": release_ref(target)})
-    await inv.audit("flag.filed", f"F{row.id}", {"release": target.id, "norm": norm_id})
-    await schedule_flag_escalation(inv.tx, row.id, inv.community_id, inv.pack, inv.now)
-    actions: list[Action] = [
-        Reply(
-            Card(
-                _("Flag recorded"),
-                _("{flag} on {ref} ({norm}). Moderators will look at it; your name is not shown publicly.").format(
-                    flag=f"F{row.id}", ref=release_ref(target), norm=norm_id
-                ),
-            ),
-            ephemeral=True,
-            private=True,
-        )
-    ]
-    await inv.tx.releases.lock(target)  # counted under the lock: simultaneous flags reach the threshold
+
+
+async def _after_flag(inv: Invocation, target: Release) -> list[Action]:
+    """Past the pack's threshold of reporters (people, not accounts) the release is flagged and the moderators
+    are alerted; counted under the release's lock, so simultaneous flags reach the threshold."""
+    await inv.tx.releases.lock(target)
     open_flags = await inv.tx.flags.of_release(target.id, "open")
-    # People, not accounts: one person's flags from linked accounts are one reporter.
     people = await inv.tx.accounts.person_keys([f.account_id for f in open_flags])
     reporters = {people.get(f.account_id, -f.account_id) for f in open_flags}
-    if len(reporters) >= settings.flag_threshold:
-        # A release an upheld `block` flag holds stays held: flagging it would let dismissals lift the hold.
-        held = await held_by_upheld(inv.tx, target, inv.pack)
-        if not held and target.status != "flagged" and await set_status(inv.tx, target, "flagged", inv.now):
-            await inv.audit("release.flagged", release_ref(target), {"reporters": len(reporters)}, actor="normbot")
-        with inv.public():
-            actions.extend(await moderator_alert(inv, target, open_flags))
+    if len(reporters) < inv.pack.review.flag_threshold:
+        return []
+    # A release an upheld `block` flag holds stays held: flagging it would let dismissals lift the hold.
+    held = await held_by_upheld(inv.tx, target, inv.pack)
+    if not held and target.status != "flagged" and await set_status(inv.tx, target, "flagged", inv.now):
+        await inv.audit("release.flagged", release_ref(target), {"reporters": len(reporters)}, actor="normbot")
     with inv.public():
-        actions.extend(await refresh_prompts(inv.tx, target, inv.pack, phrasing=inv.services.phrasing))
-    return actions
+        return await moderator_alert(inv, target, open_flags)
 
 
 def _status_line(release: Release, before: str, still_open: int) -> str:
