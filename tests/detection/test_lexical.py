@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -114,3 +115,18 @@ def test_the_final_score_is_calibrated_monotone_and_survives_a_round_trip(tmp_pa
     dataclasses.replace(head, mix=1.0).save(path)  # the head's score would no longer count: no bound
     with pytest.raises(ValueError, match="share"):
         Head.load(path)
+
+
+def test_a_damaged_shipped_file_is_treated_as_missing(caplog: pytest.LogCaptureFixture) -> None:
+    """A shipped model file its loader cannot read (truncated, another format) means running without it, with
+    one warning naming the file, not an exception on every message that asks for it."""
+    from moderation.data import load_packaged
+
+    def unreadable(path: Path) -> LexicalModel:
+        raise ValueError(f"{path.name}: not a lexical model")
+
+    with caplog.at_level(logging.WARNING):
+        assert load_packaged("detector_lexical.npz", unreadable) is None
+        assert load_packaged("no-such-file.npz", unreadable) is None  # missing: no warning
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "detector_lexical.npz" in warnings[0]
