@@ -63,6 +63,16 @@ INTENTS_HELP = (
 )
 
 
+async def _send_ephemeral(interaction: discord.Interaction, embed: discord.Embed, view: discord.ui.View) -> None:
+    """An ephemeral message with a view, as the interaction's response, or as a followup when it was already
+    answered or deferred (Discord allows one response per interaction)."""
+    kwargs: dict[str, Any] = {"embed": embed, "view": view, "ephemeral": True, "allowed_mentions": render.NO_MENTIONS}
+    if interaction.response.is_done():
+        await interaction.followup.send(**kwargs)
+    else:
+        await interaction.response.send_message(**kwargs)
+
+
 class DiscordAdapter:
     """One bot account, serving every guild it is a member of."""
 
@@ -374,16 +384,9 @@ class DiscordAdapter:
             else:
                 await interaction.response.send_modal(forms.step_modal(form, progress))
             return
-        kwargs: dict[str, Any] = {
-            "embed": forms.embed_of(forms.form_card(form, progress)),
-            "view": forms.form_view(form, progress),
-            "ephemeral": True,
-            "allowed_mentions": render.NO_MENTIONS,
-        }
-        if interaction.response.is_done():
-            await interaction.followup.send(**kwargs)
-        else:
-            await interaction.response.send_message(**kwargs)
+        await _send_ephemeral(
+            interaction, forms.embed_of(forms.form_card(form, progress)), forms.form_view(form, progress)
+        )
 
     async def _form_again(self, interaction: discord.Interaction, progress: Progress) -> Form | list[Action]:
         """The form as the core shows it now, asked through the button that opens it: the release must
@@ -487,16 +490,7 @@ class DiscordAdapter:
             await self.outbox.reply(Reply(form.card(), private=True), answering)
             return
         form = setup_view.permission_note(form, interaction.guild)
-        kwargs: dict[str, Any] = {
-            "embed": setup_view.settings_embed(form, page),
-            "view": setup_view.settings_view(form, page),
-            "ephemeral": True,
-            "allowed_mentions": render.NO_MENTIONS,
-        }
-        if interaction.response.is_done():
-            await interaction.followup.send(**kwargs)
-        else:
-            await interaction.response.send_message(**kwargs)
+        await _send_ephemeral(interaction, setup_view.settings_embed(form, page), setup_view.settings_view(form, page))
 
     async def _on_setup_step(self, interaction: discord.Interaction, custom_id: str) -> None:
         """A picker or the page button of the settings message: the choice goes to the core as `/setup

@@ -27,6 +27,7 @@ from moderation.kernel.i18n import DEFAULT_LANGUAGE, N_, _, current_locale, lang
 from moderation.kernel.visible import visible
 from moderation.norms_admin.packs import PackProvider
 from moderation.releases.cards import setting_text
+from moderation.releases.lifecycle import STATUS_LABELS as RELEASE_STATUS_LABELS
 from moderation.setup.form import stored_of
 from moderation.setup.settings import merged
 from norms import NormError, NormPack
@@ -54,18 +55,10 @@ def shown(value: object) -> object:
     return value
 
 
-_STATUS_WORDS = {
-    "announced": N_("announced"),
-    "in_review": N_("in review"),
-    "endorsed": N_("endorsed"),
-    "changes_requested": N_("changes requested"),
-    "flagged": N_("flagged"),
-    "resolved": N_("resolved"),
-    "removed": N_("removed"),
-    "withdrawn": N_("withdrawn (not a release)"),
-}
-"""`bot.web.views.STATUS_LABELS` (the JSON API's English labels), marked for the catalogs: pages show them
-in the page's language."""
+_STATUS_WORDS = {**RELEASE_STATUS_LABELS, "withdrawn": N_("withdrawn (not a release)")}
+"""`bot.web.views.STATUS_LABELS` (the JSON API's English labels), marked for the catalogs: the core's labels
+(`moderation.releases.lifecycle`), with the registry's longer word for a withdrawn release. Pages show them in
+the page's language."""
 
 
 class _StatusLabels(Mapping[str, str]):

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["HEAD_FILE", "Head", "fit_logistic"]
+__all__ = ["HEAD_FILE", "Head", "fit_logistic", "mixed_scores"]
 
 HEAD_FILE = "detector_head.npz"
 Array = npt.NDArray[np.float64]
@@ -49,9 +49,7 @@ class Head:
             return head
         if lexical is None:
             raise ValueError("the head mixes in a lexical model, and none was given")
-        raw = np.clip((1.0 - self.mix) * head + self.mix * lexical, 1e-12, 1.0 - 1e-12)
-        a, b = self.mix_platt
-        return _sigmoid(a * np.log(raw / (1.0 - raw)) + b)
+        return mixed_scores(head, lexical, self.mix, self.mix_platt)
 
     def scores(self, x: npt.NDArray[np.floating]) -> Array:
         """Probabilities for a (n, d) matrix."""
@@ -110,6 +108,14 @@ class Head:
                 lexical=str(d["lexical"]) if "lexical" in d.files else "",
                 mix_platt=_pair(d["mix_platt"]) if "mix_platt" in d.files else (1.0, 0.0),
             )
+
+
+def mixed_scores(head: Array, lexical: Array, mix: float, platt: tuple[float, float]) -> Array:
+    """(1 - mix) * head + mix * lexical, through Platt scaling (a, b) of its logit: increasing in both scores
+    when 0 <= mix < 1 and a > 0, which the exact bound relies on. Training calls it before a head exists."""
+    raw = np.clip((1.0 - mix) * head + mix * lexical, 1e-12, 1.0 - 1e-12)
+    a, b = platt
+    return _sigmoid(a * np.log(raw / (1.0 - raw)) + b)
 
 
 def _share(mix: float) -> float:

@@ -43,7 +43,7 @@ from moderation.detection.evaluate import Example, binary_scores, load_examples,
 from moderation.detection.features import FEATURE_NAMES, rule_view
 from moderation.detection.finetune import FinetuneConfig, finetune
 from moderation.detection.gate import GATE_FILE, Gate
-from moderation.detection.head import HEAD_FILE, Head, fit_logistic
+from moderation.detection.head import HEAD_FILE, Head, fit_logistic, mixed_scores
 from moderation.detection.lexical import LEXICAL_FILE, LexicalModel
 from moderation.extraction import name_candidates_of, type_text_of
 from moderation.extraction.model_type import TYPE_MODEL_FILE, TYPES, TypeModel
@@ -207,8 +207,7 @@ def _fit_mix(
     mix, _, mixes = choose_mix(y_dev, p_head_dev, p_lexical_dev)
     raw_dev = np.clip((1.0 - mix) * p_head_dev + mix * p_lexical_dev, 1e-12, 1.0 - 1e-12)
     mix_platt = calibrate(np.log(raw_dev / (1.0 - raw_dev)), y_dev) if mix else (1.0, 0.0)
-    probe = Head(weights=np.zeros(1), bias=0.0, threshold=0.5, feature_names=(), mix=mix, mix_platt=mix_platt)
-    p_dev = probe.mixed(p_head_dev, p_lexical_dev)
+    p_dev = mixed_scores(p_head_dev, p_lexical_dev, mix, mix_platt) if mix else p_head_dev
     threshold, curve = choose_threshold(y_dev, p_dev)  # on the calibrated score the communities see
     return MixFit(lexical, lexical_alone, mix, mix_platt, mixes, p_lexical_dev, p_dev, threshold, curve)
 
