@@ -313,7 +313,7 @@ def run(quick: bool) -> dict[str, Any]:
     t0 = time.perf_counter()
     figures["model_status"] = det.model_status
     head_cfg = Head.load()
-    figures["encoder"] = f"{'int8' if head_cfg.quantized else 'fp32'}, max {head_cfg.max_tokens} tokens"
+    figures["encoder"] = f"{head_cfg.precision}, max {head_cfg.max_tokens} tokens"
     figures["model_load_s"] = round(time.perf_counter() - t0, 2)
     det.detect_many(items[:256])  # warm-up
 

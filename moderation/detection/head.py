@@ -1,7 +1,7 @@
 """The trained head: logistic regression over [sentence embedding, rule features], in numpy.
 
 It is small (a few KB) and ships as `moderation/data/detector_head.npz`. It records the embedding set-up
-it was trained on (int8 or fp32 encoder, truncation length) and the detector builds its encoder to match,
+it was trained on (the encoder's precision, truncation length) and the detector builds its encoder to match,
 because the threshold is only valid for the embeddings it was chosen on. Training is plain full-batch
 gradient descent with L2; the data set has a few hundred rows, so anything fancier buys nothing.
 """
@@ -29,7 +29,9 @@ class Head:
     bias: float
     threshold: float
     feature_names: tuple[str, ...]
-    quantized: bool = False
+    precision: str = "fp32"
+    """What the encoder computed in when the head was fitted (`embedder.PRECISIONS`); the detector builds its
+    encoder the same way."""
     max_tokens: int = 128
     adapter: str = ""
     """The digest of the LoRA adapter (`adapter.py`) whose embeddings the head was trained on; "" for the
@@ -73,6 +75,17 @@ class Head:
         z = rule_features.astype(np.float64) @ self.weights[-k:] + self.bias + reach
         return _sigmoid(z)
 
+    def ceiling(self, k: int) -> float:
+        """The highest score the head can give any message: every one of its `k` rule features lies in [0, 1]
+        (`features.rule_view`), so each adds at most its weight when that weight is positive, and the
+        embedding adds at most ||w_e|| (`highest_scores`). A lexical score that keeps the mix below the
+        threshold even with this ceiling settles a candidate before its rule features are computed."""
+        if not 0 < k < len(self.weights):
+            raise ValueError(f"{k} rule features for a head of {len(self.weights)} inputs")
+        reach = float(np.linalg.norm(self.weights[:-k])) * (1.0 + 1e-5) + 1e-9
+        rules = float(np.clip(self.weights[-k:], 0.0, None).sum()) * (1.0 + 1e-9)
+        return float(_sigmoid(np.array([self.bias + reach + rules]))[0])
+
     def save(self, path: Path) -> None:
         np.savez_compressed(
             path,
@@ -80,7 +93,7 @@ class Head:
             bias=np.float64(self.bias),
             threshold=np.float64(self.threshold),
             feature_names=np.array(self.feature_names),
-            quantized=np.bool_(self.quantized),
+            precision=np.str_(self.precision),
             max_tokens=np.int64(self.max_tokens),
             adapter=np.str_(self.adapter),
             mix=np.float64(self.mix),
@@ -101,7 +114,7 @@ class Head:
                 bias=float(d["bias"]),
                 threshold=float(d["threshold"]),
                 feature_names=tuple(str(s) for s in d["feature_names"]),
-                quantized=bool(d["quantized"]),
+                precision=_precision(d),
                 max_tokens=int(d["max_tokens"]) if "max_tokens" in d.files else 128,
                 adapter=str(d["adapter"]) if "adapter" in d.files else "",
                 mix=_share(float(d["mix"])) if "mix" in d.files else 0.0,
@@ -116,6 +129,16 @@ def mixed_scores(head: Array, lexical: Array, mix: float, platt: tuple[float, fl
     raw = np.clip((1.0 - mix) * head + mix * lexical, 1e-12, 1.0 - 1e-12)
     a, b = platt
     return _sigmoid(a * np.log(raw / (1.0 - raw)) + b)
+
+
+def _precision(d: np.lib.npyio.NpzFile) -> str:
+    """The head's encoder precision; heads written before session 11 say only whether they were int8."""
+    if "precision" in d.files:
+        value = str(d["precision"])
+        if value not in ("fp32", "bf16", "int8"):
+            raise ValueError(f"unknown encoder precision {value!r}")
+        return value
+    return "int8" if "quantized" in d.files and bool(d["quantized"]) else "fp32"
 
 
 def _share(mix: float) -> float:

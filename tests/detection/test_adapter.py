@@ -74,8 +74,8 @@ def test_adapter_for_another_model_is_refused() -> None:
 
 
 def test_adapter_changes_the_embedding_and_the_identity() -> None:
-    plain = Embedder(quantize=False, max_tokens=32)
-    tuned = Embedder(quantize=False, max_tokens=32, adapter=_tiny_adapter())
+    plain = Embedder(max_tokens=32)
+    tuned = Embedder(max_tokens=32, adapter=_tiny_adapter())
     text = ["New LoRA: Moss Witch v1 for SDXL"]
     a, b = plain.embed(text), tuned.embed(text)
     assert a is not None and b is not None

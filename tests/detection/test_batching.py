@@ -2,8 +2,8 @@
 
 Most tests use a fake encoder whose vector for a text does not depend on its batch mates, so a batched verdict
 must equal the sequential one exactly: a result handed to the wrong caller, a lost caller or an unbounded
-batch shows up as a plain inequality. The slow test at the end runs the real int8 MiniLM, whose scores move a
-little with batch company (activation scales are per batch), and checks that no decision does.
+batch shows up as a plain inequality. The slow tests at the end run the real bf16 MiniLM, whose passes all have
+one shape, so there too a batched detection must equal the sequential one bit for bit.
 """
 
 from __future__ import annotations
@@ -246,9 +246,9 @@ def test_first_person_cue_only_matches_word_starts(text: str, first_person: floa
 async def test_real_model_batched_decisions_match_one_at_a_time(
     model_detector: Detector, examples: list[Example]
 ) -> None:
-    """The shipped int8 MiniLM on all 540 labelled messages plus chat, 32 concurrent callers against one-at-a-time
-    `detect` (batch size 1, what the bot ran before): same decisions, stages and fields; scores within the
-    int8 batch noise; the same vectors up to that noise; and the callers really were batched."""
+    """The shipped bf16 MiniLM on all labelled messages plus chat, 32 concurrent callers against one-at-a-time
+    `detect` (batch size 1): the same decisions, stages, fields and vectors (bit for bit: every bf16 pass has one
+    shape), scores to 1e-12; and the callers really were batched."""
     items: list[tuple[str, tuple[str, ...]]] = [(e.text, e.attachments) for e in examples]
     for i, chat in enumerate(CHAT * 12):  # chat between the labelled messages, as in a real channel
         items.insert(i * 9, (chat, ()))
@@ -262,28 +262,17 @@ async def test_real_model_batched_decisions_match_one_at_a_time(
 
     batched = await asyncio.gather(*(call(t, a) for t, a in items))
 
-    # int8 dynamic quantisation scales a batch's activations together, so a score moves with its batch mates.
-    # With the LoRA-adapted encoder and the real-text head the move is larger than before (measured: p99 0.11,
-    # max 0.27, against 0.03 with the templated head), and a few messages near the threshold change verdict
-    # (4 of ~650 in one run; docs/detection.md). Every message whose verdict differs must be one of those near
-    # the threshold; stages and fields agree everywhere else; misrouted results would differ far more.
-    threshold = model_detector.threshold
-    differ = [i for i, (b, s) in enumerate(zip(batched, sequential, strict=True)) if b.is_release != s.is_release]
-    assert len(differ) <= 0.02 * len(items)
-    assert all(abs(sequential[i].score - threshold) < 0.3 for i in differ)
-    same = [i for i in range(len(items)) if i not in set(differ)]
-    assert [(batched[i].stage, batched[i].fields) for i in same] == [
-        (sequential[i].stage, sequential[i].fields) for i in same
+    # Before session 11 the encoder was int8 (then fp32) and a score moved with its batch mates (int8: p99 0.11,
+    # max 0.27; a few verdicts near the threshold flipped). bf16 passes have one shape, so the vectors are the
+    # same bits; the head's float64 dot product is summed in another order for a matrix of rows than for one
+    # row, so scores may differ in the last bits only.
+    assert [(d.is_release, d.stage, d.fields) for d in batched] == [
+        (d.is_release, d.stage, d.fields) for d in sequential
     ]
-    scores = np.abs(np.array([d.score for d in batched]) - np.array([d.score for d in sequential]))
-    assert np.quantile(scores, 0.99) < 0.15 and scores.max() < 0.35
-    # int8 dynamic quantisation scales activations per batch, so a vector moves with its batch mates: cosine
-    # to the batch-of-one vector 0.91-0.99 on the labelled positives (fp32: 1.0). Misrouted results would
-    # already have failed the fields comparison above; the fake-encoder tests check vectors exactly.
-    pairs = [
-        (b.embedding, s.embedding) for b, s in zip(batched, sequential, strict=True) if b.is_release and s.is_release
-    ]
-    assert pairs and all(x is not None and y is not None and float(x @ y) > 0.8 for x, y in pairs)
+    assert np.abs(np.array([d.score for d in batched]) - np.array([d.score for d in sequential])).max() < 1e-12
+    for b, q in zip(batched, sequential, strict=True):
+        assert (b.embedding is None) == (q.embedding is None)
+        assert b.embedding is None or q.embedding is None or np.array_equal(b.embedding, q.embedding)
     batches = model_detector.batch_stats["batches"] - before["batches"]
     calls = model_detector.batch_stats["calls"] - before["calls"]
     assert calls > 3 * batches  # most calls shared a forward pass
@@ -301,22 +290,44 @@ def test_torch_leaves_a_core_to_the_event_loop(cpus: int, threads: int, monkeypa
 
 
 @pytest.mark.slow
-def test_thread_count_does_not_change_embeddings(model_detector: Detector, examples: list[Example]) -> None:
-    """Fewer torch threads is a pure speed/contention choice: the vectors are bit-identical. The count is
-    applied by each forward pass in its own thread (OpenMP keeps it per thread)."""
+def test_thread_count_barely_moves_embeddings(model_detector: Detector, examples: list[Example]) -> None:
+    """Fewer torch threads is a speed/contention choice. The count is applied by each forward pass in its own
+    thread (OpenMP keeps it per thread). In fp32 the vectors were bit-identical; in bf16 the kernels split the
+    work differently with two threads, so the rounding differs (measured: cosine >= 0.99993 on dev texts),
+    and no labelled verdict changes. One deployment keeps one count, so its verdicts do not drift."""
     import torch
 
     encoder = model_detector._embedder
     assert isinstance(encoder, Embedder)
-    texts = [e.text for e in examples[:40]]
+    texts = [e.text for e in examples]
     previous = encoder.threads
     try:
         encoder.threads = 2
-        two = model_detector.embed(texts)
+        two = model_detector.detect_many([(e.text, e.attachments) for e in examples])
+        two_vectors = model_detector.embed(texts[:40])
         assert torch.get_num_threads() == 2
         encoder.threads = 1
-        one = model_detector.embed(texts)
+        one = model_detector.detect_many([(e.text, e.attachments) for e in examples])
+        one_vectors = model_detector.embed(texts[:40])
         assert torch.get_num_threads() == 1
     finally:
         encoder.threads = previous
-    assert two is not None and one is not None and np.array_equal(one, two)
+    assert two_vectors is not None and one_vectors is not None
+    assert float((two_vectors * one_vectors).sum(axis=1).min()) > 0.9999
+    assert [d.is_release for d in one] == [d.is_release for d in two]
+    assert np.abs(np.array([d.score for d in one]) - np.array([d.score for d in two])).max() < 0.01
+
+
+@pytest.mark.slow
+def test_a_vector_is_the_same_alone_and_in_any_batch(model_detector: Detector, examples: list[Example]) -> None:
+    """bf16 passes have one shape (`BF16_ROWS` texts of `max_tokens` tokens), so a text's vector is
+    bit-identical whether it was encoded alone, in a full batch, or beside other texts in another order."""
+    encoder = model_detector._embedder
+    assert isinstance(encoder, Embedder) and encoder.precision == "bf16"
+    texts = [e.text for e in examples[:30]]
+    together = model_detector.embed(texts)
+    reordered = model_detector.embed(texts[::-1])
+    alone = [model_detector.embed([t]) for t in texts[:10]]
+    assert together is not None and reordered is not None
+    assert np.array_equal(together, reordered[::-1])
+    assert all(v is not None and np.array_equal(v[0], together[i]) for i, v in enumerate(alone))

@@ -17,9 +17,11 @@ import pytest
 
 from moderation.detection import Detector
 from moderation.detection.embedder import EMBEDDING_DIM
-from moderation.detection.evaluate import Example
-from moderation.detection.features import FEATURE_NAMES
+from moderation.detection.evaluate import Example, load_examples
+from moderation.detection.features import FEATURE_NAMES, rule_view
 from moderation.detection.head import Head
+from moderation.detection.lexical import load_lexical
+from moderation.detection.train import DEFAULT_DATA
 from tests.detection.test_batching import FakeEncoder
 
 
@@ -67,9 +69,21 @@ def test_the_bound_changes_no_verdict_even_for_an_adversarial_encoder(
     settled = [i for i, d in enumerate(bounded) if d.stage == "bound"]
     assert settled, "the bound settled nothing: the test proves nothing"
     assert all(full[i].stage == "model" and not full[i].is_release for i in settled)
-    assert all(full[i].score <= bounded[i].score < Head.load(small_reach_head).threshold for i in settled)
+    head = Head.load(small_reach_head)
+    assert all(full[i].score <= bounded[i].score < head.threshold for i in settled)
+    # Two forms of the bound: on the lexical score alone (the head's ceiling over every rule feature and
+    # embedding), before the rule features are computed; then with the rule features.
+    lexical = load_lexical()
+    assert lexical is not None
+    ceiling = head.mixed(
+        np.full(len(items), head.ceiling(len(FEATURE_NAMES))), lexical.probabilities([t for t, _ in items])
+    )
+    early = [i for i in settled if ceiling[i] < head.threshold]
+    later = [i for i in settled if ceiling[i] >= head.threshold]
+    assert early and later, "each form of the bound must settle something for the test to prove anything"
+    assert all(bounded[i].score == pytest.approx(ceiling[i]) for i in early)
     if sign > 0:  # the lifting encoder reaches the bound: it is the true maximum, not a loose one
-        assert max(bounded[i].score - full[i].score for i in settled) < 1e-4
+        assert max(bounded[i].score - full[i].score for i in later) < 1e-4
     assert sum(bound_encoder.calls) == sum(full_encoder.calls) - len(settled)
 
 
@@ -78,8 +92,8 @@ def test_the_real_model_gives_the_same_verdicts_with_the_bound_and_the_gate_spar
     examples: list[Example],
 ) -> None:
     """The shipped model: the same verdicts and fields with and without the bound (exact); the learned gate
-    turns away on-topic negatives before the encoder and none of the messages the head alone calls releases
-    (measured: 88 of 216 negatives, 0 of 292 releases); the stage counters add up."""
+    turns away on-topic negatives before the encoder (those the lexical bound has not settled first) and
+    none of the messages the head alone calls releases; the stage counters add up."""
     items = _items(examples)
     full = Detector(bound=False, gate=False).detect_many(items)
     bounded = Detector(gate=False).detect_many(items)
@@ -90,12 +104,48 @@ def test_the_real_model_gives_the_same_verdicts_with_the_bound_and_the_gate_spar
     on_topic_negatives = [i for i, d in enumerate(full) if d.stage == "model" and not d.is_release]
     head_keeps = [i for i, d in enumerate(full) if d.is_release]
     gated = [i for i, d in enumerate(got) if d.stage == "gate"]
-    assert len(set(gated) & set(on_topic_negatives)) >= 0.25 * len(on_topic_negatives)
+    reached_gate = [i for i in on_topic_negatives if got[i].stage != "bound" or i in gated]
+    assert len(set(gated) & set(reached_gate)) >= 0.1 * len(reached_gate)
     assert len(set(gated) & set(head_keeps)) <= 0.01 * len(head_keeps)
     assert all(not got[i].is_release and got[i].score < 0.5 for i in gated)
     stats = shipped.bound_stats
     assert stats["gated"] == len(gated)
+    assert stats["settled"] == sum(d.stage == "bound" for d in got)
     assert stats["encoded"] == sum(d.stage == "model" for d in got)
+
+
+def test_the_ceiling_bounds_every_score_the_head_can_give() -> None:
+    """For random heads, no combination of rule features in [0, 1] and unit embedding scores above
+    `Head.ceiling`, and the features that maximise the score reach it."""
+    rng = np.random.default_rng(11)
+    k = len(FEATURE_NAMES)
+    for _ in range(20):
+        head = Head(
+            weights=rng.standard_normal(EMBEDDING_DIM + k),
+            bias=float(rng.normal()),
+            threshold=0.5,
+            feature_names=tuple(f"emb{i}" for i in range(EMBEDDING_DIM)) + FEATURE_NAMES,
+        )
+        rules = rng.random((200, k)).astype(np.float32)
+        rules[:50] = rng.integers(0, 2, size=(50, k))
+        embeddings = rng.standard_normal((200, EMBEDDING_DIM)).astype(np.float32)
+        embeddings /= np.linalg.norm(embeddings, axis=1, keepdims=True)
+        ceiling = head.ceiling(k)
+        assert np.all(head.scores(np.hstack([embeddings, rules])) <= ceiling)
+        best = (head.weights[-k:] > 0).astype(np.float32)[None, :]
+        assert head.highest_scores(best)[0] == pytest.approx(ceiling, rel=1e-6)
+    with pytest.raises(ValueError, match="rule features"):
+        head.ceiling(0)
+
+
+def test_rule_features_lie_in_the_unit_interval(examples: list[Example]) -> None:
+    """The ceiling assumes every rule feature is in [0, 1]: checked on every labelled message and the corpus's
+    dev split (long texts, other scripts)."""
+    texts = [(e.text, e.attachments) for e in examples]
+    texts += [(e.text, e.attachments) for e in load_examples(DEFAULT_DATA, split="dev")]
+    texts += [("x" * 200_000, ()), ("", ()), ("??? " * 500, ())]
+    vectors = np.stack([rule_view(t, a).vector for t, a in texts])
+    assert vectors.min() >= 0.0 and vectors.max() <= 1.0
 
 
 def test_highest_scores_bounds_random_unit_embeddings() -> None:

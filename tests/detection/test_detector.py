@@ -135,13 +135,13 @@ def test_model_meets_f1_target_on_test_split(model_detector: Detector, examples:
 
 @pytest.mark.slow
 def test_detect_many_matches_detect(model_detector: Detector, examples: list[Example]) -> None:
-    """Batching does not change verdicts, and scores only by quantisation noise."""
+    """Batching changes nothing: every bf16 pass has one shape, so the vectors are the same bits, and the
+    scores differ at most in the last bits of the head's dot product."""
     sample = [e for e in examples if e.split == "test"][:24]
     batch = model_detector.detect_many([(e.text, e.attachments) for e in sample])
     single = [model_detector.detect(e.text, e.attachments) for e in sample]
     assert [d.is_release for d in batch] == [d.is_release for d in single]
-    # int8 dynamic quantisation scales activations per batch, so scores move a little with batch company.
-    assert np.allclose([d.score for d in batch], [d.score for d in single], atol=0.03)
+    assert np.allclose([d.score for d in batch], [d.score for d in single], rtol=0, atol=1e-12)
 
 
 @pytest.mark.slow
