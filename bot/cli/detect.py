@@ -167,16 +167,41 @@ def train_command(
         Path | None, typer.Option("--out-dir", help="Where the adapter, head and extraction models go.")
     ] = None,
     no_finetune: Annotated[bool, typer.Option("--no-finetune", help="Frozen MiniLM: train the head only.")] = False,
+    reuse_adapter: Annotated[
+        bool,
+        typer.Option("--reuse-adapter", help="Keep the adapter in --out-dir; refit the head, gate and extraction."),
+    ] = False,
+    extraction_only: Annotated[
+        bool, typer.Option("--extraction-only", help="Refit only the model-type model and the name ranker.")
+    ] = False,
+    precision: Annotated[
+        str, typer.Option("--precision", help="Encoder precision the head is fitted on: bf16, fp32 or int8.")
+    ] = "bf16",
     epochs: Annotated[int, typer.Option("--epochs", min=1, help="Fine-tuning epochs.")] = 4,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write the training figures (dev PR curve too) as JSON.")
+    ] = None,
 ) -> None:
     """Retrain the detector (LoRA adapter, head, calibration, threshold) on the corpus plus `--extra` files.
 
-    Needs the `train` extra (`pip install 'normbot[train]'`) unless --no-finetune."""
+    Needs the `train` extra (`pip install 'normbot[train]'`) unless --no-finetune or --reuse-adapter."""
+    from moderation.detection.embedder import PRECISIONS
     from moderation.detection.evaluate import load_examples
     from moderation.detection.finetune import FinetuneConfig
-    from moderation.detection.train import DEFAULT_AUGMENT, DEFAULT_DATA, DEFAULT_OUT, MAX_TOKENS, train
+    from moderation.detection.train import (
+        DEFAULT_AUGMENTS,
+        DEFAULT_DATA,
+        DEFAULT_OUT,
+        MAX_TOKENS,
+        fit_extraction,
+        train,
+        train_rows_of,
+    )
 
     path = data or DEFAULT_DATA
+    if precision not in PRECISIONS:
+        typer.echo(f"error: --precision must be one of {', '.join(PRECISIONS)}", err=True)
+        raise typer.Exit(EXIT_USAGE)
     for f in [path, *(extra or [])]:
         if not f.is_file():
             typer.echo(f"error: no labelled data at {f}", err=True)
@@ -186,22 +211,30 @@ def train_command(
         except ValueError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(EXIT_USAGE) from None
-    if not no_finetune:
+    target = out_dir or DEFAULT_OUT
+    target.mkdir(parents=True, exist_ok=True)
+    augment = [p for p in DEFAULT_AUGMENTS if p.is_file()]
+    if extraction_only:
+        fit_extraction(train_rows_of(path, extra or [], augment), load_examples(path, split="dev"), target)
+        return
+    if not no_finetune and not reuse_adapter:
         try:
             import peft  # noqa: F401
         except ImportError:
             typer.echo("error: fine-tuning needs peft: pip install 'normbot[train]' (or pass --no-finetune)", err=True)
             raise typer.Exit(EXIT_USAGE) from None
-    target = out_dir or DEFAULT_OUT
-    target.mkdir(parents=True, exist_ok=True)
-    train(
+    info = train(
         path,
         extra=extra or [],
-        augment=[DEFAULT_AUGMENT],
+        augment=augment,
         finetune_config=FinetuneConfig(epochs=epochs, max_tokens=MAX_TOKENS),
         use_finetune=not no_finetune,
+        reuse_adapter=reuse_adapter,
+        precision=precision,
         out_dir=target,
     )
+    if report is not None:
+        report.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
 
 
 @app.command("eval")

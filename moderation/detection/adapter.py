@@ -78,13 +78,21 @@ class Adapter:
 
         modules = dict(model.named_modules())
         with torch.no_grad():
-            for name, (a, b) in self.factors.items():
+            for name in self.factors:
                 layer = modules.get(name)
                 weight = getattr(layer, "weight", None)
                 if weight is None:
                     raise ValueError(f"adapter layer {name!r} is not in the model")
-                if tuple(weight.shape) != (b.shape[0], a.shape[1]) or a.shape[0] != b.shape[1]:
-                    raise ValueError(f"adapter layer {name!r}: {b.shape}@{a.shape} does not fit {tuple(weight.shape)}")
-                delta = torch.from_numpy(b @ a).to(weight.dtype) * self.scale
-                weight.add_(delta)
+                self.add_to(name, weight)
         return len(self.factors)
+
+    def add_to(self, name: str, weight: Any) -> None:
+        """Add layer `name`'s update `scale * B @ A` to its weight (a torch tensor, in place; computed in the
+        weight's dtype). One place for the arithmetic, so that every loader makes the same bits."""
+        import torch
+
+        a, b = self.factors[name]
+        if tuple(weight.shape) != (b.shape[0], a.shape[1]) or a.shape[0] != b.shape[1]:
+            raise ValueError(f"adapter layer {name!r}: {b.shape}@{a.shape} does not fit {tuple(weight.shape)}")
+        with torch.no_grad():
+            weight.add_(torch.from_numpy(b @ a).to(weight.dtype) * self.scale)

@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from moderation.detection.adapter import Adapter
+from moderation.detection.weights import bf16_model
 
 __all__ = [
     "BF16_ROWS",
@@ -205,15 +206,18 @@ class Embedder:
         if not (path / "config.json").is_file():
             raise FileNotFoundError(f"no model files in {path}")
         tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-        model = AutoModel.from_pretrained(str(path), local_files_only=True)
-        model.eval()
-        if self._adapter is not None:  # before quantising: the int8 weights must include the update
-            self._adapter.apply(model)
         if self._precision == "bf16" and not _bf16_supported(torch):
             _log.warning("release detector: this CPU has no bfloat16 support, the encoder computes in fp32")
             self._precision = "fp32"
         if self._precision == "bf16":
-            model = model.to(torch.bfloat16)
+            # Tensor by tensor, so the fp32 model never sits beside the bf16 one (docs/detection.md, "Memory").
+            self._torch, self._tokenizer, self._model = torch, tokenizer, bf16_model(path, self._adapter, torch)
+            _trim()
+            return
+        model = AutoModel.from_pretrained(str(path), local_files_only=True)
+        model.eval()
+        if self._adapter is not None:  # before quantising: the int8 weights must include the update
+            self._adapter.apply(model)
         if self._precision == "int8":
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # torch.ao.quantization is deprecated but still the simplest path

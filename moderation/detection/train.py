@@ -17,7 +17,8 @@ One command reproduces `moderation/data/detector_adapter.npz` and `detector_head
    (`extraction_type.py`) and the name ranker (`extraction_name_rank.py`, its abstention threshold on dev);
 7. write the files; the test split is never read here (`normbot eval` reads it).
 
-`--augment FILE...` (default: the templated set) adds the train split of other labelled files; `--extra FILE...`
+`--augment FILE...` (default: the real training supplement and the templated set) adds the train split of other
+labelled files; `--extra FILE...`
 adds labelled files (a community's exported corrections, `normbot detect export-labels`) to
 the train split: every row of them, whatever its own split says.
 """
@@ -50,6 +51,7 @@ from moderation.extraction.model_type import TYPE_MODEL_FILE, TYPES, TypeModel
 from moderation.extraction.name_rank import NAME_RANKER_FILE, NameRanker
 
 __all__ = [
+    "DEFAULT_AUGMENTS",
     "DEFAULT_DATA",
     "calibrate",
     "choose_mix",
@@ -67,6 +69,11 @@ DEFAULT_OUT = Path(__file__).resolve().parents[1] / "data"
 DEFAULT_AUGMENT = _ROOT / "tests" / "data" / "releases.jsonl"
 """The templated set: its train split is added to training (chat-style posts the real corpus has few of);
 it never enters dev or test."""
+DEFAULT_SUPPLEMENT = _ROOT / "tests" / "data" / "corpus" / "supplement.jsonl"
+"""Real text harvested in session 11 for training only (`build.py --train-only`): every record is in train and
+no source of it is in the corpus, so dev and test stay what earlier figures were measured on."""
+DEFAULT_AUGMENTS = (DEFAULT_SUPPLEMENT, DEFAULT_AUGMENT)
+"""What training adds to the corpus's train split by default (their train splits)."""
 MAX_TOKENS = 64
 
 
@@ -314,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
         help="encoder precision for the head (bf16 runs in fp32 on a CPU without bf16)",
     )
     parser.add_argument(
-        "--augment", type=Path, nargs="*", default=[DEFAULT_AUGMENT], help="files whose train split is added"
+        "--augment", type=Path, nargs="*", default=list(DEFAULT_AUGMENTS), help="files whose train split is added"
     )
     parser.add_argument("--epochs", type=int, default=FinetuneConfig().epochs)
     parser.add_argument("--seed", type=int, default=0)

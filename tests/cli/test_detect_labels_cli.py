@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from bot.cli import _load_areas
@@ -57,3 +58,17 @@ def test_train_refuses_missing_or_broken_files(tmp_path: Path) -> None:
     broken.write_text("not json\n", encoding="utf-8")
     bad = runner.invoke(app, ["detect", "train", "--no-finetune", "--extra", str(broken)])
     assert bad.exit_code == 2 and "b.jsonl:1" in bad.stderr
+
+
+def test_train_refuses_an_unknown_precision(tmp_path: Path) -> None:
+    got = runner.invoke(app, ["detect", "train", "--reuse-adapter", "--precision", "fp8", "--out-dir", str(tmp_path)])
+    assert got.exit_code == 2 and "fp32, bf16, int8" in got.stderr
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
+@pytest.mark.slow
+def test_extraction_only_refits_the_two_extraction_models(tmp_path: Path) -> None:
+    """`--extraction-only` writes the model-type model and the name ranker, nothing of the detector."""
+    got = runner.invoke(app, ["detect", "train", "--extraction-only", "--out-dir", str(tmp_path)])
+    assert got.exit_code == 0, got.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["name_ranker.npz", "type_model.npz"]

@@ -14,6 +14,11 @@ every rule the corpus obeys is written down here:
   a person (`--fields-unverified NAME`): detection uses them, field accuracy does not;
 - the split is a function of the source alone (sha256 of the source key -> 60% train, 20% dev, 20% test), so
   no source is in two splits and adding items never moves an old one.
+
+`--train-only --against corpus.jsonl` builds a training supplement instead (`supplement.jsonl`, session 11):
+every record goes to train, so the dev and test splits stay exactly what earlier figures were measured on. Its
+sources must be new (a source key that is in the corpus drops the record, so no source is in two splits) and
+its texts unlike the corpus's. `--drop ID...` leaves out records that a review found the rules do not settle.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ MAX_PER_SOURCE = 20
 TYPES = {"llm", "finetune", "checkpoint", "adapter", "lora", "quantization", "merge", "embedding", "other"}
 KEEP = ("id", "text", "is_release", "fields", "source", "via", "license", "lang", "style", "category", "neg_kind")
 URL = re.compile(r"https?://[^\s<>\"'`\]\[)(]+")
+_REDDIT_POST = re.compile(r"reddit\.com/(?:r/\w+/)?comments/(\w+)")
 
 
 def source_key(url: str) -> str:
@@ -65,14 +71,31 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         help="harvest names whose fields were filled by pattern, not by a person: kept out of field scores",
     )
+    parser.add_argument("--train-only", action="store_true", help="every record to train (a training supplement)")
+    parser.add_argument("--against", type=Path, nargs="*", default=[], help="corpus files whose sources are taken")
+    parser.add_argument("--drop", nargs="*", default=[], help="ids to leave out (the rules do not settle them)")
     args = parser.parse_args(argv)
     excluded = {ln.strip().lower() for ln in args.excluded.open() if ln.strip() and not ln.startswith("#")}
+    taken: set[str] = set()  # source keys of the --against files: a supplement may not share one
+    seen: set[str] = set()
+    for path in args.against:
+        for line in path.open(encoding="utf-8"):
+            if line.strip():
+                r = json.loads(line)
+                taken.add(source_key(r["source"]))
+                seen.add(re.sub(r"\s+", " ", r["text"].lower()))
+
+    excluded_posts = {m.group(1) for e in excluded if (m := _REDDIT_POST.search(e))}
 
     def is_excluded(url: str) -> bool:
         flat = url.lower().split("://")[-1]
-        return source_key(url) in excluded or any(flat.startswith(e) for e in excluded if "." in e.split("/")[0])
+        post = _REDDIT_POST.search(flat)  # one post has several addresses (with or without /r/<name>/)
+        return (
+            source_key(url) in excluded
+            or any(flat.startswith(e) for e in excluded if "." in e.split("/")[0])
+            or (post is not None and post.group(1) in excluded_posts)
+        )
 
-    seen: set[str] = set()
     ids: set[str] = set()
     per_source: collections.Counter[str] = collections.Counter()
     dropped: collections.Counter[str] = collections.Counter()
@@ -96,6 +119,12 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             if is_excluded(source) or (r.get("via") and is_excluded(str(r["via"]))):
                 dropped["excluded source"] += 1
+                continue
+            if str(r.get("id")) in args.drop:
+                dropped["left out by review"] += 1
+                continue
+            if source_key(source) in taken:
+                dropped["source already in the corpus"] += 1
                 continue
             norm = re.sub(r"\s+", " ", text.lower())
             if norm in seen:
@@ -121,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
             while str(rec["id"]) in ids:  # a harvester numbered two items alike: keep both, renamed
                 rec["id"], n_id = f"{base_id}-{n_id}", n_id + 1
             ids.add(str(rec["id"]))
-            rec.update(text=text, fields=fields, split=split_of(key), source_key=key)
+            rec.update(text=text, fields=fields, split="train" if args.train_only else split_of(key), source_key=key)
             if str(r.get("id", "")).rsplit("-", 1)[0] in args.fields_unverified:
                 rec["fields_verified"] = False
             rec["category"] = "release" if r["is_release"] else (r.get("category") or "negative")
