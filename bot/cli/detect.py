@@ -193,9 +193,9 @@ def train_command(
         DEFAULT_DATA,
         DEFAULT_OUT,
         MAX_TOKENS,
+        extraction_rows_of,
         fit_extraction,
         train,
-        train_rows_of,
     )
 
     path = data or DEFAULT_DATA
@@ -215,7 +215,7 @@ def train_command(
     target.mkdir(parents=True, exist_ok=True)
     augment = [p for p in DEFAULT_AUGMENTS if p.is_file()]
     if extraction_only:
-        fit_extraction(train_rows_of(path, extra or [], augment), load_examples(path, split="dev"), target)
+        fit_extraction(extraction_rows_of(path, extra or [], augment), load_examples(path, split="dev"), target)
         return
     if not no_finetune and not reuse_adapter:
         try:
