@@ -154,7 +154,8 @@ def fit_extraction(train_rows: Sequence[Example], dev: Sequence[Example], out_di
 
 def extraction_rows_of(data: Path, extra: Sequence[Path] = (), augment: Sequence[Path] = ()) -> list[Example]:
     """The rows extraction's learned parts are fitted on: the training rows without `DETECTION_ONLY` files."""
-    return train_rows_of(data, extra, [a for a in augment if a not in DETECTION_ONLY])
+    detection_only = {p.resolve() for p in DETECTION_ONLY}
+    return train_rows_of(data, extra, [a for a in augment if a.resolve() not in detection_only])
 
 
 def train_rows_of(data: Path, extra: Sequence[Path] = (), augment: Sequence[Path] = ()) -> list[Example]:

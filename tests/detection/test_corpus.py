@@ -112,3 +112,18 @@ def test_corpus_meets_the_detection_issue_requirements() -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "all checks hold" in proc.stdout
+
+
+def test_the_supplement_trains_detection_but_not_extraction() -> None:
+    """`normbot detect train` reads the supplement for detection; extraction's learned parts are fitted without
+    it (it lowered them on dev), however the path to it is written."""
+    from moderation.detection.train import DEFAULT_AUGMENT, DEFAULT_AUGMENTS, extraction_rows_of, train_rows_of
+
+    assert SUPPLEMENT in DEFAULT_AUGMENTS
+    everything = {e.id for e in train_rows_of(CORPUS, (), DEFAULT_AUGMENTS)}
+    supplement = {str(r["id"]) for r in _records(SUPPLEMENT)}
+    assert supplement <= everything
+    relative = SUPPLEMENT.relative_to(Path.cwd()) if SUPPLEMENT.is_relative_to(Path.cwd()) else SUPPLEMENT
+    for augment in (DEFAULT_AUGMENTS, (relative, DEFAULT_AUGMENT)):
+        extraction = {e.id for e in extraction_rows_of(CORPUS, (), augment)}
+        assert not extraction & supplement and extraction == everything - supplement
