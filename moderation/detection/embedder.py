@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from moderation.detection.adapter import Adapter
-from moderation.detection.weights import bf16_model
+from moderation.detection.minilm import Tokens, load_minilm
 
 __all__ = [
     "BF16_ROWS",
@@ -142,6 +142,7 @@ class Embedder:
         self._loaded = False
         self._model: Any = None
         self._tokenizer: Any = None
+        self._tokens: Tokens | None = None
         self._torch: Any = None
         self._error: str | None = None
 
@@ -197,23 +198,27 @@ class Embedder:
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         import torch
+
+        path = self._path if self._path is not None else _default_path()
+        if not (path / "config.json").is_file():
+            raise FileNotFoundError(f"no model files in {path}")
+        if self._precision == "bf16" and not _bf16_supported(torch):
+            _log.warning("release detector: this CPU has no bfloat16 support, the encoder computes in fp32")
+            self._precision = "fp32"
+        if self._precision == "bf16":
+            # Plain torch and `tokenizers`, tensor by tensor: transformers is never imported on this path
+            # (its BERT alone is ~144 MB of the process), and the fp32 model never sits beside the bf16 one
+            # (docs/detection.md, "Memory").
+            self._tokens = Tokens(path, self.max_tokens)
+            self._torch, self._model = torch, load_minilm(path, self._adapter, torch)
+            _trim()
+            return
         import transformers
         from transformers import AutoModel, AutoTokenizer
 
         transformers.utils.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
         transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-        path = self._path if self._path is not None else _default_path()
-        if not (path / "config.json").is_file():
-            raise FileNotFoundError(f"no model files in {path}")
         tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-        if self._precision == "bf16" and not _bf16_supported(torch):
-            _log.warning("release detector: this CPU has no bfloat16 support, the encoder computes in fp32")
-            self._precision = "fp32"
-        if self._precision == "bf16":
-            # Tensor by tensor, so the fp32 model never sits beside the bf16 one (docs/detection.md, "Memory").
-            self._torch, self._tokenizer, self._model = torch, tokenizer, bf16_model(path, self._adapter, torch)
-            _trim()
-            return
         model = AutoModel.from_pretrained(str(path), local_files_only=True)
         model.eval()
         if self._adapter is not None:  # before quantising: the int8 weights must include the update
@@ -261,14 +266,20 @@ class Embedder:
 
     def _forward(self, texts: list[str], *, fixed: bool = False) -> npt.NDArray[np.float32]:
         """One padded batch through the encoder: mean pooling over the attention mask, L2 normalisation.
-        `fixed`: pad every text to `max_tokens` (bf16's one shape), not to the longest in the batch."""
+        `fixed`: the bf16 path (`minilm.py`), every text padded to `max_tokens`; else transformers' model,
+        padded to the longest text in the batch."""
         torch = self._torch
-        padding = "max_length" if fixed else True
-        batch = self._tokenizer(
-            texts, padding=padding, truncation=True, max_length=self.max_tokens, return_tensors="pt"
-        )
-        hidden = self._model(**batch).last_hidden_state.float()
-        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+        if fixed:
+            assert self._tokens is not None  # set with the bf16 model in `_load`
+            ids, attention = self._tokens(texts, torch)
+            hidden = self._model(ids, attention, torch).float()
+        else:
+            batch = self._tokenizer(
+                texts, padding=True, truncation=True, max_length=self.max_tokens, return_tensors="pt"
+            )
+            hidden = self._model(**batch).last_hidden_state.float()
+            attention = batch["attention_mask"]
+        mask = attention.unsqueeze(-1).to(hidden.dtype)
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
         unit: npt.NDArray[np.float32] = torch.nn.functional.normalize(pooled, p=2, dim=1).float().numpy()
         return unit

