@@ -19,9 +19,8 @@ One command reproduces `moderation/data/detector_adapter.npz` and `detector_head
 7. write the files; the test split is never read here (`normbot eval` reads it).
 
 `--augment FILE...` (default: the real training supplement and the templated set) adds the train split of other
-labelled files; `--extra FILE...`
-adds labelled files (a community's exported corrections, `normbot detect export-labels`) to
-the train split: every row of them, whatever its own split says.
+labelled files; `--extra FILE...` adds labelled files (a community's exported corrections, `normbot detect
+export-labels`) to the train split: every row of them, whatever its own split says.
 """
 
 from __future__ import annotations
