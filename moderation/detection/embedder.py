@@ -258,7 +258,7 @@ class Embedder:
                 idx = order[start : start + step]
                 chunk = [texts[i][:_MAX_CHARS] for i in idx]
                 if fixed:
-                    out[idx] = self._forward(chunk + [""] * (BF16_ROWS - len(chunk)), fixed=True)[: len(idx)]
+                    out[idx] = self._forward(chunk + [""] * (BF16_ROWS - len(chunk)))[: len(idx)]
                 else:
                     out[idx] = self._forward(chunk)
                     _trim()  # after each forward pass, whose tensors died with `_forward`'s frame
@@ -266,13 +266,12 @@ class Embedder:
                 _trim()  # one shape for every pass, so the allocator reuses its blocks: once per call is enough
         return out
 
-    def _forward(self, texts: list[str], *, fixed: bool = False) -> npt.NDArray[np.float32]:
+    def _forward(self, texts: list[str]) -> npt.NDArray[np.float32]:
         """One padded batch through the encoder: mean pooling over the attention mask, L2 normalisation.
-        `fixed`: the bf16 path (`minilm.py`), every text padded to `max_tokens`; else transformers' model,
-        padded to the longest text in the batch."""
+        The bf16 path (`minilm.py`, loaded with its `Tokens`) pads every text to `max_tokens`; transformers'
+        model pads to the longest text in the batch."""
         torch = self._torch
-        if fixed:
-            assert self._tokens is not None  # set with the bf16 model in `_load`
+        if self._tokens is not None:
             ids, attention = self._tokens(texts, torch)
             hidden = self._model(ids, attention, torch).float()
         else:

@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from moderation.detection.embedder import PRECISIONS
+
 __all__ = ["HEAD_FILE", "Head", "fit_logistic", "mixed_scores"]
 
 HEAD_FILE = "detector_head.npz"
@@ -135,7 +137,7 @@ def _precision(d: np.lib.npyio.NpzFile) -> str:
     """The head's encoder precision; heads written before session 11 say only whether they were int8."""
     if "precision" in d.files:
         value = str(d["precision"])
-        if value not in ("fp32", "bf16", "int8"):
+        if value not in PRECISIONS:
             raise ValueError(f"unknown encoder precision {value!r}")
         return value
     return "int8" if "quantized" in d.files and bool(d["quantized"]) else "fp32"
