@@ -15,11 +15,13 @@ from moderation.extraction.model_type import load_type_model
 from moderation.extraction.name_rank import Candidate, load_name_ranker
 from moderation.extraction.names import (
     before_verb,
+    civitai_slug_name,
     cjk_verb_object,
     first_line_names,
     heading_name,
     hf_repo_name,
     model_token,
+    recipe_name,
     stated_base,
     subject_name,
     tag_name,
@@ -486,8 +488,9 @@ def name_candidates(raw_text: str, scan: Scan) -> list[Candidate]:
     field, a card heading or "[Release] X" title, the first bold phrase, the words before the version, the
     object of a release verb, the token before "released", a "Name: what it does" title, a quoted name, the
     words after a headline verb, a Hugging Face repo id, the first model-like token; then (for the ranker only)
-    the title line and its segments, the subject of an opening "X is a ...", the Latin name after a Chinese
-    release verb, every link text and bold phrase."""
+    a merge recipe's left side (which `model_name` takes as stated), a Civitai link's slug, the title line and
+    its segments, the subject of an opening "X is a ...", the Latin name after a Chinese release verb, every
+    link text and bold phrase."""
     out: dict[str, Candidate] = {}
 
     def add(rule: str, value: str | None) -> None:
@@ -515,6 +518,8 @@ def name_candidates(raw_text: str, scan: Scan) -> list[Candidate]:
         add("headline", _tidy_name(scan.text[head.end() : head.end() + 200].split("\n", 1)[0]) if head else None)
     add("hf_repo", hf_repo_name(raw_text))
     add("token", model_token(raw_text))
+    add("recipe", recipe_name(raw_text))
+    add("civitai_slug", civitai_slug_name(raw_text))
     for rule, name in first_line_names(raw_text):  # for the ranker only: not in the fixed order
         add(rule, name)
     add("subject", subject_name(raw_text))
@@ -526,6 +531,7 @@ def name_candidates(raw_text: str, scan: Scan) -> list[Candidate]:
     return list(out.values())
 
 
+_STATED = frozenset({"field", "recipe"})
 _FIXED_ORDER = ("field", "heading", "tag", "bold", "before_version", "verb_object", "before_verb", "title",
                 "quoted", "headline", "hf_repo", "token")  # fmt: skip
 
@@ -549,7 +555,7 @@ def model_name(raw_text: str, scan: Scan, credited: Sequence[str] = ()) -> str |
     without a ranker, the first candidate in the fixed order of `name_candidates`."""
     candidates = name_pool(raw_text, scan, credited)
     for cand in candidates:
-        if "field" in cand.rules:  # "Name: X" is the creator saying it: nothing to infer
+        if cand.rules & _STATED:  # "Name: X", '"X" = 60% A + 40% B': the creator saying it, nothing to infer
             return cand.text
     ranker = load_name_ranker()
     if ranker is not None:
@@ -670,7 +676,11 @@ def parents(scan: Scan, tables: Tables) -> list[str]:
         end = _PARENT_END.search(span)
         if end is not None:
             span = span[: end.start()]
-        for part in _PARENT_SPLIT.split(span):
+        parts = _PARENT_SPLIT.split(span)
+        weighted = [bool(_WEIGHT.search(p)) for p in parts]
+        if sum(weighted) >= 2:  # a weighted recipe: every ingredient has its weight ("…, grab it here" is none)
+            parts = [p for p, w in zip(parts, weighted, strict=True) if w]
+        for part in parts:
             part = _WEIGHT.sub(" ", part.split("(", 1)[0] if "(" in part[1:] else part)
             part = re.split(r"(?i)\s(?:by|von|de|por|от)\s", part, maxsplit=1)[0]
             part = part.strip(_EDGE + " ")

@@ -6,7 +6,7 @@ title's first words are the name, a Chinese news line names the model in its one
 them in a fixed order got a quarter of the names right on the real corpus (docs/detection.md). Here every
 rule proposes its candidate, and a logistic ranker over a few facts about each candidate (which rules
 proposed it, where it first appears, its shape, whether a model-host link carries it) picks one, or none
-when no candidate is likely enough (the text names no model). The ranker has 73 weights, is trained by
+when no candidate is likely enough (the text names no model). The ranker has 75 weights, is trained by
 `normbot detect train` on the train split's announcements, and ships as `moderation/data/name_ranker.npz`;
 without it the fixed order is used.
 """
@@ -38,6 +38,7 @@ NAME_RANKER_FILE = "name_ranker.npz"
 RULES = (
     "field", "heading", "tag", "bold", "before_version", "verb_object", "before_verb", "title", "quoted",
     "headline", "hf_repo", "token", "link_text", "bold_any", "first_line", "first_line_part", "subject", "cjk_verb",
+    "recipe", "civitai_slug",
 )  # fmt: skip
 _HOST_LINK = re.compile(r"(?i)huggingface\.co/|hf\.co/|civitai\.com/|modelscope\.cn/")
 

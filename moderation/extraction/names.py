@@ -15,11 +15,13 @@ import re
 __all__ = [
     "MODEL_TOKEN",
     "before_verb",
+    "civitai_slug_name",
     "cjk_verb_object",
     "first_line_names",
     "heading_name",
     "hf_repo_name",
     "model_token",
+    "recipe_name",
     "stated_base",
     "subject_name",
     "tag_name",
@@ -236,8 +238,14 @@ def _phrase_at(text: str, pos: int, *, skip: int = 4, versions: bool = False) ->
     if not words:
         return None
     # "our SoTA Mantis-8B-Idefics2": an adjective before the model token is not part of the name
+    # ("Pony Diffusion V6 XL" keeps its first words: a bare version word is no model token of its own)
     numbered = [i for i, w in enumerate(words) if MODEL_TOKEN.fullmatch(w) and any(c.isdigit() for c in w)]
-    if numbered and numbered[0] > 0 and not any(c.isdigit() or c == "-" for c in words[0]):
+    if (
+        numbered
+        and numbered[0] > 0
+        and not _VERSION_WORD.fullmatch(words[numbered[0]])
+        and not any(c.isdigit() or c == "-" for c in words[0])
+    ):
         words = words[numbered[0] :]
     return _clean_name(" ".join(words[:6]))
 
@@ -306,6 +314,29 @@ def verb_object(text: str) -> str | None:
         if name is not None:
             return name
     return None
+
+
+_CIVITAI_SLUG = re.compile(r"(?i)civitai\.com/models/\d{1,12}/([\w.-]{2,120})")
+
+
+def civitai_slug_name(text: str) -> str | None:
+    """The slug of the first Civitai model link ("civitai.com/models/4242/realmix" -> "realmix"): Civitai spells
+    the page title into it, as Hugging Face does the repo name, so it is a name the text states."""
+    m = _CIVITAI_SLUG.search(text)
+    return m.group(1) if m is not None else None
+
+
+_RECIPE = re.compile(
+    r"(?m)^[ \t*_>-]{0,6}[\"“'*_]{0,3}([^\n\"“”'=*_]{2,60}?)[\"”'*_]{0,3}[ \t]{0,2}=[ \t]{0,2}"
+    r"(?:\d{1,3}(?:\.\d{1,2})?[ \t]?%|0?\.\d{1,3}[ \t]?[*x×(]?[ \t]?[A-Za-z])"
+)
+
+
+def recipe_name(text: str) -> str | None:
+    """The left side of a merge recipe: `"Dreamforge XL" = 60% Juggernaut XL v9 + 40% RealVisXL v4`. The creator
+    names the model as plainly as a "Name:" line does, so `model_name` takes it as stated."""
+    m = _RECIPE.search(text[:3000])
+    return _clean_name(m.group(1).strip()) if m is not None else None
 
 
 def hf_repo_name(text: str) -> str | None:
