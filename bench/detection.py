@@ -18,6 +18,8 @@ Figures, all from one run on this machine (baselines measured beside the thing t
   inline, then one `asyncio.to_thread(detect_many, [item])` hop per candidate) and through the coalescing
   `Detector.adetect_many`, alternated in the same run on the same detector; candidates/s, p50/p99 latency
   per call, and the new/old ratios;
+- the stream again with every core for torch instead of the shipped count (one core left free), and which
+  bf16 units the CPU has (AMX or AVX512-BF16 only): the encoder's speed, and so the stream's, depends on both;
 - peak RSS of the process.
 
 `run(quick)` returns the figures as a dict for a harness (the concurrent-callers comparison flattened into
@@ -160,6 +162,45 @@ def _gate_ab(det: Any, streams: dict[str, list[tuple[str, tuple[str, ...]]]], re
         changed = sum(a != b for a, b in zip(verdicts[True], verdicts[False], strict=True))
         out[f"{name}_rule_gate_changed_verdicts"] = changed
     return out
+
+
+def _threads_ab(det: Any, items: list[tuple[str, tuple[str, ...]]], repeat: int) -> dict[str, Any]:
+    """The stream with the shipped torch thread count (`default_threads()`: one core left free for the bot's
+    event loop and database) against every core, alternated `repeat` times, best round each. On a 2-core
+    machine this is 1 thread against 2: the figure a bulk run (`normbot detect`, `normbot eval`) gets with
+    `NORMBOT_TORCH_THREADS`, and how much of the stream's speed depends on the CPU's bf16 units."""
+    encoder: Any = det._embedder
+    shipped, every = encoder.threads, max(1, os.cpu_count() or 1)
+    if every == shipped:
+        return {"stream_msgs_per_s_all_cores": "same as shipped (one core)"}
+    best = {shipped: float("inf"), every: float("inf")}
+    for r in range(repeat):
+        for threads in (shipped, every) if r % 2 == 0 else (every, shipped):
+            encoder.threads = threads
+            t0 = time.perf_counter()
+            for i in range(0, len(items), 256):
+                det.detect_many(items[i : i + 256])
+            best[threads] = min(best[threads], time.perf_counter() - t0)
+    encoder.threads = shipped
+    return {
+        "stream_msgs_per_s_all_cores": round(len(items) / best[every]),
+        "all_cores_vs_shipped_threads": f"x{round(best[shipped] / best[every], 2)} ({every} vs {shipped} threads)",
+    }
+
+
+def _cpu_bf16() -> str:
+    """Which bfloat16 units the CPU has (Linux flags): AMX tiles run the encoder's bf16 passes ~1.4x faster
+    per core than AVX512-BF16 alone (docs/detection.md, "Benchmark"), so the stream's figure depends on it."""
+    try:
+        flags = next(
+            (line.split(":", 1)[1].split() for line in Path("/proc/cpuinfo").read_text().splitlines()
+             if line.startswith("flags")),
+            [],
+        )  # fmt: skip
+    except OSError:
+        return "unknown"
+    units = [name for flag, name in (("amx_bf16", "AMX"), ("avx512_bf16", "AVX512-BF16")) if flag in flags]
+    return ", ".join(units) or "none (fp32 fallback)"
 
 
 def _p(sorted_values: Sequence[float], q: float) -> float:
@@ -321,7 +362,9 @@ def run(quick: bool) -> dict[str, Any]:
     figures["hard_stream_rule_gate_pass_rate"] = round(
         sum(passes(t, a) and rule_view(t, a).needs_model for t, a in hard) / n, 4
     )
+    figures["cpu_bf16_units"] = _cpu_bf16()
     figures.update(_bound_ab(det, {"stream": items, "hard_stream": hard}, repeat=2))
+    figures.update(_threads_ab(det, items, repeat=2))
     figures.update(_gate_ab(det, {"stream": items, "hard_stream": hard}, repeat=2))
     rules = Detector(use_model=False)
     figures["stream_rules_only_msgs_per_s"] = round(
