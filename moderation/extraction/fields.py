@@ -572,20 +572,39 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 _TRIGGER = re.compile(
     r"(?i)(?:trigger(?:[ \t]?(?:words?|tokens?|phrases?|tags?))?|activation(?:[ \t]?(?:tokens?|words?|tags?))?|"
-    r"trained[ \t]?words?|instance[ \t]?prompt|palabras?[ \t]?(?:clave|activadoras?|de activación)|"
+    r"trained[ \t]?words?|instance[ _\t]?prompts?|palabras?[ \t]?(?:clave|activadoras?|de activación)|"
     r"palavras?[- ]chave|gatilhos?|triggerw(?:ö|oe|o)rt(?:er)?|aktivierungsw(?:ö|o)rt(?:er)?|"
-    r"トリガー(?:ワード)?|触发词|激活词|触发|триггер(?:ы|ное слово|ные слова)?)[ \t]{0,3}[:：=][ \t]{0,3}([^\n]{1,500})"
+    r"トリガー(?:ワード)?|触发词|激活词|触发|триггер(?:ы|ное слово|ные слова)?)[`*_'\"]{0,3}[ \t]{0,3}[:：=][ \t]{0,3}"
+    r"([^\n]{1,500})"
 )
+_NO_TRIGGER = re.compile(
+    r"(?i)\b(?:without|no|not|none|don'?t|doesn'?t|isn'?t)\b[^\n]{0,30}?\b(?:trigger|needed|required|necessary)"
+)
+_TRIGGER_SAID = re.compile(
+    # "You should use the trigger word hkwarrior", "The trigger word is fsstyle": said in a sentence, one word
+    r"(?i)\btrigger[ \t]?(?:words?|tokens?|phrases?)[ \t]{1,3}(?:(?:is|are)[ \t]{1,3})?[`*_'\"“]{0,3}"
+    r"([A-Za-z0-9][\w.-]{1,40})(?![\w'])"
+)
+_NOT_TRIGGERS = frozenset(
+    {"is", "are", "was", "not", "no", "none", "needed", "required", "optional", "necessary", "in", "into", "for", "to",
+     "the", "a", "an", "and", "or", "of", "on", "at", "with", "without", "below", "above", "here", "there", "list",
+     "lists", "you", "your", "it", "its", "this", "that", "these", "those", "should", "must", "can", "may", "will",
+     "if", "when", "as", "by", "from", "used", "use", "using", "works", "work", "helps", "help", "only", "also",
+     "all", "any", "some", "each", "every", "too", "very", "but", "so", "then", "than", "like", "more", "less"}
+)  # fmt: skip
 _TRIGGER_END = re.compile(r"(?i)\.\s|\s[—–|·•]\s|\s{3,}|。|,\s?licen[cs]e|https?://")
 _TRIGGER_TICK = re.compile(
     r"(?i)\btrigger(?:[ \t]?words?)?[ \t]{1,3}(`[^`\n]{1,80}`(?:[ \t]{0,2}[,+/][ \t]{0,2}`[^`\n]{1,80}`){0,10})"
 )
 _BACKTICKED = re.compile(r"`([^`\n]{1,80})`")
-_SPLIT = re.compile(r"\s*(?:[,;、，|]|\s/\s|\sand\s|\sy\s|\sund\s|\sи\s)\s*")
+_SPLIT = re.compile(r"\s*(?:[,;、，|]|\s/\s|\sand\s|\sor\s|\sy\s|\sund\s|\sи\s)\s*")
+_ASIDE = re.compile(r"\s*[(（][^()（）\n]{0,30}[)）]$")  # "romerorzeternos (optional)"
 
 
 def trigger_words(scan: Scan) -> list[str]:
-    """Words the LoRA/embedding is triggered by ("Trigger: `xyz`", "trigger words: a, b")."""
+    """Words the LoRA/embedding is triggered by ("Trigger: `xyz`", "trigger words: a, b", a DreamBooth card's
+    "`instance_prompt`: **a photo of sks dog**", "use the trigger word hkstyle"). A line that says there is
+    none ("Trigger words: This LoRA is without Trigger Words") gives none."""
     out: list[str] = []
     for m in _TRIGGER_TICK.finditer(scan.text):
         for word in _BACKTICKED.findall(m.group(1)):
@@ -593,13 +612,15 @@ def trigger_words(scan: Scan) -> list[str]:
                 out.append(word.strip())
     for m in _TRIGGER.finditer(scan.text):
         rest = m.group(1)
+        if _NO_TRIGGER.search(rest):
+            continue
         cut = _TRIGGER_END.search(rest)
         if cut is not None:
             rest = rest[: cut.start()]
         ticked = _BACKTICKED.findall(rest)
         parts = ticked if ticked else _SPLIT.split(rest)
         for part in parts:
-            word = part.strip().strip(" \"'“”‘’*_.!").strip()
+            word = _ASIDE.sub("", part.strip()).strip(" \"'“”‘’*_.!").strip()
             if (
                 word
                 and len(word) <= 80
@@ -609,6 +630,13 @@ def trigger_words(scan: Scan) -> list[str]:
                 out.append(word)
         if len(out) >= 20:
             break
+    if not out:  # only when no "Trigger: ..." line said it: a sentence names one word, a list line says it all
+        for m in _TRIGGER_SAID.finditer(scan.text):
+            word = m.group(1).rstrip(".-")
+            if word.lower() not in _NOT_TRIGGERS and word not in out:
+                out.append(word)
+            if len(out) >= 5:
+                break
     return out[:20]
 
 
@@ -665,11 +693,55 @@ def _unclosed_paren_cut(span: str) -> str:
     return span
 
 
-def parents(scan: Scan, tables: Tables) -> list[str]:
-    """Credited models: merge recipes ("merge of A + B") and "based on X by Y" (the model part, X).
+_MERGE_LIST_INTRO = re.compile(
+    r"(?im)^[^\n]{0,200}?(?:models?[ \t]+(?:were|was)[ \t]+(?:included|used)[ \t]+in[ \t]+(?:the|this)[ \t]+merge|"
+    r"following[ \t]+models|models[ \t]+merged|merged[ \t]+models|merge[ \t]+ingredients|下記のモデル|以下のモデル|"
+    r"以下模型|以下の(?:モデル|レシピ))[^\n]{0,200}$"
+)
+_HTML_TAG = re.compile(r"<[^<>\n]{1,40}>")
+_TRAILING_URL = re.compile(r"[ \t]+https?://\S{1,2000}$")
 
-    Plain base-model names ("based on SDXL") are the `base_model` field, not parents.
+
+def merge_list(text: str) -> list[str]:
+    """The list a merge card gives its ingredients in: mergekit's "The following models were included in the
+    merge:" and the same in other words or languages ("下記のモデルを…マージ"), followed by one model per line
+    (the cleaned text has lost the bullets; a linked item reads "name url"). The first intro that a list follows
+    wins; a line that is itself an intro or ends in a colon is not an item."""
+    for intro in _MERGE_LIST_INTRO.finditer(text[:20000]):
+        items: list[str] = []
+        for line in text[intro.end() :].split("\n")[1:40]:
+            line = _TRAILING_URL.sub("", _HTML_TAG.sub("", line)).strip(_EDGE + " ")
+            if not line:
+                if items:
+                    break
+                continue
+            if _MERGE_LIST_INTRO.match(line) or line.endswith((":", "：")):
+                continue
+            if len(line) > 160 or len(line.split()) > 12 or line.endswith(("。", ".")):
+                break  # a sentence: the list (if any) is over
+            if line not in items:
+                items.append(line)
+            if len(items) >= 20:
+                break
+        if items:
+            return items
+    return []
+
+
+_GENERIC_PARENT = re.compile(r"(?i)^(?:(?:several|multiple|various|different|many|some|my|our|other)[ \t]+)?"
+                             r"(?:pre-?trained[ \t]+)?(?:language[ \t]+)?models?\b")  # fmt: skip
+
+
+def parents(scan: Scan, tables: Tables) -> list[str]:
+    """Credited models: a merge card's list of ingredients (`merge_list`), merge recipes ("merge of A + B") and
+    "based on X by Y" (the model part, X).
+
+    Plain base-model names ("based on SDXL") are the `base_model` field, not parents; nor is mergekit's
+    boilerplate "a merge of pre-trained language models".
     """
+    listed = merge_list(scan.text)
+    if listed:
+        return listed
     out: list[str] = []
     for m in _PARENTS.finditer(scan.text):
         span = _unclosed_paren_cut(m.group(1))
@@ -684,7 +756,7 @@ def parents(scan: Scan, tables: Tables) -> list[str]:
             part = _WEIGHT.sub(" ", part.split("(", 1)[0] if "(" in part[1:] else part)
             part = re.split(r"(?i)\s(?:by|von|de|por|от)\s", part, maxsplit=1)[0]
             part = part.strip(_EDGE + " ")
-            if not part or len(part) > 80 or part.lower() in _NOT_NAMES:
+            if not part or len(part) > 80 or part.lower() in _NOT_NAMES or _GENERIC_PARENT.match(part):
                 continue
             if tables.base_models.lookup(part) is not None or tables.licenses.lookup(part) is not None:
                 continue

@@ -123,6 +123,53 @@ def test_hugging_face_fine_tune_and_its_quant_are_named() -> None:
     assert quant.model_name == "Qwen2.5-7B-Instruct-Roleplay-v1-GGUF" and quant.model_type == "quantization"
 
 
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        # Civitai notes say it in a sentence
+        ("Things To know:\n\nYou should use the trigger word hkwarrior\n\nUsage Tips for Pony:", ("hkwarrior",)),
+        ("Things To know:\n\nThe trigger word is fsstyle, use it at the start.", ("fsstyle",)),
+        ("Use the trigger words `mgestyle` for best results", ("mgestyle",)),
+        # DreamBooth cards name their instance prompt
+        (
+            "It can be used by modifying the `instance_prompt`: **a photo of wbchaop wallbed**\n\nThis model was",
+            ("a photo of wbchaop wallbed",),
+        ),
+        ("instance_prompt: **vasyalozhkin style** or **vasyalozhkin**", ("vasyalozhkin style", "vasyalozhkin")),
+        ("Trigger words: romerorzeternos (optional)", ("romerorzeternos",)),
+        # a line that says there is none, and sentences about trigger words that name none
+        ("Trigger words: This LoRA is without Trigger Words, just put it in and enjoy", ()),
+        ("No trigger words needed, the style is always on.", ()),
+        ("The trigger words are not required for this one.", ()),
+    ],
+)
+def test_trigger_words_as_real_cards_state_them(text: str, words: tuple[str, ...]) -> None:
+    """From the corpus's train and dev Civitai notes and DreamBooth cards, where "Trigger: x" lines were rare:
+    the extractor found 1 of 22 labelled trigger lists before these forms (docs/detection.md)."""
+    assert extract(text).trigger_words == words
+
+
+def test_a_merge_card_lists_its_ingredients() -> None:
+    """mergekit's card template: its "a merge of pre-trained language models" is boilerplate, not a parent; the
+    list after "The following models were included in the merge:" is (a linked item is its link text)."""
+    card = (
+        "---\nbase_model:\n- unsloth/Meta-Llama-3.1-8B-Instruct\ntags:\n- mergekit\n- merge\n---\n# pt_gl_ties\n\n"
+        "This is a merge of pre-trained language models created using [mergekit](https://github.com/cg123/mergekit)."
+        "\n\n## Merge Details\n### Merge Method\n\nThis model was merged using the TIES merge method.\n\n"
+        "### Models Merged\n\nThe following models were included in the merge:\n"
+        "* D:/models/llama_full_remerge_2\n* [Nos-PT/Llama-Carvalho-PT-GL](https://huggingface.co/Nos-PT/Llama-Carvalho-PT-GL)"
+        "\n\n### Configuration\n\nThe following YAML configuration was used to produce this model:\n"
+    )
+    assert extract(card).parents == ("D:/models/llama_full_remerge_2", "Nos-PT/Llama-Carvalho-PT-GL")
+    assert "pre-trained language models" not in " ".join(extract(card[: card.index("## Merge")]).parents)
+    japanese = (
+        "# Defmix-v1.0\n\n<strong>Defmix</strong>は、<strong>ACertainThings</strong>をベースに下記のモデルを"
+        "U-Netの階層ごとに重みを変化させてマージしたモデルです。\n\n- <strong>*Counterfeit v1.0*</strong>\n"
+        "- <strong>*Basil Mix*</strong>\n\nVaeファイルは好みのものを使用してください。"
+    )
+    assert extract(japanese).parents == ("Counterfeit v1.0", "Basil Mix")
+
+
 def test_a_license_line_is_not_a_trigger_word() -> None:
     f = extract("Trigger: neonpunk\nLicense: openrail++\nhttps://civitai.com/models/123/neon")
     assert f.trigger_words == ("neonpunk",) and f.license == "openrail++"
