@@ -3,6 +3,10 @@
 One command reproduces `moderation/data/detector_adapter.npz` and `detector_head.npz` from the real corpus
 (`tests/data/corpus/corpus.jsonl`) on a 2-core CPU in well under an hour (docs/detection.md gives the time):
 
+0. fit extraction's two learned parts on the train split's announcements (without the supplement,
+   `DETECTION_ONLY`): the model-type fallback (`extraction_type.py`) and the name ranker
+   (`extraction_name_rank.py`, its abstention threshold on dev). First, because the head's rule features
+   include what extraction finds (since session 12; before, the head was fitted on the previous ranker's names);
 1. fine-tune MiniLM with a LoRA adapter on the train split (`finetune.py`; `--no-finetune` keeps the
    package's weights: the "frozen" candidate);
 2. embed the train and dev splits with the adapted encoder exactly as the detector will (fp32, same
@@ -13,10 +17,7 @@ One command reproduces `moderation/data/detector_adapter.npz` and `detector_head
    final score (the mix) on dev, and the threshold from dev's precision-recall curve of that mix;
 5. fit the learned gate (`gate.py`) on train, its threshold on dev (it must pass 99% of the detector's dev
    positives);
-6. fit extraction's two learned parts on the train split's announcements (without the supplement,
-   `DETECTION_ONLY`): the model-type fallback (`extraction_type.py`) and the name ranker
-   (`extraction_name_rank.py`, its abstention threshold on dev);
-7. write the files; the test split is never read here (`normbot eval` reads it).
+6. write the files; the test split is never read here (`normbot eval` reads it).
 
 `--augment FILE...` (default: the real training supplement and the templated set) adds the train split of other
 labelled files; `--extra FILE...` adds labelled files (a community's exported corrections, `normbot detect
@@ -47,8 +48,8 @@ from moderation.detection.gate import GATE_FILE, Gate
 from moderation.detection.head import HEAD_FILE, Head, fit_logistic, mixed_scores
 from moderation.detection.lexical import LEXICAL_FILE, LexicalModel
 from moderation.extraction import name_candidates_of, type_text_of
-from moderation.extraction.model_type import TYPE_MODEL_FILE, TYPES, TypeModel
-from moderation.extraction.name_rank import NAME_RANKER_FILE, NameRanker
+from moderation.extraction.model_type import TYPE_MODEL_FILE, TYPES, TypeModel, load_type_model
+from moderation.extraction.name_rank import NAME_RANKER_FILE, NameRanker, load_name_ranker
 
 __all__ = [
     "DEFAULT_AUGMENTS",
@@ -139,7 +140,7 @@ def choose_mix(
 def fit_extraction(train_rows: Sequence[Example], dev: Sequence[Example], out_dir: Path = DEFAULT_OUT) -> None:
     """Fit extraction's learned parts and write them into `out_dir`: the model-type fallback on the train rows'
     announcements with checked fields, the name ranker on the same rows (its abstention threshold on dev).
-    Step 5 of `train`; `--extraction-only` runs just this, for a change to the naming rules or their features
+    Step 0 of `train`; `--extraction-only` runs just this, for a change to the naming rules or their features
     (seconds, no encoder)."""
     labelled = [e for e in train_rows if e.is_release and e.fields_verified]
     typed = [e for e in labelled if e.fields.get("model_type") in TYPES]
@@ -149,6 +150,16 @@ def fit_extraction(train_rows: Sequence[Example], dev: Sequence[Example], out_di
     dev_named = [(e.text, e.fields.get("model_name") or None) for e in dev if e.is_release and e.fields_verified]
     ranker = NameRanker.fit(named, name_candidates_of, same_name).tuned(dev_named, name_candidates_of, same_name)
     ranker.save(out_dir / NAME_RANKER_FILE)
+
+
+def _fit_extraction_first(train_rows: Sequence[Example], dev: Sequence[Example], out_dir: Path) -> None:
+    """Step 1 of `train`: `fit_extraction`, then, when `out_dir` is the package's data (the files extraction
+    loads at run time), forget the loaded copies so that the head's rule features come from the new ones.
+    Until session 12 this ran last, and the head was fitted on the previous ranker's names."""
+    fit_extraction(train_rows, dev, out_dir)
+    if out_dir.resolve() == DEFAULT_OUT.resolve():
+        load_name_ranker.cache_clear()
+        load_type_model.cache_clear()
 
 
 def extraction_rows_of(data: Path, extra: Sequence[Path] = (), augment: Sequence[Path] = ()) -> list[Example]:
@@ -251,6 +262,9 @@ def train(
     if not train_rows or not dev:
         raise ValueError(f"{data} needs rows in the train and dev splits")
     say(f"train: {len(train_rows)} rows ({sum(e.is_release for e in train_rows)} releases); dev: {len(dev)}")
+    # Extraction first: the head reads rule features that extraction computes ("a name was found", "trigger
+    # words found"), so the head must be fitted on what the shipped name ranker and type model will say.
+    _fit_extraction_first(extraction_rows_of(data, extra, augment), dev, out_dir)
     cfg = finetune_config or FinetuneConfig(max_tokens=MAX_TOKENS)
     adapter = _adapter_for_training(
         train_rows, cfg, out_dir / ADAPTER_FILE, use_finetune=use_finetune, reuse=reuse_adapter, say=say
@@ -286,7 +300,6 @@ def train(
     gate = Gate.fit(x_train[:, -k:], [e.text for e in train_rows], y_train, x_dev[:, -k:], dev_texts, positives)
     gate.save(out_dir / GATE_FILE)
     gate_pass = gate.passes(x_dev[:, -k:], dev_texts)
-    fit_extraction(extraction_rows_of(data, extra, augment), dev, out_dir)
     truth = list(y_dev > 0.5)
     head_alone_threshold = next(t["threshold"] for t in fit.mixes if t["mix"] == 0.0)
     info: dict[str, object] = {

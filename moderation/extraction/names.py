@@ -38,8 +38,10 @@ _GENERIC_HEADINGS = frozenset(
         "whats new", "highlights", "abstract", "announcement", "announcements", "release", "releases", "models",
         "model information", "model introduction", "model card for model id", "todo", "features", "installation",
         "dataset card", "citation", "license", "training", "evaluation", "results", "limitations", "table of contents",
-        "about the model", "informations", "information", "model info", "details",
+        "about the model", "informations", "information", "model info", "details", "example", "examples", "blog",
         "简介", "介绍", "模型介绍", "更新", "新闻", "概要", "はじめに", "описание", "новости",
+        # section titles that train and dev cards were named after (session 12)
+        "局限性", "主要功能", "功能介绍", "模型下载", "常见问题", "开发中的特性",
     }
 )  # fmt: skip
 _HEADING_TAIL = re.compile(

@@ -63,3 +63,39 @@ def test_train_writes_what_the_detector_loads(tmp_path: Path) -> None:
     det = Detector(head_path=tmp_path / "detector_head.npz", adapter_path=tmp_path / "detector_adapter.npz")
     assert det.model_status == "loaded"
     assert 0.0 < head.threshold < 1.0
+
+
+def test_extraction_is_fitted_before_the_head_and_reloaded_when_shipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The head reads what extraction finds (a name, trigger words), so `train` fits extraction first and, when
+    it writes the package's own files, drops the loaded ranker and type model so that the head's features come
+    from the new ones. Writing elsewhere leaves the loaded (shipped) ones alone."""
+    from moderation.detection import train as train_module
+    from moderation.detection.evaluate import Example
+    from moderation.extraction.model_type import load_type_model
+    from moderation.extraction.name_rank import load_name_ranker
+
+    rows = [
+        Example(
+            id=f"r{i}",
+            text=t,
+            is_release=y,
+            split="train",
+            kind="lora" if y else "chat",
+            fields={"model_type": "lora", "model_name": "Neon"} if y else {},
+        )
+        for i, (t, y) in enumerate(zip(TEXTS, LABELS, strict=True))
+    ]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    load_name_ranker(), load_type_model()
+    train_module._fit_extraction_first(rows, rows, elsewhere)
+    assert load_name_ranker.cache_info().currsize == 1 and load_type_model.cache_info().currsize == 1
+    monkeypatch.setattr(train_module, "DEFAULT_OUT", tmp_path)
+    try:
+        train_module._fit_extraction_first(rows, rows, tmp_path)
+        assert (tmp_path / "name_ranker.npz").is_file() and (tmp_path / "type_model.npz").is_file()
+        assert load_name_ranker.cache_info().currsize == 0 and load_type_model.cache_info().currsize == 0
+    finally:
+        load_name_ranker.cache_clear(), load_type_model.cache_clear()  # the next caller loads the shipped files
