@@ -5,8 +5,8 @@ and the exact bound settles almost nothing once the head is trained on real text
 large), so every pre-filtered message went to the encoder, and the detector fell far short of its
 throughput target (docs/detection.md). This gate is logistic regression over the rule features and hashed word
 unigrams and bigrams (`extraction_type.features`), fitted on the train split; its threshold is read off the
-dev split as the highest one that still passes 99% of the dev messages the head (run on every message)
-calls releases. So its cost is measured as "what the head would have kept", the stage table of `normbot
+dev split as the highest one that still passes every dev message the head (run on every message) calls a
+release (`KEEP_OF_HEAD`). So its cost is measured as "what the head would have kept", the stage table of `normbot
 eval` reports it on the test split, and a community that wants every candidate scored can turn it off
 (`Detector(gate=False)`).
 
@@ -31,8 +31,12 @@ from moderation.extraction.model_type import features, sparse_dot
 __all__ = ["GATE_FILE", "KEEP_OF_HEAD", "Gate", "load_gate"]
 
 GATE_FILE = "detector_gate.npz"
-KEEP_OF_HEAD = 0.99
-"""The share of the head's dev positives the gate must pass (its threshold is chosen for it)."""
+KEEP_OF_HEAD = 1.0
+"""The share of the head's dev positives the gate must pass (its threshold is chosen for it). 0.99 until
+session 12: it turned away 2 dev releases the head keeps (3 on test), and the issue asks that no cheap stage
+drop what the model would keep. Passing all of them raises the gate's dev pass rate from 0.75 to 0.88, but
+the lexical bound settles the extra candidates, so as many messages reach the encoder (3.8% of the
+benchmark's stream) and the stream slows by about 7% (docs/detection.md)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,8 +15,8 @@ One command reproduces `moderation/data/detector_adapter.npz` and `detector_head
    bound still holds);
 4. fit the lexical model (`lexical.py`: TF-IDF word and character n-grams) on train, choose its share of the
    final score (the mix) on dev, and the threshold from dev's precision-recall curve of that mix;
-5. fit the learned gate (`gate.py`) on train, its threshold on dev (it must pass 99% of the detector's dev
-   positives);
+5. fit the learned gate (`gate.py`) on train, its threshold on dev (it must pass every one of the detector's
+   dev positives, `KEEP_OF_HEAD`);
 6. write the files; the test split is never read here (`normbot eval` reads it).
 
 `--augment FILE...` (default: the real training supplement and the templated set) adds the train split of other
