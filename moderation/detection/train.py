@@ -153,7 +153,7 @@ def fit_extraction(train_rows: Sequence[Example], dev: Sequence[Example], out_di
 
 
 def _fit_extraction_first(train_rows: Sequence[Example], dev: Sequence[Example], out_dir: Path) -> None:
-    """Step 1 of `train`: `fit_extraction`, then, when `out_dir` is the package's data (the files extraction
+    """Step 0 of `train`: `fit_extraction`, then, when `out_dir` is the package's data (the files extraction
     loads at run time), forget the loaded copies so that the head's rule features come from the new ones.
     Until session 12 this ran last, and the head was fitted on the previous ranker's names."""
     fit_extraction(train_rows, dev, out_dir)

@@ -699,6 +699,7 @@ _MERGE_LIST_INTRO = re.compile(
     r"以下模型|以下の(?:モデル|レシピ))[^\n]{0,200}$"
 )
 _HTML_TAG = re.compile(r"<[^<>\n]{1,40}>")
+_INLINE_LIST = re.compile(r"[:：][ \t]{0,3}\S")
 _TRAILING_URL = re.compile(r"[ \t]+https?://\S{1,2000}$")
 
 
@@ -706,19 +707,27 @@ def merge_list(text: str) -> list[str]:
     """The list a merge card gives its ingredients in: mergekit's "The following models were included in the
     merge:" and the same in other words or languages ("下記のモデルを…マージ"), followed by one model per line
     (the cleaned text has lost the bullets; a linked item reads "name url"). The first intro that a list follows
-    wins; a line that is itself an intro or ends in a colon is not an item."""
+    wins; a line that is itself an intro or ends in a colon is not an item. An intro must announce a list: end
+    in a colon, say "below" (下記, 以下), or be a short title ("Models Merged"); one that lists its models
+    inline ("Merged models: A, B") is left to `parents`' recipe rules."""
     for intro in _MERGE_LIST_INTRO.finditer(text[:20000]):
+        head = intro.group(0).strip()
+        if _INLINE_LIST.search(head) or not (
+            head.endswith((":", "：")) or "下記" in head or "以下" in head or len(head.split()) <= 3
+        ):
+            continue
         items: list[str] = []
-        for line in text[intro.end() :].split("\n")[1:40]:
-            line = _TRAILING_URL.sub("", _HTML_TAG.sub("", line)).strip(_EDGE + " ")
+        for line in text[intro.end() : intro.end() + 8000].split("\n")[1:40]:
+            line = _TRAILING_URL.sub("", _HTML_TAG.sub("", line)).strip()
             if not line:
                 if items:
                     break
                 continue
             if _MERGE_LIST_INTRO.match(line) or line.endswith((":", "：")):
                 continue
-            if len(line) > 160 or len(line.split()) > 12 or line.endswith(("。", ".")):
+            if len(line) > 160 or len(line.split()) > 12 or line.endswith(("。", ".", "!", "！")):
                 break  # a sentence: the list (if any) is over
+            line = line.strip(_EDGE + " ")
             if line not in items:
                 items.append(line)
             if len(items) >= 20:
@@ -728,7 +737,8 @@ def merge_list(text: str) -> list[str]:
     return []
 
 
-_GENERIC_PARENT = re.compile(r"(?i)^(?:(?:several|multiple|various|different|many|some|my|our|other)[ \t]+)?"
+_GENERIC_PARENT = re.compile(r"(?i)^(?:the[ \t]+)?(?:(?:following|several|multiple|various|different|many|some|my|"
+                             r"our|other|these|two|three)[ \t]+)?"
                              r"(?:pre-?trained[ \t]+)?(?:language[ \t]+)?models?\b")  # fmt: skip
 
 

@@ -168,6 +168,10 @@ def test_a_merge_card_lists_its_ingredients() -> None:
         "- <strong>*Basil Mix*</strong>\n\nVaeファイルは好みのものを使用してください。"
     )
     assert extract(japanese).parents == ("Counterfeit v1.0", "Basil Mix")
+    # an inline list is the recipe rules' ("merged models: A, B"), and what follows it is no ingredient
+    inline = extract("Merged models: DreamShaper, RealVis\n\nEnjoy!\nhttps://civitai.com/models/1")
+    assert inline.parents == ("DreamShaper", "RealVis")
+    assert extract("This is a merge of the following models:\n\nEnjoy the results.").parents == ()
 
 
 def test_a_license_line_is_not_a_trigger_word() -> None:
