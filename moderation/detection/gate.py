@@ -85,7 +85,9 @@ class Gate:
         dev messages the head keeps (so the gate passes `keep` of them), never above the logit of 0.5."""
         x = np.hstack([train_rules, np.stack([features(t) for t in train_texts])]).astype(np.float64)
         w, b = fit_logistic(x, train_labels, l2=1e-4, steps=1500)
-        gate = cls(weights=w.astype(np.float32), bias=float(b), threshold=0.0)
+        # The file keeps the weights in float16: the threshold is read off the logits of those rounded weights,
+        # or the least of the kept messages could fall just below it once loaded (it did, by ~1e-4).
+        gate = cls(weights=w.astype(np.float16).astype(np.float32), bias=float(b), threshold=0.0)
         kept = gate.logits(dev_rules, dev_texts)[dev_head_keeps]
         threshold = float(np.quantile(kept, 1.0 - keep)) if kept.size else 0.0
         return cls(weights=gate.weights, bias=gate.bias, threshold=min(threshold, 0.0) - 1e-6)

@@ -105,6 +105,8 @@ _BASE_PHRASES = (
         r"(?:fine-?tuned[ \t]+(?:version[ \t]+)?(?:of|from|on[ \t]+top[ \t]+of)|"
         r"finetuned[ \t]+(?:version[ \t]+)?(?:of|from)|"
         r"fine-?tune[ \t]+of|quanti[sz]ed[ \t]+(?:version[ \t]+)?of|quants?[ \t]+of|"
+        r"(?:\d{1,2}[- ]?bit|fp16|bf16|int[48]|onnx|mlx|coreml|shortened|pruned|converted)[ \t]+version[ \t]+of|"
+        r"(?:^|(?<=\n)|(?<=#[ \t]))export[ \t]+of|"  # "# Export of [X](…)" heads a converted card
         r"gguf[ \t]+(?:quants?[ \t]+|version[ \t]+)?of|trained[ \t]+on[ \t]+top[ \t]+of|derived[ \t]+from|"
         r"initiali[sz]ed[ \t]+(?:from|with)(?:[ \t]+the)?|continued[ \t]+pre-?training[ \t]+(?:of|on|from)|"
         r"improved[ \t]+from|distilled[ \t]+from)",
@@ -200,7 +202,8 @@ def _is_name_word(word: str) -> bool:
     """A word that can be (part of) a model name: capitalised, or model-like with a capital or a digit, or a
     Hugging Face repo id ("Qwen/Qwen2.5-7B-Instruct")."""
     if _REPO_ID.fullmatch(word) and not word.startswith(("http", "www.")):
-        return any(c.isupper() or c.isdigit() for c in word)
+        # "Qwen/Qwen2.5-7B", and lowercase ids too ("klue/bert-base"), but not "and/or"
+        return any(c.isupper() or c.isdigit() or c in "-_" for c in word)
     if MODEL_TOKEN.fullmatch(word):
         return any(c.isupper() or c.isdigit() for c in word)
     return bool(_CAP_WORD.fullmatch(word)) and any(c.isalpha() for c in word)
@@ -371,7 +374,9 @@ def stated_base(text: str) -> tuple[str, int] | None:
     statement (0 a card's field, 1 "based on", 2 "fine-tuned from", 3 "merge of" / "LoRA for")."""
     m = _BASE_FIELD.search(text)
     if m is not None:
-        value = m.group(1).strip().strip("'\"[]")
+        value = m.group(1).strip()
+        link = _MD_LINK_AT.match(value)  # "- Base model: [owner/name](https://…)": the link's text
+        value = (link.group(1) if link is not None else value).strip("'\"[]")
         if value and not value.startswith(("-", "null", "none")):
             return value.split(",")[0].strip().strip("'\""), 0
     best: tuple[int, int, str] | None = None
@@ -395,7 +400,17 @@ def stated_base(text: str) -> tuple[str, int] | None:
     for prio, name, at in _named_before(text[:5000]):
         if best is None or (prio, at) < best[:2]:
             best = (prio, at, name)
+    linked = _LINKED_BASE.search(text[:5000])  # "This model is a [kobart](…) fine-tuned on …"
+    if linked is not None and (best is None or (2, linked.start()) < best[:2]):
+        name = _not_a_base(_clean_name(linked.group(1)))
+        if name is not None:
+            best = (2, linked.start(), name)
     return (best[2], best[0]) if best is not None else None
+
+
+_LINKED_BASE = re.compile(
+    r"(?i)\b(?:is|are)[ \t]+an?[ \t]+\[([^\]\n]{1,80})\]\([^)\s]{1,300}\)[ \t]+fine-?tuned[ \t]+(?:on|with|for)\b"
+)
 
 
 _ENCODERS = frozenset({"SigLIP", "CLIP", "EVA-CLIP", "ViT", "CLIP-ViT", "OpenCLIP"})

@@ -294,6 +294,19 @@ def test_name_ranker_learns_which_rule_to_trust() -> None:
         ("Anouncing OtterHD-8B, improved from Fuyu-8B.", "Fuyu-8B"),
         # a chat post's "base SDXL" and "SD 1.5 based" still count
         ("Merge of A (0.6) + B (0.4), base SDXL", "SDXL 1.0"),
+        # session 12, from the supplement's cards (extraction is not fitted on them): conversions and exports,
+        # a linked base before "fine-tuned on", a lowercase repo id, a "Base model:" line holding a link
+        ("This Model is 8bit Version of EleutherAI/gpt-j-6B. It is converted by bitsandbytes.", "EleutherAI/gpt-j-6B"),
+        (
+            "# Export of [sentence-transformers/paraphrase-MiniLM-L6-v2](https://huggingface.co/x) for ONNX",
+            "sentence-transformers/paraphrase-MiniLM-L6-v2",
+        ),
+        ("This model is a [kobart](https://huggingface.co/hyunwoongko/kobart) fine-tuned on the news corpus", "kobart"),
+        ("# bert-base for KLUE RE\nFine-tuned klue/bert-base using KLUE RE dataset.", "klue/bert-base"),
+        (
+            "- Base model: [ayaka14732/bart-base-jax](https://github.com/ayaka14732/bart-base-jax)\n",
+            "ayaka14732/bart-base-jax",
+        ),
     ],
 )
 def test_stated_base_models(text: str, base: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from moderation.detection.gate import KEEP_OF_HEAD, Gate, load_gate
@@ -19,7 +21,7 @@ TEXTS = [
 LABELS = np.array([1, 1, 1, 1, 0, 0, 0, 0], dtype=np.float64)
 
 
-def test_the_gate_passes_every_message_the_head_keeps() -> None:
+def test_the_gate_passes_every_message_the_head_keeps(tmp_path: Path) -> None:
     """Its threshold is the lowest logit among the messages the head keeps (never above logit 0), so a keep that
     looks like a negative to the gate, even the least likely one, still reaches the encoder."""
     assert KEEP_OF_HEAD == 1.0
@@ -31,6 +33,9 @@ def test_the_gate_passes_every_message_the_head_keeps() -> None:
     assert passed[keeps].all()
     logits = gate.logits(rules, TEXTS)
     assert gate.threshold <= min(float(logits[keeps].min()), 0.0)
+    # as shipped: the file holds float16 weights, and the threshold was read off those
+    gate.save(tmp_path / "gate.npz")
+    assert Gate.load(tmp_path / "gate.npz").passes(rules, TEXTS)[keeps].all()
     stricter = Gate.fit(rules, TEXTS, LABELS, rules, TEXTS, keeps, keep=0.5)
     assert stricter.threshold >= gate.threshold
 
