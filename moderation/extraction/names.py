@@ -10,6 +10,7 @@ characters), so extraction stays linear in the message length.
 
 from __future__ import annotations
 
+import functools
 import re
 
 __all__ = [
@@ -368,10 +369,12 @@ def model_token(text: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=128)
 def stated_base(text: str) -> tuple[str, int] | None:
     """The model a release says it was made from, as written: a `base_model:` card line, or the object of
     "fine-tuned version of", "based on", "quants of", "merge of", "基于" ..., with the strength of the
-    statement (0 a card's field, 1 "based on", 2 "fine-tuned from", 3 "merge of" / "LoRA for")."""
+    statement (0 a card's field, 1 "based on", 2 "fine-tuned from", 3 "merge of" / "LoRA for"). Cached: the
+    name pool and the base-model field both ask it of the same text, and it is the rule stage's costliest step."""
     m = _BASE_FIELD.search(text)
     if m is not None:
         value = m.group(1).strip()
