@@ -546,8 +546,31 @@ def name_pool(raw_text: str, scan: Scan, credited: Sequence[str] = ()) -> list[C
     return [
         c
         for c in name_candidates(raw_text, scan)
-        if not any(k.startswith(key_of(c.text)) for k in parent_keys) and key_of(c.text) != base_key
+        if not any(k.startswith(key_of(c.text)) for k in parent_keys)
+        and key_of(c.text) != base_key
+        and not _no_name(c.text)
     ]
+
+
+_BARE_VERSION = re.compile(
+    r"(?i)[vV]?\d{1,4}(?:\.\d{1,4}){0,3}[a-z]?|\d{1,4}(?:\.\d{1,2})?[ \t]?[bmk]|"
+    r"(?:int|fp|bf|q)\d{1,2}(?:_[a-z0-9]{1,4}){0,2}|\d{1,2}[- ]?bits?"
+)
+_QUESTION_TITLE = re.compile(r"(?i)(?:what|how|why|when|where|which)[ \t]")
+_NOT_NAME_WORDS = frozenset({"model id", "模型融合", "模型下载", "模型列表"})
+
+
+def _no_name(text: str) -> bool:
+    """Candidates that dev's false prompts were named after and that name no model: a licence ("released under
+    CC-BY-NC-SA-4.0"), a bare version, size or number format ("v0.2.0", "5.8B", "int4"), a section title that
+    asks ("What it does", "How to use"), the template heading "Model Card for Model ID" without its prefix."""
+    low = text.strip().lower()
+    return (
+        low in _NOT_NAME_WORDS
+        or bool(_BARE_VERSION.fullmatch(low))
+        or bool(_QUESTION_TITLE.match(low))
+        or load_tables().licenses.lookup(text, strong=True) is not None
+    )
 
 
 def model_name(raw_text: str, scan: Scan, credited: Sequence[str] = ()) -> str | None:

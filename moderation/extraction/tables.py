@@ -85,10 +85,11 @@ class AliasTable:
     def __contains__(self, key: str) -> bool:
         return key in self._keys
 
-    def lookup(self, phrase: str) -> str | None:
-        """The canonical value of a whole phrase, or None."""
+    def lookup(self, phrase: str, *, strong: bool = False) -> str | None:
+        """The canonical value of a whole phrase, or None; with `strong`, None also for a context-only alias
+        ("gemma" is a licence only where a line talks about licensing; elsewhere it is a model)."""
         hit = self._keys.get(key_of(phrase))
-        return hit[0] if hit else None
+        return hit[0] if hit and not (strong and hit[1]) else None
 
     def find(self, tokens: list[Token]) -> list[AliasMatch]:
         """Every non-overlapping leftmost-longest match in `tokens`."""

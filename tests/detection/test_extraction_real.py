@@ -174,6 +174,35 @@ def test_a_merge_card_lists_its_ingredients() -> None:
     assert extract("This is a merge of the following models:\n\nEnjoy the results.").parents == ()
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This codebase and all models are released under CC-BY-NC-SA-4.0 License.",
+        "## [v0.2.0](https://github.com/allenai/LLM/releases/tag/v0.2.0) - 2023-12-08\n### Added",
+        "### 텔레그램 봇: 한국어 5.8B v1.1b 모델 및 LLAMA 7B v1.0 모델 사용가능",
+        "- 🔥 2023.10.17: Supported **int4**, **int8** models",
+        "## What it does\n\n- Fetches images per model version",
+        "# Model Card for Model ID\n\n<!-- Provide a quick summary of what the model is/does. -->",
+    ],
+)
+def test_things_that_name_no_model_are_no_name(text: str) -> None:
+    """Dev's false prompts were named after a licence, a bare version, size or number format, a section title
+    that asks, or the card template's "Model ID"; and the detector weighs "a name was found"."""
+    got = extract(text).model_name
+    assert got is None or got.lower() not in {
+        "cc-by-nc-sa-4.0", "v0.2.0", "5.8b", "int4", "what it does", "model id",
+    }  # fmt: skip
+
+
+def test_a_model_that_shares_a_context_only_licence_alias_keeps_its_name() -> None:
+    """A licence alias that counts only on a licensing line ("gemma") is still a model name as a candidate."""
+    from moderation.extraction.fields import _no_name
+    from moderation.extraction.tables import tables
+
+    assert tables().licenses.lookup("gemma") is not None and tables().licenses.lookup("gemma", strong=True) is None
+    assert not _no_name("Gemma") and not _no_name("Qwen3") and _no_name("apache-2.0") and _no_name("v2.1")
+
+
 def test_a_license_line_is_not_a_trigger_word() -> None:
     f = extract("Trigger: neonpunk\nLicense: openrail++\nhttps://civitai.com/models/123/neon")
     assert f.trigger_words == ("neonpunk",) and f.license == "openrail++"
