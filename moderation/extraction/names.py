@@ -334,15 +334,19 @@ def civitai_slug_name(text: str) -> str | None:
 
 _RECIPE = re.compile(
     r"(?m)^[ \t*_>-]{0,6}[\"“'*_]{0,3}([^\n\"“”'=*_]{2,60}?)[\"”'*_]{0,3}[ \t]{0,2}=[ \t]{0,2}"
-    r"(?:\d{1,3}(?:\.\d{1,2})?[ \t]?%|0?\.\d{1,3}[ \t]?[*x×(]?[ \t]?[A-Za-z])"
+    r"(?:\d{1,3}(?:\.\d{1,2})?[ \t]?%|0?\.\d{1,3}[ \t]?[*x×(]?[ \t]?[A-Za-z])(?=[^\n]{0,200}\+)"
 )
+_CODE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,40}")  # "lr = 0.5 * a + b" in a README's code is no recipe
 
 
 def recipe_name(text: str) -> str | None:
     """The left side of a merge recipe: `"Dreamforge XL" = 60% Juggernaut XL v9 + 40% RealVisXL v4`. The creator
-    names the model as plainly as a "Name:" line does, so `model_name` takes it as stated."""
+    names the model as plainly as a "Name:" line does, so `model_name` takes it as stated. A recipe has two
+    ingredients or more (a "+"), and a lowercase identifier on the left is code ("lr = 0.5 * a + b")."""
     m = _RECIPE.search(text[:3000])
-    return _clean_name(m.group(1).strip()) if m is not None else None
+    if m is None or _CODE_NAME.fullmatch(m.group(1).strip()):
+        return None
+    return _clean_name(m.group(1).strip())
 
 
 def hf_repo_name(text: str) -> str | None:

@@ -83,6 +83,13 @@ def test_the_left_side_of_a_merge_recipe_is_the_name_as_stated(text: str) -> Non
     assert f.parents[:2] == ("Juggernaut XL v9", "RealVisXL v4") or not f.parents
 
 
+@pytest.mark.parametrize(
+    "text", ["lr = 0.5 * base_lr + warmup", "x_out = 0.3 * x + 0.7 * y", "weight = 50% of the time"]
+)
+def test_code_and_sentences_with_an_equals_sign_are_no_recipe(text: str) -> None:
+    assert not any("recipe" in c.rules for c in name_candidates_of(text))
+
+
 def test_a_weighted_recipe_keeps_only_its_weighted_parts() -> None:
     f = extract('"Dreamforge XL" = 60% Juggernaut XL v9 + 40% RealVisXL v4, grab it here')
     assert f.parents == ("Juggernaut XL v9", "RealVisXL v4")
