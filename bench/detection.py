@@ -19,7 +19,11 @@ Figures, all from one run on this machine (baselines measured beside the thing t
   `Detector.adetect_many`, alternated in the same run on the same detector; candidates/s, p50/p99 latency
   per call, and the new/old ratios;
 - the stream again with every core for torch instead of the shipped count (one core left free), and which
-  bf16 units the CPU has (AMX or AVX512-BF16 only): the encoder's speed, and so the stream's, depends on both;
+  bf16 and int8 units the CPU has (AMX, AVX512-BF16, AVX512-VNNI): the encoder's speed, and so the stream's,
+  depends on both;
+- the stream again with the encoder in bf16 (session 11's precision, same adapter) instead of the shipped
+  w8a8, alternated: msg/s of each and the ratio (the verdicts may differ slightly, since the head was fitted
+  on w8a8 vectors; this A/B measures speed only);
 - peak RSS of the process.
 
 `run(quick)` returns the figures as a dict for a harness (the concurrent-callers comparison flattened into
@@ -188,9 +192,38 @@ def _threads_ab(det: Any, items: list[tuple[str, tuple[str, ...]]], repeat: int)
     }
 
 
-def _cpu_bf16() -> str:
-    """Which bfloat16 units the CPU has (Linux flags): AMX tiles run the encoder's bf16 passes ~1.4x faster
-    per core than AVX512-BF16 alone (docs/detection.md, "Benchmark"), so the stream's figure depends on it."""
+def _precision_ab(det: Any, items: list[tuple[str, tuple[str, ...]]], repeat: int) -> dict[str, Any]:
+    """The stream with the shipped encoder against the same adapter in bf16 (the previous precision),
+    alternated `repeat` times, best round each."""
+    from moderation.detection.embedder import Embedder
+
+    shipped: Any = det._embedder
+    if shipped is None or shipped.precision == "bf16":
+        return {"stream_msgs_per_s_bf16_encoder": "shipped is bf16"}
+    other = Embedder(precision="bf16", max_tokens=shipped.max_tokens, adapter=shipped._adapter, threads=shipped.threads)
+    if not other.load() or other.precision != "bf16":
+        return {"stream_msgs_per_s_bf16_encoder": f"bf16 unavailable ({other.status})"}
+    encoders = {"shipped": shipped, "bf16": other}
+    best = {"shipped": float("inf"), "bf16": float("inf")}
+    other.embed(["warm-up"])  # the first pass allocates; the shipped encoder is warm already
+    for r in range(repeat):
+        for name in ("shipped", "bf16") if r % 2 == 0 else ("bf16", "shipped"):
+            det._embedder = encoders[name]
+            t0 = time.perf_counter()
+            for i in range(0, len(items), 256):
+                det.detect_many(items[i : i + 256])
+            best[name] = min(best[name], time.perf_counter() - t0)
+    det._embedder = shipped
+    return {
+        "stream_msgs_per_s_bf16_encoder": round(len(items) / best["bf16"]),
+        "shipped_vs_bf16_encoder": f"x{round(best['bf16'] / best['shipped'], 2)}",
+    }
+
+
+def _cpu_matrix_units() -> str:
+    """Which bfloat16 and int8 matrix units the CPU has (Linux flags): AMX tiles run the encoder's bf16 passes
+    ~1.4x faster per core than AVX512-BF16 alone, and the w8a8 encoder's int8 products need VNNI or AMX-INT8 to
+    be fast (docs/detection.md, "Benchmark"), so the stream's figure depends on them."""
     try:
         flags = next(
             (line.split(":", 1)[1].split() for line in Path("/proc/cpuinfo").read_text().splitlines()
@@ -199,7 +232,11 @@ def _cpu_bf16() -> str:
         )  # fmt: skip
     except OSError:
         return "unknown"
-    units = [name for flag, name in (("amx_bf16", "AMX"), ("avx512_bf16", "AVX512-BF16")) if flag in flags]
+    known = (
+        ("amx_bf16", "AMX-BF16"), ("amx_int8", "AMX-INT8"), ("avx512_bf16", "AVX512-BF16"),
+        ("avx512_vnni", "AVX512-VNNI"), ("avx_vnni", "AVX-VNNI"),
+    )  # fmt: skip
+    units = [name for flag, name in known if flag in flags]
     return ", ".join(units) or "none (fp32 fallback)"
 
 
@@ -362,7 +399,7 @@ def run(quick: bool) -> dict[str, Any]:
     figures["hard_stream_rule_gate_pass_rate"] = round(
         sum(passes(t, a) and rule_view(t, a).needs_model for t, a in hard) / n, 4
     )
-    figures["cpu_bf16_units"] = _cpu_bf16()
+    figures["cpu_matrix_units"] = _cpu_matrix_units()
     figures.update(_bound_ab(det, {"stream": items, "hard_stream": hard}, repeat=2))
     figures.update(_threads_ab(det, items, repeat=2))
     figures.update(_gate_ab(det, {"stream": items, "hard_stream": hard}, repeat=2))
@@ -410,6 +447,8 @@ def run(quick: bool) -> dict[str, Any]:
     figures["load_avg_1m_at_end"] = round(os.getloadavg()[0], 2)
     # The old path's to_thread pool runs forward passes in up to 6 threads, each with its own malloc arena.
     figures["peak_rss_mb_after_concurrent"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    # Last: it loads a second encoder, which would raise the peak RSS figures above.
+    figures.update(_precision_ab(det, items, repeat=2))
     figures["targets"] = TARGETS
     return figures
 

@@ -175,8 +175,8 @@ def train_command(
         bool, typer.Option("--extraction-only", help="Refit only the model-type model and the name ranker.")
     ] = False,
     precision: Annotated[
-        str, typer.Option("--precision", help="Encoder precision the head is fitted on: bf16, fp32 or int8.")
-    ] = "bf16",
+        str, typer.Option("--precision", help="Encoder precision the head is fitted on: w8a8, bf16, fp32 or int8.")
+    ] = "w8a8",
     epochs: Annotated[int, typer.Option("--epochs", min=1, help="Fine-tuning epochs.")] = 4,
     report: Annotated[
         Path | None, typer.Option("--report", help="Write the training figures (dev PR curve too) as JSON.")

@@ -24,12 +24,13 @@ import numpy as np
 import numpy.typing as npt
 
 from moderation.detection.adapter import Adapter
-from moderation.detection.minilm import Tokens, load_minilm
+from moderation.detection.minilm import Tokens, int8_matmul_works, load_minilm
 
 __all__ = [
     "BF16_ROWS",
     "DEFAULT_BATCH",
     "EMBEDDING_DIM",
+    "FIXED_SHAPE",
     "MAX_TOKENS",
     "PRECISIONS",
     "THREADS_ENV",
@@ -46,13 +47,17 @@ MAX_TOKENS = 128
 linear in this length; the shipped head records the length it was trained with (see head.py)."""
 _MAX_CHARS = 2000
 
-PRECISIONS = ("fp32", "bf16", "int8")
-"""How the encoder computes. `bf16` (the shipped head's, session 11) runs ~4x faster than fp32 on CPUs with
-bfloat16 matrix units (AMX, AVX512-BF16) and is batch-invariant by construction (below); `int8` (dynamic
-quantisation) scales a batch's activations together, so its vectors move with their batch mates."""
+PRECISIONS = ("fp32", "bf16", "int8", "w8a8")
+"""How the encoder computes. `w8a8` (the shipped head's since session 13: int8 linear layers with one scale
+per token row, `minilm.MiniLMW8A8`) and `bf16` (session 11) are batch-invariant (below); on a CPU with
+AVX512-BF16 but no AMX, w8a8 passes run ~1.4x as fast as bf16's, bf16 ~2x fp32's. `int8` (dynamic
+quantisation, the old path) scales a batch's activations together, so its vectors move with their batch mates."""
+
+FIXED_SHAPE = ("bf16", "w8a8")
+"""Precisions whose passes all have one shape (`BF16_ROWS` texts of `max_tokens` tokens)."""
 
 BF16_ROWS = 4
-"""Every bf16 forward pass has exactly this many texts, each padded to `max_tokens`: one tensor shape, so one
+"""Every bf16 (and w8a8) forward pass has exactly this many texts, each padded to `max_tokens`: one tensor shape, so one
 set of kernels, and a text's vector is bit-identical whether it was encoded alone or beside any others (the
 kernels oneDNN picks, and with them the rounding, change with the number of rows; measured in
 docs/detection.md, "Encoder precision"). Short passes are filled with empty texts. Four rows keep a lone
@@ -210,12 +215,15 @@ class Embedder:
         if self._precision == "bf16" and not _bf16_supported(torch):
             _log.warning("release detector: this CPU has no bfloat16 support, the encoder computes in fp32")
             self._precision = "fp32"
-        if self._precision == "bf16":
+        if self._precision == "w8a8" and not int8_matmul_works(torch):
+            _log.warning("release detector: this torch cannot multiply int8 matrices, the encoder computes in fp32")
+            self._precision = "fp32"
+        if self._precision in FIXED_SHAPE:
             # Plain torch and `tokenizers`, tensor by tensor: transformers is never imported on this path
             # (its BERT alone is ~144 MB of the process), and the fp32 model never sits beside the bf16 one
             # (docs/detection.md, "Memory").
             self._tokens = Tokens(path, self.max_tokens)
-            self._torch, self._model = torch, load_minilm(path, self._adapter, torch)
+            self._torch, self._model = torch, load_minilm(path, self._adapter, torch, self._precision)
             _trim()
             return
         import transformers
@@ -243,14 +251,14 @@ class Embedder:
         """Unit-length embeddings (one row per text), or None when the model is unavailable.
 
         Texts are sorted by length before batching so each batch pads to similar lengths (fp32, int8). In bf16
-        every pass has `BF16_ROWS` texts of `max_tokens` tokens, whatever `batch_size` says.
+        and w8a8 every pass has `BF16_ROWS` texts of `max_tokens` tokens, whatever `batch_size` says.
         """
         if not self.load():
             return None
         torch = self._torch
         out = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        fixed = self._precision == "bf16"
+        fixed = self._precision in FIXED_SHAPE
         step = BF16_ROWS if fixed else batch_size
         with self._infer_lock, torch.inference_mode():
             # Torch's OpenMP thread count belongs to the calling thread, and forward passes run in whichever
@@ -271,7 +279,7 @@ class Embedder:
 
     def _forward(self, texts: list[str]) -> npt.NDArray[np.float32]:
         """One padded batch through the encoder: mean pooling over the attention mask, L2 normalisation.
-        The bf16 path (`minilm.py`, loaded with its `Tokens`) pads every text to `max_tokens`; transformers'
+        The bf16 and w8a8 paths (`minilm.py`, loaded with its `Tokens`) pads every text to `max_tokens`; transformers'
         model pads to the longest text in the batch."""
         torch = self._torch
         if self._tokens is not None:

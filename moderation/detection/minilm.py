@@ -1,4 +1,4 @@
-"""The encoder's forward pass in plain torch, for bf16 inference: MiniLM (a 6-layer BERT) and its tokenizer.
+"""The encoder's forward pass in plain torch, for bf16 and w8a8 inference: MiniLM (a 6-layer BERT) and its tokenizer.
 
 Why not transformers' `BertModel` here: importing it pulls in ~1,700 modules (torch.distributed, dynamo,
 sympy, scipy), ~144 MB of the bot's memory, enough to keep the process over its 600 MB target; and its
@@ -7,8 +7,14 @@ pass at 64 tokens. A BERT encoder is a dozen tensor operations per layer, writte
 of the state dict names transformers uses, so the same safetensors file and LoRA adapter load unchanged.
 The tokenizer is the model package's `tokenizer.json` through the `tokenizers` library, which is what
 transformers' fast tokenizer wraps. Training (`finetune.py`) and the fp32/int8 encoders still use
-transformers; this module is the bf16 path's only. `tests/detection/test_weights.py` checks it against
-transformers: the same token ids, and vectors within bf16 rounding.
+transformers; this module is the bf16 and w8a8 paths' only. `tests/detection/test_weights.py` checks it against
+transformers: the same token ids, and (bf16) the same bits.
+
+w8a8 (`MiniLMW8A8`, session 13) runs the linear layers, ~97% of a pass's arithmetic, as int8 x int8 products
+with int32 sums (`torch._int_mm`): weights quantised per output channel at load time, activations per token
+row at run time. Integer sums are exact, so a row's result cannot depend on the kernel's blocking, its batch
+mates or the thread count, and on CPUs whose int8 dot-product units (AVX512-VNNI, AMX-INT8) are twice as wide
+as their bf16 ones, a pass costs ~0.7 of bf16's (docs/detection.md, "Encoder precision").
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ import numpy as np
 from moderation.detection.adapter import Adapter
 from moderation.detection.weights import read_safetensors
 
-__all__ = ["MiniLM", "Tokens", "load_minilm"]
+__all__ = ["MiniLM", "MiniLMW8A8", "Tokens", "int8_matmul_works", "load_minilm"]
 
 
 class Tokens:
@@ -94,8 +100,112 @@ class MiniLM:
         return f.layer_norm(x, (self.hidden,), self.w[f"{name}.weight"], self.w[f"{name}.bias"], self.eps)
 
 
-def load_minilm(path: Path, adapter: Adapter | None, torch: Any) -> MiniLM:
-    """The model in `path` with `adapter` merged, in bfloat16, read tensor by tensor (see `weights.py`).
+_QKV = ("query", "key", "value")
+_DENSE = ("attention.output.dense", "intermediate.dense", "output.dense")
+
+
+class MiniLMW8A8(MiniLM):
+    """MiniLM with int8 weights and int8 activations in every linear layer; everything else (embeddings,
+    attention scores, softmax, GELU, layer norm, residuals) in fp32.
+
+    - **Weights:** symmetric int8 per output channel, from the fp32 weights with the adapter merged. Query,
+      key and value are one (hidden, 3 x hidden) matrix, so a layer's input is quantised once for all three.
+    - **Activations:** symmetric int8 per token row (scale = the row's largest magnitude / 127), computed on
+      the fly. A row's scale depends on that row alone, and the int8 x int8 -> int32 product is exact, so a
+      text's vector is the same whatever else is in its pass or how many threads run it. (The fp32
+      attention and layer norm still see one shape per pass, as in bf16: `BF16_ROWS` texts of `max_tokens`.)
+    - **Accuracy:** per-row scales keep an outlier token from flattening the others, which is what made the
+      old dynamic quantisation (one scale per batch) drift; vectors are within cosine ~0.999 of fp32's
+      (`test_w8a8_vectors_are_close_to_fp32`), and the head is fitted on these vectors, not fp32's.
+    """
+
+    def __init__(self, weights: dict[str, Any], config: dict[str, Any], torch: Any) -> None:
+        super().__init__(weights, config)
+        self.int8: dict[str, tuple[Any, Any, Any]] = {}
+        for i in range(self.layers):
+            p = f"encoder.layer.{i}."
+            w = torch.cat([weights.pop(f"{p}attention.self.{n}.weight") for n in _QKV])
+            b = torch.cat([weights.pop(f"{p}attention.self.{n}.bias") for n in _QKV])
+            self.int8[f"{p}qkv"] = _quantised(w, b, torch)
+            for name in _DENSE:
+                weight, bias = weights.pop(f"{p}{name}.weight"), weights.pop(f"{p}{name}.bias")
+                self.int8[p + name] = _quantised(weight, bias, torch)
+
+    def __call__(self, input_ids: Any, attention_mask: Any, torch: Any, *, packed: bool = True) -> Any:
+        """Last hidden states, (batch, length, hidden); padding positions hold zeros.
+
+        `packed`: the row-wise work (linear layers, GELU, layer norm) runs on the real tokens only, and only
+        attention sees the padded (batch, length) layout. Every one of those operations treats each row on its
+        own, so this gives the same bits as `packed=False` (tested) at ~0.8 of the cost: a pass's padding and
+        its filler texts are ~25% of its rows on real text."""
+        f = torch.nn.functional
+        w = self.w
+        batch, length = input_ids.shape
+        x = f.embedding(input_ids, w["embeddings.word_embeddings.weight"])
+        x = x + w["embeddings.token_type_embeddings.weight"][0]
+        x = x + w["embeddings.position_embeddings.weight"][:length]
+        x = self._norm(x, "embeddings.LayerNorm", f).reshape(batch * length, self.hidden)
+        real = attention_mask.reshape(-1).nonzero().squeeze(1) if packed else None
+        if real is not None:
+            x = x.index_select(0, real)
+        keep = attention_mask.bool()[:, None, None, :]
+        size = self.hidden // self.heads
+        for i in range(self.layers):
+            p = f"encoder.layer.{i}."
+            qkv = _unpack(self._int8_linear(x, f"{p}qkv", torch), real, batch * length, torch)
+            q, k, v = (t.transpose(1, 2) for t in qkv.view(batch, length, 3, self.heads, size).unbind(2))
+            attended = f.scaled_dot_product_attention(q, k, v, attn_mask=keep)
+            attended = attended.transpose(1, 2).reshape(batch * length, self.hidden)
+            if real is not None:
+                attended = attended.index_select(0, real)
+            x = self._norm(
+                self._int8_linear(attended, f"{p}attention.output.dense", torch) + x,
+                f"{p}attention.output.LayerNorm",
+                f,
+            )
+            inner = f.gelu(self._int8_linear(x, f"{p}intermediate.dense", torch))
+            x = self._norm(self._int8_linear(inner, f"{p}output.dense", torch) + x, f"{p}output.LayerNorm", f)
+        return _unpack(x, real, batch * length, torch).view(batch, length, self.hidden)
+
+    def _int8_linear(self, x: Any, name: str, torch: Any) -> Any:
+        """`x @ W.T + b` for a (rows, in) fp32 `x`: each row quantised by its own scale, an exact int32
+        product, then both scales and the bias applied in fp32."""
+        weight, weight_scale, bias = self.int8[name]
+        peak = x.abs().amax(1, keepdim=True).clamp_(min=1e-8)
+        rows = (x * (127.0 / peak)).round_().to(torch.int8)  # |x| * 127 / peak <= 127: no clamp needed
+        out = torch._int_mm(rows, weight).float().mul_(weight_scale)
+        return torch.addcmul(bias, out, peak / 127.0)
+
+
+def _unpack(rows: Any, real: Any, total: int, torch: Any) -> Any:
+    """`rows` of the real tokens back in their (batch * length) places, zeros at the padding; as is when
+    not packed."""
+    if real is None:
+        return rows
+    out = torch.zeros((total, rows.shape[1]), dtype=rows.dtype)
+    return out.index_copy_(0, real, rows)
+
+
+def _quantised(weight: Any, bias: Any, torch: Any) -> tuple[Any, Any, Any]:
+    """(int8 weight as (in, out), fp32 per-output-channel scale, fp32 bias) for an (out, in) fp32 weight."""
+    scale = weight.abs().amax(1).clamp(min=1e-8) / 127.0
+    int8 = (weight / scale[:, None]).round().clamp(-127, 127).to(torch.int8)
+    return int8.t().contiguous(), scale.float(), bias.float()
+
+
+def int8_matmul_works(torch: Any) -> bool:
+    """Whether this torch build multiplies int8 matrices on the CPU (`torch._int_mm`, torch >= 2.3 on x86 and
+    ARM); without it the w8a8 encoder cannot run and the embedder computes in fp32 instead."""
+    try:
+        a = torch.ones((32, 64), dtype=torch.int8)
+        return bool(torch._int_mm(a, a.t().contiguous())[0, 0].item() == 64)
+    except (AttributeError, RuntimeError, TypeError):
+        return False
+
+
+def load_minilm(path: Path, adapter: Adapter | None, torch: Any, precision: str = "bf16") -> MiniLM:
+    """The model in `path` with `adapter` merged, read tensor by tensor (see `weights.py`): in bfloat16, or
+    (`precision="w8a8"`) with int8 linear layers and everything else in fp32.
 
     Raises ValueError when the file lacks a weight the forward pass reads or the adapter names a layer the
     model does not have: the embedder then falls back, as for any model that cannot load."""
@@ -110,7 +220,7 @@ def load_minilm(path: Path, adapter: Adapter | None, torch: Any) -> MiniLM:
             layer = name.removesuffix(".weight")
             if name.endswith(".weight") and layer in layers:
                 adapter.add_to(layer, tensor)  # type: ignore[union-attr]  # layers is empty without an adapter
-            weights[name] = tensor.to(torch.bfloat16)
+            weights[name] = tensor.to(torch.bfloat16) if precision == "bf16" else tensor
     needed = {
         f"embeddings.{part}" for part in (
             "word_embeddings.weight", "position_embeddings.weight", "token_type_embeddings.weight",
@@ -132,4 +242,4 @@ def load_minilm(path: Path, adapter: Adapter | None, torch: Any) -> MiniLM:
     unknown = layers - {n.removesuffix(".weight") for n in weights}
     if unknown:
         raise ValueError(f"adapter layer {sorted(unknown)[0]!r} is not in the model")
-    return MiniLM(weights, config)
+    return MiniLMW8A8(weights, config, torch) if precision == "w8a8" else MiniLM(weights, config)

@@ -62,7 +62,7 @@ def test_train_refuses_missing_or_broken_files(tmp_path: Path) -> None:
 
 def test_train_refuses_an_unknown_precision(tmp_path: Path) -> None:
     got = runner.invoke(app, ["detect", "train", "--reuse-adapter", "--precision", "fp8", "--out-dir", str(tmp_path)])
-    assert got.exit_code == 2 and "fp32, bf16, int8" in got.stderr
+    assert got.exit_code == 2 and "fp32, bf16, int8, w8a8" in got.stderr
     assert not list(tmp_path.iterdir())  # nothing written
 
 

@@ -2,8 +2,8 @@
 
 Most tests use a fake encoder whose vector for a text does not depend on its batch mates, so a batched verdict
 must equal the sequential one exactly: a result handed to the wrong caller, a lost caller or an unbounded
-batch shows up as a plain inequality. The slow tests at the end run the real bf16 MiniLM, whose passes all have
-one shape, so there too a batched detection must equal the sequential one bit for bit.
+batch shows up as a plain inequality. The slow tests at the end run the real w8a8 MiniLM, whose passes are
+batch-invariant, so there too a batched detection must equal the sequential one bit for bit.
 """
 
 from __future__ import annotations
@@ -246,9 +246,10 @@ def test_first_person_cue_only_matches_word_starts(text: str, first_person: floa
 async def test_real_model_batched_decisions_match_one_at_a_time(
     model_detector: Detector, examples: list[Example]
 ) -> None:
-    """The shipped bf16 MiniLM on all labelled messages plus chat, 32 concurrent callers against one-at-a-time
-    `detect` (batch size 1): the same decisions, stages, fields and vectors (bit for bit: every bf16 pass has one
-    shape), scores to 1e-12; and the callers really were batched."""
+    """The shipped w8a8 MiniLM on all labelled messages plus chat, 32 concurrent callers against one-at-a-time
+    `detect` (batch size 1): the same decisions, stages, fields and vectors (bit for bit: a row's int8 product
+    depends on that row alone, and attention sees one shape per pass), scores to 1e-12; and the callers really
+    were batched."""
     items: list[tuple[str, tuple[str, ...]]] = [(e.text, e.attachments) for e in examples]
     for i, chat in enumerate(CHAT * 12):  # chat between the labelled messages, as in a real channel
         items.insert(i * 9, (chat, ()))
@@ -263,9 +264,9 @@ async def test_real_model_batched_decisions_match_one_at_a_time(
     batched = await asyncio.gather(*(call(t, a) for t, a in items))
 
     # Before session 11 the encoder was int8 (then fp32) and a score moved with its batch mates (int8: p99 0.11,
-    # max 0.27; a few verdicts near the threshold flipped). bf16 passes have one shape, so the vectors are the
-    # same bits; the head's float64 dot product is summed in another order for a matrix of rows than for one
-    # row, so scores may differ in the last bits only.
+    # max 0.27; a few verdicts near the threshold flipped). bf16 (session 11) and w8a8 (session 13) passes are
+    # batch-invariant, so the vectors are the same bits; the head's float64 dot product is summed in another
+    # order for a matrix of rows than for one row, so scores may differ in the last bits only.
     assert [(d.is_release, d.stage, d.fields) for d in batched] == [
         (d.is_release, d.stage, d.fields) for d in sequential
     ]
@@ -290,11 +291,12 @@ def test_torch_leaves_a_core_to_the_event_loop(cpus: int, threads: int, monkeypa
 
 
 @pytest.mark.slow
-def test_thread_count_barely_moves_embeddings(model_detector: Detector, examples: list[Example]) -> None:
+def test_thread_count_does_not_move_embeddings(model_detector: Detector, examples: list[Example]) -> None:
     """Fewer torch threads is a speed/contention choice. The count is applied by each forward pass in its own
-    thread (OpenMP keeps it per thread). In fp32 the vectors were bit-identical; in bf16 the kernels split the
-    work differently with two threads, so the rounding differs (measured: cosine >= 0.99993 on dev texts),
-    and no labelled verdict changes. One deployment keeps one count, so its verdicts do not drift."""
+    thread (OpenMP keeps it per thread). In bf16 the kernels split the work differently with two threads, so
+    the rounding differed (cosine >= 0.99993); in w8a8 the linear layers' sums are exact integers and the
+    other operations split by row or by head, so one and two threads give the same bits, and so the same
+    verdicts and scores."""
     import torch
 
     encoder = model_detector._embedder
@@ -313,17 +315,18 @@ def test_thread_count_barely_moves_embeddings(model_detector: Detector, examples
     finally:
         encoder.threads = previous
     assert two_vectors is not None and one_vectors is not None
-    assert float((two_vectors * one_vectors).sum(axis=1).min()) > 0.9999
+    assert np.array_equal(two_vectors, one_vectors)
     assert [d.is_release for d in one] == [d.is_release for d in two]
-    assert np.abs(np.array([d.score for d in one]) - np.array([d.score for d in two])).max() < 0.01
+    assert np.abs(np.array([d.score for d in one]) - np.array([d.score for d in two])).max() < 1e-12
 
 
 @pytest.mark.slow
 def test_a_vector_is_the_same_alone_and_in_any_batch(model_detector: Detector, examples: list[Example]) -> None:
-    """bf16 passes have one shape (`BF16_ROWS` texts of `max_tokens` tokens), so a text's vector is
-    bit-identical whether it was encoded alone, in a full batch, or beside other texts in another order."""
+    """w8a8 (like bf16) passes have one shape for attention (`BF16_ROWS` texts of `max_tokens` tokens) and
+    row-wise everything else, so a text's vector is bit-identical whether it was encoded alone, in a full
+    batch, or beside other texts in another order."""
     encoder = model_detector._embedder
-    assert isinstance(encoder, Embedder) and encoder.precision == "bf16"
+    assert isinstance(encoder, Embedder) and encoder.precision == "w8a8"
     texts = [e.text for e in examples[:30]]
     together = model_detector.embed(texts)
     reordered = model_detector.embed(texts[::-1])

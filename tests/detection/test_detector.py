@@ -141,7 +141,7 @@ def test_model_meets_f1_target_on_test_split(model_detector: Detector, examples:
 
 @pytest.mark.slow
 def test_detect_many_matches_detect(model_detector: Detector, examples: list[Example]) -> None:
-    """Batching changes nothing: every bf16 pass has one shape, so the vectors are the same bits, and the
+    """Batching changes nothing: w8a8 passes are batch-invariant, so the vectors are the same bits, and the
     scores differ at most in the last bits of the head's dot product."""
     sample = [e for e in examples if e.split == "test"][:24]
     batch = model_detector.detect_many([(e.text, e.attachments) for e in sample])
