@@ -74,9 +74,12 @@ it never enters dev or test."""
 DEFAULT_SUPPLEMENT = _ROOT / "tests" / "data" / "corpus" / "supplement.jsonl"
 """Real text harvested in session 11 for training only (`build.py --train-only`): every record is in train and
 no source of it is in the corpus, so dev and test stay what earlier figures were measured on."""
-DEFAULT_AUGMENTS = (DEFAULT_SUPPLEMENT, DEFAULT_AUGMENT)
+DEFAULT_SUPPLEMENT2 = _ROOT / "tests" / "data" / "corpus" / "supplement2.jsonl"
+"""Session 13's training supplement, built the same way against the corpus and the first supplement: model
+cards of hobbyist models and quants, Civitai-style notes, issue replies, multilingual README news."""
+DEFAULT_AUGMENTS = (DEFAULT_SUPPLEMENT, DEFAULT_SUPPLEMENT2, DEFAULT_AUGMENT)
 """What training adds to the corpus's train split by default (their train splits)."""
-DETECTION_ONLY = (DEFAULT_SUPPLEMENT,)
+DETECTION_ONLY = (DEFAULT_SUPPLEMENT, DEFAULT_SUPPLEMENT2)
 """Augment files that train detection but not extraction's learned parts: with the supplement's fields, the
 type model and the name ranker fell on dev (model_type 0.731 -> 0.723, model_name 0.694 -> 0.679; its
 harvesters typed research models and named card sections in their own way), while detection rose."""

@@ -17,6 +17,7 @@ from moderation.detection.evaluate import LANG_GROUPS, load_examples
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO / "tests" / "data" / "corpus" / "corpus.jsonl"
 SUPPLEMENT = REPO / "tests" / "data" / "corpus" / "supplement.jsonl"
+SUPPLEMENT2 = REPO / "tests" / "data" / "corpus" / "supplement2.jsonl"
 SHARED = REPO.parent / "shared"
 TYPES = {"llm", "finetune", "checkpoint", "adapter", "lora", "quantization", "merge", "embedding", "other"}
 
@@ -25,7 +26,7 @@ def _records(path: Path = CORPUS) -> list[dict[str, object]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-@pytest.mark.parametrize("path", [CORPUS, SUPPLEMENT], ids=["corpus", "supplement"])
+@pytest.mark.parametrize("path", [CORPUS, SUPPLEMENT, SUPPLEMENT2], ids=["corpus", "supplement", "supplement2"])
 def test_records_have_the_corpus_fields(path: Path) -> None:
     rows = _records(path)
     assert len(rows) >= (4000 if path == CORPUS else 1000)
@@ -44,7 +45,7 @@ def test_records_have_the_corpus_fields(path: Path) -> None:
             assert fields["model_type"] in TYPES, r["id"]
 
 
-@pytest.mark.parametrize("path", [CORPUS, SUPPLEMENT], ids=["corpus", "supplement"])
+@pytest.mark.parametrize("path", [CORPUS, SUPPLEMENT, SUPPLEMENT2], ids=["corpus", "supplement", "supplement2"])
 def test_links_are_every_url_of_the_text_in_order(path: Path) -> None:
     """The label rule for links, checked on every positive (build.py applies it; this keeps it applied)."""
     url = re.compile(r"https?://[^\s<>\"'`\]\[)(]+")
@@ -61,11 +62,17 @@ def test_no_source_in_two_splits() -> None:
     assert all(len(s) == 1 for s in splits.values())
 
 
-def test_the_supplement_is_training_data_from_new_sources() -> None:
-    """Every supplement record is in train, and no source or text of it is in the corpus: dev and test stay
-    exactly what earlier figures were measured on, and no source is in two splits."""
-    corpus = _records()
-    supplement = _records(SUPPLEMENT)
+@pytest.mark.parametrize(
+    ("path", "against"),
+    [(SUPPLEMENT, [CORPUS]), (SUPPLEMENT2, [CORPUS, SUPPLEMENT])],
+    ids=["supplement", "supplement2"],
+)
+def test_the_supplement_is_training_data_from_new_sources(path: Path, against: list[Path]) -> None:
+    """Every supplement record is in train, and no source, text or id of it is in the corpus (or an earlier
+    supplement): dev and test stay exactly what earlier figures were measured on, and no source is in two
+    splits."""
+    corpus = [r for p in against for r in _records(p)]
+    supplement = _records(path)
     assert {r["split"] for r in supplement} == {"train"}
     assert not {r["source_key"] for r in supplement} & {r["source_key"] for r in corpus}
     norm = lambda r: re.sub(r"\s+", " ", str(r["text"]).lower())  # noqa: E731
@@ -115,15 +122,15 @@ def test_corpus_meets_the_detection_issue_requirements() -> None:
 
 
 def test_the_supplement_trains_detection_but_not_extraction() -> None:
-    """`normbot detect train` reads the supplement for detection; extraction's learned parts are fitted without
-    it (it lowered them on dev), however the path to it is written."""
+    """`normbot detect train` reads both supplements for detection; extraction's learned parts are fitted
+    without them (the first lowered them on dev), however the path to them is written."""
     from moderation.detection.train import DEFAULT_AUGMENT, DEFAULT_AUGMENTS, extraction_rows_of, train_rows_of
 
-    assert SUPPLEMENT in DEFAULT_AUGMENTS
+    assert SUPPLEMENT in DEFAULT_AUGMENTS and SUPPLEMENT2 in DEFAULT_AUGMENTS
     everything = {e.id for e in train_rows_of(CORPUS, (), DEFAULT_AUGMENTS)}
-    supplement = {str(r["id"]) for r in _records(SUPPLEMENT)}
+    supplement = {str(r["id"]) for path in (SUPPLEMENT, SUPPLEMENT2) for r in _records(path)}
     assert supplement <= everything
-    relative = SUPPLEMENT.relative_to(Path.cwd()) if SUPPLEMENT.is_relative_to(Path.cwd()) else SUPPLEMENT
-    for augment in (DEFAULT_AUGMENTS, (relative, DEFAULT_AUGMENT)):
+    relative = [p.relative_to(Path.cwd()) if p.is_relative_to(Path.cwd()) else p for p in (SUPPLEMENT, SUPPLEMENT2)]
+    for augment in (DEFAULT_AUGMENTS, (*relative, DEFAULT_AUGMENT)):
         extraction = {e.id for e in extraction_rows_of(CORPUS, (), augment)}
         assert not extraction & supplement and extraction == everything - supplement
