@@ -20,6 +20,7 @@ from moderation.extraction.names import (
     first_line_names,
     heading_name,
     hf_repo_name,
+    linked_repo,
     model_token,
     recipe_name,
     stated_base,
@@ -542,12 +543,17 @@ def name_pool(raw_text: str, scan: Scan, credited: Sequence[str] = ()) -> list[C
     of [DialoGPT-medium](...)", a card's `base_model:`), which are never the release's own name."""
     parent_keys = [key_of(p) for p in credited]
     stated = stated_base(raw_text)
-    base_key = key_of(stated[0].rsplit("/", 1)[-1]) if stated is not None and stated[1] <= 2 else None
+    base_keys: set[str] = set()
+    if stated is not None and stated[1] <= 2:
+        base_keys.add(key_of(stated[0].rsplit("/", 1)[-1]))
+        repo = linked_repo(raw_text, stated[0])  # "基于[Bloom](…/bigscience/bloom-7b1)": bloom-7b1 is the base
+        if repo is not None:
+            base_keys.add(key_of(repo))
     return [
         c
         for c in name_candidates(raw_text, scan)
         if not any(k.startswith(key_of(c.text)) for k in parent_keys)
-        and key_of(c.text) != base_key
+        and key_of(c.text) not in base_keys
         and not _no_name(c.text)
     ]
 

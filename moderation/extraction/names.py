@@ -21,6 +21,7 @@ __all__ = [
     "first_line_names",
     "heading_name",
     "hf_repo_name",
+    "linked_repo",
     "model_token",
     "recipe_name",
     "stated_base",
@@ -415,6 +416,15 @@ def stated_base(text: str) -> tuple[str, int] | None:
     return (best[2], best[0]) if best is not None else None
 
 
+def linked_repo(text: str, label: str) -> str | None:
+    """The Hugging Face repository name that a markdown link labelled `label` points to: "[Bloom](https://
+    huggingface.co/bigscience/bloom-7b1)" names one model twice, so when "Bloom" is the base, "bloom-7b1" is the
+    base too and not the release's own name."""
+    m = re.search(r"\[" + re.escape(label) + r"\]\(([^)\s]{1,400})\)", text[:5000])
+    repo = _HF_REPO.search(m.group(1)) if m is not None else None
+    return repo.group(2) if repo is not None else None
+
+
 _LINKED_BASE = re.compile(
     r"(?i)\b(?:is|are)[ \t]+an?[ \t]+\[([^\]\n]{1,80})\]\([^)\s]{1,300}\)[ \t]+fine-?tuned[ \t]+(?:on|with|for)\b"
 )
@@ -445,7 +455,7 @@ def _not_a_base(name: str | None) -> str | None:
         return None
     from moderation.extraction.tables import tables  # the tables import this module's neighbours; late import
 
-    if tables().licenses.lookup(name) is not None:
+    if tables().licenses.lookup(name, strong=True) is not None:  # "Llama2" alone names the model as well
         return None
     return name
 

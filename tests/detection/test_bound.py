@@ -88,12 +88,17 @@ def test_the_bound_changes_no_verdict_even_for_an_adversarial_encoder(
 
 
 @pytest.mark.slow
-def test_the_real_model_gives_the_same_verdicts_with_the_bound_and_the_gate_spares_the_encoder(
+def test_the_real_model_gives_the_same_verdicts_with_the_bound_and_the_cheap_stages_spare_the_encoder(
     examples: list[Example],
 ) -> None:
-    """The shipped model: the same verdicts and fields with and without the bound (exact); the learned gate
-    turns away on-topic negatives before the encoder (those the lexical bound has not settled first) and
-    none of the messages the head alone calls releases; the stage counters add up."""
+    """The shipped model: the same verdicts and fields with and without the bound (exact); the bound and the
+    learned gate together keep the encoder off most on-topic negatives, and the gate turns away none of the
+    messages the head alone calls releases; the stage counters add up.
+
+    Which of the two does the sparing depends on the fit: with session 12's head the gate turned away >= 10%
+    of what reached it; session 13's gives the lexical model more weight (mix 0.8), so the bound settles
+    nearly everything first and the gate, whose threshold must pass every dev release the mix keeps, turns
+    away none of the rest (docs/detection.md, "The exact bound")."""
     items = _items(examples)
     full = Detector(bound=False, gate=False).detect_many(items)
     bounded = Detector(gate=False).detect_many(items)
@@ -104,8 +109,8 @@ def test_the_real_model_gives_the_same_verdicts_with_the_bound_and_the_gate_spar
     on_topic_negatives = [i for i, d in enumerate(full) if d.stage == "model" and not d.is_release]
     head_keeps = [i for i, d in enumerate(full) if d.is_release]
     gated = [i for i, d in enumerate(got) if d.stage == "gate"]
-    reached_gate = [i for i in on_topic_negatives if got[i].stage != "bound" or i in gated]
-    assert len(set(gated) & set(reached_gate)) >= 0.1 * len(reached_gate)
+    spared = [i for i in on_topic_negatives if got[i].stage in ("bound", "gate")]
+    assert len(spared) >= 0.5 * len(on_topic_negatives)
     assert len(set(gated) & set(head_keeps)) <= 0.01 * len(head_keeps)
     assert all(not got[i].is_release and got[i].score < 0.5 for i in gated)
     stats = shipped.bound_stats

@@ -405,6 +405,26 @@ def test_the_stated_base_is_not_the_name() -> None:
     assert extract(dialo).model_name != "DialoGPT-medium"
 
 
+def test_a_linked_base_and_its_repository_are_not_the_name() -> None:
+    """Dev's README news (session 13): "基于[Bloom](…/bigscience/bloom-7b1)" names the base twice, by its link
+    text and by its repository, and neither is the release's name; the line names no model of its own."""
+    text = "[2023/07/19] 增加了基于[Bloom](https://huggingface.co/bigscience/bloom-7b1)进行指令微调的模型发布。"
+    fields = extract(text)
+    assert fields.base_model is not None and fields.model_name is None
+
+
+def test_a_context_only_licence_alias_can_be_the_base() -> None:
+    """ "Llama2" is also the name of a licence, but only in a licence's context: "基于LLama2的…7B模型" is based on
+    the model (dev), while a strong licence name after 基于 still is no base."""
+    fields = extract("Anima大语言模型更新发布了基于LLama2的可商用开源的7B模型，支持100K的输入窗口长度！")
+    assert _comparable("base_model", fields.base_model) == _comparable("base_model", "Llama 2")
+    assert fields.model_name != "LLama2"
+    assert (
+        extract("Aquila系列模型的源代码基于 [Apache 2.0 协议](https://www.apache.org/licenses/LICENSE-2.0)").base_model
+        is None
+    )
+
+
 def test_a_research_checkpoint_is_typed_by_its_words() -> None:
     """ "Checkpoint" outside an image-model text means weights: the type model reads the rest (a speech model
     here); in a diffusion text it stays a checkpoint."""
