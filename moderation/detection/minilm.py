@@ -14,7 +14,7 @@ w8a8 (`MiniLMW8A8`, session 13) runs the linear layers, ~97% of a pass's arithme
 with int32 sums (`torch._int_mm`): weights quantised per output channel at load time, activations per token
 row at run time. Integer sums are exact, so a row's result cannot depend on the kernel's blocking, its batch
 mates or the thread count, and on CPUs whose int8 dot-product units (AVX512-VNNI, AMX-INT8) are twice as wide
-as their bf16 ones, a pass costs ~0.7 of bf16's (docs/detection.md, "Encoder precision").
+as their bf16 ones, a packed pass costs ~0.6 of a bf16 one (docs/detection.md, "Encoder precision").
 """
 
 from __future__ import annotations
@@ -116,7 +116,8 @@ class MiniLMW8A8(MiniLM):
       attention and layer norm still see one shape per pass, as in bf16: `BF16_ROWS` texts of `max_tokens`.)
     - **Accuracy:** per-row scales keep an outlier token from flattening the others, which is what made the
       old dynamic quantisation (one scale per batch) drift; vectors are within cosine ~0.999 of fp32's
-      (`test_w8a8_vectors_are_close_to_fp32`), and the head is fitted on these vectors, not fp32's.
+      (`test_w8a8_vectors_are_close_to_fp32_and_the_same_packed_or_padded`), and the head is fitted on these
+      vectors, not fp32's.
     """
 
     def __init__(self, weights: dict[str, Any], config: dict[str, Any], torch: Any) -> None:

@@ -82,7 +82,8 @@ DEFAULT_AUGMENTS = (DEFAULT_SUPPLEMENT, DEFAULT_SUPPLEMENT2, DEFAULT_AUGMENT)
 DETECTION_ONLY = (DEFAULT_SUPPLEMENT, DEFAULT_SUPPLEMENT2)
 """Augment files that train detection but not extraction's learned parts: with the supplement's fields, the
 type model and the name ranker fell on dev (model_type 0.731 -> 0.723, model_name 0.694 -> 0.679; its
-harvesters typed research models and named card sections in their own way), while detection rose."""
+harvesters typed research models and named card sections in their own way), while detection rose. The second
+supplement is kept out the same way: its harvesters, too, labelled fields by their own reading."""
 MAX_TOKENS = 64
 
 
