@@ -168,27 +168,38 @@ def _gate_ab(det: Any, streams: dict[str, list[tuple[str, tuple[str, ...]]]], re
     return out
 
 
+def _stream_best_times(
+    det: Any, items: list[tuple[str, tuple[str, ...]]], owner: Any, attr: str, values: dict[str, Any], repeat: int
+) -> dict[str, float]:
+    """The stream through `det` with `owner.<attr>` set to each of `values` (the first is the shipped one),
+    their order reversed every other round so all see the same machine load; the best time of each over
+    `repeat` rounds. Leaves the shipped value in place."""
+    best = dict.fromkeys(values, float("inf"))
+    names = list(values)
+    for r in range(repeat):
+        for name in names if r % 2 == 0 else names[::-1]:
+            setattr(owner, attr, values[name])
+            t0 = time.perf_counter()
+            for i in range(0, len(items), 256):
+                det.detect_many(items[i : i + 256])
+            best[name] = min(best[name], time.perf_counter() - t0)
+    setattr(owner, attr, values[names[0]])
+    return best
+
+
 def _threads_ab(det: Any, items: list[tuple[str, tuple[str, ...]]], repeat: int) -> dict[str, Any]:
     """The stream with the shipped torch thread count (`default_threads()`: one core left free for the bot's
     event loop and database) against every core, alternated `repeat` times, best round each. On a 2-core
     machine this is 1 thread against 2: the figure a bulk run (`normbot detect`, `normbot eval`) gets with
-    `NORMBOT_TORCH_THREADS`, and how much of the stream's speed depends on the CPU's bf16 units."""
+    `NORMBOT_TORCH_THREADS`, and how much of the stream's speed depends on the CPU's matrix units."""
     encoder: Any = det._embedder
     shipped, every = encoder.threads, max(1, os.cpu_count() or 1)
     if every == shipped:
         return {"stream_msgs_per_s_all_cores": "same as shipped (one core)"}
-    best = {shipped: float("inf"), every: float("inf")}
-    for r in range(repeat):
-        for threads in (shipped, every) if r % 2 == 0 else (every, shipped):
-            encoder.threads = threads
-            t0 = time.perf_counter()
-            for i in range(0, len(items), 256):
-                det.detect_many(items[i : i + 256])
-            best[threads] = min(best[threads], time.perf_counter() - t0)
-    encoder.threads = shipped
+    best = _stream_best_times(det, items, encoder, "threads", {"shipped": shipped, "every": every}, repeat)
     return {
-        "stream_msgs_per_s_all_cores": round(len(items) / best[every]),
-        "all_cores_vs_shipped_threads": f"x{round(best[shipped] / best[every], 2)} ({every} vs {shipped} threads)",
+        "stream_msgs_per_s_all_cores": round(len(items) / best["every"]),
+        "all_cores_vs_shipped_threads": f"x{round(best['shipped'] / best['every'], 2)} ({every} vs {shipped} threads)",
     }
 
 
@@ -203,17 +214,8 @@ def _precision_ab(det: Any, items: list[tuple[str, tuple[str, ...]]], repeat: in
     other = Embedder(precision="bf16", max_tokens=shipped.max_tokens, adapter=shipped._adapter, threads=shipped.threads)
     if not other.load() or other.precision != "bf16":
         return {"stream_msgs_per_s_bf16_encoder": f"bf16 unavailable ({other.status})"}
-    encoders = {"shipped": shipped, "bf16": other}
-    best = {"shipped": float("inf"), "bf16": float("inf")}
     other.embed(["warm-up"])  # the first pass allocates; the shipped encoder is warm already
-    for r in range(repeat):
-        for name in ("shipped", "bf16") if r % 2 == 0 else ("bf16", "shipped"):
-            det._embedder = encoders[name]
-            t0 = time.perf_counter()
-            for i in range(0, len(items), 256):
-                det.detect_many(items[i : i + 256])
-            best[name] = min(best[name], time.perf_counter() - t0)
-    det._embedder = shipped
+    best = _stream_best_times(det, items, det, "_embedder", {"shipped": shipped, "bf16": other}, repeat)
     return {
         "stream_msgs_per_s_bf16_encoder": round(len(items) / best["bf16"]),
         "shipped_vs_bf16_encoder": f"x{round(best['bf16'] / best['shipped'], 2)}",

@@ -61,7 +61,11 @@ async def measure(messages: int = 1_000) -> dict[str, Any]:
     """The three processes, one after the other, each handling `messages` stream messages."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     out: dict[str, Any] = {}
-    variants = (("model", []), ("model_32_in_flight", ["--concurrency", "32"]), ("rules_only", ["--rules-only"]))
+    variants: tuple[tuple[str, list[str]], ...] = (
+        ("model", []),
+        ("model_32_in_flight", ["--concurrency", "32"]),
+        ("rules_only", ["--rules-only"]),
+    )
     for label, extra in variants:
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bench.memory", str(messages), *extra, cwd=str(ROOT), env=env,
