@@ -419,10 +419,19 @@ def stated_base(text: str) -> tuple[str, int] | None:
 def linked_repo(text: str, label: str) -> str | None:
     """The Hugging Face repository name that a markdown link labelled `label` points to: "[Bloom](https://
     huggingface.co/bigscience/bloom-7b1)" names one model twice, so when "Bloom" is the base, "bloom-7b1" is the
-    base too and not the release's own name."""
-    m = re.search(r"\[" + re.escape(label) + r"\]\(([^)\s]{1,400})\)", text[:5000])
-    repo = _HF_REPO.search(m.group(1)) if m is not None else None
-    return repo.group(2) if repo is not None else None
+    base too and not the release's own name. A plain search: a pattern built from each text's label would be
+    compiled per text."""
+    head, opener = text[:5000], f"[{label}]("
+    at = head.find(opener)
+    while at >= 0:
+        start = at + len(opener)
+        end = head.find(")", start, start + 401)
+        url = head[start:end] if end > start else ""
+        if url and not any(c.isspace() for c in url):
+            repo = _HF_REPO.search(url)
+            return repo.group(2) if repo is not None else None
+        at = head.find(opener, at + 1)
+    return None
 
 
 _LINKED_BASE = re.compile(
