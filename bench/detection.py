@@ -21,6 +21,9 @@ Figures, all from one run on this machine (baselines measured beside the thing t
 - the stream again with every core for torch instead of the shipped count (one core left free), and which
   bf16 and int8 units the CPU has (AMX, AVX512-BF16, AVX512-VNNI): the encoder's speed, and so the stream's,
   depends on both;
+- the stream and the lone announcement's latency with w8a8 passes as shipped (up to 16 texts, no filler texts)
+  against session 13's passes (4 texts, short ones filled with empty texts), alternated: msg/s of each, the
+  ratio, p50/p99 of each;
 - the stream again with the encoder in bf16 (session 11's precision, same adapter) instead of the shipped
   w8a8, alternated: msg/s of each and the ratio (the verdicts may differ slightly, since the head was fitted
   on w8a8 vectors; this A/B measures speed only);
@@ -219,6 +222,40 @@ def _precision_ab(det: Any, items: list[tuple[str, tuple[str, ...]]], repeat: in
     return {
         "stream_msgs_per_s_bf16_encoder": round(len(items) / best["bf16"]),
         "shipped_vs_bf16_encoder": f"x{round(best['bf16'] / best['shipped'], 2)}",
+    }
+
+
+def _layout_ab(
+    det: Any, items: list[tuple[str, tuple[str, ...]]], announcements: Sequence[tuple[str, Any]], repeat: int
+) -> dict[str, Any]:
+    """w8a8 passes as shipped (up to `W8A8_ROWS` texts, no filler texts) against session 13's layout (every
+    pass 4 texts, short ones filled with empty texts, as bf16 needs), alternated: the stream's msg/s, and the
+    latency of one announcement alone (calls alternated between the layouts). The vectors are the same bits
+    either way (`test_a_vector_is_the_same_alone_and_in_any_batch`), so only the speed can differ."""
+    from moderation.detection.embedder import BF16_ROWS, PassLayout
+
+    encoder: Any = det._embedder
+    if encoder is None or encoder.precision != "w8a8":
+        return {"stream_msgs_per_s_shipped_filled_passes": "shipped encoder is not w8a8"}
+    filled = PassLayout(BF16_ROWS, fill=True)
+    best = _stream_best_times(det, items, encoder, "layout", {"shipped": None, "filled": filled}, repeat)
+    lat: dict[str, list[float]] = {"shipped": [], "filled": []}
+    for k, (t, a) in enumerate(announcements):  # each announcement under both layouts, the first one alternating
+        for name in ("shipped", "filled") if k % 2 == 0 else ("filled", "shipped"):
+            encoder.layout = None if name == "shipped" else filled
+            t0 = time.perf_counter()
+            det.detect(t, a)
+            lat[name].append((time.perf_counter() - t0) * 1000)
+    encoder.layout = None
+    for values in lat.values():
+        values.sort()
+    p50 = {name: round(statistics.median(values), 2) for name, values in lat.items()}
+    p99 = {name: round(_p(values, 0.99), 2) for name, values in lat.items()}
+    return {
+        "stream_msgs_per_s_shipped_filled_passes": " / ".join(str(round(len(items) / best[n])) for n in best),
+        "shipped_vs_filled_passes": f"x{round(best['filled'] / best['shipped'], 2)}",
+        "p50_ms_per_announcement_shipped_filled": f"{p50['shipped']} / {p50['filled']}",
+        "p99_ms_per_announcement_shipped_filled": f"{p99['shipped']} / {p99['filled']}",
     }
 
 
@@ -429,12 +466,15 @@ def run(quick: bool) -> dict[str, Any]:
     # (min(4, cpus)), so that both see the same machine load.
     encoder: Any = det._embedder
     shipped_threads, old_threads = encoder.threads, max(1, min(4, os.cpu_count() or 1))
+    # (Until session 14 the calls alternated over the list twice over, so with an even count each announcement
+    # was timed twice with the same count: the two counts timed different announcements.)
     lat: dict[int, list[float]] = {shipped_threads: [], old_threads: []}
-    for k, (t, a) in enumerate(announcements * 2):
-        encoder.threads = shipped_threads if k % 2 == 0 else old_threads
-        t0 = time.perf_counter()
-        det.detect(t, a)
-        lat[encoder.threads].append((time.perf_counter() - t0) * 1000)
+    for k, (t, a) in enumerate(announcements):
+        for threads in (shipped_threads, old_threads) if k % 2 == 0 else (old_threads, shipped_threads):
+            encoder.threads = threads
+            t0 = time.perf_counter()
+            det.detect(t, a)
+            lat[threads].append((time.perf_counter() - t0) * 1000)
     encoder.threads = shipped_threads
     for threads, values in lat.items():
         values.sort()
@@ -442,6 +482,7 @@ def run(quick: bool) -> dict[str, Any]:
         figures[f"p50_ms_per_announcement{suffix}"] = round(statistics.median(values), 2)
         figures[f"p99_ms_per_announcement{suffix}"] = round(_p(values, 0.99), 2)
     figures["announcements_timed"] = len(announcements)
+    figures.update(_layout_ab(det, items, announcements, repeat=2))
     figures["torch_threads_shipped_old"] = f"{shipped_threads} / {old_threads}"
     figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     candidates = [(t, a) for t, a in items if passes(t, a)][: (96 if quick else 256)]

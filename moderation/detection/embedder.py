@@ -18,7 +18,7 @@ import threading
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -30,12 +30,15 @@ __all__ = [
     "BF16_ROWS",
     "DEFAULT_BATCH",
     "EMBEDDING_DIM",
-    "FIXED_SHAPE",
     "MAX_TOKENS",
+    "PLAIN_TORCH",
     "PRECISIONS",
     "THREADS_ENV",
+    "W8A8_ROWS",
     "Embedder",
+    "PassLayout",
     "default_threads",
+    "pass_layout",
 ]
 
 _log = logging.getLogger(__name__)
@@ -53,15 +56,42 @@ per token row, `minilm.MiniLMW8A8`) and `bf16` (session 11) are batch-invariant 
 AVX512-BF16 but no AMX, w8a8 passes run ~1.4x as fast as bf16's, bf16 ~2x fp32's. `int8` (dynamic
 quantisation, the old path) scales a batch's activations together, so its vectors move with their batch mates."""
 
-FIXED_SHAPE = ("bf16", "w8a8")
-"""Precisions whose passes all have one shape (`BF16_ROWS` texts of `max_tokens` tokens)."""
+PLAIN_TORCH = ("bf16", "w8a8")
+"""Precisions run by `minilm.py`'s plain-torch encoder, every text padded to `max_tokens`."""
 
 BF16_ROWS = 4
-"""Every bf16 (and w8a8) forward pass has exactly this many texts, each padded to `max_tokens`: one tensor
-shape, so one set of kernels, and a text's vector is bit-identical whether it was encoded alone or beside any
-others (the kernels oneDNN picks, and with them the rounding, change with the number of rows; measured in
+"""Every bf16 forward pass has exactly this many texts, each padded to `max_tokens`: one tensor shape, so one
+set of kernels, and a text's vector is bit-identical whether it was encoded alone or beside any others (the
+kernels oneDNN picks, and with them the rounding, change with the number of rows; measured in
 docs/detection.md, "Encoder precision"). Short passes are filled with empty texts. Four rows keep a lone
 announcement's pass short (~13 ms) at ~90% of the throughput of eight."""
+
+W8A8_ROWS = 16
+"""At most this many texts per w8a8 pass, and no filler texts. w8a8 needs no fixed row count: its linear
+layers sum exact integers per row, and attention, layer norm and pooling treat each text on its own, so a
+text's vector is the same bits in a pass of 1, 4 or 16 texts, on one thread or two (tested). Session 13 still
+filled every pass to bf16's 4 rows; a 256-message chunk's ~7 candidates then took two passes and one filler
+text, where now they take one (docs/detection.md, "Encoder precision": the stream's msg/s and the lone
+announcement's latency, before and after). 16, not 32: full passes of 32 ran ~15% slower than of 8-16 (the
+activations of a 32 x 64 pass outgrow the core's cache)."""
+
+
+class PassLayout(NamedTuple):
+    """How `Embedder.embed` cuts its texts into forward passes: at most `rows` texts each, and whether a short
+    pass is filled up to `rows` with empty texts (bf16's one shape)."""
+
+    rows: int
+    fill: bool
+
+
+def pass_layout(precision: str, batch_size: int) -> PassLayout:
+    """The layout a precision needs: bf16 one shape, w8a8 any number of texts up to `W8A8_ROWS`, fp32 and
+    int8 (padded to their longest text, through transformers) the caller's `batch_size`."""
+    if precision == "bf16":
+        return PassLayout(BF16_ROWS, fill=True)
+    if precision == "w8a8":
+        return PassLayout(W8A8_ROWS, fill=False)
+    return PassLayout(batch_size, fill=False)
 
 
 THREADS_ENV = "NORMBOT_TORCH_THREADS"
@@ -155,6 +185,9 @@ class Embedder:
         self._tokens: Tokens | None = None
         self._torch: Any = None
         self._error: str | None = None
+        self.layout: PassLayout | None = None
+        """Overrides `pass_layout(precision, batch_size)` when set: for the benchmark's before-and-after of
+        w8a8 passes. A layout without `fill` breaks bf16's bit-identity across batches."""
 
     @property
     def status(self) -> str:
@@ -218,7 +251,7 @@ class Embedder:
         if self._precision == "w8a8" and not int8_matmul_works(torch):
             _log.warning("release detector: this torch cannot multiply int8 matrices, the encoder computes in fp32")
             self._precision = "fp32"
-        if self._precision in FIXED_SHAPE:
+        if self._precision in PLAIN_TORCH:
             # Plain torch and `tokenizers`, tensor by tensor: transformers is never imported on this path
             # (its BERT alone is ~144 MB of the process), and the fp32 model never sits beside the bf16 one
             # (docs/detection.md, "Memory").
@@ -251,30 +284,31 @@ class Embedder:
         """Unit-length embeddings (one row per text), or None when the model is unavailable.
 
         Texts are sorted by length before batching so each batch pads to similar lengths (fp32, int8). In bf16
-        and w8a8 every pass has `BF16_ROWS` texts of `max_tokens` tokens, whatever `batch_size` says.
+        every pass has `BF16_ROWS` texts of `max_tokens` tokens, in w8a8 up to `W8A8_ROWS` texts of
+        `max_tokens` tokens, whatever `batch_size` says (`pass_layout`).
         """
         if not self.load():
             return None
         torch = self._torch
         out = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        fixed = self._precision in FIXED_SHAPE
-        step = BF16_ROWS if fixed else batch_size
+        plain = self._precision in PLAIN_TORCH
+        layout = self.layout or pass_layout(self._precision, batch_size)
         with self._infer_lock, torch.inference_mode():
             # Torch's OpenMP thread count belongs to the calling thread, and forward passes run in whichever
             # worker thread calls: a count set once at load time would only hold for the loading thread.
             if torch.get_num_threads() != self.threads:
                 torch.set_num_threads(self.threads)
-            for start in range(0, len(order), step):
-                idx = order[start : start + step]
+            for start in range(0, len(order), layout.rows):
+                idx = order[start : start + layout.rows]
                 chunk = [texts[i][:_MAX_CHARS] for i in idx]
-                if fixed:
-                    out[idx] = self._forward(chunk + [""] * (BF16_ROWS - len(chunk)))[: len(idx)]
-                else:
-                    out[idx] = self._forward(chunk)
+                if layout.fill:
+                    chunk += [""] * (layout.rows - len(chunk))
+                out[idx] = self._forward(chunk)[: len(idx)]
+                if not plain:
                     _trim()  # after each forward pass, whose tensors died with `_forward`'s frame
-            if fixed:
-                _trim()  # one shape for every pass, so the allocator reuses its blocks: once per call is enough
+            if plain:
+                _trim()  # few shapes, so the allocator reuses its blocks: once per call is enough
         return out
 
     def _forward(self, texts: list[str]) -> npt.NDArray[np.float32]:

@@ -112,8 +112,9 @@ class MiniLMW8A8(MiniLM):
       key and value are one (hidden, 3 x hidden) matrix, so a layer's input is quantised once for all three.
     - **Activations:** symmetric int8 per token row (scale = the row's largest magnitude / 127), computed on
       the fly. A row's scale depends on that row alone, and the int8 x int8 -> int32 product is exact, so a
-      text's vector is the same whatever else is in its pass or how many threads run it. (The fp32
-      attention and layer norm still see one shape per pass, as in bf16: `BF16_ROWS` texts of `max_tokens`.)
+      text's vector is the same whatever else is in its pass or how many threads run it. The fp32 attention
+      sees each text padded to `max_tokens`, and it, layer norm and pooling treat each text on their own, so
+      passes need no fixed number of texts (`embedder.W8A8_ROWS`), unlike bf16's.
     - **Accuracy:** per-row scales keep an outlier token from flattening the others, which is what made the
       old dynamic quantisation (one scale per batch) drift; vectors are within cosine ~0.999 of fp32's
       (`test_w8a8_vectors_are_close_to_fp32_and_the_same_packed_or_padded`), and the head is fitted on these

@@ -23,7 +23,14 @@ import numpy.typing as npt
 import pytest
 
 from moderation.detection import Detection, Detector
-from moderation.detection.embedder import THREADS_ENV, Embedder, default_threads
+from moderation.detection.embedder import (
+    THREADS_ENV,
+    W8A8_ROWS,
+    Embedder,
+    PassLayout,
+    default_threads,
+    pass_layout,
+)
 from moderation.detection.evaluate import Example
 from moderation.detection.features import rule_view
 
@@ -322,9 +329,10 @@ def test_thread_count_does_not_move_embeddings(model_detector: Detector, example
 
 @pytest.mark.slow
 def test_a_vector_is_the_same_alone_and_in_any_batch(model_detector: Detector, examples: list[Example]) -> None:
-    """w8a8 (like bf16) passes have one shape for attention (`BF16_ROWS` texts of `max_tokens` tokens) and
-    row-wise everything else, so a text's vector is bit-identical whether it was encoded alone, in a full
-    batch, or beside other texts in another order."""
+    """w8a8 sums exact integers per row in its linear layers, pads each text to `max_tokens` for attention and
+    treats each text on its own everywhere else, so a text's vector is bit-identical whether it was encoded
+    alone (a pass of one text, no fillers), in full passes of `W8A8_ROWS`, in passes of another size, or
+    beside other texts in another order."""
     encoder = model_detector._embedder
     assert isinstance(encoder, Embedder) and encoder.precision == "w8a8"
     texts = [e.text for e in examples[:30]]
@@ -334,3 +342,10 @@ def test_a_vector_is_the_same_alone_and_in_any_batch(model_detector: Detector, e
     assert together is not None and reordered is not None
     assert np.array_equal(together, reordered[::-1])
     assert all(v is not None and np.array_equal(v[0], together[i]) for i, v in enumerate(alone))
+    assert encoder.layout is None and pass_layout("w8a8", 32) == PassLayout(W8A8_ROWS, fill=False)
+    try:  # other cuts: passes of 3 and of 7 texts, and session 13's 4 texts filled with empty ones
+        for layout in (PassLayout(3, fill=False), PassLayout(7, fill=False), PassLayout(4, fill=True)):
+            encoder.layout = layout
+            assert np.array_equal(model_detector.embed(texts), together), layout
+    finally:
+        encoder.layout = None
