@@ -24,6 +24,8 @@ Figures, all from one run on this machine (baselines measured beside the thing t
 - the stream and the lone announcement's latency with w8a8 passes as shipped (up to 16 texts, no filler texts)
   against session 13's passes (4 texts, short ones filled with empty texts), alternated: msg/s of each, the
   ratio, p50/p99 of each;
+- the stream with freed memory returned to the system at most once a second (shipped) against after every
+  encoder call (session 13), alternated;
 - the stream again with the encoder in bf16 (session 11's precision, same adapter) instead of the shipped
   w8a8, alternated: msg/s of each and the ratio (the verdicts may differ slightly, since the head was fitted
   on w8a8 vectors; this A/B measures speed only);
@@ -259,6 +261,21 @@ def _layout_ab(
     }
 
 
+def _trim_ab(det: Any, items: list[tuple[str, tuple[str, ...]]], repeat: int) -> dict[str, Any]:
+    """The stream with freed memory returned to the system at most once a second (shipped since session 14)
+    against after every `embed` call (session 13), alternated: each trim makes the next call fault its
+    activations back in."""
+    from moderation.detection import embedder
+
+    trimmer = embedder._trim_now_and_then
+    values = {"shipped": trimmer.interval, "every_call": 0.0}
+    best = _stream_best_times(det, items, trimmer, "interval", values, repeat)
+    return {
+        "stream_msgs_per_s_trim_shipped_every_call": " / ".join(str(round(len(items) / best[n])) for n in best),
+        "shipped_vs_trim_every_call": f"x{round(best['every_call'] / best['shipped'], 2)}",
+    }
+
+
 def _cpu_matrix_units() -> str:
     """Which bfloat16 and int8 matrix units the CPU has (Linux flags): AMX tiles run the encoder's bf16 passes
     ~1.4x faster per core than AVX512-BF16 alone, and the w8a8 encoder's int8 products need VNNI or AMX-INT8 to
@@ -483,6 +500,7 @@ def run(quick: bool) -> dict[str, Any]:
         figures[f"p99_ms_per_announcement{suffix}"] = round(_p(values, 0.99), 2)
     figures["announcements_timed"] = len(announcements)
     figures.update(_layout_ab(det, items, announcements, repeat=2))
+    figures.update(_trim_ab(det, items, repeat=2))
     figures["torch_threads_shipped_old"] = f"{shipped_threads} / {old_threads}"
     figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     candidates = [(t, a) for t, a in items if passes(t, a)][: (96 if quick else 256)]

@@ -15,6 +15,7 @@ import ctypes
 import logging
 import os
 import threading
+import time
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -136,6 +137,29 @@ def _malloc_trim() -> Callable[[], object]:
 
 
 _trim = _malloc_trim()
+
+TRIM_INTERVAL_S = 1.0
+"""The plain-torch (bf16, w8a8) encoder returns freed memory to the system at most this often. Until session 14
+it did after every `embed` call, and every call then paid to fault its activations back in: on the
+benchmark's stream, where a call encodes ~7 texts, the trim and those page faults were ~15% of the detector's
+time (docs/detection.md, "Memory"). Once a second bounds what a burst can leave resident just as well."""
+
+
+class _Trimmer:
+    """`malloc_trim` at most once per `interval` seconds (on the monotonic clock)."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._last = -float("inf")
+
+    def __call__(self) -> None:
+        now = time.monotonic()
+        if now - self._last >= self.interval:
+            self._last = now  # a race between two threads only trims twice: harmless
+            _trim()
+
+
+_trim_now_and_then = _Trimmer(TRIM_INTERVAL_S)
 
 
 def _bf16_supported(torch: Any) -> bool:
@@ -308,7 +332,7 @@ class Embedder:
                 if not plain:
                     _trim()  # after each forward pass, whose tensors died with `_forward`'s frame
             if plain:
-                _trim()  # few shapes, so the allocator reuses its blocks: once per call is enough
+                _trim_now_and_then()  # few shapes, so the allocator reuses its blocks between trims
         return out
 
     def _forward(self, texts: list[str]) -> npt.NDArray[np.float32]:
