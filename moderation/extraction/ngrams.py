@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import re
 import zlib
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,28 +30,40 @@ Array = npt.NDArray[np.float64]
 
 _TOKEN = re.compile(r"\b\w\w+\b|[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _URL = re.compile(r"https?://\S{1,2000}")
+_WORD_SEED = zlib.crc32(b"w")
+_CHAR_SEED = zlib.crc32(b"c")
 
 
 def counts_of(text: str, *, bits: int, max_chars: int, drop_urls: bool = False) -> tuple[Counts, Counts]:
     """Bucket counts (2**bits buckets) of the word n-grams and of the character n-grams of the text's first
-    `max_chars` characters, lowercased, URLs blanked first when `drop_urls`."""
+    `max_chars` characters, lowercased, URLs blanked first when `drop_urls`.
+
+    A gram's bucket is crc32 of its block's letter ("w" or "c") followed by the gram's UTF-8 bytes, computed
+    as crc32 of the bytes continuing from the letter's crc32 (the same value, without building the string);
+    an ASCII token's character grams are slices of its bytes. Counted in order of first occurrence, as the
+    first version's dict was, so the models' sums run in the same order: the same buckets, counts and order,
+    about twice as fast (tested against a plain reimplementation)."""
     mask = (1 << bits) - 1
     opening = text[:max_chars].lower()
     if drop_urls:
         opening = _URL.sub(" ", opening)
+    crc = zlib.crc32
     words = _TOKEN.findall(opening)
-    word_counts: Counts = {}
-    for gram in (*words, *(f"{a} {b}" for a, b in itertools.pairwise(words))):
-        h = zlib.crc32(("w" + gram).encode("utf-8", "surrogatepass")) & mask
-        word_counts[h] = word_counts.get(h, 0) + 1
-    char_counts: Counts = {}
+    grams = [*words, *(f"{a} {b}" for a, b in itertools.pairwise(words))]
+    word_counts = Counter(crc(g.encode("utf-8", "surrogatepass"), _WORD_SEED) & mask for g in grams)
+    hashes: list[int] = []
     for token in opening.split():
         padded = f" {token} "
-        for n in (2, 3, 4):
-            for i in range(len(padded) - n + 1):
-                h = zlib.crc32(("c" + padded[i : i + n]).encode("utf-8", "surrogatepass")) & mask
-                char_counts[h] = char_counts.get(h, 0) + 1
-    return word_counts, char_counts
+        if padded.isascii():
+            raw = padded.encode("ascii")
+            hashes += [crc(raw[i : i + n], _CHAR_SEED) & mask for n in (2, 3, 4) for i in range(len(raw) - n + 1)]
+        else:
+            hashes += [
+                crc(padded[i : i + n].encode("utf-8", "surrogatepass"), _CHAR_SEED) & mask
+                for n in (2, 3, 4)
+                for i in range(len(padded) - n + 1)
+            ]
+    return word_counts, Counter(hashes)
 
 
 def weighted(counts: Counts, idf: npt.NDArray[np.floating]) -> tuple[npt.NDArray[np.intp], Array]:

@@ -130,3 +130,43 @@ def test_a_damaged_shipped_file_is_treated_as_missing(caplog: pytest.LogCaptureF
         assert load_packaged("no-such-file.npz", unreadable) is None  # missing: no warning
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and "detector_lexical.npz" in warnings[0]
+
+
+def _plain_counts(text: str, bits: int, max_chars: int, drop_urls: bool) -> tuple[dict[int, int], dict[int, int]]:
+    """The n-gram counts as first written (one crc32 of the prefixed gram's bytes each, counted in a dict):
+    what the shipped lexical and type models were fitted on."""
+    import itertools
+    import re
+    import zlib
+
+    mask = (1 << bits) - 1
+    opening = text[:max_chars].lower()
+    if drop_urls:
+        opening = re.sub(r"https?://\S{1,2000}", " ", opening)
+    words = re.findall(r"\b\w\w+\b|[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]", opening)
+    word_counts: dict[int, int] = {}
+    for gram in (*words, *(f"{a} {b}" for a, b in itertools.pairwise(words))):
+        h = zlib.crc32(("w" + gram).encode("utf-8", "surrogatepass")) & mask
+        word_counts[h] = word_counts.get(h, 0) + 1
+    char_counts: dict[int, int] = {}
+    for token in opening.split():
+        padded = f" {token} "
+        for n in (2, 3, 4):
+            for i in range(len(padded) - n + 1):
+                h = zlib.crc32(("c" + padded[i : i + n]).encode("utf-8", "surrogatepass")) & mask
+                char_counts[h] = char_counts.get(h, 0) + 1
+    return word_counts, char_counts
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300) | st.sampled_from(RELEASES + OTHERS + ["Ünïcödé ✨ 模型 mixed-ASCII", "\udcff x"]))
+def test_ngram_counts_are_those_the_models_were_fitted_on(text: str) -> None:
+    """`ngrams.counts_of` (session 14: crc32 continued from the block letter's, ASCII tokens sliced as bytes)
+    gives the same buckets, counts and order as the plain version, for the lexical model's settings and the
+    type model's, so the shipped weights read the same features."""
+    from moderation.extraction.ngrams import counts_of as fast
+
+    for bits, max_chars, drop_urls in ((18, 600, False), (15, 2000, True), (4, 50, False)):
+        got = fast(text, bits=bits, max_chars=max_chars, drop_urls=drop_urls)
+        want = _plain_counts(text, bits, max_chars, drop_urls)
+        assert [list(got[0].items()), list(got[1].items())] == [list(want[0].items()), list(want[1].items())]
