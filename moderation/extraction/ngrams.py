@@ -42,7 +42,7 @@ def counts_of(text: str, *, bits: int, max_chars: int, drop_urls: bool = False) 
     as crc32 of the bytes continuing from the letter's crc32 (the same value, without building the string);
     an ASCII token's character grams are slices of its bytes. Counted in order of first occurrence, as the
     first version's dict was, so the models' sums run in the same order: the same buckets, counts and order,
-    about twice as fast (tested against a plain reimplementation)."""
+    about a fifth faster (tested against a plain reimplementation; 267 against 335 µs per corpus text)."""
     mask = (1 << bits) - 1
     opening = text[:max_chars].lower()
     if drop_urls:
