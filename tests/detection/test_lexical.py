@@ -158,7 +158,7 @@ def _plain_counts(text: str, bits: int, max_chars: int, drop_urls: bool) -> tupl
     return word_counts, char_counts
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.text(max_size=300) | st.sampled_from(RELEASES + OTHERS + ["Ünïcödé ✨ 模型 mixed-ASCII", "\udcff x"]))
 def test_ngram_counts_are_those_the_models_were_fitted_on(text: str) -> None:
     """`ngrams.counts_of` (session 14: crc32 continued from the block letter's, ASCII tokens sliced as bytes)
