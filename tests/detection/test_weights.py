@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import struct
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -165,6 +166,55 @@ def test_packed_w8a8_passes_give_the_same_bits_as_padded_ones() -> None:
     real = mask.bool()
     assert torch.equal(packed[real], padded[real])
     assert torch.count_nonzero(packed[~real]) == 0  # padding is zeros, not stale rows
+
+
+def _plain_w8a8(model: Any, ids: Any, mask: Any, torch: Any) -> Any:
+    """The w8a8 forward pass written out with a fresh tensor for every step and every text padded: the
+    arithmetic the shipped head's vectors were computed with before the packed, in-place pass."""
+    f = torch.nn.functional
+    w, hidden, heads = model.w, model.hidden, model.heads
+    batch, length = ids.shape
+
+    def linear(x: Any, name: str) -> Any:
+        weight, weight_scale, bias = model.int8[name]
+        peak = x.abs().amax(1, keepdim=True).clamp(min=1e-8)
+        rows = (x * (127.0 / peak)).round().to(torch.int8)
+        return torch.addcmul(bias, torch._int_mm(rows, weight).float() * weight_scale, peak / 127.0)
+
+    def norm(x: Any, name: str) -> Any:
+        return f.layer_norm(x, (hidden,), w[f"{name}.weight"], w[f"{name}.bias"], model.eps)
+
+    x = f.embedding(ids, w["embeddings.word_embeddings.weight"])
+    x = x + w["embeddings.token_type_embeddings.weight"][0]
+    x = x + w["embeddings.position_embeddings.weight"][:length]
+    x = norm(x, "embeddings.LayerNorm").reshape(batch * length, hidden)
+    for i in range(model.layers):
+        p = f"encoder.layer.{i}."
+        qkv = linear(x, f"{p}qkv").view(batch, length, 3, heads, hidden // heads)
+        q, k, v = (t.transpose(1, 2) for t in qkv.unbind(2))
+        attended = f.scaled_dot_product_attention(q, k, v, attn_mask=mask.bool()[:, None, None, :])
+        attended = attended.transpose(1, 2).reshape(batch * length, hidden)
+        x = norm(linear(attended, f"{p}attention.output.dense") + x, f"{p}attention.output.LayerNorm")
+        inner = f.gelu(linear(x, f"{p}intermediate.dense"))
+        x = norm(linear(inner, f"{p}output.dense") + x, f"{p}output.LayerNorm")
+    return x.view(batch, length, hidden)
+
+
+def test_the_packed_in_place_w8a8_pass_is_the_plain_arithmetic_bit_for_bit() -> None:
+    """Adding, scaling and GELU in place, one reused buffer for the attention inputs and gathering the real
+    tokens from attention's output (session 15) only save allocations: every real token's state is the same
+    bits as the plain, padded, out-of-place computation, so heads fitted before the change stay valid."""
+    import torch
+
+    model = _toy_w8a8(torch)
+    ids = torch.tensor([[1, 5, 9, 2, 0, 0, 0, 0], [1, 3, 4, 6, 7, 8, 11, 2], [1, 2, 0, 0, 0, 0, 0, 0]])
+    mask = (ids != 0).long()
+    mask[:, 0] = 1
+    with torch.inference_mode():
+        want = _plain_w8a8(model, ids, mask, torch)
+        for packed in (True, False):
+            got = model(ids, mask, torch, packed=packed)  # type: ignore[operator]
+            assert torch.equal(got[mask.bool()], want[mask.bool()])
 
 
 @pytest.mark.slow
