@@ -555,6 +555,7 @@ def name_pool(raw_text: str, scan: Scan, credited: Sequence[str] = ()) -> list[C
         if not any(k.startswith(key_of(c.text)) for k in parent_keys)
         and key_of(c.text) not in base_keys
         and not _no_name(c.text)
+        and not _only_a_pointer(c.text, raw_text)
     ]
 
 
@@ -566,17 +567,51 @@ _QUESTION_TITLE = re.compile(r"(?i)(?:what|how|why|when|where|which)[ \t]")
 _NOT_NAME_WORDS = frozenset({"model id", "模型融合", "模型下载", "模型列表"})
 
 
+_DATE = (
+    r"(?:(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
+    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)[-. ]\d{1,2}(?:[-., ]{1,2}\d{2,4})?"
+    r"|\d{4}[-./]\d{1,2}(?:[-./]\d{1,2})?|\d{1,2}[-./]\d{1,2}[-./]\d{2,4})"
+)
+_DATED_LINE = re.compile(rf"(?i)(?:new[ \t]+)?{_DATE}(?:[ \t]|$)")
+"""A candidate that opens with a date ("Jun-08-23", "2022-02-24 English", "New December 30"): a changelog
+entry's date taken for a name. Only at the start: a date inside a name is part of it ("gpt-4o-2024-08-06")."""
+
+
 def _no_name(text: str) -> bool:
     """Candidates that dev's false prompts were named after and that name no model: a licence ("released under
     CC-BY-NC-SA-4.0"), a bare version, size or number format ("v0.2.0", "5.8B", "int4"), a section title that
-    asks ("What it does", "How to use"), the template heading "Model Card for Model ID" without its prefix."""
+    asks ("What it does", "How to use"), the template heading "Model Card for Model ID" without its prefix; and
+    (session 15) a date opening a changelog line, and a fragment of Markdown link syntax ("增加了基于[活字](https")."""
     low = text.strip().lower()
     return (
         low in _NOT_NAME_WORDS
         or bool(_BARE_VERSION.fullmatch(low))
         or bool(_QUESTION_TITLE.match(low))
+        or bool(_DATED_LINE.match(low))
+        or "](" in low
         or load_tables().licenses.lookup(text, strong=True) is not None
     )
+
+
+def _only_a_pointer(name: str, raw_text: str) -> bool:
+    """Whether the text writes `name` only as an @-handle or a #-anchor ("感谢 [@LemonQu-GIT](…)", "@BLING-1994
+    Hi, the weights are released", "[Model Download](#Model-Download)"): a person thanked or addressed, or a
+    link to a section, never the model announced. A name also written plainly somewhere is kept; a Markdown
+    link's target counts as neither (`](https://github.com/LemonQu-GIT)`), unless it is a section (`](#…)`)."""
+    low, key = raw_text.lower(), name.lower()
+    targets = [m.span(1) for m in _LINK_TARGET.finditer(low)]
+    pointer = False
+    start = low.find(key)
+    while start != -1:
+        target = next((a for a, b in targets if a <= start < b), None)
+        if target is None and (start == 0 or low[start - 1] not in "@#"):
+            return False
+        pointer = pointer or target is None or low[target] == "#"  # a handle, or a link to a section
+        start = low.find(key, start + 1)
+    return pointer
+
+
+_LINK_TARGET = re.compile(r"\]\(([^)\s]{1,2000})\)")
 
 
 def model_name(raw_text: str, scan: Scan, credited: Sequence[str] = ()) -> str | None:

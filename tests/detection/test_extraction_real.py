@@ -566,3 +566,53 @@ def test_a_ranker_fitted_on_other_features_is_refused(tmp_path: Path) -> None:
     NameRanker(weights=np.zeros(N_FEATURES - 3), threshold=0.5).save(tmp_path / "r.npz")
     old = NameRanker.load(tmp_path / "r.npz")
     assert old.weights.shape != (N_FEATURES,)  # load_name_ranker returns None for such a file
+
+
+@pytest.mark.parametrize(
+    ("text", "not_the_name"),
+    [
+        # an issue reply that @-addresses the person who asked (train)
+        (
+            "@Hammer-888 Hello, I have uploaded the weights to [GDrive](https://drive.google.com/drive/folders/1X).",
+            "Hammer-888",
+        ),
+        # a contributor thanked through a linked handle, the model named after it
+        (
+            "增加Embedding量化模型[ChatGLM-6B-INT4-QE](https://huggingface.co/THUDM/chatglm-6b-int4-qe)。（感谢 [@LemonQu-GIT](https://github.com/LemonQu-GIT)）",
+            "LemonQu-GIT",
+        ),
+        # a link to a section of the same README
+        (
+            "- [12/08/2023] Tigerbot releases updated models [[Model Download](#Model-Download)][[Eval](#Eval)]",
+            "Model-Download",
+        ),
+        # changelog dates in bold (train)
+        (
+            "- **Apr-28-24**- LoRA, fully fine-tuned and [S2](https://github.com/bfshi/s2) fine-tuned models added!",
+            "Apr-28-24",
+        ),
+        ("- **Dec-27-23**- GLaMM training and evaluation codes, pretrained checkpoints are released", "Dec-27-23"),
+        ("***New December 30, 2019 ***\n\nChinese models are released.", "New December 30"),
+        # half of a Markdown link
+        (
+            "**[2023/08/07] 增加了基于[活字](https://github.com/HIT-SCIR/huozi)进行指令微调的模型发布。**",
+            "增加了基于[活字](https",
+        ),
+    ],
+)
+def test_a_handle_a_section_link_a_date_or_link_syntax_is_no_name(text: str, not_the_name: str) -> None:
+    """Session 15: names that were an @-handle, a #-anchor, a changelog line's date or a fragment of Markdown
+    link syntax; none names a model, so none may be chosen (the release, if any, may still be named otherwise)."""
+    assert not_the_name not in [c.text for c in name_candidates_of(text)]
+    assert extract(text).model_name != not_the_name
+
+
+def test_a_date_inside_a_name_and_a_handle_also_written_plainly_are_kept() -> None:
+    """Only a date opening the candidate is a changelog date; a name written plainly somewhere is a name even if
+    the text also @-mentions it."""
+    from moderation.extraction.fields import _no_name, _only_a_pointer
+
+    assert not _no_name("gpt-4o-2024-08-06") and not _no_name("Marching-9") and _no_name("Jun-08-23")
+    assert not _only_a_pointer("Foo", "@Foo thanks! Foo v2 is out: [Foo](https://hf.co/x/Foo)")
+    assert not _only_a_pointer("Foo", "see [here](https://huggingface.co/x/Foo)")
+    assert _only_a_pointer("Foo", "@Foo the weights are up")
