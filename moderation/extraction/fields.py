@@ -7,6 +7,7 @@ returns the field or an empty value. None of them raises on odd input; `extract(
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -598,17 +599,25 @@ def _only_a_pointer(name: str, raw_text: str) -> bool:
     Hi, the weights are released", "[Model Download](#Model-Download)"): a person thanked or addressed, or a
     link to a section, never the model announced. A name also written plainly somewhere is kept; a Markdown
     link's target counts as neither (`](https://github.com/LemonQu-GIT)`), unless it is a section (`](#…)`)."""
-    low, key = raw_text.lower(), name.lower()
-    targets = [m.span(1) for m in _LINK_TARGET.finditer(low)]
+    low, key = raw_text[:_POINTER_WINDOW].lower(), name.lower()
+    targets = [m.span(1) for m in _LINK_TARGET.finditer(low)]  # in order, not overlapping
+    starts = [a for a, _ in targets]
     pointer = False
     start = low.find(key)
     while start != -1:
-        target = next((a for a, b in targets if a <= start < b), None)
+        i = bisect.bisect_right(starts, start) - 1
+        target = targets[i][0] if i >= 0 and start < targets[i][1] else None
         if target is None and (start == 0 or low[start - 1] not in "@#"):
             return False
         pointer = pointer or target is None or low[target] == "#"  # a handle, or a link to a section
         start = low.find(key, start + 1)
     return pointer
+
+
+_POINTER_WINDOW = 20_000
+"""How much of the text `_only_a_pointer` reads: the candidates come from its opening, and a bound keeps a
+message of thousands of handles and links linear and cheap (each occurrence is placed among the link targets
+by bisection)."""
 
 
 _LINK_TARGET = re.compile(r"\]\(([^)\s]{1,2000})\)")
