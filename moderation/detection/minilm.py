@@ -147,7 +147,7 @@ class MiniLMW8A8(MiniLM):
         this pass just made, one zero-filled buffer for every layer's attention input, and gathering the
         real tokens straight from attention's output compute the same numbers in the same order with fewer of
         them: the same bits on all 9,279 corpus texts, and the benchmark stream ~2% faster (docs/detection.md,
-        "Encoder precision")."""
+        "Session 15: a w8a8 pass with fewer allocations")."""
         f = torch.nn.functional
         w = self.w
         batch, length = input_ids.shape
