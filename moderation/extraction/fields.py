@@ -550,13 +550,14 @@ def name_pool(raw_text: str, scan: Scan, credited: Sequence[str] = ()) -> list[C
         repo = linked_repo(raw_text, stated[0])  # "基于[Bloom](…/bigscience/bloom-7b1)": bloom-7b1 is the base
         if repo is not None:
             base_keys.add(key_of(repo))
+    pointers = _Pointers(raw_text)
     return [
         c
         for c in name_candidates(raw_text, scan)
         if not any(k.startswith(key_of(c.text)) for k in parent_keys)
         and key_of(c.text) not in base_keys
         and not _no_name(c.text)
-        and not _only_a_pointer(c.text, raw_text)
+        and not pointers.only(c.text)
     ]
 
 
@@ -594,28 +595,40 @@ def _no_name(text: str) -> bool:
     )
 
 
+class _Pointers:
+    """A text's opening lowered and its Markdown link targets, read once per text for all its candidates."""
+
+    def __init__(self, raw_text: str) -> None:
+        self._low = raw_text[:_POINTER_WINDOW].lower()
+        self._targets = [m.span(1) for m in _LINK_TARGET.finditer(self._low)]  # in order, not overlapping
+        self._starts = [a for a, _ in self._targets]
+
+    def only(self, name: str) -> bool:
+        """Whether the text writes `name` only as an @-handle or a #-anchor ("感谢 [@LemonQu-GIT](…)",
+        "@BLING-1994 Hi, the weights are released", "[Model Download](#Model-Download)"): a person thanked or
+        addressed, or a link to a section, never the model announced. A name also written plainly somewhere is
+        kept; a Markdown link's target counts as neither (`](https://github.com/LemonQu-GIT)`), unless it is a
+        section (`](#…)`)."""
+        low, key, targets = self._low, name.lower(), self._targets
+        pointer = False
+        start = low.find(key)
+        while start != -1:
+            i = bisect.bisect_right(self._starts, start) - 1
+            target = targets[i][0] if i >= 0 and start < targets[i][1] else None
+            if target is None and (start == 0 or low[start - 1] not in "@#"):
+                return False
+            pointer = pointer or target is None or low[target] == "#"  # a handle, or a link to a section
+            start = low.find(key, start + 1)
+        return pointer
+
+
 def _only_a_pointer(name: str, raw_text: str) -> bool:
-    """Whether the text writes `name` only as an @-handle or a #-anchor ("感谢 [@LemonQu-GIT](…)", "@BLING-1994
-    Hi, the weights are released", "[Model Download](#Model-Download)"): a person thanked or addressed, or a
-    link to a section, never the model announced. A name also written plainly somewhere is kept; a Markdown
-    link's target counts as neither (`](https://github.com/LemonQu-GIT)`), unless it is a section (`](#…)`)."""
-    low, key = raw_text[:_POINTER_WINDOW].lower(), name.lower()
-    targets = [m.span(1) for m in _LINK_TARGET.finditer(low)]  # in order, not overlapping
-    starts = [a for a, _ in targets]
-    pointer = False
-    start = low.find(key)
-    while start != -1:
-        i = bisect.bisect_right(starts, start) - 1
-        target = targets[i][0] if i >= 0 and start < targets[i][1] else None
-        if target is None and (start == 0 or low[start - 1] not in "@#"):
-            return False
-        pointer = pointer or target is None or low[target] == "#"  # a handle, or a link to a section
-        start = low.find(key, start + 1)
-    return pointer
+    """`_Pointers(raw_text).only(name)`, for one name."""
+    return _Pointers(raw_text).only(name)
 
 
 _POINTER_WINDOW = 20_000
-"""How much of the text `_only_a_pointer` reads: the candidates come from its opening, and a bound keeps a
+"""How much of the text `_Pointers` reads: the candidates come from its opening, and a bound keeps a
 message of thousands of handles and links linear and cheap (each occurrence is placed among the link targets
 by bisection)."""
 
